@@ -5,5 +5,6 @@
 mod corruption;
 mod crash;
 mod features;
+mod format;
 mod model;
 mod support;
