@@ -68,6 +68,27 @@ pub enum Error {
         received: u32,
     },
 
+    #[error("member {member:?} is not part of consumer group {group:?}; join again")]
+    UnknownMember { group: String, member: String },
+
+    #[error("consumer group {group:?} is in generation {current}, not {received}; join again")]
+    StaleGeneration {
+        group: String,
+        current: u32,
+        received: i64,
+    },
+
+    #[error("consumer group {group:?} is rebalancing; join again")]
+    RebalanceInProgress { group: String },
+
+    #[error("member {member:?} of group {group:?} is not assigned {topic}/{partition}")]
+    NotAssigned {
+        group: String,
+        member: String,
+        topic: String,
+        partition: u32,
+    },
+
     #[error("corrupt log data in {} at byte {position}: {reason}", path.display())]
     Corruption {
         path: PathBuf,
@@ -102,7 +123,12 @@ impl Error {
             Error::OffsetOutOfRange { .. } => ErrorKind::NotFound,
             Error::TopicExists(_) => ErrorKind::AlreadyExists,
             Error::RecordTooLarge { .. } => ErrorKind::ResourceExhausted,
-            Error::OffsetMismatch { .. } | Error::OutOfOrderSequence { .. } => ErrorKind::Conflict,
+            Error::OffsetMismatch { .. }
+            | Error::OutOfOrderSequence { .. }
+            | Error::UnknownMember { .. }
+            | Error::StaleGeneration { .. }
+            | Error::RebalanceInProgress { .. }
+            | Error::NotAssigned { .. } => ErrorKind::Conflict,
             Error::Corruption { .. } => ErrorKind::Corruption,
             Error::Fenced { .. } | Error::Locked { .. } | Error::Closed => ErrorKind::Unavailable,
             Error::Io { .. } => ErrorKind::Io,

@@ -8,10 +8,14 @@
 //! offset, by timestamp or by key. Readers waiting at the end of a partition are woken by a
 //! watch channel, never by polling.
 //!
+//! [`group`] holds the consumer-group coordinator (membership, generations, assignment) as a
+//! state machine without I/O, and the durable store of committed offsets.
+//!
 //! The crate's single error type is [`Error`]; every fallible function returns [`Result`].
 
 pub mod clock;
 pub mod error;
+pub mod group;
 pub mod log;
 
 pub use clock::{Clock, ManualClock, SystemClock};

@@ -308,6 +308,11 @@ fn spawn_periodic(
                 {
                     let (stopped, cv) = &*stop;
                     let guard = lock(stopped);
+                    // Checked before waiting too: a stop that came before this thread first
+                    // took the lock would otherwise be missed for a whole period.
+                    if *guard {
+                        return;
+                    }
                     let (guard, _) = cv
                         .wait_timeout(guard, period)
                         .unwrap_or_else(|e| e.into_inner());

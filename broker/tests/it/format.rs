@@ -29,15 +29,27 @@ fn batches() -> Vec<(Vec<NewRecord>, AppendOptions)> {
                         timestamp: (n % 5 == 0).then_some(T0 + i64::from(n) * 10),
                         key: (n % 4 != 3).then(|| Bytes::from(format!("key-{}", n % 7))),
                         headers: if n % 3 == 0 {
-                            vec![Header { name: "type".into(), value: Bytes::from(format!("Event{n}")) }]
+                            vec![Header {
+                                name: "type".into(),
+                                value: Bytes::from(format!("Event{n}")),
+                            }]
                         } else {
                             Vec::new()
                         },
-                        value: (n != 20).then(|| Bytes::from(format!("value {n} {}", "x".repeat(n as usize * 3)))),
+                        value: (n != 20).then(|| {
+                            Bytes::from(format!("value {n} {}", "x".repeat(n as usize * 3)))
+                        }),
                     }
                 })
                 .collect();
-            let opts = if i % 2 == 0 { AppendOptions { producer: Some((9, i / 2 * 3)), ..AppendOptions::default() } } else { AppendOptions::default() };
+            let opts = if i % 2 == 0 {
+                AppendOptions {
+                    producer: Some((9, i / 2 * 3)),
+                    ..AppendOptions::default()
+                }
+            } else {
+                AppendOptions::default()
+            };
             (records, opts)
         })
         .collect()
@@ -47,8 +59,16 @@ fn batches() -> Vec<(Vec<NewRecord>, AppendOptions)> {
 fn write_fixture(dir: &Path) {
     let clock = Arc::new(ManualClock::new(T0));
     let log = open_manual(dir, &clock);
-    let cfg = TopicConfig { segment_bytes: 1024, index_interval_bytes: 128, ..TopicConfig::default() };
-    let p = log.create_topic("fixture", cfg).unwrap().partition(0).unwrap();
+    let cfg = TopicConfig {
+        segment_bytes: 1024,
+        index_interval_bytes: 128,
+        ..TopicConfig::default()
+    };
+    let p = log
+        .create_topic("fixture", cfg)
+        .unwrap()
+        .partition(0)
+        .unwrap();
     for (records, opts) in batches() {
         clock.advance(1_000);
         p.append(records, opts).unwrap();
@@ -60,7 +80,12 @@ fn segment_files(dir: &Path) -> Vec<(String, Vec<u8>)> {
         .unwrap()
         .map(|e| e.unwrap().path())
         .filter(|p| p.extension().is_some_and(|e| e == "log"))
-        .map(|p| (p.file_name().unwrap().to_string_lossy().into_owned(), std::fs::read(&p).unwrap()))
+        .map(|p| {
+            (
+                p.file_name().unwrap().to_string_lossy().into_owned(),
+                std::fs::read(&p).unwrap(),
+            )
+        })
         .collect();
     files.sort();
     files
@@ -74,11 +99,18 @@ fn version_1_fixture_still_reads_and_writes_identically() {
     if !fixture.exists() && std::env::var_os("DRIFTDB_BLESS_FIXTURES").is_some() {
         copy_dir(fresh.path(), &fixture);
     }
-    assert!(fixture.exists(), "missing fixture {}; run once with DRIFTDB_BLESS_FIXTURES=1", fixture.display());
+    assert!(
+        fixture.exists(),
+        "missing fixture {}; run once with DRIFTDB_BLESS_FIXTURES=1",
+        fixture.display()
+    );
 
     // Same bytes as written by format version 1.
     let part = |root: &Path| root.join("topics/fixture/0");
-    assert_eq!(segment_files(&part(fresh.path())), segment_files(&part(&fixture)));
+    assert_eq!(
+        segment_files(&part(fresh.path())),
+        segment_files(&part(&fixture))
+    );
 
     // And the committed files read back as the records they hold.
     let copy = tempfile::tempdir().unwrap();
@@ -90,11 +122,23 @@ fn version_1_fixture_still_reads_and_writes_identically() {
     assert_eq!(records.len(), written.len());
     for (i, (got, want)) in records.iter().zip(&written).enumerate() {
         assert_eq!(got.offset, i as u64);
-        assert_eq!((&got.key, &got.headers, &got.value), (&want.key, &want.headers, &want.value));
+        assert_eq!(
+            (&got.key, &got.headers, &got.value),
+            (&want.key, &want.headers, &want.value)
+        );
     }
     let p = log.topic("fixture").unwrap().partition(0).unwrap();
-    assert!(p.segment_count() > 2, "the fixture covers sealed segments and their sidecars");
-    assert_eq!(p.records_for_key(b"key-3", 0, 100).unwrap().len(), written.iter().filter(|r| r.key.as_deref() == Some(b"key-3")).count());
+    assert!(
+        p.segment_count() > 2,
+        "the fixture covers sealed segments and their sidecars"
+    );
+    assert_eq!(
+        p.records_for_key(b"key-3", 0, 100).unwrap().len(),
+        written
+            .iter()
+            .filter(|r| r.key.as_deref() == Some(b"key-3"))
+            .count()
+    );
 }
 
 fn copy_dir(from: &Path, to: &Path) {
