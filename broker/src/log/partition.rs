@@ -455,6 +455,10 @@ impl Partition {
             }
             st.syncing = true;
             drop(st);
+            // Writers woken by the previous fsync are appending right now; giving them a moment
+            // to finish lets this fsync cover their batches too instead of leaving them for the
+            // next one.
+            std::thread::yield_now();
             let (file, end) = {
                 let inner = lock(&self.inner);
                 (Arc::clone(&inner.active().file), inner.next_offset)
