@@ -9,7 +9,7 @@ use std::sync::Arc;
 use driftdb_broker::log::{AppendOptions, ReadLimits, TopicConfig};
 use driftdb_broker::{Error, ErrorKind, ManualClock};
 
-use crate::support::{open_manual, read_all, rec};
+use crate::support::{open_manual, open_manual_result, read_all, rec};
 
 const T0: i64 = 1_700_000_000_000_000;
 
@@ -103,20 +103,6 @@ fn flipped_byte_in_a_closed_segment_is_reported_with_file_and_position() {
         Err(Error::Corruption { path, .. }) => assert_eq!(path, first),
         other => panic!("expected corruption at open, got {other:?}"),
     }
-}
-
-fn open_manual_result(
-    dir: &Path,
-    clock: &Arc<ManualClock>,
-) -> Result<Arc<driftdb_broker::log::Log>, Error> {
-    driftdb_broker::log::Log::open(
-        dir,
-        driftdb_broker::log::LogOptions {
-            clock: Arc::clone(clock) as _,
-            background: false,
-            ..Default::default()
-        },
-    )
 }
 
 #[test]

@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use driftdb_broker::log::{
-    AppendOptions, Durability, Log, LogOptions, NewRecord, ReadLimits, TopicConfig,
+    AppendOptions, Durability, LogOptions, NewRecord, ReadLimits, TopicConfig,
 };
 
 const CHILD_ENV: &str = "DRIFTDB_CRASH_CHILD_DIR";
@@ -40,7 +40,7 @@ fn config() -> TopicConfig {
 /// Appends from `WRITERS` threads until `stop` is set or `limit` records per writer are
 /// acknowledged, calling `ack` with (writer, seq, offset) after each acknowledgement.
 fn write_until(dir: &Path, stop: &AtomicBool, limit: u64, ack: &(dyn Fn(usize, u64, u64) + Sync)) {
-    let log = Log::open(dir, LogOptions::default()).expect("open log");
+    let log = crate::support::open_with_retry(dir, LogOptions::default).expect("open log");
     let topic = log
         .topic(TOPIC)
         .or_else(|_| log.create_topic(TOPIC, config()))
@@ -76,7 +76,8 @@ fn write_until(dir: &Path, stop: &AtomicBool, limit: u64, ack: &(dyn Fn(usize, u
 
 /// Checks that every acknowledged record is in the log with exactly the acknowledged value.
 fn verify(dir: &Path, acked: &BTreeMap<u64, (usize, u64)>) {
-    let log = Log::open(dir, LogOptions::default()).expect("reopen after crash");
+    let log =
+        crate::support::open_with_retry(dir, LogOptions::default).expect("reopen after crash");
     let p = log
         .topic(TOPIC)
         .expect("topic survives")

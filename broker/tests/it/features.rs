@@ -233,7 +233,7 @@ fn records_for_key_across_segments_and_reopen() {
 #[test]
 fn tailing_reader_wakes_on_append() {
     let dir = tempfile::tempdir().unwrap();
-    let log = Log::open(dir.path(), LogOptions::default()).unwrap();
+    let log = crate::support::open_with_retry(dir.path(), LogOptions::default).unwrap();
     let p = log
         .create_topic("t", TopicConfig::default())
         .unwrap()
@@ -276,7 +276,7 @@ fn tailing_reader_wakes_on_append() {
 #[test]
 fn concurrent_durable_appends_get_dense_unique_offsets() {
     let dir = tempfile::tempdir().unwrap();
-    let log = Log::open(dir.path(), LogOptions::default()).unwrap();
+    let log = crate::support::open_with_retry(dir.path(), LogOptions::default).unwrap();
     let p = log
         .create_topic(
             "t",
@@ -321,7 +321,7 @@ fn concurrent_durable_appends_get_dense_unique_offsets() {
 #[test]
 fn interval_durability_flushes_in_the_background() {
     let dir = tempfile::tempdir().unwrap();
-    let log = Log::open(dir.path(), LogOptions::default()).unwrap();
+    let log = crate::support::open_with_retry(dir.path(), LogOptions::default).unwrap();
     let cfg = TopicConfig {
         durability: Durability::Interval { ms: 5 },
         ..TopicConfig::default()

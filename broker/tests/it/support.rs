@@ -9,15 +9,36 @@ use driftdb_broker::{Clock, ManualClock};
 
 /// Opens a log with no background threads and a manual clock.
 pub fn open_manual(dir: &Path, clock: &Arc<ManualClock>) -> Arc<Log> {
-    Log::open(
-        dir,
-        LogOptions {
-            clock: Arc::clone(clock) as Arc<dyn Clock>,
-            background: false,
-            ..LogOptions::default()
-        },
-    )
-    .expect("open log")
+    open_manual_result(dir, clock).expect("open log")
+}
+
+pub fn open_manual_result(
+    dir: &Path,
+    clock: &Arc<ManualClock>,
+) -> driftdb_broker::Result<Arc<Log>> {
+    open_with_retry(dir, || LogOptions {
+        clock: Arc::clone(clock) as Arc<dyn Clock>,
+        background: false,
+        ..LogOptions::default()
+    })
+}
+
+/// Opens a log, retrying briefly while the directory lock is held. The crash test spawns child
+/// processes while other tests run; between fork and exec a child holds duplicates of the
+/// parent's descriptors, the data-directory lock of whichever test is reopening included.
+pub fn open_with_retry(
+    dir: &Path,
+    options: impl Fn() -> LogOptions,
+) -> driftdb_broker::Result<Arc<Log>> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        match Log::open(dir, options()) {
+            Err(driftdb_broker::Error::Locked { .. }) if std::time::Instant::now() < deadline => {
+                std::thread::sleep(std::time::Duration::from_millis(5));
+            }
+            other => return other,
+        }
+    }
 }
 
 pub fn small_segments() -> TopicConfig {
