@@ -11,7 +11,8 @@
 //!   that sequence sees is the record's net effect;
 //! - rows are kept per primary key as a version chain (see `table/chain.rs`); each key's
 //!   newest entry is stored apart, so current reads walk no history, and reads at an old
-//!   sequence binary-search the chain;
+//!   sequence binary-search the chain. Chains are found by hash for point lookups and by
+//!   B-tree for key order (see `table/rows.rs`);
 //! - secondary indexes are versioned (see `table/index.rs`) and agree with the chains at every
 //!   retained sequence; unique constraints are checked against the current state only (the
 //!   past cannot change);
