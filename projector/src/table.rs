@@ -33,7 +33,7 @@
 //! | filter | versions returned |
 //! |---|---|
 //! | `AsOf(s)` | `start <= s < end` (the same rows as [`Table::scan`]) |
-//! | `FromTo(a, b)` | `start < b` and `end > a`: those live at some point in `[a, b)` |
+//! | `FromTo(a, b)` | `start < b` and `end > a`: those live at some point in `[a, b)` (for `a == b`: live at `a` but not begun at `a`) |
 //! | `Between(a, b)` | `start <= b` and `end > a`: as `FromTo`, plus those that began at `b` |
 //! | `ContainedIn(a, b)` | `start >= a` and `end <= b`: opened and closed within `[a, b]` |
 //! | `All` | every retained version, and the deletions as versions with `op = Delete` |
@@ -533,13 +533,12 @@ impl Table {
             .filter_map(move |pk| self.rows.get(pk).and_then(|c| c.visible_at(seq))))
     }
 
-    /// Would `row` break a unique constraint if upserted now? Returns the violation the
-    /// same upsert through [`Table::apply`] would, so the SQL layer can fail a statement
-    /// before it commits.
-    pub fn check_upsert(&self, row: &[Value]) -> Result<()> {
-        self.schema.validate_row(row)?;
-        let mut pending = Pending::new();
-        pending.insert(self.schema.key_of(row), Some(row.to_vec()));
+    /// Would these changes, as one record applied now, be rejected? Returns the error
+    /// [`Table::apply`] would (invalid row, NOT NULL, unique violation), without applying
+    /// anything, so the SQL layer can fail a statement before it commits. Sequence order is
+    /// not checked.
+    pub fn check(&self, changes: &[Change]) -> Result<()> {
+        let pending = self.plan(changes.iter().cloned())?;
         self.check_unique(&pending)
     }
 
