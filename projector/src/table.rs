@@ -54,7 +54,7 @@ use crate::error::{Error, Result};
 use crate::schema::{Key, Row, TableSchema, project};
 use crate::value::Value;
 
-pub(crate) use chain::{Chain, Entry};
+pub(crate) use chain::{ArchivedEntry, Chain, Entry};
 use index::SecondaryIndex;
 use key::StoredKey;
 use rows::Rows;
@@ -595,8 +595,8 @@ impl Table {
     }
 
     /// Every key's chain entries, oldest first, for snapshots.
-    pub(crate) fn chains(&self) -> impl Iterator<Item = impl Iterator<Item = &Entry>> {
-        self.rows.chains().map(|c| c.entries())
+    pub(crate) fn chains(&self) -> impl Iterator<Item = &Chain> {
+        self.rows.chains()
     }
 
     /// Newest applied record as `(seq, time)`.
