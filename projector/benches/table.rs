@@ -80,14 +80,27 @@ fn populated() -> (Table, u64) {
     }
     let m = table.memory();
     eprintln!(
-        "populated: {} live rows, {} versions, {} index entries, ~{} MiB ({} bytes/version)",
+        "populated: {} live rows, {} versions, {} index entries, estimated ~{} MiB ({} bytes/version), process {}",
         m.live_rows,
         m.versions,
         m.index_entries,
         m.bytes >> 20,
-        m.bytes / m.versions.max(1)
+        m.bytes / m.versions.max(1),
+        resident_set()
     );
     (table, seq)
+}
+
+/// The process's resident set as Linux reports it, to check `Table::memory`'s estimate.
+fn resident_set() -> String {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .map(str::to_owned)
+        })
+        .unwrap_or_else(|| "VmRSS: unknown".into())
 }
 
 fn lookups(c: &mut Criterion) {
