@@ -68,6 +68,7 @@ pub fn parse(sql: &str) -> Result<Vec<Statement>> {
     let Rewritten {
         mut tokens,
         clauses,
+        system_time_positions,
     } = system_time::rewrite(tokens, sql)?;
     // An explicit end token with a location, so "found: EOF" errors point past the text.
     let end = tokens.last().map_or(Location::new(1, 1), |t| t.span.end);
@@ -80,7 +81,8 @@ pub fn parse(sql: &str) -> Result<Vec<Statement>> {
         if parser.peek_token_ref().token == Token::EOF {
             break;
         }
-        let parsed = drift::parse_statement(&mut parser, sql)?;
+        let parsed = drift::parse_statement(&mut parser, sql)
+            .map_err(|error| explain_misplaced_clause(error, &system_time_positions))?;
         let next = parser.peek_token_ref();
         if !matches!(next.token, Token::SemiColon | Token::EOF) {
             return Err(Error::Syntax {
@@ -102,4 +104,21 @@ pub fn parse(sql: &str) -> Result<Vec<Statement>> {
         });
     }
     Ok(statements)
+}
+
+/// sqlparser reads the `FOR` of a clause written after the table's alias as the start of
+/// `FOR UPDATE`/`FOR SHARE` and fails at `SYSTEM_TIME`; say what is actually wrong.
+fn explain_misplaced_clause(error: Error, system_time_positions: &[usize]) -> Error {
+    match error {
+        Error::Syntax {
+            position: Some(position),
+            ..
+        } if system_time_positions.contains(&position) => Error::Syntax {
+            message: "FOR SYSTEM_TIME must follow the table name directly, before any \
+                          alias: t FOR SYSTEM_TIME ... AS a"
+                .into(),
+            position: Some(position),
+        },
+        other => other,
+    }
 }

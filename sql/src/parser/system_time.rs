@@ -112,6 +112,8 @@ pub(crate) struct Rewritten {
     pub tokens: Vec<TokenWithSpan>,
     /// Each clause with the index of its marker token in `tokens`.
     pub clauses: Vec<(usize, TemporalClause)>,
+    /// Character positions of the `SYSTEM_TIME` words, to explain a parse error there.
+    pub system_time_positions: Vec<usize>,
 }
 
 /// Replaces every `FOR SYSTEM_TIME ...` clause in `tokens` by `AS OF <marker>`.
@@ -120,6 +122,7 @@ pub(crate) fn rewrite(tokens: Vec<TokenWithSpan>, sql: &str) -> Result<Rewritten
     let eof = TokenWithSpan::at(Token::EOF, end, end);
     let mut out = Vec::with_capacity(tokens.len());
     let mut clauses = Vec::new();
+    let mut system_time_positions = Vec::new();
     let mut i = 0;
     while i < tokens.len() {
         if is_word(&tokens[i].token, "FOR")
@@ -127,6 +130,7 @@ pub(crate) fn rewrite(tokens: Vec<TokenWithSpan>, sql: &str) -> Result<Rewritten
             && is_word(&tokens[j].token, "SYSTEM_TIME")
         {
             out.extend_from_slice(&tokens[i..=j]);
+            system_time_positions.extend(char_position(sql, tokens[j].span.start));
             let mut cursor = Cursor {
                 tokens: &tokens,
                 pos: j + 1,
@@ -167,6 +171,7 @@ pub(crate) fn rewrite(tokens: Vec<TokenWithSpan>, sql: &str) -> Result<Rewritten
     Ok(Rewritten {
         tokens: out,
         clauses,
+        system_time_positions,
     })
 }
 

@@ -225,6 +225,15 @@ fn malformed_clauses() {
 }
 
 #[test]
+fn clause_after_alias_is_explained() {
+    let error = parse_err("SELECT * FROM t AS a FOR SYSTEM_TIME ALL");
+    assert!(error.to_string().contains("before any alias"), "{error}");
+    // A clause in a place where no table reference is also points at SYSTEM_TIME.
+    let error = parse_err("SELECT 1 FOR SYSTEM_TIME ALL");
+    assert_eq!((error.sqlstate(), error.position()), ("42601", Some(14)));
+}
+
+#[test]
 fn garbage() {
     check(&[
         ("SELEC 1", "42601", Some(1)),
