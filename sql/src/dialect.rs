@@ -327,6 +327,37 @@ mod tests {
     }
 
     #[test]
+    fn identifies_as_postgres() {
+        assert_eq!(
+            DriftDialect::new().dialect(),
+            TypeId::of::<PostgreSqlDialect>()
+        );
+    }
+
+    #[test]
+    fn same_trees_as_postgres_for_postgres_sql() {
+        // Without DriftDB syntax the wrapper must be indistinguishable from PostgreSqlDialect.
+        for sql in [
+            "SELECT a::INT[], b->'k'->>'j', c #> '{a}', d ~* 'x', e !~ 'y', f <-> g FROM t",
+            "SELECT count(*) FILTER (WHERE a > 1), 5!, 1 << 2, x NOTNULL FROM t GROUP BY ()",
+            "SELECT EXTRACT('year' FROM ts), TRIM(BOTH 'x', a), INTERVAL '1' DAY FROM t",
+            "SELECT * FROM t WHERE a COLLATE \"C\" < 'b' AND b IS DISTINCT FROM c",
+            "EXPLAIN (ANALYZE, FORMAT JSON) SELECT 1",
+            "CREATE INDEX i ON t USING btree (a) WITH (fillfactor = 70)",
+            "ALTER TABLE t ALTER COLUMN a TYPE BIGINT USING a::BIGINT",
+            "LISTEN ch",
+            "SET NAMES 'utf8'",
+            "SELECT U&'d\\0061t', E'\\n', $$x$$, 1_000_000",
+            "SELECT json_object('a': 1), @ -3, |/ 9",
+        ] {
+            let ours = Parser::parse_sql(&DriftDialect::new(), sql);
+            let theirs = Parser::parse_sql(&PostgreSqlDialect {}, sql);
+            assert!(theirs.is_ok(), "{sql}: {theirs:?}");
+            assert_eq!(ours, theirs, "{sql}");
+        }
+    }
+
+    #[test]
     fn marker_identifiers_end_the_version_expression() {
         // A marker the rewriter produced, followed by an operator: the operator is not
         // absorbed into the version expression, so the statement fails to parse.

@@ -73,6 +73,7 @@ pub fn parse(sql: &str) -> Result<Vec<Statement>> {
     // An explicit end token with a location, so "found: EOF" errors point past the text.
     let end = tokens.last().map_or(Location::new(1, 1), |t| t.span.end);
     tokens.push(TokenWithSpan::at(Token::EOF, end, end));
+    let legacy_starts = drift::legacy_create_table_starts(&tokens);
     let mut clauses = clauses.into_iter().peekable();
     let mut parser = Parser::new(&dialect).with_tokens_with_locations(tokens);
     let mut statements = Vec::new();
@@ -81,7 +82,7 @@ pub fn parse(sql: &str) -> Result<Vec<Statement>> {
         if parser.peek_token_ref().token == Token::EOF {
             break;
         }
-        let parsed = drift::parse_statement(&mut parser, sql)
+        let parsed = drift::parse_statement(&mut parser, sql, &legacy_starts)
             .map_err(|error| explain_misplaced_clause(error, &system_time_positions))?;
         let next = parser.peek_token_ref();
         if !matches!(next.token, Token::SemiColon | Token::EOF) {

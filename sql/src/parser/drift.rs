@@ -37,16 +37,22 @@ pub(crate) enum Parsed {
 }
 
 /// Parses one statement at the parser's position, DriftDB's own forms first.
-pub(crate) fn parse_statement(parser: &mut Parser, sql: &str) -> Result<Parsed> {
+/// `legacy_starts` comes from [`legacy_create_table_starts`] over the same tokens.
+pub(crate) fn parse_statement(
+    parser: &mut Parser,
+    sql: &str,
+    legacy_starts: &[Location],
+) -> Result<Parsed> {
     let mut p = StatementParser { parser, sql };
     let first = p.parser.peek_token_ref();
+    let is_legacy_create_table = legacy_starts.binary_search(&first.span.start).is_ok();
     if is_word(first, "CHECKPOINT") {
         return p.checkpoint().map(Parsed::Drift);
     }
     if is_word(first, "VACUUM") {
         return p.vacuum().map(Parsed::Drift);
     }
-    if p.is_legacy_create_table() {
+    if is_legacy_create_table {
         return p.legacy_create_table().map(|s| Parsed::Sql(Box::new(s)));
     }
     let statement = p
@@ -62,6 +68,78 @@ pub(crate) fn parse_statement(parser: &mut Parser, sql: &str) -> Result<Parsed> 
         }));
     }
     Ok(Parsed::Sql(Box::new(statement)))
+}
+
+/// Where the legacy `CREATE TABLE` statements start, sorted: each statement-leading
+/// `CREATE TABLE [IF NOT EXISTS] name (` whose list has, at its top level, an item starting
+/// with `pk =` or `INDEX (` / `INDEX name (`.
+///
+/// One pass over the tokens: a scan starts only at a statement's first token and stops at
+/// the list's closing parenthesis or the next `;`, so no token is looked at more than twice
+/// however the input is crafted.
+pub(crate) fn legacy_create_table_starts(tokens: &[TokenWithSpan]) -> Vec<Location> {
+    let significant: Vec<&TokenWithSpan> = tokens
+        .iter()
+        .filter(|t| !matches!(t.token, Token::Whitespace(_)))
+        .collect();
+    let mut starts = Vec::new();
+    let mut at_statement_start = true;
+    for (k, token) in significant.iter().enumerate() {
+        if at_statement_start && is_legacy_create_table(&significant[k..]) {
+            starts.push(token.span.start);
+        }
+        at_statement_start = token.token == Token::SemiColon;
+    }
+    starts.sort();
+    starts
+}
+
+fn is_legacy_create_table(tokens: &[&TokenWithSpan]) -> bool {
+    let eof = TokenWithSpan::wrap(Token::EOF);
+    let peek = |n: usize| tokens.get(n).copied().unwrap_or(&eof);
+    if !is_word(peek(0), "CREATE") || !is_word(peek(1), "TABLE") {
+        return false;
+    }
+    let mut n = 2;
+    if is_word(peek(2), "IF") && is_word(peek(3), "NOT") && is_word(peek(4), "EXISTS") {
+        n = 5;
+    }
+    if !matches!(peek(n).token, Token::Word(_)) {
+        return false;
+    }
+    n += 1;
+    while peek(n).token == Token::Period && matches!(peek(n + 1).token, Token::Word(_)) {
+        n += 2;
+    }
+    if peek(n).token != Token::LParen {
+        return false;
+    }
+    n += 1;
+    loop {
+        let item = peek(n);
+        let is_pk = is_word(item, "pk") && peek(n + 1).token == Token::Eq;
+        let is_index = is_word(item, "INDEX")
+            && (peek(n + 1).token == Token::LParen
+                || (matches!(peek(n + 1).token, Token::Word(_))
+                    && peek(n + 2).token == Token::LParen));
+        if is_pk || is_index {
+            return true;
+        }
+        // Skip to the next top-level comma.
+        let mut depth = 0usize;
+        loop {
+            match peek(n).token {
+                Token::EOF | Token::SemiColon => return false,
+                Token::LParen => depth += 1,
+                Token::RParen if depth == 0 => return false,
+                Token::RParen => depth -= 1,
+                Token::Comma if depth == 0 => break,
+                _ => {}
+            }
+            n += 1;
+        }
+        n += 1;
+    }
 }
 
 fn is_word(token: &TokenWithSpan, word: &str) -> bool {
@@ -118,55 +196,6 @@ impl StatementParser<'_, '_> {
         Ok(Statement::Vacuum {
             table: Some(self.map(table)?),
         })
-    }
-
-    /// `CREATE TABLE [IF NOT EXISTS] name (` followed, at the top level of the list, by an
-    /// item that starts with `pk =` or `INDEX (` / `INDEX name (`.
-    fn is_legacy_create_table(&self) -> bool {
-        let peek = |n: usize| self.parser.peek_nth_token_ref(n);
-        if !is_word(peek(0), "CREATE") || !is_word(peek(1), "TABLE") {
-            return false;
-        }
-        let mut n = 2;
-        if is_word(peek(2), "IF") && is_word(peek(3), "NOT") && is_word(peek(4), "EXISTS") {
-            n = 5;
-        }
-        if !matches!(peek(n).token, Token::Word(_)) {
-            return false;
-        }
-        n += 1;
-        while peek(n).token == Token::Period && matches!(peek(n + 1).token, Token::Word(_)) {
-            n += 2;
-        }
-        if peek(n).token != Token::LParen {
-            return false;
-        }
-        n += 1;
-        loop {
-            let item = peek(n);
-            let is_pk = is_word(item, "pk") && peek(n + 1).token == Token::Eq;
-            let is_index = is_word(item, "INDEX")
-                && (peek(n + 1).token == Token::LParen
-                    || (matches!(peek(n + 1).token, Token::Word(_))
-                        && peek(n + 2).token == Token::LParen));
-            if is_pk || is_index {
-                return true;
-            }
-            // Skip to the next top-level comma.
-            let mut depth = 0usize;
-            loop {
-                match peek(n).token {
-                    Token::EOF => return false,
-                    Token::LParen => depth += 1,
-                    Token::RParen if depth == 0 => return false,
-                    Token::RParen => depth -= 1,
-                    Token::Comma if depth == 0 => break,
-                    _ => {}
-                }
-                n += 1;
-            }
-            n += 1;
-        }
     }
 
     fn legacy_create_table(&mut self) -> Result<AstStatement> {

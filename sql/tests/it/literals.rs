@@ -90,3 +90,12 @@ fn system_time_as_a_column_name() {
     let statement = parse_sql("SELECT system_time FROM t WHERE system_time > '2025-01-01'");
     assert!(statement.temporal.is_empty());
 }
+
+#[test]
+fn users_cannot_forge_a_marker() {
+    // Markers are backtick-quoted words, which the PostgreSQL tokenizer never produces.
+    let error = crate::parse_err("SELECT * FROM t FOR SYSTEM_TIME AS OF `driftdb_system_time_0`");
+    assert_eq!(error.sqlstate(), "0A000", "{error}");
+    let statement = parse_sql("SELECT driftdb_system_time_0 FROM t");
+    assert!(statement.temporal.is_empty());
+}

@@ -181,3 +181,36 @@ fn quoted_pk_is_a_column_not_the_legacy_key() {
     assert_eq!(create.columns[0].name.value, "pk");
     assert!(create.constraints.is_empty());
 }
+
+#[test]
+fn legacy_form_is_recognised_per_statement() {
+    let statements = parse_ok(
+        "CREATE TABLE a (id INT PRIMARY KEY); CREATE TABLE b (pk=id, id INT); \
+         SELECT 'CREATE TABLE c (pk=id)'",
+    );
+    let kinds: Vec<usize> = statements
+        .iter()
+        .map(|s| match s {
+            Statement::Sql(s) => match &s.statement {
+                Ast::CreateTable(c) => c.constraints.len(),
+                _ => usize::MAX,
+            },
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    // `a` keeps its column-level key (no table constraints); `b` gets PRIMARY KEY (id).
+    assert_eq!(kinds, vec![0, 1, usize::MAX]);
+}
+
+#[test]
+fn wide_legacy_create_table() {
+    // The key comes after 20 000 columns; detection still finds it (in one pass).
+    let columns: Vec<String> = (0..20_000).map(|i| format!("c{i} INT")).collect();
+    let sql = format!("CREATE TABLE wide ({}, pk=c0)", columns.join(", "));
+    let statement = parse_sql(&sql);
+    let Ast::CreateTable(create) = &statement.statement else {
+        panic!()
+    };
+    assert_eq!(create.columns.len(), 20_000);
+    assert_eq!(create.constraints.len(), 1);
+}
