@@ -15,7 +15,9 @@ pub mod system_time;
 
 use std::time::Duration;
 
-use sqlparser::ast::{ObjectName, Statement as AstStatement};
+use sqlparser::ast::{
+    Expr, FromTable, ObjectName, Statement as AstStatement, TableFactor, TableVersion,
+};
 use sqlparser::parser::Parser;
 use sqlparser::tokenizer::{Location, Token, TokenWithSpan, Tokenizer};
 
@@ -97,14 +99,51 @@ pub fn parse(sql: &str) -> Result<Vec<Statement>> {
             own.push(clause);
         }
         statements.push(match parsed {
-            Parsed::Sql(statement) => Statement::Sql(Box::new(SqlStatement {
-                statement: *statement,
-                temporal: TemporalClauses::from_vec(own),
-            })),
+            Parsed::Sql(statement) => {
+                let statement = SqlStatement {
+                    statement: *statement,
+                    temporal: TemporalClauses::from_vec(own),
+                };
+                reject_versioned_write_target(&statement)?;
+                Statement::Sql(Box::new(statement))
+            }
             Parsed::Drift(statement) => statement,
         });
     }
     Ok(statements)
+}
+
+/// History is read-only: the table an `UPDATE` or `DELETE` writes cannot carry a
+/// `FOR SYSTEM_TIME` clause (the tables it reads from may).
+fn reject_versioned_write_target(statement: &SqlStatement) -> Result<()> {
+    let targets: Vec<&TableFactor> = match &statement.statement {
+        AstStatement::Update(update) => vec![&update.table.relation],
+        AstStatement::Delete(delete) => match &delete.from {
+            FromTable::WithFromKeyword(from) | FromTable::WithoutKeyword(from) => {
+                from.iter().map(|t| &t.relation).collect()
+            }
+        },
+        _ => return Ok(()),
+    };
+    for target in targets {
+        if let TableFactor::Table {
+            version: Some(TableVersion::ForSystemTimeAsOf(Expr::Identifier(marker))),
+            ..
+        } = target
+            && let Some(clause) = statement
+                .temporal
+                .iter()
+                .find(|c| c.marker() == marker.value)
+        {
+            return Err(Error::Unsupported {
+                message: "history is read-only: the table an UPDATE or DELETE writes cannot \
+                          have FOR SYSTEM_TIME"
+                    .into(),
+                position: clause.position(),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// sqlparser reads the `FOR` of a clause written after the table's alias as the start of

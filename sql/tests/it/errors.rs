@@ -234,6 +234,25 @@ fn clause_after_alias_is_explained() {
 }
 
 #[test]
+fn history_is_read_only() {
+    check(&[
+        ("UPDATE t FOR SYSTEM_TIME ALL SET a = 1", "0A000", Some(26)),
+        (
+            "DELETE FROM t FOR SYSTEM_TIME AS OF @SEQ:1 WHERE a = 1",
+            "0A000",
+            Some(31),
+        ),
+    ]);
+    // Reading history while writing the present is fine.
+    let statement = crate::parse_sql(
+        "UPDATE t SET a = old.a FROM t FOR SYSTEM_TIME AS OF @SEQ:1 AS old WHERE t.id = old.id",
+    );
+    assert_eq!(statement.temporal.len(), 1);
+    let statement = crate::parse_sql("DELETE FROM t USING u FOR SYSTEM_TIME ALL WHERE t.id = u.id");
+    assert_eq!(statement.temporal.len(), 1);
+}
+
+#[test]
 fn garbage() {
     check(&[
         ("SELEC 1", "42601", Some(1)),
