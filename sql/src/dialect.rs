@@ -16,7 +16,7 @@
 //! A side effect of table versioning worth knowing: sqlparser then also tries
 //! `AT(..)`, `BEFORE(..)`, `CHANGES(..)`, `TIMESTAMP AS OF` and `VERSION AS OF` after a table
 //! name, so those words cannot be used as bare table aliases (write `AS at` instead).
-//! [`crate::TemporalClauses::system_time`] rejects those version forms with 0A000.
+//! [`crate::SystemTime::of_table_factor`] rejects those version forms with 0A000.
 
 pub mod seq;
 

@@ -3,8 +3,11 @@
 //! [`parse`] reads PostgreSQL SQL plus DriftDB's extensions:
 //! - SQL:2011 system time on every table reference: `FOR SYSTEM_TIME AS OF p`, `ALL`,
 //!   `BETWEEN a AND b`, `FROM a TO b`, `CONTAINED IN (a, b)`, where a point is `@SEQ:n` or a
-//!   timestamp literal. The clauses come back typed ([`SystemTime`], [`Point`]) in
-//!   [`SqlStatement::temporal`], keyed by a marker left in each table's `TableVersion`.
+//!   timestamp literal. Each versioned table reference keeps
+//!   `version: Some(ForSystemTimeAsOf(<marker>))` in the sqlparser AST; the marker encodes
+//!   the clause, and [`SystemTime::of_table_factor`] turns it back into a typed
+//!   [`SystemTime`] / [`Point`]. [`SqlStatement::temporal`] lists a statement's clauses in
+//!   source order with their positions.
 //! - `@SEQ:n` inside ordinary expressions, as the call `__driftdb_seq(n)`
 //!   ([`dialect::seq::seq_literal`] recognises it).
 //! - `CHECKPOINT TABLE t`, `VACUUM [t]`, `ALTER TABLE t SET (history_retention = '..')` and
@@ -12,8 +15,8 @@
 //!
 //! Errors are one [`Error`] type whose [`Error::sqlstate`] and [`Error::position`] fill a
 //! PostgreSQL ErrorResponse. The catalog, DataFusion planning and the wire server will live
-//! in this crate too; they consume [`Statement`] and look up each table reference's
-//! [`SystemTime`] with [`TemporalClauses::system_time`].
+//! in this crate too; they consume [`Statement`] and ask each `TableFactor` for its
+//! [`SystemTime`] with [`SystemTime::of_table_factor`].
 
 pub mod dialect;
 pub mod error;

@@ -6,9 +6,13 @@
 //! written; SQL:2011 gives a range whose start is after its end no rows, it is not an error.
 //! Comparing a sequence with a timestamp needs the ledger, so that is left to the planner.
 
+pub(crate) mod marker;
 pub mod timestamp;
 
+use sqlparser::ast::{Expr, TableFactor, TableVersion};
+
 pub use self::timestamp::Timestamp;
+use crate::error::{Error, Result};
 
 /// A point on the database's history.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -32,6 +36,39 @@ pub enum SystemTime {
     FromTo(Point, Point),
     /// `CONTAINED IN (a, b)`: versions that began and ended within `[a, b]`.
     ContainedIn(Point, Point),
+}
+
+impl SystemTime {
+    /// What a table reference of a statement from [`crate::parse`] reads: `Ok(None)` for
+    /// no clause (the current state) and for factors that are not table names, and
+    /// [`Error::Unsupported`] for version forms of other dialects (`AT(..)`,
+    /// `VERSION AS OF ..`). Needs nothing but the factor, so a planner can call it from
+    /// wherever it meets table references.
+    pub fn of_table_factor(factor: &TableFactor) -> Result<Option<SystemTime>> {
+        match factor {
+            TableFactor::Table {
+                version: Some(version),
+                ..
+            } => Self::of_version(version).map(Some),
+            _ => Ok(None),
+        }
+    }
+
+    /// The [`SystemTime`] a `TableVersion` left by [`crate::parse`] stands for.
+    pub fn of_version(version: &TableVersion) -> Result<SystemTime> {
+        if let TableVersion::ForSystemTimeAsOf(Expr::Identifier(ident)) = version
+            && let Some(system_time) = marker::decode(&ident.value, ident.quote_style)
+        {
+            return Ok(system_time);
+        }
+        Err(Error::Unsupported {
+            message: format!(
+                "table version `{version}` is not supported; use FOR SYSTEM_TIME with \
+                 AS OF, ALL, BETWEEN, FROM .. TO or CONTAINED IN"
+            ),
+            position: None,
+        })
+    }
 }
 
 impl std::fmt::Display for Point {

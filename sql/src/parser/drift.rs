@@ -9,7 +9,7 @@
 //!   `TableConstraint::Index`, so the planner has one create-table path. Every column must
 //!   have a type, and `pk=` and `INDEX` may only name declared columns.
 //! - `ALTER TABLE t SET (history_retention = '30 days')`, which sqlparser reads as a
-//!   PostgreSQL storage parameter and [`history_retention`] then lifts out.
+//!   PostgreSQL storage parameter and `history_retention` then lifts out.
 //!
 //! Every other statement is sqlparser's own.
 

@@ -1,28 +1,30 @@
 //! `FOR SYSTEM_TIME` clauses: found in the token stream, replaced by markers, looked up later.
 //!
-//! sqlparser only knows `FOR SYSTEM_TIME AS OF <expr>`. Before parsing, [`rewrite`] walks the
+//! sqlparser only knows `FOR SYSTEM_TIME AS OF <expr>`. Before parsing, `rewrite` walks the
 //! tokens; at every unquoted `FOR` followed by an unquoted `SYSTEM_TIME` (whitespace and
 //! comments between are fine) it reads the whole clause (`AS OF p`, `ALL`, `BETWEEN p AND p`,
 //! `FROM p TO p`, `CONTAINED IN (p, p)`), checks that each point is a literal, and replaces
-//! the clause by `AS OF <marker>`. The marker is an identifier quoted with a backtick
-//! (`driftdb_system_time_<n>`), a quote style the PostgreSQL tokenizer never produces, so a
-//! marker can only come from here and cannot collide with user names. The parser then leaves
+//! the clause by `AS OF <marker>`. The marker is an identifier quoted with a backtick, a
+//! quote style the PostgreSQL tokenizer never produces, so a marker can only come from here
+//! and cannot collide with user names; its text encodes the clause (see
+//! `crate::temporal::marker`). The parser then leaves
 //! `TableFactor::Table { version: Some(ForSystemTimeAsOf(Identifier(marker))) }` on the table
-//! reference, whatever the query shape (joins, CTEs, subqueries), and [`TemporalClauses`]
-//! maps each marker to its [`SystemTime`].
+//! reference, whatever the query shape (joins, CTEs, subqueries), and
+//! [`SystemTime::of_table_factor`] reads it back. [`TemporalClauses`] lists a statement's
+//! clauses in source order with their positions.
 //!
 //! String literals, quoted identifiers and comments are single tokens, so words inside them
 //! are never rewritten. Marker tokens carry the span of the clause they replace, so parse
 //! errors still point into the text the user wrote.
 
-use sqlparser::ast::{Expr, TableFactor, TableVersion};
+use sqlparser::ast::{TableFactor, TableVersion};
 use sqlparser::keywords::Keyword;
 use sqlparser::tokenizer::{Location, Span, Token, TokenWithSpan, Word};
 
 use crate::dialect::MARKER_QUOTE;
 use crate::dialect::seq::{SEQ_LOOKAHEAD, SeqMatch, match_seq};
 use crate::error::{Error, Result, char_position};
-use crate::temporal::{Point, SystemTime, Timestamp};
+use crate::temporal::{Point, SystemTime, Timestamp, marker};
 
 /// One `FOR SYSTEM_TIME` clause of a statement.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -71,34 +73,16 @@ impl TemporalClauses {
         self.clauses.is_empty()
     }
 
-    /// What a table reference reads: `Ok(None)` for no version (the current state) and for
-    /// factors that are not table names, the clause's [`SystemTime`] for a marker, and
-    /// [`Error::Unsupported`] for any other version form (`AT(..)`, `VERSION AS OF`, ...).
+    /// What a table reference of this statement reads; see
+    /// [`SystemTime::of_table_factor`], which needs only the factor.
     pub fn system_time(&self, factor: &TableFactor) -> Result<Option<SystemTime>> {
-        match factor {
-            TableFactor::Table {
-                version: Some(version),
-                ..
-            } => self.version(version).map(Some),
-            _ => Ok(None),
-        }
+        SystemTime::of_table_factor(factor)
     }
 
-    /// The [`SystemTime`] a `TableVersion` of this statement stands for.
+    /// The [`SystemTime`] a `TableVersion` of this statement stands for; see
+    /// [`SystemTime::of_version`].
     pub fn version(&self, version: &TableVersion) -> Result<SystemTime> {
-        if let TableVersion::ForSystemTimeAsOf(Expr::Identifier(ident)) = version
-            && ident.quote_style == Some(MARKER_QUOTE)
-            && let Some(clause) = self.clauses.iter().find(|c| c.marker == ident.value)
-        {
-            return Ok(clause.system_time);
-        }
-        Err(Error::Unsupported {
-            message: format!(
-                "table version `{version}` is not supported; use FOR SYSTEM_TIME with \
-                 AS OF, ALL, BETWEEN, FROM .. TO or CONTAINED IN"
-            ),
-            position: None,
-        })
+        SystemTime::of_version(version)
     }
 
     pub(crate) fn from_vec(clauses: Vec<TemporalClause>) -> Self {
@@ -142,7 +126,7 @@ pub(crate) fn rewrite(tokens: Vec<TokenWithSpan>, sql: &str) -> Result<Rewritten
             let system_time = cursor.clause()?;
             let last = cursor.last_end;
             cursor.expect_clause_end()?;
-            let marker = format!("driftdb_system_time_{}", clauses.len());
+            let marker = marker::encode(clauses.len(), &system_time);
             let clause_span = Span::new(first, last);
             out.push(TokenWithSpan::new(Token::make_keyword("AS"), clause_span));
             out.push(TokenWithSpan::new(Token::make_keyword("OF"), clause_span));
@@ -431,11 +415,11 @@ mod tests {
     fn each_form_becomes_as_of_a_marker() {
         assert_eq!(
             rewritten_text("t FOR SYSTEM_TIME ALL a"),
-            "t FOR SYSTEM_TIMEASOF`driftdb_system_time_0` a"
+            "t FOR SYSTEM_TIMEASOF`driftdb_system_time_0:all` a"
         );
         assert_eq!(
             rewritten_text("t for system_time between @SEQ:1 and @SEQ:2, u"),
-            "t for system_timeASOF`driftdb_system_time_0`, u"
+            "t for system_timeASOF`driftdb_system_time_0:between:seq=1:seq=2`, u"
         );
         assert_eq!(
             system_times(

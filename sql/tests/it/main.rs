@@ -112,7 +112,8 @@ fn walk_from(owner: &SqlStatement, from: &TableWithJoins, out: &mut Vec<TableRef
 fn walk_factor(owner: &SqlStatement, factor: &TableFactor, out: &mut Vec<TableRef>) {
     match factor {
         TableFactor::Table { name, alias, .. } => {
-            let system_time = match owner.temporal.system_time(factor) {
+            // Stateless: the factor alone says what it reads.
+            let system_time = match SystemTime::of_table_factor(factor) {
                 Ok(system_time) => system_time,
                 Err(error) => panic!("version of {name} does not resolve: {error}"),
             };
