@@ -6,6 +6,7 @@
 mod errors;
 mod literals;
 mod own_statements;
+mod properties;
 mod standard;
 mod temporal;
 
