@@ -276,3 +276,19 @@ fn system_time_display_is_accepted_back() {
         assert_eq!(only_table_time(&sql), Some(system_time), "{sql}");
     }
 }
+
+#[test]
+fn parenthesised_joins_and_lateral_subqueries() {
+    let statement = parse_sql(
+        "SELECT * FROM (a FOR SYSTEM_TIME ALL JOIN b FOR SYSTEM_TIME AS OF @Seq:2 ON a.id = b.id) \
+         , LATERAL (SELECT * FROM c FOR SYSTEM_TIME AS OF @seq:3 WHERE c.id = a.id) AS l",
+    );
+    assert_eq!(
+        tables(&statement),
+        vec![
+            table("a", None, Some(SystemTime::All)),
+            table("b", None, Some(SystemTime::AsOf(Point::Seq(2)))),
+            table("c", None, Some(SystemTime::AsOf(Point::Seq(3)))),
+        ]
+    );
+}
