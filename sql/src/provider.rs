@@ -232,8 +232,7 @@ impl TableProvider for DriftTable {
         Ok(filters
             .iter()
             .map(|f| match access::parse(f, &self.table_schema) {
-                Some((_, access::Support::Exact)) => TableProviderFilterPushDown::Exact,
-                Some((_, access::Support::Inexact)) => TableProviderFilterPushDown::Inexact,
+                Some(_) => TableProviderFilterPushDown::Exact,
                 None => TableProviderFilterPushDown::Unsupported,
             })
             .collect())
@@ -259,7 +258,7 @@ impl TableProvider for DriftTable {
         let mut predicates = Vec::new();
         let mut shown = Vec::new();
         for filter in filters {
-            if let Some((mut parsed, _)) = access::parse(filter, &self.table_schema) {
+            if let Some(mut parsed) = access::parse(filter, &self.table_schema) {
                 predicates.append(&mut parsed);
                 shown.push(filter.to_string());
             }

@@ -4,10 +4,10 @@
 //! A conjunct is pushed down when it compares a stored column with a literal (`c = 5`,
 //! `5 < c`, `c BETWEEN 1 AND 9`) and the literal has exactly the column's Arrow type, which
 //! DataFusion's type coercion arranges for ordinary SQL. Such a conjunct becomes a
-//! [`Predicate`] that the scan checks on every row it returns, so DataFusion may drop it
-//! (`Exact`) — except on floating-point columns, where the projector's order (`-0.0 = 0.0`)
-//! and Arrow's total order differ, and intervals, which Arrow compares field by field where
-//! PostgreSQL counts a month as 30 days: those stay `Inexact`, re-checked by DataFusion.
+//! [`Predicate`] that the scan checks on every row it returns, so DataFusion may drop it:
+//! every pushed filter is `Exact`, and the rest are `Unsupported` (see [`operand`] for why
+//! floating-point and interval columns are never pushed). `c IN (…)` is pushed too, and on
+//! the last primary-key column becomes a set of point lookups.
 //!
 //! The access path only has to return a superset of the matching rows; the predicates do
 //! the rest. Key bounds use the projector's lexicographic key order, in which NULL sorts
@@ -17,6 +17,7 @@
 use std::fmt;
 use std::ops::Bound;
 
+use datafusion::logical_expr::expr::InList;
 use datafusion::logical_expr::{Between, BinaryExpr, Expr, Operator};
 use driftdb_projector::{DataType, TableSchema, Value};
 
@@ -56,12 +57,20 @@ impl Cmp {
     }
 }
 
-/// `column <op> value`, checked on stored rows.
+/// A pushed-down condition on one stored column, checked on stored rows.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Predicate {
     pub(crate) column: usize,
-    pub(crate) op: Cmp,
-    pub(crate) value: Value,
+    pub(crate) test: Test,
+}
+
+/// What a [`Predicate`] requires of its column's value.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Test {
+    /// `column <op> value`.
+    Cmp(Cmp, Value),
+    /// `column IN (values…)`.
+    In(Vec<Value>),
 }
 
 impl Predicate {
@@ -73,28 +82,33 @@ impl Predicate {
         if v.is_null() {
             return false;
         }
-        let ord = v.cmp(&self.value);
-        match self.op {
-            Cmp::Eq => ord.is_eq(),
-            Cmp::Lt => ord.is_lt(),
-            Cmp::LtEq => ord.is_le(),
-            Cmp::Gt => ord.is_gt(),
-            Cmp::GtEq => ord.is_ge(),
+        match &self.test {
+            Test::In(values) => values.contains(v),
+            Test::Cmp(op, value) => {
+                let ord = v.cmp(value);
+                match op {
+                    Cmp::Eq => ord.is_eq(),
+                    Cmp::Lt => ord.is_lt(),
+                    Cmp::LtEq => ord.is_le(),
+                    Cmp::Gt => ord.is_gt(),
+                    Cmp::GtEq => ord.is_ge(),
+                }
+            }
+        }
+    }
+
+    /// `(op, value)` if this is a comparison on `column`.
+    fn cmp_on(&self, column: usize) -> Option<(Cmp, &Value)> {
+        match &self.test {
+            Test::Cmp(op, value) if self.column == column => Some((*op, value)),
+            _ => None,
         }
     }
 }
 
-/// How well a pushed-down filter is honoured.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Support {
-    /// The scan returns exactly the rows that satisfy it.
-    Exact,
-    /// The scan uses it but DataFusion must check it again.
-    Inexact,
-}
-
-/// The predicates of one filter expression, or `None` if it cannot be pushed down.
-pub(crate) fn parse(expr: &Expr, schema: &TableSchema) -> Option<(Vec<Predicate>, Support)> {
+/// The predicates of one filter expression, or `None` if it cannot be pushed down. Pushed
+/// filters are exact: the scan checks every one on every row it returns.
+pub(crate) fn parse(expr: &Expr, schema: &TableSchema) -> Option<Vec<Predicate>> {
     match expr {
         Expr::BinaryExpr(BinaryExpr { left, op, right }) => {
             let op = Cmp::of(*op)?;
@@ -103,8 +117,11 @@ pub(crate) fn parse(expr: &Expr, schema: &TableSchema) -> Option<(Vec<Predicate>
                 (lit @ Expr::Literal(..), Expr::Column(c)) => (c, lit, op.flipped()),
                 _ => return None,
             };
-            let (column, value, support) = operand(schema, &column.name, value)?;
-            Some((vec![Predicate { column, op, value }], support))
+            let (column, value) = operand(schema, &column.name, value)?;
+            Some(vec![Predicate {
+                column,
+                test: Test::Cmp(op, value),
+            }])
         }
         Expr::Between(Between {
             expr,
@@ -115,46 +132,67 @@ pub(crate) fn parse(expr: &Expr, schema: &TableSchema) -> Option<(Vec<Predicate>
             let Expr::Column(c) = expr.as_ref() else {
                 return None;
             };
-            let (column, low, support) = operand(schema, &c.name, low)?;
-            let (_, high, _) = operand(schema, &c.name, high)?;
-            Some((
-                vec![
-                    Predicate {
-                        column,
-                        op: Cmp::GtEq,
-                        value: low,
-                    },
-                    Predicate {
-                        column,
-                        op: Cmp::LtEq,
-                        value: high,
-                    },
-                ],
-                support,
-            ))
+            let (column, low) = operand(schema, &c.name, low)?;
+            let (_, high) = operand(schema, &c.name, high)?;
+            Some(vec![
+                Predicate {
+                    column,
+                    test: Test::Cmp(Cmp::GtEq, low),
+                },
+                Predicate {
+                    column,
+                    test: Test::Cmp(Cmp::LtEq, high),
+                },
+            ])
+        }
+        Expr::InList(InList {
+            expr,
+            list,
+            negated: false,
+        }) => {
+            let Expr::Column(c) = expr.as_ref() else {
+                return None;
+            };
+            let mut column = None;
+            let mut values = Vec::with_capacity(list.len());
+            for item in list {
+                let (c, value) = operand(schema, &c.name, item)?;
+                column = Some(c);
+                values.push(value);
+            }
+            Some(vec![Predicate {
+                column: column?,
+                test: Test::In(values),
+            }])
         }
         _ => None,
     }
 }
 
 /// A stored column and a non-NULL literal of exactly its type.
-fn operand(schema: &TableSchema, name: &str, literal: &Expr) -> Option<(usize, Value, Support)> {
+///
+/// Floating-point and interval columns are left to DataFusion: the projector's order
+/// (`-0.0 = 0.0`, one NaN; a month equal to 30 days) differs from Arrow's there, so a scan
+/// checking them itself could drop rows DataFusion would keep.
+fn operand(schema: &TableSchema, name: &str, literal: &Expr) -> Option<(usize, Value)> {
     let Expr::Literal(scalar, _) = literal else {
         return None;
     };
     let column = schema.column_index(name)?;
     let data_type = &schema.columns().get(column)?.data_type;
+    if matches!(
+        data_type,
+        DataType::Real | DataType::Double | DataType::Interval
+    ) {
+        return None;
+    }
     let value = from_scalar(scalar, data_type).ok()?;
     // The literal must mean the same as a stored value: UUID text in another spelling, for
     // one, would compare differently as text than as a UUID.
     if value.is_null() || to_scalar(&value, data_type).ok()? != *scalar {
         return None;
     }
-    let support = match data_type {
-        DataType::Real | DataType::Double | DataType::Interval => Support::Inexact,
-        _ => Support::Exact,
-    };
-    Some((column, value, support))
+    Some((column, value))
 }
 
 /// How a scan finds its candidate rows.
@@ -162,8 +200,8 @@ fn operand(schema: &TableSchema, name: &str, literal: &Expr) -> Option<(usize, V
 pub(crate) enum Access {
     /// Every row.
     FullScan,
-    /// `Table::get`: every primary-key column is fixed.
-    PkPoint(Vec<Value>),
+    /// `Table::get` per key: every primary-key column is fixed, the last maybe to a list.
+    PkPoints(Vec<Vec<Value>>),
     /// `Table::scan_range` over primary keys.
     PkRange(Bound<Vec<Value>>, Bound<Vec<Value>>),
     /// `Table::index_eq` with a prefix of the index's columns.
@@ -179,6 +217,8 @@ pub(crate) enum Access {
 /// What predicates say about one key (primary or index) made of `columns`.
 enum KeyUse {
     Point(Vec<Value>),
+    /// Whole keys: a fixed prefix and an `IN` list on the last column.
+    Points(Vec<Vec<Value>>),
     /// A fixed prefix and nothing more.
     Prefix(Vec<Value>),
     Range(Bound<Vec<Value>>, Bound<Vec<Value>>),
@@ -191,19 +231,20 @@ fn tightest(
     column: usize,
     ops: [Cmp; 2],
     prefer_upper: bool,
-) -> Option<&Predicate> {
+) -> Option<(Cmp, &Value)> {
     let strict = ops[0];
     predicates
         .iter()
-        .filter(|p| p.column == column && ops.contains(&p.op))
+        .filter_map(|p| p.cmp_on(column))
+        .filter(|(op, _)| ops.contains(op))
         .reduce(|best, p| {
-            let ord = p.value.cmp(&best.value);
+            let ord = p.1.cmp(best.1);
             let tighter = if prefer_upper {
                 ord.is_lt()
             } else {
                 ord.is_gt()
             };
-            if tighter || (ord.is_eq() && p.op == strict) {
+            if tighter || (ord.is_eq() && p.0 == strict) {
                 p
             } else {
                 best
@@ -211,11 +252,15 @@ fn tightest(
         })
 }
 
-fn key_use(columns: &[usize], predicates: &[Predicate]) -> Option<KeyUse> {
+/// `points`: whether an `IN` list on the last column may make whole keys.
+fn key_use(columns: &[usize], predicates: &[Predicate], points: bool) -> Option<KeyUse> {
     let mut prefix = Vec::new();
     for &c in columns {
-        match predicates.iter().find(|p| p.column == c && p.op == Cmp::Eq) {
-            Some(p) => prefix.push(p.value.clone()),
+        match predicates
+            .iter()
+            .find_map(|p| p.cmp_on(c).filter(|(op, _)| *op == Cmp::Eq))
+        {
+            Some((_, value)) => prefix.push(value.clone()),
             None => break,
         }
     }
@@ -223,6 +268,25 @@ fn key_use(columns: &[usize], predicates: &[Predicate]) -> Option<KeyUse> {
         return Some(KeyUse::Point(prefix));
     };
     let more_after = prefix.len() + 1 < columns.len();
+    let list = predicates.iter().find_map(|p| match &p.test {
+        Test::In(values) if p.column == next => Some(values),
+        _ => None,
+    });
+    if let (Some(values), false, true) = (list, more_after, points) {
+        let keys = values
+            .iter()
+            .map(|v| {
+                let mut key = prefix.clone();
+                key.push(v.clone());
+                key
+            })
+            .collect::<Vec<_>>();
+        // `IN (2, 2)` must not return key 2 twice.
+        let mut keys = keys;
+        keys.sort();
+        keys.dedup();
+        return Some(KeyUse::Points(keys));
+    }
     let with = |values: &[&Value]| -> Vec<Value> {
         prefix
             .iter()
@@ -238,16 +302,16 @@ fn key_use(columns: &[usize], predicates: &[Predicate]) -> Option<KeyUse> {
     let lower = match lower {
         None if prefix.is_empty() => Bound::Unbounded,
         None => Bound::Included(prefix.clone()),
-        Some(p) if p.op == Cmp::GtEq => Bound::Included(with(&[&p.value])),
-        Some(p) if more_after => Bound::Excluded(with(&[&p.value, &Value::Null])),
-        Some(p) => Bound::Excluded(with(&[&p.value])),
+        Some((Cmp::GtEq, v)) => Bound::Included(with(&[v])),
+        Some((_, v)) if more_after => Bound::Excluded(with(&[v, &Value::Null])),
+        Some((_, v)) => Bound::Excluded(with(&[v])),
     };
     let upper = match upper {
         None if prefix.is_empty() => Bound::Unbounded,
         None => Bound::Included(with(&[&Value::Null])),
-        Some(p) if p.op == Cmp::Lt => Bound::Excluded(with(&[&p.value])),
-        Some(p) if more_after => Bound::Included(with(&[&p.value, &Value::Null])),
-        Some(p) => Bound::Included(with(&[&p.value])),
+        Some((Cmp::Lt, v)) => Bound::Excluded(with(&[v])),
+        Some((_, v)) if more_after => Bound::Included(with(&[v, &Value::Null])),
+        Some((_, v)) => Bound::Included(with(&[v])),
     };
     Some(KeyUse::Range(lower, upper))
 }
@@ -255,14 +319,16 @@ fn key_use(columns: &[usize], predicates: &[Predicate]) -> Option<KeyUse> {
 /// The best access path the predicates allow: a primary-key point, then an equality on a
 /// whole index, then a primary-key range, then an index prefix or range, then a full scan.
 pub(crate) fn choose(schema: &TableSchema, predicates: &[Predicate]) -> Access {
-    let pk = key_use(schema.primary_key(), predicates);
-    if let Some(KeyUse::Point(key)) = pk {
-        return Access::PkPoint(key);
+    let pk = key_use(schema.primary_key(), predicates, true);
+    match pk {
+        Some(KeyUse::Point(key)) => return Access::PkPoints(vec![key]),
+        Some(KeyUse::Points(keys)) => return Access::PkPoints(keys),
+        _ => {}
     }
     let mut index_choice: Option<(bool, Access)> = None;
     for index in schema.indexes() {
-        let candidate = match key_use(&index.columns, predicates) {
-            None => continue,
+        let candidate = match key_use(&index.columns, predicates, false) {
+            None | Some(KeyUse::Points(_)) => continue,
             Some(KeyUse::Point(prefix)) => (true, prefix),
             Some(KeyUse::Prefix(prefix)) => (false, prefix),
             Some(KeyUse::Range(lower, upper)) => {
@@ -305,7 +371,8 @@ pub(crate) fn choose(schema: &TableSchema, predicates: &[Predicate]) -> Access {
         }
         (Some(KeyUse::Range(lower, upper)), _) => Access::PkRange(lower, upper),
         (_, Some((false, access))) => access,
-        (Some(KeyUse::Point(key)), None) => Access::PkPoint(key),
+        (Some(KeyUse::Point(key)), None) => Access::PkPoints(vec![key]),
+        (Some(KeyUse::Points(keys)), None) => Access::PkPoints(keys),
         (None, None) => Access::FullScan,
     }
 }
@@ -327,7 +394,8 @@ impl fmt::Display for AccessDisplay<'_> {
             .join(", ");
         match self.access {
             Access::FullScan => write!(f, "full_scan"),
-            Access::PkPoint(_) => write!(f, "pk_point({pk})"),
+            Access::PkPoints(keys) if keys.len() == 1 => write!(f, "pk_point({pk})"),
+            Access::PkPoints(keys) => write!(f, "pk_points({pk}) keys={}", keys.len()),
             Access::PkRange(..) => write!(f, "pk_range({pk})"),
             Access::IndexEq { index, .. } => write!(f, "index_eq({index})"),
             Access::IndexRange { index, .. } => write!(f, "index_range({index})"),
@@ -359,8 +427,7 @@ mod tests {
     fn p(column: usize, op: Cmp, v: i64) -> Predicate {
         Predicate {
             column,
-            op,
-            value: Value::Int64(v),
+            test: Test::Cmp(op, Value::Int64(v)),
         }
     }
 
@@ -369,7 +436,7 @@ mod tests {
         let s = schema();
         assert_eq!(
             choose(&s, &[p(0, Cmp::Eq, 1), p(1, Cmp::Eq, 2)]),
-            Access::PkPoint(vec![Value::Int64(1), Value::Int64(2)])
+            Access::PkPoints(vec![vec![Value::Int64(1), Value::Int64(2)]])
         );
         assert_eq!(
             choose(
@@ -389,6 +456,17 @@ mod tests {
             )
         );
         assert_eq!(choose(&s, &[p(1, Cmp::Eq, 3)]), Access::FullScan);
+        let list = Predicate {
+            column: 1,
+            test: Test::In(vec![Value::Int64(4), Value::Int64(5)]),
+        };
+        assert_eq!(
+            choose(&s, &[p(0, Cmp::Eq, 3), list]),
+            Access::PkPoints(vec![
+                vec![Value::Int64(3), Value::Int64(4)],
+                vec![Value::Int64(3), Value::Int64(5)]
+            ])
+        );
     }
 
     #[test]
@@ -396,8 +474,7 @@ mod tests {
         let s = schema();
         let text = Predicate {
             column: 2,
-            op: Cmp::Eq,
-            value: Value::Text("x".into()),
+            test: Test::Cmp(Cmp::Eq, Value::Text("x".into())),
         };
         assert_eq!(
             choose(&s, &[p(0, Cmp::Gt, 1), text.clone()]),

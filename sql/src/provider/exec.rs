@@ -201,7 +201,13 @@ fn collect<'a>(spec: &'a ScanSpec, table: &'a Table) -> Result<Vec<Hit<'a>>> {
     };
     if let Some(filter) = spec.point.version_filter() {
         let versions: Box<dyn Iterator<Item = VersionRef<'a>>> = match &spec.access {
-            Access::PkPoint(key) => Box::new(table.key_versions(key, filter).map_err(projector)?),
+            Access::PkPoints(keys) => {
+                let mut versions = Vec::new();
+                for key in keys {
+                    versions.extend(table.key_versions(key, filter).map_err(projector)?);
+                }
+                Box::new(versions.into_iter())
+            }
             _ => Box::new(table.versions(filter).map_err(projector)?),
         };
         for v in versions {
@@ -219,7 +225,13 @@ fn collect<'a>(spec: &'a ScanSpec, table: &'a Table) -> Result<Vec<Hit<'a>>> {
     };
     let rows: Box<dyn Iterator<Item = VersionRef<'a>>> = match &spec.access {
         Access::FullScan => Box::new(table.scan(seq).map_err(projector)?),
-        Access::PkPoint(key) => Box::new(table.get(key, seq).map_err(projector)?.into_iter()),
+        Access::PkPoints(keys) => {
+            let mut rows = Vec::new();
+            for key in keys {
+                rows.extend(table.get(key, seq).map_err(projector)?);
+            }
+            Box::new(rows.into_iter())
+        }
         Access::PkRange(lower, upper) => Box::new(
             table
                 .scan_range(bound(lower), bound(upper), seq)

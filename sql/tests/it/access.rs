@@ -98,3 +98,29 @@ async fn limit_is_pushed_into_the_scan() -> Result<()> {
     assert!(explain(&engine, sql).await?.contains("limit=3"));
     Ok(())
 }
+
+#[tokio::test]
+async fn in_lists_on_the_key_are_point_lookups() -> Result<()> {
+    let engine = engine()?;
+    let sql = "SELECT id, status FROM orders WHERE id IN (3, 2, 3, 99) ORDER BY id";
+    assert_eq!(
+        query(&engine, sql).await?,
+        rows(&[&["2", "shipped"], &["3", "NULL"]])
+    );
+    let plan = explain(&engine, sql).await?;
+    assert!(plan.contains("access=pk_points(id) keys=3"), "{plan}");
+    assert!(!plan.contains("FilterExec"), "{plan}");
+    Ok(())
+}
+
+#[tokio::test]
+async fn time_travel_works_inside_ctes_and_subqueries() -> Result<()> {
+    let engine = engine()?;
+    let cte = "WITH old AS (SELECT id, status FROM orders FOR SYSTEM_TIME AS OF 1) \
+               SELECT o.status, n.status FROM old o JOIN orders n ON o.id = n.id WHERE o.id = 2";
+    assert_eq!(query_tt(&engine, cte).await?, rows(&[&["new", "shipped"]]));
+    let sub = "SELECT id FROM orders WHERE id NOT IN \
+               (SELECT id FROM orders FOR SYSTEM_TIME AS OF 3) ORDER BY id";
+    assert_eq!(query_tt(&engine, sub).await?, rows(&[&["3"], &["11"]]));
+    Ok(())
+}

@@ -161,3 +161,14 @@ async fn uuid_and_timestamp_predicates_are_pushed_down() -> Result<()> {
     assert_eq!(query(&engine, by_decimal).await?, rows(&[&["2"]]));
     Ok(())
 }
+
+#[tokio::test]
+async fn float_predicates_are_left_to_datafusion() -> Result<()> {
+    let (engine, _) = engine()?;
+    let sql = "SELECT id FROM every WHERE f64 > -3 ORDER BY id";
+    assert_eq!(query(&engine, sql).await?, rows(&[&["1"], &["2"]]));
+    let plan = explain(&engine, sql).await?;
+    assert!(plan.contains("FilterExec"), "{plan}");
+    assert!(plan.contains("access=full_scan"), "{plan}");
+    Ok(())
+}
