@@ -7,6 +7,12 @@
 //! reference's own point, so tables in one query can be read at different points. This
 //! matters because DataFusion's default planner silently ignores a reference's version.
 //!
+//! Consistency across tables: [`ReadPoint::Latest`] is resolved per table when its scan is
+//! planned, so a query over two tables could see one before and one after a transaction the
+//! applier is applying meanwhile. A session that needs one snapshot (every statement, in
+//! practice) should register each table at `ReadPoint::AsOf(ledger end)` for the statement,
+//! or at its transaction's `BEGIN` sequence.
+//!
 //! `ctx.sql` parses with the session's configured dialect, none of whose built-in
 //! PostgreSQL-like dialects accept `FOR SYSTEM_TIME`: time-travel queries go through
 //! [`QueryEngine::sql_with_dialect`] (any dialect with `supports_table_versioning`) or

@@ -202,7 +202,9 @@ impl DriftTable {
     }
 
     /// Shows a transaction's uncommitted writes on top of the table (see the module
-    /// documentation). Only for `AS OF` and latest reads.
+    /// documentation). Only for `AS OF` and latest reads. Overlay rows are not validated
+    /// here: the transaction checks them when written (`Table::check_upsert`); a value of
+    /// the wrong type fails the scan with a conversion error.
     pub fn with_overlay(mut self, overlay: Arc<Overlay>) -> Result<Self> {
         if self.point.version_filter().is_some() {
             return Err(DataFusionError::Plan(format!(

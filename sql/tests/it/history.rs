@@ -114,3 +114,27 @@ async fn select_star_shows_sequence_on_points_and_all_pseudo_columns_on_ranges()
     assert_eq!(names(&range), expected);
     Ok(())
 }
+
+#[tokio::test]
+async fn reads_before_the_vacuum_horizon_fail_clearly() -> Result<()> {
+    let engine = driftdb_sql::QueryEngine::new()?;
+    let table = orders()?;
+    table
+        .write()
+        .map_err(|_| anyhow::anyhow!("poisoned"))?
+        .vacuum(4)?;
+    engine.register_table("orders", table)?;
+    let old = "SELECT COUNT(*) FROM orders FOR SYSTEM_TIME AS OF 3";
+    let err = query_tt(&engine, old)
+        .await
+        .err()
+        .ok_or_else(|| anyhow::anyhow!("a read before the horizon succeeded"))?;
+    assert!(
+        err.to_string()
+            .contains("before the table's history horizon 4"),
+        "{err}"
+    );
+    let at = "SELECT COUNT(*) FROM orders FOR SYSTEM_TIME AS OF 4";
+    assert_eq!(query_tt(&engine, at).await?, rows(&[&["10"]]));
+    Ok(())
+}
