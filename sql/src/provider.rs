@@ -39,6 +39,7 @@ use std::sync::{Arc, RwLock};
 use async_trait::async_trait;
 use datafusion::arrow::datatypes::{DataType as ArrowType, Field, Schema, SchemaRef, TimeUnit};
 use datafusion::catalog::Session;
+use datafusion::common::{Constraint, Constraints};
 use datafusion::datasource::{TableProvider, TableType};
 use datafusion::error::{DataFusionError, Result};
 use datafusion::logical_expr::{Expr, TableProviderFilterPushDown};
@@ -131,6 +132,9 @@ pub struct DriftTable {
     table_schema: TableSchema,
     /// Table columns, then the pseudo-columns of `point`.
     schema: SchemaRef,
+    /// The primary key, declared to DataFusion on point reads only: a version range holds
+    /// several versions per key.
+    constraints: Option<Constraints>,
 }
 
 /// A poisoned lock means a writer panicked mid-apply: report it, do not guess.
@@ -169,12 +173,20 @@ pub fn provider_for(table: SharedTable, point: ReadPoint) -> Result<DriftTable> 
         }
         fields.push(pseudo_field(name));
     }
+    // With the key known, DataFusion accepts `SELECT id, name … GROUP BY id` as PostgreSQL
+    // does.
+    let constraints = point.version_filter().is_none().then(|| {
+        Constraints::new_unverified(vec![Constraint::PrimaryKey(
+            table_schema.primary_key().to_vec(),
+        )])
+    });
     Ok(DriftTable {
         table,
         point,
         overlay: None,
         table_schema,
         schema: Arc::new(Schema::new(fields)),
+        constraints,
     })
 }
 
@@ -221,6 +233,10 @@ impl DriftTable {
 impl TableProvider for DriftTable {
     fn schema(&self) -> SchemaRef {
         Arc::clone(&self.schema)
+    }
+
+    fn constraints(&self) -> Option<&Constraints> {
+        self.constraints.as_ref()
     }
 
     fn table_type(&self) -> TableType {

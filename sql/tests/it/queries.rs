@@ -77,3 +77,14 @@ async fn bad_time_travel_references_are_errors() -> Result<()> {
     assert!(query_tt(&engine, text).await.is_err());
     Ok(())
 }
+
+#[tokio::test]
+async fn grouping_by_the_primary_key_allows_its_other_columns() -> Result<()> {
+    let engine = engine()?;
+    let sql = "SELECT id, customer, COUNT(*) FROM orders WHERE id < 3 GROUP BY id ORDER BY id";
+    assert_eq!(
+        query(&engine, sql).await?,
+        rows(&[&["1", "c9", "1"], &["2", "c2", "1"]])
+    );
+    Ok(())
+}
