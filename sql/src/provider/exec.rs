@@ -187,6 +187,9 @@ fn collect<'a>(spec: &'a ScanSpec, table: &'a Table) -> Result<Vec<Hit<'a>>> {
     let keep = |row: &[Value]| spec.predicates.iter().all(|p| p.matches(row));
     let limit = spec.limit.unwrap_or(usize::MAX);
     let mut hits: Vec<Hit<'a>> = Vec::new();
+    if limit == 0 {
+        return Ok(hits);
+    }
     let overlay = spec.overlay.as_deref();
     let shadowed =
         |row: &[Value]| overlay.is_some_and(|o| o.contains_key(&table.schema().key_of(row)));

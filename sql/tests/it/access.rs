@@ -124,3 +124,29 @@ async fn time_travel_works_inside_ctes_and_subqueries() -> Result<()> {
     assert_eq!(query_tt(&engine, sub).await?, rows(&[&["3"], &["11"]]));
     Ok(())
 }
+
+/// Scans `orders` at @5 directly through the provider with `id > 4` and `limit`.
+async fn scan_orders(limit: Option<usize>) -> Result<Vec<Vec<String>>> {
+    use datafusion::catalog::TableProvider;
+    use datafusion::logical_expr::{col, lit};
+    use driftdb_sql::{ReadPoint, provider_for};
+
+    let provider = provider_for(crate::common::orders()?, ReadPoint::AsOf(5))?;
+    let ctx = datafusion::prelude::SessionContext::new();
+    let filters = [col("id").gt(lit(4i64))];
+    let plan = provider.scan(&ctx.state(), None, &filters, limit).await?;
+    let batches = datafusion::physical_plan::collect(plan, ctx.task_ctx()).await?;
+    crate::common::cells(&batches)
+}
+
+#[tokio::test]
+async fn the_scan_itself_honours_limits_and_filters() -> Result<()> {
+    assert!(scan_orders(Some(0)).await?.is_empty());
+    let two = scan_orders(Some(2)).await?;
+    assert_eq!(
+        two.iter().map(|r| r[0].as_str()).collect::<Vec<_>>(),
+        ["5", "6"]
+    );
+    assert_eq!(scan_orders(None).await?.len(), 7);
+    Ok(())
+}
