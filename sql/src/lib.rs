@@ -1,6 +1,6 @@
-//! DriftDB's SQL layer. For now: the front end that turns SQL text into statements.
+//! `driftdb-sql`: DriftDB's SQL layer.
 //!
-//! [`parse`] reads PostgreSQL SQL plus DriftDB's extensions:
+//! Front end: [`parse`] reads PostgreSQL SQL plus DriftDB's extensions:
 //! - SQL:2011 system time on every table reference: `FOR SYSTEM_TIME AS OF p`, `ALL`,
 //!   `BETWEEN a AND b`, `FROM a TO b`, `CONTAINED IN (a, b)`, where a point is `@SEQ:n` or a
 //!   timestamp literal. Each versioned table reference keeps
@@ -14,13 +14,32 @@
 //!   the legacy `CREATE TABLE t (pk=id, INDEX(name), id BIGINT, ...)`.
 //!
 //! Errors are one [`Error`] type whose [`Error::sqlstate`] and [`Error::position`] fill a
-//! PostgreSQL ErrorResponse. The catalog, DataFusion planning and the wire server will live
-//! in this crate too; they consume [`Statement`] and ask each `TableFactor` for its
-//! [`SystemTime`] with [`SystemTime::of_table_factor`].
+//! PostgreSQL ErrorResponse.
+//!
+//! Execution, with Apache DataFusion over the projector's versioned tables:
+//! - [`arrow`]: projector types and values to Arrow types, arrays, batches and scalars, and
+//!   back, with typed errors;
+//! - [`provider`]: [`DriftTable`], a DataFusion `TableProvider` serving one projector table
+//!   at one [`ReadPoint`] (`AS OF` a sequence, or a version range with pseudo-columns), with
+//!   filter push-down to primary-key and index lookups, projection and limit push-down, and
+//!   an overlay of a transaction's own writes;
+//! - [`engine`]: [`QueryEngine`], a session that registers tables and plans
+//!   `FOR SYSTEM_TIME` references through [`engine::TimeTravelPlanner`].
+//!
+//! Life of a query: the front end parses `SELECT … FROM orders FOR SYSTEM_TIME AS OF 42`
+//! into a statement; DataFusion's SQL planner asks the relation planner for each table
+//! reference, which calls [`provider_for`]`(orders, ReadPoint::AsOf(42))`; the optimizer
+//! offers `WHERE` conjuncts to `DriftTable::supports_filters_pushdown`, and
+//! `DriftTable::scan` picks an access path (`pk_point`, `pk_range`, `index_eq`,
+//! `index_range` or `full_scan`) for a [`provider::DriftScanExec`], which reads the table
+//! under its read lock when executed and yields Arrow batches.
 
+pub mod arrow;
 pub mod dialect;
+pub mod engine;
 pub mod error;
 pub mod parser;
+pub mod provider;
 pub mod temporal;
 
 pub use crate::dialect::DriftDialect;
@@ -29,3 +48,7 @@ pub use crate::parser::drift::parse_retention;
 pub use crate::parser::system_time::{TemporalClause, TemporalClauses};
 pub use crate::parser::{SqlStatement, Statement, parse};
 pub use crate::temporal::{Point, SystemTime, Timestamp};
+pub use engine::{QueryEngine, TableSet, TimeTravelPlanner, read_point_of};
+pub use provider::{
+    DriftScanExec, DriftTable, Overlay, PSEUDO_COLUMNS, ReadPoint, SharedTable, provider_for,
+};

@@ -1,14 +1,22 @@
-//! Integration tests of the SQL front end, through the public API only.
-//!
-//! One test binary with a module per area. `tables` walks a parsed statement and lists every
+//! Integration tests of the SQL layer, one binary with a module per area: the front end
+//! (errors, literals, own_statements, properties, standard, temporal) through the public
+//! parsing API, and DataFusion execution (access, history, overlay, queries, types) over
+//! projector tables built through the projector's API.
+//! `tables` walks a parsed statement and lists every
 //! table reference with what it reads, so tests assert on the AST the planner will see.
 
+mod access;
+mod common;
 mod errors;
+mod history;
 mod literals;
+mod overlay;
 mod own_statements;
 mod properties;
+mod queries;
 mod standard;
 mod temporal;
+mod types;
 
 use driftdb_sql::{Error, SqlStatement, Statement, SystemTime, parse};
 use sqlparser::ast::{

@@ -1,0 +1,587 @@
+//! Conversions between the projector's SQL values and Apache Arrow, the format DataFusion
+//! executes on.
+//!
+//! Every projector [`DataType`] has exactly one Arrow type ([`arrow_type`]), chosen so that
+//! Arrow's comparisons and DataFusion's functions give the SQL answer:
+//!
+//! | SQL | Arrow |
+//! |---|---|
+//! | `BOOLEAN`, `SMALLINT`, `INTEGER`, `BIGINT`, `REAL`, `DOUBLE PRECISION` | `Boolean`, `Int16`, `Int32`, `Int64`, `Float32`, `Float64` |
+//! | `NUMERIC(p, s)` | `Decimal128(p, s)`: exact, never a float |
+//! | `TEXT`, `VARCHAR(n)`, `CHAR(n)`, `JSON`, `JSONB` | `Utf8` |
+//! | `BYTEA` | `Binary` |
+//! | `DATE` | `Date32` (days since 1970-01-01, as stored) |
+//! | `TIME` | `Time64(Microsecond)` |
+//! | `TIMESTAMP` | `Timestamp(Microsecond, None)` |
+//! | `TIMESTAMPTZ` | `Timestamp(Microsecond, Some("+00:00"))` |
+//! | `INTERVAL` | `Interval(MonthDayNano)` (microseconds times 1000) |
+//! | `UUID` | `Utf8`, canonical lower-case hyphenated text |
+//!
+//! `UUID` is text rather than `FixedSizeBinary(16)`: PostgreSQL clients receive text either
+//! way, `WHERE id = '…'` then compares without a cast DataFusion does not have, and the
+//! canonical lower-case form sorts exactly like the 16 bytes, so `ORDER BY` and range
+//! predicates keep UUID semantics. Text coming back is parsed, in any case, with or without
+//! hyphens.
+//!
+//! Conversions never panic: a value that does not fit its column's type, an Arrow array of
+//! an unexpected type, or a number out of range is a [`ConversionError`].
+
+use std::sync::Arc;
+
+use datafusion::arrow::array::{
+    Array, ArrayRef, ArrowPrimitiveType, BinaryArray, BinaryBuilder, BooleanArray, BooleanBuilder,
+    Date32Array, Decimal128Array, Float32Array, Float64Array, Int16Array, Int32Array, Int64Array,
+    IntervalMonthDayNanoArray, PrimitiveArray, PrimitiveBuilder, StringArray, StringBuilder,
+    Time64MicrosecondArray, TimestampMicrosecondArray,
+};
+use datafusion::arrow::datatypes::{
+    self as arrow_types, DataType as ArrowType, Field, IntervalMonthDayNano, IntervalUnit, Schema,
+    TimeUnit,
+};
+use datafusion::arrow::error::ArrowError;
+use datafusion::arrow::record_batch::RecordBatch;
+use datafusion::common::ScalarValue;
+use driftdb_projector::{Column, DataType, Row, TableSchema, Value};
+
+/// The time zone of `TIMESTAMPTZ` columns: values are stored in UTC.
+pub const UTC: &str = "+00:00";
+
+/// Nanoseconds per microsecond, for intervals.
+const NANOS_PER_MICRO: i64 = 1_000;
+
+/// Why a value could not be converted.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConversionError {
+    /// A value, scalar or array does not have the type its column needs.
+    #[error("a {expected} column cannot hold {found}")]
+    TypeMismatch {
+        /// The SQL type of the column, as written in DDL.
+        expected: String,
+        /// What was found instead.
+        found: String,
+    },
+
+    /// A value has the right type but cannot be represented on the other side, such as an
+    /// interval with a fraction of a microsecond or malformed UUID text.
+    #[error("{0}")]
+    OutOfRange(String),
+
+    /// A batch does not have one column per expected type.
+    #[error("a batch with {found} columns where {expected} were expected")]
+    Width {
+        /// Number of expected columns.
+        expected: usize,
+        /// Number of columns found.
+        found: usize,
+    },
+
+    /// Arrow refused to build an array or batch.
+    #[error(transparent)]
+    Arrow(#[from] ArrowError),
+
+    /// DataFusion refused to read a scalar out of an array.
+    #[error(transparent)]
+    DataFusion(#[from] datafusion::error::DataFusionError),
+}
+
+/// The conversion result type.
+pub type Result<T, E = ConversionError> = std::result::Result<T, E>;
+
+/// The Arrow type that holds values of `data_type`; see the module documentation.
+pub fn arrow_type(data_type: &DataType) -> ArrowType {
+    match data_type {
+        DataType::Boolean => ArrowType::Boolean,
+        DataType::SmallInt => ArrowType::Int16,
+        DataType::Int => ArrowType::Int32,
+        DataType::BigInt => ArrowType::Int64,
+        DataType::Real => ArrowType::Float32,
+        DataType::Double => ArrowType::Float64,
+        // The projector keeps precision within 1..=38, which is exactly Decimal128's range,
+        // and scale <= precision, so the i8 cannot wrap.
+        DataType::Decimal { precision, scale } => {
+            ArrowType::Decimal128(*precision, i8::try_from(*scale).unwrap_or(i8::MAX))
+        }
+        DataType::Text
+        | DataType::Varchar(_)
+        | DataType::Char(_)
+        | DataType::Json
+        | DataType::Jsonb
+        | DataType::Uuid => ArrowType::Utf8,
+        DataType::Bytea => ArrowType::Binary,
+        DataType::Date => ArrowType::Date32,
+        DataType::Time => ArrowType::Time64(TimeUnit::Microsecond),
+        DataType::Timestamp => ArrowType::Timestamp(TimeUnit::Microsecond, None),
+        DataType::TimestampTz => ArrowType::Timestamp(TimeUnit::Microsecond, Some(UTC.into())),
+        DataType::Interval => ArrowType::Interval(IntervalUnit::MonthDayNano),
+    }
+}
+
+/// The Arrow field of a column, with its name and nullability.
+pub fn field(column: &Column) -> Field {
+    Field::new(
+        column.name.clone(),
+        arrow_type(&column.data_type),
+        column.nullable,
+    )
+}
+
+/// The Arrow schema of a table's columns, in column order.
+pub fn schema(table: &TableSchema) -> Schema {
+    Schema::new(table.columns().iter().map(field).collect::<Vec<_>>())
+}
+
+/// The SQL name of a type, for error messages.
+fn sql_name(data_type: &DataType) -> String {
+    match data_type {
+        DataType::Boolean => "boolean".into(),
+        DataType::SmallInt => "smallint".into(),
+        DataType::Int => "integer".into(),
+        DataType::BigInt => "bigint".into(),
+        DataType::Real => "real".into(),
+        DataType::Double => "double precision".into(),
+        DataType::Decimal { precision, scale } => format!("numeric({precision},{scale})"),
+        DataType::Text => "text".into(),
+        DataType::Varchar(None) => "varchar".into(),
+        DataType::Varchar(Some(n)) => format!("varchar({n})"),
+        DataType::Char(n) => format!("char({n})"),
+        DataType::Bytea => "bytea".into(),
+        DataType::Date => "date".into(),
+        DataType::Time => "time".into(),
+        DataType::Timestamp => "timestamp".into(),
+        DataType::TimestampTz => "timestamptz".into(),
+        DataType::Interval => "interval".into(),
+        DataType::Uuid => "uuid".into(),
+        DataType::Json => "json".into(),
+        DataType::Jsonb => "jsonb".into(),
+    }
+}
+
+fn mismatch(data_type: &DataType, found: impl std::fmt::Debug) -> ConversionError {
+    ConversionError::TypeMismatch {
+        expected: sql_name(data_type),
+        found: format!("{found:?}"),
+    }
+}
+
+/// Canonical text of a UUID: 8-4-4-4-12 lower-case hex digits.
+pub fn format_uuid(bytes: &[u8; 16]) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(36);
+    for (i, b) in bytes.iter().enumerate() {
+        if matches!(i, 4 | 6 | 8 | 10) {
+            out.push('-');
+        }
+        out.push(char::from(HEX[usize::from(b >> 4)]));
+        out.push(char::from(HEX[usize::from(b & 0x0f)]));
+    }
+    out
+}
+
+/// Parses UUID text: 32 hex digits, either case, optionally hyphenated as 8-4-4-4-12.
+pub fn parse_uuid(text: &str) -> Result<[u8; 16]> {
+    let bad =
+        || ConversionError::OutOfRange(format!("invalid input syntax for type uuid: {text:?}"));
+    let hyphenated = text.len() == 36;
+    if hyphenated
+        && text
+            .char_indices()
+            .any(|(i, c)| matches!(i, 8 | 13 | 18 | 23) != (c == '-'))
+    {
+        return Err(bad());
+    }
+    let digits: Vec<u8> = text
+        .bytes()
+        .filter(|&b| !(hyphenated && b == b'-'))
+        .collect();
+    if digits.len() != 32 {
+        return Err(bad());
+    }
+    let mut out = [0u8; 16];
+    for (slot, pair) in out.iter_mut().zip(digits.chunks_exact(2)) {
+        let hex = |d: u8| char::from(d).to_digit(16).ok_or_else(bad);
+        let (hi, lo) = match pair {
+            [hi, lo] => (hex(*hi)?, hex(*lo)?),
+            _ => return Err(bad()),
+        };
+        *slot = u8::try_from(hi * 16 + lo).map_err(|_| bad())?;
+    }
+    Ok(out)
+}
+
+/// Builds a primitive array, `extract` returning `None` for a value of the wrong variant.
+fn primitive<'a, T: ArrowPrimitiveType>(
+    data_type: &DataType,
+    values: impl IntoIterator<Item = &'a Value>,
+    extract: impl Fn(&Value) -> Option<T::Native>,
+) -> Result<PrimitiveArray<T>> {
+    let values = values.into_iter();
+    let mut builder = PrimitiveBuilder::<T>::with_capacity(values.size_hint().0);
+    for value in values {
+        if value.is_null() {
+            builder.append_null();
+        } else {
+            builder.append_value(extract(value).ok_or_else(|| mismatch(data_type, value))?);
+        }
+    }
+    Ok(builder.finish())
+}
+
+/// Builds a UTF-8 array from text-like values.
+fn text<'a>(
+    data_type: &DataType,
+    values: impl IntoIterator<Item = &'a Value>,
+) -> Result<StringArray> {
+    let values = values.into_iter();
+    let mut builder = StringBuilder::with_capacity(values.size_hint().0, 0);
+    for value in values {
+        match (data_type, value) {
+            (_, Value::Null) => builder.append_null(),
+            (DataType::Json | DataType::Jsonb, Value::Json(s))
+            | (DataType::Text | DataType::Varchar(_) | DataType::Char(_), Value::Text(s)) => {
+                builder.append_value(s)
+            }
+            (DataType::Uuid, Value::Uuid(u)) => builder.append_value(format_uuid(u)),
+            _ => return Err(mismatch(data_type, value)),
+        }
+    }
+    Ok(builder.finish())
+}
+
+/// An Arrow array of type [`arrow_type`]`(data_type)` holding `values` (`Value::Null` as
+/// null). Fails if a value does not belong to the type, or a decimal has another scale.
+pub fn to_array<'a>(
+    data_type: &DataType,
+    values: impl IntoIterator<Item = &'a Value>,
+) -> Result<ArrayRef> {
+    let dt = data_type;
+    Ok(match dt {
+        DataType::Boolean => {
+            let values = values.into_iter();
+            let mut builder = BooleanBuilder::with_capacity(values.size_hint().0);
+            for value in values {
+                match value {
+                    Value::Null => builder.append_null(),
+                    Value::Bool(b) => builder.append_value(*b),
+                    _ => return Err(mismatch(dt, value)),
+                }
+            }
+            Arc::new(builder.finish())
+        }
+        DataType::SmallInt => Arc::new(primitive::<arrow_types::Int16Type>(
+            dt,
+            values,
+            |v| match v {
+                Value::Int16(x) => Some(*x),
+                _ => None,
+            },
+        )?),
+        DataType::Int => Arc::new(primitive::<arrow_types::Int32Type>(
+            dt,
+            values,
+            |v| match v {
+                Value::Int32(x) => Some(*x),
+                _ => None,
+            },
+        )?),
+        DataType::BigInt => Arc::new(primitive::<arrow_types::Int64Type>(
+            dt,
+            values,
+            |v| match v {
+                Value::Int64(x) => Some(*x),
+                _ => None,
+            },
+        )?),
+        DataType::Real => Arc::new(primitive::<arrow_types::Float32Type>(
+            dt,
+            values,
+            |v| match v {
+                Value::Float32(x) => Some(*x),
+                _ => None,
+            },
+        )?),
+        DataType::Double => Arc::new(primitive::<arrow_types::Float64Type>(
+            dt,
+            values,
+            |v| match v {
+                Value::Float64(x) => Some(*x),
+                _ => None,
+            },
+        )?),
+        DataType::Decimal { precision, scale } => {
+            let array = primitive::<arrow_types::Decimal128Type>(dt, values, |v| match v {
+                Value::Decimal { mantissa, scale: s } if s == scale => Some(*mantissa),
+                _ => None,
+            })?;
+            Arc::new(
+                array.with_precision_and_scale(
+                    *precision,
+                    i8::try_from(*scale).map_err(|_| {
+                        ConversionError::OutOfRange(format!("numeric scale {scale}"))
+                    })?,
+                )?,
+            )
+        }
+        DataType::Text
+        | DataType::Varchar(_)
+        | DataType::Char(_)
+        | DataType::Json
+        | DataType::Jsonb
+        | DataType::Uuid => Arc::new(text(dt, values)?),
+        DataType::Bytea => {
+            let values = values.into_iter();
+            let mut builder = BinaryBuilder::with_capacity(values.size_hint().0, 0);
+            for value in values {
+                match value {
+                    Value::Null => builder.append_null(),
+                    Value::Bytes(b) => builder.append_value(b),
+                    _ => return Err(mismatch(dt, value)),
+                }
+            }
+            Arc::new(builder.finish())
+        }
+        DataType::Date => Arc::new(primitive::<arrow_types::Date32Type>(
+            dt,
+            values,
+            |v| match v {
+                Value::Date(x) => Some(*x),
+                _ => None,
+            },
+        )?),
+        DataType::Time => Arc::new(primitive::<arrow_types::Time64MicrosecondType>(
+            dt,
+            values,
+            |v| match v {
+                Value::Time(x) => Some(*x),
+                _ => None,
+            },
+        )?),
+        DataType::Timestamp => Arc::new(primitive::<arrow_types::TimestampMicrosecondType>(
+            dt,
+            values,
+            |v| match v {
+                Value::Timestamp(x) => Some(*x),
+                _ => None,
+            },
+        )?),
+        DataType::TimestampTz => Arc::new(
+            primitive::<arrow_types::TimestampMicrosecondType>(dt, values, |v| match v {
+                Value::TimestampTz(x) => Some(*x),
+                _ => None,
+            })?
+            .with_timezone(UTC),
+        ),
+        DataType::Interval => {
+            let values = values.into_iter();
+            let mut builder =
+                PrimitiveBuilder::<arrow_types::IntervalMonthDayNanoType>::with_capacity(
+                    values.size_hint().0,
+                );
+            for value in values {
+                match value {
+                    Value::Null => builder.append_null(),
+                    Value::Interval {
+                        months,
+                        days,
+                        micros,
+                    } => {
+                        let nanoseconds = micros.checked_mul(NANOS_PER_MICRO).ok_or_else(|| {
+                            ConversionError::OutOfRange(format!(
+                                "interval of {micros} microseconds does not fit in nanoseconds"
+                            ))
+                        })?;
+                        builder.append_value(IntervalMonthDayNano::new(
+                            *months,
+                            *days,
+                            nanoseconds,
+                        ));
+                    }
+                    _ => return Err(mismatch(dt, value)),
+                }
+            }
+            Arc::new(builder.finish())
+        }
+    })
+}
+
+/// Downcasts `array` to `A`, or says which SQL type wanted what.
+fn downcast<'a, A: 'static>(array: &'a dyn Array, data_type: &DataType) -> Result<&'a A> {
+    array
+        .as_any()
+        .downcast_ref::<A>()
+        .ok_or_else(|| mismatch(data_type, array.data_type()))
+}
+
+/// The value at `index` of `array`, read as a value of `data_type`. `array` must have type
+/// [`arrow_type`]`(data_type)`; `index` must be in bounds.
+pub fn value_at(array: &dyn Array, index: usize, data_type: &DataType) -> Result<Value> {
+    if index >= array.len() {
+        return Err(ConversionError::OutOfRange(format!(
+            "row {index} of an array of {} rows",
+            array.len()
+        )));
+    }
+    if array.is_null(index) {
+        return Ok(Value::Null);
+    }
+    let dt = data_type;
+    Ok(match dt {
+        DataType::Boolean => Value::Bool(downcast::<BooleanArray>(array, dt)?.value(index)),
+        DataType::SmallInt => Value::Int16(downcast::<Int16Array>(array, dt)?.value(index)),
+        DataType::Int => Value::Int32(downcast::<Int32Array>(array, dt)?.value(index)),
+        DataType::BigInt => Value::Int64(downcast::<Int64Array>(array, dt)?.value(index)),
+        DataType::Real => Value::Float32(downcast::<Float32Array>(array, dt)?.value(index)),
+        DataType::Double => Value::Float64(downcast::<Float64Array>(array, dt)?.value(index)),
+        DataType::Decimal { scale, .. } => {
+            let decimals = downcast::<Decimal128Array>(array, dt)?;
+            if i16::from(decimals.scale()) != i16::from(*scale) {
+                return Err(mismatch(dt, array.data_type()));
+            }
+            Value::Decimal {
+                mantissa: decimals.value(index),
+                scale: *scale,
+            }
+        }
+        DataType::Text | DataType::Varchar(_) | DataType::Char(_) => {
+            Value::Text(downcast::<StringArray>(array, dt)?.value(index).to_owned())
+        }
+        DataType::Json | DataType::Jsonb => {
+            Value::Json(downcast::<StringArray>(array, dt)?.value(index).to_owned())
+        }
+        DataType::Uuid => Value::Uuid(parse_uuid(
+            downcast::<StringArray>(array, dt)?.value(index),
+        )?),
+        DataType::Bytea => Value::Bytes(downcast::<BinaryArray>(array, dt)?.value(index).to_vec()),
+        DataType::Date => Value::Date(downcast::<Date32Array>(array, dt)?.value(index)),
+        DataType::Time => Value::Time(downcast::<Time64MicrosecondArray>(array, dt)?.value(index)),
+        DataType::Timestamp | DataType::TimestampTz => {
+            let stamps = downcast::<TimestampMicrosecondArray>(array, dt)?;
+            let has_zone = matches!(stamps.data_type(), ArrowType::Timestamp(_, Some(_)));
+            if has_zone != (*dt == DataType::TimestampTz) {
+                return Err(mismatch(dt, array.data_type()));
+            }
+            let micros = stamps.value(index);
+            if has_zone {
+                Value::TimestampTz(micros)
+            } else {
+                Value::Timestamp(micros)
+            }
+        }
+        DataType::Interval => {
+            let interval = downcast::<IntervalMonthDayNanoArray>(array, dt)?.value(index);
+            if interval.nanoseconds % NANOS_PER_MICRO != 0 {
+                return Err(ConversionError::OutOfRange(format!(
+                    "interval with {} nanoseconds: DriftDB keeps whole microseconds",
+                    interval.nanoseconds
+                )));
+            }
+            Value::Interval {
+                months: interval.months,
+                days: interval.days,
+                micros: interval.nanoseconds / NANOS_PER_MICRO,
+            }
+        }
+    })
+}
+
+/// A record batch of `rows` with the given schema, one type per schema field.
+pub fn rows_to_batch(schema: Arc<Schema>, types: &[DataType], rows: &[Row]) -> Result<RecordBatch> {
+    if types.len() != schema.fields().len() {
+        return Err(ConversionError::Width {
+            expected: schema.fields().len(),
+            found: types.len(),
+        });
+    }
+    let columns = types
+        .iter()
+        .enumerate()
+        .map(|(c, dt)| to_array(dt, rows.iter().map(|r| r.get(c).unwrap_or(&Value::Null))))
+        .collect::<Result<Vec<_>>>()?;
+    Ok(RecordBatch::try_new(schema, columns)?)
+}
+
+/// The rows of `batch`, whose columns hold values of `types` in order.
+pub fn batch_to_rows(batch: &RecordBatch, types: &[DataType]) -> Result<Vec<Row>> {
+    if types.len() != batch.num_columns() {
+        return Err(ConversionError::Width {
+            expected: types.len(),
+            found: batch.num_columns(),
+        });
+    }
+    (0..batch.num_rows())
+        .map(|r| {
+            batch
+                .columns()
+                .iter()
+                .zip(types)
+                .map(|(array, dt)| value_at(array.as_ref(), r, dt))
+                .collect()
+        })
+        .collect()
+}
+
+/// `value` as a DataFusion scalar of type [`arrow_type`]`(data_type)`.
+pub fn to_scalar(value: &Value, data_type: &DataType) -> Result<ScalarValue> {
+    let array = to_array(data_type, [value])?;
+    Ok(ScalarValue::try_from_array(&array, 0)?)
+}
+
+/// A DataFusion scalar as a value of `data_type`. The scalar must have type
+/// [`arrow_type`]`(data_type)`; cast it first otherwise.
+pub fn from_scalar(scalar: &ScalarValue, data_type: &DataType) -> Result<Value> {
+    if scalar.data_type() != arrow_type(data_type) {
+        return Err(mismatch(data_type, scalar.data_type()));
+    }
+    let array = scalar.to_array_of_size(1)?;
+    value_at(array.as_ref(), 0, data_type)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uuid_text_round_trips_and_rejects_garbage() -> Result<()> {
+        let bytes = [
+            0xa0, 0xee, 0xbc, 0x99, 0x9c, 0x0b, 0x4e, 0xf8, 0xbb, 0x6d, 0x6b, 0xb9, 0xbd, 0x38,
+            0x0a, 0x11,
+        ];
+        let text = format_uuid(&bytes);
+        assert_eq!(text, "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11");
+        assert_eq!(parse_uuid(&text)?, bytes);
+        assert_eq!(parse_uuid("A0EEBC999C0B4EF8BB6D6BB9BD380A11")?, bytes);
+        for bad in [
+            "",
+            "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a1",
+            "a0eebc99x9c0b-4ef8-bb6d-6bb9bd380a11",
+            "g0eebc999c0b4ef8bb6d6bb9bd380a11",
+        ] {
+            assert!(parse_uuid(bad).is_err(), "{bad}");
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn mismatched_values_are_errors_not_panics() {
+        assert!(to_array(&DataType::Int, [&Value::Int64(1)]).is_err());
+        let numeric = DataType::Decimal {
+            precision: 5,
+            scale: 2,
+        };
+        assert!(
+            to_array(
+                &numeric,
+                [&Value::Decimal {
+                    mantissa: 1,
+                    scale: 1
+                }]
+            )
+            .is_err()
+        );
+        assert!(from_scalar(&ScalarValue::Int64(Some(1)), &DataType::Int).is_err());
+        let tz = ScalarValue::TimestampMicrosecond(Some(1), Some(UTC.into()));
+        assert!(from_scalar(&tz, &DataType::Timestamp).is_err());
+        let fraction = ScalarValue::IntervalMonthDayNano(Some(IntervalMonthDayNano::new(0, 0, 1)));
+        assert!(from_scalar(&fraction, &DataType::Interval).is_err());
+    }
+}

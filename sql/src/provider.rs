@@ -1,0 +1,303 @@
+//! [`DriftTable`]: a DataFusion [`TableProvider`] serving one projector [`Table`] at one
+//! read point.
+//!
+//! # Concurrency
+//!
+//! The table is shared as a [`SharedTable`] (`Arc<RwLock<Table>>`): the ledger applier takes
+//! the write lock for each `Table::apply`, and a scan takes the read lock only while it
+//! executes, converting the rows it needs into Arrow batches before letting go (planning and
+//! `EXPLAIN` never lock for longer than reading the schema and current sequence). Holding the
+//! lock across a whole query is unnecessary because a table is append-only: a read at
+//! sequence `s` returns the same rows before and after later records are applied. The one
+//! exception is `VACUUM` past `s`, which makes the read fail with the projector's
+//! `BeforeHorizon` error rather than return a partial past. [`ReadPoint::Latest`] is bound to
+//! the table's newest sequence when the scan is planned, so every batch of one scan agrees.
+//!
+//! # Pseudo-columns
+//!
+//! DataFusion has no hidden columns, so pseudo-columns appear in `SELECT *`. To keep that
+//! small, an `AS OF` (or latest) read appends only `__sequence` (the sequence that created
+//! the row's version; NULL for a row the transaction overlay wrote), which makes
+//! `SELECT MAX(__sequence) FROM t` work. Version-range reads (`ALL`, `BETWEEN`, `FROM`,
+//! `CONTAINED IN`) append all of [`PSEUDO_COLUMNS`]: there the version metadata is the point
+//! of the query.
+//!
+//! # Transaction overlay
+//!
+//! [`DriftTable::with_overlay`] adds a transaction's uncommitted writes (primary key to new
+//! row, or `None` for a deletion) on top of an `AS OF` read: overlay keys hide the table's
+//! rows, overlay rows are added. Version-range reads show committed history only and refuse
+//! an overlay.
+
+mod access;
+mod exec;
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::{Arc, RwLock};
+
+use async_trait::async_trait;
+use datafusion::arrow::datatypes::{DataType as ArrowType, Field, Schema, SchemaRef, TimeUnit};
+use datafusion::catalog::Session;
+use datafusion::common::{Constraint, Constraints};
+use datafusion::datasource::{TableProvider, TableType};
+use datafusion::error::{DataFusionError, Result};
+use datafusion::logical_expr::{Expr, TableProviderFilterPushDown};
+use datafusion::physical_plan::ExecutionPlan;
+use driftdb_projector::{Key, Row, Table, TableSchema, VersionFilter};
+
+pub use exec::DriftScanExec;
+
+/// A projector table shared between the ledger applier (writer) and queries (readers).
+pub type SharedTable = Arc<RwLock<Table>>;
+
+/// A transaction's own writes to one table: primary key to the row it wrote, or `None` if
+/// it deleted the key.
+pub type Overlay = BTreeMap<Key, Option<Row>>;
+
+/// `__sequence`: the sequence number of the record that created the version.
+pub const SEQUENCE: &str = "__sequence";
+/// `__valid_from_seq`: the same as `__sequence`, named for symmetry with `__valid_to_seq`.
+pub const VALID_FROM_SEQ: &str = "__valid_from_seq";
+/// `__valid_to_seq`: the sequence that ended the version; NULL while it is current.
+pub const VALID_TO_SEQ: &str = "__valid_to_seq";
+/// `__valid_from`: commit time of `__valid_from_seq`, `TIMESTAMPTZ`.
+pub const VALID_FROM: &str = "__valid_from";
+/// `__valid_to`: commit time of `__valid_to_seq`, `TIMESTAMPTZ`; NULL while current.
+pub const VALID_TO: &str = "__valid_to";
+/// `__operation`: `'INSERT'`, `'UPDATE'` or `'DELETE'`.
+pub const OPERATION: &str = "__operation";
+
+/// The pseudo-columns of a version-range read, in the order they follow the table's columns.
+pub const PSEUDO_COLUMNS: [&str; 6] = [
+    SEQUENCE,
+    VALID_FROM_SEQ,
+    VALID_TO_SEQ,
+    VALID_FROM,
+    VALID_TO,
+    OPERATION,
+];
+
+/// Which rows of a table a reference reads: `FOR SYSTEM_TIME …` with points as sequence
+/// numbers (the SQL layer maps timestamps to sequences before building a provider).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReadPoint {
+    /// No `FOR SYSTEM_TIME`: the table's newest sequence when the scan is planned.
+    Latest,
+    /// `AS OF @SEQ:n`: the rows current at sequence `n`.
+    AsOf(u64),
+    /// `ALL`: every retained version, deletions included.
+    All,
+    /// `FROM a TO b`.
+    FromTo(u64, u64),
+    /// `BETWEEN a AND b`.
+    Between(u64, u64),
+    /// `CONTAINED IN (a, b)`.
+    ContainedIn(u64, u64),
+}
+
+impl ReadPoint {
+    /// The projector filter of a version-range read; `None` for point reads.
+    pub fn version_filter(self) -> Option<VersionFilter> {
+        match self {
+            ReadPoint::Latest | ReadPoint::AsOf(_) => None,
+            ReadPoint::All => Some(VersionFilter::All),
+            ReadPoint::FromTo(a, b) => Some(VersionFilter::FromTo(a, b)),
+            ReadPoint::Between(a, b) => Some(VersionFilter::Between(a, b)),
+            ReadPoint::ContainedIn(a, b) => Some(VersionFilter::ContainedIn(a, b)),
+        }
+    }
+}
+
+impl fmt::Display for ReadPoint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ReadPoint::Latest => write!(f, "LATEST"),
+            ReadPoint::AsOf(s) => write!(f, "@SEQ:{s}"),
+            ReadPoint::All => write!(f, "ALL"),
+            ReadPoint::FromTo(a, b) => write!(f, "FROM @SEQ:{a} TO @SEQ:{b}"),
+            ReadPoint::Between(a, b) => write!(f, "BETWEEN @SEQ:{a} AND @SEQ:{b}"),
+            ReadPoint::ContainedIn(a, b) => write!(f, "CONTAINED IN (@SEQ:{a}, @SEQ:{b})"),
+        }
+    }
+}
+
+/// A [`TableProvider`] over one table at one [`ReadPoint`].
+#[derive(Debug, Clone)]
+pub struct DriftTable {
+    table: SharedTable,
+    point: ReadPoint,
+    overlay: Option<Arc<Overlay>>,
+    /// The table's schema when the provider was built; a schema change builds a new table.
+    table_schema: TableSchema,
+    /// Table columns, then the pseudo-columns of `point`.
+    schema: SchemaRef,
+    /// The primary key, declared to DataFusion on point reads only: a version range holds
+    /// several versions per key.
+    constraints: Option<Constraints>,
+}
+
+/// A poisoned lock means a writer panicked mid-apply: report it, do not guess.
+pub(crate) fn poisoned<T>(_: T) -> DataFusionError {
+    DataFusionError::Execution("the table's lock is poisoned: a writer panicked".into())
+}
+
+/// The provider for `table` at `point`: what the SQL planner builds for each table
+/// reference, resolving its `FOR SYSTEM_TIME` clause.
+pub fn provider_for(table: SharedTable, point: ReadPoint) -> Result<DriftTable> {
+    if let ReadPoint::FromTo(a, b) | ReadPoint::Between(a, b) | ReadPoint::ContainedIn(a, b) = point
+        && a > b
+    {
+        return Err(DataFusionError::Plan(format!(
+            "FOR SYSTEM_TIME {point}: the range ends before it starts"
+        )));
+    }
+    let table_schema = table.read().map_err(poisoned)?.schema().clone();
+    let mut fields: Vec<Field> = crate::arrow::schema(&table_schema)
+        .fields()
+        .iter()
+        .map(|f| f.as_ref().clone())
+        .collect();
+    let clashes = |name: &str| table_schema.column_index(name).is_some();
+    let pseudo: &[&str] = if point.version_filter().is_some() {
+        &PSEUDO_COLUMNS
+    } else {
+        &[SEQUENCE]
+    };
+    for name in pseudo {
+        if clashes(name) {
+            return Err(DataFusionError::Plan(format!(
+                "table {:?} has a column named {name:?}, which is reserved for a pseudo-column",
+                table_schema.name()
+            )));
+        }
+        fields.push(pseudo_field(name));
+    }
+    // With the key known, DataFusion accepts `SELECT id, name … GROUP BY id` as PostgreSQL
+    // does.
+    let constraints = point.version_filter().is_none().then(|| {
+        Constraints::new_unverified(vec![Constraint::PrimaryKey(
+            table_schema.primary_key().to_vec(),
+        )])
+    });
+    Ok(DriftTable {
+        table,
+        point,
+        overlay: None,
+        table_schema,
+        schema: Arc::new(Schema::new(fields)),
+        constraints,
+    })
+}
+
+fn pseudo_field(name: &str) -> Field {
+    let utc = Some(crate::arrow::UTC.into());
+    match name {
+        VALID_FROM_SEQ => Field::new(name, ArrowType::Int64, false),
+        VALID_TO_SEQ => Field::new(name, ArrowType::Int64, true),
+        VALID_FROM => Field::new(
+            name,
+            ArrowType::Timestamp(TimeUnit::Microsecond, utc),
+            false,
+        ),
+        VALID_TO => Field::new(name, ArrowType::Timestamp(TimeUnit::Microsecond, utc), true),
+        OPERATION => Field::new(name, ArrowType::Utf8, false),
+        // `__sequence`: NULL for rows of a transaction overlay.
+        _ => Field::new(name, ArrowType::Int64, true),
+    }
+}
+
+impl DriftTable {
+    /// The read point this provider serves.
+    pub fn point(&self) -> ReadPoint {
+        self.point
+    }
+
+    /// Shows a transaction's uncommitted writes on top of the table (see the module
+    /// documentation). Only for `AS OF` and latest reads. Overlay rows are not validated
+    /// here: the transaction checks them when written (`Table::check_upsert`); a value of
+    /// the wrong type fails the scan with a conversion error.
+    pub fn with_overlay(mut self, overlay: Arc<Overlay>) -> Result<Self> {
+        if self.point.version_filter().is_some() {
+            return Err(DataFusionError::Plan(format!(
+                "FOR SYSTEM_TIME {} reads committed history only; it cannot include a transaction's writes",
+                self.point
+            )));
+        }
+        self.overlay = Some(overlay);
+        Ok(self)
+    }
+}
+
+#[async_trait]
+impl TableProvider for DriftTable {
+    fn schema(&self) -> SchemaRef {
+        Arc::clone(&self.schema)
+    }
+
+    fn constraints(&self) -> Option<&Constraints> {
+        self.constraints.as_ref()
+    }
+
+    fn table_type(&self) -> TableType {
+        TableType::Base
+    }
+
+    fn supports_filters_pushdown(
+        &self,
+        filters: &[&Expr],
+    ) -> Result<Vec<TableProviderFilterPushDown>> {
+        Ok(filters
+            .iter()
+            .map(|f| match access::parse(f, &self.table_schema) {
+                Some(_) => TableProviderFilterPushDown::Exact,
+                None => TableProviderFilterPushDown::Unsupported,
+            })
+            .collect())
+    }
+
+    async fn scan(
+        &self,
+        _state: &dyn Session,
+        projection: Option<&Vec<usize>>,
+        filters: &[Expr],
+        limit: Option<usize>,
+    ) -> Result<Arc<dyn ExecutionPlan>> {
+        let point = match self.point {
+            ReadPoint::Latest => ReadPoint::AsOf(
+                self.table
+                    .read()
+                    .map_err(poisoned)?
+                    .current_seq()
+                    .unwrap_or(0),
+            ),
+            other => other,
+        };
+        let mut predicates = Vec::new();
+        let mut shown = Vec::new();
+        for filter in filters {
+            if let Some(mut parsed) = access::parse(filter, &self.table_schema) {
+                predicates.append(&mut parsed);
+                shown.push(filter.to_string());
+            }
+        }
+        let access = access::choose(&self.table_schema, &predicates);
+        let projection = match projection {
+            Some(p) => p.clone(),
+            None => (0..self.schema.fields().len()).collect(),
+        };
+        let schema = Arc::new(self.schema.project(&projection)?);
+        Ok(Arc::new(DriftScanExec::new(exec::ScanSpec {
+            table: Arc::clone(&self.table),
+            table_schema: self.table_schema.clone(),
+            point,
+            overlay: self.overlay.clone(),
+            access,
+            predicates,
+            shown_filters: shown,
+            projection,
+            schema,
+            limit,
+        })))
+    }
+}
