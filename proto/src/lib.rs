@@ -23,6 +23,10 @@ pub mod v1 {
 /// The encoded `FileDescriptorSet` of every `driftdb.v1` file, for `tonic-reflection`.
 pub const FILE_DESCRIPTOR_SET: &[u8] = tonic::include_file_descriptor_set!("driftdb_descriptor");
 
+/// The largest gRPC message the broker and the clients accept or send: a produce batch or a
+/// fetch response up to this size. Both sides set it, since tonic's default is 4 MiB.
+pub const MAX_MESSAGE_BYTES: usize = 64 << 20;
+
 /// The partition a key belongs to among `partitions` (which must be at least 1; 0 is treated
 /// as 1).
 ///
