@@ -1,0 +1,56 @@
+//! The client's error type.
+
+use tonic::Code;
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The broker answered with an error status.
+    #[error("{}: {}", .0.code(), .0.message())]
+    Status(#[from] tonic::Status),
+
+    /// The first connection to the broker failed.
+    #[error("cannot connect to {url}: {source}")]
+    Connect {
+        url: String,
+        #[source]
+        source: tonic::transport::Error,
+    },
+
+    /// The call was wrong before it reached the broker.
+    #[error("invalid argument: {0}")]
+    InvalidArgument(String),
+
+    /// The producer was closed, or its task ended, before the record was acknowledged.
+    #[error("the producer is closed")]
+    ProducerClosed,
+}
+
+impl Error {
+    /// The gRPC status code, if the broker (or the transport) produced one.
+    pub fn code(&self) -> Option<Code> {
+        match self {
+            Error::Status(status) => Some(status.code()),
+            _ => None,
+        }
+    }
+
+    /// Whether the same request may succeed if sent again later: the broker was unreachable
+    /// or unavailable, or the call timed out. Conflicts (`FailedPrecondition`) are not: the
+    /// caller must re-read and decide.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Error::Status(status) => is_retryable_code(status.code()),
+            Error::Connect { .. } => true,
+            Error::InvalidArgument(_) | Error::ProducerClosed => false,
+        }
+    }
+}
+
+pub(crate) fn is_retryable_code(code: Code) -> bool {
+    matches!(
+        code,
+        Code::Unavailable | Code::DeadlineExceeded | Code::Aborted
+    )
+}

@@ -1,0 +1,57 @@
+//! The `driftdb` command-line tool, in the spirit of kcat and the Kafka console tools.
+//!
+//! Every subcommand talks to one broker (`--server`, default `http://127.0.0.1:50051`) through
+//! the `driftdb-client` crate. Data goes to stdout (one record per line); progress and errors
+//! go to stderr, so the output can be piped.
+
+mod consume;
+mod produce;
+mod time;
+mod topic;
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand};
+use driftdb_client::Client;
+
+pub use consume::ConsumeArgs;
+pub use produce::ProduceArgs;
+pub use topic::TopicCommand;
+
+#[derive(Debug, Parser)]
+#[command(name = "driftdb", version, about = "DriftDB command-line tool")]
+pub struct Cli {
+    /// The broker's gRPC address.
+    #[arg(
+        long,
+        global = true,
+        env = "DRIFTDB_SERVER",
+        default_value = "http://127.0.0.1:50051"
+    )]
+    pub server: String,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create, list, describe and delete topics.
+    #[command(subcommand)]
+    Topic(TopicCommand),
+    /// Append one record per line of standard input.
+    Produce(ProduceArgs),
+    /// Print records of a topic, one per line.
+    Consume(ConsumeArgs),
+}
+
+/// Runs one command to completion.
+pub async fn run(cli: Cli) -> Result<()> {
+    let client = Client::connect(&cli.server)
+        .await
+        .with_context(|| format!("cannot reach the broker at {}", cli.server))?;
+    match cli.command {
+        Command::Topic(command) => topic::run(&client, command).await,
+        Command::Produce(args) => produce::run(&client, args).await,
+        Command::Consume(args) => consume::run(&client, args).await,
+    }
+}

@@ -1,0 +1,10 @@
+//! The `driftdb` package: the binaries that wire DriftDB's crates together.
+//!
+//! - [`server`]: `driftdb-server`, the node. It opens the data directory as a
+//!   [`driftdb_broker::log::Log`], serves the broker's gRPC services
+//!   ([`driftdb_broker::service`]) and an HTTP endpoint for metrics and health.
+//! - [`cli`]: `driftdb`, the command-line tool for topics, producing and consuming, built on the
+//!   `driftdb-client` crate.
+
+pub mod cli;
+pub mod server;
