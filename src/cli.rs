@@ -42,10 +42,37 @@ pub enum Command {
     Produce(ProduceArgs),
     /// Print records of a topic, one per line.
     Consume(ConsumeArgs),
+    /// Run a benchmark and print a Markdown report.
+    #[command(subcommand)]
+    Bench(BenchCommand),
+}
+
+/// `driftdb bench ...`
+#[derive(Debug, Subcommand)]
+pub enum BenchCommand {
+    /// The log engine, in-process, beside the disk's own fdatasync figures.
+    Log {
+        /// Directory on the disk to measure (a temporary subdirectory is created and removed).
+        #[arg(long, default_value = ".")]
+        dir: std::path::PathBuf,
+        /// Seconds per throughput run.
+        #[arg(long, default_value_t = 3.0)]
+        seconds: f64,
+        /// Records per append call in throughput runs.
+        #[arg(long, default_value_t = 100)]
+        batch: usize,
+        /// Appends measured for latency percentiles.
+        #[arg(long, default_value_t = 2000)]
+        latency_samples: usize,
+    },
 }
 
 /// Runs one command to completion.
 pub async fn run(cli: Cli) -> Result<()> {
+    if let Command::Bench(BenchCommand::Log { dir, seconds, batch, latency_samples }) = cli.command {
+        let opts = crate::bench::LogBench { dir, seconds, batch: batch.max(1), latency_samples };
+        return tokio::task::spawn_blocking(move || crate::bench::run_log_bench(&opts)).await?;
+    }
     let client = Client::connect(&cli.server)
         .await
         .with_context(|| format!("cannot reach the broker at {}", cli.server))?;
@@ -53,5 +80,6 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Topic(command) => topic::run(&client, command).await,
         Command::Produce(args) => produce::run(&client, args).await,
         Command::Consume(args) => consume::run(&client, args).await,
+        Command::Bench(_) => Ok(()),
     }
 }

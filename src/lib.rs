@@ -3,8 +3,10 @@
 //! - [`server`]: `driftdb-server`, the node. It opens the data directory as a
 //!   [`driftdb_broker::log::Log`], serves the broker's gRPC services
 //!   ([`driftdb_broker::service`]) and an HTTP endpoint for metrics and health.
+//! - [`bench`]: `driftdb bench log`, the log engine benchmark beside the disk's own figures.
 //! - [`cli`]: `driftdb`, the command-line tool for topics, producing and consuming, built on the
 //!   `driftdb-client` crate.
 
+pub mod bench;
 pub mod cli;
 pub mod server;

@@ -1,0 +1,8 @@
+//! Integration tests of `driftdb-projector`, in one binary so they link once.
+//!
+//! - `model`: a deliberately simple reference model (a list of `BTreeMap` states, one per
+//!   applied sequence) and the helpers that compare a `Table` with it;
+//! - `table_vs_model`: property tests driving random ledger records through both.
+
+mod model;
+mod table_vs_model;
