@@ -11,6 +11,7 @@ const PROTOS: &[&str] = &[
     "driftdb/v1/admin.proto",
     "driftdb/v1/produce.proto",
     "driftdb/v1/consume.proto",
+    "driftdb/v1/group.proto",
 ];
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

@@ -69,8 +69,19 @@ pub enum BenchCommand {
 
 /// Runs one command to completion.
 pub async fn run(cli: Cli) -> Result<()> {
-    if let Command::Bench(BenchCommand::Log { dir, seconds, batch, latency_samples }) = cli.command {
-        let opts = crate::bench::LogBench { dir, seconds, batch: batch.max(1), latency_samples };
+    if let Command::Bench(BenchCommand::Log {
+        dir,
+        seconds,
+        batch,
+        latency_samples,
+    }) = cli.command
+    {
+        let opts = crate::bench::LogBench {
+            dir,
+            seconds,
+            batch: batch.max(1),
+            latency_samples,
+        };
         return tokio::task::spawn_blocking(move || crate::bench::run_log_bench(&opts)).await?;
     }
     let client = Client::connect(&cli.server)

@@ -22,6 +22,7 @@ pub const ACTIVE_SUBSCRIBERS: &str = "driftdb_active_subscribers";
 pub const SEGMENTS: &str = "driftdb_partition_segments";
 pub const PARTITION_BYTES: &str = "driftdb_partition_bytes";
 pub const PARTITION_END_OFFSET: &str = "driftdb_partition_end_offset";
+pub const CONSUMER_LAG: &str = "driftdb_consumer_group_lag";
 
 /// Registers help texts and units; call once after installing a recorder.
 pub fn describe() {
@@ -53,6 +54,11 @@ pub fn describe() {
     describe_gauge!(ACTIVE_SUBSCRIBERS, Unit::Count, "Open Subscribe streams.");
     describe_gauge!(SEGMENTS, Unit::Count, "Segment files per partition.");
     describe_gauge!(PARTITION_BYTES, Unit::Bytes, "Bytes on disk per partition.");
+    describe_gauge!(
+        CONSUMER_LAG,
+        Unit::Count,
+        "Records between a consumer group's committed offset and the partition's end."
+    );
     describe_gauge!(
         PARTITION_END_OFFSET,
         Unit::Count,

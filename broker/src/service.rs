@@ -21,6 +21,7 @@
 mod admin;
 mod consume;
 mod convert;
+pub mod group;
 mod produce;
 pub mod status;
 mod subscribe;
@@ -95,13 +96,18 @@ impl Handle {
 
 /// Why the service could not be built.
 #[derive(Debug, thiserror::Error)]
-#[error("building the gRPC reflection service failed: {0}")]
-pub struct BuildError(#[from] tonic_reflection::server::Error);
+pub enum BuildError {
+    #[error("building the gRPC reflection service failed: {0}")]
+    Reflection(#[from] tonic_reflection::server::Error),
+    #[error("opening the consumer-group offset store failed: {0}")]
+    Groups(#[from] Error),
+}
 
 /// Builds every gRPC service the broker serves over `log`: Admin, Produce, Consume, health
 /// (all reported serving) and reflection.
 pub async fn routes(log: Arc<Log>) -> Result<(Routes, Handle), BuildError> {
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
+    let groups = group::Groups::open(Arc::clone(&log), shutdown_rx.clone()).await?;
     let broker = Broker {
         inner: Arc::new(Inner {
             log,
@@ -114,6 +120,9 @@ pub async fn routes(log: Arc<Log>) -> Result<(Routes, Handle), BuildError> {
     health.set_serving::<AdminServiceServer<Broker>>().await;
     health.set_serving::<ProduceServiceServer<Broker>>().await;
     health.set_serving::<ConsumeServiceServer<Broker>>().await;
+    health
+        .set_serving::<driftdb_proto::v1::group_service_server::GroupServiceServer<group::Groups>>()
+        .await;
 
     let reflection = tonic_reflection::server::Builder::configure()
         .register_encoded_file_descriptor_set(driftdb_proto::FILE_DESCRIPTOR_SET)
@@ -129,6 +138,12 @@ pub async fn routes(log: Arc<Log>) -> Result<(Routes, Handle), BuildError> {
         )
         .add_service(
             ProduceServiceServer::new(broker.clone())
+                .max_decoding_message_size(MAX_MESSAGE_BYTES)
+                .max_encoding_message_size(MAX_MESSAGE_BYTES),
+        )
+        .add_service(
+            groups
+                .server()
                 .max_decoding_message_size(MAX_MESSAGE_BYTES)
                 .max_encoding_message_size(MAX_MESSAGE_BYTES),
         )

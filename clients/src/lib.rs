@@ -39,6 +39,7 @@
 mod admin;
 mod consumer;
 mod error;
+mod group;
 mod producer;
 
 use std::time::Duration;
@@ -46,6 +47,7 @@ use std::time::Duration;
 use driftdb_proto::MAX_MESSAGE_BYTES;
 use driftdb_proto::v1::admin_service_client::AdminServiceClient;
 use driftdb_proto::v1::consume_service_client::ConsumeServiceClient;
+use driftdb_proto::v1::group_service_client::GroupServiceClient;
 use driftdb_proto::v1::produce_service_client::ProduceServiceClient;
 use tonic::transport::{Channel, Endpoint};
 
@@ -58,6 +60,7 @@ pub use driftdb_proto::v1::{
     TopicSummary,
 };
 pub use error::{Error, Result};
+pub use group::{AssignmentStrategy, GroupConfig, GroupConsumer};
 pub use producer::{Ack, Producer, ProducerConfig, ProducerRecord};
 pub use tonic::Code;
 
@@ -114,7 +117,13 @@ impl Client {
             .max_encoding_message_size(MAX_MESSAGE_BYTES)
     }
 
-    fn consume_client(&self) -> ConsumeServiceClient<Channel> {
+    pub(crate) fn group_client(&self) -> GroupServiceClient<Channel> {
+        GroupServiceClient::new(self.channel.clone())
+            .max_decoding_message_size(MAX_MESSAGE_BYTES)
+            .max_encoding_message_size(MAX_MESSAGE_BYTES)
+    }
+
+    pub(crate) fn consume_client(&self) -> ConsumeServiceClient<Channel> {
         ConsumeServiceClient::new(self.channel.clone())
             .max_decoding_message_size(MAX_MESSAGE_BYTES)
             .max_encoding_message_size(MAX_MESSAGE_BYTES)

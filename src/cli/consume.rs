@@ -9,7 +9,7 @@ use std::io::Write;
 
 use anyhow::{Context, Result, bail};
 use clap::{Args, ValueEnum};
-use driftdb_client::{Client, Record, Start};
+use driftdb_client::{AssignmentStrategy, Client, GroupConfig, GroupConsumer, Record, Start};
 use tokio::sync::mpsc;
 
 use super::time::parse_since;
@@ -38,6 +38,19 @@ pub struct ConsumeArgs {
     pub follow: bool,
     #[arg(long, value_enum, default_value_t = Format::Json)]
     pub format: Format,
+    /// Consume as a member of this consumer group: share the partitions with the group's
+    /// other members and commit progress, resuming from the group's committed offsets.
+    #[arg(long, conflicts_with_all = ["partition", "offset"])]
+    pub group: Option<String>,
+    /// How the group spreads partitions over its members.
+    #[arg(long, value_enum, default_value_t = GroupStrategy::Range, requires = "group")]
+    pub strategy: GroupStrategy,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GroupStrategy {
+    Range,
+    RoundRobin,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -76,11 +89,72 @@ pub(super) async fn run(client: &Client, args: ConsumeArgs) -> Result<()> {
     };
     let limit = args.count.unwrap_or(u64::MAX);
     let mut out = Output::new(args.format);
+    if let Some(group) = &args.group {
+        return consume_group(client, &args, group, start, limit, &mut out).await;
+    }
     if args.follow {
         follow(client, &args.topic, &partitions, start, limit, &mut out).await
     } else {
         read_to_end(client, &args.topic, &partitions, start, limit, &mut out).await
     }
+}
+
+/// Group-managed: prints records of the member's partitions and commits after each printed
+/// batch (at least once). Without `--follow`, stops once every partition is caught up.
+async fn consume_group(
+    client: &Client,
+    args: &ConsumeArgs,
+    group: &str,
+    start: Start,
+    limit: u64,
+    out: &mut Output,
+) -> Result<()> {
+    let mut config = GroupConfig::new(group, [args.topic.clone()]);
+    config.auto_commit = false;
+    config.start = start;
+    config.strategy = match args.strategy {
+        GroupStrategy::Range => AssignmentStrategy::Range,
+        GroupStrategy::RoundRobin => AssignmentStrategy::RoundRobin,
+    };
+    let mut consumer = GroupConsumer::join(client, config).await?;
+    let mut printed = 0;
+    let result = async {
+        while printed < limit {
+            let records = if args.follow {
+                consumer.poll().await?
+            } else {
+                consumer.poll_once().await?
+            };
+            if records.is_empty() && !args.follow {
+                break;
+            }
+            for (i, (_, partition, record)) in records.iter().enumerate() {
+                if printed >= limit {
+                    // Rewind each partition to its first unprinted record, so the commit
+                    // below does not skip what was fetched but never printed.
+                    let mut rewound = std::collections::HashSet::new();
+                    for (topic, partition, record) in &records[i..] {
+                        if rewound.insert(*partition) {
+                            consumer.seek(topic, *partition, record.offset)?;
+                        }
+                    }
+                    break;
+                }
+                if !out.record(*partition, record)? {
+                    return Ok(());
+                }
+                printed += 1;
+            }
+            if !out.flush()? {
+                return Ok(());
+            }
+            consumer.commit().await?;
+        }
+        Ok::<(), anyhow::Error>(())
+    }
+    .await;
+    consumer.close().await?;
+    result
 }
 
 async fn read_to_end(
