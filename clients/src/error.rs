@@ -7,8 +7,8 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// The broker answered with an error status.
-    #[error("{}: {}", .0.code(), .0.message())]
-    Status(#[from] tonic::Status),
+    #[error("{:?}: {}", .0.code(), .0.message())]
+    Status(tonic::Status),
 
     /// The first connection to the broker failed.
     #[error("cannot connect to {url}: {source}")]
@@ -25,6 +25,12 @@ pub enum Error {
     /// The producer was closed, or its task ended, before the record was acknowledged.
     #[error("the producer is closed")]
     ProducerClosed,
+}
+
+impl From<tonic::Status> for Error {
+    fn from(status: tonic::Status) -> Self {
+        Error::Status(status)
+    }
 }
 
 impl Error {
