@@ -1,10 +1,13 @@
-//! The `driftdb` package: the binaries that wire DriftDB's crates together.
+//! The `driftdb` package: the binaries that wire DriftDB's crates together, and the pieces of
+//! them worth testing as a library.
 //!
 //! - [`server`]: `driftdb-server`, the node. It opens the data directory as a
 //!   [`driftdb_broker::log::Log`], serves the broker's gRPC services
 //!   ([`driftdb_broker::service`]) and an HTTP endpoint for metrics and health.
 //! - [`cli`]: `driftdb`, the command-line tool for topics, producing and consuming, built on the
 //!   `driftdb-client` crate.
+//! - [`bench`]: `driftdb bench log`, the log engine benchmark beside the disk's own figures.
 
+pub mod bench;
 pub mod cli;
 pub mod server;
