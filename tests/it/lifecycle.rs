@@ -161,3 +161,82 @@ async fn a_port_in_use_fails_clearly() {
     assert!(error.contains(&format!("127.0.0.1:{port}")), "{error}");
     assert!(error.contains("port"), "{error}");
 }
+
+// Multi-threaded: the producer's retries run while this thread blocks restarting the server.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_idempotent_producer_rides_out_a_crash_without_duplicates() {
+    let dir = TestDir::new();
+    let mut server = Server::start(&dir.data());
+    let port: u16 = server
+        .grpc_url
+        .rsplit(':')
+        .next()
+        .and_then(|p| p.parse().ok())
+        .expect("port in the server's address");
+    let client = server.client().await;
+    client
+        .admin()
+        .create_topic("orders", TopicConfig::default())
+        .await
+        .unwrap();
+
+    // Enough retries (with backoff up to 2 s) to outlast a restart.
+    let producer = Arc::new(client.producer(ProducerConfig {
+        retries: 40,
+        max_batch_records: 20,
+        ..Default::default()
+    }));
+    let sender = tokio::spawn({
+        let producer = Arc::clone(&producer);
+        async move {
+            let mut pending = Vec::new();
+            for i in 0..2000u32 {
+                let record = ProducerRecord::new(i.to_string()).partition(0);
+                pending.push(producer.enqueue("orders", record).await.unwrap());
+                if i % 100 == 99 {
+                    tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+                }
+            }
+            let mut acks = Vec::new();
+            for ack in pending {
+                acks.push(ack.await.expect("every record is acknowledged in the end"));
+            }
+            acks
+        }
+    });
+    within("some records to land", async {
+        loop {
+            let described = client.admin().describe_topic("orders").await.unwrap();
+            if described.partitions[0].end_offset >= 300 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+    })
+    .await;
+    server.kill9();
+    let server = match Server::try_start_on(&dir.data(), port) {
+        Ok(server) => server,
+        Err(e) => panic!("restart on port {port}: {e}"),
+    };
+
+    let acks = within("all acknowledgements", sender).await.unwrap();
+    assert_eq!(acks.len(), 2000);
+    // Every record exactly once, in the order sent, at the offset its acknowledgement named.
+    let consumer = server.client().await.consumer();
+    let mut values = Vec::new();
+    let mut offset = 0;
+    loop {
+        let fetched = consumer.fetch("orders", 0, offset, 0).await.unwrap();
+        if fetched.records.is_empty() {
+            break;
+        }
+        offset = fetched.next_offset;
+        values.extend(fetched.records.into_iter().map(|r| r.value.unwrap()));
+    }
+    let expected: Vec<String> = (0..2000).map(|i: u32| i.to_string()).collect();
+    assert_eq!(values, expected, "records lost, duplicated or reordered");
+    for (i, ack) in acks.iter().enumerate() {
+        assert_eq!(values[ack.offset as usize], i.to_string());
+    }
+}
