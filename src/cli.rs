@@ -1,13 +1,15 @@
 //! The `driftdb` command-line tool, in the spirit of kcat and the Kafka console tools.
 //!
-//! Every subcommand talks to one broker (`--server`, default `http://127.0.0.1:50051`) through
-//! the `driftdb-client` crate. Data goes to stdout (one record per line); progress and errors
+//! Every subcommand but `bench log` talks to one broker (`--server`, default
+//! `http://127.0.0.1:50051`) through the `driftdb-client` crate. Data goes to stdout (one record per line); progress and errors
 //! go to stderr, so the output can be piped.
 
 mod consume;
 mod produce;
 mod time;
 mod topic;
+
+use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
@@ -43,18 +45,19 @@ pub enum Command {
     /// Print records of a topic, one per line.
     Consume(ConsumeArgs),
     /// Run a benchmark and print a Markdown report.
-    #[command(subcommand)]
-    Bench(BenchCommand),
+    Bench {
+        #[command(subcommand)]
+        which: BenchCommand,
+    },
 }
 
-/// `driftdb bench ...`
 #[derive(Debug, Subcommand)]
 pub enum BenchCommand {
     /// The log engine, in-process, beside the disk's own fdatasync figures.
     Log {
         /// Directory on the disk to measure (a temporary subdirectory is created and removed).
         #[arg(long, default_value = ".")]
-        dir: std::path::PathBuf,
+        dir: PathBuf,
         /// Seconds per throughput run.
         #[arg(long, default_value_t = 3.0)]
         seconds: f64,
@@ -69,20 +72,8 @@ pub enum BenchCommand {
 
 /// Runs one command to completion.
 pub async fn run(cli: Cli) -> Result<()> {
-    if let Command::Bench(BenchCommand::Log {
-        dir,
-        seconds,
-        batch,
-        latency_samples,
-    }) = cli.command
-    {
-        let opts = crate::bench::LogBench {
-            dir,
-            seconds,
-            batch: batch.max(1),
-            latency_samples,
-        };
-        return tokio::task::spawn_blocking(move || crate::bench::run_log_bench(&opts)).await?;
+    if let Command::Bench { which } = cli.command {
+        return run_bench(which).await;
     }
     let client = Client::connect(&cli.server)
         .await
@@ -91,6 +82,28 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Topic(command) => topic::run(&client, command).await,
         Command::Produce(args) => produce::run(&client, args).await,
         Command::Consume(args) => consume::run(&client, args).await,
-        Command::Bench(_) => Ok(()),
+        Command::Bench { which } => run_bench(which).await,
+    }
+}
+
+async fn run_bench(which: BenchCommand) -> Result<()> {
+    match which {
+        BenchCommand::Log {
+            dir,
+            seconds,
+            batch,
+            latency_samples,
+        } => {
+            let options = crate::bench::LogBench {
+                dir,
+                seconds,
+                batch: batch.max(1),
+                latency_samples,
+            };
+            // The benchmark drives the log's blocking API from its own threads.
+            tokio::task::spawn_blocking(move || crate::bench::run_log_bench(&options))
+                .await
+                .context("the benchmark panicked")?
+        }
     }
 }

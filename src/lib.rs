@@ -1,4 +1,5 @@
-//! The `driftdb` package: the binaries that wire DriftDB's crates together.
+//! The `driftdb` package: the binaries that wire DriftDB's crates together, and the pieces of
+//! them worth testing as a library.
 //!
 //! - [`server`]: `driftdb-server`, the node. It opens the data directory as a
 //!   [`driftdb_broker::log::Log`], serves the broker's gRPC services

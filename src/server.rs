@@ -11,7 +11,8 @@
 //! Shutdown ([`run`]'s `shutdown` future, SIGTERM or Ctrl-C in the binary): `/health/ready`
 //! turns false, the gRPC health service reports not serving, subscriptions end with
 //! `UNAVAILABLE`, both listeners stop accepting, in-flight calls (appends waiting for fsync)
-//! finish, then the log is closed, which flushes and fsyncs every partition.
+//! finish (connections still busy after a grace period are closed), then the log is closed,
+//! which flushes and fsyncs every partition.
 
 mod http;
 
@@ -34,6 +35,10 @@ use tonic::transport::server::TcpIncoming;
 const LATENCY_BUCKETS: &[f64] = &[
     0.000_1, 0.000_25, 0.000_5, 0.001, 0.002_5, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
 ];
+
+/// How long shutdown waits for open connections to finish their calls before closing them.
+/// Appends already running on the blocking pool still complete before the log closes.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
 /// How often the Prometheus recorder's histograms are compacted.
 const METRICS_UPKEEP: Duration = Duration::from_secs(5);
@@ -152,13 +157,14 @@ pub async fn run(
     service.begin_shutdown().await;
     let _ = stop_tx.send(true);
 
+    let deadline = tokio::time::Instant::now() + SHUTDOWN_GRACE;
     let grpc_result = match grpc_done {
         Some(result) => result,
-        None => grpc.await,
+        None => drain(&mut grpc, deadline, "gRPC").await,
     };
     let http_result = match http_done {
         Some(result) => result,
-        None => http.await,
+        None => drain(&mut http, deadline, "HTTP").await,
     };
     let _ = upkeep.await;
     let closed = tokio::task::spawn_blocking(move || log.close()).await;
@@ -192,6 +198,25 @@ async fn bind(addr: SocketAddr, what: &str) -> Result<TcpListener> {
 /// Completes when the stop flag is set (or its sender is gone).
 async fn stopped(mut stop: watch::Receiver<bool>) {
     let _ = stop.wait_for(|stop| *stop).await;
+}
+
+/// Waits for a server task to finish draining, and aborts it (closing its connections) if a
+/// client keeps a connection busy past the deadline.
+async fn drain(
+    task: &mut tokio::task::JoinHandle<Result<()>>,
+    deadline: tokio::time::Instant,
+    what: &str,
+) -> Result<Result<()>, tokio::task::JoinError> {
+    match tokio::time::timeout_at(deadline, &mut *task).await {
+        Ok(result) => result,
+        Err(_) => {
+            tracing::warn!(
+                "{what} connections still busy {SHUTDOWN_GRACE:?} after shutdown began; closing them"
+            );
+            task.abort();
+            Ok(Ok(()))
+        }
+    }
 }
 
 async fn upkeep(metrics: PrometheusHandle, mut stop: watch::Receiver<bool>) {

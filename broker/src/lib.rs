@@ -11,6 +11,10 @@
 //! [`group`] holds the consumer-group coordinator (membership, generations, assignment) as a
 //! state machine without I/O, and the durable store of committed offsets.
 //!
+//! [`service`] serves the log over gRPC (`driftdb.v1` Admin, Produce, Consume, plus health and
+//! reflection); [`service::status`] is the one mapping from [`Error`] to gRPC codes, and
+//! [`metrics`] names and records the broker's Prometheus metrics.
+//!
 //! The crate's single error type is [`Error`]; every fallible function returns [`Result`].
 
 pub mod clock;

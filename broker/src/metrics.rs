@@ -52,6 +52,8 @@ pub fn describe() {
         "Time from receiving a produce request to acknowledging it."
     );
     describe_gauge!(ACTIVE_SUBSCRIBERS, Unit::Count, "Open Subscribe streams.");
+    // Exported from the start, so a scrape before the first subscription reads 0, not nothing.
+    gauge!(ACTIVE_SUBSCRIBERS).set(0.0);
     describe_gauge!(SEGMENTS, Unit::Count, "Segment files per partition.");
     describe_gauge!(PARTITION_BYTES, Unit::Bytes, "Bytes on disk per partition.");
     describe_gauge!(

@@ -105,6 +105,12 @@ impl Client {
         Consumer::new(self.consume_client())
     }
 
+    /// The underlying channel, for calling the generated [`proto`] clients directly (for
+    /// example to send a hand-built `ProduceRequest`).
+    pub fn channel(&self) -> Channel {
+        self.channel.clone()
+    }
+
     fn admin_client(&self) -> AdminServiceClient<Channel> {
         AdminServiceClient::new(self.channel.clone())
             .max_decoding_message_size(MAX_MESSAGE_BYTES)

@@ -33,7 +33,7 @@ use tonic::transport::Channel;
 
 use crate::Bytes;
 use crate::admin::Admin;
-use crate::error::{Error, Result, is_retryable_code};
+use crate::error::{Error, Result, is_retryable};
 
 /// Longest wait between two retries of a batch.
 const MAX_BACKOFF: Duration = Duration::from_secs(2);
@@ -559,7 +559,7 @@ async fn send_batch(
     let outcome = loop {
         match client.produce(request.clone()).await {
             Ok(response) => break Ok(response.into_inner()),
-            Err(status) if is_retryable_code(status.code()) && attempt < config.retries => {
+            Err(status) if is_retryable(&status) && attempt < config.retries => {
                 attempt += 1;
                 tracing::debug!(topic = %key.0, partition = key.1, attempt, %status, "retrying batch");
                 tokio::time::sleep(backoff).await;

@@ -14,6 +14,10 @@
 //! - [`snapshot`]: [`snapshot::write`] and [`snapshot::load`] save and restore a table's
 //!   whole retained state in a checksummed rkyv file, so a restart replays only the ledger
 //!   after the snapshot's sequence;
+//! - [`ledger`]: the `__ledger` record format: a [`Transaction`] is the ordered list of
+//!   [`LedgerOp`]s (DDL and row changes) one commit made;
+//! - [`database`]: [`Database`], every table with every incarnation it has had (drop and
+//!   re-create, alter), applying ledger records in order and resolving a name at a sequence;
 //! - [`error`]: the crate's [`Error`] and [`Result`].
 //!
 //! Life of a change: the applier decodes ledger record `n` into [`Change`]s per table and
@@ -25,13 +29,17 @@
 //! Nothing here does I/O except [`snapshot`], and nothing reads the clock: sequence numbers
 //! and commit times come from the ledger.
 
+pub mod database;
 pub mod error;
+pub mod ledger;
 pub mod schema;
 pub mod snapshot;
 pub mod table;
 pub mod value;
 
+pub use database::{Database, Incarnation};
 pub use error::{Error, Result};
+pub use ledger::{LedgerOp, Transaction};
 pub use schema::{Column, ColumnDefault, IndexDef, Key, Row, TableSchema, UniqueConstraint};
 pub use table::{Change, MemoryUsage, Op, Table, VacuumStats, VersionFilter, VersionRef};
 pub use value::{DataType, Value};

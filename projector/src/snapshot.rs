@@ -4,6 +4,8 @@
 //! format version, flags, payload length, payload CRC-32, header CRC-32 — then the rkyv
 //! archive of the payload (schema, newest applied record, horizon, every retained version
 //! chain). Secondary indexes and unique maps are not stored: [`load`] rebuilds them.
+//! [`write`] archives straight from the live table (`PayloadRef`), so a snapshot costs the
+//! archive's bytes in memory, not a second copy of the rows.
 //!
 //! Invariants:
 //! - [`write`] never leaves a partial file under the final name: it writes `<name>.tmp`,
@@ -18,12 +20,16 @@ use std::fs::{self, File};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use rkyv::rancor;
+use rkyv::munge::munge;
+use rkyv::rancor::{self, Fallible};
+use rkyv::ser::{Allocator, Writer};
 use rkyv::util::AlignedVec;
+use rkyv::vec::{ArchivedVec, VecResolver};
+use rkyv::{Archive, Place, Serialize};
 
 use crate::error::{Error, Result};
 use crate::schema::TableSchema;
-use crate::table::{Entry, Table};
+use crate::table::{ArchivedEntry, Chain, Entry, Table};
 
 /// The first eight bytes of every snapshot file.
 pub const MAGIC: [u8; 8] = *b"DRFTSNAP";
@@ -51,16 +57,85 @@ struct Payload {
     chains: Vec<Vec<Entry>>,
 }
 
+/// A [`Payload`] borrowed from a live table, archived exactly as the owned one (same
+/// archived type, fields serialized in the same order), so writing a snapshot does not copy
+/// the table's rows.
+struct PayloadRef<'a> {
+    table: &'a Table,
+    last: Option<Position>,
+    chains: &'a [&'a Chain],
+}
+
+impl Archive for PayloadRef<'_> {
+    type Archived = ArchivedPayload;
+    type Resolver = PayloadResolver;
+
+    fn resolve(&self, resolver: Self::Resolver, out: Place<Self::Archived>) {
+        munge!(let ArchivedPayload { schema, last, horizon, chains } = out);
+        self.table.schema().resolve(resolver.schema, schema);
+        self.last.resolve(resolver.last, last);
+        // A u64 resolves from nothing (its resolver is `()`).
+        self.table.horizon().resolve((), horizon);
+        ArchivedVec::resolve_from_len(self.chains.len(), resolver.chains, chains);
+    }
+}
+
+impl<S> Serialize<S> for PayloadRef<'_>
+where
+    S: Fallible + Allocator + Writer + ?Sized,
+    TableSchema: Serialize<S>,
+    Option<Position>: Serialize<S>,
+    u64: Serialize<S>,
+    Entry: Serialize<S>,
+{
+    fn serialize(&self, serializer: &mut S) -> std::result::Result<Self::Resolver, S::Error> {
+        Ok(PayloadResolver {
+            schema: self.table.schema().serialize(serializer)?,
+            last: self.last.serialize(serializer)?,
+            horizon: self.table.horizon().serialize(serializer)?,
+            chains: ArchivedVec::<ArchivedVec<ArchivedEntry>>::serialize_from_iter::<
+                ChainRef<'_>,
+                _,
+                _,
+            >(self.chains.iter().map(|c| ChainRef(c)), serializer)?,
+        })
+    }
+}
+
+/// One chain, archived as the `Vec<Entry>` of its entries, oldest first.
+#[derive(Clone, Copy)]
+struct ChainRef<'a>(&'a Chain);
+
+impl Archive for ChainRef<'_> {
+    type Archived = ArchivedVec<ArchivedEntry>;
+    type Resolver = VecResolver;
+
+    fn resolve(&self, resolver: Self::Resolver, out: Place<Self::Archived>) {
+        ArchivedVec::resolve_from_len(self.0.len(), resolver, out);
+    }
+}
+
+impl<S> Serialize<S> for ChainRef<'_>
+where
+    S: Fallible + Allocator + Writer + ?Sized,
+    Entry: Serialize<S>,
+{
+    fn serialize(&self, serializer: &mut S) -> std::result::Result<Self::Resolver, S::Error> {
+        let chain = self.0;
+        ArchivedVec::<ArchivedEntry>::serialize_from_iter::<Entry, _, _>(
+            (0..chain.len()).map(|i| chain.entry_or_newest(i)),
+            serializer,
+        )
+    }
+}
+
 /// Writes `table` to `path` durably; see the module documentation.
 pub fn write(table: &Table, path: &Path) -> Result<()> {
-    let payload = Payload {
-        schema: table.schema().clone(),
+    let chains: Vec<&Chain> = table.chains().collect();
+    let payload = PayloadRef {
+        table,
         last: table.last().map(|(seq, time)| Position { seq, time }),
-        horizon: table.horizon(),
-        chains: table
-            .chains()
-            .map(|entries| entries.cloned().collect())
-            .collect(),
+        chains: &chains,
     };
     let bytes = rkyv::to_bytes::<rancor::Error>(&payload).map_err(|e| {
         Error::Internal(format!(

@@ -11,7 +11,8 @@
 //!   that sequence sees is the record's net effect;
 //! - rows are kept per primary key as a version chain (see `table/chain.rs`); each key's
 //!   newest entry is stored apart, so current reads walk no history, and reads at an old
-//!   sequence binary-search the chain;
+//!   sequence binary-search the chain. Chains are found by hash for point lookups and by
+//!   B-tree for key order (see `table/rows.rs`);
 //! - secondary indexes are versioned (see `table/index.rs`) and agree with the chains at every
 //!   retained sequence; unique constraints are checked against the current state only (the
 //!   past cannot change);
@@ -32,7 +33,7 @@
 //! | filter | versions returned |
 //! |---|---|
 //! | `AsOf(s)` | `start <= s < end` (the same rows as [`Table::scan`]) |
-//! | `FromTo(a, b)` | `start < b` and `end > a`: those live at some point in `[a, b)` |
+//! | `FromTo(a, b)` | `start < b` and `end > a`: those live at some point in `[a, b)` (for `a == b`: live at `a` but not begun at `a`) |
 //! | `Between(a, b)` | `start <= b` and `end > a`: as `FromTo`, plus those that began at `b` |
 //! | `ContainedIn(a, b)` | `start >= a` and `end <= b`: opened and closed within `[a, b]` |
 //! | `All` | every retained version, and the deletions as versions with `op = Delete` |
@@ -42,6 +43,8 @@
 
 mod chain;
 mod index;
+mod key;
+mod rows;
 
 use std::collections::hash_map::Entry as HashEntry;
 use std::collections::{BTreeMap, HashMap};
@@ -51,8 +54,10 @@ use crate::error::{Error, Result};
 use crate::schema::{Key, Row, TableSchema, project};
 use crate::value::Value;
 
-pub(crate) use chain::{Chain, Entry};
+pub(crate) use chain::{ArchivedEntry, Chain, Entry};
 use index::SecondaryIndex;
+use key::StoredKey;
+use rows::Rows;
 
 /// What a ledger record did to one primary key.
 #[derive(
@@ -187,7 +192,7 @@ pub(crate) fn row_heap_bytes(values: &[Value]) -> usize {
 #[derive(Debug, Clone)]
 pub struct Table {
     schema: TableSchema,
-    rows: BTreeMap<Key, Chain>,
+    rows: Rows,
     /// Parallel to `schema.indexes()`.
     indexes: Vec<SecondaryIndex>,
     /// Parallel to `schema.unique()`: the current holder of each non-NULL constraint key.
@@ -214,7 +219,7 @@ impl Table {
         let unique = schema.unique().iter().map(|_| HashMap::new()).collect();
         Table {
             schema,
-            rows: BTreeMap::new(),
+            rows: Rows::default(),
             indexes,
             unique,
             last: None,
@@ -296,9 +301,9 @@ impl Table {
                 }
                 Change::Truncate => {
                     pending.clear();
-                    for (key, chain) in &self.rows {
+                    for (key, chain) in self.rows.iter() {
                         if chain.live_row().is_some() {
-                            pending.insert(key.clone(), None);
+                            pending.insert(key.as_slice().to_vec(), None);
                         }
                     }
                 }
@@ -340,7 +345,7 @@ impl Table {
 
     /// Stores the final row of one key at `seq`, keeping indexes and unique maps in step.
     fn commit(&mut self, seq: u64, time: i64, key: Key, row: Option<Row>) {
-        let old = self.rows.get(&key).and_then(Chain::live_row);
+        let old = self.rows.get(key.as_slice()).and_then(Chain::live_row);
         let op = match (old.is_some(), row.is_some()) {
             (false, false) => return,
             (false, true) => Op::Insert,
@@ -402,10 +407,10 @@ impl Table {
             Op::Update => {}
         }
         self.versions += 1;
-        match self.rows.get_mut(&key) {
+        match self.rows.get_mut(key.as_slice()) {
             Some(chain) => chain.push(entry),
             None => {
-                self.rows.insert(key, Chain::new(entry));
+                self.rows.insert(StoredKey::from(key), Chain::new(entry));
             }
         }
     }
@@ -434,7 +439,7 @@ impl Table {
     /// Every row visible at `seq`, in primary-key order.
     pub fn scan(&self, seq: u64) -> Result<impl Iterator<Item = VersionRef<'_>> + '_> {
         self.check_horizon(seq)?;
-        Ok(self.rows.values().filter_map(move |c| c.visible_at(seq)))
+        Ok(self.rows.chains().filter_map(move |c| c.visible_at(seq)))
     }
 
     /// The rows visible at `seq` whose primary keys lie within the bounds, in key order.
@@ -446,12 +451,11 @@ impl Table {
         seq: u64,
     ) -> Result<impl Iterator<Item = VersionRef<'a>> + 'a> {
         self.check_horizon(seq)?;
-        let range =
-            (!range_is_empty(lower, upper)).then(|| self.rows.range::<[Value], _>((lower, upper)));
+        let range = (!range_is_empty(lower, upper)).then(|| self.rows.range(lower, upper));
         Ok(range
             .into_iter()
             .flatten()
-            .filter_map(move |(_, c)| c.visible_at(seq)))
+            .filter_map(move |c| c.visible_at(seq)))
     }
 
     /// Retained versions matching `filter`, in primary-key order and, per key, oldest first.
@@ -464,7 +468,7 @@ impl Table {
         }
         Ok(self
             .rows
-            .values()
+            .chains()
             .flat_map(move |c| c.versions().filter(move |v| filter.admits(v))))
     }
 
@@ -529,13 +533,12 @@ impl Table {
             .filter_map(move |pk| self.rows.get(pk).and_then(|c| c.visible_at(seq))))
     }
 
-    /// Would `row` break a unique constraint if upserted now? Returns the violation the
-    /// same upsert through [`Table::apply`] would, so the SQL layer can fail a statement
-    /// before it commits.
-    pub fn check_upsert(&self, row: &[Value]) -> Result<()> {
-        self.schema.validate_row(row)?;
-        let mut pending = Pending::new();
-        pending.insert(self.schema.key_of(row), Some(row.to_vec()));
+    /// Would these changes, as one record applied now, be rejected? Returns the error
+    /// [`Table::apply`] would (invalid row, NOT NULL, unique violation), without applying
+    /// anything, so the SQL layer can fail a statement before it commits. Sequence order is
+    /// not checked.
+    pub fn check(&self, changes: &[Change]) -> Result<()> {
+        let pending = self.plan(changes.iter().cloned())?;
         self.check_unique(&pending)
     }
 
@@ -553,7 +556,7 @@ impl Table {
         if horizon <= self.horizon {
             return Ok(stats);
         }
-        self.rows.retain(|_, chain| {
+        self.rows.retain(|chain| {
             let (dropped, empty) = chain.vacuum(horizon);
             stats.versions += dropped;
             stats.keys += usize::from(empty);
@@ -571,12 +574,8 @@ impl Table {
     /// B-tree node overhead is counted as half the entry size again, a rough mean for nodes
     /// between half and fully occupied.
     pub fn memory(&self) -> MemoryUsage {
-        let node = std::mem::size_of::<Key>() + std::mem::size_of::<Chain>();
-        let rows: usize = self
-            .rows
-            .iter()
-            .map(|(k, c)| node + node / 2 + row_heap_bytes(k) + c.heap_bytes())
-            .sum();
+        let rows =
+            self.rows.approx_bytes() + self.rows.chains().map(Chain::heap_bytes).sum::<usize>();
         let unique: usize = self
             .unique
             .iter()
@@ -596,8 +595,8 @@ impl Table {
     }
 
     /// Every key's chain entries, oldest first, for snapshots.
-    pub(crate) fn chains(&self) -> impl Iterator<Item = impl Iterator<Item = &Entry>> {
-        self.rows.values().map(|c| c.entries())
+    pub(crate) fn chains(&self) -> impl Iterator<Item = &Chain> {
+        self.rows.chains()
     }
 
     /// Newest applied record as `(seq, time)`.
@@ -708,7 +707,7 @@ impl Table {
                 table.live_rows += 1;
             }
             table.versions += chain.len();
-            if table.rows.insert(key.clone(), chain).is_some() {
+            if !table.rows.insert(StoredKey::from(key.as_slice()), chain) {
                 return Err(format!("key {key:?} has two version chains"));
             }
         }

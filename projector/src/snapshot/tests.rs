@@ -239,3 +239,31 @@ fn wrong_version_and_missing_file_are_reported() -> Result<()> {
     ));
     Ok(())
 }
+
+/// The borrowing writer archives exactly what serializing an owned `Payload` would, so
+/// `load` (which reads it back as `Payload`) sees the layout it expects.
+#[test]
+fn borrowed_payload_archives_like_the_owned_one() -> Result<()> {
+    let mut t = sample()?;
+    t.vacuum(4)?;
+    let owned = Payload {
+        schema: t.schema().clone(),
+        last: t.last().map(|(seq, time)| Position { seq, time }),
+        horizon: t.horizon(),
+        chains: t.chains().map(|c| c.entries().cloned().collect()).collect(),
+    };
+    let chains: Vec<&Chain> = t.chains().collect();
+    let borrowed = PayloadRef {
+        table: &t,
+        last: owned.last.as_ref().map(|p| Position {
+            seq: p.seq,
+            time: p.time,
+        }),
+        chains: &chains,
+    };
+    let to_bytes = |e: rancor::Error| Error::Internal(e.to_string());
+    let a = rkyv::to_bytes::<rancor::Error>(&owned).map_err(to_bytes)?;
+    let b = rkyv::to_bytes::<rancor::Error>(&borrowed).map_err(to_bytes)?;
+    assert!(a.as_slice() == b.as_slice(), "archives differ");
+    Ok(())
+}

@@ -70,6 +70,11 @@ impl Chain {
         self.history.len() + 1
     }
 
+    /// The `i`-th entry, oldest first; the newest for any `i` past the end.
+    pub(crate) fn entry_or_newest(&self, i: usize) -> &Entry {
+        self.history.get(i).unwrap_or(&self.current)
+    }
+
     fn entry(&self, i: usize) -> Option<&Entry> {
         if i < self.history.len() {
             self.history.get(i)

@@ -18,10 +18,12 @@
 use std::collections::BTreeMap;
 use std::ops::Bound;
 
-use crate::schema::{Key, Row, project};
+use crate::schema::{Key, project};
+use crate::table::key::StoredKey;
 use crate::value::Value;
 
-type EntryKey = (Vec<Value>, Key, u64);
+/// `(index key, primary key, start)`.
+type EntryKey = (StoredKey, StoredKey, u64);
 
 #[derive(Debug, Clone)]
 pub(crate) struct SecondaryIndex {
@@ -37,18 +39,20 @@ impl SecondaryIndex {
         }
     }
 
-    pub(crate) fn key_of(&self, row: &Row) -> Vec<Value> {
+    pub(crate) fn key_of(&self, row: &[Value]) -> Vec<Value> {
         project(row, &self.columns)
     }
 
     /// Records that the row `pk` has index key `ikey` from `seq` on.
     pub(crate) fn open(&mut self, ikey: Vec<Value>, pk: Key, seq: u64) {
-        self.entries.insert((ikey, pk, seq), None);
+        self.entries
+            .insert((StoredKey::from(ikey), StoredKey::from(pk), seq), None);
     }
 
     /// Records that the row `pk` no longer has index key `ikey` from `seq` on. Its open
     /// entry is the newest of `(ikey, pk, _)`.
     pub(crate) fn close(&mut self, ikey: Vec<Value>, pk: Key, seq: u64) {
+        let (ikey, pk) = (StoredKey::from(ikey), StoredKey::from(pk));
         let hi = (ikey.clone(), pk.clone(), u64::MAX);
         let lo = (ikey, pk, 0);
         if let Some((_, end)) = self.entries.range_mut(lo..=hi).next_back()
@@ -66,10 +70,10 @@ impl SecondaryIndex {
         lower: Bound<&'a [Value]>,
         upper: Bound<&'a [Value]>,
         seq: u64,
-    ) -> impl Iterator<Item = &'a Key> + 'a {
+    ) -> impl Iterator<Item = &'a [Value]> + 'a {
         let start = match lower {
             Bound::Included(lo) | Bound::Excluded(lo) => {
-                Bound::Included((lo.to_vec(), Vec::new(), 0))
+                Bound::Included((StoredKey::from(lo), StoredKey::empty(), 0))
             }
             Bound::Unbounded => Bound::Unbounded,
         };
@@ -82,7 +86,7 @@ impl SecondaryIndex {
                 Bound::Unbounded => true,
             })
             .filter(move |((_, _, start), end)| *start <= seq && end.is_none_or(|e| seq < e))
-            .map(|((_, pk, _), _)| pk)
+            .map(|((_, pk, _), _)| pk.as_slice())
     }
 
     /// Primary keys of the rows whose index key starts with `prefix` at `seq`, in index order.
@@ -90,12 +94,12 @@ impl SecondaryIndex {
         &'a self,
         prefix: &'a [Value],
         seq: u64,
-    ) -> impl Iterator<Item = &'a Key> + 'a {
+    ) -> impl Iterator<Item = &'a [Value]> + 'a {
         self.entries
-            .range((prefix.to_vec(), Vec::new(), 0)..)
-            .take_while(move |((ikey, _, _), _)| ikey.starts_with(prefix))
+            .range((StoredKey::from(prefix), StoredKey::empty(), 0)..)
+            .take_while(move |((ikey, _, _), _)| ikey.as_slice().starts_with(prefix))
             .filter(move |((_, _, start), end)| *start <= seq && end.is_none_or(|e| seq < e))
-            .map(|((_, pk, _), _)| pk)
+            .map(|((_, pk, _), _)| pk.as_slice())
     }
 
     /// Drops entries that ended at or before `horizon`; returns how many.
@@ -115,9 +119,7 @@ impl SecondaryIndex {
         let entry = std::mem::size_of::<EntryKey>() + std::mem::size_of::<Option<u64>>();
         self.entries
             .keys()
-            .map(|(ikey, pk, _)| {
-                entry + entry / 2 + super::row_heap_bytes(ikey) + super::row_heap_bytes(pk)
-            })
+            .map(|(ikey, pk, _)| entry + entry / 2 + ikey.heap_bytes() + pk.heap_bytes())
             .sum()
     }
 }

@@ -177,7 +177,7 @@ fn unique_constraints_see_the_records_net_effect() -> Result<()> {
         matches!(dup, Err(Error::UniqueViolation { constraint }) if constraint == "accounts_email_key")
     );
     assert!(matches!(
-        t.check_upsert(&row(4, "di", Some("a@x"))),
+        t.check(&[Change::Upsert(row(4, "di", Some("a@x")))]),
         Err(Error::UniqueViolation { .. })
     ));
     let twice = t.apply(
@@ -192,7 +192,15 @@ fn unique_constraints_see_the_records_net_effect() -> Result<()> {
     assert_eq!(t.len(), 3);
 
     // Moving the value within one record is fine, as is re-upserting the holder.
-    t.check_upsert(&row(1, "ann", Some("a@x")))?;
+    t.check(&[Change::Upsert(row(1, "ann", Some("a@x")))])?;
+    t.check(&[
+        Change::Delete(key(1)),
+        Change::Upsert(row(4, "di", Some("a@x"))),
+    ])?;
+    assert!(matches!(
+        t.check(&[Change::Upsert(vec![Value::Int64(9)])]),
+        Err(Error::InvalidInput(_))
+    ));
     t.apply(
         3,
         3,
@@ -350,6 +358,10 @@ fn version_filters_follow_sql_server_rules() -> Result<()> {
         t.versions(FromTo(5, 4)),
         Err(Error::InvalidInput(_))
     ));
+    // An empty FROM range keeps SQL Server's predicate: live at 25 and not started at 25.
+    assert_eq!(starts(&t, FromTo(25, 25))?, vec![(20, Op::Update)]);
+    // At a version boundary nothing qualifies: one ended at 20, the other started at 20.
+    assert_eq!(starts(&t, FromTo(20, 20))?, vec![]);
     let one: Vec<_> = t
         .key_versions(&key(1), Between(25, 30))?
         .map(|v| v.start_seq)

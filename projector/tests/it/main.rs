@@ -2,7 +2,9 @@
 //!
 //! - `model`: a deliberately simple reference model (a list of `BTreeMap` states, one per
 //!   applied sequence) and the helpers that compare a `Table` with it;
-//! - `table_vs_model`: property tests driving random ledger records through both.
+//! - `table_vs_model`: property tests driving random ledger records through both;
+//! - `fixtures`: snapshot files of every released format version still load.
 
+mod fixtures;
 mod model;
 mod table_vs_model;

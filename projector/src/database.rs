@@ -1,0 +1,289 @@
+//! The whole database as of the newest applied ledger record: every table, with every
+//! incarnation it has had.
+//!
+//! A table name can mean different tables at different sequences: `DROP TABLE` ends one,
+//! `CREATE TABLE` with the same name later starts another, and `ALTER TABLE` ends the current
+//! one and starts a new one whose rows carry over, so that points before the alter keep their
+//! old schema. Each such table is an [`Incarnation`]: a [`Table`] plus the sequence range in
+//! which it was the table by that name.
+//!
+//! [`Database::apply`] takes ledger records in order. Row changes of one transaction are
+//! grouped per table and applied with one [`Table::apply`] call (a table takes each sequence
+//! once); a catalog change to a table first applies the row changes queued for it. The SQL
+//! layer validates a transaction ([`Database::check`]) before writing it to the ledger, so a
+//! record that fails here means the ledger and this state disagree: the caller treats it as
+//! corruption.
+
+use std::collections::BTreeMap;
+
+use crate::error::{Error, Result};
+use crate::ledger::{LedgerOp, Transaction};
+use crate::table::{Change, Table};
+
+/// One table under one name for a range of sequences.
+#[derive(Debug)]
+pub struct Incarnation {
+    /// The sequence of the record that created it.
+    pub created: u64,
+    /// The sequence from which it no longer exists (dropped or replaced by an alter).
+    pub ended: Option<u64>,
+    /// History retention in microseconds, set by `ALTER TABLE .. SET (history_retention)`.
+    pub history_retention: Option<i64>,
+    pub table: Table,
+}
+
+impl Incarnation {
+    /// Whether this incarnation is the table by its name at `seq`.
+    pub fn live_at(&self, seq: u64) -> bool {
+        self.created <= seq && self.ended.is_none_or(|e| seq < e)
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct Database {
+    tables: BTreeMap<String, Vec<Incarnation>>,
+    last: Option<(u64, i64)>,
+}
+
+/// Why a name does not resolve to a table at a sequence.
+fn missing(name: &str, seq: Option<u64>) -> Error {
+    Error::NotFound {
+        what: "table",
+        name: match seq {
+            Some(seq) => format!("{name} (at @SEQ:{seq})"),
+            None => name.to_string(),
+        },
+    }
+}
+
+impl Database {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The newest applied sequence and its commit time.
+    pub fn last(&self) -> Option<(u64, i64)> {
+        self.last
+    }
+
+    /// The table called `name` now.
+    pub fn table(&self, name: &str) -> Result<&Table> {
+        self.tables
+            .get(name)
+            .and_then(|v| v.last())
+            .filter(|i| i.ended.is_none())
+            .map(|i| &i.table)
+            .ok_or_else(|| missing(name, None))
+    }
+
+    /// The table called `name` at sequence `seq`.
+    pub fn table_at(&self, name: &str, seq: u64) -> Result<&Table> {
+        self.incarnation_at(name, seq).map(|i| &i.table)
+    }
+
+    pub fn incarnation_at(&self, name: &str, seq: u64) -> Result<&Incarnation> {
+        self.tables
+            .get(name)
+            .and_then(|v| v.iter().rev().find(|i| i.live_at(seq)))
+            .ok_or_else(|| missing(name, Some(seq)))
+    }
+
+    /// Every incarnation a name has had, oldest first (for `FOR SYSTEM_TIME ALL` across
+    /// schema changes).
+    pub fn incarnations(&self, name: &str) -> &[Incarnation] {
+        self.tables.get(name).map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    /// Names of the tables that exist at `seq`.
+    pub fn table_names_at(&self, seq: u64) -> Vec<&str> {
+        self.tables
+            .iter()
+            .filter(|(_, v)| v.iter().any(|i| i.live_at(seq)))
+            .map(|(n, _)| n.as_str())
+            .collect()
+    }
+
+    /// Names of the tables that exist now.
+    pub fn table_names(&self) -> Vec<&str> {
+        self.tables
+            .iter()
+            .filter(|(_, v)| v.last().is_some_and(|i| i.ended.is_none()))
+            .map(|(n, _)| n.as_str())
+            .collect()
+    }
+
+    /// Checks that `txn` would apply on the current state: the tables it touches exist (or
+    /// are created earlier in it), and its row changes pass each table's constraints.
+    /// Constraint checks see each table's changes of the whole transaction at once.
+    pub fn check(&self, txn: &Transaction) -> Result<()> {
+        let mut created: Vec<&str> = Vec::new();
+        let mut dropped: Vec<&str> = Vec::new();
+        let mut changes: BTreeMap<&str, Vec<Change>> = BTreeMap::new();
+        for op in &txn.ops {
+            let name = op.table();
+            let exists =
+                (self.table(name).is_ok() || created.contains(&name)) && !dropped.contains(&name);
+            match op {
+                LedgerOp::CreateTable(_) => {
+                    if exists {
+                        return Err(Error::InvalidInput(format!(
+                            "table {name:?} already exists"
+                        )));
+                    }
+                    created.push(name);
+                    dropped.retain(|d| *d != name);
+                }
+                _ if !exists => return Err(missing(name, None)),
+                LedgerOp::DropTable { .. } => dropped.push(name),
+                _ => {}
+            }
+            if let Some(change) = row_change(op) {
+                changes.entry(name).or_default().push(change);
+            }
+        }
+        for (name, changes) in changes {
+            // Tables created or altered in the same transaction are checked when applied.
+            if let Ok(table) = self.table(name)
+                && !created.contains(&name)
+                && !txn
+                    .ops
+                    .iter()
+                    .any(|op| matches!(op, LedgerOp::AlterTable { table, .. } if table == name))
+            {
+                table.check(&changes)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Applies ledger record `seq`, committed at `time`. Sequences and times must increase.
+    pub fn apply(&mut self, seq: u64, time: i64, txn: &Transaction) -> Result<()> {
+        if let Some((last_seq, last_time)) = self.last
+            && (seq <= last_seq || time <= last_time)
+        {
+            return Err(Error::OutOfOrder {
+                seq,
+                time,
+                current_seq: last_seq,
+                current_time: last_time,
+            });
+        }
+        let mut pending: BTreeMap<String, Vec<Change>> = BTreeMap::new();
+        for op in &txn.ops {
+            if let Some(change) = row_change(op) {
+                pending
+                    .entry(op.table().to_string())
+                    .or_default()
+                    .push(change);
+                continue;
+            }
+            let name = op.table();
+            if let Some(changes) = pending.remove(name) {
+                self.current_mut(name)?.table.apply(seq, time, changes)?;
+            }
+            self.apply_catalog(seq, time, op)?;
+        }
+        for (name, changes) in pending {
+            self.current_mut(&name)?.table.apply(seq, time, changes)?;
+        }
+        self.last = Some((seq, time));
+        Ok(())
+    }
+
+    fn current_mut(&mut self, name: &str) -> Result<&mut Incarnation> {
+        self.tables
+            .get_mut(name)
+            .and_then(|v| v.last_mut())
+            .filter(|i| i.ended.is_none())
+            .ok_or_else(|| missing(name, None))
+    }
+
+    fn apply_catalog(&mut self, seq: u64, time: i64, op: &LedgerOp) -> Result<()> {
+        match op {
+            LedgerOp::CreateTable(schema) => {
+                let name = schema.name().to_string();
+                if self.table(&name).is_ok() {
+                    return Err(Error::InvalidInput(format!(
+                        "table {name:?} already exists"
+                    )));
+                }
+                self.tables.entry(name).or_default().push(Incarnation {
+                    created: seq,
+                    ended: None,
+                    history_retention: None,
+                    table: Table::new(schema.clone()),
+                });
+            }
+            LedgerOp::DropTable { table } => {
+                self.current_mut(table)?.ended = Some(seq);
+            }
+            LedgerOp::AlterTable {
+                table,
+                schema,
+                carry,
+                fill,
+            } => {
+                if carry.len() != schema.columns().len() || fill.len() != schema.columns().len() {
+                    return Err(Error::InvalidInput(format!(
+                        "alter of {table:?}: {} columns but {} carry and {} fill entries",
+                        schema.columns().len(),
+                        carry.len(),
+                        fill.len()
+                    )));
+                }
+                let old = self.current_mut(table)?;
+                let retention = old.history_retention;
+                let now_seq = old.table.current_seq().unwrap_or(seq);
+                let rows: Vec<Change> = old
+                    .table
+                    .scan(now_seq)?
+                    .map(|v| {
+                        let row = carry
+                            .iter()
+                            .zip(fill)
+                            .map(|(c, f)| match c {
+                                Some(j) => {
+                                    v.row.get(*j as usize).cloned().unwrap_or_else(|| f.clone())
+                                }
+                                None => f.clone(),
+                            })
+                            .collect();
+                        Change::Upsert(row)
+                    })
+                    .collect();
+                old.ended = Some(seq);
+                let mut next = Table::new(schema.clone());
+                next.apply(seq, time, rows)?;
+                self.tables
+                    .entry(table.clone())
+                    .or_default()
+                    .push(Incarnation {
+                        created: seq,
+                        ended: None,
+                        history_retention: retention,
+                        table: next,
+                    });
+            }
+            LedgerOp::SetHistoryRetention { table, micros } => {
+                self.current_mut(table)?.history_retention = *micros;
+            }
+            LedgerOp::Vacuum { table, horizon } => {
+                self.current_mut(table)?.table.vacuum(*horizon)?;
+            }
+            LedgerOp::Upsert { .. } | LedgerOp::Delete { .. } | LedgerOp::Truncate { .. } => {}
+        }
+        Ok(())
+    }
+}
+
+fn row_change(op: &LedgerOp) -> Option<Change> {
+    match op {
+        LedgerOp::Upsert { row, .. } => Some(Change::Upsert(row.clone())),
+        LedgerOp::Delete { key, .. } => Some(Change::Delete(key.clone())),
+        LedgerOp::Truncate { .. } => Some(Change::Truncate),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,203 @@
+use super::*;
+use crate::schema::{Column, TableSchema};
+use crate::value::{DataType, Value};
+
+fn products() -> TableSchema {
+    TableSchema::new(
+        "products",
+        vec![
+            Column::new("id", DataType::BigInt, false),
+            Column::new("price", DataType::BigInt, true),
+        ],
+        vec![0],
+        vec![],
+        vec![],
+    )
+    .unwrap()
+}
+
+fn upsert(id: i64, price: i64) -> LedgerOp {
+    LedgerOp::Upsert {
+        table: "products".into(),
+        row: vec![Value::Int64(id), Value::Int64(price)],
+    }
+}
+
+fn rows(db: &Database, seq: u64) -> Vec<Vec<Value>> {
+    db.table_at("products", seq)
+        .unwrap()
+        .scan(seq)
+        .unwrap()
+        .map(|v| v.row.clone())
+        .collect()
+}
+
+#[test]
+fn schema_and_rows_time_travel_through_alter_and_drop() {
+    let mut db = Database::new();
+    db.apply(
+        1,
+        10,
+        &Transaction {
+            ops: vec![
+                LedgerOp::CreateTable(products()),
+                upsert(1, 100),
+                upsert(2, 200),
+            ],
+        },
+    )
+    .unwrap();
+    db.apply(
+        2,
+        20,
+        &Transaction {
+            ops: vec![
+                upsert(1, 90),
+                LedgerOp::Delete {
+                    table: "products".into(),
+                    key: vec![Value::Int64(2)],
+                },
+            ],
+        },
+    )
+    .unwrap();
+    let mut wider = products().columns().to_vec();
+    wider.push(Column::new("name", DataType::Text, true));
+    let wider = TableSchema::new("products", wider, vec![0], vec![], vec![]).unwrap();
+    db.apply(
+        3,
+        30,
+        &Transaction {
+            ops: vec![LedgerOp::AlterTable {
+                table: "products".into(),
+                schema: wider,
+                carry: vec![Some(0), Some(1), None],
+                fill: vec![Value::Null, Value::Null, Value::Text("?".into())],
+            }],
+        },
+    )
+    .unwrap();
+    db.apply(
+        4,
+        40,
+        &Transaction {
+            ops: vec![LedgerOp::DropTable {
+                table: "products".into(),
+            }],
+        },
+    )
+    .unwrap();
+
+    assert_eq!(
+        rows(&db, 1),
+        vec![
+            vec![Value::Int64(1), Value::Int64(100)],
+            vec![Value::Int64(2), Value::Int64(200)]
+        ]
+    );
+    assert_eq!(rows(&db, 2), vec![vec![Value::Int64(1), Value::Int64(90)]]);
+    assert_eq!(
+        rows(&db, 3),
+        vec![vec![
+            Value::Int64(1),
+            Value::Int64(90),
+            Value::Text("?".into())
+        ]]
+    );
+    assert_eq!(
+        db.table_at("products", 2).unwrap().schema().columns().len(),
+        2
+    );
+    assert!(db.table_at("products", 4).is_err());
+    assert!(db.table_at("products", 0).is_err());
+    assert!(db.table("products").is_err());
+    assert_eq!(db.table_names_at(3), vec!["products"]);
+    assert!(db.table_names().is_empty());
+    assert_eq!(db.incarnations("products").len(), 2);
+
+    // The name can be used again; the old history stays readable.
+    db.apply(
+        5,
+        50,
+        &Transaction {
+            ops: vec![LedgerOp::CreateTable(products()), upsert(7, 1)],
+        },
+    )
+    .unwrap();
+    assert_eq!(rows(&db, 5), vec![vec![Value::Int64(7), Value::Int64(1)]]);
+    assert_eq!(rows(&db, 2), vec![vec![Value::Int64(1), Value::Int64(90)]]);
+}
+
+#[test]
+fn one_transaction_touching_a_table_twice_applies_once() {
+    let mut db = Database::new();
+    let txn = Transaction {
+        ops: vec![
+            LedgerOp::CreateTable(products()),
+            upsert(1, 1),
+            upsert(1, 2),
+            upsert(3, 3),
+        ],
+    };
+    db.check(&txn).unwrap();
+    db.apply(1, 1, &txn).unwrap();
+    assert_eq!(
+        rows(&db, 1),
+        vec![
+            vec![Value::Int64(1), Value::Int64(2)],
+            vec![Value::Int64(3), Value::Int64(3)]
+        ]
+    );
+}
+
+#[test]
+fn check_refuses_what_apply_would_refuse() {
+    let mut db = Database::new();
+    db.apply(
+        1,
+        1,
+        &Transaction {
+            ops: vec![LedgerOp::CreateTable(products())],
+        },
+    )
+    .unwrap();
+    assert!(
+        db.check(&Transaction {
+            ops: vec![LedgerOp::CreateTable(products())]
+        })
+        .is_err()
+    );
+    let ghost = LedgerOp::Upsert {
+        table: "ghost".into(),
+        row: vec![Value::Int64(1)],
+    };
+    assert!(db.check(&Transaction { ops: vec![ghost] }).is_err());
+    let null_key = LedgerOp::Upsert {
+        table: "products".into(),
+        row: vec![Value::Null, Value::Int64(1)],
+    };
+    assert!(
+        db.check(&Transaction {
+            ops: vec![null_key]
+        })
+        .is_err()
+    );
+    let after_drop = Transaction {
+        ops: vec![
+            LedgerOp::DropTable {
+                table: "products".into(),
+            },
+            upsert(1, 1),
+        ],
+    };
+    assert!(db.check(&after_drop).is_err());
+    // Out-of-order records are refused.
+    assert!(matches!(
+        db.apply(1, 2, &Transaction::default()),
+        Err(Error::OutOfOrder { .. })
+    ));
+    assert!(matches!(
+        db.apply(2, 1, &Transaction::default()),
+        Err(Error::OutOfOrder { .. })
+    ));
+}
