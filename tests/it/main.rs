@@ -5,6 +5,7 @@
 mod cli;
 mod consume;
 mod errors;
+mod groups;
 mod http;
 mod lifecycle;
 mod produce;
