@@ -122,3 +122,26 @@ async fn consume_follow_prints_records_appended_later() {
     assert_eq!(lines.len(), 2, "{lines:?}");
     assert!(lines.iter().all(|l| l.starts_with("line ")));
 }
+
+#[tokio::test]
+async fn consume_with_a_group_resumes_where_the_group_stopped() {
+    let (_dir, server) = fresh();
+    let url = server.grpc_url.as_str();
+    driftdb(url, &["topic", "create", "events", "--partitions", "3"], "");
+    let lines: String = (0..10).map(|i| format!("e{i}\n")).collect();
+    driftdb(url, &["produce", "events"], &lines);
+
+    let group = ["consume", "events", "--group", "audit", "--format", "raw"];
+    // The first run reads four records and commits exactly those.
+    let first = stdout(&driftdb(url, &[&group[..], &["--count", "4"]].concat(), ""));
+    assert_eq!(first.lines().count(), 4);
+    // The second run reads the other six, and nothing twice.
+    let second = stdout(&driftdb(url, &group, ""));
+    let mut all: Vec<&str> = first.lines().chain(second.lines()).collect();
+    all.sort_unstable();
+    let mut expected: Vec<String> = (0..10).map(|i| format!("e{i}")).collect();
+    expected.sort();
+    assert_eq!(all, expected);
+    // A third run has nothing left.
+    assert_eq!(stdout(&driftdb(url, &group, "")), "");
+}
