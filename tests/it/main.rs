@@ -5,6 +5,7 @@
 mod cli;
 mod consume;
 mod errors;
+mod grpc;
 mod http;
 mod lifecycle;
 mod produce;
