@@ -61,6 +61,21 @@ impl Database {
         Self::default()
     }
 
+    /// Rebuilds a database from a checkpoint's parts.
+    pub(crate) fn from_parts(tables: BTreeMap<String, Vec<Incarnation>>, last: (u64, i64)) -> Self {
+        Database {
+            tables,
+            last: Some(last),
+        }
+    }
+
+    /// Every incarnation of every table, by name.
+    pub(crate) fn incarnations_all(&self) -> impl Iterator<Item = (&str, &Incarnation)> {
+        self.tables
+            .iter()
+            .flat_map(|(name, v)| v.iter().map(move |i| (name.as_str(), i)))
+    }
+
     /// The newest applied sequence and its commit time.
     pub fn last(&self) -> Option<(u64, i64)> {
         self.last
