@@ -83,6 +83,13 @@ mod tests {
                 Code::FailedPrecondition,
             ),
             (
+                Error::KeyOffsetMismatch {
+                    expected: None,
+                    actual: Some(4),
+                },
+                Code::FailedPrecondition,
+            ),
+            (
                 Error::OutOfOrderSequence {
                     producer_id: 1,
                     expected: 2,
