@@ -63,6 +63,8 @@ struct Inner {
     shutdown: watch::Receiver<bool>,
     /// Next partition for batches that name neither a partition nor a key.
     round_robin: AtomicU32,
+    /// Bumped after each topic deletion, so subscriptions waiting on a deleted partition end.
+    deletions: watch::Sender<u64>,
 }
 
 /// Lets the server drain the service on shutdown.
@@ -107,6 +109,7 @@ pub async fn routes(log: Arc<Log>) -> Result<(Routes, Handle), BuildError> {
             log,
             shutdown: shutdown_rx,
             round_robin: AtomicU32::new(0),
+            deletions: watch::Sender::new(0),
         }),
     };
 

@@ -204,3 +204,49 @@ async fn a_subscriber_that_stops_reading_holds_back_only_itself() {
         );
     }
 }
+
+#[tokio::test]
+async fn deleting_a_topic_ends_its_subscriptions() {
+    let (_dir, server) = fresh();
+    let client = server.client().await;
+    client
+        .admin()
+        .create_topic("doomed", TopicConfig::default())
+        .await
+        .unwrap();
+    client
+        .admin()
+        .create_topic("kept", TopicConfig::default())
+        .await
+        .unwrap();
+    let mut doomed = client
+        .consumer()
+        .subscribe("doomed", 0, Start::Latest)
+        .await
+        .unwrap();
+    let mut kept = client
+        .consumer()
+        .subscribe("kept", 0, Start::Latest)
+        .await
+        .unwrap();
+
+    client.admin().delete_topic("doomed").await.unwrap();
+    let ended = within("the deleted topic's stream to end", doomed.next()).await;
+    assert_eq!(
+        ended.unwrap_err().code(),
+        Some(driftdb_client::Code::NotFound)
+    );
+
+    // Other subscriptions carry on.
+    let producer = client.producer(ProducerConfig::default());
+    producer
+        .send("kept", ProducerRecord::new("still here"))
+        .await
+        .unwrap();
+    let record = within("the other stream", kept.next())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(record.value.as_deref(), Some(&b"still here"[..]));
+    producer.close().await.unwrap();
+}
