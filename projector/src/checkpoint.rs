@@ -63,7 +63,7 @@ pub fn write(dir: &Path, db: &Database) -> Result<Option<u64>> {
     let mut tables = Vec::new();
     for (i, (table_name, incarnation)) in db.incarnations_all().enumerate() {
         let file = format!("{i}.snap");
-        snapshot::write(&incarnation.table, &tmp.join(&file))?;
+        snapshot::write(&crate::database::read(&incarnation.table), &tmp.join(&file))?;
         tables.push(Entry {
             name: table_name.to_string(),
             created: incarnation.created,
@@ -147,7 +147,7 @@ fn load(path: &Path) -> Result<Database> {
             created: entry.created,
             ended: entry.ended,
             history_retention: entry.history_retention,
-            table,
+            table: std::sync::Arc::new(std::sync::RwLock::new(table)),
         });
     }
     Ok(Database::from_parts(

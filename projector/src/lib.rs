@@ -42,7 +42,7 @@ pub mod store;
 pub mod table;
 pub mod value;
 
-pub use database::{Database, Incarnation};
+pub use database::{Database, Incarnation, SharedTable};
 pub use error::{Error, Result};
 pub use ledger::{LedgerOp, Transaction};
 pub use schema::{Column, ColumnDefault, IndexDef, Key, Row, TableSchema, UniqueConstraint};

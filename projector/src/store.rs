@@ -236,7 +236,7 @@ impl Store {
 fn check_conflicts(db: &Database, read_seq: u64, writes: &[(String, Key)]) -> Result<()> {
     for (table, key) in writes {
         let Ok(t) = db.table(table) else { continue };
-        let newest = t
+        let newest = crate::database::read(t)
             .key_versions(key, VersionFilter::All)?
             .last()
             .map(|v| v.start_seq);

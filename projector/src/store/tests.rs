@@ -69,8 +69,7 @@ fn set(id: i64, balance: i64) -> LedgerOp {
 
 fn balances(store: &Store, seq: u64) -> Vec<(i64, i64)> {
     let db = store.read();
-    db.table_at("accounts", seq)
-        .unwrap()
+    crate::database::read(db.table_at("accounts", seq).unwrap())
         .scan(seq)
         .unwrap()
         .map(|v| match (&v.row[0], &v.row[1]) {
