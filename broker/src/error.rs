@@ -61,6 +61,12 @@ pub enum Error {
     #[error("expected next offset {expected} but the partition's next offset is {actual}")]
     OffsetMismatch { expected: u64, actual: u64 },
 
+    #[error("expected the key's newest record at offset {expected:?} but it is at {actual:?}")]
+    KeyOffsetMismatch {
+        expected: Option<u64>,
+        actual: Option<u64>,
+    },
+
     #[error("producer {producer_id} sent sequence {received} but the partition expects {expected}")]
     OutOfOrderSequence {
         producer_id: u64,
@@ -124,6 +130,7 @@ impl Error {
             Error::TopicExists(_) => ErrorKind::AlreadyExists,
             Error::RecordTooLarge { .. } => ErrorKind::ResourceExhausted,
             Error::OffsetMismatch { .. }
+            | Error::KeyOffsetMismatch { .. }
             | Error::OutOfOrderSequence { .. }
             | Error::UnknownMember { .. }
             | Error::StaleGeneration { .. }

@@ -39,7 +39,8 @@ pub use config::{
     Cleanup, Durability, MAX_PARTITIONS, MAX_SEGMENT_BYTES, TopicConfig, validate_topic_name,
 };
 pub use partition::{
-    AppendOptions, AppendResult, MAX_BATCH_BYTES, MaintenanceReport, Partition, ReadLimits,
+    AppendOptions, AppendResult, KeyCondition, MAX_BATCH_BYTES, MaintenanceReport, Partition,
+    ReadLimits,
 };
 pub use record::{Header, NewRecord, Record};
 pub use topic::Topic;

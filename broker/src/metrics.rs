@@ -19,6 +19,7 @@ pub const RECORDS_FETCHED: &str = "driftdb_records_fetched_total";
 pub const BYTES_FETCHED: &str = "driftdb_bytes_fetched_total";
 pub const PRODUCE_LATENCY: &str = "driftdb_produce_duration_seconds";
 pub const ACTIVE_SUBSCRIBERS: &str = "driftdb_active_subscribers";
+pub const REQUEST_ERRORS: &str = "driftdb_request_errors_total";
 pub const SEGMENTS: &str = "driftdb_partition_segments";
 pub const PARTITION_BYTES: &str = "driftdb_partition_bytes";
 pub const PARTITION_END_OFFSET: &str = "driftdb_partition_end_offset";
@@ -52,6 +53,11 @@ pub fn describe() {
         "Time from receiving a produce request to acknowledging it."
     );
     describe_gauge!(ACTIVE_SUBSCRIBERS, Unit::Count, "Open Subscribe streams.");
+    describe_counter!(
+        REQUEST_ERRORS,
+        Unit::Count,
+        "Requests the broker failed, by gRPC status code."
+    );
     // Exported from the start, so a scrape before the first subscription reads 0, not nothing.
     gauge!(ACTIVE_SUBSCRIBERS).set(0.0);
     describe_gauge!(SEGMENTS, Unit::Count, "Segment files per partition.");
@@ -79,6 +85,10 @@ pub(crate) fn fetched(topic: &str, records: u64, bytes: u64) {
     }
     counter!(RECORDS_FETCHED, "topic" => topic.to_string()).increment(records);
     counter!(BYTES_FETCHED, "topic" => topic.to_string()).increment(bytes);
+}
+
+pub(crate) fn request_error(code: tonic::Code) {
+    counter!(REQUEST_ERRORS, "code" => format!("{code:?}")).increment(1);
 }
 
 pub(crate) fn produce_latency(elapsed: Duration) {

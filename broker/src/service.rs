@@ -64,6 +64,8 @@ struct Inner {
     shutdown: watch::Receiver<bool>,
     /// Next partition for batches that name neither a partition nor a key.
     round_robin: AtomicU32,
+    /// Bumped after each topic deletion, so subscriptions waiting on a deleted partition end.
+    deletions: watch::Sender<u64>,
 }
 
 /// Lets the server drain the service on shutdown.
@@ -113,6 +115,7 @@ pub async fn routes(log: Arc<Log>) -> Result<(Routes, Handle), BuildError> {
             log,
             shutdown: shutdown_rx,
             round_robin: AtomicU32::new(0),
+            deletions: watch::Sender::new(0),
         }),
     };
 
@@ -124,13 +127,18 @@ pub async fn routes(log: Arc<Log>) -> Result<(Routes, Handle), BuildError> {
         .set_serving::<driftdb_proto::v1::group_service_server::GroupServiceServer<group::Groups>>()
         .await;
 
-    let reflection = tonic_reflection::server::Builder::configure()
-        .register_encoded_file_descriptor_set(driftdb_proto::FILE_DESCRIPTOR_SET)
-        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
-        .build_v1()?;
+    // Both reflection versions: grpcurl and other tools still ask for v1alpha.
+    let reflection = || {
+        tonic_reflection::server::Builder::configure()
+            .register_encoded_file_descriptor_set(driftdb_proto::FILE_DESCRIPTOR_SET)
+            .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+    };
+    let reflection_v1 = reflection().build_v1()?;
+    let reflection_v1alpha = reflection().build_v1alpha()?;
 
     let routes = Routes::new(health_service)
-        .add_service(reflection)
+        .add_service(reflection_v1)
+        .add_service(reflection_v1alpha)
         .add_service(
             AdminServiceServer::new(broker.clone())
                 .max_decoding_message_size(MAX_MESSAGE_BYTES)

@@ -56,15 +56,15 @@ impl Error {
 
 /// Whether a failed call may succeed if sent again.
 ///
-/// A connection that breaks while a call is in flight (the broker crashed or restarted)
-/// surfaces from tonic as `Unknown` with the transport error as its source; whether the broker
-/// acted on the request is unknown, exactly as for `Unavailable`, so both are retryable (an
-/// idempotent producer's retry is then written at most once).
+/// Besides the codes that say so, a call whose connection broke while it was in flight (the
+/// broker crashed or restarted) is retryable: tonic reports it with a transport error as the
+/// status's source and, depending on when the connection went, `Unknown`, `Cancelled` or
+/// `Unavailable`. Whether the broker acted on the request is unknown, exactly as for
+/// `Unavailable`, so an idempotent producer's retry is written at most once.
 pub(crate) fn is_retryable(status: &tonic::Status) -> bool {
     match status.code() {
         Code::Unavailable | Code::DeadlineExceeded | Code::Aborted => true,
-        Code::Unknown => std::error::Error::source(status)
+        _ => std::error::Error::source(status)
             .is_some_and(|source| source.is::<tonic::transport::Error>()),
-        _ => false,
     }
 }

@@ -285,6 +285,52 @@ impl Producer {
                 producer_id: None,
                 first_sequence: 0,
                 expected_next_offset: Some(expected_next_offset),
+                expected_key: None,
+            })
+            .await?;
+        Ok(response.into_inner())
+    }
+
+    /// Appends `records` to `key`'s partition as one batch, only if the newest record with
+    /// `key` is at `last_offset` (`None`: the key has no record yet). This is optimistic
+    /// concurrency for one aggregate among many sharing a partition. Bypasses batching and is
+    /// not retried: on `FailedPrecondition` re-read the key's history and decide.
+    ///
+    /// ```no_run
+    /// # async fn example(client: driftdb_client::Client) -> driftdb_client::Result<()> {
+    /// use driftdb_client::{ProducerConfig, ProducerRecord};
+    /// let producer = client.producer(ProducerConfig::default());
+    /// let history = client.consumer().read_key("accounts", "acct-42", 0, 0).await?;
+    /// let last = history.last().map(|r| r.offset);
+    /// let event = ProducerRecord::new(r#"{"type":"Deposited","amount":10}"#).key("acct-42");
+    /// producer.append_if_key("accounts", "acct-42", last, vec![event]).await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn append_if_key(
+        &self,
+        topic: &str,
+        key: impl Into<Bytes>,
+        last_offset: Option<u64>,
+        records: Vec<ProducerRecord>,
+    ) -> Result<v1::ProduceResponse> {
+        let response = self
+            .client
+            .clone()
+            .produce(v1::ProduceRequest {
+                topic: topic.to_string(),
+                partition: None,
+                records: records
+                    .into_iter()
+                    .map(ProducerRecord::into_proto)
+                    .collect(),
+                producer_id: None,
+                first_sequence: 0,
+                expected_next_offset: None,
+                expected_key: Some(v1::KeyCondition {
+                    key: key.into(),
+                    last_offset,
+                }),
             })
             .await?;
         Ok(response.into_inner())
@@ -553,6 +599,7 @@ async fn send_batch(
         producer_id: producer.map(|(id, _)| id),
         first_sequence: producer.map_or(0, |(_, sequence)| sequence),
         expected_next_offset: None,
+        expected_key: None,
     };
     let mut backoff = config.retry_backoff;
     let mut attempt = 0;

@@ -1,5 +1,5 @@
-//! Benchmarks of `Table`: point lookups, full scans now and in the past, and apply
-//! throughput. Run with `cargo bench -p driftdb-projector --bench table`; the figures and
+//! Benchmarks of `Table`: point lookups, full scans now and in the past, apply throughput,
+//! and snapshot write and load. Run with `cargo bench -p driftdb-projector --bench table`; the figures and
 //! the machine they came from are recorded in `docs/benchmarks.md`.
 //!
 //! The table: `accounts(id BIGINT PRIMARY KEY, owner TEXT, balance BIGINT, grp INT)` with an
@@ -9,7 +9,9 @@
 use std::hint::black_box;
 
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
-use driftdb_projector::{Change, Column, DataType, IndexDef, Row, Table, TableSchema, Value};
+use driftdb_projector::{
+    Change, Column, DataType, IndexDef, Row, Table, TableSchema, Value, snapshot,
+};
 
 const ROWS: i64 = 1_000_000;
 const PER_RECORD: i64 = 10_000;
@@ -78,14 +80,27 @@ fn populated() -> (Table, u64) {
     }
     let m = table.memory();
     eprintln!(
-        "populated: {} live rows, {} versions, {} index entries, ~{} MiB ({} bytes/version)",
+        "populated: {} live rows, {} versions, {} index entries, estimated ~{} MiB ({} bytes/version), process {}",
         m.live_rows,
         m.versions,
         m.index_entries,
         m.bytes >> 20,
-        m.bytes / m.versions.max(1)
+        m.bytes / m.versions.max(1),
+        resident_set()
     );
     (table, seq)
+}
+
+/// The process's resident set as Linux reports it, to check `Table::memory`'s estimate.
+fn resident_set() -> String {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .map(str::to_owned)
+        })
+        .unwrap_or_else(|| "VmRSS: unknown".into())
 }
 
 fn lookups(c: &mut Criterion) {
@@ -185,5 +200,37 @@ fn applies(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, lookups, applies);
+/// Snapshot write (archive, fsync, rename) and load (read, verify, rebuild indexes) of a
+/// 100k-row table with one index: the restart cost per 100k rows.
+fn snapshots(c: &mut Criterion) {
+    const SNAP_ROWS: i64 = 100_000;
+    let mut table = Table::new(schema());
+    apply(
+        &mut table,
+        1,
+        (0..SNAP_ROWS)
+            .map(|id| Change::Upsert(row(id, 0)))
+            .collect(),
+    );
+    let dir = match tempfile::tempdir() {
+        Ok(dir) => dir,
+        Err(e) => panic!("bench tempdir: {e}"),
+    };
+    let path = dir.path().join("accounts.snap");
+    let mut group = c.benchmark_group("snapshot_100k");
+    group.sample_size(10);
+    group.throughput(Throughput::Elements(SNAP_ROWS as u64));
+    group.bench_function("write", |b| {
+        b.iter(|| black_box(snapshot::write(&table, &path).is_ok()))
+    });
+    if let Ok(meta) = std::fs::metadata(&path) {
+        eprintln!("snapshot of {SNAP_ROWS} rows: {} bytes", meta.len());
+    }
+    group.bench_function("load", |b| {
+        b.iter(|| black_box(snapshot::load(&path).map(|t| t.len()).ok()))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, lookups, applies, snapshots);
 criterion_main!(benches);

@@ -15,10 +15,26 @@
 //! corruption.
 
 use std::collections::BTreeMap;
+use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use crate::error::{Error, Result};
 use crate::ledger::{LedgerOp, Transaction};
 use crate::table::{Change, Table};
+
+/// A table shared between the applier (which writes it under the write lock) and readers
+/// such as query scans (which hold the read lock only while they copy rows out).
+pub type SharedTable = Arc<RwLock<Table>>;
+
+/// Read-locks a shared table. A poisoned lock means an apply panicked half-way; the table's
+/// own invariants hold between `apply` calls, and the ledger is the source of truth on the
+/// next start, so reads carry on.
+pub fn read(table: &SharedTable) -> RwLockReadGuard<'_, Table> {
+    table.read().unwrap_or_else(|e| e.into_inner())
+}
+
+fn write(table: &SharedTable) -> RwLockWriteGuard<'_, Table> {
+    table.write().unwrap_or_else(|e| e.into_inner())
+}
 
 /// One table under one name for a range of sequences.
 #[derive(Debug)]
@@ -29,7 +45,7 @@ pub struct Incarnation {
     pub ended: Option<u64>,
     /// History retention in microseconds, set by `ALTER TABLE .. SET (history_retention)`.
     pub history_retention: Option<i64>,
-    pub table: Table,
+    pub table: SharedTable,
 }
 
 impl Incarnation {
@@ -61,13 +77,28 @@ impl Database {
         Self::default()
     }
 
+    /// Rebuilds a database from a checkpoint's parts.
+    pub(crate) fn from_parts(tables: BTreeMap<String, Vec<Incarnation>>, last: (u64, i64)) -> Self {
+        Database {
+            tables,
+            last: Some(last),
+        }
+    }
+
+    /// Every incarnation of every table, by name.
+    pub(crate) fn incarnations_all(&self) -> impl Iterator<Item = (&str, &Incarnation)> {
+        self.tables
+            .iter()
+            .flat_map(|(name, v)| v.iter().map(move |i| (name.as_str(), i)))
+    }
+
     /// The newest applied sequence and its commit time.
     pub fn last(&self) -> Option<(u64, i64)> {
         self.last
     }
 
     /// The table called `name` now.
-    pub fn table(&self, name: &str) -> Result<&Table> {
+    pub fn table(&self, name: &str) -> Result<&SharedTable> {
         self.tables
             .get(name)
             .and_then(|v| v.last())
@@ -77,7 +108,7 @@ impl Database {
     }
 
     /// The table called `name` at sequence `seq`.
-    pub fn table_at(&self, name: &str, seq: u64) -> Result<&Table> {
+    pub fn table_at(&self, name: &str, seq: u64) -> Result<&SharedTable> {
         self.incarnation_at(name, seq).map(|i| &i.table)
     }
 
@@ -150,7 +181,7 @@ impl Database {
                     .iter()
                     .any(|op| matches!(op, LedgerOp::AlterTable { table, .. } if table == name))
             {
-                table.check(&changes)?;
+                read(table).check(&changes)?;
             }
         }
         Ok(())
@@ -179,12 +210,12 @@ impl Database {
             }
             let name = op.table();
             if let Some(changes) = pending.remove(name) {
-                self.current_mut(name)?.table.apply(seq, time, changes)?;
+                write(&self.current_mut(name)?.table).apply(seq, time, changes)?;
             }
             self.apply_catalog(seq, time, op)?;
         }
         for (name, changes) in pending {
-            self.current_mut(&name)?.table.apply(seq, time, changes)?;
+            write(&self.current_mut(&name)?.table).apply(seq, time, changes)?;
         }
         self.last = Some((seq, time));
         Ok(())
@@ -211,7 +242,7 @@ impl Database {
                     created: seq,
                     ended: None,
                     history_retention: None,
-                    table: Table::new(schema.clone()),
+                    table: Arc::new(RwLock::new(Table::new(schema.clone()))),
                 });
             }
             LedgerOp::DropTable { table } => {
@@ -233,9 +264,9 @@ impl Database {
                 }
                 let old = self.current_mut(table)?;
                 let retention = old.history_retention;
-                let now_seq = old.table.current_seq().unwrap_or(seq);
-                let rows: Vec<Change> = old
-                    .table
+                let old_table = read(&old.table);
+                let now_seq = old_table.current_seq().unwrap_or(seq);
+                let rows: Vec<Change> = old_table
                     .scan(now_seq)?
                     .map(|v| {
                         let row = carry
@@ -251,6 +282,7 @@ impl Database {
                         Change::Upsert(row)
                     })
                     .collect();
+                drop(old_table);
                 old.ended = Some(seq);
                 let mut next = Table::new(schema.clone());
                 next.apply(seq, time, rows)?;
@@ -261,14 +293,14 @@ impl Database {
                         created: seq,
                         ended: None,
                         history_retention: retention,
-                        table: next,
+                        table: Arc::new(RwLock::new(next)),
                     });
             }
             LedgerOp::SetHistoryRetention { table, micros } => {
                 self.current_mut(table)?.history_retention = *micros;
             }
             LedgerOp::Vacuum { table, horizon } => {
-                self.current_mut(table)?.table.vacuum(*horizon)?;
+                write(&self.current_mut(table)?.table).vacuum(*horizon)?;
             }
             LedgerOp::Upsert { .. } | LedgerOp::Delete { .. } | LedgerOp::Truncate { .. } => {}
         }

@@ -88,6 +88,23 @@ pub enum Error {
 
     /// A bug in the projector: a state its own invariants rule out, or a failure of a
     /// library it relies on that no input should cause.
+    /// Another transaction changed a row this one writes after this one began (SQLSTATE
+    /// 40001). Nothing of this transaction was applied; it may be retried.
+    #[error("could not serialize access due to concurrent update of {table:?}")]
+    Conflict {
+        /// The table whose row was changed concurrently.
+        table: String,
+    },
+
+    /// A point in time outside the database's history: before its first transaction, or
+    /// after its newest.
+    #[error("{0}")]
+    PointOutOfRange(String),
+
+    /// The ledger log failed (I/O, corruption, closed).
+    #[error("ledger: {0}")]
+    Log(#[from] driftdb_broker::Error),
+
     #[error("internal error: {0}")]
     Internal(String),
 

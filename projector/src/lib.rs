@@ -18,6 +18,9 @@
 //!   [`LedgerOp`]s (DDL and row changes) one commit made;
 //! - [`database`]: [`Database`], every table with every incarnation it has had (drop and
 //!   re-create, alter), applying ledger records in order and resolving a name at a sequence;
+//! - [`store`]: [`Store`], the commit path (conflict check, constraint check, one fsynced
+//!   `__ledger` record per transaction, apply) and recovery (newest [`checkpoint`] plus the
+//!   ledger after it);
 //! - [`error`]: the crate's [`Error`] and [`Result`].
 //!
 //! Life of a change: the applier decodes ledger record `n` into [`Change`]s per table and
@@ -26,20 +29,23 @@
 //! key's chain and moves index entries. A query at `@SEQ:m` calls `table.scan(m)`, which
 //! picks from each chain the version in force at `m`.
 //!
-//! Nothing here does I/O except [`snapshot`], and nothing reads the clock: sequence numbers
-//! and commit times come from the ledger.
+//! Only [`snapshot`], [`checkpoint`] and [`store`] do I/O; the tables and the database are
+//! pure state fed from the ledger.
 
+pub mod checkpoint;
 pub mod database;
 pub mod error;
 pub mod ledger;
 pub mod schema;
 pub mod snapshot;
+pub mod store;
 pub mod table;
 pub mod value;
 
-pub use database::{Database, Incarnation};
+pub use database::{Database, Incarnation, SharedTable};
 pub use error::{Error, Result};
 pub use ledger::{LedgerOp, Transaction};
 pub use schema::{Column, ColumnDefault, IndexDef, Key, Row, TableSchema, UniqueConstraint};
+pub use store::{Commit, LEDGER_TOPIC, Store, StoreOptions};
 pub use table::{Change, MemoryUsage, Op, Table, VacuumStats, VersionFilter, VersionRef};
 pub use value::{DataType, Value};

@@ -4,14 +4,14 @@
 //! format version, flags, payload length, payload CRC-32, header CRC-32 — then the rkyv
 //! archive of the payload (schema, newest applied record, horizon, every retained version
 //! chain). Secondary indexes and unique maps are not stored: [`load`] rebuilds them.
-//! [`write`] archives straight from the live table (`PayloadRef`), so a snapshot costs the
+//! [`write()`] archives straight from the live table (`PayloadRef`), so a snapshot costs the
 //! archive's bytes in memory, not a second copy of the rows.
 //!
 //! Invariants:
-//! - [`write`] never leaves a partial file under the final name: it writes `<name>.tmp`,
+//! - [`write()`] never leaves a partial file under the final name: it writes `<name>.tmp`,
 //!   fsyncs it, renames it over `<name>` and fsyncs the directory, so after a crash the final
 //!   name holds either the old snapshot or the new one.
-//! - [`load`] accepts only what [`write`] produced: any wrong magic, version, flag, length or
+//! - [`load`] accepts only what [`write()`] produced: any wrong magic, version, flag, length or
 //!   checksum, any payload rkyv cannot validate, and any payload that breaks a table
 //!   invariant (see `Table::restore`) is an [`Error::Corruption`] naming the file. No byte
 //!   string makes it panic.

@@ -28,7 +28,7 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            tracing::error!("{e:#}");
+            // Plain stderr rather than the log: the reason must show whatever the log filter.
             eprintln!("driftdb-server: {e:#}");
             ExitCode::FAILURE
         }

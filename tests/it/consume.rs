@@ -150,3 +150,103 @@ async fn offsets_resolve_from_time_and_keys_read_back_their_history() {
         .unwrap();
     assert_eq!(first.offset, 8);
 }
+
+#[tokio::test]
+async fn a_subscriber_that_stops_reading_holds_back_only_itself() {
+    let (_dir, server) = fresh();
+    let client = server.client().await;
+    let never = TopicConfig {
+        durability: driftdb_client::Durability::Never.into(),
+        ..Default::default()
+    };
+    client
+        .admin()
+        .create_topic("firehose", never)
+        .await
+        .unwrap();
+
+    // Subscribed, but not reading while 20 MiB are produced.
+    let mut stalled = client
+        .consumer()
+        .subscribe("firehose", 0, Start::Earliest)
+        .await
+        .unwrap();
+    let producer = client.producer(ProducerConfig::default());
+    let value = vec![b'x'; 1024];
+    let mut pending = Vec::new();
+    for i in 0..20_000u32 {
+        let mut record = value.clone();
+        record[..4].copy_from_slice(&i.to_be_bytes());
+        pending.push(
+            producer
+                .enqueue("firehose", ProducerRecord::new(record))
+                .await
+                .unwrap(),
+        );
+    }
+    for ack in pending {
+        within("producing past a stalled subscriber", ack)
+            .await
+            .unwrap();
+    }
+    producer.close().await.unwrap();
+
+    // The stalled subscriber then gets everything, in order, nothing skipped.
+    for i in 0..20_000u32 {
+        let record = within("catching up", stalled.next())
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(record.offset, u64::from(i));
+        assert_eq!(
+            record.value.as_deref().map(|v| &v[..4]),
+            Some(&i.to_be_bytes()[..])
+        );
+    }
+}
+
+#[tokio::test]
+async fn deleting_a_topic_ends_its_subscriptions() {
+    let (_dir, server) = fresh();
+    let client = server.client().await;
+    client
+        .admin()
+        .create_topic("doomed", TopicConfig::default())
+        .await
+        .unwrap();
+    client
+        .admin()
+        .create_topic("kept", TopicConfig::default())
+        .await
+        .unwrap();
+    let mut doomed = client
+        .consumer()
+        .subscribe("doomed", 0, Start::Latest)
+        .await
+        .unwrap();
+    let mut kept = client
+        .consumer()
+        .subscribe("kept", 0, Start::Latest)
+        .await
+        .unwrap();
+
+    client.admin().delete_topic("doomed").await.unwrap();
+    let ended = within("the deleted topic's stream to end", doomed.next()).await;
+    assert_eq!(
+        ended.unwrap_err().code(),
+        Some(driftdb_client::Code::NotFound)
+    );
+
+    // Other subscriptions carry on.
+    let producer = client.producer(ProducerConfig::default());
+    producer
+        .send("kept", ProducerRecord::new("still here"))
+        .await
+        .unwrap();
+    let record = within("the other stream", kept.next())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(record.value.as_deref(), Some(&b"still here"[..]));
+    producer.close().await.unwrap();
+}

@@ -90,5 +90,14 @@ async fn metrics_report_what_happened_and_probes_answer() {
         ) > 0.0
     );
     assert_eq!(sample(&metrics, "driftdb_active_subscribers"), 0.0);
+
+    // A failed request is counted by its code.
+    let missing = client.admin().describe_topic("missing").await.unwrap_err();
+    assert_eq!(missing.code(), Some(driftdb_client::Code::NotFound));
+    let (_, metrics) = get(&server.http_addr, "/metrics");
+    assert_eq!(
+        sample(&metrics, r#"driftdb_request_errors_total{code="NotFound"}"#),
+        1.0
+    );
     assert_eq!(get(&server.http_addr, "/nope").0, 404);
 }

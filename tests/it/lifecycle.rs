@@ -240,3 +240,18 @@ async fn an_idempotent_producer_rides_out_a_crash_without_duplicates() {
         assert_eq!(values[ack.offset as usize], i.to_string());
     }
 }
+
+#[tokio::test]
+async fn an_unusable_data_dir_fails_clearly() {
+    let dir = TestDir::new();
+    // A regular file where the data directory should be.
+    std::fs::write(dir.data(), b"").unwrap();
+    let error = match Server::try_start(&dir.data()) {
+        Ok(_) => panic!("the server started under a regular file"),
+        Err(error) => error,
+    };
+    assert!(
+        error.contains("cannot create the data directory"),
+        "{error}"
+    );
+}

@@ -6,6 +6,7 @@ mod cli;
 mod consume;
 mod errors;
 mod groups;
+mod grpc;
 mod http;
 mod lifecycle;
 mod produce;

@@ -158,6 +158,7 @@ async fn a_retried_idempotent_batch_is_written_once() {
         producer_id: Some(42),
         first_sequence,
         expected_next_offset: None,
+        expected_key: None,
     };
     let first = raw.produce(batch(0)).await.unwrap().into_inner();
     assert!(!first.duplicate);
@@ -220,6 +221,60 @@ async fn an_append_at_a_stale_expected_offset_is_refused() {
         .iter()
         .map(|r| r.value.clone().unwrap())
         .collect();
+    assert_eq!(values, ["opened", "deposited"]);
+    producer.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn an_append_conditioned_on_a_stale_key_offset_is_refused() {
+    let (_dir, server) = fresh();
+    let client = server.client().await;
+    client
+        .admin()
+        .create_topic("accounts", partitions(4))
+        .await
+        .unwrap();
+    let producer = client.producer(ProducerConfig::default());
+    let event = |body: &str, key: &str| ProducerRecord::new(body.to_string()).key(key.to_string());
+
+    // Two aggregates share the topic; each is guarded by its own newest offset.
+    let opened = producer
+        .append_if_key("accounts", "acct-1", None, vec![event("opened", "acct-1")])
+        .await
+        .unwrap();
+    assert_eq!(opened.partition, partition_for_key(b"acct-1", 4));
+    producer
+        .append_if_key("accounts", "acct-2", None, vec![event("opened", "acct-2")])
+        .await
+        .unwrap();
+    // A writer that still thinks acct-1 is new loses.
+    let stale = producer
+        .append_if_key(
+            "accounts",
+            "acct-1",
+            None,
+            vec![event("opened again", "acct-1")],
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(stale.code(), Some(Code::FailedPrecondition), "{stale}");
+    // One that read the newest offset wins.
+    producer
+        .append_if_key(
+            "accounts",
+            "acct-1",
+            Some(opened.last_offset),
+            vec![event("deposited", "acct-1")],
+        )
+        .await
+        .unwrap();
+
+    let history = client
+        .consumer()
+        .read_key("accounts", "acct-1", 0, 0)
+        .await
+        .unwrap();
+    let values: Vec<_> = history.iter().map(|r| r.value.clone().unwrap()).collect();
     assert_eq!(values, ["opened", "deposited"]);
     producer.close().await.unwrap();
 }

@@ -49,6 +49,14 @@ pub struct AppendOptions {
     pub expected_next_offset: Option<u64>,
 }
 
+/// A condition on the newest record of one key, for [`Partition::append_if_key`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KeyCondition<'a> {
+    pub key: &'a [u8],
+    /// The offset the key's newest record must have; `None`: the key must have no record.
+    pub last_offset: Option<u64>,
+}
+
 /// Where an appended batch landed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AppendResult {
@@ -269,6 +277,28 @@ impl Partition {
     /// Appends a batch and returns once the topic's durability policy is met. Blocks on fsync
     /// under `always`: async callers run it on a blocking thread.
     pub fn append(&self, records: Vec<NewRecord>, opts: AppendOptions) -> Result<AppendResult> {
+        self.append_checked(records, opts, None)
+    }
+
+    /// Appends only if the newest record with `condition.key` is at `condition.last_offset`
+    /// (`None`: no record has that key): optimistic concurrency for one event-sourced
+    /// aggregate among many sharing a partition. Fails with [`Error::KeyOffsetMismatch`].
+    /// The check and the append happen under the partition's write lock.
+    pub fn append_if_key(
+        &self,
+        records: Vec<NewRecord>,
+        opts: AppendOptions,
+        condition: KeyCondition<'_>,
+    ) -> Result<AppendResult> {
+        self.append_checked(records, opts, Some(condition))
+    }
+
+    fn append_checked(
+        &self,
+        records: Vec<NewRecord>,
+        opts: AppendOptions,
+        condition: Option<KeyCondition<'_>>,
+    ) -> Result<AppendResult> {
         let cfg = self.config();
         let count = validate_batch(&records, &cfg)?;
         let now = self.clock.now_micros();
@@ -285,6 +315,20 @@ impl Partition {
                 expected,
                 actual: inner.next_offset,
             });
+        }
+        if let Some(condition) = condition {
+            // Every written record counts, visible or not: writes are serialised here.
+            let actual = last_offset_in(
+                key_plan(&inner, condition.key),
+                condition.key,
+                inner.next_offset,
+            )?;
+            if actual != condition.last_offset {
+                return Err(Error::KeyOffsetMismatch {
+                    expected: condition.last_offset,
+                    actual,
+                });
+            }
         }
         if let Some((producer_id, first_sequence)) = opts.producer {
             match inner.producers.admit(producer_id, first_sequence, count) {
@@ -698,33 +742,8 @@ impl Partition {
     /// first, skipping those whose key filter rules the key out.
     pub fn last_offset_for_key(&self, key: &[u8]) -> Result<Option<u64>> {
         let end = self.end_offset();
-        let hash = segment::key_hash(key);
-        let plan: Vec<_> = {
-            let inner = lock(&self.inner);
-            inner
-                .segments
-                .values()
-                .rev()
-                .filter(|s| s.may_contain(hash))
-                .map(|s| (Arc::clone(&s.file), s.size))
-                .collect()
-        };
-        for (file, until) in plan {
-            let mut last = None;
-            visit_records(&file, 0, until, SCAN_CHUNK, |r| {
-                if r.offset >= end {
-                    return false;
-                }
-                if r.key.as_deref() == Some(key) {
-                    last = Some(r.offset);
-                }
-                true
-            })?;
-            if last.is_some() {
-                return Ok(last);
-            }
-        }
-        Ok(None)
+        let plan = key_plan(&lock(&self.inner), key);
+        last_offset_in(plan, key, end)
     }
 
     /// Rolls by age, applies retention, and compacts, as the topic's configuration says.
@@ -874,6 +893,38 @@ fn read_plan(
             )
         })
         .collect()
+}
+
+/// The segments that may hold `key`, newest first: `(file, size)`.
+fn key_plan(inner: &Inner, key: &[u8]) -> Vec<(Arc<SegmentFile>, u64)> {
+    let hash = segment::key_hash(key);
+    inner
+        .segments
+        .values()
+        .rev()
+        .filter(|s| s.may_contain(hash))
+        .map(|s| (Arc::clone(&s.file), s.size))
+        .collect()
+}
+
+/// The newest offset below `end` holding `key`, searching `plan` newest segment first.
+fn last_offset_in(plan: Vec<(Arc<SegmentFile>, u64)>, key: &[u8], end: u64) -> Result<Option<u64>> {
+    for (file, until) in plan {
+        let mut last = None;
+        visit_records(&file, 0, until, SCAN_CHUNK, |r| {
+            if r.offset >= end {
+                return false;
+            }
+            if r.key.as_deref() == Some(key) {
+                last = Some(r.offset);
+            }
+            true
+        })?;
+        if last.is_some() {
+            return Ok(last);
+        }
+    }
+    Ok(None)
 }
 
 /// Decodes every record in `[from, until)` of a segment, stopping when `each` returns false.

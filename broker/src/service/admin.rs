@@ -32,6 +32,7 @@ impl AdminService for Broker {
         let name = request.into_inner().name;
         let log = self.log().clone();
         blocking(move || log.delete_topic(&name)).await?;
+        self.inner.deletions.send_modify(|n| *n += 1);
         Ok(Response::new(v1::DeleteTopicResponse {}))
     }
 

@@ -15,7 +15,7 @@ use tonic::{Request, Response, Status};
 
 use super::{Broker, blocking, convert, invalid};
 use crate::error::Result;
-use crate::log::{AppendOptions, NewRecord};
+use crate::log::{AppendOptions, KeyCondition, NewRecord};
 use crate::metrics;
 
 #[tonic::async_trait]
@@ -32,11 +32,15 @@ impl ProduceService for Broker {
         let topic = self.log().topic(&request.topic)?;
         let partition_id = match request.partition {
             Some(id) => id,
-            None => self.route(
-                &request.records,
-                topic.partition_count(),
-                request.producer_id.is_some(),
-            )?,
+            // A key condition names the aggregate, and so its partition.
+            None => match &request.expected_key {
+                Some(condition) => partition_for_key(&condition.key, topic.partition_count()),
+                None => self.route(
+                    &request.records,
+                    topic.partition_count(),
+                    request.producer_id.is_some(),
+                )?,
+            },
         };
         let partition = topic.partition(partition_id)?;
         let records: Vec<NewRecord> = request
@@ -50,7 +54,19 @@ impl ProduceService for Broker {
             producer: request.producer_id.map(|id| (id, request.first_sequence)),
             expected_next_offset: request.expected_next_offset,
         };
-        let result = blocking(move || partition.append(records, options)).await?;
+        let expected_key = request.expected_key;
+        let result = blocking(move || match expected_key {
+            None => partition.append(records, options),
+            Some(condition) => partition.append_if_key(
+                records,
+                options,
+                KeyCondition {
+                    key: &condition.key,
+                    last_offset: condition.last_offset,
+                },
+            ),
+        })
+        .await?;
         if !result.duplicate {
             metrics::appended(topic.name(), count, bytes);
         }

@@ -34,6 +34,7 @@ pub fn code(err: &Error) -> Code {
 impl From<Error> for Status {
     fn from(err: Error) -> Status {
         let code = code(&err);
+        crate::metrics::request_error(code);
         match code {
             Code::DataLoss | Code::Unavailable => {
                 tracing::error!(error = %err, "request failed on the log")
@@ -79,6 +80,13 @@ mod tests {
                 Error::OffsetMismatch {
                     expected: 1,
                     actual: 2,
+                },
+                Code::FailedPrecondition,
+            ),
+            (
+                Error::KeyOffsetMismatch {
+                    expected: None,
+                    actual: Some(4),
                 },
                 Code::FailedPrecondition,
             ),

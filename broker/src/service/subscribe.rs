@@ -8,21 +8,22 @@
 //! memory per subscriber is bounded by the buffer times the per-message byte limit.
 //!
 //! The task ends when the subscriber goes away (the channel closes), when the server shuts
-//! down (the stream ends with `UNAVAILABLE` so clients reconnect elsewhere or later), or on a
-//! read error, which is sent as the stream's final status (for example `OUT_OF_RANGE` when
-//! retention deleted records the subscriber had not read yet).
+//! down (the stream ends with `UNAVAILABLE` so clients reconnect elsewhere or later), when its
+//! topic is deleted (`NOT_FOUND`; `DeleteTopic` bumps a watch every waiting task checks), or
+//! on a read error, which is sent as the stream's final status (for example `OUT_OF_RANGE`
+//! when retention deleted records the subscriber had not read yet).
 
 use std::sync::Arc;
 
 use driftdb_proto::v1;
 use driftdb_proto::v1::start_position::Position;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 use tokio_stream::wrappers::ReceiverStream;
 use tonic::Status;
 
 use super::{Broker, SUBSCRIBER_BUFFER, blocking, convert, read_limits};
 use crate::error::{Error, Result};
-use crate::log::{Partition, ReadLimits};
+use crate::log::{Log, Partition, ReadLimits};
 use crate::metrics;
 
 impl Broker {
@@ -38,8 +39,16 @@ impl Broker {
         let limits = read_limits(request.max_bytes, request.max_records);
 
         let (tx, rx) = mpsc::channel(SUBSCRIBER_BUFFER);
-        let shutdown = self.inner.shutdown.clone();
-        tokio::spawn(follow(request.topic, partition, next, limits, tx, shutdown));
+        let subscription = Subscription {
+            log: Arc::clone(self.log()),
+            topic: request.topic,
+            partition,
+            limits,
+            tx,
+            shutdown: self.inner.shutdown.clone(),
+            deletions: self.inner.deletions.subscribe(),
+        };
+        tokio::spawn(subscription.follow(next));
         Ok(ReceiverStream::new(rx))
     }
 }
@@ -64,73 +73,94 @@ fn start_offset(partition: &Partition, position: Option<Position>) -> Result<u64
     }
 }
 
-async fn follow(
+/// One subscription's task state.
+struct Subscription {
+    log: Arc<Log>,
     topic: String,
     partition: Arc<Partition>,
-    mut next: u64,
     limits: ReadLimits,
     tx: mpsc::Sender<Result<v1::SubscribeResponse, Status>>,
-    mut shutdown: tokio::sync::watch::Receiver<bool>,
-) {
-    let _active = metrics::Subscriber::start();
-    let mut end_watch = partition.watch_end();
-    loop {
-        let end = *end_watch.borrow_and_update();
-        if next < end {
-            let reader = Arc::clone(&partition);
-            let from = next;
-            let records = match blocking(move || reader.read(from, limits)).await {
-                Ok(records) => records,
-                Err(status) => {
-                    let _ = tx.send(Err(status)).await;
-                    return;
+    shutdown: watch::Receiver<bool>,
+    /// Changes whenever a topic is deleted through the service.
+    deletions: watch::Receiver<u64>,
+}
+
+impl Subscription {
+    async fn follow(mut self, mut next: u64) {
+        let _active = metrics::Subscriber::start();
+        let mut end_watch = self.partition.watch_end();
+        loop {
+            let end = *end_watch.borrow_and_update();
+            if next < end {
+                let reader = Arc::clone(&self.partition);
+                let (from, limits) = (next, self.limits);
+                let records = match blocking(move || reader.read(from, limits)).await {
+                    Ok(records) => records,
+                    Err(status) => {
+                        let _ = self.tx.send(Err(status)).await;
+                        return;
+                    }
+                };
+                let Some(last) = records.last() else {
+                    // Nothing readable below the end (cannot happen for a dense log, and a
+                    // compacted one keeps the last record): wait for the end to move rather
+                    // than spin.
+                    next = end;
+                    continue;
+                };
+                next = last.offset + 1;
+                metrics::fetched(
+                    &self.topic,
+                    records.len() as u64,
+                    records.iter().map(|r| r.encoded_len() as u64).sum(),
+                );
+                let message = v1::SubscribeResponse {
+                    records: records.into_iter().map(convert::record).collect(),
+                    end_offset: end,
+                };
+                // Waits here while the subscriber's buffer is full: the flow control.
+                tokio::select! {
+                    sent = self.tx.send(Ok(message)) => if sent.is_err() { return },
+                    _ = shutting_down(&mut self.shutdown) => return end_for_shutdown(&self.tx),
                 }
-            };
-            let Some(last) = records.last() else {
-                // Nothing readable below the end (cannot happen for a dense log, and a
-                // compacted one keeps the last record): wait for the end to move rather than
-                // spin.
-                next = end;
                 continue;
-            };
-            next = last.offset + 1;
-            metrics::fetched(
-                &topic,
-                records.len() as u64,
-                records.iter().map(|r| r.encoded_len() as u64).sum(),
-            );
-            let message = v1::SubscribeResponse {
-                records: records.into_iter().map(convert::record).collect(),
-                end_offset: end,
-            };
-            // Waits here while the subscriber's buffer is full: the flow control.
+            }
             tokio::select! {
-                sent = tx.send(Ok(message)) => if sent.is_err() { return },
-                _ = shutting_down(&mut shutdown) => return end_for_shutdown(&tx).await,
-            }
-            continue;
-        }
-        tokio::select! {
-            changed = end_watch.changed() => {
-                if changed.is_err() {
-                    // The partition was closed (topic deleted or log closing).
-                    let _ = tx.send(Err(Status::from(Error::Closed))).await;
-                    return;
+                // The partition outlives this wait (we hold it), so its sender never drops.
+                _ = end_watch.changed() => {}
+                deleted = self.deletions.changed() => {
+                    if deleted.is_err() {
+                        // The service itself is gone: the server is stopping.
+                        return end_for_shutdown(&self.tx);
+                    }
+                    if !self.partition_exists() {
+                        let gone = Error::UnknownTopic(self.topic.clone());
+                        let _ = self.tx.try_send(Err(Status::from(gone)));
+                        return;
+                    }
                 }
+                _ = shutting_down(&mut self.shutdown) => return end_for_shutdown(&self.tx),
+                _ = self.tx.closed() => return,
             }
-            _ = shutting_down(&mut shutdown) => return end_for_shutdown(&tx).await,
-            _ = tx.closed() => return,
         }
+    }
+
+    /// Whether the log still serves this partition (not deleted, nor deleted and recreated).
+    fn partition_exists(&self) -> bool {
+        self.log
+            .topic(&self.topic)
+            .and_then(|topic| topic.partition(self.partition.id()))
+            .is_ok_and(|current| Arc::ptr_eq(&current, &self.partition))
     }
 }
 
 /// Completes once the server begins shutting down (or its handle is gone, which means the
 /// same).
-async fn shutting_down(shutdown: &mut tokio::sync::watch::Receiver<bool>) {
+async fn shutting_down(shutdown: &mut watch::Receiver<bool>) {
     let _ = shutdown.wait_for(|down| *down).await;
 }
 
-async fn end_for_shutdown(tx: &mpsc::Sender<Result<v1::SubscribeResponse, Status>>) {
+fn end_for_shutdown(tx: &mpsc::Sender<Result<v1::SubscribeResponse, Status>>) {
     // `try_send`: a subscriber whose buffer is full is not waited for during shutdown; its
     // stream simply ends.
     let _ = tx.try_send(Err(Status::unavailable("the server is shutting down")));

@@ -632,3 +632,71 @@ fn compaction_keeps_the_latest_record_per_key() {
     let log = open_manual(dir.path(), &clock);
     assert_eq!(read_all(&log, "state", 0), after);
 }
+
+#[test]
+fn expected_key_offset_guards_one_aggregate() {
+    use driftdb_broker::log::KeyCondition;
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Arc::new(ManualClock::new(T0));
+    let log = open_manual(dir.path(), &clock);
+    let p = log
+        .create_topic("accounts", small_segments())
+        .unwrap()
+        .partition(0)
+        .unwrap();
+    let cond = |last_offset| KeyCondition {
+        key: b"acct-1",
+        last_offset,
+    };
+    // A new aggregate: the key must not exist yet.
+    let opened = p
+        .append_if_key(
+            vec![rec(Some("acct-1"), "opened")],
+            AppendOptions::default(),
+            cond(None),
+        )
+        .unwrap();
+    assert!(matches!(
+        p.append_if_key(
+            vec![rec(Some("acct-1"), "opened again")],
+            AppendOptions::default(),
+            cond(None)
+        ),
+        Err(Error::KeyOffsetMismatch {
+            expected: None,
+            actual: Some(0)
+        })
+    ));
+    // Other keys in between do not matter; segments roll underneath.
+    for i in 0..50 {
+        p.append(
+            vec![rec(Some(&format!("other-{i}")), &"x".repeat(60))],
+            AppendOptions::default(),
+        )
+        .unwrap();
+    }
+    let deposit = p
+        .append_if_key(
+            vec![rec(Some("acct-1"), "deposit")],
+            AppendOptions::default(),
+            cond(Some(opened.last_offset)),
+        )
+        .unwrap();
+    // A writer that read before the deposit loses.
+    match p.append_if_key(
+        vec![rec(Some("acct-1"), "stale")],
+        AppendOptions::default(),
+        cond(Some(opened.last_offset)),
+    ) {
+        Err(e @ Error::KeyOffsetMismatch { .. }) => assert_eq!(e.kind(), ErrorKind::Conflict),
+        other => panic!("expected KeyOffsetMismatch, got {other:?}"),
+    }
+    assert_eq!(
+        p.last_offset_for_key(b"acct-1").unwrap(),
+        Some(deposit.last_offset)
+    );
+    assert_eq!(
+        values(&p.records_for_key(b"acct-1", 0, 10).unwrap()),
+        vec!["opened", "deposit"]
+    );
+}

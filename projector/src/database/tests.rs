@@ -24,8 +24,7 @@ fn upsert(id: i64, price: i64) -> LedgerOp {
 }
 
 fn rows(db: &Database, seq: u64) -> Vec<Vec<Value>> {
-    db.table_at("products", seq)
-        .unwrap()
+    read(db.table_at("products", seq).unwrap())
         .scan(seq)
         .unwrap()
         .map(|v| v.row.clone())
@@ -105,7 +104,10 @@ fn schema_and_rows_time_travel_through_alter_and_drop() {
         ]]
     );
     assert_eq!(
-        db.table_at("products", 2).unwrap().schema().columns().len(),
+        read(db.table_at("products", 2).unwrap())
+            .schema()
+            .columns()
+            .len(),
         2
     );
     assert!(db.table_at("products", 4).is_err());

@@ -113,3 +113,72 @@ fn writer_reproduces_the_v1_fixture_bytes() -> Result<(), Error> {
     );
     Ok(())
 }
+
+/// The ledger record every `ledger-v<N>.bin` fixture holds: one of each operation.
+fn fixture_transaction() -> driftdb_projector::Transaction {
+    use driftdb_projector::{LedgerOp, Transaction};
+    let s = schema();
+    let table = s.name().to_string();
+    let row = vec![
+        Value::Int32(1),
+        Value::Int32(2),
+        Value::Null,
+        Value::Text("ledger".into()),
+    ];
+    Transaction {
+        ops: vec![
+            LedgerOp::CreateTable(s.clone()),
+            LedgerOp::Upsert {
+                table: table.clone(),
+                row: row.clone(),
+            },
+            LedgerOp::Delete {
+                table: table.clone(),
+                key: vec![Value::Int32(9)],
+            },
+            LedgerOp::AlterTable {
+                table: table.clone(),
+                schema: s,
+                carry: vec![Some(0), Some(1), Some(2), None],
+                fill: vec![
+                    Value::Null,
+                    Value::Null,
+                    Value::Null,
+                    Value::Text("filled".into()),
+                ],
+            },
+            LedgerOp::Truncate {
+                table: table.clone(),
+            },
+            LedgerOp::SetHistoryRetention {
+                table: table.clone(),
+                micros: Some(2_592_000_000_000),
+            },
+            LedgerOp::Vacuum {
+                table: table.clone(),
+                horizon: 3,
+            },
+            LedgerOp::DropTable { table },
+        ],
+    }
+}
+
+#[test]
+fn ledger_format_v1_fixture_still_decodes_and_encodes_identically() {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/ledger-v1.bin");
+    let txn = fixture_transaction();
+    let encoded = txn.encode().unwrap();
+    if !path.exists() && std::env::var_os("DRIFTDB_WRITE_FIXTURES").is_some() {
+        std::fs::write(&path, &encoded).unwrap();
+    }
+    let stored =
+        std::fs::read(&path).unwrap_or_else(|e| panic!("missing fixture {}: {e}", path.display()));
+    assert_eq!(
+        driftdb_projector::Transaction::decode(&stored).unwrap(),
+        txn
+    );
+    assert_eq!(
+        encoded, stored,
+        "the ledger encoding changed: add a new format version instead"
+    );
+}

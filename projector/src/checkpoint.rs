@@ -1,0 +1,200 @@
+//! Checkpoints: the whole [`Database`] at one sequence, so a restart replays only the ledger
+//! after it.
+//!
+//! A checkpoint is a directory `<checkpoint dir>/<seq, 20 digits>/` holding one table snapshot
+//! per incarnation (`<n>.snap`, the format of `snapshot.rs`) and `catalog.bin`, written last,
+//! which names them. It is built in `<seq>.tmp/`, every file fsynced, then renamed into place
+//! and the parent directory fsynced, so a checkpoint directory either is complete or does not
+//! exist. The two newest are kept. Loading takes the newest one that verifies, falling back to
+//! older ones (and, with none, to replaying the whole ledger).
+//!
+//! `catalog.bin`: 8 bytes magic `DDBCATL\x01`, `u64` payload length, `u32` CRC-32 of the
+//! payload, 4 zero bytes, then the payload: the rkyv encoding of the catalog (see
+//! `docs/design/ledger-format.md`).
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use rkyv::rancor;
+use rkyv::util::AlignedVec;
+
+use crate::database::{Database, Incarnation};
+use crate::error::{Error, Result};
+use crate::snapshot;
+
+const MAGIC: [u8; 8] = *b"DDBCATL\x01";
+const HEADER_LEN: usize = 24;
+const KEEP: usize = 2;
+
+#[derive(Debug, rkyv::Archive, rkyv::Serialize, rkyv::Deserialize)]
+struct Catalog {
+    last_seq: u64,
+    last_time: i64,
+    tables: Vec<Entry>,
+}
+
+#[derive(Debug, rkyv::Archive, rkyv::Serialize, rkyv::Deserialize)]
+struct Entry {
+    name: String,
+    created: u64,
+    ended: Option<u64>,
+    history_retention: Option<i64>,
+    file: String,
+}
+
+/// Writes a checkpoint of `db`; returns its sequence (None if the database is empty).
+pub fn write(dir: &Path, db: &Database) -> Result<Option<u64>> {
+    let Some((last_seq, last_time)) = db.last() else {
+        return Ok(None);
+    };
+    fs::create_dir_all(dir).map_err(Error::io(dir))?;
+    let name = format!("{last_seq:020}");
+    let target = dir.join(&name);
+    if target.exists() {
+        return Ok(Some(last_seq));
+    }
+    let tmp = dir.join(format!("{name}.tmp"));
+    if tmp.exists() {
+        fs::remove_dir_all(&tmp).map_err(Error::io(&tmp))?;
+    }
+    fs::create_dir(&tmp).map_err(Error::io(&tmp))?;
+    let mut tables = Vec::new();
+    for (i, (table_name, incarnation)) in db.incarnations_all().enumerate() {
+        let file = format!("{i}.snap");
+        snapshot::write(&crate::database::read(&incarnation.table), &tmp.join(&file))?;
+        tables.push(Entry {
+            name: table_name.to_string(),
+            created: incarnation.created,
+            ended: incarnation.ended,
+            history_retention: incarnation.history_retention,
+            file,
+        });
+    }
+    let payload = rkyv::to_bytes::<rancor::Error>(&Catalog {
+        last_seq,
+        last_time,
+        tables,
+    })
+    .map_err(|e| Error::Internal(format!("encoding the catalog: {e}")))?;
+    let mut bytes = Vec::with_capacity(HEADER_LEN + payload.len());
+    bytes.extend_from_slice(&MAGIC);
+    bytes.extend_from_slice(&(payload.len() as u64).to_le_bytes());
+    bytes.extend_from_slice(&crc32fast::hash(&payload).to_le_bytes());
+    bytes.extend_from_slice(&[0; 4]);
+    bytes.extend_from_slice(&payload);
+    let catalog = tmp.join("catalog.bin");
+    let mut f = fs::File::create(&catalog).map_err(Error::io(&catalog))?;
+    f.write_all(&bytes)
+        .and_then(|()| f.sync_all())
+        .map_err(Error::io(&catalog))?;
+    sync_dir(&tmp)?;
+    fs::rename(&tmp, &target).map_err(Error::io(&target))?;
+    sync_dir(dir)?;
+    prune(dir)?;
+    tracing::info!(seq = last_seq, "checkpoint written");
+    Ok(Some(last_seq))
+}
+
+/// Loads the newest checkpoint that verifies; `None` if there is none.
+pub fn load_newest(dir: &Path) -> Result<Option<Database>> {
+    for path in checkpoints(dir)?.into_iter().rev() {
+        match load(&path) {
+            Ok(db) => return Ok(Some(db)),
+            Err(e) => {
+                tracing::warn!(checkpoint = %path.display(), error = %e, "skipping a checkpoint that does not load")
+            }
+        }
+    }
+    Ok(None)
+}
+
+fn load(path: &Path) -> Result<Database> {
+    let catalog_path = path.join("catalog.bin");
+    let bytes = fs::read(&catalog_path).map_err(Error::io(&catalog_path))?;
+    let corrupt = |reason: &str| Error::Corruption {
+        path: catalog_path.clone(),
+        reason: reason.to_string(),
+    };
+    let header = bytes
+        .get(..HEADER_LEN)
+        .ok_or_else(|| corrupt("shorter than its header"))?;
+    if header[..8] != MAGIC {
+        return Err(corrupt("bad magic"));
+    }
+    let len = u64::from_le_bytes(
+        header[8..16]
+            .try_into()
+            .map_err(|_| corrupt("bad length"))?,
+    ) as usize;
+    let crc = u32::from_le_bytes(header[16..20].try_into().map_err(|_| corrupt("bad crc"))?);
+    let payload = &bytes[HEADER_LEN..];
+    if payload.len() != len || crc32fast::hash(payload) != crc {
+        return Err(corrupt("length or checksum mismatch"));
+    }
+    let mut aligned = AlignedVec::<16>::with_capacity(len);
+    aligned.extend_from_slice(payload);
+    let catalog = rkyv::from_bytes::<Catalog, rancor::Error>(&aligned)
+        .map_err(|e| corrupt(&e.to_string()))?;
+    let mut tables: BTreeMap<String, Vec<Incarnation>> = BTreeMap::new();
+    for entry in catalog.tables {
+        if entry.file.contains('/') || entry.file.contains("..") {
+            return Err(corrupt("snapshot file name escapes the checkpoint"));
+        }
+        let table = snapshot::load(&path.join(&entry.file))?;
+        tables.entry(entry.name).or_default().push(Incarnation {
+            created: entry.created,
+            ended: entry.ended,
+            history_retention: entry.history_retention,
+            table: std::sync::Arc::new(std::sync::RwLock::new(table)),
+        });
+    }
+    Ok(Database::from_parts(
+        tables,
+        (catalog.last_seq, catalog.last_time),
+    ))
+}
+
+/// Complete checkpoint directories, oldest first.
+fn checkpoints(dir: &Path) -> Result<Vec<PathBuf>> {
+    let entries = match fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => {
+            return Err(Error::Io {
+                path: dir.to_path_buf(),
+                source: e,
+            });
+        }
+    };
+    let mut found = Vec::new();
+    for entry in entries {
+        let entry = entry.map_err(Error::io(dir))?;
+        let name = entry.file_name();
+        let Some(name) = name.to_str() else { continue };
+        if name.len() == 20 && name.bytes().all(|b| b.is_ascii_digit()) {
+            found.push(entry.path());
+        } else if name.ends_with(".tmp") {
+            // An interrupted checkpoint.
+            let path = entry.path();
+            fs::remove_dir_all(&path).map_err(Error::io(&path))?;
+        }
+    }
+    found.sort();
+    Ok(found)
+}
+
+fn prune(dir: &Path) -> Result<()> {
+    let all = checkpoints(dir)?;
+    for old in all.iter().take(all.len().saturating_sub(KEEP)) {
+        fs::remove_dir_all(old).map_err(Error::io(old))?;
+    }
+    Ok(())
+}
+
+fn sync_dir(dir: &Path) -> Result<()> {
+    fs::File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(Error::io(dir))
+}

@@ -1,0 +1,319 @@
+//! The store: the `__ledger` log, the [`Database`] it projects to, and checkpoints.
+//!
+//! Every commit goes through [`Store::commit`], one at a time (a mutex serialises them):
+//! 1. conflict check: a transaction that read at sequence `r` may not write a row some other
+//!    transaction changed after `r` (first committer wins; the loser gets
+//!    [`Error::Conflict`], SQLSTATE 40001);
+//! 2. [`Database::check`]: constraints, existence of tables;
+//! 3. the transaction is appended to `__ledger` as one record (one batch, so it is written
+//!    atomically), with the expected next offset so no other writer can interleave, and the
+//!    commit time `max(now, previous + 1µs)`, strictly increasing. The ledger uses `always`
+//!    durability: the append returns after fsync;
+//! 4. [`Database::apply`] makes it visible to readers.
+//!
+//! A record that is in the ledger is committed even if the process dies before step 4: on
+//! open the store loads the newest checkpoint and replays every later record.
+//!
+//! Checkpoints (`checkpoint.rs`) hold every table incarnation's snapshot and the catalog at one
+//! sequence, so a restart replays only the ledger after it.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard};
+
+use bytes::Bytes;
+use driftdb_broker::Clock;
+use driftdb_broker::log::{
+    AppendOptions, Durability, Log, NewRecord, Partition, ReadLimits, TopicConfig,
+};
+
+use crate::checkpoint;
+use crate::database::Database;
+use crate::error::{Error, Result};
+use crate::ledger::Transaction;
+use crate::schema::Key;
+use crate::table::VersionFilter;
+
+/// The system topic holding the SQL database's ledger.
+pub const LEDGER_TOPIC: &str = "__ledger";
+
+/// Where a commit landed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Commit {
+    /// The transaction's sequence number (`@SEQ:n`).
+    pub seq: u64,
+    /// Its commit time, microseconds since the Unix epoch.
+    pub time: i64,
+}
+
+/// How a [`Store`] runs.
+#[derive(Debug, Clone)]
+pub struct StoreOptions {
+    /// Directory for checkpoints.
+    pub checkpoint_dir: PathBuf,
+    /// Take a checkpoint automatically after this many row changes (0: never).
+    pub checkpoint_every: u64,
+}
+
+#[derive(Debug)]
+pub struct Store {
+    ledger: Arc<Partition>,
+    db: RwLock<Database>,
+    commit_lock: Mutex<()>,
+    clock: Arc<dyn Clock>,
+    options: StoreOptions,
+    changes_since_checkpoint: AtomicU64,
+}
+
+impl Store {
+    /// Opens the store over `log`, creating the ledger topic on first use, and rebuilds the
+    /// database from the newest checkpoint plus the ledger after it.
+    pub fn open(log: &Log, clock: Arc<dyn Clock>, options: StoreOptions) -> Result<Store> {
+        let topic = match log.topic(LEDGER_TOPIC) {
+            Ok(t) => t,
+            Err(driftdb_broker::Error::UnknownTopic(_)) => log.create_topic(
+                LEDGER_TOPIC,
+                TopicConfig {
+                    durability: Durability::Always,
+                    ..TopicConfig::default()
+                },
+            )?,
+            Err(e) => return Err(e.into()),
+        };
+        let ledger = topic.partition(0)?;
+        let mut db = checkpoint::load_newest(&options.checkpoint_dir)?.unwrap_or_default();
+        let from = db.last().map_or(0, |(seq, _)| seq + 1);
+        let replayed = replay(&ledger, &mut db, from)?;
+        tracing::info!(
+            checkpoint = ?from.checked_sub(1),
+            replayed,
+            last = ?db.last(),
+            "SQL store opened"
+        );
+        Ok(Store {
+            ledger,
+            db: RwLock::new(db),
+            commit_lock: Mutex::new(()),
+            clock,
+            options,
+            changes_since_checkpoint: AtomicU64::new(replayed),
+        })
+    }
+
+    /// Read access to the database as of its newest commit. Hold it briefly: commits wait
+    /// for readers to let go.
+    pub fn read(&self) -> RwLockReadGuard<'_, Database> {
+        self.db.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The newest committed sequence and its time.
+    pub fn last(&self) -> Option<(u64, i64)> {
+        self.read().last()
+    }
+
+    /// Commits `txn`. `read_seq` is the sequence the transaction read at (None: it read
+    /// nothing it depends on); `writes` are the (table, primary key) pairs it writes.
+    pub fn commit(
+        &self,
+        txn: &Transaction,
+        read_seq: Option<u64>,
+        writes: &[(String, Key)],
+    ) -> Result<Commit> {
+        if txn.ops.is_empty() {
+            return Err(Error::InvalidInput(
+                "an empty transaction has nothing to commit".to_string(),
+            ));
+        }
+        let _serial = self.commit_lock.lock().unwrap_or_else(|e| e.into_inner());
+        let (next_seq, time) = {
+            let db = self.read();
+            if let Some(read_seq) = read_seq {
+                check_conflicts(&db, read_seq, writes)?;
+            }
+            db.check(txn)?;
+            let (next_seq, last_time) = match db.last() {
+                Some((seq, time)) => (seq + 1, time),
+                None => (self.ledger.end_offset(), i64::MIN),
+            };
+            (
+                next_seq,
+                self.clock.now_micros().max(last_time.saturating_add(1)),
+            )
+        };
+        let record = NewRecord {
+            timestamp: Some(time),
+            value: Some(Bytes::from(txn.encode()?)),
+            ..NewRecord::default()
+        };
+        let appended = self.ledger.append(
+            vec![record],
+            AppendOptions {
+                expected_next_offset: Some(next_seq),
+                ..AppendOptions::default()
+            },
+        )?;
+        let commit = Commit {
+            seq: appended.base_offset,
+            time: appended.timestamp,
+        };
+        {
+            let mut db = self.db.write().unwrap_or_else(|e| e.into_inner());
+            db.apply(commit.seq, commit.time, txn)?;
+        }
+        let rows = txn.ops.iter().filter(|op| op.is_row_change()).count() as u64;
+        let since = self
+            .changes_since_checkpoint
+            .fetch_add(rows, Ordering::Relaxed)
+            + rows;
+        if self.options.checkpoint_every > 0 && since >= self.options.checkpoint_every {
+            // A failed automatic checkpoint loses nothing (the ledger has every commit); it
+            // only makes the next restart replay more.
+            if let Err(e) = self.checkpoint_locked() {
+                tracing::warn!(error = %e, "automatic checkpoint failed");
+            }
+        }
+        Ok(commit)
+    }
+
+    /// Writes a checkpoint of every table at the newest sequence; returns that sequence.
+    pub fn checkpoint(&self) -> Result<Option<u64>> {
+        let _serial = self.commit_lock.lock().unwrap_or_else(|e| e.into_inner());
+        self.checkpoint_locked()
+    }
+
+    fn checkpoint_locked(&self) -> Result<Option<u64>> {
+        let db = self.read();
+        let seq = checkpoint::write(&self.options.checkpoint_dir, &db)?;
+        self.changes_since_checkpoint.store(0, Ordering::Relaxed);
+        Ok(seq)
+    }
+
+    /// The newest sequence committed at or before `time` (microseconds). A time before the
+    /// first commit or after now is an error.
+    pub fn seq_at_time(&self, time: i64) -> Result<u64> {
+        let Some((last_seq, _)) = self.last() else {
+            return Err(Error::PointOutOfRange(
+                "the database has no commits yet".to_string(),
+            ));
+        };
+        if time > self.clock.now_micros() {
+            return Err(Error::PointOutOfRange(format!(
+                "{} is in the future",
+                format_micros(time)
+            )));
+        }
+        // The first ledger offset with a time after `time`, minus one.
+        let after = self.ledger.offset_for_timestamp(time.saturating_add(1))?;
+        match after.checked_sub(1) {
+            Some(seq) if seq >= self.ledger.start_offset() => Ok(seq.min(last_seq)),
+            _ => Err(Error::PointOutOfRange(format!(
+                "{} is before the database's first commit",
+                format_micros(time)
+            ))),
+        }
+    }
+
+    /// The commit time of sequence `seq`.
+    pub fn time_of(&self, seq: u64) -> Result<i64> {
+        let records = self.ledger.read(
+            seq,
+            ReadLimits {
+                max_bytes: 0,
+                max_records: 1,
+            },
+        )?;
+        records
+            .first()
+            .filter(|r| r.offset == seq)
+            .map(|r| r.timestamp)
+            .ok_or_else(|| {
+                Error::PointOutOfRange(format!("@SEQ:{seq} is not a committed sequence"))
+            })
+    }
+}
+
+/// First committer wins: any written key whose newest version is newer than `read_seq`.
+fn check_conflicts(db: &Database, read_seq: u64, writes: &[(String, Key)]) -> Result<()> {
+    for (table, key) in writes {
+        let Ok(t) = db.table(table) else { continue };
+        let newest = crate::database::read(t)
+            .key_versions(key, VersionFilter::All)?
+            .last()
+            .map(|v| v.start_seq);
+        if newest.is_some_and(|seq| seq > read_seq) {
+            return Err(Error::Conflict {
+                table: table.clone(),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Applies every ledger record from `from` on; returns how many were applied.
+fn replay(ledger: &Partition, db: &mut Database, from: u64) -> Result<u64> {
+    let start = ledger.start_offset();
+    if from < start {
+        return Err(Error::Corruption {
+            path: PathBuf::from(LEDGER_TOPIC),
+            reason: format!("the ledger starts at {start} but replay needs records from {from}"),
+        });
+    }
+    let mut next = from;
+    let mut applied = 0;
+    loop {
+        let records = ledger.read(
+            next,
+            ReadLimits {
+                max_bytes: 8 << 20,
+                max_records: usize::MAX,
+            },
+        )?;
+        let Some(last) = records.last() else { break };
+        next = last.offset + 1;
+        for r in records {
+            let value = r.value.as_deref().unwrap_or_default();
+            let txn = Transaction::decode(value).map_err(|e| Error::Corruption {
+                path: PathBuf::from(LEDGER_TOPIC),
+                reason: format!("record {}: {e}", r.offset),
+            })?;
+            db.apply(r.offset, r.timestamp, &txn)
+                .map_err(|e| Error::Corruption {
+                    path: PathBuf::from(LEDGER_TOPIC),
+                    reason: format!("record {} does not apply: {e}", r.offset),
+                })?;
+            applied += 1;
+        }
+    }
+    Ok(applied)
+}
+
+/// `2025-10-24 12:00:00.000000 UTC`-style rendering for error messages.
+fn format_micros(micros: i64) -> String {
+    let secs = micros.div_euclid(1_000_000);
+    let sub = micros.rem_euclid(1_000_000);
+    let days = secs.div_euclid(86_400);
+    let tod = secs.rem_euclid(86_400);
+    let (y, m, d) = civil_from_days(days);
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}.{sub:06} UTC",
+        tod / 3600,
+        tod % 3600 / 60,
+        tod % 60
+    )
+}
+
+/// Days since 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's algorithm).
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (yoe + era * 400 + i64::from(m <= 2), m, d)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,341 @@
+use std::sync::Arc;
+
+use driftdb_broker::ManualClock;
+use driftdb_broker::log::{Log, LogOptions};
+
+use super::*;
+use crate::ledger::LedgerOp;
+use crate::schema::{Column, TableSchema};
+use crate::value::{DataType, Value};
+
+const T0: i64 = 1_761_307_200_000_000;
+
+struct Fixture {
+    dir: tempfile::TempDir,
+    clock: Arc<ManualClock>,
+}
+
+impl Fixture {
+    fn new() -> Self {
+        Fixture {
+            dir: tempfile::tempdir().unwrap(),
+            clock: Arc::new(ManualClock::new(T0)),
+        }
+    }
+
+    fn open(&self, checkpoint_every: u64) -> (Arc<Log>, Store) {
+        let log = Log::open(
+            self.dir.path().join("log"),
+            LogOptions {
+                clock: self.clock.clone(),
+                background: false,
+                ..LogOptions::default()
+            },
+        )
+        .unwrap();
+        let store = Store::open(
+            &log,
+            self.clock.clone(),
+            StoreOptions {
+                checkpoint_dir: self.dir.path().join("checkpoints"),
+                checkpoint_every,
+            },
+        )
+        .unwrap();
+        (log, store)
+    }
+}
+
+fn schema() -> TableSchema {
+    TableSchema::new(
+        "accounts",
+        vec![
+            Column::new("id", DataType::BigInt, false),
+            Column::new("balance", DataType::BigInt, true),
+        ],
+        vec![0],
+        vec![],
+        vec![],
+    )
+    .unwrap()
+}
+
+fn set(id: i64, balance: i64) -> LedgerOp {
+    LedgerOp::Upsert {
+        table: "accounts".into(),
+        row: vec![Value::Int64(id), Value::Int64(balance)],
+    }
+}
+
+fn balances(store: &Store, seq: u64) -> Vec<(i64, i64)> {
+    let db = store.read();
+    crate::database::read(db.table_at("accounts", seq).unwrap())
+        .scan(seq)
+        .unwrap()
+        .map(|v| match (&v.row[0], &v.row[1]) {
+            (Value::Int64(a), Value::Int64(b)) => (*a, *b),
+            other => panic!("unexpected row {other:?}"),
+        })
+        .collect()
+}
+
+fn key(id: i64) -> (String, Vec<Value>) {
+    ("accounts".to_string(), vec![Value::Int64(id)])
+}
+
+#[test]
+fn commits_get_dense_sequences_and_increasing_times() {
+    let f = Fixture::new();
+    let (_log, store) = f.open(0);
+    let c0 = store
+        .commit(
+            &Transaction {
+                ops: vec![LedgerOp::CreateTable(schema())],
+            },
+            None,
+            &[],
+        )
+        .unwrap();
+    let c1 = store
+        .commit(
+            &Transaction {
+                ops: vec![set(1, 100), set(2, 50)],
+            },
+            Some(c0.seq),
+            &[key(1), key(2)],
+        )
+        .unwrap();
+    // The clock did not move: commit times still increase.
+    let c2 = store
+        .commit(
+            &Transaction {
+                ops: vec![set(1, 90)],
+            },
+            Some(c1.seq),
+            &[key(1)],
+        )
+        .unwrap();
+    assert_eq!((c0.seq, c1.seq, c2.seq), (0, 1, 2));
+    assert!(c0.time < c1.time && c1.time < c2.time);
+    assert_eq!(balances(&store, 1), vec![(1, 100), (2, 50)]);
+    assert_eq!(balances(&store, 2), vec![(1, 90), (2, 50)]);
+    assert_eq!(store.time_of(1).unwrap(), c1.time);
+}
+
+#[test]
+fn first_committer_wins() {
+    let f = Fixture::new();
+    let (_log, store) = f.open(0);
+    let c0 = store
+        .commit(
+            &Transaction {
+                ops: vec![LedgerOp::CreateTable(schema()), set(1, 100)],
+            },
+            None,
+            &[],
+        )
+        .unwrap();
+    // Two transactions both read at c0 and write account 1.
+    store
+        .commit(
+            &Transaction {
+                ops: vec![set(1, 90)],
+            },
+            Some(c0.seq),
+            &[key(1)],
+        )
+        .unwrap();
+    let loser = store.commit(
+        &Transaction {
+            ops: vec![set(1, 80), set(2, 5)],
+        },
+        Some(c0.seq),
+        &[key(1), key(2)],
+    );
+    assert!(matches!(loser, Err(Error::Conflict { .. })), "{loser:?}");
+    // Nothing of the loser was applied or written.
+    assert_eq!(balances(&store, store.last().unwrap().0), vec![(1, 90)]);
+    assert_eq!(store.last().unwrap().0, 1);
+    // Writing a different key from the same snapshot is fine.
+    store
+        .commit(
+            &Transaction {
+                ops: vec![set(3, 1)],
+            },
+            Some(c0.seq),
+            &[key(3)],
+        )
+        .unwrap();
+}
+
+#[test]
+fn constraint_failures_write_nothing() {
+    let f = Fixture::new();
+    let (_log, store) = f.open(0);
+    store
+        .commit(
+            &Transaction {
+                ops: vec![LedgerOp::CreateTable(schema())],
+            },
+            None,
+            &[],
+        )
+        .unwrap();
+    let bad = LedgerOp::Upsert {
+        table: "accounts".into(),
+        row: vec![Value::Null, Value::Int64(1)],
+    };
+    assert!(
+        store
+            .commit(
+                &Transaction {
+                    ops: vec![set(1, 1), bad]
+                },
+                None,
+                &[]
+            )
+            .is_err()
+    );
+    assert_eq!(store.last().unwrap().0, 0);
+}
+
+#[test]
+fn restart_replays_the_ledger_with_and_without_a_checkpoint() {
+    let f = Fixture::new();
+    {
+        let (_log, store) = f.open(0);
+        store
+            .commit(
+                &Transaction {
+                    ops: vec![LedgerOp::CreateTable(schema())],
+                },
+                None,
+                &[],
+            )
+            .unwrap();
+        for i in 0..20 {
+            f.clock.advance(1_000);
+            store
+                .commit(
+                    &Transaction {
+                        ops: vec![set(i % 5, i)],
+                    },
+                    None,
+                    &[],
+                )
+                .unwrap();
+        }
+        assert_eq!(store.checkpoint().unwrap(), Some(20));
+        for i in 20..30 {
+            f.clock.advance(1_000);
+            store
+                .commit(
+                    &Transaction {
+                        ops: vec![set(i % 5, i)],
+                    },
+                    None,
+                    &[],
+                )
+                .unwrap();
+        }
+    }
+    let expected_old = vec![(0, 5), (1, 6), (2, 7), (3, 8), (4, 9)];
+    let expected_now = vec![(0, 25), (1, 26), (2, 27), (3, 28), (4, 29)];
+    {
+        let (_log, store) = f.open(0);
+        assert_eq!(store.last().unwrap().0, 30);
+        assert_eq!(balances(&store, 10), expected_old);
+        assert_eq!(balances(&store, 30), expected_now);
+    }
+    // Without the checkpoint, the whole ledger replays to the same state.
+    std::fs::remove_dir_all(f.dir.path().join("checkpoints")).unwrap();
+    let (_log, store) = f.open(0);
+    assert_eq!(balances(&store, 10), expected_old);
+    assert_eq!(balances(&store, 30), expected_now);
+}
+
+#[test]
+fn automatic_checkpoints_and_a_damaged_one_falls_back() {
+    let f = Fixture::new();
+    {
+        let (_log, store) = f.open(10);
+        store
+            .commit(
+                &Transaction {
+                    ops: vec![LedgerOp::CreateTable(schema())],
+                },
+                None,
+                &[],
+            )
+            .unwrap();
+        for i in 0..35 {
+            store
+                .commit(
+                    &Transaction {
+                        ops: vec![set(i, i)],
+                    },
+                    None,
+                    &[],
+                )
+                .unwrap();
+        }
+    }
+    let mut dirs: Vec<_> = std::fs::read_dir(f.dir.path().join("checkpoints"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    dirs.sort();
+    assert_eq!(
+        dirs.len(),
+        2,
+        "the two newest checkpoints are kept: {dirs:?}"
+    );
+    // Damage the newest: the older one plus more replay gives the same state.
+    std::fs::write(dirs[1].join("catalog.bin"), b"garbage").unwrap();
+    let (_log, store) = f.open(0);
+    assert_eq!(store.last().unwrap().0, 35);
+    assert_eq!(balances(&store, 35).len(), 35);
+}
+
+#[test]
+fn sequences_resolve_from_times() {
+    let f = Fixture::new();
+    let (_log, store) = f.open(0);
+    assert!(matches!(
+        store.seq_at_time(T0),
+        Err(Error::PointOutOfRange(_))
+    ));
+    f.clock.set(T0 + 1_000_000);
+    store
+        .commit(
+            &Transaction {
+                ops: vec![LedgerOp::CreateTable(schema())],
+            },
+            None,
+            &[],
+        )
+        .unwrap();
+    f.clock.set(T0 + 2_000_000);
+    store
+        .commit(
+            &Transaction {
+                ops: vec![set(1, 1)],
+            },
+            None,
+            &[],
+        )
+        .unwrap();
+    f.clock.set(T0 + 3_000_000);
+    assert_eq!(store.seq_at_time(T0 + 1_000_000).unwrap(), 0);
+    assert_eq!(store.seq_at_time(T0 + 1_500_000).unwrap(), 0);
+    assert_eq!(store.seq_at_time(T0 + 2_000_000).unwrap(), 1);
+    assert_eq!(store.seq_at_time(T0 + 2_999_999).unwrap(), 1);
+    match store.seq_at_time(T0) {
+        Err(Error::PointOutOfRange(m)) => assert!(m.contains("2025-10-24 12:00:00"), "{m}"),
+        other => panic!("{other:?}"),
+    }
+    assert!(matches!(
+        store.seq_at_time(T0 + 10_000_000),
+        Err(Error::PointOutOfRange(_))
+    ));
+}

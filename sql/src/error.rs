@@ -1,0 +1,212 @@
+//! The crate's one error type.
+//!
+//! Each variant says who is at fault and maps to exactly one SQLSTATE through
+//! [`Error::sqlstate`], so the wire server never decides a code from a message string.
+//! Positions follow PostgreSQL's ErrorResponse `P` field: a 1-based *character* (not byte)
+//! index into the SQL text the client sent, `None` when the failing spot is unknown.
+//! Messages never repeat the position; sqlparser's ` at Line: l, Column: c` suffix is
+//! stripped and turned into the position instead.
+
+use sqlparser::parser::ParserError;
+use sqlparser::tokenizer::{Location, TokenizerError};
+
+/// `Result` with this crate's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can go wrong in the SQL front end.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Error {
+    /// The text is not valid SQL (bad input). SQLSTATE 42601.
+    #[error("syntax error: {message}")]
+    Syntax {
+        /// What was expected or found.
+        message: String,
+        /// 1-based character position in the SQL text.
+        position: Option<usize>,
+    },
+    /// Recognised SQL that DriftDB does not support, such as an expression where
+    /// `FOR SYSTEM_TIME` needs a literal point (bad input). SQLSTATE 0A000.
+    #[error("not supported: {message}")]
+    Unsupported {
+        /// What is not supported, and what to write instead.
+        message: String,
+        /// 1-based character position in the SQL text.
+        position: Option<usize>,
+    },
+    /// A timestamp or interval literal that cannot be read (bad input). SQLSTATE 22007.
+    #[error("invalid datetime {value:?}: {reason}")]
+    InvalidDatetime {
+        /// The literal as written, without quotes.
+        value: String,
+        /// Why it was rejected.
+        reason: String,
+        /// 1-based character position in the SQL text.
+        position: Option<usize>,
+    },
+    /// A table definition names a column it does not declare (bad input). SQLSTATE 42703.
+    #[error("column {column:?} named in {context} is not declared")]
+    UndefinedColumn {
+        /// The column name.
+        column: String,
+        /// Where it was named, e.g. `pk=`.
+        context: String,
+        /// 1-based character position in the SQL text.
+        position: Option<usize>,
+    },
+    /// A table definition that cannot describe a DriftDB table, such as one with two
+    /// primary keys (bad input). SQLSTATE 42P16.
+    #[error("invalid table definition: {message}")]
+    InvalidTableDefinition {
+        /// What is wrong.
+        message: String,
+        /// 1-based character position in the SQL text.
+        position: Option<usize>,
+    },
+    /// The statement nests deeper than the parser's recursion limit (bad input).
+    /// SQLSTATE 54001.
+    #[error("statement is too deeply nested")]
+    TooComplex,
+}
+
+impl Error {
+    /// The PostgreSQL SQLSTATE code for this error.
+    pub fn sqlstate(&self) -> &'static str {
+        match self {
+            Error::Syntax { .. } => "42601",
+            Error::Unsupported { .. } => "0A000",
+            Error::InvalidDatetime { .. } => "22007",
+            Error::UndefinedColumn { .. } => "42703",
+            Error::InvalidTableDefinition { .. } => "42P16",
+            Error::TooComplex => "54001",
+        }
+    }
+
+    /// The 1-based character position of the error in the SQL text, when known.
+    pub fn position(&self) -> Option<usize> {
+        match self {
+            Error::Syntax { position, .. }
+            | Error::Unsupported { position, .. }
+            | Error::InvalidDatetime { position, .. }
+            | Error::UndefinedColumn { position, .. }
+            | Error::InvalidTableDefinition { position, .. } => *position,
+            Error::TooComplex => None,
+        }
+    }
+
+    /// Converts a sqlparser error, reading the location sqlparser appends to its messages.
+    pub(crate) fn from_parser(error: ParserError, sql: &str) -> Self {
+        let message = match error {
+            ParserError::RecursionLimitExceeded => return Error::TooComplex,
+            ParserError::TokenizerError(message) | ParserError::ParserError(message) => message,
+        };
+        let (message, position) = split_location(&message, sql);
+        Error::Syntax { message, position }
+    }
+
+    /// Converts a tokenizer error, which carries its location as a field.
+    pub(crate) fn from_tokenizer(error: TokenizerError, sql: &str) -> Self {
+        Error::Syntax {
+            position: char_position(sql, error.location),
+            message: error.message,
+        }
+    }
+}
+
+/// Splits sqlparser's `"<message> at Line: l, Column: c"` into the message and a position.
+fn split_location(message: &str, sql: &str) -> (String, Option<usize>) {
+    let Some((text, location)) = message.rsplit_once(" at Line: ") else {
+        return (message.to_owned(), None);
+    };
+    let parsed = location
+        .split_once(", Column: ")
+        .and_then(|(line, column)| Some(Location::new(line.parse().ok()?, column.parse().ok()?)));
+    match parsed {
+        Some(location) => (text.to_owned(), char_position(sql, location)),
+        None => (message.to_owned(), None),
+    }
+}
+
+/// The 1-based character index of a sqlparser [`Location`] (1-based line and column,
+/// columns counted in characters, as the tokenizer counts them) in `sql`.
+///
+/// Returns `None` for the empty location (line 0) and for locations outside the text.
+/// A location one past the last character (end of input) is allowed.
+pub(crate) fn char_position(sql: &str, location: Location) -> Option<usize> {
+    if location.line == 0 || location.column == 0 {
+        return None;
+    }
+    let line_index = usize::try_from(location.line - 1).ok()?;
+    let column = usize::try_from(location.column).ok()?;
+    let mut before = 0usize;
+    for (index, line) in sql.split('\n').enumerate() {
+        let len = line.chars().count();
+        if index == line_index {
+            return (column <= len + 1).then_some(before + column);
+        }
+        before += len + 1;
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn positions_count_characters_across_lines() {
+        let sql = "SELECT\n  é, x";
+        assert_eq!(char_position(sql, Location::new(1, 1)), Some(1));
+        assert_eq!(char_position(sql, Location::new(2, 3)), Some(10));
+        // `x` is the 13th character although it is the 14th byte.
+        assert_eq!(char_position(sql, Location::new(2, 6)), Some(13));
+        assert_eq!(char_position(sql, Location::new(2, 7)), Some(14));
+        assert_eq!(char_position(sql, Location::new(2, 8)), None);
+        assert_eq!(char_position(sql, Location::new(3, 1)), None);
+        assert_eq!(char_position(sql, Location::new(0, 0)), None);
+    }
+
+    #[test]
+    fn parser_messages_lose_their_location_suffix() {
+        let error = Error::from_parser(
+            ParserError::ParserError(
+                "Expected: an expression, found: EOF at Line: 1, Column: 8".into(),
+            ),
+            "SELECT ",
+        );
+        assert_eq!(
+            error,
+            Error::Syntax {
+                message: "Expected: an expression, found: EOF".into(),
+                position: Some(8),
+            }
+        );
+        assert_eq!(error.sqlstate(), "42601");
+    }
+
+    #[test]
+    fn messages_without_location_keep_their_text() {
+        let error = Error::from_parser(ParserError::ParserError("odd".into()), "x");
+        assert_eq!(error.position(), None);
+        assert_eq!(error.to_string(), "syntax error: odd");
+        assert_eq!(
+            Error::from_parser(ParserError::RecursionLimitExceeded, "x").sqlstate(),
+            "54001"
+        );
+    }
+
+    #[test]
+    fn each_variant_has_its_sqlstate() {
+        let unsupported = Error::Unsupported {
+            message: String::new(),
+            position: Some(3),
+        };
+        assert_eq!(unsupported.sqlstate(), "0A000");
+        assert_eq!(unsupported.position(), Some(3));
+        let datetime = Error::InvalidDatetime {
+            value: "x".into(),
+            reason: String::new(),
+            position: None,
+        };
+        assert_eq!(datetime.sqlstate(), "22007");
+    }
+}

@@ -1,0 +1,164 @@
+//! [`parse`]: SQL text to DriftDB [`Statement`]s.
+//!
+//! The pipeline is: tokenize with [`DriftDialect`], replace each `FOR SYSTEM_TIME` clause by
+//! a marker ([`system_time`]), then parse the rewritten tokens statement by statement, trying
+//! DriftDB's own forms first ([`drift`]) and sqlparser's grammar otherwise. The AST is never
+//! printed and re-parsed: sqlparser prints a table's version after its alias, which no
+//! dialect reads back.
+//!
+//! Each [`SqlStatement`] owns the [`TemporalClauses`] whose markers lie inside it, so
+//! `statement.temporal.system_time(factor)` answers, for any `TableFactor` of that statement
+//! (a join side, a CTE, a subquery), which versions it reads.
+
+pub mod drift;
+pub mod system_time;
+
+use std::time::Duration;
+
+use sqlparser::ast::{
+    Expr, FromTable, ObjectName, Statement as AstStatement, TableFactor, TableVersion,
+};
+use sqlparser::parser::Parser;
+use sqlparser::tokenizer::{Location, Token, TokenWithSpan, Tokenizer};
+
+use self::drift::Parsed;
+use self::system_time::{Rewritten, TemporalClauses};
+use crate::dialect::DriftDialect;
+use crate::error::{Error, Result, char_position};
+
+/// One parsed statement.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Statement {
+    /// A statement of sqlparser's PostgreSQL grammar (including the legacy
+    /// `CREATE TABLE t (pk=id, ...)`, which becomes a standard `CreateTable`).
+    Sql(Box<SqlStatement>),
+    /// `CHECKPOINT TABLE t`: write a snapshot of `t` now.
+    Checkpoint {
+        /// The table.
+        table: ObjectName,
+    },
+    /// `VACUUM [t]`: compact storage of `t`, or of every table.
+    Vacuum {
+        /// The table, `None` for all tables.
+        table: Option<ObjectName>,
+    },
+    /// `ALTER TABLE t SET (history_retention = '30 days')`.
+    SetHistoryRetention {
+        /// The table.
+        table: ObjectName,
+        /// How long superseded versions must stay readable.
+        retention: Duration,
+    },
+}
+
+/// A sqlparser statement and the `FOR SYSTEM_TIME` clauses of its table references.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SqlStatement {
+    /// The statement. Each table reference with a `FOR SYSTEM_TIME` clause has
+    /// `version: Some(TableVersion::ForSystemTimeAsOf(<marker identifier>))`.
+    pub statement: AstStatement,
+    /// What each marker stands for.
+    pub temporal: TemporalClauses,
+}
+
+/// Parses one or more `;`-separated statements.
+pub fn parse(sql: &str) -> Result<Vec<Statement>> {
+    let dialect = DriftDialect::new();
+    let tokens = Tokenizer::new(&dialect, sql)
+        .tokenize_with_location()
+        .map_err(|e| Error::from_tokenizer(e, sql))?;
+    let Rewritten {
+        mut tokens,
+        clauses,
+        system_time_positions,
+    } = system_time::rewrite(tokens, sql)?;
+    // An explicit end token with a location, so "found: EOF" errors point past the text.
+    let end = tokens.last().map_or(Location::new(1, 1), |t| t.span.end);
+    tokens.push(TokenWithSpan::at(Token::EOF, end, end));
+    let legacy_starts = drift::legacy_create_table_starts(&tokens);
+    let mut clauses = clauses.into_iter().peekable();
+    let mut parser = Parser::new(&dialect).with_tokens_with_locations(tokens);
+    let mut statements = Vec::new();
+    loop {
+        while parser.consume_token(&Token::SemiColon) {}
+        if parser.peek_token_ref().token == Token::EOF {
+            break;
+        }
+        let parsed = drift::parse_statement(&mut parser, sql, &legacy_starts)
+            .map_err(|error| explain_misplaced_clause(error, &system_time_positions))?;
+        let next = parser.peek_token_ref();
+        if !matches!(next.token, Token::SemiColon | Token::EOF) {
+            return Err(Error::Syntax {
+                message: format!("expected end of statement, found '{}'", next.token),
+                position: char_position(sql, next.span.start),
+            });
+        }
+        let end = parser.index();
+        let mut own = Vec::new();
+        while let Some((_, clause)) = clauses.next_if(|(index, _)| *index < end) {
+            own.push(clause);
+        }
+        statements.push(match parsed {
+            Parsed::Sql(statement) => {
+                let statement = SqlStatement {
+                    statement: *statement,
+                    temporal: TemporalClauses::from_vec(own),
+                };
+                reject_versioned_write_target(&statement)?;
+                Statement::Sql(Box::new(statement))
+            }
+            Parsed::Drift(statement) => statement,
+        });
+    }
+    Ok(statements)
+}
+
+/// History is read-only: the table an `UPDATE` or `DELETE` writes cannot carry a
+/// `FOR SYSTEM_TIME` clause (the tables it reads from may).
+fn reject_versioned_write_target(statement: &SqlStatement) -> Result<()> {
+    let targets: Vec<&TableFactor> = match &statement.statement {
+        AstStatement::Update(update) => vec![&update.table.relation],
+        AstStatement::Delete(delete) => match &delete.from {
+            FromTable::WithFromKeyword(from) | FromTable::WithoutKeyword(from) => {
+                from.iter().map(|t| &t.relation).collect()
+            }
+        },
+        _ => return Ok(()),
+    };
+    for target in targets {
+        if let TableFactor::Table {
+            version: Some(TableVersion::ForSystemTimeAsOf(Expr::Identifier(marker))),
+            ..
+        } = target
+            && let Some(clause) = statement
+                .temporal
+                .iter()
+                .find(|c| c.marker() == marker.value)
+        {
+            return Err(Error::Unsupported {
+                message: "history is read-only: the table an UPDATE or DELETE writes cannot \
+                          have FOR SYSTEM_TIME"
+                    .into(),
+                position: clause.position(),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// sqlparser reads the `FOR` of a clause written after the table's alias as the start of
+/// `FOR UPDATE`/`FOR SHARE` and fails at `SYSTEM_TIME`; say what is actually wrong.
+fn explain_misplaced_clause(error: Error, system_time_positions: &[usize]) -> Error {
+    match error {
+        Error::Syntax {
+            position: Some(position),
+            ..
+        } if system_time_positions.contains(&position) => Error::Syntax {
+            message: "FOR SYSTEM_TIME must follow the table name directly, before any \
+                          alias: t FOR SYSTEM_TIME ... AS a"
+                .into(),
+            position: Some(position),
+        },
+        other => other,
+    }
+}

@@ -1,0 +1,443 @@
+//! DriftDB's own statements, read with sqlparser's public parsing helpers.
+//!
+//! - `CHECKPOINT TABLE t`
+//! - `VACUUM` and `VACUUM t` (PostgreSQL's options such as `FULL` or `(VERBOSE)` are 0A000)
+//! - the legacy `CREATE TABLE t (pk=id, INDEX(name), id BIGINT, name TEXT)`, recognised when
+//!   any top-level item of the column list starts with `pk =` or `INDEX (`/`INDEX name (`.
+//!   It becomes the same `sqlparser::ast::CreateTable` a standard `CREATE TABLE` gives, with
+//!   `pk=` as a `PRIMARY KEY (..)` table constraint and each `INDEX` as a
+//!   `TableConstraint::Index`, so the planner has one create-table path. Every column must
+//!   have a type, and `pk=` and `INDEX` may only name declared columns.
+//! - `ALTER TABLE t SET (history_retention = '30 days')`, which sqlparser reads as a
+//!   PostgreSQL storage parameter and `history_retention` then lifts out.
+//!
+//! Every other statement is sqlparser's own.
+
+use std::time::Duration;
+
+use sqlparser::ast::helpers::stmt_create_table::CreateTableBuilder;
+use sqlparser::ast::{
+    AlterTableOperation, ColumnDef, DataType, Expr, Ident, IndexColumn, IndexConstraint,
+    PrimaryKeyConstraint, Spanned, SqlOption, Statement as AstStatement, TableConstraint, Value,
+};
+use sqlparser::keywords::Keyword;
+use sqlparser::parser::{IsOptional, Parser, ParserError};
+use sqlparser::tokenizer::{Location, Token, TokenWithSpan};
+
+use crate::error::{Error, Result, char_position};
+use crate::parser::Statement;
+
+/// The option name `ALTER TABLE .. SET (..)` uses for a table's history retention.
+pub const HISTORY_RETENTION: &str = "history_retention";
+
+/// What one statement parsed into, before temporal clauses are attached.
+pub(crate) enum Parsed {
+    Sql(Box<AstStatement>),
+    Drift(Statement),
+}
+
+/// Parses one statement at the parser's position, DriftDB's own forms first.
+/// `legacy_starts` comes from [`legacy_create_table_starts`] over the same tokens.
+pub(crate) fn parse_statement(
+    parser: &mut Parser,
+    sql: &str,
+    legacy_starts: &[Location],
+) -> Result<Parsed> {
+    let mut p = StatementParser { parser, sql };
+    let first = p.parser.peek_token_ref();
+    let is_legacy_create_table = legacy_starts.binary_search(&first.span.start).is_ok();
+    if is_word(first, "CHECKPOINT") {
+        return p.checkpoint().map(Parsed::Drift);
+    }
+    if is_word(first, "VACUUM") {
+        return p.vacuum().map(Parsed::Drift);
+    }
+    if is_legacy_create_table {
+        return p.legacy_create_table().map(|s| Parsed::Sql(Box::new(s)));
+    }
+    let statement = p
+        .parser
+        .parse_statement()
+        .map_err(|e| Error::from_parser(e, sql))?;
+    if let AstStatement::AlterTable(alter) = &statement
+        && let Some(retention) = history_retention(&alter.operations, sql)?
+    {
+        return Ok(Parsed::Drift(Statement::SetHistoryRetention {
+            table: alter.name.clone(),
+            retention,
+        }));
+    }
+    Ok(Parsed::Sql(Box::new(statement)))
+}
+
+/// Where the legacy `CREATE TABLE` statements start, sorted: each statement-leading
+/// `CREATE TABLE [IF NOT EXISTS] name (` whose list has, at its top level, an item starting
+/// with `pk =` or `INDEX (` / `INDEX name (`.
+///
+/// One pass over the tokens: a scan starts only at a statement's first token and stops at
+/// the list's closing parenthesis or the next `;`, so no token is looked at more than twice
+/// however the input is crafted.
+pub(crate) fn legacy_create_table_starts(tokens: &[TokenWithSpan]) -> Vec<Location> {
+    let significant: Vec<&TokenWithSpan> = tokens
+        .iter()
+        .filter(|t| !matches!(t.token, Token::Whitespace(_)))
+        .collect();
+    let mut starts = Vec::new();
+    let mut at_statement_start = true;
+    for (k, token) in significant.iter().enumerate() {
+        if at_statement_start && is_legacy_create_table(&significant[k..]) {
+            starts.push(token.span.start);
+        }
+        at_statement_start = token.token == Token::SemiColon;
+    }
+    starts.sort();
+    starts
+}
+
+fn is_legacy_create_table(tokens: &[&TokenWithSpan]) -> bool {
+    let eof = TokenWithSpan::wrap(Token::EOF);
+    let peek = |n: usize| tokens.get(n).copied().unwrap_or(&eof);
+    if !is_word(peek(0), "CREATE") || !is_word(peek(1), "TABLE") {
+        return false;
+    }
+    let mut n = 2;
+    if is_word(peek(2), "IF") && is_word(peek(3), "NOT") && is_word(peek(4), "EXISTS") {
+        n = 5;
+    }
+    if !matches!(peek(n).token, Token::Word(_)) {
+        return false;
+    }
+    n += 1;
+    while peek(n).token == Token::Period && matches!(peek(n + 1).token, Token::Word(_)) {
+        n += 2;
+    }
+    if peek(n).token != Token::LParen {
+        return false;
+    }
+    n += 1;
+    loop {
+        let item = peek(n);
+        let is_pk = is_word(item, "pk") && peek(n + 1).token == Token::Eq;
+        let is_index = is_word(item, "INDEX")
+            && (peek(n + 1).token == Token::LParen
+                || (matches!(peek(n + 1).token, Token::Word(_))
+                    && peek(n + 2).token == Token::LParen));
+        if is_pk || is_index {
+            return true;
+        }
+        // Skip to the next top-level comma.
+        let mut depth = 0usize;
+        loop {
+            match peek(n).token {
+                Token::EOF | Token::SemiColon => return false,
+                Token::LParen => depth += 1,
+                Token::RParen if depth == 0 => return false,
+                Token::RParen => depth -= 1,
+                Token::Comma if depth == 0 => break,
+                _ => {}
+            }
+            n += 1;
+        }
+        n += 1;
+    }
+}
+
+fn is_word(token: &TokenWithSpan, word: &str) -> bool {
+    matches!(&token.token, Token::Word(w) if w.quote_style.is_none() && w.value.eq_ignore_ascii_case(word))
+}
+
+struct StatementParser<'p, 'a> {
+    parser: &'p mut Parser<'a>,
+    sql: &'p str,
+}
+
+impl StatementParser<'_, '_> {
+    fn position(&self, location: Location) -> Option<usize> {
+        char_position(self.sql, location)
+    }
+
+    fn map<T>(&self, result: Result<T, ParserError>) -> Result<T> {
+        result.map_err(|e| Error::from_parser(e, self.sql))
+    }
+
+    fn checkpoint(&mut self) -> Result<Statement> {
+        self.parser.advance_token();
+        let next = self.parser.peek_token_ref();
+        if !is_word(next, "TABLE") {
+            return Err(Error::Unsupported {
+                message: "only CHECKPOINT TABLE <name> is supported".into(),
+                position: self.position(next.span.start),
+            });
+        }
+        self.parser.advance_token();
+        let table = self.parser.parse_object_name(false);
+        Ok(Statement::Checkpoint {
+            table: self.map(table)?,
+        })
+    }
+
+    fn vacuum(&mut self) -> Result<Statement> {
+        self.parser.advance_token();
+        let next = self.parser.peek_token_ref();
+        let is_option = matches!(&next.token, Token::LParen)
+            || ["FULL", "FREEZE", "VERBOSE", "ANALYZE", "ANALYSE"]
+                .iter()
+                .any(|word| is_word(next, word));
+        if is_option {
+            return Err(Error::Unsupported {
+                message: "VACUUM takes no options; write VACUUM or VACUUM <table>".into(),
+                position: self.position(next.span.start),
+            });
+        }
+        if matches!(next.token, Token::EOF | Token::SemiColon) {
+            return Ok(Statement::Vacuum { table: None });
+        }
+        let table = self.parser.parse_object_name(false);
+        Ok(Statement::Vacuum {
+            table: Some(self.map(table)?),
+        })
+    }
+
+    fn legacy_create_table(&mut self) -> Result<AstStatement> {
+        let parser = &mut *self.parser;
+        let sql = self.sql;
+        let map = |e: ParserError| Error::from_parser(e, sql);
+        parser
+            .expect_keywords(&[Keyword::CREATE, Keyword::TABLE])
+            .map_err(map)?;
+        let if_not_exists = parser.parse_keywords(&[Keyword::IF, Keyword::NOT, Keyword::EXISTS]);
+        let name = parser.parse_object_name(false).map_err(map)?;
+        parser.expect_token(&Token::LParen).map_err(map)?;
+        let mut columns: Vec<ColumnDef> = Vec::new();
+        let mut primary_key: Option<(Vec<Ident>, Location)> = None;
+        let mut indexes: Vec<(Option<Ident>, Vec<Ident>, Location)> = Vec::new();
+        loop {
+            let start = parser.peek_token_ref().span.start;
+            if is_word(parser.peek_token_ref(), "pk")
+                && parser.peek_nth_token_ref(1).token == Token::Eq
+            {
+                parser.advance_token();
+                parser.advance_token();
+                let key = if parser.peek_token_ref().token == Token::LParen {
+                    parser.parse_parenthesized_column_list(IsOptional::Mandatory, false)
+                } else {
+                    parser.parse_identifier().map(|ident| vec![ident])
+                }
+                .map_err(map)?;
+                if primary_key.is_some() {
+                    return Err(Error::InvalidTableDefinition {
+                        message: "pk= is given more than once".into(),
+                        position: char_position(sql, start),
+                    });
+                }
+                primary_key = Some((key, start));
+            } else if is_word(parser.peek_token_ref(), "INDEX") {
+                parser.advance_token();
+                let index_name = if parser.peek_token_ref().token == Token::LParen {
+                    None
+                } else {
+                    Some(parser.parse_identifier().map_err(map)?)
+                };
+                let columns = parser
+                    .parse_parenthesized_column_list(IsOptional::Mandatory, false)
+                    .map_err(map)?;
+                indexes.push((index_name, columns, start));
+            } else {
+                let column = parser.parse_column_def().map_err(map)?;
+                if column.data_type == DataType::Unspecified {
+                    return Err(Error::Syntax {
+                        message: format!("column {} needs a type", column.name),
+                        position: char_position(sql, start),
+                    });
+                }
+                columns.push(column);
+            }
+            if parser.consume_token(&Token::Comma) {
+                continue;
+            }
+            parser.expect_token(&Token::RParen).map_err(map)?;
+            break;
+        }
+        let Some((key, key_start)) = primary_key else {
+            return Err(Error::InvalidTableDefinition {
+                message: "the CREATE TABLE (pk=..., INDEX(...)) form needs pk=<column>".into(),
+                position: self.position(name.span().start),
+            });
+        };
+        let declared = |ident: &Ident| columns.iter().any(|c| same_name(&c.name, ident));
+        for ident in &key {
+            if !declared(ident) {
+                return Err(Error::UndefinedColumn {
+                    column: ident.value.clone(),
+                    context: "pk=".into(),
+                    position: char_position(sql, key_start),
+                });
+            }
+        }
+        let mut constraints = vec![TableConstraint::PrimaryKey(PrimaryKeyConstraint {
+            name: None,
+            index_name: None,
+            index_type: None,
+            columns: key.into_iter().map(IndexColumn::from).collect(),
+            index_options: Vec::new(),
+            characteristics: None,
+        })];
+        for (index_name, index_columns, index_start) in indexes {
+            if let Some(ident) = index_columns.iter().find(|ident| !declared(ident)) {
+                return Err(Error::UndefinedColumn {
+                    column: ident.value.clone(),
+                    context: "INDEX(..)".into(),
+                    position: char_position(sql, index_start),
+                });
+            }
+            constraints.push(TableConstraint::Index(IndexConstraint {
+                display_as_key: false,
+                name: index_name,
+                index_type: None,
+                columns: index_columns.into_iter().map(IndexColumn::from).collect(),
+                index_options: Vec::new(),
+            }));
+        }
+        let create = CreateTableBuilder::new(name)
+            .if_not_exists(if_not_exists)
+            .columns(columns)
+            .constraints(constraints)
+            .build();
+        Ok(AstStatement::CreateTable(create))
+    }
+}
+
+/// PostgreSQL name equality: unquoted names fold to lower case, quoted ones are exact.
+fn same_name(a: &Ident, b: &Ident) -> bool {
+    fn folded(ident: &Ident) -> String {
+        match ident.quote_style {
+            None => ident.value.to_lowercase(),
+            Some(_) => ident.value.clone(),
+        }
+    }
+    folded(a) == folded(b)
+}
+
+/// The retention of `ALTER TABLE t SET (history_retention = '...')`, `None` when the
+/// operations do not mention `history_retention`, and an error when they mix it with
+/// anything else (DriftDB has no other table options).
+fn history_retention(operations: &[AlterTableOperation], sql: &str) -> Result<Option<Duration>> {
+    let mentions = |options: &[SqlOption]| {
+        options.iter().any(|o| matches!(o, SqlOption::KeyValue { key, .. } if key.value.eq_ignore_ascii_case(HISTORY_RETENTION)))
+    };
+    let any = operations.iter().any(
+        |op| matches!(op, AlterTableOperation::SetOptionsParens { options } if mentions(options)),
+    );
+    if !any {
+        return Ok(None);
+    }
+    let [AlterTableOperation::SetOptionsParens { options }] = operations else {
+        return Err(Error::Unsupported {
+            message: format!("{HISTORY_RETENTION} must be set on its own, in one SET (..)"),
+            position: None,
+        });
+    };
+    let [SqlOption::KeyValue { value, .. }] = options.as_slice() else {
+        return Err(Error::Unsupported {
+            message: format!("{HISTORY_RETENTION} is the only table option DriftDB supports"),
+            position: None,
+        });
+    };
+    let position = char_position(sql, value.span().start);
+    let text = match value {
+        Expr::Value(v) => match &v.value {
+            Value::SingleQuotedString(text) => text,
+            _ => return Err(retention_not_a_string(position)),
+        },
+        _ => return Err(retention_not_a_string(position)),
+    };
+    parse_retention(text)
+        .map(Some)
+        .map_err(|reason| Error::InvalidDatetime {
+            value: text.clone(),
+            reason,
+            position,
+        })
+}
+
+fn retention_not_a_string(position: Option<usize>) -> Error {
+    Error::Unsupported {
+        message: format!("{HISTORY_RETENTION} takes a string such as '30 days'"),
+        position,
+    }
+}
+
+/// Reads an interval such as `30 days` or `1 week 12 hours` as a [`Duration`].
+///
+/// Units: seconds, minutes, hours, days, weeks (singular, plural or `s`/`min`/`h`/`d`/`w`).
+/// Months and years are rejected: their length varies, so a retention in them is ambiguous.
+pub fn parse_retention(text: &str) -> Result<Duration, String> {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    if words.is_empty() || !words.len().is_multiple_of(2) {
+        return Err("expected <number> <unit> pairs, as in '30 days'".into());
+    }
+    let mut total: u64 = 0;
+    for pair in words.chunks(2) {
+        let [number, unit] = pair else {
+            return Err("expected <number> <unit> pairs, as in '30 days'".into());
+        };
+        let number: u64 = number
+            .parse()
+            .map_err(|_| format!("{number:?} is not a whole number"))?;
+        let seconds_per_unit: u64 = match unit.to_ascii_lowercase().as_str() {
+            "s" | "sec" | "secs" | "second" | "seconds" => 1,
+            "min" | "mins" | "minute" | "minutes" => 60,
+            "h" | "hour" | "hours" => 3_600,
+            "d" | "day" | "days" => 86_400,
+            "w" | "week" | "weeks" => 604_800,
+            "mon" | "mons" | "month" | "months" | "y" | "year" | "years" => {
+                return Err("months and years have no fixed length; use days or weeks".into());
+            }
+            _ => return Err(format!("unknown unit {unit:?}")),
+        };
+        total = number
+            .checked_mul(seconds_per_unit)
+            .and_then(|seconds| total.checked_add(seconds))
+            .ok_or_else(|| "retention is too long".to_string())?;
+    }
+    Ok(Duration::from_secs(total))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retention_units() {
+        assert_eq!(
+            parse_retention("30 days"),
+            Ok(Duration::from_secs(30 * 86_400))
+        );
+        assert_eq!(
+            parse_retention("1 week 12 hours"),
+            Ok(Duration::from_secs(604_800 + 43_200))
+        );
+        assert_eq!(parse_retention(" 90 S "), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_retention("0 days"), Ok(Duration::ZERO));
+        for bad in [
+            "",
+            "30",
+            "days",
+            "30 fortnights",
+            "1 month",
+            "-1 day",
+            "1.5 days",
+            "99999999999999999999 days",
+            "18446744073709551615 weeks",
+        ] {
+            assert!(parse_retention(bad).is_err(), "{bad:?} was accepted");
+        }
+    }
+
+    #[test]
+    fn names_fold_like_postgres() {
+        assert!(same_name(&Ident::new("Id"), &Ident::new("id")));
+        assert!(!same_name(&Ident::with_quote('"', "Id"), &Ident::new("id")));
+        assert!(same_name(&Ident::with_quote('"', "id"), &Ident::new("ID")));
+    }
+}
