@@ -13,6 +13,8 @@ use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use driftdb_client::Client;
 
+use crate::bench;
+
 pub use consume::ConsumeArgs;
 pub use produce::ProduceArgs;
 pub use topic::TopicCommand;
@@ -51,46 +53,41 @@ pub enum Command {
 #[derive(Debug, Subcommand)]
 pub enum BenchCommand {
     /// The log engine, in-process, beside the disk's own fdatasync figures.
-    Log {
-        /// Directory on the disk to measure (a temporary subdirectory is created and removed).
-        #[arg(long, default_value = ".")]
-        dir: std::path::PathBuf,
-        /// Seconds per throughput run.
-        #[arg(long, default_value_t = 3.0)]
-        seconds: f64,
-        /// Records per append call in throughput runs.
-        #[arg(long, default_value_t = 100)]
-        batch: usize,
-        /// Appends measured for latency percentiles.
-        #[arg(long, default_value_t = 2000)]
-        latency_samples: usize,
-    },
+    Log(bench::LogBench),
+    /// Produce throughput and latency over gRPC against a running server.
+    Produce(bench::ProduceBench),
+    /// Subscribe throughput and end-to-end latency over gRPC against a running server.
+    Consume(bench::ConsumeBench),
+    /// The produce and consume workload against a running Redis, with Redis Streams.
+    Redis(bench::RedisBench),
 }
 
 /// Runs one command to completion.
 pub async fn run(cli: Cli) -> Result<()> {
-    if let Command::Bench(BenchCommand::Log {
-        dir,
-        seconds,
-        batch,
-        latency_samples,
-    }) = cli.command
-    {
-        let opts = crate::bench::LogBench {
-            dir,
-            seconds,
-            batch: batch.max(1),
-            latency_samples,
-        };
-        return tokio::task::spawn_blocking(move || crate::bench::run_log_bench(&opts)).await?;
-    }
+    let command = match cli.command {
+        Command::Bench(bench) => return run_bench(&cli.server, bench).await,
+        command => command,
+    };
     let client = Client::connect(&cli.server)
         .await
         .with_context(|| format!("cannot reach the broker at {}", cli.server))?;
-    match cli.command {
+    match command {
         Command::Topic(command) => topic::run(&client, command).await,
         Command::Produce(args) => produce::run(&client, args).await,
         Command::Consume(args) => consume::run(&client, args).await,
-        Command::Bench(_) => Ok(()),
+        Command::Bench(bench) => run_bench(&cli.server, bench).await,
+    }
+}
+
+/// Benchmarks open their own connections (the log bench none), so they start before the
+/// shared client connects.
+async fn run_bench(server: &str, command: BenchCommand) -> Result<()> {
+    match command {
+        BenchCommand::Log(opts) => {
+            tokio::task::spawn_blocking(move || bench::run_log_bench(&opts)).await?
+        }
+        BenchCommand::Produce(opts) => bench::run_produce_bench(server, &opts).await,
+        BenchCommand::Consume(opts) => bench::run_consume_bench(server, &opts).await,
+        BenchCommand::Redis(opts) => bench::run_redis_bench(&opts).await,
     }
 }
