@@ -82,7 +82,7 @@ pub struct ProducerOptions {
     #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..))]
     pub batch: u32,
     /// Records each producer keeps awaiting acknowledgement.
-    #[arg(long, default_value_t = 4000, value_parser = clap::value_parser!(u32).range(1..))]
+    #[arg(long, default_value_t = 2000, value_parser = clap::value_parser!(u32).range(1..))]
     pub window: u32,
     /// Partitions of each benchmark topic.
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
@@ -132,7 +132,8 @@ pub struct ConsumeBench {
     /// Record value sizes in bytes (at least 8: the latency run stamps the send time in them).
     #[arg(long, value_delimiter = ',', default_values_t = [100, 1024])]
     pub sizes: Vec<usize>,
-    /// Megabytes of values written before the read-throughput run replays them.
+    /// Megabytes of values written before the read-throughput run replays them (0: skip the
+    /// read-throughput run).
     #[arg(long, default_value_t = 256)]
     pub fill_mb: u64,
     /// Topic durability policies for the end-to-end latency runs.
@@ -247,20 +248,28 @@ pub async fn run_produce_bench(server: &str, opts: &ProduceBench) -> Result<()> 
     }
 
     println!(
-        "\n## Latency of one record produced alone (100 B, one producer, linger 0, {} samples)\n",
+        "\n## Latency of one record produced alone (100 B, one producer, {} samples)\n",
         opts.latency_samples
     );
-    println!("| durability | p50 | p99 |\n|---|---:|---:|");
+    println!(
+        "| durability | `Producer::send`, linger 0: p50 | p99 | one `Produce` request \
+         (`append_if`): p50 | p99 |"
+    );
+    println!("|---|---:|---:|---:|---:|");
     for &policy in &opts.durability {
         let topic = create_topic(&admin, policy, 1).await?;
-        let latency = lone_produce_latency(server, &topic, opts.latency_samples).await;
+        let send = lone_send_latency(server, &topic, opts.latency_samples).await;
         admin.delete_topic(&topic).await?;
-        let (p50, p99) = latency?;
+        let topic = create_topic(&admin, policy, 1).await?;
+        let request = lone_request_latency(server, &topic, opts.latency_samples).await;
+        admin.delete_topic(&topic).await?;
+        let ((send_p50, send_p99), (request_p50, request_p99)) = (send?, request?);
         println!(
-            "| {} | {:.3} ms | {:.3} ms |",
-            policy.name(),
-            ms(p50),
-            ms(p99)
+            "| {policy} | {:.3} ms | {:.3} ms | {:.3} ms | {:.3} ms |",
+            ms(send_p50),
+            ms(send_p99),
+            ms(request_p50),
+            ms(request_p99)
         );
     }
     Ok(())
@@ -280,12 +289,15 @@ pub async fn run_consume_bench(server: &str, opts: &ConsumeBench) -> Result<()> 
         opts.producer.linger_ms, opts.producer.batch, opts.producer.window
     );
 
-    println!(
-        "## Subscribe throughput (replay from the beginning, {} MB of values, page cache warm)\n",
-        opts.fill_mb
-    );
-    println!("| record | records | records/s | MB/s |\n|---:|---:|---:|---:|");
-    for &size in &opts.sizes {
+    if opts.fill_mb > 0 {
+        println!(
+            "## Subscribe throughput (replay from the beginning, {} MB of values, page cache \
+             warm)\n",
+            opts.fill_mb
+        );
+        println!("| record | records | records/s | MB/s |\n|---:|---:|---:|---:|");
+    }
+    for &size in opts.sizes.iter().filter(|_| opts.fill_mb > 0) {
         let topic = create_topic(&admin, Policy::Never, 1).await?;
         let throughput = subscribe_throughput(server, &topic, size, opts).await;
         admin.delete_topic(&topic).await?;
@@ -362,9 +374,9 @@ async fn produce_throughput(
     })
 }
 
-/// Median and p99 of producing one 100 B record and waiting for its acknowledgement before
-/// sending the next.
-async fn lone_produce_latency(
+/// Median and p99 of producing one 100 B record through a [`Producer`](driftdb_client::Producer)
+/// with linger 0 and waiting for its acknowledgement before sending the next.
+async fn lone_send_latency(
     server: &str,
     topic: &str,
     samples: usize,
@@ -380,6 +392,29 @@ async fn lone_produce_latency(
         let start = Instant::now();
         producer
             .send(topic, ProducerRecord::new(value.clone()))
+            .await?;
+        times.push(start.elapsed());
+    }
+    producer.close().await?;
+    Ok(percentiles(&mut times))
+}
+
+/// Median and p99 of one `Produce` request of one 100 B record, sent directly (with an
+/// expected offset, which bypasses the producer's batching task), one after the other to
+/// partition 0 of an empty `topic`.
+async fn lone_request_latency(
+    server: &str,
+    topic: &str,
+    samples: usize,
+) -> Result<(Duration, Duration)> {
+    let client = connect(server).await?;
+    let producer = client.producer(ProducerConfig::default());
+    let value = Bytes::from(vec![b'l'; 100]);
+    let mut times = Vec::with_capacity(samples);
+    for offset in 0..samples as u64 {
+        let start = Instant::now();
+        producer
+            .append_if(topic, 0, vec![ProducerRecord::new(value.clone())], offset)
             .await?;
         times.push(start.elapsed());
     }
