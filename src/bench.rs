@@ -70,6 +70,21 @@ fn percentiles(samples: &mut [Duration]) -> (Duration, Duration) {
     (at(0.5), at(0.99))
 }
 
+/// The 1, 5 and 15 minute load averages, printed with each report because client, server
+/// and anything else on the machine share its cores.
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .map(|text| {
+            text.split_whitespace()
+                .take(3)
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .filter(|text| !text.is_empty())
+        .unwrap_or_else(|| "unknown".to_string())
+}
+
 fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1e3
 }

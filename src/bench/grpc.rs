@@ -30,7 +30,7 @@ use driftdb_client::{
 };
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
 
-use super::{Throughput, disk_sequential_bandwidth, ms, percentiles, thousands};
+use super::{Throughput, disk_sequential_bandwidth, load_average, ms, percentiles, thousands};
 
 /// Bytes of the send-time stamp at the start of each value in the end-to-end latency run.
 const STAMP_BYTES: usize = 8;
@@ -189,6 +189,7 @@ enum Stop {
 pub async fn run_produce_bench(server: &str, opts: &ProduceBench) -> Result<()> {
     let admin = connect(server).await?.admin();
     println!("# driftdb bench produce\n");
+    println!("load average at start: {}\n", load_average());
     println!(
         "server {server}; {} s per run; producer linger {} ms, batch {} records, window {} \
          records per producer; {} partition(s) per topic\n",
@@ -272,6 +273,7 @@ pub async fn run_produce_bench(server: &str, opts: &ProduceBench) -> Result<()> 
             ms(request_p99)
         );
     }
+    println!("\nload average at end: {}", load_average());
     Ok(())
 }
 
@@ -284,6 +286,7 @@ pub async fn run_consume_bench(server: &str, opts: &ConsumeBench) -> Result<()> 
     }
     let admin = connect(server).await?.admin();
     println!("# driftdb bench consume\n");
+    println!("load average at start: {}\n", load_average());
     println!(
         "server {server}; producer linger {} ms, batch {} records, window {} records\n",
         opts.producer.linger_ms, opts.producer.batch, opts.producer.window
@@ -347,6 +350,7 @@ pub async fn run_consume_bench(server: &str, opts: &ConsumeBench) -> Result<()> 
             ms(r.max)
         );
     }
+    println!("\nload average at end: {}", load_average());
     Ok(())
 }
 

@@ -23,7 +23,7 @@ use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 
-use super::{Throughput, ms, percentiles, thousands};
+use super::{Throughput, load_average, ms, percentiles, thousands};
 
 /// Largest bulk string accepted from the server (Redis's own `proto-max-bulk-len` default).
 const MAX_BULK: usize = 512 << 20;
@@ -70,6 +70,7 @@ pub async fn run_redis_bench(opts: &RedisBench) -> Result<()> {
     let appendonly = admin.config_get("appendonly").await?;
     let appendfsync = admin.config_get("appendfsync").await?;
     println!("# driftdb bench redis\n");
+    println!("load average at start: {}\n", load_average());
     println!(
         "server {} (appendonly {appendonly}, appendfsync {appendfsync}); {} s per run; \
          pipelines of {} XADD; XREAD COUNT {}\n",
@@ -123,6 +124,7 @@ pub async fn run_redis_bench(opts: &RedisBench) -> Result<()> {
             t.mb_per_s()
         );
     }
+    println!("\nload average at end: {}", load_average());
     Ok(())
 }
 
