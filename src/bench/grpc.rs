@@ -32,6 +32,9 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
 
 use super::{Throughput, disk_sequential_bandwidth, load_average, ms, percentiles, thousands};
 
+/// The fsync interval of [`Policy::Interval`] topics, in milliseconds.
+const INTERVAL_MS: u64 = 1000;
+
 /// Bytes of the send-time stamp at the start of each value in the end-to-end latency run.
 const STAMP_BYTES: usize = 8;
 
@@ -46,6 +49,8 @@ const SUBSCRIBER_PATIENCE: Duration = Duration::from_secs(10);
 pub enum Policy {
     /// Acknowledged after fsync (group commit).
     Always,
+    /// Acknowledged at once; fsynced every second, as Redis's `appendfsync everysec`.
+    Interval,
     /// Acknowledged at once; flushing is left to the operating system.
     Never,
 }
@@ -60,6 +65,7 @@ impl Policy {
     fn name(self) -> &'static str {
         match self {
             Policy::Always => "always",
+            Policy::Interval => "interval 1 s",
             Policy::Never => "never",
         }
     }
@@ -67,6 +73,7 @@ impl Policy {
     fn durability(self) -> Durability {
         match self {
             Policy::Always => Durability::Always,
+            Policy::Interval => Durability::Interval,
             Policy::Never => Durability::Never,
         }
     }
@@ -704,6 +711,11 @@ async fn create_topic(
             TopicConfig {
                 partitions,
                 durability: policy.durability().into(),
+                durability_interval_ms: if policy == Policy::Interval {
+                    INTERVAL_MS
+                } else {
+                    0
+                },
                 ..TopicConfig::default()
             },
         )
