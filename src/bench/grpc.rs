@@ -16,8 +16,8 @@
 //! producer and subscriber in this one process share a monotonic clock), and a subscriber that
 //! started at the partition's end before the first record was sent.
 //!
-//! Every topic is created with a unique name, one partition unless `--partitions` says
-//! otherwise, and deleted after its run.
+//! Every topic is created with a unique name and deleted after its run; produce-throughput
+//! topics have `--partitions` partitions (one by default), the consume runs' topics one.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -91,7 +91,8 @@ pub struct ProducerOptions {
     /// Records each producer keeps awaiting acknowledgement.
     #[arg(long, default_value_t = 2000, value_parser = clap::value_parser!(u32).range(1..))]
     pub window: u32,
-    /// Partitions of each benchmark topic.
+    /// Partitions of each produce-throughput topic. The consume runs always use one partition:
+    /// they subscribe to partition 0.
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
     pub partitions: u32,
 }
@@ -194,6 +195,9 @@ enum Stop {
 }
 
 pub async fn run_produce_bench(server: &str, opts: &ProduceBench) -> Result<()> {
+    if opts.producers.contains(&0) {
+        bail!("--producers: every count must be at least 1");
+    }
     let admin = connect(server).await?.admin();
     println!("# driftdb bench produce\n");
     println!("load average at start: {}\n", load_average());
@@ -287,6 +291,9 @@ pub async fn run_produce_bench(server: &str, opts: &ProduceBench) -> Result<()> 
 pub async fn run_consume_bench(server: &str, opts: &ConsumeBench) -> Result<()> {
     if let Some(size) = opts.sizes.iter().find(|&&s| s < STAMP_BYTES) {
         bail!("--sizes: {size} B cannot hold the {STAMP_BYTES}-byte send-time stamp");
+    }
+    if opts.peak_producers == 0 {
+        bail!("--peak-producers must be at least 1");
     }
     if !(opts.load > 0.0 && opts.load <= 1.0) {
         bail!("--load must be in (0, 1], got {}", opts.load);

@@ -66,6 +66,9 @@ struct XaddRun {
 }
 
 pub async fn run_redis_bench(opts: &RedisBench) -> Result<()> {
+    if opts.clients.contains(&0) {
+        bail!("--clients: every count must be at least 1");
+    }
     let mut admin = Connection::connect(&opts.addr).await?;
     let appendonly = admin.config_get("appendonly").await?;
     let appendfsync = admin.config_get("appendfsync").await?;
