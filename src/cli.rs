@@ -64,23 +64,22 @@ pub enum BenchCommand {
 
 /// Runs one command to completion.
 pub async fn run(cli: Cli) -> Result<()> {
-    let command = match cli.command {
-        Command::Bench(bench) => return run_bench(&cli.server, bench).await,
-        command => command,
-    };
-    let client = Client::connect(&cli.server)
-        .await
-        .with_context(|| format!("cannot reach the broker at {}", cli.server))?;
-    match command {
-        Command::Topic(command) => topic::run(&client, command).await,
-        Command::Produce(args) => produce::run(&client, args).await,
-        Command::Consume(args) => consume::run(&client, args).await,
-        Command::Bench(bench) => run_bench(&cli.server, bench).await,
+    let server = cli.server.as_str();
+    match cli.command {
+        Command::Topic(command) => topic::run(&connect(server).await?, command).await,
+        Command::Produce(args) => produce::run(&connect(server).await?, args).await,
+        Command::Consume(args) => consume::run(&connect(server).await?, args).await,
+        Command::Bench(bench) => run_bench(server, bench).await,
     }
 }
 
-/// Benchmarks open their own connections (the log bench none), so they start before the
-/// shared client connects.
+async fn connect(server: &str) -> Result<Client> {
+    Client::connect(server)
+        .await
+        .with_context(|| format!("cannot reach the broker at {server}"))
+}
+
+/// Benchmarks open their own connections (the log and Redis benches none to the broker).
 async fn run_bench(server: &str, command: BenchCommand) -> Result<()> {
     match command {
         BenchCommand::Log(opts) => {
