@@ -9,11 +9,12 @@ mod produce;
 mod time;
 mod topic;
 
-use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use driftdb_client::Client;
+
+use crate::bench;
 
 pub use consume::ConsumeArgs;
 pub use produce::ProduceArgs;
@@ -45,65 +46,47 @@ pub enum Command {
     /// Print records of a topic, one per line.
     Consume(ConsumeArgs),
     /// Run a benchmark and print a Markdown report.
-    Bench {
-        #[command(subcommand)]
-        which: BenchCommand,
-    },
+    #[command(subcommand)]
+    Bench(BenchCommand),
 }
 
 #[derive(Debug, Subcommand)]
 pub enum BenchCommand {
     /// The log engine, in-process, beside the disk's own fdatasync figures.
-    Log {
-        /// Directory on the disk to measure (a temporary subdirectory is created and removed).
-        #[arg(long, default_value = ".")]
-        dir: PathBuf,
-        /// Seconds per throughput run.
-        #[arg(long, default_value_t = 3.0)]
-        seconds: f64,
-        /// Records per append call in throughput runs.
-        #[arg(long, default_value_t = 100)]
-        batch: usize,
-        /// Appends measured for latency percentiles.
-        #[arg(long, default_value_t = 2000)]
-        latency_samples: usize,
-    },
+    Log(bench::LogBench),
+    /// Produce throughput and latency over gRPC against a running server.
+    Produce(bench::ProduceBench),
+    /// Subscribe throughput and end-to-end latency over gRPC against a running server.
+    Consume(bench::ConsumeBench),
+    /// The produce and consume workload against a running Redis, with Redis Streams.
+    Redis(bench::RedisBench),
 }
 
 /// Runs one command to completion.
 pub async fn run(cli: Cli) -> Result<()> {
-    if let Command::Bench { which } = cli.command {
-        return run_bench(which).await;
-    }
-    let client = Client::connect(&cli.server)
-        .await
-        .with_context(|| format!("cannot reach the broker at {}", cli.server))?;
+    let server = cli.server.as_str();
     match cli.command {
-        Command::Topic(command) => topic::run(&client, command).await,
-        Command::Produce(args) => produce::run(&client, args).await,
-        Command::Consume(args) => consume::run(&client, args).await,
-        Command::Bench { which } => run_bench(which).await,
+        Command::Topic(command) => topic::run(&connect(server).await?, command).await,
+        Command::Produce(args) => produce::run(&connect(server).await?, args).await,
+        Command::Consume(args) => consume::run(&connect(server).await?, args).await,
+        Command::Bench(bench) => run_bench(server, bench).await,
     }
 }
 
-async fn run_bench(which: BenchCommand) -> Result<()> {
-    match which {
-        BenchCommand::Log {
-            dir,
-            seconds,
-            batch,
-            latency_samples,
-        } => {
-            let options = crate::bench::LogBench {
-                dir,
-                seconds,
-                batch: batch.max(1),
-                latency_samples,
-            };
-            // The benchmark drives the log's blocking API from its own threads.
-            tokio::task::spawn_blocking(move || crate::bench::run_log_bench(&options))
-                .await
-                .context("the benchmark panicked")?
+async fn connect(server: &str) -> Result<Client> {
+    Client::connect(server)
+        .await
+        .with_context(|| format!("cannot reach the broker at {server}"))
+}
+
+/// Benchmarks open their own connections (the log and Redis benches none to the broker).
+async fn run_bench(server: &str, command: BenchCommand) -> Result<()> {
+    match command {
+        BenchCommand::Log(opts) => {
+            tokio::task::spawn_blocking(move || bench::run_log_bench(&opts)).await?
         }
+        BenchCommand::Produce(opts) => bench::run_produce_bench(server, &opts).await,
+        BenchCommand::Consume(opts) => bench::run_consume_bench(server, &opts).await,
+        BenchCommand::Redis(opts) => bench::run_redis_bench(&opts).await,
     }
 }

@@ -4,7 +4,8 @@
 //! - [`server`]: `driftdb-server`, the node. It opens the data directory as a
 //!   [`driftdb_broker::log::Log`], serves the broker's gRPC services
 //!   ([`driftdb_broker::service`]) and an HTTP endpoint for metrics and health.
-//! - [`bench`]: `driftdb bench log`, the log engine benchmark beside the disk's own figures.
+//! - [`bench`]: `driftdb bench`, benchmarks that print Markdown reports: the log engine beside
+//!   the disk's own figures, produce and consume over gRPC, and Redis Streams as the peer.
 //! - [`cli`]: `driftdb`, the command-line tool for topics, producing and consuming, built on the
 //!   `driftdb-client` crate.
 
