@@ -1,6 +1,14 @@
-//! The `driftdb` package: the binaries `driftdb-server` (the node) and `driftdb` (the CLI),
-//! and the pieces of them worth testing as a library.
+//! The `driftdb` package: the binaries that wire DriftDB's crates together, and the pieces of
+//! them worth testing as a library.
 //!
-//! - [`bench`]: `driftdb bench log`, the log engine benchmark beside the disk's own figures.
+//! - [`server`]: `driftdb-server`, the node. It opens the data directory as a
+//!   [`driftdb_broker::log::Log`], serves the broker's gRPC services
+//!   ([`driftdb_broker::service`]) and an HTTP endpoint for metrics and health.
+//! - [`bench`]: `driftdb bench`, benchmarks that print Markdown reports: the log engine beside
+//!   the disk's own figures, produce and consume over gRPC, and Redis Streams as the peer.
+//! - [`cli`]: `driftdb`, the command-line tool for topics, producing and consuming, built on the
+//!   `driftdb-client` crate.
 
 pub mod bench;
+pub mod cli;
+pub mod server;

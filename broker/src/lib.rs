@@ -11,12 +11,18 @@
 //! [`group`] holds the consumer-group coordinator (membership, generations, assignment) as a
 //! state machine without I/O, and the durable store of committed offsets.
 //!
+//! [`service`] serves the log over gRPC (`driftdb.v1` Admin, Produce, Consume, plus health and
+//! reflection); [`service::status`] is the one mapping from [`Error`] to gRPC codes, and
+//! [`metrics`] names and records the broker's Prometheus metrics.
+//!
 //! The crate's single error type is [`Error`]; every fallible function returns [`Result`].
 
 pub mod clock;
 pub mod error;
 pub mod group;
 pub mod log;
+pub mod metrics;
+pub mod service;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{Error, ErrorKind, Result};

@@ -1,60 +1,61 @@
-//! `driftdb-server`: one DriftDB node.
-//!
-//! Opens (and recovers) the log in the data directory, keeps its background flushing and
-//! maintenance running, and on SIGTERM or Ctrl-C fsyncs every partition and exits 0.
+//! `driftdb-server`: see [`driftdb::server`].
 
-use std::path::PathBuf;
-use std::sync::Arc;
+use std::process::ExitCode;
 
-use anyhow::{Context, Result};
 use clap::Parser;
-use driftdb_broker::log::{Log, LogOptions};
+use driftdb::server::{self, Config};
 
-#[derive(Debug, Parser)]
-#[command(name = "driftdb-server", version, about = "Run a DriftDB node")]
-struct Args {
-    /// Data directory (created if missing).
-    #[arg(
-        long,
-        alias = "data-path",
-        env = "DRIFTDB_DATA_DIR",
-        default_value = "./data"
-    )]
-    data_dir: PathBuf,
-    /// Log filter, e.g. `info` or `driftdb_broker=debug` (RUST_LOG also works).
-    #[arg(long, env = "DRIFTDB_LOG_LEVEL", default_value = "info")]
-    log_level: String,
-}
-
-fn main() -> Result<()> {
-    let args = Args::parse();
-    let filter = std::env::var("RUST_LOG").unwrap_or_else(|_| args.log_level.clone());
-    tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
-        .init();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
-    runtime.block_on(serve(args))
-}
-
-async fn serve(args: Args) -> Result<()> {
-    let dir = args.data_dir.clone();
-    let log: Arc<Log> = tokio::task::spawn_blocking(move || Log::open(&dir, LogOptions::default()))
-        .await?
-        .with_context(|| format!("opening data directory {}", args.data_dir.display()))?;
-    tracing::info!(data_dir = %args.data_dir.display(), topics = log.topics().len(), "driftdb-server ready");
-    shutdown_signal().await?;
-    tracing::info!("shutting down: flushing every partition");
-    tokio::task::spawn_blocking(move || log.close()).await??;
-    Ok(())
-}
-
-async fn shutdown_signal() -> Result<()> {
-    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
-    tokio::select! {
-        r = tokio::signal::ctrl_c() => r?,
-        _ = term.recv() => {}
+fn main() -> ExitCode {
+    let config = Config::parse();
+    if let Err(e) = server::init_tracing(&config) {
+        eprintln!("driftdb-server: {e:#}");
+        return ExitCode::FAILURE;
     }
-    Ok(())
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("driftdb-server: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async {
+        let metrics = server::install_metrics()?;
+        server::run(config, metrics, shutdown_signal()).await
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            // Plain stderr rather than the log: the reason must show whatever the log filter.
+            eprintln!("driftdb-server: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Completes on SIGTERM or Ctrl-C (SIGINT).
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %e, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut sigterm) => {
+                sigterm.recv().await;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
 }

@@ -1,65 +1,36 @@
-//! `driftdb`: the DriftDB command-line tool.
+//! `driftdb`: see [`driftdb::cli`].
 
-use std::path::PathBuf;
+use std::process::ExitCode;
 
-use anyhow::Result;
-use clap::{Parser, Subcommand};
-use driftdb::bench::{self, LogBench};
+use clap::Parser;
+use driftdb::cli::{self, Cli};
 
-#[derive(Debug, Parser)]
-#[command(name = "driftdb", version, about = "DriftDB command-line tool")]
-struct Cli {
-    #[command(subcommand)]
-    command: Command,
-}
-
-#[derive(Debug, Subcommand)]
-enum Command {
-    /// Run a benchmark and print a Markdown report.
-    Bench {
-        #[command(subcommand)]
-        which: BenchCommand,
-    },
-}
-
-#[derive(Debug, Subcommand)]
-enum BenchCommand {
-    /// The log engine, in-process, beside the disk's own fdatasync figures.
-    Log {
-        /// Directory on the disk to measure (a temporary subdirectory is created and removed).
-        #[arg(long, default_value = ".")]
-        dir: PathBuf,
-        /// Seconds per throughput run.
-        #[arg(long, default_value_t = 3.0)]
-        seconds: f64,
-        /// Records per append call in throughput runs.
-        #[arg(long, default_value_t = 100)]
-        batch: usize,
-        /// Appends measured for latency percentiles.
-        #[arg(long, default_value_t = 2000)]
-        latency_samples: usize,
-    },
-}
-
-fn main() -> Result<()> {
+fn main() -> ExitCode {
+    let cli = Cli::parse();
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
-    match Cli::parse().command {
-        Command::Bench {
-            which:
-                BenchCommand::Log {
-                    dir,
-                    seconds,
-                    batch,
-                    latency_samples,
-                },
-        } => bench::run_log_bench(&LogBench {
-            dir,
-            seconds,
-            batch: batch.max(1),
-            latency_samples,
-        }),
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("driftdb: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(cli::run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("driftdb: {e:#}");
+            ExitCode::FAILURE
+        }
     }
 }

@@ -1,0 +1,407 @@
+//! `driftdb.v1.GroupService`: consumer groups over gRPC.
+//!
+//! The decisions live in [`Coordinator`] (a state machine without I/O); this layer feeds it
+//! the time and the topics' partition counts, runs a ticker that expires silent members, and
+//! wakes joiners waiting for a rebalance to finish through a watch channel that changes on
+//! every group state change. Commits are authorized and written under the coordinator's lock,
+//! so no rebalance can slip between the check and the durable write of a commit.
+
+use std::collections::BTreeSet;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use driftdb_proto::v1;
+use driftdb_proto::v1::group_service_server::{GroupService, GroupServiceServer};
+use tokio::sync::watch;
+use tonic::{Request, Response, Status};
+
+use crate::clock::{Clock, SystemClock};
+use crate::error::{Error, Result};
+use crate::group::offsets::OffsetStore;
+use crate::group::{Coordinator, Heartbeat, JoinRequest, JoinState, Strategy, TopicPartition};
+use crate::log::Log;
+
+const DEFAULT_SESSION_TIMEOUT_MS: u32 = 10_000;
+const MAX_SESSION_TIMEOUT_MS: u32 = 300_000;
+/// How often silent members are looked for.
+const TICK: Duration = Duration::from_millis(100);
+
+/// The consumer-group service's shared state.
+#[derive(Debug, Clone)]
+pub struct Groups {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    log: Arc<Log>,
+    clock: Arc<dyn Clock>,
+    coordinator: Mutex<Coordinator>,
+    offsets: OffsetStore,
+    /// Bumped whenever any group's state changes; joiners wait on it.
+    changed: watch::Sender<u64>,
+}
+
+impl Groups {
+    /// Opens the offset store (creating `__consumer_offsets` on first use) and starts the
+    /// session ticker, which stops when `shutdown` flips to true.
+    pub async fn open(log: Arc<Log>, mut shutdown: watch::Receiver<bool>) -> Result<Groups> {
+        let store_log = Arc::clone(&log);
+        let offsets = tokio::task::spawn_blocking(move || OffsetStore::open(&store_log))
+            .await
+            .map_err(|e| {
+                Error::InvalidArgument(format!("opening the offset store failed: {e}"))
+            })??;
+        let groups = Groups {
+            inner: Arc::new(Inner {
+                log,
+                clock: Arc::new(SystemClock),
+                coordinator: Mutex::new(Coordinator::new()),
+                offsets,
+                changed: watch::Sender::new(0),
+            }),
+        };
+        let ticker = groups.clone();
+        tokio::spawn(async move {
+            let mut interval = tokio::time::interval(TICK);
+            interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tokio::select! {
+                    _ = interval.tick() => ticker.tick(),
+                    _ = shutdown.changed() => return,
+                }
+            }
+        });
+        Ok(groups)
+    }
+
+    pub fn server(self) -> GroupServiceServer<Groups> {
+        GroupServiceServer::new(self)
+    }
+
+    fn now(&self) -> i64 {
+        self.inner.clock.now_micros()
+    }
+
+    fn coordinator(&self) -> std::sync::MutexGuard<'_, Coordinator> {
+        self.inner
+            .coordinator
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn partitions_of(&self) -> impl Fn(&str) -> Option<u32> + '_ {
+        |topic| {
+            self.inner
+                .log
+                .topic(topic)
+                .ok()
+                .map(|t| t.partition_count())
+        }
+    }
+
+    fn tick(&self) {
+        let now = self.now();
+        let changed = {
+            let partitions = self.partitions_of();
+            self.coordinator().tick(now, &partitions)
+        };
+        if !changed.is_empty() {
+            self.inner.changed.send_modify(|v| *v += 1);
+        }
+        self.record_lag();
+    }
+
+    fn notify(&self) {
+        self.inner.changed.send_modify(|v| *v += 1);
+    }
+
+    /// Publishes each group's lag per partition (end offset minus committed offset).
+    fn record_lag(&self) {
+        let groups = self.coordinator().groups();
+        for group in groups {
+            for (tp, committed) in self.inner.offsets.group_offsets(&group) {
+                if let Ok(end) = self
+                    .inner
+                    .log
+                    .topic(&tp.topic)
+                    .and_then(|t| t.partition(tp.partition))
+                {
+                    let lag = end.end_offset().saturating_sub(committed.offset);
+                    metrics::gauge!(
+                        crate::metrics::CONSUMER_LAG,
+                        "group" => group.clone(),
+                        "topic" => tp.topic.clone(),
+                        "partition" => tp.partition.to_string()
+                    )
+                    .set(lag as f64);
+                }
+            }
+        }
+    }
+
+    fn lag_of(&self, group: &str) -> Vec<v1::PartitionLag> {
+        self.inner
+            .offsets
+            .group_offsets(group)
+            .into_iter()
+            .map(|(tp, c)| {
+                let end = self
+                    .inner
+                    .log
+                    .topic(&tp.topic)
+                    .and_then(|t| t.partition(tp.partition))
+                    .map(|p| p.end_offset())
+                    .unwrap_or(c.offset);
+                v1::PartitionLag {
+                    partition: Some(to_proto(&tp)),
+                    committed: c.offset,
+                    end_offset: end,
+                    lag: end.saturating_sub(c.offset),
+                }
+            })
+            .collect()
+    }
+}
+
+fn to_proto(tp: &TopicPartition) -> v1::TopicPartition {
+    v1::TopicPartition {
+        topic: tp.topic.clone(),
+        partition: tp.partition,
+    }
+}
+
+fn from_proto(tp: Option<v1::TopicPartition>) -> Result<TopicPartition> {
+    let tp =
+        tp.ok_or_else(|| Error::InvalidArgument("a topic partition is required".to_string()))?;
+    Ok(TopicPartition {
+        topic: tp.topic,
+        partition: tp.partition,
+    })
+}
+
+fn strategy_from(raw: i32) -> Result<Strategy> {
+    match v1::AssignmentStrategy::try_from(raw) {
+        Ok(v1::AssignmentStrategy::Unspecified | v1::AssignmentStrategy::Range) => {
+            Ok(Strategy::Range)
+        }
+        Ok(v1::AssignmentStrategy::RoundRobin) => Ok(Strategy::RoundRobin),
+        Err(_) => Err(Error::InvalidArgument(format!(
+            "unknown assignment strategy {raw}"
+        ))),
+    }
+}
+
+fn strategy_to(s: Strategy) -> v1::AssignmentStrategy {
+    match s {
+        Strategy::Range => v1::AssignmentStrategy::Range,
+        Strategy::RoundRobin => v1::AssignmentStrategy::RoundRobin,
+    }
+}
+
+fn join_response(state: JoinState) -> v1::JoinGroupResponse {
+    match state {
+        JoinState::Pending {
+            member_id,
+            generation,
+        } => v1::JoinGroupResponse {
+            member_id,
+            generation,
+            pending: true,
+            assignment: Vec::new(),
+        },
+        JoinState::Assigned {
+            member_id,
+            generation,
+            partitions,
+        } => v1::JoinGroupResponse {
+            member_id,
+            generation,
+            pending: false,
+            assignment: partitions.iter().map(to_proto).collect(),
+        },
+    }
+}
+
+#[tonic::async_trait]
+impl GroupService for Groups {
+    async fn join_group(
+        &self,
+        request: Request<v1::JoinGroupRequest>,
+    ) -> Result<Response<v1::JoinGroupResponse>, Status> {
+        let req = request.into_inner();
+        let timeout_ms = match req.session_timeout_ms {
+            0 => DEFAULT_SESSION_TIMEOUT_MS,
+            n => n.min(MAX_SESSION_TIMEOUT_MS),
+        };
+        let join = JoinRequest {
+            member_id: (!req.member_id.is_empty()).then_some(req.member_id),
+            topics: req.topics.into_iter().collect::<BTreeSet<_>>(),
+            strategy: strategy_from(req.strategy)?,
+            session_timeout_micros: i64::from(timeout_ms) * 1000,
+        };
+        let mut changed = self.inner.changed.subscribe();
+        let state = {
+            let partitions = self.partitions_of();
+            self.coordinator()
+                .join(&req.group, join, self.now(), &partitions)?
+        };
+        self.notify();
+        let JoinState::Pending { member_id, .. } = &state else {
+            return Ok(Response::new(join_response(state)));
+        };
+        // Wait for the other members to rejoin, at most one session timeout; the ticker ends
+        // the rebalance by then by dropping members that did not come back.
+        let member_id = member_id.clone();
+        let deadline =
+            tokio::time::Instant::now() + Duration::from_millis(u64::from(timeout_ms)) + TICK * 2;
+        loop {
+            let state = {
+                let partitions = self.partitions_of();
+                self.coordinator()
+                    .poll(&req.group, &member_id, self.now(), &partitions)?
+            };
+            if matches!(state, JoinState::Assigned { .. })
+                || tokio::time::Instant::now() >= deadline
+            {
+                return Ok(Response::new(join_response(state)));
+            }
+            let _ = tokio::time::timeout_at(deadline, changed.changed()).await;
+        }
+    }
+
+    async fn heartbeat(
+        &self,
+        request: Request<v1::HeartbeatRequest>,
+    ) -> Result<Response<v1::HeartbeatResponse>, Status> {
+        let req = request.into_inner();
+        let answer =
+            self.coordinator()
+                .heartbeat(&req.group, &req.member_id, req.generation, self.now())?;
+        Ok(Response::new(match answer {
+            Heartbeat::Stable => v1::HeartbeatResponse {
+                rejoin: false,
+                generation: req.generation,
+            },
+            Heartbeat::RejoinNeeded { generation } => v1::HeartbeatResponse {
+                rejoin: true,
+                generation,
+            },
+        }))
+    }
+
+    async fn leave_group(
+        &self,
+        request: Request<v1::LeaveGroupRequest>,
+    ) -> Result<Response<v1::LeaveGroupResponse>, Status> {
+        let req = request.into_inner();
+        {
+            let partitions = self.partitions_of();
+            self.coordinator()
+                .leave(&req.group, &req.member_id, self.now(), &partitions)?;
+        }
+        self.notify();
+        Ok(Response::new(v1::LeaveGroupResponse {}))
+    }
+
+    async fn commit_offsets(
+        &self,
+        request: Request<v1::CommitOffsetsRequest>,
+    ) -> Result<Response<v1::CommitOffsetsResponse>, Status> {
+        let req = request.into_inner();
+        if req.group.is_empty() {
+            return Err(Error::InvalidArgument("a group name is required".to_string()).into());
+        }
+        let offsets = req
+            .offsets
+            .into_iter()
+            .map(|c| Ok((from_proto(c.partition)?, c.offset, c.metadata)))
+            .collect::<Result<Vec<_>>>()?;
+        for (tp, _, _) in &offsets {
+            self.inner.log.topic(&tp.topic)?.partition(tp.partition)?;
+        }
+        let groups = self.clone();
+        tokio::task::spawn_blocking(move || {
+            // Authorize and write under one lock: no rebalance can come in between.
+            let coordinator = groups.coordinator();
+            let partitions: Vec<TopicPartition> =
+                offsets.iter().map(|(tp, _, _)| tp.clone()).collect();
+            coordinator.authorize_commit(
+                &req.group,
+                &req.member_id,
+                req.generation,
+                &partitions,
+            )?;
+            groups.inner.offsets.commit(&req.group, &offsets)
+        })
+        .await
+        .map_err(|e| Status::internal(format!("commit failed: {e}")))??;
+        Ok(Response::new(v1::CommitOffsetsResponse {}))
+    }
+
+    async fn fetch_offsets(
+        &self,
+        request: Request<v1::FetchOffsetsRequest>,
+    ) -> Result<Response<v1::FetchOffsetsResponse>, Status> {
+        let req = request.into_inner();
+        let wanted = req
+            .partitions
+            .into_iter()
+            .map(|tp| from_proto(Some(tp)))
+            .collect::<Result<Vec<_>>>()?;
+        let offsets = self
+            .inner
+            .offsets
+            .group_offsets(&req.group)
+            .into_iter()
+            .filter(|(tp, _)| wanted.is_empty() || wanted.contains(tp))
+            .map(|(tp, c)| v1::CommittedOffset {
+                partition: Some(to_proto(&tp)),
+                offset: c.offset,
+                metadata: c.metadata,
+                commit_time_micros: c.timestamp,
+            })
+            .collect();
+        Ok(Response::new(v1::FetchOffsetsResponse { offsets }))
+    }
+
+    async fn describe_group(
+        &self,
+        request: Request<v1::DescribeGroupRequest>,
+    ) -> Result<Response<v1::DescribeGroupResponse>, Status> {
+        let group = request.into_inner().group;
+        let description = self.coordinator().describe(&group);
+        let lag = self.lag_of(&group);
+        if description.is_none() && lag.is_empty() {
+            return Err(Status::not_found(format!("no consumer group {group:?}")));
+        }
+        let mut response = v1::DescribeGroupResponse {
+            group: group.clone(),
+            lag,
+            ..Default::default()
+        };
+        if let Some(d) = description {
+            response.generation = d.generation;
+            response.stable = d.stable;
+            response.strategy = strategy_to(d.strategy) as i32;
+            response.members = d
+                .members
+                .into_iter()
+                .map(|(member_id, parts)| v1::GroupMember {
+                    member_id,
+                    assignment: parts.iter().map(to_proto).collect(),
+                })
+                .collect();
+        }
+        Ok(Response::new(response))
+    }
+
+    async fn list_groups(
+        &self,
+        _request: Request<v1::ListGroupsRequest>,
+    ) -> Result<Response<v1::ListGroupsResponse>, Status> {
+        Ok(Response::new(v1::ListGroupsResponse {
+            groups: self.coordinator().groups(),
+        }))
+    }
+}

@@ -1,0 +1,137 @@
+//! The Rust client for DriftDB's broker.
+//!
+//! Connect once with [`Client::connect`]; the connection is shared by the three roles:
+//!
+//! - [`Admin`]: create, delete, list and describe topics.
+//! - [`Producer`]: batches records per partition (linger and size limits), retries only on
+//!   retryable status codes, and is idempotent by default, so a retried batch is written once.
+//! - [`Consumer`]: fetch by offset, resolve offsets from time, read all records of a key, and
+//!   subscribe to a partition (replay, then follow live appends).
+//!
+//! ```no_run
+//! use driftdb_client::{Client, ProducerConfig, ProducerRecord, Start, TopicConfig};
+//!
+//! # async fn example() -> Result<(), driftdb_client::Error> {
+//! let client = Client::connect("http://127.0.0.1:50051").await?;
+//! client
+//!     .admin()
+//!     .create_topic("orders", TopicConfig { partitions: 3, ..Default::default() })
+//!     .await?;
+//!
+//! let producer = client.producer(ProducerConfig::default());
+//! let ack = producer
+//!     .send("orders", ProducerRecord::new("placed").key("order-42").header("type", "OrderPlaced"))
+//!     .await?;
+//! producer.close().await?;
+//!
+//! let mut events = client.consumer().subscribe("orders", ack.partition, Start::Earliest).await?;
+//! while let Some(record) = events.next().await? {
+//!     println!("{} {:?}", record.offset, record.value);
+//! #   break;
+//! }
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! Errors are [`Error`]; [`Error::is_retryable`] tells whether the same request may succeed
+//! later. The producer already retries those itself.
+
+mod admin;
+mod consumer;
+mod error;
+mod group;
+mod producer;
+
+use std::time::Duration;
+
+use driftdb_proto::MAX_MESSAGE_BYTES;
+use driftdb_proto::v1::admin_service_client::AdminServiceClient;
+use driftdb_proto::v1::consume_service_client::ConsumeServiceClient;
+use driftdb_proto::v1::group_service_client::GroupServiceClient;
+use driftdb_proto::v1::produce_service_client::ProduceServiceClient;
+use tonic::transport::{Channel, Endpoint};
+
+pub use admin::Admin;
+pub use consumer::{Consumer, Start, Subscription};
+pub use driftdb_proto::partition_for_key;
+pub use driftdb_proto::v1 as proto;
+pub use driftdb_proto::v1::{
+    Cleanup, Durability, Header, PartitionDescription, Record, TopicConfig, TopicDescription,
+    TopicSummary,
+};
+pub use error::{Error, Result};
+pub use group::{AssignmentStrategy, GroupConfig, GroupConsumer};
+pub use producer::{Ack, Producer, ProducerConfig, ProducerRecord};
+pub use tonic::Code;
+
+/// Keys, values and header values.
+pub use tonic::codegen::Bytes;
+
+/// How long a connection attempt may take.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// A connection to one broker, shared by [`Admin`], [`Producer`] and [`Consumer`]. Cheap to
+/// clone.
+#[derive(Debug, Clone)]
+pub struct Client {
+    channel: Channel,
+}
+
+impl Client {
+    /// Connects to a broker at `url`, such as `http://127.0.0.1:50051`.
+    pub async fn connect(url: impl Into<String>) -> Result<Client> {
+        let url = url.into();
+        let endpoint = Endpoint::from_shared(url.clone())
+            .map_err(|e| Error::InvalidArgument(format!("invalid server address {url:?}: {e}")))?
+            .connect_timeout(CONNECT_TIMEOUT)
+            .tcp_nodelay(true);
+        let channel = endpoint
+            .connect()
+            .await
+            .map_err(|source| Error::Connect { url, source })?;
+        Ok(Client { channel })
+    }
+
+    pub fn admin(&self) -> Admin {
+        Admin::new(self.admin_client())
+    }
+
+    /// A producer with its own batching task. Call [`Producer::close`] to flush it.
+    pub fn producer(&self, config: ProducerConfig) -> Producer {
+        Producer::new(self.produce_client(), self.admin_client(), config)
+    }
+
+    pub fn consumer(&self) -> Consumer {
+        Consumer::new(self.consume_client())
+    }
+
+    /// The underlying channel, for calling the generated [`proto`] clients directly (for
+    /// example to send a hand-built `ProduceRequest`).
+    pub fn channel(&self) -> Channel {
+        self.channel.clone()
+    }
+
+    fn admin_client(&self) -> AdminServiceClient<Channel> {
+        AdminServiceClient::new(self.channel.clone())
+            .max_decoding_message_size(MAX_MESSAGE_BYTES)
+            .max_encoding_message_size(MAX_MESSAGE_BYTES)
+    }
+
+    fn produce_client(&self) -> ProduceServiceClient<Channel> {
+        ProduceServiceClient::new(self.channel.clone())
+            .max_decoding_message_size(MAX_MESSAGE_BYTES)
+            .max_encoding_message_size(MAX_MESSAGE_BYTES)
+    }
+
+    pub(crate) fn group_client(&self) -> GroupServiceClient<Channel> {
+        GroupServiceClient::new(self.channel.clone())
+            .max_decoding_message_size(MAX_MESSAGE_BYTES)
+            .max_encoding_message_size(MAX_MESSAGE_BYTES)
+    }
+
+    pub(crate) fn consume_client(&self) -> ConsumeServiceClient<Channel> {
+        ConsumeServiceClient::new(self.channel.clone())
+            .max_decoding_message_size(MAX_MESSAGE_BYTES)
+            .max_encoding_message_size(MAX_MESSAGE_BYTES)
+    }
+}

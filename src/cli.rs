@@ -1,0 +1,91 @@
+//! The `driftdb` command-line tool, in the spirit of kcat and the Kafka console tools.
+//!
+//! Every subcommand but `bench log` talks to one broker (`--server`, default
+//! `http://127.0.0.1:50051`) through the `driftdb-client` crate. Data goes to stdout (one record per line); progress and errors
+//! go to stderr, so the output can be piped.
+
+mod consume;
+mod produce;
+mod time;
+mod topic;
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand};
+use driftdb_client::Client;
+
+use crate::bench;
+
+pub use consume::ConsumeArgs;
+pub use produce::ProduceArgs;
+pub use topic::TopicCommand;
+
+#[derive(Debug, Parser)]
+#[command(name = "driftdb", version, about = "DriftDB command-line tool")]
+pub struct Cli {
+    /// The broker's gRPC address.
+    #[arg(
+        long,
+        global = true,
+        env = "DRIFTDB_SERVER",
+        default_value = "http://127.0.0.1:50051"
+    )]
+    pub server: String,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create, list, describe and delete topics.
+    #[command(subcommand)]
+    Topic(TopicCommand),
+    /// Append one record per line of standard input.
+    Produce(ProduceArgs),
+    /// Print records of a topic, one per line.
+    Consume(ConsumeArgs),
+    /// Run a benchmark and print a Markdown report.
+    #[command(subcommand)]
+    Bench(BenchCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BenchCommand {
+    /// The log engine, in-process, beside the disk's own fdatasync figures.
+    Log(bench::LogBench),
+    /// Produce throughput and latency over gRPC against a running server.
+    Produce(bench::ProduceBench),
+    /// Subscribe throughput and end-to-end latency over gRPC against a running server.
+    Consume(bench::ConsumeBench),
+    /// The produce and consume workload against a running Redis, with Redis Streams.
+    Redis(bench::RedisBench),
+}
+
+/// Runs one command to completion.
+pub async fn run(cli: Cli) -> Result<()> {
+    let server = cli.server.as_str();
+    match cli.command {
+        Command::Topic(command) => topic::run(&connect(server).await?, command).await,
+        Command::Produce(args) => produce::run(&connect(server).await?, args).await,
+        Command::Consume(args) => consume::run(&connect(server).await?, args).await,
+        Command::Bench(bench) => run_bench(server, bench).await,
+    }
+}
+
+async fn connect(server: &str) -> Result<Client> {
+    Client::connect(server)
+        .await
+        .with_context(|| format!("cannot reach the broker at {server}"))
+}
+
+/// Benchmarks open their own connections (the log and Redis benches none to the broker).
+async fn run_bench(server: &str, command: BenchCommand) -> Result<()> {
+    match command {
+        BenchCommand::Log(opts) => {
+            tokio::task::spawn_blocking(move || bench::run_log_bench(&opts)).await?
+        }
+        BenchCommand::Produce(opts) => bench::run_produce_bench(server, &opts).await,
+        BenchCommand::Consume(opts) => bench::run_consume_bench(server, &opts).await,
+        BenchCommand::Redis(opts) => bench::run_redis_bench(&opts).await,
+    }
+}

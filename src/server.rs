@@ -1,0 +1,230 @@
+//! `driftdb-server`: one process serving the broker over gRPC and metrics and health over
+//! HTTP, on one data directory.
+//!
+//! Start-up order matters for clear failures: the data directory is created and opened (the
+//! log locks it and recovers every partition) before any port is bound, and both ports are
+//! bound before anything is served, so a second server on the same directory or a port in use
+//! fails at once with a message naming the directory or the address. When both listeners are
+//! up the server prints one line to stdout, `driftdb-server ready grpc=ADDR http=ADDR`, which
+//! scripts and the end-to-end tests read to learn the ports (port 0 picks free ones).
+//!
+//! Shutdown ([`run`]'s `shutdown` future, SIGTERM or Ctrl-C in the binary): `/health/ready`
+//! turns false, the gRPC health service reports not serving, subscriptions end with
+//! `UNAVAILABLE`, both listeners stop accepting, in-flight calls (appends waiting for fsync)
+//! finish (connections still busy after a grace period are closed), then the log is closed,
+//! which flushes and fsyncs every partition.
+
+mod http;
+
+use std::future::Future;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use driftdb_broker::log::{Log, LogOptions};
+use driftdb_broker::metrics::PRODUCE_LATENCY;
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tonic::transport::server::TcpIncoming;
+
+/// Produce latency buckets, in seconds: from a page-cache append to a slow fsync.
+const LATENCY_BUCKETS: &[f64] = &[
+    0.000_1, 0.000_25, 0.000_5, 0.001, 0.002_5, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
+];
+
+/// How long shutdown waits for open connections to finish their calls before closing them.
+/// Appends already running on the blocking pool still complete before the log closes.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+
+/// How often the Prometheus recorder's histograms are compacted.
+const METRICS_UPKEEP: Duration = Duration::from_secs(5);
+
+/// The server's configuration: flags, each also read from a `DRIFTDB_*` variable.
+#[derive(Debug, Clone, clap::Parser)]
+#[command(name = "driftdb-server", version, about = "The DriftDB server")]
+pub struct Config {
+    /// Directory holding the data; created if missing.
+    #[arg(
+        long,
+        visible_alias = "data-path",
+        env = "DRIFTDB_DATA_DIR",
+        default_value = "./data"
+    )]
+    pub data_dir: PathBuf,
+
+    /// Address to listen on.
+    #[arg(long, env = "DRIFTDB_LISTEN", default_value_t = IpAddr::V4(Ipv4Addr::LOCALHOST))]
+    pub listen: IpAddr,
+
+    /// gRPC port (0 picks a free one).
+    #[arg(long, env = "DRIFTDB_GRPC_PORT", default_value_t = 50051)]
+    pub grpc_port: u16,
+
+    /// HTTP port for /metrics and /health (0 picks a free one).
+    #[arg(long, env = "DRIFTDB_HTTP_PORT", default_value_t = 8080)]
+    pub http_port: u16,
+
+    /// Log filter, e.g. `info` or `driftdb_broker=debug,info`. Without it, `RUST_LOG`, else
+    /// `info`.
+    #[arg(long, env = "DRIFTDB_LOG_LEVEL")]
+    pub log_level: Option<String>,
+}
+
+/// Installs the process's tracing subscriber (stderr) from the configured filter.
+pub fn init_tracing(config: &Config) -> Result<()> {
+    use tracing_subscriber::EnvFilter;
+    let filter = match &config.log_level {
+        Some(level) => {
+            EnvFilter::try_new(level).with_context(|| format!("invalid --log-level {level:?}"))?
+        }
+        None => EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+    };
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .try_init()
+        .map_err(|e| anyhow::anyhow!("installing the log subscriber failed: {e}"))
+}
+
+/// Installs the global Prometheus recorder. Once per process.
+pub fn install_metrics() -> Result<PrometheusHandle> {
+    let handle = PrometheusBuilder::new()
+        .set_buckets_for_metric(Matcher::Full(PRODUCE_LATENCY.to_string()), LATENCY_BUCKETS)
+        .context("configuring metric buckets")?
+        .install_recorder()
+        .context("installing the metrics recorder")?;
+    driftdb_broker::metrics::describe();
+    Ok(handle)
+}
+
+/// Runs the server until `shutdown` completes, then shuts down gracefully.
+pub async fn run(
+    config: Config,
+    metrics: PrometheusHandle,
+    shutdown: impl Future<Output = ()>,
+) -> Result<()> {
+    let log = open_log(config.data_dir.clone()).await?;
+
+    let grpc_addr = SocketAddr::new(config.listen, config.grpc_port);
+    let http_addr = SocketAddr::new(config.listen, config.http_port);
+    let grpc_listener = bind(grpc_addr, "gRPC").await?;
+    let http_listener = bind(http_addr, "HTTP").await?;
+    let grpc_addr = grpc_listener
+        .local_addr()
+        .context("reading the gRPC address")?;
+    let http_addr = http_listener
+        .local_addr()
+        .context("reading the HTTP address")?;
+
+    let (routes, service) = driftdb_broker::service::routes(Arc::clone(&log)).await?;
+    let ready = Arc::new(AtomicBool::new(false));
+    let (stop_tx, stop_rx) = watch::channel(false);
+
+    let grpc_server = tonic::transport::Server::builder()
+        .add_routes(routes)
+        .serve_with_incoming_shutdown(
+            TcpIncoming::from(grpc_listener).with_nodelay(Some(true)),
+            stopped(stop_rx.clone()),
+        );
+    let mut grpc = tokio::spawn(async move { grpc_server.await.context("the gRPC server failed") });
+    let app = http::router(http::State {
+        log: Arc::clone(&log),
+        metrics: metrics.clone(),
+        ready: Arc::clone(&ready),
+    });
+    let http_server =
+        axum::serve(http_listener, app).with_graceful_shutdown(stopped(stop_rx.clone()));
+    let mut http = tokio::spawn(async move { http_server.await.context("the HTTP server failed") });
+    let upkeep = tokio::spawn(upkeep(metrics, stop_rx));
+
+    ready.store(true, Ordering::SeqCst);
+    tracing::info!(%grpc_addr, %http_addr, data_dir = %config.data_dir.display(), "serving");
+    println!("driftdb-server ready grpc={grpc_addr} http={http_addr}");
+
+    // A listener that ends on its own (it should not) also shuts the server down.
+    let (mut grpc_done, mut http_done) = (None, None);
+    tokio::select! {
+        () = shutdown => tracing::info!("shutdown requested; draining"),
+        result = &mut grpc => grpc_done = Some(result),
+        result = &mut http => http_done = Some(result),
+    }
+    ready.store(false, Ordering::SeqCst);
+    service.begin_shutdown().await;
+    let _ = stop_tx.send(true);
+
+    let deadline = tokio::time::Instant::now() + SHUTDOWN_GRACE;
+    let grpc_result = match grpc_done {
+        Some(result) => result,
+        None => drain(&mut grpc, deadline, "gRPC").await,
+    };
+    let http_result = match http_done {
+        Some(result) => result,
+        None => drain(&mut http, deadline, "HTTP").await,
+    };
+    let _ = upkeep.await;
+    let closed = tokio::task::spawn_blocking(move || log.close()).await;
+
+    grpc_result.context("the gRPC server task panicked")??;
+    http_result.context("the HTTP server task panicked")??;
+    closed
+        .context("closing the log panicked")?
+        .context("closing the log failed; data may not be flushed")?;
+    tracing::info!("shut down cleanly");
+    Ok(())
+}
+
+async fn open_log(dir: PathBuf) -> Result<Arc<Log>> {
+    tokio::task::spawn_blocking(move || {
+        std::fs::create_dir_all(&dir)
+            .with_context(|| format!("cannot create the data directory {}", dir.display()))?;
+        Log::open(&dir, LogOptions::default())
+            .with_context(|| format!("cannot open the data directory {}", dir.display()))
+    })
+    .await
+    .context("opening the log panicked")?
+}
+
+async fn bind(addr: SocketAddr, what: &str) -> Result<TcpListener> {
+    TcpListener::bind(addr).await.with_context(|| {
+        format!("cannot listen for {what} on {addr} (is another process using the port?)")
+    })
+}
+
+/// Completes when the stop flag is set (or its sender is gone).
+async fn stopped(mut stop: watch::Receiver<bool>) {
+    let _ = stop.wait_for(|stop| *stop).await;
+}
+
+/// Waits for a server task to finish draining, and aborts it (closing its connections) if a
+/// client keeps a connection busy past the deadline.
+async fn drain(
+    task: &mut tokio::task::JoinHandle<Result<()>>,
+    deadline: tokio::time::Instant,
+    what: &str,
+) -> Result<Result<()>, tokio::task::JoinError> {
+    match tokio::time::timeout_at(deadline, &mut *task).await {
+        Ok(result) => result,
+        Err(_) => {
+            tracing::warn!(
+                "{what} connections still busy {SHUTDOWN_GRACE:?} after shutdown began; closing them"
+            );
+            task.abort();
+            Ok(Ok(()))
+        }
+    }
+}
+
+async fn upkeep(metrics: PrometheusHandle, mut stop: watch::Receiver<bool>) {
+    let mut tick = tokio::time::interval(METRICS_UPKEEP);
+    loop {
+        tokio::select! {
+            _ = tick.tick() => metrics.run_upkeep(),
+            _ = stop.wait_for(|stop| *stop) => return,
+        }
+    }
+}

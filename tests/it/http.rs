@@ -1,0 +1,103 @@
+//! The HTTP endpoint: metrics with real values, and health probes.
+
+use std::io::{Read, Write};
+
+use driftdb_client::{ProducerConfig, ProducerRecord, TopicConfig};
+
+use crate::server::fresh;
+
+/// A plain HTTP/1.0 GET: status code and body.
+fn get(addr: &str, path: &str) -> (u16, String) {
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    write!(stream, "GET {path} HTTP/1.0\r\nHost: {addr}\r\n\r\n").unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let status = response
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("no status in {response:?}"));
+    let body = response
+        .split_once("\r\n\r\n")
+        .map_or("", |(_, b)| b)
+        .to_string();
+    (status, body)
+}
+
+/// The value of the sample whose line starts with `series` (name and labels).
+fn sample(metrics: &str, series: &str) -> f64 {
+    metrics
+        .lines()
+        .find_map(|line| line.strip_prefix(series)?.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no sample {series} in\n{metrics}"))
+}
+
+#[tokio::test]
+async fn metrics_report_what_happened_and_probes_answer() {
+    let (_dir, server) = fresh();
+    assert_eq!(get(&server.http_addr, "/health/live").0, 200);
+    assert_eq!(get(&server.http_addr, "/health/ready").0, 200);
+
+    let client = server.client().await;
+    client
+        .admin()
+        .create_topic("metered", TopicConfig::default())
+        .await
+        .unwrap();
+    let producer = client.producer(ProducerConfig::default());
+    for i in 0..7 {
+        producer
+            .send("metered", ProducerRecord::new(format!("value-{i}")))
+            .await
+            .unwrap();
+    }
+    producer.close().await.unwrap();
+    let fetched = client.consumer().fetch("metered", 0, 0, 0).await.unwrap();
+    assert_eq!(fetched.records.len(), 7);
+
+    let (status, metrics) = get(&server.http_addr, "/metrics");
+    assert_eq!(status, 200);
+    assert_eq!(
+        sample(
+            &metrics,
+            r#"driftdb_records_appended_total{topic="metered"}"#
+        ),
+        7.0
+    );
+    assert_eq!(
+        sample(
+            &metrics,
+            r#"driftdb_records_fetched_total{topic="metered"}"#
+        ),
+        7.0
+    );
+    assert!(sample(&metrics, r#"driftdb_bytes_appended_total{topic="metered"}"#) >= 7.0 * 7.0);
+    assert_eq!(
+        sample(&metrics, "driftdb_produce_duration_seconds_count"),
+        7.0
+    );
+    assert_eq!(
+        sample(
+            &metrics,
+            r#"driftdb_partition_segments{topic="metered",partition="0"}"#
+        ),
+        1.0
+    );
+    assert!(
+        sample(
+            &metrics,
+            r#"driftdb_partition_bytes{topic="metered",partition="0"}"#
+        ) > 0.0
+    );
+    assert_eq!(sample(&metrics, "driftdb_active_subscribers"), 0.0);
+
+    // A failed request is counted by its code.
+    let missing = client.admin().describe_topic("missing").await.unwrap_err();
+    assert_eq!(missing.code(), Some(driftdb_client::Code::NotFound));
+    let (_, metrics) = get(&server.http_addr, "/metrics");
+    assert_eq!(
+        sample(&metrics, r#"driftdb_request_errors_total{code="NotFound"}"#),
+        1.0
+    );
+    assert_eq!(get(&server.http_addr, "/nope").0, 404);
+}

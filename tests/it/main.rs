@@ -1,0 +1,13 @@
+//! End-to-end tests: each starts the real `driftdb-server` binary on ephemeral loopback
+//! ports with a temporary data directory and drives it through `driftdb-client` (and the
+//! `driftdb` CLI), as a user would.
+
+mod cli;
+mod consume;
+mod errors;
+mod groups;
+mod grpc;
+mod http;
+mod lifecycle;
+mod produce;
+mod server;
