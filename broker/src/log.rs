@@ -36,7 +36,8 @@ use std::time::Duration;
 
 pub use compact::TOMBSTONE_RETENTION_MICROS;
 pub use config::{
-    Cleanup, Durability, MAX_PARTITIONS, MAX_SEGMENT_BYTES, TopicConfig, validate_topic_name,
+    Cleanup, Durability, MAX_PARTITIONS, MAX_SEGMENT_BYTES, TopicConfig, is_system_topic,
+    validate_topic_name,
 };
 pub use partition::{
     AppendOptions, AppendResult, KeyCondition, MAX_BATCH_BYTES, MaintenanceReport, Partition,

@@ -209,6 +209,16 @@ fn read_limits(max_bytes: u32, max_records: u32) -> crate::log::ReadLimits {
     }
 }
 
+/// Refuses client changes to DriftDB's own topics (their names start with `__`).
+fn refuse_system_topic(name: &str, action: &str) -> Result<()> {
+    if crate::log::is_system_topic(name) {
+        return Err(invalid(format!(
+            "cannot {action} {name:?}: topic names starting with \"__\" are reserved for DriftDB's system topics"
+        )));
+    }
+    Ok(())
+}
+
 fn invalid(message: impl Into<String>) -> Error {
     Error::InvalidArgument(message.into())
 }

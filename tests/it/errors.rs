@@ -170,3 +170,33 @@ async fn a_message_over_the_size_limit_is_refused_without_harm() {
     let described = client.admin().describe_topic("big").await.unwrap();
     assert_eq!(described.partitions[0].end_offset, 1);
 }
+
+#[tokio::test]
+async fn system_topics_can_be_read_but_not_changed_by_clients() {
+    let (_dir, server) = fresh();
+    let client = server.client().await;
+    let admin = client.admin();
+    // The server creates __consumer_offsets for consumer groups at start.
+    assert!(admin.describe_topic("__consumer_offsets").await.is_ok());
+    assert_eq!(
+        code(admin.create_topic("__mine", TopicConfig::default()).await),
+        Code::InvalidArgument
+    );
+    assert_eq!(
+        code(admin.delete_topic("__consumer_offsets").await),
+        Code::InvalidArgument
+    );
+    let producer = client.producer(ProducerConfig::default());
+    let write = producer
+        .send("__consumer_offsets", ProducerRecord::new("forged").key("k"))
+        .await;
+    assert_eq!(code(write), Code::InvalidArgument);
+    // Reading is allowed.
+    assert!(
+        client
+            .consumer()
+            .fetch("__consumer_offsets", 0, 0, 10)
+            .await
+            .is_ok()
+    );
+}

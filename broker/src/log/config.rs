@@ -112,6 +112,12 @@ impl TopicConfig {
     }
 }
 
+/// Topics whose names start with `__` belong to DriftDB itself (`__ledger`,
+/// `__consumer_offsets`): clients may read them but not create, delete or write them.
+pub fn is_system_topic(name: &str) -> bool {
+    name.starts_with("__")
+}
+
 /// Checks a topic name: 1 to 249 characters of ASCII letters, digits, `.`, `_` and `-`, and
 /// not `.` or `..` (names become directory names).
 pub fn validate_topic_name(name: &str) -> Result<()> {

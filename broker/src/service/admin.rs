@@ -4,7 +4,7 @@ use driftdb_proto::v1;
 use driftdb_proto::v1::admin_service_server::AdminService;
 use tonic::{Request, Response, Status};
 
-use super::{Broker, blocking, convert};
+use super::{Broker, blocking, convert, refuse_system_topic};
 
 #[tonic::async_trait]
 impl AdminService for Broker {
@@ -13,6 +13,7 @@ impl AdminService for Broker {
         request: Request<v1::CreateTopicRequest>,
     ) -> Result<Response<v1::CreateTopicResponse>, Status> {
         let request = request.into_inner();
+        refuse_system_topic(&request.name, "create")?;
         let config = convert::topic_config(request.config)?;
         let log = self.log().clone();
         let topic = blocking(move || {
@@ -30,6 +31,7 @@ impl AdminService for Broker {
         request: Request<v1::DeleteTopicRequest>,
     ) -> Result<Response<v1::DeleteTopicResponse>, Status> {
         let name = request.into_inner().name;
+        refuse_system_topic(&name, "delete")?;
         let log = self.log().clone();
         blocking(move || log.delete_topic(&name)).await?;
         self.inner.deletions.send_modify(|n| *n += 1);

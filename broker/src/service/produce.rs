@@ -13,7 +13,7 @@ use driftdb_proto::v1;
 use driftdb_proto::v1::produce_service_server::ProduceService;
 use tonic::{Request, Response, Status};
 
-use super::{Broker, blocking, convert, invalid};
+use super::{Broker, blocking, convert, invalid, refuse_system_topic};
 use crate::error::Result;
 use crate::log::{AppendOptions, KeyCondition, NewRecord};
 use crate::metrics;
@@ -29,6 +29,7 @@ impl ProduceService for Broker {
         if request.records.is_empty() {
             return Err(invalid("a produce request needs at least one record").into());
         }
+        refuse_system_topic(&request.topic, "write to")?;
         let topic = self.log().topic(&request.topic)?;
         let partition_id = match request.partition {
             Some(id) => id,
