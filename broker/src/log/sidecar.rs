@@ -71,15 +71,41 @@ pub(crate) fn read(
     magic: [u8; 8],
     expected: &SegmentSummary,
 ) -> Result<Option<Vec<u8>>> {
-    let bytes = match fs::read(path) {
-        Ok(b) => b,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(Error::io(path, e)),
+    let Some(bytes) = read_file(path)? else {
+        return Ok(None);
     };
-    Ok(parse(&bytes, magic, expected).map(|p| p.to_vec()))
+    Ok(verified(&bytes, magic)
+        .filter(|(summary, _)| summary == expected)
+        .map(|(_, payload)| payload.to_vec()))
 }
 
-fn parse<'a>(bytes: &'a [u8], magic: [u8; 8], expected: &SegmentSummary) -> Option<&'a [u8]> {
+/// Reads only the summary of a sidecar, trusting it if its CRC holds and it names the segment
+/// file as it is (`base_offset`, `size`). Used to learn a sealed segment's next offset and
+/// timestamps without scanning it.
+pub(crate) fn read_summary(
+    path: &Path,
+    magic: [u8; 8],
+    base_offset: u64,
+    size: u64,
+) -> Result<Option<SegmentSummary>> {
+    let Some(bytes) = read_file(path)? else {
+        return Ok(None);
+    };
+    Ok(verified(&bytes, magic)
+        .map(|(summary, _)| summary)
+        .filter(|s| s.base_offset == base_offset && s.size == size))
+}
+
+fn read_file(path: &Path) -> Result<Option<Vec<u8>>> {
+    match fs::read(path) {
+        Ok(b) => Ok(Some(b)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(Error::io(path, e)),
+    }
+}
+
+/// The summary and payload of a sidecar whose magic, length and CRC are right.
+fn verified(bytes: &[u8], magic: [u8; 8]) -> Option<(SegmentSummary, &[u8])> {
     let header = bytes.get(..HEADER_LEN)?;
     if header[..8] != magic {
         return None;
@@ -99,47 +125,13 @@ fn parse<'a>(bytes: &'a [u8], magic: [u8; 8], expected: &SegmentSummary) -> Opti
     let len = u32::from_le_bytes([header[48], header[49], header[50], header[51]]) as usize;
     let stored_crc = u32::from_le_bytes([header[52], header[53], header[54], header[55]]);
     let payload = bytes.get(HEADER_LEN..)?;
-    if payload.len() != len || summary != *expected {
+    if payload.len() != len {
         return None;
     }
     let mut crc = crc32fast::Hasher::new();
     crc.update(&header[..52]);
     crc.update(payload);
-    (crc.finalize() == stored_crc).then_some(payload)
-}
-
-/// Reads only the summary of a sidecar, trusting it if its CRC holds. Used to learn a sealed
-/// segment's next offset and timestamps without scanning it.
-pub(crate) fn read_summary(
-    path: &Path,
-    magic: [u8; 8],
-    base_offset: u64,
-    size: u64,
-) -> Result<Option<SegmentSummary>> {
-    let bytes = match fs::read(path) {
-        Ok(b) => b,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(Error::io(path, e)),
-    };
-    let Some(header) = bytes.get(..HEADER_LEN) else {
-        return Ok(None);
-    };
-    let u64_at = |at: usize| {
-        let mut a = [0u8; 8];
-        a.copy_from_slice(&header[at..at + 8]);
-        u64::from_le_bytes(a)
-    };
-    let claimed = SegmentSummary {
-        base_offset: u64_at(8),
-        size: u64_at(16),
-        next_offset: u64_at(24),
-        first_timestamp: u64_at(32) as i64,
-        max_timestamp: u64_at(40) as i64,
-    };
-    if claimed.base_offset != base_offset || claimed.size != size {
-        return Ok(None);
-    }
-    Ok(parse(&bytes, magic, &claimed).map(|_| claimed))
+    (crc.finalize() == stored_crc).then_some((summary, payload))
 }
 
 #[cfg(test)]
