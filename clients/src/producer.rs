@@ -392,7 +392,8 @@ struct Queue {
     open: Vec<Pending>,
     open_bytes: usize,
     opened_at: Instant,
-    sealed: VecDeque<Vec<Pending>>,
+    /// Sealed batches with their byte sizes, oldest first.
+    sealed: VecDeque<(Vec<Pending>, usize)>,
     in_flight: bool,
     producer_id: u64,
     next_sequence: u32,
@@ -405,9 +406,30 @@ impl Queue {
 
     fn seal(&mut self) {
         if !self.open.is_empty() {
-            self.sealed.push_back(std::mem::take(&mut self.open));
+            self.sealed
+                .push_back((std::mem::take(&mut self.open), self.open_bytes));
             self.open_bytes = 0;
         }
+    }
+
+    /// The next request's records: the oldest sealed batch, merged with the batches sealed
+    /// after it while the result stays within the batch limits. Batches pile up while one is
+    /// in flight (a slow fsync, say); sending them as one request keeps the queue from growing
+    /// faster than it drains. Sequence numbers are assigned when a request is sent, so merged
+    /// batches stay one contiguous run for idempotence.
+    fn take_request(&mut self, max_records: usize, max_bytes: usize) -> Option<Vec<Pending>> {
+        let (mut batch, mut bytes) = self.sealed.pop_front()?;
+        while let Some((next, next_bytes)) = self.sealed.front() {
+            if batch.len() + next.len() > max_records || bytes + next_bytes > max_bytes {
+                break;
+            }
+            bytes += next_bytes;
+            let Some((next, _)) = self.sealed.pop_front() else {
+                break;
+            };
+            batch.extend(next);
+        }
+        Some(batch)
     }
 }
 
@@ -503,8 +525,11 @@ impl Batcher {
                     ack,
                 });
                 queue.open_bytes += size;
+                // With no linger there is nothing to wait for: waiting for the timer would add
+                // a tick of latency to every record.
                 if queue.open.len() >= self.config.max_batch_records
                     || queue.open_bytes >= self.config.max_batch_bytes
+                    || self.config.linger.is_zero()
                 {
                     queue.seal();
                 }
@@ -553,7 +578,9 @@ impl Batcher {
             if queue.in_flight {
                 continue;
             }
-            let Some(batch) = queue.sealed.pop_front() else {
+            let Some(batch) =
+                queue.take_request(self.config.max_batch_records, self.config.max_batch_bytes)
+            else {
                 continue;
             };
             let count = batch.len() as u32;
@@ -641,4 +668,44 @@ async fn send_batch(
 fn random_producer_id() -> u64 {
     use std::hash::BuildHasher;
     std::hash::RandomState::new().hash_one(std::process::id())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn queue_with(batches: &[(usize, usize)]) -> Queue {
+        let mut q = Queue {
+            open: Vec::new(),
+            open_bytes: 0,
+            opened_at: Instant::now(),
+            sealed: VecDeque::new(),
+            in_flight: false,
+            producer_id: 1,
+            next_sequence: 0,
+        };
+        for &(records, bytes) in batches {
+            let batch = (0..records)
+                .map(|_| Pending {
+                    record: v1::NewRecord::default(),
+                    ack: oneshot::channel().0,
+                })
+                .collect();
+            q.sealed.push_back((batch, bytes));
+        }
+        q
+    }
+
+    #[test]
+    fn batches_waiting_behind_one_in_flight_go_out_as_one_request() {
+        let mut q = queue_with(&[(2, 20), (3, 30), (4, 40), (1, 10)]);
+        // Within 10 records and 1000 bytes: the first three merge, the fourth would pass 10.
+        assert_eq!(q.take_request(9, 1000).map(|b| b.len()), Some(9));
+        assert_eq!(q.take_request(9, 1000).map(|b| b.len()), Some(1));
+        assert!(q.take_request(9, 1000).is_none());
+        // The byte limit stops merging too; a single batch always goes out.
+        let mut q = queue_with(&[(2, 60), (2, 60)]);
+        assert_eq!(q.take_request(100, 100).map(|b| b.len()), Some(2));
+        assert_eq!(q.take_request(100, 100).map(|b| b.len()), Some(2));
+    }
 }
