@@ -25,7 +25,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 use driftdb_broker::log::{Log, LogOptions};
-use driftdb_broker::metrics::PRODUCE_LATENCY;
+use driftdb_broker::metrics::{FSYNC_BATCH, FSYNC_LATENCY, PRODUCE_LATENCY};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -34,6 +34,11 @@ use tonic::transport::server::TcpIncoming;
 /// Produce latency buckets, in seconds: from a page-cache append to a slow fsync.
 const LATENCY_BUCKETS: &[f64] = &[
     0.000_1, 0.000_25, 0.000_5, 0.001, 0.002_5, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
+];
+
+/// Records per group-commit fsync.
+const FSYNC_BATCH_BUCKETS: &[f64] = &[
+    1.0, 2.0, 4.0, 8.0, 16.0, 64.0, 256.0, 1024.0, 4096.0, 16384.0,
 ];
 
 /// How long shutdown waits for open connections to finish their calls before closing them.
@@ -95,6 +100,10 @@ pub fn init_tracing(config: &Config) -> Result<()> {
 pub fn install_metrics() -> Result<PrometheusHandle> {
     let handle = PrometheusBuilder::new()
         .set_buckets_for_metric(Matcher::Full(PRODUCE_LATENCY.to_string()), LATENCY_BUCKETS)
+        .context("configuring metric buckets")?
+        .set_buckets_for_metric(Matcher::Full(FSYNC_LATENCY.to_string()), LATENCY_BUCKETS)
+        .context("configuring metric buckets")?
+        .set_buckets_for_metric(Matcher::Full(FSYNC_BATCH.to_string()), FSYNC_BATCH_BUCKETS)
         .context("configuring metric buckets")?
         .install_recorder()
         .context("installing the metrics recorder")?;

@@ -90,6 +90,20 @@ async fn metrics_report_what_happened_and_probes_answer() {
         ) > 0.0
     );
     assert_eq!(sample(&metrics, "driftdb_active_subscribers"), 0.0);
+    // Group commit: every acknowledged record was made durable by exactly one fsync.
+    assert_eq!(
+        sample(
+            &metrics,
+            r#"driftdb_fsync_batch_records_sum{topic="metered"}"#
+        ),
+        7.0
+    );
+    assert!(
+        sample(
+            &metrics,
+            r#"driftdb_fsync_duration_seconds_count{topic="metered"}"#
+        ) >= 1.0
+    );
 
     // A failed request is counted by its code.
     let missing = client.admin().describe_topic("missing").await.unwrap_err();

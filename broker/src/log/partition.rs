@@ -507,7 +507,9 @@ impl Partition {
                 let inner = lock(&self.inner);
                 (Arc::clone(&inner.active().file), inner.next_offset)
             };
+            let started = Instant::now();
             let outcome = sync_file(&file);
+            let took = started.elapsed();
             st = lock(&self.sync);
             st.syncing = false;
             if let Err(e) = outcome {
@@ -516,6 +518,7 @@ impl Partition {
                 return Err(e);
             }
             st.last_sync = Instant::now();
+            crate::metrics::record_fsync(&self.topic, took, end.saturating_sub(st.durable));
             if end > st.durable {
                 st.durable = end;
                 self.end.send_if_modified(|e| {
