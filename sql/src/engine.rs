@@ -34,6 +34,7 @@ use datafusion::sql::sqlparser::ast::{self, TableFactor, TableVersion};
 use datafusion::sql::sqlparser::dialect::Dialect;
 
 use crate::provider::{DriftTable, ReadPoint, SharedTable, poisoned, provider_for};
+use crate::temporal::{Point, SystemTime};
 
 /// The tables a [`TimeTravelPlanner`] can resolve, by (normalised) table name.
 #[derive(Debug, Default)]
@@ -57,12 +58,38 @@ impl TableSet {
     }
 }
 
+/// Resolves a timestamp (microseconds since the Unix epoch) to the last sequence committed at
+/// or before it; the database supplies it (`Store::seq_at_time`).
+pub type TimeResolver = Arc<dyn Fn(i64) -> Result<u64> + Send + Sync>;
+
 /// Maps a reference's `FOR SYSTEM_TIME` clause to a read point.
 ///
-/// This is the one place that knows how versions are spelled in the AST. For now it takes
-/// `AS OF <integer>` as a sequence number; the SQL front end's dialect will encode `@SEQ:n`,
-/// timestamps and the range forms, and this function is where they are decoded.
-pub fn read_point_of(version: &TableVersion) -> Result<ReadPoint> {
+/// The SQL front end ([`crate::parse`]) leaves a self-describing marker in each versioned
+/// reference ([`SystemTime::of_version`] decodes it): `@SEQ:n` points map to sequences as they
+/// are, timestamp points through `resolve_time`. A bare integer (`AS OF 42`, from a dialect
+/// without DriftDB's front end) is read as a sequence number.
+pub fn read_point_of(
+    version: &TableVersion,
+    resolve_time: Option<&TimeResolver>,
+) -> Result<ReadPoint> {
+    if let Ok(system_time) = SystemTime::of_version(version) {
+        let seq = |point: Point| match point {
+            Point::Seq(seq) => Ok(seq),
+            Point::Timestamp(ts) => match resolve_time {
+                Some(resolve) => resolve(ts.unix_micros()),
+                None => Err(DataFusionError::Plan(format!(
+                    "FOR SYSTEM_TIME with a timestamp ({ts}) needs a database to resolve it"
+                ))),
+            },
+        };
+        return Ok(match system_time {
+            SystemTime::AsOf(p) => ReadPoint::AsOf(seq(p)?),
+            SystemTime::All => ReadPoint::All,
+            SystemTime::Between(a, b) => ReadPoint::Between(seq(a)?, seq(b)?),
+            SystemTime::FromTo(a, b) => ReadPoint::FromTo(seq(a)?, seq(b)?),
+            SystemTime::ContainedIn(a, b) => ReadPoint::ContainedIn(seq(a)?, seq(b)?),
+        });
+    }
     let unsupported = || {
         DataFusionError::Plan(format!(
             "unsupported time-travel clause {version}: expected FOR SYSTEM_TIME AS OF <sequence>"
@@ -82,15 +109,32 @@ pub fn read_point_of(version: &TableVersion) -> Result<ReadPoint> {
 }
 
 /// Plans `FOR SYSTEM_TIME` table references as scans of providers bound to their points.
-#[derive(Debug)]
 pub struct TimeTravelPlanner {
     tables: Arc<TableSet>,
+    resolve_time: RwLock<Option<TimeResolver>>,
+}
+
+impl std::fmt::Debug for TimeTravelPlanner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TimeTravelPlanner")
+            .field("tables", &self.tables)
+            .finish_non_exhaustive()
+    }
 }
 
 impl TimeTravelPlanner {
     /// A planner resolving names in `tables`.
     pub fn new(tables: Arc<TableSet>) -> Self {
-        TimeTravelPlanner { tables }
+        TimeTravelPlanner {
+            tables,
+            resolve_time: RwLock::new(None),
+        }
+    }
+
+    /// Lets timestamp points resolve to sequences.
+    pub fn set_time_resolver(&self, resolve: TimeResolver) -> Result<()> {
+        *self.resolve_time.write().map_err(poisoned)? = Some(resolve);
+        Ok(())
     }
 }
 
@@ -114,7 +158,11 @@ impl RelationPlanner for TimeTravelPlanner {
         let table = self.tables.get(reference.table())?.ok_or_else(|| {
             DataFusionError::Plan(format!("table {:?} does not exist", reference.table()))
         })?;
-        let provider = provider_for(table, read_point_of(&version)?)?;
+        let point = {
+            let resolve = self.resolve_time.read().map_err(poisoned)?;
+            read_point_of(&version, resolve.as_ref())?
+        };
+        let provider = provider_for(table, point)?;
         let plan =
             LogicalPlanBuilder::scan(reference, provider_as_source(Arc::new(provider)), None)?
                 .build()?;
@@ -128,6 +176,7 @@ impl RelationPlanner for TimeTravelPlanner {
 pub struct QueryEngine {
     ctx: SessionContext,
     tables: Arc<TableSet>,
+    planner: Arc<TimeTravelPlanner>,
 }
 
 impl std::fmt::Debug for QueryEngine {
@@ -149,8 +198,18 @@ impl QueryEngine {
     pub fn with_config(config: SessionConfig) -> Result<Self> {
         let ctx = SessionContext::new_with_config(config);
         let tables = Arc::new(TableSet::default());
-        ctx.register_relation_planner(Arc::new(TimeTravelPlanner::new(Arc::clone(&tables))))?;
-        Ok(QueryEngine { ctx, tables })
+        let planner = Arc::new(TimeTravelPlanner::new(Arc::clone(&tables)));
+        ctx.register_relation_planner(Arc::clone(&planner) as Arc<dyn RelationPlanner>)?;
+        Ok(QueryEngine {
+            ctx,
+            tables,
+            planner,
+        })
+    }
+
+    /// Lets `FOR SYSTEM_TIME` points given as timestamps resolve to sequences.
+    pub fn set_time_resolver(&self, resolve: TimeResolver) -> Result<()> {
+        self.planner.set_time_resolver(resolve)
     }
 
     /// The DataFusion session, for registering functions or planning by hand.

@@ -48,7 +48,7 @@ pub use crate::parser::drift::parse_retention;
 pub use crate::parser::system_time::{TemporalClause, TemporalClauses};
 pub use crate::parser::{SqlStatement, Statement, parse};
 pub use crate::temporal::{Point, SystemTime, Timestamp};
-pub use engine::{QueryEngine, TableSet, TimeTravelPlanner, read_point_of};
+pub use engine::{QueryEngine, TableSet, TimeResolver, TimeTravelPlanner, read_point_of};
 pub use provider::{
     DriftScanExec, DriftTable, Overlay, PSEUDO_COLUMNS, ReadPoint, SharedTable, provider_for,
 };

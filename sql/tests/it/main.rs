@@ -8,6 +8,7 @@
 mod access;
 mod common;
 mod errors;
+mod frontend;
 mod history;
 mod literals;
 mod overlay;
