@@ -66,6 +66,56 @@ pub enum Error {
     /// SQLSTATE 54001.
     #[error("statement is too deeply nested")]
     TooComplex,
+    /// A table that does not exist (at the point read). SQLSTATE 42P01.
+    #[error("relation {name:?} does not exist")]
+    UndefinedTable {
+        /// The table name, with the point when the read was in the past.
+        name: String,
+    },
+    /// A row with this primary key or unique value exists already. SQLSTATE 23505.
+    #[error("duplicate key value violates unique constraint {constraint:?}")]
+    UniqueViolation {
+        /// The violated constraint.
+        constraint: String,
+    },
+    /// NULL in a NOT NULL column. SQLSTATE 23502.
+    #[error("null value in column {column:?} violates not-null constraint")]
+    NotNullViolation {
+        /// The column.
+        column: String,
+    },
+    /// Another transaction wrote a row this one writes (retry). SQLSTATE 40001.
+    #[error("could not serialize access: {message}")]
+    SerializationFailure {
+        /// Which table was written concurrently.
+        message: String,
+    },
+    /// A `FOR SYSTEM_TIME` point outside the database's history. SQLSTATE 22008.
+    #[error("{message}")]
+    PointOutOfRange {
+        /// Why the point is out of range.
+        message: String,
+    },
+    /// A value that does not fit its column. SQLSTATE 22P02 (or 42804 for a type mismatch).
+    #[error("{message}")]
+    InvalidValue {
+        /// What did not fit.
+        message: String,
+    },
+    /// Planning or executing a query failed (unknown column, bad expression ...).
+    #[error("{message}")]
+    Execution {
+        /// DataFusion's message.
+        message: String,
+        /// The SQLSTATE that fits the cause.
+        sqlstate: &'static str,
+    },
+    /// The storage failed (I/O, corruption). SQLSTATE XX000.
+    #[error("storage error: {message}")]
+    Storage {
+        /// The underlying error.
+        message: String,
+    },
 }
 
 impl Error {
@@ -78,6 +128,14 @@ impl Error {
             Error::UndefinedColumn { .. } => "42703",
             Error::InvalidTableDefinition { .. } => "42P16",
             Error::TooComplex => "54001",
+            Error::UndefinedTable { .. } => "42P01",
+            Error::UniqueViolation { .. } => "23505",
+            Error::NotNullViolation { .. } => "23502",
+            Error::SerializationFailure { .. } => "40001",
+            Error::PointOutOfRange { .. } => "22008",
+            Error::InvalidValue { .. } => "22P02",
+            Error::Execution { sqlstate, .. } => sqlstate,
+            Error::Storage { .. } => "XX000",
         }
     }
 
@@ -89,7 +147,7 @@ impl Error {
             | Error::InvalidDatetime { position, .. }
             | Error::UndefinedColumn { position, .. }
             | Error::InvalidTableDefinition { position, .. } => *position,
-            Error::TooComplex => None,
+            _ => None,
         }
     }
 

@@ -35,6 +35,7 @@
 //! under its read lock when executed and yields Arrow batches.
 
 pub mod arrow;
+pub mod database;
 pub mod dialect;
 pub mod engine;
 pub mod error;
@@ -48,6 +49,7 @@ pub use crate::parser::drift::parse_retention;
 pub use crate::parser::system_time::{TemporalClause, TemporalClauses};
 pub use crate::parser::{SqlStatement, Statement, parse};
 pub use crate::temporal::{Point, SystemTime, Timestamp};
+pub use database::{Database, Outcome};
 pub use engine::{QueryEngine, TableSet, TimeResolver, TimeTravelPlanner, read_point_of};
 pub use provider::{
     DriftScanExec, DriftTable, Overlay, PSEUDO_COLUMNS, ReadPoint, SharedTable, provider_for,

@@ -7,6 +7,7 @@
 
 mod access;
 mod common;
+mod database;
 mod errors;
 mod frontend;
 mod history;
