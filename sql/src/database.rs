@@ -8,8 +8,10 @@
 //! (timestamps resolved through the ledger's time index).
 //!
 //! Supported so far: `CREATE TABLE` (standard and legacy form), `INSERT ... VALUES | SELECT`
-//! (values evaluated by DataFusion and cast to the column types), `SELECT` with time travel,
-//! `EXPLAIN`, `DROP TABLE`. Everything else is refused with SQLSTATE 0A000.
+//! (values evaluated by DataFusion and cast to the column types), `UPDATE ... SET ... WHERE`
+//! and `DELETE ... WHERE` (the matching rows and their new values computed by DataFusion),
+//! `SELECT` with time travel, `EXPLAIN`, `DROP TABLE`. Everything else is refused with
+//! SQLSTATE 0A000.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -128,6 +130,8 @@ impl Database {
                 })
             }
             Ast::Insert(insert) => self.insert(insert).await,
+            Ast::Update(update) => self.update(update).await,
+            Ast::Delete(delete) => self.delete(delete).await,
             query @ (Ast::Query(_) | Ast::Explain { .. }) => {
                 Ok(Outcome::Rows(self.run_query(query).await?))
             }
@@ -280,6 +284,157 @@ impl Database {
         })
     }
 
+    /// `DELETE FROM t [WHERE ...]`: the keys of the matching rows, found through DataFusion,
+    /// become `Delete` ops of one commit.
+    async fn delete(&self, delete: ast::Delete) -> Result<Outcome> {
+        if delete.using.is_some() || delete.returning.is_some() || !delete.tables.is_empty() {
+            return Err(unsupported("DELETE ... USING / RETURNING / several tables"));
+        }
+        let (ast::FromTable::WithFromKeyword(from) | ast::FromTable::WithoutKeyword(from)) =
+            &delete.from;
+        let [target] = from.as_slice() else {
+            return Err(unsupported("DELETE from several tables"));
+        };
+        let table = target_table(target)?;
+        let schema = self.schema_of(&table)?;
+        let pk: Vec<usize> = schema.primary_key().to_vec();
+        let items = pk
+            .iter()
+            .map(|&i| column_item(&schema.columns()[i].name, None))
+            .collect();
+        let batches = self
+            .run_query(select_from(&table, items, delete.selection)?)
+            .await?;
+        let types: Vec<DataType> = pk
+            .iter()
+            .map(|&i| schema.columns()[i].data_type.clone())
+            .collect();
+        let mut ops = Vec::new();
+        for batch in &batches {
+            for key in
+                crate::arrow::batch_to_rows(batch, &types).map_err(|e| Error::InvalidValue {
+                    message: e.to_string(),
+                })?
+            {
+                ops.push(LedgerOp::Delete {
+                    table: table.clone(),
+                    key,
+                });
+            }
+        }
+        let count = ops.len();
+        let seq = if ops.is_empty() {
+            None
+        } else {
+            Some(self.commit(Transaction { ops })?)
+        };
+        Ok(Outcome::Command {
+            tag: format!("DELETE {count}"),
+            seq,
+        })
+    }
+
+    /// `UPDATE t SET c = expr, ... [WHERE ...]`: DataFusion computes each matching row's new
+    /// values (expressions see the old row, so `price = price * 0.9` works) next to its old key;
+    /// the new rows are committed as `Upsert` ops (a changed key also deletes the old one).
+    async fn update(&self, update: ast::Update) -> Result<Outcome> {
+        if update.from.is_some() || update.returning.is_some() || update.limit.is_some() {
+            return Err(unsupported("UPDATE ... FROM / RETURNING / LIMIT"));
+        }
+        let table = target_table(&update.table)?;
+        let schema = self.schema_of(&table)?;
+        let mut assigned: Vec<Option<ast::Expr>> = vec![None; schema.columns().len()];
+        for assignment in update.assignments {
+            let ast::AssignmentTarget::ColumnName(name) = &assignment.target else {
+                return Err(unsupported("UPDATE of a column tuple"));
+            };
+            let column = name
+                .0
+                .last()
+                .and_then(|p| p.as_ident())
+                .map_or_else(|| name.to_string(), |i| i.value.clone());
+            let i = schema
+                .column_index(&column)
+                .ok_or_else(|| Error::UndefinedColumn {
+                    column: column.clone(),
+                    context: format!("UPDATE {table}"),
+                    position: None,
+                })?;
+            assigned[i] = Some(assignment.value);
+        }
+        let width = schema.columns().len();
+        let mut items: Vec<ast::SelectItem> = schema
+            .columns()
+            .iter()
+            .zip(assigned)
+            .map(|(c, expr)| column_item(&c.name, expr))
+            .collect();
+        // The old key, under names of its own (a projection needs distinct names).
+        items.extend(schema.primary_key().iter().enumerate().map(|(n, &i)| {
+            let column =
+                ast::Expr::Identifier(ast::Ident::with_quote('"', &schema.columns()[i].name));
+            ast::SelectItem::ExprWithAlias {
+                expr: column,
+                alias: ast::Ident::new(format!("__old_key_{n}")),
+            }
+        }));
+        let batches = self
+            .run_query(select_from(&table, items, update.selection)?)
+            .await?;
+        let mut types: Vec<DataType> = schema
+            .columns()
+            .iter()
+            .map(|c| c.data_type.clone())
+            .collect();
+        types.extend(
+            schema
+                .primary_key()
+                .iter()
+                .map(|&i| schema.columns()[i].data_type.clone()),
+        );
+        let mut ops = Vec::new();
+        let mut count = 0;
+        for batch in &batches {
+            let batch = cast_batch(batch, &types)?;
+            for mut row in
+                crate::arrow::batch_to_rows(&batch, &types).map_err(|e| Error::InvalidValue {
+                    message: e.to_string(),
+                })?
+            {
+                let old_key = row.split_off(width);
+                let new_key = schema.key_of(&row);
+                if new_key != old_key {
+                    ops.push(LedgerOp::Delete {
+                        table: table.clone(),
+                        key: old_key,
+                    });
+                }
+                ops.push(LedgerOp::Upsert {
+                    table: table.clone(),
+                    row,
+                });
+                count += 1;
+            }
+        }
+        let seq = if ops.is_empty() {
+            None
+        } else {
+            Some(self.commit(Transaction { ops })?)
+        };
+        Ok(Outcome::Command {
+            tag: format!("UPDATE {count}"),
+            seq,
+        })
+    }
+
+    fn schema_of(&self, table: &str) -> Result<TableSchema> {
+        let db = self.store.read();
+        let shared = db.table(table).map_err(|_| Error::UndefinedTable {
+            name: table.to_string(),
+        })?;
+        Ok(driftdb_projector::database::read(shared).schema().clone())
+    }
+
     /// Plans and runs a query with every table at the newest sequence.
     async fn run_query(&self, statement: Ast) -> Result<Vec<RecordBatch>> {
         let engine = QueryEngine::new().map_err(execution)?;
@@ -303,6 +458,83 @@ impl Database {
         }
         engine.query_statement(statement).await.map_err(execution)
     }
+}
+
+/// The table a DML statement writes.
+fn target_table(target: &ast::TableWithJoins) -> Result<String> {
+    if !target.joins.is_empty() {
+        return Err(unsupported("writing through a join"));
+    }
+    match &target.relation {
+        ast::TableFactor::Table { name, .. } => table_name(name),
+        _ => Err(unsupported("writing to this kind of table reference")),
+    }
+}
+
+/// `expr AS name`, or just the column `name`.
+fn column_item(name: &str, expr: Option<ast::Expr>) -> ast::SelectItem {
+    let ident = ast::Ident::with_quote('"', name);
+    match expr {
+        Some(expr) => ast::SelectItem::ExprWithAlias { expr, alias: ident },
+        None => ast::SelectItem::UnnamedExpr(ast::Expr::Identifier(ident)),
+    }
+}
+
+/// `SELECT items FROM table [WHERE selection]` as an AST. It starts from a parsed template
+/// and swaps in the parts, so no user expression is printed and parsed again.
+fn select_from(
+    table: &str,
+    items: Vec<ast::SelectItem>,
+    selection: Option<ast::Expr>,
+) -> Result<Ast> {
+    let template = format!("SELECT 1 FROM \"{}\"", table.replace('"', "\"\""));
+    let mut query = match crate::parse(&template)?.pop() {
+        Some(Statement::Sql(s)) => match s.statement {
+            Ast::Query(query) => query,
+            _ => return Err(unsupported("internal: the SELECT template is not a query")),
+        },
+        _ => return Err(unsupported("internal: the SELECT template did not parse")),
+    };
+    let ast::SetExpr::Select(select) = query.body.as_mut() else {
+        return Err(unsupported("internal: the SELECT template has no SELECT"));
+    };
+    select.projection = items;
+    select.selection = selection;
+    Ok(Ast::Query(query))
+}
+
+/// Casts each column of `batch` strictly to the Arrow type of `types`.
+fn cast_batch(batch: &RecordBatch, types: &[DataType]) -> Result<RecordBatch> {
+    let strict = CastOptions {
+        safe: false,
+        ..CastOptions::default()
+    };
+    let columns = batch
+        .columns()
+        .iter()
+        .zip(types)
+        .map(|(array, t)| {
+            cast_with_options(array, &crate::arrow::arrow_type(t), &strict).map_err(|e| {
+                Error::InvalidValue {
+                    message: e.to_string(),
+                }
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let fields: Vec<_> = columns
+        .iter()
+        .enumerate()
+        .map(|(i, a)| {
+            datafusion::arrow::datatypes::Field::new(format!("c{i}"), a.data_type().clone(), true)
+        })
+        .collect();
+    RecordBatch::try_new(
+        Arc::new(datafusion::arrow::datatypes::Schema::new(fields)),
+        columns,
+    )
+    .map_err(|e| Error::InvalidValue {
+        message: e.to_string(),
+    })
 }
 
 fn unsupported(message: &str) -> Error {

@@ -110,3 +110,58 @@ async fn errors_carry_their_sqlstate_and_write_nothing() -> Result<()> {
     );
     Ok(())
 }
+
+#[tokio::test]
+async fn update_and_delete_keep_history() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let db = Database::open(dir.path())?;
+    db.execute("CREATE TABLE products (id BIGINT PRIMARY KEY, name TEXT, price NUMERIC(10,2))")
+        .await?;
+    db.execute("INSERT INTO products VALUES (1, 'Widget', 10.00), (2, 'Gadget', 20.00), (3, 'Gizmo', 30.00)")
+        .await?;
+    let before = db.last_sequence().expect("committed");
+    // A 10% discount computed from the old price, on two rows.
+    let updated = db
+        .execute("UPDATE products SET price = price * 0.9 WHERE id <= 2")
+        .await?;
+    assert_eq!(tag_and_seq(&updated[0]).0, "UPDATE 2");
+    let deleted = db
+        .execute("DELETE FROM products WHERE name = 'Gizmo'")
+        .await?;
+    assert_eq!(tag_and_seq(&deleted[0]).0, "DELETE 1");
+    assert_eq!(
+        tag_and_seq(&db.execute("DELETE FROM products WHERE id = 99").await?[0]),
+        ("DELETE 0".into(), None)
+    );
+
+    assert_eq!(
+        query(&db, "SELECT id, price FROM products ORDER BY id").await?,
+        rows(&[&["1", "9.00"], &["2", "18.00"]])
+    );
+    let then =
+        format!("SELECT id, price FROM products FOR SYSTEM_TIME AS OF @SEQ:{before} ORDER BY id");
+    assert_eq!(
+        query(&db, &then).await?,
+        rows(&[&["1", "10.00"], &["2", "20.00"], &["3", "30.00"]])
+    );
+    // The delete is history too.
+    let all = "SELECT price, __operation FROM products FOR SYSTEM_TIME ALL WHERE id = 3 ORDER BY __sequence";
+    assert_eq!(
+        query(&db, all).await?,
+        rows(&[&["30.00", "INSERT"], &["30.00", "DELETE"]])
+    );
+    // Changing a key moves the row; an unknown column is 42703.
+    db.execute("UPDATE products SET id = 10 WHERE id = 1")
+        .await?;
+    assert_eq!(
+        query(&db, "SELECT id FROM products ORDER BY id").await?,
+        rows(&[&["2"], &["10"]])
+    );
+    let err = db
+        .execute("UPDATE products SET nope = 1")
+        .await
+        .map(|_| ())
+        .unwrap_err();
+    assert_eq!(err.sqlstate(), "42703");
+    Ok(())
+}
