@@ -9,6 +9,8 @@ mod produce;
 mod time;
 mod topic;
 
+use std::path::PathBuf;
+
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use driftdb_client::Client;
@@ -44,9 +46,30 @@ pub enum Command {
     Produce(ProduceArgs),
     /// Print records of a topic, one per line.
     Consume(ConsumeArgs),
+    /// Create (or open and check) a data directory for the embedded SQL database.
+    Init {
+        /// The data directory.
+        dir: PathBuf,
+    },
+    /// Run SQL against a data directory, embedded: no server (stop one using the directory).
+    Sql(SqlArgs),
     /// Run a benchmark and print a Markdown report.
     #[command(subcommand)]
     Bench(BenchCommand),
+}
+
+/// `driftdb sql`
+#[derive(Debug, clap::Args)]
+pub struct SqlArgs {
+    /// The data directory.
+    #[arg(long, alias = "data-dir", default_value = "./data")]
+    pub data: PathBuf,
+    /// SQL to run (repeatable; each may hold several statements).
+    #[arg(short = 'e', long = "execute")]
+    pub execute: Vec<String>,
+    /// A file of SQL statements to run after the `-e` ones.
+    #[arg(short = 'f', long = "file")]
+    pub file: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -69,7 +92,53 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Produce(args) => produce::run(&connect(server).await?, args).await,
         Command::Consume(args) => consume::run(&connect(server).await?, args).await,
         Command::Bench(bench) => run_bench(server, bench).await,
+        Command::Init { dir } => {
+            let db = driftdb_sql::Database::open(&dir)?;
+            println!(
+                "{} ready (last sequence: {:?})",
+                dir.display(),
+                db.last_sequence()
+            );
+            Ok(())
+        }
+        Command::Sql(args) => run_sql(args).await,
     }
+}
+
+/// Runs `-e` texts, then `-f`, then (with neither) standard input, printing each result:
+/// rows as an aligned table, commands as their tag with the sequence they committed at.
+async fn run_sql(args: SqlArgs) -> Result<()> {
+    let db = driftdb_sql::Database::open(&args.data)?;
+    let mut scripts = args.execute;
+    if let Some(file) = &args.file {
+        scripts.push(
+            std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?,
+        );
+    }
+    if scripts.is_empty() {
+        let mut input = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut input)?;
+        scripts.push(input);
+    }
+    for sql in scripts {
+        let outcomes = db
+            .execute(&sql)
+            .await
+            .map_err(|e| anyhow::anyhow!("ERROR {}: {e}", e.sqlstate()))?;
+        for outcome in outcomes {
+            match outcome {
+                driftdb_sql::Outcome::Rows(batches) => {
+                    println!("{}", driftdb_sql::format_rows(&batches)?)
+                }
+                driftdb_sql::Outcome::Command {
+                    tag,
+                    seq: Some(seq),
+                } => println!("{tag} @SEQ:{seq}"),
+                driftdb_sql::Outcome::Command { tag, seq: None } => println!("{tag}"),
+            }
+        }
+    }
+    Ok(())
 }
 
 async fn connect(server: &str) -> Result<Client> {

@@ -537,6 +537,21 @@ fn cast_batch(batch: &RecordBatch, types: &[DataType]) -> Result<RecordBatch> {
     })
 }
 
+/// Query rows as an aligned text table, for the command line.
+pub fn format_rows(batches: &[RecordBatch]) -> Result<String> {
+    let rows: usize = batches.iter().map(RecordBatch::num_rows).sum();
+    let table = datafusion::arrow::util::pretty::pretty_format_batches(batches).map_err(|e| {
+        Error::Execution {
+            message: e.to_string(),
+            sqlstate: "XX000",
+        }
+    })?;
+    Ok(format!(
+        "{table}\n({rows} row{})",
+        if rows == 1 { "" } else { "s" }
+    ))
+}
+
 fn unsupported(message: &str) -> Error {
     Error::Unsupported {
         message: message.to_string(),

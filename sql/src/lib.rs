@@ -49,7 +49,7 @@ pub use crate::parser::drift::parse_retention;
 pub use crate::parser::system_time::{TemporalClause, TemporalClauses};
 pub use crate::parser::{SqlStatement, Statement, parse};
 pub use crate::temporal::{Point, SystemTime, Timestamp};
-pub use database::{Database, Outcome};
+pub use database::{Database, Outcome, format_rows};
 pub use engine::{QueryEngine, TableSet, TimeResolver, TimeTravelPlanner, read_point_of};
 pub use provider::{
     DriftScanExec, DriftTable, Overlay, PSEUDO_COLUMNS, ReadPoint, SharedTable, provider_for,

@@ -145,3 +145,46 @@ async fn consume_with_a_group_resumes_where_the_group_stopped() {
     // A third run has nothing left.
     assert_eq!(stdout(&driftdb(url, &group, "")), "");
 }
+
+#[tokio::test]
+async fn sql_runs_embedded_with_sequences_and_time_travel() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let data = data.to_str().unwrap();
+    // No server: `--server` is ignored by the embedded commands.
+    let url = "http://127.0.0.1:9";
+    assert!(stdout(&driftdb(url, &["init", data], "")).contains("ready"));
+    let out = stdout(&driftdb(
+        url,
+        &[
+            "sql",
+            "--data",
+            data,
+            "-e",
+            "CREATE TABLE products (id BIGINT PRIMARY KEY, name TEXT, price NUMERIC(10,2))",
+            "-e",
+            "INSERT INTO products VALUES (1, 'Widget', 9.99), (2, 'Gadget', 24.50)",
+            "-e",
+            "UPDATE products SET price = price * 0.9",
+        ],
+        "",
+    ));
+    assert!(out.contains("CREATE TABLE @SEQ:0"), "{out}");
+    assert!(out.contains("INSERT 0 2 @SEQ:1"), "{out}");
+    assert!(out.contains("UPDATE 2 @SEQ:2"), "{out}");
+    // A second process reads what the first committed, now and at @SEQ:1; SQL from stdin.
+    let out = stdout(&driftdb(
+        url,
+        &["sql", "--data", data],
+        "SELECT price FROM products WHERE id = 1; SELECT price FROM products FOR SYSTEM_TIME AS OF @SEQ:1 WHERE id = 1;",
+    ));
+    assert!(out.contains("8.99") && out.contains("9.99"), "{out}");
+    assert!(out.contains("(1 row)"), "{out}");
+    // Errors carry their SQLSTATE and fail the command.
+    let failed = Command::new(env!("CARGO_BIN_EXE_driftdb"))
+        .args(["sql", "--data", data, "-e", "SELECT * FROM missing"])
+        .output()
+        .unwrap();
+    assert!(!failed.status.success());
+    assert!(String::from_utf8_lossy(&failed.stderr).contains("42P01"));
+}
