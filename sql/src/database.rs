@@ -184,13 +184,7 @@ impl Database {
         if insert.on.is_some() || insert.returning.is_some() {
             return Err(unsupported("INSERT ... ON CONFLICT / RETURNING"));
         }
-        let schema = {
-            let db = self.store.read();
-            let shared = db.table(&table).map_err(|_| Error::UndefinedTable {
-                name: table.clone(),
-            })?;
-            driftdb_projector::database::read(shared).schema().clone()
-        };
+        let schema = self.schema_of(&table)?;
         // Which table column each source column fills.
         let targets: Vec<usize> = if insert.columns.is_empty() {
             (0..schema.columns().len()).collect()
@@ -226,31 +220,17 @@ impl Database {
                     sqlstate: "42601",
                 });
             }
-            let mut partial: Vec<Row> =
-                vec![vec![Value::Null; schema.columns().len()]; batch.num_rows()];
-            for (i, &target) in targets.iter().enumerate() {
-                let column = &schema.columns()[target];
-                // Strict: a value that does not convert is an error, never a silent NULL.
-                let strict = CastOptions {
-                    safe: false,
-                    ..CastOptions::default()
-                };
-                let array = cast_with_options(
-                    batch.column(i),
-                    &crate::arrow::arrow_type(&column.data_type),
-                    &strict,
-                )
-                .map_err(|e| Error::InvalidValue {
-                    message: format!("column {:?}: {e}", column.name),
-                })?;
-                for (r, row) in partial.iter_mut().enumerate() {
-                    row[target] = crate::arrow::value_at(array.as_ref(), r, &column.data_type)
-                        .map_err(|e| Error::InvalidValue {
-                            message: format!("column {:?}: {e}", column.name),
-                        })?;
+            let types: Vec<DataType> = targets
+                .iter()
+                .map(|&t| schema.columns()[t].data_type.clone())
+                .collect();
+            for values in rows_of(batch, &types)? {
+                let mut row = vec![Value::Null; schema.columns().len()];
+                for (value, &target) in values.into_iter().zip(&targets) {
+                    row[target] = value;
                 }
+                rows.push(row);
             }
-            rows.extend(partial);
         }
         // INSERT never replaces: an existing key is a unique violation, as in PostgreSQL.
         {
@@ -311,11 +291,7 @@ impl Database {
             .collect();
         let mut ops = Vec::new();
         for batch in &batches {
-            for key in
-                crate::arrow::batch_to_rows(batch, &types).map_err(|e| Error::InvalidValue {
-                    message: e.to_string(),
-                })?
-            {
+            for key in rows_of(batch, &types)? {
                 ops.push(LedgerOp::Delete {
                     table: table.clone(),
                     key,
@@ -395,12 +371,7 @@ impl Database {
         let mut ops = Vec::new();
         let mut count = 0;
         for batch in &batches {
-            let batch = cast_batch(batch, &types)?;
-            for mut row in
-                crate::arrow::batch_to_rows(&batch, &types).map_err(|e| Error::InvalidValue {
-                    message: e.to_string(),
-                })?
-            {
+            for mut row in rows_of(batch, &types)? {
                 let old_key = row.split_off(width);
                 let new_key = schema.key_of(&row);
                 if new_key != old_key {
@@ -501,6 +472,15 @@ fn select_from(
     select.projection = items;
     select.selection = selection;
     Ok(Ast::Query(query))
+}
+
+/// The rows of `batch`, each column cast strictly to its type in `types`: a value that does
+/// not convert is an error (22P02), never a silent NULL.
+fn rows_of(batch: &RecordBatch, types: &[DataType]) -> Result<Vec<Row>> {
+    let batch = cast_batch(batch, types)?;
+    crate::arrow::batch_to_rows(&batch, types).map_err(|e| Error::InvalidValue {
+        message: e.to_string(),
+    })
 }
 
 /// Casts each column of `batch` strictly to the Arrow type of `types`.
