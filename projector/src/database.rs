@@ -32,7 +32,7 @@ pub fn read(table: &SharedTable) -> RwLockReadGuard<'_, Table> {
     table.read().unwrap_or_else(|e| e.into_inner())
 }
 
-fn write(table: &SharedTable) -> RwLockWriteGuard<'_, Table> {
+pub(crate) fn write(table: &SharedTable) -> RwLockWriteGuard<'_, Table> {
     table.write().unwrap_or_else(|e| e.into_inner())
 }
 
@@ -85,6 +85,12 @@ impl Database {
         }
     }
 
+    /// Every incarnation of every table, by name, mutably (to restore what checkpoints
+    /// do not store).
+    pub(crate) fn incarnations_all_mut(&mut self) -> impl Iterator<Item = &mut Incarnation> {
+        self.tables.values_mut().flat_map(|v| v.iter_mut())
+    }
+
     /// Every incarnation of every table, by name.
     pub(crate) fn incarnations_all(&self) -> impl Iterator<Item = (&str, &Incarnation)> {
         self.tables
@@ -134,6 +140,11 @@ impl Database {
             .collect()
     }
 
+    /// Names of every table that has ever existed, dropped ones included.
+    pub fn table_names_ever(&self) -> Vec<&str> {
+        self.tables.keys().map(String::as_str).collect()
+    }
+
     /// Names of the tables that exist now.
     pub fn table_names(&self) -> Vec<&str> {
         self.tables
@@ -166,6 +177,27 @@ impl Database {
                 }
                 _ if !exists => return Err(missing(name, None)),
                 LedgerOp::DropTable { .. } => dropped.push(name),
+                // Index DDL must not fail when applied: check it against the table now.
+                LedgerOp::CreateIndex { index, .. } if !created.contains(&name) => {
+                    let schema = read(self.table(name)?).schema().clone();
+                    let mut indexes = schema.indexes().to_vec();
+                    indexes.push(index.clone());
+                    schema.with_indexes(indexes)?;
+                }
+                LedgerOp::DropIndex { name: index, .. } if !created.contains(&name) => {
+                    let table = self.table(name)?;
+                    if !read(table)
+                        .schema()
+                        .indexes()
+                        .iter()
+                        .any(|i| &i.name == index)
+                    {
+                        return Err(Error::NotFound {
+                            what: "index",
+                            name: index.clone(),
+                        });
+                    }
+                }
                 _ => {}
             }
             if let Some(change) = row_change(op) {
@@ -246,7 +278,9 @@ impl Database {
                 });
             }
             LedgerOp::DropTable { table } => {
-                self.current_mut(table)?.ended = Some(seq);
+                let current = self.current_mut(table)?;
+                current.ended = Some(seq);
+                write(&current.table).end(seq, time);
             }
             LedgerOp::AlterTable {
                 table,
@@ -284,6 +318,7 @@ impl Database {
                     .collect();
                 drop(old_table);
                 old.ended = Some(seq);
+                write(&old.table).end(seq, time);
                 let mut next = Table::new(schema.clone());
                 next.apply(seq, time, rows)?;
                 self.tables
@@ -301,6 +336,12 @@ impl Database {
             }
             LedgerOp::Vacuum { table, horizon } => {
                 write(&self.current_mut(table)?.table).vacuum(*horizon)?;
+            }
+            LedgerOp::CreateIndex { table, index } => {
+                write(&self.current_mut(table)?.table).create_index(index.clone())?;
+            }
+            LedgerOp::DropIndex { table, name } => {
+                write(&self.current_mut(table)?.table).drop_index(name)?;
             }
             LedgerOp::Upsert { .. } | LedgerOp::Delete { .. } | LedgerOp::Truncate { .. } => {}
         }

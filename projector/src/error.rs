@@ -67,6 +67,15 @@ pub enum Error {
         column: String,
     },
 
+    /// A string longer than its `VARCHAR(n)` or `CHAR(n)` column allows (SQLSTATE 22001).
+    #[error("value too long for type {data_type} in column {column:?}")]
+    ValueTooLong {
+        /// The name of the column.
+        column: String,
+        /// The column's type, as SQL writes it.
+        data_type: String,
+    },
+
     /// A read asked for a point in history that `vacuum` has already dropped.
     #[error("sequence {requested} is before the table's history horizon {horizon}")]
     BeforeHorizon {

@@ -13,7 +13,7 @@ use rkyv::rancor;
 use rkyv::util::AlignedVec;
 
 use crate::error::{Error, Result};
-use crate::schema::{Key, Row, TableSchema};
+use crate::schema::{IndexDef, Key, Row, TableSchema};
 use crate::value::Value;
 
 /// First byte of every ledger record's value.
@@ -51,6 +51,11 @@ pub enum LedgerOp {
     SetHistoryRetention { table: String, micros: Option<i64> },
     /// Drop history that ended before `horizon` (set by `VACUUM` under a retention).
     Vacuum { table: String, horizon: u64 },
+    /// A new secondary index, built over the table's whole retained history, so reads at
+    /// earlier sequences can use it too. The table keeps its incarnation.
+    CreateIndex { table: String, index: IndexDef },
+    /// The index stops existing; the table keeps its incarnation.
+    DropIndex { table: String, name: String },
 }
 
 impl LedgerOp {
@@ -64,7 +69,9 @@ impl LedgerOp {
             | LedgerOp::Delete { table, .. }
             | LedgerOp::Truncate { table }
             | LedgerOp::SetHistoryRetention { table, .. }
-            | LedgerOp::Vacuum { table, .. } => table,
+            | LedgerOp::Vacuum { table, .. }
+            | LedgerOp::CreateIndex { table, .. }
+            | LedgerOp::DropIndex { table, .. } => table,
         }
     }
 

@@ -176,6 +176,16 @@ impl TableSchema {
         Ok(())
     }
 
+    /// The same table with another set of secondary indexes.
+    pub fn with_indexes(&self, indexes: Vec<IndexDef>) -> Result<Self> {
+        let schema = TableSchema {
+            indexes,
+            ..self.clone()
+        };
+        schema.check()?;
+        Ok(schema)
+    }
+
     /// The table's name.
     pub fn name(&self) -> &str {
         &self.name
@@ -225,6 +235,19 @@ impl TableSchema {
                     });
                 }
             } else if !column.data_type.admits(value) {
+                if let (DataType::Varchar(Some(n)) | DataType::Char(n), Value::Text(_)) =
+                    (&column.data_type, value)
+                {
+                    let name = if matches!(column.data_type, DataType::Char(_)) {
+                        "character"
+                    } else {
+                        "character varying"
+                    };
+                    return Err(Error::ValueTooLong {
+                        column: column.name.clone(),
+                        data_type: format!("{name}({n})"),
+                    });
+                }
                 return Err(Error::InvalidInput(format!(
                     "column {:?} of type {:?} cannot hold {value:?}",
                     column.name, column.data_type

@@ -28,7 +28,7 @@ use driftdb_broker::log::{
 };
 
 use crate::checkpoint;
-use crate::database::Database;
+use crate::database::{self, Database};
 use crate::error::{Error, Result};
 use crate::ledger::Transaction;
 use crate::schema::Key;
@@ -82,6 +82,13 @@ impl Store {
         };
         let ledger = topic.partition(0)?;
         let mut db = checkpoint::load_newest(&options.checkpoint_dir)?.unwrap_or_default();
+        // Checkpoints keep when an incarnation ended, not at what time: the ledger knows.
+        for incarnation in db.incarnations_all_mut() {
+            if let Some(ended) = incarnation.ended {
+                let time = commit_time(&ledger, ended)?;
+                database::write(&incarnation.table).end(ended, time);
+            }
+        }
         let from = db.last().map_or(0, |(seq, _)| seq + 1);
         let replayed = replay(&ledger, &mut db, from)?;
         tracing::info!(
@@ -215,21 +222,23 @@ impl Store {
 
     /// The commit time of sequence `seq`.
     pub fn time_of(&self, seq: u64) -> Result<i64> {
-        let records = self.ledger.read(
-            seq,
-            ReadLimits {
-                max_bytes: 0,
-                max_records: 1,
-            },
-        )?;
-        records
-            .first()
-            .filter(|r| r.offset == seq)
-            .map(|r| r.timestamp)
-            .ok_or_else(|| {
-                Error::PointOutOfRange(format!("@SEQ:{seq} is not a committed sequence"))
-            })
+        commit_time(&self.ledger, seq)
     }
+}
+
+fn commit_time(ledger: &Partition, seq: u64) -> Result<i64> {
+    let records = ledger.read(
+        seq,
+        ReadLimits {
+            max_bytes: 0,
+            max_records: 1,
+        },
+    )?;
+    records
+        .first()
+        .filter(|r| r.offset == seq)
+        .map(|r| r.timestamp)
+        .ok_or_else(|| Error::PointOutOfRange(format!("@SEQ:{seq} is not a committed sequence")))
 }
 
 /// First committer wins: any written key whose newest version is newer than `read_seq`.

@@ -51,7 +51,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::ops::Bound;
 
 use crate::error::{Error, Result};
-use crate::schema::{Key, Row, TableSchema, project};
+use crate::schema::{IndexDef, Key, Row, TableSchema, project};
 use crate::value::Value;
 
 pub(crate) use chain::{ArchivedEntry, Chain, Entry};
@@ -126,20 +126,14 @@ pub enum VersionFilter {
 impl VersionFilter {
     /// The oldest sequence the filter looks at, and a check of its bounds.
     fn lowest(self) -> Result<Option<u64>> {
-        match self {
-            VersionFilter::AsOf(s) => Ok(Some(s)),
+        Ok(match self {
+            VersionFilter::AsOf(s) => Some(s),
+            // A range that ends before it starts reads nothing; it is not an error.
             VersionFilter::FromTo(a, b)
             | VersionFilter::Between(a, b)
-            | VersionFilter::ContainedIn(a, b) => {
-                if a > b {
-                    return Err(Error::InvalidInput(format!(
-                        "system-time range from {a} to {b} ends before it starts"
-                    )));
-                }
-                Ok(Some(a))
-            }
-            VersionFilter::All => Ok(None),
-        }
+            | VersionFilter::ContainedIn(a, b) => Some(a.min(b)),
+            VersionFilter::All => None,
+        })
     }
 
     fn admits(self, v: &VersionRef<'_>) -> bool {
@@ -147,6 +141,13 @@ impl VersionFilter {
         match self {
             VersionFilter::All => true,
             _ if !v.op.is_live() => false,
+            VersionFilter::FromTo(a, b)
+            | VersionFilter::Between(a, b)
+            | VersionFilter::ContainedIn(a, b)
+                if a > b =>
+            {
+                false
+            }
             VersionFilter::AsOf(s) => v.start_seq <= s && ends_after(s),
             VersionFilter::FromTo(a, b) => v.start_seq < b && ends_after(a),
             VersionFilter::Between(a, b) => v.start_seq <= b && ends_after(a),
@@ -201,6 +202,9 @@ pub struct Table {
     last: Option<(u64, i64)>,
     /// Reads below this sequence fail.
     horizon: u64,
+    /// Sequence and time from which this table no longer exists under its name (dropped, or
+    /// replaced by an `ALTER TABLE`): its versions still current then end there.
+    ended: Option<(u64, i64)>,
     live_rows: usize,
     versions: usize,
 }
@@ -224,6 +228,7 @@ impl Table {
             unique,
             last: None,
             horizon: 0,
+            ended: None,
             live_rows: 0,
             versions: 0,
         }
@@ -466,10 +471,32 @@ impl Table {
         if let Some(lowest) = filter.lowest()? {
             self.check_horizon(lowest)?;
         }
-        Ok(self
-            .rows
-            .chains()
-            .flat_map(move |c| c.versions().filter(move |v| filter.admits(v))))
+        Ok(self.rows.chains().flat_map(move |c| {
+            c.versions()
+                .map(move |v| self.cap(v))
+                .filter(move |v| filter.admits(v))
+        }))
+    }
+
+    /// Marks the table as ended at `seq` (committed at `time`): from then on its name means
+    /// another table or none, so its current versions end there in version reads.
+    pub fn end(&mut self, seq: u64, time: i64) {
+        self.ended = Some((seq, time));
+    }
+
+    /// The sequence and time the table ended at, if it did.
+    pub fn ended(&self) -> Option<(u64, i64)> {
+        self.ended
+    }
+
+    fn cap<'a>(&self, mut v: VersionRef<'a>) -> VersionRef<'a> {
+        if v.end_seq.is_none()
+            && let Some((seq, time)) = self.ended
+        {
+            v.end_seq = Some(seq);
+            v.end_time = Some(time);
+        }
+        v
     }
 
     /// Retained versions of one key matching `filter`, oldest first.
@@ -481,11 +508,11 @@ impl Table {
         if let Some(lowest) = filter.lowest()? {
             self.check_horizon(lowest)?;
         }
-        Ok(self
-            .rows
-            .get(key)
-            .into_iter()
-            .flat_map(move |c| c.versions().filter(move |v| filter.admits(v))))
+        Ok(self.rows.get(key).into_iter().flat_map(move |c| {
+            c.versions()
+                .map(move |v| self.cap(v))
+                .filter(move |v| filter.admits(v))
+        }))
     }
 
     fn index(&self, name: &str) -> Result<&SecondaryIndex> {
@@ -540,6 +567,46 @@ impl Table {
     pub fn check(&self, changes: &[Change]) -> Result<()> {
         let pending = self.plan(changes.iter().cloned())?;
         self.check_unique(&pending)
+    }
+
+    /// Adds a secondary index built over every retained version, so a read at any
+    /// readable sequence can use it. Fails if the name is taken or a column is unknown.
+    pub fn create_index(&mut self, def: IndexDef) -> Result<()> {
+        let mut indexes = self.schema.indexes().to_vec();
+        indexes.push(def.clone());
+        let schema = self.schema.with_indexes(indexes)?;
+        let mut index = SecondaryIndex::new(def.columns);
+        for chain in self.rows.chains() {
+            for v in chain.versions().filter(|v| v.op.is_live()) {
+                let key = self.schema.key_of(v.row);
+                let ikey = index.key_of(v.row);
+                index.open(ikey.clone(), key.clone(), v.start_seq);
+                if let Some(end) = v.end_seq {
+                    index.close(ikey, key, end);
+                }
+            }
+        }
+        self.indexes.push(index);
+        self.schema = schema;
+        Ok(())
+    }
+
+    /// Removes the secondary index called `name`.
+    pub fn drop_index(&mut self, name: &str) -> Result<()> {
+        let position = self
+            .schema
+            .indexes()
+            .iter()
+            .position(|i| i.name == name)
+            .ok_or_else(|| Error::NotFound {
+                what: "index",
+                name: name.to_owned(),
+            })?;
+        let mut indexes = self.schema.indexes().to_vec();
+        indexes.remove(position);
+        self.schema = self.schema.with_indexes(indexes)?;
+        self.indexes.remove(position);
+        Ok(())
     }
 
     /// Drops history that no read at or after `horizon` can see, and makes reads below

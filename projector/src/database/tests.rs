@@ -203,3 +203,57 @@ fn check_refuses_what_apply_would_refuse() {
         Err(Error::OutOfOrder { .. })
     ));
 }
+
+#[test]
+fn an_index_created_later_answers_reads_of_the_past() {
+    let mut db = Database::new();
+    let txn = |ops| Transaction { ops };
+    db.apply(
+        1,
+        10,
+        &txn(vec![
+            LedgerOp::CreateTable(products()),
+            upsert(1, 100),
+            upsert(2, 200),
+        ]),
+    )
+    .unwrap();
+    db.apply(2, 20, &txn(vec![upsert(1, 200)])).unwrap();
+    let create = txn(vec![LedgerOp::CreateIndex {
+        table: "products".into(),
+        index: crate::schema::IndexDef {
+            name: "by_price".into(),
+            columns: vec![1],
+        },
+    }]);
+    db.check(&create).unwrap();
+    db.apply(3, 30, &create).unwrap();
+    // A second index of the same name is refused before it reaches the ledger.
+    assert!(db.check(&create).is_err());
+    let table = read(db.table("products").unwrap());
+    let ids = |price: i64, seq: u64| -> Vec<Value> {
+        table
+            .index_eq("by_price", &[Value::Int64(price)], seq)
+            .unwrap()
+            .map(|v| v.row[0].clone())
+            .collect()
+    };
+    assert_eq!(ids(100, 1), vec![Value::Int64(1)]);
+    assert_eq!(ids(200, 1), vec![Value::Int64(2)]);
+    assert_eq!(ids(100, 3), Vec::<Value>::new());
+    assert_eq!(ids(200, 3), vec![Value::Int64(1), Value::Int64(2)]);
+    drop(table);
+    let drop_index = txn(vec![LedgerOp::DropIndex {
+        table: "products".into(),
+        name: "by_price".into(),
+    }]);
+    db.check(&drop_index).unwrap();
+    db.apply(4, 40, &drop_index).unwrap();
+    assert!(db.check(&drop_index).is_err());
+    assert!(
+        read(db.table("products").unwrap())
+            .schema()
+            .indexes()
+            .is_empty()
+    );
+}
