@@ -6,6 +6,7 @@
 
 mod consume;
 mod produce;
+mod repl;
 mod time;
 mod topic;
 
@@ -109,6 +110,7 @@ pub async fn run(cli: Cli) -> Result<()> {
 /// rows as an aligned table, commands as their tag with the sequence they committed at.
 async fn run_sql(args: SqlArgs) -> Result<()> {
     let db = driftdb_sql::Database::open(&args.data)?;
+    let mut session = db.session();
     let mut scripts = args.execute;
     if let Some(file) = &args.file {
         scripts.push(
@@ -116,26 +118,20 @@ async fn run_sql(args: SqlArgs) -> Result<()> {
         );
     }
     if scripts.is_empty() {
+        if std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+            return repl::run(&mut session, &args.data).await;
+        }
         let mut input = String::new();
         std::io::Read::read_to_string(&mut std::io::stdin(), &mut input)?;
         scripts.push(input);
     }
     for sql in scripts {
-        let outcomes = db
+        let outcomes = session
             .execute(&sql)
             .await
             .map_err(|e| anyhow::anyhow!("ERROR {}: {e}", e.sqlstate()))?;
-        for outcome in outcomes {
-            match outcome {
-                driftdb_sql::Outcome::Rows(batches) => {
-                    println!("{}", driftdb_sql::format_rows(&batches)?)
-                }
-                driftdb_sql::Outcome::Command {
-                    tag,
-                    seq: Some(seq),
-                } => println!("{tag} @SEQ:{seq}"),
-                driftdb_sql::Outcome::Command { tag, seq: None } => println!("{tag}"),
-            }
+        for outcome in &outcomes {
+            println!("{}", repl::render(outcome)?);
         }
     }
     Ok(())

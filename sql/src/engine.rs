@@ -21,13 +21,19 @@
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
+use datafusion::arrow::datatypes::{DataType as ArrowType, SchemaRef};
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::catalog::default_table_source::provider_as_source;
+use datafusion::common::{Column, ScalarValue, TableReference};
+use datafusion::datasource::TableProvider;
 use datafusion::error::{DataFusionError, Result};
 use datafusion::logical_expr::planner::{
     PlannedRelation, RelationPlanner, RelationPlannerContext, RelationPlanning,
 };
-use datafusion::logical_expr::{LogicalPlan, LogicalPlanBuilder};
+use datafusion::logical_expr::{
+    ColumnarValue, Expr, LogicalPlan, LogicalPlanBuilder, ScalarUDF, Volatility, cast, create_udf,
+    lit,
+};
 use datafusion::prelude::{SessionConfig, SessionContext};
 use datafusion::sql::parser::{DFParser, Statement as DfStatement};
 use datafusion::sql::sqlparser::ast::{self, TableFactor, TableVersion};
@@ -36,25 +42,129 @@ use datafusion::sql::sqlparser::dialect::Dialect;
 use crate::provider::{DriftTable, ReadPoint, SharedTable, poisoned, provider_for};
 use crate::temporal::{Point, SystemTime};
 
-/// The tables a [`TimeTravelPlanner`] can resolve, by (normalised) table name.
+/// One table under one name for a range of sequences: what a name meant from `created`
+/// until `ended` (exclusive; `None` while it still means it).
+#[derive(Debug, Clone)]
+pub struct Incarnation {
+    pub created: u64,
+    pub ended: Option<u64>,
+    pub table: SharedTable,
+}
+
+impl Incarnation {
+    fn live_at(&self, seq: u64) -> bool {
+        self.created <= seq && self.ended.is_none_or(|e| seq < e)
+    }
+
+    fn overlaps(&self, from: u64, to: u64) -> bool {
+        self.created <= to && self.ended.is_none_or(|e| e > from)
+    }
+}
+
+/// The tables a [`TimeTravelPlanner`] can resolve, by (normalised) table name, with every
+/// incarnation a name has had (a dropped and re-created table, or one whose columns
+/// changed), so a point in the past reads the table the name meant then.
 #[derive(Debug, Default)]
 pub struct TableSet {
-    tables: RwLock<HashMap<String, SharedTable>>,
+    tables: RwLock<HashMap<String, Vec<Incarnation>>>,
 }
 
 impl TableSet {
-    /// Adds or replaces a table.
+    /// Adds or replaces a table that has always existed under `name`.
     pub fn insert(&self, name: impl Into<String>, table: SharedTable) -> Result<()> {
+        self.insert_incarnations(
+            name,
+            vec![Incarnation {
+                created: 0,
+                ended: None,
+                table,
+            }],
+        )
+    }
+
+    /// Adds or replaces every incarnation of `name`, oldest first.
+    pub fn insert_incarnations(
+        &self,
+        name: impl Into<String>,
+        incarnations: Vec<Incarnation>,
+    ) -> Result<()> {
         self.tables
             .write()
             .map_err(poisoned)?
-            .insert(name.into(), table);
+            .insert(name.into(), incarnations);
         Ok(())
     }
 
-    /// The table called `name`.
+    /// The table called `name` now (its newest incarnation).
     pub fn get(&self, name: &str) -> Result<Option<SharedTable>> {
-        Ok(self.tables.read().map_err(poisoned)?.get(name).cloned())
+        Ok(self
+            .tables
+            .read()
+            .map_err(poisoned)?
+            .get(name)
+            .and_then(|v| v.last())
+            .map(|i| Arc::clone(&i.table)))
+    }
+
+    /// Every incarnation of `name` that `point` reads, oldest first: the one live at an
+    /// `AS OF` point (or the newest for a plain read), and all that overlap a range, so
+    /// `FOR SYSTEM_TIME ALL` shows a table's history across `ALTER TABLE` and across a drop
+    /// and re-create.
+    pub fn resolve_all(&self, name: &str, point: ReadPoint) -> Result<Vec<SharedTable>> {
+        let tables = self.tables.read().map_err(poisoned)?;
+        let Some(incarnations) = tables.get(name) else {
+            return Err(DataFusionError::Plan(format!(
+                "table {name:?} does not exist"
+            )));
+        };
+        let found: Vec<SharedTable> = match point {
+            ReadPoint::Latest | ReadPoint::AsOf(_) => {
+                drop(tables);
+                return Ok(vec![self.resolve(name, point)?]);
+            }
+            ReadPoint::All => incarnations.iter().map(|i| Arc::clone(&i.table)).collect(),
+            ReadPoint::FromTo(a, b) | ReadPoint::Between(a, b) | ReadPoint::ContainedIn(a, b) => {
+                let found: Vec<SharedTable> = incarnations
+                    .iter()
+                    .filter(|i| i.overlaps(a.min(b), b.max(a)))
+                    .map(|i| Arc::clone(&i.table))
+                    .collect();
+                // A range outside the name's lifetime reads the newest table, and nothing.
+                if found.is_empty() {
+                    incarnations
+                        .last()
+                        .map(|i| Arc::clone(&i.table))
+                        .into_iter()
+                        .collect()
+                } else {
+                    found
+                }
+            }
+        };
+        Ok(found)
+    }
+
+    /// The incarnation of `name` that `point` reads: the one live at an `AS OF` point, the
+    /// newest one overlapping a range.
+    pub fn resolve(&self, name: &str, point: ReadPoint) -> Result<SharedTable> {
+        let tables = self.tables.read().map_err(poisoned)?;
+        let Some(incarnations) = tables.get(name) else {
+            return Err(DataFusionError::Plan(format!(
+                "table {name:?} does not exist"
+            )));
+        };
+        let found = match point {
+            ReadPoint::Latest | ReadPoint::All => incarnations.last(),
+            ReadPoint::AsOf(seq) => incarnations.iter().rev().find(|i| i.live_at(seq)),
+            ReadPoint::FromTo(a, b) | ReadPoint::Between(a, b) | ReadPoint::ContainedIn(a, b) => {
+                incarnations.iter().rev().find(|i| i.overlaps(a, b))
+            }
+        };
+        found.map(|i| Arc::clone(&i.table)).ok_or_else(|| {
+            DataFusionError::Plan(format!(
+                "table {name:?} does not exist at FOR SYSTEM_TIME {point}"
+            ))
+        })
     }
 }
 
@@ -112,6 +222,8 @@ pub fn read_point_of(
 pub struct TimeTravelPlanner {
     tables: Arc<TableSet>,
     resolve_time: RwLock<Option<TimeResolver>>,
+    /// The newest committed sequence: an `AS OF` point after it is in the future.
+    latest: RwLock<Option<u64>>,
 }
 
 impl std::fmt::Debug for TimeTravelPlanner {
@@ -128,7 +240,14 @@ impl TimeTravelPlanner {
         TimeTravelPlanner {
             tables,
             resolve_time: RwLock::new(None),
+            latest: RwLock::new(None),
         }
+    }
+
+    /// Makes `AS OF` points after `seq` (the newest commit) an error.
+    pub fn set_latest(&self, seq: Option<u64>) -> Result<()> {
+        *self.latest.write().map_err(poisoned)? = seq;
+        Ok(())
     }
 
     /// Lets timestamp points resolve to sequences.
@@ -155,17 +274,29 @@ impl RelationPlanner for TimeTravelPlanner {
             return Ok(RelationPlanning::Original(Box::new(relation)));
         };
         let reference = context.object_name_to_table_reference(name)?;
-        let table = self.tables.get(reference.table())?.ok_or_else(|| {
-            DataFusionError::Plan(format!("table {:?} does not exist", reference.table()))
-        })?;
         let point = {
             let resolve = self.resolve_time.read().map_err(poisoned)?;
             read_point_of(&version, resolve.as_ref())?
         };
-        let provider = provider_for(table, point)?;
-        let plan =
-            LogicalPlanBuilder::scan(reference, provider_as_source(Arc::new(provider)), None)?
-                .build()?;
+        if let ReadPoint::AsOf(seq) = point
+            && let Some(latest) = *self.latest.read().map_err(poisoned)?
+            && seq > latest
+        {
+            return Err(DataFusionError::External(Box::new(
+                driftdb_projector::Error::PointOutOfRange(format!(
+                    "@SEQ:{seq} is in the future: the newest commit is @SEQ:{latest}"
+                )),
+            )));
+        }
+        let tables = self.tables.resolve_all(reference.table(), point)?;
+        let plan = match tables.as_slice() {
+            [table] => {
+                let provider = provider_for(Arc::clone(table), point)?;
+                LogicalPlanBuilder::scan(reference, provider_as_source(Arc::new(provider)), None)?
+                    .build()?
+            }
+            _ => union_of_incarnations(reference, tables, point)?,
+        };
         Ok(RelationPlanning::Planned(Box::new(PlannedRelation::new(
             plan, alias,
         ))))
@@ -191,7 +322,10 @@ impl std::fmt::Debug for QueryEngine {
 impl QueryEngine {
     /// An engine with no tables, with the time-travel planner installed.
     pub fn new() -> Result<Self> {
-        Self::with_config(SessionConfig::new())
+        // `0.1` is NUMERIC, as in PostgreSQL, not DOUBLE PRECISION: `0.1 + 0.2 = 0.3` holds.
+        Self::with_config(
+            SessionConfig::new().set_bool("datafusion.sql_parser.parse_float_as_decimal", true),
+        )
     }
 
     /// An engine with a session configured by `config`.
@@ -200,11 +334,17 @@ impl QueryEngine {
         let tables = Arc::new(TableSet::default());
         let planner = Arc::new(TimeTravelPlanner::new(Arc::clone(&tables)));
         ctx.register_relation_planner(Arc::clone(&planner) as Arc<dyn RelationPlanner>)?;
+        ctx.register_udf(sequence_literal());
         Ok(QueryEngine {
             ctx,
             tables,
             planner,
         })
+    }
+
+    /// Makes `FOR SYSTEM_TIME AS OF` points after `seq` an error (22008).
+    pub fn set_latest_sequence(&self, seq: Option<u64>) -> Result<()> {
+        self.planner.set_latest(seq)
     }
 
     /// Lets `FOR SYSTEM_TIME` points given as timestamps resolve to sequences.
@@ -251,12 +391,27 @@ impl QueryEngine {
 
     /// Plans and runs a statement parsed elsewhere.
     pub async fn query_statement(&self, statement: ast::Statement) -> Result<Vec<RecordBatch>> {
+        Ok(self.run_statement(statement).await?.1)
+    }
+
+    /// Plans and runs a statement parsed elsewhere; returns its output schema with its rows,
+    /// so an empty result still describes its columns.
+    pub async fn run_statement(
+        &self,
+        statement: ast::Statement,
+    ) -> Result<(SchemaRef, Vec<RecordBatch>)> {
         let plan = self
             .ctx
             .state()
             .statement_to_plan(DfStatement::Statement(Box::new(statement)))
             .await?;
-        self.run(plan).await
+        let schema = Arc::new(plan.schema().as_arrow().clone());
+        Ok((schema, self.run(plan).await?))
+    }
+
+    /// The set of tables `FOR SYSTEM_TIME` references resolve in.
+    pub fn tables(&self) -> &TableSet {
+        &self.tables
     }
 
     /// Parses `sql` with `dialect` (one statement) and runs it.
@@ -286,5 +441,79 @@ impl QueryEngine {
 
     async fn run(&self, plan: LogicalPlan) -> Result<Vec<RecordBatch>> {
         self.ctx.execute_logical_plan(plan).await?.collect().await
+    }
+}
+
+/// `__driftdb_seq(n)`, what the front end makes of `@SEQ:n` in an expression: the number
+/// itself, as a BIGINT to compare with `__sequence`.
+fn sequence_literal() -> ScalarUDF {
+    create_udf(
+        crate::dialect::seq::SEQ_FUNCTION,
+        vec![ArrowType::Int64],
+        ArrowType::Int64,
+        Volatility::Immutable,
+        Arc::new(|args: &[ColumnarValue]| match args {
+            [value] => Ok(value.clone()),
+            _ => Err(DataFusionError::Plan(
+                "@SEQ:n takes exactly one number".to_string(),
+            )),
+        }),
+    )
+}
+
+/// A version-range read over several incarnations of one name: each incarnation's versions,
+/// projected onto the newest one's columns by name (a column an older incarnation lacks is
+/// NULL there), unioned, and qualified by the table's name.
+fn union_of_incarnations(
+    reference: TableReference,
+    tables: Vec<SharedTable>,
+    point: ReadPoint,
+) -> Result<LogicalPlan> {
+    let providers = tables
+        .into_iter()
+        .map(|t| provider_for(t, point))
+        .collect::<Result<Vec<DriftTable>>>()?;
+    let Some(target) = providers.last().map(|p| p.schema()) else {
+        return Err(DataFusionError::Plan(format!(
+            "table {reference} has no incarnation to read"
+        )));
+    };
+    let mut union: Option<LogicalPlanBuilder> = None;
+    for provider in providers {
+        let schema = provider.schema();
+        let columns: Vec<Expr> = target
+            .fields()
+            .iter()
+            .map(|field| {
+                let value = match schema.field_with_name(field.name()) {
+                    Ok(source) => {
+                        let column = Expr::Column(Column::from_name(field.name()));
+                        if source.data_type() == field.data_type() {
+                            column
+                        } else {
+                            cast(column, field.data_type().clone())
+                        }
+                    }
+                    Err(_) => cast(lit(ScalarValue::Null), field.data_type().clone()),
+                };
+                value.alias(field.name())
+            })
+            .collect();
+        let projected = LogicalPlanBuilder::scan(
+            reference.clone(),
+            provider_as_source(Arc::new(provider)),
+            None,
+        )?
+        .project(columns)?;
+        union = Some(match union {
+            None => projected,
+            Some(so_far) => so_far.union(projected.build()?)?,
+        });
+    }
+    match union {
+        Some(plan) => plan.alias(reference)?.build(),
+        None => Err(DataFusionError::Plan(format!(
+            "table {reference} has no incarnation to read"
+        ))),
     }
 }

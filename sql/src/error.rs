@@ -110,6 +110,9 @@ pub enum Error {
         /// The SQLSTATE that fits the cause.
         sqlstate: &'static str,
     },
+    /// A statement in a transaction that an earlier error aborted. SQLSTATE 25P02.
+    #[error("current transaction is aborted, commands ignored until end of transaction block")]
+    InFailedTransaction,
     /// The storage failed (I/O, corruption). SQLSTATE XX000.
     #[error("storage error: {message}")]
     Storage {
@@ -135,6 +138,7 @@ impl Error {
             Error::PointOutOfRange { .. } => "22008",
             Error::InvalidValue { .. } => "22P02",
             Error::Execution { sqlstate, .. } => sqlstate,
+            Error::InFailedTransaction => "25P02",
             Error::Storage { .. } => "XX000",
         }
     }

@@ -41,7 +41,10 @@ pub mod engine;
 pub mod error;
 pub mod parser;
 pub mod provider;
+pub mod session;
 pub mod temporal;
+pub mod text;
+mod wildcard;
 
 pub use crate::dialect::DriftDialect;
 pub use crate::error::{Error, Result};
@@ -49,8 +52,11 @@ pub use crate::parser::drift::parse_retention;
 pub use crate::parser::system_time::{TemporalClause, TemporalClauses};
 pub use crate::parser::{SqlStatement, Statement, parse};
 pub use crate::temporal::{Point, SystemTime, Timestamp};
-pub use database::{Database, Outcome, format_rows};
-pub use engine::{QueryEngine, TableSet, TimeResolver, TimeTravelPlanner, read_point_of};
+pub use database::{Database, Outcome, Rows, format_rows};
+pub use engine::{
+    Incarnation, QueryEngine, TableSet, TimeResolver, TimeTravelPlanner, read_point_of,
+};
 pub use provider::{
     DriftScanExec, DriftTable, Overlay, PSEUDO_COLUMNS, ReadPoint, SharedTable, provider_for,
 };
+pub use session::{Session, TransactionStatus};

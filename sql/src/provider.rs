@@ -145,13 +145,6 @@ pub(crate) fn poisoned<T>(_: T) -> DataFusionError {
 /// The provider for `table` at `point`: what the SQL planner builds for each table
 /// reference, resolving its `FOR SYSTEM_TIME` clause.
 pub fn provider_for(table: SharedTable, point: ReadPoint) -> Result<DriftTable> {
-    if let ReadPoint::FromTo(a, b) | ReadPoint::Between(a, b) | ReadPoint::ContainedIn(a, b) = point
-        && a > b
-    {
-        return Err(DataFusionError::Plan(format!(
-            "FOR SYSTEM_TIME {point}: the range ends before it starts"
-        )));
-    }
     let table_schema = table.read().map_err(poisoned)?.schema().clone();
     let mut fields: Vec<Field> = crate::arrow::schema(&table_schema)
         .fields()

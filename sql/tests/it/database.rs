@@ -11,9 +11,9 @@ async fn query(db: &Database, sql: &str) -> Result<Vec<Vec<String>>> {
 }
 
 fn tag_and_seq(outcome: &Outcome) -> (String, Option<u64>) {
-    match outcome {
-        Outcome::Command { tag, seq } => (tag.clone(), *seq),
-        Outcome::Rows(_) => ("rows".into(), None),
+    match &outcome.rows {
+        None => (outcome.tag.clone(), outcome.seq),
+        Some(_) => ("rows".into(), None),
     }
 }
 

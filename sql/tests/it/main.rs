@@ -16,6 +16,7 @@ mod overlay;
 mod own_statements;
 mod properties;
 mod queries;
+mod slt;
 mod standard;
 mod temporal;
 mod types;

@@ -1,0 +1,550 @@
+//! [`Session`]: one connection's view of the database, and its transaction.
+//!
+//! # Reads
+//! Every statement reads one consistent snapshot: all tables at one sequence. Outside a
+//! transaction that is the newest sequence when the statement starts; inside one, the
+//! sequence at `BEGIN`, with the transaction's own writes laid over it (the provider's
+//! overlay), so a transaction sees its own changes and nobody else's.
+//!
+//! # Writes
+//! A write statement is planned against the snapshot into ledger operations (`Upsert`,
+//! `Delete`, DDL ...). Outside a transaction they commit at once as one ledger record. Inside
+//! one they are kept, checked against the table's constraints as the statement ends (so a
+//! violation fails that statement with its SQLSTATE), and laid into the overlay; `COMMIT`
+//! writes them all as one record, atomically. Savepoints remember how many operations and
+//! which overlay to return to.
+//!
+//! # Conflicts
+//! Commits are first-committer-wins on primary keys: a transaction that writes a key some
+//! other transaction committed after its snapshot fails with SQLSTATE 40001 and nothing of
+//! it is applied. An autocommit `UPDATE`, `DELETE` or `INSERT` that loses this race is
+//! planned again on a fresh snapshot (up to [`AUTOCOMMIT_ATTEMPTS`] times), as PostgreSQL's
+//! READ COMMITTED re-evaluates a row a concurrent writer changed; an explicit transaction
+//! gets the error, as under REPEATABLE READ.
+//!
+//! # Failed transactions
+//! As in PostgreSQL, an error inside a transaction aborts it: every later statement fails
+//! with SQLSTATE 25P02 until `ROLLBACK` (or `ROLLBACK TO` a savepoint taken before the
+//! error); `COMMIT` of an aborted transaction rolls it back.
+//!
+//! DDL and `CHECKPOINT`/`VACUUM` are refused inside a transaction block (0A000).
+
+mod ddl;
+mod dml;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use datafusion::error::DataFusionError;
+use driftdb_projector::{Key, LedgerOp, TableSchema, Transaction};
+use sqlparser::ast::Statement as Ast;
+
+use crate::database::{
+    Database, Outcome, Rows, execution, first_words, projector_error, unsupported,
+};
+use crate::engine::{Incarnation, QueryEngine, TimeResolver};
+use crate::error::{Error, Result};
+use crate::parser::Statement;
+use crate::provider::{Overlay, ReadPoint, provider_for};
+
+/// How many times an autocommit write is planned again after losing a write-write race.
+pub const AUTOCOMMIT_ATTEMPTS: usize = 5;
+
+/// The state a PostgreSQL `ReadyForQuery` reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TransactionStatus {
+    /// Not in a transaction block.
+    Idle,
+    /// In a transaction block.
+    InTransaction,
+    /// In a transaction block that an error aborted.
+    Failed,
+}
+
+/// The transaction's own writes, by table.
+type Overlays = BTreeMap<String, Overlay>;
+
+/// What a statement reads: the tables at `seq` (`None`: an empty database) plus a
+/// transaction's own writes.
+#[derive(Debug, Clone, Default)]
+struct Snapshot {
+    seq: Option<u64>,
+    overlay: Overlays,
+}
+
+struct Savepoint {
+    name: String,
+    ops: usize,
+    overlay: Overlays,
+}
+
+struct Txn {
+    snapshot: Snapshot,
+    ops: Vec<LedgerOp>,
+    savepoints: Vec<Savepoint>,
+    failed: bool,
+}
+
+/// A write statement's plan: what to append to the ledger, and what to tell the client.
+struct Write {
+    ops: Vec<LedgerOp>,
+    tag: String,
+    rows: Option<Rows>,
+}
+
+/// One connection's session; see the module documentation.
+pub struct Session {
+    db: Database,
+    txn: Option<Txn>,
+}
+
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session")
+            .field("status", &self.transaction_status())
+            .finish()
+    }
+}
+
+impl Session {
+    pub(crate) fn new(db: Database) -> Session {
+        Session { db, txn: None }
+    }
+
+    /// The database this session runs in.
+    pub fn database(&self) -> &Database {
+        &self.db
+    }
+
+    /// Whether a transaction is open, and whether an error aborted it.
+    pub fn transaction_status(&self) -> TransactionStatus {
+        match &self.txn {
+            None => TransactionStatus::Idle,
+            Some(t) if t.failed => TransactionStatus::Failed,
+            Some(_) => TransactionStatus::InTransaction,
+        }
+    }
+
+    /// Runs every statement of `sql`, in order, stopping at the first error.
+    pub async fn execute(&mut self, sql: &str) -> Result<Vec<Outcome>> {
+        let statements = match crate::parse(sql) {
+            Ok(statements) => statements,
+            Err(e) => {
+                self.fail();
+                return Err(e);
+            }
+        };
+        let mut outcomes = Vec::with_capacity(statements.len());
+        for statement in statements {
+            outcomes.push(self.execute_statement(statement).await?);
+        }
+        Ok(outcomes)
+    }
+
+    /// Runs one parsed statement.
+    pub async fn execute_statement(&mut self, statement: Statement) -> Result<Outcome> {
+        if let Statement::Sql(sql) = &statement
+            && let Some(outcome) = self.transaction_control(&sql.statement)?
+        {
+            return Ok(outcome);
+        }
+        if self.txn.as_ref().is_some_and(|t| t.failed) {
+            return Err(Error::InFailedTransaction);
+        }
+        let result = self.run(statement).await;
+        if result.is_err() {
+            self.fail();
+        }
+        result
+    }
+
+    fn fail(&mut self) {
+        if let Some(txn) = &mut self.txn {
+            txn.failed = true;
+        }
+    }
+
+    /// `BEGIN`, `COMMIT`, `ROLLBACK` and savepoints; `None` for any other statement.
+    fn transaction_control(&mut self, statement: &Ast) -> Result<Option<Outcome>> {
+        let outcome = match statement {
+            Ast::StartTransaction { statements, .. } if statements.is_empty() => {
+                // PostgreSQL warns and carries on when a transaction is already open.
+                if self.txn.is_none() {
+                    self.txn = Some(Txn {
+                        snapshot: Snapshot {
+                            seq: self.db.last_sequence(),
+                            overlay: Overlays::new(),
+                        },
+                        ops: Vec::new(),
+                        savepoints: Vec::new(),
+                        failed: false,
+                    });
+                }
+                Outcome::command("BEGIN", None)
+            }
+            Ast::Commit { chain: false, .. } => match self.txn.take() {
+                None => Outcome::command("COMMIT", None),
+                Some(txn) if txn.failed => Outcome::command("ROLLBACK", None),
+                Some(txn) if txn.ops.is_empty() => Outcome::command("COMMIT", None),
+                Some(txn) => {
+                    let writes = written_keys(&txn.snapshot.overlay);
+                    let commit = self
+                        .db
+                        .store()
+                        .commit(&Transaction { ops: txn.ops }, txn.snapshot.seq, &writes)
+                        .map_err(projector_error)?;
+                    Outcome::command("COMMIT", Some(commit.seq))
+                }
+            },
+            Ast::Rollback {
+                chain: false,
+                savepoint: None,
+            } => {
+                self.txn = None;
+                Outcome::command("ROLLBACK", None)
+            }
+            Ast::Rollback {
+                chain: false,
+                savepoint: Some(name),
+            } => {
+                let txn = self.in_block("ROLLBACK TO SAVEPOINT")?;
+                let at = find_savepoint(txn, &name.value)?;
+                let savepoint = &txn.savepoints[at];
+                txn.ops.truncate(savepoint.ops);
+                txn.snapshot.overlay = savepoint.overlay.clone();
+                txn.savepoints.truncate(at + 1);
+                txn.failed = false;
+                Outcome::command("ROLLBACK", None)
+            }
+            Ast::Savepoint { name } => {
+                let txn = self.in_block("SAVEPOINT")?;
+                if txn.failed {
+                    return Err(Error::InFailedTransaction);
+                }
+                txn.savepoints.push(Savepoint {
+                    name: name.value.clone(),
+                    ops: txn.ops.len(),
+                    overlay: txn.snapshot.overlay.clone(),
+                });
+                Outcome::command("SAVEPOINT", None)
+            }
+            Ast::ReleaseSavepoint { name } => {
+                let txn = self.in_block("RELEASE SAVEPOINT")?;
+                if txn.failed {
+                    return Err(Error::InFailedTransaction);
+                }
+                let at = find_savepoint(txn, &name.value)?;
+                txn.savepoints.truncate(at);
+                Outcome::command("RELEASE", None)
+            }
+            Ast::StartTransaction { .. } | Ast::Commit { .. } | Ast::Rollback { .. } => {
+                return Err(unsupported("transaction blocks with bodies or AND CHAIN"));
+            }
+            _ => return Ok(None),
+        };
+        Ok(Some(outcome))
+    }
+
+    fn in_block(&mut self, what: &str) -> Result<&mut Txn> {
+        self.txn.as_mut().ok_or_else(|| Error::Execution {
+            message: format!("{what} can only be used in transaction blocks"),
+            sqlstate: "25P01",
+        })
+    }
+
+    async fn run(&mut self, statement: Statement) -> Result<Outcome> {
+        match statement {
+            Statement::Sql(sql) => match sql.statement {
+                query @ (Ast::Query(_) | Ast::Explain { .. }) => {
+                    let tag = if matches!(query, Ast::Explain { .. }) {
+                        "EXPLAIN".to_string()
+                    } else {
+                        String::new()
+                    };
+                    let rows = self.query(query).await?;
+                    Ok(Outcome {
+                        tag: if tag.is_empty() {
+                            format!("SELECT {}", rows.len())
+                        } else {
+                            tag
+                        },
+                        rows: Some(rows),
+                        seq: None,
+                    })
+                }
+                write @ (Ast::Insert(_) | Ast::Update(_) | Ast::Delete(_)) => {
+                    self.write_rows(write).await
+                }
+                other => self.ddl(other).await,
+            },
+            Statement::Checkpoint { table } => {
+                self.outside_block("CHECKPOINT")?;
+                let name = ddl::table_name(&table)?;
+                self.schema_at(&name, &self.snapshot())?;
+                let seq = self.db.store().checkpoint().map_err(projector_error)?;
+                Ok(Outcome::command("CHECKPOINT", seq))
+            }
+            Statement::Vacuum { table } => {
+                self.outside_block("VACUUM")?;
+                self.vacuum(table.as_ref()).await
+            }
+            Statement::SetHistoryRetention { table, retention } => {
+                self.outside_block("ALTER TABLE")?;
+                let table = ddl::table_name(&table)?;
+                self.schema_at(&table, &self.snapshot())?;
+                let micros = i64::try_from(retention.as_micros()).unwrap_or(i64::MAX);
+                let write = Write {
+                    ops: vec![LedgerOp::SetHistoryRetention {
+                        table,
+                        micros: Some(micros),
+                    }],
+                    tag: "ALTER TABLE".to_string(),
+                    rows: None,
+                };
+                self.finish_write(write, &Snapshot::default())
+            }
+        }
+    }
+
+    fn outside_block(&self, what: &str) -> Result<()> {
+        if self.txn.is_some() {
+            return Err(Error::Execution {
+                message: format!("{what} cannot run inside a transaction block"),
+                sqlstate: "25001",
+            });
+        }
+        Ok(())
+    }
+
+    /// The snapshot a statement reads now.
+    fn snapshot(&self) -> Snapshot {
+        match &self.txn {
+            Some(txn) => txn.snapshot.clone(),
+            None => Snapshot {
+                seq: self.db.last_sequence(),
+                overlay: Overlays::new(),
+            },
+        }
+    }
+
+    /// `INSERT`, `UPDATE`, `DELETE`. Autocommit writes that lose a write-write race are
+    /// planned again on a fresh snapshot.
+    async fn write_rows(&mut self, statement: Ast) -> Result<Outcome> {
+        let mut attempt = 1;
+        loop {
+            let snapshot = self.snapshot();
+            let write = match statement.clone() {
+                Ast::Insert(insert) => self.insert(insert, &snapshot).await?,
+                Ast::Update(update) => self.update(update, &snapshot).await?,
+                Ast::Delete(delete) => self.delete(delete, &snapshot).await?,
+                _ => return Err(unsupported("internal: not a row write")),
+            };
+            match self.finish_write(write, &snapshot) {
+                Err(Error::SerializationFailure { .. })
+                    if self.txn.is_none() && attempt < AUTOCOMMIT_ATTEMPTS =>
+                {
+                    attempt += 1;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    /// Commits a planned write (autocommit) or adds it to the open transaction.
+    fn finish_write(&mut self, write: Write, snapshot: &Snapshot) -> Result<Outcome> {
+        let Write { ops, tag, rows } = write;
+        if ops.is_empty() {
+            return Ok(Outcome {
+                tag,
+                rows,
+                seq: None,
+            });
+        }
+        let Some(txn) = self.txn.as_mut() else {
+            let mut overlay = Overlays::new();
+            lay_over(&self.db, &mut overlay, snapshot.seq, &ops)?;
+            let writes = written_keys(&overlay);
+            let read_seq = if writes.is_empty() {
+                None
+            } else {
+                snapshot.seq
+            };
+            let commit = self
+                .db
+                .store()
+                .commit(&Transaction { ops }, read_seq, &writes)
+                .map_err(projector_error)?;
+            return Ok(Outcome {
+                tag,
+                rows,
+                seq: Some(commit.seq),
+            });
+        };
+        if ops.iter().any(|op| !op.is_row_change()) {
+            return Err(unsupported(
+                "DDL inside a transaction block; run it outside BEGIN ... COMMIT",
+            ));
+        }
+        // Constraints are checked as the statement ends, over all of the transaction's
+        // changes, against the tables as they are now: what COMMIT will check again.
+        let mut all = txn.ops.clone();
+        all.extend(ops.iter().cloned());
+        self.db
+            .store()
+            .read()
+            .check(&Transaction { ops: all.clone() })
+            .map_err(projector_error)?;
+        lay_over(&self.db, &mut txn.snapshot.overlay, txn.snapshot.seq, &ops)?;
+        txn.ops = all;
+        Ok(Outcome {
+            tag,
+            rows,
+            seq: None,
+        })
+    }
+
+    /// The schema of `table` as `snapshot` sees it.
+    fn schema_at(&self, table: &str, snapshot: &Snapshot) -> Result<TableSchema> {
+        let db = self.db.store().read();
+        let missing = || Error::UndefinedTable {
+            name: table.to_string(),
+        };
+        let seq = snapshot.seq.ok_or_else(missing)?;
+        let shared = db.table_at(table, seq).map_err(|_| missing())?;
+        Ok(driftdb_projector::database::read(shared).schema().clone())
+    }
+
+    /// A query engine over every table at `snapshot`, with `FOR SYSTEM_TIME` references
+    /// resolved through every incarnation a name has had.
+    fn engine(&self, snapshot: &Snapshot) -> Result<QueryEngine> {
+        let engine = QueryEngine::new().map_err(execution)?;
+        let store = Arc::clone(self.db.store());
+        let resolver: TimeResolver = Arc::new(move |micros| {
+            store
+                .seq_at_time(micros)
+                .map_err(|e| DataFusionError::External(Box::new(e)))
+        });
+        engine.set_time_resolver(resolver).map_err(execution)?;
+        let db = self.db.store().read();
+        engine
+            .set_latest_sequence(db.last().map(|(seq, _)| seq))
+            .map_err(execution)?;
+        for name in db.table_names_ever() {
+            let incarnations = db
+                .incarnations(name)
+                .iter()
+                .map(|i| Incarnation {
+                    created: i.created,
+                    ended: i.ended,
+                    table: Arc::clone(&i.table),
+                })
+                .collect();
+            engine
+                .tables()
+                .insert_incarnations(name, incarnations)
+                .map_err(execution)?;
+            let Some(seq) = snapshot.seq else { continue };
+            let Ok(table) = db.table_at(name, seq) else {
+                continue;
+            };
+            let mut provider =
+                provider_for(Arc::clone(table), ReadPoint::AsOf(seq)).map_err(execution)?;
+            if let Some(overlay) = snapshot.overlay.get(name) {
+                provider = provider
+                    .with_overlay(Arc::new(overlay.clone()))
+                    .map_err(execution)?;
+            }
+            engine
+                .context()
+                .register_table(name, Arc::new(provider))
+                .map_err(execution)?;
+        }
+        Ok(engine)
+    }
+
+    /// Plans and runs a query (or `EXPLAIN`) at the session's snapshot.
+    async fn query(&self, statement: Ast) -> Result<Rows> {
+        self.query_at(statement, &self.snapshot()).await
+    }
+
+    async fn query_at(&self, mut statement: Ast, snapshot: &Snapshot) -> Result<Rows> {
+        crate::wildcard::hide_pseudo_columns(&mut statement);
+        let engine = self.engine(snapshot)?;
+        let (schema, batches) = engine.run_statement(statement).await.map_err(execution)?;
+        Ok(Rows { schema, batches })
+    }
+}
+
+/// Lays `ops` over `overlay`: each written key's new row, `None` for a deleted one.
+/// `TRUNCATE` deletes every key visible at `seq` and in the overlay.
+fn lay_over(
+    db: &Database,
+    overlay: &mut Overlays,
+    seq: Option<u64>,
+    ops: &[LedgerOp],
+) -> Result<()> {
+    let store = db.store().read();
+    for op in ops {
+        let table = op.table();
+        match op {
+            LedgerOp::Upsert { row, .. } => {
+                let shared = store.table(table).map_err(projector_error)?;
+                let key = driftdb_projector::database::read(shared)
+                    .schema()
+                    .key_of(row);
+                overlay
+                    .entry(table.to_string())
+                    .or_default()
+                    .insert(key, Some(row.clone()));
+            }
+            LedgerOp::Delete { key, .. } => {
+                overlay
+                    .entry(table.to_string())
+                    .or_default()
+                    .insert(key.clone(), None);
+            }
+            LedgerOp::Truncate { .. } => {
+                let entry = overlay.entry(table.to_string()).or_default();
+                if let Some(seq) = seq {
+                    let shared = store.table_at(table, seq).map_err(projector_error)?;
+                    let t = driftdb_projector::database::read(shared);
+                    let schema = t.schema().clone();
+                    for v in t.scan(seq).map_err(projector_error)? {
+                        entry.insert(schema.key_of(v.row), None);
+                    }
+                }
+                for row in entry.values_mut() {
+                    *row = None;
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// The (table, key) pairs an overlay writes, for the commit's conflict check.
+fn written_keys(overlay: &Overlays) -> Vec<(String, Key)> {
+    overlay
+        .iter()
+        .flat_map(|(table, rows)| rows.keys().map(move |k| (table.clone(), k.clone())))
+        .collect()
+}
+
+fn find_savepoint(txn: &Txn, name: &str) -> Result<usize> {
+    txn.savepoints
+        .iter()
+        .rposition(|s| s.name == name)
+        .ok_or_else(|| Error::Execution {
+            message: format!("savepoint \"{name}\" does not exist"),
+            sqlstate: "3B001",
+        })
+}
+
+/// A statement the session does not run, by its first words.
+fn not_supported(statement: &Ast) -> Error {
+    unsupported(&format!(
+        "statement not supported: {}",
+        first_words(&statement.to_string())
+    ))
+}

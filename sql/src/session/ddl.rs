@@ -1,0 +1,592 @@
+//! DDL: tables, indexes, columns, `TRUNCATE`, `VACUUM`. Each statement is one ledger record.
+
+use driftdb_projector::{
+    Column, ColumnDefault, DataType, IndexDef, LedgerOp, TableSchema, UniqueConstraint, Value,
+};
+use sqlparser::ast::{
+    self, AlterTableOperation, ColumnOption, CreateTable, Ident, ObjectName, ObjectType,
+    Statement as Ast, TableConstraint,
+};
+
+use super::{Session, Snapshot, Write, not_supported};
+use crate::database::{Outcome, projector_error, unsupported};
+use crate::error::{Error, Result};
+
+impl Session {
+    /// Runs a statement that is neither a query nor a row write.
+    pub(super) async fn ddl(&mut self, statement: Ast) -> Result<Outcome> {
+        let snapshot = self.snapshot();
+        let write = match statement {
+            Ast::CreateTable(create) => match self.create_table(&create, &snapshot).await? {
+                Some(write) => write,
+                None => return Ok(Outcome::command("CREATE TABLE", None)),
+            },
+            Ast::Drop {
+                object_type: ObjectType::Table,
+                names,
+                if_exists,
+                ..
+            } => {
+                let mut ops = Vec::new();
+                for name in &names {
+                    let table = table_name(name)?;
+                    match self.schema_at(&table, &snapshot) {
+                        Ok(_) => ops.push(LedgerOp::DropTable { table }),
+                        Err(_) if if_exists => {}
+                        Err(e) => return Err(e),
+                    }
+                }
+                write(ops, "DROP TABLE")
+            }
+            Ast::CreateIndex(create) => match self.create_index(&create, &snapshot)? {
+                Some(write) => write,
+                None => return Ok(Outcome::command("CREATE INDEX", None)),
+            },
+            Ast::Drop {
+                object_type: ObjectType::Index,
+                names,
+                if_exists,
+                ..
+            } => {
+                let mut ops = Vec::new();
+                for name in &names {
+                    let index = table_name(name)?;
+                    match self.table_of_index(&index, &snapshot) {
+                        Some(table) => ops.push(LedgerOp::DropIndex { table, name: index }),
+                        None if if_exists => {}
+                        None => {
+                            return Err(Error::Execution {
+                                message: format!("index \"{index}\" does not exist"),
+                                sqlstate: "42704",
+                            });
+                        }
+                    }
+                }
+                write(ops, "DROP INDEX")
+            }
+            Ast::AlterTable(alter) => self.alter_table(&alter, &snapshot).await?,
+            Ast::Truncate(truncate) => {
+                let mut ops = Vec::new();
+                for target in &truncate.table_names {
+                    let table = table_name(&target.name)?;
+                    self.schema_at(&table, &snapshot)?;
+                    ops.push(LedgerOp::Truncate { table });
+                }
+                write(ops, "TRUNCATE TABLE")
+            }
+            other => return Err(not_supported(&other)),
+        };
+        if self.txn.is_some() && write.ops.iter().any(|op| !op.is_row_change()) {
+            return Err(unsupported(
+                "DDL inside a transaction block; run it outside BEGIN ... COMMIT",
+            ));
+        }
+        self.finish_write(write, &snapshot)
+    }
+
+    async fn create_table(
+        &self,
+        create: &CreateTable,
+        snapshot: &Snapshot,
+    ) -> Result<Option<Write>> {
+        let schema = table_schema(create)?;
+        if self.schema_at(schema.name(), snapshot).is_ok() {
+            if create.if_not_exists {
+                return Ok(None);
+            }
+            return Err(Error::Execution {
+                message: format!("relation \"{}\" already exists", schema.name()),
+                sqlstate: "42P07",
+            });
+        }
+        // A default that cannot be evaluated is refused now, not at the first INSERT.
+        for column in schema.columns() {
+            self.default_value(column).await?;
+        }
+        Ok(Some(write(
+            vec![LedgerOp::CreateTable(schema)],
+            "CREATE TABLE",
+        )))
+    }
+
+    fn create_index(
+        &self,
+        create: &ast::CreateIndex,
+        snapshot: &Snapshot,
+    ) -> Result<Option<Write>> {
+        if create.unique {
+            return Err(unsupported(
+                "CREATE UNIQUE INDEX; declare UNIQUE in CREATE TABLE",
+            ));
+        }
+        let table = table_name(&create.table_name)?;
+        let schema = self.schema_at(&table, snapshot)?;
+        let columns = create
+            .columns
+            .iter()
+            .map(|c| column_position(&schema, &c.column.expr, "CREATE INDEX"))
+            .collect::<Result<Vec<_>>>()?;
+        let name = match &create.name {
+            Some(name) => table_name(name)?,
+            None => {
+                let names: Vec<&str> = columns
+                    .iter()
+                    .map(|&c| schema.columns()[c].name.as_str())
+                    .collect();
+                format!("{table}_{}_idx", names.join("_"))
+            }
+        };
+        if self.table_of_index(&name, snapshot).is_some() {
+            if create.if_not_exists {
+                return Ok(None);
+            }
+            return Err(Error::Execution {
+                message: format!("relation \"{name}\" already exists"),
+                sqlstate: "42P07",
+            });
+        }
+        let index = columns;
+        Ok(Some(write(
+            vec![LedgerOp::CreateIndex {
+                table,
+                index: IndexDef {
+                    name,
+                    columns: index,
+                },
+            }],
+            "CREATE INDEX",
+        )))
+    }
+
+    /// The table that has an index called `index` at the snapshot.
+    fn table_of_index(&self, index: &str, snapshot: &Snapshot) -> Option<String> {
+        let seq = snapshot.seq?;
+        let db = self.db.store().read();
+        db.table_names_at(seq).into_iter().find_map(|name| {
+            let shared = db.table_at(name, seq).ok()?;
+            let t = driftdb_projector::database::read(shared);
+            t.schema()
+                .indexes()
+                .iter()
+                .any(|i| i.name == index)
+                .then(|| name.to_string())
+        })
+    }
+
+    /// `ALTER TABLE t ADD/DROP/RENAME COLUMN ...`: one new schema, the rows carried over.
+    async fn alter_table(&self, alter: &ast::AlterTable, snapshot: &Snapshot) -> Result<Write> {
+        let table = table_name(&alter.name)?;
+        let old = match self.schema_at(&table, snapshot) {
+            Ok(schema) => schema,
+            Err(_) if alter.if_exists => return Ok(write(Vec::new(), "ALTER TABLE")),
+            Err(e) => return Err(e),
+        };
+        let mut columns: Vec<Column> = old.columns().to_vec();
+        // For each new column: the old column it takes its values from, or its fill value.
+        let mut carry: Vec<Option<u32>> = (0..columns.len()).map(|i| Some(i as u32)).collect();
+        let mut fill: Vec<Value> = vec![Value::Null; columns.len()];
+        let mut primary_key: Vec<usize> = old.primary_key().to_vec();
+        let mut unique: Vec<UniqueConstraint> = old.unique().to_vec();
+        let mut indexes: Vec<IndexDef> = old.indexes().to_vec();
+        let live_rows = {
+            let db = self.db.store().read();
+            let shared = db.table(&table).map_err(projector_error)?;
+            driftdb_projector::database::read(shared).len()
+        };
+        for operation in &alter.operations {
+            match operation {
+                AlterTableOperation::AddColumn {
+                    if_not_exists,
+                    column_def,
+                    ..
+                } => {
+                    let name = ident_name(&column_def.name);
+                    if columns.iter().any(|c| c.name == name) {
+                        if *if_not_exists {
+                            continue;
+                        }
+                        return Err(Error::Execution {
+                            message: format!(
+                                "column \"{name}\" of relation \"{table}\" already exists"
+                            ),
+                            sqlstate: "42701",
+                        });
+                    }
+                    let (column, is_key, is_unique) = column_of(column_def)?;
+                    if is_key {
+                        return Err(unsupported("adding a PRIMARY KEY column"));
+                    }
+                    let value = self.default_value(&column).await?;
+                    if !column.nullable && value.is_null() && live_rows > 0 {
+                        return Err(Error::NotNullViolation { column: name });
+                    }
+                    if is_unique {
+                        unique.push(UniqueConstraint {
+                            name: format!("{table}_{name}_key"),
+                            columns: vec![columns.len()],
+                        });
+                    }
+                    columns.push(column);
+                    carry.push(None);
+                    fill.push(value);
+                }
+                AlterTableOperation::DropColumn {
+                    column_names,
+                    if_exists,
+                    ..
+                } => {
+                    for ident in column_names {
+                        let name = ident_name(ident);
+                        let Some(at) = columns.iter().position(|c| c.name == name) else {
+                            if *if_exists {
+                                continue;
+                            }
+                            return Err(Error::UndefinedColumn {
+                                column: name,
+                                context: format!("ALTER TABLE {table}"),
+                                position: None,
+                            });
+                        };
+                        if primary_key.contains(&at) {
+                            return Err(unsupported(&format!(
+                                "dropping primary-key column \"{name}\": rows are versioned by their key"
+                            )));
+                        }
+                        columns.remove(at);
+                        carry.remove(at);
+                        fill.remove(at);
+                        // Indexes and constraints over the column go with it, as in
+                        // PostgreSQL; the others shift.
+                        let shift = |c: &usize| if *c > at { c - 1 } else { *c };
+                        indexes.retain(|i| !i.columns.contains(&at));
+                        for i in &mut indexes {
+                            i.columns = i.columns.iter().map(shift).collect();
+                        }
+                        unique.retain(|u| !u.columns.contains(&at));
+                        for u in &mut unique {
+                            u.columns = u.columns.iter().map(shift).collect();
+                        }
+                        primary_key = primary_key
+                            .iter()
+                            .map(|&c| if c > at { c - 1 } else { c })
+                            .collect();
+                    }
+                }
+                AlterTableOperation::RenameColumn {
+                    old_column_name,
+                    new_column_name,
+                } => {
+                    let from = ident_name(old_column_name);
+                    let to = ident_name(new_column_name);
+                    if columns.iter().any(|c| c.name == to) {
+                        return Err(Error::Execution {
+                            message: format!(
+                                "column \"{to}\" of relation \"{table}\" already exists"
+                            ),
+                            sqlstate: "42701",
+                        });
+                    }
+                    let column = columns.iter_mut().find(|c| c.name == from).ok_or_else(|| {
+                        Error::UndefinedColumn {
+                            column: from.clone(),
+                            context: format!("ALTER TABLE {table}"),
+                            position: None,
+                        }
+                    })?;
+                    column.name = to;
+                }
+                other => {
+                    return Err(unsupported(&format!("ALTER TABLE ... {other}")));
+                }
+            }
+        }
+        let schema =
+            TableSchema::new(&table, columns, primary_key, unique, indexes).map_err(|e| {
+                Error::InvalidTableDefinition {
+                    message: e.to_string(),
+                    position: None,
+                }
+            })?;
+        Ok(write(
+            vec![LedgerOp::AlterTable {
+                table,
+                schema,
+                carry,
+                fill,
+            }],
+            "ALTER TABLE",
+        ))
+    }
+
+    /// `VACUUM [t]`: under a history retention, drops the history older than it (reads
+    /// before the new horizon fail from then on); then writes a checkpoint, so a restart
+    /// replays only what came after.
+    pub(super) async fn vacuum(&mut self, table: Option<&ObjectName>) -> Result<Outcome> {
+        let store = std::sync::Arc::clone(self.db.store());
+        let names: Vec<String> = match table {
+            Some(name) => {
+                let name = table_name(name)?;
+                self.schema_at(&name, &self.snapshot())?;
+                vec![name]
+            }
+            None => store
+                .read()
+                .table_names()
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+        };
+        let now = driftdb_broker::Clock::now_micros(&driftdb_broker::SystemClock);
+        let mut ops = Vec::new();
+        for name in names {
+            let (retention, current, horizon) = {
+                let db = store.read();
+                let incarnation = db
+                    .incarnation_at(&name, u64::MAX)
+                    .map_err(projector_error)?;
+                let t = driftdb_projector::database::read(&incarnation.table);
+                (incarnation.history_retention, t.current_seq(), t.horizon())
+            };
+            let (Some(retention), Some(current)) = (retention, current) else {
+                continue;
+            };
+            // Every point at or after now - retention must stay readable: the horizon is
+            // the sequence such a point resolves to.
+            let Ok(oldest_kept) = store.seq_at_time(now.saturating_sub(retention)) else {
+                continue;
+            };
+            let target = oldest_kept.min(current);
+            if target > horizon {
+                ops.push(LedgerOp::Vacuum {
+                    table: name,
+                    horizon: target,
+                });
+            }
+        }
+        let seq = if ops.is_empty() {
+            None
+        } else {
+            Some(
+                store
+                    .commit(&driftdb_projector::Transaction { ops }, None, &[])
+                    .map_err(projector_error)?
+                    .seq,
+            )
+        };
+        store.checkpoint().map_err(projector_error)?;
+        Ok(Outcome::command("VACUUM", seq))
+    }
+}
+
+fn write(ops: Vec<LedgerOp>, tag: &str) -> Write {
+    Write {
+        ops,
+        tag: tag.to_string(),
+        rows: None,
+    }
+}
+
+/// An identifier as PostgreSQL resolves it: unquoted ones fold to lower case.
+pub(crate) fn ident_name(ident: &Ident) -> String {
+    match ident.quote_style {
+        Some(_) => ident.value.clone(),
+        None => ident.value.to_lowercase(),
+    }
+}
+
+/// A one-part table (or index) name.
+pub(crate) fn table_name(name: &ObjectName) -> Result<String> {
+    match name.0.as_slice() {
+        [part] => part
+            .as_ident()
+            .map(ident_name)
+            .ok_or_else(|| unsupported("this table name form")),
+        [schema, part] if schema.as_ident().is_some_and(|s| ident_name(s) == "public") => part
+            .as_ident()
+            .map(ident_name)
+            .ok_or_else(|| unsupported("this table name form")),
+        _ => Err(unsupported("schema-qualified names outside schema public")),
+    }
+}
+
+/// The position of the column an index or key names.
+fn column_position(schema: &TableSchema, expr: &ast::Expr, context: &str) -> Result<usize> {
+    let name = match expr {
+        ast::Expr::Identifier(ident) => ident_name(ident),
+        other => return Err(unsupported(&format!("{context} on the expression {other}"))),
+    };
+    schema
+        .column_index(&name)
+        .ok_or_else(|| Error::UndefinedColumn {
+            column: name,
+            context: context.to_string(),
+            position: None,
+        })
+}
+
+/// A column definition: the column, and whether it is declared `PRIMARY KEY` / `UNIQUE`.
+fn column_of(def: &ast::ColumnDef) -> Result<(Column, bool, bool)> {
+    let mut column = Column::new(ident_name(&def.name), data_type(&def.data_type)?, true);
+    let (mut key, mut unique) = (false, false);
+    for option in &def.options {
+        match &option.option {
+            ColumnOption::NotNull => column.nullable = false,
+            ColumnOption::Null => {}
+            ColumnOption::PrimaryKey(_) => key = true,
+            ColumnOption::Unique(_) => unique = true,
+            ColumnOption::Default(expr) => {
+                column.default = Some(ColumnDefault::Expr(expr.to_string()));
+            }
+            other => return Err(unsupported(&format!("column option {other}"))),
+        }
+    }
+    Ok((column, key, unique))
+}
+
+/// The projector schema of a `CREATE TABLE` (standard or legacy form).
+fn table_schema(create: &CreateTable) -> Result<TableSchema> {
+    let name = table_name(&create.name)?;
+    let mut columns = Vec::new();
+    let mut primary_key: Vec<usize> = Vec::new();
+    let mut unique = Vec::new();
+    let mut indexes = Vec::new();
+    for (i, def) in create.columns.iter().enumerate() {
+        let (column, key, is_unique) = column_of(def)?;
+        if key {
+            primary_key.push(i);
+        }
+        if is_unique {
+            unique.push(UniqueConstraint {
+                name: format!("{name}_{}_key", column.name),
+                columns: vec![i],
+            });
+        }
+        columns.push(column);
+    }
+    let find = |expr: &ast::Expr| -> Result<usize> {
+        let ident = match expr {
+            ast::Expr::Identifier(ident) => ident_name(ident),
+            other => other.to_string(),
+        };
+        columns
+            .iter()
+            .position(|c: &Column| c.name == ident)
+            .ok_or_else(|| Error::UndefinedColumn {
+                column: ident.clone(),
+                context: format!("CREATE TABLE {name}"),
+                position: None,
+            })
+    };
+    for constraint in &create.constraints {
+        match constraint {
+            TableConstraint::PrimaryKey(pk) => {
+                if !primary_key.is_empty() {
+                    return Err(Error::InvalidTableDefinition {
+                        message: format!("multiple primary keys for table \"{name}\""),
+                        position: None,
+                    });
+                }
+                primary_key = pk
+                    .columns
+                    .iter()
+                    .map(|c| find(&c.column.expr))
+                    .collect::<Result<_>>()?;
+            }
+            TableConstraint::Unique(u) => {
+                let cols = u
+                    .columns
+                    .iter()
+                    .map(|c| find(&c.column.expr))
+                    .collect::<Result<Vec<_>>>()?;
+                let names: Vec<&str> = cols.iter().map(|&c| columns[c].name.as_str()).collect();
+                unique.push(UniqueConstraint {
+                    name: u
+                        .name
+                        .as_ref()
+                        .map_or_else(|| format!("{name}_{}_key", names.join("_")), ident_name),
+                    columns: cols,
+                });
+            }
+            TableConstraint::Index(ix) => {
+                let cols = ix
+                    .columns
+                    .iter()
+                    .map(|c| find(&c.column.expr))
+                    .collect::<Result<Vec<_>>>()?;
+                let names: Vec<&str> = cols.iter().map(|&c| columns[c].name.as_str()).collect();
+                let ix_name = ix
+                    .name
+                    .as_ref()
+                    .map_or_else(|| format!("{name}_{}_idx", names.join("_")), ident_name);
+                indexes.push(IndexDef {
+                    name: ix_name,
+                    columns: cols,
+                });
+            }
+            other => return Err(unsupported(&format!("table constraint {other}"))),
+        }
+    }
+    if primary_key.is_empty() {
+        return Err(Error::InvalidTableDefinition {
+            message: format!("table {name:?} needs a PRIMARY KEY: rows are versioned by key"),
+            position: None,
+        });
+    }
+    for &k in &primary_key {
+        columns[k].nullable = false;
+    }
+    TableSchema::new(name, columns, primary_key, unique, indexes).map_err(|e| {
+        Error::InvalidTableDefinition {
+            message: e.to_string(),
+            position: None,
+        }
+    })
+}
+
+/// SQL type names to the projector's types.
+pub(crate) fn data_type(t: &ast::DataType) -> Result<DataType> {
+    use ast::DataType as T;
+    let len = |l: &Option<ast::CharacterLength>| match l {
+        Some(ast::CharacterLength::IntegerLength { length, .. }) => u32::try_from(*length).ok(),
+        _ => None,
+    };
+    Ok(match t {
+        T::Boolean | T::Bool => DataType::Boolean,
+        T::SmallInt(_) | T::Int2(_) => DataType::SmallInt,
+        T::Int(_) | T::Integer(_) | T::Int4(_) => DataType::Int,
+        T::BigInt(_) | T::Int8(_) => DataType::BigInt,
+        T::Real | T::Float4 => DataType::Real,
+        T::DoublePrecision | T::Float8 | T::Double(_) => DataType::Double,
+        T::Numeric(info) | T::Decimal(info) | T::Dec(info) => match info {
+            ast::ExactNumberInfo::PrecisionAndScale(p, s) => DataType::Decimal {
+                precision: u8::try_from(*p)
+                    .map_err(|_| unsupported("decimal precision over 38"))?,
+                scale: u8::try_from(*s).map_err(|_| unsupported("decimal scale over 38"))?,
+            },
+            ast::ExactNumberInfo::Precision(p) => DataType::Decimal {
+                precision: u8::try_from(*p)
+                    .map_err(|_| unsupported("decimal precision over 38"))?,
+                scale: 0,
+            },
+            ast::ExactNumberInfo::None => DataType::Decimal {
+                precision: 38,
+                scale: 10,
+            },
+        },
+        T::Text | T::String(_) => DataType::Text,
+        T::Varchar(l) | T::CharacterVarying(l) => DataType::Varchar(len(l)),
+        T::Char(l) | T::Character(l) => DataType::Char(len(l).unwrap_or(1)),
+        T::Bytea => DataType::Bytea,
+        T::Date => DataType::Date,
+        T::Time(..) => DataType::Time,
+        T::Timestamp(_, ast::TimezoneInfo::None | ast::TimezoneInfo::WithoutTimeZone) => {
+            DataType::Timestamp
+        }
+        T::Timestamp(..) => DataType::TimestampTz,
+        T::Interval { .. } => DataType::Interval,
+        T::Uuid => DataType::Uuid,
+        T::JSON => DataType::Json,
+        T::JSONB => DataType::Jsonb,
+        other => return Err(unsupported(&format!("type {other}"))),
+    })
+}

@@ -1,0 +1,846 @@
+//! Row writes: `INSERT` (with `DEFAULT`s, `ON CONFLICT` and `RETURNING`), `UPDATE`,
+//! `DELETE`. DataFusion computes the values (from `VALUES`, a `SELECT`, or expressions over
+//! the old rows); this module turns them into strictly typed rows and ledger operations.
+
+use std::collections::BTreeSet;
+use std::ops::ControlFlow;
+use std::sync::Arc;
+
+use datafusion::arrow::array::{Array, ArrayRef, BinaryBuilder, StringArray};
+use datafusion::arrow::compute::{CastOptions, cast_with_options};
+use datafusion::arrow::datatypes::{Field, Schema};
+use datafusion::arrow::record_batch::RecordBatch;
+use datafusion::datasource::MemTable;
+use datafusion::prelude::SessionContext;
+use datafusion::sql::parser::Statement as DfStatement;
+use driftdb_projector::{Column, ColumnDefault, DataType, Key, LedgerOp, Row, TableSchema, Value};
+use sqlparser::ast::{self, Statement as Ast, visit_expressions_mut};
+
+use super::ddl::{ident_name, table_name};
+use super::{Session, Snapshot, Write};
+use crate::database::{Rows, execution, projector_error, unsupported};
+use crate::error::{Error, Result};
+use crate::parser::Statement;
+
+/// The hidden column that pairs rows of the two sides of `ON CONFLICT DO UPDATE`.
+const ROW_NUMBER: &str = "__driftdb_row";
+
+impl Session {
+    pub(super) async fn insert(&self, insert: ast::Insert, snapshot: &Snapshot) -> Result<Write> {
+        let ast::TableObject::TableName(name) = &insert.table else {
+            return Err(unsupported("INSERT into a table function"));
+        };
+        let table = table_name(name)?;
+        let qualifier = insert
+            .table_alias
+            .as_ref()
+            .map_or_else(|| table.clone(), |a| ident_name(&a.alias));
+        let schema = self.schema_at(&table, snapshot)?;
+        // Which table column each source column fills.
+        let targets: Vec<usize> = if insert.columns.is_empty() {
+            match insert.source {
+                Some(_) => (0..schema.columns().len()).collect(),
+                None => Vec::new(),
+            }
+        } else {
+            insert
+                .columns
+                .iter()
+                .map(|c| {
+                    let column =
+                        c.0.last()
+                            .and_then(|p| p.as_ident())
+                            .map_or_else(|| c.to_string(), ident_name);
+                    schema
+                        .column_index(&column)
+                        .ok_or_else(|| Error::UndefinedColumn {
+                            column: column.clone(),
+                            context: format!("INSERT INTO {table}"),
+                            position: None,
+                        })
+                })
+                .collect::<Result<_>>()?
+        };
+        let types: Vec<DataType> = targets
+            .iter()
+            .map(|&t| schema.columns()[t].data_type.clone())
+            .collect();
+        let proposed: Vec<Vec<Value>> = match insert.source {
+            // `INSERT INTO t DEFAULT VALUES`
+            None => vec![Vec::new()],
+            Some(mut source) => {
+                replace_default_keywords(&mut source, &schema, &targets)?;
+                let rows = self.query_at(Ast::Query(source), snapshot).await?;
+                let mut proposed = Vec::new();
+                for batch in &rows.batches {
+                    if batch.num_columns() != targets.len() {
+                        return Err(Error::Execution {
+                            message: format!(
+                                "INSERT has {} target columns but {} expressions",
+                                targets.len(),
+                                batch.num_columns()
+                            ),
+                            sqlstate: "42601",
+                        });
+                    }
+                    proposed.extend(rows_of(batch, &types)?);
+                }
+                proposed
+            }
+        };
+        // Columns the statement does not fill take their defaults, evaluated once.
+        let mut base = vec![Value::Null; schema.columns().len()];
+        for (i, column) in schema.columns().iter().enumerate() {
+            if !targets.contains(&i) && column.default.is_some() {
+                base[i] = self.default_value(column).await?;
+            }
+        }
+        let conflict = match &insert.on {
+            None => None,
+            Some(ast::OnInsert::OnConflict(on)) => Some(conflict_action(on, &schema, &table)?),
+            Some(_) => return Err(unsupported("ON DUPLICATE KEY UPDATE; use ON CONFLICT")),
+        };
+        let mut seen = BTreeSet::new();
+        let mut inserted: Vec<Row> = Vec::new();
+        let mut conflicts: Vec<(Row, Row)> = Vec::new();
+        for values in proposed {
+            let mut row = base.clone();
+            for (value, &target) in values.into_iter().zip(&targets) {
+                row[target] = value;
+            }
+            let key = schema.key_of(&row);
+            let existing = if seen.insert(key.clone()) {
+                self.current_row(&table, &key, snapshot)?
+            } else {
+                // The statement itself wrote the key already.
+                match conflict {
+                    Some(ConflictAction::Update(_)) => {
+                        return Err(Error::Execution {
+                            message:
+                                "ON CONFLICT DO UPDATE command cannot affect row a second time"
+                                    .to_string(),
+                            sqlstate: "21000",
+                        });
+                    }
+                    _ => Some(row.clone()),
+                }
+            };
+            match (existing, &conflict) {
+                (None, _) => inserted.push(row),
+                (Some(_), None) => {
+                    return Err(Error::UniqueViolation {
+                        constraint: format!("{table}_pkey"),
+                    });
+                }
+                (Some(_), Some(ConflictAction::Nothing)) => {}
+                (Some(old), Some(ConflictAction::Update(_))) => conflicts.push((old, row)),
+            }
+        }
+        let mut ops: Vec<LedgerOp> = Vec::new();
+        let mut written: Vec<Row> = Vec::new();
+        if let Some(ConflictAction::Update(update)) = conflict {
+            for (old, new) in self
+                .conflict_updates(&qualifier, &schema, conflicts, *update)
+                .await?
+            {
+                let old_key = schema.key_of(&old);
+                if schema.key_of(&new) != old_key {
+                    ops.push(LedgerOp::Delete {
+                        table: table.clone(),
+                        key: old_key,
+                    });
+                }
+                written.push(new);
+            }
+        }
+        written.extend(inserted);
+        ops.extend(written.iter().map(|row| LedgerOp::Upsert {
+            table: table.clone(),
+            row: row.clone(),
+        }));
+        let rows = match &insert.returning {
+            Some(items) => Some(returning(&qualifier, &schema, &written, items).await?),
+            None => None,
+        };
+        Ok(Write {
+            tag: format!("INSERT 0 {}", written.len()),
+            ops,
+            rows,
+        })
+    }
+
+    /// `ON CONFLICT DO UPDATE SET ... [WHERE ...]`: the new rows, computed by DataFusion
+    /// over the existing rows (as the target table) and the proposed ones (as `excluded`),
+    /// paired with the old rows they replace. Rows the `WHERE` rejects are left alone.
+    async fn conflict_updates(
+        &self,
+        qualifier: &str,
+        schema: &TableSchema,
+        conflicts: Vec<(Row, Row)>,
+        update: ast::DoUpdate,
+    ) -> Result<Vec<(Row, Row)>> {
+        if conflicts.is_empty() {
+            return Ok(Vec::new());
+        }
+        let (olds, proposed): (Vec<Row>, Vec<Row>) = conflicts.into_iter().unzip();
+        let ctx = SessionContext::new();
+        register_rows(&ctx, qualifier, schema, &olds, true)?;
+        register_rows(&ctx, "excluded", schema, &proposed, true)?;
+        let assigned = assignments(schema, update.assignments, qualifier)?;
+        let q = quote(qualifier);
+        let mut items: Vec<ast::SelectItem> = schema
+            .columns()
+            .iter()
+            .zip(assigned)
+            .map(|(c, expr)| {
+                let expr = expr.unwrap_or_else(|| qualified(qualifier, &c.name));
+                ast::SelectItem::ExprWithAlias {
+                    expr,
+                    alias: ast::Ident::with_quote('"', &c.name),
+                }
+            })
+            .collect();
+        items.push(ast::SelectItem::UnnamedExpr(qualified(
+            qualifier, ROW_NUMBER,
+        )));
+        let mut selection = update.selection;
+        if let Some(expr) = &mut selection {
+            qualify(expr, qualifier);
+        }
+        let statement = select_from(
+            &format!("{q} JOIN excluded ON {q}.{ROW_NUMBER} = excluded.{ROW_NUMBER}"),
+            items,
+            selection,
+        )?;
+        let batches = run_ast(&ctx, statement).await?;
+        let mut types: Vec<DataType> = schema
+            .columns()
+            .iter()
+            .map(|c| c.data_type.clone())
+            .collect();
+        types.push(DataType::BigInt);
+        let mut pairs = Vec::new();
+        for batch in &batches {
+            for mut row in rows_of(batch, &types)? {
+                let Some(Value::Int64(n)) = row.pop() else {
+                    return Err(unsupported("internal: ON CONFLICT row number missing"));
+                };
+                let old = usize::try_from(n)
+                    .ok()
+                    .and_then(|n| olds.get(n))
+                    .cloned()
+                    .ok_or_else(|| unsupported("internal: ON CONFLICT row number out of range"))?;
+                pairs.push((old, row));
+            }
+        }
+        Ok(pairs)
+    }
+
+    /// `DELETE FROM t [WHERE ...] [RETURNING ...]`: the matching rows, found through
+    /// DataFusion, become `Delete` ops.
+    pub(super) async fn delete(&self, delete: ast::Delete, snapshot: &Snapshot) -> Result<Write> {
+        if delete.using.is_some() || !delete.tables.is_empty() || delete.limit.is_some() {
+            return Err(unsupported("DELETE ... USING / LIMIT / several tables"));
+        }
+        let (ast::FromTable::WithFromKeyword(from) | ast::FromTable::WithoutKeyword(from)) =
+            &delete.from;
+        let [target] = from.as_slice() else {
+            return Err(unsupported("DELETE from several tables"));
+        };
+        let (table, qualifier) = target_table(target)?;
+        let schema = self.schema_at(&table, snapshot)?;
+        let items = schema
+            .columns()
+            .iter()
+            .map(|c| column_item(&c.name, None))
+            .collect();
+        let source = relation_sql(&table, &qualifier);
+        let rows = self
+            .query_at(select_from(&source, items, delete.selection)?, snapshot)
+            .await?;
+        let types = column_types(&schema);
+        let mut deleted = Vec::new();
+        for batch in &rows.batches {
+            deleted.extend(rows_of(batch, &types)?);
+        }
+        let ops = deleted
+            .iter()
+            .map(|row| LedgerOp::Delete {
+                table: table.clone(),
+                key: schema.key_of(row),
+            })
+            .collect();
+        let rows = match &delete.returning {
+            Some(items) => Some(returning(&qualifier, &schema, &deleted, items).await?),
+            None => None,
+        };
+        Ok(Write {
+            tag: format!("DELETE {}", deleted.len()),
+            ops,
+            rows,
+        })
+    }
+
+    /// `UPDATE t SET c = expr, ... [WHERE ...] [RETURNING ...]`: DataFusion computes each
+    /// matching row's new values (expressions see the old row, so `price = price * 0.9`
+    /// works) next to its old key; a changed key also deletes the old one.
+    pub(super) async fn update(&self, update: ast::Update, snapshot: &Snapshot) -> Result<Write> {
+        if update.limit.is_some() {
+            return Err(unsupported("UPDATE ... LIMIT"));
+        }
+        let (table, qualifier) = target_table(&update.table)?;
+        let schema = self.schema_at(&table, snapshot)?;
+        let assigned = assignments(&schema, update.assignments, "")?;
+        let width = schema.columns().len();
+        let mut items: Vec<ast::SelectItem> = schema
+            .columns()
+            .iter()
+            .zip(assigned)
+            .map(|(c, expr)| {
+                let expr = expr.unwrap_or_else(|| qualified(&qualifier, &c.name));
+                column_item(&c.name, Some(expr))
+            })
+            .collect();
+        // The old key, under names of its own (a projection needs distinct names).
+        items.extend(schema.primary_key().iter().enumerate().map(|(n, &i)| {
+            ast::SelectItem::ExprWithAlias {
+                expr: qualified(&qualifier, &schema.columns()[i].name),
+                alias: ast::Ident::new(format!("__old_key_{n}")),
+            }
+        }));
+        let source = relation_sql(&table, &qualifier);
+        let mut statement = select_from(&source, items, update.selection)?;
+        // `UPDATE t SET .. FROM other ..`: the other tables join the target's scan.
+        if let Some(
+            ast::UpdateTableFromKind::BeforeSet(from) | ast::UpdateTableFromKind::AfterSet(from),
+        ) = update.from
+            && let Ast::Query(query) = &mut statement
+            && let ast::SetExpr::Select(select) = query.body.as_mut()
+        {
+            select.from.extend(from);
+        }
+        let rows = self.query_at(statement, snapshot).await?;
+        let mut types = column_types(&schema);
+        types.extend(
+            schema
+                .primary_key()
+                .iter()
+                .map(|&i| schema.columns()[i].data_type.clone()),
+        );
+        let mut changes: Vec<(Key, Row)> = Vec::new();
+        let mut seen_old = BTreeSet::new();
+        for batch in &rows.batches {
+            for mut row in rows_of(batch, &types)? {
+                let old_key = row.split_off(width);
+                // A row that `FROM` matches several times is updated once.
+                if seen_old.insert(old_key.clone()) {
+                    changes.push((old_key, row));
+                }
+            }
+        }
+        // A new key may not collide with another row's, unless this statement moves that
+        // row away.
+        let vacated: BTreeSet<&Key> = changes
+            .iter()
+            .filter(|(old, row)| schema.key_of(row) != *old)
+            .map(|(old, _)| old)
+            .collect();
+        let mut new_keys = BTreeSet::new();
+        for (old, row) in &changes {
+            let key = schema.key_of(row);
+            let taken = key != *old
+                && !vacated.contains(&key)
+                && self.current_row(&table, &key, snapshot)?.is_some();
+            if !new_keys.insert(key) || taken {
+                return Err(Error::UniqueViolation {
+                    constraint: format!("{table}_pkey"),
+                });
+            }
+        }
+        let mut ops = Vec::new();
+        for (old, row) in &changes {
+            if schema.key_of(row) != *old && !new_keys.contains(old) {
+                ops.push(LedgerOp::Delete {
+                    table: table.clone(),
+                    key: old.clone(),
+                });
+            }
+        }
+        let written: Vec<Row> = changes.into_iter().map(|(_, row)| row).collect();
+        ops.extend(written.iter().map(|row| LedgerOp::Upsert {
+            table: table.clone(),
+            row: row.clone(),
+        }));
+        let rows = match &update.returning {
+            Some(items) => Some(returning(&qualifier, &schema, &written, items).await?),
+            None => None,
+        };
+        Ok(Write {
+            tag: format!("UPDATE {}", written.len()),
+            ops,
+            rows,
+        })
+    }
+
+    /// The row with primary key `key` as the snapshot sees it, own writes included.
+    fn current_row(&self, table: &str, key: &Key, snapshot: &Snapshot) -> Result<Option<Row>> {
+        if let Some(own) = snapshot.overlay.get(table).and_then(|o| o.get(key)) {
+            return Ok(own.clone());
+        }
+        let Some(seq) = snapshot.seq else {
+            return Ok(None);
+        };
+        let db = self.db.store().read();
+        let shared = db.table_at(table, seq).map_err(projector_error)?;
+        let t = driftdb_projector::database::read(shared);
+        Ok(t.get(key, seq)
+            .map_err(projector_error)?
+            .filter(|v| v.op.is_live())
+            .map(|v| v.row.clone()))
+    }
+
+    /// The value of a column's `DEFAULT` (NULL without one), evaluated by DataFusion and
+    /// cast strictly to the column's type.
+    pub(super) async fn default_value(&self, column: &Column) -> Result<Value> {
+        let Some(expr) = default_expr(column)? else {
+            return Ok(Value::Null);
+        };
+        let statement = select_from_nothing(vec![ast::SelectItem::UnnamedExpr(expr)])?;
+        let batches = run_ast(&SessionContext::new(), statement).await?;
+        let types = [column.data_type.clone()];
+        let rows = batches
+            .iter()
+            .map(|b| rows_of(b, &types))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(rows
+            .into_iter()
+            .flatten()
+            .next()
+            .and_then(|mut r| r.pop())
+            .unwrap_or(Value::Null))
+    }
+}
+
+enum ConflictAction {
+    Nothing,
+    Update(Box<ast::DoUpdate>),
+}
+
+/// Checks the conflict target: DriftDB resolves conflicts on the primary key.
+fn conflict_action(
+    on: &ast::OnConflict,
+    schema: &TableSchema,
+    table: &str,
+) -> Result<ConflictAction> {
+    let pk: BTreeSet<usize> = schema.primary_key().iter().copied().collect();
+    match &on.conflict_target {
+        None => {
+            if matches!(on.action, ast::OnConflictAction::DoUpdate(_)) {
+                return Err(Error::Syntax {
+                    message:
+                        "ON CONFLICT DO UPDATE requires inference specification or constraint name"
+                            .to_string(),
+                    position: None,
+                });
+            }
+        }
+        Some(ast::ConflictTarget::Columns(columns)) => {
+            let named = columns
+                .iter()
+                .map(|c| {
+                    let name = ident_name(c);
+                    schema
+                        .column_index(&name)
+                        .ok_or_else(|| Error::UndefinedColumn {
+                            column: name,
+                            context: "ON CONFLICT".to_string(),
+                            position: None,
+                        })
+                })
+                .collect::<Result<BTreeSet<_>>>()?;
+            if named != pk {
+                return Err(unsupported(
+                    "ON CONFLICT on columns other than the primary key",
+                ));
+            }
+        }
+        Some(ast::ConflictTarget::OnConstraint(name)) => {
+            if table_name(name)? != format!("{table}_pkey") {
+                return Err(unsupported(
+                    "ON CONFLICT ON CONSTRAINT other than the primary key",
+                ));
+            }
+        }
+    }
+    Ok(match &on.action {
+        ast::OnConflictAction::DoNothing => ConflictAction::Nothing,
+        ast::OnConflictAction::DoUpdate(update) => ConflictAction::Update(Box::new(update.clone())),
+    })
+}
+
+/// `SET` assignments as one optional expression per column. With a `qualifier`, bare
+/// column names in the expressions are qualified with it (they mean the target table's
+/// columns, not `excluded`'s).
+fn assignments(
+    schema: &TableSchema,
+    assignments: Vec<ast::Assignment>,
+    qualifier: &str,
+) -> Result<Vec<Option<ast::Expr>>> {
+    let mut assigned: Vec<Option<ast::Expr>> = vec![None; schema.columns().len()];
+    for assignment in assignments {
+        let ast::AssignmentTarget::ColumnName(name) = &assignment.target else {
+            return Err(unsupported("assigning a column tuple"));
+        };
+        let column = name
+            .0
+            .last()
+            .and_then(|p| p.as_ident())
+            .map_or_else(|| name.to_string(), ident_name);
+        let i = schema
+            .column_index(&column)
+            .ok_or_else(|| Error::UndefinedColumn {
+                column: column.clone(),
+                context: format!("UPDATE {}", schema.name()),
+                position: None,
+            })?;
+        let mut value = assignment.value;
+        if !qualifier.is_empty() {
+            qualify(&mut value, qualifier);
+        }
+        assigned[i] = Some(value);
+    }
+    Ok(assigned)
+}
+
+/// Qualifies bare column names in `expr` with `qualifier`.
+fn qualify(expr: &mut ast::Expr, qualifier: &str) {
+    let _ = visit_expressions_mut(expr, |e| {
+        if let ast::Expr::Identifier(ident) = e {
+            *e = ast::Expr::CompoundIdentifier(vec![
+                ast::Ident::with_quote('"', qualifier),
+                ident.clone(),
+            ]);
+        }
+        ControlFlow::<()>::Continue(())
+    });
+}
+
+/// `VALUES (1, DEFAULT)`: each `DEFAULT` becomes the column's default expression (or NULL).
+fn replace_default_keywords(
+    source: &mut ast::Query,
+    schema: &TableSchema,
+    targets: &[usize],
+) -> Result<()> {
+    let ast::SetExpr::Values(values) = source.body.as_mut() else {
+        return Ok(());
+    };
+    for row in &mut values.rows {
+        for (expr, &target) in row.iter_mut().zip(targets) {
+            let is_default = matches!(expr, ast::Expr::Identifier(i)
+                if i.quote_style.is_none() && i.value.eq_ignore_ascii_case("default"));
+            if is_default {
+                let column = &schema.columns()[target];
+                *expr = default_expr(column)?
+                    .unwrap_or(ast::Expr::Value(ast::Value::Null.with_empty_span()));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A column's `DEFAULT` as an expression.
+fn default_expr(column: &Column) -> Result<Option<ast::Expr>> {
+    let text = match &column.default {
+        None => return Ok(None),
+        Some(ColumnDefault::Expr(text)) => text.clone(),
+        Some(ColumnDefault::Value(_)) => {
+            return Err(unsupported(
+                "internal: constant defaults are stored as text",
+            ));
+        }
+    };
+    let statement = crate::parse(&format!("SELECT {text}"))?.pop();
+    if let Some(Statement::Sql(sql)) = statement
+        && let Ast::Query(query) = sql.statement
+        && let ast::SetExpr::Select(select) = *query.body
+        && let Some(ast::SelectItem::UnnamedExpr(expr)) = select.projection.into_iter().next()
+    {
+        return Ok(Some(expr));
+    }
+    Err(unsupported(&format!("DEFAULT {text}")))
+}
+
+/// `RETURNING items` over the rows a statement wrote, as the table `qualifier`.
+async fn returning(
+    qualifier: &str,
+    schema: &TableSchema,
+    rows: &[Row],
+    items: &[ast::SelectItem],
+) -> Result<Rows> {
+    let ctx = SessionContext::new();
+    register_rows(&ctx, qualifier, schema, rows, false)?;
+    let statement = select_from(&quote(qualifier), items.to_vec(), None)?;
+    let plan = ctx
+        .state()
+        .statement_to_plan(DfStatement::Statement(Box::new(statement)))
+        .await
+        .map_err(execution)?;
+    let schema = Arc::new(plan.schema().as_arrow().clone());
+    let batches = ctx
+        .execute_logical_plan(plan)
+        .await
+        .map_err(execution)?
+        .collect()
+        .await
+        .map_err(execution)?;
+    Ok(Rows { schema, batches })
+}
+
+/// Registers `rows` as an in-memory table `name` (with a row-number column if asked).
+fn register_rows(
+    ctx: &SessionContext,
+    name: &str,
+    schema: &TableSchema,
+    rows: &[Row],
+    numbered: bool,
+) -> Result<()> {
+    let mut types = column_types(schema);
+    let mut fields: Vec<Field> = crate::arrow::schema(schema)
+        .fields()
+        .iter()
+        .map(|f| f.as_ref().clone())
+        .collect();
+    let numbered_rows: Vec<Row>;
+    let rows = if numbered {
+        types.push(DataType::BigInt);
+        fields.push(Field::new(
+            ROW_NUMBER,
+            datafusion::arrow::datatypes::DataType::Int64,
+            false,
+        ));
+        numbered_rows = rows
+            .iter()
+            .enumerate()
+            .map(|(n, row)| {
+                let mut row = row.clone();
+                row.push(Value::Int64(n as i64));
+                row
+            })
+            .collect();
+        &numbered_rows
+    } else {
+        rows
+    };
+    let arrow_schema = Arc::new(Schema::new(fields));
+    let batch =
+        crate::arrow::rows_to_batch(Arc::clone(&arrow_schema), &types, rows).map_err(|e| {
+            Error::InvalidValue {
+                message: e.to_string(),
+            }
+        })?;
+    let table = MemTable::try_new(arrow_schema, vec![vec![batch]]).map_err(execution)?;
+    ctx.register_table(name, Arc::new(table))
+        .map_err(execution)?;
+    Ok(())
+}
+
+async fn run_ast(ctx: &SessionContext, statement: Ast) -> Result<Vec<RecordBatch>> {
+    let plan = ctx
+        .state()
+        .statement_to_plan(DfStatement::Statement(Box::new(statement)))
+        .await
+        .map_err(execution)?;
+    ctx.execute_logical_plan(plan)
+        .await
+        .map_err(execution)?
+        .collect()
+        .await
+        .map_err(execution)
+}
+
+fn column_types(schema: &TableSchema) -> Vec<DataType> {
+    schema
+        .columns()
+        .iter()
+        .map(|c| c.data_type.clone())
+        .collect()
+}
+
+/// The table a DML statement writes, and the name its columns are qualified with.
+fn target_table(target: &ast::TableWithJoins) -> Result<(String, String)> {
+    if !target.joins.is_empty() {
+        return Err(unsupported("writing through a join"));
+    }
+    match &target.relation {
+        ast::TableFactor::Table {
+            name,
+            alias,
+            version: None,
+            ..
+        } => {
+            let table = table_name(name)?;
+            let qualifier = alias
+                .as_ref()
+                .map_or_else(|| table.clone(), |a| ident_name(&a.name));
+            Ok((table, qualifier))
+        }
+        ast::TableFactor::Table { .. } => Err(unsupported(
+            "writing to a table read FOR SYSTEM_TIME: history is read-only",
+        )),
+        _ => Err(unsupported("writing to this kind of table reference")),
+    }
+}
+
+fn quote(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+/// `"table" AS "qualifier"` (or just `"table"`).
+fn relation_sql(table: &str, qualifier: &str) -> String {
+    if table == qualifier {
+        quote(table)
+    } else {
+        format!("{} AS {}", quote(table), quote(qualifier))
+    }
+}
+
+fn qualified(qualifier: &str, column: &str) -> ast::Expr {
+    ast::Expr::CompoundIdentifier(vec![
+        ast::Ident::with_quote('"', qualifier),
+        ast::Ident::with_quote('"', column),
+    ])
+}
+
+/// `expr AS name`, or just the column `name`.
+fn column_item(name: &str, expr: Option<ast::Expr>) -> ast::SelectItem {
+    let ident = ast::Ident::with_quote('"', name);
+    match expr {
+        Some(expr) => ast::SelectItem::ExprWithAlias { expr, alias: ident },
+        None => ast::SelectItem::UnnamedExpr(ast::Expr::Identifier(ident)),
+    }
+}
+
+/// `SELECT items FROM <from> [WHERE selection]` as an AST. It starts from a parsed template
+/// and swaps in the parts, so no user expression is printed and parsed again.
+fn select_from(
+    from: &str,
+    items: Vec<ast::SelectItem>,
+    selection: Option<ast::Expr>,
+) -> Result<Ast> {
+    template(&format!("SELECT 1 FROM {from}"), items, selection)
+}
+
+fn select_from_nothing(items: Vec<ast::SelectItem>) -> Result<Ast> {
+    template("SELECT 1", items, None)
+}
+
+fn template(sql: &str, items: Vec<ast::SelectItem>, selection: Option<ast::Expr>) -> Result<Ast> {
+    let mut query = match crate::parse(sql)?.pop() {
+        Some(Statement::Sql(s)) => match s.statement {
+            Ast::Query(query) => query,
+            _ => return Err(unsupported("internal: the SELECT template is not a query")),
+        },
+        _ => return Err(unsupported("internal: the SELECT template did not parse")),
+    };
+    let ast::SetExpr::Select(select) = query.body.as_mut() else {
+        return Err(unsupported("internal: the SELECT template has no SELECT"));
+    };
+    select.projection = items;
+    select.selection = selection;
+    Ok(Ast::Query(query))
+}
+
+/// The rows of `batch`, each column cast strictly to its type in `types`: a value that does
+/// not convert is an error (22P02), never a silent NULL.
+fn rows_of(batch: &RecordBatch, types: &[DataType]) -> Result<Vec<Row>> {
+    let batch = cast_batch(batch, types)?;
+    crate::arrow::batch_to_rows(&batch, types).map_err(|e| Error::InvalidValue {
+        message: e.to_string(),
+    })
+}
+
+/// Casts each column of `batch` strictly to the Arrow type of `types`.
+fn cast_batch(batch: &RecordBatch, types: &[DataType]) -> Result<RecordBatch> {
+    let strict = CastOptions {
+        safe: false,
+        ..CastOptions::default()
+    };
+    let columns = batch
+        .columns()
+        .iter()
+        .zip(types)
+        .map(|(array, t)| {
+            if let Some(bytes) = bytea_from_text(array, t)? {
+                return Ok(bytes);
+            }
+            if matches!(t, DataType::Json | DataType::Jsonb) {
+                check_json(array)?;
+            }
+            cast_with_options(array, &crate::arrow::arrow_type(t), &strict)
+                .map_err(|e| crate::database::arrow_error(&e))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let fields: Vec<_> = columns
+        .iter()
+        .enumerate()
+        .map(|(i, a)| Field::new(format!("c{i}"), a.data_type().clone(), true))
+        .collect();
+    RecordBatch::try_new(Arc::new(Schema::new(fields)), columns).map_err(|e| Error::InvalidValue {
+        message: e.to_string(),
+    })
+}
+
+/// Text into a `bytea` column reads PostgreSQL's hex format (`'\\x0102ff'`); other text is
+/// taken as its bytes, as PostgreSQL's escape format does for plain characters.
+fn bytea_from_text(array: &ArrayRef, t: &DataType) -> Result<Option<ArrayRef>> {
+    if *t != DataType::Bytea {
+        return Ok(None);
+    }
+    let Some(text) = array.as_any().downcast_ref::<StringArray>() else {
+        return Ok(None);
+    };
+    let mut out = BinaryBuilder::new();
+    for value in text.iter() {
+        match value {
+            None => out.append_null(),
+            Some(s) => match s.strip_prefix("\\x") {
+                Some(hex) => out.append_value(decode_hex(hex)?),
+                None => out.append_value(s.as_bytes()),
+            },
+        }
+    }
+    Ok(Some(Arc::new(out.finish())))
+}
+
+fn decode_hex(hex: &str) -> Result<Vec<u8>> {
+    let invalid = || Error::Execution {
+        message: format!("invalid hexadecimal data in bytea: {hex:?}"),
+        sqlstate: "22023",
+    };
+    let digits: Vec<u8> = hex.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
+    if !digits.len().is_multiple_of(2) {
+        return Err(invalid());
+    }
+    digits
+        .chunks(2)
+        .map(|pair| {
+            let text = std::str::from_utf8(pair).map_err(|_| invalid())?;
+            u8::from_str_radix(text, 16).map_err(|_| invalid())
+        })
+        .collect()
+}
+
+/// JSON columns hold valid JSON only (22P02 otherwise, as PostgreSQL).
+fn check_json(array: &ArrayRef) -> Result<()> {
+    let Some(text) = array.as_any().downcast_ref::<StringArray>() else {
+        return Ok(());
+    };
+    for value in text.iter().flatten() {
+        if let Err(e) = serde_json::from_str::<serde_json::Value>(value) {
+            return Err(Error::InvalidValue {
+                message: format!("invalid input syntax for type json: {e}"),
+            });
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,274 @@
+//! Values in PostgreSQL's text output format, as `psql` shows them and as the wire
+//! protocol's text format sends them: booleans `t`/`f`, floats in shortest round-trip form
+//! with PostgreSQL's exponent rules (`1e+20`), timestamps with a space and trimmed
+//! fractions, `timestamptz` in UTC with `+00`, intervals as `1 year 2 mons 3 days 04:05:06`,
+//! `bytea` as `\x0102`.
+
+use datafusion::arrow::array::{
+    Array, AsArray, BinaryArray, BooleanArray, Date32Array, Decimal128Array,
+    IntervalMonthDayNanoArray, LargeBinaryArray, LargeStringArray, StringArray, StringViewArray,
+    Time64MicrosecondArray, TimestampMicrosecondArray,
+};
+use datafusion::arrow::datatypes::{
+    DataType as ArrowType, Float32Type, Float64Type, Int8Type, Int16Type, Int32Type, Int64Type,
+    IntervalUnit, TimeUnit, UInt8Type, UInt16Type, UInt32Type, UInt64Type,
+};
+use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
+
+/// The text of row `row` of `array`; `None` for NULL.
+pub fn format_value(array: &dyn Array, row: usize) -> Option<String> {
+    if array.is_null(row) {
+        return None;
+    }
+    Some(match array.data_type() {
+        ArrowType::Boolean => {
+            let b = array.as_any().downcast_ref::<BooleanArray>()?.value(row);
+            if b { "t" } else { "f" }.to_string()
+        }
+        ArrowType::Int8 => array.as_primitive::<Int8Type>().value(row).to_string(),
+        ArrowType::Int16 => array.as_primitive::<Int16Type>().value(row).to_string(),
+        ArrowType::Int32 => array.as_primitive::<Int32Type>().value(row).to_string(),
+        ArrowType::Int64 => array.as_primitive::<Int64Type>().value(row).to_string(),
+        ArrowType::UInt8 => array.as_primitive::<UInt8Type>().value(row).to_string(),
+        ArrowType::UInt16 => array.as_primitive::<UInt16Type>().value(row).to_string(),
+        ArrowType::UInt32 => array.as_primitive::<UInt32Type>().value(row).to_string(),
+        ArrowType::UInt64 => array.as_primitive::<UInt64Type>().value(row).to_string(),
+        ArrowType::Float32 => float(
+            f64::from(array.as_primitive::<Float32Type>().value(row)),
+            6,
+            true,
+        ),
+        ArrowType::Float64 => float(array.as_primitive::<Float64Type>().value(row), 15, false),
+        ArrowType::Decimal128(_, scale) => {
+            let v = array.as_any().downcast_ref::<Decimal128Array>()?.value(row);
+            decimal(v, *scale)
+        }
+        ArrowType::Utf8 => array
+            .as_any()
+            .downcast_ref::<StringArray>()?
+            .value(row)
+            .to_string(),
+        ArrowType::LargeUtf8 => array
+            .as_any()
+            .downcast_ref::<LargeStringArray>()?
+            .value(row)
+            .to_string(),
+        ArrowType::Utf8View => array
+            .as_any()
+            .downcast_ref::<StringViewArray>()?
+            .value(row)
+            .to_string(),
+        ArrowType::Binary => hex(array.as_any().downcast_ref::<BinaryArray>()?.value(row)),
+        ArrowType::LargeBinary => hex(array
+            .as_any()
+            .downcast_ref::<LargeBinaryArray>()?
+            .value(row)),
+        ArrowType::Date32 => {
+            let days = array.as_any().downcast_ref::<Date32Array>()?.value(row);
+            date(i64::from(days))
+        }
+        ArrowType::Time64(TimeUnit::Microsecond) => {
+            let us = array
+                .as_any()
+                .downcast_ref::<Time64MicrosecondArray>()?
+                .value(row);
+            time(us)
+        }
+        ArrowType::Timestamp(TimeUnit::Microsecond, tz) => {
+            let us = array
+                .as_any()
+                .downcast_ref::<TimestampMicrosecondArray>()?
+                .value(row);
+            let text = timestamp(us);
+            match tz {
+                Some(_) => format!("{text}+00"),
+                None => text,
+            }
+        }
+        ArrowType::Interval(IntervalUnit::MonthDayNano) => {
+            let v = array
+                .as_any()
+                .downcast_ref::<IntervalMonthDayNanoArray>()?
+                .value(row);
+            interval(v.months, v.days, v.nanoseconds / 1_000)
+        }
+        _ => {
+            let options = FormatOptions::default();
+            let formatter = ArrayFormatter::try_new(array, &options).ok()?;
+            formatter.value(row).to_string()
+        }
+    })
+}
+
+/// PostgreSQL's float output: the shortest text that reads back to the same value, in
+/// exponent form when the decimal exponent is below -4 or at least `max_exponent` (15 for
+/// `double precision`, 6 for `real`).
+fn float(v: f64, max_exponent: i32, single: bool) -> String {
+    if v.is_nan() {
+        return "NaN".to_string();
+    }
+    if v.is_infinite() {
+        return if v > 0.0 { "Infinity" } else { "-Infinity" }.to_string();
+    }
+    if v == 0.0 {
+        return if v.is_sign_negative() { "-0" } else { "0" }.to_string();
+    }
+    let scientific = if single {
+        format!("{:e}", v as f32)
+    } else {
+        format!("{v:e}")
+    };
+    let (mantissa, exponent) = scientific.split_once('e').unwrap_or((&scientific, "0"));
+    let exponent: i32 = exponent.parse().unwrap_or(0);
+    if exponent < -4 || exponent >= max_exponent {
+        let sign = if exponent < 0 { '-' } else { '+' };
+        format!("{mantissa}e{sign}{:02}", exponent.abs())
+    } else if single {
+        format!("{}", v as f32)
+    } else {
+        format!("{v}")
+    }
+}
+
+fn decimal(v: i128, scale: i8) -> String {
+    if scale <= 0 {
+        let factor = 10i128.checked_pow(u32::from(scale.unsigned_abs()));
+        return factor
+            .and_then(|f| v.checked_mul(f))
+            .map_or_else(|| v.to_string(), |x| x.to_string());
+    }
+    let digits = v.unsigned_abs().to_string();
+    let scale = scale as usize;
+    let padded = format!("{digits:0>width$}", width = scale + 1);
+    let (int, frac) = padded.split_at(padded.len() - scale);
+    let sign = if v < 0 { "-" } else { "" };
+    format!("{sign}{int}.{frac}")
+}
+
+fn hex(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(2 + 2 * bytes.len());
+    out.push_str("\\x");
+    for b in bytes {
+        out.push_str(&format!("{b:02x}"));
+    }
+    out
+}
+
+/// Days since 1970-01-01 to `YYYY-MM-DD` (proleptic Gregorian; years below 1 as BC).
+fn date(days: i64) -> String {
+    // Howard Hinnant's civil-from-days.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    if y <= 0 {
+        format!("{:04}-{m:02}-{d:02} BC", 1 - y)
+    } else {
+        format!("{y:04}-{m:02}-{d:02}")
+    }
+}
+
+/// Microseconds since midnight to `HH:MM:SS[.ffffff]`, trailing zeros of the fraction cut.
+fn time(us: i64) -> String {
+    let secs = us.div_euclid(1_000_000);
+    let frac = us.rem_euclid(1_000_000);
+    let (h, m, s) = (secs / 3600, secs / 60 % 60, secs % 60);
+    format!("{h:02}:{m:02}:{s:02}{}", fraction(frac))
+}
+
+fn fraction(us: i64) -> String {
+    if us == 0 {
+        return String::new();
+    }
+    let text = format!(".{us:06}");
+    text.trim_end_matches('0').to_string()
+}
+
+fn timestamp(us: i64) -> String {
+    let days = us.div_euclid(86_400_000_000);
+    let rest = us.rem_euclid(86_400_000_000);
+    let date = date(days);
+    match date.strip_suffix(" BC") {
+        Some(d) => format!("{d} {} BC", time(rest)),
+        None => format!("{date} {}", time(rest)),
+    }
+}
+
+/// PostgreSQL's `intervalstyle = postgres`: `1 year 2 mons 3 days 04:05:06`.
+fn interval(months: i32, days: i32, us: i64) -> String {
+    let mut parts = Vec::new();
+    let (years, months) = (months / 12, months % 12);
+    let unit = |n: i64, one: &str, many: &str| {
+        format!("{n} {}", if n == 1 || n == -1 { one } else { many })
+    };
+    if years != 0 {
+        parts.push(unit(i64::from(years), "year", "years"));
+    }
+    if months != 0 {
+        parts.push(unit(i64::from(months), "mon", "mons"));
+    }
+    if days != 0 {
+        parts.push(unit(i64::from(days), "day", "days"));
+    }
+    if us != 0 || parts.is_empty() {
+        let sign = if us < 0 { "-" } else { "" };
+        let abs = us.unsigned_abs();
+        let secs = abs / 1_000_000;
+        let frac = fraction((abs % 1_000_000) as i64);
+        parts.push(format!(
+            "{sign}{:02}:{:02}:{:02}{frac}",
+            secs / 3600,
+            secs / 60 % 60,
+            secs % 60
+        ));
+    }
+    parts.join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn floats_follow_postgres() {
+        assert_eq!(float(0.1, 15, false), "0.1");
+        assert_eq!(float(1e20, 15, false), "1e+20");
+        assert_eq!(float(1e14, 15, false), "100000000000000");
+        assert_eq!(float(2.5e-10, 15, false), "2.5e-10");
+        assert_eq!(float(0.1 + 0.2, 15, false), "0.30000000000000004");
+        assert_eq!(float(f64::from(3.4e38f32), 6, true), "3.4e+38");
+        assert_eq!(float(f64::from(1_000_000f32), 6, true), "1e+06");
+        assert_eq!(float(f64::from(100_000f32), 6, true), "100000");
+        assert_eq!(float(f64::NAN, 15, false), "NaN");
+        assert_eq!(float(f64::NEG_INFINITY, 15, false), "-Infinity");
+    }
+
+    #[test]
+    fn dates_times_and_intervals_follow_postgres() {
+        assert_eq!(date(0), "1970-01-01");
+        assert_eq!(date(19_782), "2024-02-29");
+        assert_eq!(time(86_399_500_000), "23:59:59.5");
+        assert_eq!(timestamp(1_735_787_045_000_000), "2025-01-02 03:04:05");
+        assert_eq!(
+            interval(14, 3, 14_706_000_000),
+            "1 year 2 mons 3 days 04:05:06"
+        );
+        assert_eq!(interval(0, 1, 7_200_000_000), "1 day 02:00:00");
+        assert_eq!(interval(0, 0, 0), "00:00:00");
+        assert_eq!(interval(0, 2, 0), "2 days");
+    }
+
+    #[test]
+    fn decimals_keep_their_scale() {
+        assert_eq!(decimal(999, 2), "9.99");
+        assert_eq!(decimal(2450, 2), "24.50");
+        assert_eq!(decimal(-5, 2), "-0.05");
+        assert_eq!(decimal(7, 0), "7");
+        assert_eq!(hex(&[1, 2, 255]), "\\x0102ff");
+    }
+}
