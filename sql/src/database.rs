@@ -128,19 +128,82 @@ impl Database {
     }
 }
 
-/// Query rows as an aligned text table, for the command line.
+/// Query rows as psql prints them: an aligned table of PostgreSQL text values (numbers
+/// right-aligned, NULL empty), then the row count.
 pub fn format_rows(batches: &[RecordBatch]) -> Result<String> {
-    let rows: usize = batches.iter().map(RecordBatch::num_rows).sum();
-    let table = datafusion::arrow::util::pretty::pretty_format_batches(batches).map_err(|e| {
-        Error::Execution {
-            message: e.to_string(),
-            sqlstate: "XX000",
+    let Some(schema) = batches.first().map(RecordBatch::schema) else {
+        return Ok("(0 rows)".to_string());
+    };
+    format_table(&schema, batches)
+}
+
+/// [`format_rows`] with the schema given, so a result without rows still shows its columns.
+pub fn format_table(schema: &SchemaRef, batches: &[RecordBatch]) -> Result<String> {
+    use datafusion::arrow::datatypes::DataType as A;
+    let headers: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).collect();
+    let numeric: Vec<bool> = schema
+        .fields()
+        .iter()
+        .map(|f| f.data_type().is_numeric() || matches!(f.data_type(), A::Decimal128(..)))
+        .collect();
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    for batch in batches {
+        for row in 0..batch.num_rows() {
+            rows.push(
+                batch
+                    .columns()
+                    .iter()
+                    .map(|c| crate::text::format_value(c.as_ref(), row).unwrap_or_default())
+                    .collect(),
+            );
         }
-    })?;
-    Ok(format!(
-        "{table}\n({rows} row{})",
-        if rows == 1 { "" } else { "s" }
-    ))
+    }
+    let width = |i: usize| {
+        rows.iter()
+            .flat_map(|r| r[i].lines().map(|l| l.chars().count()))
+            .chain(std::iter::once(headers[i].chars().count()))
+            .max()
+            .unwrap_or(0)
+    };
+    let widths: Vec<usize> = (0..headers.len()).map(width).collect();
+    let mut out = String::new();
+    let header: Vec<String> = headers
+        .iter()
+        .zip(&widths)
+        .map(|(h, &w)| {
+            let pad = w - h.chars().count();
+            format!("{}{h}{}", " ".repeat(pad / 2), " ".repeat(pad - pad / 2))
+        })
+        .collect();
+    out.push_str(&format!(" {} \n", header.join(" | ")));
+    let rule: Vec<String> = widths.iter().map(|&w| "-".repeat(w + 2)).collect();
+    out.push_str(&rule.join("+"));
+    out.push('\n');
+    for row in &rows {
+        // A cell with line breaks (an EXPLAIN plan) continues on the next lines.
+        let lines: Vec<Vec<&str>> = row.iter().map(|c| c.lines().collect()).collect();
+        let height = lines.iter().map(Vec::len).max().unwrap_or(1).max(1);
+        for line in 0..height {
+            let cells: Vec<String> = lines
+                .iter()
+                .zip(&widths)
+                .zip(&numeric)
+                .map(|((cell, &w), &right)| {
+                    let text = cell.get(line).copied().unwrap_or("");
+                    if right {
+                        format!("{text:>w$}")
+                    } else {
+                        format!("{text:<w$}")
+                    }
+                })
+                .collect();
+            out.push_str(format!(" {}", cells.join(" | ")).trim_end());
+            out.push('\n');
+        }
+    }
+    let n = rows.len();
+    out.push_str(&format!("({n} row{})", if n == 1 { "" } else { "s" }));
+    Ok(out)
 }
 
 pub(crate) fn unsupported(message: &str) -> Error {

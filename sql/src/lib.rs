@@ -52,7 +52,7 @@ pub use crate::parser::drift::parse_retention;
 pub use crate::parser::system_time::{TemporalClause, TemporalClauses};
 pub use crate::parser::{SqlStatement, Statement, parse};
 pub use crate::temporal::{Point, SystemTime, Timestamp};
-pub use database::{Database, Outcome, Rows, format_rows};
+pub use database::{Database, Outcome, Rows, format_rows, format_table};
 pub use engine::{
     Incarnation, QueryEngine, TableSet, TimeResolver, TimeTravelPlanner, read_point_of,
 };

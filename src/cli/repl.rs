@@ -16,7 +16,7 @@ use rustyline::error::ReadlineError;
 pub fn render(outcome: &Outcome) -> Result<String> {
     let mut out = String::new();
     if let Some(rows) = &outcome.rows {
-        out.push_str(&driftdb_sql::format_rows(&rows.batches)?);
+        out.push_str(&driftdb_sql::format_table(&rows.schema, &rows.batches)?);
         if outcome.tag.starts_with("SELECT") || outcome.tag == "EXPLAIN" {
             return Ok(out);
         }

@@ -10,4 +10,5 @@ mod grpc;
 mod http;
 mod lifecycle;
 mod produce;
+mod quickstart;
 mod server;
