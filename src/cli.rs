@@ -10,6 +10,7 @@ mod repl;
 mod time;
 mod topic;
 
+use std::io::Write as _;
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
@@ -125,13 +126,15 @@ async fn run_sql(args: SqlArgs) -> Result<()> {
         std::io::Read::read_to_string(&mut std::io::stdin(), &mut input)?;
         scripts.push(input);
     }
+    // Each result is printed (and flushed) as its statement finishes, so a long script shows
+    // its progress and every printed COMMIT is durable.
+    let fail = |e: driftdb_sql::Error| anyhow::anyhow!("ERROR {}: {e}", e.sqlstate());
     for sql in scripts {
-        let outcomes = session
-            .execute(&sql)
-            .await
-            .map_err(|e| anyhow::anyhow!("ERROR {}: {e}", e.sqlstate()))?;
-        for outcome in &outcomes {
-            println!("{}", repl::render(outcome)?);
+        for statement in driftdb_sql::parse(&sql).map_err(fail)? {
+            let outcome = session.execute_statement(statement).await.map_err(fail)?;
+            let mut out = std::io::stdout().lock();
+            writeln!(out, "{}", repl::render(&outcome)?)?;
+            out.flush()?;
         }
     }
     Ok(())

@@ -37,6 +37,9 @@ use crate::table::VersionFilter;
 /// The system topic holding the SQL database's ledger.
 pub const LEDGER_TOPIC: &str = "__ledger";
 
+/// The largest encoded transaction (one ledger record): 64 MiB, a few hundred thousand rows.
+pub const MAX_TRANSACTION_BYTES: u32 = 64 << 20;
+
 /// Where a commit landed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Commit {
@@ -75,11 +78,20 @@ impl Store {
                 LEDGER_TOPIC,
                 TopicConfig {
                     durability: Durability::Always,
+                    max_record_bytes: MAX_TRANSACTION_BYTES,
                     ..TopicConfig::default()
                 },
             )?,
             Err(e) => return Err(e.into()),
         };
+        // Ledgers created before the limit was raised get it too.
+        let config = topic.config();
+        if config.max_record_bytes < MAX_TRANSACTION_BYTES {
+            topic.update_config(TopicConfig {
+                max_record_bytes: MAX_TRANSACTION_BYTES,
+                ..config
+            })?;
+        }
         let ledger = topic.partition(0)?;
         let mut db = checkpoint::load_newest(&options.checkpoint_dir)?.unwrap_or_default();
         // Checkpoints keep when an incarnation ended, not at what time: the ledger knows.

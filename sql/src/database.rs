@@ -241,6 +241,12 @@ pub(crate) fn projector_error(e: driftdb_projector::Error) -> Error {
             message: e.to_string(),
         },
         P::InvalidInput(message) => Error::InvalidValue { message },
+        P::Log(driftdb_broker::Error::RecordTooLarge { size, max }) => Error::Execution {
+            message: format!(
+                "the transaction encodes to {size} bytes; one transaction may write at most {max}: split it"
+            ),
+            sqlstate: "54000",
+        },
         P::ValueTooLong { .. } => Error::Execution {
             message: e.to_string(),
             sqlstate: "22001",

@@ -12,3 +12,4 @@ mod lifecycle;
 mod produce;
 mod quickstart;
 mod server;
+mod sql_crash;
