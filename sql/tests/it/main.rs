@@ -12,6 +12,7 @@ mod errors;
 mod frontend;
 mod history;
 mod literals;
+mod model;
 mod overlay;
 mod own_statements;
 mod properties;
