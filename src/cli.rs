@@ -84,6 +84,8 @@ pub enum BenchCommand {
     Consume(bench::ConsumeBench),
     /// The produce and consume workload against a running Redis, with Redis Streams.
     Redis(bench::RedisBench),
+    /// The embedded SQL database beside SQLite and DuckDB (needs no server).
+    Sql(bench::SqlBench),
 }
 
 /// Runs one command to completion.
@@ -155,5 +157,6 @@ async fn run_bench(server: &str, command: BenchCommand) -> Result<()> {
         BenchCommand::Produce(opts) => bench::run_produce_bench(server, &opts).await,
         BenchCommand::Consume(opts) => bench::run_consume_bench(server, &opts).await,
         BenchCommand::Redis(opts) => bench::run_redis_bench(&opts).await,
+        BenchCommand::Sql(opts) => bench::run_sql_bench(&opts).await,
     }
 }

@@ -205,14 +205,26 @@ impl Database {
             }
         }
         for (name, changes) in changes {
-            // Tables created or altered in the same transaction are checked when applied.
-            if let Ok(table) = self.table(name)
-                && !created.contains(&name)
-                && !txn
-                    .ops
-                    .iter()
-                    .any(|op| matches!(op, LedgerOp::AlterTable { table, .. } if table == name))
-            {
+            let altered = txn
+                .ops
+                .iter()
+                .any(|op| matches!(op, LedgerOp::AlterTable { table, .. } if table == name));
+            if created.contains(&name) {
+                // A table created in this transaction starts empty: its rows are checked
+                // against its schema alone, so the record cannot fail to apply.
+                let schema = txn.ops.iter().rev().find_map(|op| match op {
+                    LedgerOp::CreateTable(schema) if schema.name() == name => Some(schema),
+                    _ => None,
+                });
+                if let Some(schema) = schema {
+                    Table::new(schema.clone()).check(&changes)?;
+                }
+            } else if altered {
+                // The SQL layer never writes rows in the transaction that alters a table.
+                return Err(Error::InvalidInput(format!(
+                    "rows of {name:?} written in the transaction that alters it"
+                )));
+            } else if let Ok(table) = self.table(name) {
                 read(table).check(&changes)?;
             }
         }

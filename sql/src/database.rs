@@ -123,6 +123,18 @@ impl Database {
         }
     }
 
+    /// Approximate memory held by table `name` (rows, history, indexes).
+    pub fn table_memory(&self, name: &str) -> Result<driftdb_projector::MemoryUsage> {
+        let db = self.store.read();
+        let table = db.table(name).map_err(projector_error)?;
+        Ok(driftdb_projector::database::read(table).memory())
+    }
+
+    /// Writes a checkpoint of every table now; returns its sequence.
+    pub fn checkpoint(&self) -> Result<Option<u64>> {
+        self.store.checkpoint().map_err(projector_error)
+    }
+
     pub(crate) fn store(&self) -> &Arc<Store> {
         &self.store
     }

@@ -27,16 +27,21 @@
 //! with SQLSTATE 25P02 until `ROLLBACK` (or `ROLLBACK TO` a savepoint taken before the
 //! error); `COMMIT` of an aborted transaction rolls it back.
 //!
-//! DDL and `CHECKPOINT`/`VACUUM` are refused inside a transaction block (0A000).
+//! # DDL in a transaction
+//! `CREATE TABLE`, `DROP TABLE`, `CREATE INDEX`, `DROP INDEX` and `TRUNCATE` may run inside a
+//! block, as schema migrations do: a created table is private to the transaction (an empty
+//! projector table with the overlay's rows) until `COMMIT` writes its `CreateTable` and rows
+//! in the same record; a dropped one disappears from the transaction's view. `ALTER TABLE`,
+//! history retention, `CHECKPOINT` and `VACUUM` are refused inside a block.
 
 mod ddl;
 mod dml;
 
-use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::{Arc, RwLock};
 
 use datafusion::error::DataFusionError;
-use driftdb_projector::{Key, LedgerOp, TableSchema, Transaction};
+use driftdb_projector::{Key, LedgerOp, Table, TableSchema, Transaction};
 use sqlparser::ast::Statement as Ast;
 
 use crate::database::{
@@ -45,7 +50,7 @@ use crate::database::{
 use crate::engine::{Incarnation, QueryEngine, TimeResolver};
 use crate::error::{Error, Result};
 use crate::parser::Statement;
-use crate::provider::{Overlay, ReadPoint, provider_for};
+use crate::provider::{Overlay, ReadPoint, SharedTable, provider_for};
 
 /// How many times an autocommit write is planned again after losing a write-write race.
 pub const AUTOCOMMIT_ATTEMPTS: usize = 5;
@@ -65,17 +70,20 @@ pub enum TransactionStatus {
 type Overlays = BTreeMap<String, Overlay>;
 
 /// What a statement reads: the tables at `seq` (`None`: an empty database) plus a
-/// transaction's own writes.
+/// transaction's own writes: rows, tables it created (private until COMMIT, their rows in
+/// the overlay) and tables it dropped.
 #[derive(Debug, Clone, Default)]
 struct Snapshot {
     seq: Option<u64>,
     overlay: Overlays,
+    created: BTreeMap<String, SharedTable>,
+    dropped: BTreeSet<String>,
 }
 
 struct Savepoint {
     name: String,
     ops: usize,
-    overlay: Overlays,
+    snapshot: Snapshot,
 }
 
 struct Txn {
@@ -173,7 +181,7 @@ impl Session {
                     self.txn = Some(Txn {
                         snapshot: Snapshot {
                             seq: self.db.last_sequence(),
-                            overlay: Overlays::new(),
+                            ..Snapshot::default()
                         },
                         ops: Vec::new(),
                         savepoints: Vec::new(),
@@ -211,7 +219,7 @@ impl Session {
                 let at = find_savepoint(txn, &name.value)?;
                 let savepoint = &txn.savepoints[at];
                 txn.ops.truncate(savepoint.ops);
-                txn.snapshot.overlay = savepoint.overlay.clone();
+                txn.snapshot = savepoint.snapshot.clone();
                 txn.savepoints.truncate(at + 1);
                 txn.failed = false;
                 Outcome::command("ROLLBACK", None)
@@ -224,7 +232,7 @@ impl Session {
                 txn.savepoints.push(Savepoint {
                     name: name.value.clone(),
                     ops: txn.ops.len(),
-                    overlay: txn.snapshot.overlay.clone(),
+                    snapshot: txn.snapshot.clone(),
                 });
                 Outcome::command("SAVEPOINT", None)
             }
@@ -322,7 +330,7 @@ impl Session {
             Some(txn) => txn.snapshot.clone(),
             None => Snapshot {
                 seq: self.db.last_sequence(),
-                overlay: Overlays::new(),
+                ..Snapshot::default()
             },
         }
     }
@@ -360,10 +368,13 @@ impl Session {
                 seq: None,
             });
         }
-        let Some(txn) = self.txn.as_mut() else {
-            let mut overlay = Overlays::new();
-            lay_over(&self.db, &mut overlay, snapshot.seq, &ops)?;
-            let writes = written_keys(&overlay);
+        let Some(txn) = self.txn.as_ref() else {
+            let mut view = Snapshot {
+                seq: snapshot.seq,
+                ..Snapshot::default()
+            };
+            self.lay_over(&mut view, &ops)?;
+            let writes = written_keys(&view.overlay);
             let read_seq = if writes.is_empty() {
                 None
             } else {
@@ -380,10 +391,21 @@ impl Session {
                 seq: Some(commit.seq),
             });
         };
-        if ops.iter().any(|op| !op.is_row_change()) {
-            return Err(unsupported(
-                "DDL inside a transaction block; run it outside BEGIN ... COMMIT",
-            ));
+        if let Some(op) = ops.iter().find(|op| {
+            matches!(
+                op,
+                LedgerOp::AlterTable { .. }
+                    | LedgerOp::SetHistoryRetention { .. }
+                    | LedgerOp::Vacuum { .. }
+            )
+        }) {
+            return Err(unsupported(&format!(
+                "{} inside a transaction block; run it outside BEGIN ... COMMIT",
+                match op {
+                    LedgerOp::AlterTable { .. } => "ALTER TABLE",
+                    _ => "changing history retention",
+                }
+            )));
         }
         // Constraints are checked as the statement ends, over all of the transaction's
         // changes, against the tables as they are now: what COMMIT will check again.
@@ -394,8 +416,12 @@ impl Session {
             .read()
             .check(&Transaction { ops: all.clone() })
             .map_err(projector_error)?;
-        lay_over(&self.db, &mut txn.snapshot.overlay, txn.snapshot.seq, &ops)?;
-        txn.ops = all;
+        let mut view = txn.snapshot.clone();
+        self.lay_over(&mut view, &ops)?;
+        if let Some(txn) = self.txn.as_mut() {
+            txn.snapshot = view;
+            txn.ops = all;
+        }
         Ok(Outcome {
             tag,
             rows,
@@ -403,12 +429,90 @@ impl Session {
         })
     }
 
+    /// Lays `ops` over the snapshot: each written key's new row (`None` for a deleted one;
+    /// `TRUNCATE` deletes every key visible), and the tables created and dropped.
+    fn lay_over(&self, view: &mut Snapshot, ops: &[LedgerOp]) -> Result<()> {
+        for op in ops {
+            let table = op.table().to_string();
+            match op {
+                LedgerOp::Upsert { row, .. } => {
+                    let key = self.schema_at(&table, view)?.key_of(row);
+                    view.overlay
+                        .entry(table)
+                        .or_default()
+                        .insert(key, Some(row.clone()));
+                }
+                LedgerOp::Delete { key, .. } => {
+                    view.overlay
+                        .entry(table)
+                        .or_default()
+                        .insert(key.clone(), None);
+                }
+                LedgerOp::Truncate { .. } => {
+                    let mut keys = Vec::new();
+                    if let (Some(seq), false) = (view.seq, view.created.contains_key(&table)) {
+                        let store = self.db.store().read();
+                        let shared = store.table_at(&table, seq).map_err(projector_error)?;
+                        let t = driftdb_projector::database::read(shared);
+                        let schema = t.schema().clone();
+                        for v in t.scan(seq).map_err(projector_error)? {
+                            keys.push(schema.key_of(v.row));
+                        }
+                    }
+                    let entry = view.overlay.entry(table).or_default();
+                    for row in entry.values_mut() {
+                        *row = None;
+                    }
+                    for key in keys {
+                        entry.insert(key, None);
+                    }
+                }
+                LedgerOp::CreateTable(schema) => {
+                    view.dropped.remove(&table);
+                    view.overlay.remove(&table);
+                    view.created
+                        .insert(table, Arc::new(RwLock::new(Table::new(schema.clone()))));
+                }
+                LedgerOp::DropTable { .. } => {
+                    view.overlay.remove(&table);
+                    if view.created.remove(&table).is_none() {
+                        view.dropped.insert(table);
+                    }
+                }
+                LedgerOp::CreateIndex { index, .. } => {
+                    if let Some(private) = view.created.get(&table) {
+                        // A private copy per savepoint: the index change must not leak into
+                        // the snapshots savepoints keep.
+                        let mut copy = driftdb_projector::database::read(private).clone();
+                        copy.create_index(index.clone()).map_err(projector_error)?;
+                        view.created.insert(table, Arc::new(RwLock::new(copy)));
+                    }
+                }
+                LedgerOp::DropIndex { name, .. } => {
+                    if let Some(private) = view.created.get(&table) {
+                        let mut copy = driftdb_projector::database::read(private).clone();
+                        copy.drop_index(name).map_err(projector_error)?;
+                        view.created.insert(table, Arc::new(RwLock::new(copy)));
+                    }
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
     /// The schema of `table` as `snapshot` sees it.
     fn schema_at(&self, table: &str, snapshot: &Snapshot) -> Result<TableSchema> {
-        let db = self.db.store().read();
         let missing = || Error::UndefinedTable {
             name: table.to_string(),
         };
+        if let Some(private) = snapshot.created.get(table) {
+            return Ok(driftdb_projector::database::read(private).schema().clone());
+        }
+        if snapshot.dropped.contains(table) {
+            return Err(missing());
+        }
+        let db = self.db.store().read();
         let seq = snapshot.seq.ok_or_else(missing)?;
         let shared = db.table_at(table, seq).map_err(|_| missing())?;
         Ok(driftdb_projector::database::read(shared).schema().clone())
@@ -444,6 +548,9 @@ impl Session {
                 .insert_incarnations(name, incarnations)
                 .map_err(execution)?;
             let Some(seq) = snapshot.seq else { continue };
+            if snapshot.dropped.contains(name) || snapshot.created.contains_key(name) {
+                continue;
+            }
             let Ok(table) = db.table_at(name, seq) else {
                 continue;
             };
@@ -457,6 +564,19 @@ impl Session {
             engine
                 .context()
                 .register_table(name, Arc::new(provider))
+                .map_err(execution)?;
+        }
+        drop(db);
+        for (name, table) in &snapshot.created {
+            let point = ReadPoint::AsOf(snapshot.seq.unwrap_or(0));
+            let mut provider = provider_for(Arc::clone(table), point).map_err(execution)?;
+            if let Some(overlay) = snapshot.overlay.get(name) {
+                provider = provider
+                    .with_overlay(Arc::new(overlay.clone()))
+                    .map_err(execution)?;
+            }
+            engine
+                .register_provider(name, Arc::clone(table), provider)
                 .map_err(execution)?;
         }
         Ok(engine)
@@ -473,54 +593,6 @@ impl Session {
         let (schema, batches) = engine.run_statement(statement).await.map_err(execution)?;
         Ok(Rows { schema, batches })
     }
-}
-
-/// Lays `ops` over `overlay`: each written key's new row, `None` for a deleted one.
-/// `TRUNCATE` deletes every key visible at `seq` and in the overlay.
-fn lay_over(
-    db: &Database,
-    overlay: &mut Overlays,
-    seq: Option<u64>,
-    ops: &[LedgerOp],
-) -> Result<()> {
-    let store = db.store().read();
-    for op in ops {
-        let table = op.table();
-        match op {
-            LedgerOp::Upsert { row, .. } => {
-                let shared = store.table(table).map_err(projector_error)?;
-                let key = driftdb_projector::database::read(shared)
-                    .schema()
-                    .key_of(row);
-                overlay
-                    .entry(table.to_string())
-                    .or_default()
-                    .insert(key, Some(row.clone()));
-            }
-            LedgerOp::Delete { key, .. } => {
-                overlay
-                    .entry(table.to_string())
-                    .or_default()
-                    .insert(key.clone(), None);
-            }
-            LedgerOp::Truncate { .. } => {
-                let entry = overlay.entry(table.to_string()).or_default();
-                if let Some(seq) = seq {
-                    let shared = store.table_at(table, seq).map_err(projector_error)?;
-                    let t = driftdb_projector::database::read(shared);
-                    let schema = t.schema().clone();
-                    for v in t.scan(seq).map_err(projector_error)? {
-                        entry.insert(schema.key_of(v.row), None);
-                    }
-                }
-                for row in entry.values_mut() {
-                    *row = None;
-                }
-            }
-            _ => {}
-        }
-    }
-    Ok(())
 }
 
 /// The (table, key) pairs an overlay writes, for the commit's conflict check.

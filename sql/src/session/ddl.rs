@@ -76,11 +76,6 @@ impl Session {
             }
             other => return Err(not_supported(&other)),
         };
-        if self.txn.is_some() && write.ops.iter().any(|op| !op.is_row_change()) {
-            return Err(unsupported(
-                "DDL inside a transaction block; run it outside BEGIN ... COMMIT",
-            ));
-        }
         self.finish_write(write, &snapshot)
     }
 
@@ -160,17 +155,29 @@ impl Session {
 
     /// The table that has an index called `index` at the snapshot.
     fn table_of_index(&self, index: &str, snapshot: &Snapshot) -> Option<String> {
+        let has =
+            |t: &driftdb_projector::Table| t.schema().indexes().iter().any(|i| i.name == index);
+        if let Some((name, _)) = snapshot
+            .created
+            .iter()
+            .find(|(_, t)| has(&driftdb_projector::database::read(t)))
+        {
+            return Some(name.clone());
+        }
         let seq = snapshot.seq?;
         let db = self.db.store().read();
-        db.table_names_at(seq).into_iter().find_map(|name| {
-            let shared = db.table_at(name, seq).ok()?;
-            let t = driftdb_projector::database::read(shared);
-            t.schema()
-                .indexes()
-                .iter()
-                .any(|i| i.name == index)
-                .then(|| name.to_string())
-        })
+        db.table_names_at(seq)
+            .into_iter()
+            .filter(|n| !snapshot.dropped.contains(*n) && !snapshot.created.contains_key(*n))
+            .find_map(|name| {
+                let shared = db.table_at(name, seq).ok()?;
+                let t = driftdb_projector::database::read(shared);
+                t.schema()
+                    .indexes()
+                    .iter()
+                    .any(|i| i.name == index)
+                    .then(|| name.to_string())
+            })
     }
 
     /// `ALTER TABLE t ADD/DROP/RENAME COLUMN ...`: one new schema, the rows carried over.

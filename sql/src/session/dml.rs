@@ -387,6 +387,9 @@ impl Session {
         if let Some(own) = snapshot.overlay.get(table).and_then(|o| o.get(key)) {
             return Ok(own.clone());
         }
+        if snapshot.created.contains_key(table) {
+            return Ok(None);
+        }
         let Some(seq) = snapshot.seq else {
             return Ok(None);
         };
