@@ -41,7 +41,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, RwLock};
 
 use datafusion::error::DataFusionError;
-use driftdb_projector::{Key, LedgerOp, Table, TableSchema, Transaction};
+use driftdb_projector::{Change, Key, LedgerOp, Table, TableSchema, Transaction};
 use sqlparser::ast::Statement as Ast;
 
 use crate::database::{
@@ -67,7 +67,9 @@ pub enum TransactionStatus {
 }
 
 /// The transaction's own writes, by table.
-type Overlays = BTreeMap<String, Overlay>;
+/// Shared with the providers of a statement's query engine; written copy-on-write, which
+/// copies nothing once the engine is gone.
+type Overlays = BTreeMap<String, Arc<Overlay>>;
 
 /// What a statement reads: the tables at `seq` (`None`: an empty database) plus a
 /// transaction's own writes: rows, tables it created (private until COMMIT, their rows in
@@ -309,7 +311,7 @@ impl Session {
                     tag: "ALTER TABLE".to_string(),
                     rows: None,
                 };
-                self.finish_write(write, &Snapshot::default())
+                self.finish_write(write, None)
             }
         }
     }
@@ -347,7 +349,11 @@ impl Session {
                 Ast::Delete(delete) => self.delete(delete, &snapshot).await?,
                 _ => return Err(unsupported("internal: not a row write")),
             };
-            match self.finish_write(write, &snapshot) {
+            // The statement's snapshot shares the overlay: let go of it first, so laying the
+            // writes over the transaction's overlay does not copy it.
+            let read_seq = snapshot.seq;
+            drop(snapshot);
+            match self.finish_write(write, read_seq) {
                 Err(Error::SerializationFailure { .. })
                     if self.txn.is_none() && attempt < AUTOCOMMIT_ATTEMPTS =>
                 {
@@ -359,7 +365,8 @@ impl Session {
     }
 
     /// Commits a planned write (autocommit) or adds it to the open transaction.
-    fn finish_write(&mut self, write: Write, snapshot: &Snapshot) -> Result<Outcome> {
+    /// `read_seq` is the sequence the statement read at (autocommit's conflict check).
+    fn finish_write(&mut self, write: Write, read_seq: Option<u64>) -> Result<Outcome> {
         let Write { ops, tag, rows } = write;
         if ops.is_empty() {
             return Ok(Outcome {
@@ -370,7 +377,7 @@ impl Session {
         }
         let Some(txn) = self.txn.as_ref() else {
             let mut view = Snapshot {
-                seq: snapshot.seq,
+                seq: read_seq,
                 ..Snapshot::default()
             };
             self.lay_over(&mut view, &ops)?;
@@ -378,7 +385,7 @@ impl Session {
             let read_seq = if writes.is_empty() {
                 None
             } else {
-                snapshot.seq
+                read_seq
             };
             let commit = self
                 .db
@@ -407,21 +414,71 @@ impl Session {
                 }
             )));
         }
-        // Constraints are checked as the statement ends, over all of the transaction's
-        // changes, against the tables as they are now: what COMMIT will check again.
-        let mut all = txn.ops.clone();
-        all.extend(ops.iter().cloned());
-        self.db
-            .store()
-            .read()
-            .check(&Transaction { ops: all.clone() })
+        // Constraints are checked as the statement ends: each new row against its table's
+        // schema (types, NOT NULL), and, for tables with UNIQUE constraints, all of the
+        // transaction's changes to them against the table as it is now. COMMIT checks the
+        // whole transaction once more.
+        let mut touched = BTreeSet::new();
+        for op in &ops {
+            let table = op.table();
+            if let LedgerOp::Upsert { row, .. } = op {
+                self.schema_at(table, &txn.snapshot)?
+                    .validate_row(row)
+                    .map_err(projector_error)?;
+            }
+            if op.is_row_change() {
+                touched.insert(table.to_string());
+            }
+        }
+        for table in &touched {
+            let schema = self.schema_at(table, &txn.snapshot)?;
+            if schema.unique().is_empty() {
+                continue;
+            }
+            let changes: Vec<Change> = txn
+                .ops
+                .iter()
+                .chain(&ops)
+                .filter(|op| op.table() == table)
+                .filter_map(|op| match op {
+                    LedgerOp::Upsert { row, .. } => Some(Change::Upsert(row.clone())),
+                    LedgerOp::Delete { key, .. } => Some(Change::Delete(key.clone())),
+                    LedgerOp::Truncate { .. } => Some(Change::Truncate),
+                    _ => None,
+                })
+                .collect();
+            match txn.snapshot.created.get(table) {
+                Some(_) => Table::new(schema).check(&changes),
+                None => {
+                    let db = self.db.store().read();
+                    let shared = db.table(table).map_err(projector_error)?;
+                    driftdb_projector::database::read(shared).check(&changes)
+                }
+            }
             .map_err(projector_error)?;
-        let mut view = txn.snapshot.clone();
-        self.lay_over(&mut view, &ops)?;
+        }
+        if ops.iter().any(|op| !op.is_row_change()) {
+            // DDL: the whole transaction must still make sense (tables exist, index names).
+            self.db
+                .store()
+                .read()
+                .check(&Transaction {
+                    ops: txn.ops.iter().chain(&ops).cloned().collect(),
+                })
+                .map_err(projector_error)?;
+        }
+        // A failure from here on leaves the transaction failed (the caller marks it), and a
+        // failed transaction only rolls back, so a half-laid overlay is never read.
+        let mut view = match self.txn.as_mut() {
+            Some(txn) => std::mem::take(&mut txn.snapshot),
+            None => Snapshot::default(),
+        };
+        let laid = self.lay_over(&mut view, &ops);
         if let Some(txn) = self.txn.as_mut() {
             txn.snapshot = view;
-            txn.ops = all;
+            txn.ops.extend(ops);
         }
+        laid?;
         Ok(Outcome {
             tag,
             rows,
@@ -437,16 +494,11 @@ impl Session {
             match op {
                 LedgerOp::Upsert { row, .. } => {
                     let key = self.schema_at(&table, view)?.key_of(row);
-                    view.overlay
-                        .entry(table)
-                        .or_default()
+                    Arc::make_mut(view.overlay.entry(table).or_default())
                         .insert(key, Some(row.clone()));
                 }
                 LedgerOp::Delete { key, .. } => {
-                    view.overlay
-                        .entry(table)
-                        .or_default()
-                        .insert(key.clone(), None);
+                    Arc::make_mut(view.overlay.entry(table).or_default()).insert(key.clone(), None);
                 }
                 LedgerOp::Truncate { .. } => {
                     let mut keys = Vec::new();
@@ -459,7 +511,7 @@ impl Session {
                             keys.push(schema.key_of(v.row));
                         }
                     }
-                    let entry = view.overlay.entry(table).or_default();
+                    let entry = Arc::make_mut(view.overlay.entry(table).or_default());
                     for row in entry.values_mut() {
                         *row = None;
                     }
@@ -558,7 +610,7 @@ impl Session {
                 provider_for(Arc::clone(table), ReadPoint::AsOf(seq)).map_err(execution)?;
             if let Some(overlay) = snapshot.overlay.get(name) {
                 provider = provider
-                    .with_overlay(Arc::new(overlay.clone()))
+                    .with_overlay(Arc::clone(overlay))
                     .map_err(execution)?;
             }
             engine
@@ -572,7 +624,7 @@ impl Session {
             let mut provider = provider_for(Arc::clone(table), point).map_err(execution)?;
             if let Some(overlay) = snapshot.overlay.get(name) {
                 provider = provider
-                    .with_overlay(Arc::new(overlay.clone()))
+                    .with_overlay(Arc::clone(overlay))
                     .map_err(execution)?;
             }
             engine

@@ -59,7 +59,7 @@ def duckdb_figures(rows, repeats):
     db = duckdb.connect()
     db.execute(
         "CREATE TABLE big AS SELECT range AS id, range % 1000 AS g, range * 7 % 10007 AS v, "
-        "'row ' || range AS note FROM range(1, %d)" % (rows + 1)
+        "'row ' || range AS note FROM range(1, {})".format(rows + 1)
     )
     query = "SELECT g, count(*), sum(v), avg(v) FROM big GROUP BY g"
     db.execute(query).fetchall()

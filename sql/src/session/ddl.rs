@@ -76,7 +76,9 @@ impl Session {
             }
             other => return Err(not_supported(&other)),
         };
-        self.finish_write(write, &snapshot)
+        let read_seq = snapshot.seq;
+        drop(snapshot);
+        self.finish_write(write, read_seq)
     }
 
     async fn create_table(
