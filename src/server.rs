@@ -4,8 +4,8 @@
 //! Start-up order matters for clear failures: the data directory is created and opened (the
 //! log locks it and recovers every partition) before any port is bound, and both ports are
 //! bound before anything is served, so a second server on the same directory or a port in use
-//! fails at once with a message naming the directory or the address. When both listeners are
-//! up the server prints one line to stdout, `driftdb-server ready grpc=ADDR http=ADDR`, which
+//! fails at once with a message naming the directory or the address. When the listeners are
+//! up the server prints one line to stdout, `driftdb-server ready grpc=ADDR http=ADDR pg=ADDR`, which
 //! scripts and the end-to-end tests read to learn the ports (port 0 picks free ones).
 //!
 //! Shutdown ([`run`]'s `shutdown` future, SIGTERM or Ctrl-C in the binary): `/health/ready`
@@ -73,6 +73,10 @@ pub struct Config {
     #[arg(long, env = "DRIFTDB_HTTP_PORT", default_value_t = 8080)]
     pub http_port: u16,
 
+    /// PostgreSQL wire protocol port for SQL (0 picks a free one).
+    #[arg(long, env = "DRIFTDB_PG_PORT", default_value_t = 5433)]
+    pub pg_port: u16,
+
     /// Log filter, e.g. `info` or `driftdb_broker=debug,info`. Without it, `RUST_LOG`, else
     /// `info`.
     #[arg(long, env = "DRIFTDB_LOG_LEVEL")]
@@ -121,8 +125,14 @@ pub async fn run(
 
     let grpc_addr = SocketAddr::new(config.listen, config.grpc_port);
     let http_addr = SocketAddr::new(config.listen, config.http_port);
+    let pg_addr = SocketAddr::new(config.listen, config.pg_port);
     let grpc_listener = bind(grpc_addr, "gRPC").await?;
     let http_listener = bind(http_addr, "HTTP").await?;
+    let pg_listener = bind(pg_addr, "PostgreSQL").await?;
+    let pg_addr = pg_listener
+        .local_addr()
+        .context("reading the PostgreSQL address")?;
+    let database = open_database(Arc::clone(&log), config.data_dir.clone()).await?;
     let grpc_addr = grpc_listener
         .local_addr()
         .context("reading the gRPC address")?;
@@ -149,11 +159,12 @@ pub async fn run(
     let http_server =
         axum::serve(http_listener, app).with_graceful_shutdown(stopped(stop_rx.clone()));
     let mut http = tokio::spawn(async move { http_server.await.context("the HTTP server failed") });
+    let pg = tokio::spawn(crate::pg::serve(pg_listener, database, stop_rx.clone()));
     let upkeep = tokio::spawn(upkeep(metrics, stop_rx));
 
     ready.store(true, Ordering::SeqCst);
-    tracing::info!(%grpc_addr, %http_addr, data_dir = %config.data_dir.display(), "serving");
-    println!("driftdb-server ready grpc={grpc_addr} http={http_addr}");
+    tracing::info!(%grpc_addr, %http_addr, %pg_addr, data_dir = %config.data_dir.display(), "serving");
+    println!("driftdb-server ready grpc={grpc_addr} http={http_addr} pg={pg_addr}");
 
     // A listener that ends on its own (it should not) also shuts the server down.
     let (mut grpc_done, mut http_done) = (None, None);
@@ -176,6 +187,7 @@ pub async fn run(
         None => drain(&mut http, deadline, "HTTP").await,
     };
     let _ = upkeep.await;
+    let _ = pg.await;
     let closed = tokio::task::spawn_blocking(move || log.close()).await;
 
     grpc_result.context("the gRPC server task panicked")??;
@@ -185,6 +197,16 @@ pub async fn run(
         .context("closing the log failed; data may not be flushed")?;
     tracing::info!("shut down cleanly");
     Ok(())
+}
+
+/// The SQL database over the server's log: replays the `__ledger` from the newest checkpoint.
+async fn open_database(log: Arc<Log>, dir: PathBuf) -> Result<driftdb_sql::Database> {
+    tokio::task::spawn_blocking(move || {
+        driftdb_sql::Database::with_log(log, &dir)
+            .with_context(|| format!("cannot open the SQL database in {}", dir.display()))
+    })
+    .await
+    .context("opening the SQL database panicked")?
 }
 
 async fn open_log(dir: PathBuf) -> Result<Arc<Log>> {

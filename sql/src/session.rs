@@ -135,15 +135,15 @@ impl Session {
         }
     }
 
+    /// Parses `sql` for [`Session::execute_statement`]; a syntax error inside a transaction
+    /// aborts it, as in PostgreSQL.
+    pub fn parse(&mut self, sql: &str) -> Result<Vec<Statement>> {
+        crate::parse(sql).inspect_err(|_| self.fail())
+    }
+
     /// Runs every statement of `sql`, in order, stopping at the first error.
     pub async fn execute(&mut self, sql: &str) -> Result<Vec<Outcome>> {
-        let statements = match crate::parse(sql) {
-            Ok(statements) => statements,
-            Err(e) => {
-                self.fail();
-                return Err(e);
-            }
-        };
+        let statements = self.parse(sql)?;
         let mut outcomes = Vec::with_capacity(statements.len());
         for statement in statements {
             outcomes.push(self.execute_statement(statement).await?);
@@ -382,11 +382,7 @@ impl Session {
             };
             self.lay_over(&mut view, &ops)?;
             let writes = written_keys(&view.overlay);
-            let read_seq = if writes.is_empty() {
-                None
-            } else {
-                read_seq
-            };
+            let read_seq = if writes.is_empty() { None } else { read_seq };
             let commit = self
                 .db
                 .store()

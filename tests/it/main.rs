@@ -9,6 +9,7 @@ mod groups;
 mod grpc;
 mod http;
 mod lifecycle;
+mod pg;
 mod produce;
 mod quickstart;
 mod server;

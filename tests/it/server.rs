@@ -19,6 +19,8 @@ pub struct Server {
     child: Child,
     pub grpc_url: String,
     pub http_addr: String,
+    /// `host:port` of the PostgreSQL wire protocol listener.
+    pub pg_addr: String,
 }
 
 impl Server {
@@ -48,7 +50,14 @@ impl Server {
         let mut child = Command::new(env!("CARGO_BIN_EXE_driftdb-server"))
             .arg("--data-dir")
             .arg(data_dir)
-            .args(["--listen", "127.0.0.1", "--http-port", "0"])
+            .args([
+                "--listen",
+                "127.0.0.1",
+                "--http-port",
+                "0",
+                "--pg-port",
+                "0",
+            ])
             .args(["--grpc-port", &grpc_port.to_string()])
             .env("DRIFTDB_LOG_LEVEL", "info")
             .stdin(Stdio::null())
@@ -86,6 +95,7 @@ impl Server {
         Ok(Server {
             grpc_url: format!("http://{}", field("grpc=")?),
             http_addr: field("http=")?,
+            pg_addr: field("pg=")?,
             child,
         })
     }

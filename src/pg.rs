@@ -1,0 +1,217 @@
+//! The PostgreSQL wire protocol (with the `pgwire` crate): `psql` and drivers reach the SQL
+//! database of the server's data directory.
+//!
+//! Built so far: the startup handshake with trust authentication, and the simple query
+//! protocol. Each connection owns one [`Session`], so transactions span statements and
+//! messages; a `Query` message may hold several statements, run in order until the first
+//! error. Results go out in text format (PostgreSQL's, from `driftdb_sql::text`) with the
+//! PostgreSQL type of each column; command tags and transaction status (`I`, `T`, `E` in
+//! ReadyForQuery) follow PostgreSQL; errors carry their SQLSTATE and, for syntax errors,
+//! the position. The extended query protocol, authentication, TLS, COPY and the catalogs are
+//! not built yet.
+
+use std::fmt::Debug;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use datafusion::arrow::datatypes::{DataType as Arrow, TimeUnit};
+use driftdb_sql::{Database, Outcome, Session, TransactionStatus};
+use futures::{Sink, stream};
+use pgwire::api::auth::StartupHandler;
+use pgwire::api::auth::noop::NoopStartupHandler;
+use pgwire::api::query::SimpleQueryHandler;
+use pgwire::api::results::{DataRowEncoder, FieldFormat, FieldInfo, QueryResponse, Response, Tag};
+use pgwire::api::store::PortalStore;
+use pgwire::api::{ClientInfo, ClientPortalStore, PgWireServerHandlers, Type};
+use pgwire::error::{ErrorInfo, PgWireError, PgWireResult};
+use pgwire::messages::PgWireBackendMessage;
+use tokio::net::TcpListener;
+use tokio::sync::{Mutex, watch};
+
+/// Accepts connections until `stop` turns true; each gets its own session.
+pub async fn serve(listener: TcpListener, db: Database, mut stop: watch::Receiver<bool>) {
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((socket, peer)) => {
+                    if let Err(e) = socket.set_nodelay(true) {
+                        tracing::warn!(%peer, error = %e, "cannot set TCP_NODELAY");
+                    }
+                    let connection = Arc::new(Connection {
+                        session: Mutex::new(db.session()),
+                    });
+                    tokio::spawn(async move {
+                        if let Err(e) = pgwire::tokio::process_socket(socket, None, Handlers(connection)).await {
+                            tracing::debug!(%peer, error = %e, "PostgreSQL connection ended with an error");
+                        }
+                    });
+                }
+                Err(e) => tracing::warn!(error = %e, "accepting a PostgreSQL connection failed"),
+            },
+            _ = stop.changed() => {
+                if *stop.borrow() {
+                    return;
+                }
+            }
+        }
+    }
+}
+
+/// One client connection: its session.
+struct Connection {
+    session: Mutex<Session>,
+}
+
+struct Handlers(Arc<Connection>);
+
+impl PgWireServerHandlers for Handlers {
+    fn simple_query_handler(&self) -> Arc<impl SimpleQueryHandler> {
+        Arc::clone(&self.0)
+    }
+
+    fn startup_handler(&self) -> Arc<impl StartupHandler> {
+        Arc::clone(&self.0)
+    }
+}
+
+#[async_trait]
+impl NoopStartupHandler for Connection {}
+
+#[async_trait]
+impl SimpleQueryHandler for Connection {
+    async fn do_query<C>(&self, _client: &mut C, query: &str) -> PgWireResult<Vec<Response>>
+    where
+        C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::PortalStore: PortalStore,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        let mut session = self.session.lock().await;
+        let statements = match session.parse(query) {
+            Ok(statements) => statements,
+            Err(e) => return Ok(vec![error(&e)]),
+        };
+        let mut responses = Vec::with_capacity(statements.len());
+        for statement in statements {
+            let before = session.transaction_status();
+            match session.execute_statement(statement).await {
+                Ok(outcome) => {
+                    let after = session.transaction_status();
+                    responses.push(response(outcome, before, after)?);
+                }
+                Err(e) => {
+                    responses.push(error(&e));
+                    break;
+                }
+            }
+        }
+        Ok(responses)
+    }
+}
+
+/// A statement's outcome as pgwire responses: rows, or a command tag that also moves the
+/// transaction status pgwire reports in ReadyForQuery.
+fn response(
+    outcome: Outcome,
+    before: TransactionStatus,
+    after: TransactionStatus,
+) -> PgWireResult<Response> {
+    if let Some(rows) = outcome.rows {
+        let fields: Vec<FieldInfo> = rows
+            .schema
+            .fields()
+            .iter()
+            .map(|f| {
+                FieldInfo::new(
+                    f.name().clone(),
+                    None,
+                    None,
+                    pg_type(f.data_type()),
+                    FieldFormat::Text,
+                )
+            })
+            .collect();
+        let fields = Arc::new(fields);
+        let mut encoded = Vec::with_capacity(rows.len());
+        for batch in &rows.batches {
+            for row in 0..batch.num_rows() {
+                let mut encoder = DataRowEncoder::new(Arc::clone(&fields));
+                for column in batch.columns() {
+                    encoder.encode_field(&driftdb_sql::text::format_value(column.as_ref(), row))?;
+                }
+                encoded.push(Ok(encoder.take_row()));
+            }
+        }
+        let mut response = QueryResponse::new(fields, stream::iter(encoded));
+        // A write's RETURNING rows carry the write's own tag.
+        match outcome.tag.split(' ').next() {
+            // PostgreSQL's INSERT tag has an oid (always 0) before the count.
+            Some("INSERT") => response.set_command_tag("INSERT 0"),
+            Some(command) if command != "SELECT" => response.set_command_tag(command),
+            _ => {}
+        }
+        return Ok(Response::Query(response));
+    }
+    let tag = tag(&outcome.tag);
+    Ok(match (before, after) {
+        (TransactionStatus::Idle, TransactionStatus::InTransaction) => {
+            Response::TransactionStart(tag)
+        }
+        (TransactionStatus::InTransaction | TransactionStatus::Failed, TransactionStatus::Idle) => {
+            Response::TransactionEnd(tag)
+        }
+        _ => Response::Execution(tag),
+    })
+}
+
+/// `INSERT 0 3` → tag `INSERT`, oid 0, 3 rows; `UPDATE 2`; `CREATE TABLE`.
+fn tag(text: &str) -> Tag {
+    let words: Vec<&str> = text.split(' ').collect();
+    match words.as_slice() {
+        ["INSERT", oid, rows] => match (oid.parse(), rows.parse()) {
+            (Ok(oid), Ok(rows)) => Tag::new("INSERT").with_oid(oid).with_rows(rows),
+            _ => Tag::new(text),
+        },
+        [
+            command @ ("UPDATE" | "DELETE" | "SELECT" | "MOVE" | "FETCH" | "COPY"),
+            rows,
+        ] => match rows.parse() {
+            Ok(rows) => Tag::new(command).with_rows(rows),
+            Err(_) => Tag::new(text),
+        },
+        _ => Tag::new(text),
+    }
+}
+
+/// An SQL error as an ErrorResponse: severity, SQLSTATE, message and position.
+fn error(e: &driftdb_sql::Error) -> Response {
+    let mut info = ErrorInfo::new("ERROR".to_string(), e.sqlstate().to_string(), e.to_string());
+    info.position = e.position().map(|p| p.to_string());
+    Response::Error(Box::new(info))
+}
+
+/// The PostgreSQL type a column of Arrow type `t` is sent as.
+fn pg_type(t: &Arrow) -> Type {
+    match t {
+        Arrow::Boolean => Type::BOOL,
+        Arrow::Int8 | Arrow::Int16 | Arrow::UInt8 => Type::INT2,
+        Arrow::Int32 | Arrow::UInt16 => Type::INT4,
+        Arrow::Int64 | Arrow::UInt32 | Arrow::UInt64 => Type::INT8,
+        Arrow::Float16 | Arrow::Float32 => Type::FLOAT4,
+        Arrow::Float64 => Type::FLOAT8,
+        Arrow::Decimal128(..) | Arrow::Decimal256(..) => Type::NUMERIC,
+        Arrow::Utf8 | Arrow::LargeUtf8 | Arrow::Utf8View => Type::TEXT,
+        Arrow::Binary | Arrow::LargeBinary | Arrow::BinaryView | Arrow::FixedSizeBinary(_) => {
+            Type::BYTEA
+        }
+        Arrow::Date32 | Arrow::Date64 => Type::DATE,
+        Arrow::Time32(_) | Arrow::Time64(_) => Type::TIME,
+        Arrow::Timestamp(
+            TimeUnit::Microsecond | TimeUnit::Millisecond | TimeUnit::Second | TimeUnit::Nanosecond,
+            None,
+        ) => Type::TIMESTAMP,
+        Arrow::Timestamp(_, Some(_)) => Type::TIMESTAMPTZ,
+        Arrow::Interval(_) | Arrow::Duration(_) => Type::INTERVAL,
+        _ => Type::TEXT,
+    }
+}

@@ -1,0 +1,178 @@
+//! The PostgreSQL wire protocol through the real server: `tokio-postgres` over the simple
+//! query protocol, and `psql` itself.
+
+use std::process::Command;
+
+use tokio_postgres::{NoTls, SimpleQueryMessage};
+
+use crate::server::fresh;
+
+async fn connect(addr: &str) -> tokio_postgres::Client {
+    let (host, port) = addr.rsplit_once(':').expect("host:port");
+    let (client, connection) = tokio_postgres::connect(
+        &format!("host={host} port={port} user=driftdb dbname=driftdb"),
+        NoTls,
+    )
+    .await
+    .expect("connect over the PostgreSQL protocol");
+    tokio::spawn(connection);
+    client
+}
+
+/// The rows of a simple query, each as its column texts (NULL as None).
+async fn rows(client: &tokio_postgres::Client, sql: &str) -> Vec<Vec<Option<String>>> {
+    client
+        .simple_query(sql)
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+        .into_iter()
+        .filter_map(|m| match m {
+            SimpleQueryMessage::Row(row) => Some(
+                (0..row.len())
+                    .map(|i| row.get(i).map(str::to_string))
+                    .collect(),
+            ),
+            _ => None,
+        })
+        .collect()
+}
+
+fn some(values: &[&str]) -> Vec<Option<String>> {
+    values.iter().map(|v| Some(v.to_string())).collect()
+}
+
+#[tokio::test]
+async fn sql_over_the_wire_with_transactions_time_travel_and_sqlstates() {
+    let (_dir, server) = fresh();
+    let client = connect(&server.pg_addr).await;
+    client
+        .batch_execute(
+            "CREATE TABLE accounts (id BIGINT PRIMARY KEY, owner TEXT NOT NULL, balance NUMERIC(10,2));
+             INSERT INTO accounts VALUES (1, 'ann', 100.00), (2, 'bob', 50.00);",
+        )
+        .await
+        .expect("create and insert");
+    assert_eq!(
+        rows(
+            &client,
+            "SELECT id, owner, balance FROM accounts ORDER BY id"
+        )
+        .await,
+        vec![some(&["1", "ann", "100.00"]), some(&["2", "bob", "50.00"])]
+    );
+
+    // A transfer in one transaction: its sequence is one, and the past stays readable.
+    let other = connect(&server.pg_addr).await;
+    client.batch_execute("BEGIN").await.expect("begin");
+    client
+        .batch_execute("UPDATE accounts SET balance = balance - 30 WHERE id = 1")
+        .await
+        .expect("debit");
+    client
+        .batch_execute("UPDATE accounts SET balance = balance + 30 WHERE id = 2")
+        .await
+        .expect("credit");
+    // Another session does not see the open transaction.
+    assert_eq!(
+        rows(&other, "SELECT balance FROM accounts WHERE id = 1").await,
+        vec![some(&["100.00"])]
+    );
+    client.batch_execute("COMMIT").await.expect("commit");
+    assert_eq!(
+        rows(&other, "SELECT sum(balance) FROM accounts").await,
+        vec![some(&["150.00"])]
+    );
+    assert_eq!(
+        rows(
+            &other,
+            "SELECT id, balance FROM accounts FOR SYSTEM_TIME AS OF @SEQ:1 ORDER BY id"
+        )
+        .await,
+        vec![some(&["1", "100.00"]), some(&["2", "50.00"])]
+    );
+    assert_eq!(
+        rows(&other, "SELECT MAX(__sequence) FROM accounts").await,
+        vec![some(&["2"])]
+    );
+
+    // Errors carry PostgreSQL's SQLSTATEs, and an error aborts the transaction.
+    let code = |e: tokio_postgres::Error| e.code().map(|c| c.code().to_string());
+    let e = client
+        .simple_query("SELECT * FROM missing")
+        .await
+        .unwrap_err();
+    assert_eq!(code(e), Some("42P01".to_string()));
+    let e = client
+        .simple_query("INSERT INTO accounts VALUES (1, 'again', 0)")
+        .await
+        .unwrap_err();
+    assert_eq!(code(e), Some("23505".to_string()));
+    let e = client.simple_query("SELEC 1").await.unwrap_err();
+    assert_eq!(code(e), Some("42601".to_string()));
+    client.batch_execute("BEGIN").await.expect("begin");
+    let e = client.simple_query("SELECT 1 / 0").await.unwrap_err();
+    assert_eq!(code(e), Some("22012".to_string()));
+    let e = client.simple_query("SELECT 1").await.unwrap_err();
+    assert_eq!(code(e), Some("25P02".to_string()));
+    client.batch_execute("ROLLBACK").await.expect("rollback");
+    assert_eq!(rows(&client, "SELECT 1").await, vec![some(&["1"])]);
+
+    // RETURNING comes back as rows with the write's tag.
+    let messages = client
+        .simple_query("INSERT INTO accounts VALUES (3, 'cy', NULL) RETURNING id, balance")
+        .await
+        .expect("insert returning");
+    let returned: Vec<_> = messages
+        .iter()
+        .filter_map(|m| match m {
+            SimpleQueryMessage::Row(r) => {
+                Some((r.get(0).map(str::to_string), r.get(1).map(str::to_string)))
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(returned, vec![(Some("3".to_string()), None)]);
+    assert!(
+        messages
+            .iter()
+            .any(|m| matches!(m, SimpleQueryMessage::CommandComplete(1))),
+        "INSERT ... RETURNING completes with its row count"
+    );
+}
+
+#[tokio::test]
+async fn psql_runs_a_script_and_reports_errors() {
+    let (_dir, server) = fresh();
+    if Command::new("psql").arg("--version").output().is_err() {
+        panic!("psql is needed for this test (Debian package postgresql-client)");
+    }
+    let (host, port) = server.pg_addr.rsplit_once(':').expect("host:port");
+    let script = "
+CREATE TABLE products (id BIGINT PRIMARY KEY, name TEXT NOT NULL, price NUMERIC(10,2));
+INSERT INTO products VALUES (1, 'Widget', 9.99), (2, 'Gadget', 24.50);
+UPDATE products SET price = 19.99 WHERE id = 2;
+SELECT id, name, price FROM products FOR SYSTEM_TIME AS OF @SEQ:1 ORDER BY id;
+SELECT name, __operation FROM products FOR SYSTEM_TIME ALL WHERE id = 2 ORDER BY __sequence;
+SELECT * FROM nowhere;
+";
+    let output = Command::new("psql")
+        .args(["-h", host, "-p", port, "-U", "driftdb", "-d", "driftdb"])
+        .args(["-X", "-q", "-A", "-t", "-F", ",", "-c", script])
+        .output()
+        .expect("run psql");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    // `psql -c` with several statements sends one Query message: results come back for each
+    // statement up to the first error, which psql prints.
+    assert!(stdout.contains("1,Widget,9.99"), "{stdout}\n{stderr}");
+    assert!(stdout.contains("2,Gadget,24.50"), "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains("Gadget,INSERT\nGadget,UPDATE"),
+        "{stdout}\n{stderr}"
+    );
+    assert!(stderr.contains("ERROR:"), "{stderr}");
+    assert!(
+        !output.status.success(),
+        "psql reports the failed statement"
+    );
+}
