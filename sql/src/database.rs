@@ -288,6 +288,17 @@ pub(crate) fn execution(e: DataFusionError) -> Error {
         DataFusionError::Plan(message)
             if message.contains("does not exist") || message.contains("not found") =>
         {
+            // DataFusion's `table 'datafusion.public.t' not found`, as PostgreSQL says it.
+            let message = match message
+                .strip_prefix("table '")
+                .and_then(|m| m.strip_suffix("' not found"))
+            {
+                Some(name) => format!(
+                    "relation \"{}\" does not exist",
+                    name.rsplit('.').next().unwrap_or(name)
+                ),
+                None => message,
+            };
             Error::Execution {
                 message,
                 sqlstate: "42P01",

@@ -13,4 +13,5 @@ mod pg;
 mod produce;
 mod quickstart;
 mod server;
+mod slt_wire;
 mod sql_crash;
