@@ -12,6 +12,7 @@ mod lifecycle;
 mod pg;
 mod produce;
 mod quickstart;
+mod repl;
 mod server;
 mod slt_wire;
 mod sql_crash;
