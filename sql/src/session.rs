@@ -36,6 +36,7 @@
 
 mod ddl;
 mod dml;
+mod settings;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, RwLock};
@@ -106,6 +107,7 @@ struct Write {
 pub struct Session {
     db: Database,
     txn: Option<Txn>,
+    settings: settings::Settings,
 }
 
 impl std::fmt::Debug for Session {
@@ -118,7 +120,11 @@ impl std::fmt::Debug for Session {
 
 impl Session {
     pub(crate) fn new(db: Database) -> Session {
-        Session { db, txn: None }
+        Session {
+            db,
+            txn: None,
+            settings: settings::Settings::default(),
+        }
     }
 
     /// The database this session runs in.
@@ -182,7 +188,7 @@ impl Session {
                 if self.txn.is_none() {
                     self.txn = Some(Txn {
                         snapshot: Snapshot {
-                            seq: self.db.last_sequence(),
+                            seq: self.settings.as_of.or_else(|| self.db.last_sequence()),
                             ..Snapshot::default()
                         },
                         ops: Vec::new(),
@@ -203,6 +209,7 @@ impl Session {
                         .store()
                         .commit(&Transaction { ops: txn.ops }, txn.snapshot.seq, &writes)
                         .map_err(projector_error)?;
+                    self.settings.last_commit = Some(commit.seq);
                     Outcome::command("COMMIT", Some(commit.seq))
                 }
             },
@@ -285,6 +292,9 @@ impl Session {
                 write @ (Ast::Insert(_) | Ast::Update(_) | Ast::Delete(_)) => {
                     self.write_rows(write).await
                 }
+                Ast::Set(set) => self.set(&set),
+                Ast::ShowVariable { variable } => self.show(&variable),
+                Ast::Reset(reset) => self.reset_statement(&reset.reset),
                 other => self.ddl(other).await,
             },
             Statement::Checkpoint { table } => {
@@ -331,7 +341,7 @@ impl Session {
         match &self.txn {
             Some(txn) => txn.snapshot.clone(),
             None => Snapshot {
-                seq: self.db.last_sequence(),
+                seq: self.settings.as_of.or_else(|| self.db.last_sequence()),
                 ..Snapshot::default()
             },
         }
@@ -368,6 +378,16 @@ impl Session {
     /// `read_seq` is the sequence the statement read at (autocommit's conflict check).
     fn finish_write(&mut self, write: Write, read_seq: Option<u64>) -> Result<Outcome> {
         let Write { ops, tag, rows } = write;
+        if let Some(seq) = self.settings.as_of
+            && !ops.is_empty()
+        {
+            return Err(Error::Execution {
+                message: format!(
+                    "driftdb.as_of pins this session's reads to @SEQ:{seq}: the past is read-only (RESET driftdb.as_of to write)"
+                ),
+                sqlstate: "25006",
+            });
+        }
         if ops.is_empty() {
             return Ok(Outcome {
                 tag,
@@ -388,6 +408,7 @@ impl Session {
                 .store()
                 .commit(&Transaction { ops }, read_seq, &writes)
                 .map_err(projector_error)?;
+            self.settings.last_commit = Some(commit.seq);
             return Ok(Outcome {
                 tag,
                 rows,

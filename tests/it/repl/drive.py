@@ -25,10 +25,32 @@ def read_until(marks, timeout=30):
             if any(plain.endswith(m) for m in marks):
                 return True
     return False
+def echoed(text, timeout):
+    """Waits until `text` shows on the terminal (the line editor echoes what it reads)."""
+    global out
+    end = time.time() + timeout
+    while time.time() < end:
+        plain = re.sub(rb"\x1b\[[0-9;?]*[a-zA-Z]", b"", out).replace(b"\r", b"")
+        if plain.endswith(text) or plain.endswith(text + b"\n"):
+            return True
+        r, _, _ = select.select([fd], [], [], 0.1)
+        if r:
+            try:
+                out += os.read(fd, 4096)
+            except OSError:
+                return False
+    return False
 for line in lines:
     if not read_until([b"=> ", b"-> ", b"=*> ", b"=!> "]):
         break
-    os.write(fd, line.encode() + b"\r")
+    # Input typed while the editor switches the terminal mode can be discarded: type the
+    # line, and type it again if it was not echoed.
+    for _ in range(5):
+        os.write(fd, line.encode())
+        if echoed(line.encode(), 2):
+            break
+        os.write(fd, b"\x15")  # Ctrl-U: clear whatever part of the line arrived
+    os.write(fd, b"\r")
 read_until([b"__never__"], timeout=3)
 for _ in range(20):
     p, status = os.waitpid(pid, os.WNOHANG)
