@@ -176,3 +176,100 @@ SELECT * FROM nowhere;
         "psql reports the failed statement"
     );
 }
+
+/// A startup packet for protocol 3.0 as user and database `driftdb`.
+fn startup_packet() -> Vec<u8> {
+    let mut body = Vec::new();
+    body.extend_from_slice(&196_608i32.to_be_bytes());
+    for part in ["user", "driftdb", "database", "driftdb"] {
+        body.extend_from_slice(part.as_bytes());
+        body.push(0);
+    }
+    body.push(0);
+    let mut packet = ((body.len() + 4) as i32).to_be_bytes().to_vec();
+    packet.extend_from_slice(&body);
+    packet
+}
+
+/// Sends `bytes` on a fresh connection (after a startup if asked), reads whatever comes back
+/// until the server closes or goes quiet, and returns it.
+fn poke(addr: &str, start: bool, bytes: &[u8]) -> Vec<u8> {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(addr).expect("connect");
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_millis(500)))
+        .expect("timeout");
+    let mut seen = Vec::new();
+    let mut buf = [0u8; 4096];
+    if start {
+        stream.write_all(&startup_packet()).expect("startup");
+        // Up to ReadyForQuery ('Z').
+        while !seen.contains(&b'Z') {
+            match stream.read(&mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => seen.extend_from_slice(&buf[..n]),
+            }
+        }
+    }
+    let _ = stream.write_all(bytes);
+    loop {
+        match stream.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => seen.extend_from_slice(&buf[..n]),
+        }
+    }
+    seen
+}
+
+#[tokio::test]
+async fn hostile_bytes_never_take_the_server_down() {
+    let (_dir, server) = fresh();
+    let addr = server.pg_addr.clone();
+    let query = |sql: &[u8]| {
+        let mut m = vec![b'Q'];
+        m.extend_from_slice(&((sql.len() + 5) as i32).to_be_bytes());
+        m.extend_from_slice(sql);
+        m.push(0);
+        m
+    };
+    let cases: Vec<(&str, bool, Vec<u8>)> = vec![
+        (
+            "garbage instead of a startup packet",
+            false,
+            (0..=255u8).cycle().take(3000).collect(),
+        ),
+        (
+            "a startup packet claiming 1 GiB",
+            false,
+            (1i32 << 30).to_be_bytes().to_vec(),
+        ),
+        ("a negative length", false, (-5i32).to_be_bytes().to_vec()),
+        (
+            "a truncated startup packet",
+            false,
+            startup_packet()[..7].to_vec(),
+        ),
+        ("a query claiming 2 GiB", true, {
+            let mut m = vec![b'Q'];
+            m.extend_from_slice(&i32::MAX.to_be_bytes());
+            m.extend_from_slice(b"SELECT 1");
+            m
+        }),
+        ("a truncated query", true, query(b"SELECT 1")[..6].to_vec()),
+        ("invalid UTF-8 in a query", true, query(&[0xff, 0xfe, b'x'])),
+        ("an unknown message type", true, vec![b'@', 0, 0, 0, 4]),
+    ];
+    for (what, start, bytes) in cases {
+        let addr = addr.clone();
+        tokio::task::spawn_blocking(move || poke(&addr, start, &bytes))
+            .await
+            .unwrap_or_else(|e| panic!("{what}: {e}"));
+        // The server still answers a well-behaved client.
+        let client = connect(&server.pg_addr).await;
+        assert_eq!(
+            rows(&client, "SELECT 1").await,
+            vec![some(&["1"])],
+            "after {what}"
+        );
+    }
+}
