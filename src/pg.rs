@@ -1,14 +1,16 @@
 //! The PostgreSQL wire protocol (with the `pgwire` crate): `psql` and drivers reach the SQL
 //! database of the server's data directory.
 //!
-//! Built so far: the startup handshake with trust authentication, and the simple query
-//! protocol. Each connection owns one [`Session`], so transactions span statements and
+//! Built so far: the startup handshake with trust authentication, the simple query protocol
+//! and the extended one ([`extended`]: prepared statements with parameters, text and binary
+//! formats). Each connection owns one [`Session`], so transactions span statements and
 //! messages; a `Query` message may hold several statements, run in order until the first
-//! error. Results go out in text format (PostgreSQL's, from `driftdb_sql::text`) with the
-//! PostgreSQL type of each column; command tags and transaction status (`I`, `T`, `E` in
-//! ReadyForQuery) follow PostgreSQL; errors carry their SQLSTATE and, for syntax errors,
-//! the position. The extended query protocol, authentication, TLS, COPY and the catalogs are
-//! not built yet.
+//! error. Results carry the PostgreSQL type of each column; command tags and transaction
+//! status (`I`, `T`, `E` in ReadyForQuery) follow PostgreSQL; errors carry their SQLSTATE
+//! and, for syntax errors, the position. Authentication, TLS, COPY and the catalogs are not
+//! built yet.
+
+mod extended;
 
 use std::fmt::Debug;
 use std::sync::Arc;
@@ -19,7 +21,7 @@ use driftdb_sql::{Database, Outcome, Session, TransactionStatus};
 use futures::{Sink, stream};
 use pgwire::api::auth::StartupHandler;
 use pgwire::api::auth::noop::NoopStartupHandler;
-use pgwire::api::query::SimpleQueryHandler;
+use pgwire::api::query::{ExtendedQueryHandler, SimpleQueryHandler};
 use pgwire::api::results::{DataRowEncoder, FieldFormat, FieldInfo, QueryResponse, Response, Tag};
 use pgwire::api::store::PortalStore;
 use pgwire::api::{ClientInfo, ClientPortalStore, PgWireServerHandlers, Type};
@@ -37,8 +39,12 @@ pub async fn serve(listener: TcpListener, db: Database, mut stop: watch::Receive
                     if let Err(e) = socket.set_nodelay(true) {
                         tracing::warn!(%peer, error = %e, "cannot set TCP_NODELAY");
                     }
+                    let session = Arc::new(Mutex::new(db.session()));
                     let connection = Arc::new(Connection {
-                        session: Mutex::new(db.session()),
+                        parser: Arc::new(extended::Parser {
+                            session: Arc::clone(&session),
+                        }),
+                        session,
                     });
                     tokio::spawn(async move {
                         if let Err(e) = pgwire::tokio::process_socket(socket, None, Handlers(connection)).await {
@@ -59,13 +65,18 @@ pub async fn serve(listener: TcpListener, db: Database, mut stop: watch::Receive
 
 /// One client connection: its session.
 struct Connection {
-    session: Mutex<Session>,
+    session: Arc<Mutex<Session>>,
+    parser: Arc<extended::Parser>,
 }
 
 struct Handlers(Arc<Connection>);
 
 impl PgWireServerHandlers for Handlers {
     fn simple_query_handler(&self) -> Arc<impl SimpleQueryHandler> {
+        Arc::clone(&self.0)
+    }
+
+    fn extended_query_handler(&self) -> Arc<impl ExtendedQueryHandler> {
         Arc::clone(&self.0)
     }
 

@@ -409,6 +409,14 @@ impl QueryEngine {
         Ok((schema, self.run(plan).await?))
     }
 
+    /// Plans a statement without running it (to describe its result and parameters).
+    pub async fn plan_statement(&self, statement: ast::Statement) -> Result<LogicalPlan> {
+        self.ctx
+            .state()
+            .statement_to_plan(DfStatement::Statement(Box::new(statement)))
+            .await
+    }
+
     /// The set of tables `FOR SYSTEM_TIME` references resolve in.
     pub fn tables(&self) -> &TableSet {
         &self.tables

@@ -59,4 +59,4 @@ pub use engine::{
 pub use provider::{
     DriftScanExec, DriftTable, Overlay, PSEUDO_COLUMNS, ReadPoint, SharedTable, provider_for,
 };
-pub use session::{Session, TransactionStatus};
+pub use session::{Description, Param, ParamValue, Session, TransactionStatus};

@@ -36,7 +36,10 @@
 
 mod ddl;
 mod dml;
+mod prepared;
 mod settings;
+
+pub use prepared::{Description, Param, ParamValue};
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, RwLock};

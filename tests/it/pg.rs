@@ -273,3 +273,129 @@ async fn hostile_bytes_never_take_the_server_down() {
         );
     }
 }
+
+#[tokio::test]
+async fn prepared_statements_with_typed_parameters_and_binary_results() {
+    let (_dir, server) = fresh();
+    let client = connect(&server.pg_addr).await;
+    client
+        .batch_execute(
+            "CREATE TABLE items (id BIGINT PRIMARY KEY, name TEXT NOT NULL, qty INT, \
+             weight DOUBLE PRECISION, active BOOLEAN, price NUMERIC(10,2), added DATE, \
+             seen TIMESTAMPTZ)",
+        )
+        .await
+        .expect("create");
+    // Parameter types inferred from the target columns.
+    let insert = client
+        .prepare("INSERT INTO items (id, name, qty, weight, active) VALUES ($1, $2, $3, $4, $5)")
+        .await
+        .expect("prepare insert");
+    for (id, name) in [(1i64, "bolt"), (2, "nut"), (3, "gear")] {
+        let n = client
+            .execute(
+                &insert,
+                &[
+                    &id,
+                    &name,
+                    &(id as i32 * 10),
+                    &(id as f64 / 4.0),
+                    &(id != 2),
+                ],
+            )
+            .await
+            .expect("insert");
+        assert_eq!(n, 1);
+    }
+    client
+        .batch_execute(
+            "UPDATE items SET price = 9.99, added = '2025-01-02', seen = '2025-01-02 03:04:05+00' \
+             WHERE id = 1",
+        )
+        .await
+        .expect("update");
+
+    // Parameters compared with columns; results in binary.
+    let rows = client
+        .query(
+            "SELECT id, name, qty, weight, active FROM items WHERE id >= $1 AND name <> $2 ORDER BY id",
+            &[&2i64, &"gear"],
+        )
+        .await
+        .expect("query");
+    assert_eq!(rows.len(), 1);
+    let row = &rows[0];
+    assert_eq!(row.get::<_, i64>(0), 2);
+    assert_eq!(row.get::<_, String>(1), "nut");
+    assert_eq!(row.get::<_, Option<i32>>(2), Some(20));
+    assert_eq!(row.get::<_, f64>(3), 0.5);
+    assert!(!row.get::<_, bool>(4));
+
+    // Timestamps in binary; NUMERIC and DATE through text casts; NULL as None.
+    let row = client
+        .query_one(
+            "SELECT seen, CAST(price AS TEXT), CAST(added AS TEXT), qty FROM items WHERE id = $1",
+            &[&1i64],
+        )
+        .await
+        .expect("query one");
+    assert_eq!(
+        row.get::<_, std::time::SystemTime>(0),
+        std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_735_787_045)
+    );
+    assert_eq!(row.get::<_, String>(1), "9.99");
+    assert_eq!(row.get::<_, String>(2), "2025-01-02");
+    let row = client
+        .query_one(
+            "SELECT price IS NULL, seen FROM items WHERE id = $1",
+            &[&2i64],
+        )
+        .await
+        .expect("NULLs");
+    assert!(row.get::<_, bool>(0));
+    assert_eq!(row.get::<_, Option<std::time::SystemTime>>(1), None);
+
+    // UPDATE and DELETE parameters take the types of the columns they meet.
+    let n = client
+        .execute(
+            "UPDATE items SET qty = $1 WHERE name = $2",
+            &[&99i32, &"bolt"],
+        )
+        .await
+        .expect("update with parameters");
+    assert_eq!(n, 1);
+    let n = client
+        .execute("DELETE FROM items WHERE id IN ($1, $2)", &[&2i64, &3i64])
+        .await
+        .expect("delete with parameters");
+    assert_eq!(n, 2);
+    let left = client
+        .query("SELECT id, qty FROM items", &[])
+        .await
+        .expect("what is left");
+    assert_eq!(left.len(), 1);
+    assert_eq!(left[0].get::<_, Option<i32>>(1), Some(99));
+
+    // Errors keep their SQLSTATE in the extended protocol too.
+    let e = client
+        .execute(&insert, &[&1i64, &"dup", &1i32, &1.0f64, &true])
+        .await
+        .unwrap_err();
+    assert_eq!(e.code().map(|c| c.code()), Some("23505"));
+    let e = client.prepare("SELEC 1").await.unwrap_err();
+    assert_eq!(e.code().map(|c| c.code()), Some("42601"));
+
+    // A transaction through prepared statements.
+    let mut client = client;
+    let txn = client.transaction().await.expect("begin");
+    txn.execute(&insert, &[&10i64, &"spring", &1i32, &0.1f64, &true])
+        .await
+        .expect("insert in a transaction");
+    txn.rollback().await.expect("rollback");
+    let count: i64 = client
+        .query_one("SELECT count(*) FROM items WHERE id = $1", &[&10i64])
+        .await
+        .expect("count")
+        .get(0);
+    assert_eq!(count, 0);
+}

@@ -574,7 +574,7 @@ fn default_expr(column: &Column) -> Result<Option<ast::Expr>> {
 }
 
 /// `RETURNING items` over the rows a statement wrote, as the table `qualifier`.
-async fn returning(
+pub(super) async fn returning(
     qualifier: &str,
     schema: &TableSchema,
     rows: &[Row],
@@ -670,7 +670,7 @@ fn column_types(schema: &TableSchema) -> Vec<DataType> {
 }
 
 /// The table a DML statement writes, and the name its columns are qualified with.
-fn target_table(target: &ast::TableWithJoins) -> Result<(String, String)> {
+pub(super) fn target_table(target: &ast::TableWithJoins) -> Result<(String, String)> {
     if !target.joins.is_empty() {
         return Err(unsupported("writing through a join"));
     }

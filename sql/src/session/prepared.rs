@@ -1,0 +1,327 @@
+//! Prepared statements for the wire protocol's extended query: what a statement takes
+//! (`$1`, `$2` ... and their types, as far as they can be inferred) and returns, and running
+//! it with bound values.
+//!
+//! Parameter types come from DataFusion's planner for queries (`WHERE id = $1` makes `$1`
+//! the type of `id`), from the target columns for `INSERT ... VALUES ($1, ...)`, and from
+//! the column a parameter is assigned to or compared with for `UPDATE` and `DELETE`. A bound
+//! value becomes a literal in the statement's syntax tree, cast to its parameter's type, so
+//! the statement then runs exactly as if it had been written with that literal.
+
+use std::collections::BTreeMap;
+use std::ops::ControlFlow;
+use std::sync::Arc;
+
+use datafusion::arrow::datatypes::{DataType as Arrow, SchemaRef};
+use sqlparser::ast::{self, Expr, Statement as Ast, visit_expressions, visit_expressions_mut};
+
+use super::Session;
+use super::ddl::{ident_name, table_name};
+use super::dml::{returning, target_table};
+use crate::database::{Outcome, execution, unsupported};
+use crate::error::{Error, Result};
+use crate::parser::Statement;
+
+/// What a prepared statement takes and returns.
+#[derive(Debug, Clone)]
+pub struct Description {
+    /// The type of `$1`, `$2` ...; `None` where it cannot be inferred.
+    pub parameters: Vec<Option<Arrow>>,
+    /// The columns of its rows; `None` for a statement without rows.
+    pub columns: Option<SchemaRef>,
+}
+
+/// A value bound to a parameter.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ParamValue {
+    Null,
+    Int(i64),
+    Float(f64),
+    Bool(bool),
+    Text(String),
+}
+
+/// A bound parameter: its value and the SQL type to cast it to (`None`: untyped text).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Param {
+    pub value: ParamValue,
+    pub sql_type: Option<String>,
+}
+
+fn placeholder_number(expr: &Expr) -> Option<usize> {
+    match expr {
+        Expr::Value(v) => match &v.value {
+            ast::Value::Placeholder(p) => p.strip_prefix('$')?.parse().ok(),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// The highest `$n` of a statement.
+fn parameter_count(statement: &Ast) -> usize {
+    let mut count = 0;
+    let _ = visit_expressions(statement, |e| {
+        if let Some(n) = placeholder_number(e) {
+            count = count.max(n);
+        }
+        ControlFlow::<()>::Continue(())
+    });
+    count
+}
+
+fn only_statement(statements: Vec<Statement>) -> Result<Statement> {
+    let mut statements = statements.into_iter();
+    match (statements.next(), statements.next()) {
+        (Some(statement), None) => Ok(statement),
+        (None, _) => Err(unsupported("an empty prepared statement")),
+        (Some(_), Some(_)) => Err(Error::Syntax {
+            message: "cannot insert multiple commands into a prepared statement".to_string(),
+            position: None,
+        }),
+    }
+}
+
+impl Session {
+    /// Describes the one statement of `sql`.
+    pub async fn describe(&mut self, sql: &str) -> Result<Description> {
+        let statement = only_statement(self.parse(sql)?)?;
+        let Statement::Sql(sql) = statement else {
+            return Ok(Description {
+                parameters: Vec::new(),
+                columns: None,
+            });
+        };
+        let mut statement = sql.statement;
+        let count = parameter_count(&statement);
+        let mut known: BTreeMap<usize, Arrow> = BTreeMap::new();
+        let snapshot = self.snapshot();
+        let columns = match &mut statement {
+            Ast::Query(_) | Ast::Explain { .. } => {
+                crate::wildcard::hide_pseudo_columns(&mut statement);
+                let engine = self.engine(&snapshot)?;
+                let plan = engine
+                    .plan_statement(statement.clone())
+                    .await
+                    .map_err(execution)?;
+                for (name, t) in plan.get_parameter_types().map_err(execution)? {
+                    if let (Some(n), Some(t)) =
+                        (name.strip_prefix('$').and_then(|n| n.parse().ok()), t)
+                    {
+                        known.insert(n, t);
+                    }
+                }
+                Some(Arc::new(plan.schema().as_arrow().clone()))
+            }
+            Ast::Insert(insert) => {
+                let ast::TableObject::TableName(name) = &insert.table else {
+                    return Err(unsupported("INSERT into a table function"));
+                };
+                let table = table_name(name)?;
+                let schema = self.schema_at(&table, &snapshot)?;
+                let targets: Vec<usize> = if insert.columns.is_empty() {
+                    (0..schema.columns().len()).collect()
+                } else {
+                    insert
+                        .columns
+                        .iter()
+                        .filter_map(|c| c.0.last().and_then(|p| p.as_ident()))
+                        .filter_map(|i| schema.column_index(&ident_name(i)))
+                        .collect()
+                };
+                if let Some(source) = &insert.source
+                    && let ast::SetExpr::Values(values) = source.body.as_ref()
+                {
+                    for row in &values.rows {
+                        for (expr, &column) in row.iter().zip(&targets) {
+                            if let Some(n) = placeholder_number(expr) {
+                                known.insert(
+                                    n,
+                                    crate::arrow::arrow_type(&schema.columns()[column].data_type),
+                                );
+                            }
+                        }
+                    }
+                }
+                match &insert.returning {
+                    Some(items) => Some(returning(&table, &schema, &[], items).await?.schema),
+                    None => None,
+                }
+            }
+            Ast::Update(update) => {
+                let (table, qualifier) = target_table(&update.table)?;
+                let schema = self.schema_at(&table, &snapshot)?;
+                for assignment in &update.assignments {
+                    if let ast::AssignmentTarget::ColumnName(name) = &assignment.target
+                        && let Some(n) = placeholder_number(&assignment.value)
+                        && let Some(i) = name
+                            .0
+                            .last()
+                            .and_then(|p| p.as_ident())
+                            .and_then(|i| schema.column_index(&ident_name(i)))
+                    {
+                        known.insert(n, crate::arrow::arrow_type(&schema.columns()[i].data_type));
+                    }
+                }
+                if let Some(selection) = &update.selection {
+                    compared_columns(selection, &schema, &mut known);
+                }
+                match &update.returning {
+                    Some(items) => Some(returning(&qualifier, &schema, &[], items).await?.schema),
+                    None => None,
+                }
+            }
+            Ast::Delete(delete) => {
+                let (ast::FromTable::WithFromKeyword(from) | ast::FromTable::WithoutKeyword(from)) =
+                    &delete.from;
+                match from.as_slice() {
+                    [target] => {
+                        let (table, qualifier) = target_table(target)?;
+                        let schema = self.schema_at(&table, &snapshot)?;
+                        if let Some(selection) = &delete.selection {
+                            compared_columns(selection, &schema, &mut known);
+                        }
+                        match &delete.returning {
+                            Some(items) => {
+                                Some(returning(&qualifier, &schema, &[], items).await?.schema)
+                            }
+                            None => None,
+                        }
+                    }
+                    _ => None,
+                }
+            }
+            Ast::ShowVariable { .. } => {
+                // SHOW returns one text column, named after the parameter.
+                let outcome = self.show_for_describe(&statement)?;
+                outcome.rows.map(|r| r.schema)
+            }
+            _ => None,
+        };
+        Ok(Description {
+            parameters: (1..=count).map(|n| known.get(&n).cloned()).collect(),
+            columns,
+        })
+    }
+
+    fn show_for_describe(&self, statement: &Ast) -> Result<Outcome> {
+        match statement {
+            Ast::ShowVariable { variable } => self.show(variable),
+            _ => Err(unsupported("internal: not SHOW")),
+        }
+    }
+
+    /// Runs the one statement of `sql` with `params` bound to `$1`, `$2` ...
+    pub async fn execute_bound(&mut self, sql: &str, params: &[Param]) -> Result<Outcome> {
+        let mut statement = only_statement(self.parse(sql)?)?;
+        if let Statement::Sql(sql) = &mut statement {
+            let literals = params.iter().map(literal).collect::<Result<Vec<Expr>>>()?;
+            let mut missing = None;
+            let _ = visit_expressions_mut(&mut sql.statement, |e| {
+                if let Some(n) = placeholder_number(e) {
+                    match literals.get(n.wrapping_sub(1)) {
+                        Some(value) => *e = value.clone(),
+                        None => missing = Some(n),
+                    }
+                }
+                ControlFlow::<()>::Continue(())
+            });
+            if let Some(n) = missing {
+                self.fail();
+                return Err(Error::Execution {
+                    message: format!("there is no parameter ${n}: {} were bound", params.len()),
+                    sqlstate: "08P01",
+                });
+            }
+        }
+        self.execute_statement(statement).await
+    }
+}
+
+/// Parameters compared with a column (`col = $1`, `$1 < col`, `col IN ($1, $2)`,
+/// `col BETWEEN $1 AND $2`) take the column's type.
+fn compared_columns(
+    expr: &Expr,
+    schema: &driftdb_projector::TableSchema,
+    known: &mut BTreeMap<usize, Arrow>,
+) {
+    let column_type = |e: &Expr| {
+        let name = match e {
+            Expr::Identifier(i) => ident_name(i),
+            Expr::CompoundIdentifier(parts) => ident_name(parts.last()?),
+            _ => return None,
+        };
+        schema
+            .column_index(&name)
+            .map(|i| crate::arrow::arrow_type(&schema.columns()[i].data_type))
+    };
+    let _ = visit_expressions(expr, |e| {
+        match e {
+            Expr::BinaryOp { left, right, .. } => {
+                if let (Some(t), Some(n)) = (column_type(left), placeholder_number(right)) {
+                    known.insert(n, t);
+                }
+                if let (Some(t), Some(n)) = (column_type(right), placeholder_number(left)) {
+                    known.insert(n, t);
+                }
+            }
+            Expr::InList { expr, list, .. } => {
+                if let Some(t) = column_type(expr) {
+                    for n in list.iter().filter_map(placeholder_number) {
+                        known.insert(n, t.clone());
+                    }
+                }
+            }
+            Expr::Between {
+                expr, low, high, ..
+            } => {
+                if let Some(t) = column_type(expr) {
+                    for n in [low, high]
+                        .into_iter()
+                        .filter_map(|e| placeholder_number(e))
+                    {
+                        known.insert(n, t.clone());
+                    }
+                }
+            }
+            _ => {}
+        }
+        ControlFlow::<()>::Continue(())
+    });
+}
+
+/// A bound value as a literal, cast to its SQL type when it has one.
+fn literal(param: &Param) -> Result<Expr> {
+    let value = match &param.value {
+        ParamValue::Null => ast::Value::Null,
+        ParamValue::Int(i) => ast::Value::Number(i.to_string(), false),
+        ParamValue::Float(f) if f.is_finite() => ast::Value::Number(format!("{f:?}"), false),
+        ParamValue::Float(f) => ast::Value::SingleQuotedString(if f.is_nan() {
+            "NaN".to_string()
+        } else if *f > 0.0 {
+            "Infinity".to_string()
+        } else {
+            "-Infinity".to_string()
+        }),
+        ParamValue::Bool(b) => ast::Value::Boolean(*b),
+        ParamValue::Text(s) => ast::Value::SingleQuotedString(s.clone()),
+    };
+    let expr = Expr::Value(value.with_empty_span());
+    let Some(sql_type) = &param.sql_type else {
+        return Ok(expr);
+    };
+    // The type as the parser reads it, from a template.
+    let template = crate::parse(&format!("SELECT CAST(NULL AS {sql_type})"))?;
+    if let Some(Statement::Sql(sql)) = template.into_iter().next()
+        && let Ast::Query(query) = sql.statement
+        && let ast::SetExpr::Select(select) = *query.body
+        && let Some(ast::SelectItem::UnnamedExpr(mut cast @ Expr::Cast { .. })) =
+            select.projection.into_iter().next()
+    {
+        if let Expr::Cast { expr: inner, .. } = &mut cast {
+            **inner = expr;
+        }
+        return Ok(cast);
+    }
+    Err(unsupported(&format!("a parameter of type {sql_type}")))
+}

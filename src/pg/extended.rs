@@ -1,0 +1,461 @@
+//! The extended query protocol: Parse, Bind, Describe, Execute, Sync.
+//!
+//! A prepared statement ([`Prepared`]) is the SQL text with what `Session::describe` found:
+//! its parameter types (the client's own, where it declared them) and result columns. Bind
+//! decodes each parameter in the format the client chose (binary for booleans, integers,
+//! floats and text; text for any type) into a [`Param`] that the session binds as a typed
+//! literal. Results go out in the format the client asks for per column: PostgreSQL text,
+//! or binary for booleans, integers, floats, NUMERIC, text, bytea, dates, times, timestamps
+//! and intervals. Row limits on Execute (portal suspension) are pgwire's.
+
+use std::fmt::Debug;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use bytes::{BufMut, BytesMut};
+use datafusion::arrow::array::{ArrayRef, AsArray};
+use datafusion::arrow::datatypes::{
+    DataType as Arrow, Date32Type, Decimal128Type, Float32Type, Float64Type, Int8Type, Int16Type,
+    Int32Type, Int64Type, IntervalMonthDayNanoType, IntervalUnit, Time64MicrosecondType, TimeUnit,
+    TimestampMicrosecondType, UInt8Type, UInt16Type, UInt32Type, UInt64Type,
+};
+use driftdb_sql::{Outcome, Param, ParamValue, Session};
+use futures::{Sink, stream};
+use pgwire::api::portal::{Format, Portal};
+use pgwire::api::query::ExtendedQueryHandler;
+use pgwire::api::results::{DataRowEncoder, FieldFormat, FieldInfo, QueryResponse, Response};
+use pgwire::api::stmt::QueryParser;
+use pgwire::api::store::PortalStore;
+use pgwire::api::{ClientInfo, ClientPortalStore, Type};
+use pgwire::error::{PgWireError, PgWireResult};
+use pgwire::messages::PgWireBackendMessage;
+use pgwire::types::ToSqlText;
+use pgwire::types::format::FormatOptions;
+use postgres_types::{IsNull, ToSql, to_sql_checked};
+use tokio::sync::Mutex;
+
+use super::{Connection, error, pg_type, response};
+
+/// A parsed statement: its text, parameter types and result columns.
+#[derive(Debug)]
+pub struct Prepared {
+    sql: String,
+    parameters: Vec<Type>,
+    columns: Vec<(String, Type)>,
+}
+
+/// Describes statements with the connection's session.
+pub struct Parser {
+    pub(super) session: Arc<Mutex<Session>>,
+}
+
+fn user_error(e: &driftdb_sql::Error) -> PgWireError {
+    match error(e) {
+        Response::Error(info) => PgWireError::UserError(info),
+        _ => PgWireError::ApiError("an error that is not an error".into()),
+    }
+}
+
+#[async_trait]
+impl QueryParser for Parser {
+    type Statement = Arc<Prepared>;
+
+    async fn parse_sql<C>(
+        &self,
+        _client: &C,
+        sql: &str,
+        types: &[Option<Type>],
+    ) -> PgWireResult<Option<Self::Statement>>
+    where
+        C: ClientInfo + Unpin + Send + Sync,
+    {
+        let mut session = self.session.lock().await;
+        let described = session.describe(sql).await.map_err(|e| user_error(&e))?;
+        let count = described.parameters.len().max(types.len());
+        let parameters = (0..count)
+            .map(|i| {
+                types
+                    .get(i)
+                    .cloned()
+                    .flatten()
+                    .or_else(|| {
+                        described
+                            .parameters
+                            .get(i)
+                            .cloned()
+                            .flatten()
+                            .map(|t| pg_type(&t))
+                    })
+                    .unwrap_or(Type::UNKNOWN)
+            })
+            .collect();
+        let columns = described
+            .columns
+            .map(|schema| {
+                schema
+                    .fields()
+                    .iter()
+                    .map(|f| (f.name().clone(), pg_type(f.data_type())))
+                    .collect()
+            })
+            .unwrap_or_default();
+        Ok(Some(Arc::new(Prepared {
+            sql: sql.to_string(),
+            parameters,
+            columns,
+        })))
+    }
+
+    fn get_parameter_types(&self, statement: &Self::Statement) -> PgWireResult<Vec<Type>> {
+        Ok(statement.parameters.clone())
+    }
+
+    fn get_result_schema(
+        &self,
+        statement: &Self::Statement,
+        format: Option<&Format>,
+    ) -> PgWireResult<Vec<FieldInfo>> {
+        Ok(fields(&statement.columns, format))
+    }
+}
+
+fn fields(columns: &[(String, Type)], format: Option<&Format>) -> Vec<FieldInfo> {
+    columns
+        .iter()
+        .enumerate()
+        .map(|(i, (name, t))| {
+            let format = format.map_or(FieldFormat::Text, |f| f.format_for(i));
+            FieldInfo::new(name.clone(), None, None, t.clone(), format)
+        })
+        .collect()
+}
+
+#[async_trait]
+impl ExtendedQueryHandler for Connection {
+    type Statement = Arc<Prepared>;
+    type QueryParser = Parser;
+
+    fn query_parser(&self) -> Arc<Self::QueryParser> {
+        Arc::clone(&self.parser)
+    }
+
+    async fn do_query<C>(
+        &self,
+        _client: &mut C,
+        portal: &Portal<Self::Statement>,
+        _max_rows: usize,
+    ) -> PgWireResult<Response>
+    where
+        C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::PortalStore: PortalStore<Statement = Self::Statement>,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        let prepared = &portal.statement.statement;
+        let params = match bind(portal, &prepared.parameters) {
+            Ok(params) => params,
+            Err(e) => return Ok(error(&e)),
+        };
+        let mut session = self.session.lock().await;
+        let before = session.transaction_status();
+        match session.execute_bound(&prepared.sql, &params).await {
+            Ok(outcome) => {
+                let after = session.transaction_status();
+                if outcome.rows.is_some() {
+                    return rows_response(outcome, &portal.result_column_format);
+                }
+                response(outcome, before, after)
+            }
+            Err(e) => Ok(error(&e)),
+        }
+    }
+}
+
+/// Decodes the portal's parameters.
+fn bind(portal: &Portal<Arc<Prepared>>, types: &[Type]) -> driftdb_sql::Result<Vec<Param>> {
+    let bad = |e: PgWireError| driftdb_sql::Error::InvalidValue {
+        message: format!("cannot decode a parameter: {e}"),
+    };
+    (0..portal.parameter_len())
+        .map(|i| {
+            let t = types.get(i).cloned().unwrap_or(Type::UNKNOWN);
+            let binary = portal.parameter_format.format_for(i) == FieldFormat::Binary;
+            let value = match t {
+                Type::BOOL => portal
+                    .parameter::<bool>(i, &t)
+                    .map_err(bad)?
+                    .map(ParamValue::Bool),
+                Type::INT2 => portal
+                    .parameter::<i16>(i, &t)
+                    .map_err(bad)?
+                    .map(|v| ParamValue::Int(v.into())),
+                Type::INT4 => portal
+                    .parameter::<i32>(i, &t)
+                    .map_err(bad)?
+                    .map(|v| ParamValue::Int(v.into())),
+                Type::INT8 => portal
+                    .parameter::<i64>(i, &t)
+                    .map_err(bad)?
+                    .map(ParamValue::Int),
+                Type::FLOAT4 => portal
+                    .parameter::<f32>(i, &t)
+                    .map_err(bad)?
+                    .map(|v| ParamValue::Float(v.into())),
+                Type::FLOAT8 => portal
+                    .parameter::<f64>(i, &t)
+                    .map_err(bad)?
+                    .map(ParamValue::Float),
+                Type::TEXT | Type::VARCHAR | Type::BPCHAR | Type::NAME | Type::UNKNOWN => portal
+                    .parameter::<String>(i, &Type::TEXT)
+                    .map_err(bad)?
+                    .map(ParamValue::Text),
+                ref other if binary => {
+                    return Err(driftdb_sql::Error::Unsupported {
+                        message: format!(
+                            "a binary parameter of type {}; send it as text",
+                            other.name()
+                        ),
+                        position: None,
+                    });
+                }
+                // Any other type in text form: its text, cast by the session.
+                _ => portal
+                    .parameters
+                    .get(i)
+                    .cloned()
+                    .flatten()
+                    .map(|bytes| {
+                        String::from_utf8(bytes.to_vec())
+                            .map(ParamValue::Text)
+                            .map_err(|_| driftdb_sql::Error::InvalidValue {
+                                message: "a text parameter is not valid UTF-8".to_string(),
+                            })
+                    })
+                    .transpose()?,
+            };
+            Ok(Param {
+                value: value.unwrap_or(ParamValue::Null),
+                sql_type: sql_type(&t).map(str::to_string),
+            })
+        })
+        .collect()
+}
+
+/// The SQL type a parameter of PostgreSQL type `t` is cast to; `None` leaves text untyped.
+fn sql_type(t: &Type) -> Option<&'static str> {
+    Some(match *t {
+        Type::BOOL => "BOOLEAN",
+        Type::INT2 => "SMALLINT",
+        Type::INT4 => "INT",
+        Type::INT8 => "BIGINT",
+        Type::FLOAT4 => "REAL",
+        Type::FLOAT8 => "DOUBLE PRECISION",
+        Type::NUMERIC => "NUMERIC",
+        Type::DATE => "DATE",
+        Type::TIME => "TIME",
+        Type::TIMESTAMP => "TIMESTAMP",
+        Type::TIMESTAMPTZ => "TIMESTAMPTZ",
+        Type::INTERVAL => "INTERVAL",
+        Type::BYTEA => "BYTEA",
+        _ => return None,
+    })
+}
+
+/// Rows in the formats the portal asked for.
+fn rows_response(outcome: Outcome, format: &Format) -> PgWireResult<Response> {
+    let Some(rows) = outcome.rows else {
+        return Err(PgWireError::ApiError("no rows to send".into()));
+    };
+    let columns: Vec<(String, Type)> = rows
+        .schema
+        .fields()
+        .iter()
+        .map(|f| (f.name().clone(), pg_type(f.data_type())))
+        .collect();
+    let fields = Arc::new(fields(&columns, Some(format)));
+    let mut encoded = Vec::with_capacity(rows.len());
+    for batch in &rows.batches {
+        for row in 0..batch.num_rows() {
+            let mut encoder = DataRowEncoder::new(Arc::clone(&fields));
+            for column in batch.columns() {
+                encoder.encode_field(&Cell {
+                    array: Arc::clone(column),
+                    row,
+                })?;
+            }
+            encoded.push(Ok(encoder.take_row()));
+        }
+    }
+    let mut response = QueryResponse::new(fields, stream::iter(encoded));
+    match outcome.tag.split(' ').next() {
+        Some("INSERT") => response.set_command_tag("INSERT 0"),
+        Some(command) if command != "SELECT" => response.set_command_tag(command),
+        _ => {}
+    }
+    Ok(Response::Query(response))
+}
+
+/// One value of an Arrow column, encodable in PostgreSQL's text or binary format.
+#[derive(Debug)]
+struct Cell {
+    array: ArrayRef,
+    row: usize,
+}
+
+/// Microseconds and days from the Unix epoch to PostgreSQL's, 2000-01-01.
+const PG_EPOCH_MICROS: i64 = 946_684_800_000_000;
+const PG_EPOCH_DAYS: i32 = 10_957;
+
+type BoxError = Box<dyn std::error::Error + Sync + Send>;
+
+impl ToSqlText for Cell {
+    fn to_sql_text(
+        &self,
+        _ty: &Type,
+        out: &mut BytesMut,
+        _options: &FormatOptions,
+    ) -> Result<IsNull, BoxError> {
+        match driftdb_sql::text::format_value(self.array.as_ref(), self.row) {
+            None => Ok(IsNull::Yes),
+            Some(text) => {
+                out.put_slice(text.as_bytes());
+                Ok(IsNull::No)
+            }
+        }
+    }
+}
+
+impl ToSql for Cell {
+    fn to_sql(&self, ty: &Type, out: &mut BytesMut) -> Result<IsNull, BoxError> {
+        let (a, i) = (self.array.as_ref(), self.row);
+        if a.is_null(i) {
+            return Ok(IsNull::Yes);
+        }
+        let mut int = |v: i64| -> Result<(), BoxError> {
+            match *ty {
+                Type::INT2 => out.put_i16(i16::try_from(v)?),
+                Type::INT4 => out.put_i32(i32::try_from(v)?),
+                _ => out.put_i64(v),
+            };
+            Ok(())
+        };
+        match a.data_type() {
+            Arrow::Int8 => int(a.as_primitive::<Int8Type>().value(i).into())?,
+            Arrow::Int16 => int(a.as_primitive::<Int16Type>().value(i).into())?,
+            Arrow::Int32 => int(a.as_primitive::<Int32Type>().value(i).into())?,
+            Arrow::Int64 => int(a.as_primitive::<Int64Type>().value(i))?,
+            Arrow::UInt8 => int(a.as_primitive::<UInt8Type>().value(i).into())?,
+            Arrow::UInt16 => int(a.as_primitive::<UInt16Type>().value(i).into())?,
+            Arrow::UInt32 => int(a.as_primitive::<UInt32Type>().value(i).into())?,
+            Arrow::UInt64 => int(i64::try_from(a.as_primitive::<UInt64Type>().value(i))?)?,
+            Arrow::Boolean => out.put_u8(u8::from(a.as_boolean().value(i))),
+            Arrow::Float32 => out.put_f32(a.as_primitive::<Float32Type>().value(i)),
+            Arrow::Float64 => out.put_f64(a.as_primitive::<Float64Type>().value(i)),
+            Arrow::Decimal128(_, scale) => numeric(
+                a.as_primitive::<Decimal128Type>().value(i),
+                u16::try_from(*scale).unwrap_or(0),
+                out,
+            ),
+            Arrow::Binary => out.put_slice(a.as_binary::<i32>().value(i)),
+            Arrow::LargeBinary => out.put_slice(a.as_binary::<i64>().value(i)),
+            Arrow::Date32 => out.put_i32(a.as_primitive::<Date32Type>().value(i) - PG_EPOCH_DAYS),
+            Arrow::Time64(TimeUnit::Microsecond) => {
+                out.put_i64(a.as_primitive::<Time64MicrosecondType>().value(i))
+            }
+            Arrow::Timestamp(TimeUnit::Microsecond, _) => {
+                out.put_i64(a.as_primitive::<TimestampMicrosecondType>().value(i) - PG_EPOCH_MICROS)
+            }
+            Arrow::Interval(IntervalUnit::MonthDayNano) => {
+                let v = a.as_primitive::<IntervalMonthDayNanoType>().value(i);
+                out.put_i64(v.nanoseconds / 1_000);
+                out.put_i32(v.days);
+                out.put_i32(v.months);
+            }
+            // Text, and everything sent as text: its PostgreSQL text is its binary form.
+            _ => match driftdb_sql::text::format_value(a, i) {
+                Some(text) => out.put_slice(text.as_bytes()),
+                None => return Ok(IsNull::Yes),
+            },
+        }
+        Ok(IsNull::No)
+    }
+
+    fn accepts(_ty: &Type) -> bool {
+        true
+    }
+
+    to_sql_checked!();
+}
+
+/// PostgreSQL's binary NUMERIC: base-10000 digits with a weight, a sign and a display scale.
+fn numeric(value: i128, scale: u16, out: &mut BytesMut) {
+    let digits = value.unsigned_abs().to_string();
+    let scale_len = usize::from(scale);
+    let padded = format!("{digits:0>width$}", width = scale_len + 1);
+    let (int_part, frac_part) = padded.split_at(padded.len() - scale_len);
+    let int_part = int_part.trim_start_matches('0');
+    // Integer digits grouped by four from the right, fraction digits from the left.
+    let int_text = format!("{}{int_part}", "0".repeat((4 - int_part.len() % 4) % 4));
+    let frac_text = format!("{frac_part}{}", "0".repeat((4 - frac_part.len() % 4) % 4));
+    let group = |s: &str| -> Vec<i16> {
+        s.as_bytes()
+            .chunks(4)
+            .map(|c| {
+                std::str::from_utf8(c)
+                    .ok()
+                    .and_then(|t| t.parse().ok())
+                    .unwrap_or(0)
+            })
+            .collect()
+    };
+    let int_groups = group(&int_text);
+    let mut weight = i16::try_from(int_groups.len()).unwrap_or(i16::MAX) - 1;
+    let mut groups = int_groups;
+    groups.extend(group(&frac_text));
+    // No leading or trailing zero groups.
+    while groups.first() == Some(&0) {
+        groups.remove(0);
+        weight -= 1;
+    }
+    while groups.last() == Some(&0) {
+        groups.pop();
+    }
+    if groups.is_empty() {
+        weight = 0;
+    }
+    out.put_i16(i16::try_from(groups.len()).unwrap_or(i16::MAX));
+    out.put_i16(weight);
+    out.put_u16(if value < 0 && !groups.is_empty() {
+        0x4000
+    } else {
+        0
+    });
+    out.put_u16(scale);
+    for g in groups {
+        out.put_i16(g);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn encoded(value: i128, scale: u16) -> Vec<i16> {
+        let mut out = BytesMut::new();
+        numeric(value, scale, &mut out);
+        out.chunks(2)
+            .map(|c| i16::from_be_bytes([c[0], c[1]]))
+            .collect()
+    }
+
+    #[test]
+    fn numeric_binary_matches_postgres() {
+        // 12345.678 = 1 2345 . 6780: ndigits 3, weight 1, positive, dscale 3.
+        assert_eq!(encoded(12_345_678, 3), vec![3, 1, 0, 3, 1, 2345, 6780]);
+        // -0.05 = . 0500: weight -1, negative.
+        assert_eq!(encoded(-5, 2), vec![1, -1, 0x4000, 2, 500]);
+        assert_eq!(encoded(0, 2), vec![0, 0, 0, 2]);
+        // 10000 = 1 0000: the trailing zero group is dropped.
+        assert_eq!(encoded(10_000, 0), vec![1, 1, 0, 0, 1]);
+    }
+}
