@@ -11,6 +11,7 @@ mod http;
 mod lifecycle;
 mod pg;
 mod produce;
+mod python;
 mod quickstart;
 mod repl;
 mod server;
