@@ -18,11 +18,12 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use datafusion::arrow::datatypes::{DataType as Arrow, TimeUnit};
 use driftdb_sql::{Database, Outcome, Session, TransactionStatus};
-use futures::{Sink, stream};
+use futures::Sink;
 use pgwire::api::auth::StartupHandler;
 use pgwire::api::auth::noop::NoopStartupHandler;
+use pgwire::api::portal::Format;
 use pgwire::api::query::{ExtendedQueryHandler, SimpleQueryHandler};
-use pgwire::api::results::{DataRowEncoder, FieldFormat, FieldInfo, QueryResponse, Response, Tag};
+use pgwire::api::results::{Response, Tag};
 use pgwire::api::store::PortalStore;
 use pgwire::api::{ClientInfo, ClientPortalStore, PgWireServerHandlers, Type};
 use pgwire::error::{ErrorInfo, PgWireError, PgWireResult};
@@ -127,41 +128,8 @@ fn response(
     before: TransactionStatus,
     after: TransactionStatus,
 ) -> PgWireResult<Response> {
-    if let Some(rows) = outcome.rows {
-        let fields: Vec<FieldInfo> = rows
-            .schema
-            .fields()
-            .iter()
-            .map(|f| {
-                FieldInfo::new(
-                    f.name().clone(),
-                    None,
-                    None,
-                    pg_type(f.data_type()),
-                    FieldFormat::Text,
-                )
-            })
-            .collect();
-        let fields = Arc::new(fields);
-        let mut encoded = Vec::with_capacity(rows.len());
-        for batch in &rows.batches {
-            for row in 0..batch.num_rows() {
-                let mut encoder = DataRowEncoder::new(Arc::clone(&fields));
-                for column in batch.columns() {
-                    encoder.encode_field(&driftdb_sql::text::format_value(column.as_ref(), row))?;
-                }
-                encoded.push(Ok(encoder.take_row()));
-            }
-        }
-        let mut response = QueryResponse::new(fields, stream::iter(encoded));
-        // A write's RETURNING rows carry the write's own tag.
-        match outcome.tag.split(' ').next() {
-            // PostgreSQL's INSERT tag has an oid (always 0) before the count.
-            Some("INSERT") => response.set_command_tag("INSERT 0"),
-            Some(command) if command != "SELECT" => response.set_command_tag(command),
-            _ => {}
-        }
-        return Ok(Response::Query(response));
+    if outcome.rows.is_some() {
+        return extended::rows_response(outcome, &Format::UnifiedText);
     }
     let tag = tag(&outcome.tag);
     Ok(match (before, after) {

@@ -262,7 +262,7 @@ fn sql_type(t: &Type) -> Option<&'static str> {
 }
 
 /// Rows in the formats the portal asked for.
-fn rows_response(outcome: Outcome, format: &Format) -> PgWireResult<Response> {
+pub(super) fn rows_response(outcome: Outcome, format: &Format) -> PgWireResult<Response> {
     let Some(rows) = outcome.rows else {
         return Err(PgWireError::ApiError("no rows to send".into()));
     };
