@@ -335,6 +335,9 @@ impl QueryEngine {
         let planner = Arc::new(TimeTravelPlanner::new(Arc::clone(&tables)));
         ctx.register_relation_planner(Arc::clone(&planner) as Arc<dyn RelationPlanner>)?;
         ctx.register_udf(sequence_literal());
+        for (name, value) in SESSION_FUNCTIONS {
+            ctx.register_udf(constant_text(name, value));
+        }
         Ok(QueryEngine {
             ctx,
             tables,
@@ -524,4 +527,33 @@ fn union_of_incarnations(
             "table {reference} has no incarnation to read"
         ))),
     }
+}
+
+/// What PostgreSQL clients ask at connect time, as functions of no arguments.
+const SESSION_FUNCTIONS: [(&str, &str); 3] = [
+    (
+        "version",
+        concat!(
+            "PostgreSQL 15.0 (DriftDB ",
+            env!("CARGO_PKG_VERSION"),
+            ") on Apache DataFusion"
+        ),
+    ),
+    ("current_database", "driftdb"),
+    ("current_schema", "public"),
+];
+
+/// A function of no arguments that returns `value`.
+fn constant_text(name: &str, value: &'static str) -> ScalarUDF {
+    create_udf(
+        name,
+        vec![],
+        ArrowType::Utf8,
+        Volatility::Stable,
+        Arc::new(move |_: &[ColumnarValue]| {
+            Ok(ColumnarValue::Scalar(ScalarValue::Utf8(Some(
+                value.to_string(),
+            ))))
+        }),
+    )
 }
