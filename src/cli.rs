@@ -134,6 +134,7 @@ async fn run_sql(args: SqlArgs) -> Result<()> {
     for sql in scripts {
         for statement in driftdb_sql::parse(&sql).map_err(fail)? {
             let outcome = session.execute_statement(statement).await.map_err(fail)?;
+            repl::print_notices(&outcome);
             let mut out = std::io::stdout().lock();
             writeln!(out, "{}", repl::render(&outcome)?)?;
             out.flush()?;

@@ -18,7 +18,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use datafusion::arrow::datatypes::{DataType as Arrow, TimeUnit};
 use driftdb_sql::{Database, Outcome, Session, TransactionStatus};
-use futures::Sink;
+use futures::{Sink, SinkExt};
 use pgwire::api::auth::StartupHandler;
 use pgwire::api::auth::noop::NoopStartupHandler;
 use pgwire::api::portal::Format;
@@ -91,7 +91,7 @@ impl NoopStartupHandler for Connection {}
 
 #[async_trait]
 impl SimpleQueryHandler for Connection {
-    async fn do_query<C>(&self, _client: &mut C, query: &str) -> PgWireResult<Vec<Response>>
+    async fn do_query<C>(&self, client: &mut C, query: &str) -> PgWireResult<Vec<Response>>
     where
         C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
         C::PortalStore: PortalStore,
@@ -109,6 +109,7 @@ impl SimpleQueryHandler for Connection {
             match session.execute_statement(statement).await {
                 Ok(outcome) => {
                     let after = session.transaction_status();
+                    send_notices(client, &outcome).await?;
                     responses.push(response(outcome, before, after)?);
                 }
                 Err(e) => {
@@ -119,6 +120,26 @@ impl SimpleQueryHandler for Connection {
         }
         Ok(responses)
     }
+}
+
+/// The statement's notices and warnings, as NoticeResponse messages. They go out at once,
+/// ahead of results still queued from earlier statements of the same Query message.
+async fn send_notices<C>(client: &mut C, outcome: &Outcome) -> PgWireResult<()>
+where
+    C: Sink<PgWireBackendMessage> + Unpin + Send,
+    PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+{
+    for notice in &outcome.notices {
+        let info = ErrorInfo::new(
+            notice.severity.to_string(),
+            notice.sqlstate.to_string(),
+            notice.message.clone(),
+        );
+        client
+            .send(PgWireBackendMessage::NoticeResponse(info.into()))
+            .await?;
+    }
+    Ok(())
 }
 
 /// A statement's outcome as pgwire responses: rows, or a command tag that also moves the

@@ -37,6 +37,15 @@ impl Rows {
     }
 }
 
+/// A message for the client that is not an error: PostgreSQL's NOTICE or WARNING.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    /// `NOTICE` or `WARNING`.
+    pub severity: &'static str,
+    pub sqlstate: &'static str,
+    pub message: String,
+}
+
 /// What one statement produced.
 #[derive(Debug, Clone)]
 pub struct Outcome {
@@ -46,6 +55,9 @@ pub struct Outcome {
     pub rows: Option<Rows>,
     /// The sequence this statement committed at: an autocommit write, or `COMMIT`.
     pub seq: Option<u64>,
+    /// Notices and warnings, as PostgreSQL sends them (`BEGIN` twice, `DROP ... IF EXISTS`
+    /// of nothing).
+    pub notices: Vec<Notice>,
 }
 
 impl Outcome {
@@ -54,7 +66,22 @@ impl Outcome {
             tag: tag.into(),
             rows: None,
             seq,
+            notices: Vec::new(),
         }
+    }
+
+    pub(crate) fn with_notice(
+        mut self,
+        severity: &'static str,
+        sqlstate: &'static str,
+        message: String,
+    ) -> Outcome {
+        self.notices.push(Notice {
+            severity,
+            sqlstate,
+            message,
+        });
+        self
     }
 }
 

@@ -188,7 +188,14 @@ impl Session {
         let outcome = match statement {
             Ast::StartTransaction { statements, .. } if statements.is_empty() => {
                 // PostgreSQL warns and carries on when a transaction is already open.
-                if self.txn.is_none() {
+                if self.txn.is_some() {
+                    return Ok(Some(Outcome::command("BEGIN", None).with_notice(
+                        "WARNING",
+                        "25001",
+                        "there is already a transaction in progress".to_string(),
+                    )));
+                }
+                {
                     self.txn = Some(Txn {
                         snapshot: Snapshot {
                             seq: self.settings.as_of.or_else(|| self.db.last_sequence()),
@@ -202,7 +209,11 @@ impl Session {
                 Outcome::command("BEGIN", None)
             }
             Ast::Commit { chain: false, .. } => match self.txn.take() {
-                None => Outcome::command("COMMIT", None),
+                None => Outcome::command("COMMIT", None).with_notice(
+                    "WARNING",
+                    "25P01",
+                    "there is no transaction in progress".to_string(),
+                ),
                 Some(txn) if txn.failed => Outcome::command("ROLLBACK", None),
                 Some(txn) if txn.ops.is_empty() => Outcome::command("COMMIT", None),
                 Some(txn) => {
@@ -219,10 +230,14 @@ impl Session {
             Ast::Rollback {
                 chain: false,
                 savepoint: None,
-            } => {
-                self.txn = None;
-                Outcome::command("ROLLBACK", None)
-            }
+            } => match self.txn.take() {
+                Some(_) => Outcome::command("ROLLBACK", None),
+                None => Outcome::command("ROLLBACK", None).with_notice(
+                    "WARNING",
+                    "25P01",
+                    "there is no transaction in progress".to_string(),
+                ),
+            },
             Ast::Rollback {
                 chain: false,
                 savepoint: Some(name),
@@ -290,6 +305,7 @@ impl Session {
                         },
                         rows: Some(rows),
                         seq: None,
+                        notices: Vec::new(),
                     })
                 }
                 write @ (Ast::Insert(_) | Ast::Update(_) | Ast::Delete(_)) => {
@@ -396,6 +412,7 @@ impl Session {
                 tag,
                 rows,
                 seq: None,
+                notices: Vec::new(),
             });
         }
         let Some(txn) = self.txn.as_ref() else {
@@ -416,6 +433,7 @@ impl Session {
                 tag,
                 rows,
                 seq: Some(commit.seq),
+                notices: Vec::new(),
             });
         };
         if let Some(op) = ops.iter().find(|op| {
@@ -503,6 +521,7 @@ impl Session {
             tag,
             rows,
             seq: None,
+            notices: Vec::new(),
         })
     }
 

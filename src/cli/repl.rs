@@ -13,6 +13,13 @@ use rustyline::error::ReadlineError;
 
 /// One statement's result as the command line prints it: rows as an aligned table, then the
 /// command tag with the sequence it committed at.
+/// Prints a statement's notices and warnings to standard error, as psql does.
+pub fn print_notices(outcome: &Outcome) {
+    for notice in &outcome.notices {
+        eprintln!("{}:  {}", notice.severity, notice.message);
+    }
+}
+
 pub fn render(outcome: &Outcome) -> Result<String> {
     let mut out = String::new();
     if let Some(rows) = &outcome.rows {
@@ -79,6 +86,7 @@ pub async fn run(session: &mut Session, data: &Path) -> Result<()> {
         match session.execute(&sql).await {
             Ok(outcomes) => {
                 for outcome in &outcomes {
+                    print_notices(outcome);
                     println!("{}\n", render(outcome)?);
                 }
             }

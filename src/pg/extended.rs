@@ -141,7 +141,7 @@ impl ExtendedQueryHandler for Connection {
 
     async fn do_query<C>(
         &self,
-        _client: &mut C,
+        client: &mut C,
         portal: &Portal<Self::Statement>,
         _max_rows: usize,
     ) -> PgWireResult<Response>
@@ -161,6 +161,7 @@ impl ExtendedQueryHandler for Connection {
         match session.execute_bound(&prepared.sql, &params).await {
             Ok(outcome) => {
                 let after = session.transaction_status();
+                super::send_notices(client, &outcome).await?;
                 if outcome.rows.is_some() {
                     return rows_response(outcome, &portal.result_column_format);
                 }

@@ -399,3 +399,34 @@ async fn prepared_statements_with_typed_parameters_and_binary_results() {
         .get(0);
     assert_eq!(count, 0);
 }
+
+#[tokio::test]
+async fn notices_and_warnings_reach_psql_as_postgresql_sends_them() {
+    let (_dir, server) = fresh();
+    let (host, port) = server.pg_addr.rsplit_once(':').expect("host:port");
+    let psql = |sql: &str| {
+        let output = Command::new("psql")
+            .args(["-h", host, "-p", port, "-U", "driftdb", "-d", "driftdb"])
+            .args(["-X", "-q", "-c", sql])
+            .output()
+            .expect("run psql");
+        assert!(output.status.success(), "{sql}: {output:?}");
+        String::from_utf8_lossy(&output.stderr).to_string()
+    };
+    let stderr = psql("COMMIT");
+    assert!(
+        stderr.contains("WARNING:  there is no transaction in progress"),
+        "{stderr}"
+    );
+    let stderr = psql("DROP TABLE IF EXISTS nowhere");
+    assert!(
+        stderr.contains("NOTICE:  table \"nowhere\" does not exist, skipping"),
+        "{stderr}"
+    );
+    psql("CREATE TABLE here (id INT PRIMARY KEY)");
+    let stderr = psql("CREATE TABLE IF NOT EXISTS here (id INT PRIMARY KEY)");
+    assert!(
+        stderr.contains("NOTICE:  relation \"here\" already exists, skipping"),
+        "{stderr}"
+    );
+}

@@ -19,7 +19,14 @@ impl Session {
         let write = match statement {
             Ast::CreateTable(create) => match self.create_table(&create, &snapshot).await? {
                 Some(write) => write,
-                None => return Ok(Outcome::command("CREATE TABLE", None)),
+                None => {
+                    let name = table_name(&create.name)?;
+                    return Ok(Outcome::command("CREATE TABLE", None).with_notice(
+                        "NOTICE",
+                        "42P07",
+                        format!("relation \"{name}\" already exists, skipping"),
+                    ));
+                }
             },
             Ast::Drop {
                 object_type: ObjectType::Table,
@@ -28,13 +35,21 @@ impl Session {
                 ..
             } => {
                 let mut ops = Vec::new();
+                let mut skipped = Vec::new();
                 for name in &names {
                     let table = table_name(name)?;
                     match self.schema_at(&table, &snapshot) {
                         Ok(_) => ops.push(LedgerOp::DropTable { table }),
-                        Err(_) if if_exists => {}
+                        Err(_) if if_exists => skipped.push(table),
                         Err(e) => return Err(e),
                     }
+                }
+                if ops.is_empty() {
+                    return Ok(skipping(
+                        Outcome::command("DROP TABLE", None),
+                        "table",
+                        skipped,
+                    ));
                 }
                 write(ops, "DROP TABLE")
             }
@@ -49,11 +64,12 @@ impl Session {
                 ..
             } => {
                 let mut ops = Vec::new();
+                let mut skipped = Vec::new();
                 for name in &names {
                     let index = table_name(name)?;
                     match self.table_of_index(&index, &snapshot) {
                         Some(table) => ops.push(LedgerOp::DropIndex { table, name: index }),
-                        None if if_exists => {}
+                        None if if_exists => skipped.push(index),
                         None => {
                             return Err(Error::Execution {
                                 message: format!("index \"{index}\" does not exist"),
@@ -61,6 +77,13 @@ impl Session {
                             });
                         }
                     }
+                }
+                if ops.is_empty() {
+                    return Ok(skipping(
+                        Outcome::command("DROP INDEX", None),
+                        "index",
+                        skipped,
+                    ));
                 }
                 write(ops, "DROP INDEX")
             }
@@ -385,6 +408,17 @@ impl Session {
         store.checkpoint().map_err(projector_error)?;
         Ok(Outcome::command("VACUUM", seq))
     }
+}
+
+/// `DROP ... IF EXISTS` of nothing: PostgreSQL's notice per missing name.
+fn skipping(outcome: Outcome, what: &str, names: Vec<String>) -> Outcome {
+    names.into_iter().fold(outcome, |o, name| {
+        o.with_notice(
+            "NOTICE",
+            "00000",
+            format!("{what} \"{name}\" does not exist, skipping"),
+        )
+    })
 }
 
 fn write(ops: Vec<LedgerOp>, tag: &str) -> Write {

@@ -254,6 +254,7 @@ impl Session {
                 batches: vec![batch],
             }),
             seq: None,
+            notices: Vec::new(),
         })
     }
 }
@@ -277,5 +278,6 @@ fn two_columns(names: Vec<String>, settings: Vec<Option<String>>) -> Outcome {
             batches: batch.into_iter().collect(),
         }),
         seq: None,
+        notices: Vec::new(),
     }
 }
