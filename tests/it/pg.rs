@@ -429,4 +429,15 @@ async fn notices_and_warnings_reach_psql_as_postgresql_sends_them() {
         stderr.contains("NOTICE:  relation \"here\" already exists, skipping"),
         "{stderr}"
     );
+    // One name dropped, one missing: the drop commits and the missing one is noticed.
+    let stderr = psql("DROP TABLE IF EXISTS here, gone");
+    assert!(
+        stderr.contains("NOTICE:  table \"gone\" does not exist, skipping"),
+        "{stderr}"
+    );
+    let stderr = psql("DROP TABLE IF EXISTS here");
+    assert!(
+        stderr.contains("NOTICE:  table \"here\" does not exist, skipping"),
+        "{stderr}"
+    );
 }

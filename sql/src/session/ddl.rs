@@ -9,13 +9,14 @@ use sqlparser::ast::{
 };
 
 use super::{Session, Snapshot, Write, not_supported};
-use crate::database::{Outcome, projector_error, unsupported};
+use crate::database::{Notice, Outcome, projector_error, unsupported};
 use crate::error::{Error, Result};
 
 impl Session {
     /// Runs a statement that is neither a query nor a row write.
     pub(super) async fn ddl(&mut self, statement: Ast) -> Result<Outcome> {
         let snapshot = self.snapshot();
+        let mut notices = Vec::new();
         let write = match statement {
             Ast::CreateTable(create) => match self.create_table(&create, &snapshot).await? {
                 Some(write) => write,
@@ -44,13 +45,7 @@ impl Session {
                         Err(e) => return Err(e),
                     }
                 }
-                if ops.is_empty() {
-                    return Ok(skipping(
-                        Outcome::command("DROP TABLE", None),
-                        "table",
-                        skipped,
-                    ));
-                }
+                notices.extend(skipping("table", skipped));
                 write(ops, "DROP TABLE")
             }
             Ast::CreateIndex(create) => match self.create_index(&create, &snapshot)? {
@@ -78,13 +73,7 @@ impl Session {
                         }
                     }
                 }
-                if ops.is_empty() {
-                    return Ok(skipping(
-                        Outcome::command("DROP INDEX", None),
-                        "index",
-                        skipped,
-                    ));
-                }
+                notices.extend(skipping("index", skipped));
                 write(ops, "DROP INDEX")
             }
             Ast::AlterTable(alter) => self.alter_table(&alter, &snapshot).await?,
@@ -101,7 +90,9 @@ impl Session {
         };
         let read_seq = snapshot.seq;
         drop(snapshot);
-        self.finish_write(write, read_seq)
+        let mut outcome = self.finish_write(write, read_seq)?;
+        outcome.notices.extend(notices);
+        Ok(outcome)
     }
 
     async fn create_table(
@@ -410,14 +401,12 @@ impl Session {
     }
 }
 
-/// `DROP ... IF EXISTS` of nothing: PostgreSQL's notice per missing name.
-fn skipping(outcome: Outcome, what: &str, names: Vec<String>) -> Outcome {
-    names.into_iter().fold(outcome, |o, name| {
-        o.with_notice(
-            "NOTICE",
-            "00000",
-            format!("{what} \"{name}\" does not exist, skipping"),
-        )
+/// `DROP ... IF EXISTS` of missing names: PostgreSQL's notice for each.
+fn skipping(what: &str, names: Vec<String>) -> impl Iterator<Item = Notice> + '_ {
+    names.into_iter().map(move |name| Notice {
+        severity: "NOTICE",
+        sqlstate: "00000",
+        message: format!("{what} \"{name}\" does not exist, skipping"),
     })
 }
 
