@@ -7,9 +7,11 @@
 //! messages; a `Query` message may hold several statements, run in order until the first
 //! error. Results carry the PostgreSQL type of each column; command tags and transaction
 //! status (`I`, `T`, `E` in ReadyForQuery) follow PostgreSQL; errors carry their SQLSTATE
-//! and, for syntax errors, the position. Authentication, TLS, COPY and the catalogs are not
-//! built yet.
+//! and, for syntax errors, the position. A cancel request (on a connection of its own, with
+//! the key the session got at startup) stops the session's running statement.
+//! Authentication, TLS, COPY and the catalogs are not built yet.
 
+mod cancel;
 mod extended;
 
 use std::fmt::Debug;
@@ -21,18 +23,22 @@ use driftdb_sql::{Database, Outcome, Session, TransactionStatus};
 use futures::{Sink, SinkExt};
 use pgwire::api::auth::StartupHandler;
 use pgwire::api::auth::noop::NoopStartupHandler;
+use pgwire::api::cancel::CancelHandler;
 use pgwire::api::portal::Format;
 use pgwire::api::query::{ExtendedQueryHandler, SimpleQueryHandler};
 use pgwire::api::results::{Response, Tag};
 use pgwire::api::store::PortalStore;
 use pgwire::api::{ClientInfo, ClientPortalStore, PgWireServerHandlers, Type};
 use pgwire::error::{ErrorInfo, PgWireError, PgWireResult};
-use pgwire::messages::PgWireBackendMessage;
+use pgwire::messages::{PgWireBackendMessage, PgWireFrontendMessage};
 use tokio::net::TcpListener;
-use tokio::sync::{Mutex, watch};
+use tokio::sync::{Mutex, MutexGuard, watch};
 
 /// Accepts connections until `stop` turns true; each gets its own session.
 pub async fn serve(listener: TcpListener, db: Database, mut stop: watch::Receiver<bool>) {
+    // Cancel requests come on connections of their own, keyed by the process id and
+    // secret key each session was given at startup.
+    let cancels = Arc::new(cancel::Cancels::default());
     loop {
         tokio::select! {
             accepted = listener.accept() => match accepted {
@@ -46,6 +52,8 @@ pub async fn serve(listener: TcpListener, db: Database, mut stop: watch::Receive
                             session: Arc::clone(&session),
                         }),
                         session,
+                        cancels: Arc::clone(&cancels),
+                        registration: std::sync::OnceLock::new(),
                     });
                     tokio::spawn(async move {
                         if let Err(e) = pgwire::tokio::process_socket(socket, None, Handlers(connection)).await {
@@ -68,6 +76,21 @@ pub async fn serve(listener: TcpListener, db: Database, mut stop: watch::Receive
 struct Connection {
     session: Arc<Mutex<Session>>,
     parser: Arc<extended::Parser>,
+    cancels: Arc<cancel::Cancels>,
+    /// Set once startup gave the session its cancel key.
+    registration: std::sync::OnceLock<cancel::Registration>,
+}
+
+impl Connection {
+    /// Locks the session for one message's statements, armed so that a cancel request
+    /// for this connection stops them (SQLSTATE 57014).
+    async fn session_for_query(&self) -> MutexGuard<'_, Session> {
+        let mut session = self.session.lock().await;
+        if let Some(registration) = self.registration.get() {
+            session.interrupt_on(registration.next_cancel());
+        }
+        session
+    }
 }
 
 struct Handlers(Arc<Connection>);
@@ -84,10 +107,30 @@ impl PgWireServerHandlers for Handlers {
     fn startup_handler(&self) -> Arc<impl StartupHandler> {
         Arc::clone(&self.0)
     }
+
+    fn cancel_handler(&self) -> Arc<impl CancelHandler> {
+        Arc::clone(&self.0.cancels)
+    }
 }
 
 #[async_trait]
-impl NoopStartupHandler for Connection {}
+impl NoopStartupHandler for Connection {
+    async fn post_startup<C>(
+        &self,
+        client: &mut C,
+        _message: PgWireFrontendMessage,
+    ) -> PgWireResult<()>
+    where
+        C: ClientInfo + Sink<PgWireBackendMessage> + Unpin + Send,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        let (pid, secret) = client.pid_and_secret_key();
+        // Startup runs once per connection, so the cell is always empty here.
+        let _ = self.registration.set(self.cancels.register(pid, &secret));
+        Ok(())
+    }
+}
 
 #[async_trait]
 impl SimpleQueryHandler for Connection {
@@ -98,7 +141,7 @@ impl SimpleQueryHandler for Connection {
         C::Error: Debug,
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
-        let mut session = self.session.lock().await;
+        let mut session = self.session_for_query().await;
         let statements = match session.parse(query) {
             Ok(statements) => statements,
             Err(e) => return Ok(vec![error(&e)]),

@@ -33,6 +33,13 @@
 //! projector table with the overlay's rows) until `COMMIT` writes its `CreateTable` and rows
 //! in the same record; a dropped one disappears from the transaction's view. `ALTER TABLE`,
 //! history retention, `CHECKPOINT` and `VACUUM` are refused inside a block.
+//!
+//! # Cancellation
+//! [`Session::interrupt_on`] gives the session a signal (a PostgreSQL cancel request); a
+//! statement still running when it fires stops with SQLSTATE 57014 and aborts an open
+//! transaction. Stopping drops the statement's future at an `.await`, and every commit
+//! (`Store::commit`) runs synchronously with no `.await` after it before the statement
+//! returns, so a cancelled statement has either committed in full or not at all.
 
 mod ddl;
 mod dml;
@@ -42,10 +49,13 @@ mod settings;
 pub use prepared::{Description, Param, ParamValue};
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::{Arc, RwLock};
 
 use datafusion::error::DataFusionError;
 use driftdb_projector::{Change, Key, LedgerOp, Table, TableSchema, Transaction};
+use futures::future::Either;
 use sqlparser::ast::Statement as Ast;
 
 use crate::database::{
@@ -111,7 +121,11 @@ pub struct Session {
     db: Database,
     txn: Option<Txn>,
     settings: settings::Settings,
+    /// Fires to cancel the running statement; see [`Session::interrupt_on`].
+    interrupt: Option<Interrupt>,
 }
+
+type Interrupt = Pin<Box<dyn Future<Output = ()> + Send + Sync>>;
 
 impl std::fmt::Debug for Session {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -127,7 +141,15 @@ impl Session {
             db,
             txn: None,
             settings: settings::Settings::default(),
+            interrupt: None,
         }
+    }
+
+    /// Cancels whatever statement is running when `signal` completes (SQLSTATE 57014),
+    /// and those after it, until another signal replaces this one. A signal that never
+    /// completes cancels nothing.
+    pub fn interrupt_on(&mut self, signal: impl Future<Output = ()> + Send + Sync + 'static) {
+        self.interrupt = Some(Box::pin(signal));
     }
 
     /// The database this session runs in.
@@ -170,7 +192,30 @@ impl Session {
         if self.txn.as_ref().is_some_and(|t| t.failed) {
             return Err(Error::InFailedTransaction);
         }
-        let result = self.run(statement).await;
+        let result = match self.interrupt.take() {
+            None => self.run(statement).await,
+            Some(mut signal) => {
+                // The statement first: one that finished (and perhaps committed) in the
+                // same poll as the signal reports its real outcome.
+                let finished = {
+                    let run = std::pin::pin!(self.run(statement));
+                    match futures::future::select(run, &mut signal).await {
+                        Either::Left((result, _)) => Some(result),
+                        Either::Right(((), _)) => None,
+                    }
+                };
+                match finished {
+                    Some(result) => {
+                        self.interrupt = Some(signal);
+                        result
+                    }
+                    None => Err(Error::Execution {
+                        message: "canceling statement due to user request".to_string(),
+                        sqlstate: "57014",
+                    }),
+                }
+            }
+        };
         if result.is_err() {
             self.fail();
         }

@@ -156,7 +156,7 @@ impl ExtendedQueryHandler for Connection {
             Ok(params) => params,
             Err(e) => return Ok(error(&e)),
         };
-        let mut session = self.session.lock().await;
+        let mut session = self.session_for_query().await;
         let before = session.transaction_status();
         match session.execute_bound(&prepared.sql, &params).await {
             Ok(outcome) => {

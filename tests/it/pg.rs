@@ -24,7 +24,7 @@ async fn rows(client: &tokio_postgres::Client, sql: &str) -> Vec<Vec<Option<Stri
     client
         .simple_query(sql)
         .await
-        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+        .unwrap_or_else(|e| panic!("{sql}: {e:?}"))
         .into_iter()
         .filter_map(|m| match m {
             SimpleQueryMessage::Row(row) => Some(
@@ -439,5 +439,93 @@ async fn notices_and_warnings_reach_psql_as_postgresql_sends_them() {
     assert!(
         stderr.contains("NOTICE:  table \"here\" does not exist, skipping"),
         "{stderr}"
+    );
+}
+
+/// Sends cancel requests until `running` ends (a request that arrives before the query
+/// starts cancels nothing, as in PostgreSQL), and returns the query's error. Each request
+/// is answered before the next check, so none is still in flight afterwards.
+async fn cancel_until_done(
+    client: &tokio_postgres::Client,
+    running: tokio::task::JoinHandle<Result<u64, tokio_postgres::Error>>,
+) -> tokio_postgres::Error {
+    let token = client.cancel_token();
+    // A guard against a cancel that never lands, not a measurement.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    while !running.is_finished() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the cancel request did not stop the query"
+        );
+        token
+            .cancel_query(NoTls)
+            .await
+            .expect("send a cancel request");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    running
+        .await
+        .expect("query task")
+        .expect_err("the query was cancelled")
+}
+
+#[tokio::test]
+async fn a_cancel_request_stops_the_running_query() {
+    let (_dir, server) = fresh();
+    let client = std::sync::Arc::new(connect(&server.pg_addr).await);
+    let values: Vec<String> = (0..2000).map(|i| format!("({i})")).collect();
+    client
+        .batch_execute(&format!(
+            "CREATE TABLE n (id INT PRIMARY KEY); INSERT INTO n VALUES {}",
+            values.join(",")
+        ))
+        .await
+        .expect("create and fill");
+    // 8·10⁹ joined rows: this runs until something stops it.
+    let endless = "SELECT count(*) FROM n a, n b, n c WHERE a.id + b.id + c.id >= 0";
+
+    let running = tokio::spawn({
+        let client = std::sync::Arc::clone(&client);
+        async move { client.execute(endless, &[]).await }
+    });
+    let e = cancel_until_done(&client, running).await;
+    assert_eq!(
+        e.code(),
+        Some(&tokio_postgres::error::SqlState::QUERY_CANCELED),
+        "{e}"
+    );
+    // The connection carries on.
+    assert_eq!(
+        rows(&client, "SELECT count(*) FROM n").await,
+        [some(&["2000"])]
+    );
+
+    // Inside a transaction, the cancel aborts it, and nothing it wrote is kept.
+    client
+        .batch_execute("BEGIN; INSERT INTO n VALUES (-1)")
+        .await
+        .expect("begin and write");
+    let running = tokio::spawn({
+        let client = std::sync::Arc::clone(&client);
+        async move { client.simple_query(endless).await.map(|_| 0) }
+    });
+    let e = cancel_until_done(&client, running).await;
+    assert_eq!(
+        e.code(),
+        Some(&tokio_postgres::error::SqlState::QUERY_CANCELED),
+        "{e}"
+    );
+    let e = client
+        .simple_query("SELECT 1")
+        .await
+        .expect_err("the transaction is aborted");
+    assert_eq!(
+        e.code(),
+        Some(&tokio_postgres::error::SqlState::IN_FAILED_SQL_TRANSACTION)
+    );
+    client.batch_execute("ROLLBACK").await.expect("rollback");
+    assert_eq!(
+        rows(&client, "SELECT count(*) FROM n").await,
+        [some(&["2000"])]
     );
 }
