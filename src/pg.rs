@@ -12,6 +12,7 @@
 //! Authentication, TLS, COPY and the catalogs are not built yet.
 
 mod cancel;
+mod copy;
 mod extended;
 
 use std::fmt::Debug;
@@ -24,6 +25,7 @@ use futures::{Sink, SinkExt};
 use pgwire::api::auth::StartupHandler;
 use pgwire::api::auth::noop::NoopStartupHandler;
 use pgwire::api::cancel::CancelHandler;
+use pgwire::api::copy::CopyHandler;
 use pgwire::api::portal::Format;
 use pgwire::api::query::{ExtendedQueryHandler, SimpleQueryHandler};
 use pgwire::api::results::{Response, Tag};
@@ -108,6 +110,10 @@ impl PgWireServerHandlers for Handlers {
         Arc::clone(&self.0)
     }
 
+    fn copy_handler(&self) -> Arc<impl CopyHandler> {
+        Arc::clone(&self.0)
+    }
+
     fn cancel_handler(&self) -> Arc<impl CancelHandler> {
         Arc::clone(&self.0.cancels)
     }
@@ -146,6 +152,18 @@ impl SimpleQueryHandler for Connection {
             Ok(statements) => statements,
             Err(e) => return Ok(vec![error(&e)]),
         };
+        // The client sends COPY data after the whole message is answered: a COPY FROM
+        // STDIN can only come last.
+        if let Some((_, earlier)) = statements.split_last()
+            && earlier
+                .iter()
+                .any(driftdb_sql::Statement::is_copy_from_stdin)
+        {
+            return Ok(vec![error(&driftdb_sql::Error::Unsupported {
+                message: "COPY FROM STDIN followed by more statements in one query string; send them separately".to_string(),
+                position: None,
+            })]);
+        }
         let mut responses = Vec::with_capacity(statements.len());
         for statement in statements {
             let before = session.transaction_status();
@@ -153,6 +171,11 @@ impl SimpleQueryHandler for Connection {
                 Ok(outcome) => {
                     let after = session.transaction_status();
                     send_notices(client, &outcome).await?;
+                    if let Some(mode) = outcome.copy.clone() {
+                        let first = responses.is_empty();
+                        responses.push(copy::copy_response(client, outcome, mode, first).await?);
+                        continue;
+                    }
                     responses.push(response(outcome, before, after)?);
                 }
                 Err(e) => {
@@ -231,6 +254,14 @@ fn error(e: &driftdb_sql::Error) -> Response {
     let mut info = ErrorInfo::new("ERROR".to_string(), e.sqlstate().to_string(), e.to_string());
     info.position = e.position().map(|p| p.to_string());
     Response::Error(Box::new(info))
+}
+
+/// An SQL error as a pgwire error, for handlers that return one.
+fn user_error(e: &driftdb_sql::Error) -> PgWireError {
+    match error(e) {
+        Response::Error(info) => PgWireError::UserError(info),
+        _ => PgWireError::ApiError("an error that is not an error".into()),
+    }
 }
 
 /// The PostgreSQL type a column of Arrow type `t` is sent as.

@@ -58,6 +58,8 @@ pub struct Outcome {
     /// Notices and warnings, as PostgreSQL sends them (`BEGIN` twice, `DROP ... IF EXISTS`
     /// of nothing).
     pub notices: Vec<Notice>,
+    /// For `COPY`: what the client does next.
+    pub copy: Option<crate::session::CopyMode>,
 }
 
 impl Outcome {
@@ -67,6 +69,7 @@ impl Outcome {
             rows: None,
             seq,
             notices: Vec::new(),
+            copy: None,
         }
     }
 

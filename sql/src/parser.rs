@@ -61,6 +61,16 @@ pub struct SqlStatement {
     pub temporal: TemporalClauses,
 }
 
+impl Statement {
+    /// Whether this is `COPY ... FROM STDIN`, which the client follows with data.
+    pub fn is_copy_from_stdin(&self) -> bool {
+        matches!(self, Statement::Sql(sql) if matches!(
+            sql.statement,
+            AstStatement::Copy { to: false, target: sqlparser::ast::CopyTarget::Stdin, .. }
+        ))
+    }
+}
+
 /// Parses one or more `;`-separated statements.
 pub fn parse(sql: &str) -> Result<Vec<Statement>> {
     let dialect = DriftDialect::new();

@@ -41,11 +41,13 @@
 //! (`Store::commit`) runs synchronously with no `.await` after it before the statement
 //! returns, so a cancelled statement has either committed in full or not at all.
 
+mod copy;
 mod ddl;
 mod dml;
 mod prepared;
 mod settings;
 
+pub use copy::{CopyMode, MAX_COPY_BYTES};
 pub use prepared::{Description, Param, ParamValue};
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -123,6 +125,8 @@ pub struct Session {
     settings: settings::Settings,
     /// Fires to cancel the running statement; see [`Session::interrupt_on`].
     interrupt: Option<Interrupt>,
+    /// A `COPY ... FROM STDIN` waiting for data.
+    copy_in: Option<copy::PendingCopy>,
 }
 
 type Interrupt = Pin<Box<dyn Future<Output = ()> + Send + Sync>>;
@@ -142,6 +146,7 @@ impl Session {
             txn: None,
             settings: settings::Settings::default(),
             interrupt: None,
+            copy_in: None,
         }
     }
 
@@ -184,6 +189,12 @@ impl Session {
 
     /// Runs one parsed statement.
     pub async fn execute_statement(&mut self, statement: Statement) -> Result<Outcome> {
+        if self.copy_in.is_some() {
+            return Err(Error::Execution {
+                message: "a COPY FROM STDIN is waiting for its data".to_string(),
+                sqlstate: "08P01",
+            });
+        }
         if let Statement::Sql(sql) = &statement
             && let Some(outcome) = self.transaction_control(&sql.statement)?
         {
@@ -351,6 +362,7 @@ impl Session {
                         rows: Some(rows),
                         seq: None,
                         notices: Vec::new(),
+                        copy: None,
                     })
                 }
                 write @ (Ast::Insert(_) | Ast::Update(_) | Ast::Delete(_)) => {
@@ -359,6 +371,7 @@ impl Session {
                 Ast::Set(set) => self.set(&set),
                 Ast::ShowVariable { variable } => self.show(&variable),
                 Ast::Reset(reset) => self.reset_statement(&reset.reset),
+                copy @ Ast::Copy { .. } => self.copy(copy).await,
                 other => self.ddl(other).await,
             },
             Statement::Checkpoint { table } => {
@@ -458,6 +471,7 @@ impl Session {
                 rows,
                 seq: None,
                 notices: Vec::new(),
+                copy: None,
             });
         }
         let Some(txn) = self.txn.as_ref() else {
@@ -479,6 +493,7 @@ impl Session {
                 rows,
                 seq: Some(commit.seq),
                 notices: Vec::new(),
+                copy: None,
             });
         };
         if let Some(op) = ops.iter().find(|op| {
@@ -567,6 +582,7 @@ impl Session {
             rows,
             seq: None,
             notices: Vec::new(),
+            copy: None,
         })
     }
 

@@ -34,7 +34,7 @@ use pgwire::types::format::FormatOptions;
 use postgres_types::{IsNull, ToSql, to_sql_checked};
 use tokio::sync::Mutex;
 
-use super::{Connection, error, pg_type, response};
+use super::{Connection, error, pg_type, response, user_error};
 
 /// A parsed statement: its text, parameter types and result columns.
 #[derive(Debug)]
@@ -47,13 +47,6 @@ pub struct Prepared {
 /// Describes statements with the connection's session.
 pub struct Parser {
     pub(super) session: Arc<Mutex<Session>>,
-}
-
-fn user_error(e: &driftdb_sql::Error) -> PgWireError {
-    match error(e) {
-        Response::Error(info) => PgWireError::UserError(info),
-        _ => PgWireError::ApiError("an error that is not an error".into()),
-    }
 }
 
 #[async_trait]
@@ -162,6 +155,9 @@ impl ExtendedQueryHandler for Connection {
             Ok(outcome) => {
                 let after = session.transaction_status();
                 super::send_notices(client, &outcome).await?;
+                if let Some(mode) = outcome.copy.clone() {
+                    return super::copy::copy_response(client, outcome, mode, true).await;
+                }
                 if outcome.rows.is_some() {
                     return rows_response(outcome, &portal.result_column_format);
                 }

@@ -529,3 +529,97 @@ async fn a_cancel_request_stops_the_running_query() {
         [some(&["2000"])]
     );
 }
+
+#[tokio::test]
+async fn copy_in_and_out_in_text_and_csv() {
+    use futures::{SinkExt, TryStreamExt};
+
+    let (_dir, server) = fresh();
+    let client = connect(&server.pg_addr).await;
+    client
+        .batch_execute("CREATE TABLE items (id INT PRIMARY KEY, name TEXT, price NUMERIC(10,2))")
+        .await
+        .expect("create");
+
+    // CSV through the extended protocol (tokio-postgres prepares COPY), with a record
+    // split across two CopyData messages and a quoted field holding a newline.
+    let sink = client
+        .copy_in("COPY items FROM STDIN WITH (FORMAT csv, HEADER)")
+        .await
+        .expect("start COPY FROM STDIN");
+    let mut sink = std::pin::pin!(sink);
+    for chunk in [
+        "id,name,price\n1,ann,9.50\n2,\"b,\"\"q\"\"",
+        "\nline two\",\n3,,1.25\n",
+    ] {
+        sink.send(bytes::Bytes::from(chunk)).await.expect("send data");
+    }
+    assert_eq!(sink.finish().await.expect("COPY FROM STDIN"), 3);
+    let loaded = client
+        .query_one("SHOW driftdb.last_sequence", &[])
+        .await
+        .expect("last sequence")
+        .get::<_, String>(0);
+
+    // Text format: NULL is \N, and tabs, newlines and backslashes are escaped.
+    let out: Vec<bytes::Bytes> = client
+        .copy_out("COPY items TO STDOUT")
+        .await
+        .expect("COPY TO STDOUT")
+        .try_collect()
+        .await
+        .expect("read COPY data");
+    assert_eq!(
+        out.concat(),
+        b"1\tann\t9.50\n2\tb,\"q\"\\nline two\t\\N\n3\t\\N\t1.25\n"
+    );
+
+    // A bad record fails the whole COPY, with its line, and writes nothing.
+    let sink = client
+        .copy_in("COPY items (id, name) FROM STDIN")
+        .await
+        .expect("start COPY");
+    let mut sink = std::pin::pin!(sink);
+    sink.send(bytes::Bytes::from_static(b"4\tfour\n5\tfive\textra\n"))
+        .await
+        .expect("send");
+    let e = sink.finish().await.expect_err("an extra column");
+    assert_eq!(
+        e.code(),
+        Some(&tokio_postgres::error::SqlState::BAD_COPY_FILE_FORMAT),
+        "{e:?}"
+    );
+    assert!(format!("{e:?}").contains("line 2"), "{e:?}");
+    assert_eq!(rows(&client, "SELECT count(*) FROM items").await, [some(&["3"])]);
+
+    // A write in the past of the COPY does not see its rows; CSV out with a header.
+    rows(&client, "UPDATE items SET price = 10 WHERE id = 1").await;
+    let out: Vec<bytes::Bytes> = client
+        .copy_out(&format!(
+            "COPY (SELECT id, price FROM items FOR SYSTEM_TIME AS OF @SEQ:{loaded} ORDER BY id) TO STDOUT (FORMAT csv, HEADER)"
+        ))
+        .await
+        .expect("COPY (query) TO STDOUT")
+        .try_collect()
+        .await
+        .expect("read");
+    assert_eq!(out.concat(), b"id,price\n1,9.50\n2,\n3,1.25\n");
+
+    // psql's \copy, and the server's own files refused.
+    let (host, port) = server.pg_addr.rsplit_once(':').expect("host:port");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("more.csv");
+    std::fs::write(&file, "10,ten,1\n11,\"eleven, with a comma\",2\n").expect("write csv");
+    let output = Command::new("psql")
+        .args(["-X", "-h", host, "-p", port, "-U", "driftdb", "-d", "driftdb"])
+        .arg("-c")
+        .arg(format!("\\copy items FROM '{}' (FORMAT csv)", file.display()))
+        .args(["-c", "\\copy (SELECT name FROM items WHERE id >= 10 ORDER BY id) TO STDOUT"])
+        .args(["-c", "COPY items FROM '/etc/passwd'"])
+        .output()
+        .expect("run psql");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stdout.contains("COPY 2\nten\neleven, with a comma\n"), "{stdout}");
+    assert!(stderr.contains("ERROR:  COPY FROM '/etc/passwd' is not available"), "{stderr}");
+}

@@ -88,6 +88,41 @@ impl Session {
                 proposed
             }
         };
+        let conflict = match &insert.on {
+            None => None,
+            Some(ast::OnInsert::OnConflict(on)) => Some(conflict_action(on, &schema, &table)?),
+            Some(_) => return Err(unsupported("ON DUPLICATE KEY UPDATE; use ON CONFLICT")),
+        };
+        let (ops, written) = self
+            .insert_rows(
+                &table, &qualifier, &schema, &targets, proposed, conflict, snapshot,
+            )
+            .await?;
+        let rows = match &insert.returning {
+            Some(items) => Some(returning(&qualifier, &schema, &written, items).await?),
+            None => None,
+        };
+        Ok(Write {
+            tag: format!("INSERT 0 {}", written.len()),
+            ops,
+            rows,
+        })
+    }
+
+    /// The ledger operations that insert `proposed` (values for the `targets` columns; the
+    /// others take their defaults), and the rows written. A key that exists already is a
+    /// unique violation unless `conflict` says what to do.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) async fn insert_rows(
+        &self,
+        table: &str,
+        qualifier: &str,
+        schema: &TableSchema,
+        targets: &[usize],
+        proposed: Vec<Vec<Value>>,
+        conflict: Option<ConflictAction>,
+        snapshot: &Snapshot,
+    ) -> Result<(Vec<LedgerOp>, Vec<Row>)> {
         // Columns the statement does not fill take their defaults, evaluated once.
         let mut base = vec![Value::Null; schema.columns().len()];
         for (i, column) in schema.columns().iter().enumerate() {
@@ -95,22 +130,17 @@ impl Session {
                 base[i] = self.default_value(column).await?;
             }
         }
-        let conflict = match &insert.on {
-            None => None,
-            Some(ast::OnInsert::OnConflict(on)) => Some(conflict_action(on, &schema, &table)?),
-            Some(_) => return Err(unsupported("ON DUPLICATE KEY UPDATE; use ON CONFLICT")),
-        };
         let mut seen = BTreeSet::new();
         let mut inserted: Vec<Row> = Vec::new();
         let mut conflicts: Vec<(Row, Row)> = Vec::new();
         for values in proposed {
             let mut row = base.clone();
-            for (value, &target) in values.into_iter().zip(&targets) {
+            for (value, &target) in values.into_iter().zip(targets) {
                 row[target] = value;
             }
             let key = schema.key_of(&row);
             let existing = if seen.insert(key.clone()) {
-                self.current_row(&table, &key, snapshot)?
+                self.current_row(table, &key, snapshot)?
             } else {
                 // The statement itself wrote the key already.
                 match conflict {
@@ -140,13 +170,13 @@ impl Session {
         let mut written: Vec<Row> = Vec::new();
         if let Some(ConflictAction::Update(update)) = conflict {
             for (old, new) in self
-                .conflict_updates(&qualifier, &schema, conflicts, *update)
+                .conflict_updates(qualifier, schema, conflicts, *update)
                 .await?
             {
                 let old_key = schema.key_of(&old);
                 if schema.key_of(&new) != old_key {
                     ops.push(LedgerOp::Delete {
-                        table: table.clone(),
+                        table: table.to_string(),
                         key: old_key,
                     });
                 }
@@ -155,18 +185,10 @@ impl Session {
         }
         written.extend(inserted);
         ops.extend(written.iter().map(|row| LedgerOp::Upsert {
-            table: table.clone(),
+            table: table.to_string(),
             row: row.clone(),
         }));
-        let rows = match &insert.returning {
-            Some(items) => Some(returning(&qualifier, &schema, &written, items).await?),
-            None => None,
-        };
-        Ok(Write {
-            tag: format!("INSERT 0 {}", written.len()),
-            ops,
-            rows,
-        })
+        Ok((ops, written))
     }
 
     /// `ON CONFLICT DO UPDATE SET ... [WHERE ...]`: the new rows, computed by DataFusion
@@ -424,7 +446,7 @@ impl Session {
     }
 }
 
-enum ConflictAction {
+pub(super) enum ConflictAction {
     Nothing,
     Update(Box<ast::DoUpdate>),
 }
@@ -755,7 +777,7 @@ fn template(sql: &str, items: Vec<ast::SelectItem>, selection: Option<ast::Expr>
 
 /// The rows of `batch`, each column cast strictly to its type in `types`: a value that does
 /// not convert is an error (22P02), never a silent NULL.
-fn rows_of(batch: &RecordBatch, types: &[DataType]) -> Result<Vec<Row>> {
+pub(super) fn rows_of(batch: &RecordBatch, types: &[DataType]) -> Result<Vec<Row>> {
     let batch = cast_batch(batch, types)?;
     crate::arrow::batch_to_rows(&batch, types).map_err(|e| Error::InvalidValue {
         message: e.to_string(),

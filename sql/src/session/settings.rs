@@ -255,6 +255,7 @@ impl Session {
             }),
             seq: None,
             notices: Vec::new(),
+            copy: None,
         })
     }
 }
@@ -279,5 +280,6 @@ fn two_columns(names: Vec<String>, settings: Vec<Option<String>>) -> Outcome {
         }),
         seq: None,
         notices: Vec::new(),
+        copy: None,
     }
 }
