@@ -40,6 +40,7 @@ pub mod database;
 pub mod dialect;
 pub mod engine;
 pub mod error;
+mod naming;
 pub mod parser;
 pub mod provider;
 pub mod session;

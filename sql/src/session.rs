@@ -742,8 +742,9 @@ impl Session {
     async fn query_at(&self, mut statement: Ast, snapshot: &Snapshot) -> Result<Rows> {
         crate::wildcard::hide_pseudo_columns(&mut statement);
         let engine = self.engine(snapshot)?;
+        let names = crate::naming::PgNames::of(&statement);
         let (schema, batches) = engine.run_statement(statement).await.map_err(execution)?;
-        Ok(Rows { schema, batches })
+        Ok(crate::naming::pg_rows(&names, Rows { schema, batches }))
     }
 }
 

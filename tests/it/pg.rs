@@ -552,7 +552,9 @@ async fn copy_in_and_out_in_text_and_csv() {
         "id,name,price\n1,ann,9.50\n2,\"b,\"\"q\"\"",
         "\nline two\",\n3,,1.25\n",
     ] {
-        sink.send(bytes::Bytes::from(chunk)).await.expect("send data");
+        sink.send(bytes::Bytes::from(chunk))
+            .await
+            .expect("send data");
     }
     assert_eq!(sink.finish().await.expect("COPY FROM STDIN"), 3);
     let loaded = client
@@ -590,7 +592,10 @@ async fn copy_in_and_out_in_text_and_csv() {
         "{e:?}"
     );
     assert!(format!("{e:?}").contains("line 2"), "{e:?}");
-    assert_eq!(rows(&client, "SELECT count(*) FROM items").await, [some(&["3"])]);
+    assert_eq!(
+        rows(&client, "SELECT count(*) FROM items").await,
+        [some(&["3"])]
+    );
 
     // A write in the past of the COPY does not see its rows; CSV out with a header.
     rows(&client, "UPDATE items SET price = 10 WHERE id = 1").await;
@@ -611,15 +616,29 @@ async fn copy_in_and_out_in_text_and_csv() {
     let file = dir.path().join("more.csv");
     std::fs::write(&file, "10,ten,1\n11,\"eleven, with a comma\",2\n").expect("write csv");
     let output = Command::new("psql")
-        .args(["-X", "-h", host, "-p", port, "-U", "driftdb", "-d", "driftdb"])
+        .args([
+            "-X", "-h", host, "-p", port, "-U", "driftdb", "-d", "driftdb",
+        ])
         .arg("-c")
-        .arg(format!("\\copy items FROM '{}' (FORMAT csv)", file.display()))
-        .args(["-c", "\\copy (SELECT name FROM items WHERE id >= 10 ORDER BY id) TO STDOUT"])
+        .arg(format!(
+            "\\copy items FROM '{}' (FORMAT csv)",
+            file.display()
+        ))
+        .args([
+            "-c",
+            "\\copy (SELECT name FROM items WHERE id >= 10 ORDER BY id) TO STDOUT",
+        ])
         .args(["-c", "COPY items FROM '/etc/passwd'"])
         .output()
         .expect("run psql");
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stdout.contains("COPY 2\nten\neleven, with a comma\n"), "{stdout}");
-    assert!(stderr.contains("ERROR:  COPY FROM '/etc/passwd' is not available"), "{stderr}");
+    assert!(
+        stdout.contains("COPY 2\nten\neleven, with a comma\n"),
+        "{stdout}"
+    );
+    assert!(
+        stderr.contains("ERROR:  COPY FROM '/etc/passwd' is not available"),
+        "{stderr}"
+    );
 }

@@ -54,7 +54,7 @@ fn the_repl_runs_statements_and_shows_the_transaction_state() {
         "  1 | a",
         "ERROR 22012",
         "driftdb=!> ROLLBACK;\nROLLBACK",
-        "        0\n(1 row)",
+        " count \n-------\n     0\n(1 row)",
     ] {
         assert!(
             screen.contains(expected),

@@ -111,7 +111,10 @@ impl Session {
                         known.insert(n, t);
                     }
                 }
-                Some(Arc::new(plan.schema().as_arrow().clone()))
+                Some(crate::naming::pg_schema(
+                    &crate::naming::PgNames::of(&statement),
+                    &Arc::new(plan.schema().as_arrow().clone()),
+                ))
             }
             Ast::Insert(insert) => {
                 let ast::TableObject::TableName(name) = &insert.table else {

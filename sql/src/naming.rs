@@ -1,0 +1,143 @@
+//! Result column names as PostgreSQL gives them. DataFusion names an unaliased column by
+//! its whole expression (`count(*)`, `t.a + Int64(1)`); PostgreSQL by what the expression
+//! is (its `FigureColname`): a column reference by the column (`id`), a function call by
+//! the function (`count`), a cast by what it casts, `CASE` as `case`, and anything else as
+//! `?column?`. Clients see these names (psql's headers, drivers' row keys), so the names
+//! of a query's top-level `SELECT` list are rewritten to PostgreSQL's after planning.
+//! Aliased items and `*` keep their names.
+
+use std::sync::Arc;
+
+use datafusion::arrow::datatypes::{Field, Schema, SchemaRef};
+use datafusion::arrow::record_batch::RecordBatch;
+use sqlparser::ast::{Expr, Ident, SelectItem, SetExpr, Statement};
+
+use crate::database::Rows;
+
+/// The names PostgreSQL gives the columns of `statement`, where they differ from
+/// DataFusion's; see [`rename`].
+pub(crate) struct PgNames(Option<Vec<Option<String>>>);
+
+impl PgNames {
+    pub(crate) fn of(statement: &Statement) -> PgNames {
+        PgNames(select_names(statement))
+    }
+}
+
+/// `schema` (the output of a statement) under PostgreSQL's names.
+pub(crate) fn pg_schema(names: &PgNames, schema: &SchemaRef) -> SchemaRef {
+    let Some(names) = &names.0 else {
+        return Arc::clone(schema);
+    };
+    if names.len() != schema.fields().len() || names.iter().all(Option::is_none) {
+        return Arc::clone(schema);
+    }
+    let fields: Vec<Field> = schema
+        .fields()
+        .iter()
+        .zip(names)
+        .map(|(field, name)| match name {
+            Some(name) => field.as_ref().clone().with_name(name.as_str()),
+            None => field.as_ref().clone(),
+        })
+        .collect();
+    Arc::new(Schema::new_with_metadata(fields, schema.metadata().clone()))
+}
+
+/// `rows` under PostgreSQL's column names.
+pub(crate) fn pg_rows(names: &PgNames, rows: Rows) -> Rows {
+    let schema = pg_schema(names, &rows.schema);
+    if Arc::ptr_eq(&schema, &rows.schema) {
+        return rows;
+    }
+    let batches = rows
+        .batches
+        .into_iter()
+        .map(|b| {
+            RecordBatch::try_new(Arc::clone(&schema), b.columns().to_vec())
+                // The same columns under new names: it cannot fail, but if it did the
+                // rows keep DataFusion's names rather than get lost.
+                .unwrap_or(b)
+        })
+        .collect::<Vec<_>>();
+    if batches.iter().any(|b| b.schema() != schema) {
+        return Rows {
+            schema: batches.first().map_or(rows.schema, |b| b.schema()),
+            batches,
+        };
+    }
+    Rows { schema, batches }
+}
+
+/// The new name of each item of the top-level `SELECT` list (`None`: keep it), or `None`
+/// when the list holds a `*` or the query is not a plain `SELECT`.
+fn select_names(statement: &Statement) -> Option<Vec<Option<String>>> {
+    let Statement::Query(query) = statement else {
+        return None;
+    };
+    let mut body = query.body.as_ref();
+    // A UNION takes its names from its first branch.
+    while let SetExpr::SetOperation { left, .. } = body {
+        body = left.as_ref();
+    }
+    let SetExpr::Select(select) = body else {
+        return None;
+    };
+    select
+        .projection
+        .iter()
+        .map(|item| match item {
+            SelectItem::UnnamedExpr(expr) => Some(Some(expr_name(expr))),
+            SelectItem::ExprWithAlias { .. } => Some(None),
+            _ => None,
+        })
+        .collect()
+}
+
+fn expr_name(expr: &Expr) -> String {
+    figure(expr).unwrap_or_else(|| "?column?".to_string())
+}
+
+/// PostgreSQL's `FigureColname`, for the expressions DriftDB plans.
+fn figure(expr: &Expr) -> Option<String> {
+    match expr {
+        Expr::Identifier(ident) => Some(ident_text(ident)),
+        Expr::CompoundIdentifier(parts) => parts.last().map(ident_text),
+        Expr::Function(f) => f
+            .name
+            .0
+            .last()
+            .and_then(|p| p.as_ident())
+            .map(|i| i.value.to_lowercase()),
+        Expr::Cast {
+            expr, data_type, ..
+        } => figure(expr).or_else(|| Some(data_type.to_string().to_lowercase())),
+        Expr::Nested(inner) => figure(inner),
+        Expr::Case { .. } => Some("case".to_string()),
+        Expr::Exists { .. } => Some("exists".to_string()),
+        Expr::Array(_) => Some("array".to_string()),
+        Expr::Extract { .. } => Some("extract".to_string()),
+        Expr::Substring { .. } => Some("substring".to_string()),
+        Expr::Trim { .. } => Some("btrim".to_string()),
+        Expr::Position { .. } => Some("position".to_string()),
+        Expr::Ceil { .. } => Some("ceil".to_string()),
+        Expr::Floor { .. } => Some("floor".to_string()),
+        Expr::Subquery(query) => match query.body.as_ref() {
+            SetExpr::Select(select) => match select.projection.first() {
+                Some(SelectItem::UnnamedExpr(expr)) => figure(expr),
+                Some(SelectItem::ExprWithAlias { alias, .. }) => Some(ident_text(alias)),
+                _ => None,
+            },
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// An identifier as PostgreSQL folds it: unquoted names in lower case.
+fn ident_text(ident: &Ident) -> String {
+    match ident.quote_style {
+        Some(_) => ident.value.clone(),
+        None => ident.value.to_lowercase(),
+    }
+}
