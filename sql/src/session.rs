@@ -127,6 +127,8 @@ pub struct Session {
     interrupt: Option<Interrupt>,
     /// A `COPY ... FROM STDIN` waiting for data.
     copy_in: Option<copy::PendingCopy>,
+    /// Statements `PREPARE` named, for `EXECUTE`.
+    prepared: std::collections::HashMap<String, prepared::SqlPrepared>,
 }
 
 type Interrupt = Pin<Box<dyn Future<Output = ()> + Send + Sync>>;
@@ -147,6 +149,7 @@ impl Session {
             settings: settings::Settings::default(),
             interrupt: None,
             copy_in: None,
+            prepared: std::collections::HashMap::new(),
         }
     }
 
@@ -372,6 +375,24 @@ impl Session {
                 Ast::ShowVariable { variable } => self.show(&variable),
                 Ast::Reset(reset) => self.reset_statement(&reset.reset),
                 copy @ Ast::Copy { .. } => self.copy(copy).await,
+                Ast::Prepare {
+                    name,
+                    data_types,
+                    statement,
+                } => self.prepare(&name, data_types, *statement),
+                Ast::Execute {
+                    name,
+                    parameters,
+                    immediate: false,
+                    into,
+                    using,
+                    output: false,
+                    default: false,
+                    ..
+                } if into.is_empty() && using.is_empty() => {
+                    self.execute_prepared(name.as_ref(), parameters).await
+                }
+                Ast::Deallocate { name, .. } => self.deallocate(&name),
                 other => self.ddl(other).await,
             },
             Statement::Checkpoint { table } => {

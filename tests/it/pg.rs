@@ -642,3 +642,53 @@ async fn copy_in_and_out_in_text_and_csv() {
         "{stderr}"
     );
 }
+
+#[tokio::test]
+async fn prepare_execute_and_deallocate_in_sql() {
+    let (_dir, server) = fresh();
+    let client = connect(&server.pg_addr).await;
+    client
+        .batch_execute(
+            "CREATE TABLE t (id INT PRIMARY KEY, name TEXT);
+             PREPARE ins (int, text) AS INSERT INTO t VALUES ($1, $2);
+             EXECUTE ins(1, 'a');
+             EXECUTE ins('2', 'b');
+             UPDATE t SET name = 'z' WHERE id = 1;
+             PREPARE at (int, bigint) AS SELECT name FROM t WHERE id = $1;",
+        )
+        .await
+        .expect("prepare and execute");
+    assert_eq!(rows(&client, "EXECUTE at(1, 0)").await, [some(&["z"])]);
+    let code = |e: tokio_postgres::Error| e.code().map(|c| c.code().to_string());
+    for (sql, sqlstate) in [
+        ("EXECUTE at(1)", "42601"),
+        ("EXECUTE nope(1)", "26000"),
+        ("PREPARE ins AS SELECT 1", "42P05"),
+        ("EXECUTE ins('x', 'y')", "22P02"),
+    ] {
+        let e = client.simple_query(sql).await.expect_err(sql);
+        assert_eq!(code(e), Some(sqlstate.to_string()), "{sql}");
+    }
+    client
+        .batch_execute("DEALLOCATE ins")
+        .await
+        .expect("deallocate");
+    let e = client
+        .simple_query("EXECUTE ins(3, 'c')")
+        .await
+        .expect_err("deallocated");
+    assert_eq!(code(e), Some("26000".to_string()));
+    client
+        .batch_execute("DEALLOCATE ALL")
+        .await
+        .expect("deallocate all");
+    let e = client
+        .simple_query("EXECUTE at(1, 0)")
+        .await
+        .expect_err("deallocated");
+    assert_eq!(code(e), Some("26000".to_string()));
+    assert_eq!(
+        rows(&client, "SELECT count(*) FROM t").await,
+        [some(&["2"])]
+    );
+}

@@ -70,6 +70,37 @@ fn parameter_count(statement: &Ast) -> usize {
     count
 }
 
+/// Replaces each `$n` of `statement` with `values[n - 1]`.
+fn bind_placeholders(statement: &mut Ast, values: &[Expr]) -> Result<()> {
+    let mut missing = None;
+    let _ = visit_expressions_mut(statement, |e| {
+        if let Some(n) = placeholder_number(e) {
+            match values.get(n.wrapping_sub(1)) {
+                Some(value) => *e = value.clone(),
+                None => missing = Some(n),
+            }
+        }
+        ControlFlow::<()>::Continue(())
+    });
+    match missing {
+        Some(n) => Err(Error::Execution {
+            message: format!("there is no parameter ${n}: {} were bound", values.len()),
+            sqlstate: "08P01",
+        }),
+        None => Ok(()),
+    }
+}
+
+/// A statement `PREPARE` kept, for `EXECUTE`.
+#[derive(Debug, Clone)]
+pub(super) struct SqlPrepared {
+    statement: Ast,
+    /// The declared parameter types (may be fewer than the parameters).
+    data_types: Vec<ast::DataType>,
+    /// How many parameters `EXECUTE` must give.
+    count: usize,
+}
+
 fn only_statement(statements: Vec<Statement>) -> Result<Statement> {
     let mut statements = statements.into_iter();
     match (statements.next(), statements.next()) {
@@ -214,27 +245,114 @@ impl Session {
         }
     }
 
+    /// `PREPARE name [(types)] AS statement`: keeps the statement for `EXECUTE`.
+    pub(super) fn prepare(
+        &mut self,
+        name: &ast::Ident,
+        data_types: Vec<ast::DataType>,
+        statement: Ast,
+    ) -> Result<Outcome> {
+        let name = ident_name(name);
+        if self.prepared.contains_key(&name) {
+            return Err(Error::Execution {
+                message: format!("prepared statement \"{name}\" already exists"),
+                sqlstate: "42P05",
+            });
+        }
+        if matches!(
+            statement,
+            Ast::Prepare { .. } | Ast::Execute { .. } | Ast::Deallocate { .. }
+        ) {
+            return Err(Error::Syntax {
+                message: "PREPARE of PREPARE, EXECUTE or DEALLOCATE".to_string(),
+                position: None,
+            });
+        }
+        let count = parameter_count(&statement).max(data_types.len());
+        self.prepared.insert(
+            name,
+            SqlPrepared {
+                statement,
+                data_types,
+                count,
+            },
+        );
+        Ok(Outcome::command("PREPARE", None))
+    }
+
+    /// `EXECUTE name [(values)]`: runs a prepared statement with its parameters bound.
+    pub(super) async fn execute_prepared(
+        &mut self,
+        name: Option<&ast::ObjectName>,
+        parameters: Vec<Expr>,
+    ) -> Result<Outcome> {
+        let name = match name.map(|n| n.0.as_slice()) {
+            Some([part]) => part.as_ident().map(ident_name),
+            _ => None,
+        }
+        .ok_or_else(|| unsupported("EXECUTE without a plain statement name"))?;
+        let prepared = self.prepared.get(&name).ok_or_else(|| Error::Execution {
+            message: format!("prepared statement \"{name}\" does not exist"),
+            sqlstate: "26000",
+        })?;
+        if parameters.len() != prepared.count {
+            return Err(Error::Execution {
+                message: format!(
+                    "wrong number of parameters for prepared statement \"{name}\": expected {}, got {}",
+                    prepared.count,
+                    parameters.len()
+                ),
+                sqlstate: "42601",
+            });
+        }
+        // A declared type casts its value, as PostgreSQL coerces it.
+        let values: Vec<Expr> = parameters
+            .into_iter()
+            .enumerate()
+            .map(|(i, value)| match prepared.data_types.get(i) {
+                Some(data_type) => Expr::Cast {
+                    kind: ast::CastKind::DoubleColon,
+                    expr: Box::new(Expr::Nested(Box::new(value))),
+                    data_type: data_type.clone(),
+                    array: false,
+                    format: None,
+                },
+                None => value,
+            })
+            .collect();
+        let mut statement = prepared.statement.clone();
+        bind_placeholders(&mut statement, &values)?;
+        Box::pin(
+            self.run(Statement::Sql(Box::new(crate::parser::SqlStatement {
+                statement,
+                temporal: Default::default(),
+            }))),
+        )
+        .await
+    }
+
+    /// `DEALLOCATE [PREPARE] name | ALL`.
+    pub(super) fn deallocate(&mut self, name: &ast::Ident) -> Result<Outcome> {
+        let name_text = ident_name(name);
+        if name.quote_style.is_none() && name_text == "all" {
+            self.prepared.clear();
+        } else if self.prepared.remove(&name_text).is_none() {
+            return Err(Error::Execution {
+                message: format!("prepared statement \"{name_text}\" does not exist"),
+                sqlstate: "26000",
+            });
+        }
+        Ok(Outcome::command("DEALLOCATE", None))
+    }
+
     /// Runs the one statement of `sql` with `params` bound to `$1`, `$2` ...
     pub async fn execute_bound(&mut self, sql: &str, params: &[Param]) -> Result<Outcome> {
         let mut statement = only_statement(self.parse(sql)?)?;
         if let Statement::Sql(sql) = &mut statement {
             let literals = params.iter().map(literal).collect::<Result<Vec<Expr>>>()?;
-            let mut missing = None;
-            let _ = visit_expressions_mut(&mut sql.statement, |e| {
-                if let Some(n) = placeholder_number(e) {
-                    match literals.get(n.wrapping_sub(1)) {
-                        Some(value) => *e = value.clone(),
-                        None => missing = Some(n),
-                    }
-                }
-                ControlFlow::<()>::Continue(())
-            });
-            if let Some(n) = missing {
+            if let Err(e) = bind_placeholders(&mut sql.statement, &literals) {
                 self.fail();
-                return Err(Error::Execution {
-                    message: format!("there is no parameter ${n}: {} were bound", params.len()),
-                    sqlstate: "08P01",
-                });
+                return Err(e);
             }
         }
         self.execute_statement(statement).await
