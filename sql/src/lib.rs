@@ -35,6 +35,7 @@
 //! under its read lock when executed and yields Arrow batches.
 
 pub mod arrow;
+pub mod catalog;
 pub mod copy;
 pub mod database;
 pub mod dialect;

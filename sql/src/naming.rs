@@ -19,8 +19,30 @@ use crate::database::Rows;
 pub(crate) struct PgNames(Option<Vec<Option<String>>>);
 
 impl PgNames {
-    pub(crate) fn of(statement: &Statement) -> PgNames {
-        PgNames(select_names(statement))
+    /// The names of `statement`'s columns; and each unnamed expression of its top-level
+    /// `SELECT` list gets a unique alias, so that DataFusion, which names an expression by
+    /// its text with casts stripped, does not refuse `SELECT id, id::text` as two columns
+    /// named `id`. The result is renamed to PostgreSQL's names afterwards.
+    pub(crate) fn of(statement: &mut Statement) -> PgNames {
+        let names = select_names(statement);
+        if names.is_some()
+            && let Statement::Query(query) = statement
+            && let SetExpr::Select(select) = query.body.as_mut()
+            // DataFusion matches a DISTINCT query's ORDER BY against the unaliased list.
+            && select.distinct.is_none()
+        {
+            for (i, item) in select.projection.iter_mut().enumerate() {
+                if let SelectItem::UnnamedExpr(expr) = item
+                    && !matches!(expr, Expr::Identifier(_) | Expr::CompoundIdentifier(_))
+                {
+                    *item = SelectItem::ExprWithAlias {
+                        expr: expr.clone(),
+                        alias: Ident::new(format!("__column{}", i + 1)),
+                    };
+                }
+            }
+        }
+        PgNames(names)
     }
 }
 
@@ -96,6 +118,12 @@ fn select_names(statement: &Statement) -> Option<Vec<Option<String>>> {
 
 fn expr_name(expr: &Expr) -> String {
     figure(expr).unwrap_or_else(|| "?column?".to_string())
+}
+
+/// The name PostgreSQL gives a select-list expression, if it gives one other than
+/// `?column?`.
+pub(crate) fn figure_name(expr: &Expr) -> Option<String> {
+    figure(expr)
 }
 
 /// PostgreSQL's `FigureColname`, for the expressions DriftDB plans.

@@ -755,15 +755,70 @@ impl Session {
         Ok(engine)
     }
 
+    /// The engine to plan `statement` in, with the statement made ready for it: `*`
+    /// without pseudo-columns, PostgreSQL's catalog idioms rewritten, and the system
+    /// catalogs registered if it reads them.
+    fn query_engine(&self, statement: &mut Ast, snapshot: &Snapshot) -> Result<QueryEngine> {
+        crate::wildcard::hide_pseudo_columns(statement);
+        let catalogs = crate::catalog::reads_catalogs(statement);
+        crate::catalog::rewrite(statement, catalogs);
+        let engine = self.engine(snapshot)?;
+        if catalogs {
+            crate::catalog::register(engine.context(), &self.catalog_tables(snapshot)?)
+                .map_err(execution)?;
+        }
+        Ok(engine)
+    }
+
+    /// The tables `snapshot` sees, numbered for the catalogs.
+    fn catalog_tables(&self, snapshot: &Snapshot) -> Result<Vec<crate::catalog::CatalogTable>> {
+        let db = self.db.store().read();
+        let mut ever = Vec::new();
+        for name in db.table_names_ever() {
+            for incarnation in db.incarnations(name) {
+                ever.push((incarnation.created, name.to_string()));
+            }
+        }
+        let numbered = crate::catalog::number_tables(ever);
+        let mut tables = Vec::new();
+        if let Some(seq) = snapshot.seq {
+            for name in db.table_names_ever() {
+                if snapshot.dropped.contains(name) || snapshot.created.contains_key(name) {
+                    continue;
+                }
+                let Some(incarnation) = db
+                    .incarnations(name)
+                    .iter()
+                    .find(|i| i.created <= seq && i.ended.is_none_or(|e| seq < e))
+                else {
+                    continue;
+                };
+                let Some(&oid) = numbered.get(&(incarnation.created, name.to_string())) else {
+                    continue;
+                };
+                let schema = driftdb_projector::database::read(&incarnation.table)
+                    .schema()
+                    .clone();
+                tables.push(crate::catalog::CatalogTable { oid, schema });
+            }
+        }
+        for (nth, table) in snapshot.created.values().enumerate() {
+            tables.push(crate::catalog::CatalogTable {
+                oid: crate::catalog::private_oid(numbered.len(), nth),
+                schema: driftdb_projector::database::read(table).schema().clone(),
+            });
+        }
+        Ok(tables)
+    }
+
     /// Plans and runs a query (or `EXPLAIN`) at the session's snapshot.
     async fn query(&self, statement: Ast) -> Result<Rows> {
         self.query_at(statement, &self.snapshot()).await
     }
 
     async fn query_at(&self, mut statement: Ast, snapshot: &Snapshot) -> Result<Rows> {
-        crate::wildcard::hide_pseudo_columns(&mut statement);
-        let engine = self.engine(snapshot)?;
-        let names = crate::naming::PgNames::of(&statement);
+        let names = crate::naming::PgNames::of(&mut statement);
+        let engine = self.query_engine(&mut statement, snapshot)?;
         let (schema, batches) = engine.run_statement(statement).await.map_err(execution)?;
         Ok(crate::naming::pg_rows(&names, Rows { schema, batches }))
     }

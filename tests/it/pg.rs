@@ -692,3 +692,146 @@ async fn prepare_execute_and_deallocate_in_sql() {
         [some(&["2"])]
     );
 }
+
+/// psql's describe commands answer from the catalogs as they do against PostgreSQL 15
+/// (the expected text is PostgreSQL's own output for the same tables, owner aside).
+#[tokio::test]
+async fn psql_describe_commands_read_the_catalogs() {
+    let (_dir, server) = fresh();
+    let client = connect(&server.pg_addr).await;
+    client
+        .batch_execute(
+            "CREATE TABLE orders (id BIGINT PRIMARY KEY, customer TEXT NOT NULL,
+               sku VARCHAR(20) UNIQUE, total NUMERIC(12,2) DEFAULT 0,
+               placed_at TIMESTAMPTZ DEFAULT now());
+             CREATE INDEX orders_by_customer ON orders (customer);
+             CREATE TABLE users (id TEXT PRIMARY KEY, name TEXT);",
+        )
+        .await
+        .expect("create tables");
+    let (host, port) = server.pg_addr.rsplit_once(':').expect("host:port");
+    let psql = |command: &str| {
+        let output = Command::new("psql")
+            .args([
+                "-X", "-h", host, "-p", port, "-U", "driftdb", "-d", "driftdb",
+            ])
+            .args(["-c", command])
+            .output()
+            .expect("run psql");
+        assert!(
+            output.status.success() && output.stderr.is_empty(),
+            "{command}: {output:?}"
+        );
+        String::from_utf8_lossy(&output.stdout).to_string()
+    };
+    assert_eq!(
+        psql("\\dt"),
+        "         List of relations
+ Schema |  Name  | Type  |  Owner  
+--------+--------+-------+---------
+ public | orders | table | driftdb
+ public | users  | table | driftdb
+(2 rows)
+
+"
+    );
+    assert_eq!(
+        psql("\\d orders"),
+        "                         Table \"public.orders\"
+  Column   |           Type           | Collation | Nullable | Default 
+-----------+--------------------------+-----------+----------+---------
+ id        | bigint                   |           | not null | 
+ customer  | text                     |           | not null | 
+ sku       | character varying(20)    |           |          | 
+ total     | numeric(12,2)            |           |          | 0
+ placed_at | timestamp with time zone |           |          | now()
+Indexes:
+    \"orders_pkey\" PRIMARY KEY, btree (id)
+    \"orders_by_customer\" btree (customer)
+    \"orders_sku_key\" UNIQUE CONSTRAINT, btree (sku)
+
+"
+    );
+    assert_eq!(
+        psql("\\di"),
+        "                   List of relations
+ Schema |        Name        | Type  |  Owner  | Table  
+--------+--------------------+-------+---------+--------
+ public | orders_by_customer | index | driftdb | orders
+ public | orders_pkey        | index | driftdb | orders
+ public | orders_sku_key     | index | driftdb | orders
+ public | users_pkey         | index | driftdb | users
+(4 rows)
+
+"
+    );
+    assert!(psql("\\l").contains(" driftdb | driftdb | UTF8     |"));
+    assert!(psql("\\dn").contains(" public | pg_database_owner\n"));
+    assert!(
+        psql("\\du").contains(" driftdb   | Superuser, Create role, Create DB, Bypass RLS | {}\n")
+    );
+
+    // A table a transaction creates is in its own catalogs, and in no one else's.
+    client
+        .batch_execute("BEGIN; CREATE TABLE draft (id INT PRIMARY KEY)")
+        .await
+        .expect("create in a transaction");
+    let listed = |rows: Vec<Vec<Option<String>>>| -> Vec<String> {
+        rows.into_iter().filter_map(|r| r[0].clone()).collect()
+    };
+    assert_eq!(
+        listed(
+            rows(
+                &client,
+                "SELECT relname FROM pg_class WHERE relkind = 'r' ORDER BY 1"
+            )
+            .await
+        ),
+        ["draft", "orders", "users"]
+    );
+    assert!(!psql("\\dt").contains("draft"));
+    client.batch_execute("ROLLBACK").await.expect("rollback");
+
+    // information_schema, as tools read it.
+    assert_eq!(
+        rows(
+            &client,
+            "SELECT column_name, data_type, is_nullable, column_default
+               FROM information_schema.columns WHERE table_name = 'orders'
+              ORDER BY ordinal_position"
+        )
+        .await,
+        [
+            vec![
+                Some("id".into()),
+                Some("bigint".into()),
+                Some("NO".into()),
+                None
+            ],
+            vec![
+                Some("customer".into()),
+                Some("text".into()),
+                Some("NO".into()),
+                None
+            ],
+            vec![
+                Some("sku".into()),
+                Some("character varying".into()),
+                Some("YES".into()),
+                None
+            ],
+            vec![
+                Some("total".into()),
+                Some("numeric".into()),
+                Some("YES".into()),
+                Some("0".into())
+            ],
+            vec![
+                Some("placed_at".into()),
+                Some("timestamp with time zone".into()),
+                Some("YES".into()),
+                Some("now()".into())
+            ],
+        ]
+    );
+}

@@ -129,8 +129,8 @@ impl Session {
         let snapshot = self.snapshot();
         let columns = match &mut statement {
             Ast::Query(_) | Ast::Explain { .. } => {
-                crate::wildcard::hide_pseudo_columns(&mut statement);
-                let engine = self.engine(&snapshot)?;
+                let names = crate::naming::PgNames::of(&mut statement);
+                let engine = self.query_engine(&mut statement, &snapshot)?;
                 let plan = engine
                     .plan_statement(statement.clone())
                     .await
@@ -143,7 +143,7 @@ impl Session {
                     }
                 }
                 Some(crate::naming::pg_schema(
-                    &crate::naming::PgNames::of(&statement),
+                    &names,
                     &Arc::new(plan.schema().as_arrow().clone()),
                 ))
             }

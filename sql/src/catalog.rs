@@ -1,0 +1,1715 @@
+//! `pg_catalog` and `information_schema`: the system catalogs PostgreSQL clients read to
+//! learn what a database holds. psql's `\d`, `\dt`, `\di`, `\l`, `\dn` and `\du`, and
+//! SQLAlchemy's reflection, send the queries PostgreSQL itself answers from these tables.
+//!
+//! The catalogs are built, for a statement that reads them, from the tables its snapshot
+//! sees: each table is a `pg_class` row (kind `r`), its primary key, `UNIQUE` constraints
+//! and indexes are `pg_class` rows of kind `i` with `pg_index` (and `pg_constraint`) rows,
+//! its columns are `pg_attribute` rows with `pg_type` types and `pg_attrdef` defaults. The
+//! functions those queries call are here too: `format_type`, `pg_get_indexdef`,
+//! `pg_get_constraintdef`, `pg_get_expr`, `pg_get_userbyid`, `pg_table_is_visible` ...
+//!
+//! Object ids are stable while a table lives: the tables are numbered by creation (every
+//! incarnation the ledger remembers), and each gets a block of 64 ids from 16384 up, as
+//! PostgreSQL numbers user objects from 16384: the table, then its primary key, its
+//! `UNIQUE` constraints and its indexes.
+//!
+//! What DriftDB does not have (row-level security policies, publications, inheritance,
+//! triggers, extended statistics, collations other than the default, sequences, enums)
+//! are empty catalogs, and [`rewrite`] folds a `SELECT` that inner-joins one of them to
+//! an empty result before planning: it has no rows whatever its other clauses say, and
+//! clauses such as psql's array subscripts over `pg_publication_rel` are beyond DataFusion.
+//!
+//! [`rewrite`] also turns PostgreSQL's catalog idioms into what DataFusion plans:
+//! `OPERATOR(pg_catalog.~)` into `~`, `COLLATE pg_catalog.default` into nothing,
+//! `pg_catalog.`-qualified functions and types into plain ones, and casts to `regclass`,
+//! `regtype`, `regnamespace` and `oid` into lookups.
+
+use std::collections::{BTreeMap, HashMap};
+use std::ops::ControlFlow;
+use std::sync::Arc;
+
+use datafusion::arrow::array::ArrayRef;
+use datafusion::arrow::datatypes::{DataType as Arrow, Field, Schema};
+use datafusion::arrow::record_batch::RecordBatch;
+use datafusion::catalog::{MemorySchemaProvider, SchemaProvider};
+use datafusion::common::ScalarValue;
+use datafusion::datasource::MemTable;
+use datafusion::error::{DataFusionError, Result};
+use datafusion::logical_expr::{ColumnarValue, ScalarUDF, Signature, SimpleScalarUDF, Volatility};
+use datafusion::prelude::SessionContext;
+use driftdb_projector::{ColumnDefault, DataType, TableSchema};
+use sqlparser::ast::{
+    self, BinaryOperator, Expr, Ident, ObjectName, ObjectNamePart, Query, SelectItem, SetExpr,
+    Statement, TableFactor, Value, ValueWithSpan, VisitMut, VisitorMut,
+};
+
+/// The owner of everything: the bootstrap superuser, as `pg_get_userbyid` names it.
+pub const OWNER: &str = "driftdb";
+const OWNER_OID: i64 = 10;
+/// PostgreSQL 15's owner of schema `public`.
+const PUBLIC_OWNER_OID: i64 = 6171;
+const PG_CATALOG: i64 = 11;
+const PUBLIC: i64 = 2200;
+const INFORMATION_SCHEMA: i64 = 13_000;
+const HEAP: i64 = 2;
+const BTREE: i64 = 403;
+const DEFAULT_COLLATION: i64 = 100;
+const DATABASE_OID: i64 = 16_383;
+const FIRST_USER_OID: i64 = 16_384;
+/// Ids per table: the table, its primary key, then its other constraints and indexes.
+const OIDS_PER_TABLE: i64 = 64;
+
+/// A table the catalogs describe.
+#[derive(Debug, Clone)]
+pub struct CatalogTable {
+    /// The table's `pg_class` id; the next ids are its indexes'.
+    pub oid: i64,
+    pub schema: TableSchema,
+}
+
+/// Numbers `tables` (every incarnation ever, as `(created, name)`) by creation; the live
+/// ones are then looked up by name and creation.
+pub fn number_tables(mut tables: Vec<(u64, String)>) -> BTreeMap<(u64, String), i64> {
+    tables.sort();
+    tables
+        .into_iter()
+        .enumerate()
+        .map(|(i, key)| (key, FIRST_USER_OID + OIDS_PER_TABLE * i as i64))
+        .collect()
+}
+
+/// The id a table numbered by none of the ledger's incarnations gets (one a transaction
+/// created): after all of them.
+pub fn private_oid(numbered: usize, nth: usize) -> i64 {
+    FIRST_USER_OID + OIDS_PER_TABLE * (numbered + nth) as i64
+}
+
+/// Whether `statement` reads a system catalog or calls a catalog function (and so needs
+/// [`register`]).
+pub fn reads_catalogs(statement: &Statement) -> bool {
+    let mut found = false;
+    let _ = ast::visit_relations(statement, |name| {
+        let parts: Vec<String> = name
+            .0
+            .iter()
+            .filter_map(|p| p.as_ident().map(|i| i.value.to_lowercase()))
+            .collect();
+        found |= match parts.as_slice() {
+            [schema, _] => schema == "pg_catalog" || schema == "information_schema",
+            [table] => table.starts_with("pg_"),
+            _ => false,
+        };
+        ControlFlow::<()>::Continue(())
+    });
+    let _ = ast::visit_expressions(statement, |e| {
+        found |= match e {
+            Expr::Cast {
+                data_type: ast::DataType::Regclass,
+                ..
+            } => true,
+            Expr::Cast {
+                data_type: ast::DataType::Custom(name, _),
+                ..
+            } => unqualified(name).is_some_and(|n| n.starts_with("reg")),
+            Expr::Function(f) => {
+                unqualified(&f.name).is_some_and(|n| FUNCTIONS.contains(&n.as_str()))
+            }
+            _ => false,
+        };
+        ControlFlow::<()>::Continue(())
+    });
+    found
+}
+
+/// The catalog functions [`register`] defines.
+const FUNCTIONS: [&str; 16] = [
+    "pg_get_userbyid",
+    "pg_table_is_visible",
+    "pg_type_is_visible",
+    "pg_collation_is_visible",
+    "pg_function_is_visible",
+    "pg_relation_is_publishable",
+    "format_type",
+    "pg_get_expr",
+    "pg_get_indexdef",
+    "pg_get_constraintdef",
+    "pg_encoding_to_char",
+    "obj_description",
+    "col_description",
+    "shobj_description",
+    "pg_get_statisticsobjdef_columns",
+    "array_to_string",
+];
+
+/// One catalog relation under construction: its columns and rows.
+struct Relation {
+    fields: Vec<Field>,
+    rows: Vec<Vec<ScalarValue>>,
+}
+
+impl Relation {
+    fn new(columns: &[(&str, Arrow)]) -> Relation {
+        Relation {
+            fields: columns
+                .iter()
+                .map(|(name, t)| Field::new(*name, t.clone(), true))
+                .collect(),
+            rows: Vec::new(),
+        }
+    }
+
+    fn push(&mut self, row: Vec<ScalarValue>) {
+        debug_assert_eq!(row.len(), self.fields.len());
+        self.rows.push(row);
+    }
+
+    fn table(self) -> Result<Arc<MemTable>> {
+        let schema = Arc::new(Schema::new(self.fields));
+        let mut columns: Vec<ArrayRef> = Vec::with_capacity(schema.fields().len());
+        for (i, field) in schema.fields().iter().enumerate() {
+            let values = self.rows.iter().map(|r| r[i].clone());
+            columns.push(if self.rows.is_empty() {
+                datafusion::arrow::array::new_empty_array(field.data_type())
+            } else {
+                ScalarValue::iter_to_array(values)?
+            });
+        }
+        let batch = RecordBatch::try_new(Arc::clone(&schema), columns)?;
+        Ok(Arc::new(MemTable::try_new(schema, vec![vec![batch]])?))
+    }
+}
+
+fn oid(v: i64) -> ScalarValue {
+    ScalarValue::Int64(Some(v))
+}
+fn text(v: &str) -> ScalarValue {
+    ScalarValue::Utf8(Some(v.to_string()))
+}
+fn null_text() -> ScalarValue {
+    ScalarValue::Utf8(None)
+}
+fn boolean(v: bool) -> ScalarValue {
+    ScalarValue::Boolean(Some(v))
+}
+fn int2(v: i16) -> ScalarValue {
+    ScalarValue::Int16(Some(v))
+}
+fn int4(v: i32) -> ScalarValue {
+    ScalarValue::Int32(Some(v))
+}
+
+const OID: Arrow = Arrow::Int64;
+const TEXT: Arrow = Arrow::Utf8;
+const BOOL: Arrow = Arrow::Boolean;
+const INT2: Arrow = Arrow::Int16;
+const INT4: Arrow = Arrow::Int32;
+
+/// PostgreSQL's built-in types DriftDB's columns have: oid, name, length, category and
+/// whether values take the default collation.
+const TYPES: [(i64, &str, i16, &str, bool); 22] = [
+    (16, "bool", 1, "B", false),
+    (17, "bytea", -1, "U", false),
+    (18, "char", 1, "Z", false),
+    (19, "name", 64, "S", false),
+    (20, "int8", 8, "N", false),
+    (21, "int2", 2, "N", false),
+    (23, "int4", 4, "N", false),
+    (25, "text", -1, "S", true),
+    (26, "oid", 4, "N", false),
+    (114, "json", -1, "U", false),
+    (700, "float4", 4, "N", false),
+    (701, "float8", 8, "N", false),
+    (1042, "bpchar", -1, "S", true),
+    (1043, "varchar", -1, "S", true),
+    (1082, "date", 4, "D", false),
+    (1083, "time", 8, "D", false),
+    (1114, "timestamp", 8, "D", false),
+    (1184, "timestamptz", 8, "D", false),
+    (1186, "interval", 16, "T", false),
+    (1700, "numeric", -1, "N", false),
+    (2950, "uuid", 16, "U", false),
+    (3802, "jsonb", -1, "U", false),
+];
+
+/// A column type's `pg_type` id and type modifier (`atttypmod`).
+fn type_of(t: &DataType) -> (i64, i32) {
+    match t {
+        DataType::Boolean => (16, -1),
+        DataType::SmallInt => (21, -1),
+        DataType::Int => (23, -1),
+        DataType::BigInt => (20, -1),
+        DataType::Real => (700, -1),
+        DataType::Double => (701, -1),
+        DataType::Decimal { precision, scale } => (
+            1700,
+            ((i32::from(*precision) << 16) | i32::from(*scale)) + 4,
+        ),
+        DataType::Text => (25, -1),
+        DataType::Varchar(n) => (1043, n.map_or(-1, |n| n as i32 + 4)),
+        DataType::Char(n) => (1042, *n as i32 + 4),
+        DataType::Bytea => (17, -1),
+        DataType::Date => (1082, -1),
+        DataType::Time => (1083, -1),
+        DataType::Timestamp => (1114, -1),
+        DataType::TimestampTz => (1184, -1),
+        DataType::Interval => (1186, -1),
+        DataType::Uuid => (2950, -1),
+        DataType::Json => (114, -1),
+        DataType::Jsonb => (3802, -1),
+    }
+}
+
+/// `format_type(oid, typmod)`: the SQL name of a type, as `\d` shows it.
+fn format_type(type_oid: i64, typmod: Option<i32>) -> Option<String> {
+    let modifier = typmod.filter(|m| *m >= 4).map(|m| m - 4);
+    Some(match type_oid {
+        16 => "boolean".to_string(),
+        17 => "bytea".to_string(),
+        18 => "\"char\"".to_string(),
+        19 => "name".to_string(),
+        20 => "bigint".to_string(),
+        21 => "smallint".to_string(),
+        23 => "integer".to_string(),
+        25 => "text".to_string(),
+        26 => "oid".to_string(),
+        114 => "json".to_string(),
+        700 => "real".to_string(),
+        701 => "double precision".to_string(),
+        1042 => match modifier {
+            Some(n) => format!("character({n})"),
+            None => "bpchar".to_string(),
+        },
+        1043 => match modifier {
+            Some(n) => format!("character varying({n})"),
+            None => "character varying".to_string(),
+        },
+        1082 => "date".to_string(),
+        1083 => "time without time zone".to_string(),
+        1114 => "timestamp without time zone".to_string(),
+        1184 => "timestamp with time zone".to_string(),
+        1186 => "interval".to_string(),
+        1700 => match modifier {
+            Some(m) => format!("numeric({},{})", m >> 16, m & 0xffff),
+            None => "numeric".to_string(),
+        },
+        2950 => "uuid".to_string(),
+        3802 => "jsonb".to_string(),
+        0 => "-".to_string(),
+        _ => return None,
+    })
+}
+
+/// What the catalog functions look up by object id.
+#[derive(Debug, Default)]
+struct Definitions {
+    /// `pg_get_indexdef`: each index's `CREATE INDEX` and its column names.
+    indexes: HashMap<i64, (String, Vec<String>)>,
+    /// `pg_get_constraintdef`: each constraint's definition.
+    constraints: HashMap<i64, String>,
+    /// `regclass`: names by id and ids by name.
+    relations: HashMap<i64, String>,
+    relation_ids: HashMap<String, i64>,
+}
+
+/// Registers the catalogs of `tables` in `ctx`: schemas `pg_catalog` and
+/// `information_schema`, and the catalog functions.
+pub fn register(ctx: &SessionContext, tables: &[CatalogTable]) -> Result<()> {
+    let mut defs = Definitions::default();
+    let mut namespace = Relation::new(&[
+        ("oid", OID),
+        ("nspname", TEXT),
+        ("nspowner", OID),
+        ("nspacl", TEXT),
+    ]);
+    for (id, name, owner) in [
+        (PG_CATALOG, "pg_catalog", OWNER_OID),
+        (PUBLIC, "public", PUBLIC_OWNER_OID),
+        (INFORMATION_SCHEMA, "information_schema", OWNER_OID),
+    ] {
+        namespace.push(vec![oid(id), text(name), oid(owner), null_text()]);
+    }
+
+    let mut class = Relation::new(&[
+        ("oid", OID),
+        ("relname", TEXT),
+        ("relnamespace", OID),
+        ("reltype", OID),
+        ("reloftype", OID),
+        ("relowner", OID),
+        ("relam", OID),
+        ("relfilenode", OID),
+        ("reltablespace", OID),
+        ("relpages", INT4),
+        ("reltuples", Arrow::Float32),
+        ("relallvisible", INT4),
+        ("reltoastrelid", OID),
+        ("relhasindex", BOOL),
+        ("relisshared", BOOL),
+        ("relpersistence", TEXT),
+        ("relkind", TEXT),
+        ("relnatts", INT2),
+        ("relchecks", INT2),
+        ("relhasrules", BOOL),
+        ("relhastriggers", BOOL),
+        ("relhassubclass", BOOL),
+        ("relrowsecurity", BOOL),
+        ("relforcerowsecurity", BOOL),
+        ("relispopulated", BOOL),
+        ("relreplident", TEXT),
+        ("relispartition", BOOL),
+        ("reloptions", TEXT),
+        ("relpartbound", TEXT),
+        ("relacl", TEXT),
+    ]);
+    let class_row = |id: i64, name: &str, kind: &str, am: i64, natts: usize| {
+        vec![
+            oid(id),
+            text(name),
+            oid(PUBLIC),
+            oid(0),
+            oid(0),
+            oid(OWNER_OID),
+            oid(am),
+            oid(id),
+            oid(0),
+            int4(0),
+            ScalarValue::Float32(Some(-1.0)),
+            int4(0),
+            oid(0),
+            boolean(kind == "r"),
+            boolean(false),
+            text("p"),
+            text(kind),
+            int2(natts as i16),
+            int2(0),
+            boolean(false),
+            boolean(false),
+            boolean(false),
+            boolean(false),
+            boolean(false),
+            boolean(true),
+            text(if kind == "r" { "d" } else { "n" }),
+            boolean(false),
+            null_text(),
+            null_text(),
+            null_text(),
+        ]
+    };
+    let mut attribute = Relation::new(&[
+        ("attrelid", OID),
+        ("attname", TEXT),
+        ("atttypid", OID),
+        ("attstattarget", INT4),
+        ("attlen", INT2),
+        ("attnum", INT2),
+        ("attndims", INT4),
+        ("atttypmod", INT4),
+        ("attbyval", BOOL),
+        ("attstorage", TEXT),
+        ("attcompression", TEXT),
+        ("attnotnull", BOOL),
+        ("atthasdef", BOOL),
+        ("atthasmissing", BOOL),
+        ("attidentity", TEXT),
+        ("attgenerated", TEXT),
+        ("attisdropped", BOOL),
+        ("attislocal", BOOL),
+        ("attinhcount", INT4),
+        ("attcollation", OID),
+        ("attacl", TEXT),
+        ("attoptions", TEXT),
+    ]);
+    let mut attrdef = Relation::new(&[
+        ("oid", OID),
+        ("adrelid", OID),
+        ("adnum", INT2),
+        ("adbin", TEXT),
+    ]);
+    let mut index = Relation::new(&[
+        ("indexrelid", OID),
+        ("indrelid", OID),
+        ("indnatts", INT2),
+        ("indnkeyatts", INT2),
+        ("indisunique", BOOL),
+        ("indnullsnotdistinct", BOOL),
+        ("indisprimary", BOOL),
+        ("indisexclusion", BOOL),
+        ("indimmediate", BOOL),
+        ("indisclustered", BOOL),
+        ("indisvalid", BOOL),
+        ("indcheckxmin", BOOL),
+        ("indisready", BOOL),
+        ("indislive", BOOL),
+        ("indisreplident", BOOL),
+        ("indkey", TEXT),
+        ("indcollation", TEXT),
+        ("indclass", TEXT),
+        ("indoption", TEXT),
+        ("indexprs", TEXT),
+        ("indpred", TEXT),
+    ]);
+    let mut constraint = Relation::new(&[
+        ("oid", OID),
+        ("conname", TEXT),
+        ("connamespace", OID),
+        ("contype", TEXT),
+        ("condeferrable", BOOL),
+        ("condeferred", BOOL),
+        ("convalidated", BOOL),
+        ("conrelid", OID),
+        ("contypid", OID),
+        ("conindid", OID),
+        ("conparentid", OID),
+        ("confrelid", OID),
+        ("confupdtype", TEXT),
+        ("confdeltype", TEXT),
+        ("confmatchtype", TEXT),
+        ("conislocal", BOOL),
+        ("coninhcount", INT4),
+        ("connoinherit", BOOL),
+        ("conkey", TEXT),
+        ("confkey", TEXT),
+        ("conbin", TEXT),
+    ]);
+    let mut tables_view = Relation::new(&[
+        ("schemaname", TEXT),
+        ("tablename", TEXT),
+        ("tableowner", TEXT),
+        ("tablespace", TEXT),
+        ("hasindexes", BOOL),
+        ("hasrules", BOOL),
+        ("hastriggers", BOOL),
+        ("rowsecurity", BOOL),
+    ]);
+    let mut is_tables = Relation::new(&[
+        ("table_catalog", TEXT),
+        ("table_schema", TEXT),
+        ("table_name", TEXT),
+        ("table_type", TEXT),
+        ("is_insertable_into", TEXT),
+    ]);
+    let mut is_columns = Relation::new(&[
+        ("table_catalog", TEXT),
+        ("table_schema", TEXT),
+        ("table_name", TEXT),
+        ("column_name", TEXT),
+        ("ordinal_position", INT4),
+        ("column_default", TEXT),
+        ("is_nullable", TEXT),
+        ("data_type", TEXT),
+        ("character_maximum_length", INT4),
+        ("numeric_precision", INT4),
+        ("numeric_scale", INT4),
+        ("udt_name", TEXT),
+    ]);
+
+    for table in tables {
+        let schema = &table.schema;
+        let name = schema.name();
+        let columns = schema.columns();
+        defs.relations.insert(table.oid, name.to_string());
+        defs.relation_ids.insert(name.to_string(), table.oid);
+        class.push(class_row(table.oid, name, "r", HEAP, columns.len()));
+        tables_view.push(vec![
+            text("public"),
+            text(name),
+            text(OWNER),
+            null_text(),
+            boolean(true),
+            boolean(false),
+            boolean(false),
+            boolean(false),
+        ]);
+        is_tables.push(vec![
+            text("driftdb"),
+            text("public"),
+            text(name),
+            text("BASE TABLE"),
+            text("YES"),
+        ]);
+        for (i, column) in columns.iter().enumerate() {
+            let (type_oid, typmod) = type_of(&column.data_type);
+            let collatable = TYPES
+                .iter()
+                .any(|(id, _, _, _, collatable)| *id == type_oid && *collatable);
+            let length = TYPES
+                .iter()
+                .find(|(id, ..)| *id == type_oid)
+                .map_or(-1, |t| t.2);
+            let default = match &column.default {
+                Some(ColumnDefault::Expr(text)) => Some(text.clone()),
+                Some(ColumnDefault::Value(v)) => Some(format!("{v:?}")),
+                None => None,
+            };
+            let attnum = i as i16 + 1;
+            attribute.push(vec![
+                oid(table.oid),
+                text(&column.name),
+                oid(type_oid),
+                int4(-1),
+                int2(length),
+                int2(attnum),
+                int4(0),
+                int4(typmod),
+                boolean(length > 0 && length <= 8),
+                text(if length > 0 { "p" } else { "x" }),
+                text(""),
+                boolean(!column.nullable),
+                boolean(default.is_some()),
+                boolean(false),
+                text(""),
+                text(""),
+                boolean(false),
+                boolean(true),
+                int4(0),
+                oid(if collatable { DEFAULT_COLLATION } else { 0 }),
+                null_text(),
+                null_text(),
+            ]);
+            if let Some(default) = &default {
+                attrdef.push(vec![
+                    oid(table.oid + OIDS_PER_TABLE / 2 + i64::from(attnum)),
+                    oid(table.oid),
+                    int2(attnum),
+                    text(default),
+                ]);
+            }
+            let (precision, scale) = match column.data_type {
+                DataType::Decimal { precision, scale } => {
+                    (Some(i32::from(precision)), Some(i32::from(scale)))
+                }
+                DataType::SmallInt => (Some(16), Some(0)),
+                DataType::Int => (Some(32), Some(0)),
+                DataType::BigInt => (Some(64), Some(0)),
+                _ => (None, None),
+            };
+            let max_length = match column.data_type {
+                DataType::Varchar(n) => n.map(|n| n as i32),
+                DataType::Char(n) => Some(n as i32),
+                _ => None,
+            };
+            is_columns.push(vec![
+                text("driftdb"),
+                text("public"),
+                text(name),
+                text(&column.name),
+                int4(i32::from(attnum)),
+                default.map_or_else(null_text, |d| text(&d)),
+                text(if column.nullable { "YES" } else { "NO" }),
+                text(&format_type(type_oid, None).unwrap_or_default()),
+                ScalarValue::Int32(max_length),
+                ScalarValue::Int32(precision),
+                ScalarValue::Int32(scale),
+                text(TYPES.iter().find(|t| t.0 == type_oid).map_or("", |t| t.1)),
+            ]);
+        }
+
+        // The primary key, then UNIQUE constraints, then plain indexes.
+        let mut entries: Vec<(String, &[usize], &str)> =
+            vec![(format!("{name}_pkey"), schema.primary_key(), "p")];
+        entries.extend(
+            schema
+                .unique()
+                .iter()
+                .map(|u| (u.name.clone(), u.columns.as_slice(), "u")),
+        );
+        entries.extend(
+            schema
+                .indexes()
+                .iter()
+                .map(|i| (i.name.clone(), i.columns.as_slice(), "")),
+        );
+        for (n, (index_name, positions, kind)) in entries.iter().enumerate() {
+            let index_oid = table.oid + 1 + n as i64;
+            let names: Vec<String> = positions.iter().map(|&p| columns[p].name.clone()).collect();
+            let list = names.join(", ");
+            let unique = !kind.is_empty();
+            defs.indexes.insert(
+                index_oid,
+                (
+                    format!(
+                        "CREATE {}INDEX {index_name} ON {name} USING btree ({list})",
+                        if unique { "UNIQUE " } else { "" }
+                    ),
+                    names.clone(),
+                ),
+            );
+            defs.relations.insert(index_oid, index_name.clone());
+            defs.relation_ids.insert(index_name.clone(), index_oid);
+            class.push(class_row(
+                index_oid,
+                index_name,
+                "i",
+                BTREE,
+                positions.len(),
+            ));
+            let key: Vec<String> = positions.iter().map(|p| (p + 1).to_string()).collect();
+            index.push(vec![
+                oid(index_oid),
+                oid(table.oid),
+                int2(positions.len() as i16),
+                int2(positions.len() as i16),
+                boolean(unique),
+                boolean(false),
+                boolean(*kind == "p"),
+                boolean(false),
+                boolean(true),
+                boolean(false),
+                boolean(true),
+                boolean(false),
+                boolean(true),
+                boolean(true),
+                boolean(false),
+                text(&key.join(" ")),
+                text(&vec!["0"; positions.len()].join(" ")),
+                text(&vec!["0"; positions.len()].join(" ")),
+                text(&vec!["0"; positions.len()].join(" ")),
+                null_text(),
+                null_text(),
+            ]);
+            if unique {
+                let constraint_oid = index_oid + OIDS_PER_TABLE / 4;
+                defs.constraints.insert(
+                    constraint_oid,
+                    format!(
+                        "{} ({list})",
+                        if *kind == "p" {
+                            "PRIMARY KEY"
+                        } else {
+                            "UNIQUE"
+                        }
+                    ),
+                );
+                constraint.push(vec![
+                    oid(constraint_oid),
+                    text(index_name),
+                    oid(PUBLIC),
+                    text(kind),
+                    boolean(false),
+                    boolean(false),
+                    boolean(true),
+                    oid(table.oid),
+                    oid(0),
+                    oid(index_oid),
+                    oid(0),
+                    oid(0),
+                    text(" "),
+                    text(" "),
+                    text(" "),
+                    boolean(true),
+                    int4(0),
+                    boolean(true),
+                    text(&format!("{{{}}}", key.join(","))),
+                    null_text(),
+                    null_text(),
+                ]);
+            }
+        }
+    }
+
+    let mut types = Relation::new(&[
+        ("oid", OID),
+        ("typname", TEXT),
+        ("typnamespace", OID),
+        ("typowner", OID),
+        ("typlen", INT2),
+        ("typbyval", BOOL),
+        ("typtype", TEXT),
+        ("typcategory", TEXT),
+        ("typisdefined", BOOL),
+        ("typdelim", TEXT),
+        ("typrelid", OID),
+        ("typelem", OID),
+        ("typarray", OID),
+        ("typnotnull", BOOL),
+        ("typbasetype", OID),
+        ("typtypmod", INT4),
+        ("typndims", INT4),
+        ("typcollation", OID),
+        ("typdefault", TEXT),
+    ]);
+    for (id, name, length, category, collatable) in TYPES {
+        types.push(vec![
+            oid(id),
+            text(name),
+            oid(PG_CATALOG),
+            oid(OWNER_OID),
+            int2(length),
+            boolean(length > 0 && length <= 8),
+            text("b"),
+            text(category),
+            boolean(true),
+            text(","),
+            oid(0),
+            oid(0),
+            oid(0),
+            boolean(false),
+            oid(0),
+            int4(-1),
+            int4(0),
+            oid(if collatable { DEFAULT_COLLATION } else { 0 }),
+            null_text(),
+        ]);
+    }
+
+    let mut am = Relation::new(&[("oid", OID), ("amname", TEXT), ("amtype", TEXT)]);
+    am.push(vec![oid(HEAP), text("heap"), text("t")]);
+    am.push(vec![oid(BTREE), text("btree"), text("i")]);
+
+    let mut database = Relation::new(&[
+        ("oid", OID),
+        ("datname", TEXT),
+        ("datdba", OID),
+        ("encoding", INT4),
+        ("datlocprovider", TEXT),
+        ("datistemplate", BOOL),
+        ("datallowconn", BOOL),
+        ("datconnlimit", INT4),
+        ("datcollate", TEXT),
+        ("datctype", TEXT),
+        ("daticulocale", TEXT),
+        ("datacl", TEXT),
+    ]);
+    database.push(vec![
+        oid(DATABASE_OID),
+        text("driftdb"),
+        oid(OWNER_OID),
+        int4(6),
+        text("c"),
+        boolean(false),
+        boolean(true),
+        int4(-1),
+        text("C.UTF-8"),
+        text("C.UTF-8"),
+        null_text(),
+        null_text(),
+    ]);
+
+    let role_columns = [
+        ("oid", OID),
+        ("rolname", TEXT),
+        ("rolsuper", BOOL),
+        ("rolinherit", BOOL),
+        ("rolcreaterole", BOOL),
+        ("rolcreatedb", BOOL),
+        ("rolcanlogin", BOOL),
+        ("rolreplication", BOOL),
+        ("rolconnlimit", INT4),
+        ("rolpassword", TEXT),
+        ("rolvaliduntil", TEXT),
+        ("rolbypassrls", BOOL),
+        ("rolconfig", TEXT),
+    ];
+    let mut roles = Relation::new(&role_columns);
+    roles.push(vec![
+        oid(OWNER_OID),
+        text(OWNER),
+        boolean(true),
+        boolean(true),
+        boolean(true),
+        boolean(true),
+        boolean(true),
+        boolean(false),
+        int4(-1),
+        text("********"),
+        null_text(),
+        boolean(true),
+        null_text(),
+    ]);
+
+    let mut schemata = Relation::new(&[
+        ("catalog_name", TEXT),
+        ("schema_name", TEXT),
+        ("schema_owner", TEXT),
+    ]);
+    for (name, owner) in [
+        ("pg_catalog", OWNER),
+        ("public", "pg_database_owner"),
+        ("information_schema", OWNER),
+    ] {
+        schemata.push(vec![text("driftdb"), text(name), text(owner)]);
+    }
+
+    let pg_catalog = MemorySchemaProvider::new();
+    let add = |schema: &MemorySchemaProvider, name: &str, relation: Relation| -> Result<()> {
+        schema.register_table(name.to_string(), relation.table()?)?;
+        Ok(())
+    };
+    add(&pg_catalog, "pg_namespace", namespace)?;
+    add(&pg_catalog, "pg_class", class)?;
+    add(&pg_catalog, "pg_attribute", attribute)?;
+    add(&pg_catalog, "pg_attrdef", attrdef)?;
+    add(&pg_catalog, "pg_index", index)?;
+    add(&pg_catalog, "pg_constraint", constraint)?;
+    add(&pg_catalog, "pg_type", types)?;
+    add(&pg_catalog, "pg_am", am)?;
+    add(&pg_catalog, "pg_database", database)?;
+    add(&pg_catalog, "pg_tables", tables_view)?;
+    let mut authid = Relation::new(&role_columns);
+    authid.rows = roles.rows.clone();
+    add(&pg_catalog, "pg_authid", authid)?;
+    add(&pg_catalog, "pg_roles", roles)?;
+    for (name, columns) in EMPTY {
+        let columns: Vec<(&str, Arrow)> = columns.iter().map(|(n, t)| (*n, t.clone())).collect();
+        add(&pg_catalog, name, Relation::new(&columns))?;
+    }
+    let information_schema = MemorySchemaProvider::new();
+    add(&information_schema, "tables", is_tables)?;
+    add(&information_schema, "columns", is_columns)?;
+    add(&information_schema, "schemata", schemata)?;
+
+    let catalog_name = ctx.state().config_options().catalog.default_catalog.clone();
+    let catalog = ctx
+        .catalog(&catalog_name)
+        .ok_or_else(|| DataFusionError::Internal(format!("no default catalog {catalog_name}")))?;
+    catalog.register_schema("pg_catalog", Arc::new(pg_catalog))?;
+    catalog.register_schema("information_schema", Arc::new(information_schema))?;
+    register_functions(ctx, Arc::new(defs));
+    Ok(())
+}
+
+/// Catalogs of what DriftDB does not have: always empty (see the module documentation).
+const EMPTY: [(&str, &[(&str, Arrow)]); 15] = [
+    (
+        "pg_policy",
+        &[
+            ("oid", OID),
+            ("polname", TEXT),
+            ("polrelid", OID),
+            ("polcmd", TEXT),
+            ("polpermissive", BOOL),
+            ("polroles", TEXT),
+            ("polqual", TEXT),
+            ("polwithcheck", TEXT),
+        ],
+    ),
+    (
+        "pg_statistic_ext",
+        &[
+            ("oid", OID),
+            ("stxrelid", OID),
+            ("stxname", TEXT),
+            ("stxnamespace", OID),
+            ("stxstattarget", INT4),
+            ("stxkind", TEXT),
+        ],
+    ),
+    (
+        "pg_publication",
+        &[("oid", OID), ("pubname", TEXT), ("puballtables", BOOL)],
+    ),
+    (
+        "pg_publication_namespace",
+        &[("oid", OID), ("pnpubid", OID), ("pnnspid", OID)],
+    ),
+    (
+        "pg_publication_rel",
+        &[
+            ("oid", OID),
+            ("prpubid", OID),
+            ("prrelid", OID),
+            ("prqual", TEXT),
+            ("prattrs", TEXT),
+        ],
+    ),
+    (
+        "pg_inherits",
+        &[
+            ("inhrelid", OID),
+            ("inhparent", OID),
+            ("inhseqno", INT4),
+            ("inhdetachpending", BOOL),
+        ],
+    ),
+    (
+        "pg_trigger",
+        &[
+            ("oid", OID),
+            ("tgrelid", OID),
+            ("tgparentid", OID),
+            ("tgname", TEXT),
+            ("tgenabled", TEXT),
+            ("tgisinternal", BOOL),
+        ],
+    ),
+    (
+        "pg_collation",
+        &[("oid", OID), ("collname", TEXT), ("collnamespace", OID)],
+    ),
+    (
+        "pg_description",
+        &[
+            ("objoid", OID),
+            ("classoid", OID),
+            ("objsubid", INT4),
+            ("description", TEXT),
+        ],
+    ),
+    (
+        "pg_sequence",
+        &[
+            ("seqrelid", OID),
+            ("seqtypid", OID),
+            ("seqstart", Arrow::Int64),
+            ("seqincrement", Arrow::Int64),
+            ("seqmax", Arrow::Int64),
+            ("seqmin", Arrow::Int64),
+            ("seqcache", Arrow::Int64),
+            ("seqcycle", BOOL),
+        ],
+    ),
+    (
+        "pg_enum",
+        &[
+            ("oid", OID),
+            ("enumtypid", OID),
+            ("enumsortorder", Arrow::Float32),
+            ("enumlabel", TEXT),
+        ],
+    ),
+    ("pg_auth_members", &[("roleid", OID), ("member", OID)]),
+    (
+        "pg_tablespace",
+        &[("oid", OID), ("spcname", TEXT), ("spcowner", OID)],
+    ),
+    (
+        "pg_opclass",
+        &[("oid", OID), ("opcname", TEXT), ("opcdefault", BOOL)],
+    ),
+    (
+        "pg_rewrite",
+        &[("oid", OID), ("rulename", TEXT), ("ev_class", OID)],
+    ),
+];
+
+/// The catalogs built from the tables, besides [`EMPTY`].
+const BUILT: [&str; 12] = [
+    "pg_namespace",
+    "pg_class",
+    "pg_attribute",
+    "pg_attrdef",
+    "pg_index",
+    "pg_constraint",
+    "pg_type",
+    "pg_am",
+    "pg_database",
+    "pg_tables",
+    "pg_authid",
+    "pg_roles",
+];
+
+/// Whether `name` (lower case, unqualified) is one of the always-empty catalogs.
+fn always_empty(name: &str) -> bool {
+    EMPTY.iter().any(|(n, _)| *n == name)
+}
+
+/// A scalar function of as many arguments as `inputs` names (of any types: the catalog
+/// functions read ids from any integer or text), computed row by row.
+fn row_function(
+    name: &str,
+    inputs: Vec<Arrow>,
+    output: Arrow,
+    f: impl Fn(&[Option<ScalarValue>]) -> ScalarValue + Send + Sync + 'static,
+) -> ScalarUDF {
+    ScalarUDF::new_from_impl(SimpleScalarUDF::new_with_signature(
+        name,
+        Signature::any(inputs.len(), Volatility::Stable),
+        output,
+        Arc::new(move |args: &[ColumnarValue]| {
+            let rows = args
+                .iter()
+                .find_map(|a| match a {
+                    ColumnarValue::Array(a) => Some(a.len()),
+                    ColumnarValue::Scalar(_) => None,
+                })
+                .unwrap_or(1);
+            let scalar_rows = args.iter().all(|a| matches!(a, ColumnarValue::Scalar(_)));
+            let mut out = Vec::with_capacity(rows);
+            for row in 0..rows {
+                let values: Vec<Option<ScalarValue>> = args
+                    .iter()
+                    .map(|a| {
+                        let v = match a {
+                            ColumnarValue::Scalar(s) => Ok(s.clone()),
+                            ColumnarValue::Array(a) => ScalarValue::try_from_array(a, row),
+                        };
+                        v.ok().filter(|v| !v.is_null())
+                    })
+                    .collect();
+                out.push(f(&values));
+            }
+            if scalar_rows {
+                return Ok(ColumnarValue::Scalar(
+                    out.pop().unwrap_or(ScalarValue::Utf8(None)),
+                ));
+            }
+            Ok(ColumnarValue::Array(ScalarValue::iter_to_array(out)?))
+        }),
+    ))
+}
+
+fn as_i64(v: &Option<ScalarValue>) -> Option<i64> {
+    match v {
+        Some(ScalarValue::Int64(Some(n))) => Some(*n),
+        Some(ScalarValue::Int32(Some(n))) => Some(i64::from(*n)),
+        Some(ScalarValue::Int16(Some(n))) => Some(i64::from(*n)),
+        Some(ScalarValue::Utf8(Some(s))) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+fn as_text(v: &Option<ScalarValue>) -> Option<String> {
+    match v {
+        Some(ScalarValue::Utf8(Some(s)) | ScalarValue::Utf8View(Some(s))) => Some(s.clone()),
+        Some(other) => Some(other.to_string()),
+        None => None,
+    }
+}
+
+fn register_functions(ctx: &SessionContext, defs: Arc<Definitions>) {
+    ctx.register_udf(row_function("pg_get_userbyid", vec![OID], TEXT, move |a| {
+        ScalarValue::Utf8(as_i64(&a[0]).map(|id| match id {
+            OWNER_OID => OWNER.to_string(),
+            PUBLIC_OWNER_OID => "pg_database_owner".to_string(),
+            other => format!("unknown (OID={other})"),
+        }))
+    }));
+    for name in [
+        "pg_table_is_visible",
+        "pg_type_is_visible",
+        "pg_collation_is_visible",
+        "pg_function_is_visible",
+    ] {
+        ctx.register_udf(row_function(name, vec![OID], BOOL, |a| {
+            ScalarValue::Boolean(a[0].as_ref().map(|_| true))
+        }));
+    }
+    ctx.register_udf(row_function(
+        "pg_relation_is_publishable",
+        vec![OID],
+        BOOL,
+        |a| ScalarValue::Boolean(a[0].as_ref().map(|_| false)),
+    ));
+    ctx.register_udf(row_function("format_type", vec![OID, INT4], TEXT, |a| {
+        ScalarValue::Utf8(
+            as_i64(&a[0])
+                .and_then(|t| format_type(t, as_i64(&a[1]).and_then(|m| i32::try_from(m).ok()))),
+        )
+    }));
+    for arity in [2, 3] {
+        let mut inputs = vec![TEXT, OID];
+        if arity == 3 {
+            inputs.push(BOOL);
+        }
+        ctx.register_udf(row_function("pg_get_expr", inputs, TEXT, |a| {
+            ScalarValue::Utf8(as_text(&a[0]))
+        }));
+    }
+    let indexes = Arc::clone(&defs);
+    ctx.register_udf(row_function(
+        "pg_get_indexdef",
+        vec![OID, INT4, BOOL],
+        TEXT,
+        move |a| {
+            let column = as_i64(&a[1]).unwrap_or(0);
+            ScalarValue::Utf8(
+                as_i64(&a[0])
+                    .and_then(|id| indexes.indexes.get(&id))
+                    .and_then(|(definition, columns)| match column {
+                        0 => Some(definition.clone()),
+                        n => usize::try_from(n - 1)
+                            .ok()
+                            .and_then(|i| columns.get(i))
+                            .cloned(),
+                    }),
+            )
+        },
+    ));
+    let constraints = Arc::clone(&defs);
+    ctx.register_udf(row_function(
+        "pg_get_constraintdef",
+        vec![OID, BOOL],
+        TEXT,
+        move |a| {
+            ScalarValue::Utf8(
+                as_i64(&a[0]).and_then(|id| constraints.constraints.get(&id).cloned()),
+            )
+        },
+    ));
+    ctx.register_udf(row_function("pg_encoding_to_char", vec![INT4], TEXT, |a| {
+        ScalarValue::Utf8(as_i64(&a[0]).map(|e| if e == 6 { "UTF8" } else { "" }.to_string()))
+    }));
+    for (name, inputs) in [
+        ("obj_description", vec![OID, TEXT]),
+        ("col_description", vec![OID, INT4]),
+        ("shobj_description", vec![OID, TEXT]),
+        ("pg_get_statisticsobjdef_columns", vec![OID]),
+    ] {
+        ctx.register_udf(row_function(name, inputs, TEXT, |_| {
+            ScalarValue::Utf8(None)
+        }));
+    }
+    // Catalog arrays are NULL or empty here: their text is the text.
+    ctx.register_udf(row_function(
+        "array_to_string",
+        vec![TEXT, TEXT],
+        TEXT,
+        |a| ScalarValue::Utf8(as_text(&a[0])),
+    ));
+    let relations = Arc::clone(&defs);
+    ctx.register_udf(row_function(REGCLASS_NAME, vec![OID], TEXT, move |a| {
+        ScalarValue::Utf8(as_i64(&a[0]).map(|id| {
+            relations
+                .relations
+                .get(&id)
+                .cloned()
+                .unwrap_or_else(|| id.to_string())
+        }))
+    }));
+    let relation_ids = Arc::clone(&defs);
+    ctx.register_udf(row_function(REGCLASS_OID, vec![TEXT], OID, move |a| {
+        ScalarValue::Int64(as_text(&a[0]).and_then(|name| {
+            let name = name.trim_matches('"');
+            let name = name.strip_prefix("public.").unwrap_or(name);
+            name.parse()
+                .ok()
+                .or_else(|| relation_ids.relation_ids.get(name).copied())
+        }))
+    }));
+    ctx.register_udf(row_function(REGTYPE_NAME, vec![OID], TEXT, |a| {
+        ScalarValue::Utf8(as_i64(&a[0]).and_then(|t| format_type(t, None)))
+    }));
+    ctx.register_udf(row_function(REGNAMESPACE_NAME, vec![OID], TEXT, |a| {
+        ScalarValue::Utf8(as_i64(&a[0]).map(|id| {
+            match id {
+                PG_CATALOG => "pg_catalog",
+                PUBLIC => "public",
+                INFORMATION_SCHEMA => "information_schema",
+                _ => "-",
+            }
+            .to_string()
+        }))
+    }));
+}
+
+const REGCLASS_NAME: &str = "__pg_regclass_name";
+const REGCLASS_OID: &str = "__pg_regclass_oid";
+const REGTYPE_NAME: &str = "__pg_regtype_name";
+const REGNAMESPACE_NAME: &str = "__pg_regnamespace_name";
+
+/// Rewrites PostgreSQL's catalog idioms in `statement` into what DataFusion plans (see
+/// the module documentation).
+///
+/// In a statement that reads the catalogs (`catalogs`), a correlated scalar subquery
+/// that is not aggregated has its value wrapped in `max()`: DataFusion plans only
+/// aggregated ones, and a catalog lookup by key (a column's default, say) returns at most
+/// one row, where `max` changes nothing.
+pub fn rewrite(statement: &mut Statement, catalogs: bool) {
+    let _ = statement.visit(&mut Idioms { catalogs });
+}
+
+struct Idioms {
+    catalogs: bool,
+}
+
+fn call(name: &str, arg: Expr) -> Expr {
+    Expr::Function(ast::Function {
+        name: ObjectName(vec![ObjectNamePart::Identifier(Ident::new(name))]),
+        uses_odbc_syntax: false,
+        parameters: ast::FunctionArguments::None,
+        args: ast::FunctionArguments::List(ast::FunctionArgumentList {
+            duplicate_treatment: None,
+            args: vec![ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(arg))],
+            clauses: vec![],
+        }),
+        filter: None,
+        null_treatment: None,
+        over: None,
+        within_group: vec![],
+    })
+}
+
+/// The last part of a `pg_catalog.`-qualified (or plain) name, lower case.
+fn unqualified(name: &ObjectName) -> Option<String> {
+    match name.0.as_slice() {
+        [part] => part.as_ident().map(|i| i.value.to_lowercase()),
+        [schema, part]
+            if schema
+                .as_ident()
+                .is_some_and(|s| s.value.eq_ignore_ascii_case("pg_catalog")) =>
+        {
+            part.as_ident().map(|i| i.value.to_lowercase())
+        }
+        _ => None,
+    }
+}
+
+fn is_text_literal(expr: &Expr) -> bool {
+    matches!(
+        expr,
+        Expr::Value(ValueWithSpan {
+            value: Value::SingleQuotedString(_),
+            ..
+        })
+    )
+}
+
+impl VisitorMut for Idioms {
+    type Break = ();
+
+    fn pre_visit_query(&mut self, query: &mut Query) -> ControlFlow<()> {
+        fold_empty_selects(query.body.as_mut());
+        // Nothing to order, and the names ORDER BY used are gone.
+        if all_folded(&query.body) {
+            query.order_by = None;
+        }
+        ControlFlow::Continue(())
+    }
+
+    /// `pg_catalog` comes first on PostgreSQL's search path: `pg_class` is
+    /// `pg_catalog.pg_class`.
+    fn pre_visit_table_factor(&mut self, factor: &mut TableFactor) -> ControlFlow<()> {
+        if let TableFactor::Table { name, .. } = factor
+            && let [part] = name.0.as_slice()
+            && let Some(ident) = part.as_ident()
+            && ident.quote_style.is_none()
+        {
+            let lower = ident.value.to_lowercase();
+            if BUILT.contains(&lower.as_str()) || always_empty(&lower) {
+                name.0
+                    .insert(0, ObjectNamePart::Identifier(Ident::new("pg_catalog")));
+            }
+        }
+        ControlFlow::Continue(())
+    }
+
+    fn post_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<()> {
+        match expr {
+            Expr::Cast {
+                expr: inner,
+                data_type: ast::DataType::Regclass,
+                ..
+            } => {
+                let value = std::mem::replace(inner.as_mut(), Expr::value(Value::Null));
+                *expr = if is_text_literal(&value) {
+                    call(REGCLASS_OID, value)
+                } else {
+                    call(REGCLASS_NAME, value)
+                };
+            }
+            // A scalar subquery of no rows is NULL.
+            Expr::Subquery(query) if is_folded(query) => {
+                *expr = Expr::Cast {
+                    kind: ast::CastKind::Cast,
+                    expr: Box::new(Expr::value(Value::Null)),
+                    data_type: ast::DataType::Text,
+                    array: false,
+                    format: None,
+                };
+            }
+            Expr::Subquery(query) if self.catalogs => {
+                aggregate_scalar_subquery(query);
+                if let Some(guard) = take_outer_conditions(query) {
+                    let subquery = std::mem::replace(expr, Expr::value(Value::Null));
+                    *expr = Expr::Case {
+                        case_token: ast::helpers::attached_token::AttachedToken::empty(),
+                        end_token: ast::helpers::attached_token::AttachedToken::empty(),
+                        operand: None,
+                        conditions: vec![ast::CaseWhen {
+                            condition: guard,
+                            result: subquery,
+                        }],
+                        else_result: None,
+                    };
+                }
+            }
+            Expr::Function(f)
+                if unqualified(&f.name).as_deref() == Some("array")
+                    && matches!(f.args, ast::FunctionArguments::Subquery(_)) =>
+            {
+                if let ast::FunctionArguments::Subquery(query) = &f.args {
+                    *expr = array_text(query.as_ref().clone());
+                }
+            }
+            Expr::BinaryOp { op, .. } => {
+                if let BinaryOperator::PGCustomBinaryOperator(parts) = op
+                    && let Some(symbol) = parts.last()
+                {
+                    let plain = match symbol.as_str() {
+                        "~" => Some(BinaryOperator::PGRegexMatch),
+                        "~*" => Some(BinaryOperator::PGRegexIMatch),
+                        "!~" => Some(BinaryOperator::PGRegexNotMatch),
+                        "!~*" => Some(BinaryOperator::PGRegexNotIMatch),
+                        "=" => Some(BinaryOperator::Eq),
+                        "<>" => Some(BinaryOperator::NotEq),
+                        "<" => Some(BinaryOperator::Lt),
+                        ">" => Some(BinaryOperator::Gt),
+                        "<=" => Some(BinaryOperator::LtEq),
+                        ">=" => Some(BinaryOperator::GtEq),
+                        _ => None,
+                    };
+                    if let Some(plain) = plain {
+                        *op = plain;
+                    }
+                }
+            }
+            Expr::Collate { expr: inner, .. } => {
+                *expr = std::mem::replace(inner.as_mut(), Expr::value(Value::Null));
+            }
+            Expr::Function(f) => {
+                if let [schema, _] = f.name.0.as_slice()
+                    && schema
+                        .as_ident()
+                        .is_some_and(|s| s.value.eq_ignore_ascii_case("pg_catalog"))
+                {
+                    f.name.0.remove(0);
+                }
+            }
+            Expr::Cast {
+                expr: inner,
+                data_type,
+                ..
+            } => {
+                let ast::DataType::Custom(name, modifiers) = data_type else {
+                    return ControlFlow::Continue(());
+                };
+                if !modifiers.is_empty() {
+                    return ControlFlow::Continue(());
+                }
+                let Some(type_name) = unqualified(name) else {
+                    return ControlFlow::Continue(());
+                };
+                let value = std::mem::replace(inner.as_mut(), Expr::value(Value::Null));
+                *expr = match type_name.as_str() {
+                    "regclass" if is_text_literal(&value) => call(REGCLASS_OID, value),
+                    "regclass" => call(REGCLASS_NAME, value),
+                    "regtype" => call(REGTYPE_NAME, value),
+                    "regnamespace" => call(REGNAMESPACE_NAME, value),
+                    "oid" | "regproc" | "xid" => Expr::Cast {
+                        kind: ast::CastKind::Cast,
+                        expr: Box::new(value),
+                        data_type: ast::DataType::BigInt(None),
+                        array: false,
+                        format: None,
+                    },
+                    "name" | "text" | "char" | "varchar" => Expr::Cast {
+                        kind: ast::CastKind::Cast,
+                        expr: Box::new(value),
+                        data_type: ast::DataType::Text,
+                        array: false,
+                        format: None,
+                    },
+                    _ => {
+                        **inner = value;
+                        return ControlFlow::Continue(());
+                    }
+                };
+            }
+            _ => {}
+        }
+        ControlFlow::Continue(())
+    }
+}
+
+/// Whether `query` is a `SELECT` [`fold_empty_selects`] emptied.
+fn is_folded(query: &Query) -> bool {
+    matches!(query.body.as_ref(), SetExpr::Select(_)) && all_folded(&query.body)
+}
+
+/// Whether every `SELECT` of `body` is one [`fold_empty_selects`] emptied.
+fn all_folded(body: &SetExpr) -> bool {
+    match body {
+        SetExpr::Select(select) => {
+            select.from.is_empty()
+                && matches!(
+                    select.selection,
+                    Some(Expr::Value(ValueWithSpan {
+                        value: Value::Boolean(false),
+                        ..
+                    }))
+                )
+        }
+        SetExpr::SetOperation { left, right, .. } => all_folded(left) && all_folded(right),
+        _ => false,
+    }
+}
+
+/// `(SELECT max(x) FROM ...)` for `(SELECT x FROM ...)`; see [`rewrite`].
+fn aggregate_scalar_subquery(query: &mut Query) {
+    let SetExpr::Select(select) = query.body.as_mut() else {
+        return;
+    };
+    if !select.group_by_is_empty() || has_aggregate(select) || select.from.is_empty() {
+        return;
+    }
+    if let [item] = select.projection.as_mut_slice() {
+        let (expr, alias) = match item {
+            SelectItem::UnnamedExpr(e) => (e.clone(), None),
+            SelectItem::ExprWithAlias { expr, alias } => (expr.clone(), Some(alias.clone())),
+            _ => return,
+        };
+        let name = alias.unwrap_or_else(|| {
+            Ident::new(crate::naming::figure_name(&expr).unwrap_or_else(|| "?column?".into()))
+        });
+        *item = SelectItem::ExprWithAlias {
+            expr: call("max", expr),
+            alias: name,
+        };
+    }
+}
+
+/// Takes out of a subquery's `WHERE` the conditions on outer columns only (psql's
+/// `AND a.atthasdef`), which DataFusion cannot decorrelate, and returns them: the
+/// subquery then runs only where they hold (`CASE WHEN ... THEN (subquery) END`).
+fn take_outer_conditions(query: &mut Query) -> Option<Expr> {
+    let SetExpr::Select(select) = query.body.as_mut() else {
+        return None;
+    };
+    let local: Vec<String> = select
+        .from
+        .iter()
+        .flat_map(|f| std::iter::once(&f.relation).chain(f.joins.iter().map(|j| &j.relation)))
+        .filter_map(|factor| match factor {
+            TableFactor::Table { name, alias, .. } => Some(match alias {
+                Some(a) => a.name.value.to_lowercase(),
+                None => unqualified(name)?,
+            }),
+            _ => None,
+        })
+        .collect();
+    let selection = select.selection.take()?;
+    let mut conjuncts = Vec::new();
+    split_and(selection, &mut conjuncts);
+    let (outer, inner): (Vec<Expr>, Vec<Expr>) = conjuncts
+        .into_iter()
+        .partition(|c| refers_only_outside(c, &local));
+    select.selection = join_and(inner);
+    join_and(outer)
+}
+
+fn split_and(expr: Expr, out: &mut Vec<Expr>) {
+    match expr {
+        Expr::BinaryOp {
+            left,
+            op: BinaryOperator::And,
+            right,
+        } => {
+            split_and(*left, out);
+            split_and(*right, out);
+        }
+        Expr::Nested(inner)
+            if matches!(
+                inner.as_ref(),
+                Expr::BinaryOp {
+                    op: BinaryOperator::And,
+                    ..
+                }
+            ) =>
+        {
+            split_and(*inner, out);
+        }
+        other => out.push(other),
+    }
+}
+
+fn join_and(exprs: Vec<Expr>) -> Option<Expr> {
+    exprs.into_iter().reduce(|a, b| Expr::BinaryOp {
+        left: Box::new(a),
+        op: BinaryOperator::And,
+        right: Box::new(b),
+    })
+}
+
+/// Whether every column `expr` names is qualified by a name not in `local`, and it names
+/// at least one.
+fn refers_only_outside(expr: &Expr, local: &[String]) -> bool {
+    let mut columns = 0;
+    let mut outside = true;
+    let _ = ast::visit_expressions(expr, |e| {
+        match e {
+            Expr::CompoundIdentifier(parts) if parts.len() >= 2 => {
+                columns += 1;
+                outside &= !local.contains(&parts[0].value.to_lowercase());
+            }
+            Expr::Identifier(_) | Expr::Subquery(_) | Expr::Exists { .. } => outside = false,
+            _ => {}
+        }
+        ControlFlow::<()>::Continue(())
+    });
+    outside && columns > 0
+}
+
+/// `ARRAY(subquery)` as PostgreSQL's text form of the array: `{a,b}`.
+fn array_text(query: Query) -> Expr {
+    let sql = format!(
+        "(SELECT '{{' || coalesce(string_agg(CAST(__element AS TEXT), ','), '') || '}}' FROM ({query}) AS __array(__element))"
+    );
+    match crate::parse(&format!("SELECT {sql}"))
+        .ok()
+        .and_then(|mut s| s.pop())
+    {
+        Some(crate::Statement::Sql(parsed)) => match parsed.statement {
+            Statement::Query(q) => match *q.body {
+                SetExpr::Select(select) => match select.projection.into_iter().next() {
+                    Some(SelectItem::UnnamedExpr(e)) => e,
+                    _ => Expr::value(Value::SingleQuotedString("{}".into())),
+                },
+                _ => Expr::value(Value::SingleQuotedString("{}".into())),
+            },
+            _ => Expr::value(Value::SingleQuotedString("{}".into())),
+        },
+        _ => Expr::value(Value::SingleQuotedString("{}".into())),
+    }
+}
+
+/// Replaces each `SELECT` of `body` that inner-joins an always-empty catalog with one of
+/// no rows and the same column names.
+fn fold_empty_selects(body: &mut SetExpr) {
+    match body {
+        SetExpr::SetOperation { left, right, .. } => {
+            fold_empty_selects(left);
+            fold_empty_selects(right);
+        }
+        SetExpr::Select(select) => {
+            let empty_join = select.from.iter().any(|from| {
+                is_empty_catalog(&from.relation)
+                    || from.joins.iter().any(|join| {
+                        matches!(
+                            join.join_operator,
+                            ast::JoinOperator::Join(_)
+                                | ast::JoinOperator::Inner(_)
+                                | ast::JoinOperator::CrossJoin(_)
+                        ) && is_empty_catalog(&join.relation)
+                    })
+            });
+            if !empty_join || !select.group_by_is_empty() || has_aggregate(select) {
+                return;
+            }
+            // Unique names: DataFusion insists; PostgreSQL's are put back on the result
+            // (`crate::naming`).
+            let projection = (0..select.projection.len())
+                .map(|i| SelectItem::ExprWithAlias {
+                    expr: Expr::Cast {
+                        kind: ast::CastKind::Cast,
+                        expr: Box::new(Expr::value(Value::Null)),
+                        data_type: ast::DataType::Text,
+                        array: false,
+                        format: None,
+                    },
+                    alias: Ident::new(format!("column{}", i + 1)),
+                })
+                .collect();
+            select.projection = projection;
+            select.from.clear();
+            select.selection = Some(Expr::value(Value::Boolean(false)));
+            select.having = None;
+            select.distinct = None;
+        }
+        _ => {}
+    }
+}
+
+fn is_empty_catalog(factor: &TableFactor) -> bool {
+    match factor {
+        TableFactor::Table { name, .. } => unqualified(name).is_some_and(|n| always_empty(&n)),
+        _ => false,
+    }
+}
+
+trait GroupBy {
+    fn group_by_is_empty(&self) -> bool;
+}
+
+impl GroupBy for ast::Select {
+    fn group_by_is_empty(&self) -> bool {
+        match &self.group_by {
+            ast::GroupByExpr::Expressions(exprs, _) => exprs.is_empty(),
+            ast::GroupByExpr::All(_) => false,
+        }
+    }
+}
+
+/// Whether the select list calls an aggregate (a `SELECT count(*)` of nothing still has
+/// one row).
+fn has_aggregate(select: &ast::Select) -> bool {
+    const AGGREGATES: [&str; 9] = [
+        "count",
+        "sum",
+        "min",
+        "max",
+        "avg",
+        "array_agg",
+        "string_agg",
+        "bool_and",
+        "bool_or",
+    ];
+    /// Finds aggregate calls outside nested queries (theirs are their own).
+    struct Finder {
+        depth: usize,
+        found: bool,
+    }
+    impl ast::Visitor for Finder {
+        type Break = ();
+        fn pre_visit_query(&mut self, _: &Query) -> ControlFlow<()> {
+            self.depth += 1;
+            ControlFlow::Continue(())
+        }
+        fn post_visit_query(&mut self, _: &Query) -> ControlFlow<()> {
+            self.depth -= 1;
+            ControlFlow::Continue(())
+        }
+        fn pre_visit_expr(&mut self, e: &Expr) -> ControlFlow<()> {
+            if self.depth == 0
+                && let Expr::Function(f) = e
+                && unqualified(&f.name).is_some_and(|n| AGGREGATES.contains(&n.as_str()))
+            {
+                self.found = true;
+            }
+            ControlFlow::Continue(())
+        }
+    }
+    let mut finder = Finder {
+        depth: 0,
+        found: false,
+    };
+    let _ = ast::Visit::visit(&select.projection, &mut finder);
+    finder.found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn format_type_names_types_as_psql_shows_them() {
+        assert_eq!(
+            format_type(1043, Some(24)).as_deref(),
+            Some("character varying(20)")
+        );
+        assert_eq!(
+            format_type(1700, Some(((12 << 16) | 2) + 4)).as_deref(),
+            Some("numeric(12,2)")
+        );
+        assert_eq!(
+            format_type(1184, Some(-1)).as_deref(),
+            Some("timestamp with time zone")
+        );
+        let (t, m) = type_of(&DataType::Decimal {
+            precision: 12,
+            scale: 2,
+        });
+        assert_eq!(format_type(t, Some(m)).as_deref(), Some("numeric(12,2)"));
+    }
+
+    #[test]
+    fn numbering_is_by_creation_and_stable() {
+        let numbered = number_tables(vec![(5, "b".into()), (3, "a".into()), (5, "a".into())]);
+        assert_eq!(numbered[&(3, "a".into())], FIRST_USER_OID);
+        assert_eq!(numbered[&(5, "a".into())], FIRST_USER_OID + OIDS_PER_TABLE);
+        assert_eq!(
+            numbered[&(5, "b".into())],
+            FIRST_USER_OID + 2 * OIDS_PER_TABLE
+        );
+    }
+}
