@@ -36,7 +36,9 @@ use datafusion::catalog::{MemorySchemaProvider, SchemaProvider};
 use datafusion::common::ScalarValue;
 use datafusion::datasource::MemTable;
 use datafusion::error::{DataFusionError, Result};
-use datafusion::logical_expr::{ColumnarValue, ScalarUDF, Signature, SimpleScalarUDF, Volatility};
+use datafusion::logical_expr::{
+    ColumnarValue, ScalarUDF, Signature, SimpleScalarUDF, TypeSignature, Volatility,
+};
 use datafusion::prelude::SessionContext;
 use driftdb_projector::{ColumnDefault, DataType, TableSchema};
 use sqlparser::ast::{
@@ -123,7 +125,8 @@ pub fn reads_catalogs(statement: &Statement) -> bool {
 }
 
 /// The catalog functions [`register`] defines.
-const FUNCTIONS: [&str; 16] = [
+const FUNCTIONS: [&str; 17] = [
+    "to_regtype",
     "pg_get_userbyid",
     "pg_table_is_visible",
     "pg_type_is_visible",
@@ -1012,9 +1015,25 @@ fn row_function(
     output: Arrow,
     f: impl Fn(&[Option<ScalarValue>]) -> ScalarValue + Send + Sync + 'static,
 ) -> ScalarUDF {
+    let arities = [inputs.len()];
+    function_of_arities(name, &arities, output, f)
+}
+
+/// [`row_function`] taking any of `arities` arguments; `f` sees as many as were given.
+fn function_of_arities(
+    name: &str,
+    arities: &[usize],
+    output: Arrow,
+    f: impl Fn(&[Option<ScalarValue>]) -> ScalarValue + Send + Sync + 'static,
+) -> ScalarUDF {
+    let signature = Signature::one_of(
+        arities.iter().map(|&n| TypeSignature::Any(n)).collect(),
+        Volatility::Stable,
+    );
+    let empty_type = output.clone();
     ScalarUDF::new_from_impl(SimpleScalarUDF::new_with_signature(
         name,
-        Signature::any(inputs.len(), Volatility::Stable),
+        signature,
         output,
         Arc::new(move |args: &[ColumnarValue]| {
             let rows = args
@@ -1042,6 +1061,11 @@ fn row_function(
             if scalar_rows {
                 return Ok(ColumnarValue::Scalar(
                     out.pop().unwrap_or(ScalarValue::Utf8(None)),
+                ));
+            }
+            if out.is_empty() {
+                return Ok(ColumnarValue::Array(
+                    datafusion::arrow::array::new_empty_array(&empty_type),
                 ));
             }
             Ok(ColumnarValue::Array(ScalarValue::iter_to_array(out)?))
@@ -1097,22 +1121,16 @@ fn register_functions(ctx: &SessionContext, defs: Arc<Definitions>) {
                 .and_then(|t| format_type(t, as_i64(&a[1]).and_then(|m| i32::try_from(m).ok()))),
         )
     }));
-    for arity in [2, 3] {
-        let mut inputs = vec![TEXT, OID];
-        if arity == 3 {
-            inputs.push(BOOL);
-        }
-        ctx.register_udf(row_function("pg_get_expr", inputs, TEXT, |a| {
-            ScalarValue::Utf8(as_text(&a[0]))
-        }));
-    }
+    ctx.register_udf(function_of_arities("pg_get_expr", &[2, 3], TEXT, |a| {
+        ScalarValue::Utf8(as_text(&a[0]))
+    }));
     let indexes = Arc::clone(&defs);
-    ctx.register_udf(row_function(
+    ctx.register_udf(function_of_arities(
         "pg_get_indexdef",
-        vec![OID, INT4, BOOL],
+        &[1, 3],
         TEXT,
         move |a| {
-            let column = as_i64(&a[1]).unwrap_or(0);
+            let column = a.get(1).and_then(as_i64).unwrap_or(0);
             ScalarValue::Utf8(
                 as_i64(&a[0])
                     .and_then(|id| indexes.indexes.get(&id))
@@ -1127,9 +1145,9 @@ fn register_functions(ctx: &SessionContext, defs: Arc<Definitions>) {
         },
     ));
     let constraints = Arc::clone(&defs);
-    ctx.register_udf(row_function(
+    ctx.register_udf(function_of_arities(
         "pg_get_constraintdef",
-        vec![OID, BOOL],
+        &[1, 2],
         TEXT,
         move |a| {
             ScalarValue::Utf8(
@@ -1175,6 +1193,16 @@ fn register_functions(ctx: &SessionContext, defs: Arc<Definitions>) {
             name.parse()
                 .ok()
                 .or_else(|| relation_ids.relation_ids.get(name).copied())
+        }))
+    }));
+    ctx.register_udf(row_function("to_regtype", vec![TEXT], OID, |a| {
+        ScalarValue::Int64(as_text(&a[0]).and_then(|name| {
+            let name = name.trim().to_lowercase();
+            let name = name.strip_prefix("pg_catalog.").unwrap_or(&name);
+            TYPES.iter().map(|t| t.0).find(|&id| {
+                TYPES.iter().any(|t| t.0 == id && t.1 == name)
+                    || format_type(id, None).as_deref() == Some(name)
+            })
         }))
     }));
     ctx.register_udf(row_function(REGTYPE_NAME, vec![OID], TEXT, |a| {
@@ -1286,6 +1314,33 @@ impl VisitorMut for Idioms {
 
     fn post_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<()> {
         match expr {
+            // `x = ANY (ARRAY[a, b])` is `x IN (a, b)`, and `x <> ALL (ARRAY[...])` is
+            // `x NOT IN (...)`: DataFusion plans no array literals here.
+            Expr::AnyOp {
+                compare_op: BinaryOperator::Eq,
+                right,
+                ..
+            }
+            | Expr::AllOp {
+                compare_op: BinaryOperator::NotEq,
+                right,
+                ..
+            } if matches!(right.as_ref(), Expr::Array(_)) => {
+                let negated = matches!(expr, Expr::AllOp { .. });
+                let (Expr::AnyOp { left, right, .. } | Expr::AllOp { left, right, .. }) =
+                    std::mem::replace(expr, Expr::value(Value::Null))
+                else {
+                    return ControlFlow::Continue(());
+                };
+                let Expr::Array(array) = *right else {
+                    return ControlFlow::Continue(());
+                };
+                *expr = Expr::InList {
+                    expr: left,
+                    list: array.elem,
+                    negated,
+                };
+            }
             Expr::Cast {
                 expr: inner,
                 data_type: ast::DataType::Regclass,
@@ -1530,7 +1585,8 @@ fn refers_only_outside(expr: &Expr, local: &[String]) -> bool {
         match e {
             Expr::CompoundIdentifier(parts) if parts.len() >= 2 => {
                 columns += 1;
-                outside &= !local.contains(&parts[0].value.to_lowercase());
+                // `t.c` or `schema.t.c`: the table is the part before the column.
+                outside &= !local.contains(&parts[parts.len() - 2].value.to_lowercase());
             }
             Expr::Identifier(_) | Expr::Subquery(_) | Expr::Exists { .. } => outside = false,
             _ => {}

@@ -206,15 +206,13 @@ fn bind(portal: &Portal<Arc<Prepared>>, types: &[Type]) -> driftdb_sql::Result<V
                     .parameter::<String>(i, &Type::TEXT)
                     .map_err(bad)?
                     .map(ParamValue::Text),
-                ref other if binary => {
-                    return Err(driftdb_sql::Error::Unsupported {
-                        message: format!(
-                            "a binary parameter of type {}; send it as text",
-                            other.name()
-                        ),
-                        position: None,
-                    });
-                }
+                ref other if binary => portal
+                    .parameters
+                    .get(i)
+                    .cloned()
+                    .flatten()
+                    .map(|bytes| binary_text(other, &bytes).map(ParamValue::Text))
+                    .transpose()?,
                 // Any other type in text form: its text, cast by the session.
                 _ => portal
                     .parameters
@@ -238,6 +236,155 @@ fn bind(portal: &Portal<Arc<Prepared>>, types: &[Type]) -> driftdb_sql::Result<V
         .collect()
 }
 
+/// A parameter sent in PostgreSQL's binary format, as the text the session casts to its
+/// type: NUMERIC, dates and times, intervals, UUID, bytea and JSON, as asyncpg and JDBC
+/// send them.
+fn binary_text(t: &Type, bytes: &[u8]) -> driftdb_sql::Result<String> {
+    use datafusion::arrow::array::{
+        Date32Array, IntervalMonthDayNanoArray, Time64MicrosecondArray, TimestampMicrosecondArray,
+    };
+    use datafusion::arrow::datatypes::IntervalMonthDayNano;
+    let bad = || driftdb_sql::Error::InvalidValue {
+        message: format!(
+            "a binary {} parameter of {} bytes is malformed",
+            t.name(),
+            bytes.len()
+        ),
+    };
+    let int = |range: std::ops::Range<usize>| -> driftdb_sql::Result<i64> {
+        let b = bytes.get(range.clone()).ok_or_else(bad)?;
+        Ok(match b.len() {
+            2 => i64::from(i16::from_be_bytes([b[0], b[1]])),
+            4 => i64::from(i32::from_be_bytes([b[0], b[1], b[2], b[3]])),
+            8 => i64::from_be_bytes(b.try_into().map_err(|_| bad())?),
+            _ => return Err(bad()),
+        })
+    };
+    // PostgreSQL counts from 2000-01-01; Arrow from 1970-01-01.
+    const PG_EPOCH_DAYS: i64 = 10_957;
+    const PG_EPOCH_MICROS: i64 = PG_EPOCH_DAYS * 86_400_000_000;
+    let text_of = |array: &dyn datafusion::arrow::array::Array| {
+        driftdb_sql::text::format_value(array, 0).ok_or_else(bad)
+    };
+    match *t {
+        Type::NUMERIC => numeric_text(bytes).ok_or_else(bad),
+        Type::DATE => {
+            let days = i32::try_from(int(0..4)? + PG_EPOCH_DAYS).map_err(|_| bad())?;
+            text_of(&Date32Array::from(vec![days]))
+        }
+        Type::TIME => text_of(&Time64MicrosecondArray::from(vec![int(0..8)?])),
+        Type::TIMESTAMP => {
+            let micros = int(0..8)?.checked_add(PG_EPOCH_MICROS).ok_or_else(bad)?;
+            text_of(&TimestampMicrosecondArray::from(vec![micros]))
+        }
+        Type::TIMESTAMPTZ => {
+            let micros = int(0..8)?.checked_add(PG_EPOCH_MICROS).ok_or_else(bad)?;
+            text_of(&TimestampMicrosecondArray::from(vec![micros]).with_timezone("+00:00"))
+        }
+        Type::INTERVAL => {
+            let micros = int(0..8)?;
+            let days = i32::try_from(int(8..12)?).map_err(|_| bad())?;
+            let months = i32::try_from(int(12..16)?).map_err(|_| bad())?;
+            text_of(&IntervalMonthDayNanoArray::from(vec![
+                IntervalMonthDayNano::new(months, days, micros.checked_mul(1000).ok_or_else(bad)?),
+            ]))
+        }
+        Type::UUID => {
+            let b: [u8; 16] = bytes.try_into().map_err(|_| bad())?;
+            Ok(driftdb_sql::arrow::format_uuid(&b))
+        }
+        Type::BYTEA => {
+            let mut text = String::with_capacity(2 + 2 * bytes.len());
+            text.push_str("\\x");
+            for b in bytes {
+                text.push_str(&format!("{b:02x}"));
+            }
+            Ok(text)
+        }
+        Type::JSON | Type::JSONB => {
+            let body = match *t {
+                // jsonb's binary form is a version byte (1) and the text.
+                Type::JSONB => match bytes.split_first() {
+                    Some((1, rest)) => rest,
+                    _ => return Err(bad()),
+                },
+                _ => bytes,
+            };
+            String::from_utf8(body.to_vec()).map_err(|_| bad())
+        }
+        _ => Err(driftdb_sql::Error::Unsupported {
+            message: format!("a binary parameter of type {}; send it as text", t.name()),
+            position: None,
+        }),
+    }
+}
+
+/// PostgreSQL's binary NUMERIC (digit count, weight, sign, display scale, then base-10000
+/// digits) as decimal text.
+fn numeric_text(bytes: &[u8]) -> Option<String> {
+    let word = |i: usize| -> Option<u16> {
+        let b = bytes.get(2 * i..2 * i + 2)?;
+        Some(u16::from_be_bytes([b[0], b[1]]))
+    };
+    let ndigits = usize::from(word(0)?);
+    let weight = i64::from(word(1)? as i16);
+    let sign = word(2)?;
+    let scale = usize::from(word(3)?);
+    if sign == 0xC000 {
+        return Some("NaN".to_string());
+    }
+    if sign != 0 && sign != 0x4000 || bytes.len() != 8 + 2 * ndigits {
+        return None;
+    }
+    let digits: Vec<u16> = (0..ndigits).map(|i| word(4 + i)).collect::<Option<_>>()?;
+    if digits.iter().any(|&d| d > 9999) {
+        return None;
+    }
+    // Integer part: base-10000 digits at positions weight, weight-1, ..., 0.
+    let mut integer = String::new();
+    for position in (0..=weight.max(-1)).rev() {
+        let index = weight - position;
+        let d = usize::try_from(index)
+            .ok()
+            .and_then(|i| digits.get(i))
+            .copied()
+            .unwrap_or(0);
+        if integer.is_empty() {
+            if d != 0 {
+                integer = d.to_string();
+            }
+        } else {
+            integer.push_str(&format!("{d:04}"));
+        }
+    }
+    if integer.is_empty() {
+        integer.push('0');
+    }
+    let mut fraction = String::new();
+    let mut position = -1;
+    while fraction.len() < scale {
+        let index = weight - position;
+        let d = usize::try_from(index)
+            .ok()
+            .and_then(|i| digits.get(i))
+            .copied()
+            .unwrap_or(0);
+        fraction.push_str(&format!("{d:04}"));
+        position -= 1;
+    }
+    fraction.truncate(scale);
+    let mut text = String::new();
+    if sign == 0x4000 {
+        text.push('-');
+    }
+    text.push_str(&integer);
+    if scale > 0 {
+        text.push('.');
+        text.push_str(&fraction);
+    }
+    Some(text)
+}
+
 /// The SQL type a parameter of PostgreSQL type `t` is cast to; `None` leaves text untyped.
 fn sql_type(t: &Type) -> Option<&'static str> {
     Some(match *t {
@@ -254,6 +401,9 @@ fn sql_type(t: &Type) -> Option<&'static str> {
         Type::TIMESTAMPTZ => "TIMESTAMPTZ",
         Type::INTERVAL => "INTERVAL",
         Type::BYTEA => "BYTEA",
+        Type::UUID => "UUID",
+        Type::JSON => "JSON",
+        Type::JSONB => "JSONB",
         _ => return None,
     })
 }
@@ -443,6 +593,29 @@ mod tests {
         out.chunks(2)
             .map(|c| i16::from_be_bytes([c[0], c[1]]))
             .collect()
+    }
+
+    #[test]
+    fn binary_numerics_read_back_as_written() {
+        for (value, scale, text) in [
+            (150, 2, "1.50"),
+            (-123_456, 0, "-123456"),
+            (25, 4, "0.0025"),
+            (0, 0, "0"),
+            (700_000_000, 0, "700000000"),
+            (12_345_678, 3, "12345.678"),
+            (-5, 2, "-0.05"),
+        ] {
+            let mut out = BytesMut::new();
+            numeric(value, scale, &mut out);
+            assert_eq!(
+                numeric_text(&out).as_deref(),
+                Some(text),
+                "{value} scale {scale}"
+            );
+        }
+        // A digit count that disagrees with the length is refused, not misread.
+        assert_eq!(numeric_text(&[0, 3, 0, 0, 0, 0, 0, 0, 0, 1]), None);
     }
 
     #[test]

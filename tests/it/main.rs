@@ -9,6 +9,7 @@ mod groups;
 mod grpc;
 mod http;
 mod lifecycle;
+mod node;
 mod pg;
 mod produce;
 mod python;

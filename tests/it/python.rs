@@ -1,4 +1,5 @@
-//! Python drivers against the real server: psycopg2 and psycopg 3 (`.ci/run` installs them).
+//! Python drivers against the real server: psycopg2, psycopg 3, asyncpg and SQLAlchemy 2
+//! (`.ci/run` installs them).
 
 use std::path::Path;
 use std::process::Command;
@@ -6,7 +7,7 @@ use std::process::Command;
 use crate::server::fresh;
 
 #[test]
-fn psycopg2_and_psycopg3_work_against_the_server() {
+fn python_drivers_and_sqlalchemy_work_against_the_server() {
     let (_dir, server) = fresh();
     let (host, port) = server.pg_addr.rsplit_once(':').expect("host:port");
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/it/python/compat.py");
@@ -20,6 +21,6 @@ fn psycopg2_and_psycopg3_work_against_the_server() {
     assert!(
         output.status.success() && stdout.trim() == "ok",
         "the Python compatibility script failed (install its drivers with \
-         `pip install psycopg2-binary 'psycopg[binary]'`):\n{stdout}\n{stderr}"
+         `pip install psycopg2-binary 'psycopg[binary]' asyncpg 'sqlalchemy>=2'`):\n{stdout}\n{stderr}"
     );
 }

@@ -126,6 +126,18 @@ impl Session {
         let mut statement = sql.statement;
         let count = parameter_count(&statement);
         let mut known: BTreeMap<usize, Arrow> = BTreeMap::new();
+        // `$1::int` is an int, as PostgreSQL infers it.
+        let _ = visit_expressions(&statement, |e| {
+            if let Expr::Cast {
+                expr, data_type, ..
+            } = e
+                && let Some(n) = placeholder_number(expr)
+                && let Ok(t) = super::ddl::data_type(data_type)
+            {
+                known.insert(n, crate::arrow::arrow_type(&t));
+            }
+            ControlFlow::<()>::Continue(())
+        });
         let snapshot = self.snapshot();
         let columns = match &mut statement {
             Ast::Query(_) | Ast::Explain { .. } => {
@@ -139,7 +151,7 @@ impl Session {
                     if let (Some(n), Some(t)) =
                         (name.strip_prefix('$').and_then(|n| n.parse().ok()), t)
                     {
-                        known.insert(n, t);
+                        known.entry(n).or_insert(t);
                     }
                 }
                 Some(crate::naming::pg_schema(

@@ -226,7 +226,9 @@ impl Session {
                 name.clone(),
                 vec![self.db.last_sequence().map(|s| s.to_string())],
             ),
-            "transaction isolation level" | "transaction_isolation" => (
+            "transaction isolation level"
+            | "transaction.isolation.level"
+            | "transaction_isolation" => (
                 "transaction_isolation".to_string(),
                 vec![Some("repeatable read".to_string())],
             ),

@@ -1,13 +1,20 @@
 """Python drivers against a running driftdb-server: psycopg2 (simple protocol, client-side
-parameters) and psycopg 3 (extended protocol, server-side parameters). Usage:
-compat.py HOST PORT. Exits non-zero with the failing check on any mismatch."""
+parameters), psycopg 3 (extended protocol, server-side parameters), asyncpg (extended
+protocol, binary parameters and results) and SQLAlchemy 2 (core, ORM and reflection, on
+both psycopg drivers). Usage: compat.py HOST PORT. Exits non-zero with the failing check
+on any mismatch."""
 
+import asyncio
+import datetime
 import sys
 from decimal import Decimal
 
+import asyncpg
 import psycopg
 import psycopg2
 import psycopg2.errors
+import sqlalchemy as sa
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 host, port = sys.argv[1], int(sys.argv[2])
 
@@ -48,6 +55,75 @@ def exercise(mod, table):
     conn.close()
 
 
+async def exercise_asyncpg():
+    conn = await asyncpg.connect(host=host, port=port, user="driftdb", database="driftdb")
+    check("asyncpg cast parameter", await conn.fetchval("SELECT $1::int + 1", 41), 42)
+    await conn.execute(
+        "CREATE TABLE apg_items (id BIGINT PRIMARY KEY, name TEXT, price NUMERIC(10,2),"
+        " day DATE, at TIMESTAMPTZ)"
+    )
+    at = datetime.datetime(2025, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc)
+    await conn.executemany(
+        "INSERT INTO apg_items VALUES ($1, $2, $3, $4, $5)",
+        [(1, "a", Decimal("1.50"), datetime.date(2025, 1, 2), at), (2, "b", None, None, None)],
+    )
+    rows = await conn.fetch("SELECT id, name, price, day, at FROM apg_items WHERE id >= $1 ORDER BY id", 1)
+    check(
+        "asyncpg rows",
+        [tuple(r) for r in rows],
+        [(1, "a", Decimal("1.50"), datetime.date(2025, 1, 2), at), (2, "b", None, None, None)],
+    )
+    async with conn.transaction():
+        await conn.execute("UPDATE apg_items SET price = $1 WHERE id = $2", Decimal("-2.25"), 2)
+    check("asyncpg update", await conn.fetchval("SELECT price FROM apg_items WHERE id = 2"), Decimal("-2.25"))
+    try:
+        await conn.execute("INSERT INTO apg_items (id) VALUES (1)")
+        sys.exit("asyncpg: a duplicate key was accepted")
+    except asyncpg.UniqueViolationError as e:
+        check("asyncpg duplicate sqlstate", e.sqlstate, "23505")
+    await conn.close()
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Widget(Base):
+    __tablename__ = "sa_widgets"
+    id: Mapped[int] = mapped_column(sa.BigInteger, primary_key=True, autoincrement=False)
+    name: Mapped[str] = mapped_column(sa.String(50))
+    price: Mapped[Decimal] = mapped_column(sa.Numeric(10, 2), nullable=True)
+
+
+def exercise_sqlalchemy(driver):
+    engine = sa.create_engine(f"postgresql+{driver}://driftdb@{host}:{port}/driftdb")
+    # create_all asks whether the table exists first: a second run creates nothing.
+    Base.metadata.create_all(engine)
+    Base.metadata.create_all(engine)
+    with Session(engine) as session:
+        session.add_all([Widget(id=1, name="a", price=Decimal("1.00")), Widget(id=2, name="b")])
+        session.commit()
+        session.get(Widget, 2).name = "bee"
+        session.commit()
+        got = [(w.id, w.name, w.price) for w in session.scalars(sa.select(Widget).order_by(Widget.id))]
+        check(f"sqlalchemy {driver} orm", got, [(1, "a", Decimal("1.00")), (2, "bee", None)])
+    inspector = sa.inspect(engine)
+    check(f"sqlalchemy {driver} has_table", (inspector.has_table("sa_widgets"), inspector.has_table("nope")), (True, False))
+    check(f"sqlalchemy {driver} tables", "sa_widgets" in inspector.get_table_names(), True)
+    columns = [(c["name"], str(c["type"]), c["nullable"]) for c in inspector.get_columns("sa_widgets")]
+    check(
+        f"sqlalchemy {driver} columns",
+        columns,
+        [("id", "BIGINT", False), ("name", "VARCHAR(50)", False), ("price", "NUMERIC(10, 2)", True)],
+    )
+    with engine.begin() as conn:
+        conn.execute(sa.text("DROP TABLE sa_widgets"))
+    engine.dispose()
+
+
 exercise(psycopg2, "py2_items")
 exercise(psycopg, "py3_items")
+asyncio.run(exercise_asyncpg())
+exercise_sqlalchemy("psycopg2")
+exercise_sqlalchemy("psycopg")
 print("ok")
