@@ -16,6 +16,7 @@ mod copy;
 mod extended;
 
 use std::fmt::Debug;
+use std::path::Path;
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -33,11 +34,58 @@ use pgwire::api::store::PortalStore;
 use pgwire::api::{ClientInfo, ClientPortalStore, PgWireServerHandlers, Type};
 use pgwire::error::{ErrorInfo, PgWireError, PgWireResult};
 use pgwire::messages::{PgWireBackendMessage, PgWireFrontendMessage};
+use pgwire::tokio::TlsAcceptor;
 use tokio::net::TcpListener;
 use tokio::sync::{Mutex, MutexGuard, watch};
 
+/// How the PostgreSQL port treats connections.
+#[derive(Clone, Default)]
+#[allow(missing_debug_implementations)] // rustls's acceptor has no Debug.
+pub struct Options {
+    /// TLS for clients that ask for it (`SSLRequest`), from `--tls-cert` and `--tls-key`.
+    pub tls: Option<TlsAcceptor>,
+    /// Refuse connections that did not set up TLS (`--require-tls`).
+    pub require_tls: bool,
+}
+
+/// The TLS acceptor for a PEM certificate chain and private key.
+pub fn tls_acceptor(cert: &Path, key: &Path) -> anyhow::Result<TlsAcceptor> {
+    use anyhow::Context;
+    use rustls_pki_types::pem::PemObject;
+    use rustls_pki_types::{CertificateDer, PrivateKeyDer};
+    use tokio_rustls::rustls;
+
+    let cert_pem = std::fs::read(cert)
+        .with_context(|| format!("reading the TLS certificate {}", cert.display()))?;
+    let chain = CertificateDer::pem_slice_iter(&cert_pem)
+        .collect::<Result<Vec<_>, _>>()
+        .with_context(|| format!("parsing the TLS certificate {}", cert.display()))?;
+    anyhow::ensure!(
+        !chain.is_empty(),
+        "the TLS certificate {} holds no certificate",
+        cert.display()
+    );
+    let key_pem =
+        std::fs::read(key).with_context(|| format!("reading the TLS key {}", key.display()))?;
+    let key_der = PrivateKeyDer::from_pem_slice(&key_pem)
+        .with_context(|| format!("parsing the TLS key {}", key.display()))?;
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .context("choosing TLS versions")?
+        .with_no_client_auth()
+        .with_single_cert(chain, key_der)
+        .context("the TLS certificate and key do not match")?;
+    Ok(TlsAcceptor::from(Arc::new(config)))
+}
+
 /// Accepts connections until `stop` turns true; each gets its own session.
-pub async fn serve(listener: TcpListener, db: Database, mut stop: watch::Receiver<bool>) {
+pub async fn serve(
+    listener: TcpListener,
+    db: Database,
+    options: Options,
+    mut stop: watch::Receiver<bool>,
+) {
     // Cancel requests come on connections of their own, keyed by the process id and
     // secret key each session was given at startup.
     let cancels = Arc::new(cancel::Cancels::default());
@@ -56,9 +104,11 @@ pub async fn serve(listener: TcpListener, db: Database, mut stop: watch::Receive
                         session,
                         cancels: Arc::clone(&cancels),
                         registration: std::sync::OnceLock::new(),
+                        require_tls: options.require_tls,
                     });
+                    let tls = options.tls.clone();
                     tokio::spawn(async move {
-                        if let Err(e) = pgwire::tokio::process_socket(socket, None, Handlers(connection)).await {
+                        if let Err(e) = pgwire::tokio::process_socket(socket, tls, Handlers(connection)).await {
                             tracing::debug!(%peer, error = %e, "PostgreSQL connection ended with an error");
                         }
                     });
@@ -81,6 +131,8 @@ struct Connection {
     cancels: Arc<cancel::Cancels>,
     /// Set once startup gave the session its cancel key.
     registration: std::sync::OnceLock<cancel::Registration>,
+    /// Refuse the connection unless it set up TLS.
+    require_tls: bool,
 }
 
 impl Connection {
@@ -132,6 +184,17 @@ impl NoopStartupHandler for Connection {
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
         let (pid, secret) = client.pid_and_secret_key();
+        if self.require_tls && !client.is_secure() {
+            // PostgreSQL's answer when pg_hba.conf has only `hostssl` lines.
+            return Err(PgWireError::UserError(Box::new(ErrorInfo::new(
+                "FATAL".to_string(),
+                "28000".to_string(),
+                format!(
+                    "no encrypted connection from host \"{}\": this server requires TLS (connect with sslmode=require)",
+                    client.socket_addr().ip()
+                ),
+            ))));
+        }
         // Startup runs once per connection, so the cell is always empty here.
         let _ = self.registration.set(self.cancels.register(pid, &secret));
         Ok(())

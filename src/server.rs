@@ -77,6 +77,18 @@ pub struct Config {
     #[arg(long, env = "DRIFTDB_PG_PORT", default_value_t = 5433)]
     pub pg_port: u16,
 
+    /// PEM certificate chain for TLS on the PostgreSQL port (with --tls-key).
+    #[arg(long, env = "DRIFTDB_TLS_CERT", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+
+    /// PEM private key for TLS on the PostgreSQL port (with --tls-cert).
+    #[arg(long, env = "DRIFTDB_TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+
+    /// Refuse PostgreSQL connections that do not use TLS (needs --tls-cert and --tls-key).
+    #[arg(long, env = "DRIFTDB_REQUIRE_TLS", requires = "tls_cert")]
+    pub require_tls: bool,
+
     /// Log filter, e.g. `info` or `driftdb_broker=debug,info`. Without it, `RUST_LOG`, else
     /// `info`.
     #[arg(long, env = "DRIFTDB_LOG_LEVEL")]
@@ -121,6 +133,10 @@ pub async fn run(
     metrics: PrometheusHandle,
     shutdown: impl Future<Output = ()>,
 ) -> Result<()> {
+    let tls = match (&config.tls_cert, &config.tls_key) {
+        (Some(cert), Some(key)) => Some(crate::pg::tls_acceptor(cert, key)?),
+        _ => None,
+    };
     let log = open_log(config.data_dir.clone()).await?;
 
     let grpc_addr = SocketAddr::new(config.listen, config.grpc_port);
@@ -159,7 +175,16 @@ pub async fn run(
     let http_server =
         axum::serve(http_listener, app).with_graceful_shutdown(stopped(stop_rx.clone()));
     let mut http = tokio::spawn(async move { http_server.await.context("the HTTP server failed") });
-    let pg = tokio::spawn(crate::pg::serve(pg_listener, database, stop_rx.clone()));
+    let pg_options = crate::pg::Options {
+        tls,
+        require_tls: config.require_tls,
+    };
+    let pg = tokio::spawn(crate::pg::serve(
+        pg_listener,
+        database,
+        pg_options,
+        stop_rx.clone(),
+    ));
     let upkeep = tokio::spawn(upkeep(metrics, stop_rx));
 
     ready.store(true, Ordering::SeqCst);

@@ -835,3 +835,82 @@ Indexes:
         ]
     );
 }
+
+#[test]
+fn tls_with_a_certificate_and_require_tls() {
+    use std::ffi::OsStr;
+
+    let dir = crate::server::TestDir::new();
+    let certs = tempfile::tempdir().expect("temp dir");
+    let (cert, key) = (certs.path().join("cert.pem"), certs.path().join("key.pem"));
+    let made = Command::new("openssl")
+        .args([
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+        ])
+        .args([
+            "-subj",
+            "/CN=localhost",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+        ])
+        .arg("-keyout")
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .output()
+        .expect("run openssl");
+    assert!(made.status.success(), "openssl: {made:?}");
+
+    // A key that is not there stops the server at once, saying which file.
+    let missing = certs.path().join("missing.pem");
+    let e = crate::server::Server::try_start_with(
+        &dir.data(),
+        0,
+        &[
+            OsStr::new("--tls-cert"),
+            cert.as_os_str(),
+            OsStr::new("--tls-key"),
+            missing.as_os_str(),
+        ],
+    )
+    .err()
+    .expect("no key, no server");
+    assert!(e.contains("reading the TLS key"), "{e}");
+
+    let server = crate::server::Server::try_start_with(
+        &dir.data(),
+        0,
+        &[
+            OsStr::new("--tls-cert"),
+            cert.as_os_str(),
+            OsStr::new("--tls-key"),
+            key.as_os_str(),
+            OsStr::new("--require-tls"),
+        ],
+    )
+    .expect("server with TLS");
+    let (host, port) = server.pg_addr.rsplit_once(':').expect("host:port");
+    let psql = |sslmode: &str| {
+        Command::new("psql")
+            .arg(format!(
+                "host={host} port={port} user=driftdb dbname=driftdb sslmode={sslmode} sslrootcert={}",
+                cert.display()
+            ))
+            .args(["-X", "-c", "\\conninfo", "-c", "SELECT 41 + 1"])
+            .output()
+            .expect("run psql")
+    };
+    // verify-full checks the certificate the server presents against our own.
+    let secure = psql("verify-full");
+    let stdout = String::from_utf8_lossy(&secure.stdout);
+    assert!(secure.status.success(), "{secure:?}");
+    assert!(
+        stdout.contains("SSL connection (protocol: TLSv1."),
+        "{stdout}"
+    );
+    assert!(stdout.contains("42"), "{stdout}");
+    let plain = psql("disable");
+    assert!(!plain.status.success());
+    let stderr = String::from_utf8_lossy(&plain.stderr);
+    assert!(stderr.contains("this server requires TLS"), "{stderr}");
+}

@@ -42,6 +42,15 @@ impl Server {
 
     /// Starts a server with its gRPC port set (0: a free one).
     pub fn try_start_on(data_dir: &Path, grpc_port: u16) -> Result<Server, String> {
+        Server::try_start_with(data_dir, grpc_port, &[])
+    }
+
+    /// Starts a server with its gRPC port set and `extra` flags.
+    pub fn try_start_with(
+        data_dir: &Path,
+        grpc_port: u16,
+        extra: &[&std::ffi::OsStr],
+    ) -> Result<Server, String> {
         let log = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
@@ -59,6 +68,7 @@ impl Server {
                 "0",
             ])
             .args(["--grpc-port", &grpc_port.to_string()])
+            .args(extra)
             .env("DRIFTDB_LOG_LEVEL", "info")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
