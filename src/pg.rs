@@ -11,6 +11,7 @@
 //! the key the session got at startup) stops the session's running statement.
 //! Authentication, TLS, COPY and the catalogs are not built yet.
 
+mod auth;
 mod cancel;
 mod copy;
 mod extended;
@@ -20,11 +21,11 @@ use std::path::Path;
 use std::sync::Arc;
 
 use async_trait::async_trait;
+pub use auth::AuthMethod;
 use datafusion::arrow::datatypes::{DataType as Arrow, TimeUnit};
 use driftdb_sql::{Database, Outcome, Session, TransactionStatus};
 use futures::{Sink, SinkExt};
 use pgwire::api::auth::StartupHandler;
-use pgwire::api::auth::noop::NoopStartupHandler;
 use pgwire::api::cancel::CancelHandler;
 use pgwire::api::copy::CopyHandler;
 use pgwire::api::portal::Format;
@@ -33,7 +34,7 @@ use pgwire::api::results::{Response, Tag};
 use pgwire::api::store::PortalStore;
 use pgwire::api::{ClientInfo, ClientPortalStore, PgWireServerHandlers, Type};
 use pgwire::error::{ErrorInfo, PgWireError, PgWireResult};
-use pgwire::messages::{PgWireBackendMessage, PgWireFrontendMessage};
+use pgwire::messages::PgWireBackendMessage;
 use pgwire::tokio::TlsAcceptor;
 use tokio::net::TcpListener;
 use tokio::sync::{Mutex, MutexGuard, watch};
@@ -46,6 +47,8 @@ pub struct Options {
     pub tls: Option<TlsAcceptor>,
     /// Refuse connections that did not set up TLS (`--require-tls`).
     pub require_tls: bool,
+    /// How connections prove who they are (`--auth`).
+    pub auth: AuthMethod,
 }
 
 /// The TLS acceptor for a PEM certificate chain and private key.
@@ -89,6 +92,7 @@ pub async fn serve(
     // Cancel requests come on connections of their own, keyed by the process id and
     // secret key each session was given at startup.
     let cancels = Arc::new(cancel::Cancels::default());
+    let authenticator = Arc::new(auth::Authenticator::new(options.auth, db.clone()));
     loop {
         tokio::select! {
             accepted = listener.accept() => match accepted {
@@ -105,6 +109,7 @@ pub async fn serve(
                         cancels: Arc::clone(&cancels),
                         registration: std::sync::OnceLock::new(),
                         require_tls: options.require_tls,
+                        auth: Arc::clone(&authenticator),
                     });
                     let tls = options.tls.clone();
                     tokio::spawn(async move {
@@ -133,6 +138,7 @@ struct Connection {
     registration: std::sync::OnceLock<cancel::Registration>,
     /// Refuse the connection unless it set up TLS.
     require_tls: bool,
+    auth: Arc<auth::Authenticator>,
 }
 
 impl Connection {
@@ -168,36 +174,6 @@ impl PgWireServerHandlers for Handlers {
 
     fn cancel_handler(&self) -> Arc<impl CancelHandler> {
         Arc::clone(&self.0.cancels)
-    }
-}
-
-#[async_trait]
-impl NoopStartupHandler for Connection {
-    async fn post_startup<C>(
-        &self,
-        client: &mut C,
-        _message: PgWireFrontendMessage,
-    ) -> PgWireResult<()>
-    where
-        C: ClientInfo + Sink<PgWireBackendMessage> + Unpin + Send,
-        C::Error: Debug,
-        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
-    {
-        let (pid, secret) = client.pid_and_secret_key();
-        if self.require_tls && !client.is_secure() {
-            // PostgreSQL's answer when pg_hba.conf has only `hostssl` lines.
-            return Err(PgWireError::UserError(Box::new(ErrorInfo::new(
-                "FATAL".to_string(),
-                "28000".to_string(),
-                format!(
-                    "no encrypted connection from host \"{}\": this server requires TLS (connect with sslmode=require)",
-                    client.socket_addr().ip()
-                ),
-            ))));
-        }
-        // Startup runs once per connection, so the cell is always empty here.
-        let _ = self.registration.set(self.cancels.register(pid, &secret));
-        Ok(())
     }
 }
 

@@ -89,6 +89,11 @@ pub struct Config {
     #[arg(long, env = "DRIFTDB_REQUIRE_TLS", requires = "tls_cert")]
     pub require_tls: bool,
 
+    /// How PostgreSQL clients authenticate: trust (anyone, no password), scram-sha-256 or
+    /// md5 (the password of a role made with CREATE ROLE ... LOGIN PASSWORD).
+    #[arg(long, env = "DRIFTDB_AUTH", value_enum, default_value_t = crate::pg::AuthMethod::Trust)]
+    pub auth: crate::pg::AuthMethod,
+
     /// Log filter, e.g. `info` or `driftdb_broker=debug,info`. Without it, `RUST_LOG`, else
     /// `info`.
     #[arg(long, env = "DRIFTDB_LOG_LEVEL")]
@@ -178,6 +183,7 @@ pub async fn run(
     let pg_options = crate::pg::Options {
         tls,
         require_tls: config.require_tls,
+        auth: config.auth,
     };
     let pg = tokio::spawn(crate::pg::serve(
         pg_listener,

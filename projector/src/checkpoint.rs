@@ -10,7 +10,9 @@
 //!
 //! `catalog.bin`: 8 bytes magic `DDBCATL\x01`, `u64` payload length, `u32` CRC-32 of the
 //! payload, 4 zero bytes, then the payload: the rkyv encoding of the catalog (see
-//! `docs/design/ledger-format.md`).
+//! `docs/design/ledger-format.md`). `security.bin`, written before it, holds the roles and
+//! grants (`crate::security::Security`) the same way under magic `DDBSECR\x01`; a
+//! checkpoint without it (written before roles existed) has none.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -22,9 +24,11 @@ use rkyv::util::AlignedVec;
 
 use crate::database::{Database, Incarnation};
 use crate::error::{Error, Result};
+use crate::security::Security;
 use crate::snapshot;
 
 const MAGIC: [u8; 8] = *b"DDBCATL\x01";
+const SECURITY_MAGIC: [u8; 8] = *b"DDBSECR\x01";
 const HEADER_LEN: usize = 24;
 const KEEP: usize = 2;
 
@@ -72,29 +76,64 @@ pub fn write(dir: &Path, db: &Database) -> Result<Option<u64>> {
             file,
         });
     }
+    let security = rkyv::to_bytes::<rancor::Error>(db.security())
+        .map_err(|e| Error::Internal(format!("encoding the roles: {e}")))?;
+    write_framed(&tmp.join("security.bin"), SECURITY_MAGIC, &security)?;
     let payload = rkyv::to_bytes::<rancor::Error>(&Catalog {
         last_seq,
         last_time,
         tables,
     })
     .map_err(|e| Error::Internal(format!("encoding the catalog: {e}")))?;
-    let mut bytes = Vec::with_capacity(HEADER_LEN + payload.len());
-    bytes.extend_from_slice(&MAGIC);
-    bytes.extend_from_slice(&(payload.len() as u64).to_le_bytes());
-    bytes.extend_from_slice(&crc32fast::hash(&payload).to_le_bytes());
-    bytes.extend_from_slice(&[0; 4]);
-    bytes.extend_from_slice(&payload);
-    let catalog = tmp.join("catalog.bin");
-    let mut f = fs::File::create(&catalog).map_err(Error::io(&catalog))?;
-    f.write_all(&bytes)
-        .and_then(|()| f.sync_all())
-        .map_err(Error::io(&catalog))?;
+    write_framed(&tmp.join("catalog.bin"), MAGIC, &payload)?;
     sync_dir(&tmp)?;
     fs::rename(&tmp, &target).map_err(Error::io(&target))?;
     sync_dir(dir)?;
     prune(dir)?;
     tracing::info!(seq = last_seq, "checkpoint written");
     Ok(Some(last_seq))
+}
+
+/// Writes `payload` to `path` after the header (magic, length, CRC-32), and fsyncs it.
+fn write_framed(path: &Path, magic: [u8; 8], payload: &[u8]) -> Result<()> {
+    let mut bytes = Vec::with_capacity(HEADER_LEN + payload.len());
+    bytes.extend_from_slice(&magic);
+    bytes.extend_from_slice(&(payload.len() as u64).to_le_bytes());
+    bytes.extend_from_slice(&crc32fast::hash(payload).to_le_bytes());
+    bytes.extend_from_slice(&[0; 4]);
+    bytes.extend_from_slice(payload);
+    let mut f = fs::File::create(path).map_err(Error::io(path))?;
+    f.write_all(&bytes)
+        .and_then(|()| f.sync_all())
+        .map_err(Error::io(path))
+}
+
+/// The payload of a file [`write_framed`] wrote, checked and aligned for rkyv.
+fn read_framed(path: &Path, magic: [u8; 8]) -> Result<AlignedVec<16>> {
+    let bytes = fs::read(path).map_err(Error::io(path))?;
+    let corrupt = |reason: &str| Error::Corruption {
+        path: path.to_path_buf(),
+        reason: reason.to_string(),
+    };
+    let header = bytes
+        .get(..HEADER_LEN)
+        .ok_or_else(|| corrupt("shorter than its header"))?;
+    if header[..8] != magic {
+        return Err(corrupt("bad magic"));
+    }
+    let len = u64::from_le_bytes(
+        header[8..16]
+            .try_into()
+            .map_err(|_| corrupt("bad length"))?,
+    ) as usize;
+    let crc = u32::from_le_bytes(header[16..20].try_into().map_err(|_| corrupt("bad crc"))?);
+    let payload = &bytes[HEADER_LEN..];
+    if payload.len() != len || crc32fast::hash(payload) != crc {
+        return Err(corrupt("length or checksum mismatch"));
+    }
+    let mut aligned = AlignedVec::<16>::with_capacity(len);
+    aligned.extend_from_slice(payload);
+    Ok(aligned)
 }
 
 /// Loads the newest checkpoint that verifies; `None` if there is none.
@@ -112,31 +151,23 @@ pub fn load_newest(dir: &Path) -> Result<Option<Database>> {
 
 fn load(path: &Path) -> Result<Database> {
     let catalog_path = path.join("catalog.bin");
-    let bytes = fs::read(&catalog_path).map_err(Error::io(&catalog_path))?;
     let corrupt = |reason: &str| Error::Corruption {
         path: catalog_path.clone(),
         reason: reason.to_string(),
     };
-    let header = bytes
-        .get(..HEADER_LEN)
-        .ok_or_else(|| corrupt("shorter than its header"))?;
-    if header[..8] != MAGIC {
-        return Err(corrupt("bad magic"));
-    }
-    let len = u64::from_le_bytes(
-        header[8..16]
-            .try_into()
-            .map_err(|_| corrupt("bad length"))?,
-    ) as usize;
-    let crc = u32::from_le_bytes(header[16..20].try_into().map_err(|_| corrupt("bad crc"))?);
-    let payload = &bytes[HEADER_LEN..];
-    if payload.len() != len || crc32fast::hash(payload) != crc {
-        return Err(corrupt("length or checksum mismatch"));
-    }
-    let mut aligned = AlignedVec::<16>::with_capacity(len);
-    aligned.extend_from_slice(payload);
+    let aligned = read_framed(&catalog_path, MAGIC)?;
     let catalog = rkyv::from_bytes::<Catalog, rancor::Error>(&aligned)
         .map_err(|e| corrupt(&e.to_string()))?;
+    let security_path = path.join("security.bin");
+    let security = if security_path.exists() {
+        let aligned = read_framed(&security_path, SECURITY_MAGIC)?;
+        rkyv::from_bytes::<Security, rancor::Error>(&aligned).map_err(|e| Error::Corruption {
+            path: security_path.clone(),
+            reason: e.to_string(),
+        })?
+    } else {
+        Security::default()
+    };
     let mut tables: BTreeMap<String, Vec<Incarnation>> = BTreeMap::new();
     for entry in catalog.tables {
         if entry.file.contains('/') || entry.file.contains("..") {
@@ -152,6 +183,7 @@ fn load(path: &Path) -> Result<Database> {
     }
     Ok(Database::from_parts(
         tables,
+        security,
         (catalog.last_seq, catalog.last_time),
     ))
 }

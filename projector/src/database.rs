@@ -19,6 +19,7 @@ use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use crate::error::{Error, Result};
 use crate::ledger::{LedgerOp, Transaction};
+use crate::security::Security;
 use crate::table::{Change, Table};
 
 /// A table shared between the applier (which writes it under the write lock) and readers
@@ -58,6 +59,7 @@ impl Incarnation {
 #[derive(Debug, Default)]
 pub struct Database {
     tables: BTreeMap<String, Vec<Incarnation>>,
+    security: Security,
     last: Option<(u64, i64)>,
 }
 
@@ -78,11 +80,21 @@ impl Database {
     }
 
     /// Rebuilds a database from a checkpoint's parts.
-    pub(crate) fn from_parts(tables: BTreeMap<String, Vec<Incarnation>>, last: (u64, i64)) -> Self {
+    pub(crate) fn from_parts(
+        tables: BTreeMap<String, Vec<Incarnation>>,
+        security: Security,
+        last: (u64, i64),
+    ) -> Self {
         Database {
             tables,
+            security,
             last: Some(last),
         }
+    }
+
+    /// Roles and table privileges now.
+    pub fn security(&self) -> &Security {
+        &self.security
     }
 
     /// Every incarnation of every table, by name, mutably (to restore what checkpoints
@@ -161,7 +173,27 @@ impl Database {
         let mut created: Vec<&str> = Vec::new();
         let mut dropped: Vec<&str> = Vec::new();
         let mut changes: BTreeMap<&str, Vec<Change>> = BTreeMap::new();
+        // Role operations checked against the roles as the transaction leaves them.
+        let mut security = self.security.clone();
         for op in &txn.ops {
+            match op {
+                LedgerOp::CreateRole(role) => {
+                    security.create(role.clone())?;
+                    continue;
+                }
+                LedgerOp::AlterRole(role) => {
+                    security.alter(role.clone())?;
+                    continue;
+                }
+                LedgerOp::DropRole { name } => {
+                    security.drop_role(name)?;
+                    continue;
+                }
+                LedgerOp::Grant { role, .. } | LedgerOp::Revoke { role, .. } => {
+                    security.check_exists(role)?;
+                }
+                _ => {}
+            }
             let name = op.table();
             let exists =
                 (self.table(name).is_ok() || created.contains(&name)) && !dropped.contains(&name);
@@ -245,6 +277,10 @@ impl Database {
         }
         let mut pending: BTreeMap<String, Vec<Change>> = BTreeMap::new();
         for op in &txn.ops {
+            if op.is_role_change() {
+                self.apply_role(op)?;
+                continue;
+            }
             if let Some(change) = row_change(op) {
                 pending
                     .entry(op.table().to_string())
@@ -293,6 +329,23 @@ impl Database {
                 let current = self.current_mut(table)?;
                 current.ended = Some(seq);
                 write(&current.table).end(seq, time);
+                self.security.forget_table(table);
+            }
+            LedgerOp::Grant {
+                table,
+                role,
+                privileges,
+            } => {
+                self.current_mut(table)?;
+                self.security.grant(table, role, *privileges)?;
+            }
+            LedgerOp::Revoke {
+                table,
+                role,
+                privileges,
+            } => {
+                self.current_mut(table)?;
+                self.security.revoke(table, role, *privileges)?;
             }
             LedgerOp::AlterTable {
                 table,
@@ -355,9 +408,23 @@ impl Database {
             LedgerOp::DropIndex { table, name } => {
                 write(&self.current_mut(table)?.table).drop_index(name)?;
             }
-            LedgerOp::Upsert { .. } | LedgerOp::Delete { .. } | LedgerOp::Truncate { .. } => {}
+            LedgerOp::Upsert { .. }
+            | LedgerOp::Delete { .. }
+            | LedgerOp::Truncate { .. }
+            | LedgerOp::CreateRole(_)
+            | LedgerOp::AlterRole(_)
+            | LedgerOp::DropRole { .. } => {}
         }
         Ok(())
+    }
+
+    fn apply_role(&mut self, op: &LedgerOp) -> Result<()> {
+        match op {
+            LedgerOp::CreateRole(role) => self.security.create(role.clone()),
+            LedgerOp::AlterRole(role) => self.security.alter(role.clone()),
+            LedgerOp::DropRole { name } => self.security.drop_role(name),
+            _ => Ok(()),
+        }
     }
 }
 

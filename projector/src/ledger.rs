@@ -14,6 +14,7 @@ use rkyv::util::AlignedVec;
 
 use crate::error::{Error, Result};
 use crate::schema::{IndexDef, Key, Row, TableSchema};
+use crate::security::Role;
 use crate::value::Value;
 
 /// First byte of every ledger record's value.
@@ -56,12 +57,31 @@ pub enum LedgerOp {
     CreateIndex { table: String, index: IndexDef },
     /// The index stops existing; the table keeps its incarnation.
     DropIndex { table: String, name: String },
+    /// A new role (`CREATE ROLE`, `CREATE USER`).
+    CreateRole(Role),
+    /// A role's new attributes or password (`ALTER ROLE`); the name stays.
+    AlterRole(Role),
+    /// The role stops existing, and its grants with it.
+    DropRole { name: String },
+    /// `GRANT` of table privileges (bits of `security::SELECT` ...) to a role.
+    Grant {
+        table: String,
+        role: String,
+        privileges: u8,
+    },
+    /// `REVOKE` of table privileges from a role.
+    Revoke {
+        table: String,
+        role: String,
+        privileges: u8,
+    },
 }
 
 impl LedgerOp {
-    /// The table the operation is about.
+    /// The table the operation is about; empty for role operations, which are about none.
     pub fn table(&self) -> &str {
         match self {
+            LedgerOp::CreateRole(_) | LedgerOp::AlterRole(_) | LedgerOp::DropRole { .. } => "",
             LedgerOp::CreateTable(schema) => schema.name(),
             LedgerOp::DropTable { table }
             | LedgerOp::AlterTable { table, .. }
@@ -71,8 +91,18 @@ impl LedgerOp {
             | LedgerOp::SetHistoryRetention { table, .. }
             | LedgerOp::Vacuum { table, .. }
             | LedgerOp::CreateIndex { table, .. }
-            | LedgerOp::DropIndex { table, .. } => table,
+            | LedgerOp::DropIndex { table, .. }
+            | LedgerOp::Grant { table, .. }
+            | LedgerOp::Revoke { table, .. } => table,
         }
+    }
+
+    /// Whether the operation is about roles (and not any table).
+    pub fn is_role_change(&self) -> bool {
+        matches!(
+            self,
+            LedgerOp::CreateRole(_) | LedgerOp::AlterRole(_) | LedgerOp::DropRole { .. }
+        )
     }
 
     /// Whether the operation changes rows (as opposed to the catalog).

@@ -37,6 +37,7 @@ pub mod database;
 pub mod error;
 pub mod ledger;
 pub mod schema;
+pub mod security;
 pub mod snapshot;
 pub mod store;
 pub mod table;

@@ -40,6 +40,7 @@ use datafusion::logical_expr::{
     ColumnarValue, ScalarUDF, Signature, SimpleScalarUDF, TypeSignature, Volatility,
 };
 use datafusion::prelude::SessionContext;
+use driftdb_projector::security::Role;
 use driftdb_projector::{ColumnDefault, DataType, TableSchema};
 use sqlparser::ast::{
     self, BinaryOperator, Expr, Ident, ObjectName, ObjectNamePart, Query, SelectItem, SetExpr,
@@ -313,11 +314,13 @@ struct Definitions {
     /// `regclass`: names by id and ids by name.
     relations: HashMap<i64, String>,
     relation_ids: HashMap<String, i64>,
+    /// `pg_get_userbyid`: role names by id.
+    roles: HashMap<i64, String>,
 }
 
 /// Registers the catalogs of `tables` in `ctx`: schemas `pg_catalog` and
 /// `information_schema`, and the catalog functions.
-pub fn register(ctx: &SessionContext, tables: &[CatalogTable]) -> Result<()> {
+pub fn register(ctx: &SessionContext, tables: &[CatalogTable], roles: &[Role]) -> Result<()> {
     let mut defs = Definitions::default();
     let mut namespace = Relation::new(&[
         ("oid", OID),
@@ -804,23 +807,41 @@ pub fn register(ctx: &SessionContext, tables: &[CatalogTable]) -> Result<()> {
         ("rolbypassrls", BOOL),
         ("rolconfig", TEXT),
     ];
-    let mut roles = Relation::new(&role_columns);
-    roles.push(vec![
-        oid(OWNER_OID),
-        text(OWNER),
-        boolean(true),
-        boolean(true),
-        boolean(true),
-        boolean(true),
-        boolean(true),
-        boolean(false),
-        int4(-1),
-        text("********"),
-        null_text(),
-        boolean(true),
-        null_text(),
-    ]);
-
+    let role_row = |id: i64, name: &str, superuser: bool, login: bool| {
+        vec![
+            oid(id),
+            text(name),
+            boolean(superuser),
+            boolean(true),
+            boolean(superuser),
+            boolean(superuser),
+            boolean(login),
+            boolean(false),
+            int4(-1),
+            text("********"),
+            null_text(),
+            boolean(superuser),
+            null_text(),
+        ]
+    };
+    let mut role_ids: HashMap<i64, String> = HashMap::new();
+    let mut roles_relation = Relation::new(&role_columns);
+    if !roles.iter().any(|r| r.name == OWNER) {
+        roles_relation.push(role_row(OWNER_OID, OWNER, true, true));
+        role_ids.insert(OWNER_OID, OWNER.to_string());
+    }
+    for (i, role) in roles.iter().enumerate() {
+        // Role ids below the first user object id, counting down from it.
+        let id = if role.name == OWNER {
+            OWNER_OID
+        } else {
+            FIRST_USER_OID - 2 - i as i64
+        };
+        role_ids.insert(id, role.name.clone());
+        roles_relation.push(role_row(id, &role.name, role.superuser, role.login));
+    }
+    defs.roles = role_ids;
+    let roles = roles_relation;
     let mut schemata = Relation::new(&[
         ("catalog_name", TEXT),
         ("schema_name", TEXT),
@@ -1092,11 +1113,17 @@ fn as_text(v: &Option<ScalarValue>) -> Option<String> {
 }
 
 fn register_functions(ctx: &SessionContext, defs: Arc<Definitions>) {
+    let role_names = Arc::clone(&defs);
     ctx.register_udf(row_function("pg_get_userbyid", vec![OID], TEXT, move |a| {
-        ScalarValue::Utf8(as_i64(&a[0]).map(|id| match id {
-            OWNER_OID => OWNER.to_string(),
-            PUBLIC_OWNER_OID => "pg_database_owner".to_string(),
-            other => format!("unknown (OID={other})"),
+        ScalarValue::Utf8(as_i64(&a[0]).map(|id| {
+            match id {
+                PUBLIC_OWNER_OID => "pg_database_owner".to_string(),
+                other => role_names
+                    .roles
+                    .get(&other)
+                    .cloned()
+                    .unwrap_or_else(|| format!("unknown (OID={other})")),
+            }
         }))
     }));
     for name in [

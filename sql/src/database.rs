@@ -124,6 +124,11 @@ impl Database {
         })
     }
 
+    /// The role called `name` (see `CREATE ROLE`), as the ledger has it now.
+    pub fn role(&self, name: &str) -> Option<driftdb_projector::security::Role> {
+        self.store.read().security().role(name).cloned()
+    }
+
     /// The newest committed sequence.
     pub fn last_sequence(&self) -> Option<u64> {
         self.store.last().map(|(seq, _)| seq)

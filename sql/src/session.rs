@@ -45,10 +45,14 @@ mod copy;
 mod ddl;
 mod dml;
 mod prepared;
+mod roles;
 mod settings;
 
 pub use copy::{CopyMode, MAX_COPY_BYTES};
 pub use prepared::{Description, Param, ParamValue};
+pub use roles::{
+    BOOTSTRAP_ROLE, md5_hash, md5_response, parse_scram_verifier, random_bytes, scram_verifier,
+};
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
@@ -129,6 +133,8 @@ pub struct Session {
     copy_in: Option<copy::PendingCopy>,
     /// Statements `PREPARE` named, for `EXECUTE`.
     prepared: std::collections::HashMap<String, prepared::SqlPrepared>,
+    /// The role the session runs as; `None`: the bootstrap superuser.
+    role: Option<String>,
 }
 
 type Interrupt = Pin<Box<dyn Future<Output = ()> + Send + Sync>>;
@@ -150,6 +156,7 @@ impl Session {
             interrupt: None,
             copy_in: None,
             prepared: std::collections::HashMap::new(),
+            role: None,
         }
     }
 
@@ -347,6 +354,12 @@ impl Session {
     }
 
     async fn run(&mut self, statement: Statement) -> Result<Outcome> {
+        match &statement {
+            Statement::Sql(sql) => self.authorize(&sql.statement)?,
+            Statement::Checkpoint { .. } => self.require_superuser("CHECKPOINT")?,
+            Statement::Vacuum { .. } => self.require_superuser("VACUUM")?,
+            Statement::SetHistoryRetention { .. } => self.require_superuser("ALTER TABLE")?,
+        }
         match statement {
             Statement::Sql(sql) => match sql.statement {
                 query @ (Ast::Query(_) | Ast::Explain { .. }) => {
@@ -393,7 +406,10 @@ impl Session {
                     self.execute_prepared(name.as_ref(), parameters).await
                 }
                 Ast::Deallocate { name, .. } => self.deallocate(&name),
-                other => self.ddl(other).await,
+                other => match self.role_statement(&other)? {
+                    Some(write) => self.finish_write(write, None),
+                    None => self.ddl(other).await,
+                },
             },
             Statement::Checkpoint { table } => {
                 self.outside_block("CHECKPOINT")?;
@@ -764,7 +780,11 @@ impl Session {
         crate::catalog::rewrite(statement, catalogs);
         let engine = self.engine(snapshot)?;
         if catalogs {
-            crate::catalog::register(engine.context(), &self.catalog_tables(snapshot)?)
+            let roles: Vec<_> = {
+                let store = self.db.store().read();
+                store.security().roles().cloned().collect()
+            };
+            crate::catalog::register(engine.context(), &self.catalog_tables(snapshot)?, &roles)
                 .map_err(execution)?;
         }
         Ok(engine)

@@ -914,3 +914,186 @@ fn tls_with_a_certificate_and_require_tls() {
     let stderr = String::from_utf8_lossy(&plain.stderr);
     assert!(stderr.contains("this server requires TLS"), "{stderr}");
 }
+
+/// Roles made in SQL log in with their passwords (SCRAM-SHA-256, then MD5), and see only
+/// the tables they were granted.
+#[test]
+fn passwords_roles_and_grants() {
+    use std::ffi::OsStr;
+
+    let dir = crate::server::TestDir::new();
+    let psql = |addr: &str, user: &str, password: &str, sql: &str| {
+        let (host, port) = addr.rsplit_once(':').expect("host:port");
+        Command::new("psql")
+            .args([
+                "-X", "-q", "-A", "-t", "-h", host, "-p", port, "-U", user, "-d", "driftdb",
+            ])
+            .args(["-v", "ON_ERROR_STOP=1", "-c", sql])
+            .env("PGPASSWORD", password)
+            .output()
+            .expect("run psql")
+    };
+    let ok = |output: std::process::Output| -> String {
+        assert!(output.status.success(), "{output:?}");
+        String::from_utf8_lossy(&output.stdout).trim().to_string()
+    };
+    let err = |output: std::process::Output| -> String {
+        assert!(!output.status.success(), "{output:?}");
+        String::from_utf8_lossy(&output.stderr).to_string()
+    };
+
+    // Trust (the default): set up as the bootstrap superuser.
+    {
+        let server = crate::server::Server::start(&dir.data());
+        let addr = &server.pg_addr;
+        ok(psql(
+            addr,
+            "driftdb",
+            "",
+            "CREATE TABLE secrets (id INT PRIMARY KEY, v TEXT);
+             CREATE TABLE public_notes (id INT PRIMARY KEY, v TEXT);
+             CREATE TABLE vault (id INT PRIMARY KEY, v TEXT);
+             INSERT INTO secrets VALUES (1, 's');
+             INSERT INTO public_notes VALUES (1, 'n');
+             CREATE USER ann PASSWORD 'correct horse';
+             CREATE ROLE admin LOGIN SUPERUSER PASSWORD 'root pw';
+             CREATE ROLE nologin PASSWORD 'x';
+             GRANT SELECT, INSERT ON public_notes TO ann;",
+        ));
+        let e = err(psql(addr, "driftdb", "", "CREATE ROLE ann"));
+        assert!(e.contains("role \"ann\" already exists"), "{e}");
+        // \du lists them.
+        let roles = ok(psql(
+            addr,
+            "driftdb",
+            "",
+            "SELECT rolname, rolsuper, rolcanlogin FROM pg_roles ORDER BY 1",
+        ));
+        assert_eq!(roles, "admin|t|t\nann|f|t\ndriftdb|t|t\nnologin|f|f");
+    }
+
+    for method in ["scram-sha-256", "md5"] {
+        let server = crate::server::Server::try_start_with(
+            &dir.data(),
+            0,
+            &[OsStr::new("--auth"), OsStr::new(method)],
+        )
+        .expect("server with passwords");
+        let addr = &server.pg_addr;
+        // The scram round changes ann's password at its end.
+        let pw = if method == "md5" {
+            "battery staple"
+        } else {
+            "correct horse"
+        };
+        // The right password, and only it.
+        assert_eq!(
+            ok(psql(
+                addr,
+                "ann",
+                pw,
+                "SELECT v FROM public_notes WHERE id = 1"
+            )),
+            "n"
+        );
+        for (user, password) in [("ann", "wrong"), ("nobody", "x"), ("nologin", "x")] {
+            let e = err(psql(addr, user, password, "SELECT 1"));
+            assert!(
+                e.contains(&format!(
+                    "password authentication failed for user \"{user}\""
+                )),
+                "{method} {user}: {e}"
+            );
+        }
+        // Privileges: granted SELECT and INSERT on one table, nothing on the other.
+        let e = err(psql(addr, "ann", pw, "SELECT * FROM vault"));
+        assert!(e.contains("permission denied for table vault"), "{e}");
+        let e = err(psql(addr, "ann", pw, "UPDATE public_notes SET v = 'x'"));
+        assert!(
+            e.contains("permission denied for table public_notes"),
+            "{e}"
+        );
+        let e = err(psql(
+            addr,
+            "ann",
+            pw,
+            "CREATE TABLE mine (id INT PRIMARY KEY)",
+        ));
+        assert!(e.contains("needs a superuser"), "{e}");
+        let e = err(psql(addr, "ann", pw, "CREATE ROLE bob"));
+        assert!(e.contains("needs a superuser"), "{e}");
+        let e = err(psql(
+            addr,
+            "ann",
+            pw,
+            "SELECT * FROM public_notes WHERE id IN (SELECT id FROM vault)",
+        ));
+        assert!(e.contains("permission denied for table vault"), "{e}");
+        if method == "scram-sha-256" {
+            ok(psql(
+                addr,
+                "ann",
+                "correct horse",
+                "INSERT INTO public_notes VALUES (2, 'from ann')",
+            ));
+            // The superuser grants and revokes; the change holds for the next statement.
+            ok(psql(
+                addr,
+                "admin",
+                "root pw",
+                "GRANT SELECT ON secrets TO ann; REVOKE INSERT ON public_notes FROM ann",
+            ));
+            assert_eq!(
+                ok(psql(addr, "ann", "correct horse", "SELECT v FROM secrets")),
+                "s"
+            );
+            let e = err(psql(
+                addr,
+                "ann",
+                "correct horse",
+                "INSERT INTO public_notes VALUES (3, 'no')",
+            ));
+            assert!(
+                e.contains("permission denied for table public_notes"),
+                "{e}"
+            );
+            // A role changes its own password.
+            ok(psql(
+                addr,
+                "ann",
+                "correct horse",
+                "ALTER ROLE ann PASSWORD 'battery staple'",
+            ));
+            let e = err(psql(addr, "ann", "correct horse", "SELECT 1"));
+            assert!(e.contains("password authentication failed"), "{e}");
+            assert_eq!(
+                ok(psql(
+                    addr,
+                    "ann",
+                    "battery staple",
+                    "SELECT count(*) FROM public_notes"
+                )),
+                "2"
+            );
+            // Checkpointed, the roles and grants survive a restart (checked under md5).
+            ok(psql(addr, "admin", "root pw", "CHECKPOINT TABLE secrets"));
+        } else {
+            assert_eq!(
+                ok(psql(addr, "ann", "battery staple", "SELECT v FROM secrets")),
+                "s"
+            );
+            ok(psql(
+                addr,
+                "admin",
+                "root pw",
+                "DROP TABLE secrets; CREATE TABLE secrets (id INT PRIMARY KEY)",
+            ));
+            // A new table of the same name starts with no grants.
+            let e = err(psql(addr, "ann", "battery staple", "SELECT * FROM secrets"));
+            assert!(e.contains("permission denied for table secrets"), "{e}");
+            ok(psql(addr, "admin", "root pw", "DROP ROLE ann"));
+            let e = err(psql(addr, "ann", "battery staple", "SELECT 1"));
+            assert!(e.contains("password authentication failed"), "{e}");
+        }
+    }
+}

@@ -55,6 +55,28 @@ pub(crate) fn parse_statement(
     if is_legacy_create_table {
         return p.legacy_create_table().map(|s| Parsed::Sql(Box::new(s)));
     }
+    // PostgreSQL's `CREATE USER` is `CREATE ROLE ... LOGIN`, and `ALTER USER` is `ALTER
+    // ROLE` (sqlparser reads both as Snowflake's statements).
+    let second = p.parser.peek_nth_token_ref(1);
+    if is_word(first, "CREATE") && is_word(second, "USER") {
+        p.parser.advance_token();
+        p.parser.advance_token();
+        let mut create = p
+            .parser
+            .parse_create_role()
+            .map_err(|e| Error::from_parser(e, sql))?;
+        create.login.get_or_insert(true);
+        return Ok(Parsed::Sql(Box::new(AstStatement::CreateRole(create))));
+    }
+    if is_word(first, "ALTER") && is_word(second, "USER") {
+        p.parser.advance_token();
+        p.parser.advance_token();
+        let alter = p
+            .parser
+            .parse_alter_role()
+            .map_err(|e| Error::from_parser(e, sql))?;
+        return Ok(Parsed::Sql(Box::new(alter)));
+    }
     let statement = p
         .parser
         .parse_statement()
