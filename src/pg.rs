@@ -40,7 +40,7 @@ use tokio::net::TcpListener;
 use tokio::sync::{Mutex, MutexGuard, watch};
 
 /// How the PostgreSQL port treats connections.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 #[allow(missing_debug_implementations)] // rustls's acceptor has no Debug.
 pub struct Options {
     /// TLS for clients that ask for it (`SSLRequest`), from `--tls-cert` and `--tls-key`.
@@ -49,6 +49,53 @@ pub struct Options {
     pub require_tls: bool,
     /// How connections prove who they are (`--auth`).
     pub auth: AuthMethod,
+    /// How many connections may be open at once (`--max-connections`); more are refused.
+    pub max_connections: usize,
+}
+
+/// A connection over `--max-connections`: refused as PostgreSQL refuses it (FATAL 53300,
+/// after answering an SSLRequest with `N`), unless it is a cancel request, which needs no
+/// session and is served, so a full server can still be told to stop a query.
+async fn refuse(mut socket: tokio::net::TcpStream, cancels: Arc<cancel::Cancels>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    const SSL_REQUEST: u32 = 80_877_103;
+    const CANCEL_REQUEST: u32 = 80_877_102;
+    let exchange = async {
+        loop {
+            let len = socket.read_u32().await?;
+            let code = socket.read_u32().await?;
+            match (len, code) {
+                (8, SSL_REQUEST) => socket.write_all(b"N").await?,
+                (16, CANCEL_REQUEST) => {
+                    let pid = socket.read_i32().await?;
+                    let key = socket.read_i32().await?;
+                    cancels.cancel(pid, key);
+                    return Ok(());
+                }
+                _ => break,
+            }
+        }
+        let mut body = Vec::new();
+        for (field, value) in [
+            (b'S', "FATAL"),
+            (b'V', "FATAL"),
+            (b'C', "53300"),
+            (b'M', "sorry, too many clients already"),
+        ] {
+            body.push(field);
+            body.extend_from_slice(value.as_bytes());
+            body.push(0);
+        }
+        body.push(0);
+        let mut message = vec![b'E'];
+        message.extend_from_slice(&(body.len() as u32 + 4).to_be_bytes());
+        message.extend_from_slice(&body);
+        socket.write_all(&message).await?;
+        socket.shutdown().await
+    };
+    // A client that sends nothing is not waited for.
+    let _: Result<std::io::Result<()>, _> =
+        tokio::time::timeout(std::time::Duration::from_secs(10), exchange).await;
 }
 
 /// The TLS acceptor for a PEM certificate chain and private key.
@@ -93,6 +140,7 @@ pub async fn serve(
     // secret key each session was given at startup.
     let cancels = Arc::new(cancel::Cancels::default());
     let authenticator = Arc::new(auth::Authenticator::new(options.auth, db.clone()));
+    let slots = Arc::new(tokio::sync::Semaphore::new(options.max_connections.max(1)));
     loop {
         tokio::select! {
             accepted = listener.accept() => match accepted {
@@ -100,6 +148,10 @@ pub async fn serve(
                     if let Err(e) = socket.set_nodelay(true) {
                         tracing::warn!(%peer, error = %e, "cannot set TCP_NODELAY");
                     }
+                    let Ok(permit) = Arc::clone(&slots).try_acquire_owned() else {
+                        tokio::spawn(refuse(socket, Arc::clone(&cancels)));
+                        continue;
+                    };
                     let session = Arc::new(Mutex::new(db.session()));
                     let connection = Arc::new(Connection {
                         parser: Arc::new(extended::Parser {
@@ -116,6 +168,7 @@ pub async fn serve(
                         if let Err(e) = pgwire::tokio::process_socket(socket, tls, Handlers(connection)).await {
                             tracing::debug!(%peer, error = %e, "PostgreSQL connection ended with an error");
                         }
+                        drop(permit);
                     });
                 }
                 Err(e) => tracing::warn!(error = %e, "accepting a PostgreSQL connection failed"),

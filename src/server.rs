@@ -89,6 +89,10 @@ pub struct Config {
     #[arg(long, env = "DRIFTDB_REQUIRE_TLS", requires = "tls_cert")]
     pub require_tls: bool,
 
+    /// Most PostgreSQL connections open at once; more are refused with 53300.
+    #[arg(long, env = "DRIFTDB_MAX_CONNECTIONS", default_value_t = 100)]
+    pub max_connections: usize,
+
     /// How PostgreSQL clients authenticate: trust (anyone, no password), scram-sha-256 or
     /// md5 (the password of a role made with CREATE ROLE ... LOGIN PASSWORD).
     #[arg(long, env = "DRIFTDB_AUTH", value_enum, default_value_t = crate::pg::AuthMethod::Trust)]
@@ -184,6 +188,7 @@ pub async fn run(
         tls,
         require_tls: config.require_tls,
         auth: config.auth,
+        max_connections: config.max_connections,
     };
     let pg = tokio::spawn(crate::pg::serve(
         pg_listener,

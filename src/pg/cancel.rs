@@ -50,14 +50,25 @@ impl Cancels {
     }
 }
 
+impl Cancels {
+    /// Cancels the statement running on the connection with this process id and 4-byte
+    /// secret key (a request read by hand, when the server is full).
+    pub fn cancel(&self, pid: i32, key: i32) {
+        self.cancel_key(&(pid, SecretKey::I32(key).to_bytes()));
+    }
+
+    fn cancel_key(&self, key: &Key) {
+        // A wrong key is ignored without a word, as PostgreSQL does.
+        if let Some(sender) = self.lock().get(key) {
+            sender.send_modify(|n| *n += 1);
+        }
+    }
+}
+
 #[async_trait]
 impl CancelHandler for Cancels {
     async fn on_cancel_request(&self, request: CancelRequest) {
-        let key = (request.pid, request.secret_key.to_bytes());
-        // A wrong key is ignored without a word, as PostgreSQL does.
-        if let Some(sender) = self.lock().get(&key) {
-            sender.send_modify(|n| *n += 1);
-        }
+        self.cancel_key(&(request.pid, request.secret_key.to_bytes()));
     }
 }
 

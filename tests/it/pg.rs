@@ -1097,3 +1097,76 @@ fn passwords_roles_and_grants() {
         }
     }
 }
+
+/// `--max-connections` refuses the connection over the limit as PostgreSQL does, and a flood
+/// of connections sending garbage leaves the server serving.
+#[tokio::test]
+async fn connection_limits_and_floods() {
+    use std::ffi::OsStr;
+    use tokio::io::AsyncWriteExt;
+
+    let dir = crate::server::TestDir::new();
+    let server = crate::server::Server::try_start_with(
+        &dir.data(),
+        0,
+        &[OsStr::new("--max-connections"), OsStr::new("3")],
+    )
+    .expect("server");
+    let mut held = Vec::new();
+    for _ in 0..3 {
+        held.push(connect(&server.pg_addr).await);
+    }
+    let (host, port) = server.pg_addr.rsplit_once(':').expect("host:port");
+    let psql = || {
+        Command::new("psql")
+            .args([
+                "-X", "-h", host, "-p", port, "-U", "driftdb", "-d", "driftdb",
+            ])
+            .args(["-c", "SELECT 1"])
+            .output()
+            .expect("run psql")
+    };
+    let refused = psql();
+    assert!(!refused.status.success());
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        stderr.contains("sorry, too many clients already"),
+        "{stderr}"
+    );
+    // The held connections still work, and a freed slot takes a new one.
+    assert_eq!(rows(&held[0], "SELECT 2").await, [some(&["2"])]);
+    drop(held.pop());
+    let mut admitted = false;
+    for _ in 0..100 {
+        if psql().status.success() {
+            admitted = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(admitted, "a freed slot was not reused");
+    drop(held);
+
+    // 200 connections at once, each sending bytes that are no protocol and hanging up.
+    let floods = (0..200u32).map(|i| {
+        let addr = server.pg_addr.clone();
+        tokio::spawn(async move {
+            if let Ok(mut socket) = tokio::net::TcpStream::connect(&addr).await {
+                let garbage: Vec<u8> = (0..64u32).map(|j| (i * 31 + j * 7) as u8).collect();
+                let _ = socket.write_all(&garbage).await;
+            }
+        })
+    });
+    for flood in floods {
+        flood.await.expect("flood task");
+    }
+    let mut served = false;
+    for _ in 0..100 {
+        if psql().status.success() {
+            served = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(served, "the server stopped serving after a flood");
+}
