@@ -8,6 +8,7 @@ mod errors;
 mod groups;
 mod grpc;
 mod http;
+mod jdbc;
 mod lifecycle;
 mod node;
 mod pg;
