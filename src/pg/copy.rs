@@ -131,7 +131,7 @@ impl CopyHandler for Connection {
 }
 
 /// The session's transaction status as ReadyForQuery reports it.
-fn wire_status(status: TransactionStatus) -> WireStatus {
+pub(super) fn wire_status(status: TransactionStatus) -> WireStatus {
     match status {
         TransactionStatus::Idle => WireStatus::Idle,
         TransactionStatus::InTransaction => WireStatus::Transaction,

@@ -191,7 +191,11 @@ impl ExtendedQueryHandler for Connection {
         };
         let mut session = self.session_for_query().await;
         let before = session.transaction_status();
-        match session.execute_bound(&prepared.sql, &params).await {
+        let result = session.execute_bound(&prepared.sql, &params).await;
+        // The session's status, which pgwire then moves for the response's kind as
+        // PostgreSQL would (it cannot leave the failed state by itself; see pg.rs).
+        client.set_transaction_status(super::copy::wire_status(session.transaction_status()));
+        match result {
             Ok(outcome) => {
                 let after = session.transaction_status();
                 super::send_notices(client, &outcome).await?;

@@ -121,7 +121,46 @@ def exercise_sqlalchemy(driver):
     engine.dispose()
 
 
+def exercise_savepoints():
+    """ReadyForQuery reports the transaction as the server holds it: back to "in a
+    transaction" after ROLLBACK TO SAVEPOINT recovers from an error, over both protocols."""
+    from psycopg.pq import TransactionStatus
+
+    conn = psycopg.connect(host=host, port=port, user="driftdb", dbname="driftdb")
+    cur = conn.cursor()
+    for prepare in (False, True):
+        cur.execute("SELECT 1")
+        cur.execute("SAVEPOINT s")
+        try:
+            cur.execute("SELECT 1 / 0", prepare=prepare)
+            sys.exit("division by zero succeeded")
+        except psycopg.errors.DivisionByZero:
+            pass
+        check(f"failed status (prepare={prepare})", conn.info.transaction_status, TransactionStatus.INERROR)
+        cur.execute("ROLLBACK TO SAVEPOINT s", prepare=prepare)
+        check(f"recovered status (prepare={prepare})", conn.info.transaction_status, TransactionStatus.INTRANS)
+        cur.execute("SELECT 2", prepare=prepare)
+        check(f"after recovery (prepare={prepare})", cur.fetchall(), [(2,)])
+        conn.rollback()
+        check(f"idle (prepare={prepare})", conn.info.transaction_status, TransactionStatus.IDLE)
+    # psycopg's nested transaction blocks are savepoints.
+    conn.autocommit = True
+    cur.execute("CREATE TABLE sp_items (id INT PRIMARY KEY)")
+    with conn.transaction():
+        cur.execute("INSERT INTO sp_items VALUES (1)")
+        try:
+            with conn.transaction():
+                cur.execute("INSERT INTO sp_items VALUES (1)")
+        except psycopg.errors.UniqueViolation:
+            pass
+        cur.execute("INSERT INTO sp_items VALUES (2)")
+    cur.execute("SELECT id FROM sp_items ORDER BY id")
+    check("nested transactions", cur.fetchall(), [(1,), (2,)])
+    conn.close()
+
+
 exercise(psycopg2, "py2_items")
+exercise_savepoints()
 exercise(psycopg, "py3_items")
 asyncio.run(exercise_asyncpg())
 exercise_sqlalchemy("psycopg2")
