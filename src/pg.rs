@@ -1,15 +1,15 @@
 //! The PostgreSQL wire protocol (with the `pgwire` crate): `psql` and drivers reach the SQL
 //! database of the server's data directory.
 //!
-//! Built so far: the startup handshake with trust authentication, the simple query protocol
-//! and the extended one ([`extended`]: prepared statements with parameters, text and binary
-//! formats). Each connection owns one [`Session`], so transactions span statements and
-//! messages; a `Query` message may hold several statements, run in order until the first
-//! error. Results carry the PostgreSQL type of each column; command tags and transaction
-//! status (`I`, `T`, `E` in ReadyForQuery) follow PostgreSQL; errors carry their SQLSTATE
-//! and, for syntax errors, the position. A cancel request (on a connection of its own, with
-//! the key the session got at startup) stops the session's running statement.
-//! Authentication, TLS, COPY and the catalogs are not built yet.
+//! Each connection owns one [`Session`], so transactions span statements and messages. The
+//! parts: startup with TLS and authentication ([`auth`]: trust, SCRAM-SHA-256 or MD5 against
+//! the roles in the ledger); the simple query protocol (here: a `Query` message's statements
+//! run in order until the first error) and the extended one ([`extended`]: prepared
+//! statements with parameters, text and binary formats); `COPY` ([`copy`]); cancel requests
+//! ([`cancel`]); and the connection limit. Results carry each column's PostgreSQL type;
+//! command tags and the transaction status in ReadyForQuery (`I`, `T`, `E`, taken from the
+//! session) follow PostgreSQL; errors carry their SQLSTATE and, for syntax errors, the
+//! position; notices go out as NoticeResponse.
 
 mod auth;
 mod cancel;

@@ -20,10 +20,13 @@
 //! an empty result before planning: it has no rows whatever its other clauses say, and
 //! clauses such as psql's array subscripts over `pg_publication_rel` are beyond DataFusion.
 //!
-//! [`rewrite`] also turns PostgreSQL's catalog idioms into what DataFusion plans:
-//! `OPERATOR(pg_catalog.~)` into `~`, `COLLATE pg_catalog.default` into nothing,
-//! `pg_catalog.`-qualified functions and types into plain ones, and casts to `regclass`,
-//! `regtype`, `regnamespace` and `oid` into lookups.
+//! [`rewrite`] also turns PostgreSQL's catalog idioms into what DataFusion plans, in every
+//! statement: `OPERATOR(pg_catalog.~)` into `~`, `COLLATE pg_catalog.default` (or `"C"`)
+//! into nothing, `pg_catalog.`-qualified functions and types into plain ones, casts to
+//! `regclass`, `regtype`, `regnamespace` and `oid` into lookups, `x = ANY (ARRAY[...])` into
+//! `x IN (...)` and `ARRAY(subquery)` into the array's text. In a statement that reads the
+//! catalogs it also wraps correlated scalar subqueries in `max()` and lifts their
+//! conditions on outer columns into a `CASE`, which DataFusion needs to decorrelate them.
 
 use std::collections::{BTreeMap, HashMap};
 use std::ops::ControlFlow;
@@ -1436,7 +1439,14 @@ impl VisitorMut for Idioms {
                     }
                 }
             }
-            Expr::Collate { expr: inner, .. } => {
+            // DriftDB compares text bytewise, which is the default collation here and "C";
+            // any other collation is left for the planner to refuse.
+            Expr::Collate {
+                expr: inner,
+                collation,
+            } if unqualified(collation)
+                .is_some_and(|c| matches!(c.as_str(), "default" | "c" | "posix")) =>
+            {
                 *expr = std::mem::replace(inner.as_mut(), Expr::value(Value::Null));
             }
             Expr::Function(f) => {

@@ -1170,3 +1170,40 @@ async fn connection_limits_and_floods() {
     }
     assert!(served, "the server stopped serving after a flood");
 }
+
+/// A parameter in arithmetic with a column takes the column's type, as PostgreSQL infers it
+/// (pgbench's `-M extended` UPDATE sends its parameters untyped).
+#[tokio::test]
+async fn parameters_in_arithmetic_take_the_column_type() {
+    let (_dir, server) = fresh();
+    let client = connect(&server.pg_addr).await;
+    client
+        .batch_execute(
+            "CREATE TABLE accounts (id BIGINT PRIMARY KEY, balance BIGINT NOT NULL);
+             INSERT INTO accounts VALUES (1, 100);",
+        )
+        .await
+        .expect("setup");
+    let update = client
+        .prepare("UPDATE accounts SET balance = balance + $1 WHERE id = $2")
+        .await
+        .expect("prepare");
+    assert_eq!(
+        update.params(),
+        [
+            tokio_postgres::types::Type::INT8,
+            tokio_postgres::types::Type::INT8
+        ]
+    );
+    assert_eq!(
+        client
+            .execute(&update, &[&5i64, &1i64])
+            .await
+            .expect("update"),
+        1
+    );
+    assert_eq!(
+        rows(&client, "SELECT balance FROM accounts").await,
+        [some(&["105"])]
+    );
+}

@@ -208,6 +208,8 @@ impl Session {
                     {
                         known.insert(n, crate::arrow::arrow_type(&schema.columns()[i].data_type));
                     }
+                    // `SET balance = balance + $1`: the parameter takes the column's type.
+                    compared_columns(&assignment.value, &schema, &mut known);
                 }
                 if let Some(selection) = &update.selection {
                     compared_columns(selection, &schema, &mut known);
