@@ -65,13 +65,7 @@ impl sqllogictest::AsyncDB for Wire {
                 _ => {}
             }
         }
-        Ok(match columns {
-            Some(n) => DBOutput::Rows {
-                types: vec![DefaultColumnType::Any; n],
-                rows,
-            },
-            None => DBOutput::StatementComplete(count),
-        })
+        Ok(output(columns, rows, count))
     }
 
     async fn shutdown(&mut self) {}
@@ -223,19 +217,28 @@ impl sqllogictest::AsyncDB for Extended {
         if let Some(e) = error {
             return Err(WireError(e));
         }
-        Ok(match columns {
-            Some(n) => DBOutput::Rows {
-                types: vec![DefaultColumnType::Any; n],
-                rows,
-            },
-            None => DBOutput::StatementComplete(count),
-        })
+        Ok(output(columns, rows, count))
     }
 
     async fn shutdown(&mut self) {}
 
     fn engine_name(&self) -> &str {
         "driftdb"
+    }
+}
+
+/// A statement's result for the runner: rows if it described columns, else its count.
+fn output(
+    columns: Option<usize>,
+    rows: Vec<Vec<String>>,
+    count: u64,
+) -> DBOutput<DefaultColumnType> {
+    match columns {
+        Some(n) => DBOutput::Rows {
+            types: vec![DefaultColumnType::Any; n],
+            rows,
+        },
+        None => DBOutput::StatementComplete(count),
     }
 }
 
