@@ -335,17 +335,18 @@ impl Database {
                 table,
                 role,
                 privileges,
-            } => {
-                self.current_mut(table)?;
-                self.security.grant(table, role, *privileges)?;
             }
-            LedgerOp::Revoke {
+            | LedgerOp::Revoke {
                 table,
                 role,
                 privileges,
             } => {
                 self.current_mut(table)?;
-                self.security.revoke(table, role, *privileges)?;
+                if matches!(op, LedgerOp::Grant { .. }) {
+                    self.security.grant(table, role, *privileges)?;
+                } else {
+                    self.security.revoke(table, role, *privileges)?;
+                }
             }
             LedgerOp::AlterTable {
                 table,

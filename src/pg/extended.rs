@@ -317,13 +317,14 @@ fn binary_text(t: &Type, bytes: &[u8]) -> driftdb_sql::Result<String> {
             text_of(&Date32Array::from(vec![days]))
         }
         Type::TIME => text_of(&Time64MicrosecondArray::from(vec![int(0..8)?])),
-        Type::TIMESTAMP => {
+        Type::TIMESTAMP | Type::TIMESTAMPTZ => {
             let micros = int(0..8)?.checked_add(PG_EPOCH_MICROS).ok_or_else(bad)?;
-            text_of(&TimestampMicrosecondArray::from(vec![micros]))
-        }
-        Type::TIMESTAMPTZ => {
-            let micros = int(0..8)?.checked_add(PG_EPOCH_MICROS).ok_or_else(bad)?;
-            text_of(&TimestampMicrosecondArray::from(vec![micros]).with_timezone("+00:00"))
+            let array = TimestampMicrosecondArray::from(vec![micros]);
+            if *t == Type::TIMESTAMPTZ {
+                text_of(&array.with_timezone("+00:00"))
+            } else {
+                text_of(&array)
+            }
         }
         Type::INTERVAL => {
             let micros = int(0..8)?;
