@@ -12,6 +12,7 @@ const PROTOS: &[&str] = &[
     "driftdb/v1/produce.proto",
     "driftdb/v1/consume.proto",
     "driftdb/v1/group.proto",
+    "driftdb/v1/table.proto",
 ];
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

@@ -15,6 +15,7 @@
 //! which flushes and fsyncs every partition.
 
 mod http;
+mod tables;
 
 use std::future::Future;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -133,6 +134,7 @@ pub fn install_metrics() -> Result<PrometheusHandle> {
         .install_recorder()
         .context("installing the metrics recorder")?;
     driftdb_broker::metrics::describe();
+    driftdb_sql::projection::describe_metrics();
     Ok(handle)
 }
 
@@ -168,6 +170,12 @@ pub async fn run(
     let (routes, service) = driftdb_broker::service::routes(Arc::clone(&log)).await?;
     let ready = Arc::new(AtomicBool::new(false));
     let (stop_tx, stop_rx) = watch::channel(false);
+    let routes = routes.add_service(
+        driftdb_proto::v1::table_service_server::TableServiceServer::new(tables::Tables {
+            database: database.clone(),
+            shutdown: stop_rx.clone(),
+        }),
+    );
 
     let grpc_server = tonic::transport::Server::builder()
         .add_routes(routes)
@@ -178,6 +186,7 @@ pub async fn run(
     let mut grpc = tokio::spawn(async move { grpc_server.await.context("the gRPC server failed") });
     let app = http::router(http::State {
         log: Arc::clone(&log),
+        projections: Arc::clone(database.projections()),
         metrics: metrics.clone(),
         ready: Arc::clone(&ready),
     });
@@ -190,6 +199,7 @@ pub async fn run(
         auth: config.auth,
         max_connections: config.max_connections,
     };
+    let projections = database.clone();
     let pg = tokio::spawn(crate::pg::serve(
         pg_listener,
         database,
@@ -224,7 +234,12 @@ pub async fn run(
     };
     let _ = upkeep.await;
     let _ = pg.await;
-    let closed = tokio::task::spawn_blocking(move || log.close()).await;
+    let closed = tokio::task::spawn_blocking(move || {
+        // Projection runners commit into the ledger: they stop before the log closes.
+        projections.shutdown();
+        log.close()
+    })
+    .await;
 
     grpc_result.context("the gRPC server task panicked")??;
     http_result.context("the HTTP server task panicked")??;

@@ -7,6 +7,8 @@
 //!   retryable status codes, and is idempotent by default, so a retried batch is written once.
 //! - [`Consumer`]: fetch by offset, resolve offsets from time, read all records of a key, and
 //!   subscribe to a partition (replay, then follow live appends).
+//! - [`Tables`]: follow a SQL table's changes (inserts, updates, deletes with the row before
+//!   and after), from a sequence or a time, then live.
 //!
 //! ```no_run
 //! use driftdb_client::{Client, ProducerConfig, ProducerRecord, Start, TopicConfig};
@@ -41,6 +43,7 @@ mod consumer;
 mod error;
 mod group;
 mod producer;
+mod tables;
 
 use std::time::Duration;
 
@@ -62,6 +65,7 @@ pub use driftdb_proto::v1::{
 pub use error::{Error, Result};
 pub use group::{AssignmentStrategy, GroupConfig, GroupConsumer};
 pub use producer::{Ack, Producer, ProducerConfig, ProducerRecord};
+pub use tables::{TableChanges, TableStart, Tables};
 pub use tonic::Code;
 
 /// Keys, values and header values.
@@ -103,6 +107,13 @@ impl Client {
 
     pub fn consumer(&self) -> Consumer {
         Consumer::new(self.consume_client())
+    }
+
+    pub fn tables(&self) -> Tables {
+        Tables::new(
+            driftdb_proto::v1::table_service_client::TableServiceClient::new(self.channel.clone())
+                .max_decoding_message_size(MAX_MESSAGE_BYTES),
+        )
     }
 
     /// The underlying channel, for calling the generated [`proto`] clients directly (for

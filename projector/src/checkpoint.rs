@@ -12,7 +12,9 @@
 //! payload, 4 zero bytes, then the payload: the rkyv encoding of the catalog (see
 //! `docs/design/ledger-format.md`). `security.bin`, written before it, holds the roles and
 //! grants (`crate::security::Security`) the same way under magic `DDBSECR\x01`; a
-//! checkpoint without it (written before roles existed) has none.
+//! checkpoint without it (written before roles existed) has none. `projections.bin` holds
+//! every projection with its source offsets (`crate::projection::Projections`) under magic
+//! `DDBPROJ\x01`; a checkpoint without it has no projections.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -24,11 +26,13 @@ use rkyv::util::AlignedVec;
 
 use crate::database::{Database, Incarnation};
 use crate::error::{Error, Result};
+use crate::projection::Projections;
 use crate::security::Security;
 use crate::snapshot;
 
 const MAGIC: [u8; 8] = *b"DDBCATL\x01";
 const SECURITY_MAGIC: [u8; 8] = *b"DDBSECR\x01";
+const PROJECTIONS_MAGIC: [u8; 8] = *b"DDBPROJ\x01";
 const HEADER_LEN: usize = 24;
 const KEEP: usize = 2;
 
@@ -79,6 +83,13 @@ pub fn write(dir: &Path, db: &Database) -> Result<Option<u64>> {
     let security = rkyv::to_bytes::<rancor::Error>(db.security())
         .map_err(|e| Error::Internal(format!("encoding the roles: {e}")))?;
     write_framed(&tmp.join("security.bin"), SECURITY_MAGIC, &security)?;
+    let projections = rkyv::to_bytes::<rancor::Error>(db.projections())
+        .map_err(|e| Error::Internal(format!("encoding the projections: {e}")))?;
+    write_framed(
+        &tmp.join("projections.bin"),
+        PROJECTIONS_MAGIC,
+        &projections,
+    )?;
     let payload = rkyv::to_bytes::<rancor::Error>(&Catalog {
         last_seq,
         last_time,
@@ -168,6 +179,16 @@ fn load(path: &Path) -> Result<Database> {
     } else {
         Security::default()
     };
+    let projections_path = path.join("projections.bin");
+    let projections = if projections_path.exists() {
+        let aligned = read_framed(&projections_path, PROJECTIONS_MAGIC)?;
+        rkyv::from_bytes::<Projections, rancor::Error>(&aligned).map_err(|e| Error::Corruption {
+            path: projections_path.clone(),
+            reason: e.to_string(),
+        })?
+    } else {
+        Projections::default()
+    };
     let mut tables: BTreeMap<String, Vec<Incarnation>> = BTreeMap::new();
     for entry in catalog.tables {
         if entry.file.contains('/') || entry.file.contains("..") {
@@ -184,6 +205,7 @@ fn load(path: &Path) -> Result<Database> {
     Ok(Database::from_parts(
         tables,
         security,
+        projections,
         (catalog.last_seq, catalog.last_time),
     ))
 }

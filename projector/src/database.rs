@@ -19,6 +19,7 @@ use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use crate::error::{Error, Result};
 use crate::ledger::{LedgerOp, Transaction};
+use crate::projection::{ProjectionOp, Projections};
 use crate::security::Security;
 use crate::table::{Change, Table};
 
@@ -60,6 +61,7 @@ impl Incarnation {
 pub struct Database {
     tables: BTreeMap<String, Vec<Incarnation>>,
     security: Security,
+    projections: Projections,
     last: Option<(u64, i64)>,
 }
 
@@ -83,11 +85,13 @@ impl Database {
     pub(crate) fn from_parts(
         tables: BTreeMap<String, Vec<Incarnation>>,
         security: Security,
+        projections: Projections,
         last: (u64, i64),
     ) -> Self {
         Database {
             tables,
             security,
+            projections,
             last: Some(last),
         }
     }
@@ -95,6 +99,11 @@ impl Database {
     /// Roles and table privileges now.
     pub fn security(&self) -> &Security {
         &self.security
+    }
+
+    /// Every projection now, with its position in its topic.
+    pub fn projections(&self) -> &Projections {
+        &self.projections
     }
 
     /// Every incarnation of every table, by name, mutably (to restore what checkpoints
@@ -175,6 +184,8 @@ impl Database {
         let mut changes: BTreeMap<&str, Vec<Change>> = BTreeMap::new();
         // Role operations checked against the roles as the transaction leaves them.
         let mut security = self.security.clone();
+        // Projection operations likewise (copied only when there are any).
+        let mut projections: Option<Projections> = None;
         for op in &txn.ops {
             match op {
                 LedgerOp::CreateRole(role) => {
@@ -191,6 +202,20 @@ impl Database {
                 }
                 LedgerOp::Grant { role, .. } | LedgerOp::Revoke { role, .. } => {
                     security.check_exists(role)?;
+                }
+                LedgerOp::Projection(p) => {
+                    projections
+                        .get_or_insert_with(|| self.projections.clone())
+                        .apply(p)?;
+                    if let ProjectionOp::Swap { shadow, .. } = p.as_ref() {
+                        let shadow_exists = (self.table(shadow).is_ok()
+                            || created.contains(&shadow.as_str()))
+                            && !dropped.contains(&shadow.as_str());
+                        if !shadow_exists {
+                            return Err(missing(shadow, None));
+                        }
+                        dropped.push(shadow);
+                    }
                 }
                 _ => {}
             }
@@ -400,6 +425,12 @@ impl Database {
             LedgerOp::SetHistoryRetention { table, micros } => {
                 self.current_mut(table)?.history_retention = *micros;
             }
+            LedgerOp::Projection(p) => {
+                self.projections.apply(p)?;
+                if let ProjectionOp::Swap { table, shadow } = p.as_ref() {
+                    self.swap(seq, time, table, shadow)?;
+                }
+            }
             LedgerOp::Vacuum { table, horizon } => {
                 write(&self.current_mut(table)?.table).vacuum(*horizon)?;
             }
@@ -416,6 +447,39 @@ impl Database {
             | LedgerOp::AlterRole(_)
             | LedgerOp::DropRole { .. } => {}
         }
+        Ok(())
+    }
+
+    /// A rebuilt projection takes its place: `table`'s current incarnation ends at `seq`, a
+    /// new one starts holding the shadow's current rows, and the shadow table ends.
+    fn swap(&mut self, seq: u64, time: i64, table: &str, shadow: &str) -> Result<()> {
+        let rebuilt = self.current_mut(shadow)?;
+        rebuilt.ended = Some(seq);
+        let source = read(&rebuilt.table);
+        let rows: Vec<Change> = match source.current_seq() {
+            Some(at) => source
+                .scan(at)?
+                .map(|v| Change::Upsert(v.row.clone()))
+                .collect(),
+            None => Vec::new(),
+        };
+        let mut next = Table::new(source.schema().renamed(table));
+        drop(source);
+        write(&rebuilt.table).end(seq, time);
+        let old = self.current_mut(table)?;
+        old.ended = Some(seq);
+        write(&old.table).end(seq, time);
+        let retention = old.history_retention;
+        next.apply(seq, time, rows)?;
+        self.tables
+            .entry(table.to_string())
+            .or_default()
+            .push(Incarnation {
+                created: seq,
+                ended: None,
+                history_retention: retention,
+                table: Arc::new(RwLock::new(next)),
+            });
         Ok(())
     }
 

@@ -13,6 +13,7 @@ use rkyv::rancor;
 use rkyv::util::AlignedVec;
 
 use crate::error::{Error, Result};
+use crate::projection::ProjectionOp;
 use crate::schema::{IndexDef, Key, Row, TableSchema};
 use crate::security::Role;
 use crate::value::Value;
@@ -75,6 +76,9 @@ pub enum LedgerOp {
         role: String,
         privileges: u8,
     },
+    /// A projection's creation, progress, pause, drop or swap (boxed: the op's archived size
+    /// is that of its largest variant, and must not grow).
+    Projection(Box<ProjectionOp>),
 }
 
 impl LedgerOp {
@@ -94,6 +98,7 @@ impl LedgerOp {
             | LedgerOp::DropIndex { table, .. }
             | LedgerOp::Grant { table, .. }
             | LedgerOp::Revoke { table, .. } => table,
+            LedgerOp::Projection(op) => op.table(),
         }
     }
 
@@ -186,6 +191,64 @@ mod tests {
     #[test]
     fn round_trip() {
         let t = sample();
+        assert_eq!(Transaction::decode(&t.encode().unwrap()).unwrap(), t);
+    }
+
+    #[test]
+    fn projection_ops_round_trip() {
+        use crate::projection::*;
+        let def = ProjectionDef {
+            name: "orders".into(),
+            topic: "order-events".into(),
+            version: 2,
+            columns: vec![
+                Source::Field(vec![PathStep::Field("a".into()), PathStep::Index(3)]),
+                Source::Header("h".into()),
+                Source::Key,
+                Source::Value,
+                Source::Partition,
+                Source::Offset,
+                Source::Timestamp,
+            ],
+            event_type: Some(Source::Header("type".into())),
+            rules: vec![Rule {
+                event_type: "Placed".into(),
+                action: Action::Merge,
+            }],
+            start: Start::Now,
+            on_error: ErrorPolicy::DeadLetter("dlq".into()),
+            text: "CREATE PROJECTION ...".into(),
+        };
+        let op = |p: ProjectionOp| LedgerOp::Projection(Box::new(p));
+        let t = Transaction {
+            ops: vec![
+                op(ProjectionOp::Create {
+                    table: "orders__v2".into(),
+                    def: Box::new(def),
+                    offsets: [(0, 5), (1, 7)].into_iter().collect(),
+                    replaces: Some("orders".into()),
+                }),
+                op(ProjectionOp::Progress {
+                    table: "orders".into(),
+                    advances: vec![Advance {
+                        partition: 1,
+                        from: 7,
+                        to: 9,
+                    }],
+                }),
+                op(ProjectionOp::Pause {
+                    table: "orders".into(),
+                    paused: true,
+                }),
+                op(ProjectionOp::Swap {
+                    table: "orders".into(),
+                    shadow: "orders__v2".into(),
+                }),
+                op(ProjectionOp::Drop {
+                    table: "orders".into(),
+                }),
+            ],
+        };
         assert_eq!(Transaction::decode(&t.encode().unwrap()).unwrap(), t);
     }
 

@@ -36,6 +36,7 @@ pub mod checkpoint;
 pub mod database;
 pub mod error;
 pub mod ledger;
+pub mod projection;
 pub mod schema;
 pub mod security;
 pub mod snapshot;

@@ -186,6 +186,14 @@ impl TableSchema {
         Ok(schema)
     }
 
+    /// The same table under another name (a rebuilt projection taking its place).
+    pub fn renamed(&self, name: &str) -> Self {
+        TableSchema {
+            name: name.to_string(),
+            ..self.clone()
+        }
+    }
+
     /// The table's name.
     pub fn name(&self) -> &str {
         &self.name

@@ -236,6 +236,45 @@ impl Store {
     pub fn time_of(&self, seq: u64) -> Result<i64> {
         commit_time(&self.ledger, seq)
     }
+
+    /// Committed transactions from sequence `from` on, up to about `max_bytes` of them (at
+    /// least one if any), each with its sequence and commit time. Only transactions the
+    /// database has applied are returned.
+    pub fn transactions(
+        &self,
+        from: u64,
+        max_bytes: usize,
+    ) -> Result<Vec<(u64, i64, Transaction)>> {
+        let Some((last, _)) = self.last() else {
+            return Ok(Vec::new());
+        };
+        if from > last {
+            return Ok(Vec::new());
+        }
+        let records = self.ledger.read(
+            from.max(self.ledger.start_offset()),
+            ReadLimits {
+                max_bytes,
+                max_records: usize::MAX,
+            },
+        )?;
+        let mut out = Vec::with_capacity(records.len());
+        for r in records.into_iter().take_while(|r| r.offset <= last) {
+            let value = r.value.as_deref().unwrap_or_default();
+            let txn = Transaction::decode(value).map_err(|e| Error::Corruption {
+                path: PathBuf::from(LEDGER_TOPIC),
+                reason: format!("record {}: {e}", r.offset),
+            })?;
+            out.push((r.offset, r.timestamp, txn));
+        }
+        Ok(out)
+    }
+
+    /// A channel whose value is the ledger's end (the next sequence) and which changes on
+    /// every commit, for followers of table changes.
+    pub fn watch_commits(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.ledger.watch_end()
+    }
 }
 
 fn commit_time(ledger: &Partition, seq: u64) -> Result<i64> {

@@ -16,6 +16,7 @@ use driftdb_broker::log::{Log, LogOptions};
 use driftdb_projector::{Store, StoreOptions};
 
 use crate::error::{Error, Result};
+use crate::projection::Runners;
 use crate::session::Session;
 
 /// Rows a statement returned, with their schema (known even when there are none).
@@ -88,11 +89,23 @@ impl Outcome {
     }
 }
 
-/// An embedded DriftDB SQL database. Cheap to clone: clones share the store.
+/// An embedded DriftDB SQL database. Cheap to clone: clones share the store and the
+/// projection runners, which stop when the last clone is dropped (or at [`Database::shutdown`]).
 #[derive(Clone)]
 pub struct Database {
     _log: Arc<Log>,
     store: Arc<Store>,
+    runners: Arc<Runners>,
+    _stop_runners: Arc<StopRunners>,
+}
+
+/// Stops the projection runners when the last [`Database`] clone goes.
+struct StopRunners(Arc<Runners>);
+
+impl Drop for StopRunners {
+    fn drop(&mut self) {
+        self.0.shutdown();
+    }
 }
 
 impl std::fmt::Debug for Database {
@@ -117,11 +130,26 @@ impl Database {
             checkpoint_dir: dir.join("sql").join("checkpoints"),
             checkpoint_every: 100_000,
         };
-        let store = Store::open(&log, Arc::new(SystemClock), options).map_err(projector_error)?;
+        let store =
+            Arc::new(Store::open(&log, Arc::new(SystemClock), options).map_err(projector_error)?);
+        let runners = Runners::new(Arc::clone(&store), Arc::clone(&log));
+        runners.reconcile(&[]);
         Ok(Database {
             _log: log,
-            store: Arc::new(store),
+            store,
+            _stop_runners: Arc::new(StopRunners(Arc::clone(&runners))),
+            runners,
         })
+    }
+
+    /// Stops the projection runners and waits for them; call before closing the log.
+    pub fn shutdown(&self) {
+        self.runners.shutdown();
+    }
+
+    /// The projection runners.
+    pub fn projections(&self) -> &Arc<Runners> {
+        &self.runners
     }
 
     /// The role called `name` (see `CREATE ROLE`), as the ledger has it now.
@@ -283,6 +311,10 @@ pub(crate) fn projector_error(e: driftdb_projector::Error) -> Error {
             what: "table",
             name,
         } => Error::UndefinedTable { name },
+        P::NotFound { what, name } => Error::Execution {
+            message: format!("{what} \"{name}\" does not exist"),
+            sqlstate: "42704",
+        },
         P::PointOutOfRange(message) => Error::PointOutOfRange { message },
         P::BeforeHorizon { .. } => Error::PointOutOfRange {
             message: e.to_string(),
@@ -310,9 +342,12 @@ pub(crate) fn execution(e: DataFusionError) -> Error {
     match e {
         DataFusionError::External(inner) => match inner.downcast::<driftdb_projector::Error>() {
             Ok(p) => projector_error(*p),
-            Err(other) => Error::Execution {
-                message: other.to_string(),
-                sqlstate: "XX000",
+            Err(other) => match other.downcast::<Error>() {
+                Ok(e) => *e,
+                Err(other) => Error::Execution {
+                    message: other.to_string(),
+                    sqlstate: "XX000",
+                },
             },
         },
         DataFusionError::ArrowError(inner, _) => arrow_error(&inner),

@@ -36,6 +36,7 @@
 
 pub mod arrow;
 pub mod catalog;
+pub mod changes;
 pub mod copy;
 pub mod database;
 pub mod dialect;
@@ -43,6 +44,7 @@ pub mod engine;
 pub mod error;
 mod naming;
 pub mod parser;
+pub mod projection;
 pub mod provider;
 pub mod session;
 pub mod temporal;

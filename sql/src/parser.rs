@@ -11,6 +11,7 @@
 //! (a join side, a CTE, a subquery), which versions it reads.
 
 pub mod drift;
+pub mod projection;
 pub mod system_time;
 
 use std::time::Duration;
@@ -42,6 +43,8 @@ pub enum Statement {
         /// The table, `None` for all tables.
         table: Option<ObjectName>,
     },
+    /// `CREATE`, `ALTER`, `REFRESH` or `DROP PROJECTION` (`parser/projection.rs`).
+    Projection(Box<projection::ProjectionStatement>),
     /// `ALTER TABLE t SET (history_retention = '30 days')`.
     SetHistoryRetention {
         /// The table.

@@ -45,10 +45,12 @@ mod copy;
 mod ddl;
 mod dml;
 mod prepared;
+mod projection;
 mod roles;
 mod settings;
 
 pub use copy::{CopyMode, MAX_COPY_BYTES};
+pub(crate) use dml::rows_of;
 pub use prepared::{Description, Param, ParamValue};
 pub use roles::{
     BOOTSTRAP_ROLE, md5_hash, md5_response, parse_scram_verifier, random_bytes, scram_verifier,
@@ -355,10 +357,14 @@ impl Session {
 
     async fn run(&mut self, statement: Statement) -> Result<Outcome> {
         match &statement {
-            Statement::Sql(sql) => self.authorize(&sql.statement)?,
+            Statement::Sql(sql) => {
+                self.refuse_projection_target(&sql.statement)?;
+                self.authorize(&sql.statement)?;
+            }
             Statement::Checkpoint { .. } => self.require_superuser("CHECKPOINT")?,
             Statement::Vacuum { .. } => self.require_superuser("VACUUM")?,
             Statement::SetHistoryRetention { .. } => self.require_superuser("ALTER TABLE")?,
+            Statement::Projection(_) => {}
         }
         match statement {
             Statement::Sql(sql) => match sql.statement {
@@ -422,6 +428,7 @@ impl Session {
                 self.outside_block("VACUUM")?;
                 self.vacuum(table.as_ref()).await
             }
+            Statement::Projection(statement) => self.projection_statement(*statement),
             Statement::SetHistoryRetention { table, retention } => {
                 self.outside_block("ALTER TABLE")?;
                 let table = ddl::table_name(&table)?;
@@ -502,6 +509,7 @@ impl Session {
                 sqlstate: "25006",
             });
         }
+        self.refuse_projection_writes(&ops)?;
         if ops.is_empty() {
             return Ok(Outcome {
                 tag,
@@ -775,10 +783,23 @@ impl Session {
     /// without pseudo-columns, PostgreSQL's catalog idioms rewritten, and the system
     /// catalogs registered if it reads them.
     fn query_engine(&self, statement: &mut Ast, snapshot: &Snapshot) -> Result<QueryEngine> {
-        crate::wildcard::hide_pseudo_columns(statement);
+        let projected: Vec<String> = {
+            let db = self.db.store().read();
+            db.projections().by_table.keys().cloned().collect()
+        };
+        crate::wildcard::hide_pseudo_columns(statement, &projected);
         let catalogs = crate::catalog::reads_catalogs(statement);
         crate::catalog::rewrite(statement, catalogs);
         let engine = self.engine(snapshot)?;
+        if crate::projection::view::reads_view(statement) {
+            crate::projection::view::register_view(engine.context(), self.db.projections())?;
+        }
+        if crate::projection::view::calls_wait(statement) {
+            crate::projection::view::register_wait(
+                engine.context(),
+                std::sync::Arc::clone(self.db.projections()),
+            );
+        }
         if catalogs {
             let roles: Vec<_> = {
                 let store = self.db.store().read();

@@ -1,4 +1,5 @@
-//! `SELECT *` shows a table's own columns, not its `__sequence` pseudo-column.
+//! `SELECT *` shows a table's own columns, not its `__sequence` pseudo-column (nor a
+//! projected table's source pseudo-columns `__topic`, `__partition`, `__offset`).
 //!
 //! DataFusion has no hidden columns: a provider's schema is what `*` expands to. A point
 //! read (`AS OF`, or no clause) carries `__sequence` so that `SELECT MAX(__sequence) FROM t`
@@ -19,22 +20,28 @@ use sqlparser::ast::{
     VisitorMut, WildcardAdditionalOptions,
 };
 
+use driftdb_projector::projection::SOURCE_COLUMNS;
+
 use crate::provider::SEQUENCE;
 use crate::temporal::SystemTime;
 
-/// Rewrites every `*` of `statement` (see the module documentation).
-pub(crate) fn hide_pseudo_columns(statement: &mut Statement) {
-    let mut rewriter = Rewriter::default();
+/// Rewrites every `*` of `statement` (see the module documentation). `projected` names the
+/// projected tables.
+pub(crate) fn hide_pseudo_columns(statement: &mut Statement, projected: &[String]) {
+    let mut rewriter = Rewriter {
+        ctes: HashSet::new(),
+        projected,
+    };
     let _ = statement.visit(&mut rewriter);
 }
 
-#[derive(Default)]
-struct Rewriter {
+struct Rewriter<'a> {
     /// CTE names seen so far: references to them are not tables.
     ctes: HashSet<String>,
+    projected: &'a [String],
 }
 
-impl VisitorMut for Rewriter {
+impl VisitorMut for Rewriter<'_> {
     type Break = ();
 
     fn pre_visit_query(&mut self, query: &mut Query) -> ControlFlow<()> {
@@ -43,17 +50,17 @@ impl VisitorMut for Rewriter {
                 self.ctes.insert(normalise(&cte.alias.name));
             }
         }
-        rewrite_set_expr(&mut query.body, &self.ctes);
+        rewrite_set_expr(&mut query.body, &self.ctes, self.projected);
         ControlFlow::Continue(())
     }
 }
 
-fn rewrite_set_expr(body: &mut SetExpr, ctes: &HashSet<String>) {
+fn rewrite_set_expr(body: &mut SetExpr, ctes: &HashSet<String>, projected: &[String]) {
     match body {
-        SetExpr::Select(select) => rewrite_select(select, ctes),
+        SetExpr::Select(select) => rewrite_select(select, ctes, projected),
         SetExpr::SetOperation { left, right, .. } => {
-            rewrite_set_expr(left, ctes);
-            rewrite_set_expr(right, ctes);
+            rewrite_set_expr(left, ctes, projected);
+            rewrite_set_expr(right, ctes, projected);
         }
         _ => {}
     }
@@ -64,9 +71,34 @@ struct Relation {
     qualifier: Ident,
     /// A DriftDB table read at a point: its `*` leaves out `__sequence`.
     hides_sequence: bool,
+    /// A projected table read at a point: its `*` also leaves out the source columns.
+    hides_source: bool,
 }
 
-fn rewrite_select(select: &mut Select, ctes: &HashSet<String>) {
+impl Relation {
+    fn exclude(&self) -> ExcludeSelectItem {
+        let mut names = vec![SEQUENCE];
+        if self.hides_source {
+            names.extend(SOURCE_COLUMNS);
+        }
+        let idents: Vec<Ident> = names
+            .into_iter()
+            .map(|n| Ident::with_quote('"', n))
+            .collect();
+        match <[Ident; 1]>::try_from(idents) {
+            Ok([one]) => {
+                ExcludeSelectItem::Single(ObjectName(vec![ObjectNamePart::Identifier(one)]))
+            }
+            Err(many) => ExcludeSelectItem::Multiple(
+                many.into_iter()
+                    .map(|i| ObjectName(vec![ObjectNamePart::Identifier(i)]))
+                    .collect(),
+            ),
+        }
+    }
+}
+
+fn rewrite_select(select: &mut Select, ctes: &HashSet<String>, projected: &[String]) {
     let has_wildcard = select.projection.iter().any(|i| {
         matches!(
             i,
@@ -82,7 +114,7 @@ fn rewrite_select(select: &mut Select, ctes: &HashSet<String>) {
     for from in &select.from {
         let factors = std::iter::once(&from.relation).chain(from.joins.iter().map(|j| &j.relation));
         for factor in factors {
-            match relation(factor, ctes) {
+            match relation(factor, ctes, projected) {
                 Some(r) => relations.push(r),
                 None => complete = false,
             }
@@ -98,7 +130,7 @@ fn rewrite_select(select: &mut Select, ctes: &HashSet<String>) {
                 for r in &relations {
                     let mut options = options.clone();
                     if r.hides_sequence {
-                        options.opt_exclude = Some(exclude_sequence());
+                        options.opt_exclude = Some(r.exclude());
                     }
                     select.projection.push(SelectItem::QualifiedWildcard(
                         SelectItemQualifiedWildcardKind::ObjectName(ObjectName(vec![
@@ -112,14 +144,16 @@ fn rewrite_select(select: &mut Select, ctes: &HashSet<String>) {
                 SelectItemQualifiedWildcardKind::ObjectName(name),
                 mut options,
             ) => {
-                let hides = match name.0.as_slice() {
+                let hiding = match name.0.as_slice() {
                     [ObjectNamePart::Identifier(q)] => relations
                         .iter()
-                        .any(|r| r.hides_sequence && normalise(&r.qualifier) == normalise(q)),
-                    _ => false,
+                        .find(|r| r.hides_sequence && normalise(&r.qualifier) == normalise(q)),
+                    _ => None,
                 };
-                if hides && plain(&options) {
-                    options.opt_exclude = Some(exclude_sequence());
+                if let Some(r) = hiding
+                    && plain(&options)
+                {
+                    options.opt_exclude = Some(r.exclude());
                 }
                 select.projection.push(SelectItem::QualifiedWildcard(
                     SelectItemQualifiedWildcardKind::ObjectName(name),
@@ -131,7 +165,11 @@ fn rewrite_select(select: &mut Select, ctes: &HashSet<String>) {
     }
 }
 
-fn relation(factor: &TableFactor, ctes: &HashSet<String>) -> Option<Relation> {
+fn relation(
+    factor: &TableFactor,
+    ctes: &HashSet<String>,
+    projected: &[String],
+) -> Option<Relation> {
     match factor {
         TableFactor::Table {
             name,
@@ -153,6 +191,9 @@ fn relation(factor: &TableFactor, ctes: &HashSet<String>) -> Option<Relation> {
                     .as_ref()
                     .map_or_else(|| table.clone(), |a| a.name.clone()),
                 hides_sequence: point_read && !is_cte,
+                hides_source: point_read
+                    && !is_cte
+                    && projected.iter().any(|p| *p == normalise(table)),
             })
         }
         TableFactor::Derived {
@@ -160,6 +201,7 @@ fn relation(factor: &TableFactor, ctes: &HashSet<String>) -> Option<Relation> {
         } => Some(Relation {
             qualifier: alias.name.clone(),
             hides_sequence: false,
+            hides_source: false,
         }),
         _ => None,
     }
@@ -196,12 +238,6 @@ fn plain(options: &WildcardAdditionalOptions) -> bool {
         && options.opt_replace.is_none()
         && options.opt_rename.is_none()
         && options.opt_ilike.is_none()
-}
-
-fn exclude_sequence() -> ExcludeSelectItem {
-    ExcludeSelectItem::Single(ObjectName(vec![ObjectNamePart::Identifier(
-        Ident::with_quote('"', SEQUENCE),
-    )]))
 }
 
 /// An identifier as DataFusion resolves it: unquoted ones fold to lower case.

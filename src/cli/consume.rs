@@ -4,19 +4,35 @@
 //! reading began, then exits. With `--follow` it subscribes to every partition and prints
 //! records as they arrive (interleaved across partitions, in order within each) until
 //! `--count` records were printed or it is interrupted.
+//!
+//! `driftdb consume --table T` prints a SQL table's changes instead: one JSON object per
+//! insert, update or delete (`sequence`, `commit_time_micros`, `op`, `before`, `after`), from
+//! the table's first commit (or `--from-seq`, `--since`), to the newest commit or, with
+//! `--follow`, live.
 
 use std::io::Write;
 
 use anyhow::{Context, Result, bail};
 use clap::{Args, ValueEnum};
-use driftdb_client::{AssignmentStrategy, Client, GroupConfig, GroupConsumer, Record, Start};
+use driftdb_client::proto::{TableChange, table_change};
+use driftdb_client::{
+    AssignmentStrategy, Client, GroupConfig, GroupConsumer, Record, Start, TableStart,
+};
 use tokio::sync::mpsc;
 
 use super::time::parse_since;
 
 #[derive(Debug, Args)]
 pub struct ConsumeArgs {
-    pub topic: String,
+    /// The topic to read (or --table).
+    #[arg(required_unless_present = "table")]
+    pub topic: Option<String>,
+    /// Print this SQL table's changes instead of a topic's records.
+    #[arg(long, conflicts_with_all = ["topic", "partition", "offset", "group", "format"])]
+    pub table: Option<String>,
+    /// With --table: start at this sequence (@SEQ:n).
+    #[arg(long, requires = "table", group = "start")]
+    pub from_seq: Option<u64>,
     /// Read only this partition (default: all).
     #[arg(long)]
     pub partition: Option<u32>,
@@ -62,17 +78,21 @@ pub enum Format {
 }
 
 pub(super) async fn run(client: &Client, args: ConsumeArgs) -> Result<()> {
+    if let Some(table) = &args.table {
+        return table_changes(client, table, &args).await;
+    }
+    let topic_name = args.topic.clone().unwrap_or_default();
     let partitions = match args.partition {
         Some(partition) => vec![partition],
         None => {
-            let topic = client.admin().describe_topic(&args.topic).await?;
+            let topic = client.admin().describe_topic(&topic_name).await?;
             topic.partitions.iter().map(|p| p.partition).collect()
         }
     };
     if args.offset.is_some() && partitions.len() > 1 {
         bail!(
             "--offset needs --partition: {} has {} partitions",
-            args.topic,
+            topic_name,
             partitions.len()
         );
     }
@@ -93,10 +113,71 @@ pub(super) async fn run(client: &Client, args: ConsumeArgs) -> Result<()> {
         return consume_group(client, &args, group, start, limit, &mut out).await;
     }
     if args.follow {
-        follow(client, &args.topic, &partitions, start, limit, &mut out).await
+        follow(client, &topic_name, &partitions, start, limit, &mut out).await
     } else {
-        read_to_end(client, &args.topic, &partitions, start, limit, &mut out).await
+        read_to_end(client, &topic_name, &partitions, start, limit, &mut out).await
     }
+}
+
+/// `--table`: the table's changes as JSON lines, to the newest commit or, with `--follow`,
+/// live.
+async fn table_changes(client: &Client, table: &str, args: &ConsumeArgs) -> Result<()> {
+    let start = if let Some(seq) = args.from_seq {
+        TableStart::Sequence(seq)
+    } else if let Some(since) = &args.since {
+        TableStart::TimestampMicros(parse_since(since, now_micros())?)
+    } else if args.follow && !args.from_beginning {
+        TableStart::Now
+    } else {
+        TableStart::Beginning
+    };
+    let mut changes = client.tables().follow(table, start).await?;
+    let limit = args.count.unwrap_or(u64::MAX);
+    let mut out = Output::new(Format::Json);
+    let mut printed = 0;
+    while printed < limit {
+        let Some(change) = changes.next().await? else {
+            bail!("the server ended the change stream");
+        };
+        if change.caught_up {
+            if !args.follow {
+                break;
+            }
+            continue;
+        }
+        if !out.line(&json_change(&change))? {
+            return Ok(());
+        }
+        printed += 1;
+        if !out.flush()? {
+            return Ok(());
+        }
+    }
+    out.flush()?;
+    Ok(())
+}
+
+/// A table change as JSON: the rows are the server's JSON objects, embedded as JSON.
+fn json_change(change: &TableChange) -> serde_json::Value {
+    let row = |r: &Option<String>| {
+        r.as_deref().map_or(serde_json::Value::Null, |text| {
+            serde_json::from_str(text).unwrap_or_else(|_| serde_json::Value::from(text))
+        })
+    };
+    let op = match change.kind() {
+        table_change::Kind::Insert => "insert",
+        table_change::Kind::Update => "update",
+        table_change::Kind::Delete => "delete",
+        table_change::Kind::Unspecified => "unknown",
+    };
+    serde_json::json!({
+        "table": change.table,
+        "sequence": change.sequence,
+        "commit_time_micros": change.commit_time_micros,
+        "op": op,
+        "before": row(&change.before),
+        "after": row(&change.after),
+    })
 }
 
 /// Group-managed: prints records of the member's partitions and commits after each printed
@@ -109,7 +190,7 @@ async fn consume_group(
     limit: u64,
     out: &mut Output,
 ) -> Result<()> {
-    let mut config = GroupConfig::new(group, [args.topic.clone()]);
+    let mut config = GroupConfig::new(group, args.topic.clone());
     config.auto_commit = false;
     config.start = start;
     config.strategy = match args.strategy {
@@ -256,6 +337,13 @@ impl Output {
             format,
             stdout: std::io::BufWriter::new(std::io::stdout()),
         }
+    }
+
+    /// Writes one JSON value as a line; `false` if the reader has gone away.
+    fn line(&mut self, value: &serde_json::Value) -> Result<bool> {
+        let mut line = serde_json::to_vec(value)?;
+        line.push(b'\n');
+        self.write(|w| w.write_all(&line))
     }
 
     /// Writes one record; `false` if the reader has gone away.

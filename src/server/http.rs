@@ -1,7 +1,7 @@
 //! The HTTP side: Prometheus metrics and liveness/readiness probes.
 //!
-//! - `/metrics`: Prometheus text format. Storage gauges are sampled from the log just before
-//!   rendering, so they are current at scrape time.
+//! - `/metrics`: Prometheus text format. Storage gauges and projection lag are sampled just
+//!   before rendering, so they are current at scrape time.
 //! - `/health/live`: 200 while the process serves HTTP at all.
 //! - `/health/ready`: 200 while the broker accepts requests, 503 before start-up completes
 //!   and once shutdown has begun, so a load balancer drains the node first.
@@ -20,6 +20,7 @@ use metrics_exporter_prometheus::PrometheusHandle;
 #[derive(Debug, Clone)]
 pub(super) struct State {
     pub log: Arc<Log>,
+    pub projections: Arc<driftdb_sql::projection::Runners>,
     pub metrics: PrometheusHandle,
     pub ready: Arc<AtomicBool>,
 }
@@ -35,8 +36,12 @@ pub(super) fn router(state: State) -> Router {
 async fn metrics(Extract(state): Extract<State>) -> impl IntoResponse {
     // Reading sizes takes partition locks that an fsync may hold briefly.
     let log = Arc::clone(&state.log);
-    let sampled =
-        tokio::task::spawn_blocking(move || driftdb_broker::metrics::record_storage(&log)).await;
+    let projections = Arc::clone(&state.projections);
+    let sampled = tokio::task::spawn_blocking(move || {
+        driftdb_broker::metrics::record_storage(&log);
+        projections.publish_metrics();
+    })
+    .await;
     if sampled.is_err() {
         tracing::error!("sampling storage metrics panicked");
     }

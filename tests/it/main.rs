@@ -13,6 +13,7 @@ mod lifecycle;
 mod node;
 mod pg;
 mod produce;
+mod projections;
 mod python;
 mod quickstart;
 mod repl;

@@ -7,7 +7,7 @@ use tokio_postgres::{NoTls, SimpleQueryMessage};
 
 use crate::server::fresh;
 
-async fn connect(addr: &str) -> tokio_postgres::Client {
+pub(crate) async fn connect(addr: &str) -> tokio_postgres::Client {
     let (host, port) = addr.rsplit_once(':').expect("host:port");
     let (client, connection) = tokio_postgres::connect(
         &format!("host={host} port={port} user=driftdb dbname=driftdb"),
@@ -20,7 +20,7 @@ async fn connect(addr: &str) -> tokio_postgres::Client {
 }
 
 /// The rows of a simple query, each as its column texts (NULL as None).
-async fn rows(client: &tokio_postgres::Client, sql: &str) -> Vec<Vec<Option<String>>> {
+pub(crate) async fn rows(client: &tokio_postgres::Client, sql: &str) -> Vec<Vec<Option<String>>> {
     client
         .simple_query(sql)
         .await

@@ -52,6 +52,10 @@ pub(crate) fn parse_statement(
     if is_word(first, "VACUUM") {
         return p.vacuum().map(Parsed::Drift);
     }
+    if super::projection::starts_here(p.parser) {
+        return super::projection::parse(p.parser, sql)
+            .map(|s| Parsed::Drift(Statement::Projection(Box::new(s))));
+    }
     if is_legacy_create_table {
         return p.legacy_create_table().map(|s| Parsed::Sql(Box::new(s)));
     }

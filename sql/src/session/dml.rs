@@ -777,7 +777,7 @@ fn template(sql: &str, items: Vec<ast::SelectItem>, selection: Option<ast::Expr>
 
 /// The rows of `batch`, each column cast strictly to its type in `types`: a value that does
 /// not convert is an error (22P02), never a silent NULL.
-pub(super) fn rows_of(batch: &RecordBatch, types: &[DataType]) -> Result<Vec<Row>> {
+pub(crate) fn rows_of(batch: &RecordBatch, types: &[DataType]) -> Result<Vec<Row>> {
     let batch = cast_batch(batch, types)?;
     crate::arrow::batch_to_rows(&batch, types).map_err(|e| Error::InvalidValue {
         message: e.to_string(),
