@@ -6,6 +6,7 @@
 //! - [`redis`]: the same produce and consume workload against Redis Streams, the peer a user
 //!   might pick instead, through a minimal RESP client.
 //! - [`sql`]: the embedded SQL database, beside SQLite and DuckDB run by a Python script.
+//! - [`projection`]: projections applying topic events, rebuilding, and their lag under load.
 //!
 //! Every measurement is one function that returns its figures; the `run_*` functions print
 //! them. Tests never assert speed: these reports do the measuring, and `docs/benchmarks.md`
@@ -13,6 +14,7 @@
 
 pub mod grpc;
 pub mod log;
+pub mod projection;
 pub mod redis;
 pub mod sql;
 
@@ -25,6 +27,7 @@ use anyhow::Result;
 
 pub use grpc::{ConsumeBench, ProduceBench, run_consume_bench, run_produce_bench};
 pub use log::{LogBench, run_log_bench};
+pub use projection::{ProjectionBench, run_projection_bench};
 pub use redis::{RedisBench, run_redis_bench};
 pub use sql::{SqlBench, run_sql_bench};
 

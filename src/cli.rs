@@ -86,6 +86,9 @@ pub enum BenchCommand {
     Redis(bench::RedisBench),
     /// The embedded SQL database beside SQLite and DuckDB (needs no server).
     Sql(bench::SqlBench),
+    /// Projections: events applied per second, rebuild time, lag under load (needs no
+    /// server).
+    Projection(bench::ProjectionBench),
 }
 
 /// Runs one command to completion.
@@ -159,5 +162,6 @@ async fn run_bench(server: &str, command: BenchCommand) -> Result<()> {
         BenchCommand::Consume(opts) => bench::run_consume_bench(server, &opts).await,
         BenchCommand::Redis(opts) => bench::run_redis_bench(&opts).await,
         BenchCommand::Sql(opts) => bench::run_sql_bench(&opts).await,
+        BenchCommand::Projection(opts) => bench::run_projection_bench(&opts).await,
     }
 }

@@ -152,6 +152,13 @@ impl Database {
         &self.runners
     }
 
+    /// The next source offset projection `name` applies in `partition`, as the ledger has
+    /// it (None: no such projection, or it has not read that partition yet).
+    pub fn projection_position(&self, name: &str, partition: u32) -> Option<u64> {
+        let db = self.store.read();
+        db.projections().get(name)?.offsets.get(&partition).copied()
+    }
+
     /// The role called `name` (see `CREATE ROLE`), as the ledger has it now.
     pub fn role(&self, name: &str) -> Option<driftdb_projector::security::Role> {
         self.store.read().security().role(name).cloned()
