@@ -14,6 +14,7 @@
 //! record that fails here means the ledger and this state disagree: the caller treats it as
 //! corruption.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
@@ -282,7 +283,7 @@ impl Database {
                     "rows of {name:?} written in the transaction that alters it"
                 )));
             } else if let Ok(table) = self.table(name) {
-                read(table).check(&changes)?;
+                read(table).check_owned(changes)?;
             }
         }
         Ok(())
@@ -290,6 +291,21 @@ impl Database {
 
     /// Applies ledger record `seq`, committed at `time`. Sequences and times must increase.
     pub fn apply(&mut self, seq: u64, time: i64, txn: &Transaction) -> Result<()> {
+        self.apply_ops(seq, time, txn.ops.iter().map(Cow::Borrowed))
+    }
+
+    /// [`Database::apply`] taking the transaction, so its rows move into the tables
+    /// uncopied (the commit path, which has just encoded it).
+    pub fn apply_owned(&mut self, seq: u64, time: i64, txn: Transaction) -> Result<()> {
+        self.apply_ops(seq, time, txn.ops.into_iter().map(Cow::Owned))
+    }
+
+    fn apply_ops<'a>(
+        &mut self,
+        seq: u64,
+        time: i64,
+        ops: impl Iterator<Item = Cow<'a, LedgerOp>>,
+    ) -> Result<()> {
         if let Some((last_seq, last_time)) = self.last
             && (seq <= last_seq || time <= last_time)
         {
@@ -300,24 +316,29 @@ impl Database {
                 current_time: last_time,
             });
         }
-        let mut pending: BTreeMap<String, Vec<Change>> = BTreeMap::new();
-        for op in &txn.ops {
+        // A transaction touches few tables: a list beats a map.
+        let mut pending: Vec<(Cow<'a, str>, Vec<Change>)> = Vec::new();
+        for op in ops {
             if op.is_role_change() {
-                self.apply_role(op)?;
+                self.apply_role(&op)?;
                 continue;
             }
-            if let Some(change) = row_change(op) {
-                pending
-                    .entry(op.table().to_string())
-                    .or_default()
-                    .push(change);
-                continue;
-            }
+            let op = match into_row_change(op) {
+                Ok((table, change)) => {
+                    match pending.iter_mut().find(|(t, _)| *t == table) {
+                        Some((_, changes)) => changes.push(change),
+                        None => pending.push((table, vec![change])),
+                    }
+                    continue;
+                }
+                Err(op) => op,
+            };
             let name = op.table();
-            if let Some(changes) = pending.remove(name) {
+            if let Some(i) = pending.iter().position(|(t, _)| t == name) {
+                let (_, changes) = pending.swap_remove(i);
                 write(&self.current_mut(name)?.table).apply(seq, time, changes)?;
             }
-            self.apply_catalog(seq, time, op)?;
+            self.apply_catalog(seq, time, &op)?;
         }
         for (name, changes) in pending {
             write(&self.current_mut(&name)?.table).apply(seq, time, changes)?;
@@ -490,6 +511,22 @@ impl Database {
             LedgerOp::DropRole { name } => self.security.drop_role(name),
             _ => Ok(()),
         }
+    }
+}
+
+/// A row operation's table and change, moved out of an owned op; any other op back.
+fn into_row_change(
+    op: Cow<'_, LedgerOp>,
+) -> std::result::Result<(Cow<'_, str>, Change), Cow<'_, LedgerOp>> {
+    match op {
+        Cow::Borrowed(borrowed) => match row_change(borrowed) {
+            Some(change) => Ok((Cow::Borrowed(borrowed.table()), change)),
+            None => Err(op),
+        },
+        Cow::Owned(LedgerOp::Upsert { table, row }) => Ok((Cow::Owned(table), Change::Upsert(row))),
+        Cow::Owned(LedgerOp::Delete { table, key }) => Ok((Cow::Owned(table), Change::Delete(key))),
+        Cow::Owned(LedgerOp::Truncate { table }) => Ok((Cow::Owned(table), Change::Truncate)),
+        other => Err(other),
     }
 }
 

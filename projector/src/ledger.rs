@@ -102,6 +102,17 @@ impl LedgerOp {
         }
     }
 
+    /// About how many bytes the operation encodes to.
+    fn size_hint(&self) -> usize {
+        let values = |v: &[Value]| v.len() * 32 + v.iter().map(Value::heap_bytes).sum::<usize>();
+        64 + self.table().len()
+            + match self {
+                LedgerOp::Upsert { row, .. } => values(row),
+                LedgerOp::Delete { key, .. } => values(key),
+                _ => 256,
+            }
+    }
+
     /// Whether the operation is about roles (and not any table).
     pub fn is_role_change(&self) -> bool {
         matches!(
@@ -122,8 +133,13 @@ impl LedgerOp {
 impl Transaction {
     /// Encodes the transaction as a ledger record value.
     pub fn encode(&self) -> Result<Vec<u8>> {
-        let body = rkyv::to_bytes::<rancor::Error>(self)
-            .map_err(|e| Error::InvalidInput(format!("cannot encode transaction: {e}")))?;
+        // Sized up front: a large transaction would otherwise be copied at every doubling.
+        let hint = 64 + self.ops.iter().map(LedgerOp::size_hint).sum::<usize>();
+        let body = rkyv::api::high::to_bytes_in::<_, rancor::Error>(
+            self,
+            AlignedVec::<16>::with_capacity(hint),
+        )
+        .map_err(|e| Error::InvalidInput(format!("cannot encode transaction: {e}")))?;
         let mut out = Vec::with_capacity(body.len() + 1);
         out.push(FORMAT_VERSION);
         out.extend_from_slice(&body);

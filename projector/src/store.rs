@@ -54,7 +54,10 @@ pub struct Commit {
 pub struct StoreOptions {
     /// Directory for checkpoints.
     pub checkpoint_dir: PathBuf,
-    /// Take a checkpoint automatically after this many row changes (0: never).
+    /// Take a checkpoint automatically after this many row changes (0: never), or after as
+    /// many as the last checkpoint held row versions if that is more: a checkpoint writes
+    /// the whole history, so spacing them by its size keeps their cost per change constant
+    /// while a restart replays at most about as much ledger as the checkpoint holds.
     pub checkpoint_every: u64,
 }
 
@@ -66,6 +69,8 @@ pub struct Store {
     clock: Arc<dyn Clock>,
     options: StoreOptions,
     changes_since_checkpoint: AtomicU64,
+    /// Row versions the newest checkpoint held.
+    checkpoint_versions: AtomicU64,
 }
 
 impl Store {
@@ -116,6 +121,7 @@ impl Store {
             clock,
             options,
             changes_since_checkpoint: AtomicU64::new(replayed),
+            checkpoint_versions: AtomicU64::new(0),
         })
     }
 
@@ -134,7 +140,7 @@ impl Store {
     /// nothing it depends on); `writes` are the (table, primary key) pairs it writes.
     pub fn commit(
         &self,
-        txn: &Transaction,
+        txn: Transaction,
         read_seq: Option<u64>,
         writes: &[(String, Key)],
     ) -> Result<Commit> {
@@ -149,7 +155,7 @@ impl Store {
             if let Some(read_seq) = read_seq {
                 check_conflicts(&db, read_seq, writes)?;
             }
-            db.check(txn)?;
+            db.check(&txn)?;
             let (next_seq, last_time) = match db.last() {
                 Some((seq, time)) => (seq + 1, time),
                 None => (self.ledger.end_offset(), i64::MIN),
@@ -175,16 +181,20 @@ impl Store {
             seq: appended.base_offset,
             time: appended.timestamp,
         };
+        let rows = txn.ops.iter().filter(|op| op.is_row_change()).count() as u64;
         {
             let mut db = self.db.write().unwrap_or_else(|e| e.into_inner());
-            db.apply(commit.seq, commit.time, txn)?;
+            db.apply_owned(commit.seq, commit.time, txn)?;
         }
-        let rows = txn.ops.iter().filter(|op| op.is_row_change()).count() as u64;
         let since = self
             .changes_since_checkpoint
             .fetch_add(rows, Ordering::Relaxed)
             + rows;
-        if self.options.checkpoint_every > 0 && since >= self.options.checkpoint_every {
+        let due = self
+            .options
+            .checkpoint_every
+            .max(self.checkpoint_versions.load(Ordering::Relaxed));
+        if self.options.checkpoint_every > 0 && since >= due {
             // A failed automatic checkpoint loses nothing (the ledger has every commit); it
             // only makes the next restart replay more.
             if let Err(e) = self.checkpoint_locked() {
@@ -204,6 +214,12 @@ impl Store {
         let db = self.read();
         let seq = checkpoint::write(&self.options.checkpoint_dir, &db)?;
         self.changes_since_checkpoint.store(0, Ordering::Relaxed);
+        let versions: usize = db
+            .incarnations_all()
+            .map(|(_, i)| database::read(&i.table).version_count())
+            .sum();
+        self.checkpoint_versions
+            .store(versions as u64, Ordering::Relaxed);
         Ok(seq)
     }
 

@@ -565,7 +565,12 @@ impl Table {
     /// anything, so the SQL layer can fail a statement before it commits. Sequence order is
     /// not checked.
     pub fn check(&self, changes: &[Change]) -> Result<()> {
-        let pending = self.plan(changes.iter().cloned())?;
+        self.check_owned(changes.iter().cloned())
+    }
+
+    /// [`Table::check`] of changes the caller no longer needs.
+    pub fn check_owned(&self, changes: impl IntoIterator<Item = Change>) -> Result<()> {
+        let pending = self.plan(changes)?;
         self.check_unique(&pending)
     }
 
@@ -640,6 +645,11 @@ impl Table {
     /// Approximate memory held by rows, history and indexes. Walks everything: O(size).
     /// B-tree node overhead is counted as half the entry size again, a rough mean for nodes
     /// between half and fully occupied.
+    /// Chain entries (versions, current ones included), cheaply.
+    pub fn version_count(&self) -> usize {
+        self.versions
+    }
+
     pub fn memory(&self) -> MemoryUsage {
         let rows =
             self.rows.approx_bytes() + self.rows.chains().map(Chain::heap_bytes).sum::<usize>();

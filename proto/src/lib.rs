@@ -8,6 +8,8 @@
 //!   optionally idempotent (producer id + sequence) and conditional (expected next offset).
 //! - [`v1::consume_service_client::ConsumeServiceClient`]: fetch, resolve offsets from time,
 //!   read all records of a key, and subscribe (replay, then follow live appends).
+//! - [`v1::table_service_client::TableServiceClient`]: follow a SQL table's changes (replay
+//!   from a sequence or time, then live).
 //!
 //! Bytes fields are [`bytes::Bytes`](prost::bytes::Bytes), so payloads pass through the broker
 //! without copies. [`partition_for_key`] is the stable key hash that both the broker and the

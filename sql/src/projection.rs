@@ -330,7 +330,10 @@ pub fn parse_positions(text: &str) -> Option<Vec<(u32, u64)>> {
 enum Next {
     Continue,
     Idle,
+    /// The projection is gone or paused.
     Exit,
+    /// Stopped at an event that does not fit.
+    Failed,
 }
 
 /// One projection's loop; see the module documentation.
@@ -340,7 +343,20 @@ fn run(runners: &Runners, table: &str, stop: &AtomicBool, stats: &Stats) {
         match step(runners, table, stats) {
             Ok(Next::Continue) => {}
             Ok(Next::Idle) => idle(runners, table, stop),
-            Ok(Next::Exit) => break,
+            Ok(Next::Failed) => break,
+            Ok(Next::Exit) => {
+                // A RESUME (or a re-create) may have committed after this runner saw the
+                // pause, while `reconcile` still counted it as running: look once more.
+                let wanted = runners
+                    .store
+                    .read()
+                    .projections()
+                    .get(table)
+                    .is_some_and(|s| !s.paused);
+                if !wanted {
+                    break;
+                }
+            }
             Err(e) => {
                 tracing::warn!(projection = %table, error = %e, "projection batch failed; retrying");
                 stats.set(RunState::Running, Some(e.to_string()));
@@ -412,12 +428,20 @@ fn step(runners: &Runners, table: &str, stats: &Stats) -> crate::Result<Next> {
         return Ok(Next::Idle);
     }
     let stop_on_error = state.def.on_error == ErrorPolicy::Stop;
-    let batch = {
+    let table_ref = {
         let db = runners.store.read();
-        let shared = db.table(table).map_err(crate::database::projector_error)?;
-        let t = driftdb_projector::database::read(shared);
-        Batch::build(&state.def, &t, &records, stop_on_error)
+        Arc::clone(db.table(table).map_err(crate::database::projector_error)?)
     };
+    let schema = driftdb_projector::database::read(&table_ref)
+        .schema()
+        .clone();
+    // The table's read lock is held only for lookups of current rows: the runner is its only
+    // writer, and commits (which take its write lock) do not wait on JSON parsing.
+    let batch = Batch::build(&state.def, &schema, &records, stop_on_error, |key| {
+        driftdb_projector::database::read(&table_ref)
+            .get_current(key)
+            .cloned()
+    });
     // Where each partition's batch ends: after its last record, or at the event that stops
     // a STOP projection (and nothing from later partitions).
     let failure = if stop_on_error {
@@ -454,7 +478,7 @@ fn step(runners: &Runners, table: &str, stats: &Stats) -> crate::Result<Next> {
         })));
     }
     if !ops.is_empty() {
-        match runners.store.commit(&Transaction { ops }, None, &[]) {
+        match runners.store.commit(Transaction { ops }, None, &[]) {
             Ok(_) => {}
             // Dropped, swapped or rebuilt while the batch was read: read the state again.
             Err(
@@ -490,7 +514,7 @@ fn step(runners: &Runners, table: &str, stats: &Stats) -> crate::Result<Next> {
         if failure.is_some() {
             tracing::error!(projection = %table, %error, "projection stopped at an event that does not fit");
             stats.set(RunState::Failed, Some(error));
-            return Ok(Next::Exit);
+            return Ok(Next::Failed);
         }
         stats.set(RunState::Running, Some(error));
     } else {
@@ -615,7 +639,7 @@ fn swap(runners: &Runners, target: &str, shadow: &str) -> crate::Result<()> {
     }));
     match runners
         .store
-        .commit(&Transaction { ops: vec![op] }, None, &[])
+        .commit(Transaction { ops: vec![op] }, None, &[])
     {
         Ok(commit) => {
             tracing::info!(projection = %target, seq = commit.seq, "rebuilt projection swapped in");

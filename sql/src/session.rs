@@ -289,7 +289,7 @@ impl Session {
                     let commit = self
                         .db
                         .store()
-                        .commit(&Transaction { ops: txn.ops }, txn.snapshot.seq, &writes)
+                        .commit(Transaction { ops: txn.ops }, txn.snapshot.seq, &writes)
                         .map_err(projector_error)?;
                     self.settings.last_commit = Some(commit.seq);
                     Outcome::command("COMMIT", Some(commit.seq))
@@ -530,7 +530,7 @@ impl Session {
             let commit = self
                 .db
                 .store()
-                .commit(&Transaction { ops }, read_seq, &writes)
+                .commit(Transaction { ops }, read_seq, &writes)
                 .map_err(projector_error)?;
             self.settings.last_commit = Some(commit.seq);
             return Ok(Outcome {

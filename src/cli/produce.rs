@@ -39,6 +39,7 @@ pub(super) async fn run(client: &Client, args: ProduceArgs) -> Result<()> {
     let mut lines = BufReader::new(tokio::io::stdin()).lines();
     let mut pending = VecDeque::new();
     let mut produced = 0u64;
+    let mut last = std::collections::BTreeMap::new();
     let mut line_number = 0u64;
     while let Some(line) = lines.next_line().await.context("reading standard input")? {
         line_number += 1;
@@ -63,17 +64,30 @@ pub(super) async fn run(client: &Client, args: ProduceArgs) -> Result<()> {
         if pending.len() >= MAX_IN_FLIGHT
             && let Some(ack) = pending.pop_front()
         {
-            ack.await?;
+            let ack = ack.await?;
+            note(&mut last, ack.partition, ack.offset);
             produced += 1;
         }
     }
     for ack in pending {
-        ack.await?;
+        let ack = ack.await?;
+        note(&mut last, ack.partition, ack.offset);
         produced += 1;
     }
     producer.close().await?;
-    eprintln!("produced {produced} records to {}", args.topic);
+    // The newest offset per partition, in the form `driftdb_wait` takes.
+    let positions: Vec<String> = last.iter().map(|(p, o)| format!("{p}:{o}")).collect();
+    eprintln!(
+        "produced {produced} records to {} (last offsets {})",
+        args.topic,
+        positions.join(",")
+    );
     Ok(())
+}
+
+fn note(last: &mut std::collections::BTreeMap<u32, u64>, partition: u32, offset: u64) {
+    let newest = last.entry(partition).or_default();
+    *newest = (*newest).max(offset);
 }
 
 /// The key in field `field` of the JSON object `line`: a string as is, anything else as its

@@ -89,7 +89,7 @@ fn commits_get_dense_sequences_and_increasing_times() {
     let (_log, store) = f.open(0);
     let c0 = store
         .commit(
-            &Transaction {
+            Transaction {
                 ops: vec![LedgerOp::CreateTable(schema())],
             },
             None,
@@ -98,7 +98,7 @@ fn commits_get_dense_sequences_and_increasing_times() {
         .unwrap();
     let c1 = store
         .commit(
-            &Transaction {
+            Transaction {
                 ops: vec![set(1, 100), set(2, 50)],
             },
             Some(c0.seq),
@@ -108,7 +108,7 @@ fn commits_get_dense_sequences_and_increasing_times() {
     // The clock did not move: commit times still increase.
     let c2 = store
         .commit(
-            &Transaction {
+            Transaction {
                 ops: vec![set(1, 90)],
             },
             Some(c1.seq),
@@ -128,7 +128,7 @@ fn first_committer_wins() {
     let (_log, store) = f.open(0);
     let c0 = store
         .commit(
-            &Transaction {
+            Transaction {
                 ops: vec![LedgerOp::CreateTable(schema()), set(1, 100)],
             },
             None,
@@ -138,7 +138,7 @@ fn first_committer_wins() {
     // Two transactions both read at c0 and write account 1.
     store
         .commit(
-            &Transaction {
+            Transaction {
                 ops: vec![set(1, 90)],
             },
             Some(c0.seq),
@@ -146,7 +146,7 @@ fn first_committer_wins() {
         )
         .unwrap();
     let loser = store.commit(
-        &Transaction {
+        Transaction {
             ops: vec![set(1, 80), set(2, 5)],
         },
         Some(c0.seq),
@@ -159,7 +159,7 @@ fn first_committer_wins() {
     // Writing a different key from the same snapshot is fine.
     store
         .commit(
-            &Transaction {
+            Transaction {
                 ops: vec![set(3, 1)],
             },
             Some(c0.seq),
@@ -174,7 +174,7 @@ fn constraint_failures_write_nothing() {
     let (_log, store) = f.open(0);
     store
         .commit(
-            &Transaction {
+            Transaction {
                 ops: vec![LedgerOp::CreateTable(schema())],
             },
             None,
@@ -188,7 +188,7 @@ fn constraint_failures_write_nothing() {
     assert!(
         store
             .commit(
-                &Transaction {
+                Transaction {
                     ops: vec![set(1, 1), bad]
                 },
                 None,
@@ -206,7 +206,7 @@ fn restart_replays_the_ledger_with_and_without_a_checkpoint() {
         let (_log, store) = f.open(0);
         store
             .commit(
-                &Transaction {
+                Transaction {
                     ops: vec![LedgerOp::CreateTable(schema())],
                 },
                 None,
@@ -217,7 +217,7 @@ fn restart_replays_the_ledger_with_and_without_a_checkpoint() {
             f.clock.advance(1_000);
             store
                 .commit(
-                    &Transaction {
+                    Transaction {
                         ops: vec![set(i % 5, i)],
                     },
                     None,
@@ -230,7 +230,7 @@ fn restart_replays_the_ledger_with_and_without_a_checkpoint() {
             f.clock.advance(1_000);
             store
                 .commit(
-                    &Transaction {
+                    Transaction {
                         ops: vec![set(i % 5, i)],
                     },
                     None,
@@ -261,7 +261,7 @@ fn automatic_checkpoints_and_a_damaged_one_falls_back() {
         let (_log, store) = f.open(10);
         store
             .commit(
-                &Transaction {
+                Transaction {
                     ops: vec![LedgerOp::CreateTable(schema())],
                 },
                 None,
@@ -271,7 +271,7 @@ fn automatic_checkpoints_and_a_damaged_one_falls_back() {
         for i in 0..35 {
             store
                 .commit(
-                    &Transaction {
+                    Transaction {
                         ops: vec![set(i, i)],
                     },
                     None,
@@ -308,7 +308,7 @@ fn sequences_resolve_from_times() {
     f.clock.set(T0 + 1_000_000);
     store
         .commit(
-            &Transaction {
+            Transaction {
                 ops: vec![LedgerOp::CreateTable(schema())],
             },
             None,
@@ -318,7 +318,7 @@ fn sequences_resolve_from_times() {
     f.clock.set(T0 + 2_000_000);
     store
         .commit(
-            &Transaction {
+            Transaction {
                 ops: vec![set(1, 1)],
             },
             None,

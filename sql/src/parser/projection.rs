@@ -357,8 +357,9 @@ impl P<'_, '_> {
 
 /// The statement's text from `start` up to (not including) `end`.
 fn text_between(sql: &str, start: Location, end: Location) -> String {
-    let from = char_position(sql, start).unwrap_or(0);
-    let to = char_position(sql, end).unwrap_or(sql.chars().count());
+    // Positions are PostgreSQL's: 1-based.
+    let from = char_position(sql, start).map_or(0, |p| p.saturating_sub(1));
+    let to = char_position(sql, end).map_or(sql.chars().count(), |p| p.saturating_sub(1));
     sql.chars()
         .skip(from)
         .take(to.saturating_sub(from))
@@ -432,6 +433,94 @@ pub fn json_path(path: &str) -> std::result::Result<Vec<PathStep>, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::parser::Statement;
+
+    fn parse_one(sql: &str) -> crate::Result<ProjectionStatement> {
+        match crate::parse(sql)?.pop() {
+            Some(Statement::Projection(p)) => Ok(*p),
+            other => panic!("not a projection statement: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_full_create() {
+        let sql = "CREATE PROJECTION IF NOT EXISTS orders FROM TOPIC 'order-events' (
+            id TEXT PRIMARY KEY FROM '$.order_id', customer TEXT, total NUMERIC(12,2) NOT NULL,
+            k TEXT FROM KEY, h TEXT FROM HEADER 'region', at TIMESTAMPTZ FROM TIMESTAMP,
+            p INT FROM PARTITION, o BIGINT FROM OFFSET, v JSONB FROM VALUE)
+            EVENT TYPE FROM HEADER 'type' ON 'Placed' UPSERT ON 'Paid' MERGE ON 'Gone' DELETE
+            START FROM NOW ON ERROR DEAD LETTER 'dlq'";
+        let ProjectionStatement::Create {
+            or_replace: false,
+            if_not_exists: true,
+            spec,
+        } = parse_one(sql).unwrap()
+        else {
+            panic!("not a create");
+        };
+        assert_eq!(spec.topic, "order-events");
+        assert_eq!(spec.columns.len(), 9);
+        assert!(spec.columns[0].primary_key && spec.columns[2].not_null);
+        assert_eq!(
+            spec.columns[1].source,
+            Source::Field(vec![PathStep::Field("customer".into())])
+        );
+        assert_eq!(spec.columns[4].source, Source::Header("region".into()));
+        assert_eq!(spec.event_type, Some(Source::Header("type".into())));
+        assert_eq!(spec.rules.len(), 3);
+        assert_eq!(spec.rules[1].action, Action::Merge);
+        assert_eq!(spec.start, Start::Now);
+        assert_eq!(spec.on_error, ErrorPolicy::DeadLetter("dlq".into()));
+        assert!(
+            spec.text.starts_with("CREATE PROJECTION") && spec.text.ends_with("'dlq'"),
+            "{:?}",
+            spec.text
+        );
+    }
+
+    #[test]
+    fn the_other_statements() {
+        assert!(matches!(
+            parse_one("ALTER PROJECTION o PAUSE").unwrap(),
+            ProjectionStatement::Pause { paused: true, .. }
+        ));
+        assert!(matches!(
+            parse_one("ALTER PROJECTION o RESUME").unwrap(),
+            ProjectionStatement::Pause { paused: false, .. }
+        ));
+        assert!(matches!(
+            parse_one("REFRESH PROJECTION o").unwrap(),
+            ProjectionStatement::Refresh { .. }
+        ));
+        assert!(matches!(
+            parse_one("DROP PROJECTION IF EXISTS o").unwrap(),
+            ProjectionStatement::Drop {
+                if_exists: true,
+                ..
+            }
+        ));
+        assert!(matches!(
+            parse_one("ALTER PROJECTION o FROM TOPIC t (id INT PRIMARY KEY)").unwrap(),
+            ProjectionStatement::Alter(_)
+        ));
+    }
+
+    #[test]
+    fn mistakes_are_syntax_errors_with_a_position() {
+        for bad in [
+            "CREATE PROJECTION o (id INT)",
+            "CREATE PROJECTION o FROM TOPIC t (id INT FROM NOWHERE)",
+            "CREATE PROJECTION o FROM TOPIC t (id INT) ON 'x' UPSERT",
+            "CREATE PROJECTION o FROM TOPIC t (id INT) EVENT TYPE FROM '$.t' ON 'x' EXPLODE",
+            "CREATE PROJECTION o FROM TOPIC t (id INT) ON ERROR MAYBE",
+            "CREATE PROJECTION o FROM TOPIC t (id INT FROM '$..a')",
+            "ALTER PROJECTION o SHRUG",
+        ] {
+            let err = crate::parse(bad).expect_err(bad);
+            assert_eq!(err.sqlstate(), "42601", "{bad}: {err}");
+            assert!(err.position().is_some(), "{bad}: {err}");
+        }
+    }
 
     #[test]
     fn json_paths() {

@@ -26,7 +26,7 @@ use datafusion::arrow::datatypes::{DataType as ArrowType, Field, Schema, TimeUni
 use datafusion::arrow::record_batch::RecordBatch;
 use driftdb_broker::log::Record;
 use driftdb_projector::projection::{Action, PathStep, ProjectionDef, Source};
-use driftdb_projector::{DataType, Key, LedgerOp, Row, Table, TableSchema};
+use driftdb_projector::{DataType, Key, LedgerOp, Row, TableSchema};
 
 /// One column's value in one event, before casting.
 #[derive(Debug, Clone)]
@@ -86,17 +86,18 @@ struct Event {
 }
 
 impl Batch {
-    /// What `records` (each with its partition, ordered by partition then offset) do to
-    /// `table`, the projection's table now. With `stop_on_error` (the `STOP` policy) the
+    /// What `records` (each with its partition, ordered by partition then offset) do to the
+    /// projection's table, of `schema`, whose current rows `current` looks up (only once
+    /// the events are read and cast, so a caller can hold a lock just for that part). With `stop_on_error` (the `STOP` policy) the
     /// first event that does not fit ends the batch: events from it on are not applied, and
     /// it is the only entry of `rejected`.
     pub fn build(
         def: &ProjectionDef,
-        table: &Table,
+        schema: &TableSchema,
         records: &[(u32, Record)],
         stop_on_error: bool,
+        current: impl Fn(&Key) -> Option<Row>,
     ) -> Batch {
-        let schema = table.schema();
         let mut batch = Batch::default();
         let mut events: Vec<Event> = records
             .iter()
@@ -144,7 +145,7 @@ impl Batch {
             let (Some(action), Some(row)) = (event.action, row) else {
                 continue;
             };
-            match apply_event(schema, table, action, &event.cells, row, &mut touched) {
+            match apply_event(schema, &current, action, &event.cells, row, &mut touched) {
                 Ok(op) => {
                     batch.applied += 1;
                     batch.ops.extend(op);
@@ -382,7 +383,7 @@ fn column_array(events: &[Event], which: &[usize], c: usize, kind: Kind) -> Arra
 /// the delete of a row that does not exist).
 fn apply_event(
     schema: &TableSchema,
-    table: &Table,
+    current: &impl Fn(&Key) -> Option<Row>,
     action: Action,
     cells: &[Cell],
     row: Row,
@@ -391,8 +392,8 @@ fn apply_event(
     let entry = match touched.entry(schema.key_of(&row)) {
         Entry::Occupied(e) => e.into_mut(),
         Entry::Vacant(v) => {
-            let current = table.get_current(v.key()).cloned();
-            v.insert(current)
+            let row = current(v.key());
+            v.insert(row)
         }
     };
     let name = schema.name().to_string();

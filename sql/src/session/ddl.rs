@@ -391,7 +391,7 @@ impl Session {
         } else {
             Some(
                 store
-                    .commit(&driftdb_projector::Transaction { ops }, None, &[])
+                    .commit(driftdb_projector::Transaction { ops }, None, &[])
                     .map_err(projector_error)?
                     .seq,
             )
