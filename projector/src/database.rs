@@ -323,15 +323,15 @@ impl Database {
                 self.apply_role(&op)?;
                 continue;
             }
-            let op = match into_row_change(op) {
-                Ok((table, change)) => {
+            let op = match split(op) {
+                Split::Row(table, change) => {
                     match pending.iter_mut().find(|(t, _)| *t == table) {
                         Some((_, changes)) => changes.push(change),
                         None => pending.push((table, vec![change])),
                     }
                     continue;
                 }
-                Err(op) => op,
+                Split::Other(op) => op,
             };
             let name = op.table();
             if let Some(i) = pending.iter().position(|(t, _)| t == name) {
@@ -514,19 +514,27 @@ impl Database {
     }
 }
 
-/// A row operation's table and change, moved out of an owned op; any other op back.
-fn into_row_change(
-    op: Cow<'_, LedgerOp>,
-) -> std::result::Result<(Cow<'_, str>, Change), Cow<'_, LedgerOp>> {
+/// An op split for applying: a row change (with its table), or anything else.
+enum Split<'a> {
+    Row(Cow<'a, str>, Change),
+    Other(Cow<'a, LedgerOp>),
+}
+
+/// A row operation's table and change, moved out of an owned op.
+fn split(op: Cow<'_, LedgerOp>) -> Split<'_> {
     match op {
         Cow::Borrowed(borrowed) => match row_change(borrowed) {
-            Some(change) => Ok((Cow::Borrowed(borrowed.table()), change)),
-            None => Err(op),
+            Some(change) => Split::Row(Cow::Borrowed(borrowed.table()), change),
+            None => Split::Other(op),
         },
-        Cow::Owned(LedgerOp::Upsert { table, row }) => Ok((Cow::Owned(table), Change::Upsert(row))),
-        Cow::Owned(LedgerOp::Delete { table, key }) => Ok((Cow::Owned(table), Change::Delete(key))),
-        Cow::Owned(LedgerOp::Truncate { table }) => Ok((Cow::Owned(table), Change::Truncate)),
-        other => Err(other),
+        Cow::Owned(LedgerOp::Upsert { table, row }) => {
+            Split::Row(Cow::Owned(table), Change::Upsert(row))
+        }
+        Cow::Owned(LedgerOp::Delete { table, key }) => {
+            Split::Row(Cow::Owned(table), Change::Delete(key))
+        }
+        Cow::Owned(LedgerOp::Truncate { table }) => Split::Row(Cow::Owned(table), Change::Truncate),
+        other => Split::Other(other),
     }
 }
 

@@ -193,7 +193,18 @@ impl Runners {
             let name = table.clone();
             let spawned = std::thread::Builder::new()
                 .name(format!("projection-{table}"))
-                .spawn(move || run(&runner, &name, &thread_stop, &stats));
+                .spawn(move || {
+                    // A bug in one projection must not pass for a running projection.
+                    let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                        run(&runner, &name, &thread_stop, &stats)
+                    }));
+                    if ran.is_err() {
+                        stats.set(
+                            RunState::Failed,
+                            Some("internal error: the projection's runner panicked (see the server log)".into()),
+                        );
+                    }
+                });
             match spawned {
                 Ok(thread) => {
                     running.insert(table, Running { stop, thread });
@@ -338,11 +349,22 @@ enum Next {
 
 /// One projection's loop; see the module documentation.
 fn run(runners: &Runners, table: &str, stop: &AtomicBool, stats: &Stats) {
+    let clock = match tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+    {
+        Ok(clock) => clock,
+        Err(e) => {
+            tracing::error!(projection = %table, error = %e, "cannot start a projection's timer");
+            stats.set(RunState::Failed, Some(e.to_string()));
+            return;
+        }
+    };
     tracing::info!(projection = %table, "projection started");
     while !stop.load(Ordering::SeqCst) {
         match step(runners, table, stats) {
             Ok(Next::Continue) => {}
-            Ok(Next::Idle) => idle(runners, table, stop),
+            Ok(Next::Idle) => idle(runners, table, stop, &clock),
             Ok(Next::Failed) => break,
             Ok(Next::Exit) => {
                 // A RESUME (or a re-create) may have committed after this runner saw the
@@ -368,28 +390,41 @@ fn run(runners: &Runners, table: &str, stop: &AtomicBool, stats: &Stats) {
 }
 
 /// Sleeps until any source partition's end moves, `IDLE_WAIT` passes, or the runner stops.
-fn idle(runners: &Runners, table: &str, stop: &AtomicBool) {
-    let topic = {
-        let db = runners.store.read();
-        db.projections().get(table).map(|s| s.def.topic.clone())
-    };
-    let partitions = topic
-        .and_then(|t| runners.log.topic(&t).ok())
+fn idle(runners: &Runners, table: &str, stop: &AtomicBool, clock: &tokio::runtime::Runtime) {
+    let state = runners.store.read().projections().get(table).cloned();
+    let partitions = state
+        .as_ref()
+        .and_then(|s| runners.log.topic(&s.def.topic).ok())
         .map(|t| t.partitions().to_vec())
         .unwrap_or_default();
     let mut watches: Vec<_> = partitions.iter().map(|p| p.watch_end()).collect();
     for w in &mut watches {
         w.borrow_and_update();
     }
-    let deadline = Instant::now() + IDLE_WAIT;
-    // The log's end watches are tokio channels; polling them every millisecond keeps the
-    // runner free of a runtime while adding at most that to the lag.
-    while Instant::now() < deadline && !stop.load(Ordering::SeqCst) {
-        if watches.iter().any(|w| w.has_changed().unwrap_or(true)) {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(1));
+    // An append between the last read and marking the watches seen is not missed: it shows
+    // as an end past the position.
+    let behind = state.as_ref().is_some_and(|s| {
+        partitions.iter().any(|p| {
+            let position = s
+                .offsets
+                .get(&p.id())
+                .copied()
+                .unwrap_or_else(|| p.start_offset());
+            p.end_offset() > position
+        })
+    });
+    if behind || stop.load(Ordering::SeqCst) {
+        return;
     }
+    // The log's end watches are tokio channels: wait on all of them at once, on this
+    // runner's own small runtime, until one moves or IDLE_WAIT passes.
+    // Timers are made inside `block_on`, where the runtime is current.
+    if watches.is_empty() {
+        clock.block_on(async { tokio::time::sleep(IDLE_WAIT).await });
+        return;
+    }
+    let any = futures::future::select_all(watches.iter_mut().map(|w| Box::pin(w.changed())));
+    let _ = clock.block_on(async { tokio::time::timeout(IDLE_WAIT, any).await });
 }
 
 fn sleep_unless_stopped(stop: &AtomicBool, total: Duration) {

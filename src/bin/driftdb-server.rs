@@ -2,6 +2,12 @@
 
 use std::process::ExitCode;
 
+/// mimalloc rather than the system allocator: the projector and the SQL engine allocate and
+/// free many small rows and values, where glibc's malloc spent a quarter of the time in
+/// `driftdb bench projection` (see `docs/benchmarks.md`).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use clap::Parser;
 use driftdb::server::{self, Config};
 

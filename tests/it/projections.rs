@@ -518,6 +518,14 @@ async fn events_that_do_not_fit_follow_each_policy() {
         );
     }
     assert_eq!(scalar(&pg, "SELECT count(*) FROM p_stop").await, "1");
+    assert_eq!(
+        scalar(
+            &pg,
+            "SELECT definition FROM driftdb_projections WHERE name = 'p_skip'"
+        )
+        .await,
+        "CREATE PROJECTION p_skip FROM TOPIC mixed (id TEXT PRIMARY KEY, qty INT) ON ERROR SKIP"
+    );
 
     // The dead-letter topic has each bad event, with why and where from.
     let dlq = client
