@@ -160,6 +160,15 @@ impl Runners {
         Arc::clone(stats.entry(table.to_string()).or_default())
     }
 
+    /// Forgets the counters and state of the projection writing `table` (it was dropped, or
+    /// a new one by that name starts).
+    pub fn forget(&self, table: &str) {
+        self.stats
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(table);
+    }
+
     /// Starts a runner for every projection that should run and has none; runners of
     /// projections that are gone or paused stop by themselves. `restart` names projections
     /// to start even if they failed (after `RESUME`, `ALTER`, `REFRESH`).

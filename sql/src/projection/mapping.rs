@@ -82,15 +82,18 @@ struct Event {
     offset: u64,
     /// `None`: ignored or rejected while reading.
     action: Option<Action>,
+    /// Its type has no rule.
+    ignored: bool,
     cells: Vec<Cell>,
 }
 
 impl Batch {
     /// What `records` (each with its partition, ordered by partition then offset) do to the
     /// projection's table, of `schema`, whose current rows `current` looks up (only once
-    /// the events are read and cast, so a caller can hold a lock just for that part). With `stop_on_error` (the `STOP` policy) the
-    /// first event that does not fit ends the batch: events from it on are not applied, and
-    /// it is the only entry of `rejected`.
+    /// the events are read and cast, so a caller can hold a lock just for that part). With
+    /// `stop_on_error` (the `STOP` policy) the first event that does not fit ends the batch:
+    /// events from it on are not applied (nor counted), and it is the only entry of
+    /// `rejected`.
     pub fn build(
         def: &ProjectionDef,
         schema: &TableSchema,
@@ -106,6 +109,7 @@ impl Batch {
                     partition: *partition,
                     offset: record.offset,
                     action: None,
+                    ignored: false,
                     cells: Vec::new(),
                 };
                 match read_event(def, schema, *partition, record) {
@@ -113,7 +117,7 @@ impl Batch {
                         event.action = Some(action);
                         event.cells = cells;
                     }
-                    Ok(None) => batch.ignored += 1,
+                    Ok(None) => event.ignored = true,
                     Err(reason) => batch.rejected.push(Rejected {
                         partition: *partition,
                         offset: record.offset,
@@ -141,6 +145,9 @@ impl Batch {
         for (event, row) in events.iter().zip(typed) {
             if stop.is_some_and(|(p, o)| (event.partition, event.offset) >= (p, o)) {
                 break;
+            }
+            if event.ignored {
+                batch.ignored += 1;
             }
             let (Some(action), Some(row)) = (event.action, row) else {
                 continue;

@@ -53,7 +53,9 @@ impl Session {
                         });
                     }
                 } else {
-                    (self.create(&name, &spec)?, name)
+                    let write = self.create(&name, &spec)?;
+                    self.db.projections().forget(&name);
+                    (write, name)
                 }
             }
             ProjectionStatement::Alter(spec) => {
@@ -95,8 +97,10 @@ impl Session {
                 let mut ops = Vec::new();
                 for shadow in self.rebuilds_of(&name) {
                     ops.extend(drop_ops(&shadow));
+                    self.db.projections().forget(&shadow);
                 }
                 ops.extend(drop_ops(&name));
+                self.db.projections().forget(&name);
                 (
                     Write {
                         ops,
