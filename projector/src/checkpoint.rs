@@ -147,6 +147,24 @@ fn read_framed(path: &Path, magic: [u8; 8]) -> Result<AlignedVec<16>> {
     Ok(aligned)
 }
 
+/// A framed file a checkpoint may lack (written before what it holds existed): its
+/// contents, or the empty default.
+fn read_optional<T>(path: &Path, magic: [u8; 8]) -> Result<T>
+where
+    T: Default + rkyv::Archive,
+    T::Archived: for<'a> rkyv::bytecheck::CheckBytes<rkyv::api::high::HighValidator<'a, rancor::Error>>
+        + rkyv::Deserialize<T, rkyv::api::high::HighDeserializer<rancor::Error>>,
+{
+    if !path.exists() {
+        return Ok(T::default());
+    }
+    let aligned = read_framed(path, magic)?;
+    rkyv::from_bytes::<T, rancor::Error>(&aligned).map_err(|e| Error::Corruption {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    })
+}
+
 /// Loads the newest checkpoint that verifies; `None` if there is none.
 pub fn load_newest(dir: &Path) -> Result<Option<Database>> {
     for path in checkpoints(dir)?.into_iter().rev() {
@@ -169,26 +187,8 @@ fn load(path: &Path) -> Result<Database> {
     let aligned = read_framed(&catalog_path, MAGIC)?;
     let catalog = rkyv::from_bytes::<Catalog, rancor::Error>(&aligned)
         .map_err(|e| corrupt(&e.to_string()))?;
-    let security_path = path.join("security.bin");
-    let security = if security_path.exists() {
-        let aligned = read_framed(&security_path, SECURITY_MAGIC)?;
-        rkyv::from_bytes::<Security, rancor::Error>(&aligned).map_err(|e| Error::Corruption {
-            path: security_path.clone(),
-            reason: e.to_string(),
-        })?
-    } else {
-        Security::default()
-    };
-    let projections_path = path.join("projections.bin");
-    let projections = if projections_path.exists() {
-        let aligned = read_framed(&projections_path, PROJECTIONS_MAGIC)?;
-        rkyv::from_bytes::<Projections, rancor::Error>(&aligned).map_err(|e| Error::Corruption {
-            path: projections_path.clone(),
-            reason: e.to_string(),
-        })?
-    } else {
-        Projections::default()
-    };
+    let security: Security = read_optional(&path.join("security.bin"), SECURITY_MAGIC)?;
+    let projections: Projections = read_optional(&path.join("projections.bin"), PROJECTIONS_MAGIC)?;
     let mut tables: BTreeMap<String, Vec<Incarnation>> = BTreeMap::new();
     for entry in catalog.tables {
         if entry.file.contains('/') || entry.file.contains("..") {

@@ -409,7 +409,6 @@ impl Database {
                     )));
                 }
                 let old = self.current_mut(table)?;
-                let retention = old.history_retention;
                 let old_table = read(&old.table);
                 let now_seq = old_table.current_seq().unwrap_or(seq);
                 let rows: Vec<Change> = old_table
@@ -429,19 +428,7 @@ impl Database {
                     })
                     .collect();
                 drop(old_table);
-                old.ended = Some(seq);
-                write(&old.table).end(seq, time);
-                let mut next = Table::new(schema.clone());
-                next.apply(seq, time, rows)?;
-                self.tables
-                    .entry(table.clone())
-                    .or_default()
-                    .push(Incarnation {
-                        created: seq,
-                        ended: None,
-                        history_retention: retention,
-                        table: Arc::new(RwLock::new(next)),
-                    });
+                self.succeed(seq, time, table, Table::new(schema.clone()), rows)?;
             }
             LedgerOp::SetHistoryRetention { table, micros } => {
                 self.current_mut(table)?.history_retention = *micros;
@@ -484,9 +471,22 @@ impl Database {
                 .collect(),
             None => Vec::new(),
         };
-        let mut next = Table::new(source.schema().renamed(table));
+        let next = Table::new(source.schema().renamed(table));
         drop(source);
         write(&rebuilt.table).end(seq, time);
+        self.succeed(seq, time, table, next, rows)
+    }
+
+    /// `table`'s current incarnation ends at `seq` and `next`, holding `rows` from `seq`
+    /// on, succeeds it (keeping its history retention): an alter, or a swap.
+    fn succeed(
+        &mut self,
+        seq: u64,
+        time: i64,
+        table: &str,
+        mut next: Table,
+        rows: Vec<Change>,
+    ) -> Result<()> {
         let old = self.current_mut(table)?;
         old.ended = Some(seq);
         write(&old.table).end(seq, time);
