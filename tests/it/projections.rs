@@ -57,7 +57,7 @@ async fn wait_for(pg: &tokio_postgres::Client, projection: &str, acks: &[Ack]) -
 
 /// Polls `sql` until its first value is `want`.
 async fn eventually(pg: &tokio_postgres::Client, sql: &str, want: &str) {
-    for _ in 0..600 {
+    for _ in 0..1500 {
         if scalar(pg, sql).await == want {
             return;
         }
@@ -157,20 +157,20 @@ async fn orders_and_payments_project_and_time_travel() {
     pg.batch_execute(ORDERS).await.expect("create orders");
     pg.batch_execute(PAYMENTS).await.expect("create payments");
 
-    // Phase 1: 600 orders placed.
-    let placed = within("placing orders", produce_orders(&client, 0..600, 0)).await;
+    // Phase 1: 1500 orders placed.
+    let placed = within("placing orders", produce_orders(&client, 0..1500, 0)).await;
     let seq1 = wait_for(&pg, "orders", &placed).await;
     let now = scalar(&pg, "SELECT CAST(now() AS TEXT)").await;
     let time1: String = now.chars().take(26).collect();
-    assert_eq!(scalar(&pg, "SELECT count(*) FROM orders").await, "600");
+    assert_eq!(scalar(&pg, "SELECT count(*) FROM orders").await, "1500");
     tokio::time::sleep(Duration::from_millis(20)).await;
 
     // Phase 2: shipments and cancellations, and payments for every other order.
-    let mut acks = within("shipping", produce_orders(&client, 0..600, 1)).await;
-    acks.extend(within("cancelling", produce_orders(&client, 0..600, 2)).await);
+    let mut acks = within("shipping", produce_orders(&client, 0..1500, 1)).await;
+    acks.extend(within("cancelling", produce_orders(&client, 0..1500, 2)).await);
     let payer = client.producer(ProducerConfig::default());
     let mut sends = Vec::new();
-    for i in (0..600u64).step_by(2) {
+    for i in (0..1500u64).step_by(2) {
         let value = format!(r#"{{"order_id":"o{i}","amount":{i}}}"#);
         sends.push(
             payer.send(
@@ -187,7 +187,7 @@ async fn orders_and_payments_project_and_time_travel() {
     wait_for(&pg, "payments", &payments).await;
 
     // Now: the model's answer.
-    let live: Vec<u64> = (0..600).filter(|i| i % 10 != 0).collect();
+    let live: Vec<u64> = (0..1500).filter(|i| i % 10 != 0).collect();
     let shipped = live.iter().filter(|i| *i % 3 == 0).count();
     let total: u64 = live.iter().sum();
     let cents: u64 = total * 100 + 25 * live.len() as u64;
@@ -203,8 +203,8 @@ async fn orders_and_payments_project_and_time_travel() {
             Some(format!("{}.{:02}", cents / 100, cents % 100)),
         ]]
     );
-    assert_eq!(scalar(&pg, "SELECT count(*) FROM payments").await, "300");
-    let paid_live: u64 = (0..600u64).step_by(2).filter(|i| i % 10 != 0).sum();
+    assert_eq!(scalar(&pg, "SELECT count(*) FROM payments").await, "750");
+    let paid_live: u64 = (0..1500u64).step_by(2).filter(|i| i % 10 != 0).sum();
     assert_eq!(
         scalar(
             &pg,
@@ -214,7 +214,7 @@ async fn orders_and_payments_project_and_time_travel() {
         paid_live.to_string()
     );
 
-    // The past, by sequence and by time: all 600 placed, none shipped.
+    // The past, by sequence and by time: all 1500 placed, none shipped.
     for point in [format!("@SEQ:{seq1}"), format!("'{time1}'")] {
         assert_eq!(
             rows(
@@ -224,7 +224,7 @@ async fn orders_and_payments_project_and_time_travel() {
                 )
             )
             .await,
-            vec![vec![Some("600".into()), Some("0".into())]],
+            vec![vec![Some("1500".into()), Some("0".into())]],
             "as of {point}"
         );
     }
@@ -666,4 +666,75 @@ async fn a_table_change_stream_replays_then_follows_live() {
         missing.expect_err("no such table").code(),
         Some(driftdb_client::Code::NotFound)
     );
+}
+
+#[tokio::test]
+async fn tombstones_start_from_now_and_pause() {
+    let (_dir, server) = fresh();
+    let client = server.client().await;
+    create_topic(&client, "users", 1).await;
+    let producer = client.producer(ProducerConfig::default());
+    let send = |record: ProducerRecord| producer.send("users", record);
+    send(ProducerRecord::new(r#"{"name":"old"}"#).key("u0"))
+        .await
+        .expect("send");
+    let pg = connect(&server.pg_addr).await;
+    pg.batch_execute(
+        "CREATE PROJECTION users FROM TOPIC users (id TEXT PRIMARY KEY FROM KEY, name TEXT);
+         CREATE PROJECTION recent FROM TOPIC users (id TEXT PRIMARY KEY FROM KEY, name TEXT) START FROM NOW",
+    )
+    .await
+    .expect("create");
+    let mut acks = vec![
+        send(ProducerRecord::new(r#"{"name":"ann"}"#).key("u1"))
+            .await
+            .expect("send"),
+        send(ProducerRecord::new(r#"{"name":"bob"}"#).key("u2"))
+            .await
+            .expect("send"),
+        // A tombstone deletes its key's row.
+        send(ProducerRecord::tombstone("u1")).await.expect("send"),
+    ];
+    wait_for(&pg, "users", &acks).await;
+    wait_for(&pg, "recent", &acks).await;
+    assert_eq!(
+        rows(&pg, "SELECT id FROM users ORDER BY id").await,
+        vec![vec![Some("u0".into())], vec![Some("u2".into())]]
+    );
+    // START FROM NOW: the event before the projection existed is not in it.
+    assert_eq!(
+        rows(&pg, "SELECT id FROM recent ORDER BY id").await,
+        vec![vec![Some("u2".into())]]
+    );
+
+    // Paused, it applies nothing (and waits time out with 57014); resumed, it catches up.
+    pg.batch_execute("ALTER PROJECTION users PAUSE")
+        .await
+        .expect("pause");
+    eventually(
+        &pg,
+        "SELECT state FROM driftdb_projections WHERE name = 'users'",
+        "paused",
+    )
+    .await;
+    acks.push(
+        send(ProducerRecord::new(r#"{"name":"cy"}"#).key("u3"))
+            .await
+            .expect("send"),
+    );
+    let timeout = pg
+        .simple_query(&format!(
+            "SELECT driftdb_wait('users', '{}', 300)",
+            positions(&acks)
+        ))
+        .await
+        .expect_err("a paused projection does not reach it");
+    assert_eq!(timeout.code().map(|c| c.code()), Some("57014"));
+    assert_eq!(scalar(&pg, "SELECT count(*) FROM users").await, "2");
+    pg.batch_execute("ALTER PROJECTION users RESUME")
+        .await
+        .expect("resume");
+    wait_for(&pg, "users", &acks).await;
+    assert_eq!(scalar(&pg, "SELECT count(*) FROM users").await, "3");
+    producer.close().await.expect("close");
 }
