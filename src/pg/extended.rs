@@ -385,15 +385,17 @@ fn numeric_text(bytes: &[u8]) -> Option<String> {
     if digits.iter().any(|&d| d > 9999) {
         return None;
     }
-    // Integer part: base-10000 digits at positions weight, weight-1, ..., 0.
-    let mut integer = String::new();
-    for position in (0..=weight.max(-1)).rev() {
-        let index = weight - position;
-        let d = usize::try_from(index)
+    // The base-10000 digit at `position` (weight, weight-1, ..., 0, -1, ...); 0 outside.
+    let digit_at = |position: i64| {
+        usize::try_from(weight - position)
             .ok()
             .and_then(|i| digits.get(i))
             .copied()
-            .unwrap_or(0);
+            .unwrap_or(0)
+    };
+    let mut integer = String::new();
+    for position in (0..=weight.max(-1)).rev() {
+        let d = digit_at(position);
         if integer.is_empty() {
             if d != 0 {
                 integer = d.to_string();
@@ -408,12 +410,7 @@ fn numeric_text(bytes: &[u8]) -> Option<String> {
     let mut fraction = String::new();
     let mut position = -1;
     while fraction.len() < scale {
-        let index = weight - position;
-        let d = usize::try_from(index)
-            .ok()
-            .and_then(|i| digits.get(i))
-            .copied()
-            .unwrap_or(0);
+        let d = digit_at(position);
         fraction.push_str(&format!("{d:04}"));
         position -= 1;
     }

@@ -633,6 +633,20 @@ async fn a_table_change_stream_replays_then_follows_live() {
         (Kind::Insert, Some(r#"{"balance":300,"id":3}"#))
     );
     let seq = live.sequence;
+    // From a time: the first change committed after it.
+    let mut since = client
+        .tables()
+        .follow(
+            "accounts",
+            TableStart::TimestampMicros(live.commit_time_micros - 1),
+        )
+        .await
+        .expect("follow from a time");
+    let first = within("a change from a time", since.next())
+        .await
+        .expect("change")
+        .expect("open");
+    assert_eq!((first.sequence, first.kind()), (seq, Kind::Insert));
 
     // The CLI prints the same as JSON lines, from a sequence on.
     let output = Command::new(env!("CARGO_BIN_EXE_driftdb"))
@@ -705,6 +719,28 @@ async fn tombstones_start_from_now_and_pause() {
     assert_eq!(
         rows(&pg, "SELECT id FROM recent ORDER BY id").await,
         vec![vec![Some("u2".into())]]
+    );
+
+    // A projected table can be followed like any other.
+    let mut changes = client
+        .tables()
+        .follow("users", TableStart::Beginning)
+        .await
+        .expect("follow a projection");
+    let mut kinds = Vec::new();
+    loop {
+        let change = within("the replay", changes.next())
+            .await
+            .expect("change")
+            .expect("open");
+        if change.caught_up {
+            break;
+        }
+        kinds.push(change.kind());
+    }
+    assert_eq!(
+        kinds,
+        [Kind::Insert, Kind::Insert, Kind::Insert, Kind::Delete]
     );
 
     // Paused, it applies nothing (and waits time out with 57014); resumed, it catches up.

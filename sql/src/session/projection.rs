@@ -112,11 +112,11 @@ impl Session {
             }
         };
         let outcome = self.finish_write(write, None)?;
-        let runners = self.db.projections();
-        runners.reconcile(std::slice::from_ref(&restart));
-        // A rebuild's runner is new; the restarted name covers `RESUME`.
-        let rebuilds = self.rebuilds_of(&restart);
-        runners.reconcile(&rebuilds);
+        // Start what now should run, failed ones included for the statement's projection
+        // (`RESUME`, a new definition) and its rebuild in progress.
+        let mut restart = vec![restart];
+        restart.extend(self.rebuilds_of(&restart[0]));
+        self.db.projections().reconcile(&restart);
         Ok(outcome)
     }
 
