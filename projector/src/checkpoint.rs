@@ -3,7 +3,8 @@
 //!
 //! A checkpoint is a directory `<checkpoint dir>/<seq, 20 digits>/` holding one table snapshot
 //! per incarnation (`<n>.snap`, the format of `snapshot.rs`) and `catalog.bin`, written last,
-//! which names them. It is built in `<seq>.tmp/`, every file fsynced, then renamed into place
+//! which names them. A [`Plan`] captures one in a moment and writes it while commits go on.
+//! It is built in `<seq>.tmp/`, every file fsynced, then renamed into place
 //! and the parent directory fsynced, so a checkpoint directory either is complete or does not
 //! exist. The two newest are kept. Loading takes the newest one that verifies, falling back to
 //! older ones (and, with none, to replaying the whole ledger).
@@ -28,7 +29,7 @@ use crate::database::{Database, Incarnation};
 use crate::error::{Error, Result};
 use crate::projection::Projections;
 use crate::security::Security;
-use crate::snapshot;
+use crate::snapshot::{self, PointInTime};
 
 const MAGIC: [u8; 8] = *b"DDBCATL\x01";
 const SECURITY_MAGIC: [u8; 8] = *b"DDBSECR\x01";
@@ -52,57 +53,105 @@ struct Entry {
     file: String,
 }
 
-/// Writes a checkpoint of `db`; returns its sequence (None if the database is empty).
-pub fn write(dir: &Path, db: &Database) -> Result<Option<u64>> {
-    let Some((last_seq, last_time)) = db.last() else {
-        return Ok(None);
-    };
-    fs::create_dir_all(dir).map_err(Error::io(dir))?;
-    let name = format!("{last_seq:020}");
-    let target = dir.join(&name);
-    if target.exists() {
-        return Ok(Some(last_seq));
+/// A checkpoint of a database at one sequence, captured in a moment (no rows are copied)
+/// and written afterwards while commits go on: each table is written as of the capture
+/// ([`PointInTime`]), and the small parts (catalog, roles, projections) are encoded at
+/// capture. Vacuum must wait until it is written.
+#[derive(Debug)]
+pub struct Plan {
+    last_seq: u64,
+    last_time: i64,
+    tables: Vec<(Entry, PointInTime)>,
+    security: AlignedVec,
+    projections: AlignedVec,
+    versions: usize,
+}
+
+impl Plan {
+    /// `db` as it is now; `None` if it has no commits.
+    pub fn capture(db: &Database) -> Result<Option<Plan>> {
+        let Some((last_seq, last_time)) = db.last() else {
+            return Ok(None);
+        };
+        let mut versions = 0;
+        let mut tables = Vec::new();
+        for (i, (table_name, incarnation)) in db.incarnations_all().enumerate() {
+            let view = PointInTime::capture(&incarnation.table);
+            versions += crate::database::read(&incarnation.table).version_count();
+            tables.push((
+                Entry {
+                    name: table_name.to_string(),
+                    created: incarnation.created,
+                    ended: incarnation.ended,
+                    history_retention: incarnation.history_retention,
+                    file: format!("{i}.snap"),
+                },
+                view,
+            ));
+        }
+        let security = rkyv::to_bytes::<rancor::Error>(db.security())
+            .map_err(|e| Error::Internal(format!("encoding the roles: {e}")))?;
+        let projections = rkyv::to_bytes::<rancor::Error>(db.projections())
+            .map_err(|e| Error::Internal(format!("encoding the projections: {e}")))?;
+        Ok(Some(Plan {
+            last_seq,
+            last_time,
+            tables,
+            security,
+            projections,
+            versions,
+        }))
     }
-    let tmp = dir.join(format!("{name}.tmp"));
-    if tmp.exists() {
-        fs::remove_dir_all(&tmp).map_err(Error::io(&tmp))?;
+
+    /// The sequence the checkpoint is at.
+    pub fn seq(&self) -> u64 {
+        self.last_seq
     }
-    fs::create_dir(&tmp).map_err(Error::io(&tmp))?;
-    let mut tables = Vec::new();
-    for (i, (table_name, incarnation)) in db.incarnations_all().enumerate() {
-        let file = format!("{i}.snap");
-        snapshot::write(&crate::database::read(&incarnation.table), &tmp.join(&file))?;
-        tables.push(Entry {
-            name: table_name.to_string(),
-            created: incarnation.created,
-            ended: incarnation.ended,
-            history_retention: incarnation.history_retention,
-            file,
-        });
+
+    /// Row versions (chain entries) the tables held at capture.
+    pub fn versions(&self) -> usize {
+        self.versions
     }
-    let security = rkyv::to_bytes::<rancor::Error>(db.security())
-        .map_err(|e| Error::Internal(format!("encoding the roles: {e}")))?;
-    write_framed(&tmp.join("security.bin"), SECURITY_MAGIC, &security)?;
-    let projections = rkyv::to_bytes::<rancor::Error>(db.projections())
-        .map_err(|e| Error::Internal(format!("encoding the projections: {e}")))?;
-    write_framed(
-        &tmp.join("projections.bin"),
-        PROJECTIONS_MAGIC,
-        &projections,
-    )?;
-    let payload = rkyv::to_bytes::<rancor::Error>(&Catalog {
-        last_seq,
-        last_time,
-        tables,
-    })
-    .map_err(|e| Error::Internal(format!("encoding the catalog: {e}")))?;
-    write_framed(&tmp.join("catalog.bin"), MAGIC, &payload)?;
-    sync_dir(&tmp)?;
-    fs::rename(&tmp, &target).map_err(Error::io(&target))?;
-    sync_dir(dir)?;
-    prune(dir)?;
-    tracing::info!(seq = last_seq, "checkpoint written");
-    Ok(Some(last_seq))
+
+    /// Writes the checkpoint into `dir`; returns its sequence.
+    pub fn write(self, dir: &Path) -> Result<u64> {
+        let last_seq = self.last_seq;
+        fs::create_dir_all(dir).map_err(Error::io(dir))?;
+        let name = format!("{last_seq:020}");
+        let target = dir.join(&name);
+        if target.exists() {
+            return Ok(last_seq);
+        }
+        let tmp = dir.join(format!("{name}.tmp"));
+        if tmp.exists() {
+            fs::remove_dir_all(&tmp).map_err(Error::io(&tmp))?;
+        }
+        fs::create_dir(&tmp).map_err(Error::io(&tmp))?;
+        let mut tables = Vec::with_capacity(self.tables.len());
+        for (entry, view) in self.tables {
+            snapshot::write_point_in_time(&view, &tmp.join(&entry.file))?;
+            tables.push(entry);
+        }
+        write_framed(&tmp.join("security.bin"), SECURITY_MAGIC, &self.security)?;
+        write_framed(
+            &tmp.join("projections.bin"),
+            PROJECTIONS_MAGIC,
+            &self.projections,
+        )?;
+        let payload = rkyv::to_bytes::<rancor::Error>(&Catalog {
+            last_seq,
+            last_time: self.last_time,
+            tables,
+        })
+        .map_err(|e| Error::Internal(format!("encoding the catalog: {e}")))?;
+        write_framed(&tmp.join("catalog.bin"), MAGIC, &payload)?;
+        sync_dir(&tmp)?;
+        fs::rename(&tmp, &target).map_err(Error::io(&target))?;
+        sync_dir(dir)?;
+        prune(dir)?;
+        tracing::info!(seq = last_seq, "checkpoint written");
+        Ok(last_seq)
+    }
 }
 
 /// Writes `payload` to `path` after the header (magic, length, CRC-32), and fsyncs it.
@@ -178,7 +227,7 @@ pub fn load_newest(dir: &Path) -> Result<Option<Database>> {
     Ok(None)
 }
 
-fn load(path: &Path) -> Result<Database> {
+pub(crate) fn load(path: &Path) -> Result<Database> {
     let catalog_path = path.join("catalog.bin");
     let corrupt = |reason: &str| Error::Corruption {
         path: catalog_path.clone(),

@@ -15,11 +15,15 @@
 //! open the store loads the newest checkpoint and replays every later record.
 //!
 //! Checkpoints (`checkpoint.rs`) hold every table incarnation's snapshot and the catalog at one
-//! sequence, so a restart replays only the ledger after it.
+//! sequence, so a restart replays only the ledger after it. An automatic one is captured in
+//! the commit that makes it due (a moment: no rows are copied) and written by a background
+//! thread while later commits go on; one runs at a time, and a commit that vacuums (the only
+//! change that rewrites the past a checkpoint is reading) waits for it.
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, RwLock, RwLockReadGuard};
+use std::thread::JoinHandle;
 
 use bytes::Bytes;
 use driftdb_broker::Clock;
@@ -30,7 +34,7 @@ use driftdb_broker::log::{
 use crate::checkpoint;
 use crate::database::{self, Database};
 use crate::error::{Error, Result};
-use crate::ledger::Transaction;
+use crate::ledger::{LedgerOp, Transaction};
 use crate::schema::Key;
 use crate::table::VersionFilter;
 
@@ -71,6 +75,62 @@ pub struct Store {
     changes_since_checkpoint: AtomicU64,
     /// Row versions the newest checkpoint held.
     checkpoint_versions: AtomicU64,
+    checkpointer: Arc<Checkpointer>,
+}
+
+/// The one checkpoint being written, if any.
+#[derive(Debug, Default)]
+struct Checkpointer {
+    busy: Mutex<bool>,
+    idle: Condvar,
+    /// The newest background writer, joined before the next starts and when the store
+    /// is dropped.
+    thread: Mutex<Option<JoinHandle<()>>>,
+}
+
+impl Checkpointer {
+    fn busy(&self) -> MutexGuard<'_, bool> {
+        self.busy.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Waits until no checkpoint is being written.
+    fn wait_idle(&self) {
+        let mut busy = self.busy();
+        while *busy {
+            busy = self.idle.wait(busy).unwrap_or_else(|e| e.into_inner());
+        }
+    }
+
+    /// Marks a checkpoint as being written; `None` if one already is. Dropping the
+    /// returned guard ends it.
+    fn start(self: &Arc<Self>) -> Option<Running> {
+        let mut busy = self.busy();
+        if *busy {
+            return None;
+        }
+        *busy = true;
+        Some(Running(Arc::clone(self)))
+    }
+
+    fn join(&self) {
+        let handle = self.thread.lock().unwrap_or_else(|e| e.into_inner()).take();
+        if let Some(handle) = handle
+            && handle.join().is_err()
+        {
+            tracing::error!("the checkpoint thread panicked");
+        }
+    }
+}
+
+/// A checkpoint being written; dropping it (also by a panic) lets the next one start.
+#[derive(Debug)]
+struct Running(Arc<Checkpointer>);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        *self.0.busy() = false;
+        self.0.idle.notify_all();
+    }
 }
 
 impl Store {
@@ -122,6 +182,7 @@ impl Store {
             options,
             changes_since_checkpoint: AtomicU64::new(replayed),
             checkpoint_versions: AtomicU64::new(0),
+            checkpointer: Arc::default(),
         })
     }
 
@@ -149,7 +210,15 @@ impl Store {
                 "an empty transaction has nothing to commit".to_string(),
             ));
         }
-        let _serial = self.commit_lock.lock().unwrap_or_else(|e| e.into_inner());
+        let vacuums = txn
+            .ops
+            .iter()
+            .any(|op| matches!(op, LedgerOp::Vacuum { .. }));
+        let _serial = if vacuums {
+            self.lock_commits_idle()
+        } else {
+            self.lock_commits()
+        };
         let (next_seq, time) = {
             let db = self.read();
             if let Some(read_seq) = read_seq {
@@ -194,33 +263,94 @@ impl Store {
             .options
             .checkpoint_every
             .max(self.checkpoint_versions.load(Ordering::Relaxed));
-        if self.options.checkpoint_every > 0 && since >= due {
-            // A failed automatic checkpoint loses nothing (the ledger has every commit); it
-            // only makes the next restart replay more.
-            if let Err(e) = self.checkpoint_locked() {
-                tracing::warn!(error = %e, "automatic checkpoint failed");
-            }
+        if self.options.checkpoint_every > 0
+            && since >= due
+            && let Some(running) = self.checkpointer.start()
+        {
+            self.checkpoint_in_background(running);
         }
         Ok(commit)
     }
 
-    /// Writes a checkpoint of every table at the newest sequence; returns that sequence.
-    pub fn checkpoint(&self) -> Result<Option<u64>> {
-        let _serial = self.commit_lock.lock().unwrap_or_else(|e| e.into_inner());
-        self.checkpoint_locked()
+    /// Captures a checkpoint at the newest commit (the caller holds the commit lock) and
+    /// starts writing it on a thread. A failed automatic checkpoint loses nothing (the
+    /// ledger has every commit); it only makes the next restart replay more.
+    fn checkpoint_in_background(&self, running: Running) {
+        let plan = match self.capture() {
+            Ok(Some(plan)) => plan,
+            Ok(None) => return,
+            Err(e) => {
+                tracing::warn!(error = %e, "automatic checkpoint failed");
+                return;
+            }
+        };
+        // The previous writer has finished (the checkpoint was idle): reap it.
+        self.checkpointer.join();
+        let dir = self.options.checkpoint_dir.clone();
+        let spawned = std::thread::Builder::new()
+            .name("driftdb-checkpoint".into())
+            .spawn(move || {
+                let _running = running;
+                if let Err(e) = plan.write(&dir) {
+                    tracing::warn!(error = %e, "automatic checkpoint failed");
+                }
+            });
+        match spawned {
+            Ok(handle) => {
+                *self
+                    .checkpointer
+                    .thread
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner()) = Some(handle);
+            }
+            Err(e) => tracing::warn!(error = %e, "cannot start the checkpoint thread"),
+        }
     }
 
-    fn checkpoint_locked(&self) -> Result<Option<u64>> {
-        let db = self.read();
-        let seq = checkpoint::write(&self.options.checkpoint_dir, &db)?;
+    /// The plan of a checkpoint at the newest commit, resetting the automatic schedule.
+    fn capture(&self) -> Result<Option<checkpoint::Plan>> {
+        let plan = checkpoint::Plan::capture(&self.read())?;
         self.changes_since_checkpoint.store(0, Ordering::Relaxed);
-        let versions: usize = db
-            .incarnations_all()
-            .map(|(_, i)| database::read(&i.table).version_count())
-            .sum();
-        self.checkpoint_versions
-            .store(versions as u64, Ordering::Relaxed);
-        Ok(seq)
+        if let Some(plan) = &plan {
+            self.checkpoint_versions
+                .store(plan.versions() as u64, Ordering::Relaxed);
+        }
+        Ok(plan)
+    }
+
+    /// Writes a checkpoint of every table at the newest sequence, after any being written
+    /// in the background; returns that sequence. Commits go on while it is written.
+    pub fn checkpoint(&self) -> Result<Option<u64>> {
+        let (plan, _running) = loop {
+            self.checkpointer.wait_idle();
+            let _serial = self.lock_commits();
+            if let Some(running) = self.checkpointer.start() {
+                break (self.capture()?, running);
+            }
+        };
+        plan.map(|p| p.write(&self.options.checkpoint_dir))
+            .transpose()
+    }
+
+    fn lock_commits(&self) -> MutexGuard<'_, ()> {
+        self.commit_lock.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The commit lock, at a moment no checkpoint is being written; none starts while it
+    /// is held (they start under it). Commits go on while this waits.
+    fn lock_commits_idle(&self) -> MutexGuard<'_, ()> {
+        loop {
+            self.checkpointer.wait_idle();
+            let serial = self.lock_commits();
+            if !*self.checkpointer.busy() {
+                return serial;
+            }
+        }
+    }
+
+    /// Waits until no checkpoint is being written.
+    pub fn wait_for_checkpoint(&self) {
+        self.checkpointer.wait_idle();
     }
 
     /// The newest sequence committed at or before `time` (microseconds). A time before the
@@ -290,6 +420,14 @@ impl Store {
     /// every commit, for followers of table changes.
     pub fn watch_commits(&self) -> tokio::sync::watch::Receiver<u64> {
         self.ledger.watch_end()
+    }
+}
+
+impl Drop for Store {
+    fn drop(&mut self) {
+        // A checkpoint half written when the process ends is harmless (the next start
+        // removes it), but one outliving its store could race a reopened one.
+        self.checkpointer.join();
     }
 }
 

@@ -671,9 +671,16 @@ impl Table {
         }
     }
 
-    /// Every key's chain entries, oldest first, for snapshots.
-    pub(crate) fn chains(&self) -> impl Iterator<Item = &Chain> {
-        self.rows.chains()
+    /// The first key after `after` (the first key if `None`) whose chain had begun by
+    /// `seq`, with that chain, for snapshots written a chunk of keys at a time.
+    pub(crate) fn chain_after(
+        &self,
+        after: Option<&[Value]>,
+        seq: u64,
+    ) -> Option<(&StoredKey, &Chain)> {
+        self.rows
+            .iter_after(after)
+            .find(|(_, chain)| chain.len_at(seq) > 0)
     }
 
     /// Newest applied record as `(seq, time)`.

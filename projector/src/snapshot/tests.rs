@@ -4,6 +4,7 @@ use super::*;
 use crate::schema::{Column, IndexDef, Row, UniqueConstraint};
 use crate::table::{Change, MemoryUsage, VersionFilter};
 use crate::value::{DataType, Value};
+use std::sync::Arc;
 
 fn sample() -> Result<Table> {
     let schema = TableSchema::new(
@@ -202,7 +203,7 @@ fn garbage_with_a_valid_checksum_is_corruption() -> Result<()> {
             }
             p
         };
-        let mut file = encode_header(&payload).to_vec();
+        let mut file = encode_header(payload.len() as u64, crc32fast::hash(&payload)).to_vec();
         file.extend_from_slice(&payload);
         fs::write(&bad, &file).map_err(Error::io(&bad))?;
         match load(&bad) {
@@ -240,30 +241,114 @@ fn wrong_version_and_missing_file_are_reported() -> Result<()> {
     Ok(())
 }
 
-/// The borrowing writer archives exactly what serializing an owned `Payload` would, so
+/// Every chain of `t` in key order, as the owned payload holds them.
+fn owned_chains(t: &Table) -> Vec<Vec<Entry>> {
+    let mut chains = Vec::new();
+    let mut after: Option<Vec<Value>> = None;
+    while let Some((key, chain)) = t.chain_after(after.as_deref(), u64::MAX) {
+        chains.push(chain.entries().cloned().collect());
+        after = Some(key.as_slice().to_vec());
+    }
+    chains
+}
+
+/// The streaming writer archives exactly what serializing an owned `Payload` would, so
 /// `load` (which reads it back as `Payload`) sees the layout it expects.
 #[test]
-fn borrowed_payload_archives_like_the_owned_one() -> Result<()> {
+fn streamed_payload_archives_like_the_owned_one() -> Result<()> {
     let mut t = sample()?;
     t.vacuum(4)?;
     let owned = Payload {
         schema: t.schema().clone(),
         last: t.last().map(|(seq, time)| Position { seq, time }),
         horizon: t.horizon(),
-        chains: t.chains().map(|c| c.entries().cloned().collect()).collect(),
+        chains: owned_chains(&t),
     };
-    let chains: Vec<&Chain> = t.chains().collect();
-    let borrowed = PayloadRef {
-        table: &t,
-        last: owned.last.as_ref().map(|p| Position {
-            seq: p.seq,
-            time: p.time,
-        }),
-        chains: &chains,
+    let seq = t.current_seq().unwrap_or_default();
+    let streamed = PayloadRef {
+        schema: t.schema(),
+        last: t.last().map(|(seq, time)| Position { seq, time }),
+        horizon: t.horizon(),
+        chains: owned.chains.len(),
+        cursor: RefCell::new(Cursor::new(Source::Owned(&t), seq, t.horizon())),
     };
     let to_bytes = |e: rancor::Error| Error::Internal(e.to_string());
     let a = rkyv::to_bytes::<rancor::Error>(&owned).map_err(to_bytes)?;
-    let b = rkyv::to_bytes::<rancor::Error>(&borrowed).map_err(to_bytes)?;
+    let b = rkyv::to_bytes::<rancor::Error>(&streamed).map_err(to_bytes)?;
     assert!(a.as_slice() == b.as_slice(), "archives differ");
+    Ok(())
+}
+
+/// Commits after a capture (updates, deletions, new keys between old ones, a truncate, a
+/// new index) do not reach its snapshot, which crosses several lock holds; a vacuum does,
+/// and fails it.
+#[test]
+fn a_point_in_time_snapshot_ignores_later_commits() -> Result<()> {
+    let dir = tempfile::tempdir().map_err(Error::io("tempdir"))?;
+    let order = |id: i32, status: &str| -> Row {
+        let mut reference = [0u8; 16];
+        reference[..4].copy_from_slice(&id.to_le_bytes());
+        vec![
+            Value::Int32(id),
+            Value::Text(status.into()),
+            Value::Null,
+            Value::Uuid(reference),
+        ]
+    };
+    let keys = 3 * CHUNK as i32;
+    let mut expected = Table::new(sample()?.schema().clone());
+    expected.apply(
+        3,
+        1_000,
+        (0..keys).map(|i| Change::Upsert(order(2 * i, "placed"))),
+    )?;
+    expected.apply(
+        4,
+        2_000,
+        (0..keys / 2).map(|i| Change::Upsert(order(4 * i, "paid"))),
+    )?;
+    expected.apply(
+        6,
+        3_000,
+        (0..keys / 3).map(|i| Change::Delete(vec![Value::Int32(6 * i)])),
+    )?;
+    let path = dir.path().join("expected.snap");
+    write(&expected, &path)?;
+    let expected = load(&path)?;
+
+    let shared: SharedTable = Arc::new(std::sync::RwLock::new(load(&path)?));
+    let view = PointInTime::capture(&shared);
+    {
+        let mut t = crate::database::write(&shared);
+        t.apply(
+            7,
+            4_000,
+            (0..keys).map(|i| Change::Upsert(order(2 * i + 1, "placed"))),
+        )?;
+        t.apply(
+            8,
+            5_000,
+            (0..keys).map(|i| Change::Upsert(order(2 * i, "late"))),
+        )?;
+        t.apply(9, 6_000, [Change::Truncate])?;
+        t.create_index(IndexDef {
+            name: "by_amount".into(),
+            columns: vec![2],
+        })?;
+    }
+    let path = dir.path().join("view.snap");
+    write_point_in_time(&view, &path)?;
+    assert_eq!(observe(&load(&path)?)?, observe(&expected)?);
+
+    crate::database::write(&shared).vacuum(8)?;
+    match write_point_in_time(&view, &path) {
+        Err(Error::Internal(reason)) => assert!(reason.contains("vacuumed"), "{reason}"),
+        other => panic!("a snapshot across a vacuum: {other:?}"),
+    }
+    assert_eq!(
+        observe(&load(&path)?)?,
+        observe(&expected)?,
+        "the old file stays"
+    );
     Ok(())
 }

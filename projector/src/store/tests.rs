@@ -278,6 +278,9 @@ fn automatic_checkpoints_and_a_damaged_one_falls_back() {
                     &[],
                 )
                 .unwrap();
+            // Automatic checkpoints are written in the background; one running when the
+            // next is due postpones it, which would make the count below vary.
+            store.wait_for_checkpoint();
         }
     }
     let mut dirs: Vec<_> = std::fs::read_dir(f.dir.path().join("checkpoints"))
@@ -295,6 +298,99 @@ fn automatic_checkpoints_and_a_damaged_one_falls_back() {
     let (_log, store) = f.open(0);
     assert_eq!(store.last().unwrap().0, 35);
     assert_eq!(balances(&store, 35).len(), 35);
+}
+
+/// Every version of `accounts` as of `seq` (versions begun by then, those still current
+/// then open-ended), and the database's position: what a checkpoint at `seq` must hold.
+fn history(db: &Database, seq: u64) -> Vec<String> {
+    let mut seen = vec![format!("{:?}", db.last().map(|(s, _)| s.min(seq)))];
+    let table = crate::database::read(db.table("accounts").unwrap());
+    seen.extend(
+        table
+            .versions(VersionFilter::All)
+            .unwrap()
+            .filter(|v| v.start_seq <= seq)
+            .map(|mut v| {
+                if v.end_seq.is_some_and(|end| end > seq) {
+                    v.end_seq = None;
+                    v.end_time = None;
+                }
+                format!("{v:?}")
+            }),
+    );
+    seen
+}
+
+/// Checkpoints written while another thread commits each hold exactly the state at their
+/// sequence, and a restart from the newest plus the ledger after it reads like a replay
+/// of the whole ledger.
+#[test]
+fn checkpoints_written_during_commits_hold_their_sequence() {
+    let f = Fixture::new();
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    let final_history = {
+        let (_log, store) = f.open(0);
+        store
+            .commit(
+                Transaction {
+                    ops: vec![LedgerOp::CreateTable(schema())],
+                },
+                None,
+                &[],
+            )
+            .unwrap();
+        let (store, stop) = (&store, &stop);
+        std::thread::scope(|s| {
+            s.spawn(move || {
+                let mut i = 0_i64;
+                while !stop.load(Ordering::Relaxed) {
+                    let mut ops = vec![set(i % 997, i), set((i * 7) % 1_500, -i)];
+                    if i % 5 == 0 {
+                        ops.push(LedgerOp::Delete {
+                            table: "accounts".into(),
+                            key: vec![Value::Int64((i * 3) % 997)],
+                        });
+                    }
+                    store.commit(Transaction { ops }, None, &[]).unwrap();
+                    i += 1;
+                }
+            });
+            // Stops the writer however this thread leaves the scope (a failed assertion
+            // included), which waits for it.
+            struct Stop<'a>(&'a std::sync::atomic::AtomicBool);
+            impl Drop for Stop<'_> {
+                fn drop(&mut self) {
+                    self.0.store(true, Ordering::Relaxed);
+                }
+            }
+            let _stop = Stop(stop);
+            let mut overlapped = 0;
+            for round in 1..=10 {
+                // Let the history grow between checkpoints.
+                while store.last().unwrap().0 < 300 * round {
+                    std::thread::sleep(std::time::Duration::from_millis(1));
+                }
+                let seq = store.checkpoint().unwrap().unwrap();
+                let dir = f.dir.path().join(format!("checkpoints/{seq:020}"));
+                let loaded = crate::checkpoint::load(&dir).unwrap();
+                let live = store.read();
+                overlapped += usize::from(live.last().unwrap().0 > seq);
+                assert!(
+                    history(&loaded, u64::MAX) == history(&live, seq),
+                    "the checkpoint at {seq} holds another state"
+                );
+            }
+            assert!(overlapped > 0, "no checkpoint overlapped a commit");
+        });
+        history(&store.read(), u64::MAX)
+    };
+    let (_log, store) = f.open(0);
+    assert!(history(&store.read(), u64::MAX) == final_history);
+    assert!(
+        final_history.len() > 1_000,
+        "{} versions",
+        final_history.len()
+    );
 }
 
 #[test]

@@ -70,6 +70,12 @@ impl Chain {
         self.history.len() + 1
     }
 
+    /// How many entries had started by `seq`: the chain as it was then is the first this
+    /// many (entries are only ever appended, so that prefix does not change).
+    pub(crate) fn len_at(&self, seq: u64) -> usize {
+        self.position_at(seq).map_or(0, |i| i + 1)
+    }
+
     /// The `i`-th entry, oldest first; the newest for any `i` past the end.
     pub(crate) fn entry_or_newest(&self, i: usize) -> &Entry {
         self.history.get(i).unwrap_or(&self.current)

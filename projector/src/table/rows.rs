@@ -76,6 +76,18 @@ impl Rows {
         self.order.values().filter_map(|&s| self.slot(s))
     }
 
+    /// `(key, chain)` in key order from the first key after `after` (from the first key if
+    /// `None`).
+    pub(crate) fn iter_after<'a>(
+        &'a self,
+        after: Option<&[Value]>,
+    ) -> impl Iterator<Item = (&'a StoredKey, &'a Chain)> + use<'a> {
+        let lower = after.map_or(Bound::Unbounded, Bound::Excluded);
+        self.order
+            .range::<[Value], _>((lower, Bound::Unbounded))
+            .filter_map(|(k, &s)| self.slot(s).map(|c| (k, c)))
+    }
+
     /// Chains of keys within the bounds, in key order. The bounds must not be inverted
     /// (`BTreeMap::range` panics on those); the caller checks.
     pub(crate) fn range<'a>(
