@@ -15,6 +15,7 @@ mod auth;
 mod cancel;
 mod copy;
 mod extended;
+mod unflushed;
 
 use std::fmt::Debug;
 use std::path::Path;

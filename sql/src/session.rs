@@ -42,7 +42,7 @@
 //! returns, so a cancelled statement has either committed in full or not at all.
 
 mod copy;
-mod ddl;
+pub(crate) mod ddl;
 mod dml;
 mod prepared;
 mod projection;
@@ -779,6 +779,38 @@ impl Session {
         Ok(engine)
     }
 
+    /// `statement` answered by [`crate::point`] if it is a point read by primary key of a
+    /// table the transaction has not touched; `None` to plan it.
+    fn point_read(&self, statement: &Ast, snapshot: &Snapshot) -> Option<Rows> {
+        let query = crate::point::PointQuery::of(statement)?;
+        let table = query.table.as_str();
+        if snapshot.overlay.contains_key(table)
+            || snapshot.created.contains_key(table)
+            || snapshot.dropped.contains(table)
+        {
+            return None;
+        }
+        let seq = match query.version {
+            None => snapshot.seq?,
+            Some(version) => {
+                // Resolved before the read lock below: resolving a time takes it too.
+                let store = Arc::clone(self.db.store());
+                let resolver: TimeResolver = Arc::new(move |micros| {
+                    store
+                        .seq_at_time(micros)
+                        .map_err(|e| DataFusionError::External(Box::new(e)))
+                });
+                match crate::engine::read_point_of(version, Some(&resolver)).ok()? {
+                    ReadPoint::AsOf(seq) if self.db.last_sequence().is_some_and(|l| seq <= l) => {
+                        seq
+                    }
+                    _ => return None,
+                }
+            }
+        };
+        query.read(&self.db.store().read(), seq)
+    }
+
     /// The engine to plan `statement` in, with the statement made ready for it: `*`
     /// without pseudo-columns, PostgreSQL's catalog idioms rewritten, and the system
     /// catalogs registered if it reads them.
@@ -858,6 +890,9 @@ impl Session {
     }
 
     async fn query_at(&self, mut statement: Ast, snapshot: &Snapshot) -> Result<Rows> {
+        if let Some(rows) = self.point_read(&statement, snapshot) {
+            return Ok(rows);
+        }
         let names = crate::naming::PgNames::of(&mut statement);
         let engine = self.query_engine(&mut statement, snapshot)?;
         let (schema, batches) = engine.run_statement(statement).await.map_err(execution)?;

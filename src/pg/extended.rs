@@ -27,16 +27,17 @@ use pgwire::api::results::{DataRowEncoder, FieldFormat, FieldInfo, QueryResponse
 use pgwire::api::stmt::QueryParser;
 use pgwire::api::store::Entry;
 use pgwire::api::store::PortalStore;
-use pgwire::api::{ClientInfo, ClientPortalStore, Type};
+use pgwire::api::{ClientInfo, ClientPortalStore, PgWireConnectionState, Type};
 use pgwire::error::{PgWireError, PgWireResult};
 use pgwire::messages::PgWireBackendMessage;
 use pgwire::messages::data::{NoData, ParameterDescription};
-use pgwire::messages::extendedquery::{Describe, TARGET_TYPE_BYTE_STATEMENT};
+use pgwire::messages::extendedquery::{Bind, Describe, Execute, Parse, TARGET_TYPE_BYTE_STATEMENT};
 use pgwire::types::ToSqlText;
 use pgwire::types::format::FormatOptions;
 use postgres_types::{IsNull, ToSql, to_sql_checked};
 use tokio::sync::Mutex;
 
+use super::unflushed::Unflushed;
 use super::{Connection, error, pg_type, response, user_error};
 
 /// A parsed statement: its text, parameter types and result columns.
@@ -135,9 +136,52 @@ impl ExtendedQueryHandler for Connection {
         Arc::clone(&self.parser)
     }
 
+    /// pgwire's, with the reply left for Sync or Flush to send (see `unflushed.rs`).
+    async fn on_parse<C>(&self, client: &mut C, message: Parse) -> PgWireResult<()>
+    where
+        C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::PortalStore: PortalStore<Statement = Self::Statement>,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        Defaults(self)
+            .on_parse(&mut Unflushed(client), message)
+            .await
+    }
+
+    /// pgwire's, with the reply left for Sync or Flush to send.
+    async fn on_bind<C>(&self, client: &mut C, message: Bind) -> PgWireResult<()>
+    where
+        C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::PortalStore: PortalStore<Statement = Self::Statement>,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        Defaults(self)
+            .on_bind(&mut Unflushed(client), message)
+            .await
+    }
+
+    /// pgwire's, with the replies left for Sync or Flush to send, except that a COPY's
+    /// start goes out at once: the client waits for it before sending data (or Sync).
+    async fn on_execute<C>(&self, client: &mut C, message: Execute) -> PgWireResult<()>
+    where
+        C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::PortalStore: PortalStore<Statement = Self::Statement>,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        self._on_execute(&mut Unflushed(client), message).await?;
+        if matches!(client.state(), PgWireConnectionState::CopyInProgress(_)) {
+            client.flush().await?;
+        }
+        Ok(())
+    }
+
     /// As pgwire's, except that a statement with parameters and no result columns (an
     /// INSERT) is described as PostgreSQL does, ParameterDescription then NoData: pgwire
-    /// sends an empty RowDescription there, which JDBC takes for a query.
+    /// sends an empty RowDescription there, which JDBC takes for a query. The reply is
+    /// left for Sync or Flush to send.
     async fn on_describe<C>(&self, client: &mut C, message: Describe) -> PgWireResult<()>
     where
         C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
@@ -145,6 +189,7 @@ impl ExtendedQueryHandler for Connection {
         C::Error: Debug,
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
+        let client = &mut Unflushed(client);
         if message.target_type == TARGET_TYPE_BYTE_STATEMENT {
             let name = message.name.as_deref().unwrap_or("");
             if let Some(Entry::Value(statement)) = client.portal_store().get_statement(name)
@@ -622,6 +667,35 @@ fn numeric(value: i128, scale: u16, out: &mut BytesMut) {
     out.put_u16(scale);
     for g in groups {
         out.put_i16(g);
+    }
+}
+
+/// The connection with pgwire's default handlers, which its own overrides of Parse and Bind
+/// run on an [`Unflushed`] client (an override cannot call the default it replaces).
+struct Defaults<'a>(&'a Connection);
+
+#[async_trait]
+impl ExtendedQueryHandler for Defaults<'_> {
+    type Statement = Arc<Prepared>;
+    type QueryParser = Parser;
+
+    fn query_parser(&self) -> Arc<Self::QueryParser> {
+        self.0.query_parser()
+    }
+
+    async fn do_query<C>(
+        &self,
+        client: &mut C,
+        portal: &Portal<Self::Statement>,
+        max_rows: usize,
+    ) -> PgWireResult<Response>
+    where
+        C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::PortalStore: PortalStore<Statement = Self::Statement>,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        self.0.do_query(client, portal, max_rows).await
     }
 }
 

@@ -15,6 +15,7 @@ mod literals;
 mod model;
 mod overlay;
 mod own_statements;
+mod point_reads;
 mod properties;
 mod queries;
 mod slt;
