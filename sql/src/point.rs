@@ -25,13 +25,13 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use datafusion::arrow::datatypes::Schema;
+use datafusion::arrow::datatypes::{DataType as ArrowType, Schema, SchemaRef};
 use sqlparser::ast::{
     BinaryOperator, CastKind, Expr, GroupByExpr, Query, SelectItem, SetExpr, Statement,
     TableFactor, TableVersion, UnaryOperator, Value as AstValue,
 };
 
-use driftdb_projector::{DataType, Database, Value};
+use driftdb_projector::{DataType, Database, TableSchema, Value};
 
 use crate::database::Rows;
 use crate::session::ddl::{ident_name, table_name};
@@ -204,21 +204,7 @@ impl<'a> PointQuery<'a> {
         let shared = db.table_at(&self.table, seq).ok()?;
         let table = driftdb_projector::database::read(shared);
         let schema = table.schema();
-        let positions: Vec<usize> = match &self.columns {
-            None => (0..schema.columns().len()).collect(),
-            Some(names) => {
-                let positions = names
-                    .iter()
-                    .map(|n| schema.column_index(n))
-                    .collect::<Option<Vec<_>>>()?;
-                // The general path refuses two output columns of one name; let it.
-                let distinct: HashSet<_> = positions.iter().collect();
-                if distinct.len() != positions.len() {
-                    return None;
-                }
-                positions
-            }
-        };
+        let positions = self.positions(schema)?;
         let key_columns = schema.primary_key();
         if self.equalities.len() != key_columns.len() {
             return None;
@@ -237,19 +223,93 @@ impl<'a> PointQuery<'a> {
             .into_iter()
             .map(|version| positions.iter().map(|&i| version.row[i].clone()).collect())
             .collect();
-        let columns: Vec<_> = positions.iter().map(|&i| &schema.columns()[i]).collect();
-        let arrow = Arc::new(Schema::new(
-            columns
-                .iter()
-                .map(|c| crate::arrow::field(c))
-                .collect::<Vec<_>>(),
-        ));
-        let types: Vec<DataType> = columns.iter().map(|c| c.data_type.clone()).collect();
+        let (arrow, types) = output(schema, &positions);
         let batch = crate::arrow::rows_to_batch(Arc::clone(&arrow), &types, &rows).ok()?;
         Some(Rows {
             schema: arrow,
             batches: vec![batch],
         })
+    }
+
+    /// For a statement of the shape with parameters in place of some or all key literals
+    /// (`WHERE id = $1`, which binding turns into one the point path serves): the type of
+    /// each parameter (by number) and the result's columns, as the planner would describe
+    /// them; `None` as for [`PointQuery::read`].
+    pub(crate) fn describe(
+        &self,
+        db: &Database,
+        seq: u64,
+    ) -> Option<(Vec<(usize, ArrowType)>, SchemaRef)> {
+        if db.projections().by_table.contains_key(&self.table) {
+            return None;
+        }
+        let shared = db.table_at(&self.table, seq).ok()?;
+        let table = driftdb_projector::database::read(shared);
+        let schema = table.schema();
+        let positions = self.positions(schema)?;
+        let key_columns = schema.primary_key();
+        if self.equalities.len() != key_columns.len() {
+            return None;
+        }
+        let mut seen = HashSet::new();
+        let mut parameters = Vec::new();
+        for (name, expr) in &self.equalities {
+            let position = schema.column_index(name)?;
+            if !key_columns.contains(&position) || !seen.insert(position) {
+                return None;
+            }
+            let data_type = &schema.columns()[position].data_type;
+            match placeholder(expr) {
+                Some(n) => parameters.push((n, crate::arrow::arrow_type(data_type))),
+                None => {
+                    key_value(expr, data_type)?;
+                }
+            }
+        }
+        Some((parameters, output(schema, &positions).0))
+    }
+
+    /// The positions of the selected columns in `schema`.
+    fn positions(&self, schema: &TableSchema) -> Option<Vec<usize>> {
+        let positions: Vec<usize> = match &self.columns {
+            None => (0..schema.columns().len()).collect(),
+            Some(names) => {
+                let positions = names
+                    .iter()
+                    .map(|n| schema.column_index(n))
+                    .collect::<Option<Vec<_>>>()?;
+                // The general path refuses two output columns of one name; let it.
+                let distinct: HashSet<_> = positions.iter().collect();
+                if distinct.len() != positions.len() {
+                    return None;
+                }
+                positions
+            }
+        };
+        Some(positions)
+    }
+}
+
+/// The result schema of the columns at `positions`, and their types.
+fn output(schema: &TableSchema, positions: &[usize]) -> (SchemaRef, Vec<DataType>) {
+    let columns: Vec<_> = positions.iter().map(|&i| &schema.columns()[i]).collect();
+    let arrow = Arc::new(Schema::new(
+        columns
+            .iter()
+            .map(|c| crate::arrow::field(c))
+            .collect::<Vec<_>>(),
+    ));
+    (arrow, columns.iter().map(|c| c.data_type.clone()).collect())
+}
+
+/// The number of a `$n` placeholder.
+fn placeholder(expr: &Expr) -> Option<usize> {
+    match strip_nested(expr) {
+        Expr::Value(v) => match &v.value {
+            AstValue::Placeholder(p) => p.strip_prefix('$')?.parse().ok(),
+            _ => None,
+        },
+        _ => None,
     }
 }
 
@@ -459,6 +519,37 @@ mod tests {
         let statement =
             parse("SELECT owner FROM accounts FOR SYSTEM_TIME AS OF @SEQ:1 WHERE id = 1");
         assert!(PointQuery::of(&statement).is_some_and(|q| q.version.is_some()));
+    }
+
+    #[test]
+    fn parameters_for_the_key_are_described_from_the_table() {
+        let db = database();
+        let describe = |sql: &str| {
+            let statement = parse(sql);
+            PointQuery::of(&statement)
+                .and_then(|q| q.describe(&db, 2))
+                .map(|(parameters, columns)| {
+                    let names: Vec<String> =
+                        columns.fields().iter().map(|f| f.name().clone()).collect();
+                    (parameters, names)
+                })
+        };
+        assert_eq!(
+            describe("SELECT owner FROM accounts WHERE id = $1"),
+            Some((vec![(1, ArrowType::Int64)], vec!["owner".to_string()]))
+        );
+        assert_eq!(
+            describe("SELECT * FROM pairs WHERE b = $2 AND a = $1"),
+            Some((
+                vec![(2, ArrowType::Utf8), (1, ArrowType::Int32)],
+                vec!["a".to_string(), "b".to_string()]
+            ))
+        );
+        assert_eq!(
+            describe("SELECT owner FROM accounts WHERE id = $1::INT"),
+            None
+        );
+        assert_eq!(describe("SELECT a FROM pairs WHERE a = $1"), None);
     }
 
     #[test]

@@ -783,6 +783,28 @@ impl Session {
     /// table the transaction has not touched; `None` to plan it.
     fn point_read(&self, statement: &Ast, snapshot: &Snapshot) -> Option<Rows> {
         let query = crate::point::PointQuery::of(statement)?;
+        let seq = self.point_seq(&query, snapshot)?;
+        query.read(&self.db.store().read(), seq)
+    }
+
+    /// What `describe` says of a point read with parameters for its key (see
+    /// [`crate::point::PointQuery::describe`]).
+    fn point_describe(
+        &self,
+        statement: &Ast,
+        snapshot: &Snapshot,
+    ) -> Option<(
+        Vec<(usize, datafusion::arrow::datatypes::DataType)>,
+        datafusion::arrow::datatypes::SchemaRef,
+    )> {
+        let query = crate::point::PointQuery::of(statement)?;
+        let seq = self.point_seq(&query, snapshot)?;
+        query.describe(&self.db.store().read(), seq)
+    }
+
+    /// The sequence a point read reads at: `None` if the point path should not serve it
+    /// (a table the transaction touched, a point out of range).
+    fn point_seq(&self, query: &crate::point::PointQuery<'_>, snapshot: &Snapshot) -> Option<u64> {
         let table = query.table.as_str();
         if snapshot.overlay.contains_key(table)
             || snapshot.created.contains_key(table)
@@ -790,7 +812,7 @@ impl Session {
         {
             return None;
         }
-        let seq = match query.version {
+        Some(match query.version {
             None => snapshot.seq?,
             Some(version) => {
                 // Resolved before the read lock below: resolving a time takes it too.
@@ -807,8 +829,7 @@ impl Session {
                     _ => return None,
                 }
             }
-        };
-        query.read(&self.db.store().read(), seq)
+        })
     }
 
     /// The engine to plan `statement` in, with the statement made ready for it: `*`

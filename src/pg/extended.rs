@@ -40,10 +40,11 @@ use tokio::sync::Mutex;
 use super::unflushed::Unflushed;
 use super::{Connection, error, pg_type, response, user_error};
 
-/// A parsed statement: its text, parameter types and result columns.
+/// A parsed statement: its text, parameter types and result columns, and the statement as
+/// parsed (each Execute binds a copy).
 #[derive(Debug)]
 pub struct Prepared {
-    sql: String,
+    statement: driftdb_sql::Statement,
     parameters: Vec<Type>,
     columns: Vec<(String, Type)>,
 }
@@ -97,7 +98,7 @@ impl QueryParser for Parser {
             })
             .unwrap_or_default();
         Ok(Some(Arc::new(Prepared {
-            sql: sql.to_string(),
+            statement: described.statement,
             parameters,
             columns,
         })))
@@ -236,7 +237,9 @@ impl ExtendedQueryHandler for Connection {
         };
         let mut session = self.session_for_query().await;
         let before = session.transaction_status();
-        let result = session.execute_bound(&prepared.sql, &params).await;
+        let result = session
+            .execute_bound_statement(prepared.statement.clone(), &params)
+            .await;
         // The session's status, which pgwire then moves for the response's kind as
         // PostgreSQL would (it cannot leave the failed state by itself; see pg.rs).
         client.set_transaction_status(super::copy::wire_status(session.transaction_status()));

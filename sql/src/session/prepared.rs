@@ -8,9 +8,9 @@
 //! value becomes a literal in the statement's syntax tree, cast to its parameter's type, so
 //! the statement then runs exactly as if it had been written with that literal.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::ops::ControlFlow;
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock, Mutex};
 
 use datafusion::arrow::datatypes::{DataType as Arrow, SchemaRef};
 use sqlparser::ast::{self, Expr, Statement as Ast, visit_expressions, visit_expressions_mut};
@@ -29,6 +29,9 @@ pub struct Description {
     pub parameters: Vec<Option<Arrow>>,
     /// The columns of its rows; `None` for a statement without rows.
     pub columns: Option<SchemaRef>,
+    /// The statement as parsed, for [`Session::execute_bound_statement`]: a statement run
+    /// many times is parsed once.
+    pub statement: Statement,
 }
 
 /// A value bound to a parameter.
@@ -116,14 +119,15 @@ fn only_statement(statements: Vec<Statement>) -> Result<Statement> {
 impl Session {
     /// Describes the one statement of `sql`.
     pub async fn describe(&mut self, sql: &str) -> Result<Description> {
-        let statement = only_statement(self.parse(sql)?)?;
-        let Statement::Sql(sql) = statement else {
+        let parsed = only_statement(self.parse(sql)?)?;
+        let Statement::Sql(sql) = &parsed else {
             return Ok(Description {
                 parameters: Vec::new(),
                 columns: None,
+                statement: parsed,
             });
         };
-        let mut statement = sql.statement;
+        let mut statement = sql.statement.clone();
         let count = parameter_count(&statement);
         let mut known: BTreeMap<usize, Arrow> = BTreeMap::new();
         // `$1::int` is an int, as PostgreSQL infers it.
@@ -139,8 +143,15 @@ impl Session {
             ControlFlow::<()>::Continue(())
         });
         let snapshot = self.snapshot();
-        let columns = match &mut statement {
-            Ast::Query(_) | Ast::Explain { .. } => {
+        let point = self.point_describe(&statement, &snapshot);
+        let columns = match (&mut statement, point) {
+            (Ast::Query(_), Some((parameters, columns))) => {
+                for (n, t) in parameters {
+                    known.entry(n).or_insert(t);
+                }
+                Some(columns)
+            }
+            (Ast::Query(_) | Ast::Explain { .. }, _) => {
                 let names = crate::naming::PgNames::of(&mut statement);
                 let engine = self.query_engine(&mut statement, &snapshot)?;
                 let plan = engine
@@ -159,7 +170,7 @@ impl Session {
                     &Arc::new(plan.schema().as_arrow().clone()),
                 ))
             }
-            Ast::Insert(insert) => {
+            (Ast::Insert(insert), _) => {
                 let ast::TableObject::TableName(name) = &insert.table else {
                     return Err(unsupported("INSERT into a table function"));
                 };
@@ -194,7 +205,7 @@ impl Session {
                     None => None,
                 }
             }
-            Ast::Update(update) => {
+            (Ast::Update(update), _) => {
                 let (table, qualifier) = target_table(&update.table)?;
                 let schema = self.schema_at(&table, &snapshot)?;
                 for assignment in &update.assignments {
@@ -219,7 +230,7 @@ impl Session {
                     None => None,
                 }
             }
-            Ast::Delete(delete) => {
+            (Ast::Delete(delete), _) => {
                 let (ast::FromTable::WithFromKeyword(from) | ast::FromTable::WithoutKeyword(from)) =
                     &delete.from;
                 match from.as_slice() {
@@ -239,7 +250,7 @@ impl Session {
                     _ => None,
                 }
             }
-            Ast::ShowVariable { .. } => {
+            (Ast::ShowVariable { .. }, _) => {
                 // SHOW returns one text column, named after the parameter.
                 let outcome = self.show_for_describe(&statement)?;
                 outcome.rows.map(|r| r.schema)
@@ -249,6 +260,7 @@ impl Session {
         Ok(Description {
             parameters: (1..=count).map(|n| known.get(&n).cloned()).collect(),
             columns,
+            statement: parsed,
         })
     }
 
@@ -361,7 +373,17 @@ impl Session {
 
     /// Runs the one statement of `sql` with `params` bound to `$1`, `$2` ...
     pub async fn execute_bound(&mut self, sql: &str, params: &[Param]) -> Result<Outcome> {
-        let mut statement = only_statement(self.parse(sql)?)?;
+        let statement = only_statement(self.parse(sql)?)?;
+        self.execute_bound_statement(statement, params).await
+    }
+
+    /// As [`Session::execute_bound`], for a statement already parsed (by
+    /// [`Session::describe`]).
+    pub async fn execute_bound_statement(
+        &mut self,
+        mut statement: Statement,
+        params: &[Param],
+    ) -> Result<Outcome> {
         if let Statement::Sql(sql) = &mut statement {
             let literals = params.iter().map(literal).collect::<Result<Vec<Expr>>>()?;
             if let Err(e) = bind_placeholders(&mut sql.statement, &literals) {
@@ -445,16 +467,37 @@ fn literal(param: &Param) -> Result<Expr> {
     let Some(sql_type) = &param.sql_type else {
         return Ok(expr);
     };
-    // The type as the parser reads it, from a template.
+    let mut cast = cast_template(sql_type)?;
+    if let Expr::Cast { expr: inner, .. } = &mut cast {
+        **inner = expr;
+    }
+    Ok(cast)
+}
+
+/// `CAST(NULL AS sql_type)` as the parser reads it, parsed once per type name: parameters
+/// name a handful of types, and parsing was most of binding's cost.
+fn cast_template(sql_type: &str) -> Result<Expr> {
+    /// Names remembered; past this many, further ones are parsed each time.
+    const REMEMBERED: usize = 64;
+    static PARSED: LazyLock<Mutex<HashMap<String, Expr>>> = LazyLock::new(Mutex::default);
+    let remembered = PARSED
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .get(sql_type)
+        .cloned();
+    if let Some(cast) = remembered {
+        return Ok(cast);
+    }
     let template = crate::parse(&format!("SELECT CAST(NULL AS {sql_type})"))?;
     if let Some(Statement::Sql(sql)) = template.into_iter().next()
         && let Ast::Query(query) = sql.statement
         && let ast::SetExpr::Select(select) = *query.body
-        && let Some(ast::SelectItem::UnnamedExpr(mut cast @ Expr::Cast { .. })) =
+        && let Some(ast::SelectItem::UnnamedExpr(cast @ Expr::Cast { .. })) =
             select.projection.into_iter().next()
     {
-        if let Expr::Cast { expr: inner, .. } = &mut cast {
-            **inner = expr;
+        let mut remembered = PARSED.lock().unwrap_or_else(|e| e.into_inner());
+        if remembered.len() < REMEMBERED {
+            remembered.insert(sql_type.to_string(), cast.clone());
         }
         return Ok(cast);
     }

@@ -149,3 +149,44 @@ async fn point_reads_in_a_transaction_see_its_writes() -> Result<()> {
     assert_eq!(read(Box::pin(db.execute(sql)).await?)?, [["mine"]]);
     Ok(())
 }
+
+/// Describing a point read with parameters for its key (the extended protocol's Parse)
+/// also skips the planner, and says what the planner would.
+#[tokio::test]
+async fn point_reads_with_parameters_describe_as_the_general_path() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let db = Database::open(dir.path())?;
+    setup(&db).await?;
+    let mut session = db.session();
+    for sql in [
+        "SELECT owner, balance FROM accounts WHERE id = $1",
+        "SELECT * FROM accounts WHERE $1 = id",
+        "SELECT * FROM pairs WHERE a = $1 AND b = $2",
+        "SELECT v FROM pairs WHERE b = $1 AND a = 1",
+        "SELECT * FROM small WHERE id = $1",
+        "SELECT n FROM names WHERE name = $1",
+        "SELECT owner FROM accounts WHERE id = $1 AND owner = $2",
+        "SELECT owner FROM accounts WHERE id = $1::INT",
+    ] {
+        let fast = Box::pin(session.describe(sql)).await?;
+        let planned = Box::pin(session.describe(&format!("{sql} LIMIT 7"))).await?;
+        assert_eq!(fast.parameters, planned.parameters, "{sql}");
+        assert_eq!(fast.columns, planned.columns, "{sql}");
+        // And binding runs it.
+        let params: Vec<driftdb_sql::Param> = fast
+            .parameters
+            .iter()
+            .map(|t| driftdb_sql::Param {
+                value: match t {
+                    Some(datafusion::arrow::datatypes::DataType::Utf8) => {
+                        driftdb_sql::ParamValue::Text("a".into())
+                    }
+                    _ => driftdb_sql::ParamValue::Int(1),
+                },
+                sql_type: None,
+            })
+            .collect();
+        Box::pin(session.execute_bound_statement(fast.statement, &params)).await?;
+    }
+    Ok(())
+}
