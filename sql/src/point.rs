@@ -31,7 +31,7 @@ use sqlparser::ast::{
     TableFactor, TableVersion, UnaryOperator, Value as AstValue,
 };
 
-use driftdb_projector::{DataType, Database, TableSchema, Value};
+use driftdb_projector::{DataType, Database, Table, TableSchema, Value};
 
 use crate::database::Rows;
 use crate::session::ddl::{ident_name, table_name};
@@ -198,17 +198,14 @@ impl<'a> PointQuery<'a> {
     /// Reads the row at `seq` from `db`; `None` if the statement is not a point read of
     /// this table after all (see the module documentation).
     pub(crate) fn read(&self, db: &Database, seq: u64) -> Option<Rows> {
-        if db.projections().by_table.contains_key(&self.table) {
-            return None;
-        }
-        let shared = db.table_at(&self.table, seq).ok()?;
-        let table = driftdb_projector::database::read(shared);
+        self.with_table(db, seq, |table, positions| {
+            self.read_from(table, positions, seq)
+        })
+    }
+
+    fn read_from(&self, table: &Table, positions: &[usize], seq: u64) -> Option<Rows> {
         let schema = table.schema();
-        let positions = self.positions(schema)?;
         let key_columns = schema.primary_key();
-        if self.equalities.len() != key_columns.len() {
-            return None;
-        }
         let mut key = vec![Value::Null; key_columns.len()];
         for (name, literal) in &self.equalities {
             let position = schema.column_index(name)?;
@@ -223,7 +220,7 @@ impl<'a> PointQuery<'a> {
             .into_iter()
             .map(|version| positions.iter().map(|&i| version.row[i].clone()).collect())
             .collect();
-        let (arrow, types) = output(schema, &positions);
+        let (arrow, types) = output(schema, positions);
         let batch = crate::arrow::rows_to_batch(Arc::clone(&arrow), &types, &rows).ok()?;
         Some(Rows {
             schema: arrow,
@@ -240,17 +237,18 @@ impl<'a> PointQuery<'a> {
         db: &Database,
         seq: u64,
     ) -> Option<(Vec<(usize, ArrowType)>, SchemaRef)> {
-        if db.projections().by_table.contains_key(&self.table) {
-            return None;
-        }
-        let shared = db.table_at(&self.table, seq).ok()?;
-        let table = driftdb_projector::database::read(shared);
+        self.with_table(db, seq, |table, positions| {
+            self.describe_from(table, positions)
+        })
+    }
+
+    fn describe_from(
+        &self,
+        table: &Table,
+        positions: &[usize],
+    ) -> Option<(Vec<(usize, ArrowType)>, SchemaRef)> {
         let schema = table.schema();
-        let positions = self.positions(schema)?;
         let key_columns = schema.primary_key();
-        if self.equalities.len() != key_columns.len() {
-            return None;
-        }
         let mut seen = HashSet::new();
         let mut parameters = Vec::new();
         for (name, expr) in &self.equalities {
@@ -266,7 +264,29 @@ impl<'a> PointQuery<'a> {
                 }
             }
         }
-        Some((parameters, output(schema, &positions).0))
+        Some((parameters, output(schema, positions).0))
+    }
+
+    /// Runs `f` on the table at `seq`, read-locked, with the positions of the selected
+    /// columns; `None` if the table is not one the point path serves (missing at `seq`, or
+    /// projected), a selected column is not one of its own, or the `WHERE` clause does not
+    /// name as many columns as the key has.
+    fn with_table<T>(
+        &self,
+        db: &Database,
+        seq: u64,
+        f: impl FnOnce(&Table, &[usize]) -> Option<T>,
+    ) -> Option<T> {
+        if db.projections().by_table.contains_key(&self.table) {
+            return None;
+        }
+        let shared = db.table_at(&self.table, seq).ok()?;
+        let table = driftdb_projector::database::read(shared);
+        let positions = self.positions(table.schema())?;
+        if self.equalities.len() != table.schema().primary_key().len() {
+            return None;
+        }
+        f(&table, &positions)
     }
 
     /// The positions of the selected columns in `schema`.
