@@ -8,8 +8,11 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
+use driftdb_client::proto::TableChange;
 use driftdb_client::proto::table_change::Kind;
-use driftdb_client::{Ack, Client, ProducerConfig, ProducerRecord, TableStart, TopicConfig};
+use driftdb_client::{
+    Ack, Client, ProducerConfig, ProducerRecord, TableChanges, TableStart, TopicConfig,
+};
 
 use crate::pg::{connect, rows};
 use crate::server::{Server, TestDir, fresh, within};
@@ -584,17 +587,11 @@ async fn a_table_change_stream_replays_then_follows_live() {
         .follow("accounts", TableStart::Beginning)
         .await
         .expect("follow");
-    let mut seen = Vec::new();
-    loop {
-        let change = within("the replay", changes.next())
-            .await
-            .expect("change")
-            .expect("open");
-        if change.caught_up {
-            break;
-        }
-        seen.push((change.kind(), change.before, change.after));
-    }
+    let seen: Vec<_> = replay(&mut changes)
+        .await
+        .into_iter()
+        .map(|c| (c.kind(), c.before, c.after))
+        .collect();
     assert_eq!(
         seen,
         vec![
@@ -727,17 +724,11 @@ async fn tombstones_start_from_now_and_pause() {
         .follow("users", TableStart::Beginning)
         .await
         .expect("follow a projection");
-    let mut kinds = Vec::new();
-    loop {
-        let change = within("the replay", changes.next())
-            .await
-            .expect("change")
-            .expect("open");
-        if change.caught_up {
-            break;
-        }
-        kinds.push(change.kind());
-    }
+    let kinds: Vec<_> = replay(&mut changes)
+        .await
+        .iter()
+        .map(|c| c.kind())
+        .collect();
     assert_eq!(
         kinds,
         [Kind::Insert, Kind::Insert, Kind::Insert, Kind::Delete]
@@ -773,4 +764,19 @@ async fn tombstones_start_from_now_and_pause() {
     wait_for(&pg, "users", &acks).await;
     assert_eq!(scalar(&pg, "SELECT count(*) FROM users").await, "3");
     producer.close().await.expect("close");
+}
+
+/// The changes a table stream replays before its `caught_up` marker.
+async fn replay(changes: &mut TableChanges) -> Vec<TableChange> {
+    let mut replayed = Vec::new();
+    loop {
+        let change = within("the replay", changes.next())
+            .await
+            .expect("change")
+            .expect("open");
+        if change.caught_up {
+            return replayed;
+        }
+        replayed.push(change);
+    }
 }
