@@ -7,12 +7,24 @@
 //! 2. [`Database::check`]: constraints, existence of tables;
 //! 3. the transaction is appended to `__ledger` as one record (one batch, so it is written
 //!    atomically), with the expected next offset so no other writer can interleave, and the
-//!    commit time `max(now, previous + 1µs)`, strictly increasing. The ledger uses `always`
-//!    durability: the append returns after fsync;
-//! 4. [`Database::apply`] makes it visible to readers.
+//!    commit time `max(now, previous + 1µs)`, strictly increasing. The append does not wait
+//!    for its fsync;
+//! 4. [`Database::apply`] adds its versions to the tables, so the next commit's checks see
+//!    them;
+//! 5. the commit lock is released, and the commit waits until an fsync covers its record
+//!    (the ledger uses `always` durability). Commits waiting together share one fsync
+//!    (group commit): while one fsync runs, the next commits append and apply behind it;
+//! 6. the commit becomes visible: [`Store::last`], the sequence every reader reads at,
+//!    advances to it (never backwards, so a commit whose fsync an earlier waiter ran is
+//!    covered by that waiter's advance or its own), and only then is it acknowledged.
 //!
-//! A record that is in the ledger is committed even if the process dies before step 4: on
-//! open the store loads the newest checkpoint and replays every later record.
+//! Readers never see a commit a crash could take back: every read is at a sequence no later
+//! than [`Store::last`], and tables are versioned by sequence, so versions applied in step 4
+//! stay out of sight until step 6. A record that is in the ledger is committed even if the
+//! process dies before step 6: on open the store loads the newest checkpoint and replays
+//! every later record. A failed fsync fences the ledger: that commit and every later one
+//! fail, nothing after the last visible commit is ever shown, and the store takes no more
+//! writes until it is reopened.
 //!
 //! Checkpoints (`checkpoint.rs`) hold every table incarnation's snapshot and the catalog at one
 //! sequence, so a restart replays only the ledger after it. An automatic one is captured in
@@ -76,6 +88,48 @@ pub struct Store {
     /// Row versions the newest checkpoint held.
     checkpoint_versions: AtomicU64,
     checkpointer: Arc<Checkpointer>,
+    visible: Visible,
+}
+
+/// The newest commit readers may see: applied and durable.
+#[derive(Debug)]
+struct Visible {
+    last: Mutex<Option<(u64, i64)>>,
+    advanced: Condvar,
+    /// The sequence after [`Visible::last`], for followers.
+    next: tokio::sync::watch::Sender<u64>,
+}
+
+impl Visible {
+    fn new(last: Option<(u64, i64)>, next: u64) -> Self {
+        Visible {
+            last: Mutex::new(last),
+            advanced: Condvar::new(),
+            next: tokio::sync::watch::Sender::new(next),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Option<(u64, i64)>> {
+        self.last.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Makes `commit` and everything before it visible, unless something later already is.
+    fn advance(&self, commit: Commit) {
+        let mut last = self.lock();
+        if last.is_some_and(|(seq, _)| seq >= commit.seq) {
+            return;
+        }
+        *last = Some((commit.seq, commit.time));
+        drop(last);
+        self.next.send_if_modified(|next| {
+            let advance = commit.seq + 1 > *next;
+            if advance {
+                *next = commit.seq + 1;
+            }
+            advance
+        });
+        self.advanced.notify_all();
+    }
 }
 
 /// The one checkpoint being written, if any.
@@ -174,6 +228,8 @@ impl Store {
             last = ?db.last(),
             "SQL store opened"
         );
+        let last = db.last();
+        let visible = Visible::new(last, last.map_or(ledger.end_offset(), |(seq, _)| seq + 1));
         Ok(Store {
             ledger,
             db: RwLock::new(db),
@@ -183,18 +239,47 @@ impl Store {
             changes_since_checkpoint: AtomicU64::new(replayed),
             checkpoint_versions: AtomicU64::new(0),
             checkpointer: Arc::default(),
+            visible,
         })
     }
 
-    /// Read access to the database as of its newest commit. Hold it briefly: commits wait
+    /// Read access to the database. Its tables may hold versions of commits that are not
+    /// visible yet: read them at [`Store::last`] or earlier. Hold it briefly: commits wait
     /// for readers to let go.
     pub fn read(&self) -> RwLockReadGuard<'_, Database> {
         self.db.read().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// The newest committed sequence and its time.
+    /// The newest visible commit, its sequence and time: durable, and what readers read at.
     pub fn last(&self) -> Option<(u64, i64)> {
-        self.read().last()
+        *self.visible.lock()
+    }
+
+    /// Waits until every commit applied so far is visible (a commit that lost a write
+    /// conflict to one still waiting for its fsync plans again after it). Fails if the
+    /// ledger was fenced, as a commit in flight then never becomes visible.
+    pub fn settle(&self) -> Result<()> {
+        let Some((applied, _)) = self.read().last() else {
+            return Ok(());
+        };
+        let mut last = self.visible.lock();
+        while last.is_none_or(|(seq, _)| seq < applied) {
+            if self.ledger.is_fenced() {
+                return Err(driftdb_broker::Error::Fenced {
+                    topic: LEDGER_TOPIC.to_string(),
+                    partition: 0,
+                }
+                .into());
+            }
+            // A fence wakes no one here: look again now and then.
+            last = self
+                .visible
+                .advanced
+                .wait_timeout(last, std::time::Duration::from_millis(50))
+                .unwrap_or_else(|e| e.into_inner())
+                .0;
+        }
+        Ok(())
     }
 
     /// Commits `txn`. `read_seq` is the sequence the transaction read at (None: it read
@@ -210,6 +295,20 @@ impl Store {
                 "an empty transaction has nothing to commit".to_string(),
             ));
         }
+        let commit = self.append_and_apply(txn, read_seq, writes)?;
+        // Group commit: the lock is free, so later commits append behind this fsync.
+        self.ledger.wait_durable(commit.seq + 1)?;
+        self.visible.advance(commit);
+        Ok(commit)
+    }
+
+    /// Steps 1 to 4 of a commit, under the commit lock; see the module documentation.
+    fn append_and_apply(
+        &self,
+        txn: Transaction,
+        read_seq: Option<u64>,
+        writes: &[(String, Key)],
+    ) -> Result<Commit> {
         let vacuums = txn
             .ops
             .iter()
@@ -243,6 +342,7 @@ impl Store {
             vec![record],
             AppendOptions {
                 expected_next_offset: Some(next_seq),
+                defer_sync: true,
                 ..AppendOptions::default()
             },
         )?;
@@ -308,7 +408,10 @@ impl Store {
     }
 
     /// The plan of a checkpoint at the newest commit, resetting the automatic schedule.
+    /// The caller holds the commit lock. A checkpoint only holds durable commits: one past
+    /// the ledger's end would give its sequences to other commits after a crash.
     fn capture(&self) -> Result<Option<checkpoint::Plan>> {
+        self.ledger.flush()?;
         let plan = checkpoint::Plan::capture(&self.read())?;
         self.changes_since_checkpoint.store(0, Ordering::Relaxed);
         if let Some(plan) = &plan {
@@ -416,10 +519,10 @@ impl Store {
         Ok(out)
     }
 
-    /// A channel whose value is the ledger's end (the next sequence) and which changes on
-    /// every commit, for followers of table changes.
+    /// A channel whose value is the sequence after the newest visible commit and which
+    /// changes as commits become visible, for followers of table changes.
     pub fn watch_commits(&self) -> tokio::sync::watch::Receiver<u64> {
-        self.ledger.watch_end()
+        self.visible.next.subscribe()
     }
 }
 

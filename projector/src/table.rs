@@ -468,12 +468,23 @@ impl Table {
         &self,
         filter: VersionFilter,
     ) -> Result<impl Iterator<Item = VersionRef<'_>> + '_> {
+        self.versions_through(filter, None)
+    }
+
+    /// [`Table::versions`] as the table stood at sequence `through` (`None`: now): later
+    /// versions are left out and versions a later record ended are still current. A reader
+    /// at a snapshot passes its sequence, so commits it must not see stay out of its ranges.
+    pub fn versions_through(
+        &self,
+        filter: VersionFilter,
+        through: Option<u64>,
+    ) -> Result<impl Iterator<Item = VersionRef<'_>> + '_> {
         if let Some(lowest) = filter.lowest()? {
             self.check_horizon(lowest)?;
         }
         Ok(self.rows.chains().flat_map(move |c| {
             c.versions()
-                .map(move |v| self.cap(v))
+                .filter_map(move |v| self.cap(v, through))
                 .filter(move |v| filter.admits(v))
         }))
     }
@@ -489,14 +500,25 @@ impl Table {
         self.ended
     }
 
-    fn cap<'a>(&self, mut v: VersionRef<'a>) -> VersionRef<'a> {
+    /// A version as seen at `through`: `None` if it is newer, its end forgotten if that is
+    /// newer; else ended with the table if the table has ended.
+    fn cap<'a>(&self, mut v: VersionRef<'a>, through: Option<u64>) -> Option<VersionRef<'a>> {
+        let seen = |seq: u64| through.is_none_or(|t| seq <= t);
+        if !seen(v.start_seq) {
+            return None;
+        }
+        if v.end_seq.is_some_and(|e| !seen(e)) {
+            v.end_seq = None;
+            v.end_time = None;
+        }
         if v.end_seq.is_none()
             && let Some((seq, time)) = self.ended
+            && seen(seq)
         {
             v.end_seq = Some(seq);
             v.end_time = Some(time);
         }
-        v
+        Some(v)
     }
 
     /// Retained versions of one key matching `filter`, oldest first.
@@ -505,12 +527,23 @@ impl Table {
         key: &[Value],
         filter: VersionFilter,
     ) -> Result<impl Iterator<Item = VersionRef<'_>> + '_> {
+        self.key_versions_through(key, filter, None)
+    }
+
+    /// [`Table::key_versions`] as the table stood at sequence `through`; see
+    /// [`Table::versions_through`].
+    pub fn key_versions_through(
+        &self,
+        key: &[Value],
+        filter: VersionFilter,
+        through: Option<u64>,
+    ) -> Result<impl Iterator<Item = VersionRef<'_>> + '_> {
         if let Some(lowest) = filter.lowest()? {
             self.check_horizon(lowest)?;
         }
         Ok(self.rows.get(key).into_iter().flat_map(move |c| {
             c.versions()
-                .map(move |v| self.cap(v))
+                .filter_map(move |v| self.cap(v, through))
                 .filter(move |v| filter.admits(v))
         }))
     }

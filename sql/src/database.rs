@@ -164,7 +164,7 @@ impl Database {
         self.store.read().security().role(name).cloned()
     }
 
-    /// The newest committed sequence.
+    /// The newest visible (durable) commit's sequence: where reads without a point read.
     pub fn last_sequence(&self) -> Option<u64> {
         self.store.last().map(|(seq, _)| seq)
     }
@@ -297,6 +297,19 @@ pub(crate) fn unsupported(message: &str) -> Error {
 
 pub(crate) fn first_words(sql: &str) -> String {
     sql.split_whitespace().take(3).collect::<Vec<_>>().join(" ")
+}
+
+/// Runs `f`, which blocks its thread (an fsync, a wait), from async code: on a
+/// multi-threaded runtime the worker hands its other tasks to another thread first, so
+/// sessions waiting on a commit's fsync do not stall the rest and can share fsyncs. Runs
+/// `f` in place elsewhere (a current-thread runtime, no runtime).
+pub(crate) fn blocking<T>(f: impl FnOnce() -> T) -> T {
+    match tokio::runtime::Handle::try_current() {
+        Ok(h) if h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
+            tokio::task::block_in_place(f)
+        }
+        _ => f(),
+    }
 }
 
 pub(crate) fn storage(e: driftdb_broker::Error) -> Error {

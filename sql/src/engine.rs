@@ -278,8 +278,9 @@ impl RelationPlanner for TimeTravelPlanner {
             let resolve = self.resolve_time.read().map_err(poisoned)?;
             read_point_of(&version, resolve.as_ref())?
         };
+        let latest = *self.latest.read().map_err(poisoned)?;
         if let ReadPoint::AsOf(seq) = point
-            && let Some(latest) = *self.latest.read().map_err(poisoned)?
+            && let Some(latest) = latest
             && seq > latest
         {
             return Err(DataFusionError::External(Box::new(
@@ -291,11 +292,11 @@ impl RelationPlanner for TimeTravelPlanner {
         let tables = self.tables.resolve_all(reference.table(), point)?;
         let plan = match tables.as_slice() {
             [table] => {
-                let provider = provider_for(Arc::clone(table), point)?;
+                let provider = provider_for(Arc::clone(table), point)?.through(latest);
                 LogicalPlanBuilder::scan(reference, provider_as_source(Arc::new(provider)), None)?
                     .build()?
             }
-            _ => union_of_incarnations(reference, tables, point)?,
+            _ => union_of_incarnations(reference, tables, point, latest)?,
         };
         Ok(RelationPlanning::Planned(Box::new(PlannedRelation::new(
             plan, alias,
@@ -345,7 +346,9 @@ impl QueryEngine {
         })
     }
 
-    /// Makes `FOR SYSTEM_TIME AS OF` points after `seq` an error (22008).
+    /// Makes `FOR SYSTEM_TIME AS OF` points after `seq` an error (22008), and bounds
+    /// version-range reads (`ALL`, `FROM`, `BETWEEN`, `CONTAINED IN`) at `seq`: they see the
+    /// history a reader at `seq` sees, not commits made since.
     pub fn set_latest_sequence(&self, seq: Option<u64>) -> Result<()> {
         self.planner.set_latest(seq)
     }
@@ -479,10 +482,11 @@ fn union_of_incarnations(
     reference: TableReference,
     tables: Vec<SharedTable>,
     point: ReadPoint,
+    through: Option<u64>,
 ) -> Result<LogicalPlan> {
     let providers = tables
         .into_iter()
-        .map(|t| provider_for(t, point))
+        .map(|t| provider_for(t, point).map(|p| p.through(through)))
         .collect::<Result<Vec<DriftTable>>>()?;
     let Some(target) = providers.last().map(|p| p.schema()) else {
         return Err(DataFusionError::Plan(format!(

@@ -342,9 +342,10 @@ fn is_plain_wildcard(options: &sqlparser::ast::WildcardAdditionalOptions) -> boo
         && options.opt_alias.is_none()
 }
 
-/// The key value a literal stands for in a column of type `data_type`, if it is one this
-/// module reads the same way the general path would.
-fn key_value(expr: &Expr, data_type: &DataType) -> Option<Value> {
+/// The value a literal stands for in a column of type `data_type`, if it is one this
+/// module reads the same way the general path would: an integer, a string for a text
+/// column, either cast to the column's own type.
+pub(crate) fn key_value(expr: &Expr, data_type: &DataType) -> Option<Value> {
     let (expr, cast) = match strip_nested(expr) {
         Expr::Cast {
             kind: CastKind::Cast | CastKind::DoubleColon,

@@ -274,7 +274,12 @@ impl Runners {
                     .iter()
                     .all(|(p, o)| state.offsets.get(p).is_some_and(|next| next > o));
                 if reached {
-                    return Ok(db.last().map_or(0, |(seq, _)| seq));
+                    drop(db);
+                    // The commit that got there may still wait for its fsync.
+                    self.store
+                        .settle()
+                        .map_err(crate::database::projector_error)?;
+                    return Ok(self.store.last().map_or(0, |(seq, _)| seq));
                 }
             }
             let now = Instant::now();

@@ -127,6 +127,8 @@ impl fmt::Display for ReadPoint {
 pub struct DriftTable {
     table: SharedTable,
     point: ReadPoint,
+    /// The newest sequence a version-range read sees (`None`: every applied version).
+    through: Option<u64>,
     overlay: Option<Arc<Overlay>>,
     /// The table's schema when the provider was built; a schema change builds a new table.
     table_schema: TableSchema,
@@ -176,6 +178,7 @@ pub fn provider_for(table: SharedTable, point: ReadPoint) -> Result<DriftTable> 
     Ok(DriftTable {
         table,
         point,
+        through: None,
         overlay: None,
         table_schema,
         schema: Arc::new(Schema::new(fields)),
@@ -204,6 +207,13 @@ impl DriftTable {
     /// The read point this provider serves.
     pub fn point(&self) -> ReadPoint {
         self.point
+    }
+
+    /// Bounds a version-range read by the newest sequence its reader may see: versions
+    /// committed later are left out, and ends recorded later are not yet ends.
+    pub fn through(mut self, seq: Option<u64>) -> Self {
+        self.through = seq;
+        self
     }
 
     /// Shows a transaction's uncommitted writes on top of the table (see the module
@@ -284,6 +294,7 @@ impl TableProvider for DriftTable {
             table: Arc::clone(&self.table),
             table_schema: self.table_schema.clone(),
             point,
+            through: self.through,
             overlay: self.overlay.clone(),
             access,
             predicates,

@@ -67,7 +67,7 @@ use futures::future::Either;
 use sqlparser::ast::Statement as Ast;
 
 use crate::database::{
-    Database, Outcome, Rows, execution, first_words, projector_error, unsupported,
+    Database, Outcome, Rows, blocking, execution, first_words, projector_error, unsupported,
 };
 use crate::engine::{Incarnation, QueryEngine, TimeResolver};
 use crate::error::{Error, Result};
@@ -286,11 +286,11 @@ impl Session {
                 Some(txn) if txn.ops.is_empty() => Outcome::command("COMMIT", None),
                 Some(txn) => {
                     let writes = written_keys(&txn.snapshot.overlay);
-                    let commit = self
-                        .db
-                        .store()
-                        .commit(Transaction { ops: txn.ops }, txn.snapshot.seq, &writes)
-                        .map_err(projector_error)?;
+                    let store = self.db.store();
+                    let commit = blocking(|| {
+                        store.commit(Transaction { ops: txn.ops }, txn.snapshot.seq, &writes)
+                    })
+                    .map_err(projector_error)?;
                     self.settings.last_commit = Some(commit.seq);
                     Outcome::command("COMMIT", Some(commit.seq))
                 }
@@ -488,6 +488,9 @@ impl Session {
                 Err(Error::SerializationFailure { .. })
                     if self.txn.is_none() && attempt < AUTOCOMMIT_ATTEMPTS =>
                 {
+                    // The winner may still wait for its fsync: plan again once it is visible.
+                    let store = self.db.store();
+                    blocking(|| store.settle()).map_err(projector_error)?;
                     attempt += 1;
                 }
                 other => return other,
@@ -527,10 +530,8 @@ impl Session {
             self.lay_over(&mut view, &ops)?;
             let writes = written_keys(&view.overlay);
             let read_seq = if writes.is_empty() { None } else { read_seq };
-            let commit = self
-                .db
-                .store()
-                .commit(Transaction { ops }, read_seq, &writes)
+            let store = self.db.store();
+            let commit = blocking(|| store.commit(Transaction { ops }, read_seq, &writes))
                 .map_err(projector_error)?;
             self.settings.last_commit = Some(commit.seq);
             return Ok(Outcome {
@@ -726,10 +727,10 @@ impl Session {
                 .map_err(|e| DataFusionError::External(Box::new(e)))
         });
         engine.set_time_resolver(resolver).map_err(execution)?;
-        let db = self.db.store().read();
         engine
-            .set_latest_sequence(db.last().map(|(seq, _)| seq))
+            .set_latest_sequence(self.db.last_sequence())
             .map_err(execution)?;
+        let db = self.db.store().read();
         for name in db.table_names_ever() {
             let incarnations = db
                 .incarnations(name)

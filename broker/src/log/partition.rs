@@ -47,6 +47,11 @@ pub struct AppendOptions {
     pub producer: Option<(u64, u32)>,
     /// Append only if the partition's next offset is this (optimistic concurrency).
     pub expected_next_offset: Option<u64>,
+    /// Under `always` durability, return once the batch is written, before its fsync: the
+    /// caller does work of its own and then waits with [`Partition::wait_durable`] before it
+    /// acknowledges anything. Readers still see the batch only once it is fsynced. Ignored by
+    /// the other durability policies, which never wait.
+    pub defer_sync: bool,
 }
 
 /// A condition on the newest record of one key, for [`Partition::append_if_key`].
@@ -385,7 +390,7 @@ impl Partition {
         }
         drop(inner);
 
-        if cfg.durability == Durability::Always {
+        if cfg.durability == Durability::Always && !opts.defer_sync {
             self.sync_to(next)?;
         }
         Ok(AppendResult {
@@ -482,6 +487,13 @@ impl Partition {
             });
         }
         Ok(())
+    }
+
+    /// Waits until every offset below `end` is on stable storage (fsyncing if no other
+    /// thread is), for appends made with [`AppendOptions::defer_sync`]. A failed fsync fences
+    /// the partition and is returned to every waiter.
+    pub fn wait_durable(&self, end: u64) -> Result<()> {
+        self.sync_to(end)
     }
 
     /// Waits until every offset below `target` is fsynced, running the fsync itself if no

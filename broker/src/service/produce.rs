@@ -54,6 +54,7 @@ impl ProduceService for Broker {
         let options = AppendOptions {
             producer: request.producer_id.map(|id| (id, request.first_sequence)),
             expected_next_offset: request.expected_next_offset,
+            ..AppendOptions::default()
         };
         let expected_key = request.expected_key;
         let result = blocking(move || match expected_key {

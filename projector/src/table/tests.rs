@@ -371,6 +371,42 @@ fn version_filters_follow_sql_server_rules() -> Result<()> {
 }
 
 #[test]
+fn version_reads_through_a_sequence_see_the_history_as_it_stood() -> Result<()> {
+    use VersionFilter::*;
+    let mut t = history()?;
+    type Span = (u64, Option<u64>, Option<i64>);
+    let ends = |t: &Table, filter, through| -> Result<Vec<Span>> {
+        Ok(t.versions_through(filter, through)?
+            .map(|v| (v.start_seq, v.end_seq, v.end_time))
+            .collect())
+    };
+    // At 25 the update is current: its end at 30 has not happened, and nothing after it has.
+    assert_eq!(
+        ends(&t, All, Some(25))?,
+        vec![(10, Some(20), Some(200)), (20, None, None)]
+    );
+    // A range reaching past the ceiling sees the current version as open.
+    assert_eq!(ends(&t, FromTo(25, 50), Some(25))?, vec![(20, None, None)]);
+    assert_eq!(
+        ends(&t, ContainedIn(10, 50), Some(25))?,
+        vec![(10, Some(20), Some(200))]
+    );
+    // A table that ended later is still live at the ceiling.
+    t.end(50, 500);
+    assert_eq!(ends(&t, All, Some(45))?.last(), Some(&(40, None, None)));
+    assert_eq!(
+        ends(&t, All, None)?.last(),
+        Some(&(40, Some(50), Some(500)))
+    );
+    let one: Vec<_> = t
+        .key_versions_through(&key(1), All, Some(30))?
+        .map(|v| (v.start_seq, v.end_seq))
+        .collect();
+    assert_eq!(one, vec![(10, Some(20)), (20, Some(30)), (30, None)]);
+    Ok(())
+}
+
+#[test]
 fn vacuum_drops_only_unreachable_history() -> Result<()> {
     let mut t = history()?;
     t.apply(50, 500, [Change::Upsert(row(2, "z", None))])?;

@@ -246,13 +246,7 @@ pub fn register_wait(ctx: &SessionContext, runners: Arc<Runners>) {
             }
         };
         let wait = || runners.wait_for(&name, &positions, timeout);
-        // A wait blocks its thread: on a multi-threaded runtime, tell it so.
-        let result = match tokio::runtime::Handle::try_current() {
-            Ok(h) if h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
-                tokio::task::block_in_place(wait)
-            }
-            _ => wait(),
-        };
+        let result = crate::database::blocking(wait);
         let seq = result.map_err(|e| DataFusionError::External(Box::new(e)))?;
         Ok(ColumnarValue::Scalar(ScalarValue::Int64(Some(seq as i64))))
     };

@@ -40,6 +40,8 @@ pub(crate) struct ScanSpec {
     pub(crate) table_schema: TableSchema,
     /// Never [`ReadPoint::Latest`]: resolved when planned.
     pub(crate) point: ReadPoint,
+    /// The newest sequence a version-range read sees.
+    pub(crate) through: Option<u64>,
     pub(crate) overlay: Option<Arc<Overlay>>,
     pub(crate) access: Access,
     pub(crate) predicates: Vec<Predicate>,
@@ -207,11 +209,19 @@ fn collect<'a>(spec: &'a ScanSpec, table: &'a Table) -> Result<Vec<Hit<'a>>> {
             Access::PkPoints(keys) => {
                 let mut versions = Vec::new();
                 for key in keys {
-                    versions.extend(table.key_versions(key, filter).map_err(projector)?);
+                    versions.extend(
+                        table
+                            .key_versions_through(key, filter, spec.through)
+                            .map_err(projector)?,
+                    );
                 }
                 Box::new(versions.into_iter())
             }
-            _ => Box::new(table.versions(filter).map_err(projector)?),
+            _ => Box::new(
+                table
+                    .versions_through(filter, spec.through)
+                    .map_err(projector)?,
+            ),
         };
         for v in versions {
             if push(v, &mut hits) {

@@ -390,10 +390,11 @@ impl Session {
             None
         } else {
             Some(
-                store
-                    .commit(driftdb_projector::Transaction { ops }, None, &[])
-                    .map_err(projector_error)?
-                    .seq,
+                crate::database::blocking(|| {
+                    store.commit(driftdb_projector::Transaction { ops }, None, &[])
+                })
+                .map_err(projector_error)?
+                .seq,
             )
         };
         store.checkpoint().map_err(projector_error)?;

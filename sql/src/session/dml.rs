@@ -70,22 +70,12 @@ impl Session {
             None => vec![Vec::new()],
             Some(mut source) => {
                 replace_default_keywords(&mut source, &schema, &targets)?;
-                let rows = self.query_at(Ast::Query(source), snapshot).await?;
-                let mut proposed = Vec::new();
-                for batch in &rows.batches {
-                    if batch.num_columns() != targets.len() {
-                        return Err(Error::Execution {
-                            message: format!(
-                                "INSERT has {} target columns but {} expressions",
-                                targets.len(),
-                                batch.num_columns()
-                            ),
-                            sqlstate: "42601",
-                        });
-                    }
-                    proposed.extend(rows_of(batch, &types)?);
+                if let Some(rows) = literal_rows(&source, &types) {
+                    rows
+                } else {
+                    self.values_of(*source, &types, targets.len(), snapshot)
+                        .await?
                 }
-                proposed
             }
         };
         let conflict = match &insert.on {
@@ -107,6 +97,33 @@ impl Session {
             ops,
             rows,
         })
+    }
+
+    /// The rows an `INSERT`'s source query yields, typed for its target columns.
+    async fn values_of(
+        &self,
+        source: ast::Query,
+        types: &[DataType],
+        targets: usize,
+        snapshot: &Snapshot,
+    ) -> Result<Vec<Row>> {
+        let rows = self
+            .query_at(Ast::Query(Box::new(source)), snapshot)
+            .await?;
+        let mut proposed = Vec::new();
+        for batch in &rows.batches {
+            if batch.num_columns() != targets {
+                return Err(Error::Execution {
+                    message: format!(
+                        "INSERT has {targets} target columns but {} expressions",
+                        batch.num_columns()
+                    ),
+                    sqlstate: "42601",
+                });
+            }
+            proposed.extend(rows_of(batch, types)?);
+        }
+        Ok(proposed)
     }
 
     /// The ledger operations that insert `proposed` (values for the `targets` columns; the
@@ -551,6 +568,39 @@ fn qualify(expr: &mut ast::Expr, qualifier: &str) {
 }
 
 /// `VALUES (1, DEFAULT)`: each `DEFAULT` becomes the column's default expression (or NULL).
+/// The rows of `VALUES` lists made only of literals the point-read path reads (integers,
+/// strings for text columns, NULL), without planning a query: the common single-row
+/// `INSERT` of a driver. `None` for anything else, including a row of the wrong width,
+/// which the general path reports.
+fn literal_rows(source: &ast::Query, types: &[DataType]) -> Option<Vec<Row>> {
+    let ast::SetExpr::Values(values) = source.body.as_ref() else {
+        return None;
+    };
+    if source.with.is_some()
+        || source.order_by.is_some()
+        || source.limit_clause.is_some()
+        || source.fetch.is_some()
+    {
+        return None;
+    }
+    values
+        .rows
+        .iter()
+        .map(|row| {
+            if row.len() != types.len() {
+                return None;
+            }
+            row.iter()
+                .zip(types)
+                .map(|(expr, data_type)| match expr {
+                    ast::Expr::Value(v) if v.value == ast::Value::Null => Some(Value::Null),
+                    _ => crate::point::key_value(expr, data_type),
+                })
+                .collect()
+        })
+        .collect()
+}
+
 fn replace_default_keywords(
     source: &mut ast::Query,
     schema: &TableSchema,
