@@ -32,6 +32,7 @@
 //! thread while later commits go on; one runs at a time, and a commit that vacuums (the only
 //! change that rewrites the past a checkpoint is reading) waits for it.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, RwLock, RwLockReadGuard};
@@ -89,7 +90,13 @@ pub struct Store {
     checkpoint_versions: AtomicU64,
     checkpointer: Arc<Checkpointer>,
     visible: Visible,
+    /// Times [`Store::seq_at_time`] resolved that lie before the newest visible commit, so
+    /// no later commit can change their answer; emptied when full.
+    resolved: Mutex<HashMap<i64, u64>>,
 }
+
+/// How many resolved times [`Store::seq_at_time`] remembers.
+const RESOLVED_TIMES: usize = 4096;
 
 /// The newest commit readers may see: applied and durable.
 #[derive(Debug)]
@@ -240,6 +247,7 @@ impl Store {
             checkpoint_versions: AtomicU64::new(0),
             checkpointer: Arc::default(),
             visible,
+            resolved: Mutex::default(),
         })
     }
 
@@ -459,11 +467,33 @@ impl Store {
     /// The newest sequence committed at or before `time` (microseconds). A time before the
     /// first commit or after now is an error.
     pub fn seq_at_time(&self, time: i64) -> Result<u64> {
-        let Some((last_seq, _)) = self.last() else {
+        let Some((last_seq, last_time)) = self.last() else {
             return Err(Error::PointOutOfRange(
                 "the database has no commits yet".to_string(),
             ));
         };
+        // Commit times strictly increase: a time before the newest visible commit's has
+        // its final answer, worth remembering (the ledger's time index is a file read).
+        let settled = time < last_time;
+        if settled && let Some(seq) = self.resolved().get(&time) {
+            return Ok(*seq);
+        }
+        let seq = self.find_seq_at_time(time, last_seq)?;
+        if settled {
+            let mut resolved = self.resolved();
+            if resolved.len() >= RESOLVED_TIMES {
+                resolved.clear();
+            }
+            resolved.insert(time, seq);
+        }
+        Ok(seq)
+    }
+
+    fn resolved(&self) -> MutexGuard<'_, HashMap<i64, u64>> {
+        self.resolved.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn find_seq_at_time(&self, time: i64, last_seq: u64) -> Result<u64> {
         if time > self.clock.now_micros() {
             return Err(Error::PointOutOfRange(format!(
                 "{} is in the future",

@@ -422,6 +422,11 @@ impl Partition {
         }
         let active = inner.active_mut();
         let position = active.size;
+        if cfg.durability == Durability::Always {
+            // Nothing is written past the last batch but zeros: a failure here is an
+            // error for this append only.
+            active.preallocate(position + buf.len() as u64, cfg.segment_bytes)?;
+        }
         if let Err(e) = active.file.file.write_all_at(buf, position) {
             self.fence();
             return Err(Error::io(&active.file.path, e));
@@ -446,6 +451,10 @@ impl Partition {
             .expire(now.saturating_sub(PRODUCER_EXPIRY_MICROS));
         let producers = inner.producers.encode();
         let active = inner.active_mut();
+        if let Err(e) = active.trim() {
+            self.fence();
+            return Err(e);
+        }
         if let Err(e) = active.file.file.sync_all() {
             self.fence();
             return Err(Error::io(&active.file.path, e));
@@ -580,10 +589,16 @@ impl Partition {
         };
         let mut inner = lock(&self.inner);
         inner.closed = true;
-        // Sidecars of the active segment let the next open skip rebuilding it only if sealed,
-        // so the active segment is always rescanned; nothing else to write here.
+        // A clean close leaves the active segment ending at its last batch. Sidecars of the
+        // active segment let the next open skip rebuilding it only if sealed, so the active
+        // segment is always rescanned; nothing else to write here.
+        let trimmed = if self.fenced.load(Ordering::SeqCst) {
+            Ok(())
+        } else {
+            inner.active_mut().trim()
+        };
         drop(inner);
-        result
+        result.and(trimmed)
     }
 
     /// The first offset still held.

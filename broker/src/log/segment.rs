@@ -105,6 +105,22 @@ pub(crate) struct Segment {
     pub keys: KeyFilter,
     bytes_since_entry: u64,
     index_interval: u64,
+    /// The file's length: `size` plus zeros written ahead of the writes (see
+    /// [`Segment::preallocate`]).
+    allocated: u64,
+}
+
+/// How far ahead of the writes an active segment's file is filled with zeros.
+pub const PREALLOCATE_BYTES: u64 = 1 << 20;
+
+/// What follows the last valid batch of an active segment.
+enum Tail {
+    /// Only zeros: nothing was lost.
+    Zeros,
+    /// A batch cut short by an interrupted write.
+    Torn,
+    /// An invalid batch with data after it: corruption.
+    Data,
 }
 
 /// Where a scan stopped: `None` when it reached the end (or its visitor stopped it), else the
@@ -146,7 +162,45 @@ impl Segment {
             keys: KeyFilter::Active(Vec::new()),
             bytes_since_entry: 0,
             index_interval,
+            allocated: 0,
         }
+    }
+
+    /// Makes the file at least `end` bytes long by writing zeros after its end, up to
+    /// [`PREALLOCATE_BYTES`] ahead and never past `limit` (the segment size), so that the
+    /// writes filling that space change neither the file's length nor its block map and an
+    /// `fdatasync` after them flushes data only, not the inode (PostgreSQL fills its WAL
+    /// segments the same way). Recovery drops the zeros after the last batch; sealing cuts
+    /// them off.
+    pub fn preallocate(&mut self, end: u64, limit: u64) -> Result<()> {
+        if end <= self.allocated {
+            return Ok(());
+        }
+        let target = end.max(limit.min(end.saturating_add(PREALLOCATE_BYTES)));
+        static ZEROS: [u8; 64 << 10] = [0; 64 << 10];
+        let mut at = self.allocated.max(self.size);
+        while at < target {
+            let n = (target - at).min(ZEROS.len() as u64) as usize;
+            self.file
+                .file
+                .write_all_at(&ZEROS[..n], at)
+                .map_err(|e| Error::io(&self.file.path, e))?;
+            at += n as u64;
+        }
+        self.allocated = target;
+        Ok(())
+    }
+
+    /// Cuts the zeros [`Segment::preallocate`] wrote after the last batch.
+    pub fn trim(&mut self) -> Result<()> {
+        if self.allocated > self.size {
+            self.file
+                .file
+                .set_len(self.size)
+                .map_err(|e| Error::io(&self.file.path, e))?;
+            self.allocated = self.size;
+        }
+        Ok(())
     }
 
     /// Creates a new, empty segment file. The caller fsyncs the directory.
@@ -276,18 +330,25 @@ impl Segment {
     ) -> Result<Self> {
         let (file, len) = Self::open_file(dir, base_offset)?;
         let mut segment = Self::empty(file, now, index_interval);
+        segment.allocated = len;
         let end = segment.rebuild(len, on_batch)?;
         if let Some((position, err)) = end.failure {
-            if !segment.is_torn_tail(position, len, &err)? {
-                return Err(segment.file.corruption(position, &err));
+            match segment.tail_after(position, len, &err)? {
+                Tail::Data => return Err(segment.file.corruption(position, &err)),
+                Tail::Zeros => tracing::debug!(
+                    segment = %segment.file.path.display(),
+                    position,
+                    dropped_bytes = len - position,
+                    "dropping zeros after the last batch"
+                ),
+                Tail::Torn => tracing::warn!(
+                    segment = %segment.file.path.display(),
+                    position,
+                    dropped_bytes = len - position,
+                    reason = %err.reason(),
+                    "truncating a torn tail left by an interrupted write"
+                ),
             }
-            tracing::warn!(
-                segment = %segment.file.path.display(),
-                position,
-                dropped_bytes = len - position,
-                reason = %err.reason(),
-                "truncating a torn tail left by an interrupted write"
-            );
             segment
                 .file
                 .file
@@ -298,6 +359,7 @@ impl Segment {
                 .file
                 .sync_all()
                 .map_err(|e| Error::io(&segment.file.path, e))?;
+            segment.allocated = position;
         }
         if segment.first_timestamp != i64::MIN {
             segment.created_at = segment.first_timestamp.min(now);
@@ -305,24 +367,28 @@ impl Segment {
         Ok(segment)
     }
 
-    /// A failed batch is a torn tail when nothing valid could follow it: its frame reaches the
-    /// end of the file, or everything from it to the end is zeros (space the file system
+    /// What follows the last valid batch, which failed to decode at `position`. It is a torn
+    /// tail when nothing valid could follow it: its frame reaches the end of the file, or
+    /// everything after its frame is zeros (preallocated space, or space the file system
     /// allocated but the interrupted write never filled).
-    fn is_torn_tail(&self, position: u64, len: u64, err: &DecodeError) -> Result<bool> {
+    fn tail_after(&self, position: u64, len: u64, err: &DecodeError) -> Result<Tail> {
         if *err == DecodeError::Truncated {
-            return Ok(true);
+            return Ok(Tail::Torn);
         }
         let rest = self.file.read_at(position, (len - position) as usize)?;
         if rest.iter().all(|b| *b == 0) {
-            return Ok(true);
+            return Ok(Tail::Zeros);
         }
-        match rest.get(..record::LENGTH_PREFIX) {
-            Some(l) => {
-                let frame = u64::from(u32::from_le_bytes([l[0], l[1], l[2], l[3]]))
-                    + record::LENGTH_PREFIX as u64;
-                Ok(position + frame >= len)
-            }
-            None => Ok(true),
+        let Some(l) = rest.get(..record::LENGTH_PREFIX) else {
+            return Ok(Tail::Torn);
+        };
+        let frame =
+            u64::from(u32::from_le_bytes([l[0], l[1], l[2], l[3]])) + record::LENGTH_PREFIX as u64;
+        let after = usize::try_from(frame).map_or(rest.len(), |f| f.min(rest.len()));
+        if rest[after..].iter().all(|b| *b == 0) {
+            Ok(Tail::Torn)
+        } else {
+            Ok(Tail::Data)
         }
     }
 

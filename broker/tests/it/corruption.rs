@@ -159,6 +159,69 @@ fn a_torn_write_is_truncated() {
     assert_eq!(read_all(&log, "t", 0).len() as u64, end);
 }
 
+/// `always` partitions fill the active segment with zeros ahead of the writes; recovery
+/// drops them, also after a batch torn in the middle of that space, and still reports
+/// damage that has data after it.
+#[test]
+fn preallocated_space_is_dropped_and_a_torn_write_into_it_is_truncated() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Arc::new(ManualClock::new(T0));
+    let log = open_manual(dir.path(), &clock);
+    let p = log
+        .create_topic("t", TopicConfig::default())
+        .unwrap()
+        .partition(0)
+        .unwrap();
+    for i in 0..10 {
+        p.append(
+            vec![rec(None, &format!("{i:0>80}"))],
+            AppendOptions::default(),
+        )
+        .unwrap();
+    }
+    let size = p.size_bytes();
+    let active = segment_files(&dir.path().join("topics/t/0"), "log")
+        .pop()
+        .unwrap();
+    let len = fs::metadata(&active).unwrap().len();
+    assert!(
+        len > size,
+        "{len} bytes on disk for {size} bytes of batches"
+    );
+    // A clean close cuts them off.
+    drop((p, log));
+    assert_eq!(fs::metadata(&active).unwrap().len(), size);
+
+    // What a crash leaves: zeros after the last batch, and an interrupted write into them
+    // (the start of a batch frame).
+    let bytes = fs::read(&active).unwrap();
+    let file = fs::OpenOptions::new().write(true).open(&active).unwrap();
+    file.set_len(size + (1 << 20)).unwrap();
+    std::os::unix::fs::FileExt::write_all_at(&file, &bytes[..40], size).unwrap();
+    drop(file);
+    let log = open_manual(dir.path(), &clock);
+    let records = read_all(&log, "t", 0);
+    assert_eq!(records.len(), 10);
+    assert_eq!(fs::metadata(&active).unwrap().len(), size);
+    let p = log.topic("t").unwrap().partition(0).unwrap();
+    p.append(vec![rec(None, "after")], AppendOptions::default())
+        .unwrap();
+    drop((p, log));
+    let log = open_manual(dir.path(), &clock);
+    assert_eq!(read_all(&log, "t", 0).len(), 11);
+    drop(log);
+
+    // Damage in the first batch with data after it is corruption, zeros or not.
+    let file = fs::OpenOptions::new().write(true).open(&active).unwrap();
+    file.set_len(size + (1 << 20)).unwrap();
+    drop(file);
+    flip(&active, 70);
+    assert!(matches!(
+        open_manual_result(dir.path(), &clock),
+        Err(Error::Corruption { .. })
+    ));
+}
+
 #[test]
 fn corruption_before_the_tail_of_the_active_segment_fails_the_open() {
     let dir = tempfile::tempdir().unwrap();
