@@ -229,6 +229,49 @@ fn concurrent_commits_are_visible_when_acknowledged_and_lose_nothing() {
     assert_eq!(store.read().last().unwrap().0, last);
 }
 
+/// A commit applied but not yet through its fsync is invisible: `last` and the watch stay
+/// put until a wait for durability covers it.
+#[test]
+fn an_applied_commit_stays_invisible_until_durable() {
+    let f = Fixture::new();
+    let (_log, store) = f.open(0);
+    let c0 = store
+        .commit(
+            Transaction {
+                ops: vec![LedgerOp::CreateTable(schema()), set(1, 10)],
+            },
+            None,
+            &[],
+        )
+        .unwrap();
+    let commits = store.watch_commits();
+    let pending = store
+        .append_and_apply(
+            Transaction {
+                ops: vec![set(1, 20)],
+            },
+            None,
+            &[],
+        )
+        .unwrap();
+    assert_eq!(pending.seq, c0.seq + 1);
+    assert_eq!(store.last(), Some((c0.seq, c0.time)));
+    assert_eq!(*commits.borrow(), c0.seq + 1);
+    assert_eq!(balances(&store, store.last().unwrap().0), vec![(1, 10)]);
+    // The next commit's fsync covers the pending one too; both become visible.
+    let c2 = store
+        .commit(
+            Transaction {
+                ops: vec![set(2, 5)],
+            },
+            None,
+            &[],
+        )
+        .unwrap();
+    assert_eq!(store.last().unwrap().0, c2.seq);
+    assert_eq!(balances(&store, c2.seq), vec![(1, 20), (2, 5)]);
+}
+
 #[test]
 fn constraint_failures_write_nothing() {
     let f = Fixture::new();
