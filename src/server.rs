@@ -94,6 +94,11 @@ pub struct Config {
     #[arg(long, env = "DRIFTDB_MAX_CONNECTIONS", default_value_t = 100)]
     pub max_connections: usize,
 
+    /// Most MiB of Arrow columns kept for full scans of large tables (per chunk of rows and
+    /// the state it was read in); 0 turns the cache off.
+    #[arg(long, env = "DRIFTDB_SCAN_CACHE_MB", default_value_t = 512)]
+    pub scan_cache_mb: usize,
+
     /// How PostgreSQL clients authenticate: trust (anyone, no password), scram-sha-256 or
     /// md5 (the password of a role made with CREATE ROLE ... LOGIN PASSWORD).
     #[arg(long, env = "DRIFTDB_AUTH", value_enum, default_value_t = crate::pg::AuthMethod::Trust)]
@@ -135,6 +140,7 @@ pub fn install_metrics() -> Result<PrometheusHandle> {
         .context("installing the metrics recorder")?;
     driftdb_broker::metrics::describe();
     driftdb_sql::projection::describe_metrics();
+    driftdb_sql::provider::chunked::describe_metrics();
     Ok(handle)
 }
 
@@ -159,6 +165,7 @@ pub async fn run(
     let pg_addr = pg_listener
         .local_addr()
         .context("reading the PostgreSQL address")?;
+    driftdb_sql::provider::chunked::set_budget(config.scan_cache_mb.saturating_mul(1 << 20));
     let database = open_database(Arc::clone(&log), config.data_dir.clone()).await?;
     let grpc_addr = grpc_listener
         .local_addr()

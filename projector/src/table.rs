@@ -42,6 +42,7 @@
 //! row it deleted.
 
 mod chain;
+mod chunks;
 mod index;
 mod key;
 mod rows;
@@ -55,6 +56,8 @@ use crate::schema::{IndexDef, Key, Row, TableSchema, project};
 use crate::value::Value;
 
 pub(crate) use chain::{ArchivedEntry, Chain, Entry};
+pub use chunks::CHUNK_SLOTS;
+use chunks::Chunks;
 use index::SecondaryIndex;
 use key::StoredKey;
 use rows::Rows;
@@ -194,6 +197,8 @@ pub(crate) fn row_heap_bytes(values: &[Value]) -> usize {
 pub struct Table {
     schema: TableSchema,
     rows: Rows,
+    /// When each run of `CHUNK_SLOTS` slots of `rows` changed.
+    chunks: Chunks,
     /// Parallel to `schema.indexes()`.
     indexes: Vec<SecondaryIndex>,
     /// Parallel to `schema.unique()`: the current holder of each non-NULL constraint key.
@@ -224,6 +229,7 @@ impl Table {
         Table {
             schema,
             rows: Rows::default(),
+            chunks: Chunks::default(),
             indexes,
             unique,
             last: None,
@@ -412,11 +418,17 @@ impl Table {
             Op::Update => {}
         }
         self.versions += 1;
-        match self.rows.get_mut(key.as_slice()) {
-            Some(chain) => chain.push(entry),
-            None => {
-                self.rows.insert(StoredKey::from(key), Chain::new(entry));
+        let slot = match self.rows.slot_of(key.as_slice()) {
+            Some(slot) => {
+                if let Some(chain) = self.rows.at_mut(slot) {
+                    chain.push(entry);
+                }
+                Some(slot)
             }
+            None => self.rows.insert(StoredKey::from(key), Chain::new(entry)),
+        };
+        if let Some(slot) = slot {
+            self.chunks.note(slot, seq);
         }
     }
 
@@ -460,6 +472,34 @@ impl Table {
         Ok(range
             .into_iter()
             .flatten()
+            .filter_map(move |c| c.visible_at(seq)))
+    }
+
+    /// How many chunks of [`CHUNK_SLOTS`] slots the table's rows span. Chunks divide the
+    /// rows by storage position, not key: a key stays in its chunk for its whole life.
+    pub fn chunk_count(&self) -> usize {
+        self.rows.slot_count().div_ceil(CHUNK_SLOTS)
+    }
+
+    /// The state of `chunk` at `seq`: the newest change to its rows at or before `seq`
+    /// (`None`: it had no rows then). Reads of the chunk at sequences with the same state
+    /// return the same rows, so a copy made at one serves them all.
+    pub fn chunk_state(&self, chunk: usize, seq: u64) -> Result<Option<u64>> {
+        self.check_horizon(seq)?;
+        Ok(self.chunks.state_at(chunk, seq))
+    }
+
+    /// The rows of `chunk` visible at `seq`, in storage order.
+    pub fn scan_chunk(
+        &self,
+        chunk: usize,
+        seq: u64,
+    ) -> Result<impl Iterator<Item = VersionRef<'_>> + '_> {
+        self.check_horizon(seq)?;
+        let first = chunk.saturating_mul(CHUNK_SLOTS);
+        Ok(self
+            .rows
+            .in_slots(first..first.saturating_add(CHUNK_SLOTS))
             .filter_map(move |c| c.visible_at(seq)))
     }
 
@@ -670,6 +710,7 @@ impl Table {
         for index in &mut self.indexes {
             stats.index_entries += index.vacuum(horizon);
         }
+        self.chunks.vacuum(horizon);
         self.versions -= stats.versions;
         self.horizon = horizon;
         Ok(stats)
@@ -684,8 +725,9 @@ impl Table {
     }
 
     pub fn memory(&self) -> MemoryUsage {
-        let rows =
-            self.rows.approx_bytes() + self.rows.chains().map(Chain::heap_bytes).sum::<usize>();
+        let rows = self.rows.approx_bytes()
+            + self.chunks.approx_bytes()
+            + self.rows.chains().map(Chain::heap_bytes).sum::<usize>();
         let unique: usize = self
             .unique
             .iter()
@@ -824,10 +866,15 @@ impl Table {
                 table.live_rows += 1;
             }
             table.versions += chain.len();
-            if !table.rows.insert(StoredKey::from(key.as_slice()), chain) {
+            let seqs: Vec<u64> = chain.entries().map(|e| e.start_seq).collect();
+            let Some(slot) = table.rows.insert(StoredKey::from(key.as_slice()), chain) else {
                 return Err(format!("key {key:?} has two version chains"));
+            };
+            for seq in seqs {
+                table.chunks.note(slot, seq);
             }
         }
+        table.chunks.settle();
         table.last = last;
         table.horizon = horizon;
         Ok(table)

@@ -30,6 +30,7 @@
 //! an overlay.
 
 mod access;
+pub mod chunked;
 mod exec;
 
 use std::collections::BTreeMap;
@@ -261,19 +262,17 @@ impl TableProvider for DriftTable {
 
     async fn scan(
         &self,
-        _state: &dyn Session,
+        state: &dyn Session,
         projection: Option<&Vec<usize>>,
         filters: &[Expr],
         limit: Option<usize>,
     ) -> Result<Arc<dyn ExecutionPlan>> {
+        let (current, chunks) = {
+            let table = self.table.read().map_err(poisoned)?;
+            (table.current_seq().unwrap_or(0), table.chunk_count())
+        };
         let point = match self.point {
-            ReadPoint::Latest => ReadPoint::AsOf(
-                self.table
-                    .read()
-                    .map_err(poisoned)?
-                    .current_seq()
-                    .unwrap_or(0),
-            ),
+            ReadPoint::Latest => ReadPoint::AsOf(current),
             other => other,
         };
         let mut predicates = Vec::new();
@@ -290,6 +289,14 @@ impl TableProvider for DriftTable {
             None => (0..self.schema.fields().len()).collect(),
         };
         let schema = Arc::new(self.schema.project(&projection)?);
+        // Tables past one chunk are scanned by chunk, in parallel and through the cache;
+        // smaller ones keep the key-ordered walk, which costs less than the fan-out.
+        let chunked = (matches!(access, access::Access::FullScan)
+            && matches!(point, ReadPoint::AsOf(_))
+            && self.overlay.is_none()
+            && chunks > 1
+            && chunked::projects_only_stored(&projection, &self.table_schema, &self.schema))
+        .then(|| state.config().target_partitions().clamp(1, chunks));
         Ok(Arc::new(DriftScanExec::new(exec::ScanSpec {
             table: Arc::clone(&self.table),
             table_schema: self.table_schema.clone(),
@@ -302,6 +309,7 @@ impl TableProvider for DriftTable {
             projection,
             schema,
             limit,
+            chunked,
         })))
     }
 }

@@ -37,15 +37,33 @@ impl Rows {
         self.by_key.get(key).and_then(|&s| self.slot(s))
     }
 
-    pub(crate) fn get_mut(&mut self, key: &[Value]) -> Option<&mut Chain> {
-        let slot = *self.by_key.get(key)?;
+    /// The slot holding `key`'s chain.
+    pub(crate) fn slot_of(&self, key: &[Value]) -> Option<usize> {
+        self.by_key.get(key).copied()
+    }
+
+    /// The chain in `slot`.
+    pub(crate) fn at_mut(&mut self, slot: usize) -> Option<&mut Chain> {
         self.slots.get_mut(slot).and_then(Option::as_mut)
     }
 
-    /// Adds a chain for a key that has none; returns false (changing nothing) if it has one.
-    pub(crate) fn insert(&mut self, key: StoredKey, chain: Chain) -> bool {
+    /// One past the highest slot ever used: slots below it may hold chains.
+    pub(crate) fn slot_count(&self) -> usize {
+        self.slots.len()
+    }
+
+    /// The chains in `slots`, in slot order.
+    pub(crate) fn in_slots(&self, slots: std::ops::Range<usize>) -> impl Iterator<Item = &Chain> {
+        let end = slots.end.min(self.slots.len());
+        let start = slots.start.min(end);
+        self.slots.get(start..end).unwrap_or(&[]).iter().flatten()
+    }
+
+    /// Adds a chain for a key that has none and returns its slot; `None` (changing nothing)
+    /// if the key has one.
+    pub(crate) fn insert(&mut self, key: StoredKey, chain: Chain) -> Option<usize> {
         if self.by_key.contains_key(&key) {
-            return false;
+            return None;
         }
         let slot = match self.free.pop() {
             Some(slot) => {
@@ -61,7 +79,7 @@ impl Rows {
         };
         self.order.insert(key.clone(), slot);
         self.by_key.insert(key, slot);
-        true
+        Some(slot)
     }
 
     /// `(key, chain)` in key order.

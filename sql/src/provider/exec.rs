@@ -28,6 +28,7 @@ use datafusion::physical_plan::{
 use driftdb_projector::{Op, Table, TableSchema, Value, VersionRef};
 
 use super::access::{Access, AccessDisplay, Predicate};
+use super::chunked;
 use super::{
     OPERATION, Overlay, ReadPoint, SEQUENCE, SharedTable, VALID_FROM, VALID_FROM_SEQ, VALID_TO,
     VALID_TO_SEQ, poisoned,
@@ -52,6 +53,8 @@ pub(crate) struct ScanSpec {
     /// The projected schema.
     pub(crate) schema: SchemaRef,
     pub(crate) limit: Option<usize>,
+    /// Partitions of a chunked full scan (`chunked.rs`); `None` for the key-ordered walk.
+    pub(crate) chunked: Option<usize>,
 }
 
 /// The scan node; see the module documentation.
@@ -65,7 +68,7 @@ impl DriftScanExec {
     pub(crate) fn new(spec: ScanSpec) -> Self {
         let properties = PlanProperties::new(
             EquivalenceProperties::new(Arc::clone(&spec.schema)),
-            Partitioning::UnknownPartitioning(1),
+            Partitioning::UnknownPartitioning(spec.chunked.unwrap_or(1)),
             EmissionType::Incremental,
             Boundedness::Bounded,
         );
@@ -102,6 +105,9 @@ impl DisplayAs for DriftScanExec {
         }
         if let Some(limit) = spec.limit {
             write!(f, " limit={limit}")?;
+        }
+        if let Some(partitions) = spec.chunked {
+            write!(f, " chunked partitions={partitions}")?;
         }
         Ok(())
     }
@@ -145,10 +151,25 @@ impl ExecutionPlan for DriftScanExec {
         partition: usize,
         context: Arc<TaskContext>,
     ) -> Result<SendableRecordBatchStream> {
-        if partition != 0 {
+        let partitions = self.spec.chunked.unwrap_or(1);
+        if partition >= partitions {
             return Err(DataFusionError::Internal(format!(
-                "DriftScanExec has one partition, asked for {partition}"
+                "DriftScanExec has {partitions} partitions, asked for {partition}"
             )));
+        }
+        if let (Some(partitions), ReadPoint::AsOf(seq)) = (self.spec.chunked, self.spec.point) {
+            let count = self.spec.table.read().map_err(poisoned)?.chunk_count();
+            let scan = chunked::ChunkScan {
+                table: Arc::clone(&self.spec.table),
+                table_schema: self.spec.table_schema.clone(),
+                seq,
+                predicates: self.spec.predicates.clone(),
+                projection: self.spec.projection.clone(),
+                schema: Arc::clone(&self.spec.schema),
+                limit: self.spec.limit,
+            };
+            let mine = (partition..count).step_by(partitions).collect();
+            return Ok(Box::pin(chunked::stream(scan, mine)));
         }
         let batch_size = context.session_config().batch_size().max(1);
         let batches = {
@@ -279,7 +300,7 @@ fn collect<'a>(spec: &'a ScanSpec, table: &'a Table) -> Result<Vec<Hit<'a>>> {
     Ok(hits)
 }
 
-fn seq_value(seq: u64) -> Result<i64> {
+pub(super) fn seq_value(seq: u64) -> Result<i64> {
     i64::try_from(seq)
         .map_err(|_| DataFusionError::Execution(format!("sequence {seq} does not fit in a BIGINT")))
 }

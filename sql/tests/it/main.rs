@@ -6,6 +6,7 @@
 //! table reference with what it reads, so tests assert on the AST the planner will see.
 
 mod access;
+mod chunked;
 mod common;
 mod database;
 mod errors;
