@@ -336,6 +336,7 @@ impl QueryEngine {
         let planner = Arc::new(TimeTravelPlanner::new(Arc::clone(&tables)));
         ctx.register_relation_planner(Arc::clone(&planner) as Arc<dyn RelationPlanner>)?;
         ctx.register_udf(sequence_literal());
+        ctx.add_analyzer_rule(Arc::new(crate::postgres::PostgresSemantics));
         for (name, value) in SESSION_FUNCTIONS {
             ctx.register_udf(constant_text(name, value));
         }

@@ -49,6 +49,7 @@ pub mod error;
 mod naming;
 pub mod parser;
 mod point;
+mod postgres;
 pub mod projection;
 pub mod provider;
 pub mod session;

@@ -139,16 +139,7 @@ impl<'a> PointQuery<'a> {
             Some(alias) if alias.columns.is_empty() => ident_name(&alias.name),
             Some(_) => return None,
         };
-        let column = |expr: &Expr| -> Option<String> {
-            match expr {
-                Expr::Identifier(ident) => Some(ident_name(ident)),
-                Expr::CompoundIdentifier(parts) => match parts.as_slice() {
-                    [q, c] if ident_name(q) == qualifier => Some(ident_name(c)),
-                    _ => None,
-                },
-                _ => None,
-            }
-        };
+        let column = |expr: &Expr| column_of(expr, &qualifier);
         let columns = match select.projection.as_slice() {
             [SelectItem::Wildcard(options)] if is_plain_wildcard(options) => None,
             items => {
@@ -162,31 +153,7 @@ impl<'a> PointQuery<'a> {
                 Some(names)
             }
         };
-        let mut equalities = Vec::new();
-        let mut pending = vec![select.selection.as_ref()?];
-        while let Some(expr) = pending.pop() {
-            match expr {
-                Expr::BinaryOp {
-                    left,
-                    op: BinaryOperator::And,
-                    right,
-                } => {
-                    pending.push(right);
-                    pending.push(left);
-                }
-                Expr::Nested(inner) => pending.push(inner),
-                Expr::BinaryOp {
-                    left,
-                    op: BinaryOperator::Eq,
-                    right,
-                } => match (column(left), column(right)) {
-                    (Some(name), None) => equalities.push((name, right.as_ref())),
-                    (None, Some(name)) => equalities.push((name, left.as_ref())),
-                    _ => return None,
-                },
-                _ => return None,
-            }
-        }
+        let equalities = equalities(select.selection.as_ref()?, &qualifier)?;
         Some(PointQuery {
             table,
             version: version.as_ref(),
@@ -205,16 +172,7 @@ impl<'a> PointQuery<'a> {
 
     fn read_from(&self, table: &Table, positions: &[usize], seq: u64) -> Option<Rows> {
         let schema = table.schema();
-        let key_columns = schema.primary_key();
-        let mut key = vec![Value::Null; key_columns.len()];
-        for (name, literal) in &self.equalities {
-            let position = schema.column_index(name)?;
-            let slot = key_columns.iter().position(|&k| k == position)?;
-            if key[slot] != Value::Null {
-                return None;
-            }
-            key[slot] = key_value(literal, &schema.columns()[position].data_type)?;
-        }
+        let key = key_of(schema, &self.equalities)?;
         let found = table.get(&key, seq).ok()?;
         let rows: Vec<Vec<Value>> = found
             .into_iter()
@@ -340,6 +298,71 @@ fn is_plain_wildcard(options: &sqlparser::ast::WildcardAdditionalOptions) -> boo
         && options.opt_replace.is_none()
         && options.opt_rename.is_none()
         && options.opt_alias.is_none()
+}
+
+/// The column `expr` names, bare or qualified with `qualifier`.
+pub(crate) fn column_of(expr: &Expr, qualifier: &str) -> Option<String> {
+    match expr {
+        Expr::Identifier(ident) => Some(ident_name(ident)),
+        Expr::CompoundIdentifier(parts) => match parts.as_slice() {
+            [q, c] if ident_name(q) == qualifier => Some(ident_name(c)),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// The `column = expr` conjuncts of a `WHERE` clause made of nothing else (`None` if it has
+/// anything else), columns named bare or with `qualifier`.
+pub(crate) fn equalities<'a>(
+    selection: &'a Expr,
+    qualifier: &str,
+) -> Option<Vec<(String, &'a Expr)>> {
+    let mut found = Vec::new();
+    let mut pending = vec![selection];
+    while let Some(expr) = pending.pop() {
+        match expr {
+            Expr::BinaryOp {
+                left,
+                op: BinaryOperator::And,
+                right,
+            } => {
+                pending.push(right);
+                pending.push(left);
+            }
+            Expr::Nested(inner) => pending.push(inner),
+            Expr::BinaryOp {
+                left,
+                op: BinaryOperator::Eq,
+                right,
+            } => match (column_of(left, qualifier), column_of(right, qualifier)) {
+                (Some(name), None) => found.push((name, right.as_ref())),
+                (None, Some(name)) => found.push((name, left.as_ref())),
+                _ => return None,
+            },
+            _ => return None,
+        }
+    }
+    Some(found)
+}
+
+/// The primary key that `equalities` pin down, if they compare every key column exactly
+/// once with a literal [`key_value`] reads, and nothing else.
+pub(crate) fn key_of(schema: &TableSchema, equalities: &[(String, &Expr)]) -> Option<Vec<Value>> {
+    let key_columns = schema.primary_key();
+    if equalities.len() != key_columns.len() {
+        return None;
+    }
+    let mut key = vec![Value::Null; key_columns.len()];
+    for (name, literal) in equalities {
+        let position = schema.column_index(name)?;
+        let slot = key_columns.iter().position(|&k| k == position)?;
+        if key[slot] != Value::Null {
+            return None;
+        }
+        key[slot] = key_value(literal, &schema.columns()[position].data_type)?;
+    }
+    Some(key)
 }
 
 /// The value a literal stands for in a column of type `data_type`, if it is one this

@@ -329,6 +329,17 @@ impl Session {
         }
         let (table, qualifier) = target_table(&update.table)?;
         let schema = self.schema_at(&table, snapshot)?;
+        if let Some((key, sets)) = PointUpdate::of(&update, &schema, &qualifier) {
+            let written = match self.current_row(&table, &key, snapshot)? {
+                None => Some(Vec::new()),
+                Some(old) => sets.apply(old).map(|new| vec![new]),
+            };
+            // `None`: a result the general path computes (or refuses) its own way.
+            if let Some(written) = written {
+                let ops = upserts(&table, &written);
+                return updated(&qualifier, &schema, ops, written, &update.returning).await;
+            }
+        }
         let assigned = assignments(&schema, update.assignments, "")?;
         let width = schema.columns().len();
         let mut items: Vec<ast::SelectItem> = schema
@@ -406,19 +417,8 @@ impl Session {
             }
         }
         let written: Vec<Row> = changes.into_iter().map(|(_, row)| row).collect();
-        ops.extend(written.iter().map(|row| LedgerOp::Upsert {
-            table: table.clone(),
-            row: row.clone(),
-        }));
-        let rows = match &update.returning {
-            Some(items) => Some(returning(&qualifier, &schema, &written, items).await?),
-            None => None,
-        };
-        Ok(Write {
-            tag: format!("UPDATE {}", written.len()),
-            ops,
-            rows,
-        })
+        ops.extend(upserts(&table, &written));
+        updated(&qualifier, &schema, ops, written, &update.returning).await
     }
 
     /// The row with primary key `key` as the snapshot sees it, own writes included.
@@ -552,6 +552,139 @@ fn assignments(
         assigned[i] = Some(value);
     }
     Ok(assigned)
+}
+
+fn upserts(table: &str, rows: &[Row]) -> Vec<LedgerOp> {
+    rows.iter()
+        .map(|row| LedgerOp::Upsert {
+            table: table.to_string(),
+            row: row.clone(),
+        })
+        .collect()
+}
+
+/// The `Write` of an `UPDATE` that wrote `written` with `ops`.
+async fn updated(
+    qualifier: &str,
+    schema: &TableSchema,
+    ops: Vec<LedgerOp>,
+    written: Vec<Row>,
+    returning_items: &Option<Vec<ast::SelectItem>>,
+) -> Result<Write> {
+    let rows = match returning_items {
+        Some(items) => Some(returning(qualifier, schema, &written, items).await?),
+        None => None,
+    };
+    Ok(Write {
+        tag: format!("UPDATE {}", written.len()),
+        ops,
+        rows,
+    })
+}
+
+/// `UPDATE t SET c = <literal> | c2 + <integer> | c2 - <integer>, ... WHERE <whole key> =
+/// <literal>` (what an OLTP update by key looks like, `pgbench`'s among them) computed from
+/// the old row without DataFusion, which would plan a `SELECT` over the table for it. The
+/// literals are those [`crate::point::key_value`] reads (integers for integer columns,
+/// strings for `TEXT`, either bare or cast to the column's type, as bound parameters
+/// become) and `NULL`; a key column may not be assigned (a new key can collide, which the
+/// general path checks). Anything else, and an addition that overflows, is left to the
+/// general path, so the results and errors are the same either way.
+#[derive(Debug)]
+struct PointUpdate {
+    sets: Vec<(usize, Set)>,
+}
+
+#[derive(Debug)]
+enum Set {
+    Value(Value),
+    /// `column + delta` (a subtraction has its delta negated), integers of one type.
+    Add(usize, i64),
+}
+
+impl PointUpdate {
+    fn of(update: &ast::Update, schema: &TableSchema, qualifier: &str) -> Option<(Key, Self)> {
+        let plain = update.from.is_none()
+            && update.output.is_none()
+            && update.or.is_none()
+            && update.order_by.is_empty()
+            && update.limit.is_none()
+            && update.table.joins.is_empty();
+        if !plain {
+            return None;
+        }
+        let equalities = crate::point::equalities(update.selection.as_ref()?, qualifier)?;
+        let key = crate::point::key_of(schema, &equalities)?;
+        let integer =
+            |t: &DataType| matches!(t, DataType::SmallInt | DataType::Int | DataType::BigInt);
+        let mut sets = Vec::with_capacity(update.assignments.len());
+        for assignment in &update.assignments {
+            let ast::AssignmentTarget::ColumnName(name) = &assignment.target else {
+                return None;
+            };
+            let [part] = name.0.as_slice() else {
+                return None;
+            };
+            let target = schema.column_index(&ident_name(part.as_ident()?))?;
+            if schema.primary_key().contains(&target) || sets.iter().any(|(c, _)| *c == target) {
+                return None;
+            }
+            let data_type = &schema.columns()[target].data_type;
+            let literal = |expr: &ast::Expr| match expr {
+                ast::Expr::Value(v) if matches!(v.value, ast::Value::Null) => Some(Value::Null),
+                _ if integer(data_type) || *data_type == DataType::Text => {
+                    crate::point::key_value(expr, data_type)
+                }
+                _ => None,
+            };
+            let set = match &assignment.value {
+                ast::Expr::BinaryOp { left, op, right } if integer(data_type) => {
+                    let source = schema.column_index(&crate::point::column_of(left, qualifier)?)?;
+                    if schema.columns()[source].data_type != *data_type {
+                        return None;
+                    }
+                    let delta = match crate::point::key_value(right, data_type)? {
+                        Value::Int16(v) => i64::from(v),
+                        Value::Int32(v) => i64::from(v),
+                        Value::Int64(v) => v,
+                        _ => return None,
+                    };
+                    match op {
+                        ast::BinaryOperator::Plus => Set::Add(source, delta),
+                        ast::BinaryOperator::Minus => Set::Add(source, delta.checked_neg()?),
+                        _ => return None,
+                    }
+                }
+                value => Set::Value(literal(value)?),
+            };
+            sets.push((target, set));
+        }
+        Some((key, PointUpdate { sets }))
+    }
+
+    /// The row `old` becomes; `None` if an addition leaves its type (the general path owns
+    /// that error) or reads NULL (which it leaves NULL: so does the general path, but the
+    /// fast path need not know).
+    fn apply(&self, old: Row) -> Option<Row> {
+        let mut new = old.clone();
+        for (target, set) in &self.sets {
+            let value = match set {
+                Set::Value(v) => v.clone(),
+                Set::Add(source, delta) => match old.get(*source)? {
+                    Value::Int16(v) => {
+                        Value::Int16(i16::try_from(i64::from(*v).checked_add(*delta)?).ok()?)
+                    }
+                    Value::Int32(v) => {
+                        Value::Int32(i32::try_from(i64::from(*v).checked_add(*delta)?).ok()?)
+                    }
+                    Value::Int64(v) => Value::Int64(v.checked_add(*delta)?),
+                    _ => return None,
+                },
+            };
+            *new.get_mut(*target)? = value;
+        }
+        Some(new)
+    }
 }
 
 /// Qualifies bare column names in `expr` with `qualifier`.
@@ -918,4 +1051,102 @@ fn check_json(array: &ArrayRef) -> Result<()> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use driftdb_projector::{Column, DataType, TableSchema, Value};
+    use sqlparser::dialect::PostgreSqlDialect;
+    use sqlparser::parser::Parser;
+
+    use super::*;
+
+    fn schema() -> TableSchema {
+        TableSchema::new(
+            "acc",
+            vec![
+                Column::new("id", DataType::BigInt, false),
+                Column::new("balance", DataType::BigInt, false),
+                Column::new("owner", DataType::Text, true),
+                Column::new("ratio", DataType::Double, true),
+            ],
+            vec![0],
+            vec![],
+            vec![],
+        )
+        .unwrap()
+    }
+
+    fn of(sql: &str) -> Option<(Key, PointUpdate)> {
+        let parsed = Parser::parse_sql(&PostgreSqlDialect {}, sql).unwrap();
+        let Some(Ast::Update(update)) = parsed.into_iter().next() else {
+            panic!("{sql} is not an UPDATE");
+        };
+        PointUpdate::of(&update, &schema(), "acc")
+    }
+
+    #[test]
+    fn updates_by_key_of_the_shape_are_computed_from_the_old_row() {
+        let old = vec![
+            Value::Int64(7),
+            Value::Int64(100),
+            Value::Text("ann".into()),
+            Value::Null,
+        ];
+        for (sql, balance, owner) in [
+            (
+                "UPDATE acc SET balance = balance + 5 WHERE id = 7",
+                105,
+                "ann",
+            ),
+            (
+                "UPDATE acc SET balance = balance - 5 WHERE acc.id = 7",
+                95,
+                "ann",
+            ),
+            (
+                "UPDATE acc SET owner = 'bo', balance = 1 WHERE (id = 7)",
+                1,
+                "bo",
+            ),
+            (
+                "UPDATE acc SET balance = balance + CAST('2' AS BIGINT) WHERE id = '7'::bigint",
+                102,
+                "ann",
+            ),
+        ] {
+            let (key, update) = of(sql).unwrap_or_else(|| panic!("{sql} takes the fast path"));
+            assert_eq!(key, vec![Value::Int64(7)], "{sql}");
+            let new = update.apply(old.clone()).expect(sql);
+            assert_eq!(new[1], Value::Int64(balance), "{sql}");
+            assert_eq!(new[2], Value::Text(owner.into()), "{sql}");
+        }
+        let (_, overflow) =
+            of("UPDATE acc SET balance = balance + 9223372036854775807 WHERE id = 7")
+                .expect("the shape");
+        assert_eq!(
+            overflow.apply(old.clone()),
+            None,
+            "overflow is the general path's"
+        );
+    }
+
+    #[test]
+    fn other_updates_are_left_to_the_general_path() {
+        for sql in [
+            "UPDATE acc SET balance = balance * 2 WHERE id = 7",
+            "UPDATE acc SET balance = 1 WHERE id = 7 AND owner = 'ann'",
+            "UPDATE acc SET balance = 1 WHERE id > 7",
+            "UPDATE acc SET balance = 1",
+            "UPDATE acc SET id = 8 WHERE id = 7",
+            "UPDATE acc SET ratio = 1.5 WHERE id = 7",
+            "UPDATE acc SET balance = '1' WHERE id = 7",
+            "UPDATE acc SET balance = 1, balance = 2 WHERE id = 7",
+            "UPDATE acc SET balance = 1 FROM other WHERE id = 7",
+            "UPDATE acc SET balance = DEFAULT WHERE id = 7",
+            "UPDATE acc SET owner = owner || 'x' WHERE id = 7",
+        ] {
+            assert!(of(sql).is_none(), "{sql}");
+        }
+    }
 }

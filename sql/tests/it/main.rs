@@ -17,6 +17,7 @@ mod model;
 mod overlay;
 mod own_statements;
 mod point_reads;
+mod point_updates;
 mod properties;
 mod queries;
 mod slt;
