@@ -46,6 +46,7 @@ pub mod database;
 pub mod dialect;
 pub mod engine;
 pub mod error;
+mod interval;
 mod naming;
 pub mod parser;
 mod point;

@@ -112,7 +112,8 @@ pub fn parse(sql: &str) -> Result<Vec<Statement>> {
             own.push(clause);
         }
         statements.push(match parsed {
-            Parsed::Sql(statement) => {
+            Parsed::Sql(mut statement) => {
+                crate::interval::normalize_literals(&mut statement);
                 let statement = SqlStatement {
                     statement: *statement,
                     temporal: TemporalClauses::from_vec(own),

@@ -984,6 +984,12 @@ fn cast_batch(batch: &RecordBatch, types: &[DataType]) -> Result<RecordBatch> {
             if matches!(t, DataType::Json | DataType::Jsonb) {
                 check_json(array)?;
             }
+            if *t == DataType::Interval
+                && let Some(normalized) = crate::interval::normalize_array(array)
+            {
+                return cast_with_options(&normalized, &crate::arrow::arrow_type(t), &strict)
+                    .map_err(|e| crate::database::arrow_error(&e));
+            }
             cast_with_options(array, &crate::arrow::arrow_type(t), &strict)
                 .map_err(|e| crate::database::arrow_error(&e))
         })

@@ -1,0 +1,126 @@
+//! Interval input as PostgreSQL reads it: a clock part (`[-]hh:mm[:ss[.f]]`, as in
+//! `'1 year 2 mons 3 days 04:05:06'`, which is also how intervals are written out) besides
+//! the unit words (`'90 minutes'`).
+//!
+//! Arrow's interval parser, which casts and DataFusion's literals use, reads unit words only.
+//! [`normalize`] turns a clock part into them (`04:05:06` is `4 hours 5 minutes 6 seconds`,
+//! its sign applying to all three), so every interval the server prints reads back. It is
+//! applied to interval literals when a statement is parsed ([`normalize_literals`]) and to
+//! text stored into interval columns (`INSERT`, `COPY`, `UPDATE`).
+
+use std::ops::ControlFlow;
+
+use datafusion::arrow::array::{Array, ArrayRef, StringArray};
+use sqlparser::ast::{DataType, Expr, Statement, Value, visit_expressions_mut};
+
+/// `text` with each clock part spelled in units; `None` if it has none.
+pub(crate) fn normalize(text: &str) -> Option<String> {
+    let mut changed = false;
+    let words: Vec<String> = text
+        .split_whitespace()
+        .map(|word| match clock(word) {
+            Some(units) => {
+                changed = true;
+                units
+            }
+            None => word.to_string(),
+        })
+        .collect();
+    changed.then(|| words.join(" "))
+}
+
+/// `[+-]hh:mm[:ss[.f]]` in units.
+fn clock(word: &str) -> Option<String> {
+    let (sign, rest) = match word.strip_prefix('-') {
+        Some(rest) => ("-", rest),
+        None => ("", word.strip_prefix('+').unwrap_or(word)),
+    };
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    let mut parts = rest.split(':');
+    let hours = parts.next().filter(|h| digits(h))?;
+    let minutes = parts.next().filter(|m| digits(m))?;
+    let seconds = match parts.next() {
+        None => None,
+        Some(s) => {
+            let (whole, fraction) = s.split_once('.').unwrap_or((s, "0"));
+            (digits(whole) && digits(fraction)).then_some(s)?;
+            Some(s)
+        }
+    };
+    if parts.next().is_some() {
+        return None;
+    }
+    let mut units = format!("{sign}{hours} hours {sign}{minutes} minutes");
+    if let Some(seconds) = seconds {
+        units.push_str(&format!(" {sign}{seconds} seconds"));
+    }
+    Some(units)
+}
+
+/// Normalizes the text of a string array bound for an interval column.
+pub(crate) fn normalize_array(array: &ArrayRef) -> Option<ArrayRef> {
+    let strings = array.as_any().downcast_ref::<StringArray>()?;
+    if !strings.iter().flatten().any(|s| s.contains(':')) {
+        return None;
+    }
+    let normalized: StringArray = strings
+        .iter()
+        .map(|s| s.map(|s| normalize(s).unwrap_or_else(|| s.to_string())))
+        .collect();
+    Some(std::sync::Arc::new(normalized))
+}
+
+/// Normalizes `INTERVAL '…'`, `'…'::interval` and `CAST('…' AS INTERVAL)` in `statement`.
+pub(crate) fn normalize_literals(statement: &mut Statement) {
+    let text = |e: &mut Expr| {
+        if let Expr::Value(v) = e
+            && let Value::SingleQuotedString(s) = &mut v.value
+            && let Some(n) = normalize(s)
+        {
+            *s = n;
+        }
+    };
+    let _ = visit_expressions_mut(statement, |e| {
+        match e {
+            Expr::Interval(interval) => text(&mut interval.value),
+            Expr::Cast {
+                data_type: DataType::Interval { .. },
+                expr,
+                ..
+            } => text(expr),
+            Expr::TypedString(typed) if matches!(typed.data_type, DataType::Interval { .. }) => {
+                if let Value::SingleQuotedString(s) = &mut typed.value.value
+                    && let Some(n) = normalize(s)
+                {
+                    *s = n;
+                }
+            }
+            _ => {}
+        }
+        ControlFlow::<()>::Continue(())
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::normalize;
+
+    #[test]
+    fn clock_parts_become_units() {
+        assert_eq!(
+            normalize("1 year 2 mons 3 days 04:05:06").as_deref(),
+            Some("1 year 2 mons 3 days 04 hours 05 minutes 06 seconds")
+        );
+        assert_eq!(
+            normalize("-1 days -02:30").as_deref(),
+            Some("-1 days -02 hours -30 minutes")
+        );
+        assert_eq!(
+            normalize("00:00:01.5").as_deref(),
+            Some("00 hours 00 minutes 01.5 seconds")
+        );
+        assert_eq!(normalize("90 minutes"), None);
+        assert_eq!(normalize("1:2:3:4"), None);
+        assert_eq!(normalize("a:b"), None);
+    }
+}
