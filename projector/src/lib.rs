@@ -49,7 +49,5 @@ pub use error::{Error, Result};
 pub use ledger::{LedgerOp, Transaction};
 pub use schema::{Column, ColumnDefault, IndexDef, Key, Row, TableSchema, UniqueConstraint};
 pub use store::{Commit, LEDGER_TOPIC, Store, StoreOptions};
-pub use table::{
-    CHUNK_SLOTS, Change, MemoryUsage, Op, Table, VacuumStats, VersionFilter, VersionRef,
-};
+pub use table::{Change, MemoryUsage, Op, Table, VacuumStats, VersionFilter, VersionRef};
 pub use value::{DataType, Value};

@@ -866,12 +866,11 @@ impl Table {
                 table.live_rows += 1;
             }
             table.versions += chain.len();
-            let seqs: Vec<u64> = chain.entries().map(|e| e.start_seq).collect();
             let Some(slot) = table.rows.insert(StoredKey::from(key.as_slice()), chain) else {
                 return Err(format!("key {key:?} has two version chains"));
             };
-            for seq in seqs {
-                table.chunks.note(slot, seq);
+            for entry in table.rows.slot(slot).into_iter().flat_map(Chain::entries) {
+                table.chunks.note(slot, entry.start_seq);
             }
         }
         table.chunks.settle();

@@ -43,7 +43,9 @@ fn clock(word: &str) -> Option<String> {
         None => None,
         Some(s) => {
             let (whole, fraction) = s.split_once('.').unwrap_or((s, "0"));
-            (digits(whole) && digits(fraction)).then_some(s)?;
+            if !(digits(whole) && digits(fraction)) {
+                return None;
+            }
             Some(s)
         }
     };
@@ -71,10 +73,13 @@ pub(crate) fn normalize_array(array: &ArrayRef) -> Option<ArrayRef> {
 }
 
 /// Normalizes `INTERVAL '…'`, `'…'::interval` and `CAST('…' AS INTERVAL)` in `statement`.
-pub(crate) fn normalize_literals(statement: &mut Statement) {
-    let text = |e: &mut Expr| {
-        if let Expr::Value(v) = e
-            && let Value::SingleQuotedString(s) = &mut v.value
+/// Only statements whose text has a `:` can hold a clock part, which `source` tells.
+pub(crate) fn normalize_literals(statement: &mut Statement, source: &str) {
+    if !source.contains(':') {
+        return;
+    }
+    let string = |v: &mut Value| {
+        if let Value::SingleQuotedString(s) = v
             && let Some(n) = normalize(s)
         {
             *s = n;
@@ -82,18 +87,22 @@ pub(crate) fn normalize_literals(statement: &mut Statement) {
     };
     let _ = visit_expressions_mut(statement, |e| {
         match e {
-            Expr::Interval(interval) => text(&mut interval.value),
+            Expr::Interval(interval) => {
+                if let Expr::Value(v) = interval.value.as_mut() {
+                    string(&mut v.value);
+                }
+            }
             Expr::Cast {
                 data_type: DataType::Interval { .. },
                 expr,
                 ..
-            } => text(expr),
-            Expr::TypedString(typed) if matches!(typed.data_type, DataType::Interval { .. }) => {
-                if let Value::SingleQuotedString(s) = &mut typed.value.value
-                    && let Some(n) = normalize(s)
-                {
-                    *s = n;
+            } => {
+                if let Expr::Value(v) = expr.as_mut() {
+                    string(&mut v.value);
                 }
+            }
+            Expr::TypedString(typed) if matches!(typed.data_type, DataType::Interval { .. }) => {
+                string(&mut typed.value.value);
             }
             _ => {}
         }

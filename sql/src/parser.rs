@@ -113,7 +113,7 @@ pub fn parse(sql: &str) -> Result<Vec<Statement>> {
         }
         statements.push(match parsed {
             Parsed::Sql(mut statement) => {
-                crate::interval::normalize_literals(&mut statement);
+                crate::interval::normalize_literals(&mut statement, sql);
                 let statement = SqlStatement {
                     statement: *statement,
                     temporal: TemporalClauses::from_vec(own),

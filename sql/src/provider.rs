@@ -294,9 +294,8 @@ impl TableProvider for DriftTable {
         let chunked = (matches!(access, access::Access::FullScan)
             && matches!(point, ReadPoint::AsOf(_))
             && self.overlay.is_none()
-            && chunks > 1
-            && chunked::projects_only_stored(&projection, &self.table_schema, &self.schema))
-        .then(|| state.config().target_partitions().clamp(1, chunks));
+            && chunks > 1)
+            .then(|| state.config().target_partitions().clamp(1, chunks));
         Ok(Arc::new(DriftScanExec::new(exec::ScanSpec {
             table: Arc::clone(&self.table),
             table_schema: self.table_schema.clone(),

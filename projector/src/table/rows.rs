@@ -25,7 +25,8 @@ pub(crate) struct Rows {
 }
 
 impl Rows {
-    fn slot(&self, slot: usize) -> Option<&Chain> {
+    /// The chain in `slot`.
+    pub(crate) fn slot(&self, slot: usize) -> Option<&Chain> {
         self.slots.get(slot).and_then(Option::as_ref)
     }
 
@@ -42,7 +43,7 @@ impl Rows {
         self.by_key.get(key).copied()
     }
 
-    /// The chain in `slot`.
+    /// The chain in `slot`, to change.
     pub(crate) fn at_mut(&mut self, slot: usize) -> Option<&mut Chain> {
         self.slots.get_mut(slot).and_then(Option::as_mut)
     }

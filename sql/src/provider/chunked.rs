@@ -11,7 +11,7 @@
 //! by least-recent use once the cache passes its budget ([`set_budget`]).
 //!
 //! Pushed-down predicates are evaluated on the columns with Arrow kernels (a NULL never
-//! matches, as in [`Predicate::matches`]). Rows come out in storage order, which for a
+//! matches, as in `Predicate::matches`). Rows come out in storage order, which for a
 //! table without deletions or vacuums is the order keys were first written; tables within
 //! one chunk keep the key-ordered scan (`exec.rs`), and SQL promises no order without
 //! `ORDER BY` either way.
@@ -30,12 +30,12 @@ use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::arrow::record_batch::{RecordBatch, RecordBatchOptions};
 use datafusion::error::{DataFusionError, Result};
 use datafusion::physical_plan::RecordBatchStream;
-use driftdb_projector::{Table, TableSchema, Value};
+use driftdb_projector::{Table, Value};
 use futures::Stream;
 
-use super::access::{Cmp, Predicate, Test};
-use super::poisoned;
-use super::{SEQUENCE, SharedTable};
+use super::access::{Cmp, Test};
+use super::exec::ScanSpec;
+use super::{SharedTable, poisoned};
 
 /// The cache's default budget: 512 MiB of Arrow columns.
 pub const DEFAULT_BUDGET: usize = 512 << 20;
@@ -207,21 +207,9 @@ pub fn describe_metrics() {
     metrics::describe_gauge!(CACHE_BYTES, "Bytes of Arrow columns in the scan cache");
 }
 
-/// What one partition of a chunked scan reads.
-#[derive(Debug, Clone)]
-pub(crate) struct ChunkScan {
-    pub(crate) table: SharedTable,
-    pub(crate) table_schema: TableSchema,
-    pub(crate) seq: u64,
-    pub(crate) predicates: Vec<Predicate>,
-    /// Provider positions of the output columns.
-    pub(crate) projection: Vec<usize>,
-    pub(crate) schema: SchemaRef,
-    pub(crate) limit: Option<usize>,
-}
-
-/// The batches of `chunks`, one per chunk with matching rows, computed as polled.
-pub(crate) fn stream(scan: ChunkScan, chunks: Vec<usize>) -> ChunkStream {
+/// The batches of `chunks` read at `seq`, one per chunk with matching rows, computed as
+/// polled.
+pub(crate) fn stream(scan: ScanSpec, seq: u64, chunks: Vec<usize>) -> ChunkStream {
     let mut needed: Vec<usize> = scan
         .projection
         .iter()
@@ -232,6 +220,7 @@ pub(crate) fn stream(scan: ChunkScan, chunks: Vec<usize>) -> ChunkStream {
     needed.dedup();
     ChunkStream {
         scan,
+        seq,
         needed,
         chunks: chunks.into_iter(),
         emitted: 0,
@@ -240,7 +229,8 @@ pub(crate) fn stream(scan: ChunkScan, chunks: Vec<usize>) -> ChunkStream {
 
 #[derive(Debug)]
 pub(crate) struct ChunkStream {
-    scan: ChunkScan,
+    scan: ScanSpec,
+    seq: u64,
     /// Provider positions read from each chunk: the output's and the predicates' columns.
     needed: Vec<usize>,
     chunks: std::vec::IntoIter<usize>,
@@ -252,7 +242,7 @@ impl ChunkStream {
     fn columns(&self, chunk: usize) -> Result<Option<(usize, Vec<ArrayRef>)>> {
         let scan = &self.scan;
         let table = scan.table.read().map_err(poisoned)?;
-        let Some(state) = table.chunk_state(chunk, scan.seq).map_err(projector)? else {
+        let Some(state) = table.chunk_state(chunk, self.seq).map_err(projector)? else {
             return Ok(None);
         };
         let cached = CACHE.lookup(&scan.table, chunk, state, &self.needed);
@@ -264,7 +254,7 @@ impl ChunkStream {
         }
         let mut found = cached.map_or_else(|| vec![None; self.needed.len()], |(_, f)| f);
         let hits: Vec<_> = table
-            .scan_chunk(chunk, scan.seq)
+            .scan_chunk(chunk, self.seq)
             .map_err(projector)?
             .collect();
         let columns = scan.table_schema.columns();
@@ -430,22 +420,4 @@ impl RecordBatchStream for ChunkStream {
     fn schema(&self) -> SchemaRef {
         Arc::clone(&self.scan.schema)
     }
-}
-
-/// Whether `projection` names only what a chunked scan can produce: table columns and
-/// `__sequence`.
-pub(crate) fn projects_only_stored(
-    projection: &[usize],
-    schema: &TableSchema,
-    provider: &SchemaRef,
-) -> bool {
-    let stored = schema.columns().len();
-    projection.iter().all(|&p| {
-        p < stored
-            || (p == stored
-                && provider
-                    .fields()
-                    .get(p)
-                    .is_some_and(|f| f.name() == SEQUENCE))
-    })
 }

@@ -159,17 +159,8 @@ impl ExecutionPlan for DriftScanExec {
         }
         if let (Some(partitions), ReadPoint::AsOf(seq)) = (self.spec.chunked, self.spec.point) {
             let count = self.spec.table.read().map_err(poisoned)?.chunk_count();
-            let scan = chunked::ChunkScan {
-                table: Arc::clone(&self.spec.table),
-                table_schema: self.spec.table_schema.clone(),
-                seq,
-                predicates: self.spec.predicates.clone(),
-                projection: self.spec.projection.clone(),
-                schema: Arc::clone(&self.spec.schema),
-                limit: self.spec.limit,
-            };
             let mine = (partition..count).step_by(partitions).collect();
-            return Ok(Box::pin(chunked::stream(scan, mine)));
+            return Ok(Box::pin(chunked::stream(self.spec.clone(), seq, mine)));
         }
         let batch_size = context.session_config().batch_size().max(1);
         let batches = {

@@ -665,12 +665,13 @@ impl PointUpdate {
     /// The row `old` becomes; `None` if an addition leaves its type (the general path owns
     /// that error) or reads NULL (which it leaves NULL: so does the general path, but the
     /// fast path need not know).
-    fn apply(&self, old: Row) -> Option<Row> {
-        let mut new = old.clone();
+    fn apply(&self, mut row: Row) -> Option<Row> {
+        // Every right-hand side reads the old row: compute them all before writing any.
+        let mut values = Vec::with_capacity(self.sets.len());
         for (target, set) in &self.sets {
             let value = match set {
                 Set::Value(v) => v.clone(),
-                Set::Add(source, delta) => match old.get(*source)? {
+                Set::Add(source, delta) => match row.get(*source)? {
                     Value::Int16(v) => {
                         Value::Int16(i16::try_from(i64::from(*v).checked_add(*delta)?).ok()?)
                     }
@@ -681,9 +682,12 @@ impl PointUpdate {
                     _ => return None,
                 },
             };
-            *new.get_mut(*target)? = value;
+            values.push((*target, value));
         }
-        Some(new)
+        for (target, value) in values {
+            *row.get_mut(target)? = value;
+        }
+        Some(row)
     }
 }
 
