@@ -99,12 +99,24 @@ pub struct Database {
     _stop_runners: Arc<StopRunners>,
 }
 
-/// Stops the projection runners when the last [`Database`] clone goes.
-struct StopRunners(Arc<Runners>);
+/// Stops the projection runners when the last [`Database`] clone goes and, for a database
+/// that opened its own log, closes the log there. Closing joins the log's background
+/// threads, which hold a reference while they work; without it the last reference could
+/// go on one of them, and the data directory would stay locked for a moment after the drop
+/// (a reopen right after failed with "in use").
+struct StopRunners {
+    runners: Arc<Runners>,
+    own_log: Option<Arc<Log>>,
+}
 
 impl Drop for StopRunners {
     fn drop(&mut self) {
-        self.0.shutdown();
+        self.runners.shutdown();
+        if let Some(log) = &self.own_log
+            && let Err(e) = log.close()
+        {
+            tracing::error!(error = %e, "closing the database's log failed");
+        }
     }
 }
 
@@ -121,11 +133,15 @@ impl Database {
     pub fn open(dir: impl AsRef<Path>) -> Result<Database> {
         let dir = dir.as_ref();
         let log = Log::open(dir, LogOptions::default()).map_err(storage)?;
-        Self::with_log(log, dir)
+        Self::over(log, dir, true)
     }
 
-    /// The database over an already open log (the server's).
+    /// The database over an already open log (the server's, which closes it).
     pub fn with_log(log: Arc<Log>, dir: &Path) -> Result<Database> {
+        Self::over(log, dir, false)
+    }
+
+    fn over(log: Arc<Log>, dir: &Path, owns_log: bool) -> Result<Database> {
         let options = StoreOptions {
             checkpoint_dir: dir.join("sql").join("checkpoints"),
             checkpoint_every: 100_000,
@@ -134,10 +150,14 @@ impl Database {
             Arc::new(Store::open(&log, Arc::new(SystemClock), options).map_err(projector_error)?);
         let runners = Runners::new(Arc::clone(&store), Arc::clone(&log));
         runners.reconcile(&[]);
+        let stop = Arc::new(StopRunners {
+            runners: Arc::clone(&runners),
+            own_log: owns_log.then(|| Arc::clone(&log)),
+        });
         Ok(Database {
             _log: log,
             store,
-            _stop_runners: Arc::new(StopRunners(Arc::clone(&runners))),
+            _stop_runners: stop,
             runners,
         })
     }
