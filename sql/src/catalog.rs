@@ -1288,6 +1288,15 @@ fn call(name: &str, arg: Expr) -> Expr {
     })
 }
 
+/// The function a cast to `json` or `jsonb` becomes.
+fn json_in(data_type: &ast::DataType) -> &'static str {
+    if matches!(data_type, ast::DataType::JSONB) {
+        crate::json::JSONB_IN
+    } else {
+        crate::json::JSON_IN
+    }
+}
+
 /// The last part of a `pg_catalog.`-qualified (or plain) name, lower case.
 fn unqualified(name: &ObjectName) -> Option<String> {
     match name.0.as_slice() {
@@ -1457,6 +1466,23 @@ impl VisitorMut for Idioms {
                 {
                     f.name.0.remove(0);
                 }
+            }
+            // DataFusion has no JSON types: a cast to one checks the text (and for jsonb
+            // normalizes it); see `crate::json`.
+            Expr::Cast {
+                expr: inner,
+                data_type: data_type @ (ast::DataType::JSON | ast::DataType::JSONB),
+                ..
+            } => {
+                let function = json_in(data_type);
+                let value = std::mem::replace(inner.as_mut(), Expr::value(Value::Null));
+                *expr = call(function, value);
+            }
+            Expr::TypedString(typed)
+                if matches!(typed.data_type, ast::DataType::JSON | ast::DataType::JSONB) =>
+            {
+                let function = json_in(&typed.data_type);
+                *expr = call(function, Expr::Value(typed.value.clone()));
             }
             Expr::Cast {
                 expr: inner,

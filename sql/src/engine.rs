@@ -27,6 +27,7 @@ use datafusion::catalog::default_table_source::provider_as_source;
 use datafusion::common::{Column, ScalarValue, TableReference};
 use datafusion::datasource::TableProvider;
 use datafusion::error::{DataFusionError, Result};
+use datafusion::execution::FunctionRegistry;
 use datafusion::logical_expr::planner::{
     PlannedRelation, RelationPlanner, RelationPlannerContext, RelationPlanning,
 };
@@ -331,12 +332,16 @@ impl QueryEngine {
 
     /// An engine with a session configured by `config`.
     pub fn with_config(config: SessionConfig) -> Result<Self> {
-        let ctx = SessionContext::new_with_config(config);
+        let mut ctx = SessionContext::new_with_config(config);
         let tables = Arc::new(TableSet::default());
         let planner = Arc::new(TimeTravelPlanner::new(Arc::clone(&tables)));
         ctx.register_relation_planner(Arc::clone(&planner) as Arc<dyn RelationPlanner>)?;
         ctx.register_udf(sequence_literal());
         ctx.add_analyzer_rule(Arc::new(crate::postgres::PostgresSemantics));
+        ctx.register_expr_planner(Arc::new(crate::json::JsonOperators))?;
+        for function in crate::json::functions() {
+            ctx.register_udf(function);
+        }
         for (name, value) in SESSION_FUNCTIONS {
             ctx.register_udf(constant_text(name, value));
         }

@@ -47,6 +47,7 @@ pub mod dialect;
 pub mod engine;
 pub mod error;
 mod interval;
+mod json;
 mod naming;
 pub mod parser;
 mod point;

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use datafusion::arrow::array::{Array, ArrayRef, BinaryBuilder, StringArray};
 use datafusion::arrow::compute::{CastOptions, cast_with_options};
-use datafusion::arrow::datatypes::{Field, Schema};
+use datafusion::arrow::datatypes::{DataType as ArrowType, Field, Schema};
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::datasource::MemTable;
 use datafusion::prelude::SessionContext;
@@ -986,7 +986,7 @@ fn cast_batch(batch: &RecordBatch, types: &[DataType]) -> Result<RecordBatch> {
                 return Ok(bytes);
             }
             if matches!(t, DataType::Json | DataType::Jsonb) {
-                check_json(array)?;
+                return json_column(array, *t == DataType::Jsonb);
             }
             if *t == DataType::Interval
                 && let Some(normalized) = crate::interval::normalize_array(array)
@@ -1048,19 +1048,25 @@ fn decode_hex(hex: &str) -> Result<Vec<u8>> {
         .collect()
 }
 
-/// JSON columns hold valid JSON only (22P02 otherwise, as PostgreSQL).
-fn check_json(array: &ArrayRef) -> Result<()> {
-    let Some(text) = array.as_any().downcast_ref::<StringArray>() else {
-        return Ok(());
+/// Text bound for a `json` column, checked (22P02 if it is not JSON, as PostgreSQL), or for
+/// a `jsonb` column, in its normal form.
+fn json_column(array: &ArrayRef, jsonb: bool) -> Result<ArrayRef> {
+    let text = cast_with_options(array, &ArrowType::Utf8, &CastOptions::default())
+        .map_err(|e| crate::database::arrow_error(&e))?;
+    let Some(strings) = text.as_any().downcast_ref::<StringArray>() else {
+        return Ok(text);
     };
-    for value in text.iter().flatten() {
-        if let Err(e) = serde_json::from_str::<serde_json::Value>(value) {
-            return Err(Error::InvalidValue {
-                message: format!("invalid input syntax for type json: {e}"),
-            });
+    if !jsonb {
+        for value in strings.iter().flatten() {
+            crate::json::check_json(value)?;
         }
+        return Ok(text);
     }
-    Ok(())
+    let normal = strings
+        .iter()
+        .map(|v| v.map(crate::json::normalize_jsonb).transpose())
+        .collect::<Result<StringArray>>()?;
+    Ok(Arc::new(normal))
 }
 
 #[cfg(test)]
