@@ -428,6 +428,17 @@ fn user_error(e: &driftdb_sql::Error) -> PgWireError {
     }
 }
 
+/// The PostgreSQL type a result column is sent as: the type its field names (`json`,
+/// `jsonb`, `uuid`, which share `Utf8`), or else its Arrow type's.
+fn field_type(field: &datafusion::arrow::datatypes::Field) -> Type {
+    match driftdb_sql::arrow::pg_type_of(field) {
+        Some("json") => Type::JSON,
+        Some("jsonb") => Type::JSONB,
+        Some("uuid") => Type::UUID,
+        _ => pg_type(field.data_type()),
+    }
+}
+
 /// The PostgreSQL type a column of Arrow type `t` is sent as.
 fn pg_type(t: &Arrow) -> Type {
     match t {

@@ -117,13 +117,31 @@ pub fn arrow_type(data_type: &DataType) -> ArrowType {
     }
 }
 
-/// The Arrow field of a column, with its name and nullability.
+/// Field metadata naming the PostgreSQL type of a column whose Arrow type it shares with
+/// others: `json`, `jsonb` or `uuid` (all `Utf8`). DataFusion carries it through column
+/// references, so a client is told the column's real type; see [`pg_type_of`].
+pub const PG_TYPE: &str = "driftdb.pg_type";
+
+/// The Arrow field of a column, with its name, nullability and, for the types that share
+/// `Utf8`, the [`PG_TYPE`] that tells them apart.
 pub fn field(column: &Column) -> Field {
-    Field::new(
+    let field = Field::new(
         column.name.clone(),
         arrow_type(&column.data_type),
         column.nullable,
-    )
+    );
+    let name = match column.data_type {
+        DataType::Json => "json",
+        DataType::Jsonb => "jsonb",
+        DataType::Uuid => "uuid",
+        _ => return field,
+    };
+    field.with_metadata([(PG_TYPE.to_string(), name.to_string())].into())
+}
+
+/// The [`PG_TYPE`] a field carries, if any.
+pub fn pg_type_of(field: &Field) -> Option<&str> {
+    field.metadata().get(PG_TYPE).map(String::as_str)
 }
 
 /// The Arrow schema of a table's columns, in column order.

@@ -21,12 +21,12 @@ use datafusion::arrow::array::{
     Array, ArrayRef, BooleanArray, Int32Array, Int64Array, StringArray,
 };
 use datafusion::arrow::compute::cast;
-use datafusion::arrow::datatypes::DataType;
+use datafusion::arrow::datatypes::{DataType, Field, FieldRef};
 use datafusion::common::{DFSchema, DataFusionError, Result, ScalarValue, plan_err};
 use datafusion::logical_expr::planner::{ExprPlanner, PlannerResult, RawBinaryExpr};
 use datafusion::logical_expr::{
-    ColumnarValue, Expr, ExprSchemable, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature,
-    Volatility,
+    ColumnarValue, Expr, ExprSchemable, ReturnFieldArgs, ScalarFunctionArgs, ScalarUDF,
+    ScalarUDFImpl, Signature, Volatility,
 };
 use serde_json::value::RawValue;
 use sqlparser::ast::BinaryOperator;
@@ -565,6 +565,37 @@ impl ScalarUDFImpl for JsonFunction {
             );
         }
         Ok(self.op.output())
+    }
+
+    /// Results that are JSON say whether they are `json` or `jsonb` ([`crate::arrow::PG_TYPE`]),
+    /// so clients are sent the type PostgreSQL would send.
+    fn return_field_from_args(&self, args: ReturnFieldArgs) -> Result<FieldRef> {
+        let arg_types: Vec<DataType> = args
+            .arg_fields
+            .iter()
+            .map(|f| f.data_type().clone())
+            .collect();
+        let field = Field::new(self.name(), self.return_type(&arg_types)?, true);
+        let input = || {
+            args.arg_fields
+                .first()
+                .and_then(|f| crate::arrow::pg_type_of(f))
+                .filter(|t| matches!(*t, "json" | "jsonb"))
+        };
+        let pg_type = match self.op {
+            Op::In { normalize: true } => Some("jsonb"),
+            Op::In { normalize: false } => Some("json"),
+            Op::Get | Op::Path { variadic: false } => Some(input().unwrap_or("json")),
+            Op::Path { variadic: true } if self.name.starts_with("jsonb") => Some("jsonb"),
+            Op::Path { variadic: true } => Some("json"),
+            _ => None,
+        };
+        Ok(Arc::new(match pg_type {
+            Some(t) => {
+                field.with_metadata([(crate::arrow::PG_TYPE.to_string(), t.to_string())].into())
+            }
+            None => field,
+        }))
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {

@@ -38,7 +38,7 @@ use postgres_types::{IsNull, ToSql, to_sql_checked};
 use tokio::sync::Mutex;
 
 use super::unflushed::Unflushed;
-use super::{Connection, error, pg_type, response, user_error};
+use super::{Connection, error, field_type, pg_type, response, user_error};
 
 /// A parsed statement: its text, parameter types and result columns, and the statement as
 /// parsed (each Execute binds a copy).
@@ -93,7 +93,7 @@ impl QueryParser for Parser {
                 schema
                     .fields()
                     .iter()
-                    .map(|f| (f.name().clone(), pg_type(f.data_type())))
+                    .map(|f| (f.name().clone(), field_type(f)))
                     .collect()
             })
             .unwrap_or_default();
@@ -507,7 +507,7 @@ pub(super) fn rows_response(outcome: Outcome, format: &Format) -> PgWireResult<R
         .schema
         .fields()
         .iter()
-        .map(|f| (f.name().clone(), pg_type(f.data_type())))
+        .map(|f| (f.name().clone(), field_type(f)))
         .collect();
     let fields = Arc::new(fields(&columns, Some(format)));
     let mut encoded = Vec::with_capacity(rows.len());
@@ -576,6 +576,25 @@ impl ToSql for Cell {
             };
             Ok(())
         };
+        // The types that share `Utf8` have binary forms of their own.
+        match *ty {
+            Type::JSONB | Type::JSON | Type::UUID => {
+                let Some(text) = driftdb_sql::text::format_value(a, i) else {
+                    return Ok(IsNull::Yes);
+                };
+                match *ty {
+                    // jsonb's binary form is a version byte, then the text.
+                    Type::JSONB => {
+                        out.put_u8(1);
+                        out.put_slice(text.as_bytes());
+                    }
+                    Type::UUID => out.put_slice(&driftdb_sql::arrow::parse_uuid(&text)?),
+                    _ => out.put_slice(text.as_bytes()),
+                }
+                return Ok(IsNull::No);
+            }
+            _ => {}
+        }
         match a.data_type() {
             Arrow::Int8 => int(a.as_primitive::<Int8Type>().value(i).into())?,
             Arrow::Int16 => int(a.as_primitive::<Int16Type>().value(i).into())?,

@@ -159,10 +159,51 @@ def exercise_savepoints():
     conn.close()
 
 
+def exercise_json_and_uuid():
+    """jsonb, json and uuid columns (and JSON operator results) are sent with their own
+    types, so drivers hand back Python objects: in text and binary formats (psycopg 3), in
+    psycopg2, and in asyncpg's binary protocol."""
+    import json
+    import uuid
+
+    u = uuid.UUID("550e8400-e29b-41d4-a716-446655440000")
+    conn = psycopg.connect(host=host, port=port, user="driftdb", dbname="driftdb", autocommit=True)
+    conn.execute("CREATE TABLE py_events (id UUID PRIMARY KEY, payload JSONB, raw JSON)")
+    conn.execute(
+        "INSERT INTO py_events VALUES (%s, %s, %s)",
+        (str(u), '{"b": 1, "a": {"k": [1, 2]}}', '{"z":  1}'),
+    )
+    query = "SELECT id, payload, raw, payload -> 'a', payload ->> 'b' FROM py_events"
+    expected = [(u, {"a": {"k": [1, 2]}, "b": 1}, {"z": 1}, {"k": [1, 2]}, "1")]
+    check("psycopg json text", conn.execute(query).fetchall(), expected)
+    check("psycopg json binary", conn.cursor(binary=True).execute(query).fetchall(), expected)
+    check(
+        "psycopg jsonb by containment",
+        conn.execute("SELECT id FROM py_events WHERE payload @> %s", ('{"a": {"k": [2]}}',)).fetchall(),
+        [(u,)],
+    )
+    conn.close()
+    conn2 = psycopg2.connect(host=host, port=port, user="driftdb", dbname="driftdb")
+    cur = conn2.cursor()
+    cur.execute("SELECT payload, payload #>> '{a,k,1}' FROM py_events")
+    check("psycopg2 jsonb", cur.fetchall(), [({"a": {"k": [1, 2]}, "b": 1}, "2")])
+    conn2.close()
+
+    async def run():
+        conn = await asyncpg.connect(host=host, port=port, user="driftdb", database="driftdb")
+        row = await conn.fetchrow("SELECT id, payload FROM py_events")
+        check("asyncpg uuid", row["id"], u)
+        check("asyncpg jsonb", json.loads(row["payload"]), {"a": {"k": [1, 2]}, "b": 1})
+        await conn.close()
+
+    asyncio.run(run())
+
+
 exercise(psycopg2, "py2_items")
 exercise_savepoints()
 exercise(psycopg, "py3_items")
 asyncio.run(exercise_asyncpg())
+exercise_json_and_uuid()
 exercise_sqlalchemy("psycopg2")
 exercise_sqlalchemy("psycopg")
 print("ok")
