@@ -1272,13 +1272,20 @@ struct Idioms {
 }
 
 fn call(name: &str, arg: Expr) -> Expr {
+    call_with(name, vec![arg])
+}
+
+fn call_with(name: &str, args: Vec<Expr>) -> Expr {
     Expr::Function(ast::Function {
         name: ObjectName(vec![ObjectNamePart::Identifier(Ident::new(name))]),
         uses_odbc_syntax: false,
         parameters: ast::FunctionArguments::None,
         args: ast::FunctionArguments::List(ast::FunctionArgumentList {
             duplicate_treatment: None,
-            args: vec![ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(arg))],
+            args: args
+                .into_iter()
+                .map(|arg| ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(arg)))
+                .collect(),
             clauses: vec![],
         }),
         filter: None,
@@ -1477,6 +1484,32 @@ impl VisitorMut for Idioms {
                 let function = json_in(data_type);
                 let value = std::mem::replace(inner.as_mut(), Expr::value(Value::Null));
                 *expr = call(function, value);
+            }
+            // A cast to varchar(n) cuts the text to n characters (storing too long a text
+            // is still 22001): `left(CAST(x AS TEXT), n)`.
+            Expr::Cast {
+                expr: inner,
+                data_type:
+                    ast::DataType::Varchar(Some(ast::CharacterLength::IntegerLength { length, .. }))
+                    | ast::DataType::CharacterVarying(Some(ast::CharacterLength::IntegerLength {
+                        length,
+                        ..
+                    })),
+                ..
+            } => {
+                let length = *length;
+                let value = std::mem::replace(inner.as_mut(), Expr::value(Value::Null));
+                let text = Expr::Cast {
+                    kind: ast::CastKind::Cast,
+                    expr: Box::new(value),
+                    data_type: ast::DataType::Text,
+                    array: false,
+                    format: None,
+                };
+                *expr = call_with(
+                    "left",
+                    vec![text, Expr::value(Value::Number(length.to_string(), false))],
+                );
             }
             Expr::TypedString(typed)
                 if matches!(typed.data_type, ast::DataType::JSON | ast::DataType::JSONB) =>

@@ -339,6 +339,7 @@ impl QueryEngine {
         ctx.register_udf(sequence_literal());
         ctx.add_analyzer_rule(Arc::new(crate::postgres::PostgresSemantics));
         ctx.register_expr_planner(Arc::new(crate::json::JsonOperators))?;
+        ctx.register_expr_planner(Arc::new(crate::postgres::PostgresOperators))?;
         for function in crate::json::functions() {
             ctx.register_udf(function);
         }

@@ -13,24 +13,40 @@
 //! - **Integer `+`, `-` and `*` fail on overflow** with 22003 ("smallint/integer/bigint out
 //!   of range" in PostgreSQL) instead of wrapping around: DataFusion plans them with Arrow's
 //!   wrapping kernels, so they become [`checked`] calls of the checked ones.
+//! - **Casts of `numeric` and floats to integers round** (`CAST(-2.5 AS INT)` is -3, half
+//!   away from zero for `numeric`, half to even for floats, as PostgreSQL's `rint`) where
+//!   Arrow's cast truncates: the value is rounded first ([`round_for_integer`]).
+//!
+//! Operators whose types DataFusion's coercion would get wrong, or refuse, are planned before
+//! it by [`PostgresOperators`]: `date ± interval` is a `timestamp` (DataFusion keeps a date),
+//! `timestamp - timestamp` is an interval of days and time (DataFusion: a duration), and
+//! `interval * number`, `number * interval` and `interval / number` scale the interval as
+//! PostgreSQL does ([`interval_scale`]).
 
 use std::sync::Arc;
 
-use datafusion::arrow::array::{Array, ArrayRef, Datum, StringArray};
+use datafusion::arrow::array::{
+    Array, ArrayRef, AsArray, Datum, Decimal128Array, IntervalMonthDayNanoArray, StringArray,
+};
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::compute::kernels::numeric;
-use datafusion::arrow::datatypes::{DataType, IntervalUnit, TimeUnit};
+use datafusion::arrow::datatypes::{
+    DataType, Decimal128Type, DurationMicrosecondType, Float64Type, IntervalMonthDayNano,
+    IntervalMonthDayNanoType, IntervalUnit, TimeUnit,
+};
 use datafusion::common::config::ConfigOptions;
 use datafusion::common::tree_node::{Transformed, TreeNode};
-use datafusion::common::{DFSchema, Result};
+use datafusion::common::{DFSchema, Result, ScalarValue};
 use datafusion::logical_expr::expr::{Cast, TryCast};
 use datafusion::logical_expr::expr_rewriter::NamePreserver;
+use datafusion::logical_expr::planner::{ExprPlanner, PlannerResult, RawBinaryExpr};
 use datafusion::logical_expr::utils::merge_schema;
 use datafusion::logical_expr::{
     BinaryExpr, ColumnarValue, Expr, ExprSchemable, LogicalPlan, Operator, ScalarFunctionArgs,
     ScalarUDF, ScalarUDFImpl, Signature, Volatility,
 };
 use datafusion::optimizer::AnalyzerRule;
+use sqlparser::ast::BinaryOperator;
 
 /// The rule; see the module documentation.
 #[derive(Debug, Default)]
@@ -88,6 +104,17 @@ fn rewrite(expr: Expr, schema: &DFSchema) -> Result<Transformed<Expr>> {
         let call = checked(op).call(vec![left.as_ref().clone(), right.as_ref().clone()]);
         return Ok(Transformed::yes(call));
     }
+    if let Expr::Cast(Cast { expr: inner, field }) = &expr
+        && is_integer(field.data_type())
+        && let Ok(from) = inner.get_type(schema)
+        && is_fractional(&from)
+    {
+        let rounded = round_integer().call(vec![inner.as_ref().clone()]);
+        return Ok(Transformed::yes(Expr::Cast(Cast::new(
+            Box::new(rounded),
+            field.data_type().clone(),
+        ))));
+    }
     let (inner, target) = match &expr {
         Expr::Cast(Cast { expr, field }) | Expr::TryCast(TryCast { expr, field })
             if is_text(field.data_type()) =>
@@ -107,6 +134,356 @@ fn rewrite(expr: Expr, schema: &DFSchema) -> Result<Transformed<Expr>> {
     } else {
         Expr::Cast(Cast::new(Box::new(text), target.clone()))
     }))
+}
+
+fn is_integer(t: &DataType) -> bool {
+    matches!(t, DataType::Int16 | DataType::Int32 | DataType::Int64)
+}
+
+fn is_fractional(t: &DataType) -> bool {
+    matches!(
+        t,
+        DataType::Decimal128(..) | DataType::Float16 | DataType::Float32 | DataType::Float64
+    )
+}
+
+/// `array` rounded to whole numbers as PostgreSQL rounds on the way to an integer: `numeric`
+/// half away from zero, floats half to even. Other types come back as they are.
+pub(crate) fn round_for_integer(array: &ArrayRef) -> Result<ArrayRef> {
+    Ok(match array.data_type() {
+        DataType::Decimal128(_, scale) if *scale > 0 => {
+            let unit = 10_i128.pow(u32::from(scale.unsigned_abs()));
+            let decimals = array.as_primitive::<Decimal128Type>();
+            let rounded: Decimal128Array = decimals.unary(|v| {
+                let (whole, rest) = (v / unit, v % unit);
+                let away = if rest.unsigned_abs() * 2 >= unit.unsigned_abs() {
+                    rest.signum()
+                } else {
+                    0
+                };
+                (whole + away).saturating_mul(unit)
+            });
+            Arc::new(rounded.with_data_type(array.data_type().clone()))
+        }
+        DataType::Float16 | DataType::Float32 => {
+            round_for_integer(&cast(array, &DataType::Float64)?)?
+        }
+        DataType::Float64 => {
+            let floats = array.as_primitive::<Float64Type>();
+            Arc::new(floats.unary::<_, Float64Type>(f64::round_ties_even))
+        }
+        _ => Arc::clone(array),
+    })
+}
+
+/// [`round_for_integer`] as a function, for casts in queries.
+fn round_integer() -> ScalarUDF {
+    ScalarUDF::new_from_impl(RoundInteger {
+        signature: Signature::any(1, Volatility::Immutable),
+    })
+}
+
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct RoundInteger {
+    signature: Signature,
+}
+
+impl ScalarUDFImpl for RoundInteger {
+    fn name(&self) -> &str {
+        "round_for_integer"
+    }
+
+    fn display_name(&self, args: &[Expr]) -> Result<String> {
+        match args {
+            [arg] => Ok(arg.to_string()),
+            _ => datafusion::common::plan_err!("round_for_integer takes one argument"),
+        }
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, arg_types: &[DataType]) -> Result<DataType> {
+        match arg_types {
+            [DataType::Float16 | DataType::Float32] => Ok(DataType::Float64),
+            [t] => Ok(t.clone()),
+            _ => datafusion::common::plan_err!("round_for_integer takes one argument"),
+        }
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        match args.args.as_slice() {
+            [ColumnarValue::Array(a)] => Ok(ColumnarValue::Array(round_for_integer(a)?)),
+            [ColumnarValue::Scalar(s)] => {
+                let rounded = round_for_integer(&s.to_array()?)?;
+                Ok(ColumnarValue::Scalar(ScalarValue::try_from_array(
+                    &rounded, 0,
+                )?))
+            }
+            _ => datafusion::common::exec_err!("round_for_integer takes one argument"),
+        }
+    }
+}
+
+/// Plans `date ± interval` and interval scaling; see the module documentation.
+#[derive(Debug, Default)]
+pub(crate) struct PostgresOperators;
+
+impl ExprPlanner for PostgresOperators {
+    fn plan_binary_op(
+        &self,
+        expr: RawBinaryExpr,
+        schema: &DFSchema,
+    ) -> Result<PlannerResult<RawBinaryExpr>> {
+        let left = expr.left.get_type(schema).ok();
+        let right = expr.right.get_type(schema).ok();
+        let interval = |t: &Option<DataType>| matches!(t, Some(DataType::Interval(_)));
+        let number = |t: &Option<DataType>| t.as_ref().is_some_and(DataType::is_numeric);
+        let date = |t: &Option<DataType>| matches!(t, Some(DataType::Date32 | DataType::Date64));
+        let timestamp = |e: Expr| {
+            Expr::Cast(Cast::new(
+                Box::new(e),
+                DataType::Timestamp(TimeUnit::Microsecond, None),
+            ))
+        };
+        let planned = match expr.op {
+            BinaryOperator::Multiply if interval(&left) && number(&right) => {
+                interval_scale(false).call(vec![expr.left, expr.right])
+            }
+            BinaryOperator::Multiply if number(&left) && interval(&right) => {
+                interval_scale(false).call(vec![expr.right, expr.left])
+            }
+            BinaryOperator::Divide if interval(&left) && number(&right) => {
+                interval_scale(true).call(vec![expr.left, expr.right])
+            }
+            BinaryOperator::Plus | BinaryOperator::Minus if date(&left) && interval(&right) => {
+                let op = if expr.op == BinaryOperator::Plus {
+                    Operator::Plus
+                } else {
+                    Operator::Minus
+                };
+                Expr::BinaryExpr(BinaryExpr::new(
+                    Box::new(timestamp(expr.left)),
+                    op,
+                    Box::new(expr.right),
+                ))
+            }
+            BinaryOperator::Minus if is_timestamp(&left) && is_timestamp(&right) => {
+                let difference = Expr::BinaryExpr(BinaryExpr::new(
+                    Box::new(expr.left),
+                    Operator::Minus,
+                    Box::new(expr.right),
+                ));
+                justify_duration().call(vec![difference])
+            }
+            BinaryOperator::Plus if interval(&left) && date(&right) => {
+                Expr::BinaryExpr(BinaryExpr::new(
+                    Box::new(expr.left),
+                    Operator::Plus,
+                    Box::new(timestamp(expr.right)),
+                ))
+            }
+            _ => return Ok(PlannerResult::Original(expr)),
+        };
+        Ok(PlannerResult::Planned(planned))
+    }
+}
+
+fn is_timestamp(t: &Option<DataType>) -> bool {
+    matches!(t, Some(DataType::Timestamp(..)))
+}
+
+/// `timestamp - timestamp` as PostgreSQL gives it: an interval of days and time (24 hours to
+/// a day), where DataFusion gives a duration.
+fn justify_duration() -> ScalarUDF {
+    ScalarUDF::new_from_impl(JustifyDuration {
+        signature: Signature::any(1, Volatility::Immutable),
+    })
+}
+
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct JustifyDuration {
+    signature: Signature,
+}
+
+impl ScalarUDFImpl for JustifyDuration {
+    fn name(&self) -> &str {
+        "justify_duration"
+    }
+
+    fn display_name(&self, args: &[Expr]) -> Result<String> {
+        match args {
+            [arg] => Ok(arg.to_string()),
+            _ => datafusion::common::plan_err!("justify_duration takes one argument"),
+        }
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
+        Ok(DataType::Interval(IntervalUnit::MonthDayNano))
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        const MICROS_PER_DAY: i64 = 86_400_000_000;
+        let scalar = matches!(args.args.as_slice(), [ColumnarValue::Scalar(_)]);
+        let arrays = ColumnarValue::values_to_arrays(&args.args)?;
+        let [durations] = arrays.as_slice() else {
+            return datafusion::common::exec_err!("justify_duration takes one argument");
+        };
+        let micros = cast(durations, &DataType::Duration(TimeUnit::Microsecond))?;
+        let micros = micros.as_primitive::<DurationMicrosecondType>();
+        let result: ArrayRef = Arc::new(
+            micros
+                .iter()
+                .map(|m| {
+                    m.map(|m| {
+                        let days = i32::try_from(m / MICROS_PER_DAY).unwrap_or(i32::MAX);
+                        IntervalMonthDayNano::new(0, days, (m % MICROS_PER_DAY) * 1_000)
+                    })
+                })
+                .collect::<IntervalMonthDayNanoArray>(),
+        );
+        Ok(if scalar && result.len() == 1 {
+            ColumnarValue::Scalar(ScalarValue::try_from_array(&result, 0)?)
+        } else {
+            ColumnarValue::Array(result)
+        })
+    }
+}
+
+/// `interval * factor` (or `/ factor` when `divide`), as PostgreSQL's `interval_mul`:
+/// months and days are multiplied and truncated, and what the truncation leaves cascades
+/// down (a month is 30 days, a day 24 hours) into the time, rounded to the microsecond.
+fn interval_scale(divide: bool) -> ScalarUDF {
+    ScalarUDF::new_from_impl(IntervalScale {
+        divide,
+        signature: Signature::any(2, Volatility::Immutable),
+    })
+}
+
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct IntervalScale {
+    divide: bool,
+    signature: Signature,
+}
+
+/// Out of PostgreSQL's interval range (22008).
+fn interval_out_of_range() -> datafusion::common::DataFusionError {
+    datafusion::common::DataFusionError::External(Box::new(crate::Error::Execution {
+        message: "interval out of range".into(),
+        sqlstate: "22008",
+    }))
+}
+
+/// One interval times `factor`; see [`interval_scale`].
+fn scale_interval(v: IntervalMonthDayNano, factor: f64) -> Result<IntervalMonthDayNano> {
+    const DAYS_PER_MONTH: f64 = 30.0;
+    const SECS_PER_DAY: f64 = 86_400.0;
+    let micro_round = |x: f64| (x * 1e6).round_ties_even() / 1e6;
+    let to_i32 = |x: f64| {
+        if x.is_finite() && x >= f64::from(i32::MIN) && x <= f64::from(i32::MAX) {
+            Ok(x.trunc() as i32)
+        } else {
+            Err(interval_out_of_range())
+        }
+    };
+    let months = to_i32(f64::from(v.months) * factor)?;
+    let mut days = to_i32(f64::from(v.days) * factor)?;
+    let month_remainder_days =
+        micro_round((f64::from(v.months) * factor - f64::from(months)) * DAYS_PER_MONTH);
+    let mut sec_remainder = micro_round(
+        (f64::from(v.days) * factor - f64::from(days) + month_remainder_days
+            - month_remainder_days.trunc())
+            * SECS_PER_DAY,
+    );
+    if sec_remainder.abs() >= SECS_PER_DAY {
+        let whole = (sec_remainder / SECS_PER_DAY).trunc();
+        days = days
+            .checked_add(to_i32(whole)?)
+            .ok_or_else(interval_out_of_range)?;
+        sec_remainder -= whole * SECS_PER_DAY;
+    }
+    days = days
+        .checked_add(to_i32(month_remainder_days)?)
+        .ok_or_else(interval_out_of_range)?;
+    let micros = ((v.nanoseconds / 1_000) as f64 * factor + sec_remainder * 1e6).round_ties_even();
+    if !micros.is_finite() || micros.abs() >= 9.2e18 {
+        return Err(interval_out_of_range());
+    }
+    Ok(IntervalMonthDayNano::new(
+        months,
+        days,
+        (micros as i64)
+            .checked_mul(1_000)
+            .ok_or_else(interval_out_of_range)?,
+    ))
+}
+
+impl ScalarUDFImpl for IntervalScale {
+    fn name(&self) -> &str {
+        if self.divide {
+            "interval_div"
+        } else {
+            "interval_mul"
+        }
+    }
+
+    fn display_name(&self, args: &[Expr]) -> Result<String> {
+        let op = if self.divide { "/" } else { "*" };
+        match args {
+            [l, r] => Ok(format!("{l} {op} {r}")),
+            _ => datafusion::common::plan_err!("{} takes two arguments", self.name()),
+        }
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
+        Ok(DataType::Interval(IntervalUnit::MonthDayNano))
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        let scalar = args
+            .args
+            .iter()
+            .all(|a| matches!(a, ColumnarValue::Scalar(_)));
+        let arrays = ColumnarValue::values_to_arrays(&args.args)?;
+        let [intervals, factors] = arrays.as_slice() else {
+            return datafusion::common::exec_err!("{} takes two arguments", self.name());
+        };
+        let intervals = cast(intervals, &DataType::Interval(IntervalUnit::MonthDayNano))?;
+        let intervals = intervals.as_primitive::<IntervalMonthDayNanoType>();
+        let factors = cast(factors, &DataType::Float64)?;
+        let factors = factors.as_primitive::<Float64Type>();
+        let mut out = Vec::with_capacity(intervals.len());
+        for (v, f) in intervals.iter().zip(factors.iter()) {
+            out.push(match (v, f) {
+                (Some(v), Some(f)) if self.divide => {
+                    if f == 0.0 {
+                        return Err(datafusion::common::DataFusionError::ArrowError(
+                            Box::new(datafusion::arrow::error::ArrowError::DivideByZero),
+                            None,
+                        ));
+                    }
+                    Some(scale_interval(v, 1.0 / f)?)
+                }
+                (Some(v), Some(f)) => Some(scale_interval(v, f)?),
+                _ => None,
+            });
+        }
+        let result: ArrayRef = Arc::new(IntervalMonthDayNanoArray::from(out));
+        Ok(if scalar && result.len() == 1 {
+            ColumnarValue::Scalar(ScalarValue::try_from_array(&result, 0)?)
+        } else {
+            ColumnarValue::Array(result)
+        })
+    }
 }
 
 /// `pg_text(x)`: `x` in PostgreSQL's text output format.

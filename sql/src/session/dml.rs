@@ -994,7 +994,14 @@ fn cast_batch(batch: &RecordBatch, types: &[DataType]) -> Result<RecordBatch> {
                 return cast_with_options(&normalized, &crate::arrow::arrow_type(t), &strict)
                     .map_err(|e| crate::database::arrow_error(&e));
             }
-            cast_with_options(array, &crate::arrow::arrow_type(t), &strict)
+            let target = crate::arrow::arrow_type(t);
+            // numeric and floats into integer columns round, as in PostgreSQL.
+            let array = if target.is_integer() {
+                crate::postgres::round_for_integer(array).map_err(crate::database::execution)?
+            } else {
+                Arc::clone(array)
+            };
+            cast_with_options(&array, &target, &strict)
                 .map_err(|e| crate::database::arrow_error(&e))
         })
         .collect::<Result<Vec<_>>>()?;
