@@ -1058,7 +1058,11 @@ fn decode_hex(hex: &str) -> Result<Vec<u8>> {
 /// Text bound for a `json` column, checked (22P02 if it is not JSON, as PostgreSQL), or for
 /// a `jsonb` column, in its normal form.
 fn json_column(array: &ArrayRef, jsonb: bool) -> Result<ArrayRef> {
-    let text = cast_with_options(array, &ArrowType::Utf8, &CastOptions::default())
+    let strict = CastOptions {
+        safe: false,
+        ..CastOptions::default()
+    };
+    let text = cast_with_options(array, &ArrowType::Utf8, &strict)
         .map_err(|e| crate::database::arrow_error(&e))?;
     let Some(strings) = text.as_any().downcast_ref::<StringArray>() else {
         return Ok(text);
