@@ -178,25 +178,64 @@ pub(crate) fn round_for_integer(array: &ArrayRef) -> Result<ArrayRef> {
 
 /// [`round_for_integer`] as a function, for casts in queries.
 fn round_integer() -> ScalarUDF {
-    ScalarUDF::new_from_impl(RoundInteger {
+    kernel(
+        "round_for_integer",
+        |t| match t {
+            DataType::Float16 | DataType::Float32 => DataType::Float64,
+            t => t.clone(),
+        },
+        round_for_integer,
+    )
+}
+
+/// A one-argument function computed array by array, shown as its argument (it stands for
+/// what an operator or cast means here, not for a function anyone called).
+fn kernel(
+    name: &'static str,
+    output: fn(&DataType) -> DataType,
+    apply: fn(&ArrayRef) -> Result<ArrayRef>,
+) -> ScalarUDF {
+    ScalarUDF::new_from_impl(Kernel {
+        name,
+        output,
+        apply,
         signature: Signature::any(1, Volatility::Immutable),
     })
 }
 
-#[derive(Debug, PartialEq, Eq, Hash)]
-struct RoundInteger {
+#[derive(Debug)]
+struct Kernel {
+    name: &'static str,
+    output: fn(&DataType) -> DataType,
+    apply: fn(&ArrayRef) -> Result<ArrayRef>,
     signature: Signature,
 }
 
-impl ScalarUDFImpl for RoundInteger {
+// Each kernel has a name of its own: the name says which function it is (function pointers
+// cannot be compared meaningfully).
+impl PartialEq for Kernel {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name
+    }
+}
+
+impl Eq for Kernel {}
+
+impl std::hash::Hash for Kernel {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.name.hash(state);
+    }
+}
+
+impl ScalarUDFImpl for Kernel {
     fn name(&self) -> &str {
-        "round_for_integer"
+        self.name
     }
 
     fn display_name(&self, args: &[Expr]) -> Result<String> {
         match args {
             [arg] => Ok(arg.to_string()),
-            _ => datafusion::common::plan_err!("round_for_integer takes one argument"),
+            _ => datafusion::common::plan_err!("{} takes one argument", self.name),
         }
     }
 
@@ -206,26 +245,24 @@ impl ScalarUDFImpl for RoundInteger {
 
     fn return_type(&self, arg_types: &[DataType]) -> Result<DataType> {
         match arg_types {
-            [DataType::Float16 | DataType::Float32] => Ok(DataType::Float64),
-            [t] => Ok(t.clone()),
-            _ => datafusion::common::plan_err!("round_for_integer takes one argument"),
+            [t] => Ok((self.output)(t)),
+            _ => datafusion::common::plan_err!("{} takes one argument", self.name),
         }
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
         match args.args.as_slice() {
-            [ColumnarValue::Array(a)] => Ok(ColumnarValue::Array(round_for_integer(a)?)),
+            [ColumnarValue::Array(a)] => Ok(ColumnarValue::Array((self.apply)(a)?)),
             [ColumnarValue::Scalar(s)] => {
-                let rounded = round_for_integer(&s.to_array()?)?;
+                let result = (self.apply)(&s.to_array()?)?;
                 Ok(ColumnarValue::Scalar(ScalarValue::try_from_array(
-                    &rounded, 0,
+                    &result, 0,
                 )?))
             }
-            _ => datafusion::common::exec_err!("round_for_integer takes one argument"),
+            _ => datafusion::common::exec_err!("{} takes one argument", self.name),
         }
     }
 }
-
 /// Plans `date ± interval` and interval scaling; see the module documentation.
 #[derive(Debug, Default)]
 pub(crate) struct PostgresOperators;
@@ -297,64 +334,29 @@ fn is_timestamp(t: &Option<DataType>) -> bool {
 /// `timestamp - timestamp` as PostgreSQL gives it: an interval of days and time (24 hours to
 /// a day), where DataFusion gives a duration.
 fn justify_duration() -> ScalarUDF {
-    ScalarUDF::new_from_impl(JustifyDuration {
-        signature: Signature::any(1, Volatility::Immutable),
-    })
+    kernel(
+        "justify_duration",
+        |_| DataType::Interval(IntervalUnit::MonthDayNano),
+        justify,
+    )
 }
 
-#[derive(Debug, PartialEq, Eq, Hash)]
-struct JustifyDuration {
-    signature: Signature,
-}
-
-impl ScalarUDFImpl for JustifyDuration {
-    fn name(&self) -> &str {
-        "justify_duration"
-    }
-
-    fn display_name(&self, args: &[Expr]) -> Result<String> {
-        match args {
-            [arg] => Ok(arg.to_string()),
-            _ => datafusion::common::plan_err!("justify_duration takes one argument"),
-        }
-    }
-
-    fn signature(&self) -> &Signature {
-        &self.signature
-    }
-
-    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
-        Ok(DataType::Interval(IntervalUnit::MonthDayNano))
-    }
-
-    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
-        const MICROS_PER_DAY: i64 = 86_400_000_000;
-        let scalar = matches!(args.args.as_slice(), [ColumnarValue::Scalar(_)]);
-        let arrays = ColumnarValue::values_to_arrays(&args.args)?;
-        let [durations] = arrays.as_slice() else {
-            return datafusion::common::exec_err!("justify_duration takes one argument");
-        };
-        let micros = cast(durations, &DataType::Duration(TimeUnit::Microsecond))?;
-        let micros = micros.as_primitive::<DurationMicrosecondType>();
-        let result: ArrayRef = Arc::new(
-            micros
-                .iter()
-                .map(|m| {
-                    m.map(|m| {
-                        let days = i32::try_from(m / MICROS_PER_DAY).unwrap_or(i32::MAX);
-                        IntervalMonthDayNano::new(0, days, (m % MICROS_PER_DAY) * 1_000)
-                    })
+fn justify(durations: &ArrayRef) -> Result<ArrayRef> {
+    const MICROS_PER_DAY: i64 = 86_400_000_000;
+    let micros = cast(durations, &DataType::Duration(TimeUnit::Microsecond))?;
+    let micros = micros.as_primitive::<DurationMicrosecondType>();
+    Ok(Arc::new(
+        micros
+            .iter()
+            .map(|m| {
+                m.map(|m| {
+                    let days = i32::try_from(m / MICROS_PER_DAY).unwrap_or(i32::MAX);
+                    IntervalMonthDayNano::new(0, days, (m % MICROS_PER_DAY) * 1_000)
                 })
-                .collect::<IntervalMonthDayNanoArray>(),
-        );
-        Ok(if scalar && result.len() == 1 {
-            ColumnarValue::Scalar(ScalarValue::try_from_array(&result, 0)?)
-        } else {
-            ColumnarValue::Array(result)
-        })
-    }
+            })
+            .collect::<IntervalMonthDayNanoArray>(),
+    ))
 }
-
 /// `interval * factor` (or `/ factor` when `divide`), as PostgreSQL's `interval_mul`:
 /// months and days are multiplied and truncated, and what the truncation leaves cascades
 /// down (a month is 30 days, a day 24 hours) into the time, rounded to the microsecond.
