@@ -451,10 +451,7 @@ impl ScalarUDFImpl for IntervalScale {
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
-        let scalar = args
-            .args
-            .iter()
-            .all(|a| matches!(a, ColumnarValue::Scalar(_)));
+        let scalar = crate::postgres::all_scalar(&args.args);
         let arrays = ColumnarValue::values_to_arrays(&args.args)?;
         let [intervals, factors] = arrays.as_slice() else {
             return datafusion::common::exec_err!("{} takes two arguments", self.name());
@@ -480,12 +477,22 @@ impl ScalarUDFImpl for IntervalScale {
             });
         }
         let result: ArrayRef = Arc::new(IntervalMonthDayNanoArray::from(out));
-        Ok(if scalar && result.len() == 1 {
-            ColumnarValue::Scalar(ScalarValue::try_from_array(&result, 0)?)
-        } else {
-            ColumnarValue::Array(result)
-        })
+        columnar(result, scalar)
     }
+}
+
+/// Whether every argument of a call is a scalar (so its result is one too).
+pub(crate) fn all_scalar(args: &[ColumnarValue]) -> bool {
+    args.iter().all(|a| matches!(a, ColumnarValue::Scalar(_)))
+}
+
+/// A function's result: a scalar if every argument was one ([`all_scalar`]), else the array.
+pub(crate) fn columnar(result: ArrayRef, scalar: bool) -> Result<ColumnarValue> {
+    Ok(if scalar && result.len() == 1 {
+        ColumnarValue::Scalar(ScalarValue::try_from_array(&result, 0)?)
+    } else {
+        ColumnarValue::Array(result)
+    })
 }
 
 /// `pg_text(x)`: `x` in PostgreSQL's text output format.
@@ -532,10 +539,7 @@ impl ScalarUDFImpl for PgText {
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
-        let scalar = args
-            .args
-            .iter()
-            .all(|a| matches!(a, ColumnarValue::Scalar(_)));
+        let scalar = crate::postgres::all_scalar(&args.args);
         let arrays = ColumnarValue::values_to_arrays(&args.args)?;
         let Some(array) = arrays.first() else {
             return datafusion::common::exec_err!("pg_text takes one argument");
@@ -548,11 +552,7 @@ impl ScalarUDFImpl for PgText {
             .map(|row| crate::text::format_value(array.as_ref(), row))
             .collect();
         let text: ArrayRef = Arc::new(text);
-        Ok(if scalar && text.len() == 1 {
-            ColumnarValue::Scalar(datafusion::common::ScalarValue::try_from_array(&text, 0)?)
-        } else {
-            ColumnarValue::Array(text)
-        })
+        columnar(text, scalar)
     }
 }
 
