@@ -17,11 +17,9 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use datafusion::arrow::array::{
-    Array, ArrayRef, BooleanArray, Int32Array, Int64Array, StringArray,
-};
+use datafusion::arrow::array::{Array, ArrayRef, AsArray, BooleanArray, Int32Array, StringArray};
 use datafusion::arrow::compute::cast;
-use datafusion::arrow::datatypes::{DataType, Field, FieldRef};
+use datafusion::arrow::datatypes::{DataType, Field, FieldRef, Int64Type};
 use datafusion::common::{DFSchema, DataFusionError, Result, plan_err};
 use datafusion::logical_expr::planner::{ExprPlanner, PlannerResult, RawBinaryExpr};
 use datafusion::logical_expr::{
@@ -514,7 +512,7 @@ impl ScalarUDFImpl for JsonFunction {
 
     fn display_name(&self, args: &[Expr]) -> Result<String> {
         Ok(match (self.op.symbol(), args) {
-            (Some(symbol), [l, r]) => format!("{l} {symbol} {r}"),
+            (Some(symbol), [_, _]) => crate::postgres::infix(&self.name, symbol, args)?,
             (_, [arg]) if matches!(self.op, Op::In { .. }) => {
                 let to = if self.name == JSONB_IN {
                     "jsonb"
@@ -610,30 +608,21 @@ impl ScalarUDFImpl for JsonFunction {
             Op::Get | Op::GetText => {
                 let arg = &arrays[1];
                 let text = self.op == Op::GetText;
-                let out: StringArray = if is_integer(arg.data_type()) {
+                // The right side is an array index (an integer) or a key (text).
+                let (indexes, keys) = if is_integer(arg.data_type()) {
                     let indexes = cast(arg, &DataType::Int64)?;
-                    let indexes = indexes
-                        .as_any()
-                        .downcast_ref::<Int64Array>()
-                        .cloned()
-                        .unwrap_or_else(|| Int64Array::new_null(rows));
-                    each(&docs, |row, raw| {
-                        if indexes.is_null(row) {
-                            return Ok(None);
-                        }
-                        let found = step(raw, &Step::Index(indexes.value(row)))?;
-                        output(found, text)
-                    })?
+                    (Some(indexes.as_primitive::<Int64Type>().clone()), None)
                 } else {
-                    let keys = strings(arg)?;
-                    each(&docs, |row, raw| {
-                        if keys.is_null(row) {
-                            return Ok(None);
-                        }
-                        let found = step(raw, &Step::Key(keys.value(row)))?;
-                        output(found, text)
-                    })?
+                    (None, Some(strings(arg)?))
                 };
+                let out = each(&docs, |row, raw| {
+                    let at = match (&indexes, &keys) {
+                        (Some(i), _) if !i.is_null(row) => Step::Index(i.value(row)),
+                        (_, Some(k)) if !k.is_null(row) => Step::Key(k.value(row)),
+                        _ => return Ok(None),
+                    };
+                    output(step(raw, &at)?, text)
+                })?;
                 Arc::new(out)
             }
             Op::Path { variadic } | Op::PathText { variadic } => {

@@ -31,13 +31,13 @@ use datafusion::arrow::array::{
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::compute::kernels::numeric;
 use datafusion::arrow::datatypes::{
-    DataType, Decimal128Type, DurationMicrosecondType, Float64Type, IntervalMonthDayNano,
+    DataType, Decimal128Type, DurationMicrosecondType, Field, Float64Type, IntervalMonthDayNano,
     IntervalMonthDayNanoType, IntervalUnit, TimeUnit,
 };
 use datafusion::common::config::ConfigOptions;
 use datafusion::common::tree_node::{Transformed, TreeNode};
 use datafusion::common::{DFSchema, Result, ScalarValue};
-use datafusion::logical_expr::expr::{Cast, TryCast};
+use datafusion::logical_expr::expr::{Cast, Placeholder, TryCast};
 use datafusion::logical_expr::expr_rewriter::NamePreserver;
 use datafusion::logical_expr::planner::{ExprPlanner, PlannerResult, RawBinaryExpr};
 use datafusion::logical_expr::utils::merge_schema;
@@ -253,17 +253,14 @@ impl ScalarUDFImpl for Kernel {
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
         match args.args.as_slice() {
             [ColumnarValue::Array(a)] => Ok(ColumnarValue::Array((self.apply)(a)?)),
-            [ColumnarValue::Scalar(s)] => {
-                let result = (self.apply)(&s.to_array()?)?;
-                Ok(ColumnarValue::Scalar(ScalarValue::try_from_array(
-                    &result, 0,
-                )?))
-            }
+            [ColumnarValue::Scalar(s)] => columnar((self.apply)(&s.to_array()?)?, true),
             _ => datafusion::common::exec_err!("{} takes one argument", self.name),
         }
     }
 }
-/// Plans `date ± interval` and interval scaling; see the module documentation.
+
+/// Plans `date ± interval`, `timestamp - timestamp` and interval scaling; see the module
+/// documentation.
 #[derive(Debug, Default)]
 pub(crate) struct PostgresOperators;
 
@@ -273,10 +270,25 @@ impl ExprPlanner for PostgresOperators {
         expr: RawBinaryExpr,
         schema: &DFSchema,
     ) -> Result<PlannerResult<RawBinaryExpr>> {
-        let left = expr.left.get_type(schema).ok();
-        let right = expr.right.get_type(schema).ok();
+        // An untyped `$n` beside an interval in `*` or `/` is the factor, a float8 as in
+        // PostgreSQL; typed here, so that describing the statement gives its type.
+        let factor = |e: &Expr| match e {
+            Expr::Placeholder(p) if p.field.is_none() => Some(DataType::Float64),
+            e => e.get_type(schema).ok(),
+        };
+        let left = factor(&expr.left);
+        let right = factor(&expr.right);
         let interval = |t: &Option<DataType>| matches!(t, Some(DataType::Interval(_)));
         let number = |t: &Option<DataType>| t.as_ref().is_some_and(DataType::is_numeric);
+        let typed = |e: Expr| match e {
+            Expr::Placeholder(p) if p.field.is_none() => {
+                Expr::Placeholder(Placeholder::new_with_field(
+                    p.id,
+                    Some(Arc::new(Field::new("", DataType::Float64, true))),
+                ))
+            }
+            e => e,
+        };
         let date = |t: &Option<DataType>| matches!(t, Some(DataType::Date32 | DataType::Date64));
         let timestamp = |e: Expr| {
             Expr::Cast(Cast::new(
@@ -286,13 +298,13 @@ impl ExprPlanner for PostgresOperators {
         };
         let planned = match expr.op {
             BinaryOperator::Multiply if interval(&left) && number(&right) => {
-                interval_scale(false).call(vec![expr.left, expr.right])
+                interval_scale(false).call(vec![expr.left, typed(expr.right)])
             }
             BinaryOperator::Multiply if number(&left) && interval(&right) => {
-                interval_scale(false).call(vec![expr.right, expr.left])
+                interval_scale(false).call(vec![expr.right, typed(expr.left)])
             }
             BinaryOperator::Divide if interval(&left) && number(&right) => {
-                interval_scale(true).call(vec![expr.left, expr.right])
+                interval_scale(true).call(vec![expr.left, typed(expr.right)])
             }
             BinaryOperator::Plus | BinaryOperator::Minus if date(&left) && interval(&right) => {
                 let op = if expr.op == BinaryOperator::Plus {
@@ -357,6 +369,7 @@ fn justify(durations: &ArrayRef) -> Result<ArrayRef> {
             .collect::<IntervalMonthDayNanoArray>(),
     ))
 }
+
 /// `interval * factor` (or `/ factor` when `divide`), as PostgreSQL's `interval_mul`:
 /// months and days are multiplied and truncated, and what the truncation leaves cascades
 /// down (a month is 30 days, a day 24 hours) into the time, rounded to the microsecond.
@@ -435,11 +448,7 @@ impl ScalarUDFImpl for IntervalScale {
     }
 
     fn display_name(&self, args: &[Expr]) -> Result<String> {
-        let op = if self.divide { "/" } else { "*" };
-        match args {
-            [l, r] => Ok(format!("{l} {op} {r}")),
-            _ => datafusion::common::plan_err!("{} takes two arguments", self.name()),
-        }
+        infix(self.name(), if self.divide { "/" } else { "*" }, args)
     }
 
     fn signature(&self) -> &Signature {
@@ -451,7 +460,7 @@ impl ScalarUDFImpl for IntervalScale {
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
-        let scalar = crate::postgres::all_scalar(&args.args);
+        let scalar = all_scalar(&args.args);
         let arrays = ColumnarValue::values_to_arrays(&args.args)?;
         let [intervals, factors] = arrays.as_slice() else {
             return datafusion::common::exec_err!("{} takes two arguments", self.name());
@@ -493,6 +502,14 @@ pub(crate) fn columnar(result: ArrayRef, scalar: bool) -> Result<ColumnarValue> 
     } else {
         ColumnarValue::Array(result)
     })
+}
+
+/// How a function that stands for an operator shows in plans and column names: `l op r`.
+pub(crate) fn infix(name: &str, op: &str, args: &[Expr]) -> Result<String> {
+    match args {
+        [l, r] => Ok(format!("{l} {op} {r}")),
+        _ => datafusion::common::plan_err!("{name} takes two arguments"),
+    }
 }
 
 /// `pg_text(x)`: `x` in PostgreSQL's text output format.
@@ -604,10 +621,7 @@ impl ScalarUDFImpl for Checked {
             Arithmetic::Subtract => "-",
             Arithmetic::Multiply => "*",
         };
-        match args {
-            [l, r] => Ok(format!("{l} {op} {r}")),
-            _ => datafusion::common::plan_err!("{} takes two arguments", self.name()),
-        }
+        infix(self.name(), op, args)
     }
 
     fn signature(&self) -> &Signature {

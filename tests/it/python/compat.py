@@ -177,6 +177,18 @@ def exercise_json_and_uuid():
     expected = [(u, {"a": {"k": [1, 2]}, "b": 1}, {"z": 1}, {"k": [1, 2]}, "1")]
     check("psycopg json text", conn.execute(query).fetchall(), expected)
     check("psycopg json binary", conn.cursor(binary=True).execute(query).fetchall(), expected)
+    # Server-side parameters beside JSON casts, varchar(n) and intervals, described and
+    # bound: a factor of an interval is a float8, as PostgreSQL infers it.
+    for prepare in (False, True):
+        check(
+            f"psycopg parameters (prepare={prepare})",
+            conn.execute(
+                "SELECT %s::jsonb -> 'a', %s::varchar(3), interval '1 hour' * %s, %s * interval '1 day'",
+                ('{"a": [1]}', "abcdef", 2, 1.5),
+                prepare=prepare,
+            ).fetchall(),
+            [([1], "abc", datetime.timedelta(hours=2), datetime.timedelta(days=1, hours=12))],
+        )
     check(
         "psycopg jsonb by containment",
         conn.execute("SELECT id FROM py_events WHERE payload @> %s", ('{"a": {"k": [2]}}',)).fetchall(),
