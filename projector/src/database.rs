@@ -23,6 +23,7 @@ use crate::ledger::{LedgerOp, Transaction};
 use crate::projection::{ProjectionOp, Projections};
 use crate::security::Security;
 use crate::table::{Change, Table};
+use crate::value::Value;
 
 /// A table shared between the applier (which writes it under the write lock) and readers
 /// such as query scans (which hold the read lock only while they copy rows out).
@@ -242,6 +243,36 @@ impl Database {
                     indexes.push(index.clone());
                     schema.with_indexes(indexes)?;
                 }
+                // So must a new schema: the carried rows must satisfy its constraints (a
+                // unique index over duplicates, a UNIQUE column added with a default).
+                LedgerOp::AlterTable {
+                    schema,
+                    carry,
+                    fill,
+                    ..
+                } if !created.contains(&name) => {
+                    let old = read(self.table(name)?);
+                    let rows = carried_rows(&old, carry, fill)?;
+                    drop(old);
+                    Table::new(schema.clone()).check_owned(rows)?;
+                }
+                LedgerOp::AddUnique { constraint, .. } if !created.contains(&name) => {
+                    read(self.table(name)?).check_add_unique(constraint)?;
+                }
+                LedgerOp::DropUnique { name: unique, .. } if !created.contains(&name) => {
+                    let table = self.table(name)?;
+                    if !read(table)
+                        .schema()
+                        .unique()
+                        .iter()
+                        .any(|u| &u.name == unique)
+                    {
+                        return Err(Error::NotFound {
+                            what: "unique constraint",
+                            name: unique.clone(),
+                        });
+                    }
+                }
                 LedgerOp::DropIndex { name: index, .. } if !created.contains(&name) => {
                     let table = self.table(name)?;
                     if !read(table)
@@ -263,11 +294,20 @@ impl Database {
             }
         }
         for (name, changes) in changes {
-            let altered = txn
+            let adds_unique = txn
                 .ops
                 .iter()
-                .any(|op| matches!(op, LedgerOp::AlterTable { table, .. } if table == name));
-            if created.contains(&name) {
+                .any(|op| matches!(op, LedgerOp::AddUnique { table, .. } if table == name));
+            let altered = adds_unique
+                || txn
+                    .ops
+                    .iter()
+                    .any(|op| matches!(op, LedgerOp::AlterTable { table, .. } if table == name));
+            if created.contains(&name) && adds_unique {
+                // Constraints added between its rows: replay the table's part of the
+                // transaction on a scratch copy, as applying it will.
+                scratch_apply(txn, name)?;
+            } else if created.contains(&name) {
                 // A table created in this transaction starts empty: its rows are checked
                 // against its schema alone, so the record cannot fail to apply.
                 let schema = txn.ops.iter().rev().find_map(|op| match op {
@@ -278,7 +318,8 @@ impl Database {
                     Table::new(schema.clone()).check(&changes)?;
                 }
             } else if altered {
-                // The SQL layer never writes rows in the transaction that alters a table.
+                // The SQL layer never writes rows in the transaction that alters a table (or
+                // adds a unique constraint to one it did not create).
                 return Err(Error::InvalidInput(format!(
                     "rows of {name:?} written in the transaction that alters it"
                 )));
@@ -333,8 +374,14 @@ impl Database {
                 }
                 Split::Other(op) => op,
             };
+            // The table's rows so far go to the table they were written to before an op
+            // that replaces or ends it. Other catalog ops (indexes, unique constraints,
+            // grants) apply to the table in place, and its rows, written before and after
+            // them, in one piece at the end: a table takes one change per sequence.
             let name = op.table();
-            if let Some(i) = pending.iter().position(|(t, _)| t == name) {
+            if op.replaces_table()
+                && let Some(i) = pending.iter().position(|(t, _)| t == name)
+            {
                 let (_, changes) = pending.swap_remove(i);
                 write(&self.current_mut(name)?.table).apply(seq, time, changes)?;
             }
@@ -409,25 +456,7 @@ impl Database {
                     )));
                 }
                 let old = self.current_mut(table)?;
-                let old_table = read(&old.table);
-                let now_seq = old_table.current_seq().unwrap_or(seq);
-                let rows: Vec<Change> = old_table
-                    .scan(now_seq)?
-                    .map(|v| {
-                        let row = carry
-                            .iter()
-                            .zip(fill)
-                            .map(|(c, f)| match c {
-                                Some(j) => {
-                                    v.row.get(*j as usize).cloned().unwrap_or_else(|| f.clone())
-                                }
-                                None => f.clone(),
-                            })
-                            .collect();
-                        Change::Upsert(row)
-                    })
-                    .collect();
-                drop(old_table);
+                let rows = carried_rows(&read(&old.table), carry, fill)?;
                 self.succeed(seq, time, table, Table::new(schema.clone()), rows)?;
             }
             LedgerOp::SetHistoryRetention { table, micros } => {
@@ -447,6 +476,12 @@ impl Database {
             }
             LedgerOp::DropIndex { table, name } => {
                 write(&self.current_mut(table)?.table).drop_index(name)?;
+            }
+            LedgerOp::AddUnique { table, constraint } => {
+                write(&self.current_mut(table)?.table).add_unique(constraint.clone())?;
+            }
+            LedgerOp::DropUnique { table, name } => {
+                write(&self.current_mut(table)?.table).drop_unique(name)?;
             }
             LedgerOp::Upsert { .. }
             | LedgerOp::Delete { .. }
@@ -536,6 +571,68 @@ fn split(op: Cow<'_, LedgerOp>) -> Split<'_> {
         Cow::Owned(LedgerOp::Truncate { table }) => Split::Row(Cow::Owned(table), Change::Truncate),
         other => Split::Other(other),
     }
+}
+
+/// Applies what `txn` does to `table`, which it creates, to a scratch table, in the order
+/// [`Database::apply`] does: fails where applying the transaction would.
+fn scratch_apply(txn: &Transaction, table: &str) -> Result<()> {
+    let mut scratch: Option<Table> = None;
+    let mut rows = Vec::new();
+    let mut seq = 0;
+    for op in txn.ops.iter().filter(|op| op.table() == table) {
+        if let Some(change) = row_change(op) {
+            rows.push(change);
+            continue;
+        }
+        if op.replaces_table()
+            && let Some(t) = scratch.as_mut()
+            && !rows.is_empty()
+        {
+            seq += 1;
+            t.apply(seq, seq as i64, std::mem::take(&mut rows))?;
+        }
+        match op {
+            LedgerOp::CreateTable(schema) => scratch = Some(Table::new(schema.clone())),
+            LedgerOp::DropTable { .. } => scratch = None,
+            LedgerOp::AddUnique { constraint, .. } => {
+                if let Some(t) = scratch.as_mut() {
+                    t.add_unique(constraint.clone())?;
+                }
+            }
+            LedgerOp::DropUnique { name, .. } => {
+                if let Some(t) = scratch.as_mut() {
+                    t.drop_unique(name)?;
+                }
+            }
+            _ => {}
+        }
+    }
+    match scratch.as_mut() {
+        Some(t) if !rows.is_empty() => t.apply(seq + 1, seq as i64 + 1, rows),
+        _ => Ok(()),
+    }
+}
+
+/// The current rows of `table` as an `AlterTable` with `carry` and `fill` makes them for its
+/// new schema.
+fn carried_rows(table: &Table, carry: &[Option<u32>], fill: &[Value]) -> Result<Vec<Change>> {
+    let Some(now) = table.current_seq() else {
+        return Ok(Vec::new());
+    };
+    Ok(table
+        .scan(now)?
+        .map(|v| {
+            let row = carry
+                .iter()
+                .zip(fill)
+                .map(|(c, f)| match c {
+                    Some(j) => v.row.get(*j as usize).cloned().unwrap_or_else(|| f.clone()),
+                    None => f.clone(),
+                })
+                .collect();
+            Change::Upsert(row)
+        })
+        .collect())
 }
 
 fn row_change(op: &LedgerOp) -> Option<Change> {

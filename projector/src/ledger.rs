@@ -14,7 +14,7 @@ use rkyv::util::AlignedVec;
 
 use crate::error::{Error, Result};
 use crate::projection::ProjectionOp;
-use crate::schema::{IndexDef, Key, Row, TableSchema};
+use crate::schema::{IndexDef, Key, Row, TableSchema, UniqueConstraint};
 use crate::security::Role;
 use crate::value::Value;
 
@@ -58,6 +58,15 @@ pub enum LedgerOp {
     CreateIndex { table: String, index: IndexDef },
     /// The index stops existing; the table keeps its incarnation.
     DropIndex { table: String, name: String },
+    /// A new unique constraint (`CREATE UNIQUE INDEX`, with a `CreateIndex` of the same name
+    /// beside it), holding from this sequence on: the current rows must satisfy it. The table
+    /// keeps its incarnation.
+    AddUnique {
+        table: String,
+        constraint: UniqueConstraint,
+    },
+    /// The unique constraint stops existing (`DROP INDEX` of a unique index).
+    DropUnique { table: String, name: String },
     /// A new role (`CREATE ROLE`, `CREATE USER`).
     CreateRole(Role),
     /// A role's new attributes or password (`ALTER ROLE`); the name stays.
@@ -96,6 +105,8 @@ impl LedgerOp {
             | LedgerOp::Vacuum { table, .. }
             | LedgerOp::CreateIndex { table, .. }
             | LedgerOp::DropIndex { table, .. }
+            | LedgerOp::AddUnique { table, .. }
+            | LedgerOp::DropUnique { table, .. }
             | LedgerOp::Grant { table, .. }
             | LedgerOp::Revoke { table, .. } => table,
             LedgerOp::Projection(op) => op.table(),
@@ -111,6 +122,20 @@ impl LedgerOp {
                 LedgerOp::Delete { key, .. } => values(key),
                 _ => 256,
             }
+    }
+
+    /// Whether the operation replaces its table with another (a new incarnation, a new
+    /// schema, a rebuilt projection) or ends it, or rewrites its history, rather than
+    /// changing it in place.
+    pub fn replaces_table(&self) -> bool {
+        matches!(
+            self,
+            LedgerOp::CreateTable(_)
+                | LedgerOp::DropTable { .. }
+                | LedgerOp::AlterTable { .. }
+                | LedgerOp::Vacuum { .. }
+                | LedgerOp::Projection(_)
+        )
     }
 
     /// Whether the operation is about roles (and not any table).

@@ -186,6 +186,16 @@ impl TableSchema {
         Ok(schema)
     }
 
+    /// The same table with `unique` as its unique constraints.
+    pub fn with_unique(&self, unique: Vec<UniqueConstraint>) -> Result<Self> {
+        let schema = TableSchema {
+            unique,
+            ..self.clone()
+        };
+        schema.check()?;
+        Ok(schema)
+    }
+
     /// The same table under another name (a rebuilt projection taking its place).
     pub fn renamed(&self, name: &str) -> Self {
         TableSchema {

@@ -52,7 +52,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::ops::Bound;
 
 use crate::error::{Error, Result};
-use crate::schema::{IndexDef, Key, Row, TableSchema, project};
+use crate::schema::{IndexDef, Key, Row, TableSchema, UniqueConstraint, project};
 use crate::value::Value;
 
 pub(crate) use chain::{ArchivedEntry, Chain, Entry};
@@ -666,6 +666,63 @@ impl Table {
         }
         self.indexes.push(index);
         self.schema = schema;
+        Ok(())
+    }
+
+    /// Adds the unique constraint `constraint`, which the current rows must satisfy
+    /// ([`Error::UniqueViolation`] if two of them hold the same non-NULL values).
+    pub fn add_unique(&mut self, constraint: UniqueConstraint) -> Result<()> {
+        let holders = self.unique_holders(&constraint)?;
+        let mut unique = self.schema.unique().to_vec();
+        unique.push(constraint);
+        self.schema = self.schema.with_unique(unique)?;
+        self.unique.push(holders);
+        Ok(())
+    }
+
+    /// Whether [`Table::add_unique`] of `constraint` would succeed, changing nothing.
+    pub fn check_add_unique(&self, constraint: &UniqueConstraint) -> Result<()> {
+        let mut unique = self.schema.unique().to_vec();
+        unique.push(constraint.clone());
+        self.schema.with_unique(unique)?;
+        self.unique_holders(constraint).map(drop)
+    }
+
+    /// The current holder of each non-NULL value of `constraint`'s columns.
+    fn unique_holders(&self, constraint: &UniqueConstraint) -> Result<HashMap<Vec<Value>, Key>> {
+        let mut holders = HashMap::new();
+        let Some(now) = self.current_seq() else {
+            return Ok(holders);
+        };
+        for v in self.scan(now)? {
+            let ukey = project(v.row, &constraint.columns);
+            if ukey.iter().any(Value::is_null) {
+                continue;
+            }
+            if holders.insert(ukey, self.schema.key_of(v.row)).is_some() {
+                return Err(Error::UniqueViolation {
+                    constraint: constraint.name.clone(),
+                });
+            }
+        }
+        Ok(holders)
+    }
+
+    /// Removes the unique constraint called `name`.
+    pub fn drop_unique(&mut self, name: &str) -> Result<()> {
+        let position = self
+            .schema
+            .unique()
+            .iter()
+            .position(|u| u.name == name)
+            .ok_or_else(|| Error::NotFound {
+                what: "unique constraint",
+                name: name.to_owned(),
+            })?;
+        let mut unique = self.schema.unique().to_vec();
+        unique.remove(position);
+        self.schema = self.schema.with_unique(unique)?;
+        self.unique.remove(position);
         Ok(())
     }
 
