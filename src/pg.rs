@@ -59,6 +59,9 @@ pub struct Options {
     pub auth: AuthMethod,
     /// How many connections may be open at once (`--max-connections`); more are refused.
     pub max_connections: usize,
+    /// The most memory one connection's statement may hold (`--connection-memory-mb`); see
+    /// [`Session::set_memory_limit`].
+    pub connection_memory: Option<usize>,
 }
 
 /// A connection over `--max-connections`: refused as PostgreSQL refuses it (FATAL 53300,
@@ -160,7 +163,14 @@ pub async fn serve(
                         tokio::spawn(refuse(socket, Arc::clone(&cancels)));
                         continue;
                     };
-                    let session = Arc::new(Mutex::new(db.session()));
+                    let mut session = db.session();
+                    if let Some(limit) = options.connection_memory
+                        && let Err(e) = session.set_memory_limit(limit)
+                    {
+                        tracing::error!(%peer, error = %e, "cannot set up the connection's memory pool");
+                        continue;
+                    }
+                    let session = Arc::new(Mutex::new(session));
                     let connection = Arc::new(Connection {
                         parser: Arc::new(extended::Parser {
                             session: Arc::clone(&session),

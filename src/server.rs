@@ -94,6 +94,12 @@ pub struct Config {
     #[arg(long, env = "DRIFTDB_MAX_CONNECTIONS", default_value_t = 100)]
     pub max_connections: usize,
 
+    /// Most MiB one PostgreSQL connection's statement may hold (its sorts, aggregations and
+    /// joins, its result rows, its COPY data); past it the statement fails with 53200 and
+    /// the connection goes on. 0: no limit.
+    #[arg(long, env = "DRIFTDB_CONNECTION_MEMORY_MB", default_value_t = 256)]
+    pub connection_memory_mb: usize,
+
     /// Most MiB of Arrow columns kept for full scans of large tables (per chunk of rows and
     /// the state it was read in); 0 turns the cache off.
     #[arg(long, env = "DRIFTDB_SCAN_CACHE_MB", default_value_t = 512)]
@@ -205,6 +211,8 @@ pub async fn run(
         require_tls: config.require_tls,
         auth: config.auth,
         max_connections: config.max_connections,
+        connection_memory: (config.connection_memory_mb > 0)
+            .then(|| config.connection_memory_mb.saturating_mul(1 << 20)),
     };
     let projections = database.clone();
     let pg = tokio::spawn(crate::pg::serve(

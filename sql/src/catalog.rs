@@ -52,6 +52,9 @@ use sqlparser::ast::{
 
 /// The owner of everything: the bootstrap superuser, as `pg_get_userbyid` names it.
 pub const OWNER: &str = "driftdb";
+/// The kind of a catalog index entry that is a unique index without a constraint.
+const UNIQUE_INDEX: &str = "ui";
+
 const OWNER_OID: i64 = 10;
 /// PostgreSQL 15's owner of schema `public`.
 const PUBLIC_OWNER_OID: i64 = 6171;
@@ -617,16 +620,23 @@ pub fn register(ctx: &SessionContext, tables: &[CatalogTable], roles: &[Role]) -
         // The primary key, then UNIQUE constraints, then plain indexes.
         let mut entries: Vec<(String, &[usize], &str)> =
             vec![(format!("{name}_pkey"), schema.primary_key(), "p")];
-        entries.extend(
-            schema
-                .unique()
-                .iter()
-                .map(|u| (u.name.clone(), u.columns.as_slice(), "u")),
-        );
+        // A unique constraint with an index of its name is a `CREATE UNIQUE INDEX`: one
+        // unique index, and no constraint, as in PostgreSQL.
+        let is_unique = |name: &str| schema.unique().iter().any(|u| u.name == name);
+        let is_indexed = |name: &str| schema.indexes().iter().any(|i| i.name == name);
+        entries.extend(schema.unique().iter().map(|u| {
+            let kind = if is_indexed(&u.name) {
+                UNIQUE_INDEX
+            } else {
+                "u"
+            };
+            (u.name.clone(), u.columns.as_slice(), kind)
+        }));
         entries.extend(
             schema
                 .indexes()
                 .iter()
+                .filter(|i| !is_unique(&i.name))
                 .map(|i| (i.name.clone(), i.columns.as_slice(), "")),
         );
         for (n, (index_name, positions, kind)) in entries.iter().enumerate() {
@@ -677,7 +687,7 @@ pub fn register(ctx: &SessionContext, tables: &[CatalogTable], roles: &[Role]) -
                 null_text(),
                 null_text(),
             ]);
-            if unique {
+            if unique && *kind != UNIQUE_INDEX {
                 let constraint_oid = index_oid + OIDS_PER_TABLE / 4;
                 defs.constraints.insert(
                     constraint_oid,

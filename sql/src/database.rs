@@ -379,6 +379,13 @@ pub(crate) fn projector_error(e: driftdb_projector::Error) -> Error {
 /// DataFusion errors, with the projector's and the store's (wrapped as `External`) mapped
 /// through [`projector_error`].
 pub(crate) fn execution(e: DataFusionError) -> Error {
+    if let DataFusionError::ResourcesExhausted(detail) = e.find_root() {
+        // PostgreSQL's words for the same failure; DataFusion's say what asked for how much.
+        return Error::Execution {
+            message: format!("out of memory: {detail}"),
+            sqlstate: "53200",
+        };
+    }
     match e {
         DataFusionError::External(inner) => match inner.downcast::<driftdb_projector::Error>() {
             Ok(p) => projector_error(*p),
@@ -433,6 +440,11 @@ pub(crate) fn execution(e: DataFusionError) -> Error {
 /// Arrow's compute errors, with the SQLSTATEs PostgreSQL gives the same failures.
 pub(crate) fn arrow_error(e: &datafusion::arrow::error::ArrowError) -> Error {
     use datafusion::arrow::error::ArrowError as A;
+    if let A::CastError(m) | A::ParseError(m) = e
+        && let Some(error) = datetime_input_error(m)
+    {
+        return error;
+    }
     let message = e.to_string();
     let sqlstate = match e {
         A::DivideByZero => "22012",
@@ -443,4 +455,44 @@ pub(crate) fn arrow_error(e: &datafusion::arrow::error::ArrowError) -> Error {
         _ => "XX000",
     };
     Error::Execution { message, sqlstate }
+}
+
+/// Text that did not convert to a date, time or timestamp, reported as PostgreSQL does: a
+/// value shaped like one whose fields are out of range (`2025-02-30`, `25:00`) is 22008, any
+/// other text 22007. Arrow says `Cannot cast string 'v' to value of Date32 type` (or a `Time`
+/// type) and `Error parsing timestamp from 'v': ...`.
+fn datetime_input_error(message: &str) -> Option<Error> {
+    let (value, kind) = if let Some(rest) = message.strip_prefix("Cannot cast string '") {
+        let (value, target) = rest.rsplit_once("' to value of ")?;
+        let kind = if target.starts_with("Date") {
+            "date"
+        } else if target.starts_with("Time") {
+            "time"
+        } else {
+            return None;
+        };
+        (value, kind)
+    } else {
+        let rest = message.strip_prefix("Error parsing timestamp from '")?;
+        (rest.rsplit_once("': ")?.0, "timestamp")
+    };
+    let fields = value
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|f| !f.is_empty())
+        .count();
+    let shaped = value
+        .chars()
+        .all(|c| c.is_ascii_digit() || "-:./ T+Z".contains(c))
+        && fields >= if kind == "time" { 2 } else { 3 };
+    Some(if shaped {
+        Error::Execution {
+            message: format!("date/time field value out of range: \"{value}\""),
+            sqlstate: "22008",
+        }
+    } else {
+        Error::Execution {
+            message: format!("invalid input syntax for type {kind}: \"{value}\""),
+            sqlstate: "22007",
+        }
+    })
 }

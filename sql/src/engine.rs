@@ -28,6 +28,8 @@ use datafusion::common::{Column, ScalarValue, TableReference};
 use datafusion::datasource::TableProvider;
 use datafusion::error::{DataFusionError, Result};
 use datafusion::execution::FunctionRegistry;
+use datafusion::execution::memory_pool::MemoryConsumer;
+use datafusion::execution::runtime_env::RuntimeEnv;
 use datafusion::logical_expr::planner::{
     PlannedRelation, RelationPlanner, RelationPlannerContext, RelationPlanning,
 };
@@ -324,15 +326,25 @@ impl std::fmt::Debug for QueryEngine {
 impl QueryEngine {
     /// An engine with no tables, with the time-travel planner installed.
     pub fn new() -> Result<Self> {
+        Self::with_runtime(Arc::new(RuntimeEnv::default()))
+    }
+
+    /// An engine whose queries take their memory from `runtime`'s pool: a session's, so
+    /// that its limit holds across the statements it runs (see [`QueryEngine::run_statement`]).
+    pub fn with_runtime(runtime: Arc<RuntimeEnv>) -> Result<Self> {
         // `0.1` is NUMERIC, as in PostgreSQL, not DOUBLE PRECISION: `0.1 + 0.2 = 0.3` holds.
-        Self::with_config(
-            SessionConfig::new().set_bool("datafusion.sql_parser.parse_float_as_decimal", true),
-        )
+        let config =
+            SessionConfig::new().set_bool("datafusion.sql_parser.parse_float_as_decimal", true);
+        Self::with_config_rt(config, runtime)
     }
 
     /// An engine with a session configured by `config`.
     pub fn with_config(config: SessionConfig) -> Result<Self> {
-        let mut ctx = SessionContext::new_with_config(config);
+        Self::with_config_rt(config, Arc::new(RuntimeEnv::default()))
+    }
+
+    fn with_config_rt(config: SessionConfig, runtime: Arc<RuntimeEnv>) -> Result<Self> {
+        let mut ctx = SessionContext::new_with_config_rt(config, runtime);
         let tables = Arc::new(TableSet::default());
         let planner = Arc::new(TimeTravelPlanner::new(Arc::clone(&tables)));
         ctx.register_relation_planner(Arc::clone(&planner) as Arc<dyn RelationPlanner>)?;
@@ -340,6 +352,9 @@ impl QueryEngine {
         ctx.add_analyzer_rule(Arc::new(crate::postgres::PostgresSemantics));
         ctx.register_expr_planner(Arc::new(crate::json::JsonOperators))?;
         ctx.register_expr_planner(Arc::new(crate::postgres::PostgresOperators))?;
+        for function in crate::postgres::length_functions() {
+            ctx.register_udf(function);
+        }
         for function in crate::json::functions() {
             ctx.register_udf(function);
         }
@@ -408,7 +423,10 @@ impl QueryEngine {
     }
 
     /// Plans and runs a statement parsed elsewhere; returns its output schema with its rows,
-    /// so an empty result still describes its columns.
+    /// so an empty result still describes its columns. The rows count against the runtime's
+    /// memory pool while they are gathered, beside what the plan's operators take, so a
+    /// result larger than the pool's limit fails with `ResourcesExhausted` instead of growing
+    /// without bound.
     pub async fn run_statement(
         &self,
         statement: ast::Statement,
@@ -461,7 +479,29 @@ impl QueryEngine {
     }
 
     async fn run(&self, plan: LogicalPlan) -> Result<Vec<RecordBatch>> {
-        self.ctx.execute_logical_plan(plan).await?.collect().await
+        use futures::StreamExt;
+        let mut stream = self
+            .ctx
+            .execute_logical_plan(plan)
+            .await?
+            .execute_stream()
+            .await?;
+        let held =
+            MemoryConsumer::new("query result").register(&self.ctx.runtime_env().memory_pool);
+        let mut batches = Vec::new();
+        while let Some(batch) = stream.next().await {
+            let batch = batch?;
+            // What these rows occupy, not the buffers they may be slices of (a scan's cached
+            // chunk, say, which the scan cache accounts for).
+            let bytes: usize = batch
+                .columns()
+                .iter()
+                .map(|c| c.to_data().get_slice_memory_size())
+                .sum::<std::result::Result<usize, _>>()?;
+            held.try_grow(bytes)?;
+            batches.push(batch);
+        }
+        Ok(batches)
     }
 }
 

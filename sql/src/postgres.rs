@@ -662,6 +662,85 @@ impl ScalarUDFImpl for Checked {
     }
 }
 
+/// `length(x)` and `octet_length(x)` as PostgreSQL has them: of `bytea` too (its bytes),
+/// which DataFusion's string-only versions refuse. `length` of text counts characters
+/// (DataFusion's `character_length` does it), `octet_length` bytes.
+pub(crate) fn length_functions() -> [ScalarUDF; 2] {
+    [
+        ScalarUDF::new_from_impl(Length::new("length", false)),
+        ScalarUDF::new_from_impl(Length::new("octet_length", true)),
+    ]
+}
+
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct Length {
+    name: &'static str,
+    /// Bytes of text too, not characters.
+    octets: bool,
+    signature: Signature,
+}
+
+impl Length {
+    fn new(name: &'static str, octets: bool) -> Length {
+        Length {
+            name,
+            octets,
+            signature: Signature::user_defined(Volatility::Immutable),
+        }
+    }
+}
+
+impl ScalarUDFImpl for Length {
+    fn name(&self) -> &str {
+        self.name
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
+        match arg_types {
+            [DataType::Binary | DataType::BinaryView | DataType::FixedSizeBinary(_)] => {
+                Ok(vec![DataType::Binary])
+            }
+            [DataType::LargeBinary] => Ok(vec![DataType::LargeBinary]),
+            [DataType::LargeUtf8] => Ok(vec![DataType::LargeUtf8]),
+            [DataType::Utf8 | DataType::Utf8View | DataType::Null] => Ok(vec![DataType::Utf8]),
+            [other] => {
+                datafusion::common::plan_err!("function {}({}) does not exist", self.name, other)
+            }
+            _ => datafusion::common::plan_err!("{} takes one argument", self.name),
+        }
+    }
+
+    fn return_type(&self, arg_types: &[DataType]) -> Result<DataType> {
+        Ok(match arg_types {
+            [DataType::LargeUtf8 | DataType::LargeBinary] => DataType::Int64,
+            _ => DataType::Int32,
+        })
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        let bytes = match args.args.as_slice() {
+            [a] => self.octets || matches!(a.data_type(), DataType::Binary | DataType::LargeBinary),
+            _ => return datafusion::common::exec_err!("{} takes one argument", self.name),
+        };
+        if !bytes {
+            return datafusion::functions::unicode::character_length().invoke_with_args(args);
+        }
+        let scalar = all_scalar(&args.args);
+        let array = match &args.args[0] {
+            ColumnarValue::Array(a) => Arc::clone(a),
+            ColumnarValue::Scalar(s) => s.to_array()?,
+        };
+        columnar(
+            datafusion::arrow::compute::kernels::length::length(&array)?,
+            scalar,
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use crate::engine::QueryEngine;

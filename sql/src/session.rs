@@ -62,6 +62,8 @@ use std::pin::Pin;
 use std::sync::{Arc, RwLock};
 
 use datafusion::error::DataFusionError;
+use datafusion::execution::memory_pool::GreedyMemoryPool;
+use datafusion::execution::runtime_env::{RuntimeEnv, RuntimeEnvBuilder};
 use driftdb_projector::{Change, Key, LedgerOp, Table, TableSchema, Transaction};
 use futures::future::Either;
 use sqlparser::ast::Statement as Ast;
@@ -102,6 +104,9 @@ struct Snapshot {
     overlay: Overlays,
     created: BTreeMap<String, SharedTable>,
     dropped: BTreeSet<String>,
+    /// Existing tables the transaction gave a unique constraint: the ledger checks it
+    /// against their rows at commit, so the transaction may not write them.
+    constrained: BTreeSet<String>,
 }
 
 struct Savepoint {
@@ -137,6 +142,9 @@ pub struct Session {
     prepared: std::collections::HashMap<String, prepared::SqlPrepared>,
     /// The role the session runs as; `None`: the bootstrap superuser.
     role: Option<String>,
+    /// Where its queries take memory from; see [`Session::set_memory_limit`].
+    runtime: Arc<RuntimeEnv>,
+    memory_limit: Option<usize>,
 }
 
 type Interrupt = Pin<Box<dyn Future<Output = ()> + Send + Sync>>;
@@ -159,7 +167,24 @@ impl Session {
             copy_in: None,
             prepared: std::collections::HashMap::new(),
             role: None,
+            runtime: Arc::new(RuntimeEnv::default()),
+            memory_limit: None,
         }
+    }
+
+    /// Caps the memory one statement of this session may hold at `bytes`: the working
+    /// memory of its plan's operators (sorts and aggregations spill to temporary files
+    /// first, where they can), the rows of its result while they are gathered, and the
+    /// data of a `COPY ... FROM STDIN` before it is written. Past the cap the statement
+    /// fails with SQLSTATE 53200 (out of memory) and the session goes on. Without a call,
+    /// there is no cap.
+    pub fn set_memory_limit(&mut self, bytes: usize) -> Result<()> {
+        self.runtime = RuntimeEnvBuilder::new()
+            .with_memory_pool(Arc::new(GreedyMemoryPool::new(bytes)))
+            .build_arc()
+            .map_err(execution)?;
+        self.memory_limit = Some(bytes);
+        Ok(())
     }
 
     /// Cancels whatever statement is running when `signal` completes (SQLSTATE 57014),
@@ -601,6 +626,19 @@ impl Session {
             }
             .map_err(projector_error)?;
         }
+        for op in &ops {
+            let table = op.table();
+            if matches!(op, LedgerOp::AddUnique { .. })
+                && !txn.snapshot.created.contains_key(table)
+                && txn
+                    .ops
+                    .iter()
+                    .chain(&ops)
+                    .any(|o| o.is_row_change() && o.table() == table)
+            {
+                return Err(writes_constrained(table));
+            }
+        }
         if ops.iter().any(|op| !op.is_row_change()) {
             // DDL: the whole transaction must still make sense (tables exist, index names).
             self.db
@@ -637,6 +675,9 @@ impl Session {
     fn lay_over(&self, view: &mut Snapshot, ops: &[LedgerOp]) -> Result<()> {
         for op in ops {
             let table = op.table().to_string();
+            if op.is_row_change() && view.constrained.contains(&table) {
+                return Err(writes_constrained(&table));
+            }
             match op {
                 LedgerOp::Upsert { row, .. } => {
                     let key = self.schema_at(&table, view)?.key_of(row);
@@ -693,6 +734,28 @@ impl Session {
                         view.created.insert(table, Arc::new(RwLock::new(copy)));
                     }
                 }
+                // A unique constraint applies to a table the transaction created, whose
+                // rows it checks as they are written; the ledger checks one added to an
+                // existing table against its rows at commit, so the transaction must not
+                // write that table's rows (or the statement would miss its own).
+                LedgerOp::AddUnique { constraint, .. } => match view.created.get(&table) {
+                    Some(private) => {
+                        let mut copy = driftdb_projector::database::read(private).clone();
+                        copy.add_unique(constraint.clone())
+                            .map_err(projector_error)?;
+                        view.created.insert(table, Arc::new(RwLock::new(copy)));
+                    }
+                    None => {
+                        view.constrained.insert(table);
+                    }
+                },
+                LedgerOp::DropUnique { name, .. } => {
+                    if let Some(private) = view.created.get(&table) {
+                        let mut copy = driftdb_projector::database::read(private).clone();
+                        copy.drop_unique(name).map_err(projector_error)?;
+                        view.created.insert(table, Arc::new(RwLock::new(copy)));
+                    }
+                }
                 _ => {}
             }
         }
@@ -719,7 +782,7 @@ impl Session {
     /// A query engine over every table at `snapshot`, with `FOR SYSTEM_TIME` references
     /// resolved through every incarnation a name has had.
     fn engine(&self, snapshot: &Snapshot) -> Result<QueryEngine> {
-        let engine = QueryEngine::new().map_err(execution)?;
+        let engine = QueryEngine::with_runtime(Arc::clone(&self.runtime)).map_err(execution)?;
         let store = Arc::clone(self.db.store());
         let resolver: TimeResolver = Arc::new(move |micros| {
             store
@@ -920,6 +983,14 @@ impl Session {
         let (schema, batches) = engine.run_statement(statement).await.map_err(execution)?;
         Ok(crate::naming::pg_rows(&names, Rows { schema, batches }))
     }
+}
+
+/// A transaction block that both writes an existing table's rows and gives it a unique
+/// index; see [`Snapshot::constrained`].
+fn writes_constrained(table: &str) -> Error {
+    unsupported(&format!(
+        "writing rows of \"{table}\" and creating a unique index on it in one transaction block; create the index outside the block"
+    ))
 }
 
 /// The (table, key) pairs an overlay writes, for the commit's conflict check.

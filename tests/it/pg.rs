@@ -1207,3 +1207,82 @@ async fn parameters_in_arithmetic_take_the_column_type() {
         [some(&["105"])]
     );
 }
+
+/// `--connection-memory-mb` caps what one statement of a connection holds: a result larger
+/// than the cap and COPY data past it fail with 53200 (out of memory), while a query that
+/// reads as much but holds little, and a sort that spills, succeed; the connection goes on.
+#[tokio::test]
+async fn statements_over_the_connection_memory_limit_fail_and_the_connection_goes_on() {
+    use futures::SinkExt;
+    use std::ffi::OsStr;
+
+    let dir = crate::server::TestDir::new();
+    let server = crate::server::Server::try_start_with(
+        &dir.data(),
+        0,
+        &[OsStr::new("--connection-memory-mb"), OsStr::new("16")],
+    )
+    .expect("server");
+    let client = connect(&server.pg_addr).await;
+    let out_of_memory = |e: tokio_postgres::Error| {
+        assert_eq!(
+            e.code(),
+            Some(&tokio_postgres::error::SqlState::OUT_OF_MEMORY),
+            "{e:?}"
+        );
+        assert!(format!("{e:?}").contains("out of memory"), "{e:?}");
+    };
+
+    // About 40 MB of rows: more than the cap, whichever protocol asks.
+    let big = "SELECT repeat('x', 1000) AS pad FROM generate_series(1, 40000)";
+    out_of_memory(client.simple_query(big).await.expect_err("a 40 MB result"));
+    out_of_memory(client.query(big, &[]).await.expect_err("a 40 MB result"));
+    // The same rows counted, and sorted (the sort spills), hold little.
+    assert_eq!(
+        rows(
+            &client,
+            &format!("SELECT count(*), sum(length(pad)) FROM ({big}) r")
+        )
+        .await,
+        [some(&["40000", "40000000"])]
+    );
+    assert_eq!(
+        rows(
+            &client,
+            "SELECT max(n) FROM (SELECT row_number() OVER \
+             (ORDER BY (v * 7919 % 100003)::text || repeat('y', 300)) AS n \
+             FROM generate_series(1, 100000) AS g(v)) s"
+        )
+        .await,
+        [some(&["100000"])]
+    );
+
+    // COPY data past the cap fails as a whole and writes nothing.
+    client
+        .batch_execute("CREATE TABLE notes (id INT PRIMARY KEY, body TEXT)")
+        .await
+        .expect("create");
+    let sink = client
+        .copy_in("COPY notes FROM STDIN")
+        .await
+        .expect("start COPY");
+    let mut sink = std::pin::pin!(sink);
+    let body = "z".repeat(1000);
+    for chunk in 0..20 {
+        let data: String = (0..1000)
+            .map(|i| format!("{}\t{body}\n", chunk * 1000 + i))
+            .collect();
+        sink.send(bytes::Bytes::from(data)).await.expect("send");
+    }
+    out_of_memory(sink.finish().await.expect_err("20 MB of COPY data"));
+    assert_eq!(
+        rows(&client, "SELECT count(*) FROM notes").await,
+        [some(&["0"])]
+    );
+
+    // A statement within the cap works on the same connection.
+    assert_eq!(
+        rows(&client, "SELECT length(repeat('x', 1000))").await,
+        [some(&["1000"])]
+    );
+}

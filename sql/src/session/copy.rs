@@ -48,6 +48,9 @@ pub(super) struct PendingCopy {
     fields: Vec<StringBuilder>,
     rows: usize,
     bytes: usize,
+    /// The session's memory limit ([`super::Session::set_memory_limit`]): the data is held until
+    /// it ends.
+    memory_limit: Option<usize>,
     /// The first bad record; reported when the data ends.
     error: Option<Error>,
 }
@@ -62,6 +65,17 @@ impl PendingCopy {
                     MAX_COPY_BYTES >> 20
                 ),
                 sqlstate: "54000",
+            });
+        }
+        if let Some(limit) = self.memory_limit
+            && self.bytes > limit
+        {
+            return Err(Error::Execution {
+                message: format!(
+                    "out of memory: COPY data exceeds the connection's memory limit of {} MiB; split the load into several COPY statements",
+                    limit >> 20
+                ),
+                sqlstate: "53200",
             });
         }
         let (reader, mut record) = self.parts();
@@ -223,6 +237,7 @@ impl Session {
             reader: RecordReader::new(format.clone()),
             rows: 0,
             bytes: 0,
+            memory_limit: self.memory_limit,
             error: None,
         });
         let mut outcome = Outcome::command("COPY", None);

@@ -63,7 +63,7 @@ impl Session {
                 for name in &names {
                     let index = table_name(name)?;
                     match self.table_of_index(&index, &snapshot) {
-                        Some(table) => ops.push(LedgerOp::DropIndex { table, name: index }),
+                        Some(table) => ops.extend(self.drop_index(table, index, &snapshot)?),
                         None if if_exists => skipped.push(index),
                         None => {
                             return Err(Error::Execution {
@@ -125,11 +125,6 @@ impl Session {
         create: &ast::CreateIndex,
         snapshot: &Snapshot,
     ) -> Result<Option<Write>> {
-        if create.unique {
-            return Err(unsupported(
-                "CREATE UNIQUE INDEX; declare UNIQUE in CREATE TABLE",
-            ));
-        }
         let table = table_name(&create.table_name)?;
         let schema = self.schema_at(&table, snapshot)?;
         let columns = create
@@ -156,23 +151,59 @@ impl Session {
                 sqlstate: "42P07",
             });
         }
-        let index = columns;
+        let index = IndexDef {
+            name: name.clone(),
+            columns: columns.clone(),
+        };
+        if !create.unique {
+            return Ok(Some(write(
+                vec![LedgerOp::CreateIndex { table, index }],
+                "CREATE INDEX",
+            )));
+        }
+        // A unique index is a unique constraint of its name (checked on every write, and
+        // against the current rows as the ledger takes it) beside a B-tree index of that
+        // name for lookups; both go with DROP INDEX.
         Ok(Some(write(
-            vec![LedgerOp::CreateIndex {
-                table,
-                index: IndexDef {
-                    name,
-                    columns: index,
+            vec![
+                LedgerOp::AddUnique {
+                    table: table.clone(),
+                    constraint: UniqueConstraint { name, columns },
                 },
-            }],
+                LedgerOp::CreateIndex { table, index },
+            ],
             "CREATE INDEX",
         )))
     }
 
+    /// `DROP INDEX` of one index: a unique one takes its constraint with it.
+    fn drop_index(
+        &self,
+        table: String,
+        index: String,
+        snapshot: &Snapshot,
+    ) -> Result<Vec<LedgerOp>> {
+        let schema = self.schema_at(&table, snapshot)?;
+        let mut ops = Vec::new();
+        if schema.unique().iter().any(|u| u.name == index) {
+            ops.push(LedgerOp::DropUnique {
+                table: table.clone(),
+                name: index.clone(),
+            });
+        }
+        if schema.indexes().iter().any(|i| i.name == index) {
+            ops.push(LedgerOp::DropIndex { table, name: index });
+        }
+        Ok(ops)
+    }
+
     /// The table that has an index called `index` at the snapshot.
     fn table_of_index(&self, index: &str, snapshot: &Snapshot) -> Option<String> {
-        let has =
-            |t: &driftdb_projector::Table| t.schema().indexes().iter().any(|i| i.name == index);
+        let has = |t: &driftdb_projector::Table| {
+            let schema = t.schema();
+            schema.indexes().iter().any(|i| i.name == index)
+                || schema.unique().iter().any(|u| u.name == index)
+        };
         if let Some((name, _)) = snapshot
             .created
             .iter()
@@ -187,12 +218,7 @@ impl Session {
             .filter(|n| !snapshot.dropped.contains(*n) && !snapshot.created.contains_key(*n))
             .find_map(|name| {
                 let shared = db.table_at(name, seq).ok()?;
-                let t = driftdb_projector::database::read(shared);
-                t.schema()
-                    .indexes()
-                    .iter()
-                    .any(|i| i.name == index)
-                    .then(|| name.to_string())
+                has(&driftdb_projector::database::read(shared)).then(|| name.to_string())
             })
     }
 

@@ -107,6 +107,8 @@ impl Session {
         targets: usize,
         snapshot: &Snapshot,
     ) -> Result<Vec<Row>> {
+        let mut source = source;
+        name_duplicate_items(&mut source.body);
         let rows = self
             .query_at(Ast::Query(Box::new(source)), snapshot)
             .await?;
@@ -1078,6 +1080,49 @@ fn json_column(array: &ArrayRef, jsonb: bool) -> Result<ArrayRef> {
         .map(|v| v.map(crate::json::normalize_jsonb).transpose())
         .collect::<Result<StringArray>>()?;
     Ok(Arc::new(normal))
+}
+
+/// Gives the items of an `INSERT`'s source query that share a name with an earlier one
+/// (`SELECT x, x`, `SELECT 1, 1`) names of their own: DataFusion refuses duplicate output
+/// names, where an `INSERT` only cares about positions. Items with unique names keep them,
+/// so an `ORDER BY` of the source still finds them.
+fn name_duplicate_items(body: &mut ast::SetExpr) {
+    match body {
+        ast::SetExpr::Select(select) => {
+            let mut seen = BTreeSet::new();
+            for (i, item) in select.projection.iter_mut().enumerate() {
+                let name = match item {
+                    ast::SelectItem::UnnamedExpr(ast::Expr::Identifier(ident)) => ident_name(ident),
+                    ast::SelectItem::UnnamedExpr(ast::Expr::CompoundIdentifier(parts)) => {
+                        parts.last().map(ident_name).unwrap_or_default()
+                    }
+                    ast::SelectItem::UnnamedExpr(expr) => expr.to_string(),
+                    ast::SelectItem::ExprWithAlias { alias, .. } => ident_name(alias),
+                    _ => continue,
+                };
+                if seen.insert(name) {
+                    continue;
+                }
+                let alias = ast::Ident::new(format!("__driftdb_insert_{i}"));
+                match item {
+                    ast::SelectItem::UnnamedExpr(expr) => {
+                        *item = ast::SelectItem::ExprWithAlias {
+                            expr: expr.clone(),
+                            alias,
+                        };
+                    }
+                    ast::SelectItem::ExprWithAlias { alias: named, .. } => *named = alias,
+                    _ => {}
+                }
+            }
+        }
+        ast::SetExpr::SetOperation { left, right, .. } => {
+            name_duplicate_items(left);
+            name_duplicate_items(right);
+        }
+        ast::SetExpr::Query(query) => name_duplicate_items(&mut query.body),
+        _ => {}
+    }
 }
 
 #[cfg(test)]
