@@ -93,6 +93,8 @@ class Widget(Base):
     id: Mapped[int] = mapped_column(sa.BigInteger, primary_key=True, autoincrement=False)
     name: Mapped[str] = mapped_column(sa.String(50))
     price: Mapped[Decimal] = mapped_column(sa.Numeric(10, 2), nullable=True)
+    # create_all makes this a CREATE UNIQUE INDEX in its transaction, after the CREATE TABLE.
+    sku: Mapped[str] = mapped_column(sa.String(20), unique=True, index=True, nullable=True)
 
 
 def exercise_sqlalchemy(driver):
@@ -101,8 +103,15 @@ def exercise_sqlalchemy(driver):
     Base.metadata.create_all(engine)
     Base.metadata.create_all(engine)
     with Session(engine) as session:
-        session.add_all([Widget(id=1, name="a", price=Decimal("1.00")), Widget(id=2, name="b")])
+        session.add_all([Widget(id=1, name="a", price=Decimal("1.00"), sku="A-1"), Widget(id=2, name="b")])
         session.commit()
+        session.add(Widget(id=3, name="c", sku="A-1"))
+        try:
+            session.commit()
+            sys.exit(f"sqlalchemy {driver}: a duplicate sku was accepted")
+        except sa.exc.IntegrityError as e:
+            check(f"sqlalchemy {driver} unique index", getattr(e.orig, "pgcode", None) or e.orig.sqlstate, "23505")
+            session.rollback()
         session.get(Widget, 2).name = "bee"
         session.commit()
         got = [(w.id, w.name, w.price) for w in session.scalars(sa.select(Widget).order_by(Widget.id))]
@@ -114,7 +123,12 @@ def exercise_sqlalchemy(driver):
     check(
         f"sqlalchemy {driver} columns",
         columns,
-        [("id", "BIGINT", False), ("name", "VARCHAR(50)", False), ("price", "NUMERIC(10, 2)", True)],
+        [
+            ("id", "BIGINT", False),
+            ("name", "VARCHAR(50)", False),
+            ("price", "NUMERIC(10, 2)", True),
+            ("sku", "VARCHAR(20)", True),
+        ],
     )
     with engine.begin() as conn:
         conn.execute(sa.text("DROP TABLE sa_widgets"))
