@@ -1354,6 +1354,22 @@ impl VisitorMut for Idioms {
     /// `pg_catalog` comes first on PostgreSQL's search path: `pg_class` is
     /// `pg_catalog.pg_class`.
     fn pre_visit_table_factor(&mut self, factor: &mut TableFactor) -> ControlFlow<()> {
+        // `generate_series(1, 3) g`: a function of one output column, aliased without a
+        // column list, names its column after the alias in PostgreSQL (DataFusion: `value`).
+        if let TableFactor::Table {
+            name,
+            args: Some(_),
+            alias: Some(alias),
+            ..
+        } = factor
+            && alias.columns.is_empty()
+            && unqualified(name).is_some_and(|n| n == "generate_series" || n == "range")
+        {
+            alias.columns.push(ast::TableAliasColumnDef {
+                name: alias.name.clone(),
+                data_type: None,
+            });
+        }
         if let TableFactor::Table { name, .. } = factor
             && let [part] = name.0.as_slice()
             && let Some(ident) = part.as_ident()

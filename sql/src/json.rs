@@ -12,7 +12,10 @@
 //! twin). Casts to `json` and `jsonb` are rewritten before planning into the internal
 //! functions [`JSON_IN`] and [`JSONB_IN`], which check (and for `jsonb` normalize) the text.
 //! `->` and `#>` give the sub-value's text as it stands in the document: as written in a
-//! `json` value, in normal form in a `jsonb` one, as in PostgreSQL.
+//! `json` value, in normal form in a `jsonb` one, as in PostgreSQL. [`build`] makes JSON of
+//! SQL values (`to_json`, `json_build_object`, `json_build_array` and their `jsonb` twins).
+
+mod build;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -475,6 +478,7 @@ pub(crate) fn functions() -> Vec<ScalarUDF> {
         out.push(function(&format!("{prefix}_typeof"), Op::TypeOf));
         out.push(function(&format!("{prefix}_array_length"), Op::ArrayLength));
     }
+    out.extend(build::functions());
     out
 }
 

@@ -70,6 +70,7 @@ impl Session {
             None => vec![Vec::new()],
             Some(mut source) => {
                 replace_default_keywords(&mut source, &schema, &targets)?;
+                type_boolean_strings(&mut source, &types);
                 if let Some(rows) = literal_rows(&source, &types) {
                     rows
                 } else {
@@ -760,6 +761,31 @@ fn replace_default_keywords(
         }
     }
     Ok(())
+}
+
+/// A string literal bound for a `BOOLEAN` column in `INSERT ... VALUES` ('t', 'no', 'on')
+/// is cast to boolean where it stands, as PostgreSQL types a VALUES list by its target
+/// columns: otherwise DataFusion finds no common type for `(true), ('t')`. A string that is
+/// no boolean fails the cast (22P02).
+fn type_boolean_strings(source: &mut ast::Query, types: &[DataType]) {
+    let ast::SetExpr::Values(values) = source.body.as_mut() else {
+        return;
+    };
+    for row in &mut values.rows {
+        for (expr, data_type) in row.iter_mut().zip(types) {
+            let is_string = matches!(expr, ast::Expr::Value(v)
+                if matches!(v.value, ast::Value::SingleQuotedString(_)));
+            if *data_type == DataType::Boolean && is_string {
+                *expr = ast::Expr::Cast {
+                    kind: ast::CastKind::Cast,
+                    expr: Box::new(expr.clone()),
+                    data_type: ast::DataType::Boolean,
+                    array: false,
+                    format: None,
+                };
+            }
+        }
+    }
 }
 
 /// A column's `DEFAULT` as an expression.

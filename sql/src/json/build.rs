@@ -1,0 +1,224 @@
+//! JSON built from SQL values: `to_json`, `json_build_object` and `json_build_array`, each
+//! with its `jsonb` twin, as PostgreSQL has them.
+//!
+//! A value becomes JSON by its type: NULL is `null`, booleans and numbers are themselves
+//! (a float that is not finite is a string, `"NaN"`), a `json` or `jsonb` value is embedded
+//! as the document it is, a timestamp is an ISO 8601 string (`"2025-01-02T03:04:05"`), and
+//! anything else is the string of its PostgreSQL text. The `json` functions lay the result
+//! out as PostgreSQL's do (`{"a" : 1, "b" : [1, 2]}`); the `jsonb` ones return it in
+//! `jsonb`'s normal form, keys sorted and the last of duplicate keys kept.
+
+use std::sync::Arc;
+
+use datafusion::arrow::array::{Array, ArrayRef, StringArray};
+use datafusion::arrow::datatypes::{DataType, Field, FieldRef};
+use datafusion::common::Result;
+use datafusion::logical_expr::{
+    ColumnarValue, ReturnFieldArgs, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature,
+    TypeSignature, Volatility,
+};
+
+use super::{external, normalize_jsonb, write_string};
+use crate::Error;
+
+/// What a building function builds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Shape {
+    /// `to_json(x)`: one value.
+    Value,
+    /// `json_build_object(k1, v1, ...)`.
+    Object,
+    /// `json_build_array(v1, ...)`.
+    Array,
+}
+
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct Build {
+    name: &'static str,
+    shape: Shape,
+    jsonb: bool,
+    signature: Signature,
+}
+
+/// The building functions, for registering in a session.
+pub(crate) fn functions() -> Vec<ScalarUDF> {
+    [
+        ("to_json", Shape::Value, false),
+        ("to_jsonb", Shape::Value, true),
+        ("json_build_object", Shape::Object, false),
+        ("jsonb_build_object", Shape::Object, true),
+        ("json_build_array", Shape::Array, false),
+        ("jsonb_build_array", Shape::Array, true),
+    ]
+    .into_iter()
+    .map(|(name, shape, jsonb)| {
+        let signature = match shape {
+            Shape::Value => Signature::any(1, Volatility::Stable),
+            _ => Signature::one_of(
+                vec![TypeSignature::Nullary, TypeSignature::VariadicAny],
+                Volatility::Stable,
+            ),
+        };
+        ScalarUDF::new_from_impl(Build {
+            name,
+            shape,
+            jsonb,
+            signature,
+        })
+    })
+    .collect()
+}
+
+impl ScalarUDFImpl for Build {
+    fn name(&self) -> &str {
+        self.name
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
+        Ok(DataType::Utf8)
+    }
+
+    fn return_field_from_args(&self, args: ReturnFieldArgs) -> Result<FieldRef> {
+        if self.shape == Shape::Object && !args.arg_fields.len().is_multiple_of(2) {
+            return Err(external(Error::Execution {
+                message: "argument list must have even number of elements".into(),
+                sqlstate: "22023",
+            }));
+        }
+        let pg_type = if self.jsonb { "jsonb" } else { "json" };
+        Ok(Arc::new(
+            Field::new(self.name, DataType::Utf8, true)
+                .with_metadata([(crate::arrow::PG_TYPE.to_string(), pg_type.to_string())].into()),
+        ))
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        let scalar = crate::postgres::all_scalar(&args.args);
+        let arrays: Vec<ArrayRef> = args
+            .args
+            .iter()
+            .map(|a| a.to_array(args.number_rows))
+            .collect::<Result<_>>()?;
+        let fields = &args.arg_fields;
+        let out: StringArray = (0..args.number_rows)
+            .map(|row| self.build(&arrays, fields, row))
+            .collect::<std::result::Result<_, Error>>()
+            .map_err(external)?;
+        crate::postgres::columnar(Arc::new(out), scalar)
+    }
+}
+
+impl Build {
+    /// The JSON of one row; `to_json(NULL)` is NULL, every other call a document.
+    fn build(
+        &self,
+        arrays: &[ArrayRef],
+        fields: &[FieldRef],
+        row: usize,
+    ) -> std::result::Result<Option<String>, Error> {
+        let mut out = String::new();
+        // The json functions' layout; jsonb normalizes whatever it is.
+        let (colon, comma) = (" : ", ", ");
+        match self.shape {
+            Shape::Value => {
+                if arrays[0].is_null(row) {
+                    return Ok(None);
+                }
+                write_value(&arrays[0], &fields[0], row, &mut out)?;
+            }
+            Shape::Array => {
+                out.push('[');
+                for (i, (array, field)) in arrays.iter().zip(fields).enumerate() {
+                    if i > 0 {
+                        out.push_str(comma);
+                    }
+                    write_value(array, field, row, &mut out)?;
+                }
+                out.push(']');
+            }
+            Shape::Object => {
+                out.push('{');
+                for (i, pair) in arrays.chunks(2).enumerate() {
+                    let [key, value] = pair else { break };
+                    let Some(key) = text_of(key, row) else {
+                        return Err(Error::Execution {
+                            message: format!("argument {} cannot be null", 2 * i + 1),
+                            sqlstate: "22004",
+                        });
+                    };
+                    if i > 0 {
+                        out.push_str(comma);
+                    }
+                    write_string(&key, &mut out)?;
+                    out.push_str(colon);
+                    write_value(value, &fields[2 * i + 1], row, &mut out)?;
+                }
+                out.push('}');
+            }
+        }
+        if self.jsonb {
+            out = normalize_jsonb(&out)?;
+        }
+        Ok(Some(out))
+    }
+}
+
+/// One SQL value as JSON; see the module documentation.
+fn write_value(
+    array: &ArrayRef,
+    field: &Field,
+    row: usize,
+    out: &mut String,
+) -> std::result::Result<(), Error> {
+    let Some(text) = text_of(array, row) else {
+        out.push_str("null");
+        return Ok(());
+    };
+    match array.data_type() {
+        DataType::Boolean => out.push_str(if text == "t" { "true" } else { "false" }),
+        t if t.is_integer() || matches!(t, DataType::Decimal128(..) | DataType::Decimal256(..)) => {
+            out.push_str(&text)
+        }
+        DataType::Float16 | DataType::Float32 | DataType::Float64 => {
+            if text.parse::<f64>().is_ok_and(f64::is_finite) {
+                out.push_str(&text);
+            } else {
+                write_string(&text, out)?;
+            }
+        }
+        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View
+            if matches!(crate::arrow::pg_type_of(field), Some("json" | "jsonb")) =>
+        {
+            out.push_str(&text)
+        }
+        DataType::Timestamp(..) => write_string(&iso_timestamp(&text), out)?,
+        _ => write_string(&text, out)?,
+    }
+    Ok(())
+}
+
+/// A value's PostgreSQL text; None for NULL (the `NULL` literal too, whose array has no
+/// null buffer).
+fn text_of(array: &ArrayRef, row: usize) -> Option<String> {
+    if *array.data_type() == DataType::Null {
+        return None;
+    }
+    crate::text::format_value(array.as_ref(), row)
+}
+
+/// A timestamp's text as JSON has it: `T` between date and time, and a zone as `+00:00`.
+fn iso_timestamp(text: &str) -> String {
+    let mut iso = text.replacen(' ', "T", 1);
+    // PostgreSQL's text ends a zone in whole hours as `+00`; ISO 8601 wants minutes too.
+    let zone = iso.rfind(['+', '-']).filter(|&at| at > 10);
+    if let Some(at) = zone
+        && iso.len() - at == 3
+    {
+        iso.push_str(":00");
+    }
+    iso
+}
