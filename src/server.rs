@@ -28,6 +28,7 @@ use anyhow::{Context, Result};
 use driftdb_broker::log::{Log, LogOptions};
 use driftdb_broker::metrics::{FSYNC_BATCH, FSYNC_LATENCY, PRODUCE_LATENCY};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+use metrics_util::MetricKindMask;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tonic::transport::server::TcpIncoming;
@@ -45,6 +46,9 @@ const FSYNC_BATCH_BUCKETS: &[f64] = &[
 /// How long shutdown waits for open connections to finish their calls before closing them.
 /// Appends already running on the blocking pool still complete before the log closes.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+
+/// How long a gauge stays in `/metrics` after it was last set (see [`install_metrics`]).
+const GAUGE_IDLE: Duration = Duration::from_secs(5);
 
 /// How often the Prometheus recorder's histograms are compacted.
 const METRICS_UPKEEP: Duration = Duration::from_secs(5);
@@ -142,6 +146,9 @@ pub fn install_metrics() -> Result<PrometheusHandle> {
         .context("configuring metric buckets")?
         .set_buckets_for_metric(Matcher::Full(FSYNC_BATCH.to_string()), FSYNC_BATCH_BUCKETS)
         .context("configuring metric buckets")?
+        // Every gauge is set at each scrape or more often (see driftdb_broker::metrics), so
+        // one unset this long belongs to a topic, group or projection that is gone.
+        .idle_timeout(MetricKindMask::GAUGE, Some(GAUGE_IDLE))
         .install_recorder()
         .context("installing the metrics recorder")?;
     driftdb_broker::metrics::describe();

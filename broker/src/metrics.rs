@@ -3,8 +3,12 @@
 //! Counters and the latency histogram are updated where the work happens (the gRPC handlers);
 //! storage gauges (segments and bytes per partition) are sampled from the log by
 //! [`record_storage`], which the server calls when `/metrics` is scraped, so they are exact at
-//! scrape time without a background task. Without an installed recorder every call is a no-op.
+//! scrape time without a background task. Every gauge is set at least that often (the
+//! consumer-group lag by the coordinator's tick), so the server's recorder drops a gauge
+//! nobody set for a while: the series of a deleted topic or group disappear instead of
+//! reporting their last value forever. Without an installed recorder every call is a no-op.
 
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
 use metrics::{
@@ -107,25 +111,34 @@ pub(crate) fn produce_latency(elapsed: Duration) {
     histogram!(PRODUCE_LATENCY).record(elapsed.as_secs_f64());
 }
 
+/// Open Subscribe streams, for [`ACTIVE_SUBSCRIBERS`] (kept here so that every scrape can
+/// set the gauge; see [`record_storage`]).
+static SUBSCRIBERS: AtomicI64 = AtomicI64::new(0);
+
 /// Counts one open subscription for as long as it lives.
 #[derive(Debug)]
 pub(crate) struct Subscriber(());
 
 impl Subscriber {
     pub(crate) fn start() -> Self {
-        gauge!(ACTIVE_SUBSCRIBERS).increment(1.0);
+        let open = SUBSCRIBERS.fetch_add(1, Ordering::Relaxed) + 1;
+        gauge!(ACTIVE_SUBSCRIBERS).set(open as f64);
         Subscriber(())
     }
 }
 
 impl Drop for Subscriber {
     fn drop(&mut self) {
-        gauge!(ACTIVE_SUBSCRIBERS).decrement(1.0);
+        let open = SUBSCRIBERS.fetch_sub(1, Ordering::Relaxed) - 1;
+        gauge!(ACTIVE_SUBSCRIBERS).set(open as f64);
     }
 }
 
-/// Samples segment counts, bytes on disk and end offsets of every partition into gauges.
+/// Samples segment counts, bytes on disk and end offsets of every partition into gauges,
+/// and sets the subscriber gauge. The server calls it at each scrape and lets gauges not
+/// set for a while expire, so the partitions of a deleted topic leave `/metrics`.
 pub fn record_storage(log: &Log) {
+    gauge!(ACTIVE_SUBSCRIBERS).set(SUBSCRIBERS.load(Ordering::Relaxed) as f64);
     for topic in log.topics() {
         for partition in topic.partitions() {
             let labels = [

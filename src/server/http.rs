@@ -40,6 +40,7 @@ async fn metrics(Extract(state): Extract<State>) -> impl IntoResponse {
     let sampled = tokio::task::spawn_blocking(move || {
         driftdb_broker::metrics::record_storage(&log);
         projections.publish_metrics();
+        driftdb_sql::provider::chunked::publish_metrics();
     })
     .await;
     if sampled.is_err() {

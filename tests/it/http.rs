@@ -115,3 +115,40 @@ async fn metrics_report_what_happened_and_probes_answer() {
     );
     assert_eq!(get(&server.http_addr, "/nope").0, 404);
 }
+
+/// A deleted topic's series leave `/metrics`: every gauge is set at each scrape (or more
+/// often), and the server drops one nobody has set for five seconds.
+#[tokio::test]
+async fn a_deleted_topics_gauges_leave_metrics() {
+    let (_dir, server) = fresh();
+    let client = server.client().await;
+    for name in ["kept", "gone"] {
+        client
+            .admin()
+            .create_topic(name, TopicConfig::default())
+            .await
+            .unwrap();
+    }
+    let series = |topic: &str| {
+        [
+            "driftdb_partition_segments",
+            "driftdb_partition_bytes",
+            "driftdb_partition_end_offset",
+        ]
+        .map(|gauge| format!(r#"{gauge}{{topic="{topic}",partition="0"}}"#))
+    };
+    let (_, metrics) = get(&server.http_addr, "/metrics");
+    for s in series("kept").iter().chain(&series("gone")) {
+        assert!(metrics.contains(s.as_str()), "{s} missing:\n{metrics}");
+    }
+    client.admin().delete_topic("gone").await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_secs(6)).await;
+    let (_, metrics) = get(&server.http_addr, "/metrics");
+    for s in series("gone") {
+        assert!(!metrics.contains(s.as_str()), "{s} stayed:\n{metrics}");
+    }
+    for s in series("kept") {
+        assert!(metrics.contains(s.as_str()), "{s} missing:\n{metrics}");
+    }
+    assert_eq!(sample(&metrics, "driftdb_active_subscribers"), 0.0);
+}

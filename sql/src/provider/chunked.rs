@@ -198,6 +198,12 @@ fn evict(tables: &mut HashMap<usize, CachedTable>, bytes: &mut usize, target: us
 const CHUNKS_TOTAL: &str = "driftdb_scan_chunks_total";
 const CACHE_BYTES: &str = "driftdb_scan_cache_bytes";
 
+/// Sets the cache's gauge to what it holds now (at each scrape, so the gauge never goes
+/// stale; see the server's metrics).
+pub fn publish_metrics() {
+    metrics::gauge!(CACHE_BYTES).set(cached_bytes() as f64);
+}
+
 /// Registers the scan cache's metrics with their help texts.
 pub fn describe_metrics() {
     metrics::describe_counter!(
