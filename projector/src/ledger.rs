@@ -58,15 +58,6 @@ pub enum LedgerOp {
     CreateIndex { table: String, index: IndexDef },
     /// The index stops existing; the table keeps its incarnation.
     DropIndex { table: String, name: String },
-    /// A new unique constraint (`CREATE UNIQUE INDEX`, with a `CreateIndex` of the same name
-    /// beside it), holding from this sequence on: the current rows must satisfy it. The table
-    /// keeps its incarnation.
-    AddUnique {
-        table: String,
-        constraint: UniqueConstraint,
-    },
-    /// The unique constraint stops existing (`DROP INDEX` of a unique index).
-    DropUnique { table: String, name: String },
     /// A new role (`CREATE ROLE`, `CREATE USER`).
     CreateRole(Role),
     /// A role's new attributes or password (`ALTER ROLE`); the name stays.
@@ -88,6 +79,16 @@ pub enum LedgerOp {
     /// A projection's creation, progress, pause, drop or swap (boxed: the op's archived size
     /// is that of its largest variant, and must not grow).
     Projection(Box<ProjectionOp>),
+    // New variants go last: a variant's position is its tag in records already written.
+    /// A new unique constraint (`CREATE UNIQUE INDEX`, with a `CreateIndex` of the same name
+    /// beside it), holding from this sequence on: the current rows must satisfy it. The table
+    /// keeps its incarnation.
+    AddUnique {
+        table: String,
+        constraint: UniqueConstraint,
+    },
+    /// The unique constraint stops existing (`DROP INDEX` of a unique index).
+    DropUnique { table: String, name: String },
 }
 
 impl LedgerOp {
@@ -227,6 +228,33 @@ mod tests {
                 },
             ],
         }
+    }
+
+    /// Records written by earlier versions decode as they did: the bytes of a transaction
+    /// using variants from the end of the original enum, pinned. A variant added anywhere
+    /// but last shifts these tags and fails here.
+    #[test]
+    fn earlier_records_keep_their_tags() {
+        let t = Transaction {
+            ops: vec![
+                LedgerOp::DropRole { name: "r".into() },
+                LedgerOp::Revoke {
+                    table: "t".into(),
+                    role: "r".into(),
+                    privileges: 1,
+                },
+            ],
+        };
+        let hex: String = t
+            .encode()
+            .unwrap()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        assert_eq!(
+            hex,
+            "010c00000072ffffffffffffff0000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000e00000074ffffffffffffff72ffffffffffffff0100000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000070ffffff02000000"
+        );
     }
 
     #[test]
