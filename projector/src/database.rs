@@ -236,6 +236,16 @@ impl Database {
                 }
                 _ if !exists => return Err(missing(name, None)),
                 LedgerOp::DropTable { .. } => dropped.push(name),
+                LedgerOp::RenameTable { to, .. } => {
+                    if created.contains(&name) || created.contains(&to.as_str()) {
+                        return Err(Error::InvalidInput(format!(
+                            "renaming {name:?} in the transaction that creates it or {to:?}"
+                        )));
+                    }
+                    self.check_rename(name, to)?;
+                    dropped.push(name);
+                    created.push(to);
+                }
                 // Index DDL must not fail when applied: check it against the table now.
                 LedgerOp::CreateIndex { index, .. } if !created.contains(&name) => {
                     let schema = read(self.table(name)?).schema().clone();
@@ -326,6 +336,20 @@ impl Database {
             } else if let Ok(table) = self.table(name) {
                 read(table).check_owned(changes)?;
             }
+        }
+        Ok(())
+    }
+
+    /// Whether `table` may take the name `to`: no table has it, and `table` is not a
+    /// projection's (its runner writes it by name).
+    fn check_rename(&self, table: &str, to: &str) -> Result<()> {
+        if self.table(to).is_ok() {
+            return Err(Error::InvalidInput(format!("table {to:?} already exists")));
+        }
+        if self.projections.by_table.contains_key(table) {
+            return Err(Error::InvalidInput(format!(
+                "table {table:?} is a projection's; drop or rebuild the projection instead"
+            )));
         }
         Ok(())
     }
@@ -423,6 +447,29 @@ impl Database {
                 current.ended = Some(seq);
                 write(&current.table).end(seq, time);
                 self.security.forget_table(table);
+            }
+            LedgerOp::RenameTable { table, to } => {
+                self.check_rename(table, to)?;
+                let old = self.current_mut(table)?;
+                let (rows, schema) = {
+                    let t = read(&old.table);
+                    (current_rows(&t)?, t.schema().renamed(to))
+                };
+                let retention = old.history_retention;
+                old.ended = Some(seq);
+                write(&old.table).end(seq, time);
+                let mut next = Table::new(schema);
+                next.apply(seq, time, rows)?;
+                self.tables
+                    .entry(to.clone())
+                    .or_default()
+                    .push(Incarnation {
+                        created: seq,
+                        ended: None,
+                        history_retention: retention,
+                        table: Arc::new(RwLock::new(next)),
+                    });
+                self.security.rename_table(table, to);
             }
             LedgerOp::Grant {
                 table,
@@ -611,6 +658,17 @@ fn scratch_apply(txn: &Transaction, table: &str) -> Result<()> {
         Some(t) if !rows.is_empty() => t.apply(seq + 1, seq as i64 + 1, rows),
         _ => Ok(()),
     }
+}
+
+/// The current rows of `table`, as changes that recreate them.
+fn current_rows(table: &Table) -> Result<Vec<Change>> {
+    let Some(now) = table.current_seq() else {
+        return Ok(Vec::new());
+    };
+    Ok(table
+        .scan(now)?
+        .map(|v| Change::Upsert(v.row.to_vec()))
+        .collect())
 }
 
 /// The current rows of `table` as an `AlterTable` with `carry` and `fill` makes them for its

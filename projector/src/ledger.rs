@@ -89,6 +89,10 @@ pub enum LedgerOp {
     },
     /// The unique constraint stops existing (`DROP INDEX` of a unique index).
     DropUnique { table: String, name: String },
+    /// `ALTER TABLE table RENAME TO to`: the table's incarnation under its old name ends
+    /// here (earlier points read it by that name) and one under the new name starts, with
+    /// the current rows, indexes, constraints, grants and history retention.
+    RenameTable { table: String, to: String },
 }
 
 impl LedgerOp {
@@ -108,6 +112,7 @@ impl LedgerOp {
             | LedgerOp::DropIndex { table, .. }
             | LedgerOp::AddUnique { table, .. }
             | LedgerOp::DropUnique { table, .. }
+            | LedgerOp::RenameTable { table, .. }
             | LedgerOp::Grant { table, .. }
             | LedgerOp::Revoke { table, .. } => table,
             LedgerOp::Projection(op) => op.table(),
@@ -134,6 +139,7 @@ impl LedgerOp {
             LedgerOp::CreateTable(_)
                 | LedgerOp::DropTable { .. }
                 | LedgerOp::AlterTable { .. }
+                | LedgerOp::RenameTable { .. }
                 | LedgerOp::Vacuum { .. }
                 | LedgerOp::Projection(_)
         )

@@ -146,6 +146,13 @@ impl Security {
         Ok(())
     }
 
+    /// A renamed table keeps its grants under its new name.
+    pub(crate) fn rename_table(&mut self, table: &str, to: &str) {
+        if let Some(grants) = self.grants.remove(table) {
+            self.grants.insert(to.to_string(), grants);
+        }
+    }
+
     /// A dropped table takes its grants with it: a new table of the same name starts
     /// with none.
     pub(crate) fn forget_table(&mut self, table: &str) {

@@ -571,6 +571,7 @@ impl Session {
             matches!(
                 op,
                 LedgerOp::AlterTable { .. }
+                    | LedgerOp::RenameTable { .. }
                     | LedgerOp::SetHistoryRetention { .. }
                     | LedgerOp::Vacuum { .. }
             )
@@ -578,7 +579,7 @@ impl Session {
             return Err(unsupported(&format!(
                 "{} inside a transaction block; run it outside BEGIN ... COMMIT",
                 match op {
-                    LedgerOp::AlterTable { .. } => "ALTER TABLE",
+                    LedgerOp::AlterTable { .. } | LedgerOp::RenameTable { .. } => "ALTER TABLE",
                     _ => "changing history retention",
                 }
             )));

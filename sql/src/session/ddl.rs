@@ -230,6 +230,21 @@ impl Session {
             Err(_) if alter.if_exists => return Ok(write(Vec::new(), "ALTER TABLE")),
             Err(e) => return Err(e),
         };
+        if let [AlterTableOperation::RenameTable { table_name: kind }] = alter.operations.as_slice()
+        {
+            let (ast::RenameTableNameKind::To(to) | ast::RenameTableNameKind::As(to)) = kind;
+            let to = table_name(to)?;
+            if self.schema_at(&to, snapshot).is_ok() {
+                return Err(Error::Execution {
+                    message: format!("relation \"{to}\" already exists"),
+                    sqlstate: "42P07",
+                });
+            }
+            return Ok(write(
+                vec![LedgerOp::RenameTable { table, to }],
+                "ALTER TABLE",
+            ));
+        }
         let mut columns: Vec<Column> = old.columns().to_vec();
         // For each new column: the old column it takes its values from, or its fill value.
         let mut carry: Vec<Option<u32>> = (0..columns.len()).map(|i| Some(i as u32)).collect();

@@ -209,3 +209,72 @@ async fn indexes_between_a_transactions_rows_commit_and_survive_a_reopen() -> Re
     assert_eq!(duplicate.sqlstate(), "23505", "{duplicate}");
     Ok(())
 }
+
+/// `ALTER TABLE ... RENAME TO`: the rows, indexes and constraints go to the new name; the
+/// old name reads the table as it was before the rename, and is free for a new table; all
+/// of it as before after a reopen.
+#[tokio::test]
+async fn a_renamed_table_keeps_its_rows_and_its_past_keeps_the_old_name() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let before;
+    {
+        let db = Database::open(dir.path())?;
+        db.execute(
+            "CREATE TABLE stock (id INT PRIMARY KEY, item TEXT UNIQUE);
+             CREATE INDEX stock_by_item ON stock (item);
+             INSERT INTO stock VALUES (1, 'a'), (2, 'b');
+             UPDATE stock SET item = 'c' WHERE id = 2;",
+        )
+        .await?;
+        before = db.last_sequence().expect("commits");
+        db.execute("ALTER TABLE stock RENAME TO inventory").await?;
+        let in_block = db
+            .execute("BEGIN; ALTER TABLE inventory RENAME TO goods;")
+            .await
+            .expect_err("a rename inside a block");
+        assert_eq!(in_block.sqlstate(), "0A000", "{in_block}");
+        db.execute("CREATE TABLE stock (sku TEXT PRIMARY KEY)")
+            .await?;
+        let taken = db
+            .execute("ALTER TABLE inventory RENAME TO stock")
+            .await
+            .expect_err("the name is taken");
+        assert_eq!(taken.sqlstate(), "42P07", "{taken}");
+    }
+    let db = Database::open(dir.path())?;
+    assert_eq!(
+        query(&db, "SELECT id, item FROM inventory ORDER BY id").await?,
+        rows(&[&["1", "a"], &["2", "c"]])
+    );
+    let plan = query(&db, "EXPLAIN SELECT id FROM inventory WHERE item = 'c'").await?;
+    assert!(
+        format!("{plan:?}").contains("index_eq(stock_by_item)"),
+        "{plan:?}"
+    );
+    let duplicate = db
+        .execute("INSERT INTO inventory VALUES (3, 'a')")
+        .await
+        .expect_err("the unique constraint came along");
+    assert_eq!(duplicate.sqlstate(), "23505", "{duplicate}");
+    // The old name at a point before the rename is the old table.
+    assert_eq!(
+        query(
+            &db,
+            &format!("SELECT id, item FROM stock FOR SYSTEM_TIME AS OF @SEQ:{before} ORDER BY id")
+        )
+        .await?,
+        rows(&[&["1", "a"], &["2", "c"]])
+    );
+    assert_eq!(
+        query(&db, "SELECT count(*) FROM stock").await?,
+        rows(&[&["0"]])
+    );
+    let unborn = db
+        .query(&format!(
+            "SELECT * FROM inventory FOR SYSTEM_TIME AS OF @SEQ:{before}"
+        ))
+        .await
+        .expect_err("no table had the new name then");
+    assert_eq!(unborn.sqlstate(), "42P01", "{unborn}");
+    Ok(())
+}
