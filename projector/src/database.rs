@@ -270,32 +270,13 @@ impl Database {
                     read(self.table(name)?).check_add_unique(constraint)?;
                 }
                 LedgerOp::DropUnique { name: unique, .. } if !created.contains(&name) => {
-                    let table = self.table(name)?;
-                    if !read(table)
-                        .schema()
-                        .unique()
-                        .iter()
-                        .any(|u| &u.name == unique)
-                    {
-                        return Err(Error::NotFound {
-                            what: "unique constraint",
-                            name: unique.clone(),
-                        });
-                    }
+                    let schema = read(self.table(name)?).schema().clone();
+                    let names = schema.unique().iter().map(|u| &u.name);
+                    require_named("unique constraint", unique, names)?;
                 }
                 LedgerOp::DropIndex { name: index, .. } if !created.contains(&name) => {
-                    let table = self.table(name)?;
-                    if !read(table)
-                        .schema()
-                        .indexes()
-                        .iter()
-                        .any(|i| &i.name == index)
-                    {
-                        return Err(Error::NotFound {
-                            what: "index",
-                            name: index.clone(),
-                        });
-                    }
+                    let schema = read(self.table(name)?).schema().clone();
+                    require_named("index", index, schema.indexes().iter().map(|i| &i.name))?;
                 }
                 _ => {}
             }
@@ -658,6 +639,21 @@ fn scratch_apply(txn: &Transaction, table: &str) -> Result<()> {
         Some(t) if !rows.is_empty() => t.apply(seq + 1, seq as i64 + 1, rows),
         _ => Ok(()),
     }
+}
+
+/// NotFound unless `name` is one of `names` (the `what` of a table that a drop names).
+fn require_named<'a>(
+    what: &'static str,
+    name: &str,
+    mut names: impl Iterator<Item = &'a String>,
+) -> Result<()> {
+    if names.any(|n| n == name) {
+        return Ok(());
+    }
+    Err(Error::NotFound {
+        what,
+        name: name.to_owned(),
+    })
 }
 
 /// The current rows of `table`, as changes that recreate them.
