@@ -333,8 +333,11 @@ impl QueryEngine {
     /// that its limit holds across the statements it runs (see [`QueryEngine::run_statement`]).
     pub fn with_runtime(runtime: Arc<RuntimeEnv>) -> Result<Self> {
         // `0.1` is NUMERIC, as in PostgreSQL, not DOUBLE PRECISION: `0.1 + 0.2 = 0.3` holds.
-        let config =
-            SessionConfig::new().set_bool("datafusion.sql_parser.parse_float_as_decimal", true);
+        // The session time zone is UTC, as the server reports it: `now()` and casts to
+        // `timestamptz` are zoned, as PostgreSQL's are (without it they are plain timestamps).
+        let config = SessionConfig::new()
+            .set_bool("datafusion.sql_parser.parse_float_as_decimal", true)
+            .set_str("datafusion.execution.time_zone", crate::arrow::UTC);
         Self::with_config_rt(config, runtime)
     }
 

@@ -7,7 +7,6 @@
 use datafusion::arrow::array::{
     Array, AsArray, BinaryArray, BooleanArray, Date32Array, Decimal128Array,
     IntervalMonthDayNanoArray, LargeBinaryArray, LargeStringArray, StringArray, StringViewArray,
-    Time64MicrosecondArray, TimestampMicrosecondArray,
 };
 use datafusion::arrow::datatypes::{
     DataType as ArrowType, Float32Type, Float64Type, Int8Type, Int16Type, Int32Type, Int64Type,
@@ -67,19 +66,9 @@ pub fn format_value(array: &dyn Array, row: usize) -> Option<String> {
             let days = array.as_any().downcast_ref::<Date32Array>()?.value(row);
             date(i64::from(days))
         }
-        ArrowType::Time64(TimeUnit::Microsecond) => {
-            let us = array
-                .as_any()
-                .downcast_ref::<Time64MicrosecondArray>()?
-                .value(row);
-            time(us)
-        }
-        ArrowType::Timestamp(TimeUnit::Microsecond, tz) => {
-            let us = array
-                .as_any()
-                .downcast_ref::<TimestampMicrosecondArray>()?
-                .value(row);
-            let text = timestamp(us);
+        ArrowType::Time32(_) | ArrowType::Time64(_) => time(micros(array, row)?),
+        ArrowType::Timestamp(_, tz) => {
+            let text = timestamp(micros(array, row)?);
             match tz {
                 Some(_) => format!("{text}+00"),
                 None => text,
@@ -165,6 +154,51 @@ fn date(days: i64) -> String {
 }
 
 /// Microseconds since midnight to `HH:MM:SS[.ffffff]`, trailing zeros of the fraction cut.
+/// A time or timestamp of any unit in microseconds, PostgreSQL's precision: finer units
+/// round to the nearest microsecond, as PostgreSQL rounds its input.
+pub fn micros(array: &dyn Array, row: usize) -> Option<i64> {
+    use datafusion::arrow::datatypes::{
+        Time32MillisecondType, Time32SecondType, Time64MicrosecondType, Time64NanosecondType,
+        TimestampMicrosecondType, TimestampMillisecondType, TimestampNanosecondType,
+        TimestampSecondType,
+    };
+    let nanos = |n: i64| (n + 500).div_euclid(1_000);
+    Some(match array.data_type() {
+        ArrowType::Timestamp(TimeUnit::Second, _) => {
+            array.as_primitive_opt::<TimestampSecondType>()?.value(row) * 1_000_000
+        }
+        ArrowType::Timestamp(TimeUnit::Millisecond, _) => {
+            array
+                .as_primitive_opt::<TimestampMillisecondType>()?
+                .value(row)
+                * 1_000
+        }
+        ArrowType::Timestamp(TimeUnit::Microsecond, _) => array
+            .as_primitive_opt::<TimestampMicrosecondType>()?
+            .value(row),
+        ArrowType::Timestamp(TimeUnit::Nanosecond, _) => nanos(
+            array
+                .as_primitive_opt::<TimestampNanosecondType>()?
+                .value(row),
+        ),
+        ArrowType::Time32(TimeUnit::Second) => {
+            i64::from(array.as_primitive_opt::<Time32SecondType>()?.value(row)) * 1_000_000
+        }
+        ArrowType::Time32(_) => {
+            i64::from(
+                array
+                    .as_primitive_opt::<Time32MillisecondType>()?
+                    .value(row),
+            ) * 1_000
+        }
+        ArrowType::Time64(TimeUnit::Microsecond) => array
+            .as_primitive_opt::<Time64MicrosecondType>()?
+            .value(row),
+        ArrowType::Time64(_) => nanos(array.as_primitive_opt::<Time64NanosecondType>()?.value(row)),
+        _ => return None,
+    })
+}
+
 fn time(us: i64) -> String {
     let secs = us.div_euclid(1_000_000);
     let frac = us.rem_euclid(1_000_000);

@@ -16,8 +16,8 @@ use bytes::{BufMut, BytesMut};
 use datafusion::arrow::array::{ArrayRef, AsArray};
 use datafusion::arrow::datatypes::{
     DataType as Arrow, Date32Type, Decimal128Type, Float32Type, Float64Type, Int8Type, Int16Type,
-    Int32Type, Int64Type, IntervalMonthDayNanoType, IntervalUnit, Time64MicrosecondType, TimeUnit,
-    TimestampMicrosecondType, UInt8Type, UInt16Type, UInt32Type, UInt64Type,
+    Int32Type, Int64Type, IntervalMonthDayNanoType, IntervalUnit, UInt8Type, UInt16Type,
+    UInt32Type, UInt64Type,
 };
 use driftdb_sql::{Outcome, Param, ParamValue, Session};
 use futures::{Sink, SinkExt, stream};
@@ -615,12 +615,14 @@ impl ToSql for Cell {
             Arrow::Binary => out.put_slice(a.as_binary::<i32>().value(i)),
             Arrow::LargeBinary => out.put_slice(a.as_binary::<i64>().value(i)),
             Arrow::Date32 => out.put_i32(a.as_primitive::<Date32Type>().value(i) - PG_EPOCH_DAYS),
-            Arrow::Time64(TimeUnit::Microsecond) => {
-                out.put_i64(a.as_primitive::<Time64MicrosecondType>().value(i))
-            }
-            Arrow::Timestamp(TimeUnit::Microsecond, _) => {
-                out.put_i64(a.as_primitive::<TimestampMicrosecondType>().value(i) - PG_EPOCH_MICROS)
-            }
+            Arrow::Time32(_) | Arrow::Time64(_) => match driftdb_sql::text::micros(a, i) {
+                Some(us) => out.put_i64(us),
+                None => return Ok(IsNull::Yes),
+            },
+            Arrow::Timestamp(..) => match driftdb_sql::text::micros(a, i) {
+                Some(us) => out.put_i64(us - PG_EPOCH_MICROS),
+                None => return Ok(IsNull::Yes),
+            },
             Arrow::Interval(IntervalUnit::MonthDayNano) => {
                 let v = a.as_primitive::<IntervalMonthDayNanoType>().value(i);
                 out.put_i64(v.nanoseconds / 1_000);

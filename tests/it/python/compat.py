@@ -52,12 +52,20 @@ def exercise(mod, table):
     conn.rollback()
     cur.execute(f"SELECT count(*) FROM {table}")
     check(f"{mod.__name__} count", cur.fetchall(), [(2,)])
+    # now() and timestamptz literals are timestamptz, as in PostgreSQL: aware datetimes.
+    cur.execute("SELECT now(), TIMESTAMPTZ '2025-01-02 03:04:05+02', TIMESTAMP '2025-01-02 03:04:05.5'")
+    now, zoned, plain = cur.fetchone()
+    check(f"{mod.__name__} now() is aware", now.tzinfo is not None and now.year >= 2025, True)
+    check(f"{mod.__name__} timestamptz", zoned, datetime.datetime(2025, 1, 2, 1, 4, 5, tzinfo=datetime.timezone.utc))
+    check(f"{mod.__name__} timestamp", plain, datetime.datetime(2025, 1, 2, 3, 4, 5, 500000))
     conn.close()
 
 
 async def exercise_asyncpg():
     conn = await asyncpg.connect(host=host, port=port, user="driftdb", database="driftdb")
     check("asyncpg cast parameter", await conn.fetchval("SELECT $1::int + 1", 41), 42)
+    # Binary results: now() is a timestamptz, sent in microseconds.
+    check("asyncpg now() is aware", (await conn.fetchval("SELECT now()")).tzinfo is not None, True)
     await conn.execute(
         "CREATE TABLE apg_items (id BIGINT PRIMARY KEY, name TEXT, price NUMERIC(10,2),"
         " day DATE, at TIMESTAMPTZ)"
