@@ -352,18 +352,7 @@ impl QueryEngine {
         let planner = Arc::new(TimeTravelPlanner::new(Arc::clone(&tables)));
         ctx.register_relation_planner(Arc::clone(&planner) as Arc<dyn RelationPlanner>)?;
         ctx.register_udf(sequence_literal());
-        ctx.add_analyzer_rule(Arc::new(crate::postgres::PostgresSemantics));
-        ctx.register_expr_planner(Arc::new(crate::json::JsonOperators))?;
-        ctx.register_expr_planner(Arc::new(crate::postgres::PostgresOperators))?;
-        for function in crate::postgres::length_functions() {
-            ctx.register_udf(function);
-        }
-        for function in crate::json::functions() {
-            ctx.register_udf(function);
-        }
-        for (name, value) in SESSION_FUNCTIONS {
-            ctx.register_udf(constant_text(name, value));
-        }
+        install_postgres(&mut ctx)?;
         Ok(QueryEngine {
             ctx,
             tables,
@@ -506,6 +495,40 @@ impl QueryEngine {
         }
         Ok(batches)
     }
+}
+
+/// A DataFusion session with PostgreSQL's semantics, operators and functions but no tables
+/// (for the expressions of a write: `DEFAULT`, `ON CONFLICT DO UPDATE`, `RETURNING`).
+pub(crate) fn postgres_context() -> Result<SessionContext> {
+    let config = SessionConfig::new()
+        .set_bool("datafusion.sql_parser.parse_float_as_decimal", true)
+        .set_str("datafusion.execution.time_zone", crate::arrow::UTC);
+    let mut ctx = SessionContext::new_with_config(config);
+    install_postgres(&mut ctx)?;
+    Ok(ctx)
+}
+
+/// What makes a session read SQL as PostgreSQL does: the analyzer rule and expression
+/// planners of [`crate::postgres`] and [`crate::json`], and the functions DataFusion lacks
+/// or has under other rules.
+fn install_postgres(ctx: &mut SessionContext) -> Result<()> {
+    ctx.add_analyzer_rule(Arc::new(crate::postgres::PostgresSemantics));
+    ctx.register_expr_planner(Arc::new(crate::json::JsonOperators))?;
+    ctx.register_expr_planner(Arc::new(crate::postgres::PostgresOperators))?;
+    for function in crate::postgres::length_functions() {
+        SessionContext::register_udf(ctx, function);
+    }
+    SessionContext::register_udf(ctx, crate::to_char::to_char());
+    for function in crate::postgres::digest_functions() {
+        SessionContext::register_udf(ctx, function);
+    }
+    for function in crate::json::functions() {
+        SessionContext::register_udf(ctx, function);
+    }
+    for (name, value) in SESSION_FUNCTIONS {
+        SessionContext::register_udf(ctx, constant_text(name, value));
+    }
+    Ok(())
 }
 
 /// `__driftdb_seq(n)`, what the front end makes of `@SEQ:n` in an expression: the number

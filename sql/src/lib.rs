@@ -57,6 +57,7 @@ pub mod provider;
 pub mod session;
 pub mod temporal;
 pub mod text;
+mod to_char;
 mod wildcard;
 
 pub use crate::dialect::DriftDialect;

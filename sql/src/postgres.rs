@@ -741,6 +741,105 @@ impl ScalarUDFImpl for Length {
     }
 }
 
+/// `md5(text)` (PostgreSQL's: the hex digest of the text's bytes; of `bytea` too) and
+/// `gen_random_uuid()` (a version 4 UUID, typed `uuid` for clients), which DataFusion has
+/// only under other names or behind features this build leaves out.
+pub(crate) fn digest_functions() -> [ScalarUDF; 2] {
+    [
+        ScalarUDF::new_from_impl(Md5 {
+            signature: Signature::user_defined(Volatility::Immutable),
+        }),
+        ScalarUDF::new_from_impl(GenRandomUuid {
+            signature: Signature::nullary(Volatility::Volatile),
+        }),
+    ]
+}
+
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct Md5 {
+    signature: Signature,
+}
+
+impl ScalarUDFImpl for Md5 {
+    fn name(&self) -> &str {
+        "md5"
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
+        match arg_types {
+            [DataType::Binary | DataType::LargeBinary | DataType::BinaryView] => {
+                Ok(vec![DataType::Binary])
+            }
+            [_] => Ok(vec![DataType::Utf8]),
+            _ => datafusion::common::plan_err!("md5 takes one argument"),
+        }
+    }
+
+    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
+        Ok(DataType::Utf8)
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        let scalar = all_scalar(&args.args);
+        let [value] = ColumnarValue::values_to_arrays(&args.args)?
+            .try_into()
+            .map_err(|_| {
+                datafusion::common::DataFusionError::Plan("md5 takes one argument".into())
+            })?;
+        let hex = |bytes: &[u8]| format!("{:x}", md5::compute(bytes));
+        let out: StringArray = match value.data_type() {
+            DataType::Binary => value
+                .as_binary::<i32>()
+                .iter()
+                .map(|b| b.map(hex))
+                .collect(),
+            _ => value
+                .as_string::<i32>()
+                .iter()
+                .map(|t| t.map(|t| hex(t.as_bytes())))
+                .collect(),
+        };
+        columnar(Arc::new(out), scalar)
+    }
+}
+
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct GenRandomUuid {
+    signature: Signature,
+}
+
+impl ScalarUDFImpl for GenRandomUuid {
+    fn name(&self) -> &str {
+        "gen_random_uuid"
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
+        Ok(DataType::Utf8)
+    }
+
+    fn return_field_from_args(
+        &self,
+        _args: datafusion::logical_expr::ReturnFieldArgs,
+    ) -> Result<datafusion::arrow::datatypes::FieldRef> {
+        Ok(Arc::new(
+            Field::new(self.name(), DataType::Utf8, false)
+                .with_metadata([(crate::arrow::PG_TYPE.to_string(), "uuid".to_string())].into()),
+        ))
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        datafusion::functions::string::uuid().invoke_with_args(args)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use crate::engine::QueryEngine;

@@ -143,18 +143,23 @@ impl Session {
         conflict: Option<ConflictAction>,
         snapshot: &Snapshot,
     ) -> Result<(Vec<LedgerOp>, Vec<Row>)> {
-        // Columns the statement does not fill take their defaults, evaluated once.
-        let mut base = vec![Value::Null; schema.columns().len()];
+        // Columns the statement does not fill take their defaults: one per row, so a
+        // volatile one (gen_random_uuid(), random()) differs from row to row.
+        let base = vec![Value::Null; schema.columns().len()];
+        let mut defaults = Vec::new();
         for (i, column) in schema.columns().iter().enumerate() {
             if !targets.contains(&i) && column.default.is_some() {
-                base[i] = self.default_value(column).await?;
+                defaults.push((i, self.default_values(column, proposed.len()).await?));
             }
         }
         let mut seen = BTreeSet::new();
         let mut inserted: Vec<Row> = Vec::new();
         let mut conflicts: Vec<(Row, Row)> = Vec::new();
-        for values in proposed {
+        for (n, values) in proposed.into_iter().enumerate() {
             let mut row = base.clone();
+            for (i, column) in &mut defaults {
+                row[*i] = std::mem::replace(&mut column[n], Value::Null);
+            }
             for (value, &target) in values.into_iter().zip(targets) {
                 row[target] = value;
             }
@@ -225,7 +230,7 @@ impl Session {
             return Ok(Vec::new());
         }
         let (olds, proposed): (Vec<Row>, Vec<Row>) = conflicts.into_iter().unzip();
-        let ctx = SessionContext::new();
+        let ctx = crate::engine::postgres_context().map_err(execution)?;
         register_rows(&ctx, qualifier, schema, &olds, true)?;
         register_rows(&ctx, "excluded", schema, &proposed, true)?;
         let assigned = assignments(schema, update.assignments, qualifier)?;
@@ -444,6 +449,40 @@ impl Session {
             .map(|v| v.row.clone()))
     }
 
+    /// A column's `DEFAULT` for each of `rows` rows, evaluated by DataFusion over that many
+    /// rows (a volatile expression once per row, a stable one once) and cast strictly to the
+    /// column's type.
+    async fn default_values(&self, column: &Column, rows: usize) -> Result<Vec<Value>> {
+        let Some(expr) = default_expr(column)? else {
+            return Ok(vec![Value::Null; rows]);
+        };
+        if rows <= 1 {
+            return Ok(vec![self.default_value(column).await?; rows]);
+        }
+        let statement = select_from(
+            &format!("generate_series(1, {rows})"),
+            vec![ast::SelectItem::UnnamedExpr(expr)],
+            None,
+        )?;
+        let ctx = crate::engine::postgres_context().map_err(execution)?;
+        let batches = run_ast(&ctx, statement).await?;
+        let types = [column.data_type.clone()];
+        let mut values = Vec::with_capacity(rows);
+        for batch in &batches {
+            values.extend(
+                rows_of(batch, &types)?
+                    .into_iter()
+                    .filter_map(|mut r| r.pop()),
+            );
+        }
+        if values.len() != rows {
+            return Err(unsupported(
+                "internal: a DEFAULT gave the wrong number of rows",
+            ));
+        }
+        Ok(values)
+    }
+
     /// The value of a column's `DEFAULT` (NULL without one), evaluated by DataFusion and
     /// cast strictly to the column's type.
     pub(super) async fn default_value(&self, column: &Column) -> Result<Value> {
@@ -451,7 +490,11 @@ impl Session {
             return Ok(Value::Null);
         };
         let statement = select_from_nothing(vec![ast::SelectItem::UnnamedExpr(expr)])?;
-        let batches = run_ast(&SessionContext::new(), statement).await?;
+        let batches = run_ast(
+            &crate::engine::postgres_context().map_err(execution)?,
+            statement,
+        )
+        .await?;
         let types = [column.data_type.clone()];
         let rows = batches
             .iter()
@@ -817,7 +860,7 @@ pub(super) async fn returning(
     rows: &[Row],
     items: &[ast::SelectItem],
 ) -> Result<Rows> {
-    let ctx = SessionContext::new();
+    let ctx = crate::engine::postgres_context().map_err(execution)?;
     register_rows(&ctx, qualifier, schema, rows, false)?;
     let statement = select_from(&quote(qualifier), items.to_vec(), None)?;
     let plan = ctx
