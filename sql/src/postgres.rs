@@ -115,6 +115,9 @@ fn rewrite(expr: Expr, schema: &DFSchema) -> Result<Transformed<Expr>> {
             field.data_type().clone(),
         ))));
     }
+    if let Some(rewritten) = numeric_rounding(&expr, schema) {
+        return Ok(Transformed::yes(rewritten));
+    }
     let (inner, target) = match &expr {
         Expr::Cast(Cast { expr, field }) | Expr::TryCast(TryCast { expr, field })
             if is_text(field.data_type()) =>
@@ -134,6 +137,54 @@ fn rewrite(expr: Expr, schema: &DFSchema) -> Result<Transformed<Expr>> {
     } else {
         Expr::Cast(Cast::new(Box::new(text), target.clone()))
     }))
+}
+
+/// `ceil`, `floor` and `trunc` of a `numeric` with PostgreSQL's result scale: DataFusion
+/// keeps the argument's (`ceil(1.2)` was `2.0`, `trunc(2.345, 1)` `2.300`, `trunc(2.345, 5)`
+/// `2.345`), and `ceil(9.9)` of a `NUMERIC(2,1)` overflowed where PostgreSQL gives `10`. The
+/// argument of `ceil` and `floor` gets one more digit of precision first.
+fn numeric_rounding(expr: &Expr, schema: &DFSchema) -> Option<Expr> {
+    let Expr::ScalarFunction(call) = expr else {
+        return None;
+    };
+    let name = call.name();
+    if !matches!(name, "ceil" | "floor" | "trunc") {
+        return None;
+    }
+    let Ok(DataType::Decimal128(precision, scale)) = call.args.first()?.get_type(schema) else {
+        return None;
+    };
+    let decimal = |digits: i16, scale: i8| {
+        DataType::Decimal128(u8::try_from(digits.clamp(1, 38)).unwrap_or(38), scale)
+    };
+    let integer_digits = i16::from(precision) - i16::from(scale);
+    match (name, call.args.get(1)) {
+        ("ceil" | "floor", None) => {
+            let wider = Expr::Cast(Cast::new(
+                Box::new(call.args[0].clone()),
+                decimal(i16::from(precision) + 1, scale),
+            ));
+            let rounded = call.func.call(vec![wider]);
+            Some(Expr::Cast(Cast::new(
+                Box::new(rounded),
+                decimal(integer_digits + 1, 0),
+            )))
+        }
+        ("trunc", None) => Some(Expr::Cast(Cast::new(
+            Box::new(expr.clone()),
+            decimal(integer_digits.max(1), 0),
+        ))),
+        ("trunc", Some(Expr::Literal(ScalarValue::Int64(Some(digits)), _))) => {
+            let wanted = i8::try_from((*digits).clamp(0, 38)).ok()?;
+            (wanted != scale).then(|| {
+                Expr::Cast(Cast::new(
+                    Box::new(expr.clone()),
+                    decimal(integer_digits + i16::from(wanted), wanted),
+                ))
+            })
+        }
+        _ => None,
+    }
 }
 
 fn is_integer(t: &DataType) -> bool {
