@@ -81,12 +81,55 @@ pub fn format_value(array: &dyn Array, row: usize) -> Option<String> {
                 .value(row);
             interval(v.months, v.days, v.nanoseconds / 1_000)
         }
+        ArrowType::List(_) => pg_array(array.as_list::<i32>().value(row).as_ref()),
+        ArrowType::LargeList(_) => pg_array(array.as_list::<i64>().value(row).as_ref()),
         _ => {
             let options = FormatOptions::default();
             let formatter = ArrayFormatter::try_new(array, &options).ok()?;
             formatter.value(row).to_string()
         }
     })
+}
+
+/// An array as PostgreSQL writes one (`{1,2,NULL}`, `{"a b","x\\"y"}`, `{{1,2},{3,4}}`):
+/// elements in their own text, quoted where they would not read back (empty, `NULL`,
+/// spaces, or any of `{},"\\`), NULL elements as `NULL`.
+fn pg_array(elements: &dyn Array) -> String {
+    let nested = matches!(
+        elements.data_type(),
+        ArrowType::List(_) | ArrowType::LargeList(_)
+    );
+    let mut out = String::from("{");
+    for i in 0..elements.len() {
+        if i > 0 {
+            out.push(',');
+        }
+        match format_value(elements, i) {
+            None => out.push_str("NULL"),
+            Some(text) if nested => out.push_str(&text),
+            Some(text) => {
+                let quote = text.is_empty()
+                    || text.eq_ignore_ascii_case("null")
+                    || text
+                        .chars()
+                        .any(|c| c.is_whitespace() || matches!(c, '{' | '}' | ',' | '"' | '\\'));
+                if quote {
+                    out.push('"');
+                    for c in text.chars() {
+                        if matches!(c, '"' | '\\') {
+                            out.push('\\');
+                        }
+                        out.push(c);
+                    }
+                    out.push('"');
+                } else {
+                    out.push_str(&text);
+                }
+            }
+        }
+    }
+    out.push('}');
+    out
 }
 
 /// PostgreSQL's float output: the shortest text that reads back to the same value, in
