@@ -275,6 +275,12 @@ async fn orders_and_payments_project_and_time_travel() {
         .await
         .expect_err("writes to a projection are refused");
     assert_eq!(err.code().map(|c| c.code()), Some("42809"));
+    // Nor rename one: the runner writes it by name.
+    let err = pg
+        .simple_query("ALTER TABLE orders RENAME TO purchases")
+        .await
+        .expect_err("renaming a projection's table is refused");
+    assert_eq!(err.code().map(|c| c.code()), Some("42809"));
 
     // The system view.
     assert_eq!(

@@ -234,6 +234,22 @@ impl Session {
         {
             let (ast::RenameTableNameKind::To(to) | ast::RenameTableNameKind::As(to)) = kind;
             let to = table_name(to)?;
+            let projection = self
+                .db
+                .store()
+                .read()
+                .projections()
+                .by_table
+                .contains_key(&table);
+            if projection {
+                // As for SQL writes to a projected table (42809).
+                return Err(Error::Execution {
+                    message: format!(
+                        "\"{table}\" is the table of a projection and cannot be renamed; drop or rebuild the projection instead"
+                    ),
+                    sqlstate: "42809",
+                });
+            }
             if self.schema_at(&to, snapshot).is_ok() {
                 return Err(Error::Execution {
                     message: format!("relation \"{to}\" already exists"),
