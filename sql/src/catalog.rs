@@ -1500,6 +1500,15 @@ impl VisitorMut for Idioms {
                     f.name.0.remove(0);
                 }
             }
+            // Nor a UUID type: a cast to uuid checks the text and gives its normal form.
+            Expr::Cast {
+                expr: inner,
+                data_type: ast::DataType::Uuid,
+                ..
+            } => {
+                let value = std::mem::replace(inner.as_mut(), Expr::value(Value::Null));
+                *expr = call(crate::postgres::UUID_IN, value);
+            }
             // DataFusion has no JSON types: a cast to one checks the text (and for jsonb
             // normalizes it); see `crate::json`.
             Expr::Cast {

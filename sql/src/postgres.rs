@@ -795,7 +795,7 @@ impl ScalarUDFImpl for Length {
 /// `md5(text)` (PostgreSQL's: the hex digest of the text's bytes; of `bytea` too) and
 /// `gen_random_uuid()` (a version 4 UUID, typed `uuid` for clients), which DataFusion has
 /// only under other names or behind features this build leaves out.
-pub(crate) fn digest_functions() -> [ScalarUDF; 2] {
+pub(crate) fn digest_functions() -> [ScalarUDF; 3] {
     [
         ScalarUDF::new_from_impl(Md5 {
             signature: Signature::user_defined(Volatility::Immutable),
@@ -803,7 +803,76 @@ pub(crate) fn digest_functions() -> [ScalarUDF; 2] {
         ScalarUDF::new_from_impl(GenRandomUuid {
             signature: Signature::nullary(Volatility::Volatile),
         }),
+        ScalarUDF::new_from_impl(UuidIn {
+            signature: Signature::any(1, Volatility::Immutable),
+        }),
     ]
+}
+
+/// The internal function a cast to `uuid` becomes (DataFusion has no UUID type): the text
+/// checked (22P02) and in its normal form, typed `uuid` for clients.
+pub(crate) const UUID_IN: &str = "__driftdb_uuid";
+
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct UuidIn {
+    signature: Signature,
+}
+
+impl ScalarUDFImpl for UuidIn {
+    fn name(&self) -> &str {
+        UUID_IN
+    }
+
+    fn display_name(&self, args: &[Expr]) -> Result<String> {
+        match args {
+            [arg] => Ok(format!("CAST({arg} AS uuid)")),
+            _ => datafusion::common::plan_err!("a cast takes one value"),
+        }
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
+        Ok(DataType::Utf8)
+    }
+
+    fn return_field_from_args(
+        &self,
+        _args: datafusion::logical_expr::ReturnFieldArgs,
+    ) -> Result<datafusion::arrow::datatypes::FieldRef> {
+        Ok(Arc::new(
+            Field::new(self.name(), DataType::Utf8, true)
+                .with_metadata([(crate::arrow::PG_TYPE.to_string(), "uuid".to_string())].into()),
+        ))
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        let scalar = all_scalar(&args.args);
+        let [value] = ColumnarValue::values_to_arrays(&args.args)?
+            .try_into()
+            .map_err(|_| {
+                datafusion::common::DataFusionError::Plan("a cast takes one value".into())
+            })?;
+        let text = cast(&value, &DataType::Utf8)?;
+        let out: StringArray = text
+            .as_string::<i32>()
+            .iter()
+            .map(|t| {
+                t.map(|t| {
+                    crate::arrow::parse_uuid(t.trim())
+                        .map(|u| crate::arrow::format_uuid(&u))
+                        .map_err(|_| crate::Error::InvalidValue {
+                            message: format!("invalid input syntax for type uuid: \"{t}\""),
+                        })
+                })
+                .transpose()
+            })
+            .collect::<std::result::Result<_, _>>()
+            .map_err(|e| datafusion::common::DataFusionError::External(Box::new(e)))?;
+        columnar(Arc::new(out), scalar)
+    }
 }
 
 #[derive(Debug, PartialEq, Eq, Hash)]

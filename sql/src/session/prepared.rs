@@ -461,6 +461,18 @@ fn literal(param: &Param) -> Result<Expr> {
             "-Infinity".to_string()
         }),
         ParamValue::Bool(b) => ast::Value::Boolean(*b),
+        // An interval's clock part (`1 day 00:00:05`, as drivers send a timedelta) in the
+        // units Arrow's parser reads; see `crate::interval`.
+        ParamValue::Text(s)
+            if param
+                .sql_type
+                .as_deref()
+                .is_some_and(|t| t.eq_ignore_ascii_case("interval")) =>
+        {
+            ast::Value::SingleQuotedString(
+                crate::interval::normalize(s).unwrap_or_else(|| s.clone()),
+            )
+        }
         ParamValue::Text(s) => ast::Value::SingleQuotedString(s.clone()),
     };
     let expr = Expr::Value(value.with_empty_span());

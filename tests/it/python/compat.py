@@ -7,6 +7,7 @@ on any mismatch."""
 import asyncio
 import datetime
 import sys
+import uuid
 from decimal import Decimal
 
 import asyncpg
@@ -58,6 +59,12 @@ def exercise(mod, table):
     check(f"{mod.__name__} now() is aware", now.tzinfo is not None and now.year >= 2025, True)
     check(f"{mod.__name__} timestamptz", zoned, datetime.datetime(2025, 1, 2, 1, 4, 5, tzinfo=datetime.timezone.utc))
     check(f"{mod.__name__} timestamp", plain, datetime.datetime(2025, 1, 2, 3, 4, 5, 500000))
+    # Parameters cast to interval and uuid in the SQL, as drivers send timedelta and UUID.
+    gap = datetime.timedelta(days=1, seconds=5)
+    key = uuid.UUID("12345678-1234-5678-1234-567812345678")
+    cur.execute("SELECT %s::interval, %s::uuid", (gap, str(key)))
+    got_gap, got_key = cur.fetchone()
+    check(f"{mod.__name__} interval and uuid casts", (got_gap, str(got_key)), (gap, str(key)))
     conn.close()
 
 
@@ -186,7 +193,6 @@ def exercise_json_and_uuid():
     types, so drivers hand back Python objects: in text and binary formats (psycopg 3), in
     psycopg2, and in asyncpg's binary protocol."""
     import json
-    import uuid
 
     u = uuid.UUID("550e8400-e29b-41d4-a716-446655440000")
     conn = psycopg.connect(host=host, port=port, user="driftdb", dbname="driftdb", autocommit=True)
