@@ -1,4 +1,4 @@
-//! Interval input as PostgreSQL reads it: a clock part (`[-]hh:mm[:ss[.f]]`, as in
+//! Interval input as PostgreSQL reads it (and timestamps without seconds): a clock part (`[-]hh:mm[:ss[.f]]`, as in
 //! `'1 year 2 mons 3 days 04:05:06'`, which is also how intervals are written out) besides
 //! the unit words (`'90 minutes'`).
 //!
@@ -72,8 +72,47 @@ pub(crate) fn normalize_array(array: &ArrayRef) -> Option<ArrayRef> {
     Some(std::sync::Arc::new(normalized))
 }
 
-/// Normalizes `INTERVAL '…'`, `'…'::interval` and `CAST('…' AS INTERVAL)` in `statement`.
-/// Only statements whose text has a `:` can hold a clock part, which `source` tells.
+/// A timestamp whose time has no seconds (`2025-01-02 05:06`, `2025-01-02 05:06+02`), which
+/// PostgreSQL reads and Arrow's parser refuses, with `:00` seconds; `None` for any other text.
+pub(crate) fn complete_timestamp(text: &str) -> Option<String> {
+    let b = text.as_bytes();
+    let digits =
+        |r: std::ops::Range<usize>| b.get(r).is_some_and(|s| s.iter().all(u8::is_ascii_digit));
+    // `YYYY-MM-DD` then ` ` or `T`, then `H:MM` or `HH:MM`.
+    let date = digits(0..4)
+        && b.get(4) == Some(&b'-')
+        && digits(5..7)
+        && b.get(7) == Some(&b'-')
+        && digits(8..10)
+        && matches!(b.get(10), Some(b' ' | b'T'));
+    if !date {
+        return None;
+    }
+    let hour_digits = if digits(11..13) {
+        2
+    } else if digits(11..12) {
+        1
+    } else {
+        return None;
+    };
+    let colon = 11 + hour_digits;
+    if b.get(colon) != Some(&b':') || !digits(colon + 1..colon + 3) {
+        return None;
+    }
+    let end = colon + 3;
+    // Seconds present: nothing to do. A zone or the end may follow the minutes.
+    match b.get(end) {
+        None | Some(b'+' | b'-' | b'Z' | b'z' | b' ') => {
+            Some(format!("{}:00{}", &text[..end], &text[end..]))
+        }
+        _ => None,
+    }
+}
+
+/// Normalizes `INTERVAL '…'`, `'…'::interval` and `CAST('…' AS INTERVAL)` in `statement`,
+/// and completes timestamps without seconds in casts to `timestamp[tz]`
+/// ([`complete_timestamp`]). Only statements whose text has a `:` can hold a clock part,
+/// which `source` tells.
 pub(crate) fn normalize_literals(statement: &mut Statement, source: &str) {
     if !source.contains(':') {
         return;
@@ -81,6 +120,13 @@ pub(crate) fn normalize_literals(statement: &mut Statement, source: &str) {
     let string = |v: &mut Value| {
         if let Value::SingleQuotedString(s) = v
             && let Some(n) = normalize(s)
+        {
+            *s = n;
+        }
+    };
+    let timestamp = |v: &mut Value| {
+        if let Value::SingleQuotedString(s) = v
+            && let Some(n) = complete_timestamp(s)
         {
             *s = n;
         }
@@ -103,6 +149,18 @@ pub(crate) fn normalize_literals(statement: &mut Statement, source: &str) {
             }
             Expr::TypedString(typed) if matches!(typed.data_type, DataType::Interval { .. }) => {
                 string(&mut typed.value.value);
+            }
+            Expr::Cast {
+                data_type: DataType::Timestamp(..),
+                expr,
+                ..
+            } => {
+                if let Expr::Value(v) = expr.as_mut() {
+                    timestamp(&mut v.value);
+                }
+            }
+            Expr::TypedString(typed) if matches!(typed.data_type, DataType::Timestamp(..)) => {
+                timestamp(&mut typed.value.value);
             }
             _ => {}
         }
@@ -131,5 +189,25 @@ mod tests {
         assert_eq!(normalize("90 minutes"), None);
         assert_eq!(normalize("1:2:3:4"), None);
         assert_eq!(normalize("a:b"), None);
+    }
+
+    #[test]
+    fn timestamps_without_seconds_get_them() {
+        use super::complete_timestamp as c;
+        assert_eq!(
+            c("2025-01-02 05:06").as_deref(),
+            Some("2025-01-02 05:06:00")
+        );
+        assert_eq!(
+            c("2025-01-02T5:06+02").as_deref(),
+            Some("2025-01-02T5:06:00+02")
+        );
+        assert_eq!(
+            c("2025-01-02 05:06 BC").as_deref(),
+            Some("2025-01-02 05:06:00 BC")
+        );
+        assert_eq!(c("2025-01-02 05:06:07"), None);
+        assert_eq!(c("2025-01-02"), None);
+        assert_eq!(c("soon"), None);
     }
 }

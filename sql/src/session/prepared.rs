@@ -473,6 +473,15 @@ fn literal(param: &Param) -> Result<Expr> {
                 crate::interval::normalize(s).unwrap_or_else(|| s.clone()),
             )
         }
+        ParamValue::Text(s)
+            if param.sql_type.as_deref().is_some_and(|t| {
+                t.eq_ignore_ascii_case("timestamp") || t.eq_ignore_ascii_case("timestamptz")
+            }) =>
+        {
+            ast::Value::SingleQuotedString(
+                crate::interval::complete_timestamp(s).unwrap_or_else(|| s.clone()),
+            )
+        }
         ParamValue::Text(s) => ast::Value::SingleQuotedString(s.clone()),
     };
     let expr = Expr::Value(value.with_empty_span());
