@@ -436,20 +436,7 @@ impl Database {
                     let t = read(&old.table);
                     (current_rows(&t)?, t.schema().renamed(to))
                 };
-                let retention = old.history_retention;
-                old.ended = Some(seq);
-                write(&old.table).end(seq, time);
-                let mut next = Table::new(schema);
-                next.apply(seq, time, rows)?;
-                self.tables
-                    .entry(to.clone())
-                    .or_default()
-                    .push(Incarnation {
-                        created: seq,
-                        ended: None,
-                        history_retention: retention,
-                        table: Arc::new(RwLock::new(next)),
-                    });
+                self.succeed_as(seq, time, table, to, Table::new(schema), rows)?;
                 self.security.rename_table(table, to);
             }
             LedgerOp::Grant {
@@ -547,6 +534,21 @@ impl Database {
         seq: u64,
         time: i64,
         table: &str,
+        next: Table,
+        rows: Vec<Change>,
+    ) -> Result<()> {
+        self.succeed_as(seq, time, table, table, next, rows)
+    }
+
+    /// Ends `table`'s current incarnation at `seq` and starts one called `name` (the same
+    /// name, or a rename's new one) holding `next` with `rows` applied, keeping the history
+    /// retention.
+    fn succeed_as(
+        &mut self,
+        seq: u64,
+        time: i64,
+        table: &str,
+        name: &str,
         mut next: Table,
         rows: Vec<Change>,
     ) -> Result<()> {
@@ -556,7 +558,7 @@ impl Database {
         let retention = old.history_retention;
         next.apply(seq, time, rows)?;
         self.tables
-            .entry(table.to_string())
+            .entry(name.to_string())
             .or_default()
             .push(Incarnation {
                 created: seq,

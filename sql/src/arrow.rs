@@ -136,7 +136,13 @@ pub fn field(column: &Column) -> Field {
         DataType::Uuid => "uuid",
         _ => return field,
     };
-    field.with_metadata([(PG_TYPE.to_string(), name.to_string())].into())
+    with_pg_type(field, name)
+}
+
+/// `field` marked as holding the PostgreSQL type `pg_type` ([`PG_TYPE`]): `json`, `jsonb` or
+/// `uuid`, the types that share `Utf8`.
+pub fn with_pg_type(field: Field, pg_type: &str) -> Field {
+    field.with_metadata([(PG_TYPE.to_string(), pg_type.to_string())].into())
 }
 
 /// The [`PG_TYPE`] a field carries, if any.

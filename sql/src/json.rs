@@ -593,9 +593,7 @@ impl ScalarUDFImpl for JsonFunction {
             _ => None,
         };
         Ok(Arc::new(match pg_type {
-            Some(t) => {
-                field.with_metadata([(crate::arrow::PG_TYPE.to_string(), t.to_string())].into())
-            }
+            Some(t) => crate::arrow::with_pg_type(field, t),
             None => field,
         }))
     }

@@ -842,10 +842,10 @@ impl ScalarUDFImpl for UuidIn {
         &self,
         _args: datafusion::logical_expr::ReturnFieldArgs,
     ) -> Result<datafusion::arrow::datatypes::FieldRef> {
-        Ok(Arc::new(
-            Field::new(self.name(), DataType::Utf8, true)
-                .with_metadata([(crate::arrow::PG_TYPE.to_string(), "uuid".to_string())].into()),
-        ))
+        Ok(Arc::new(crate::arrow::with_pg_type(
+            Field::new(self.name(), DataType::Utf8, true),
+            "uuid",
+        )))
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
@@ -949,10 +949,10 @@ impl ScalarUDFImpl for GenRandomUuid {
         &self,
         _args: datafusion::logical_expr::ReturnFieldArgs,
     ) -> Result<datafusion::arrow::datatypes::FieldRef> {
-        Ok(Arc::new(
-            Field::new(self.name(), DataType::Utf8, false)
-                .with_metadata([(crate::arrow::PG_TYPE.to_string(), "uuid".to_string())].into()),
-        ))
+        Ok(Arc::new(crate::arrow::with_pg_type(
+            Field::new(self.name(), DataType::Utf8, false),
+            "uuid",
+        )))
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {

@@ -90,10 +90,10 @@ impl ScalarUDFImpl for Build {
             }));
         }
         let pg_type = if self.jsonb { "jsonb" } else { "json" };
-        Ok(Arc::new(
-            Field::new(self.name, DataType::Utf8, true)
-                .with_metadata([(crate::arrow::PG_TYPE.to_string(), pg_type.to_string())].into()),
-        ))
+        Ok(Arc::new(crate::arrow::with_pg_type(
+            Field::new(self.name, DataType::Utf8, true),
+            pg_type,
+        )))
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
