@@ -1491,6 +1491,30 @@ impl VisitorMut for Idioms {
             {
                 *expr = std::mem::replace(inner.as_mut(), Expr::value(Value::Null));
             }
+            // `json_agg(x ...)` is `array_agg(to_json(x) ...)` laid out as one document; the
+            // ORDER BY, DISTINCT, FILTER and OVER stay with the aggregate.
+            Expr::Function(f)
+                if unqualified(&f.name).is_some_and(|n| n == "json_agg" || n == "jsonb_agg")
+                    && matches!(&f.args, ast::FunctionArguments::List(l) if l.args.len() == 1) =>
+            {
+                let jsonb = unqualified(&f.name).as_deref() == Some("jsonb_agg");
+                let mut aggregate = f.clone();
+                aggregate.name =
+                    ObjectName(vec![ObjectNamePart::Identifier(Ident::new("array_agg"))]);
+                if let ast::FunctionArguments::List(list) = &mut aggregate.args
+                    && let Some(ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(arg))) =
+                        list.args.first_mut()
+                {
+                    let value = std::mem::replace(arg, Expr::value(Value::Null));
+                    *arg = call(if jsonb { "to_jsonb" } else { "to_json" }, value);
+                }
+                let list = if jsonb {
+                    crate::json::JSONB_AGG
+                } else {
+                    crate::json::JSON_AGG
+                };
+                *expr = call(list, Expr::Function(aggregate));
+            }
             Expr::Function(f) => {
                 if let [schema, _] = f.name.0.as_slice()
                     && schema

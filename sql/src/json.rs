@@ -17,6 +17,8 @@
 
 mod build;
 
+pub(crate) use build::{JSON_AGG, JSONB_AGG};
+
 use std::collections::BTreeMap;
 use std::sync::Arc;
 

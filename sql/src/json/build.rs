@@ -6,11 +6,12 @@
 //! as the document it is, a timestamp is an ISO 8601 string (`"2025-01-02T03:04:05"`), and
 //! anything else is the string of its PostgreSQL text. The `json` functions lay the result
 //! out as PostgreSQL's do (`{"a" : 1, "b" : [1, 2]}`); the `jsonb` ones return it in
-//! `jsonb`'s normal form, keys sorted and the last of duplicate keys kept.
+//! `jsonb`'s normal form, keys sorted and the last of duplicate keys kept. `json_agg(x)` is
+//! rewritten before planning into [`JSON_AGG`] of `array_agg(to_json(x))`.
 
 use std::sync::Arc;
 
-use datafusion::arrow::array::{Array, ArrayRef, StringArray};
+use datafusion::arrow::array::{Array, ArrayRef, AsArray, StringArray};
 use datafusion::arrow::datatypes::{DataType, Field, FieldRef};
 use datafusion::common::Result;
 use datafusion::logical_expr::{
@@ -30,6 +31,8 @@ enum Shape {
     Object,
     /// `json_build_array(v1, ...)`.
     Array,
+    /// A list of documents (`array_agg(to_json(x))`) as one array: `json_agg`.
+    List,
 }
 
 #[derive(Debug, PartialEq, Eq, Hash)]
@@ -40,33 +43,50 @@ struct Build {
     signature: Signature,
 }
 
+/// What `json_agg(x)` (`jsonb_agg`) becomes before planning: this function of
+/// `array_agg(to_json(x))`, which lays the collected documents out as one array.
+pub(crate) const JSON_AGG: &str = "__driftdb_json_agg";
+/// The `jsonb` twin of [`JSON_AGG`].
+pub(crate) const JSONB_AGG: &str = "__driftdb_jsonb_agg";
+
 /// The building functions, for registering in a session.
 pub(crate) fn functions() -> Vec<ScalarUDF> {
-    [
-        ("to_json", Shape::Value, false),
-        ("to_jsonb", Shape::Value, true),
-        ("json_build_object", Shape::Object, false),
-        ("jsonb_build_object", Shape::Object, true),
-        ("json_build_array", Shape::Array, false),
-        ("jsonb_build_array", Shape::Array, true),
-    ]
-    .into_iter()
-    .map(|(name, shape, jsonb)| {
-        let signature = match shape {
-            Shape::Value => Signature::any(1, Volatility::Stable),
-            _ => Signature::one_of(
-                vec![TypeSignature::Nullary, TypeSignature::VariadicAny],
-                Volatility::Stable,
-            ),
-        };
+    let lists = [(JSON_AGG, false), (JSONB_AGG, true)].map(|(name, jsonb)| {
         ScalarUDF::new_from_impl(Build {
             name,
-            shape,
+            shape: Shape::List,
             jsonb,
-            signature,
+            signature: Signature::any(1, Volatility::Immutable),
         })
-    })
-    .collect()
+    });
+    lists
+        .into_iter()
+        .chain(
+            [
+                ("to_json", Shape::Value, false),
+                ("to_jsonb", Shape::Value, true),
+                ("json_build_object", Shape::Object, false),
+                ("jsonb_build_object", Shape::Object, true),
+                ("json_build_array", Shape::Array, false),
+                ("jsonb_build_array", Shape::Array, true),
+            ]
+            .map(|(name, shape, jsonb)| {
+                let signature = match shape {
+                    Shape::Value => Signature::any(1, Volatility::Stable),
+                    _ => Signature::one_of(
+                        vec![TypeSignature::Nullary, TypeSignature::VariadicAny],
+                        Volatility::Stable,
+                    ),
+                };
+                ScalarUDF::new_from_impl(Build {
+                    name,
+                    shape,
+                    jsonb,
+                    signature,
+                })
+            }),
+        )
+        .collect()
 }
 
 impl ScalarUDFImpl for Build {
@@ -137,6 +157,29 @@ impl Build {
                         out.push_str(comma);
                     }
                     write_value(array, field, row, &mut out)?;
+                }
+                out.push(']');
+            }
+            Shape::List => {
+                let Some(list) = arrays[0].as_list_opt::<i32>() else {
+                    return Err(Error::Execution {
+                        message: format!("{}: not a list", self.name),
+                        sqlstate: "XX000",
+                    });
+                };
+                if list.is_null(row) {
+                    return Ok(None);
+                }
+                let items = list.value(row);
+                out.push('[');
+                for i in 0..items.len() {
+                    if i > 0 {
+                        out.push_str(comma);
+                    }
+                    match crate::text::format_value(items.as_ref(), i) {
+                        Some(doc) => out.push_str(&doc),
+                        None => out.push_str("null"),
+                    }
                 }
                 out.push(']');
             }
