@@ -332,13 +332,7 @@ impl QueryEngine {
     /// An engine whose queries take their memory from `runtime`'s pool: a session's, so
     /// that its limit holds across the statements it runs (see [`QueryEngine::run_statement`]).
     pub fn with_runtime(runtime: Arc<RuntimeEnv>) -> Result<Self> {
-        // `0.1` is NUMERIC, as in PostgreSQL, not DOUBLE PRECISION: `0.1 + 0.2 = 0.3` holds.
-        // The session time zone is UTC, as the server reports it: `now()` and casts to
-        // `timestamptz` are zoned, as PostgreSQL's are (without it they are plain timestamps).
-        let config = SessionConfig::new()
-            .set_bool("datafusion.sql_parser.parse_float_as_decimal", true)
-            .set_str("datafusion.execution.time_zone", crate::arrow::UTC);
-        Self::with_config_rt(config, runtime)
+        Self::with_config_rt(postgres_config(), runtime)
     }
 
     /// An engine with a session configured by `config`.
@@ -500,12 +494,19 @@ impl QueryEngine {
 /// A DataFusion session with PostgreSQL's semantics, operators and functions but no tables
 /// (for the expressions of a write: `DEFAULT`, `ON CONFLICT DO UPDATE`, `RETURNING`).
 pub(crate) fn postgres_context() -> Result<SessionContext> {
-    let config = SessionConfig::new()
-        .set_bool("datafusion.sql_parser.parse_float_as_decimal", true)
-        .set_str("datafusion.execution.time_zone", crate::arrow::UTC);
-    let mut ctx = SessionContext::new_with_config(config);
+    let mut ctx = SessionContext::new_with_config(postgres_config());
     install_postgres(&mut ctx)?;
     Ok(ctx)
+}
+
+/// The session settings PostgreSQL's reading of SQL needs: `0.1` is NUMERIC, not DOUBLE
+/// PRECISION (`0.1 + 0.2 = 0.3` holds), and the session time zone is UTC, as the server
+/// reports it, so `now()` and casts to `timestamptz` are zoned (without it they are plain
+/// timestamps).
+fn postgres_config() -> SessionConfig {
+    SessionConfig::new()
+        .set_bool("datafusion.sql_parser.parse_float_as_decimal", true)
+        .set_str("datafusion.execution.time_zone", crate::arrow::UTC)
 }
 
 /// What makes a session read SQL as PostgreSQL does: the analyzer rule and expression

@@ -1,12 +1,14 @@
-//! Interval input as PostgreSQL reads it (and timestamps without seconds): a clock part (`[-]hh:mm[:ss[.f]]`, as in
-//! `'1 year 2 mons 3 days 04:05:06'`, which is also how intervals are written out) besides
-//! the unit words (`'90 minutes'`).
+//! Interval and timestamp input as PostgreSQL reads it, where Arrow's parsers read less.
 //!
-//! Arrow's interval parser, which casts and DataFusion's literals use, reads unit words only.
+//! An interval may have a clock part (`[-]hh:mm[:ss[.f]]`, as in
+//! `'1 year 2 mons 3 days 04:05:06'`, which is also how intervals are written out) besides
+//! the unit words (`'90 minutes'`); Arrow's interval parser reads unit words only.
 //! [`normalize`] turns a clock part into them (`04:05:06` is `4 hours 5 minutes 6 seconds`,
-//! its sign applying to all three), so every interval the server prints reads back. It is
-//! applied to interval literals when a statement is parsed ([`normalize_literals`]) and to
-//! text stored into interval columns (`INSERT`, `COPY`, `UPDATE`).
+//! its sign applying to all three), so every interval the server prints reads back. A
+//! timestamp may leave out its seconds (`2025-01-02 05:06`); [`complete_timestamp`] adds them.
+//! Both are applied to literals when a statement is parsed ([`normalize_literals`]), to
+//! parameters bound with those types ([`normalizer_of`]) and to text stored into such
+//! columns (`INSERT`, `COPY`, `UPDATE`: [`normalize_array`]).
 
 use std::ops::ControlFlow;
 
@@ -59,15 +61,16 @@ fn clock(word: &str) -> Option<String> {
     Some(units)
 }
 
-/// Normalizes the text of a string array bound for an interval column.
-pub(crate) fn normalize_array(array: &ArrayRef) -> Option<ArrayRef> {
+/// The text of a string array bound for an interval or timestamp column, each value through
+/// `normal`; `None` if no value needs it.
+pub(crate) fn normalize_array(array: &ArrayRef, normal: Normalizer) -> Option<ArrayRef> {
     let strings = array.as_any().downcast_ref::<StringArray>()?;
     if !strings.iter().flatten().any(|s| s.contains(':')) {
         return None;
     }
     let normalized: StringArray = strings
         .iter()
-        .map(|s| s.map(|s| normalize(s).unwrap_or_else(|| s.to_string())))
+        .map(|s| s.map(|s| normal(s).unwrap_or_else(|| s.to_string())))
         .collect();
     Some(std::sync::Arc::new(normalized))
 }
@@ -117,16 +120,9 @@ pub(crate) fn normalize_literals(statement: &mut Statement, source: &str) {
     if !source.contains(':') {
         return;
     }
-    let string = |v: &mut Value| {
+    let rewrite = |v: &mut Value, normal: Normalizer| {
         if let Value::SingleQuotedString(s) = v
-            && let Some(n) = normalize(s)
-        {
-            *s = n;
-        }
-    };
-    let timestamp = |v: &mut Value| {
-        if let Value::SingleQuotedString(s) = v
-            && let Some(n) = complete_timestamp(s)
+            && let Some(n) = normal(s)
         {
             *s = n;
         }
@@ -135,37 +131,51 @@ pub(crate) fn normalize_literals(statement: &mut Statement, source: &str) {
         match e {
             Expr::Interval(interval) => {
                 if let Expr::Value(v) = interval.value.as_mut() {
-                    string(&mut v.value);
+                    rewrite(&mut v.value, normalize);
                 }
             }
             Expr::Cast {
-                data_type: DataType::Interval { .. },
-                expr,
-                ..
+                data_type, expr, ..
             } => {
-                if let Expr::Value(v) = expr.as_mut() {
-                    string(&mut v.value);
+                if let (Some(normal), Expr::Value(v)) = (normalizer(data_type), expr.as_mut()) {
+                    rewrite(&mut v.value, normal);
                 }
             }
-            Expr::TypedString(typed) if matches!(typed.data_type, DataType::Interval { .. }) => {
-                string(&mut typed.value.value);
-            }
-            Expr::Cast {
-                data_type: DataType::Timestamp(..),
-                expr,
-                ..
-            } => {
-                if let Expr::Value(v) = expr.as_mut() {
-                    timestamp(&mut v.value);
+            Expr::TypedString(typed) => {
+                if let Some(normal) = normalizer(&typed.data_type) {
+                    rewrite(&mut typed.value.value, normal);
                 }
-            }
-            Expr::TypedString(typed) if matches!(typed.data_type, DataType::Timestamp(..)) => {
-                timestamp(&mut typed.value.value);
             }
             _ => {}
         }
         ControlFlow::<()>::Continue(())
     });
+}
+
+/// A rewrite of input text into what Arrow's parsers read; `None` if the text needs none.
+pub(crate) type Normalizer = fn(&str) -> Option<String>;
+
+/// The rewrite text bound for `data_type` needs: [`normalize`] for an interval,
+/// [`complete_timestamp`] for a timestamp.
+fn normalizer(data_type: &DataType) -> Option<Normalizer> {
+    match data_type {
+        DataType::Interval { .. } => Some(normalize),
+        DataType::Timestamp(..) => Some(complete_timestamp),
+        _ => None,
+    }
+}
+
+/// The rewrite a parameter bound as `sql_type` (as the wire protocol names it) needs.
+pub(crate) fn normalizer_of(sql_type: &str) -> Option<Normalizer> {
+    if sql_type.eq_ignore_ascii_case("interval") {
+        Some(normalize)
+    } else if sql_type.eq_ignore_ascii_case("timestamp")
+        || sql_type.eq_ignore_ascii_case("timestamptz")
+    {
+        Some(complete_timestamp)
+    } else {
+        None
+    }
 }
 
 #[cfg(test)]

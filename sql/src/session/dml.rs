@@ -1059,32 +1059,17 @@ fn cast_batch(batch: &RecordBatch, types: &[DataType]) -> Result<RecordBatch> {
             if matches!(t, DataType::Json | DataType::Jsonb) {
                 return json_column(array, *t == DataType::Jsonb);
             }
-            // Text without seconds (`2025-01-02 05:06`) reads as PostgreSQL reads it.
-            let completed;
-            let array = match array.as_any().downcast_ref::<StringArray>() {
-                Some(text)
-                    if matches!(t, DataType::Timestamp | DataType::TimestampTz)
-                        && text
-                            .iter()
-                            .flatten()
-                            .any(|s| crate::interval::complete_timestamp(s).is_some()) =>
-                {
-                    let out: StringArray = text
-                        .iter()
-                        .map(|s| {
-                            s.map(|s| {
-                                crate::interval::complete_timestamp(s)
-                                    .unwrap_or_else(|| s.to_string())
-                            })
-                        })
-                        .collect();
-                    completed = Arc::new(out) as ArrayRef;
-                    &completed
+            // Input PostgreSQL reads and Arrow's parsers do not: an interval's clock part,
+            // a timestamp without seconds.
+            let normal: Option<crate::interval::Normalizer> = match t {
+                DataType::Interval => Some(crate::interval::normalize),
+                DataType::Timestamp | DataType::TimestampTz => {
+                    Some(crate::interval::complete_timestamp)
                 }
-                _ => array,
+                _ => None,
             };
-            if *t == DataType::Interval
-                && let Some(normalized) = crate::interval::normalize_array(array)
+            if let Some(normal) = normal
+                && let Some(normalized) = crate::interval::normalize_array(array, normal)
             {
                 return cast_with_options(&normalized, &crate::arrow::arrow_type(t), &strict)
                     .map_err(|e| crate::database::arrow_error(&e));

@@ -461,28 +461,16 @@ fn literal(param: &Param) -> Result<Expr> {
             "-Infinity".to_string()
         }),
         ParamValue::Bool(b) => ast::Value::Boolean(*b),
-        // An interval's clock part (`1 day 00:00:05`, as drivers send a timedelta) in the
-        // units Arrow's parser reads; see `crate::interval`.
-        ParamValue::Text(s)
-            if param
+        // Text PostgreSQL reads and Arrow's parsers do not (an interval's clock part, as
+        // drivers send a timedelta; a timestamp without seconds); see `crate::interval`.
+        ParamValue::Text(s) => ast::Value::SingleQuotedString(
+            param
                 .sql_type
                 .as_deref()
-                .is_some_and(|t| t.eq_ignore_ascii_case("interval")) =>
-        {
-            ast::Value::SingleQuotedString(
-                crate::interval::normalize(s).unwrap_or_else(|| s.clone()),
-            )
-        }
-        ParamValue::Text(s)
-            if param.sql_type.as_deref().is_some_and(|t| {
-                t.eq_ignore_ascii_case("timestamp") || t.eq_ignore_ascii_case("timestamptz")
-            }) =>
-        {
-            ast::Value::SingleQuotedString(
-                crate::interval::complete_timestamp(s).unwrap_or_else(|| s.clone()),
-            )
-        }
-        ParamValue::Text(s) => ast::Value::SingleQuotedString(s.clone()),
+                .and_then(crate::interval::normalizer_of)
+                .and_then(|normal| normal(s))
+                .unwrap_or_else(|| s.clone()),
+        ),
     };
     let expr = Expr::Value(value.with_empty_span());
     let Some(sql_type) = &param.sql_type else {
