@@ -144,7 +144,6 @@ pub struct Session {
     role: Option<String>,
     /// Where its queries take memory from; see [`Session::set_memory_limit`].
     runtime: Arc<RuntimeEnv>,
-    memory_limit: Option<usize>,
 }
 
 type Interrupt = Pin<Box<dyn Future<Output = ()> + Send + Sync>>;
@@ -168,7 +167,6 @@ impl Session {
             prepared: std::collections::HashMap::new(),
             role: None,
             runtime: Arc::new(RuntimeEnv::default()),
-            memory_limit: None,
         }
     }
 
@@ -183,8 +181,15 @@ impl Session {
             .with_memory_pool(Arc::new(GreedyMemoryPool::new(bytes)))
             .build_arc()
             .map_err(execution)?;
-        self.memory_limit = Some(bytes);
         Ok(())
+    }
+
+    /// The cap [`Session::set_memory_limit`] set, if any.
+    fn memory_limit(&self) -> Option<usize> {
+        match self.runtime.memory_pool.memory_limit() {
+            datafusion::execution::memory_pool::MemoryLimit::Finite(bytes) => Some(bytes),
+            _ => None,
+        }
     }
 
     /// Cancels whatever statement is running when `signal` completes (SQLSTATE 57014),
@@ -720,42 +725,24 @@ impl Session {
                     }
                 }
                 LedgerOp::CreateIndex { index, .. } => {
-                    if let Some(private) = view.created.get(&table) {
-                        // A private copy per savepoint: the index change must not leak into
-                        // the snapshots savepoints keep.
-                        let mut copy = driftdb_projector::database::read(private).clone();
-                        copy.create_index(index.clone()).map_err(projector_error)?;
-                        view.created.insert(table, Arc::new(RwLock::new(copy)));
-                    }
+                    change_private(view, &table, |t| t.create_index(index.clone()))?;
                 }
                 LedgerOp::DropIndex { name, .. } => {
-                    if let Some(private) = view.created.get(&table) {
-                        let mut copy = driftdb_projector::database::read(private).clone();
-                        copy.drop_index(name).map_err(projector_error)?;
-                        view.created.insert(table, Arc::new(RwLock::new(copy)));
-                    }
+                    change_private(view, &table, |t| t.drop_index(name))?;
                 }
                 // A unique constraint applies to a table the transaction created, whose
                 // rows it checks as they are written; the ledger checks one added to an
                 // existing table against its rows at commit, so the transaction must not
                 // write that table's rows (or the statement would miss its own).
-                LedgerOp::AddUnique { constraint, .. } => match view.created.get(&table) {
-                    Some(private) => {
-                        let mut copy = driftdb_projector::database::read(private).clone();
-                        copy.add_unique(constraint.clone())
-                            .map_err(projector_error)?;
-                        view.created.insert(table, Arc::new(RwLock::new(copy)));
-                    }
-                    None => {
+                LedgerOp::AddUnique { constraint, .. } => {
+                    let created =
+                        change_private(view, &table, |t| t.add_unique(constraint.clone()))?;
+                    if !created {
                         view.constrained.insert(table);
                     }
-                },
+                }
                 LedgerOp::DropUnique { name, .. } => {
-                    if let Some(private) = view.created.get(&table) {
-                        let mut copy = driftdb_projector::database::read(private).clone();
-                        copy.drop_unique(name).map_err(projector_error)?;
-                        view.created.insert(table, Arc::new(RwLock::new(copy)));
-                    }
+                    change_private(view, &table, |t| t.drop_unique(name))?;
                 }
                 _ => {}
             }
@@ -984,6 +971,24 @@ impl Session {
         let (schema, batches) = engine.run_statement(statement).await.map_err(execution)?;
         Ok(crate::naming::pg_rows(&names, Rows { schema, batches }))
     }
+}
+
+/// Applies `change` to the private table `table` of a transaction's view, if it created
+/// one; whether it did. The change goes to a copy: a savepoint's snapshot keeps the table as
+/// it was.
+fn change_private(
+    view: &mut Snapshot,
+    table: &str,
+    change: impl FnOnce(&mut Table) -> driftdb_projector::Result<()>,
+) -> Result<bool> {
+    let Some(private) = view.created.get(table) else {
+        return Ok(false);
+    };
+    let mut copy = driftdb_projector::database::read(private).clone();
+    change(&mut copy).map_err(projector_error)?;
+    view.created
+        .insert(table.to_string(), Arc::new(RwLock::new(copy)));
+    Ok(true)
 }
 
 /// A transaction block that both writes an existing table's rows and gives it a unique

@@ -237,7 +237,7 @@ impl Session {
             reader: RecordReader::new(format.clone()),
             rows: 0,
             bytes: 0,
-            memory_limit: self.memory_limit,
+            memory_limit: self.memory_limit(),
             error: None,
         });
         let mut outcome = Outcome::command("COPY", None);
