@@ -270,13 +270,14 @@ impl Database {
                     read(self.table(name)?).check_add_unique(constraint)?;
                 }
                 LedgerOp::DropUnique { name: unique, .. } if !created.contains(&name) => {
-                    let schema = read(self.table(name)?).schema().clone();
-                    let names = schema.unique().iter().map(|u| &u.name);
+                    let table = read(self.table(name)?);
+                    let names = table.schema().unique().iter().map(|u| &u.name);
                     require_named("unique constraint", unique, names)?;
                 }
                 LedgerOp::DropIndex { name: index, .. } if !created.contains(&name) => {
-                    let schema = read(self.table(name)?).schema().clone();
-                    require_named("index", index, schema.indexes().iter().map(|i| &i.name))?;
+                    let table = read(self.table(name)?);
+                    let names = table.schema().indexes().iter().map(|i| &i.name);
+                    require_named("index", index, names)?;
                 }
                 _ => {}
             }
