@@ -44,6 +44,7 @@ use pgwire::messages::PgWireBackendMessage;
 use pgwire::messages::response::EmptyQueryResponse;
 use pgwire::messages::simplequery::Query;
 use pgwire::tokio::TlsAcceptor;
+use postgres_types::Kind;
 use tokio::net::TcpListener;
 use tokio::sync::{Mutex, MutexGuard, watch};
 
@@ -439,13 +440,45 @@ fn user_error(e: &driftdb_sql::Error) -> PgWireError {
 }
 
 /// The PostgreSQL type a result column is sent as: the type its field names (`json`,
-/// `jsonb`, `uuid`, which share `Utf8`), or else its Arrow type's.
+/// `jsonb`, `uuid`, which share `Utf8`, and the catalogs' `int2vector` and `oidvector`),
+/// or else its Arrow type's; a list is the array type of its elements' type.
 fn field_type(field: &datafusion::arrow::datatypes::Field) -> Type {
     match driftdb_sql::arrow::pg_type_of(field) {
         Some("json") => Type::JSON,
         Some("jsonb") => Type::JSONB,
         Some("uuid") => Type::UUID,
-        _ => pg_type(field.data_type()),
+        Some("int2vector") => Type::INT2_VECTOR,
+        Some("oidvector") => Type::OID_VECTOR,
+        _ => match field.data_type() {
+            Arrow::List(element) | Arrow::LargeList(element) => array_of(field_type(element)),
+            t => pg_type(t),
+        },
+    }
+}
+
+/// The array type of elements of type `t`; an array type itself, since PostgreSQL's
+/// multidimensional arrays have the type of their one-dimensional kin.
+fn array_of(t: Type) -> Type {
+    match t {
+        Type::BOOL => Type::BOOL_ARRAY,
+        Type::INT2 => Type::INT2_ARRAY,
+        Type::INT4 => Type::INT4_ARRAY,
+        Type::INT8 => Type::INT8_ARRAY,
+        Type::FLOAT4 => Type::FLOAT4_ARRAY,
+        Type::FLOAT8 => Type::FLOAT8_ARRAY,
+        Type::NUMERIC => Type::NUMERIC_ARRAY,
+        Type::BYTEA => Type::BYTEA_ARRAY,
+        Type::DATE => Type::DATE_ARRAY,
+        Type::TIME => Type::TIME_ARRAY,
+        Type::TIMESTAMP => Type::TIMESTAMP_ARRAY,
+        Type::TIMESTAMPTZ => Type::TIMESTAMPTZ_ARRAY,
+        Type::INTERVAL => Type::INTERVAL_ARRAY,
+        Type::UUID => Type::UUID_ARRAY,
+        Type::JSON => Type::JSON_ARRAY,
+        Type::JSONB => Type::JSONB_ARRAY,
+        Type::OID => Type::OID_ARRAY,
+        t if matches!(t.kind(), Kind::Array(_)) => t,
+        _ => Type::TEXT_ARRAY,
     }
 }
 

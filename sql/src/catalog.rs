@@ -32,7 +32,8 @@ use std::collections::{BTreeMap, HashMap};
 use std::ops::ControlFlow;
 use std::sync::Arc;
 
-use datafusion::arrow::array::ArrayRef;
+use crate::arrow::with_pg_type;
+use datafusion::arrow::array::{Array, ArrayRef, AsArray};
 use datafusion::arrow::datatypes::{DataType as Arrow, Field, Schema};
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::catalog::{MemorySchemaProvider, SchemaProvider};
@@ -169,6 +170,17 @@ impl Relation {
         }
     }
 
+    /// The relation with its column `column` sent as the PostgreSQL type `pg_type`
+    /// ([`with_pg_type`]): the catalogs' `int2vector` and `oidvector` are lists.
+    fn typed(mut self, column: &str, pg_type: &str) -> Relation {
+        for field in &mut self.fields {
+            if field.name() == column {
+                *field = with_pg_type(field.clone(), pg_type);
+            }
+        }
+        self
+    }
+
     fn push(&mut self, row: Vec<ScalarValue>) {
         debug_assert_eq!(row.len(), self.fields.len());
         self.rows.push(row);
@@ -208,6 +220,19 @@ fn int2(v: i16) -> ScalarValue {
 fn int4(v: i32) -> ScalarValue {
     ScalarValue::Int32(Some(v))
 }
+/// A list of `values` of type `t`.
+fn list_of(values: Vec<ScalarValue>, t: &Arrow) -> ScalarValue {
+    ScalarValue::List(ScalarValue::new_list_nullable(&values, t))
+}
+
+/// `int2[]`, and the lists the catalogs' `int2vector` and `oidvector` are
+/// ([`Relation::typed`]).
+fn int2_array() -> Arrow {
+    Arrow::new_list(INT2, true)
+}
+fn oid_array() -> Arrow {
+    Arrow::new_list(OID, true)
+}
 
 const OID: Arrow = Arrow::Int64;
 const TEXT: Arrow = Arrow::Utf8;
@@ -240,6 +265,35 @@ const TYPES: [(i64, &str, i16, &str, bool); 22] = [
     (1700, "numeric", -1, "N", false),
     (2950, "uuid", 16, "U", false),
     (3802, "jsonb", -1, "U", false),
+];
+
+/// The array types of [`TYPES`] (id, name, element id), and the catalogs' vectors, which
+/// are arrays too.
+const ARRAY_TYPES: [(i64, &str, i64); 24] = [
+    (22, "int2vector", 21),
+    (30, "oidvector", 26),
+    (199, "_json", 114),
+    (1000, "_bool", 16),
+    (1001, "_bytea", 17),
+    (1002, "_char", 18),
+    (1003, "_name", 19),
+    (1005, "_int2", 21),
+    (1007, "_int4", 23),
+    (1009, "_text", 25),
+    (1014, "_bpchar", 1042),
+    (1015, "_varchar", 1043),
+    (1016, "_int8", 20),
+    (1021, "_float4", 700),
+    (1022, "_float8", 701),
+    (1028, "_oid", 26),
+    (1115, "_timestamp", 1114),
+    (1182, "_date", 1082),
+    (1183, "_time", 1083),
+    (1185, "_timestamptz", 1184),
+    (1187, "_interval", 1186),
+    (1231, "_numeric", 1700),
+    (2951, "_uuid", 2950),
+    (3807, "_jsonb", 3802),
 ];
 
 /// A column type's `pg_type` id and type modifier (`atttypmod`).
@@ -305,8 +359,13 @@ fn format_type(type_oid: i64, typmod: Option<i32>) -> Option<String> {
         },
         2950 => "uuid".to_string(),
         3802 => "jsonb".to_string(),
+        22 => "int2vector".to_string(),
+        30 => "oidvector".to_string(),
         0 => "-".to_string(),
-        _ => return None,
+        array => {
+            let (_, _, element) = ARRAY_TYPES.iter().find(|a| a.0 == array)?;
+            format!("{}[]", format_type(*element, typmod)?)
+        }
     })
 }
 
@@ -454,13 +513,17 @@ pub fn register(ctx: &SessionContext, tables: &[CatalogTable], roles: &[Role]) -
         ("indisready", BOOL),
         ("indislive", BOOL),
         ("indisreplident", BOOL),
-        ("indkey", TEXT),
-        ("indcollation", TEXT),
-        ("indclass", TEXT),
-        ("indoption", TEXT),
+        ("indkey", int2_array()),
+        ("indcollation", oid_array()),
+        ("indclass", oid_array()),
+        ("indoption", int2_array()),
         ("indexprs", TEXT),
         ("indpred", TEXT),
-    ]);
+    ])
+    .typed("indkey", "int2vector")
+    .typed("indcollation", "oidvector")
+    .typed("indclass", "oidvector")
+    .typed("indoption", "int2vector");
     let mut constraint = Relation::new(&[
         ("oid", OID),
         ("conname", TEXT),
@@ -480,8 +543,8 @@ pub fn register(ctx: &SessionContext, tables: &[CatalogTable], roles: &[Role]) -
         ("conislocal", BOOL),
         ("coninhcount", INT4),
         ("connoinherit", BOOL),
-        ("conkey", TEXT),
-        ("confkey", TEXT),
+        ("conkey", int2_array()),
+        ("confkey", int2_array()),
         ("conbin", TEXT),
     ]);
     let mut tables_view = Relation::new(&[
@@ -663,7 +726,11 @@ pub fn register(ctx: &SessionContext, tables: &[CatalogTable], roles: &[Role]) -
                 BTREE,
                 positions.len(),
             ));
-            let key: Vec<String> = positions.iter().map(|p| (p + 1).to_string()).collect();
+            let key: Vec<ScalarValue> = positions.iter().map(|&p| int2(p as i16 + 1)).collect();
+            let zeros = |t: &Arrow| {
+                let zero = ScalarValue::new_zero(t)?;
+                Ok::<_, DataFusionError>(list_of(vec![zero; positions.len()], t))
+            };
             index.push(vec![
                 oid(index_oid),
                 oid(table.oid),
@@ -680,10 +747,10 @@ pub fn register(ctx: &SessionContext, tables: &[CatalogTable], roles: &[Role]) -
                 boolean(true),
                 boolean(true),
                 boolean(false),
-                text(&key.join(" ")),
-                text(&vec!["0"; positions.len()].join(" ")),
-                text(&vec!["0"; positions.len()].join(" ")),
-                text(&vec!["0"; positions.len()].join(" ")),
+                list_of(key.clone(), &INT2),
+                zeros(&OID)?,
+                zeros(&OID)?,
+                zeros(&INT2)?,
                 null_text(),
                 null_text(),
             ]);
@@ -719,8 +786,8 @@ pub fn register(ctx: &SessionContext, tables: &[CatalogTable], roles: &[Role]) -
                     boolean(true),
                     int4(0),
                     boolean(true),
-                    text(&format!("{{{}}}", key.join(","))),
-                    null_text(),
+                    list_of(key.clone(), &INT2),
+                    ScalarValue::try_from(int2_array())?,
                     null_text(),
                 ]);
             }
@@ -748,6 +815,13 @@ pub fn register(ctx: &SessionContext, tables: &[CatalogTable], roles: &[Role]) -
         ("typcollation", OID),
         ("typdefault", TEXT),
     ]);
+    let array_of = |element: i64| {
+        ARRAY_TYPES
+            .iter()
+            .find(|(_, name, e)| *e == element && name.starts_with('_'))
+            .map_or(0, |a| a.0)
+    };
+    let collation = |collatable: bool| oid(if collatable { DEFAULT_COLLATION } else { 0 });
     for (id, name, length, category, collatable) in TYPES {
         types.push(vec![
             oid(id),
@@ -762,12 +836,36 @@ pub fn register(ctx: &SessionContext, tables: &[CatalogTable], roles: &[Role]) -
             text(","),
             oid(0),
             oid(0),
-            oid(0),
+            oid(array_of(id)),
             boolean(false),
             oid(0),
             int4(-1),
             int4(0),
-            oid(if collatable { DEFAULT_COLLATION } else { 0 }),
+            collation(collatable),
+            null_text(),
+        ]);
+    }
+    for (id, name, element) in ARRAY_TYPES {
+        let collatable = TYPES.iter().any(|t| t.0 == element && t.4);
+        types.push(vec![
+            oid(id),
+            text(name),
+            oid(PG_CATALOG),
+            oid(OWNER_OID),
+            int2(-1),
+            boolean(false),
+            text("b"),
+            text("A"),
+            boolean(true),
+            text(","),
+            oid(0),
+            oid(element),
+            oid(array_of(id)),
+            boolean(false),
+            oid(0),
+            int4(-1),
+            int4(0),
+            collation(collatable),
             null_text(),
         ]);
     }
@@ -907,7 +1005,7 @@ pub fn register(ctx: &SessionContext, tables: &[CatalogTable], roles: &[Role]) -
 }
 
 /// Catalogs of what DriftDB does not have: always empty (see the module documentation).
-const EMPTY: [(&str, &[(&str, Arrow)]); 15] = [
+const EMPTY: [(&str, &[(&str, Arrow)]); 16] = [
     (
         "pg_policy",
         &[
@@ -1007,6 +1105,18 @@ const EMPTY: [(&str, &[(&str, Arrow)]); 15] = [
     ),
     ("pg_auth_members", &[("roleid", OID), ("member", OID)]),
     (
+        "pg_range",
+        &[
+            ("rngtypid", OID),
+            ("rngsubtype", OID),
+            ("rngmultitypid", OID),
+            ("rngcollation", OID),
+            ("rngsubopc", OID),
+            ("rngcanonical", OID),
+            ("rngsubdiff", OID),
+        ],
+    ),
+    (
         "pg_tablespace",
         &[("oid", OID), ("spcname", TEXT), ("spcowner", OID)],
     ),
@@ -1105,6 +1215,23 @@ fn function_of_arities(
             Ok(ColumnarValue::Array(ScalarValue::iter_to_array(out)?))
         }),
     ))
+}
+
+/// The text of every element of `elements`, nested lists flattened, NULLs written as
+/// `null` or skipped.
+fn array_elements_text(elements: &ArrayRef, null: Option<&str>, out: &mut Vec<String>) {
+    for i in 0..elements.len() {
+        match elements.data_type() {
+            Arrow::List(_) if elements.is_valid(i) => {
+                let inner = elements.as_list::<i32>().value(i);
+                array_elements_text(&inner, null, out);
+            }
+            _ => match crate::text::format_value(elements.as_ref(), i) {
+                Some(text) => out.push(text),
+                None => out.extend(null.map(str::to_string)),
+            },
+        }
+    }
 }
 
 fn as_i64(v: &Option<ScalarValue>) -> Option<i64> {
@@ -1208,13 +1335,20 @@ fn register_functions(ctx: &SessionContext, defs: Arc<Definitions>) {
             ScalarValue::Utf8(None)
         }));
     }
-    // Catalog arrays are NULL or empty here: their text is the text.
-    ctx.register_udf(row_function(
-        "array_to_string",
-        vec![TEXT, TEXT],
-        TEXT,
-        |a| ScalarValue::Utf8(as_text(&a[0])),
-    ));
+    // `ARRAY(subquery)` is text here (`array_text`), which is its own text; a real array
+    // is its elements' text joined by the delimiter, NULLs skipped or written as the third
+    // argument, as in PostgreSQL.
+    ctx.register_udf(function_of_arities("array_to_string", &[2, 3], TEXT, |a| {
+        ScalarValue::Utf8(match &a[0] {
+            Some(ScalarValue::List(list)) => as_text(&a[1]).map(|delimiter| {
+                let mut parts = Vec::new();
+                let null = a.get(2).and_then(as_text);
+                array_elements_text(&list.value(0), null.as_deref(), &mut parts);
+                parts.join(&delimiter)
+            }),
+            other => as_text(other),
+        })
+    }));
     let relations = Arc::clone(&defs);
     ctx.register_udf(row_function(REGCLASS_NAME, vec![OID], TEXT, move |a| {
         ScalarValue::Utf8(as_i64(&a[0]).map(|id| {
@@ -1515,6 +1649,29 @@ impl VisitorMut for Idioms {
                 };
                 *expr = call(list, Expr::Function(aggregate));
             }
+            // `generate_subscripts(a, d)` is the subscripts of dimension d, one row each:
+            // `unnest(generate_series(1, array_length(a, d)))`.
+            Expr::Function(f)
+                if unqualified(&f.name).as_deref() == Some("generate_subscripts")
+                    && matches!(&f.args, ast::FunctionArguments::List(l) if l.args.len() == 2) =>
+            {
+                let ast::FunctionArguments::List(list) = &f.args else {
+                    return ControlFlow::Continue(());
+                };
+                let args: Vec<Expr> = list
+                    .args
+                    .iter()
+                    .filter_map(|a| match a {
+                        ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e)) => Some(e.clone()),
+                        _ => None,
+                    })
+                    .collect();
+                if args.len() == 2 {
+                    let length = call_with("array_length", args);
+                    let one = Expr::value(Value::Number("1".into(), false));
+                    *expr = call("unnest", call_with("generate_series", vec![one, length]));
+                }
+            }
             Expr::Function(f) => {
                 if let [schema, _] = f.name.0.as_slice()
                     && schema
@@ -1647,6 +1804,23 @@ fn all_folded(body: &SetExpr) -> bool {
 
 /// `(SELECT max(x) FROM ...)` for `(SELECT x FROM ...)`; see [`rewrite`].
 fn aggregate_scalar_subquery(query: &mut Query) {
+    // `... ORDER BY k LIMIT 1` is the value of the first row in that order: `first_value`
+    // ordered by k.
+    let first_in_order = match (&query.order_by, &query.limit_clause) {
+        (
+            Some(ast::OrderBy {
+                kind: ast::OrderByKind::Expressions(order),
+                ..
+            }),
+            Some(ast::LimitClause::LimitOffset {
+                limit: Some(limit),
+                offset: None,
+                limit_by,
+            }),
+        ) if limit_by.is_empty() && limit.to_string() == "1" => Some(order.clone()),
+        (None, None) => None,
+        _ => return,
+    };
     let SetExpr::Select(select) = query.body.as_mut() else {
         return;
     };
@@ -1662,8 +1836,23 @@ fn aggregate_scalar_subquery(query: &mut Query) {
         let name = alias.unwrap_or_else(|| {
             Ident::new(crate::naming::figure_name(&expr).unwrap_or_else(|| "?column?".into()))
         });
+        let aggregate = match first_in_order {
+            None => call("max", expr),
+            Some(order) => {
+                let mut first = call("first_value", expr);
+                if let Expr::Function(f) = &mut first
+                    && let ast::FunctionArguments::List(list) = &mut f.args
+                {
+                    list.clauses
+                        .push(ast::FunctionArgumentClause::OrderBy(order));
+                }
+                query.order_by = None;
+                query.limit_clause = None;
+                first
+            }
+        };
         *item = SelectItem::ExprWithAlias {
-            expr: call("max", expr),
+            expr: aggregate,
             alias: name,
         };
     }

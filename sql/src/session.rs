@@ -404,7 +404,11 @@ impl Session {
                     } else {
                         String::new()
                     };
-                    let rows = self.query(query).await?;
+                    let rows = self
+                        .query(query)
+                        .await
+                        .inspect_err(|_| self.drop_set_config())?;
+                    self.take_set_config()?;
                     Ok(Outcome {
                         tag: if tag.is_empty() {
                             format!("SELECT {}", rows.len())
@@ -771,6 +775,8 @@ impl Session {
     /// resolved through every incarnation a name has had.
     fn engine(&self, snapshot: &Snapshot) -> Result<QueryEngine> {
         let engine = QueryEngine::with_runtime(Arc::clone(&self.runtime)).map_err(execution)?;
+        engine.context().register_udf(self.current_setting());
+        engine.context().register_udf(self.set_config());
         let store = Arc::clone(self.db.store());
         let resolver: TimeResolver = Arc::new(move |micros| {
             store

@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use bytes::{BufMut, BytesMut};
-use datafusion::arrow::array::{ArrayRef, AsArray};
+use datafusion::arrow::array::{Array, ArrayRef, AsArray};
 use datafusion::arrow::datatypes::{
     DataType as Arrow, Date32Type, Decimal128Type, Float32Type, Float64Type, Int8Type, Int16Type,
     Int32Type, Int64Type, IntervalMonthDayNanoType, IntervalUnit, UInt8Type, UInt16Type,
@@ -34,7 +34,7 @@ use pgwire::messages::data::{NoData, ParameterDescription};
 use pgwire::messages::extendedquery::{Bind, Describe, Execute, Parse, TARGET_TYPE_BYTE_STATEMENT};
 use pgwire::types::ToSqlText;
 use pgwire::types::format::FormatOptions;
-use postgres_types::{IsNull, ToSql, to_sql_checked};
+use postgres_types::{IsNull, Kind, ToSql, to_sql_checked};
 use tokio::sync::Mutex;
 
 use super::unflushed::Unflushed;
@@ -548,10 +548,24 @@ type BoxError = Box<dyn std::error::Error + Sync + Send>;
 impl ToSqlText for Cell {
     fn to_sql_text(
         &self,
-        _ty: &Type,
+        ty: &Type,
         out: &mut BytesMut,
         _options: &FormatOptions,
     ) -> Result<IsNull, BoxError> {
+        if matches!(*ty, Type::INT2_VECTOR | Type::OID_VECTOR) {
+            // The vectors of the catalogs read as their elements, separated by spaces.
+            let Some(elements) = list_value(self.array.as_ref(), self.row) else {
+                return Ok(IsNull::Yes);
+            };
+            for j in 0..elements.len() {
+                if j > 0 {
+                    out.put_u8(b' ');
+                }
+                let text = driftdb_sql::text::format_value(elements.as_ref(), j);
+                out.put_slice(text.unwrap_or_default().as_bytes());
+            }
+            return Ok(IsNull::No);
+        }
         match driftdb_sql::text::format_value(self.array.as_ref(), self.row) {
             None => Ok(IsNull::Yes),
             Some(text) => {
@@ -568,10 +582,26 @@ impl ToSql for Cell {
         if a.is_null(i) {
             return Ok(IsNull::Yes);
         }
+        let element = match *ty {
+            Type::INT2_VECTOR => Some(Type::INT2),
+            Type::OID_VECTOR => Some(Type::OID),
+            _ => match ty.kind() {
+                Kind::Array(element) => Some(element.clone()),
+                _ => None,
+            },
+        };
+        if let Some(element) = element {
+            let Some(elements) = list_value(a, i) else {
+                return Ok(IsNull::Yes);
+            };
+            array_binary(&elements, &element, out)?;
+            return Ok(IsNull::No);
+        }
         let mut int = |v: i64| -> Result<(), BoxError> {
             match *ty {
                 Type::INT2 => out.put_i16(i16::try_from(v)?),
                 Type::INT4 => out.put_i32(i32::try_from(v)?),
+                Type::OID => out.put_u32(u32::try_from(v)?),
                 _ => out.put_i64(v),
             };
             Ok(())
@@ -643,6 +673,82 @@ impl ToSql for Cell {
     }
 
     to_sql_checked!();
+}
+
+/// The elements of row `row` of a list column; `None` for NULL or a column of another type.
+fn list_value(array: &dyn Array, row: usize) -> Option<ArrayRef> {
+    if array.is_null(row) {
+        return None;
+    }
+    match array.data_type() {
+        Arrow::List(_) => Some(array.as_list::<i32>().value(row)),
+        Arrow::LargeList(_) => Some(array.as_list::<i64>().value(row)),
+        _ => None,
+    }
+}
+
+/// PostgreSQL's binary array: the number of dimensions, whether any element is NULL, the
+/// element type, each dimension's length and lower bound (1), then every element, length
+/// first (-1 for NULL). Nested lists are the dimensions of one array, so they must be
+/// rectangular, as PostgreSQL's are; an empty list has no dimensions.
+fn array_binary(elements: &ArrayRef, element: &Type, out: &mut BytesMut) -> Result<(), BoxError> {
+    let mut dims = Vec::new();
+    let mut leaves = Vec::new();
+    array_cells(elements, 0, &mut dims, &mut leaves)?;
+    if dims.first() == Some(&0) {
+        dims.clear();
+    }
+    out.put_i32(i32::try_from(dims.len())?);
+    out.put_i32(i32::from(leaves.iter().any(|c| c.array.is_null(c.row))));
+    out.put_u32(element.oid());
+    for d in dims {
+        out.put_i32(d);
+        out.put_i32(1);
+    }
+    for cell in leaves {
+        let at = out.len();
+        out.put_i32(0);
+        match cell.to_sql(element, out)? {
+            IsNull::Yes => {
+                out.truncate(at);
+                out.put_i32(-1);
+            }
+            IsNull::No => {
+                let length = i32::try_from(out.len() - at - 4)?;
+                out[at..at + 4].copy_from_slice(&length.to_be_bytes());
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The innermost elements of `values`, a list `depth` levels down, in order, with the
+/// length of each level in `dims`.
+fn array_cells(
+    values: &ArrayRef,
+    depth: usize,
+    dims: &mut Vec<i32>,
+    leaves: &mut Vec<Cell>,
+) -> Result<(), BoxError> {
+    let length = i32::try_from(values.len())?;
+    match dims.get(depth) {
+        None => dims.push(length),
+        Some(&d) if d == length => {}
+        Some(_) => return Err("multidimensional arrays must have matching dimensions".into()),
+    }
+    if !matches!(values.data_type(), Arrow::List(_) | Arrow::LargeList(_)) {
+        leaves.extend((0..values.len()).map(|row| Cell {
+            array: Arc::clone(values),
+            row,
+        }));
+        return Ok(());
+    }
+    for j in 0..values.len() {
+        let inner = list_value(values.as_ref(), j)
+            .ok_or("a multidimensional array cannot hold a NULL sub-array")?;
+        array_cells(&inner, depth + 1, dims, leaves)?;
+    }
+    Ok(())
 }
 
 /// PostgreSQL's binary NUMERIC: base-10000 digits with a weight, a sign and a display scale.

@@ -355,6 +355,33 @@ async fn prepared_statements_with_typed_parameters_and_binary_results() {
     assert!(row.get::<_, bool>(0));
     assert_eq!(row.get::<_, Option<std::time::SystemTime>>(1), None);
 
+    // Arrays in binary: typed elements, NULL elements, and the catalogs' int2vector.
+    let row = client
+        .query_one(
+            "SELECT array_agg(id ORDER BY id DESC), array_agg(CASE WHEN id = 2 THEN NULL ELSE name END ORDER BY id) \
+             FROM items",
+            &[],
+        )
+        .await
+        .expect("arrays");
+    assert_eq!(row.get::<_, Vec<i64>>(0), vec![3, 2, 1]);
+    assert_eq!(
+        row.get::<_, Vec<Option<String>>>(1),
+        vec![Some("bolt".to_string()), None, Some("gear".to_string())]
+    );
+    let row = client
+        .query_one(
+            "SELECT indkey FROM pg_index WHERE indrelid = 'items'::regclass",
+            &[],
+        )
+        .await
+        .expect("int2vector");
+    assert_eq!(
+        row.columns()[0].type_(),
+        &tokio_postgres::types::Type::INT2_VECTOR
+    );
+    assert_eq!(row.get::<_, Vec<i16>>(0), vec![1]);
+
     // UPDATE and DELETE parameters take the types of the columns they meet.
     let n = client
         .execute(

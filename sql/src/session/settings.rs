@@ -7,11 +7,16 @@
 //! - `SHOW driftdb.current_sequence`: the database's newest sequence.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
-use datafusion::arrow::array::StringArray;
+use datafusion::arrow::array::{Array, AsArray, StringArray};
 use datafusion::arrow::datatypes::{DataType as Arrow, Field, Schema};
 use datafusion::arrow::record_batch::RecordBatch;
+use datafusion::error::DataFusionError;
+use datafusion::logical_expr::{
+    ColumnarValue, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, TypeSignature,
+    Volatility,
+};
 use sqlparser::ast::{self, Expr, ObjectName, Reset, Set};
 
 use super::Session;
@@ -26,6 +31,7 @@ const PARAMETERS: &[(&str, &str, bool)] = &[
     ("client_encoding", "UTF8", false),
     ("client_min_messages", "notice", false),
     ("datestyle", "ISO, MDY", false),
+    ("default_table_access_method", "heap", false),
     ("default_transaction_isolation", "repeatable read", false),
     ("default_transaction_read_only", "off", false),
     ("driftdb.as_of", "", false),
@@ -33,9 +39,13 @@ const PARAMETERS: &[(&str, &str, bool)] = &[
     ("integer_datetimes", "on", true),
     ("intervalstyle", "postgres", false),
     ("is_superuser", "on", true),
+    // There is no JIT compiler to turn on.
+    ("jit", "off", false),
+    ("max_identifier_length", "63", true),
     ("search_path", "\"$user\", public", false),
     ("server_encoding", "UTF8", true),
     ("server_version", "15.0", true),
+    ("server_version_num", "150000", true),
     ("standard_conforming_strings", "on", false),
     ("statement_timeout", "0", false),
     ("timezone", "UTC", false),
@@ -50,6 +60,9 @@ pub(super) struct Settings {
     pub(super) as_of: Option<u64>,
     /// The sequence of the session's latest commit.
     pub(super) last_commit: Option<u64>,
+    /// What `set_config` calls of the running query assign, for the session to take when
+    /// the query succeeds ([`Session::take_set_config`]).
+    assigned: Arc<Mutex<Vec<(String, String)>>>,
 }
 
 impl Settings {
@@ -90,6 +103,22 @@ fn value_text(expr: &Expr) -> Result<String> {
     })
 }
 
+/// Whether the parameter `name` may be set: 55P02 for a read-only one, 42704 for an unknown
+/// one (a name with a dot is a custom parameter, which any session may set).
+fn settable(name: &str) -> Result<()> {
+    match PARAMETERS.iter().find(|(n, _, _)| *n == name) {
+        Some((_, _, true)) => Err(Error::Execution {
+            message: format!("parameter \"{name}\" cannot be changed"),
+            sqlstate: "55P02",
+        }),
+        None if !name.contains('.') => Err(Error::Execution {
+            message: format!("unrecognized configuration parameter \"{name}\""),
+            sqlstate: "42704",
+        }),
+        _ => Ok(()),
+    }
+}
+
 impl Session {
     pub(super) fn set(&mut self, set: &Set) -> Result<Outcome> {
         match set {
@@ -121,22 +150,7 @@ impl Session {
     }
 
     fn assign(&mut self, name: &str, value: String) -> Result<()> {
-        let known = PARAMETERS.iter().find(|(n, _, _)| *n == name);
-        match known {
-            Some((_, _, true)) => {
-                return Err(Error::Execution {
-                    message: format!("parameter \"{name}\" cannot be changed"),
-                    sqlstate: "55P02",
-                });
-            }
-            None if !name.contains('.') => {
-                return Err(Error::Execution {
-                    message: format!("unrecognized configuration parameter \"{name}\""),
-                    sqlstate: "42704",
-                });
-            }
-            _ => {}
-        }
+        settable(name)?;
         if name == "driftdb.as_of" {
             self.settings.as_of = self.resolve_point(&value)?;
         }
@@ -259,6 +273,186 @@ impl Session {
             notices: Vec::new(),
             copy: None,
         })
+    }
+}
+
+/// `current_setting(name [, missing_ok])`: a parameter's value as `SHOW` gives it, from the
+/// values the session had when the statement was planned. An unknown name is 42704, or NULL
+/// with `missing_ok`.
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct CurrentSetting {
+    values: BTreeMap<String, String>,
+    signature: Signature,
+}
+
+impl ScalarUDFImpl for CurrentSetting {
+    fn name(&self) -> &str {
+        "current_setting"
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, _arg_types: &[Arrow]) -> datafusion::common::Result<Arrow> {
+        Ok(Arrow::Utf8)
+    }
+
+    fn invoke_with_args(
+        &self,
+        args: ScalarFunctionArgs,
+    ) -> datafusion::common::Result<ColumnarValue> {
+        let arrays = ColumnarValue::values_to_arrays(&args.args)?;
+        let names = arrays[0].as_string::<i32>();
+        let missing_ok = arrays.get(1).map(|a| a.as_boolean());
+        let values = (0..args.number_rows)
+            .map(|row| {
+                if names.is_null(row) {
+                    return Ok(None);
+                }
+                let name = names.value(row).to_lowercase();
+                match self.values.get(&name) {
+                    Some(value) => Ok(Some(value.clone())),
+                    None if missing_ok.is_some_and(|m| m.is_valid(row) && m.value(row)) => Ok(None),
+                    None => Err(DataFusionError::External(Box::new(Error::Execution {
+                        message: format!("unrecognized configuration parameter \"{name}\""),
+                        sqlstate: "42704",
+                    }))),
+                }
+            })
+            .collect::<datafusion::common::Result<StringArray>>()?;
+        Ok(ColumnarValue::Array(Arc::new(values)))
+    }
+}
+
+impl Session {
+    /// [`CurrentSetting`] over the session's values now.
+    pub(super) fn current_setting(&self) -> ScalarUDF {
+        let mut values: BTreeMap<String, String> = PARAMETERS
+            .iter()
+            .filter_map(|(name, _, _)| Some((name.to_string(), self.settings.get(name)?)))
+            .collect();
+        values.extend(self.settings.values.clone());
+        if let Some(seq) = self.settings.last_commit {
+            values.insert("driftdb.last_sequence".to_string(), seq.to_string());
+        }
+        ScalarUDF::new_from_impl(CurrentSetting {
+            values,
+            signature: Signature::one_of(
+                vec![
+                    TypeSignature::Exact(vec![Arrow::Utf8]),
+                    TypeSignature::Exact(vec![Arrow::Utf8, Arrow::Boolean]),
+                ],
+                Volatility::Stable,
+            ),
+        })
+    }
+
+    /// [`SetConfig`], assigning to this session.
+    pub(super) fn set_config(&self) -> ScalarUDF {
+        ScalarUDF::new_from_impl(SetConfig {
+            assigned: ByAddress(Arc::clone(&self.settings.assigned)),
+            signature: Signature::exact(
+                vec![Arrow::Utf8, Arrow::Utf8, Arrow::Boolean],
+                Volatility::Volatile,
+            ),
+        })
+    }
+
+    /// Takes what the `set_config` calls of the query that just succeeded assigned.
+    pub(super) fn take_set_config(&mut self) -> Result<()> {
+        let assigned = std::mem::take(&mut *lock(&self.settings.assigned));
+        for (name, value) in assigned {
+            self.assign(&name, value)?;
+        }
+        Ok(())
+    }
+
+    /// Forgets what the `set_config` calls of a query that failed assigned.
+    pub(super) fn drop_set_config(&self) {
+        lock(&self.settings.assigned).clear();
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// A shared value compared and hashed by its address, as a function's identity is.
+#[derive(Debug)]
+struct ByAddress<T>(Arc<T>);
+
+impl<T> PartialEq for ByAddress<T> {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+impl<T> Eq for ByAddress<T> {}
+impl<T> std::hash::Hash for ByAddress<T> {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        Arc::as_ptr(&self.0).hash(state);
+    }
+}
+
+/// `set_config(name, value, is_local)`: sets a parameter as `SET` does, when the query
+/// calling it succeeds, and returns the value. A transaction-local setting
+/// (`is_local = true`, `SET LOCAL`) is not supported (0A000).
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct SetConfig {
+    assigned: ByAddress<Mutex<Vec<(String, String)>>>,
+    signature: Signature,
+}
+
+impl ScalarUDFImpl for SetConfig {
+    fn name(&self) -> &str {
+        "set_config"
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, _arg_types: &[Arrow]) -> datafusion::common::Result<Arrow> {
+        Ok(Arrow::Utf8)
+    }
+
+    fn invoke_with_args(
+        &self,
+        args: ScalarFunctionArgs,
+    ) -> datafusion::common::Result<ColumnarValue> {
+        let arrays = ColumnarValue::values_to_arrays(&args.args)?;
+        let (names, values, local) = (
+            arrays[0].as_string::<i32>(),
+            arrays[1].as_string::<i32>(),
+            arrays[2].as_boolean(),
+        );
+        let external = |e: Error| DataFusionError::External(Box::new(e));
+        let mut out = Vec::with_capacity(args.number_rows);
+        for row in 0..args.number_rows {
+            if names.is_null(row) {
+                return Err(external(Error::Execution {
+                    message: "SET requires parameter name".to_string(),
+                    sqlstate: "22004",
+                }));
+            }
+            if local.is_valid(row) && local.value(row) {
+                return Err(external(crate::database::unsupported(
+                    "set_config with is_local = true (SET LOCAL)",
+                )));
+            }
+            let name = names.value(row).to_lowercase();
+            settable(&name).map_err(external)?;
+            let value = if values.is_null(row) {
+                ""
+            } else {
+                values.value(row)
+            };
+            lock(&self.assigned.0).push((name, value.to_string()));
+            out.push(Some(value.to_string()));
+        }
+        Ok(ColumnarValue::Array(Arc::new(StringArray::from(out))))
     }
 }
 

@@ -145,9 +145,66 @@ def exercise_sqlalchemy(driver):
             ("sku", "VARCHAR(20)", True),
         ],
     )
+    # Keys and indexes, and a whole table loaded by reflection: the answers PostgreSQL 15
+    # gives for the same table.
+    with engine.begin() as conn:
+        conn.execute(sa.text("CREATE TABLE sa_keys (a BIGINT, b TEXT NOT NULL, c NUMERIC(10,2), d VARCHAR(20) UNIQUE, PRIMARY KEY (a, b))"))
+        conn.execute(sa.text("CREATE INDEX sa_keys_c ON sa_keys (c, b)"))
+        conn.execute(sa.text("CREATE UNIQUE INDEX sa_keys_cu ON sa_keys (c)"))
+    inspector = sa.inspect(engine)
+    check(
+        f"sqlalchemy {driver} primary key",
+        inspector.get_pk_constraint("sa_keys"),
+        {"constrained_columns": ["a", "b"], "name": "sa_keys_pkey", "comment": None, "dialect_options": {"postgresql_include": []}},
+    )
+    check(
+        f"sqlalchemy {driver} indexes",
+        inspector.get_indexes("sa_keys"),
+        [
+            {"name": "sa_keys_c", "unique": False, "column_names": ["c", "b"], "dialect_options": {"postgresql_include": []}},
+            {"name": "sa_keys_cu", "unique": True, "column_names": ["c"], "dialect_options": {"postgresql_include": []}},
+            {"name": "sa_keys_d_key", "unique": True, "column_names": ["d"], "duplicates_constraint": "sa_keys_d_key", "dialect_options": {"postgresql_include": []}},
+        ],
+    )
+    check(
+        f"sqlalchemy {driver} unique constraints",
+        inspector.get_unique_constraints("sa_keys"),
+        [{"column_names": ["d"], "name": "sa_keys_d_key", "comment": None, "dialect_options": {"postgresql_include": [], "postgresql_nulls_not_distinct": False}}],
+    )
+    check(f"sqlalchemy {driver} foreign keys", inspector.get_foreign_keys("sa_keys"), [])
+    table = sa.Table("sa_keys", sa.MetaData(), autoload_with=engine)
+    check(
+        f"sqlalchemy {driver} autoload",
+        ([c.name for c in table.columns], table.primary_key.columns.keys(), sorted(i.name for i in table.indexes)),
+        (["a", "b", "c", "d"], ["a", "b"], ["sa_keys_c", "sa_keys_cu"]),
+    )
     with engine.begin() as conn:
         conn.execute(sa.text("DROP TABLE sa_widgets"))
+        conn.execute(sa.text("DROP TABLE sa_keys"))
     engine.dispose()
+
+
+def exercise_arrays():
+    """Arrays are sent as PostgreSQL arrays of their elements' type, so drivers hand back
+    lists: in text and binary formats (psycopg 3) and in psycopg2; the catalogs' vectors
+    as int2vector, space-separated."""
+    query = (
+        "SELECT ARRAY[1, 2], ARRAY['x y', NULL, 'z'], ARRAY[[1, 2], [3, 4]], ARRAY[1.5, 2.25],"
+        " ARRAY[true, false], array_agg(v ORDER BY v DESC) FROM (VALUES (1), (3), (2)) AS t (v)"
+    )
+    expected = [([1, 2], ["x y", None, "z"], [[1, 2], [3, 4]], [Decimal("1.5"), Decimal("2.25")], [True, False], [3, 2, 1])]
+    conn = psycopg.connect(host=host, port=port, user="driftdb", dbname="driftdb", autocommit=True)
+    check("psycopg arrays text", conn.execute(query).fetchall(), expected)
+    check("psycopg arrays binary", conn.cursor(binary=True).execute(query).fetchall(), expected)
+    conn.execute("CREATE TABLE py_vectors (a INT, b INT, PRIMARY KEY (b, a))")
+    vectors = "SELECT indkey FROM pg_index WHERE indrelid = 'py_vectors'::regclass"
+    check("psycopg int2vector", conn.execute(vectors).fetchall(), [("2 1",)])
+    conn.close()
+    conn2 = psycopg2.connect(host=host, port=port, user="driftdb", dbname="driftdb")
+    cur = conn2.cursor()
+    cur.execute(query)
+    check("psycopg2 arrays", cur.fetchall(), expected)
+    conn2.close()
 
 
 def exercise_savepoints():
@@ -244,6 +301,7 @@ exercise_savepoints()
 exercise(psycopg, "py3_items")
 asyncio.run(exercise_asyncpg())
 exercise_json_and_uuid()
+exercise_arrays()
 exercise_sqlalchemy("psycopg2")
 exercise_sqlalchemy("psycopg")
 print("ok")
