@@ -1407,12 +1407,124 @@ const REGNAMESPACE_NAME: &str = "__pg_regnamespace_name";
 /// that is not aggregated has its value wrapped in `max()`: DataFusion plans only
 /// aggregated ones, and a catalog lookup by key (a column's default, say) returns at most
 /// one row, where `max` changes nothing.
-pub fn rewrite(statement: &mut Statement, catalogs: bool) {
-    let _ = statement.visit(&mut Idioms { catalogs });
+///
+/// A JSON set-returning function in `FROM` over another `FROM` item's columns (an implicit
+/// `LATERAL`) is refused (0A000): DataFusion plans no correlated table functions.
+pub fn rewrite(statement: &mut Statement, catalogs: bool) -> crate::Result<()> {
+    let mut idioms = Idioms {
+        catalogs,
+        refused: None,
+    };
+    let _ = statement.visit(&mut idioms);
+    match idioms.refused {
+        Some(message) => Err(crate::Error::Execution {
+            message,
+            sqlstate: "0A000",
+        }),
+        None => Ok(()),
+    }
 }
 
 struct Idioms {
     catalogs: bool,
+    /// Why the statement cannot be planned, found while rewriting it.
+    refused: Option<String>,
+}
+
+/// `jsonb_array_elements(x) AS e` in `FROM`: the function in the `SELECT` list of a derived
+/// table, where it is rewritten like any call of it, its column named as in PostgreSQL
+/// (`value`, or for `json_object_keys` the alias, else the function's name). `None` for any
+/// other table factor; an error for arguments that read columns (`LATERAL`).
+fn set_returning_table(factor: &TableFactor) -> Option<Result<TableFactor, String>> {
+    let (name, args, alias) = match factor {
+        TableFactor::Table {
+            name,
+            args: Some(args),
+            alias,
+            ..
+        } => (name, args.args.clone(), alias),
+        TableFactor::Function {
+            name, args, alias, ..
+        } => (name, args.clone(), alias),
+        _ => return None,
+    };
+    let function = unqualified(name)?;
+    let each = crate::json::each_call(&function);
+    if each.is_none() {
+        crate::json::set_returning_call(&function)?;
+    }
+    let reads_columns = args.iter().any(|arg| {
+        let mut found = false;
+        let _ = ast::visit_expressions(arg, |e| {
+            found |= matches!(e, Expr::Identifier(_) | Expr::CompoundIdentifier(_));
+            ControlFlow::<()>::Continue(())
+        });
+        found
+    });
+    if reads_columns {
+        return Some(Err(format!(
+            "{function}() in FROM over the columns of another FROM item (LATERAL) is not \
+             supported; call it in the SELECT list instead: SELECT {function}(t.x) FROM t"
+        )));
+    }
+    let column = match alias {
+        Some(alias) if function.ends_with("object_keys") && alias.columns.is_empty() => {
+            alias.name.value.clone()
+        }
+        _ if function.ends_with("object_keys") => function.clone(),
+        _ => "value".to_string(),
+    };
+    let called = |function: &str| {
+        let mut call = call_with(function, vec![]);
+        if let Expr::Function(f) = &mut call
+            && let ast::FunctionArguments::List(list) = &mut f.args
+        {
+            list.args = args.clone();
+        }
+        call
+    };
+    let projection = match each {
+        // The keys and the values, unnested side by side.
+        Some((keys, values, typed)) => {
+            let values = call("unnest", called(&values));
+            vec![
+                SelectItem::ExprWithAlias {
+                    expr: call("unnest", called(&keys)),
+                    alias: Ident::new("key"),
+                },
+                SelectItem::ExprWithAlias {
+                    expr: match typed {
+                        Some(json_in) => call(json_in, values),
+                        None => values,
+                    },
+                    alias: Ident::new("value"),
+                },
+            ]
+        }
+        None => vec![SelectItem::ExprWithAlias {
+            expr: called(&function),
+            alias: Ident::new(column),
+        }],
+    };
+    let mut subquery = match sqlparser::parser::Parser::parse_sql(
+        &sqlparser::dialect::PostgreSqlDialect {},
+        "SELECT NULL AS value",
+    )
+    .ok()?
+    .pop()?
+    {
+        Statement::Query(query) => query,
+        _ => return None,
+    };
+    if let SetExpr::Select(select) = subquery.body.as_mut() {
+        select.projection = projection;
+    }
+    Some(Ok(TableFactor::Derived {
+        lateral: false,
+        subquery,
+        alias: alias.clone(),
+        sample: None,
+    }))
 }
 
 fn call(name: &str, arg: Expr) -> Expr {
@@ -1488,6 +1600,14 @@ impl VisitorMut for Idioms {
     /// `pg_catalog` comes first on PostgreSQL's search path: `pg_class` is
     /// `pg_catalog.pg_class`.
     fn pre_visit_table_factor(&mut self, factor: &mut TableFactor) -> ControlFlow<()> {
+        match set_returning_table(factor) {
+            Some(Ok(table)) => *factor = table,
+            Some(Err(message)) => {
+                self.refused = Some(message);
+                return ControlFlow::Break(());
+            }
+            None => {}
+        }
         // `generate_series(1, 3) g`: a function of one output column, aliased without a
         // column list, names its column after the alias in PostgreSQL (DataFusion: `value`).
         if let TableFactor::Table {
@@ -1648,6 +1768,26 @@ impl VisitorMut for Idioms {
                     crate::json::JSON_AGG
                 };
                 *expr = call(list, Expr::Function(aggregate));
+            }
+            // JSON's set-returning functions are `unnest` of a list of their rows.
+            Expr::Function(f)
+                if matches!(&f.args, ast::FunctionArguments::List(l) if l.args.len() == 1)
+                    && f.over.is_none()
+                    && unqualified(&f.name)
+                        .is_some_and(|n| crate::json::set_returning_call(&n).is_some()) =>
+            {
+                let Some((lister, typed)) =
+                    unqualified(&f.name).and_then(|n| crate::json::set_returning_call(&n))
+                else {
+                    return ControlFlow::Continue(());
+                };
+                let mut list = f.clone();
+                list.name = ObjectName(vec![ObjectNamePart::Identifier(Ident::new(lister))]);
+                let rows = call("unnest", Expr::Function(list));
+                *expr = match typed {
+                    Some(json_in) => call(json_in, rows),
+                    None => rows,
+                };
             }
             // `generate_subscripts(a, d)` is the subscripts of dimension d, one row each:
             // `unnest(generate_series(1, array_length(a, d)))`.

@@ -386,6 +386,12 @@ pub(crate) fn execution(e: DataFusionError) -> Error {
             sqlstate: "53200",
         };
     }
+    // One of ours, passed on by another operator (as `unnest` passes its input's).
+    if let DataFusionError::External(inner) = e.find_root()
+        && let Some(error) = inner.downcast_ref::<Error>()
+    {
+        return error.clone();
+    }
     match e {
         DataFusionError::External(inner) => match inner.downcast::<driftdb_projector::Error>() {
             Ok(p) => projector_error(*p),

@@ -22,7 +22,10 @@ pub(crate) use build::{JSON_AGG, JSONB_AGG};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use datafusion::arrow::array::{Array, ArrayRef, AsArray, BooleanArray, Int32Array, StringArray};
+use datafusion::arrow::array::{
+    Array, ArrayRef, AsArray, BooleanArray, Int32Array, ListArray, ListBuilder, StringArray,
+    StringBuilder,
+};
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::{DataType, Field, FieldRef, Int64Type};
 use datafusion::common::{DFSchema, DataFusionError, Result, plan_err};
@@ -407,6 +410,12 @@ pub(crate) enum Op {
     ArrayLength,
     /// A cast to `json` (`normalize: false`) or `jsonb`.
     In { normalize: bool },
+    /// `json_array_elements[_text]`'s elements, as JSON or text, in a list (for `unnest`).
+    Elements { text: bool },
+    /// `json_object_keys`'s keys, in a list (for `unnest`).
+    Keys,
+    /// `json_each[_text]`'s values, as JSON or text, in a list (its keys are [`Op::Keys`]').
+    Values { text: bool },
 }
 
 impl Op {
@@ -431,6 +440,9 @@ impl Op {
                 DataType::Boolean
             }
             Op::ArrayLength => DataType::Int32,
+            Op::Elements { .. } | Op::Keys | Op::Values { .. } => {
+                DataType::new_list(DataType::Utf8, true)
+            }
             _ => DataType::Utf8,
         }
     }
@@ -438,7 +450,12 @@ impl Op {
     /// How many arguments it takes: exactly, or at least (variadic).
     fn arity(self) -> (usize, bool) {
         match self {
-            Op::TypeOf | Op::ArrayLength | Op::In { .. } => (1, false),
+            Op::TypeOf
+            | Op::ArrayLength
+            | Op::In { .. }
+            | Op::Elements { .. }
+            | Op::Keys
+            | Op::Values { .. } => (1, false),
             Op::Path { variadic: true } | Op::PathText { variadic: true } => (1, true),
             _ => (2, false),
         }
@@ -479,9 +496,59 @@ pub(crate) fn functions() -> Vec<ScalarUDF> {
         ));
         out.push(function(&format!("{prefix}_typeof"), Op::TypeOf));
         out.push(function(&format!("{prefix}_array_length"), Op::ArrayLength));
+        for (name, op) in [
+            ("array_elements", Op::Elements { text: false }),
+            ("array_elements_text", Op::Elements { text: true }),
+            ("object_keys", Op::Keys),
+            ("each_keys", Op::Keys),
+            ("each_values", Op::Values { text: false }),
+            ("each_text_keys", Op::Keys),
+            ("each_text_values", Op::Values { text: true }),
+        ] {
+            out.push(function(&set_returning(&format!("{prefix}_{name}")), op));
+        }
     }
     out.extend(build::functions());
     out
+}
+
+/// JSON's set-returning functions (`jsonb_array_elements`, `json_object_keys`, ...), as the
+/// front end rewrites them: `unnest` of the list [`set_returning`] gives, its elements typed
+/// `json` or `jsonb` ([`JSON_IN`], [`JSONB_IN`]) where they are JSON.
+pub(crate) fn set_returning_call(name: &str) -> Option<(String, Option<&'static str>)> {
+    let (jsonb, rest) = match name.strip_prefix("jsonb_") {
+        Some(rest) => (true, rest),
+        None => (false, name.strip_prefix("json_")?),
+    };
+    let typed = match rest {
+        "array_elements" if jsonb => Some(JSONB_IN),
+        "array_elements" => Some(JSON_IN),
+        "array_elements_text" | "object_keys" => None,
+        _ => return None,
+    };
+    Some((set_returning(name), typed))
+}
+
+/// The internal function that lists what the set-returning function `name` returns.
+fn set_returning(name: &str) -> String {
+    format!("__driftdb_{name}")
+}
+
+/// `json_each[_text]` (and the `jsonb_` twins) in `FROM`, as the front end rewrites them:
+/// two lists unnested side by side, the keys and the values (typed `json` or `jsonb` where
+/// they are JSON, [`JSON_IN`], [`JSONB_IN`]).
+pub(crate) fn each_call(name: &str) -> Option<(String, String, Option<&'static str>)> {
+    let typed = match name {
+        "json_each" => Some(JSON_IN),
+        "jsonb_each" => Some(JSONB_IN),
+        "json_each_text" | "jsonb_each_text" => None,
+        _ => return None,
+    };
+    Some((
+        set_returning(&format!("{name}_keys")),
+        set_returning(&format!("{name}_values")),
+        typed,
+    ))
 }
 
 fn external(e: Error) -> DataFusionError {
@@ -742,6 +809,7 @@ impl ScalarUDFImpl for JsonFunction {
                     .map_err(external)?;
                 Arc::new(out)
             }
+            Op::Elements { .. } | Op::Keys | Op::Values { .. } => Arc::new(self.set(&docs)?),
             Op::In { normalize } => {
                 let out: StringArray = (0..rows)
                     .map(|row| {
@@ -762,6 +830,123 @@ impl ScalarUDFImpl for JsonFunction {
         };
         crate::postgres::columnar(result, scalar)
     }
+}
+
+impl JsonFunction {
+    /// The elements or keys of each document, as the set-returning function this one
+    /// serves (its name after the internal prefix) returns them, one list a row.
+    fn set(&self, docs: &StringArray) -> Result<ListArray> {
+        let name = self.name.trim_start_matches("__driftdb_");
+        let jsonb = name.starts_with("jsonb");
+        // The name of the function the user called, for errors.
+        let name = name
+            .strip_suffix("_keys")
+            .or_else(|| name.strip_suffix("_values"))
+            .filter(|n| n.contains("_each"))
+            .unwrap_or(name);
+        let each = name.contains("_each");
+        let mut out = ListBuilder::new(StringBuilder::new());
+        for row in 0..docs.len() {
+            if docs.is_null(row) {
+                out.append_null();
+                continue;
+            }
+            let raw = parse(docs.value(row)).map_err(external)?;
+            let refuse = |what: &str| {
+                external(Error::Execution {
+                    message: what.to_string(),
+                    sqlstate: "22023",
+                })
+            };
+            match (self.op, kind(raw)) {
+                (Op::Elements { text }, Kind::Array) => {
+                    for element in elements(raw).map_err(external)? {
+                        out.values()
+                            .append_option(member_text(element, text, jsonb).map_err(external)?);
+                    }
+                }
+                (Op::Elements { .. }, Kind::Object) if jsonb => {
+                    return Err(refuse("cannot extract elements from an object"));
+                }
+                (Op::Elements { .. }, Kind::Object) => {
+                    return Err(refuse(&format!("cannot call {name} on a non-array")));
+                }
+                (Op::Elements { .. }, _) if jsonb => {
+                    return Err(refuse("cannot extract elements from a scalar"));
+                }
+                (Op::Keys | Op::Values { .. }, Kind::Object) => {
+                    let mut entries = entries_in_order(raw).map_err(external)?;
+                    if jsonb {
+                        // jsonb's order (shorter keys first, then bytewise), the last of
+                        // duplicate keys kept, whether or not the text was in normal form.
+                        entries.reverse();
+                        entries
+                            .sort_by(|a, b| a.0.len().cmp(&b.0.len()).then_with(|| a.0.cmp(&b.0)));
+                        entries.dedup_by(|later, first| later.0 == first.0);
+                    }
+                    for (key, value) in entries {
+                        match self.op {
+                            Op::Values { text } => out
+                                .values()
+                                .append_option(member_text(value, text, jsonb).map_err(external)?),
+                            _ => out.values().append_value(key),
+                        }
+                    }
+                }
+                (_, _) if each && jsonb => {
+                    return Err(refuse(&format!("cannot call {name} on a non-object")));
+                }
+                (_, Kind::Array) if each => {
+                    return Err(refuse("cannot deconstruct an array as an object"));
+                }
+                (_, _) if each => return Err(refuse("cannot deconstruct a scalar")),
+                (_, Kind::Array) => {
+                    return Err(refuse(&format!("cannot call {name} on an array")));
+                }
+                _ => return Err(refuse(&format!("cannot call {name} on a scalar"))),
+            }
+            out.append(true);
+        }
+        Ok(out.finish())
+    }
+}
+
+/// The JSON (`text: false`) or text of an element or member a set-returning function
+/// returns; of a `jsonb` document in normal form, whether or not its text was.
+fn member_text(
+    value: &RawValue,
+    text: bool,
+    jsonb: bool,
+) -> std::result::Result<Option<String>, Error> {
+    match kind(value) {
+        Kind::Object | Kind::Array if jsonb => normalize_jsonb(value.get()).map(Some),
+        _ => output(Some(value), text),
+    }
+}
+
+/// An object's entries in the order its text has them, duplicate keys too (what
+/// `json_object_keys` and `json_each` of a `json` value give; a `jsonb` value's text has
+/// them sorted, each key once).
+fn entries_in_order(raw: &RawValue) -> std::result::Result<Vec<(String, &RawValue)>, Error> {
+    struct Entries;
+    impl<'de> serde::de::Visitor<'de> for Entries {
+        type Value = Vec<(String, &'de RawValue)>;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a JSON object")
+        }
+        fn visit_map<A: serde::de::MapAccess<'de>>(
+            self,
+            mut map: A,
+        ) -> std::result::Result<Self::Value, A::Error> {
+            let mut entries = Vec::new();
+            while let Some(entry) = map.next_entry::<String, &'de RawValue>()? {
+                entries.push(entry);
+            }
+            Ok(entries)
+        }
+    }
+    let mut de = serde_json::Deserializer::from_str(raw.get());
+    serde::Deserializer::deserialize_map(&mut de, Entries).map_err(invalid)
 }
 
 /// The JSON (`text: false`) or text of a found sub-value.

@@ -900,7 +900,7 @@ impl Session {
         };
         crate::wildcard::hide_pseudo_columns(statement, &projected);
         let catalogs = crate::catalog::reads_catalogs(statement);
-        crate::catalog::rewrite(statement, catalogs);
+        crate::catalog::rewrite(statement, catalogs)?;
         let engine = self.engine(snapshot)?;
         if crate::projection::view::reads_view(statement) {
             crate::projection::view::register_view(engine.context(), self.db.projections())?;

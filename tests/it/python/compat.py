@@ -279,6 +279,17 @@ def exercise_json_and_uuid():
         conn.execute("SELECT id FROM py_events WHERE payload @> %s", ('{"a": {"k": [2]}}',)).fetchall(),
         [(u,)],
     )
+    # JSON's set-returning functions give jsonb rows, in the SELECT list and in FROM.
+    check(
+        "psycopg jsonb_array_elements",
+        conn.execute("SELECT jsonb_array_elements(payload -> 'a' -> 'k') FROM py_events").fetchall(),
+        [(1,), (2,)],
+    )
+    check(
+        "psycopg jsonb_each",
+        conn.execute("SELECT key, value FROM jsonb_each(%s)", ('{"x": [1], "y": {"z": null}}',)).fetchall(),
+        [("x", [1]), ("y", {"z": None})],
+    )
     conn.close()
     conn2 = psycopg2.connect(host=host, port=port, user="driftdb", dbname="driftdb")
     cur = conn2.cursor()
