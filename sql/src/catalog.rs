@@ -1431,6 +1431,48 @@ struct Idioms {
     refused: Option<String>,
 }
 
+/// A named argument's name and value (`days => 10`).
+fn argument_name(arg: &ast::FunctionArg) -> Option<(&str, &ast::FunctionArgExpr)> {
+    match arg {
+        ast::FunctionArg::Named { name, arg, .. } => Some((name.value.as_str(), arg)),
+        ast::FunctionArg::ExprNamed {
+            name: Expr::Identifier(name),
+            arg,
+            ..
+        } => Some((name.value.as_str(), arg)),
+        _ => None,
+    }
+}
+
+/// `make_interval`'s arguments by position: the named ones moved to their places, the ones
+/// left out 0. A name that is not a parameter stays, for the planner to refuse.
+fn make_interval_arguments(args: &mut Vec<ast::FunctionArg>) {
+    use crate::interval::functions::MAKE_INTERVAL_PARAMETERS as NAMES;
+    let zero = || {
+        ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(Expr::value(Value::Number(
+            "0".into(),
+            false,
+        ))))
+    };
+    let mut positional: Vec<ast::FunctionArg> = Vec::new();
+    for arg in std::mem::take(args) {
+        match argument_name(&arg) {
+            Some((name, value)) => match NAMES.iter().position(|n| name.eq_ignore_ascii_case(n)) {
+                Some(at) => {
+                    while positional.len() <= at {
+                        positional.push(zero());
+                    }
+                    positional[at] = ast::FunctionArg::Unnamed(value.clone());
+                }
+                None => args.push(arg),
+            },
+            None => positional.push(arg),
+        }
+    }
+    positional.append(args);
+    *args = positional;
+}
+
 /// `jsonb_array_elements(x) AS e` in `FROM`: the function in the `SELECT` list of a derived
 /// table, where it is rewritten like any call of it, its column named as in PostgreSQL
 /// (`value`, or for `json_object_keys` the alias, else the function's name). `None` for any
@@ -1788,6 +1830,35 @@ impl VisitorMut for Idioms {
                     Some(json_in) => call(json_in, rows),
                     None => rows,
                 };
+            }
+            // `age(t)` is `age(current_date, t)`.
+            Expr::Function(f)
+                if unqualified(&f.name).as_deref() == Some(crate::interval::functions::AGE)
+                    && matches!(&f.args, ast::FunctionArguments::List(l) if l.args.len() == 1) =>
+            {
+                if let ast::FunctionArguments::List(list) = &mut f.args {
+                    let today = Expr::Cast {
+                        kind: ast::CastKind::Cast,
+                        expr: Box::new(call_with("current_date", vec![])),
+                        data_type: ast::DataType::Timestamp(None, ast::TimezoneInfo::None),
+                        array: false,
+                        format: None,
+                    };
+                    list.args.insert(
+                        0,
+                        ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(today)),
+                    );
+                }
+            }
+            // `make_interval(days => 10)`: its parts by position, the missing ones 0.
+            Expr::Function(f)
+                if unqualified(&f.name).as_deref() == Some("make_interval")
+                    && matches!(&f.args, ast::FunctionArguments::List(l)
+                        if l.args.iter().any(|a| argument_name(a).is_some())) =>
+            {
+                if let ast::FunctionArguments::List(list) = &mut f.args {
+                    make_interval_arguments(&mut list.args);
+                }
             }
             // `generate_subscripts(a, d)` is the subscripts of dimension d, one row each:
             // `unnest(generate_series(1, array_length(a, d)))`.

@@ -520,6 +520,9 @@ fn install_postgres(ctx: &mut SessionContext) -> Result<()> {
         SessionContext::register_udf(ctx, function);
     }
     SessionContext::register_udf(ctx, crate::to_char::to_char());
+    for function in crate::interval::functions::functions() {
+        SessionContext::register_udf(ctx, function);
+    }
     for function in crate::postgres::digest_functions() {
         SessionContext::register_udf(ctx, function);
     }

@@ -10,12 +10,16 @@
 //! parameters bound with those types ([`normalizer_of`]) and to text stored into such
 //! columns (`INSERT`, `COPY`, `UPDATE`: [`normalize_array`]).
 
+pub(crate) mod functions;
+
 use std::ops::ControlFlow;
 
 use datafusion::arrow::array::{Array, ArrayRef, StringArray};
 use sqlparser::ast::{DataType, Expr, Statement, Value, visit_expressions_mut};
 
-/// `text` with each clock part spelled in units; `None` if it has none.
+/// `text` with each clock part spelled in units, and without the `+` PostgreSQL writes
+/// before a positive part that follows a negative one (`-1 years +2 days`); `None` if it
+/// has neither.
 pub(crate) fn normalize(text: &str) -> Option<String> {
     let mut changed = false;
     let words: Vec<String> = text
@@ -25,7 +29,13 @@ pub(crate) fn normalize(text: &str) -> Option<String> {
                 changed = true;
                 units
             }
-            None => word.to_string(),
+            None => match word.strip_prefix('+') {
+                Some(number) if number.starts_with(|c: char| c.is_ascii_digit()) => {
+                    changed = true;
+                    number.to_string()
+                }
+                _ => word.to_string(),
+            },
         })
         .collect();
     changed.then(|| words.join(" "))
@@ -195,6 +205,10 @@ mod tests {
         assert_eq!(
             normalize("00:00:01.5").as_deref(),
             Some("00 hours 00 minutes 01.5 seconds")
+        );
+        assert_eq!(
+            normalize("-1 years +2 days 01:30:00").as_deref(),
+            Some("-1 years 2 days 01 hours 30 minutes 00 seconds")
         );
         assert_eq!(normalize("90 minutes"), None);
         assert_eq!(normalize("1:2:3:4"), None);

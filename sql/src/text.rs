@@ -271,8 +271,13 @@ fn timestamp(us: i64) -> String {
 fn interval(months: i32, days: i32, us: i64) -> String {
     let mut parts = Vec::new();
     let (years, months) = (months / 12, months % 12);
-    let unit = |n: i64, one: &str, many: &str| {
-        format!("{n} {}", if n == 1 || n == -1 { one } else { many })
+    // As PostgreSQL's `postgres` style writes them: a unit is plural unless the count is 1,
+    // and a positive part after a negative one has a `+`.
+    let mut after_negative = false;
+    let mut unit = |n: i64, one: &str, many: &str| {
+        let plus = if after_negative && n > 0 { "+" } else { "" };
+        after_negative = n < 0;
+        format!("{plus}{n} {}", if n == 1 { one } else { many })
     };
     if years != 0 {
         parts.push(unit(i64::from(years), "year", "years"));
@@ -284,7 +289,13 @@ fn interval(months: i32, days: i32, us: i64) -> String {
         parts.push(unit(i64::from(days), "day", "days"));
     }
     if us != 0 || parts.is_empty() {
-        let sign = if us < 0 { "-" } else { "" };
+        let sign = if us < 0 {
+            "-"
+        } else if after_negative {
+            "+"
+        } else {
+            ""
+        };
         let abs = us.unsigned_abs();
         let secs = abs / 1_000_000;
         let frac = fraction((abs % 1_000_000) as i64);
@@ -329,6 +340,10 @@ mod tests {
         assert_eq!(interval(0, 1, 7_200_000_000), "1 day 02:00:00");
         assert_eq!(interval(0, 0, 0), "00:00:00");
         assert_eq!(interval(0, 2, 0), "2 days");
+        assert_eq!(interval(-1, -1, 0), "-1 mons -1 days");
+        assert_eq!(interval(-12, 2, 5_400_000_000), "-1 years +2 days 01:30:00");
+        assert_eq!(interval(-12, 0, 5_400_000_000), "-1 years +01:30:00");
+        assert_eq!(interval(0, -1, -5_400_000_000), "-1 days -01:30:00");
     }
 
     #[test]
