@@ -1639,6 +1639,43 @@ impl VisitorMut for Idioms {
         ControlFlow::Continue(())
     }
 
+    /// A `VALUES` column with a `json`, `jsonb` or `uuid` value in one row has that type in
+    /// every row, as PostgreSQL resolves it: the others go through the same conversion
+    /// (DataFusion refuses rows whose types differ in the metadata that marks these types).
+    fn post_visit_query(&mut self, query: &mut Query) -> ControlFlow<()> {
+        let SetExpr::Values(values) = query.body.as_mut() else {
+            return ControlFlow::Continue(());
+        };
+        let typed = [
+            crate::json::JSON_IN,
+            crate::json::JSONB_IN,
+            crate::postgres::UUID_IN,
+        ];
+        let conversion = |e: &Expr| match e {
+            Expr::Function(f) => unqualified(&f.name).filter(|n| typed.contains(&n.as_str())),
+            _ => None,
+        };
+        let width = values.rows.first().map_or(0, |row| row.content.len());
+        for column in 0..width {
+            let Some(function) = values
+                .rows
+                .iter()
+                .find_map(|row| row.get(column).and_then(conversion))
+            else {
+                continue;
+            };
+            for row in &mut values.rows {
+                if let Some(value) = row.get_mut(column)
+                    && conversion(value).is_none()
+                {
+                    let plain = std::mem::replace(value, Expr::value(Value::Null));
+                    *value = call(&function, plain);
+                }
+            }
+        }
+        ControlFlow::Continue(())
+    }
+
     /// `pg_catalog` comes first on PostgreSQL's search path: `pg_class` is
     /// `pg_catalog.pg_class`.
     fn pre_visit_table_factor(&mut self, factor: &mut TableFactor) -> ControlFlow<()> {
@@ -1810,6 +1847,43 @@ impl VisitorMut for Idioms {
                     crate::json::JSON_AGG
                 };
                 *expr = call(list, Expr::Function(aggregate));
+            }
+            // `json_object_agg(k, v ...)` is `array_agg(make_array(k::text, to_json(v)) ...)`
+            // laid out as one object; the ORDER BY, DISTINCT, FILTER and OVER stay with the
+            // aggregate, and each pair stays whole.
+            Expr::Function(f)
+                if unqualified(&f.name)
+                    .is_some_and(|n| n == "json_object_agg" || n == "jsonb_object_agg")
+                    && matches!(&f.args, ast::FunctionArguments::List(l) if l.args.len() == 2) =>
+            {
+                let jsonb = unqualified(&f.name).as_deref() == Some("jsonb_object_agg");
+                let mut aggregate = f.clone();
+                aggregate.name =
+                    ObjectName(vec![ObjectNamePart::Identifier(Ident::new("array_agg"))]);
+                if let ast::FunctionArguments::List(list) = &mut aggregate.args
+                    && let [
+                        ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(key)),
+                        ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(value)),
+                    ] = list.args.as_slice()
+                {
+                    let key = Expr::Cast {
+                        kind: ast::CastKind::Cast,
+                        expr: Box::new(key.clone()),
+                        data_type: ast::DataType::Text,
+                        array: false,
+                        format: None,
+                    };
+                    let value = call(if jsonb { "to_jsonb" } else { "to_json" }, value.clone());
+                    list.args = vec![ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(
+                        call_with("make_array", vec![key, value]),
+                    ))];
+                    let pairs = if jsonb {
+                        crate::json::JSONB_OBJECT_AGG
+                    } else {
+                        crate::json::JSON_OBJECT_AGG
+                    };
+                    *expr = call(pairs, Expr::Function(aggregate));
+                }
             }
             // JSON's set-returning functions are `unnest` of a list of their rows.
             Expr::Function(f)

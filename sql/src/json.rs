@@ -16,8 +16,9 @@
 //! SQL values (`to_json`, `json_build_object`, `json_build_array` and their `jsonb` twins).
 
 mod build;
+mod set;
 
-pub(crate) use build::{JSON_AGG, JSONB_AGG};
+pub(crate) use build::{JSON_AGG, JSON_OBJECT_AGG, JSONB_AGG, JSONB_OBJECT_AGG};
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -509,6 +510,7 @@ pub(crate) fn functions() -> Vec<ScalarUDF> {
         }
     }
     out.extend(build::functions());
+    out.push(set::function());
     out
 }
 

@@ -33,6 +33,9 @@ enum Shape {
     Array,
     /// A list of documents (`array_agg(to_json(x))`) as one array: `json_agg`.
     List,
+    /// A list of pairs of a key and a document (`array_agg(make_array(k::text,
+    /// to_json(v)))`) as one object: `json_object_agg`.
+    Pairs,
 }
 
 #[derive(Debug, PartialEq, Eq, Hash)]
@@ -48,13 +51,25 @@ struct Build {
 pub(crate) const JSON_AGG: &str = "__driftdb_json_agg";
 /// The `jsonb` twin of [`JSON_AGG`].
 pub(crate) const JSONB_AGG: &str = "__driftdb_jsonb_agg";
+/// What `json_object_agg(k, v)` becomes before planning: this function of
+/// `array_agg(make_array(CAST(k AS TEXT), to_json(v)))`, which lays the pairs out as one
+/// object.
+pub(crate) const JSON_OBJECT_AGG: &str = "__driftdb_json_object_agg";
+/// The `jsonb` twin of [`JSON_OBJECT_AGG`].
+pub(crate) const JSONB_OBJECT_AGG: &str = "__driftdb_jsonb_object_agg";
 
 /// The building functions, for registering in a session.
 pub(crate) fn functions() -> Vec<ScalarUDF> {
-    let lists = [(JSON_AGG, false), (JSONB_AGG, true)].map(|(name, jsonb)| {
+    let lists = [
+        (JSON_AGG, Shape::List, false),
+        (JSONB_AGG, Shape::List, true),
+        (JSON_OBJECT_AGG, Shape::Pairs, false),
+        (JSONB_OBJECT_AGG, Shape::Pairs, true),
+    ]
+    .map(|(name, shape, jsonb)| {
         ScalarUDF::new_from_impl(Build {
             name,
-            shape: Shape::List,
+            shape,
             jsonb,
             signature: Signature::any(1, Volatility::Immutable),
         })
@@ -182,6 +197,45 @@ impl Build {
                     }
                 }
                 out.push(']');
+            }
+            Shape::Pairs => {
+                let Some(list) = arrays[0].as_list_opt::<i32>() else {
+                    return Err(Error::Execution {
+                        message: format!("{}: not a list", self.name),
+                        sqlstate: "XX000",
+                    });
+                };
+                if list.is_null(row) {
+                    return Ok(None);
+                }
+                let pairs = list.value(row);
+                let Some(pairs) = pairs.as_list_opt::<i32>() else {
+                    return Err(Error::Execution {
+                        message: format!("{}: not a list of pairs", self.name),
+                        sqlstate: "XX000",
+                    });
+                };
+                // PostgreSQL's json_object_agg lays out `{ "k" : v, ... }`.
+                out.push_str("{ ");
+                for i in 0..pairs.len() {
+                    let pair = pairs.value(i);
+                    let Some(key) = crate::text::format_value(pair.as_ref(), 0) else {
+                        return Err(Error::Execution {
+                            message: "field name must not be null".into(),
+                            sqlstate: "22023",
+                        });
+                    };
+                    if i > 0 {
+                        out.push_str(comma);
+                    }
+                    write_string(&key, &mut out)?;
+                    out.push_str(colon);
+                    match crate::text::format_value(pair.as_ref(), 1) {
+                        Some(doc) => out.push_str(&doc),
+                        None => out.push_str("null"),
+                    }
+                }
+                out.push_str(" }");
             }
             Shape::Object => {
                 out.push('{');

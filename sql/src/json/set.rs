@@ -1,0 +1,196 @@
+//! `jsonb_set(target, path, new_value [, create_if_missing])`, as PostgreSQL has it: the
+//! document with the value at `path` (a text array, `'{items,0,qty}'`) replaced by
+//! `new_value`, or added where the last step is missing and `create_if_missing` (the
+//! default) holds: a key added to an object, an element before the first (an index below
+//! `-length`) or after the last (at or past `length`) of an array. A path that leads
+//! nowhere leaves the document as it was. It works on the text, so numbers keep their
+//! digits; the result is in `jsonb`'s normal form.
+
+use std::sync::Arc;
+
+use datafusion::arrow::array::{Array, ArrayRef, AsArray, StringArray};
+use datafusion::arrow::datatypes::{DataType, Field, FieldRef};
+use datafusion::common::{Result, plan_err};
+use datafusion::logical_expr::{
+    ColumnarValue, ReturnFieldArgs, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature,
+    TypeSignature, Volatility,
+};
+use serde_json::value::RawValue;
+
+use super::{Kind, elements, entries_in_order, external, kind, normalize_jsonb, parse, strings};
+use super::{text_array, write_string};
+use crate::Error;
+
+/// `jsonb_set`, for registering in a session.
+pub(crate) fn function() -> ScalarUDF {
+    ScalarUDF::new_from_impl(JsonbSet {
+        signature: Signature::one_of(
+            vec![TypeSignature::Any(3), TypeSignature::Any(4)],
+            Volatility::Immutable,
+        ),
+    })
+}
+
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct JsonbSet {
+    signature: Signature,
+}
+
+impl ScalarUDFImpl for JsonbSet {
+    fn name(&self) -> &str {
+        "jsonb_set"
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, arg_types: &[DataType]) -> Result<DataType> {
+        if let Some(t) = arg_types.get(3)
+            && !matches!(t, DataType::Boolean | DataType::Null)
+        {
+            return plan_err!("jsonb_set's create_if_missing is a boolean, not {t}");
+        }
+        Ok(DataType::Utf8)
+    }
+
+    fn return_field_from_args(&self, _args: ReturnFieldArgs) -> Result<FieldRef> {
+        Ok(Arc::new(crate::arrow::with_pg_type(
+            Field::new(self.name(), DataType::Utf8, true),
+            "jsonb",
+        )))
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        let scalar = crate::postgres::all_scalar(&args.args);
+        let arrays = ColumnarValue::values_to_arrays(&args.args)?;
+        let docs = strings(&arrays[0])?;
+        let news = strings(&arrays[2])?;
+        let create = arrays.get(3).map(|a| a.as_boolean());
+        let out: StringArray = (0..docs.len())
+            .map(|row| {
+                let create = match create {
+                    None => true,
+                    Some(c) if c.is_null(row) => return Ok(None),
+                    Some(c) => c.value(row),
+                };
+                if docs.is_null(row) || news.is_null(row) || arrays[1].is_null(row) {
+                    return Ok(None);
+                }
+                let path = path_of(&arrays[1], row)?;
+                let doc = parse(docs.value(row))?;
+                let new = normalize_jsonb(news.value(row))?;
+                if matches!(
+                    kind(doc),
+                    Kind::String | Kind::Number | Kind::Bool | Kind::Null
+                ) {
+                    return Err(Error::Execution {
+                        message: "cannot set path in scalar".into(),
+                        sqlstate: "22023",
+                    });
+                }
+                let changed = set(doc, &path, 0, &new, create)?;
+                normalize_jsonb(changed.as_deref().unwrap_or(doc.get())).map(Some)
+            })
+            .collect::<std::result::Result<_, Error>>()
+            .map_err(external)?;
+        crate::postgres::columnar(Arc::new(out), scalar)
+    }
+}
+
+/// The path of row `row`: a text array literal (`'{a,0}'`) or an array of text.
+fn path_of(paths: &ArrayRef, row: usize) -> std::result::Result<Vec<String>, Error> {
+    let steps: Vec<Option<String>> = match paths.data_type() {
+        DataType::List(_) => {
+            let steps = paths.as_list::<i32>().value(row);
+            (0..steps.len())
+                .map(|i| crate::text::format_value(steps.as_ref(), i))
+                .collect()
+        }
+        _ => text_array(&crate::text::format_value(paths.as_ref(), row).unwrap_or_default())?,
+    };
+    steps
+        .into_iter()
+        .enumerate()
+        .map(|(i, step)| {
+            step.ok_or_else(|| Error::Execution {
+                message: format!("path element at position {} is null", i + 1),
+                sqlstate: "22004",
+            })
+        })
+        .collect()
+}
+
+/// The text of `raw` with `path[at..]` set to `new`; `None` where the path leads nowhere.
+fn set(
+    raw: &RawValue,
+    path: &[String],
+    at: usize,
+    new: &str,
+    create: bool,
+) -> std::result::Result<Option<String>, Error> {
+    let Some(step) = path.get(at) else {
+        return Ok(None);
+    };
+    let last = at + 1 == path.len();
+    match kind(raw) {
+        Kind::Object => {
+            let mut entries: Vec<(String, String)> = entries_in_order(raw)?
+                .into_iter()
+                .map(|(k, v)| (k, v.get().to_string()))
+                .collect();
+            match entries.iter().rposition(|(k, _)| k == step) {
+                Some(i) if last => entries[i].1 = new.to_string(),
+                Some(i) => {
+                    let child = parse(&entries[i].1)?;
+                    match set(child, path, at + 1, new, create)? {
+                        Some(text) => entries[i].1 = text,
+                        None => return Ok(None),
+                    }
+                }
+                None if last && create => entries.push((step.clone(), new.to_string())),
+                None => return Ok(None),
+            }
+            let mut out = String::from("{");
+            for (i, (k, v)) in entries.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                write_string(k, &mut out)?;
+                out.push_str(": ");
+                out.push_str(v);
+            }
+            out.push('}');
+            Ok(Some(out))
+        }
+        Kind::Array => {
+            let mut items: Vec<String> = elements(raw)?
+                .into_iter()
+                .map(|v| v.get().to_string())
+                .collect();
+            let index: i64 = step.trim().parse().map_err(|_| Error::InvalidValue {
+                message: format!(
+                    "path element at position {} is not an integer: \"{step}\"",
+                    at + 1
+                ),
+            })?;
+            let len = items.len() as i64;
+            let i = if index < 0 { len + index } else { index };
+            match usize::try_from(i).ok().filter(|&i| i < items.len()) {
+                Some(i) if last => items[i] = new.to_string(),
+                Some(i) => {
+                    let child = parse(&items[i])?;
+                    match set(child, path, at + 1, new, create)? {
+                        Some(text) => items[i] = text,
+                        None => return Ok(None),
+                    }
+                }
+                None if last && create && i < 0 => items.insert(0, new.to_string()),
+                None if last && create => items.push(new.to_string()),
+                None => return Ok(None),
+            }
+            Ok(Some(format!("[{}]", items.join(", "))))
+        }
+        _ => Ok(None),
+    }
+}
