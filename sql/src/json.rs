@@ -514,6 +514,29 @@ pub(crate) fn functions() -> Vec<ScalarUDF> {
     out
 }
 
+/// Row `row` of a text array operand (a path, a set of keys): an array of text or a text
+/// array literal (`'{a,0}'`); `None` for NULL.
+fn text_list(
+    array: &ArrayRef,
+    row: usize,
+) -> std::result::Result<Option<Vec<Option<String>>>, Error> {
+    if array.is_null(row) {
+        return Ok(None);
+    }
+    match array.data_type() {
+        DataType::List(_) => {
+            let items = array.as_list::<i32>().value(row);
+            Ok(Some(
+                (0..items.len())
+                    .map(|i| crate::text::format_value(items.as_ref(), i))
+                    .collect(),
+            ))
+        }
+        _ => text_array(&crate::text::format_value(array.as_ref(), row).unwrap_or_default())
+            .map(Some),
+    }
+}
+
 /// JSON's set-returning functions (`jsonb_array_elements`, `json_object_keys`, ...), as the
 /// front end rewrites them: `unnest` of the list [`set_returning`] gives, its elements typed
 /// `json` or `jsonb` ([`JSON_IN`], [`JSONB_IN`]) where they are JSON.
@@ -700,8 +723,11 @@ impl ScalarUDFImpl for JsonFunction {
             }
             Op::Path { variadic } | Op::PathText { variadic } => {
                 let text = matches!(self.op, Op::PathText { .. });
-                let parts: Vec<StringArray> =
-                    arrays[1..].iter().map(strings).collect::<Result<_>>()?;
+                let parts: Vec<StringArray> = if variadic {
+                    arrays[1..].iter().map(strings).collect::<Result<_>>()?
+                } else {
+                    Vec::new()
+                };
                 let out: StringArray = each(&docs, |row, raw| {
                     let path: Vec<Option<String>> = if variadic {
                         parts
@@ -709,9 +735,9 @@ impl ScalarUDFImpl for JsonFunction {
                             .map(|p| (!p.is_null(row)).then(|| p.value(row).to_string()))
                             .collect()
                     } else {
-                        match parts.first() {
-                            Some(p) if !p.is_null(row) => text_array(p.value(row))?,
-                            _ => return Ok(None),
+                        match text_list(&arrays[1], row)? {
+                            Some(path) => path,
+                            None => return Ok(None),
                         }
                     };
                     let mut at = raw;
@@ -747,18 +773,25 @@ impl ScalarUDFImpl for JsonFunction {
                 Arc::new(out)
             }
             Op::Exists | Op::ExistsAny | Op::ExistsAll => {
-                let keys = strings(&arrays[1])?;
+                let keys = if self.op == Op::Exists {
+                    Some(strings(&arrays[1])?)
+                } else {
+                    None
+                };
                 let out: BooleanArray = (0..rows)
                     .map(|row| {
-                        if docs.is_null(row) || keys.is_null(row) {
+                        if docs.is_null(row) || arrays[1].is_null(row) {
                             return Ok(None);
                         }
                         let raw = parse(docs.value(row))?;
-                        let key = keys.value(row);
-                        if self.op == Op::Exists {
-                            return exists(raw, key).map(Some);
+                        if let Some(keys) = &keys {
+                            return exists(raw, keys.value(row)).map(Some);
                         }
-                        let wanted: Vec<String> = text_array(key)?.into_iter().flatten().collect();
+                        let wanted: Vec<String> = text_list(&arrays[1], row)?
+                            .unwrap_or_default()
+                            .into_iter()
+                            .flatten()
+                            .collect();
                         let mut found = wanted.iter().map(|k| exists(raw, k));
                         Ok(Some(if self.op == Op::ExistsAny {
                             found.try_fold(false, |any, f| f.map(|f| any || f))?
@@ -1007,7 +1040,12 @@ impl ExprPlanner for JsonOperators {
                 )
             })
         };
-        if is_list(&expr.left) || is_list(&expr.right) {
+        // A path or a set of keys may be an array of text (`#> ARRAY['a', '0']`).
+        let takes_text_array = matches!(
+            op,
+            Op::Path { .. } | Op::PathText { .. } | Op::ExistsAny | Op::ExistsAll
+        );
+        if is_list(&expr.left) || (is_list(&expr.right) && !takes_text_array) {
             return Ok(PlannerResult::Original(expr));
         }
         let name = match op {

@@ -18,7 +18,7 @@ use datafusion::logical_expr::{
 use serde_json::value::RawValue;
 
 use super::{Kind, elements, entries_in_order, external, kind, normalize_jsonb, parse, strings};
-use super::{text_array, write_string};
+use super::{text_list, write_string};
 use crate::Error;
 
 /// `jsonb_set`, for registering in a session.
@@ -98,18 +98,10 @@ impl ScalarUDFImpl for JsonbSet {
     }
 }
 
-/// The path of row `row`: a text array literal (`'{a,0}'`) or an array of text.
+/// The path of row `row`, every step given.
 fn path_of(paths: &ArrayRef, row: usize) -> std::result::Result<Vec<String>, Error> {
-    let steps: Vec<Option<String>> = match paths.data_type() {
-        DataType::List(_) => {
-            let steps = paths.as_list::<i32>().value(row);
-            (0..steps.len())
-                .map(|i| crate::text::format_value(steps.as_ref(), i))
-                .collect()
-        }
-        _ => text_array(&crate::text::format_value(paths.as_ref(), row).unwrap_or_default())?,
-    };
-    steps
+    text_list(paths, row)?
+        .unwrap_or_default()
         .into_iter()
         .enumerate()
         .map(|(i, step)| {
