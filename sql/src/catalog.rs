@@ -821,9 +821,10 @@ pub fn register(ctx: &SessionContext, tables: &[CatalogTable], roles: &[Role]) -
             .find(|(_, name, e)| *e == element && name.starts_with('_'))
             .map_or(0, |a| a.0)
     };
-    let collation = |collatable: bool| oid(if collatable { DEFAULT_COLLATION } else { 0 });
-    for (id, name, length, category, collatable) in TYPES {
-        types.push(vec![
+    // A type's row: its id, name, length, category, element type (0 for none) and
+    // whether its values take the default collation.
+    let type_row = |id: i64, name: &str, length: i16, category: &str, element: i64, collatable| {
+        vec![
             oid(id),
             text(name),
             oid(PG_CATALOG),
@@ -835,39 +836,22 @@ pub fn register(ctx: &SessionContext, tables: &[CatalogTable], roles: &[Role]) -
             boolean(true),
             text(","),
             oid(0),
-            oid(0),
-            oid(array_of(id)),
-            boolean(false),
-            oid(0),
-            int4(-1),
-            int4(0),
-            collation(collatable),
-            null_text(),
-        ]);
-    }
-    for (id, name, element) in ARRAY_TYPES {
-        let collatable = TYPES.iter().any(|t| t.0 == element && t.4);
-        types.push(vec![
-            oid(id),
-            text(name),
-            oid(PG_CATALOG),
-            oid(OWNER_OID),
-            int2(-1),
-            boolean(false),
-            text("b"),
-            text("A"),
-            boolean(true),
-            text(","),
-            oid(0),
             oid(element),
             oid(array_of(id)),
             boolean(false),
             oid(0),
             int4(-1),
             int4(0),
-            collation(collatable),
+            oid(if collatable { DEFAULT_COLLATION } else { 0 }),
             null_text(),
-        ]);
+        ]
+    };
+    for (id, name, length, category, collatable) in TYPES {
+        types.push(type_row(id, name, length, category, 0, collatable));
+    }
+    for (id, name, element) in ARRAY_TYPES {
+        let collatable = TYPES.iter().any(|t| t.0 == element && t.4);
+        types.push(type_row(id, name, -1, "A", element, collatable));
     }
 
     let mut am = Relation::new(&[("oid", OID), ("amname", TEXT), ("amtype", TEXT)]);

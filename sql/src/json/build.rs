@@ -148,6 +148,21 @@ impl ScalarUDFImpl for Build {
 }
 
 impl Build {
+    /// Row `row` of the list an aggregate's rewrite collected; `None` for NULL (no rows).
+    fn list_row(
+        &self,
+        array: &ArrayRef,
+        row: usize,
+    ) -> std::result::Result<Option<ArrayRef>, Error> {
+        let Some(list) = array.as_list_opt::<i32>() else {
+            return Err(Error::Execution {
+                message: format!("{}: not a list", self.name),
+                sqlstate: "XX000",
+            });
+        };
+        Ok((!list.is_null(row)).then(|| list.value(row)))
+    }
+
     /// The JSON of one row; `to_json(NULL)` is NULL, every other call a document.
     fn build(
         &self,
@@ -176,16 +191,9 @@ impl Build {
                 out.push(']');
             }
             Shape::List => {
-                let Some(list) = arrays[0].as_list_opt::<i32>() else {
-                    return Err(Error::Execution {
-                        message: format!("{}: not a list", self.name),
-                        sqlstate: "XX000",
-                    });
-                };
-                if list.is_null(row) {
+                let Some(items) = self.list_row(&arrays[0], row)? else {
                     return Ok(None);
-                }
-                let items = list.value(row);
+                };
                 out.push('[');
                 for i in 0..items.len() {
                     if i > 0 {
@@ -199,16 +207,9 @@ impl Build {
                 out.push(']');
             }
             Shape::Pairs => {
-                let Some(list) = arrays[0].as_list_opt::<i32>() else {
-                    return Err(Error::Execution {
-                        message: format!("{}: not a list", self.name),
-                        sqlstate: "XX000",
-                    });
-                };
-                if list.is_null(row) {
+                let Some(pairs) = self.list_row(&arrays[0], row)? else {
                     return Ok(None);
-                }
-                let pairs = list.value(row);
+                };
                 let Some(pairs) = pairs.as_list_opt::<i32>() else {
                     return Err(Error::Execution {
                         message: format!("{}: not a list of pairs", self.name),
