@@ -520,6 +520,7 @@ fn install_postgres(ctx: &mut SessionContext) -> Result<()> {
         SessionContext::register_udf(ctx, function);
     }
     SessionContext::register_udf(ctx, crate::to_char::to_char());
+    SessionContext::register_udaf(ctx, crate::postgres::avg());
     for function in crate::interval::functions::functions() {
         SessionContext::register_udf(ctx, function);
     }

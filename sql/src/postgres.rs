@@ -23,6 +23,10 @@
 //! `interval * number`, `number * interval` and `interval / number` scale the interval as
 //! PostgreSQL does ([`interval_scale`]).
 
+mod avg;
+
+pub(crate) use avg::avg;
+
 use std::sync::Arc;
 
 use datafusion::arrow::array::{
