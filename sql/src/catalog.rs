@@ -32,7 +32,6 @@ use std::collections::{BTreeMap, HashMap};
 use std::ops::ControlFlow;
 use std::sync::Arc;
 
-use crate::arrow::with_pg_type;
 use datafusion::arrow::array::{Array, ArrayRef, AsArray};
 use datafusion::arrow::datatypes::{DataType as Arrow, Field, Schema};
 use datafusion::arrow::record_batch::RecordBatch;
@@ -50,6 +49,8 @@ use sqlparser::ast::{
     self, BinaryOperator, Expr, Ident, ObjectName, ObjectNamePart, Query, SelectItem, SetExpr,
     Statement, TableFactor, Value, ValueWithSpan, VisitMut, VisitorMut,
 };
+
+use crate::arrow::with_pg_type;
 
 /// The owner of everything: the bootstrap superuser, as `pg_get_userbyid` names it.
 pub const OWNER: &str = "driftdb";
