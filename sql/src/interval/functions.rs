@@ -15,7 +15,7 @@ use std::sync::Arc;
 use datafusion::arrow::array::{Array, AsArray, IntervalMonthDayNanoArray};
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::{
-    DataType, Float64Type, Int64Type, IntervalMonthDayNano, TimeUnit,
+    DataType, Float64Type, Int64Type, IntervalMonthDayNano, IntervalUnit, TimeUnit,
 };
 use datafusion::common::{DataFusionError, Result, plan_err};
 use datafusion::logical_expr::{
@@ -27,6 +27,8 @@ use crate::temporal::timestamp::{civil_from_days, days_in_month};
 
 /// The name of `age`.
 pub(crate) const AGE: &str = "age";
+/// What both functions return.
+const INTERVAL: DataType = DataType::Interval(IntervalUnit::MonthDayNano);
 /// `make_interval`'s parameters, in order.
 pub(crate) const MAKE_INTERVAL_PARAMETERS: [&str; 7] =
     ["years", "months", "weeks", "days", "hours", "mins", "secs"];
@@ -83,9 +85,7 @@ impl ScalarUDFImpl for Age {
     }
 
     fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
-        Ok(DataType::Interval(
-            datafusion::arrow::datatypes::IntervalUnit::MonthDayNano,
-        ))
+        Ok(INTERVAL)
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
@@ -211,9 +211,7 @@ impl ScalarUDFImpl for MakeInterval {
     }
 
     fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
-        Ok(DataType::Interval(
-            datafusion::arrow::datatypes::IntervalUnit::MonthDayNano,
-        ))
+        Ok(INTERVAL)
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
