@@ -98,6 +98,23 @@ pub fn private_oid(numbered: usize, nth: usize) -> i64 {
 
 /// Whether `statement` reads a system catalog or calls a catalog function (and so needs
 /// [`register`]).
+/// Whether `statement` calls the function `name` (qualified or not) anywhere.
+pub fn calls(statement: &Statement, name: &str) -> bool {
+    let mut found = false;
+    let _ = ast::visit_expressions(statement, |e| {
+        if let Expr::Function(f) = e {
+            found |= f
+                .name
+                .0
+                .last()
+                .and_then(|p| p.as_ident())
+                .is_some_and(|i| i.value.eq_ignore_ascii_case(name));
+        }
+        ControlFlow::<()>::Continue(())
+    });
+    found
+}
+
 pub fn reads_catalogs(statement: &Statement) -> bool {
     let mut found = false;
     let _ = ast::visit_relations(statement, |name| {

@@ -775,8 +775,6 @@ impl Session {
     /// resolved through every incarnation a name has had.
     fn engine(&self, snapshot: &Snapshot) -> Result<QueryEngine> {
         let engine = QueryEngine::with_runtime(Arc::clone(&self.runtime)).map_err(execution)?;
-        engine.context().register_udf(self.current_setting());
-        engine.context().register_udf(self.set_config());
         let store = Arc::clone(self.db.store());
         let resolver: TimeResolver = Arc::new(move |micros| {
             store
@@ -904,6 +902,13 @@ impl Session {
         let engine = self.engine(snapshot)?;
         if crate::projection::view::reads_view(statement) {
             crate::projection::view::register_view(engine.context(), self.db.projections())?;
+        }
+        // The session's parameters, copied only for a statement that reads or sets them.
+        if crate::catalog::calls(statement, "current_setting") {
+            engine.context().register_udf(self.current_setting());
+        }
+        if crate::catalog::calls(statement, "set_config") {
+            engine.context().register_udf(self.set_config());
         }
         if crate::projection::view::calls_wait(statement) {
             crate::projection::view::register_wait(

@@ -131,6 +131,14 @@ fn fields(micros: i64) -> [i64; 7] {
     ]
 }
 
+/// Makes `low` non-negative by borrowing units of `base` from `high`.
+fn borrow(low: &mut i64, high: &mut i64, base: i64) {
+    while *low < 0 {
+        *low += base;
+        *high -= 1;
+    }
+}
+
 /// PostgreSQL's `age(a, b)` of two timestamps in microseconds; see the module documentation.
 fn age(a: i64, b: i64) -> Result<IntervalMonthDayNano> {
     let (f1, f2) = (fields(a), fields(b));
@@ -145,36 +153,18 @@ fn age(a: i64, b: i64) -> Result<IntervalMonthDayNano> {
         mut sec,
         mut usec,
     ]: [i64; 7] = std::array::from_fn(|i| (f1[i] - f2[i]) * sign);
-    while usec < 0 {
-        usec += 1_000_000;
-        sec -= 1;
-    }
-    while sec < 0 {
-        sec += 60;
-        min -= 1;
-    }
-    while min < 0 {
-        min += 60;
-        hour -= 1;
-    }
-    while hour < 0 {
-        hour += 24;
-        mday -= 1;
-    }
+    borrow(&mut usec, &mut sec, 1_000_000);
+    borrow(&mut sec, &mut min, 60);
+    borrow(&mut min, &mut hour, 60);
+    borrow(&mut hour, &mut mday, 24);
     // A month borrowed has the days of the earlier timestamp's month.
     let (from_year, from_month) = if a < b {
         (f1[0], f1[1])
     } else {
         (f2[0], f2[1])
     };
-    while mday < 0 {
-        mday += days_in_month(from_year, from_month);
-        mon -= 1;
-    }
-    while mon < 0 {
-        mon += 12;
-        year -= 1;
-    }
+    borrow(&mut mday, &mut mon, days_in_month(from_year, from_month));
+    borrow(&mut mon, &mut year, 12);
     let months = i32::try_from(sign * (year * 12 + mon)).map_err(|_| out_of_range())?;
     let days = i32::try_from(sign * mday).map_err(|_| out_of_range())?;
     let nanos = sign * ((((hour * 60 + min) * 60 + sec) * 1_000_000 + usec) * 1_000);

@@ -66,7 +66,7 @@ fn scales(input: &DataType) -> Option<(i8, i8)> {
     }
 }
 
-/// `args` with the return type DataFusion's `avg` has for the (coerced) input.
+/// The return field DataFusion's `avg` has for the (coerced) input.
 fn inner_return(input: &DataType, field: &FieldRef) -> FieldRef {
     match scales(input) {
         Some((inner, _)) => Arc::new(Field::new(
@@ -76,6 +76,21 @@ fn inner_return(input: &DataType, field: &FieldRef) -> FieldRef {
         )),
         None => Arc::clone(field),
     }
+}
+
+/// `args` as DataFusion's `avg` is to see them, and the scale its average is rounded to
+/// (`None`: returned as it is).
+fn inner_args(args: AccumulatorArgs<'_>) -> (AccumulatorArgs<'_>, Option<i8>) {
+    let input = args.expr_fields[0].data_type();
+    let outer = scales(input).map(|(_, outer)| outer);
+    let return_field = inner_return(input, &args.return_field);
+    (
+        AccumulatorArgs {
+            return_field,
+            ..args
+        },
+        outer,
+    )
 }
 
 impl AggregateUDFImpl for PgAvg {
@@ -115,16 +130,10 @@ impl AggregateUDFImpl for PgAvg {
     }
 
     fn accumulator(&self, args: AccumulatorArgs) -> Result<Box<dyn Accumulator>> {
-        let input = args.expr_fields[0].data_type().clone();
-        let inner = self.inner.accumulator(AccumulatorArgs {
-            return_field: inner_return(&input, &args.return_field),
-            ..args
-        })?;
-        Ok(match scales(&input) {
-            Some((_, outer)) => Box::new(Rounded {
-                inner,
-                scale: outer,
-            }),
+        let (args, scale) = inner_args(args);
+        let inner = self.inner.accumulator(args)?;
+        Ok(match scale {
+            Some(scale) => Box::new(Rounded { inner, scale }),
             None => inner,
         })
     }
@@ -138,27 +147,17 @@ impl AggregateUDFImpl for PgAvg {
     }
 
     fn groups_accumulator_supported(&self, args: AccumulatorArgs) -> bool {
-        let input = args.expr_fields[0].data_type().clone();
-        self.inner.groups_accumulator_supported(AccumulatorArgs {
-            return_field: inner_return(&input, &args.return_field),
-            ..args
-        })
+        self.inner.groups_accumulator_supported(inner_args(args).0)
     }
 
     fn create_groups_accumulator(
         &self,
         args: AccumulatorArgs,
     ) -> Result<Box<dyn GroupsAccumulator>> {
-        let input = args.expr_fields[0].data_type().clone();
-        let inner = self.inner.create_groups_accumulator(AccumulatorArgs {
-            return_field: inner_return(&input, &args.return_field),
-            ..args
-        })?;
-        Ok(match scales(&input) {
-            Some((_, outer)) => Box::new(RoundedGroups {
-                inner,
-                scale: outer,
-            }),
+        let (args, scale) = inner_args(args);
+        let inner = self.inner.create_groups_accumulator(args)?;
+        Ok(match scale {
+            Some(scale) => Box::new(RoundedGroups { inner, scale }),
             None => inner,
         })
     }

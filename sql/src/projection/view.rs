@@ -47,19 +47,7 @@ pub fn reads_view(statement: &Statement) -> bool {
 
 /// Whether `statement` calls `driftdb_wait`.
 pub fn calls_wait(statement: &Statement) -> bool {
-    let mut found = false;
-    let _ = ast::visit_expressions(statement, |e| {
-        if let ast::Expr::Function(f) = e {
-            found |= f
-                .name
-                .0
-                .last()
-                .and_then(|p| p.as_ident())
-                .is_some_and(|i| i.value.eq_ignore_ascii_case(WAIT));
-        }
-        ControlFlow::<()>::Continue(())
-    });
-    found
+    crate::catalog::calls(statement, WAIT)
 }
 
 /// Registers `driftdb_projections` in `ctx`: one row per projection and source partition
