@@ -488,7 +488,8 @@ fn pg_type(t: &Arrow) -> Type {
         Arrow::Boolean => Type::BOOL,
         Arrow::Int8 | Arrow::Int16 | Arrow::UInt8 => Type::INT2,
         Arrow::Int32 | Arrow::UInt16 => Type::INT4,
-        Arrow::Int64 | Arrow::UInt32 | Arrow::UInt64 => Type::INT8,
+        Arrow::UInt32 => Type::OID,
+        Arrow::Int64 | Arrow::UInt64 => Type::INT8,
         Arrow::Float16 | Arrow::Float32 => Type::FLOAT4,
         Arrow::Float64 => Type::FLOAT8,
         Arrow::Decimal128(..) | Arrow::Decimal256(..) => Type::NUMERIC,
@@ -504,6 +505,7 @@ fn pg_type(t: &Arrow) -> Type {
         ) => Type::TIMESTAMP,
         Arrow::Timestamp(_, Some(_)) => Type::TIMESTAMPTZ,
         Arrow::Interval(_) | Arrow::Duration(_) => Type::INTERVAL,
+        Arrow::List(element) | Arrow::LargeList(element) => array_of(pg_type(element.data_type())),
         _ => Type::TEXT,
     }
 }

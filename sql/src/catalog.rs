@@ -220,8 +220,10 @@ impl Relation {
     }
 }
 
+/// An object id: PostgreSQL's `oid` is an unsigned 32-bit integer, and as `UInt32` it
+/// reaches clients as `oid` (and `oid[]`, through `array_agg`), as asyncpg expects.
 fn oid(v: i64) -> ScalarValue {
-    ScalarValue::Int64(Some(v))
+    ScalarValue::UInt32(u32::try_from(v).ok())
 }
 fn text(v: &str) -> ScalarValue {
     ScalarValue::Utf8(Some(v.to_string()))
@@ -252,7 +254,7 @@ fn oid_array() -> Arrow {
     Arrow::new_list(OID, true)
 }
 
-const OID: Arrow = Arrow::Int64;
+const OID: Arrow = Arrow::UInt32;
 const TEXT: Arrow = Arrow::Utf8;
 const BOOL: Arrow = Arrow::Boolean;
 const INT2: Arrow = Arrow::Int16;
@@ -1239,6 +1241,7 @@ fn array_elements_text(elements: &ArrayRef, null: Option<&str>, out: &mut Vec<St
 fn as_i64(v: &Option<ScalarValue>) -> Option<i64> {
     match v {
         Some(ScalarValue::Int64(Some(n))) => Some(*n),
+        Some(ScalarValue::UInt32(Some(n))) => Some(i64::from(*n)),
         Some(ScalarValue::Int32(Some(n))) => Some(i64::from(*n)),
         Some(ScalarValue::Int16(Some(n))) => Some(i64::from(*n)),
         Some(ScalarValue::Utf8(Some(s))) => s.trim().parse().ok(),
@@ -1363,22 +1366,27 @@ fn register_functions(ctx: &SessionContext, defs: Arc<Definitions>) {
     }));
     let relation_ids = Arc::clone(&defs);
     ctx.register_udf(row_function(REGCLASS_OID, vec![TEXT], OID, move |a| {
-        ScalarValue::Int64(as_text(&a[0]).and_then(|name| {
+        ScalarValue::UInt32(as_text(&a[0]).and_then(|name| {
             let name = name.trim_matches('"');
             let name = name.strip_prefix("public.").unwrap_or(name);
             name.parse()
                 .ok()
                 .or_else(|| relation_ids.relation_ids.get(name).copied())
+                .and_then(|id| u32::try_from(id).ok())
         }))
     }));
     ctx.register_udf(row_function("to_regtype", vec![TEXT], OID, |a| {
-        ScalarValue::Int64(as_text(&a[0]).and_then(|name| {
+        ScalarValue::UInt32(as_text(&a[0]).and_then(|name| {
             let name = name.trim().to_lowercase();
             let name = name.strip_prefix("pg_catalog.").unwrap_or(&name);
-            TYPES.iter().map(|t| t.0).find(|&id| {
-                TYPES.iter().any(|t| t.0 == id && t.1 == name)
-                    || format_type(id, None).as_deref() == Some(name)
-            })
+            TYPES
+                .iter()
+                .map(|t| t.0)
+                .find(|&id| {
+                    TYPES.iter().any(|t| t.0 == id && t.1 == name)
+                        || format_type(id, None).as_deref() == Some(name)
+                })
+                .and_then(|id| u32::try_from(id).ok())
         }))
     }));
     ctx.register_udf(row_function(REGTYPE_NAME, vec![OID], TEXT, |a| {
@@ -1720,6 +1728,9 @@ impl VisitorMut for Idioms {
     }
 
     fn post_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<()> {
+        if self.catalogs {
+            drop_domain_branches(expr);
+        }
         match expr {
             // `x = ANY (ARRAY[a, b])` is `x IN (a, b)`, and `x <> ALL (ARRAY[...])` is
             // `x NOT IN (...)`: DataFusion plans no array literals here.
@@ -2025,6 +2036,16 @@ impl VisitorMut for Idioms {
                 data_type,
                 ..
             } => {
+                // `oid[]` is an array of numbers, as `oid` is a number.
+                if let Some(element) = array_element(data_type)
+                    && let ast::DataType::Custom(name, modifiers) = element
+                    && modifiers.is_empty()
+                    && unqualified(name)
+                        .is_some_and(|n| matches!(n.as_str(), "oid" | "regproc" | "xid"))
+                {
+                    *element = ast::DataType::BigInt(None);
+                    return ControlFlow::Continue(());
+                }
                 let ast::DataType::Custom(name, modifiers) = data_type else {
                     return ControlFlow::Continue(());
                 };
@@ -2063,6 +2084,64 @@ impl VisitorMut for Idioms {
             _ => {}
         }
         ControlFlow::Continue(())
+    }
+}
+
+/// `pg_type` has no domains (DriftDB has no `CREATE DOMAIN`), so a `CASE` branch taken
+/// only for a domain type (`WHEN t.typtype = 'd'`) never runs; it is removed, which spares
+/// DataFusion what such branches hold and it cannot plan: asyncpg's type introspection
+/// looks a domain's base type up with a recursive CTE correlated to the outer row.
+fn drop_domain_branches(expr: &mut Expr) {
+    let Expr::Case {
+        operand: None,
+        conditions,
+        else_result,
+        ..
+    } = expr
+    else {
+        return;
+    };
+    let is_domain_test = |e: &Expr| match e {
+        Expr::BinaryOp {
+            left,
+            op: BinaryOperator::Eq,
+            right,
+        } => {
+            let column = match left.as_ref() {
+                Expr::Identifier(i) => Some(i),
+                Expr::CompoundIdentifier(parts) => parts.last(),
+                _ => None,
+            };
+            column.is_some_and(|c| c.value.eq_ignore_ascii_case("typtype"))
+                && matches!(right.as_ref(), Expr::Value(ValueWithSpan {
+                    value: Value::SingleQuotedString(d), ..
+                }) if d == "d")
+        }
+        _ => false,
+    };
+    conditions.retain(|when| !is_domain_test(&when.condition));
+    if conditions.is_empty() {
+        *expr = match else_result.take() {
+            Some(otherwise) => *otherwise,
+            None => Expr::value(Value::Null),
+        };
+    }
+}
+
+/// The element type of an array type (of its innermost arrays, for `t[][]`).
+fn array_element(t: &mut ast::DataType) -> Option<&mut ast::DataType> {
+    let ast::DataType::Array(
+        ast::ArrayElemTypeDef::SquareBracket(element, _)
+        | ast::ArrayElemTypeDef::AngleBracket(element)
+        | ast::ArrayElemTypeDef::Parenthesis(element),
+    ) = t
+    else {
+        return None;
+    };
+    if matches!(**element, ast::DataType::Array(_)) {
+        array_element(element)
+    } else {
+        Some(element)
     }
 }
 

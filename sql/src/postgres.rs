@@ -23,6 +23,7 @@
 //! `interval * number`, `number * interval` and `interval / number` scale the interval as
 //! PostgreSQL does ([`interval_scale`]).
 
+mod array_in;
 mod avg;
 
 pub(crate) use avg::avg;
@@ -47,7 +48,7 @@ use datafusion::logical_expr::planner::{ExprPlanner, PlannerResult, RawBinaryExp
 use datafusion::logical_expr::utils::merge_schema;
 use datafusion::logical_expr::{
     BinaryExpr, ColumnarValue, Expr, ExprSchemable, LogicalPlan, Operator, ScalarFunctionArgs,
-    ScalarUDF, ScalarUDFImpl, Signature, Volatility,
+    ScalarUDF, ScalarUDFImpl, Signature, Volatility, lit,
 };
 use datafusion::optimizer::AnalyzerRule;
 use sqlparser::ast::BinaryOperator;
@@ -119,6 +120,9 @@ fn rewrite(expr: Expr, schema: &DFSchema) -> Result<Transformed<Expr>> {
             field.data_type().clone(),
         ))));
     }
+    if let Some(rewritten) = array_input(&expr, schema) {
+        return Ok(Transformed::yes(rewritten));
+    }
     if let Some(rewritten) = numeric_rounding(&expr, schema) {
         return Ok(Transformed::yes(rewritten));
     }
@@ -141,6 +145,30 @@ fn rewrite(expr: Expr, schema: &DFSchema) -> Result<Transformed<Expr>> {
     } else {
         Expr::Cast(Cast::new(Box::new(text), target.clone()))
     }))
+}
+
+/// A cast of text to an array type reads the text as PostgreSQL's array literal
+/// (`'{1,2}'::bigint[]`); Arrow cannot cast text to a list.
+fn array_input(expr: &Expr, schema: &DFSchema) -> Option<Expr> {
+    let (Expr::Cast(Cast { expr: inner, field }) | Expr::TryCast(TryCast { expr: inner, field })) =
+        expr
+    else {
+        return None;
+    };
+    let mut depth = 0_i64;
+    let mut t = field.data_type();
+    while let DataType::List(element) | DataType::LargeList(element) = t {
+        depth += 1;
+        t = element.data_type();
+    }
+    if depth == 0 || !is_text(&inner.get_type(schema).ok()?) {
+        return None;
+    }
+    let lists = Box::new(array_in::array_in().call(vec![inner.as_ref().clone(), lit(depth)]));
+    Some(match expr {
+        Expr::TryCast(_) => Expr::TryCast(TryCast::new(lists, field.data_type().clone())),
+        _ => Expr::Cast(Cast::new(lists, field.data_type().clone())),
+    })
 }
 
 /// `ceil`, `floor` and `trunc` of a `numeric` with PostgreSQL's result scale: DataFusion

@@ -76,6 +76,12 @@ impl QueryParser for Parser {
                     .get(i)
                     .cloned()
                     .flatten()
+                    .or_else(
+                        || match described.parameter_pg_types.get(i).copied().flatten() {
+                            Some("oid[]") => Some(Type::OID_ARRAY),
+                            _ => None,
+                        },
+                    )
                     .or_else(|| {
                         described
                             .parameters
@@ -286,6 +292,10 @@ fn bind(portal: &Portal<Arc<Prepared>>, types: &[Type]) -> driftdb_sql::Result<V
                     .parameter::<i64>(i, &t)
                     .map_err(bad)?
                     .map(ParamValue::Int),
+                Type::OID if binary => portal
+                    .parameter::<u32>(i, &t)
+                    .map_err(bad)?
+                    .map(|v| ParamValue::Int(v.into())),
                 Type::FLOAT4 => portal
                     .parameter::<f32>(i, &t)
                     .map_err(bad)?
@@ -298,6 +308,13 @@ fn bind(portal: &Portal<Arc<Prepared>>, types: &[Type]) -> driftdb_sql::Result<V
                     .parameter::<String>(i, &Type::TEXT)
                     .map_err(bad)?
                     .map(ParamValue::Text),
+                ref array if binary && matches!(array.kind(), Kind::Array(_)) => portal
+                    .parameters
+                    .get(i)
+                    .cloned()
+                    .flatten()
+                    .map(|bytes| array_text(array, &bytes).map(ParamValue::Text))
+                    .transpose()?,
                 ref other if binary => portal
                     .parameters
                     .get(i)
@@ -320,9 +337,17 @@ fn bind(portal: &Portal<Arc<Prepared>>, types: &[Type]) -> driftdb_sql::Result<V
                     })
                     .transpose()?,
             };
+            // An array type names no dimensions: the value's own make the cast's.
+            let sql_type = match (&value, sql_type(&t)) {
+                (Some(ParamValue::Text(text)), Some(array)) if array.ends_with("[]") => {
+                    let depth = text.trim_start().chars().take_while(|&c| c == '{').count();
+                    Some(format!("{array}{}", "[]".repeat(depth.saturating_sub(1))))
+                }
+                (_, t) => t.map(str::to_string),
+            };
             Ok(Param {
                 value: value.unwrap_or(ParamValue::Null),
-                sql_type: sql_type(&t).map(str::to_string),
+                sql_type,
             })
         })
         .collect()
@@ -412,6 +437,131 @@ fn binary_text(t: &Type, bytes: &[u8]) -> driftdb_sql::Result<String> {
     }
 }
 
+/// A binary array parameter (dimensions, a NULL flag, the element type, each dimension's
+/// length and lower bound, then each element's length and bytes) as PostgreSQL's array text,
+/// every element quoted.
+fn array_text(t: &Type, bytes: &[u8]) -> driftdb_sql::Result<String> {
+    let bad = || driftdb_sql::Error::InvalidValue {
+        message: format!(
+            "a binary {} parameter of {} bytes is malformed",
+            t.name(),
+            bytes.len()
+        ),
+    };
+    let mut rest = bytes;
+    let take = |rest: &mut &[u8], n: usize| -> driftdb_sql::Result<Vec<u8>> {
+        let (head, tail) = rest.split_at_checked(n).ok_or_else(bad)?;
+        *rest = tail;
+        Ok(head.to_vec())
+    };
+    let int = |rest: &mut &[u8]| -> driftdb_sql::Result<i32> {
+        let b = take(rest, 4)?;
+        Ok(i32::from_be_bytes([b[0], b[1], b[2], b[3]]))
+    };
+    let ndim = usize::try_from(int(&mut rest)?).map_err(|_| bad())?;
+    let _has_nulls = int(&mut rest)?;
+    let element = Type::from_oid(int(&mut rest)? as u32).ok_or_else(bad)?;
+    if ndim > 6 {
+        return Err(bad());
+    }
+    let mut dims = Vec::with_capacity(ndim);
+    for _ in 0..ndim {
+        dims.push(usize::try_from(int(&mut rest)?).map_err(|_| bad())?);
+        let _lower_bound = int(&mut rest)?;
+    }
+    let count = dims
+        .iter()
+        .try_fold(1_usize, |n, &d| n.checked_mul(d))
+        .ok_or_else(bad)?;
+    if ndim == 0 {
+        return Ok("{}".to_string());
+    }
+    let mut elements = Vec::with_capacity(count.min(rest.len() / 4));
+    for _ in 0..count {
+        let len = int(&mut rest)?;
+        if len < 0 {
+            elements.push(None);
+            continue;
+        }
+        let value = take(&mut rest, usize::try_from(len).map_err(|_| bad())?)?;
+        elements.push(Some(element_text(&element, &value)?));
+    }
+    if !rest.is_empty() {
+        return Err(bad());
+    }
+    let mut text = String::new();
+    write_array(&dims, &mut elements.into_iter(), &mut text);
+    Ok(text)
+}
+
+/// One element of a binary array as text.
+fn element_text(t: &Type, bytes: &[u8]) -> driftdb_sql::Result<String> {
+    let bad = || driftdb_sql::Error::InvalidValue {
+        message: format!("a binary {} array element is malformed", t.name()),
+    };
+    Ok(match (t, bytes.len()) {
+        (&Type::BOOL, 1) => if bytes[0] != 0 { "t" } else { "f" }.to_string(),
+        (&Type::INT2, 2) => i16::from_be_bytes([bytes[0], bytes[1]]).to_string(),
+        (&Type::INT4, 4) => {
+            i32::from_be_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]).to_string()
+        }
+        (&Type::OID, 4) => u32::from_be_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]).to_string(),
+        (&Type::INT8, 8) => i64::from_be_bytes(bytes.try_into().map_err(|_| bad())?).to_string(),
+        (&Type::FLOAT4, 4) => {
+            float_text(f32::from_be_bytes(bytes.try_into().map_err(|_| bad())?).into())
+        }
+        (&Type::FLOAT8, 8) => float_text(f64::from_be_bytes(bytes.try_into().map_err(|_| bad())?)),
+        (&Type::TEXT | &Type::VARCHAR | &Type::BPCHAR | &Type::NAME, _) => {
+            String::from_utf8(bytes.to_vec()).map_err(|_| bad())?
+        }
+        (&Type::BOOL | &Type::INT2 | &Type::INT4 | &Type::OID | &Type::INT8, _)
+        | (&Type::FLOAT4 | &Type::FLOAT8, _) => return Err(bad()),
+        (other, _) => binary_text(other, bytes)?,
+    })
+}
+
+/// A float as PostgreSQL reads it back.
+fn float_text(v: f64) -> String {
+    match v {
+        v if v.is_nan() => "NaN".to_string(),
+        f64::INFINITY => "Infinity".to_string(),
+        f64::NEG_INFINITY => "-Infinity".to_string(),
+        v => v.to_string(),
+    }
+}
+
+/// `{...}` of `dims` (outermost first) taking elements in order, each quoted.
+fn write_array(
+    dims: &[usize],
+    elements: &mut impl Iterator<Item = Option<String>>,
+    out: &mut String,
+) {
+    out.push('{');
+    for i in 0..dims[0] {
+        if i > 0 {
+            out.push(',');
+        }
+        if dims.len() > 1 {
+            write_array(&dims[1..], elements, out);
+            continue;
+        }
+        match elements.next().flatten() {
+            None => out.push_str("NULL"),
+            Some(value) => {
+                out.push('"');
+                for c in value.chars() {
+                    if c == '"' || c == '\\' {
+                        out.push('\\');
+                    }
+                    out.push(c);
+                }
+                out.push('"');
+            }
+        }
+    }
+    out.push('}');
+}
+
 /// PostgreSQL's binary NUMERIC (digit count, weight, sign, display scale, then base-10000
 /// digits) as decimal text.
 fn numeric_text(bytes: &[u8]) -> Option<String> {
@@ -481,7 +631,7 @@ fn sql_type(t: &Type) -> Option<&'static str> {
         Type::BOOL => "BOOLEAN",
         Type::INT2 => "SMALLINT",
         Type::INT4 => "INT",
-        Type::INT8 => "BIGINT",
+        Type::INT8 | Type::OID => "BIGINT",
         Type::FLOAT4 => "REAL",
         Type::FLOAT8 => "DOUBLE PRECISION",
         Type::NUMERIC => "NUMERIC",
@@ -494,6 +644,19 @@ fn sql_type(t: &Type) -> Option<&'static str> {
         Type::UUID => "UUID",
         Type::JSON => "JSON",
         Type::JSONB => "JSONB",
+        Type::BOOL_ARRAY => "BOOLEAN[]",
+        Type::INT2_ARRAY => "SMALLINT[]",
+        Type::INT4_ARRAY => "INT[]",
+        Type::INT8_ARRAY | Type::OID_ARRAY => "BIGINT[]",
+        Type::FLOAT4_ARRAY => "REAL[]",
+        Type::FLOAT8_ARRAY => "DOUBLE PRECISION[]",
+        Type::NUMERIC_ARRAY => "NUMERIC[]",
+        Type::TEXT_ARRAY | Type::VARCHAR_ARRAY | Type::BPCHAR_ARRAY | Type::NAME_ARRAY => "TEXT[]",
+        Type::DATE_ARRAY => "DATE[]",
+        Type::TIME_ARRAY => "TIME[]",
+        Type::TIMESTAMP_ARRAY => "TIMESTAMP[]",
+        Type::TIMESTAMPTZ_ARRAY => "TIMESTAMPTZ[]",
+        Type::INTERVAL_ARRAY => "INTERVAL[]",
         _ => return None,
     })
 }

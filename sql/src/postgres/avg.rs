@@ -109,7 +109,13 @@ fn inner_return(input: &DataType, field: &FieldRef) -> FieldRef {
 fn inner_fields(fields: &[FieldRef]) -> Vec<FieldRef> {
     fields
         .iter()
-        .map(|f| Arc::new(f.as_ref().clone().with_data_type(inner_input(f.data_type()))))
+        .map(|f| {
+            Arc::new(
+                f.as_ref()
+                    .clone()
+                    .with_data_type(inner_input(f.data_type())),
+            )
+        })
         .collect()
 }
 
@@ -158,9 +164,7 @@ impl AggregateUDFImpl for PgAvg {
                 DataType::Float64
             }
             DataType::Duration(_) | DataType::Interval(_) => t.clone(),
-            t if t.is_integer() && *t != DataType::UInt64 => {
-                DataType::Int64
-            }
+            t if t.is_integer() && *t != DataType::UInt64 => DataType::Int64,
             t => match decimal_input(t) {
                 Some(decimal) => decimal,
                 None => return plan_err!("function avg({t}) does not exist"),
@@ -194,7 +198,12 @@ impl AggregateUDFImpl for PgAvg {
     fn state_fields(&self, args: StateFieldsArgs) -> Result<Vec<FieldRef>> {
         if summed_exactly(args.input_fields[0].data_type(), args.is_distinct) {
             return Ok(vec![
-                Field::new(format_state_name(args.name, "count"), DataType::UInt64, true).into(),
+                Field::new(
+                    format_state_name(args.name, "count"),
+                    DataType::UInt64,
+                    true,
+                )
+                .into(),
                 Field::new(
                     format_state_name(args.name, "sum"),
                     DataType::Decimal128(PRECISION, 0),
@@ -361,7 +370,13 @@ impl GroupsAccumulator for IntAvgGroups {
         let averages: Vec<i128> = sums
             .into_iter()
             .zip(counts)
-            .map(|(sum, count)| if count == 0 { 0 } else { int_average(sum, count) })
+            .map(|(sum, count)| {
+                if count == 0 {
+                    0
+                } else {
+                    int_average(sum, count)
+                }
+            })
             .collect();
         Ok(Arc::new(
             Decimal128Array::new(averages.into(), nulls).with_data_type(int_average_type()),
@@ -421,7 +436,11 @@ impl GroupsAccumulator for IntAvgGroups {
         let counts = (0..values.len())
             .map(|i| u64::from(nulls.as_ref().is_none_or(|n| n.is_valid(i))))
             .collect::<Vec<_>>();
-        let sums = values.values().iter().map(|&v| i128::from(v)).collect::<Vec<_>>();
+        let sums = values
+            .values()
+            .iter()
+            .map(|&v| i128::from(v))
+            .collect::<Vec<_>>();
         Ok(vec![
             Arc::new(UInt64Array::new(counts.into(), nulls.clone())),
             Arc::new(
@@ -565,6 +584,9 @@ mod tests {
         // The average of many values at the ends of i64's range needs the exact sum.
         let max = i128::from(i64::MAX);
         assert_eq!(text(max * 3 + 1, 3), "9223372036854775807.3333333333333333");
-        assert_eq!(text(-max * 1000, 1000), "-9223372036854775807.0000000000000000");
+        assert_eq!(
+            text(-max * 1000, 1000),
+            "-9223372036854775807.0000000000000000"
+        );
     }
 }

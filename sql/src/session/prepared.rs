@@ -27,6 +27,9 @@ use crate::parser::Statement;
 pub struct Description {
     /// The type of `$1`, `$2` ...; `None` where it cannot be inferred.
     pub parameters: Vec<Option<Arrow>>,
+    /// The PostgreSQL type of a parameter its Arrow type does not tell (`$1::oid[]` is an
+    /// `oid[]`, where Arrow has a list of 64-bit integers), by name; `None` elsewhere.
+    pub parameter_pg_types: Vec<Option<&'static str>>,
     /// The columns of its rows; `None` for a statement without rows.
     pub columns: Option<SchemaRef>,
     /// The statement as parsed, for [`Session::execute_bound_statement`]: a statement run
@@ -49,6 +52,57 @@ pub enum ParamValue {
 pub struct Param {
     pub value: ParamValue,
     pub sql_type: Option<String>,
+}
+
+/// Rewrites `x = ANY($n)` (and `ALL`) in the statement being described into `x = $n`, so
+/// that `$n` is inferred as `x`'s type, as an element is; returns those `n`.
+fn compare_elements(statement: &mut Ast) -> Vec<usize> {
+    let mut found = Vec::new();
+    let _ = visit_expressions_mut(statement, |e| {
+        if let Expr::AnyOp {
+            left,
+            compare_op,
+            right,
+            ..
+        }
+        | Expr::AllOp {
+            left,
+            compare_op,
+            right,
+        } = e
+            && let Some(n) = placeholder_number(right)
+        {
+            found.push(n);
+            *e = Expr::BinaryOp {
+                left: left.clone(),
+                op: compare_op.clone(),
+                right: right.clone(),
+            };
+        }
+        ControlFlow::<()>::Continue(())
+    });
+    found
+}
+
+/// The Arrow type of an array type of a column type (`bigint[]`, `text[][]`).
+fn array_type(t: &ast::DataType) -> Option<Arrow> {
+    let ast::DataType::Array(ast::ArrayElemTypeDef::SquareBracket(element, _)) = t else {
+        return None;
+    };
+    let element = match super::ddl::data_type(element) {
+        Ok(t) => crate::arrow::arrow_type(&t),
+        Err(_) => array_type(element)?,
+    };
+    Some(Arrow::List(std::sync::Arc::new(
+        datafusion::arrow::datatypes::Field::new_list_field(element, true),
+    )))
+}
+
+/// Whether `t` is `oid[]` (which the catalog rewrite makes `BIGINT[]`).
+fn is_oid_array(t: &ast::DataType) -> bool {
+    matches!(t, ast::DataType::Array(ast::ArrayElemTypeDef::SquareBracket(element, _))
+        if matches!(element.as_ref(), ast::DataType::Custom(name, _)
+            if name.to_string().eq_ignore_ascii_case("oid")))
 }
 
 fn placeholder_number(expr: &Expr) -> Option<usize> {
@@ -123,6 +177,7 @@ impl Session {
         let Statement::Sql(sql) = &parsed else {
             return Ok(Description {
                 parameters: Vec::new(),
+                parameter_pg_types: Vec::new(),
                 columns: None,
                 statement: parsed,
             });
@@ -130,18 +185,25 @@ impl Session {
         let mut statement = sql.statement.clone();
         let count = parameter_count(&statement);
         let mut known: BTreeMap<usize, Arrow> = BTreeMap::new();
+        let mut pg_types: BTreeMap<usize, &'static str> = BTreeMap::new();
         // `$1::int` is an int, as PostgreSQL infers it.
         let _ = visit_expressions(&statement, |e| {
             if let Expr::Cast {
                 expr, data_type, ..
             } = e
                 && let Some(n) = placeholder_number(expr)
-                && let Ok(t) = super::ddl::data_type(data_type)
             {
-                known.insert(n, crate::arrow::arrow_type(&t));
+                if let Ok(t) = super::ddl::data_type(data_type) {
+                    known.insert(n, crate::arrow::arrow_type(&t));
+                } else if let Some(t) = array_type(data_type) {
+                    known.insert(n, t);
+                } else if is_oid_array(data_type) {
+                    pg_types.insert(n, "oid[]");
+                }
             }
             ControlFlow::<()>::Continue(())
         });
+        let elements_compared = compare_elements(&mut statement);
         let snapshot = self.snapshot();
         let point = self.point_describe(&statement, &snapshot);
         let columns = match (&mut statement, point) {
@@ -257,8 +319,18 @@ impl Session {
             }
             _ => None,
         };
+        // `x = ANY($1)` compares x with the elements of an array: `$1` is an array of what
+        // was inferred for the element (see `compare_elements`), or of text when nothing was.
+        for n in elements_compared {
+            let t = known.entry(n).or_insert(Arrow::Utf8);
+            if !matches!(t, Arrow::List(_)) {
+                let element = datafusion::arrow::datatypes::Field::new_list_field(t.clone(), true);
+                *t = Arrow::List(std::sync::Arc::new(element));
+            }
+        }
         Ok(Description {
             parameters: (1..=count).map(|n| known.get(&n).cloned()).collect(),
+            parameter_pg_types: (1..=count).map(|n| pg_types.get(&n).copied()).collect(),
             columns,
             statement: parsed,
         })

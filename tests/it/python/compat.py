@@ -205,6 +205,44 @@ def exercise_arrays():
     cur.execute(query)
     check("psycopg2 arrays", cur.fetchall(), expected)
     conn2.close()
+    # Lists as parameters: psycopg types int lists and leaves str lists to the server,
+    # which infers an array for `= ANY($1)`, as PostgreSQL does.
+    conn = psycopg.connect(host=host, port=port, user="driftdb", dbname="driftdb", autocommit=True)
+    conn.execute("CREATE TABLE py_tags (id BIGINT PRIMARY KEY, name TEXT)")
+    conn.execute("INSERT INTO py_tags VALUES (1, 'a'), (2, 'b'), (3, 'c')")
+    for prepare in (False, True):
+        check(
+            f"psycopg array parameters (prepare={prepare})",
+            [
+                conn.execute("SELECT id FROM py_tags WHERE id = ANY(%s) ORDER BY id", ([1, 3],), prepare=prepare).fetchall(),
+                conn.execute("SELECT id FROM py_tags WHERE name = ANY(%s) ORDER BY id", (["b", "c"],), prepare=prepare).fetchall(),
+                conn.execute("SELECT %s::text[]", (['x "y"', None, "NULL", "a\\b"],), prepare=prepare).fetchall(),
+            ],
+            [[(1,), (3,)], [(2,), (3,)], [(['x "y"', None, "NULL", "a\\b"],)]],
+        )
+    conn.close()
+
+    async def run():
+        # asyncpg knows only text[] and oid[] by itself: it looks every other array type
+        # up in pg_type with its introspection query (an oid[] parameter, recursive CTEs)
+        # before it decodes a result or encodes a parameter, all in binary.
+        conn = await asyncpg.connect(host=host, port=port, user="driftdb", database="driftdb")
+        check("asyncpg arrays", [tuple(await conn.fetchrow(query))], expected)
+        check("asyncpg int array parameter", await conn.fetchval("SELECT $1::bigint[]", [1, None, 3]), [1, None, 3])
+        check("asyncpg 2-d array parameter", await conn.fetchval("SELECT $1::int[][]", [[1, 2], [3, 4]]), [[1, 2], [3, 4]])
+        check(
+            "asyncpg = ANY(array parameter)",
+            [r["id"] for r in await conn.fetch("SELECT id FROM py_tags WHERE id = ANY($1) ORDER BY id", [2, 3])],
+            [2, 3],
+        )
+        check(
+            "asyncpg date and boolean array parameters",
+            tuple(await conn.fetchrow("SELECT $1::date[], $2::boolean[]", [datetime.date(2025, 1, 2)], [True, False])),
+            ([datetime.date(2025, 1, 2)], [True, False]),
+        )
+        await conn.close()
+
+    asyncio.run(run())
 
 
 def exercise_savepoints():
