@@ -38,7 +38,7 @@ use postgres_types::{IsNull, Kind, ToSql, to_sql_checked};
 use tokio::sync::Mutex;
 
 use super::unflushed::Unflushed;
-use super::{Connection, error, field_type, pg_type, response, user_error};
+use super::{Connection, field_type, pg_type, response, user_error};
 
 /// A parsed statement: its text, parameter types and result columns, and the statement as
 /// parsed (each Execute binds a copy).
@@ -79,6 +79,7 @@ impl QueryParser for Parser {
                     .or_else(
                         || match described.parameter_pg_types.get(i).copied().flatten() {
                             Some("oid[]") => Some(Type::OID_ARRAY),
+                            Some("oid") => Some(Type::OID),
                             _ => None,
                         },
                     )
@@ -237,10 +238,11 @@ impl ExtendedQueryHandler for Connection {
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
         let prepared = &portal.statement.statement;
-        let params = match bind(portal, &prepared.parameters) {
-            Ok(params) => params,
-            Err(e) => return Ok(error(&e)),
-        };
+        // Errors are returned, not sent as a response: pgwire then sends the ErrorResponse
+        // and discards every message up to Sync, as PostgreSQL does (a response would
+        // leave the rest of a pipeline to run: asyncpg's `executemany` went on inserting
+        // the rows after a failed one).
+        let params = bind(portal, &prepared.parameters).map_err(|e| user_error(&e))?;
         let mut session = self.session_for_query().await;
         let before = session.transaction_status();
         let result = session
@@ -261,7 +263,7 @@ impl ExtendedQueryHandler for Connection {
                 }
                 response(outcome, before, after)
             }
-            Err(e) => Ok(error(&e)),
+            Err(e) => Err(user_error(&e)),
         }
     }
 }

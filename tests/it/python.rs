@@ -21,6 +21,6 @@ fn python_drivers_and_sqlalchemy_work_against_the_server() {
     assert!(
         output.status.success() && stdout.trim() == "ok",
         "the Python compatibility script failed (install its drivers with \
-         `pip install psycopg2-binary 'psycopg[binary]' asyncpg 'sqlalchemy>=2'`):\n{stdout}\n{stderr}"
+         `pip install psycopg2-binary 'psycopg[binary]' asyncpg 'sqlalchemy[asyncio]>=2'`):\n{stdout}\n{stderr}"
     );
 }

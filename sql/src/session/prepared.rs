@@ -98,11 +98,15 @@ fn array_type(t: &ast::DataType) -> Option<Arrow> {
     )))
 }
 
+/// Whether `t` is `oid` (which the catalog rewrite makes `BIGINT`).
+fn is_oid(t: &ast::DataType) -> bool {
+    matches!(t, ast::DataType::Custom(name, _) if name.to_string().eq_ignore_ascii_case("oid"))
+}
+
 /// Whether `t` is `oid[]` (which the catalog rewrite makes `BIGINT[]`).
 fn is_oid_array(t: &ast::DataType) -> bool {
     matches!(t, ast::DataType::Array(ast::ArrayElemTypeDef::SquareBracket(element, _))
-        if matches!(element.as_ref(), ast::DataType::Custom(name, _)
-            if name.to_string().eq_ignore_ascii_case("oid")))
+        if is_oid(element))
 }
 
 fn placeholder_number(expr: &Expr) -> Option<usize> {
@@ -199,6 +203,8 @@ impl Session {
                     known.insert(n, t);
                 } else if is_oid_array(data_type) {
                     pg_types.insert(n, "oid[]");
+                } else if is_oid(data_type) {
+                    pg_types.insert(n, "oid");
                 }
             }
             ControlFlow::<()>::Continue(())

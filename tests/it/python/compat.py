@@ -1,7 +1,7 @@
 """Python drivers against a running driftdb-server: psycopg2 (simple protocol, client-side
 parameters), psycopg 3 (extended protocol, server-side parameters), asyncpg (extended
 protocol, binary parameters and results) and SQLAlchemy 2 (core, ORM and reflection, on
-both psycopg drivers). Usage: compat.py HOST PORT. Exits non-zero with the failing check
+both psycopg drivers, and on asyncpg through its asyncio engine). Usage: compat.py HOST PORT. Exits non-zero with the failing check
 on any mismatch."""
 
 import asyncio
@@ -96,6 +96,23 @@ async def exercise_asyncpg():
         sys.exit("asyncpg: a duplicate key was accepted")
     except asyncpg.UniqueViolationError as e:
         check("asyncpg duplicate sqlstate", e.sqlstate, "23505")
+    # executemany pipelines its rows up to one Sync: after the failing row, the server
+    # discards the rest, in a transaction too (where the error is the row's, not 25P02).
+    for in_transaction in (False, True):
+        try:
+            if in_transaction:
+                async with conn.transaction():
+                    await conn.executemany("INSERT INTO apg_items (id) VALUES ($1)", [(1,), (3,)])
+            else:
+                await conn.executemany("INSERT INTO apg_items (id) VALUES ($1)", [(1,), (3,)])
+            sys.exit("asyncpg: executemany accepted a duplicate key")
+        except asyncpg.UniqueViolationError as e:
+            check(f"asyncpg executemany error (transaction={in_transaction})", e.sqlstate, "23505")
+        check(
+            f"asyncpg executemany stopped (transaction={in_transaction})",
+            await conn.fetchval("SELECT count(*) FROM apg_items WHERE id = 3"),
+            0,
+        )
     await conn.close()
 
 
@@ -182,6 +199,60 @@ def exercise_sqlalchemy(driver):
         conn.execute(sa.text("DROP TABLE sa_widgets"))
         conn.execute(sa.text("DROP TABLE sa_keys"))
     engine.dispose()
+
+
+class AsyncBase(DeclarativeBase):
+    pass
+
+
+class Gadget(AsyncBase):
+    __tablename__ = "sa_gadgets"
+    id: Mapped[int] = mapped_column(sa.BigInteger, primary_key=True, autoincrement=False)
+    name: Mapped[str] = mapped_column(sa.String(50), index=True)
+    price: Mapped[Decimal] = mapped_column(sa.Numeric(10, 2), nullable=True)
+
+
+def exercise_sqlalchemy_asyncio():
+    """SQLAlchemy's asyncio engine on asyncpg: create_all, the ORM and reflection, with the
+    answers PostgreSQL 15 gives (reflection binds `$n::OID` parameters in binary)."""
+    from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
+
+    async def run():
+        engine = create_async_engine(f"postgresql+asyncpg://driftdb@{host}:{port}/driftdb")
+        async with engine.begin() as conn:
+            await conn.run_sync(AsyncBase.metadata.create_all)
+        async with AsyncSession(engine) as session:
+            session.add_all([Gadget(id=1, name="a", price=Decimal("1.50")), Gadget(id=2, name="b")])
+            await session.commit()
+            (await session.get(Gadget, 1)).price = Decimal("2.00")
+            await session.commit()
+            rows = (await session.execute(sa.select(Gadget).where(Gadget.id.in_([1, 2])).order_by(Gadget.id))).scalars()
+            check("sqlalchemy asyncpg orm", [(g.id, g.name, g.price) for g in rows], [(1, "a", Decimal("2.00")), (2, "b", None)])
+
+        def reflect(c):
+            inspector = sa.inspect(c)
+            table = sa.Table("sa_gadgets", sa.MetaData(), autoload_with=c)
+            return (
+                [(col["name"], str(col["type"]), col["nullable"]) for col in inspector.get_columns("sa_gadgets")],
+                inspector.get_pk_constraint("sa_gadgets"),
+                inspector.get_indexes("sa_gadgets"),
+                [col.name for col in table.columns],
+            )
+
+        async with engine.connect() as conn:
+            check(
+                "sqlalchemy asyncpg reflection",
+                await conn.run_sync(reflect),
+                (
+                    [("id", "BIGINT", False), ("name", "VARCHAR(50)", False), ("price", "NUMERIC(10, 2)", True)],
+                    {"constrained_columns": ["id"], "name": "sa_gadgets_pkey", "comment": None, "dialect_options": {"postgresql_include": []}},
+                    [{"name": "ix_sa_gadgets_name", "unique": False, "column_names": ["name"], "dialect_options": {"postgresql_include": []}}],
+                    ["id", "name", "price"],
+                ),
+            )
+        await engine.dispose()
+
+    asyncio.run(run())
 
 
 def exercise_arrays():
@@ -353,4 +424,5 @@ exercise_json_and_uuid()
 exercise_arrays()
 exercise_sqlalchemy("psycopg2")
 exercise_sqlalchemy("psycopg")
+exercise_sqlalchemy_asyncio()
 print("ok")
