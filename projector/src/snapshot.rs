@@ -429,17 +429,25 @@ impl Write for Checksummed {
 
 /// Reads the table stored at `path`, verifying everything; see the module documentation.
 pub fn load(path: &Path) -> Result<Table> {
-    let bytes = fs::read(path).map_err(Error::io(path))?;
+    // Read once, straight into an aligned buffer: rkyv needs the archive aligned, and the
+    // payload starts 32 bytes in, which keeps the buffer's 16-byte alignment.
+    let mut file = File::open(path).map_err(Error::io(path))?;
+    let size = file.metadata().map_err(Error::io(path))?.len();
+    let mut bytes = AlignedVec::<16>::with_capacity(usize::try_from(size).unwrap_or(0) + 1);
+    bytes
+        .extend_from_reader(&mut file)
+        .map_err(Error::io(path))?;
     let corrupt = |reason: String| Error::Corruption {
         path: path.to_owned(),
         reason,
     };
     let payload = check_header(&bytes).map_err(corrupt)?;
-    // rkyv needs the archive aligned; a slice of a Vec<u8> at offset 32 need not be.
-    let mut aligned = AlignedVec::<16>::with_capacity(payload.len());
-    aligned.extend_from_slice(payload);
-    let payload = rkyv::from_bytes::<Payload, rancor::Error>(&aligned)
+    let payload = rkyv::from_bytes::<Payload, rancor::Error>(payload)
         .map_err(|e| corrupt(format!("payload does not decode: {e}")))?;
+    // The file's bytes go before the table is built, so that it reuses their memory
+    // instead of faulting in as much again (most of a restore was the kernel zeroing
+    // fresh pages).
+    drop(bytes);
     Table::restore(
         payload.schema,
         payload.last.map(|p| (p.seq, p.time)),
