@@ -514,6 +514,7 @@ fn postgres_config() -> SessionConfig {
 /// or has under other rules.
 fn install_postgres(ctx: &mut SessionContext) -> Result<()> {
     ctx.add_analyzer_rule(Arc::new(crate::postgres::PostgresSemantics));
+    ctx.add_analyzer_rule(crate::postgres::multiset_set_operations());
     ctx.register_expr_planner(Arc::new(crate::json::JsonOperators))?;
     ctx.register_expr_planner(Arc::new(crate::postgres::PostgresOperators))?;
     for function in crate::postgres::length_functions() {

@@ -25,8 +25,10 @@
 
 mod array_in;
 mod avg;
+mod set_all;
 
 pub(crate) use avg::avg;
+pub(crate) use set_all::rule as multiset_set_operations;
 
 use std::sync::Arc;
 
