@@ -49,7 +49,7 @@ fn parse(text: &str) -> Result<Node, String> {
     if chars.peek() != Some(&'{') {
         return Err("Array value must start with \"{\" or dimension information.".to_string());
     }
-    let node = parse_array(&mut chars)?;
+    let node = parse_array(&mut chars, 1)?;
     skip_space(&mut chars);
     match chars.next() {
         None => Ok(node),
@@ -65,8 +65,16 @@ fn skip_space(chars: &mut Chars<'_>) {
     }
 }
 
-/// An array from its `{` to its `}`.
-fn parse_array(chars: &mut Chars<'_>) -> Result<Node, String> {
+/// PostgreSQL's limit on an array's dimensions (`MAXDIM`), which also bounds the recursion.
+const MAX_DEPTH: usize = 6;
+
+/// An array from its `{` to its `}`, at nesting `depth` (1 outermost).
+fn parse_array(chars: &mut Chars<'_>, depth: usize) -> Result<Node, String> {
+    if depth > MAX_DEPTH {
+        return Err(format!(
+            "number of array dimensions exceeds the maximum allowed ({MAX_DEPTH})"
+        ));
+    }
     chars.next(); // '{'
     let mut items = Vec::new();
     skip_space(chars);
@@ -77,7 +85,7 @@ fn parse_array(chars: &mut Chars<'_>) -> Result<Node, String> {
     loop {
         skip_space(chars);
         let item = match chars.peek() {
-            Some('{') => parse_array(chars)?,
+            Some('{') => parse_array(chars, depth + 1)?,
             Some('"') => Node::Element(Some(quoted(chars)?)),
             Some(_) => bare(chars)?,
             None => return Err("Unexpected end of input.".to_string()),
@@ -329,5 +337,9 @@ mod tests {
         }
         assert!(parse("{{1,2},{3}}").and_then(|n| shape(&n)).is_err());
         assert!(parse("{{1},2}").and_then(|n| shape(&n)).is_err());
+        // Nesting is bounded (PostgreSQL's 6 dimensions), so no input can exhaust the stack.
+        assert!(parse("{{{{{{1}}}}}}").is_ok());
+        assert!(parse("{{{{{{{1}}}}}}}").is_err());
+        assert!(parse(&"{".repeat(1_000_000)).is_err());
     }
 }
