@@ -1583,9 +1583,23 @@ fn call(name: &str, arg: Expr) -> Expr {
     call_with(name, vec![arg])
 }
 
+/// The unqualified name `name`.
+fn object_name(name: &str) -> ObjectName {
+    ObjectName(vec![ObjectNamePart::Identifier(Ident::new(name))])
+}
+
+/// The aggregate call `f` (its arguments, ORDER BY, DISTINCT, FILTER and OVER) as an
+/// `array_agg`.
+fn as_array_agg(f: &ast::Function) -> ast::Function {
+    ast::Function {
+        name: object_name("array_agg"),
+        ..f.clone()
+    }
+}
+
 fn call_with(name: &str, args: Vec<Expr>) -> Expr {
     Expr::Function(ast::Function {
-        name: ObjectName(vec![ObjectNamePart::Identifier(Ident::new(name))]),
+        name: object_name(name),
         uses_odbc_syntax: false,
         parameters: ast::FunctionArguments::None,
         args: ast::FunctionArguments::List(ast::FunctionArgumentList {
@@ -1844,9 +1858,7 @@ impl VisitorMut for Idioms {
                     && matches!(&f.args, ast::FunctionArguments::List(l) if l.args.len() == 1) =>
             {
                 let jsonb = unqualified(&f.name).as_deref() == Some("jsonb_agg");
-                let mut aggregate = f.clone();
-                aggregate.name =
-                    ObjectName(vec![ObjectNamePart::Identifier(Ident::new("array_agg"))]);
+                let mut aggregate = as_array_agg(f);
                 if let ast::FunctionArguments::List(list) = &mut aggregate.args
                     && let Some(ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(arg))) =
                         list.args.first_mut()
@@ -1870,9 +1882,7 @@ impl VisitorMut for Idioms {
                     && matches!(&f.args, ast::FunctionArguments::List(l) if l.args.len() == 2) =>
             {
                 let jsonb = unqualified(&f.name).as_deref() == Some("jsonb_object_agg");
-                let mut aggregate = f.clone();
-                aggregate.name =
-                    ObjectName(vec![ObjectNamePart::Identifier(Ident::new("array_agg"))]);
+                let mut aggregate = as_array_agg(f);
                 if let ast::FunctionArguments::List(list) = &mut aggregate.args
                     && let [
                         ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(key)),
@@ -1911,7 +1921,7 @@ impl VisitorMut for Idioms {
                     return ControlFlow::Continue(());
                 };
                 let mut list = f.clone();
-                list.name = ObjectName(vec![ObjectNamePart::Identifier(Ident::new(lister))]);
+                list.name = object_name(&lister);
                 let rows = call("unnest", Expr::Function(list));
                 *expr = match typed {
                     Some(json_in) => call(json_in, rows),

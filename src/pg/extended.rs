@@ -76,13 +76,6 @@ impl QueryParser for Parser {
                     .get(i)
                     .cloned()
                     .flatten()
-                    .or_else(
-                        || match described.parameter_pg_types.get(i).copied().flatten() {
-                            Some("oid[]") => Some(Type::OID_ARRAY),
-                            Some("oid") => Some(Type::OID),
-                            _ => None,
-                        },
-                    )
                     .or_else(|| {
                         described
                             .parameters

@@ -27,9 +27,6 @@ use crate::parser::Statement;
 pub struct Description {
     /// The type of `$1`, `$2` ...; `None` where it cannot be inferred.
     pub parameters: Vec<Option<Arrow>>,
-    /// The PostgreSQL type of a parameter its Arrow type does not tell (`$1::oid[]` is an
-    /// `oid[]`, where Arrow has a list of 64-bit integers), by name; `None` elsewhere.
-    pub parameter_pg_types: Vec<Option<&'static str>>,
     /// The columns of its rows; `None` for a statement without rows.
     pub columns: Option<SchemaRef>,
     /// The statement as parsed, for [`Session::execute_bound_statement`]: a statement run
@@ -84,13 +81,15 @@ fn compare_elements(statement: &mut Ast) -> Vec<usize> {
     found
 }
 
-/// The Arrow type of an array type of a column type (`bigint[]`, `text[][]`).
+/// The Arrow type of an array type of a column type or `oid` (`bigint[]`, `text[][]`,
+/// `oid[]`).
 fn array_type(t: &ast::DataType) -> Option<Arrow> {
     let ast::DataType::Array(ast::ArrayElemTypeDef::SquareBracket(element, _)) = t else {
         return None;
     };
     let element = match super::ddl::data_type(element) {
         Ok(t) => crate::arrow::arrow_type(&t),
+        Err(_) if is_oid(element) => Arrow::UInt32,
         Err(_) => array_type(element)?,
     };
     Some(Arrow::List(std::sync::Arc::new(
@@ -101,12 +100,6 @@ fn array_type(t: &ast::DataType) -> Option<Arrow> {
 /// Whether `t` is `oid` (which the catalog rewrite makes `BIGINT`).
 fn is_oid(t: &ast::DataType) -> bool {
     matches!(t, ast::DataType::Custom(name, _) if name.to_string().eq_ignore_ascii_case("oid"))
-}
-
-/// Whether `t` is `oid[]` (which the catalog rewrite makes `BIGINT[]`).
-fn is_oid_array(t: &ast::DataType) -> bool {
-    matches!(t, ast::DataType::Array(ast::ArrayElemTypeDef::SquareBracket(element, _))
-        if is_oid(element))
 }
 
 fn placeholder_number(expr: &Expr) -> Option<usize> {
@@ -181,7 +174,6 @@ impl Session {
         let Statement::Sql(sql) = &parsed else {
             return Ok(Description {
                 parameters: Vec::new(),
-                parameter_pg_types: Vec::new(),
                 columns: None,
                 statement: parsed,
             });
@@ -189,7 +181,6 @@ impl Session {
         let mut statement = sql.statement.clone();
         let count = parameter_count(&statement);
         let mut known: BTreeMap<usize, Arrow> = BTreeMap::new();
-        let mut pg_types: BTreeMap<usize, &'static str> = BTreeMap::new();
         // `$1::int` is an int, as PostgreSQL infers it.
         let _ = visit_expressions(&statement, |e| {
             if let Expr::Cast {
@@ -201,10 +192,10 @@ impl Session {
                     known.insert(n, crate::arrow::arrow_type(&t));
                 } else if let Some(t) = array_type(data_type) {
                     known.insert(n, t);
-                } else if is_oid_array(data_type) {
-                    pg_types.insert(n, "oid[]");
                 } else if is_oid(data_type) {
-                    pg_types.insert(n, "oid");
+                    // An object id is a `UInt32`, as in the catalogs, so it is described as
+                    // `oid` (asyncpg sends an `oid`, not an `int8`, for it).
+                    known.insert(n, Arrow::UInt32);
                 }
             }
             ControlFlow::<()>::Continue(())
@@ -336,7 +327,6 @@ impl Session {
         }
         Ok(Description {
             parameters: (1..=count).map(|n| known.get(&n).cloned()).collect(),
-            parameter_pg_types: (1..=count).map(|n| pg_types.get(&n).copied()).collect(),
             columns,
             statement: parsed,
         })
