@@ -37,9 +37,13 @@ impl Session {
             .map_or_else(|| table.clone(), |a| ident_name(&a.alias));
         let schema = self.schema_at(&table, snapshot)?;
         // Which table column each source column fills.
+        // Without a column list, the first N columns for a source of N (PostgreSQL's rule).
         let targets: Vec<usize> = if insert.columns.is_empty() {
-            match insert.source {
-                Some(_) => (0..schema.columns().len()).collect(),
+            match &insert.source {
+                Some(source) => {
+                    let all = schema.columns().len();
+                    (0..source_width(source).map_or(all, |n| n.min(all))).collect()
+                }
                 None => Vec::new(),
             }
         } else {
@@ -1200,6 +1204,22 @@ fn name_duplicate_items(body: &mut ast::SetExpr) {
         }
         ast::SetExpr::Query(query) => name_duplicate_items(&mut query.body),
         _ => {}
+    }
+}
+
+/// How many columns an `INSERT`'s source yields, where the statement says so: the width of
+/// a `VALUES` list, or of a `SELECT` list without wildcards.
+fn source_width(source: &ast::Query) -> Option<usize> {
+    match source.body.as_ref() {
+        ast::SetExpr::Values(values) => values.rows.first().map(|row| row.len()),
+        ast::SetExpr::Select(select) => (!select.projection.iter().any(|item| {
+            matches!(
+                item,
+                ast::SelectItem::Wildcard(_) | ast::SelectItem::QualifiedWildcard(..)
+            )
+        }))
+        .then_some(select.projection.len()),
+        _ => None,
     }
 }
 
