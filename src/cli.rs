@@ -117,6 +117,8 @@ pub async fn run(cli: Cli) -> Result<()> {
 async fn run_sql(args: SqlArgs) -> Result<()> {
     let db = driftdb_sql::Database::open(&args.data)?;
     let mut session = db.session();
+    // The `-e` texts come first in `scripts`.
+    let execute = args.execute.len();
     let mut scripts = args.execute;
     if let Some(file) = &args.file {
         scripts.push(
@@ -131,18 +133,83 @@ async fn run_sql(args: SqlArgs) -> Result<()> {
         std::io::Read::read_to_string(&mut std::io::stdin(), &mut input)?;
         scripts.push(input);
     }
-    // Each result is printed (and flushed) as its statement finishes, so a long script shows
-    // its progress and every printed COMMIT is durable.
-    let fail = |e: driftdb_sql::Error| anyhow::anyhow!("ERROR {}: {e}", e.sqlstate());
-    for sql in scripts {
-        for statement in driftdb_sql::parse(&sql).map_err(fail)? {
-            let outcome = session.execute_statement(statement).await.map_err(fail)?;
-            repl::print_notices(&outcome);
-            let mut out = std::io::stdout().lock();
-            writeln!(out, "{}", repl::render(&outcome)?)?;
-            out.flush()?;
+    for (i, sql) in scripts.into_iter().enumerate() {
+        let statements = driftdb_sql::parse(&sql).map_err(sql_error)?;
+        if i < execute && in_one_block(&statements) {
+            run_block(&mut session, statements).await?;
+            continue;
+        }
+        // A script's results are printed (and flushed) as each statement finishes, so a long
+        // one shows its progress and every printed COMMIT is durable.
+        for statement in statements {
+            let outcome = session
+                .execute_statement(statement)
+                .await
+                .map_err(sql_error)?;
+            print(&outcome)?;
         }
     }
+    Ok(())
+}
+
+/// Whether an `-e` text's statements run as one implicit transaction block, as psql's `-c`
+/// sends them to PostgreSQL: when there are several and all of them may run in a block.
+fn in_one_block(statements: &[driftdb_sql::Statement]) -> bool {
+    statements.len() > 1
+        && statements
+            .iter()
+            .all(|s| s.runs_in_transaction_block() && !s.is_copy_from_stdin())
+}
+
+/// Runs statements in one implicit block and prints their results once it has committed,
+/// each write with the sequence it committed at; an error rolls all of them back.
+async fn run_block(
+    session: &mut driftdb_sql::Session,
+    statements: Vec<driftdb_sql::Statement>,
+) -> Result<()> {
+    let mut done: Vec<driftdb_sql::Outcome> = Vec::new();
+    // The writes waiting for their block's commit, by index in `done`.
+    let mut pending = Vec::new();
+    for statement in statements {
+        // Again after a COMMIT among them: the rest form a new block.
+        session.begin_implicit();
+        let before = session.pending_operations();
+        let outcome = match session.execute_statement(statement).await {
+            Ok(outcome) => outcome,
+            Err(e) => {
+                session.end_implicit(true).map_err(sql_error)?;
+                return Err(sql_error(e));
+            }
+        };
+        if session.in_implicit_block() {
+            if session.pending_operations() > before {
+                pending.push(done.len());
+            }
+        } else {
+            // A COMMIT (committing the writes so far) or a BEGIN (taking them into its block).
+            for i in pending.drain(..) {
+                done[i].seq = outcome.seq;
+            }
+        }
+        done.push(outcome);
+    }
+    let seq = session.end_implicit(false).map_err(sql_error)?;
+    for i in pending {
+        done[i].seq = seq;
+    }
+    done.iter().try_for_each(print)
+}
+
+/// A SQL error as the command line reports it.
+fn sql_error(e: driftdb_sql::Error) -> anyhow::Error {
+    anyhow::anyhow!("ERROR {}: {e}", e.sqlstate())
+}
+
+fn print(outcome: &driftdb_sql::Outcome) -> Result<()> {
+    repl::print_notices(outcome);
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{}", repl::render(outcome)?)?;
+    out.flush()?;
     Ok(())
 }
 

@@ -15,6 +15,7 @@ mod auth;
 mod cancel;
 mod copy;
 mod extended;
+mod pipeline;
 mod unflushed;
 
 use std::fmt::Debug;
@@ -37,7 +38,7 @@ use pgwire::api::query::{
 use pgwire::api::results::{Response, Tag};
 use pgwire::api::store::PortalStore;
 use pgwire::api::{
-    ClientInfo, ClientPortalStore, PgWireConnectionState, PgWireServerHandlers, Type,
+    ClientInfo, ClientPortalStore, ErrorHandler, PgWireConnectionState, PgWireServerHandlers, Type,
 };
 use pgwire::error::{ErrorInfo, PgWireError, PgWireResult};
 use pgwire::messages::PgWireBackendMessage;
@@ -181,6 +182,7 @@ pub async fn serve(
                         registration: std::sync::OnceLock::new(),
                         require_tls: options.require_tls,
                         auth: Arc::clone(&authenticator),
+                        held: std::sync::Mutex::new(None),
                     });
                     let tls = options.tls.clone();
                     tokio::spawn(async move {
@@ -211,6 +213,8 @@ struct Connection {
     /// Refuse the connection unless it set up TLS.
     require_tls: bool,
     auth: Arc<auth::Authenticator>,
+    /// A pipeline's first row write, waiting for the next message (`pipeline.rs`).
+    held: std::sync::Mutex<Option<pipeline::Held>>,
 }
 
 impl Connection {
@@ -247,6 +251,21 @@ impl PgWireServerHandlers for Handlers {
     fn cancel_handler(&self) -> Arc<impl CancelHandler> {
         Arc::clone(&self.0.cancels)
     }
+
+    fn error_handler(&self) -> Arc<impl ErrorHandler> {
+        Arc::clone(&self.0)
+    }
+}
+
+impl ErrorHandler for Connection {
+    /// Every error aborts the open transaction, the implicit block of a pipeline too, as
+    /// in PostgreSQL (a Bind whose parameters do not decode, say).
+    fn on_error<C: ClientInfo>(&self, _client: &C, _error: &mut PgWireError) {
+        // Nothing holds the session between messages.
+        if let Ok(mut session) = self.session.try_lock() {
+            session.abort_transaction();
+        }
+    }
 }
 
 #[async_trait]
@@ -261,6 +280,7 @@ impl SimpleQueryHandler for Connection {
         C::Error: Debug,
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
+        self.release(client).await?;
         if !matches!(client.state(), PgWireConnectionState::ReadyForQuery) {
             return Err(PgWireError::NotReadyForQuery);
         }
@@ -339,8 +359,23 @@ impl SimpleQueryHandler for Connection {
                 position: None,
             })]);
         }
+        // Several statements are one implicit block, as in PostgreSQL, unless one of them
+        // cannot run in a block (ALTER TABLE, VACUUM ...): then each commits on its own.
+        let implicit = session.in_implicit_block()
+            || (statements.len() > 1
+                && statements
+                    .iter()
+                    .all(driftdb_sql::Statement::runs_in_transaction_block)
+                && !statements
+                    .iter()
+                    .any(driftdb_sql::Statement::is_copy_from_stdin));
         let mut responses = Vec::with_capacity(statements.len());
+        let mut failed = false;
         for statement in statements {
+            if implicit {
+                // Again after a COMMIT among them: the rest form a new block.
+                session.begin_implicit();
+            }
             let before = session.transaction_status();
             match session.execute_statement(statement).await {
                 Ok(outcome) => {
@@ -355,9 +390,13 @@ impl SimpleQueryHandler for Connection {
                 }
                 Err(e) => {
                     responses.push(error(&e));
+                    failed = true;
                     break;
                 }
             }
+        }
+        if let Err(e) = session.end_implicit(failed) {
+            responses.push(error(&e));
         }
         Ok(responses)
     }

@@ -367,7 +367,7 @@ impl Database {
         let mut pending: Vec<(Cow<'a, str>, Vec<Change>)> = Vec::new();
         for op in ops {
             if op.is_role_change() {
-                self.apply_role(&op)?;
+                self.security.apply(&op)?;
                 continue;
             }
             let op = match split(op) {
@@ -440,22 +440,9 @@ impl Database {
                 self.succeed_as(seq, time, table, to, Table::new(schema), rows)?;
                 self.security.rename_table(table, to);
             }
-            LedgerOp::Grant {
-                table,
-                role,
-                privileges,
-            }
-            | LedgerOp::Revoke {
-                table,
-                role,
-                privileges,
-            } => {
+            LedgerOp::Grant { table, .. } | LedgerOp::Revoke { table, .. } => {
                 self.current_mut(table)?;
-                if matches!(op, LedgerOp::Grant { .. }) {
-                    self.security.grant(table, role, *privileges)?;
-                } else {
-                    self.security.revoke(table, role, *privileges)?;
-                }
+                self.security.apply(op)?;
             }
             LedgerOp::AlterTable {
                 table,
@@ -568,15 +555,6 @@ impl Database {
                 table: Arc::new(RwLock::new(next)),
             });
         Ok(())
-    }
-
-    fn apply_role(&mut self, op: &LedgerOp) -> Result<()> {
-        match op {
-            LedgerOp::CreateRole(role) => self.security.create(role.clone()),
-            LedgerOp::AlterRole(role) => self.security.alter(role.clone()),
-            LedgerOp::DropRole { name } => self.security.drop_role(name),
-            _ => Ok(()),
-        }
     }
 }
 

@@ -11,6 +11,7 @@
 use std::collections::BTreeMap;
 
 use crate::error::{Error, Result};
+use crate::ledger::LedgerOp;
 
 /// `SELECT` on a table.
 pub const SELECT: u8 = 1;
@@ -144,6 +145,29 @@ impl Security {
             }
         }
         Ok(())
+    }
+
+    /// Applies a role operation (`CreateRole`, `AlterRole`, `DropRole`) or a grant
+    /// (`Grant`, `Revoke`, whose table the caller has checked); other operations change
+    /// nothing here. A session applies its open transaction's operations to a copy, so that
+    /// `CREATE ROLE r; GRANT ... TO r` works in one block.
+    pub fn apply(&mut self, op: &LedgerOp) -> Result<()> {
+        match op {
+            LedgerOp::CreateRole(role) => self.create(role.clone()),
+            LedgerOp::AlterRole(role) => self.alter(role.clone()),
+            LedgerOp::DropRole { name } => self.drop_role(name),
+            LedgerOp::Grant {
+                table,
+                role,
+                privileges,
+            } => self.grant(table, role, *privileges),
+            LedgerOp::Revoke {
+                table,
+                role,
+                privileges,
+            } => self.revoke(table, role, *privileges),
+            _ => Ok(()),
+        }
     }
 
     /// A renamed table keeps its grants under its new name.

@@ -72,6 +72,26 @@ impl Statement {
             AstStatement::Copy { to: false, target: sqlparser::ast::CopyTarget::Stdin, .. }
         ))
     }
+
+    /// Whether this is an `INSERT`, `UPDATE` or `DELETE`.
+    pub fn is_row_write(&self) -> bool {
+        matches!(self, Statement::Sql(sql) if matches!(
+            sql.statement,
+            AstStatement::Insert(_) | AstStatement::Update(_) | AstStatement::Delete(_)
+        ))
+    }
+
+    /// Whether the statement may run inside a transaction block: `ALTER TABLE`,
+    /// `CHECKPOINT`, `VACUUM` and projection statements may not.
+    pub fn runs_in_transaction_block(&self) -> bool {
+        match self {
+            Statement::Sql(sql) => !matches!(sql.statement, AstStatement::AlterTable(_)),
+            Statement::Checkpoint { .. }
+            | Statement::Vacuum { .. }
+            | Statement::Projection(_)
+            | Statement::SetHistoryRetention { .. } => false,
+        }
+    }
 }
 
 /// Parses one or more `;`-separated statements.

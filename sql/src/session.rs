@@ -34,6 +34,16 @@
 //! in the same record; a dropped one disappears from the transaction's view. `ALTER TABLE`,
 //! history retention, `CHECKPOINT` and `VACUUM` are refused inside a block.
 //!
+//! # Implicit blocks
+//! The statements of one extended-protocol pipeline (up to Sync) and of one query string
+//! holding several statements form an implicit transaction block, as in PostgreSQL:
+//! [`Session::begin_implicit`] opens it and [`Session::end_implicit`] commits its writes as
+//! one record, or drops them if a statement failed. Until the block's first write each
+//! statement reads the newest sequence (as an autocommit statement would); from then on the
+//! sequence that write read, plus the block's writes. A `BEGIN` inside turns it into an
+//! ordinary block that keeps the writes so far; `COMMIT` or `ROLLBACK` ends it early with
+//! PostgreSQL's warning. It reports the Idle status: clients only ever see it between Syncs.
+//!
 //! # Cancellation
 //! [`Session::interrupt_on`] gives the session a signal (a PostgreSQL cancel request); a
 //! statement still running when it fires stops with SQLSTATE 57014 and aborts an open
@@ -120,6 +130,23 @@ struct Txn {
     ops: Vec<LedgerOp>,
     savepoints: Vec<Savepoint>,
     failed: bool,
+    /// An implicit block (see the module documentation), not a `BEGIN`.
+    implicit: bool,
+}
+
+impl Txn {
+    fn new(seq: Option<u64>, implicit: bool) -> Txn {
+        Txn {
+            snapshot: Snapshot {
+                seq,
+                ..Snapshot::default()
+            },
+            ops: Vec::new(),
+            savepoints: Vec::new(),
+            failed: false,
+            implicit,
+        }
+    }
 }
 
 /// A write statement's plan: what to append to the ledger, and what to tell the client.
@@ -208,9 +235,63 @@ impl Session {
     pub fn transaction_status(&self) -> TransactionStatus {
         match &self.txn {
             None => TransactionStatus::Idle,
+            Some(t) if t.implicit => TransactionStatus::Idle,
             Some(t) if t.failed => TransactionStatus::Failed,
             Some(_) => TransactionStatus::InTransaction,
         }
+    }
+
+    /// Opens an implicit transaction block unless a block is open; see the module
+    /// documentation.
+    pub fn begin_implicit(&mut self) {
+        if self.txn.is_none() {
+            self.txn = Some(Txn::new(self.read_point(), true));
+        }
+    }
+
+    /// How many ledger operations the open transaction holds, for telling which of a
+    /// block's statements wrote.
+    pub fn pending_operations(&self) -> usize {
+        self.txn.as_ref().map_or(0, |t| t.ops.len())
+    }
+
+    /// Whether an implicit block is open.
+    pub fn in_implicit_block(&self) -> bool {
+        self.txn.as_ref().is_some_and(|t| t.implicit)
+    }
+
+    /// Ends the implicit block, if one is open: commits its writes, or drops them when
+    /// `rollback` is set or one of its statements failed. Returns the commit's sequence
+    /// (`None` if nothing was written). A commit that fails (SQLSTATE 40001 when another
+    /// transaction wrote the same keys first) applies nothing and still ends the block.
+    pub fn end_implicit(&mut self, rollback: bool) -> Result<Option<u64>> {
+        if !self.in_implicit_block() {
+            return Ok(None);
+        }
+        match self.txn.take() {
+            Some(txn) if !rollback && !txn.failed => self.commit(txn),
+            _ => Ok(None),
+        }
+    }
+
+    /// Writes a transaction's operations as one ledger record.
+    fn commit(&mut self, txn: Txn) -> Result<Option<u64>> {
+        if txn.ops.is_empty() {
+            return Ok(None);
+        }
+        let writes = written_keys(&txn.snapshot.overlay);
+        let store = self.db.store();
+        let commit =
+            blocking(|| store.commit(Transaction { ops: txn.ops }, txn.snapshot.seq, &writes))
+                .map_err(projector_error)?;
+        self.settings.last_commit = Some(commit.seq);
+        Ok(Some(commit.seq))
+    }
+
+    /// The sequence a statement outside a transaction reads: the session's pinned point,
+    /// or the newest.
+    fn read_point(&self) -> Option<u64> {
+        self.settings.as_of.or_else(|| self.db.last_sequence())
     }
 
     /// Parses `sql` for [`Session::execute_statement`]; a syntax error inside a transaction
@@ -245,6 +326,17 @@ impl Session {
         if self.txn.as_ref().is_some_and(|t| t.failed) {
             return Err(Error::InFailedTransaction);
         }
+        // Until its first write, an implicit block reads what autocommit would.
+        if self
+            .txn
+            .as_ref()
+            .is_some_and(|t| t.implicit && t.ops.is_empty())
+        {
+            let read_point = self.read_point();
+            if let Some(txn) = &mut self.txn {
+                txn.snapshot.seq = read_point;
+            }
+        }
         let result = match self.interrupt.take() {
             None => self.run(statement).await,
             Some(mut signal) => {
@@ -275,6 +367,13 @@ impl Session {
         result
     }
 
+    /// Aborts the open transaction, implicit or not, as every error does in PostgreSQL: for
+    /// errors outside the session's statements (a parameter that does not decode, an
+    /// unknown portal); its own statements' errors already do.
+    pub fn abort_transaction(&mut self) {
+        self.fail();
+    }
+
     fn fail(&mut self) {
         if let Some(txn) = &mut self.txn {
             txn.failed = true;
@@ -285,6 +384,11 @@ impl Session {
     fn transaction_control(&mut self, statement: &Ast) -> Result<Option<Outcome>> {
         let outcome = match statement {
             Ast::StartTransaction { statements, .. } if statements.is_empty() => {
+                // BEGIN makes an implicit block an ordinary one, keeping its writes.
+                if let Some(txn) = self.txn.as_mut().filter(|t| t.implicit) {
+                    txn.implicit = false;
+                    return Ok(Some(Outcome::command("BEGIN", None)));
+                }
                 // PostgreSQL warns and carries on when a transaction is already open.
                 if self.txn.is_some() {
                     return Ok(Some(Outcome::command("BEGIN", None).with_notice(
@@ -293,48 +397,28 @@ impl Session {
                         "there is already a transaction in progress".to_string(),
                     )));
                 }
-                {
-                    self.txn = Some(Txn {
-                        snapshot: Snapshot {
-                            seq: self.settings.as_of.or_else(|| self.db.last_sequence()),
-                            ..Snapshot::default()
-                        },
-                        ops: Vec::new(),
-                        savepoints: Vec::new(),
-                        failed: false,
-                    });
-                }
+                self.txn = Some(Txn::new(self.read_point(), false));
                 Outcome::command("BEGIN", None)
             }
+            // COMMIT and ROLLBACK also end an implicit block, warning as without one.
             Ast::Commit { chain: false, .. } => match self.txn.take() {
-                None => Outcome::command("COMMIT", None).with_notice(
-                    "WARNING",
-                    "25P01",
-                    "there is no transaction in progress".to_string(),
-                ),
+                None => no_transaction("COMMIT", None),
                 Some(txn) if txn.failed => Outcome::command("ROLLBACK", None),
-                Some(txn) if txn.ops.is_empty() => Outcome::command("COMMIT", None),
                 Some(txn) => {
-                    let writes = written_keys(&txn.snapshot.overlay);
-                    let store = self.db.store();
-                    let commit = blocking(|| {
-                        store.commit(Transaction { ops: txn.ops }, txn.snapshot.seq, &writes)
-                    })
-                    .map_err(projector_error)?;
-                    self.settings.last_commit = Some(commit.seq);
-                    Outcome::command("COMMIT", Some(commit.seq))
+                    let implicit = txn.implicit;
+                    let seq = self.commit(txn)?;
+                    match implicit {
+                        true => no_transaction("COMMIT", seq),
+                        false => Outcome::command("COMMIT", seq),
+                    }
                 }
             },
             Ast::Rollback {
                 chain: false,
                 savepoint: None,
             } => match self.txn.take() {
-                Some(_) => Outcome::command("ROLLBACK", None),
-                None => Outcome::command("ROLLBACK", None).with_notice(
-                    "WARNING",
-                    "25P01",
-                    "there is no transaction in progress".to_string(),
-                ),
+                Some(txn) if !txn.implicit => Outcome::command("ROLLBACK", None),
+                _ => no_transaction("ROLLBACK", None),
             },
             Ast::Rollback {
                 chain: false,
@@ -379,10 +463,13 @@ impl Session {
     }
 
     fn in_block(&mut self, what: &str) -> Result<&mut Txn> {
-        self.txn.as_mut().ok_or_else(|| Error::Execution {
-            message: format!("{what} can only be used in transaction blocks"),
-            sqlstate: "25P01",
-        })
+        self.txn
+            .as_mut()
+            .filter(|t| !t.implicit)
+            .ok_or_else(|| Error::Execution {
+                message: format!("{what} can only be used in transaction blocks"),
+                sqlstate: "25P01",
+            })
     }
 
     async fn run(&mut self, statement: Statement) -> Result<Outcome> {
@@ -496,7 +583,7 @@ impl Session {
         match &self.txn {
             Some(txn) => txn.snapshot.clone(),
             None => Snapshot {
-                seq: self.settings.as_of.or_else(|| self.db.last_sequence()),
+                seq: self.read_point(),
                 ..Snapshot::default()
             },
         }
@@ -1000,6 +1087,15 @@ fn change_private(
     view.created
         .insert(table.to_string(), Arc::new(RwLock::new(copy)));
     Ok(true)
+}
+
+/// `COMMIT` or `ROLLBACK` with no block open (or only an implicit one): PostgreSQL's warning.
+fn no_transaction(tag: &str, seq: Option<u64>) -> Outcome {
+    Outcome::command(tag, seq).with_notice(
+        "WARNING",
+        "25P01",
+        "there is no transaction in progress".to_string(),
+    )
 }
 
 /// A transaction block that both writes an existing table's rows and gives it a unique

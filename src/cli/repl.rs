@@ -11,8 +11,6 @@ use anyhow::Result;
 use driftdb_sql::{Outcome, Session, TransactionStatus};
 use rustyline::error::ReadlineError;
 
-/// One statement's result as the command line prints it: rows as an aligned table, then the
-/// command tag with the sequence it committed at.
 /// Prints a statement's notices and warnings to standard error, as psql does.
 pub fn print_notices(outcome: &Outcome) {
     for notice in &outcome.notices {
@@ -20,6 +18,8 @@ pub fn print_notices(outcome: &Outcome) {
     }
 }
 
+/// One statement's result as the command line prints it: rows as an aligned table, then the
+/// command tag with the sequence it committed at.
 pub fn render(outcome: &Outcome) -> Result<String> {
     let mut out = String::new();
     if let Some(rows) = &outcome.rows {

@@ -27,11 +27,13 @@ use pgwire::api::results::{DataRowEncoder, FieldFormat, FieldInfo, QueryResponse
 use pgwire::api::stmt::QueryParser;
 use pgwire::api::store::Entry;
 use pgwire::api::store::PortalStore;
-use pgwire::api::{ClientInfo, ClientPortalStore, PgWireConnectionState, Type};
+use pgwire::api::{ClientInfo, ClientPortalStore, Type};
 use pgwire::error::{PgWireError, PgWireResult};
 use pgwire::messages::PgWireBackendMessage;
 use pgwire::messages::data::{NoData, ParameterDescription};
-use pgwire::messages::extendedquery::{Bind, Describe, Execute, Parse, TARGET_TYPE_BYTE_STATEMENT};
+use pgwire::messages::extendedquery::{
+    Bind, Close, Describe, Execute, Flush, Parse, Sync as SyncMessage, TARGET_TYPE_BYTE_STATEMENT,
+};
 use pgwire::types::ToSqlText;
 use pgwire::types::format::FormatOptions;
 use postgres_types::{IsNull, Kind, ToSql, to_sql_checked};
@@ -47,6 +49,13 @@ pub struct Prepared {
     statement: driftdb_sql::Statement,
     parameters: Vec<Type>,
     columns: Vec<(String, Type)>,
+}
+
+impl Prepared {
+    /// The statement as parsed.
+    pub(super) fn statement(&self) -> &driftdb_sql::Statement {
+        &self.statement
+    }
 }
 
 /// Describes statements with the connection's session.
@@ -145,8 +154,9 @@ impl ExtendedQueryHandler for Connection {
         C::Error: Debug,
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
+        self.release(client).await?;
         Defaults(self)
-            .on_parse(&mut Unflushed(client), message)
+            .on_parse(&mut Unflushed::new(client), message)
             .await
     }
 
@@ -158,13 +168,15 @@ impl ExtendedQueryHandler for Connection {
         C::Error: Debug,
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
+        self.release(client).await?;
         Defaults(self)
-            .on_bind(&mut Unflushed(client), message)
+            .on_bind(&mut Unflushed::new(client), message)
             .await
     }
 
-    /// pgwire's, with the replies left for Sync or Flush to send, except that a COPY's
-    /// start goes out at once: the client waits for it before sending data (or Sync).
+    /// pgwire's, in the pipeline's implicit block (see `pipeline.rs`), with the replies
+    /// left for Sync or Flush to send, except that a COPY's start goes out at once: the
+    /// client waits for it before sending data (or Sync).
     async fn on_execute<C>(&self, client: &mut C, message: Execute) -> PgWireResult<()>
     where
         C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
@@ -172,11 +184,44 @@ impl ExtendedQueryHandler for Connection {
         C::Error: Debug,
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
-        self._on_execute(&mut Unflushed(client), message).await?;
-        if matches!(client.state(), PgWireConnectionState::CopyInProgress(_)) {
-            client.flush().await?;
-        }
+        self.pipeline_execute(client, message).await
+    }
+
+    /// Ends the pipeline's implicit block, then sends ReadyForQuery (`pipeline.rs`).
+    async fn on_sync<C>(&self, client: &mut C, _message: SyncMessage) -> PgWireResult<()>
+    where
+        C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::PortalStore: PortalStore<Statement = Self::Statement>,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        self.pipeline_sync(client).await
+    }
+
+    /// Sends what is waiting, a held reply too (`pipeline.rs`).
+    async fn on_flush<C>(&self, client: &mut C, _message: Flush) -> PgWireResult<()>
+    where
+        C: ClientInfo + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        self.release(client).await?;
+        client.flush().await?;
         Ok(())
+    }
+
+    /// pgwire's, with the reply left for Sync or Flush to send.
+    async fn on_close<C>(&self, client: &mut C, message: Close) -> PgWireResult<()>
+    where
+        C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::PortalStore: PortalStore<Statement = Self::Statement>,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        self.release(client).await?;
+        Defaults(self)
+            .on_close(&mut Unflushed::new(client), message)
+            .await
     }
 
     /// As pgwire's, except that a statement with parameters and no result columns (an
@@ -190,7 +235,8 @@ impl ExtendedQueryHandler for Connection {
         C::Error: Debug,
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
-        let client = &mut Unflushed(client);
+        self.release(client).await?;
+        let client = &mut Unflushed::new(client);
         if message.target_type == TARGET_TYPE_BYTE_STATEMENT {
             let name = message.name.as_deref().unwrap_or("");
             if let Some(Entry::Value(statement)) = client.portal_store().get_statement(name)

@@ -187,4 +187,33 @@ async fn sql_runs_embedded_with_sequences_and_time_travel() {
         .unwrap();
     assert!(!failed.status.success());
     assert!(String::from_utf8_lossy(&failed.stderr).contains("42P01"));
+    // The statements of one `-e` are one transaction, as with `psql -c`: all or nothing,
+    // and the writes share its sequence.
+    let run = |sql: &str| {
+        Command::new(env!("CARGO_BIN_EXE_driftdb"))
+            .args(["sql", "--data", data, "-e", sql])
+            .output()
+            .unwrap()
+    };
+    let failed = run(
+        "INSERT INTO products VALUES (3, 'Gizmo', 4); INSERT INTO products VALUES (1, 'Dup', 1)",
+    );
+    assert!(!failed.status.success());
+    assert!(String::from_utf8_lossy(&failed.stderr).contains("23505"));
+    assert!(
+        failed.stdout.is_empty(),
+        "nothing printed for a rolled-back block"
+    );
+    let out = String::from_utf8(run("SELECT count(*) FROM products").stdout).unwrap();
+    assert!(out.contains(" 2\n"), "{out}");
+    let out = String::from_utf8(
+        run("INSERT INTO products VALUES (3, 'Gizmo', 4); SELECT count(*) FROM products; DELETE FROM products WHERE id = 1")
+            .stdout,
+    )
+    .unwrap();
+    assert!(
+        out.contains("INSERT 0 1 @SEQ:3") && out.contains("DELETE 1 @SEQ:3"),
+        "{out}"
+    );
+    assert!(out.contains(" 3\n"), "the block reads its own write: {out}");
 }

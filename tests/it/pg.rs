@@ -85,14 +85,16 @@ async fn sql_over_the_wire_with_transactions_time_travel_and_sqlstates() {
     assert_eq!(
         rows(
             &other,
-            "SELECT id, balance FROM accounts FOR SYSTEM_TIME AS OF @SEQ:1 ORDER BY id"
+            "SELECT id, balance FROM accounts FOR SYSTEM_TIME AS OF @SEQ:0 ORDER BY id"
         )
         .await,
         vec![some(&["1", "100.00"]), some(&["2", "50.00"])]
     );
+    // The CREATE TABLE and INSERT of one query string are one commit (@SEQ:0), as in
+    // PostgreSQL, and the transfer the next.
     assert_eq!(
         rows(&other, "SELECT MAX(__sequence) FROM accounts").await,
-        vec![some(&["2"])]
+        vec![some(&["1"])]
     );
 
     // Errors carry PostgreSQL's SQLSTATEs, and an error aborts the transaction.
@@ -142,7 +144,7 @@ async fn sql_over_the_wire_with_transactions_time_travel_and_sqlstates() {
 
 #[tokio::test]
 async fn psql_runs_a_script_and_reports_errors() {
-    let (_dir, server) = fresh();
+    let (dir, server) = fresh();
     if Command::new("psql").arg("--version").output().is_err() {
         panic!("psql is needed for this test (Debian package postgresql-client)");
     }
@@ -155,15 +157,28 @@ SELECT id, name, price FROM products FOR SYSTEM_TIME AS OF @SEQ:1 ORDER BY id;
 SELECT name, __operation FROM products FOR SYSTEM_TIME ALL WHERE id = 2 ORDER BY __sequence;
 SELECT * FROM nowhere;
 ";
+    let path = dir.data().with_file_name("script.sql");
+    std::fs::write(&path, script).expect("write the script");
     let output = Command::new("psql")
         .args(["-h", host, "-p", port, "-U", "driftdb", "-d", "driftdb"])
-        .args(["-X", "-q", "-A", "-t", "-F", ",", "-c", script])
+        .args([
+            "-X",
+            "-q",
+            "-A",
+            "-t",
+            "-F",
+            ",",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-f",
+        ])
+        .arg(&path)
         .output()
         .expect("run psql");
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
-    // `psql -c` with several statements sends one Query message: results come back for each
-    // statement up to the first error, which psql prints.
+    // `psql -f` sends the statements one by one, each its own transaction: results come
+    // back for each up to the first error, which psql prints.
     assert!(stdout.contains("1,Widget,9.99"), "{stdout}\n{stderr}");
     assert!(stdout.contains("2,Gadget,24.50"), "{stdout}\n{stderr}");
     assert!(
@@ -1311,5 +1326,329 @@ async fn statements_over_the_connection_memory_limit_fail_and_the_connection_goe
     assert_eq!(
         rows(&client, "SELECT length(repeat('x', 1000))").await,
         [some(&["1000"])]
+    );
+}
+
+/// Frontend messages for hand-built extended-protocol pipelines.
+mod frontend {
+    fn message(tag: u8, body: &[u8]) -> Vec<u8> {
+        let mut m = vec![tag];
+        m.extend_from_slice(&((body.len() + 4) as i32).to_be_bytes());
+        m.extend_from_slice(body);
+        m
+    }
+
+    /// Parse of the unnamed statement, its parameters typed int8.
+    pub fn parse(sql: &str, parameters: usize) -> Vec<u8> {
+        let mut body = vec![0];
+        body.extend_from_slice(sql.as_bytes());
+        body.push(0);
+        body.extend_from_slice(&(parameters as i16).to_be_bytes());
+        for _ in 0..parameters {
+            body.extend_from_slice(&20u32.to_be_bytes());
+        }
+        message(b'P', &body)
+    }
+
+    /// Bind of the unnamed portal, with binary parameters.
+    pub fn bind(parameters: &[&[u8]]) -> Vec<u8> {
+        let mut body = vec![0, 0];
+        body.extend_from_slice(&1i16.to_be_bytes());
+        body.extend_from_slice(&1i16.to_be_bytes());
+        body.extend_from_slice(&(parameters.len() as i16).to_be_bytes());
+        for p in parameters {
+            body.extend_from_slice(&(p.len() as i32).to_be_bytes());
+            body.extend_from_slice(p);
+        }
+        body.extend_from_slice(&0i16.to_be_bytes());
+        message(b'B', &body)
+    }
+
+    pub fn execute() -> Vec<u8> {
+        message(b'E', &[0, 0, 0, 0, 0])
+    }
+
+    pub fn sync() -> Vec<u8> {
+        message(b'S', &[])
+    }
+
+    /// Parse, Bind and Execute of one statement.
+    pub fn statement(sql: &str, parameters: &[&[u8]]) -> Vec<u8> {
+        [parse(sql, parameters.len()), bind(parameters), execute()].concat()
+    }
+
+    /// The backend's replies after the startup, as [`messages`] names them.
+    pub fn replies(bytes: &[u8]) -> Vec<String> {
+        let mut out = messages(bytes);
+        // Everything up to the startup's ReadyForQuery.
+        let start = out
+            .iter()
+            .position(|m| m.starts_with('Z'))
+            .map_or(0, |i| i + 1);
+        out.split_off(start)
+    }
+
+    /// The backend's messages: each one's tag, an ErrorResponse as `E` and its SQLSTATE, a
+    /// ReadyForQuery as `Z` and its status.
+    pub fn messages(bytes: &[u8]) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut rest = bytes;
+        while rest.len() >= 5 {
+            let tag = rest[0];
+            let len = i32::from_be_bytes(rest[1..5].try_into().unwrap()) as usize;
+            let body = &rest[5..1 + len];
+            rest = &rest[1 + len..];
+            out.push(match tag {
+                b'E' => {
+                    let code = body
+                        .split(|b| *b == 0)
+                        .find_map(|f| f.strip_prefix(b"C"))
+                        .map(|c| String::from_utf8_lossy(c).to_string())
+                        .unwrap_or_default();
+                    format!("E{code}")
+                }
+                b'Z' => format!("Z{}", body[0] as char),
+                other => (other as char).to_string(),
+            });
+        }
+        out
+    }
+}
+
+#[tokio::test]
+async fn pipelines_and_multi_statement_queries_are_one_transaction() {
+    let (_dir, server) = fresh();
+    let client = connect(&server.pg_addr).await;
+    client
+        .batch_execute("CREATE TABLE t (id BIGINT PRIMARY KEY); INSERT INTO t VALUES (1)")
+        .await
+        .expect("create");
+    let ids = || async { rows(&client, "SELECT id FROM t ORDER BY id").await };
+    let code = |e: tokio_postgres::Error| e.code().map(|c| c.code().to_string());
+
+    // A query string of several statements commits them together, or none of them.
+    let e = client
+        .batch_execute("INSERT INTO t VALUES (2); INSERT INTO t VALUES (1)")
+        .await
+        .unwrap_err();
+    assert_eq!(code(e), Some("23505".to_string()));
+    assert_eq!(ids().await, vec![some(&["1"])]);
+    // A COMMIT among them commits what came before it (with PostgreSQL's warning).
+    let e = client
+        .batch_execute("INSERT INTO t VALUES (3); COMMIT; INSERT INTO t VALUES (1)")
+        .await
+        .unwrap_err();
+    assert_eq!(code(e), Some("23505".to_string()));
+    assert_eq!(ids().await, vec![some(&["1"]), some(&["3"])]);
+    // The second statement reads the first's write.
+    assert_eq!(
+        rows(&client, "INSERT INTO t VALUES (4); SELECT count(*) FROM t").await,
+        vec![some(&["3"])]
+    );
+
+    let addr = server.pg_addr.clone();
+    let pipeline = |bytes: Vec<u8>| {
+        let addr = addr.clone();
+        async move {
+            let seen = tokio::task::spawn_blocking(move || poke(&addr, true, &bytes))
+                .await
+                .expect("poke");
+            frontend::replies(&seen)
+        }
+    };
+    let insert = "INSERT INTO t VALUES ($1)";
+    let id = |n: i64| n.to_be_bytes();
+
+    // An extended-protocol pipeline, up to Sync, is one transaction: a failing third
+    // statement takes the first two back, and the server skips to Sync.
+    let replies = pipeline(
+        [
+            frontend::statement(insert, &[&id(5)]),
+            frontend::statement(insert, &[&id(6)]),
+            frontend::statement(insert, &[&id(1)]),
+            frontend::statement(insert, &[&id(7)]),
+            frontend::sync(),
+        ]
+        .concat(),
+    )
+    .await;
+    assert_eq!(
+        replies,
+        ["1", "2", "C", "1", "2", "C", "1", "2", "E23505", "ZI"],
+        "replies to a failing pipeline"
+    );
+    assert_eq!(ids().await.len(), 3);
+    // So does a Bind whose parameter does not decode (an int8 of three bytes).
+    let replies = pipeline(
+        [
+            frontend::statement(insert, &[&id(5)]),
+            frontend::parse(insert, 1),
+            frontend::bind(&[&[0, 0, 1]]),
+            frontend::execute(),
+            frontend::sync(),
+        ]
+        .concat(),
+    )
+    .await;
+    assert_eq!(replies[..4], ["1", "2", "C", "1"]);
+    assert_eq!(
+        replies.last().map(String::as_str),
+        Some("ZI"),
+        "{replies:?}"
+    );
+    assert!(replies.iter().any(|r| r.starts_with('E')), "{replies:?}");
+    assert_eq!(ids().await.len(), 3);
+    // A pipeline that succeeds commits all of it at Sync, and a later statement in it
+    // reads the earlier ones' writes.
+    let replies = pipeline(
+        [
+            frontend::statement(insert, &[&id(5)]),
+            frontend::statement(insert, &[&id(6)]),
+            frontend::statement("SELECT count(*) FROM t", &[]),
+            frontend::sync(),
+        ]
+        .concat(),
+    )
+    .await;
+    assert_eq!(
+        replies,
+        ["1", "2", "C", "1", "2", "C", "1", "2", "D", "C", "ZI"]
+    );
+    assert_eq!(ids().await.len(), 5);
+    // BEGIN inside a pipeline keeps its block open past Sync, with what came before it.
+    let replies = pipeline(
+        [
+            frontend::statement(insert, &[&id(8)]),
+            frontend::statement("BEGIN", &[]),
+            frontend::statement(insert, &[&id(9)]),
+            frontend::sync(),
+        ]
+        .concat(),
+    )
+    .await;
+    assert_eq!(
+        replies.last().map(String::as_str),
+        Some("ZT"),
+        "{replies:?}"
+    );
+    // The connection closed without COMMIT: neither write happened.
+    assert_eq!(ids().await.len(), 5);
+    // ALTER TABLE commits on its own first in a pipeline, and is refused later in one.
+    let replies = pipeline(
+        [
+            frontend::statement(insert, &[&id(10)]),
+            frontend::statement("ALTER TABLE t ADD COLUMN note TEXT", &[]),
+            frontend::sync(),
+        ]
+        .concat(),
+    )
+    .await;
+    assert_eq!(replies, ["1", "2", "C", "1", "2", "E0A000", "ZI"]);
+    assert_eq!(ids().await.len(), 5);
+    let replies = pipeline(
+        [
+            frontend::statement("ALTER TABLE t ADD COLUMN note TEXT", &[]),
+            frontend::statement(insert, &[&id(10)]),
+            frontend::sync(),
+        ]
+        .concat(),
+    )
+    .await;
+    assert_eq!(replies, ["1", "2", "C", "1", "2", "C", "ZI"]);
+    assert_eq!(ids().await.len(), 6);
+}
+
+/// One connection's conversation in raw messages, a pipeline sent in parts.
+struct Raw {
+    stream: std::net::TcpStream,
+}
+
+impl Raw {
+    fn start(addr: &str) -> Raw {
+        let mut raw = Raw {
+            stream: std::net::TcpStream::connect(addr).expect("connect"),
+        };
+        raw.stream
+            .set_read_timeout(Some(std::time::Duration::from_millis(300)))
+            .expect("timeout");
+        let seen = raw.send(&startup_packet());
+        assert!(seen.contains(&b'Z'), "no ReadyForQuery after the startup");
+        raw
+    }
+
+    /// Sends `bytes` and returns what comes back until the server goes quiet.
+    fn send(&mut self, bytes: &[u8]) -> Vec<u8> {
+        use std::io::{Read, Write};
+        self.stream.write_all(bytes).expect("send");
+        let mut seen = Vec::new();
+        let mut buf = [0u8; 4096];
+        loop {
+            match self.stream.read(&mut buf) {
+                Ok(0) | Err(_) => break seen,
+                Ok(n) => seen.extend_from_slice(&buf[..n]),
+            }
+        }
+    }
+
+    /// As [`Raw::send`], the replies as [`frontend::messages`] names them.
+    fn replies(&mut self, bytes: &[u8]) -> Vec<String> {
+        frontend::messages(&self.send(bytes))
+    }
+}
+
+#[tokio::test]
+async fn pipelines_that_lose_a_write_race() {
+    let (_dir, server) = fresh();
+    let client = connect(&server.pg_addr).await;
+    client
+        .batch_execute(
+            "CREATE TABLE t (id BIGINT PRIMARY KEY, v BIGINT); INSERT INTO t VALUES (1, 0)",
+        )
+        .await
+        .expect("create");
+    let update = "UPDATE t SET v = v + 1 WHERE id = 1";
+    let bump = || async { client.execute(update, &[]).await.expect("bump") };
+    let value = || async { rows(&client, "SELECT v FROM t").await };
+    // The raw connection blocks this thread while it waits; the server is another process.
+    let mut raw = Raw::start(&server.pg_addr);
+
+    // A pipeline of one UPDATE keeps autocommit's behaviour: when another connection
+    // writes the row between its Execute and its Sync, it is planned again at Sync.
+    assert_eq!(
+        raw.replies(&frontend::statement(update, &[])),
+        Vec::<String>::new()
+    );
+    bump().await;
+    assert_eq!(
+        raw.replies(&frontend::sync()),
+        ["1", "2", "C", "ZI"],
+        "the lone UPDATE runs again"
+    );
+    assert_eq!(value().await, vec![some(&["2"])]);
+
+    // In a pipeline of two statements the loser gets 40001 at Sync and none of it applies.
+    let pipeline = [
+        frontend::statement(update, &[]),
+        frontend::statement("INSERT INTO t VALUES (2, 0)", &[]),
+    ]
+    .concat();
+    assert_eq!(raw.replies(&pipeline), Vec::<String>::new());
+    bump().await;
+    assert_eq!(
+        raw.replies(&frontend::sync()),
+        ["1", "2", "C", "1", "2", "C", "E40001", "ZI"]
+    );
+    assert_eq!(
+        rows(&client, "SELECT id, v FROM t").await,
+        vec![some(&["1", "3"])]
+    );
+    // Sent again, the pipeline commits.
+    assert_eq!(
+        raw.replies(&[pipeline, frontend::sync()].concat()),
+        ["1", "2", "C", "1", "2", "C", "ZI"]
+    );
+    assert_eq!(
+        rows(&client, "SELECT id, v FROM t ORDER BY id").await,
+        vec![some(&["1", "4"]), some(&["2", "0"])]
     );
 }

@@ -580,13 +580,18 @@ async fn events_that_do_not_fit_follow_each_policy() {
 async fn a_table_change_stream_replays_then_follows_live() {
     let (_dir, server) = fresh();
     let pg = connect(&server.pg_addr).await;
+    // Two query strings, two commits: each string is one implicit transaction.
     pg.batch_execute(
         "CREATE TABLE accounts (id INT PRIMARY KEY, balance BIGINT);
-         INSERT INTO accounts VALUES (1, 100), (2, 200);
-         BEGIN; UPDATE accounts SET balance = 150 WHERE id = 1; DELETE FROM accounts WHERE id = 2; COMMIT;",
+         INSERT INTO accounts VALUES (1, 100), (2, 200);",
     )
     .await
     .expect("setup");
+    pg.batch_execute(
+        "BEGIN; UPDATE accounts SET balance = 150 WHERE id = 1; DELETE FROM accounts WHERE id = 2; COMMIT;",
+    )
+    .await
+    .expect("changes");
     let client = server.client().await;
     let mut changes = client
         .tables()

@@ -25,7 +25,7 @@ use sqlparser::ast::{self, Statement as Ast};
 
 use super::ddl::{ident_name, table_name};
 use super::{Session, Write};
-use crate::database::unsupported;
+use crate::database::{projector_error, unsupported};
 use crate::error::{Error, Result};
 
 /// The role trust authentication connects as when no role of the user's name exists.
@@ -359,8 +359,25 @@ impl Session {
     /// `CREATE ROLE`, `CREATE USER` (which may log in), `ALTER ROLE`, `DROP ROLE`, `GRANT`,
     /// `REVOKE`: the ledger operations, or `None` for any other statement.
     pub(super) fn role_statement(&self, statement: &Ast) -> Result<Option<Write>> {
-        let store = self.db.store().read();
-        let security = store.security();
+        if !matches!(
+            statement,
+            Ast::CreateRole(_)
+                | Ast::AlterRole { .. }
+                | Ast::Drop {
+                    object_type: ast::ObjectType::Role | ast::ObjectType::User,
+                    ..
+                }
+                | Ast::Grant(_)
+                | Ast::Revoke(_)
+        ) {
+            return Ok(None);
+        }
+        // The roles and grants as the open transaction leaves them.
+        let mut view = self.db.store().read().security().clone();
+        for op in self.txn.iter().flat_map(|t| &t.ops) {
+            view.apply(op).map_err(projector_error)?;
+        }
+        let security = &view;
         let (ops, tag) = match statement {
             Ast::CreateRole(create) => {
                 let mut ops = Vec::new();
@@ -456,7 +473,6 @@ impl Session {
             ),
             _ => return Ok(None),
         };
-        drop(store);
         Ok(Some(Write {
             ops,
             tag: tag.to_string(),

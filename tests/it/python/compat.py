@@ -96,24 +96,60 @@ async def exercise_asyncpg():
         sys.exit("asyncpg: a duplicate key was accepted")
     except asyncpg.UniqueViolationError as e:
         check("asyncpg duplicate sqlstate", e.sqlstate, "23505")
-    # executemany pipelines its rows up to one Sync: after the failing row, the server
-    # discards the rest, in a transaction too (where the error is the row's, not 25P02).
+    # executemany pipelines its rows up to one Sync, and the pipeline is one transaction:
+    # a failing row takes back the rows before it, in a transaction too (where the error is
+    # the row's, not 25P02).
     for in_transaction in (False, True):
         try:
             if in_transaction:
                 async with conn.transaction():
-                    await conn.executemany("INSERT INTO apg_items (id) VALUES ($1)", [(1,), (3,)])
+                    await conn.executemany("INSERT INTO apg_items (id) VALUES ($1)", [(3,), (1,)])
             else:
-                await conn.executemany("INSERT INTO apg_items (id) VALUES ($1)", [(1,), (3,)])
+                await conn.executemany("INSERT INTO apg_items (id) VALUES ($1)", [(3,), (1,)])
             sys.exit("asyncpg: executemany accepted a duplicate key")
         except asyncpg.UniqueViolationError as e:
             check(f"asyncpg executemany error (transaction={in_transaction})", e.sqlstate, "23505")
         check(
-            f"asyncpg executemany stopped (transaction={in_transaction})",
+            f"asyncpg executemany rolled back (transaction={in_transaction})",
             await conn.fetchval("SELECT count(*) FROM apg_items WHERE id = 3"),
             0,
         )
+    await conn.executemany("INSERT INTO apg_items (id) VALUES ($1)", [(3,), (4,)])
+    check("asyncpg executemany", await conn.fetchval("SELECT count(*) FROM apg_items WHERE id > 2"), 2)
     await conn.close()
+
+
+def exercise_pipelines():
+    """psycopg's pipeline mode, and several statements in one query string: each is one
+    transaction, as in PostgreSQL."""
+    conn = psycopg.connect(host=host, port=port, user="driftdb", dbname="driftdb", autocommit=True)
+    conn.execute("CREATE TABLE py_pipe (id BIGINT PRIMARY KEY, v TEXT)")
+    try:
+        with conn.pipeline():
+            conn.execute("INSERT INTO py_pipe VALUES (%s, %s)", (1, "a"))
+            conn.execute("INSERT INTO py_pipe VALUES (%s, %s)", (2, "b"))
+            conn.execute("INSERT INTO py_pipe VALUES (%s, %s)", (1, "dup"))
+        sys.exit("psycopg: a pipeline accepted a duplicate key")
+    except psycopg.errors.UniqueViolation:
+        pass
+    check("psycopg failed pipeline", conn.execute("SELECT count(*) FROM py_pipe").fetchone(), (0,))
+    with conn.pipeline():
+        conn.execute("INSERT INTO py_pipe VALUES (%s, %s)", (1, "a"))
+        conn.execute("UPDATE py_pipe SET v = %s WHERE id = %s", ("a2", 1))
+        seen = conn.execute("SELECT v FROM py_pipe WHERE id = %s", (1,))
+    check("psycopg pipeline reads its writes", seen.fetchall(), [("a2",)])
+    conn.close()
+    conn2 = psycopg2.connect(host=host, port=port, user="driftdb", dbname="driftdb")
+    conn2.autocommit = True
+    cur = conn2.cursor()
+    try:
+        cur.execute("INSERT INTO py_pipe VALUES (5, 'e'); INSERT INTO py_pipe VALUES (1, 'dup')")
+        sys.exit("psycopg2: a duplicate key was accepted")
+    except psycopg2.errors.UniqueViolation:
+        pass
+    cur.execute("SELECT id FROM py_pipe ORDER BY id")
+    check("psycopg2 multi-statement rollback", cur.fetchall(), [(1,)])
+    conn2.close()
 
 
 class Base(DeclarativeBase):
@@ -420,6 +456,7 @@ exercise(psycopg2, "py2_items")
 exercise_savepoints()
 exercise(psycopg, "py3_items")
 asyncio.run(exercise_asyncpg())
+exercise_pipelines()
 exercise_json_and_uuid()
 exercise_arrays()
 exercise_sqlalchemy("psycopg2")
