@@ -6,6 +6,7 @@
 
 mod consume;
 mod produce;
+mod remote;
 mod repl;
 mod time;
 mod topic;
@@ -53,7 +54,8 @@ pub enum Command {
         /// The data directory.
         dir: PathBuf,
     },
-    /// Run SQL against a data directory, embedded: no server (stop one using the directory).
+    /// Run SQL against a data directory, embedded (stop any server using the directory), or
+    /// against a running server with --url.
     Sql(SqlArgs),
     /// Run a benchmark and print a Markdown report.
     #[command(subcommand)]
@@ -66,6 +68,14 @@ pub struct SqlArgs {
     /// The data directory.
     #[arg(long, alias = "data-dir", default_value = "./data")]
     pub data: PathBuf,
+    /// Run against a server instead, given as a PostgreSQL connection string
+    /// (`postgres://driftdb@127.0.0.1:5433/driftdb?sslmode=require`); the password from it
+    /// or PGPASSWORD.
+    #[arg(long, env = "DRIFTDB_URL", conflicts_with = "data")]
+    pub url: Option<String>,
+    /// With --url: the CA certificate (PEM) the server's TLS certificate must chain to.
+    #[arg(long, env = "PGSSLROOTCERT", requires = "url")]
+    pub ca_file: Option<PathBuf>,
     /// SQL to run (repeatable; each may hold several statements).
     #[arg(short = 'e', long = "execute")]
     pub execute: Vec<String>,
@@ -115,6 +125,20 @@ pub async fn run(cli: Cli) -> Result<()> {
 /// Runs `-e` texts, then `-f`, then (with neither) standard input, printing each result:
 /// rows as an aligned table, commands as their tag with the sequence they committed at.
 async fn run_sql(args: SqlArgs) -> Result<()> {
+    if let Some(url) = &args.url {
+        let mut scripts = Vec::new();
+        if let Some(file) = &args.file {
+            scripts.push(
+                std::fs::read_to_string(file)
+                    .with_context(|| format!("reading {}", file.display()))?,
+            );
+        } else if args.execute.is_empty() {
+            let mut input = String::new();
+            std::io::Read::read_to_string(&mut std::io::stdin(), &mut input)?;
+            scripts.push(input);
+        }
+        return remote::run(url, args.ca_file.as_deref(), &args.execute, &scripts).await;
+    }
     let db = driftdb_sql::Database::open(&args.data)?;
     let mut session = db.session();
     // The `-e` texts come first in `scripts`.

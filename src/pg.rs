@@ -60,10 +60,52 @@ pub struct Options {
     /// How connections prove who they are (`--auth`).
     pub auth: AuthMethod,
     /// How many connections may be open at once (`--max-connections`); more are refused.
-    pub max_connections: usize,
+    pub slots: Slots,
     /// The most memory one connection's statement may hold (`--connection-memory-mb`); see
     /// [`Session::set_memory_limit`].
     pub connection_memory: Option<usize>,
+}
+
+/// Open connections, a gauge sampled at each scrape of `/metrics`.
+pub const CONNECTIONS: &str = "driftdb_pg_connections";
+/// Connections refused because `--max-connections` were open.
+pub const CONNECTIONS_REFUSED: &str = "driftdb_pg_connections_refused_total";
+
+/// Describes the PostgreSQL port's metrics.
+pub fn describe_metrics() {
+    metrics::describe_gauge!(CONNECTIONS, "PostgreSQL connections open");
+    metrics::describe_counter!(
+        CONNECTIONS_REFUSED,
+        "PostgreSQL connections refused because --max-connections were open"
+    );
+}
+
+/// The PostgreSQL port's connection slots (`--max-connections`), shared with `/metrics`.
+#[derive(Debug, Clone)]
+pub struct Slots {
+    limit: usize,
+    free: Arc<tokio::sync::Semaphore>,
+}
+
+impl Slots {
+    /// `limit` slots (at least one).
+    pub fn new(limit: usize) -> Slots {
+        let limit = limit.max(1);
+        Slots {
+            limit,
+            free: Arc::new(tokio::sync::Semaphore::new(limit)),
+        }
+    }
+
+    /// How many connections hold a slot now.
+    pub fn open(&self) -> usize {
+        self.limit - self.free.available_permits()
+    }
+
+    /// Sets the connection gauge to what is open now.
+    pub fn publish_metrics(&self) {
+        metrics::gauge!(CONNECTIONS).set(self.open() as f64);
+    }
 }
 
 /// A connection over `--max-connections`: refused as PostgreSQL refuses it (FATAL 53300,
@@ -153,7 +195,7 @@ pub async fn serve(
     // secret key each session was given at startup.
     let cancels = Arc::new(cancel::Cancels::default());
     let authenticator = Arc::new(auth::Authenticator::new(options.auth, db.clone()));
-    let slots = Arc::new(tokio::sync::Semaphore::new(options.max_connections.max(1)));
+    let slots = Arc::clone(&options.slots.free);
     loop {
         tokio::select! {
             accepted = listener.accept() => match accepted {
@@ -162,6 +204,7 @@ pub async fn serve(
                         tracing::warn!(%peer, error = %e, "cannot set TCP_NODELAY");
                     }
                     let Ok(permit) = Arc::clone(&slots).try_acquire_owned() else {
+                        metrics::counter!(CONNECTIONS_REFUSED).increment(1);
                         tokio::spawn(refuse(socket, Arc::clone(&cancels)));
                         continue;
                     };

@@ -114,6 +114,21 @@ pub struct Config {
     #[arg(long, env = "DRIFTDB_AUTH", value_enum, default_value_t = crate::pg::AuthMethod::Trust)]
     pub auth: crate::pg::AuthMethod,
 
+    /// A file holding the password of the bootstrap superuser `driftdb` (a Kubernetes
+    /// Secret mounted as a file, say). At start the role is created with it, or given it if
+    /// it has no password; a role that has one keeps it. One trailing newline is ignored.
+    #[arg(
+        long,
+        env = "DRIFTDB_SUPERUSER_PASSWORD_FILE",
+        conflicts_with = "superuser_password"
+    )]
+    pub superuser_password_file: Option<PathBuf>,
+
+    /// The bootstrap superuser's password itself, as for --superuser-password-file. Prefer
+    /// the file or the variable: a command line is visible to every user of the machine.
+    #[arg(long, env = "DRIFTDB_SUPERUSER_PASSWORD", hide_env_values = true)]
+    pub superuser_password: Option<String>,
+
     /// Log filter, e.g. `info` or `driftdb_broker=debug,info`. Without it, `RUST_LOG`, else
     /// `info`.
     #[arg(long, env = "DRIFTDB_LOG_LEVEL")]
@@ -154,6 +169,7 @@ pub fn install_metrics() -> Result<PrometheusHandle> {
     driftdb_broker::metrics::describe();
     driftdb_sql::projection::describe_metrics();
     driftdb_sql::provider::chunked::describe_metrics();
+    crate::pg::describe_metrics();
     Ok(handle)
 }
 
@@ -180,6 +196,9 @@ pub async fn run(
         .context("reading the PostgreSQL address")?;
     driftdb_sql::provider::chunked::set_budget(config.scan_cache_mb.saturating_mul(1 << 20));
     let database = open_database(Arc::clone(&log), config.data_dir.clone()).await?;
+    if let Some(password) = superuser_password(&config)? {
+        bootstrap_superuser(&database, password).await?;
+    }
     let grpc_addr = grpc_listener
         .local_addr()
         .context("reading the gRPC address")?;
@@ -204,7 +223,9 @@ pub async fn run(
             stopped(stop_rx.clone()),
         );
     let mut grpc = tokio::spawn(async move { grpc_server.await.context("the gRPC server failed") });
+    let pg_slots = crate::pg::Slots::new(config.max_connections);
     let app = http::router(http::State {
+        pg_slots: pg_slots.clone(),
         log: Arc::clone(&log),
         projections: Arc::clone(database.projections()),
         metrics: metrics.clone(),
@@ -217,7 +238,7 @@ pub async fn run(
         tls,
         require_tls: config.require_tls,
         auth: config.auth,
-        max_connections: config.max_connections,
+        slots: pg_slots.clone(),
         connection_memory: (config.connection_memory_mb > 0)
             .then(|| config.connection_memory_mb.saturating_mul(1 << 20)),
     };
@@ -280,6 +301,46 @@ async fn open_database(log: Arc<Log>, dir: PathBuf) -> Result<driftdb_sql::Datab
     })
     .await
     .context("opening the SQL database panicked")?
+}
+
+/// The bootstrap superuser's password from the configuration, if one is given.
+fn superuser_password(config: &Config) -> Result<Option<String>> {
+    if let Some(path) = &config.superuser_password_file {
+        let text = std::fs::read_to_string(path).with_context(|| {
+            format!("cannot read the superuser password file {}", path.display())
+        })?;
+        let password = text
+            .strip_suffix('\n')
+            .map_or(text.as_str(), |t| t.strip_suffix('\r').unwrap_or(t));
+        return Ok(Some(password.to_string()));
+    }
+    Ok(config.superuser_password.clone())
+}
+
+/// Gives the bootstrap superuser its password (see [`driftdb_sql::Database::bootstrap_superuser`]).
+async fn bootstrap_superuser(database: &driftdb_sql::Database, password: String) -> Result<()> {
+    let database = database.clone();
+    let done = tokio::task::spawn_blocking(move || database.bootstrap_superuser(&password))
+        .await
+        .context("setting the superuser password panicked")?
+        .map_err(|e| anyhow::anyhow!("cannot set the superuser password: {e}"))?;
+    let role = driftdb_sql::session::BOOTSTRAP_ROLE;
+    match done {
+        driftdb_sql::Bootstrap::Created => {
+            tracing::info!(
+                role,
+                "created the bootstrap superuser with the given password"
+            );
+        }
+        driftdb_sql::Bootstrap::PasswordSet => {
+            tracing::info!(role, "gave the bootstrap superuser the given password");
+        }
+        driftdb_sql::Bootstrap::Kept => tracing::info!(
+            role,
+            "the bootstrap superuser already has a password, which it keeps (change it with ALTER ROLE)"
+        ),
+    }
+    Ok(())
 }
 
 async fn open_log(dir: PathBuf) -> Result<Arc<Log>> {

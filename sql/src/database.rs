@@ -38,6 +38,17 @@ impl Rows {
     }
 }
 
+/// What [`Database::bootstrap_superuser`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Bootstrap {
+    /// The role did not exist: it was created, a superuser that may log in.
+    Created,
+    /// The role existed without a password: it has this one now.
+    PasswordSet,
+    /// The role already had a password, which it keeps.
+    Kept,
+}
+
 /// A message for the client that is not an error: PostgreSQL's NOTICE or WARNING.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Notice {
@@ -184,6 +195,51 @@ impl Database {
         self.store.read().security().role(name).cloned()
     }
 
+    /// Gives the bootstrap superuser (`driftdb`, whom trust authentication connects as) a
+    /// password, so that it can log in under password authentication: creates the role as
+    /// a superuser that may log in, or sets the password of an existing role that has
+    /// none. A role that already has a password keeps it (change it with `ALTER ROLE`), as
+    /// PostgreSQL's images apply theirs only to a new database. Meant for start-up, before
+    /// connections are served.
+    pub fn bootstrap_superuser(&self, password: &str) -> Result<Bootstrap> {
+        use crate::session::{BOOTSTRAP_ROLE, md5_hash, scram_verifier};
+        use driftdb_projector::LedgerOp;
+        use driftdb_projector::security::Role;
+        if password.is_empty() {
+            return Err(Error::Execution {
+                message: "the bootstrap superuser's password is empty".to_string(),
+                sqlstate: "28P01",
+            });
+        }
+        let (op, outcome) = match self.role(BOOTSTRAP_ROLE) {
+            Some(role) if role.scram.is_some() || role.md5.is_some() => {
+                return Ok(Bootstrap::Kept);
+            }
+            Some(role) => (
+                LedgerOp::AlterRole(Role {
+                    scram: Some(scram_verifier(password)?),
+                    md5: Some(md5_hash(password, BOOTSTRAP_ROLE)),
+                    ..role
+                }),
+                Bootstrap::PasswordSet,
+            ),
+            None => (
+                LedgerOp::CreateRole(Role {
+                    name: BOOTSTRAP_ROLE.to_string(),
+                    superuser: true,
+                    login: true,
+                    scram: Some(scram_verifier(password)?),
+                    md5: Some(md5_hash(password, BOOTSTRAP_ROLE)),
+                }),
+                Bootstrap::Created,
+            ),
+        };
+        self.store
+            .commit(driftdb_projector::Transaction { ops: vec![op] }, None, &[])
+            .map_err(projector_error)?;
+        Ok(outcome)
+    }
+
     /// The newest visible (durable) commit's sequence: where reads without a point read.
     pub fn last_sequence(&self) -> Option<u64> {
         self.store.last().map(|(seq, _)| seq)
@@ -260,6 +316,12 @@ pub fn format_table(schema: &SchemaRef, batches: &[RecordBatch]) -> Result<Strin
             );
         }
     }
+    Ok(format_text_table(&headers, &numeric, &rows))
+}
+
+/// Rows of text as psql's aligned format lays them out: headers centred, cells of the
+/// columns marked `numeric` right-aligned, then the row count.
+pub fn format_text_table(headers: &[String], numeric: &[bool], rows: &[Vec<String>]) -> String {
     let width = |i: usize| {
         rows.iter()
             .flat_map(|r| r[i].lines().map(|l| l.chars().count()))
@@ -281,7 +343,7 @@ pub fn format_table(schema: &SchemaRef, batches: &[RecordBatch]) -> Result<Strin
     let rule: Vec<String> = widths.iter().map(|&w| "-".repeat(w + 2)).collect();
     out.push_str(&rule.join("+"));
     out.push('\n');
-    for row in &rows {
+    for row in rows {
         // A cell with line breaks (an EXPLAIN plan) continues on the next lines.
         let lines: Vec<Vec<&str>> = row.iter().map(|c| c.lines().collect()).collect();
         let height = lines.iter().map(Vec::len).max().unwrap_or(1).max(1);
@@ -289,7 +351,7 @@ pub fn format_table(schema: &SchemaRef, batches: &[RecordBatch]) -> Result<Strin
             let cells: Vec<String> = lines
                 .iter()
                 .zip(&widths)
-                .zip(&numeric)
+                .zip(numeric.iter().chain(std::iter::repeat(&false)))
                 .map(|((cell, &w), &right)| {
                     let text = cell.get(line).copied().unwrap_or("");
                     if right {
@@ -305,7 +367,7 @@ pub fn format_table(schema: &SchemaRef, batches: &[RecordBatch]) -> Result<Strin
     }
     let n = rows.len();
     out.push_str(&format!("({n} row{})", if n == 1 { "" } else { "s" }));
-    Ok(out)
+    out
 }
 
 pub(crate) fn unsupported(message: &str) -> Error {

@@ -94,6 +94,43 @@ impl Statement {
     }
 }
 
+/// Splits a script into the text of each statement, without its `;`, as psql does before
+/// sending a file one statement at a time. Semicolons inside quotes, dollar quotes, quoted
+/// names and comments do not split; statements of only blanks and comments are dropped.
+/// An unterminated quote or comment is a syntax error.
+pub fn split_statements(sql: &str) -> Result<Vec<&str>> {
+    let dialect = DriftDialect::new();
+    let tokens = Tokenizer::new(&dialect, sql)
+        .tokenize_with_location()
+        .map_err(|e| Error::from_tokenizer(e, sql))?;
+    let byte_at = |location: Location| {
+        char_position(sql, location)
+            .and_then(|chars| sql.char_indices().nth(chars - 1))
+            .map_or(sql.len(), |(byte, _)| byte)
+    };
+    let mut statements = Vec::new();
+    let mut start = 0;
+    let mut meaningful = false;
+    for token in &tokens {
+        match &token.token {
+            Token::SemiColon => {
+                let end = byte_at(token.span.start);
+                if meaningful {
+                    statements.push(sql[start..end].trim());
+                }
+                start = end + 1;
+                meaningful = false;
+            }
+            Token::Whitespace(_) => {}
+            _ => meaningful = true,
+        }
+    }
+    if meaningful {
+        statements.push(sql[start..].trim());
+    }
+    Ok(statements)
+}
+
 /// Parses one or more `;`-separated statements.
 pub fn parse(sql: &str) -> Result<Vec<Statement>> {
     let dialect = DriftDialect::new();
@@ -194,5 +231,37 @@ fn explain_misplaced_clause(error: Error, system_time_positions: &[usize]) -> Er
             position: Some(position),
         },
         other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split_statements;
+
+    #[test]
+    fn scripts_split_at_semicolons_outside_quotes_and_comments() {
+        let script = "CREATE TABLE t (id INT PRIMARY KEY, s TEXT);\n\
+                      -- a comment; not a statement\n\
+                      INSERT INTO t VALUES (1, 'a;b'), (2, $$c;d$$);\n\
+                      /* ; */ SELECT \"odd;name\" FROM t;;\n\
+                      SELECT 1";
+        assert_eq!(
+            split_statements(script).unwrap(),
+            [
+                "CREATE TABLE t (id INT PRIMARY KEY, s TEXT)",
+                "-- a comment; not a statement\nINSERT INTO t VALUES (1, 'a;b'), (2, $$c;d$$)",
+                "/* ; */ SELECT \"odd;name\" FROM t",
+                "SELECT 1",
+            ]
+        );
+        assert_eq!(
+            split_statements("  -- only a comment\n").unwrap(),
+            Vec::<&str>::new()
+        );
+        assert_eq!(
+            split_statements("SELECT 'é;ü'; SELECT 2;").unwrap(),
+            ["SELECT 'é;ü'", "SELECT 2"]
+        );
+        assert!(split_statements("SELECT 'unterminated; SELECT 1").is_err());
     }
 }

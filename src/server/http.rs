@@ -23,6 +23,7 @@ pub(super) struct State {
     pub projections: Arc<driftdb_sql::projection::Runners>,
     pub metrics: PrometheusHandle,
     pub ready: Arc<AtomicBool>,
+    pub pg_slots: crate::pg::Slots,
 }
 
 pub(super) fn router(state: State) -> Router {
@@ -37,6 +38,7 @@ async fn metrics(Extract(state): Extract<State>) -> impl IntoResponse {
     // Reading sizes takes partition locks that an fsync may hold briefly.
     let log = Arc::clone(&state.log);
     let projections = Arc::clone(&state.projections);
+    state.pg_slots.publish_metrics();
     let sampled = tokio::task::spawn_blocking(move || {
         driftdb_broker::metrics::record_storage(&log);
         projections.publish_metrics();

@@ -217,3 +217,88 @@ async fn sql_runs_embedded_with_sequences_and_time_travel() {
     );
     assert!(out.contains(" 3\n"), "the block reads its own write: {out}");
 }
+
+/// `driftdb sql --url` runs SQL against a running server as psql would: each `-e` text is
+/// one implicit transaction, a script goes statement by statement, and the first error
+/// stops it with its SQLSTATE.
+#[tokio::test]
+async fn sql_runs_against_a_running_server() {
+    let (_dir, server) = fresh();
+    let url = format!("postgres://driftdb@{}/driftdb", server.pg_addr);
+    let sql = |args: &[&str], stdin: &str| {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_driftdb"))
+            .args(["sql", "--url", &url])
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("run driftdb sql");
+        child
+            .stdin
+            .take()
+            .expect("stdin pipe")
+            .write_all(stdin.as_bytes())
+            .expect("write stdin");
+        child.wait_with_output().expect("wait for driftdb sql")
+    };
+    let out = sql(
+        &[
+            "-e",
+            "CREATE TABLE notes (id INT PRIMARY KEY, body TEXT); INSERT INTO notes VALUES (1, 'a;b'), (2, 'c')",
+            "-e",
+            "SELECT id, body FROM notes ORDER BY id",
+        ],
+        "",
+    );
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(
+        stdout(&out),
+        "OK 0\nOK 2\n id | body \n----+------\n 1  | a;b\n 2  | c\n(2 rows)\n"
+    );
+    // One `-e` text is one transaction: the duplicate takes the first row back.
+    let out = sql(
+        &[
+            "-e",
+            "INSERT INTO notes VALUES (3, 'x'); INSERT INTO notes VALUES (1, 'dup')",
+        ],
+        "",
+    );
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("ERROR 23505"),
+        "{out:?}"
+    );
+    // A script from standard input runs statement by statement up to its first error.
+    let out = sql(
+        &[],
+        "INSERT INTO notes VALUES (3, 'semi;colon');\n-- a comment\nSELECT count(*) AS n FROM notes;\nSELECT nope FROM notes;\nINSERT INTO notes VALUES (4, 'never');\n",
+    );
+    assert!(!out.status.success());
+    assert_eq!(stdout(&out), "OK 1\n n \n---\n 3\n(1 row)\n");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("ERROR 42703"),
+        "{out:?}"
+    );
+    let out = sql(&["-e", "SELECT count(*) AS n FROM notes"], "");
+    assert!(
+        stdout(&out).contains(" 3\n"),
+        "the script stopped at its error: {out:?}"
+    );
+    // A server that is not there is a clear error, not a hang.
+    let out = Command::new(env!("CARGO_BIN_EXE_driftdb"))
+        .args([
+            "sql",
+            "--url",
+            "postgres://driftdb@127.0.0.1:1/driftdb",
+            "-e",
+            "SELECT 1",
+        ])
+        .output()
+        .expect("run driftdb sql");
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("cannot connect to 127.0.0.1:1"),
+        "{out:?}"
+    );
+}

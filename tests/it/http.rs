@@ -114,6 +114,27 @@ async fn metrics_report_what_happened_and_probes_answer() {
         1.0
     );
     assert_eq!(get(&server.http_addr, "/nope").0, 404);
+
+    // Open PostgreSQL connections, as the scrape finds them.
+    assert_eq!(sample(&metrics, "driftdb_pg_connections"), 0.0);
+    let first = crate::pg::connect(&server.pg_addr).await;
+    let second = crate::pg::connect(&server.pg_addr).await;
+    let (_, metrics) = get(&server.http_addr, "/metrics");
+    assert_eq!(sample(&metrics, "driftdb_pg_connections"), 2.0);
+    drop(second);
+    first.simple_query("SELECT 1").await.expect("query");
+    let mut open = 2.0;
+    for _ in 0..100 {
+        open = sample(
+            &get(&server.http_addr, "/metrics").1,
+            "driftdb_pg_connections",
+        );
+        if open == 1.0 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert_eq!(open, 1.0, "a closed connection leaves the gauge");
 }
 
 /// A deleted topic's series leave `/metrics`: every gauge is set at each scrape (or more

@@ -885,23 +885,65 @@ fn tls_with_a_certificate_and_require_tls() {
     let dir = crate::server::TestDir::new();
     let certs = tempfile::tempdir().expect("temp dir");
     let (cert, key) = (certs.path().join("cert.pem"), certs.path().join("key.pem"));
-    let made = Command::new("openssl")
-        .args([
-            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-        ])
-        .args([
-            "-subj",
-            "/CN=localhost",
-            "-addext",
-            "subjectAltName=IP:127.0.0.1",
-        ])
-        .arg("-keyout")
-        .arg(&key)
-        .arg("-out")
-        .arg(&cert)
-        .output()
-        .expect("run openssl");
-    assert!(made.status.success(), "openssl: {made:?}");
+    // A CA, and the server's certificate signed by it (a leaf, as verifiers require).
+    let ca = certs.path().join("ca.pem");
+    let openssl = |args: &[&str]| {
+        let made = Command::new("openssl")
+            .current_dir(certs.path())
+            .args(args)
+            .output()
+            .expect("run openssl");
+        assert!(made.status.success(), "openssl {args:?}: {made:?}");
+    };
+    openssl(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-days",
+        "1",
+        "-subj",
+        "/CN=test CA",
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.pem",
+    ]);
+    openssl(&[
+        "req",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-subj",
+        "/CN=localhost",
+        "-keyout",
+        "key.pem",
+        "-out",
+        "server.csr",
+    ]);
+    std::fs::write(
+        certs.path().join("server.ext"),
+        "basicConstraints=CA:FALSE\nsubjectAltName=IP:127.0.0.1,DNS:localhost\n",
+    )
+    .expect("write extensions");
+    openssl(&[
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-days",
+        "1",
+        "-extfile",
+        "server.ext",
+        "-out",
+        "cert.pem",
+    ]);
 
     // A key that is not there stops the server at once, saying which file.
     let missing = certs.path().join("missing.pem");
@@ -936,7 +978,7 @@ fn tls_with_a_certificate_and_require_tls() {
         Command::new("psql")
             .arg(format!(
                 "host={host} port={port} user=driftdb dbname=driftdb sslmode={sslmode} sslrootcert={}",
-                cert.display()
+                ca.display()
             ))
             .args(["-X", "-c", "\\conninfo", "-c", "SELECT 41 + 1"])
             .output()
@@ -955,6 +997,112 @@ fn tls_with_a_certificate_and_require_tls() {
     assert!(!plain.status.success());
     let stderr = String::from_utf8_lossy(&plain.stderr);
     assert!(stderr.contains("this server requires TLS"), "{stderr}");
+
+    // `driftdb sql --url` speaks TLS too: verified against a CA file, or (libpq's
+    // `require`) encrypted without one; without TLS the server refuses it.
+    let cli = |sslmode: &str, ca: Option<&std::path::Path>| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_driftdb"));
+        command
+            .args(["sql", "--url"])
+            .arg(format!(
+                "postgres://driftdb@{host}:{port}/driftdb?sslmode={sslmode}"
+            ))
+            .args(["-e", "SELECT 6 * 7 AS answer"]);
+        if let Some(ca) = ca {
+            command.arg("--ca-file").arg(ca);
+        }
+        command.output().expect("run driftdb sql")
+    };
+    for (sslmode, ca) in [("require", Some(ca.as_path())), ("require", None)] {
+        let out = cli(sslmode, ca);
+        assert!(out.status.success(), "{sslmode} {ca:?}: {out:?}");
+        assert!(
+            String::from_utf8_lossy(&out.stdout).contains(" 42\n"),
+            "{out:?}"
+        );
+    }
+    let plain = cli("disable", None);
+    assert!(!plain.status.success());
+    let stderr = String::from_utf8_lossy(&plain.stderr);
+    assert!(stderr.contains("this server requires TLS"), "{stderr}");
+    // A CA that did not sign the server's certificate is refused.
+    let other = certs.path().join("other.pem");
+    let made = Command::new("openssl")
+        .args([
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+        ])
+        .args(["-subj", "/CN=other", "-keyout"])
+        .arg(certs.path().join("other.key"))
+        .arg("-out")
+        .arg(&other)
+        .output()
+        .expect("run openssl");
+    assert!(made.status.success(), "openssl: {made:?}");
+    let refused = cli("require", Some(other.as_path()));
+    assert!(!refused.status.success());
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(stderr.contains("certificate"), "{stderr}");
+}
+
+/// The bootstrap superuser's password from a file (how the Helm chart passes a Secret):
+/// the role is created with it, logs in with it under SCRAM, and keeps it when a later
+/// start is given another.
+#[test]
+fn a_bootstrap_superuser_password_from_a_file() {
+    use std::ffi::OsStr;
+
+    let dir = crate::server::TestDir::new();
+    let secrets = tempfile::tempdir().expect("temp dir");
+    let file = secrets.path().join("password");
+    let psql = |addr: &str, password: &str| {
+        let (host, port) = addr.rsplit_once(':').expect("host:port");
+        Command::new("psql")
+            .args([
+                "-X", "-A", "-t", "-h", host, "-p", port, "-U", "driftdb", "-d", "driftdb",
+            ])
+            .args([
+                "-c",
+                "SELECT rolsuper, rolcanlogin FROM pg_roles WHERE rolname = 'driftdb'",
+            ])
+            .env("PGPASSWORD", password)
+            .output()
+            .expect("run psql")
+    };
+    let start = |password: &str| {
+        // As a mounted Secret often is: with a trailing newline, which is not part of it.
+        std::fs::write(&file, format!("{password}\n")).expect("write the password file");
+        crate::server::Server::try_start_with(
+            &dir.data(),
+            0,
+            &[
+                OsStr::new("--auth"),
+                OsStr::new("scram-sha-256"),
+                OsStr::new("--superuser-password-file"),
+                file.as_os_str(),
+            ],
+        )
+        .expect("server with a superuser password")
+    };
+    {
+        let server = start("first secret");
+        let out = psql(&server.pg_addr, "first secret");
+        assert!(out.status.success(), "{out:?}");
+        assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "t|t");
+        let wrong = psql(&server.pg_addr, "first secret\n");
+        assert!(!wrong.status.success());
+        assert!(
+            String::from_utf8_lossy(&wrong.stderr).contains("password authentication failed"),
+            "{wrong:?}"
+        );
+    }
+    // A later start with another password keeps the first, as PostgreSQL's images do.
+    let server = start("second secret");
+    assert!(psql(&server.pg_addr, "first secret").status.success());
+    assert!(!psql(&server.pg_addr, "second secret").status.success());
+    assert!(
+        crate::server::server_log(&dir.data()).contains("already has a password"),
+        "the log says why the new password was not applied"
+    );
 }
 
 /// Roles made in SQL log in with their passwords (SCRAM-SHA-256, then MD5), and see only
