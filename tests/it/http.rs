@@ -7,7 +7,7 @@ use driftdb_client::{ProducerConfig, ProducerRecord, TopicConfig};
 use crate::server::fresh;
 
 /// A plain HTTP/1.0 GET: status code and body.
-fn get(addr: &str, path: &str) -> (u16, String) {
+pub(crate) fn get(addr: &str, path: &str) -> (u16, String) {
     let mut stream = std::net::TcpStream::connect(addr).unwrap();
     write!(stream, "GET {path} HTTP/1.0\r\nHost: {addr}\r\n\r\n").unwrap();
     let mut response = String::new();

@@ -7,6 +7,7 @@ mod consume;
 mod errors;
 mod groups;
 mod grpc;
+mod helm;
 mod http;
 mod jdbc;
 mod lifecycle;
