@@ -96,6 +96,13 @@ fn run_scenario(scenario: &str) {
 
     let mut env: BTreeMap<String, String> =
         serde_json::from_value(server["env"].clone()).expect("env");
+    // A misspelt variable would be ignored without a word: each must be the server's.
+    let known = crate::deploy::server_variables();
+    let unknown: Vec<_> = env.keys().filter(|k| !known.contains(*k)).collect();
+    assert!(
+        unknown.is_empty(),
+        "not variables of driftdb-server: {unknown:?}"
+    );
     assert_eq!(
         env.get("DRIFTDB_LISTEN").map(String::as_str),
         Some("0.0.0.0"),

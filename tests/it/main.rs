@@ -4,6 +4,7 @@
 
 mod cli;
 mod consume;
+mod deploy;
 mod errors;
 mod groups;
 mod grpc;
