@@ -489,6 +489,29 @@ impl Store {
         Ok(seq)
     }
 
+    /// Where `time` (microseconds) falls among the commits, for a range's bound, which
+    /// unlike an `AS OF` point may lie outside the history: with `at_or_after` unset, the
+    /// newest sequence committed at or before it (`None` before the first commit, the newest
+    /// commit for a time after it); set, the oldest sequence committed at or after it
+    /// (`None` after the newest commit). Commit times strictly increase, so both are exact.
+    pub fn seq_near_time(&self, time: i64, at_or_after: bool) -> Result<Option<u64>> {
+        let Some((last_seq, _)) = self.last() else {
+            return Err(Error::PointOutOfRange(
+                "the database has no commits yet".to_string(),
+            ));
+        };
+        let start = self.ledger.start_offset();
+        if at_or_after {
+            let first = self.ledger.offset_for_timestamp(time)?.max(start);
+            return Ok((first <= last_seq).then_some(first));
+        }
+        let after = self.ledger.offset_for_timestamp(time.saturating_add(1))?;
+        Ok(after
+            .checked_sub(1)
+            .filter(|seq| *seq >= start)
+            .map(|seq| seq.min(last_seq)))
+    }
+
     fn resolved(&self) -> MutexGuard<'_, HashMap<i64, u64>> {
         self.resolved.lock().unwrap_or_else(|e| e.into_inner())
     }

@@ -498,6 +498,15 @@ pub(crate) fn execution(e: DataFusionError) -> Error {
         DataFusionError::Context(_, inner) | DataFusionError::Diagnostic(_, inner) => {
             execution(*inner)
         }
+        // Several errors of one statement (two unknown columns): the first, as PostgreSQL
+        // reports only the first.
+        DataFusionError::Collection(errors) => match errors.into_iter().next() {
+            Some(first) => execution(first),
+            None => Error::Execution {
+                message: "internal error: an empty collection of errors".to_string(),
+                sqlstate: "XX000",
+            },
+        },
         other => Error::Execution {
             message: other.to_string(),
             sqlstate: "XX000",

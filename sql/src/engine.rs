@@ -126,6 +126,11 @@ impl TableSet {
                 return Ok(vec![self.resolve(name, point)?]);
             }
             ReadPoint::All => incarnations.iter().map(|i| Arc::clone(&i.table)).collect(),
+            ReadPoint::Empty => incarnations
+                .last()
+                .map(|i| Arc::clone(&i.table))
+                .into_iter()
+                .collect(),
             ReadPoint::FromTo(a, b) | ReadPoint::Between(a, b) | ReadPoint::ContainedIn(a, b) => {
                 let found: Vec<SharedTable> = incarnations
                     .iter()
@@ -157,7 +162,7 @@ impl TableSet {
             )));
         };
         let found = match point {
-            ReadPoint::Latest | ReadPoint::All => incarnations.last(),
+            ReadPoint::Latest | ReadPoint::All | ReadPoint::Empty => incarnations.last(),
             ReadPoint::AsOf(seq) => incarnations.iter().rev().find(|i| i.live_at(seq)),
             ReadPoint::FromTo(a, b) | ReadPoint::Between(a, b) | ReadPoint::ContainedIn(a, b) => {
                 incarnations.iter().rev().find(|i| i.overlaps(a, b))
@@ -171,9 +176,28 @@ impl TableSet {
     }
 }
 
-/// Resolves a timestamp (microseconds since the Unix epoch) to the last sequence committed at
-/// or before it; the database supplies it (`Store::seq_at_time`).
-pub type TimeResolver = Arc<dyn Fn(i64) -> Result<u64> + Send + Sync>;
+/// Which sequence a timestamp in a `FOR SYSTEM_TIME` clause stands for.
+///
+/// Commit times strictly increase, so a time either is a commit's or falls between two. The
+/// period rules of SQL:2011 compare a version's commit times with the bounds; in sequences
+/// that is "the newest commit at or before" for some bounds and "the oldest at or after"
+/// for others (see [`read_point_of`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimeBound {
+    /// An `AS OF` point: the newest commit at or before the time. A time before the first
+    /// commit or in the future is an error.
+    AsOf,
+    /// A range bound: the newest commit at or before the time; `None` before the first
+    /// commit, the newest commit for a time after it.
+    AtOrBefore,
+    /// A range bound: the oldest commit at or after the time; `None` after the newest.
+    AtOrAfter,
+}
+
+/// Resolves a timestamp (microseconds since the Unix epoch) to a sequence as
+/// [`TimeBound`] says; the database supplies it (`Store::seq_at_time` and
+/// `Store::seq_near_time`). `AsOf` always answers `Some` or an error.
+pub type TimeResolver = Arc<dyn Fn(i64, TimeBound) -> Result<Option<u64>> + Send + Sync>;
 
 /// Maps a reference's `FOR SYSTEM_TIME` clause to a read point.
 ///
@@ -181,26 +205,78 @@ pub type TimeResolver = Arc<dyn Fn(i64) -> Result<u64> + Send + Sync>;
 /// reference ([`SystemTime::of_version`] decodes it): `@SEQ:n` points map to sequences as they
 /// are, timestamp points through `resolve_time`. A bare integer (`AS OF 42`, from a dialect
 /// without DriftDB's front end) is read as a sequence number.
+///
+/// A version is current from the commit that wrote it (sequence `s`, time `t(s)`) until
+/// the one that replaced it (`e`, `t(e)`), or still. With time bounds `A` and `B`, SQL:2011's
+/// rules and what they are in sequences (`floor(T)`: newest commit at or before `T`,
+/// `ceil(T)`: oldest at or after):
+///
+/// | form | rule | in sequences |
+/// |---|---|---|
+/// | `FROM A TO B` | `t(s) < B` and `t(e) > A` | `s < ceil(B)`, `e > floor(A)` |
+/// | `BETWEEN A AND B` | `t(s) <= B` and `t(e) > A` | `s <= floor(B)`, `e > floor(A)` |
+/// | `CONTAINED IN (A, B)` | `t(s) >= A` and `t(e) <= B` | `s >= ceil(A)`, `e <= floor(B)` |
+///
+/// Range bounds are clamped to the history, as SQL Server does: a bound before the first
+/// commit or after the newest, as a time or as a sequence, is not an error, and a range
+/// holding no moment of the history reads nothing. An `AS OF` point outside it is an error.
 pub fn read_point_of(
     version: &TableVersion,
     resolve_time: Option<&TimeResolver>,
 ) -> Result<ReadPoint> {
     if let Ok(system_time) = SystemTime::of_version(version) {
-        let seq = |point: Point| match point {
-            Point::Seq(seq) => Ok(seq),
-            Point::Timestamp(ts) => match resolve_time {
-                Some(resolve) => resolve(ts.unix_micros()),
-                None => Err(DataFusionError::Plan(format!(
-                    "FOR SYSTEM_TIME with a timestamp ({ts}) needs a database to resolve it"
-                ))),
-            },
+        let resolve = |ts: crate::temporal::Timestamp, how: TimeBound| match resolve_time {
+            Some(resolve) => resolve(ts.unix_micros(), how),
+            None => Err(DataFusionError::Plan(format!(
+                "FOR SYSTEM_TIME with a timestamp ({ts}) needs a database to resolve it"
+            ))),
         };
+        let bound = |point: Point| -> Result<Bound> {
+            Ok(match point {
+                Point::Seq(seq) => Bound::Seq(seq),
+                Point::Timestamp(ts) => Bound::Time {
+                    micros: ts.unix_micros(),
+                    floor: resolve(ts, TimeBound::AtOrBefore)?,
+                    ceil: resolve(ts, TimeBound::AtOrAfter)?,
+                },
+            })
+        };
+        // Every version ends after sequence 0 (at a later commit), so 0 stands for "before
+        // the first commit" in an `e > floor(A)` rule, and u64::MAX for "after the newest"
+        // in `s < ceil(B)`.
         return Ok(match system_time {
-            SystemTime::AsOf(p) => ReadPoint::AsOf(seq(p)?),
+            SystemTime::AsOf(Point::Seq(seq)) => ReadPoint::AsOf(seq),
+            SystemTime::AsOf(Point::Timestamp(ts)) => match resolve(ts, TimeBound::AsOf)? {
+                Some(seq) => ReadPoint::AsOf(seq),
+                None => {
+                    return Err(DataFusionError::Internal(format!(
+                        "AS OF {ts} resolved to no sequence"
+                    )));
+                }
+            },
             SystemTime::All => ReadPoint::All,
-            SystemTime::Between(a, b) => ReadPoint::Between(seq(a)?, seq(b)?),
-            SystemTime::FromTo(a, b) => ReadPoint::FromTo(seq(a)?, seq(b)?),
-            SystemTime::ContainedIn(a, b) => ReadPoint::ContainedIn(seq(a)?, seq(b)?),
+            SystemTime::Between(a, b) => {
+                let (a, b) = (bound(a)?, bound(b)?);
+                match b.floor() {
+                    Some(end) if !a.after(&b) => ReadPoint::Between(a.floor().unwrap_or(0), end),
+                    _ => ReadPoint::Empty,
+                }
+            }
+            SystemTime::FromTo(a, b) => {
+                let (a, b) = (bound(a)?, bound(b)?);
+                if a.after(&b) {
+                    ReadPoint::Empty
+                } else {
+                    ReadPoint::FromTo(a.floor().unwrap_or(0), b.ceil().unwrap_or(u64::MAX))
+                }
+            }
+            SystemTime::ContainedIn(a, b) => {
+                let (a, b) = (bound(a)?, bound(b)?);
+                match (a.ceil(), b.floor()) {
+                    (Some(start), Some(end)) if !a.after(&b) => ReadPoint::ContainedIn(start, end),
+                    _ => ReadPoint::Empty,
+                }
+            }
         });
     }
     let unsupported = || {
@@ -218,6 +294,52 @@ pub fn read_point_of(
             _ => Err(unsupported()),
         },
         _ => Err(unsupported()),
+    }
+}
+
+/// A range's bound, resolved: a sequence as written, or a time with the commits around it.
+enum Bound {
+    Seq(u64),
+    Time {
+        micros: i64,
+        /// The newest commit at or before the time (None: before the first commit).
+        floor: Option<u64>,
+        /// The oldest commit at or after it (None: after the newest).
+        ceil: Option<u64>,
+    },
+}
+
+impl Bound {
+    fn floor(&self) -> Option<u64> {
+        match self {
+            Bound::Seq(seq) => Some(*seq),
+            Bound::Time { floor, .. } => *floor,
+        }
+    }
+
+    fn ceil(&self) -> Option<u64> {
+        match self {
+            Bound::Seq(seq) => Some(*seq),
+            Bound::Time { ceil, .. } => *ceil,
+        }
+    }
+
+    /// Whether this bound lies after `end` on the history's time line, where sequence `n`
+    /// stands at its commit's time and a sequence after the newest commit after every time.
+    /// A range whose start lies after its end reads nothing.
+    fn after(&self, end: &Bound) -> bool {
+        match (self, end) {
+            (Bound::Seq(a), Bound::Seq(b)) => a > b,
+            (Bound::Time { micros: a, .. }, Bound::Time { micros: b, .. }) => a > b,
+            // t(a) > B exactly when the newest commit at or before B comes before a.
+            (Bound::Seq(a), Bound::Time { floor, .. }) => floor.is_none_or(|f| f < *a),
+            // A > t(b) exactly when the oldest commit at or after A comes after b; with
+            // none (A after the newest commit), when b is a commit, not one still to come.
+            (Bound::Time { floor, ceil, .. }, Bound::Seq(b)) => match ceil {
+                Some(c) => c > b,
+                None => floor.is_some_and(|f| *b <= f),
+            },
+        }
     }
 }
 
@@ -293,13 +415,25 @@ impl RelationPlanner for TimeTravelPlanner {
             )));
         }
         let tables = self.tables.resolve_all(reference.table(), point)?;
-        let plan = match tables.as_slice() {
-            [table] => {
+        // A range reads its versions in today's columns (the newest incarnation's), even
+        // one that ends before an `ALTER TABLE`; a point reads the columns of its time.
+        let newest = match point {
+            ReadPoint::Latest | ReadPoint::AsOf(_) => None,
+            _ => self.tables.get(reference.table())?,
+        };
+        let plan = match (tables.as_slice(), newest) {
+            ([table], newest) if newest.as_ref().is_none_or(|n| Arc::ptr_eq(n, table)) => {
                 let provider = provider_for(Arc::clone(table), point)?.through(latest);
                 LogicalPlanBuilder::scan(reference, provider_as_source(Arc::new(provider)), None)?
                     .build()?
             }
-            _ => union_of_incarnations(reference, tables, point, latest)?,
+            (_, newest) => {
+                let target = match newest {
+                    Some(newest) => Some(provider_for(newest, point)?.schema()),
+                    None => None,
+                };
+                union_of_incarnations(reference, tables, target, point, latest)?
+            }
         };
         Ok(RelationPlanning::Planned(Box::new(PlannedRelation::new(
             plan, alias,
@@ -554,12 +688,14 @@ fn sequence_literal() -> ScalarUDF {
     )
 }
 
-/// A version-range read over several incarnations of one name: each incarnation's versions,
-/// projected onto the newest one's columns by name (a column an older incarnation lacks is
-/// NULL there), unioned, and qualified by the table's name.
+/// A version-range read over incarnations of one name: each incarnation's versions,
+/// projected onto `target`'s columns by name (the name's newest incarnation; a column an
+/// older incarnation lacks is NULL there), unioned, and qualified by the table's name.
+/// Without a target, the newest of `tables`.
 fn union_of_incarnations(
     reference: TableReference,
     tables: Vec<SharedTable>,
+    target: Option<SchemaRef>,
     point: ReadPoint,
     through: Option<u64>,
 ) -> Result<LogicalPlan> {
@@ -567,7 +703,7 @@ fn union_of_incarnations(
         .into_iter()
         .map(|t| provider_for(t, point).map(|p| p.through(through)))
         .collect::<Result<Vec<DriftTable>>>()?;
-    let Some(target) = providers.last().map(|p| p.schema()) else {
+    let Some(target) = target.or_else(|| providers.last().map(|p| p.schema())) else {
         return Err(DataFusionError::Plan(format!(
             "table {reference} has no incarnation to read"
         )));

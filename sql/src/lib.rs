@@ -70,7 +70,7 @@ pub use database::{
     Bootstrap, Database, Outcome, Rows, format_rows, format_table, format_text_table,
 };
 pub use engine::{
-    Incarnation, QueryEngine, TableSet, TimeResolver, TimeTravelPlanner, read_point_of,
+    Incarnation, QueryEngine, TableSet, TimeBound, TimeResolver, TimeTravelPlanner, read_point_of,
 };
 pub use provider::{
     DriftScanExec, DriftTable, Overlay, PSEUDO_COLUMNS, ReadPoint, SharedTable, provider_for,

@@ -95,6 +95,9 @@ pub enum ReadPoint {
     Between(u64, u64),
     /// `CONTAINED IN (a, b)`.
     ContainedIn(u64, u64),
+    /// A range that holds no moment of the history (one ending before the first commit, or
+    /// a `CONTAINED IN` starting after the newest): no versions, and no horizon to check.
+    Empty,
 }
 
 impl ReadPoint {
@@ -106,6 +109,8 @@ impl ReadPoint {
             ReadPoint::FromTo(a, b) => Some(VersionFilter::FromTo(a, b)),
             ReadPoint::Between(a, b) => Some(VersionFilter::Between(a, b)),
             ReadPoint::ContainedIn(a, b) => Some(VersionFilter::ContainedIn(a, b)),
+            // No version starts at or after u64::MAX, and no horizon lies above it.
+            ReadPoint::Empty => Some(VersionFilter::ContainedIn(u64::MAX, u64::MAX)),
         }
     }
 }
@@ -119,6 +124,7 @@ impl fmt::Display for ReadPoint {
             ReadPoint::FromTo(a, b) => write!(f, "FROM @SEQ:{a} TO @SEQ:{b}"),
             ReadPoint::Between(a, b) => write!(f, "BETWEEN @SEQ:{a} AND @SEQ:{b}"),
             ReadPoint::ContainedIn(a, b) => write!(f, "CONTAINED IN (@SEQ:{a}, @SEQ:{b})"),
+            ReadPoint::Empty => write!(f, "an empty range"),
         }
     }
 }

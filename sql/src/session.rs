@@ -81,7 +81,7 @@ use sqlparser::ast::Statement as Ast;
 use crate::database::{
     Database, Outcome, Rows, blocking, execution, first_words, projector_error, unsupported,
 };
-use crate::engine::{Incarnation, QueryEngine, TimeResolver};
+use crate::engine::{Incarnation, QueryEngine, TimeBound, TimeResolver};
 use crate::error::{Error, Result};
 use crate::parser::Statement;
 use crate::provider::{Overlay, ReadPoint, SharedTable, provider_for};
@@ -862,13 +862,9 @@ impl Session {
     /// resolved through every incarnation a name has had.
     fn engine(&self, snapshot: &Snapshot) -> Result<QueryEngine> {
         let engine = QueryEngine::with_runtime(Arc::clone(&self.runtime)).map_err(execution)?;
-        let store = Arc::clone(self.db.store());
-        let resolver: TimeResolver = Arc::new(move |micros| {
-            store
-                .seq_at_time(micros)
-                .map_err(|e| DataFusionError::External(Box::new(e)))
-        });
-        engine.set_time_resolver(resolver).map_err(execution)?;
+        engine
+            .set_time_resolver(time_resolver(self.db.store()))
+            .map_err(execution)?;
         engine
             .set_latest_sequence(self.db.last_sequence())
             .map_err(execution)?;
@@ -959,12 +955,7 @@ impl Session {
             None => snapshot.seq?,
             Some(version) => {
                 // Resolved before the read lock below: resolving a time takes it too.
-                let store = Arc::clone(self.db.store());
-                let resolver: TimeResolver = Arc::new(move |micros| {
-                    store
-                        .seq_at_time(micros)
-                        .map_err(|e| DataFusionError::External(Box::new(e)))
-                });
+                let resolver = time_resolver(self.db.store());
                 match crate::engine::read_point_of(version, Some(&resolver)).ok()? {
                     ReadPoint::AsOf(seq) if self.db.last_sequence().is_some_and(|l| seq <= l) => {
                         seq
@@ -1087,6 +1078,19 @@ fn change_private(
     view.created
         .insert(table.to_string(), Arc::new(RwLock::new(copy)));
     Ok(true)
+}
+
+/// Timestamps of `FOR SYSTEM_TIME` clauses to sequences, through the ledger's time index.
+fn time_resolver(store: &Arc<driftdb_projector::Store>) -> TimeResolver {
+    let store = Arc::clone(store);
+    Arc::new(move |micros, bound| {
+        let resolved = match bound {
+            TimeBound::AsOf => store.seq_at_time(micros).map(Some),
+            TimeBound::AtOrBefore => store.seq_near_time(micros, false),
+            TimeBound::AtOrAfter => store.seq_near_time(micros, true),
+        };
+        resolved.map_err(|e| DataFusionError::External(Box::new(e)))
+    })
 }
 
 /// `COMMIT` or `ROLLBACK` with no block open (or only an implicit one): PostgreSQL's warning.

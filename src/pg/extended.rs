@@ -28,7 +28,7 @@ use pgwire::api::stmt::QueryParser;
 use pgwire::api::store::Entry;
 use pgwire::api::store::PortalStore;
 use pgwire::api::{ClientInfo, ClientPortalStore, Type};
-use pgwire::error::{PgWireError, PgWireResult};
+use pgwire::error::{ErrorInfo, PgWireError, PgWireResult};
 use pgwire::messages::PgWireBackendMessage;
 use pgwire::messages::data::{NoData, ParameterDescription};
 use pgwire::messages::extendedquery::{
@@ -292,6 +292,29 @@ impl ExtendedQueryHandler for Connection {
         client.set_transaction_status(super::copy::wire_status(session.transaction_status()));
         match result {
             Ok(outcome) => {
+                if let Some(rows) = &outcome.rows
+                    && !prepared.columns.is_empty()
+                    && !same_columns(&prepared.columns, rows)
+                {
+                    // The table changed shape since Parse described the statement (an
+                    // ALTER TABLE, or a moved `driftdb.as_of` pin): rows in the new shape
+                    // would not match the description the client holds. PostgreSQL's
+                    // error, which asyncpg answers by preparing again; the statement's
+                    // effects go with its transaction, as after any error.
+                    session.abort_transaction();
+                    client.set_transaction_status(super::copy::wire_status(
+                        session.transaction_status(),
+                    ));
+                    let mut info = ErrorInfo::new(
+                        "ERROR".to_string(),
+                        "0A000".to_string(),
+                        "cached plan must not change result type".to_string(),
+                    );
+                    // PostgreSQL's routine for it, by which asyncpg (not reading the
+                    // localizable message) knows to prepare the statement again.
+                    info.routine = Some("RevalidateCachedQuery".to_string());
+                    return Err(PgWireError::UserError(Box::new(info)));
+                }
                 let after = session.transaction_status();
                 super::send_notices(client, &outcome).await?;
                 if let Some(mode) = outcome.copy.clone() {
@@ -305,6 +328,17 @@ impl ExtendedQueryHandler for Connection {
             Err(e) => Err(user_error(&e)),
         }
     }
+}
+
+/// Whether `rows` have the result type a statement was described with: as many columns,
+/// of the same types (PostgreSQL's test; the names a client was given stay its own).
+fn same_columns(described: &[(String, Type)], rows: &driftdb_sql::Rows) -> bool {
+    let fields = rows.schema.fields();
+    fields.len() == described.len()
+        && fields
+            .iter()
+            .zip(described)
+            .all(|(field, (_, t))| field_type(field) == *t)
 }
 
 /// Decodes the portal's parameters.

@@ -1800,3 +1800,105 @@ async fn pipelines_that_lose_a_write_race() {
         vec![some(&["1", "4"]), some(&["2", "0"])]
     );
 }
+
+/// A prepared statement whose table changes shape: the next execution fails with
+/// PostgreSQL's 0A000 "cached plan must not change result type" (never rows in a shape the
+/// client was not told of), the connection lives on, and preparing again works. The same
+/// when the connection's `driftdb.as_of` pin moves across the `ALTER TABLE`.
+#[tokio::test]
+async fn a_prepared_statement_whose_table_changes_shape() {
+    let (_dir, server) = fresh();
+    let client = connect(&server.pg_addr).await;
+    let other = connect(&server.pg_addr).await;
+    client
+        .batch_execute(
+            "CREATE TABLE q (id BIGINT PRIMARY KEY, n BIGINT); INSERT INTO q VALUES (1, 10)",
+        )
+        .await
+        .expect("setup");
+    let before = client
+        .query_one("SELECT max(__sequence) FROM q", &[])
+        .await
+        .expect("sequence")
+        .get::<_, i64>(0);
+    let select = client.prepare("SELECT * FROM q").await.expect("prepare");
+    for _ in 0..3 {
+        let rows = client.query(&select, &[]).await.expect("execute");
+        assert_eq!(rows[0].len(), 2);
+    }
+    let changed = |e: tokio_postgres::Error| {
+        let db = e.as_db_error().expect("a server error");
+        assert_eq!(db.code().code(), "0A000");
+        assert_eq!(db.message(), "cached plan must not change result type");
+    };
+    // A column added by another connection.
+    other
+        .batch_execute("ALTER TABLE q ADD COLUMN note TEXT")
+        .await
+        .expect("add a column");
+    changed(
+        client
+            .query(&select, &[])
+            .await
+            .expect_err("the shape changed"),
+    );
+    let select = client
+        .prepare("SELECT * FROM q")
+        .await
+        .expect("prepare again");
+    let rows = client.query(&select, &[]).await.expect("the new shape");
+    assert_eq!(rows[0].len(), 3);
+    // A column dropped and added again with another type: never a BIGINT read as text.
+    let by_type = client.prepare("SELECT n FROM q").await.expect("prepare");
+    assert_eq!(
+        client
+            .query_one(&by_type, &[])
+            .await
+            .expect("n")
+            .get::<_, i64>(0),
+        10
+    );
+    other
+        .batch_execute("ALTER TABLE q DROP COLUMN n; ALTER TABLE q ADD COLUMN n TEXT")
+        .await
+        .expect("retype n");
+    changed(
+        client
+            .query(&by_type, &[])
+            .await
+            .expect_err("n is text now"),
+    );
+    // The failed execution left the connection usable, in and out of a transaction.
+    client.batch_execute("BEGIN").await.expect("begin");
+    changed(client.query(&by_type, &[]).await.expect_err("still text"));
+    client.batch_execute("ROLLBACK").await.expect("rollback");
+    let by_type = client
+        .prepare("SELECT n FROM q")
+        .await
+        .expect("prepare again");
+    assert_eq!(
+        client
+            .query_one(&by_type, &[])
+            .await
+            .expect("n")
+            .get::<_, Option<String>>(0),
+        None
+    );
+    // A pin that moves across the ALTER: the statement was prepared at today's shape.
+    let select = client.prepare("SELECT * FROM q").await.expect("prepare");
+    client
+        .batch_execute(&format!("SET driftdb.as_of = '@SEQ:{before}'"))
+        .await
+        .expect("pin before the ALTER");
+    changed(
+        client
+            .query(&select, &[])
+            .await
+            .expect_err("the past has two columns"),
+    );
+    client
+        .batch_execute("RESET driftdb.as_of")
+        .await
+        .expect("reset");
+    assert_eq!(client.query(&select, &[]).await.expect("today")[0].len(), 3);
+}

@@ -430,7 +430,11 @@ impl Session {
         let name_text = ident_name(name);
         if name.quote_style.is_none() && name_text == "all" {
             self.prepared.clear();
-        } else if self.prepared.remove(&name_text).is_none() {
+            // PostgreSQL's tag, which psycopg watches for to forget its own prepared
+            // statements.
+            return Ok(Outcome::command("DEALLOCATE ALL", None));
+        }
+        if self.prepared.remove(&name_text).is_none() {
             return Err(Error::Execution {
                 message: format!("prepared statement \"{name_text}\" does not exist"),
                 sqlstate: "26000",

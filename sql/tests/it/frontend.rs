@@ -19,10 +19,18 @@ async fn run(engine: &QueryEngine, sql: &str) -> Result<Vec<Vec<String>>> {
 
 /// The fixtures commit one sequence per second from `time_of(1)`.
 fn resolver() -> driftdb_sql::TimeResolver {
-    Arc::new(|micros| {
-        let seq = (micros - time_of(0)) / 1_000_000;
-        u64::try_from(seq)
-            .map_err(|_| datafusion::error::DataFusionError::Plan("before the first commit".into()))
+    use driftdb_sql::TimeBound;
+    Arc::new(|micros, bound| {
+        let offset = micros - time_of(0);
+        let floor = offset.div_euclid(1_000_000);
+        let ceil = floor + i64::from(offset.rem_euclid(1_000_000) != 0);
+        match (bound, u64::try_from(floor)) {
+            (TimeBound::AsOf, Err(_)) => Err(datafusion::error::DataFusionError::Plan(
+                "before the first commit".into(),
+            )),
+            (TimeBound::AsOf | TimeBound::AtOrBefore, floor) => Ok(floor.ok()),
+            (TimeBound::AtOrAfter, _) => Ok(Some(u64::try_from(ceil.max(0)).unwrap_or(0))),
+        }
     })
 }
 

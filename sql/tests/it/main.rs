@@ -20,6 +20,7 @@ mod point_reads;
 mod point_updates;
 mod properties;
 mod queries;
+mod range_model;
 mod slt;
 mod standard;
 mod temporal;

@@ -152,6 +152,45 @@ def exercise_pipelines():
     conn2.close()
 
 
+def exercise_shape_changes():
+    """A query psycopg has prepared (from its sixth execution) whose table another
+    connection alters: PostgreSQL's 0A000 "cached plan must not change result type", never
+    rows of a shape the driver was not told of or a lost connection; after DEALLOCATE ALL
+    (which also clears psycopg's cache) the new shape reads. asyncpg prepares again by
+    itself."""
+    conn = psycopg.connect(host=host, port=port, user="driftdb", dbname="driftdb", autocommit=True)
+    other = psycopg.connect(host=host, port=port, user="driftdb", dbname="driftdb", autocommit=True)
+    conn.execute("CREATE TABLE py_shape (id BIGINT PRIMARY KEY, n BIGINT)")
+    conn.execute("INSERT INTO py_shape VALUES (1, 10)")
+    for _ in range(8):
+        rows = conn.execute("SELECT * FROM py_shape").fetchall()
+    check("psycopg prepared rows", rows, [(1, 10)])
+    other.execute("ALTER TABLE py_shape ADD COLUMN note TEXT")
+    try:
+        conn.execute("SELECT * FROM py_shape").fetchall()
+        sys.exit("psycopg: a prepared statement returned rows of a changed shape")
+    except psycopg.errors.FeatureNotSupported as e:
+        check("psycopg shape change sqlstate", e.sqlstate, "0A000")
+    conn.execute("DEALLOCATE ALL")
+    check("psycopg after re-preparing", conn.execute("SELECT * FROM py_shape").fetchall(), [(1, 10, None)])
+    other.close()
+    conn.close()
+
+    async def with_asyncpg():
+        conn = await asyncpg.connect(host=host, port=port, user="driftdb", database="driftdb")
+        other = await asyncpg.connect(host=host, port=port, user="driftdb", database="driftdb")
+        await conn.execute("CREATE TABLE apg_shape (id BIGINT PRIMARY KEY, n BIGINT)")
+        await conn.execute("INSERT INTO apg_shape VALUES (1, 10)")
+        check("asyncpg before", [tuple(r) for r in await conn.fetch("SELECT * FROM apg_shape")], [(1, 10)])
+        await other.execute("ALTER TABLE apg_shape DROP COLUMN n")
+        await other.execute("ALTER TABLE apg_shape ADD COLUMN n TEXT")
+        check("asyncpg re-prepares", [tuple(r) for r in await conn.fetch("SELECT * FROM apg_shape")], [(1, None)])
+        await other.close()
+        await conn.close()
+
+    asyncio.run(with_asyncpg())
+
+
 class Base(DeclarativeBase):
     pass
 
@@ -457,6 +496,7 @@ exercise_savepoints()
 exercise(psycopg, "py3_items")
 asyncio.run(exercise_asyncpg())
 exercise_pipelines()
+exercise_shape_changes()
 exercise_json_and_uuid()
 exercise_arrays()
 exercise_sqlalchemy("psycopg2")
