@@ -662,6 +662,10 @@ fn install_postgres(ctx: &mut SessionContext) -> Result<()> {
     for function in crate::postgres::digest_functions() {
         SessionContext::register_udf(ctx, function);
     }
+    // Replacing DataFusion's functions of the same names.
+    for function in crate::postgres::domain_functions() {
+        SessionContext::register_udf(ctx, function);
+    }
     for function in crate::json::functions() {
         SessionContext::register_udf(ctx, function);
     }

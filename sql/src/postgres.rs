@@ -17,6 +17,10 @@
 //!   away from zero for `numeric`, half to even for floats, as PostgreSQL's `rint`) where
 //!   Arrow's cast truncates: the value is rounded first ([`round_for_integer`]).
 //!
+//! - **Math functions refuse arguments outside their domain** (`ln(0)`, `sqrt(-1)`,
+//!   `power(-8, 0.5)`) with PostgreSQL's 2201E and 2201F instead of answering `-Infinity`
+//!   or `NaN` ([`domain`]).
+//!
 //! Operators whose types DataFusion's coercion would get wrong, or refuse, are planned before
 //! it by [`PostgresOperators`]: `date ± interval` is a `timestamp` (DataFusion keeps a date),
 //! `timestamp - timestamp` is an interval of days and time (DataFusion: a duration), and
@@ -25,9 +29,11 @@
 
 mod array_in;
 mod avg;
+mod domain;
 mod set_all;
 
 pub(crate) use avg::avg;
+pub(crate) use domain::functions as domain_functions;
 pub(crate) use set_all::rule as multiset_set_operations;
 
 use std::sync::Arc;

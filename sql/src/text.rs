@@ -14,9 +14,16 @@ use datafusion::arrow::datatypes::{
 };
 use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
 
+/// Whether the value at `row` is NULL. Arrow's `is_null` reads the null buffer, which an
+/// array of the `Null` type (an untyped `SELECT NULL`) does not have: every value of it is
+/// NULL.
+pub fn is_null(array: &dyn Array, row: usize) -> bool {
+    matches!(array.data_type(), ArrowType::Null) || array.is_null(row)
+}
+
 /// The text of row `row` of `array`; `None` for NULL.
 pub fn format_value(array: &dyn Array, row: usize) -> Option<String> {
-    if array.is_null(row) {
+    if is_null(array, row) {
         return None;
     }
     Some(match array.data_type() {

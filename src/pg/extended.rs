@@ -817,7 +817,7 @@ impl ToSqlText for Cell {
 impl ToSql for Cell {
     fn to_sql(&self, ty: &Type, out: &mut BytesMut) -> Result<IsNull, BoxError> {
         let (a, i) = (self.array.as_ref(), self.row);
-        if a.is_null(i) {
+        if driftdb_sql::text::is_null(a, i) {
             return Ok(IsNull::Yes);
         }
         let element = match *ty {
@@ -915,7 +915,7 @@ impl ToSql for Cell {
 
 /// The elements of row `row` of a list column; `None` for NULL or a column of another type.
 fn list_value(array: &dyn Array, row: usize) -> Option<ArrayRef> {
-    if array.is_null(row) {
+    if driftdb_sql::text::is_null(array, row) {
         return None;
     }
     match array.data_type() {
@@ -937,7 +937,11 @@ fn array_binary(elements: &ArrayRef, element: &Type, out: &mut BytesMut) -> Resu
         dims.clear();
     }
     out.put_i32(i32::try_from(dims.len())?);
-    out.put_i32(i32::from(leaves.iter().any(|c| c.array.is_null(c.row))));
+    out.put_i32(i32::from(
+        leaves
+            .iter()
+            .any(|c| driftdb_sql::text::is_null(c.array.as_ref(), c.row)),
+    ));
     out.put_u32(element.oid());
     for d in dims {
         out.put_i32(d);
