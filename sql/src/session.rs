@@ -858,6 +858,50 @@ impl Session {
         Ok(driftdb_projector::database::read(shared).schema().clone())
     }
 
+    /// The columns `*` shows of `table` read at `version` (none: at `snapshot`), and its
+    /// primary key; `None` for a version range (whose `*` shows its pseudo-columns) or a
+    /// table that is not there.
+    fn visible_columns(
+        &self,
+        table: &str,
+        version: Option<&sqlparser::ast::TableVersion>,
+        snapshot: &Snapshot,
+        projected: &[String],
+    ) -> Option<crate::wildcard::Visible> {
+        let schema = match version {
+            None => self.schema_at(table, snapshot).ok()?,
+            Some(version) => {
+                let resolver = time_resolver(self.db.store());
+                let ReadPoint::AsOf(seq) =
+                    crate::engine::read_point_of(version, Some(&resolver)).ok()?
+                else {
+                    return None;
+                };
+                let db = self.db.store().read();
+                let shared = db.table_at(table, seq).ok()?;
+                driftdb_projector::database::read(shared).schema().clone()
+            }
+        };
+        let hidden: &[&str] = if projected.iter().any(|p| p == table) {
+            &driftdb_projector::projection::SOURCE_COLUMNS
+        } else {
+            &[]
+        };
+        let columns = schema.columns();
+        Some(crate::wildcard::Visible {
+            columns: columns
+                .iter()
+                .map(|c| c.name.clone())
+                .filter(|n| !hidden.contains(&n.as_str()))
+                .collect(),
+            key: schema
+                .primary_key()
+                .iter()
+                .filter_map(|&i| columns.get(i).map(|c| c.name.clone()))
+                .collect(),
+        })
+    }
+
     /// A query engine over every table at `snapshot`, with `FOR SYSTEM_TIME` references
     /// resolved through every incarnation a name has had.
     fn engine(&self, snapshot: &Snapshot) -> Result<QueryEngine> {
@@ -974,7 +1018,10 @@ impl Session {
             let db = self.db.store().read();
             db.projections().by_table.keys().cloned().collect()
         };
-        crate::wildcard::hide_pseudo_columns(statement, &projected);
+        let columns = |table: &str, version: Option<&sqlparser::ast::TableVersion>| {
+            self.visible_columns(table, version, snapshot, &projected)
+        };
+        crate::wildcard::hide_pseudo_columns(statement, &projected, &columns);
         let catalogs = crate::catalog::reads_catalogs(statement);
         crate::catalog::rewrite(statement, catalogs)?;
         let engine = self.engine(snapshot)?;

@@ -7,17 +7,26 @@
 //! `t.* EXCLUDE (__sequence)` per table reference (and `t.*` likewise). Version-range reads
 //! (`ALL`, `BETWEEN` ...) keep their pseudo-columns in `*`: there they are the point.
 //!
-//! The rewrite is conservative: a `SELECT` whose `FROM` holds anything but tables and
-//! aliased subqueries, or joins with `USING`/`NATURAL` (where `*` merges columns), keeps its
-//! unqualified `*` as written.
+//! Joins that merge columns need the tables' columns, which the session gives
+//! ([`Columns`]): a `NATURAL` join becomes `USING` of the visible columns both sides have
+//! (DataFusion's would also join on `__sequence`, which both sides carry, and find nothing),
+//! and a `*` over a `USING` join or a parenthesized join is spelled out column by column as
+//! PostgreSQL lays it out: each merged column once (the left side's, the right's for a
+//! `RIGHT JOIN`, `COALESCE` of both for a `FULL JOIN`), then each side's other columns.
+//! `count(t.*)` counts `t`'s rows that are not NULL-extended, as `count` of its primary key.
+//!
+//! The rewrite is conservative: where a relation's columns are not known (a CTE, a
+//! subquery, a table function), the statement keeps what it wrote.
 
 use std::collections::HashSet;
 use std::ops::ControlFlow;
 
 use sqlparser::ast::{
-    ExcludeSelectItem, Ident, JoinConstraint, JoinOperator, ObjectName, ObjectNamePart, Query,
-    Select, SelectItem, SelectItemQualifiedWildcardKind, SetExpr, Statement, TableFactor, VisitMut,
-    VisitorMut, WildcardAdditionalOptions,
+    ExcludeSelectItem, Expr, Function, FunctionArg, FunctionArgExpr, FunctionArgumentList,
+    FunctionArguments, Ident, JoinConstraint, JoinOperator, ObjectName, ObjectNamePart, Query,
+    Select, SelectItem, SelectItemQualifiedWildcardKind, SetExpr, Statement, TableFactor,
+    TableVersion, TableWithJoins, Value, VisitMut, VisitorMut, WildcardAdditionalOptions,
+    visit_expressions_mut,
 };
 
 use driftdb_projector::projection::SOURCE_COLUMNS;
@@ -25,12 +34,28 @@ use driftdb_projector::projection::SOURCE_COLUMNS;
 use crate::provider::SEQUENCE;
 use crate::temporal::SystemTime;
 
+/// A table's columns as `*` shows them (pseudo-columns left out), and its primary key.
+#[derive(Debug, Clone)]
+pub(crate) struct Visible {
+    pub columns: Vec<String>,
+    pub key: Vec<String>,
+}
+
+/// The visible columns of table `name` read at `version` (none: the statement's point), or
+/// `None` where they are not known or the read shows its pseudo-columns (a version range).
+pub(crate) type Columns<'a> = &'a dyn Fn(&str, Option<&TableVersion>) -> Option<Visible>;
+
 /// Rewrites every `*` of `statement` (see the module documentation). `projected` names the
 /// projected tables.
-pub(crate) fn hide_pseudo_columns(statement: &mut Statement, projected: &[String]) {
+pub(crate) fn hide_pseudo_columns(
+    statement: &mut Statement,
+    projected: &[String],
+    columns: Columns<'_>,
+) {
     let mut rewriter = Rewriter {
         ctes: HashSet::new(),
         projected,
+        columns,
     };
     let _ = statement.visit(&mut rewriter);
 }
@@ -39,6 +64,7 @@ struct Rewriter<'a> {
     /// CTE names seen so far: references to them are not tables.
     ctes: HashSet<String>,
     projected: &'a [String],
+    columns: Columns<'a>,
 }
 
 impl VisitorMut for Rewriter<'_> {
@@ -50,20 +76,245 @@ impl VisitorMut for Rewriter<'_> {
                 self.ctes.insert(normalise(&cte.alias.name));
             }
         }
-        rewrite_set_expr(&mut query.body, &self.ctes, self.projected);
+        rewrite_set_expr(&mut query.body, self);
         ControlFlow::Continue(())
     }
 }
 
-fn rewrite_set_expr(body: &mut SetExpr, ctes: &HashSet<String>, projected: &[String]) {
+fn rewrite_set_expr(body: &mut SetExpr, rewriter: &Rewriter<'_>) {
     match body {
-        SetExpr::Select(select) => rewrite_select(select, ctes, projected),
+        SetExpr::Select(select) => {
+            let tables = Tables { rewriter };
+            let mut outputs = Vec::new();
+            let mut keys = Vec::new();
+            for from in &mut select.from {
+                outputs.push(tables.join_outputs(from, &mut keys));
+            }
+            count_rows_by_key(select, &keys);
+            rewrite_select(select, &rewriter.ctes, rewriter.projected, &outputs);
+        }
         SetExpr::SetOperation { left, right, .. } => {
-            rewrite_set_expr(left, ctes, projected);
-            rewrite_set_expr(right, ctes, projected);
+            rewrite_set_expr(left, rewriter);
+            rewrite_set_expr(right, rewriter);
         }
         _ => {}
     }
+}
+
+/// One column a `FROM` item gives `*`: its name and the expression that reads it.
+#[derive(Debug, Clone)]
+struct Output {
+    name: String,
+    expr: Expr,
+}
+
+/// Column knowledge for one `SELECT`.
+struct Tables<'a, 'b> {
+    rewriter: &'a Rewriter<'b>,
+}
+
+impl Tables<'_, '_> {
+    /// The columns `*` shows for `from`, PostgreSQL's way, rewriting its `NATURAL` joins
+    /// into `USING` on the way; `None` if some relation's columns are not known. Each table's
+    /// qualifier and primary key go to `keys`.
+    fn join_outputs(
+        &self,
+        from: &mut TableWithJoins,
+        keys: &mut Vec<(String, Vec<String>)>,
+    ) -> Option<Vec<Output>> {
+        let mut left = self.factor_outputs(&mut from.relation, keys);
+        for join in &mut from.joins {
+            let right = self.factor_outputs(&mut join.relation, keys);
+            let (Some(l), Some(r)) = (&left, &right) else {
+                left = None;
+                continue;
+            };
+            let Some((kind, constraint)) = join_parts(&mut join.join_operator) else {
+                left = None;
+                continue;
+            };
+            if matches!(constraint, JoinConstraint::Natural) {
+                let common: Vec<String> = l
+                    .iter()
+                    .map(|o| o.name.clone())
+                    .filter(|n| r.iter().any(|o| &o.name == n))
+                    .fold(Vec::new(), |mut seen, n| {
+                        if !seen.contains(&n) {
+                            seen.push(n);
+                        }
+                        seen
+                    });
+                *constraint = if common.is_empty() {
+                    JoinConstraint::On(Expr::Value(Value::Boolean(true).into()))
+                } else {
+                    JoinConstraint::Using(
+                        common
+                            .iter()
+                            .map(|c| {
+                                ObjectName(vec![ObjectNamePart::Identifier(Ident::with_quote(
+                                    '"',
+                                    c.as_str(),
+                                ))])
+                            })
+                            .collect(),
+                    )
+                };
+            }
+            left = match (&*constraint, kind) {
+                (_, Kind::LeftOnly) => Some(l.clone()),
+                (_, Kind::RightOnly) => Some(r.clone()),
+                (JoinConstraint::Using(names), kind) => merge(l, r, names, kind),
+                _ => Some(l.iter().chain(r).cloned().collect()),
+            };
+        }
+        left
+    }
+
+    fn factor_outputs(
+        &self,
+        factor: &mut TableFactor,
+        keys: &mut Vec<(String, Vec<String>)>,
+    ) -> Option<Vec<Output>> {
+        match factor {
+            TableFactor::Table {
+                name,
+                alias,
+                version,
+                args: None,
+                ..
+            } => {
+                let [ObjectNamePart::Identifier(table)] = name.0.as_slice() else {
+                    return None;
+                };
+                if version.is_none() && self.rewriter.ctes.contains(&normalise(table)) {
+                    return None;
+                }
+                let qualifier = alias.as_ref().map_or(table, |a| &a.name).clone();
+                let visible = (self.rewriter.columns)(&normalise(table), version.as_ref())?;
+                keys.push((normalise(&qualifier), visible.key.clone()));
+                Some(
+                    visible
+                        .columns
+                        .iter()
+                        .map(|c| Output {
+                            name: c.clone(),
+                            expr: Expr::CompoundIdentifier(vec![
+                                qualifier.clone(),
+                                Ident::with_quote('"', c.as_str()),
+                            ]),
+                        })
+                        .collect(),
+                )
+            }
+            TableFactor::NestedJoin {
+                table_with_joins,
+                alias: None,
+            } => self.join_outputs(table_with_joins, keys),
+            _ => None,
+        }
+    }
+}
+
+/// Which columns a join gives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Inner,
+    Left,
+    Right,
+    Full,
+    /// A semi or anti join: the left side's columns only.
+    LeftOnly,
+    RightOnly,
+}
+
+fn join_parts(op: &mut JoinOperator) -> Option<(Kind, &mut JoinConstraint)> {
+    Some(match op {
+        JoinOperator::Join(c) | JoinOperator::Inner(c) => (Kind::Inner, c),
+        JoinOperator::Left(c) | JoinOperator::LeftOuter(c) => (Kind::Left, c),
+        JoinOperator::Right(c) | JoinOperator::RightOuter(c) => (Kind::Right, c),
+        JoinOperator::FullOuter(c) => (Kind::Full, c),
+        JoinOperator::LeftSemi(c)
+        | JoinOperator::LeftAnti(c)
+        | JoinOperator::Semi(c)
+        | JoinOperator::Anti(c) => (Kind::LeftOnly, c),
+        JoinOperator::RightSemi(c) | JoinOperator::RightAnti(c) => (Kind::RightOnly, c),
+        JoinOperator::CrossJoin(c) => (Kind::Inner, c),
+        _ => return None,
+    })
+}
+
+/// `*` of `l JOIN r USING (names)`: each named column once, then the rest of each side.
+fn merge(l: &[Output], r: &[Output], names: &[ObjectName], kind: Kind) -> Option<Vec<Output>> {
+    let mut out = Vec::new();
+    let mut merged = Vec::new();
+    for name in names {
+        let [ObjectNamePart::Identifier(ident)] = name.0.as_slice() else {
+            return None;
+        };
+        let name = normalise(ident);
+        let left = l.iter().find(|o| o.name == name)?;
+        let right = r.iter().find(|o| o.name == name)?;
+        let expr = match kind {
+            Kind::Right => right.expr.clone(),
+            Kind::Full => Expr::Function(Function {
+                name: ObjectName(vec![ObjectNamePart::Identifier(Ident::new("coalesce"))]),
+                uses_odbc_syntax: false,
+                parameters: FunctionArguments::None,
+                args: FunctionArguments::List(FunctionArgumentList {
+                    duplicate_treatment: None,
+                    args: vec![
+                        FunctionArg::Unnamed(FunctionArgExpr::Expr(left.expr.clone())),
+                        FunctionArg::Unnamed(FunctionArgExpr::Expr(right.expr.clone())),
+                    ],
+                    clauses: Vec::new(),
+                }),
+                filter: None,
+                null_treatment: None,
+                over: None,
+                within_group: Vec::new(),
+            }),
+            _ => left.expr.clone(),
+        };
+        out.push(Output {
+            name: name.clone(),
+            expr,
+        });
+        merged.push(name);
+    }
+    let rest = |side: &[Output]| {
+        side.iter()
+            .filter(|o| !merged.contains(&o.name))
+            .cloned()
+            .collect::<Vec<_>>()
+    };
+    out.extend(rest(l));
+    out.extend(rest(r));
+    Some(out)
+}
+
+/// `count(t.*)`: PostgreSQL counts the rows where `t`'s row is not NULL (not the NULL
+/// extension of an outer join); DataFusion counts every row. `t`'s primary key is never
+/// NULL in a row of `t`, so `count(t.key)` counts the same.
+fn count_rows_by_key(select: &mut Select, keys: &[(String, Vec<String>)]) {
+    let mut rewrite = |expr: &mut Expr| {
+        if let Expr::Function(function) = expr
+            && function.name.to_string().eq_ignore_ascii_case("count")
+            && let FunctionArguments::List(list) = &mut function.args
+            && let [FunctionArg::Unnamed(arg)] = list.args.as_mut_slice()
+            && let FunctionArgExpr::QualifiedWildcard(name) = &*arg
+            && let [ObjectNamePart::Identifier(q)] = name.0.as_slice()
+            && let Some((_, key)) = keys.iter().find(|(k, _)| *k == normalise(q))
+            && let Some(first) = key.first()
+        {
+            *arg = FunctionArgExpr::Expr(Expr::CompoundIdentifier(vec![
+                q.clone(),
+                Ident::with_quote('"', first.as_str()),
+            ]));
+        }
+        ControlFlow::<()>::Continue(())
+    };
+    let _ = visit_expressions_mut(&mut select.projection, &mut rewrite);
+    let _ = visit_expressions_mut(&mut select.having, &mut rewrite);
 }
 
 /// A relation of a `FROM` clause, by the name its columns are qualified with.
@@ -98,7 +349,12 @@ impl Relation {
     }
 }
 
-fn rewrite_select(select: &mut Select, ctes: &HashSet<String>, projected: &[String]) {
+fn rewrite_select(
+    select: &mut Select,
+    ctes: &HashSet<String>,
+    projected: &[String],
+    outputs: &[Option<Vec<Output>>],
+) {
     let has_wildcard = select.projection.iter().any(|i| {
         matches!(
             i,
@@ -111,9 +367,11 @@ fn rewrite_select(select: &mut Select, ctes: &HashSet<String>, projected: &[Stri
     let mut relations = Vec::new();
     let mut complete = true;
     let mut merging_join = false;
+    let mut nested = false;
     for from in &select.from {
         let factors = std::iter::once(&from.relation).chain(from.joins.iter().map(|j| &j.relation));
         for factor in factors {
+            nested |= matches!(factor, TableFactor::NestedJoin { alias: None, .. });
             match relation(factor, ctes, projected) {
                 Some(r) => relations.push(r),
                 None => complete = false,
@@ -121,9 +379,23 @@ fn rewrite_select(select: &mut Select, ctes: &HashSet<String>, projected: &[Stri
         }
         merging_join |= from.joins.iter().any(|j| merges_columns(&j.join_operator));
     }
+    // Where `*` merges columns or reaches into a parenthesized join, it is spelled out when
+    // every relation's columns are known.
+    let spelled: Option<Vec<Output>> = (merging_join || nested)
+        .then(|| outputs.iter().cloned().collect::<Option<Vec<_>>>())
+        .flatten()
+        .map(|lists| lists.into_iter().flatten().collect());
     let items = std::mem::take(&mut select.projection);
     for item in items {
         match item {
+            SelectItem::Wildcard(options) if spelled.is_some() && plain(&options) => {
+                for output in spelled.iter().flatten() {
+                    select.projection.push(SelectItem::ExprWithAlias {
+                        expr: output.expr.clone(),
+                        alias: Ident::with_quote('"', output.name.as_str()),
+                    });
+                }
+            }
             SelectItem::Wildcard(options)
                 if complete && !merging_join && !relations.is_empty() && plain(&options) =>
             {
