@@ -1022,9 +1022,15 @@ impl Session {
             self.visible_columns(table, version, snapshot, &projected)
         };
         crate::wildcard::hide_pseudo_columns(statement, &projected, &columns);
+        crate::grouping::expand(statement);
         let catalogs = crate::catalog::reads_catalogs(statement);
         crate::catalog::rewrite(statement, catalogs)?;
         let engine = self.engine(snapshot)?;
+        {
+            let state = engine.context().state();
+            let aggregates = state.aggregate_functions();
+            crate::recursive::check(statement, &|name| aggregates.contains_key(name))?;
+        }
         if crate::projection::view::reads_view(statement) {
             crate::projection::view::register_view(engine.context(), self.db.projections())?;
         }

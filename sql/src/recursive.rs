@@ -1,0 +1,105 @@
+//! What PostgreSQL refuses in a recursive query's recursive term, refused before planning.
+//!
+//! DataFusion runs `WITH RECURSIVE t AS (SELECT 1 UNION ALL SELECT count(*) FROM t)`: each
+//! round's count of the previous round is one row, so the query never ends. PostgreSQL
+//! refuses it (42P19, "aggregate functions are not allowed in a recursive query's recursive
+//! term"), and so does [`check`]. Only the recursive term's own `SELECT` is looked at: an
+//! aggregate inside a subquery of it is allowed.
+
+use std::ops::ControlFlow;
+
+use sqlparser::ast::{Expr, Query, Select, SetExpr, SetOperator, Statement, Visit, Visitor};
+
+use crate::error::{Error, Result};
+
+/// Refuses aggregates in the recursive term of every `WITH RECURSIVE` of `statement`;
+/// `is_aggregate` tells an aggregate function's name (as written, lower case).
+pub(crate) fn check(statement: &Statement, is_aggregate: &dyn Fn(&str) -> bool) -> Result<()> {
+    let mut checker = Checker {
+        is_aggregate,
+        error: None,
+    };
+    let _ = statement.visit(&mut checker);
+    match checker.error {
+        Some(error) => Err(error),
+        None => Ok(()),
+    }
+}
+
+struct Checker<'a> {
+    is_aggregate: &'a dyn Fn(&str) -> bool,
+    error: Option<Error>,
+}
+
+impl Visitor for Checker<'_> {
+    type Break = ();
+
+    fn pre_visit_query(&mut self, query: &Query) -> ControlFlow<()> {
+        let Some(with) = query.with.as_ref().filter(|w| w.recursive) else {
+            return ControlFlow::Continue(());
+        };
+        for cte in &with.cte_tables {
+            let SetExpr::SetOperation {
+                op: SetOperator::Union,
+                right,
+                ..
+            } = cte.query.body.as_ref()
+            else {
+                continue;
+            };
+            if let SetExpr::Select(select) = right.as_ref()
+                && aggregates(select, self.is_aggregate)
+            {
+                self.error = Some(Error::Execution {
+                    message: "aggregate functions are not allowed in a recursive query's \
+                              recursive term"
+                        .to_string(),
+                    sqlstate: "42P19",
+                });
+                return ControlFlow::Break(());
+            }
+        }
+        ControlFlow::Continue(())
+    }
+}
+
+/// Whether `select`'s own list or `HAVING` calls an aggregate (not as a window function,
+/// and not inside a subquery: a subquery's aggregates are its own).
+fn aggregates(select: &Select, is_aggregate: &dyn Fn(&str) -> bool) -> bool {
+    let mut finder = Aggregates {
+        is_aggregate,
+        depth: 0,
+    };
+    select.projection.visit(&mut finder).is_break() || select.having.visit(&mut finder).is_break()
+}
+
+struct Aggregates<'a> {
+    is_aggregate: &'a dyn Fn(&str) -> bool,
+    /// How many subqueries deep the visit is.
+    depth: usize,
+}
+
+impl Visitor for Aggregates<'_> {
+    type Break = ();
+
+    fn pre_visit_query(&mut self, _query: &Query) -> ControlFlow<()> {
+        self.depth += 1;
+        ControlFlow::Continue(())
+    }
+
+    fn post_visit_query(&mut self, _query: &Query) -> ControlFlow<()> {
+        self.depth -= 1;
+        ControlFlow::Continue(())
+    }
+
+    fn pre_visit_expr(&mut self, expr: &Expr) -> ControlFlow<()> {
+        if self.depth == 0
+            && let Expr::Function(f) = expr
+            && f.over.is_none()
+            && (self.is_aggregate)(&f.name.to_string().to_lowercase())
+        {
+            return ControlFlow::Break(());
+        }
+        ControlFlow::Continue(())
+    }
+}
