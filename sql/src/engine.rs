@@ -634,12 +634,18 @@ pub(crate) fn postgres_context() -> Result<SessionContext> {
 }
 
 /// The session settings PostgreSQL's reading of SQL needs: `0.1` is NUMERIC, not DOUBLE
-/// PRECISION (`0.1 + 0.2 = 0.3` holds), and the session time zone is UTC, as the server
+/// PRECISION (`0.1 + 0.2 = 0.3` holds); the session time zone is UTC, as the server
 /// reports it, so `now()` and casts to `timestamptz` are zoned (without it they are plain
-/// timestamps).
+/// timestamps); and a subquery's `ORDER BY` is kept, as PostgreSQL keeps it, so
+/// `SELECT * FROM (SELECT ... ORDER BY c) s LIMIT 3` returns the first three in that order
+/// (DataFusion drops the sort of a subquery without a `LIMIT` of its own).
 fn postgres_config() -> SessionConfig {
     SessionConfig::new()
         .set_bool("datafusion.sql_parser.parse_float_as_decimal", true)
+        .set_bool(
+            "datafusion.sql_parser.enable_subquery_sort_elimination",
+            false,
+        )
         .set_str("datafusion.execution.time_zone", crate::arrow::UTC)
 }
 
