@@ -175,37 +175,28 @@ impl Tables<'_, '_> {
         factor: &mut TableFactor,
         keys: &mut Vec<(String, Vec<String>)>,
     ) -> Option<Vec<Output>> {
-        match factor {
-            TableFactor::Table {
-                name,
-                alias,
-                version,
-                args: None,
-                ..
-            } => {
-                let [ObjectNamePart::Identifier(table)] = name.0.as_slice() else {
-                    return None;
-                };
-                if version.is_none() && self.rewriter.ctes.contains(&normalise(table)) {
-                    return None;
-                }
-                let qualifier = alias.as_ref().map_or(table, |a| &a.name).clone();
-                let visible = (self.rewriter.columns)(&normalise(table), version.as_ref())?;
-                keys.push((normalise(&qualifier), visible.key.clone()));
-                Some(
-                    visible
-                        .columns
-                        .iter()
-                        .map(|c| Output {
-                            name: c.clone(),
-                            expr: Expr::CompoundIdentifier(vec![
-                                qualifier.clone(),
-                                Ident::with_quote('"', c.as_str()),
-                            ]),
-                        })
-                        .collect(),
-                )
+        if let Some((table, qualifier, version)) = table_reference(factor) {
+            if version.is_none() && self.rewriter.ctes.contains(&normalise(table)) {
+                return None;
             }
+            let qualifier = qualifier.clone();
+            let visible = (self.rewriter.columns)(&normalise(table), version)?;
+            keys.push((normalise(&qualifier), visible.key.clone()));
+            return Some(
+                visible
+                    .columns
+                    .iter()
+                    .map(|c| Output {
+                        name: c.clone(),
+                        expr: Expr::CompoundIdentifier(vec![
+                            qualifier.clone(),
+                            Ident::with_quote('"', c.as_str()),
+                        ]),
+                    })
+                    .collect(),
+            );
+        }
+        match factor {
             TableFactor::NestedJoin {
                 table_with_joins,
                 alias: None,
@@ -442,32 +433,19 @@ fn relation(
     ctes: &HashSet<String>,
     projected: &[String],
 ) -> Option<Relation> {
+    if let Some((table, qualifier, version)) = table_reference(factor) {
+        let is_cte = version.is_none() && ctes.contains(&normalise(table));
+        let point_read = match version {
+            None => true,
+            Some(v) => matches!(SystemTime::of_version(v), Ok(SystemTime::AsOf(_))),
+        };
+        return Some(Relation {
+            qualifier: qualifier.clone(),
+            hides_sequence: point_read && !is_cte,
+            hides_source: point_read && !is_cte && projected.iter().any(|p| *p == normalise(table)),
+        });
+    }
     match factor {
-        TableFactor::Table {
-            name,
-            alias,
-            version,
-            args: None,
-            ..
-        } => {
-            let [ObjectNamePart::Identifier(table)] = name.0.as_slice() else {
-                return None;
-            };
-            let is_cte = version.is_none() && ctes.contains(&normalise(table));
-            let point_read = match version {
-                None => true,
-                Some(v) => matches!(SystemTime::of_version(v), Ok(SystemTime::AsOf(_))),
-            };
-            Some(Relation {
-                qualifier: alias
-                    .as_ref()
-                    .map_or_else(|| table.clone(), |a| a.name.clone()),
-                hides_sequence: point_read && !is_cte,
-                hides_source: point_read
-                    && !is_cte
-                    && projected.iter().any(|p| *p == normalise(table)),
-            })
-        }
         TableFactor::Derived {
             alias: Some(alias), ..
         } => Some(Relation {
@@ -477,6 +455,29 @@ fn relation(
         }),
         _ => None,
     }
+}
+
+/// A reference to a table (or a CTE) by a one-part name: the name, the name its columns
+/// are qualified with (its alias, or the name), and its `FOR SYSTEM_TIME` version.
+fn table_reference(factor: &TableFactor) -> Option<(&Ident, &Ident, Option<&TableVersion>)> {
+    let TableFactor::Table {
+        name,
+        alias,
+        version,
+        args: None,
+        ..
+    } = factor
+    else {
+        return None;
+    };
+    let [ObjectNamePart::Identifier(table)] = name.0.as_slice() else {
+        return None;
+    };
+    Some((
+        table,
+        alias.as_ref().map_or(table, |a| &a.name),
+        version.as_ref(),
+    ))
 }
 
 fn merges_columns(op: &JoinOperator) -> bool {

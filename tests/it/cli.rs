@@ -5,10 +5,9 @@ use std::process::{Command, Output, Stdio};
 
 use crate::server::fresh;
 
-fn driftdb(server: &str, args: &[&str], stdin: &str) -> Output {
+/// Runs `driftdb` with `args`, `stdin` on its standard input; returns what it printed.
+fn run(args: &[&str], stdin: &str) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_driftdb"))
-        .arg("--server")
-        .arg(server)
         .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -21,7 +20,12 @@ fn driftdb(server: &str, args: &[&str], stdin: &str) -> Output {
         .expect("stdin pipe")
         .write_all(stdin.as_bytes())
         .expect("write stdin");
-    let output = child.wait_with_output().expect("wait for driftdb");
+    child.wait_with_output().expect("wait for driftdb")
+}
+
+/// `driftdb --server SERVER args...`, which must succeed.
+fn driftdb(server: &str, args: &[&str], stdin: &str) -> Output {
+    let output = run(&[&["--server", server], args].concat(), stdin);
     assert!(
         output.status.success(),
         "driftdb {args:?} failed: {}",
@@ -225,23 +229,7 @@ async fn sql_runs_embedded_with_sequences_and_time_travel() {
 async fn sql_runs_against_a_running_server() {
     let (_dir, server) = fresh();
     let url = format!("postgres://driftdb@{}/driftdb", server.pg_addr);
-    let sql = |args: &[&str], stdin: &str| {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_driftdb"))
-            .args(["sql", "--url", &url])
-            .args(args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("run driftdb sql");
-        child
-            .stdin
-            .take()
-            .expect("stdin pipe")
-            .write_all(stdin.as_bytes())
-            .expect("write stdin");
-        child.wait_with_output().expect("wait for driftdb sql")
-    };
+    let sql = |args: &[&str], stdin: &str| run(&[&["sql", "--url", &url], args].concat(), stdin);
     let out = sql(
         &[
             "-e",

@@ -8,10 +8,8 @@
 //! the paths the chart names, and the chart's own `helm test` pods must pass against it.
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
 use std::time::Duration;
 
 use serde_json::Value;
@@ -138,15 +136,7 @@ fn run_scenario(scenario: &str) {
         .expect("start driftdb-server");
     let stdout = child.stdout.take().expect("stdout");
     let pod = Pod(child);
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        let mut lines = BufReader::new(stdout).lines();
-        if let Some(Ok(line)) = lines.next() {
-            let _ = tx.send(line);
-        }
-        for _ in lines {}
-    });
-    let ready = rx
+    let ready = crate::server::ready_line(stdout)
         .recv_timeout(Duration::from_secs(60))
         .unwrap_or_else(|_| {
             panic!(

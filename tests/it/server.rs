@@ -76,16 +76,7 @@ impl Server {
             .spawn()
             .map_err(|e| format!("spawning driftdb-server: {e}"))?;
         let stdout = child.stdout.take().ok_or("no stdout pipe")?;
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            let mut lines = BufReader::new(stdout).lines();
-            if let Some(Ok(line)) = lines.next() {
-                let _ = tx.send(line);
-            }
-            // Keep draining so the server never blocks on a full pipe.
-            for _ in lines {}
-        });
-        let line = match rx.recv_timeout(START_TIMEOUT) {
+        let line = match ready_line(stdout).recv_timeout(START_TIMEOUT) {
             Ok(line) => line,
             Err(_) => {
                 let _ = child.kill();
@@ -180,4 +171,18 @@ pub async fn within<T>(what: &str, future: impl std::future::Future<Output = T>)
         Ok(value) => value,
         Err(_) => panic!("{what} did not finish within 30 s"),
     }
+}
+
+/// The server's first line of output (its ready line), once it is printed; the rest of its
+/// output is read and dropped, so the server never blocks on a full pipe.
+pub fn ready_line(stdout: std::process::ChildStdout) -> mpsc::Receiver<String> {
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut lines = BufReader::new(stdout).lines();
+        if let Some(Ok(line)) = lines.next() {
+            let _ = tx.send(line);
+        }
+        for _ in lines {}
+    });
+    rx
 }
