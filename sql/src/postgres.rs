@@ -29,6 +29,7 @@
 
 mod array_in;
 mod avg;
+pub(crate) mod bytea_in;
 mod domain;
 mod set_all;
 
@@ -131,6 +132,9 @@ fn rewrite(expr: Expr, schema: &DFSchema) -> Result<Transformed<Expr>> {
     if let Some(rewritten) = array_input(&expr, schema) {
         return Ok(Transformed::yes(rewritten));
     }
+    if let Some(rewritten) = bytea_input(&expr, schema) {
+        return Ok(Transformed::yes(rewritten));
+    }
     if let Some(rewritten) = numeric_rounding(&expr, schema) {
         return Ok(Transformed::yes(rewritten));
     }
@@ -176,6 +180,28 @@ fn array_input(expr: &Expr, schema: &DFSchema) -> Option<Expr> {
     Some(match expr {
         Expr::TryCast(_) => Expr::TryCast(TryCast::new(lists, field.data_type().clone())),
         _ => Expr::Cast(Cast::new(lists, field.data_type().clone())),
+    })
+}
+
+/// A cast of text to `bytea` reads PostgreSQL's formats ([`bytea_in`]), not the text's
+/// UTF-8 bytes.
+fn bytea_input(expr: &Expr, schema: &DFSchema) -> Option<Expr> {
+    let (Expr::Cast(Cast { expr: inner, field }) | Expr::TryCast(TryCast { expr: inner, field })) =
+        expr
+    else {
+        return None;
+    };
+    if !matches!(
+        field.data_type(),
+        DataType::Binary | DataType::LargeBinary | DataType::BinaryView
+    ) || !is_text(&inner.get_type(schema).ok()?)
+    {
+        return None;
+    }
+    let bytes = bytea_in::bytea_in().call(vec![inner.as_ref().clone()]);
+    Some(match field.data_type() {
+        DataType::Binary => bytes,
+        other => Expr::Cast(Cast::new(Box::new(bytes), other.clone())),
     })
 }
 

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use std::ops::ControlFlow;
 use std::sync::Arc;
 
-use datafusion::arrow::array::{Array, ArrayRef, BinaryBuilder, StringArray};
+use datafusion::arrow::array::{Array, ArrayRef, StringArray};
 use datafusion::arrow::compute::{CastOptions, cast_with_options};
 use datafusion::arrow::datatypes::{DataType as ArrowType, Field, Schema};
 use datafusion::arrow::record_batch::RecordBatch;
@@ -1099,44 +1099,13 @@ fn cast_batch(batch: &RecordBatch, types: &[DataType]) -> Result<RecordBatch> {
     })
 }
 
-/// Text into a `bytea` column reads PostgreSQL's hex format (`'\\x0102ff'`); other text is
-/// taken as its bytes, as PostgreSQL's escape format does for plain characters.
+/// Text into a `bytea` column reads PostgreSQL's hex (`'\\x0102ff'`) and escape formats,
+/// as a cast of text to `bytea` does.
 fn bytea_from_text(array: &ArrayRef, t: &DataType) -> Result<Option<ArrayRef>> {
-    if *t != DataType::Bytea {
+    if *t != DataType::Bytea || array.as_any().downcast_ref::<StringArray>().is_none() {
         return Ok(None);
     }
-    let Some(text) = array.as_any().downcast_ref::<StringArray>() else {
-        return Ok(None);
-    };
-    let mut out = BinaryBuilder::new();
-    for value in text.iter() {
-        match value {
-            None => out.append_null(),
-            Some(s) => match s.strip_prefix("\\x") {
-                Some(hex) => out.append_value(decode_hex(hex)?),
-                None => out.append_value(s.as_bytes()),
-            },
-        }
-    }
-    Ok(Some(Arc::new(out.finish())))
-}
-
-fn decode_hex(hex: &str) -> Result<Vec<u8>> {
-    let invalid = || Error::Execution {
-        message: format!("invalid hexadecimal data in bytea: {hex:?}"),
-        sqlstate: "22023",
-    };
-    let digits: Vec<u8> = hex.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
-    if !digits.len().is_multiple_of(2) {
-        return Err(invalid());
-    }
-    digits
-        .chunks(2)
-        .map(|pair| {
-            let text = std::str::from_utf8(pair).map_err(|_| invalid())?;
-            u8::from_str_radix(text, 16).map_err(|_| invalid())
-        })
-        .collect()
+    crate::postgres::bytea_in::read(array).map(Some)
 }
 
 /// Text bound for a `json` column, checked (22P02 if it is not JSON, as PostgreSQL), or for
