@@ -159,7 +159,7 @@ async fn run_sql(args: SqlArgs) -> Result<()> {
     }
     for (i, sql) in scripts.into_iter().enumerate() {
         let statements = driftdb_sql::parse(&sql).map_err(sql_error)?;
-        if i < execute && in_one_block(&statements) {
+        if i < execute && driftdb_sql::forms_implicit_block(&statements) {
             run_block(&mut session, statements).await?;
             continue;
         }
@@ -174,15 +174,6 @@ async fn run_sql(args: SqlArgs) -> Result<()> {
         }
     }
     Ok(())
-}
-
-/// Whether an `-e` text's statements run as one implicit transaction block, as psql's `-c`
-/// sends them to PostgreSQL: when there are several and all of them may run in a block.
-fn in_one_block(statements: &[driftdb_sql::Statement]) -> bool {
-    statements.len() > 1
-        && statements
-            .iter()
-            .all(|s| s.runs_in_transaction_block() && !s.is_copy_from_stdin())
 }
 
 /// Runs statements in one implicit block and prints their results once it has committed,

@@ -404,14 +404,8 @@ impl SimpleQueryHandler for Connection {
         }
         // Several statements are one implicit block, as in PostgreSQL, unless one of them
         // cannot run in a block (ALTER TABLE, VACUUM ...): then each commits on its own.
-        let implicit = session.in_implicit_block()
-            || (statements.len() > 1
-                && statements
-                    .iter()
-                    .all(driftdb_sql::Statement::runs_in_transaction_block)
-                && !statements
-                    .iter()
-                    .any(driftdb_sql::Statement::is_copy_from_stdin));
+        let implicit =
+            session.in_implicit_block() || driftdb_sql::forms_implicit_block(&statements);
         let mut responses = Vec::with_capacity(statements.len());
         let mut failed = false;
         for statement in statements {

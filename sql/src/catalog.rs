@@ -2420,37 +2420,9 @@ fn has_aggregate(select: &ast::Select) -> bool {
         "bool_and",
         "bool_or",
     ];
-    /// Finds aggregate calls outside nested queries (theirs are their own).
-    struct Finder {
-        depth: usize,
-        found: bool,
-    }
-    impl ast::Visitor for Finder {
-        type Break = ();
-        fn pre_visit_query(&mut self, _: &Query) -> ControlFlow<()> {
-            self.depth += 1;
-            ControlFlow::Continue(())
-        }
-        fn post_visit_query(&mut self, _: &Query) -> ControlFlow<()> {
-            self.depth -= 1;
-            ControlFlow::Continue(())
-        }
-        fn pre_visit_expr(&mut self, e: &Expr) -> ControlFlow<()> {
-            if self.depth == 0
-                && let Expr::Function(f) = e
-                && unqualified(&f.name).is_some_and(|n| AGGREGATES.contains(&n.as_str()))
-            {
-                self.found = true;
-            }
-            ControlFlow::Continue(())
-        }
-    }
-    let mut finder = Finder {
-        depth: 0,
-        found: false,
-    };
-    let _ = ast::Visit::visit(&select.projection, &mut finder);
-    finder.found
+    crate::recursive::calls_aggregate(select, &|name| {
+        unqualified(name).is_some_and(|n| AGGREGATES.contains(&n.as_str()))
+    })
 }
 
 #[cfg(test)]

@@ -66,7 +66,7 @@ pub use crate::dialect::DriftDialect;
 pub use crate::error::{Error, Result};
 pub use crate::parser::drift::parse_retention;
 pub use crate::parser::system_time::{TemporalClause, TemporalClauses};
-pub use crate::parser::{SqlStatement, Statement, parse, split_statements};
+pub use crate::parser::{SqlStatement, Statement, forms_implicit_block, parse, split_statements};
 pub use crate::temporal::{Point, SystemTime, Timestamp};
 pub use database::{
     Bootstrap, Database, Outcome, Rows, format_rows, format_table, format_text_table,

@@ -94,6 +94,16 @@ impl Statement {
     }
 }
 
+/// Whether the statements of one query string run as one implicit transaction block, as
+/// PostgreSQL runs `psql -c "A; B"`: when there are several, all of them may run in a block,
+/// and none is a `COPY ... FROM STDIN` (whose data follows the query).
+pub fn forms_implicit_block(statements: &[Statement]) -> bool {
+    statements.len() > 1
+        && statements
+            .iter()
+            .all(|s| s.runs_in_transaction_block() && !s.is_copy_from_stdin())
+}
+
 /// Splits a script into the text of each statement, without its `;`, as psql does before
 /// sending a file one statement at a time. Semicolons inside quotes, dollar quotes, quoted
 /// names and comments do not split; statements of only blanks and comments are dropped.

@@ -4,11 +4,14 @@
 //! round's count of the previous round is one row, so the query never ends. PostgreSQL
 //! refuses it (42P19, "aggregate functions are not allowed in a recursive query's recursive
 //! term"), and so does [`check`]. Only the recursive term's own `SELECT` is looked at: an
-//! aggregate inside a subquery of it is allowed.
+//! aggregate inside a subquery of it is allowed. [`calls_aggregate`], which finds them, also
+//! serves the catalog rewrites.
 
 use std::ops::ControlFlow;
 
-use sqlparser::ast::{Expr, Query, Select, SetExpr, SetOperator, Statement, Visit, Visitor};
+use sqlparser::ast::{
+    Expr, ObjectName, Query, Select, SetExpr, SetOperator, Statement, Visit, Visitor,
+};
 
 use crate::error::{Error, Result};
 
@@ -47,8 +50,10 @@ impl Visitor for Checker<'_> {
             else {
                 continue;
             };
+            let is_aggregate =
+                |name: &ObjectName| (self.is_aggregate)(&name.to_string().to_lowercase());
             if let SetExpr::Select(select) = right.as_ref()
-                && aggregates(select, self.is_aggregate)
+                && calls_aggregate(select, &is_aggregate)
             {
                 self.error = Some(Error::Execution {
                     message: "aggregate functions are not allowed in a recursive query's \
@@ -63,9 +68,9 @@ impl Visitor for Checker<'_> {
     }
 }
 
-/// Whether `select`'s own list or `HAVING` calls an aggregate (not as a window function,
-/// and not inside a subquery: a subquery's aggregates are its own).
-fn aggregates(select: &Select, is_aggregate: &dyn Fn(&str) -> bool) -> bool {
+/// Whether `select`'s own list or `HAVING` calls a function `is_aggregate` names (not as a
+/// window function, and not inside a subquery: a subquery's aggregates are its own).
+pub(crate) fn calls_aggregate(select: &Select, is_aggregate: &dyn Fn(&ObjectName) -> bool) -> bool {
     let mut finder = Aggregates {
         is_aggregate,
         depth: 0,
@@ -74,7 +79,7 @@ fn aggregates(select: &Select, is_aggregate: &dyn Fn(&str) -> bool) -> bool {
 }
 
 struct Aggregates<'a> {
-    is_aggregate: &'a dyn Fn(&str) -> bool,
+    is_aggregate: &'a dyn Fn(&ObjectName) -> bool,
     /// How many subqueries deep the visit is.
     depth: usize,
 }
@@ -96,7 +101,7 @@ impl Visitor for Aggregates<'_> {
         if self.depth == 0
             && let Expr::Function(f) = expr
             && f.over.is_none()
-            && (self.is_aggregate)(&f.name.to_string().to_lowercase())
+            && (self.is_aggregate)(&f.name)
         {
             return ControlFlow::Break(());
         }

@@ -1026,11 +1026,9 @@ impl Session {
         let catalogs = crate::catalog::reads_catalogs(statement);
         crate::catalog::rewrite(statement, catalogs)?;
         let engine = self.engine(snapshot)?;
-        {
-            let state = engine.context().state();
-            let aggregates = state.aggregate_functions();
-            crate::recursive::check(statement, &|name| aggregates.contains_key(name))?;
-        }
+        crate::recursive::check(statement, &|name| {
+            datafusion::execution::FunctionRegistry::udaf(engine.context(), name).is_ok()
+        })?;
         if crate::projection::view::reads_view(statement) {
             crate::projection::view::register_view(engine.context(), self.db.projections())?;
         }

@@ -26,7 +26,7 @@ use sqlparser::ast::{
     FunctionArguments, Ident, JoinConstraint, JoinOperator, ObjectName, ObjectNamePart, Query,
     Select, SelectItem, SelectItemQualifiedWildcardKind, SetExpr, Statement, TableFactor,
     TableVersion, TableWithJoins, Value, VisitMut, VisitorMut, WildcardAdditionalOptions,
-    visit_expressions_mut,
+    visit_expressions, visit_expressions_mut,
 };
 
 use driftdb_projector::projection::SOURCE_COLUMNS;
@@ -84,13 +84,16 @@ impl VisitorMut for Rewriter<'_> {
 fn rewrite_set_expr(body: &mut SetExpr, rewriter: &Rewriter<'_>) {
     match body {
         SetExpr::Select(select) => {
-            let tables = Tables { rewriter };
+            // Tables' columns are looked up only for a select that needs them.
             let mut outputs = Vec::new();
-            let mut keys = Vec::new();
-            for from in &mut select.from {
-                outputs.push(tables.join_outputs(from, &mut keys));
+            if needs_columns(select) {
+                let tables = Tables { rewriter };
+                let mut keys = Vec::new();
+                for from in &mut select.from {
+                    outputs.push(tables.join_outputs(from, &mut keys));
+                }
+                count_rows_by_key(select, &keys);
             }
-            count_rows_by_key(select, &keys);
             rewrite_select(select, &rewriter.ctes, rewriter.projected, &outputs);
         }
         SetExpr::SetOperation { left, right, .. } => {
@@ -129,7 +132,7 @@ impl Tables<'_, '_> {
                 left = None;
                 continue;
             };
-            let Some((kind, constraint)) = join_parts(&mut join.join_operator) else {
+            let Some((kind, constraint)) = join_parts(&join.join_operator) else {
                 left = None;
                 continue;
             };
@@ -144,7 +147,7 @@ impl Tables<'_, '_> {
                         }
                         seen
                     });
-                *constraint = if common.is_empty() {
+                let constraint = if common.is_empty() {
                     JoinConstraint::On(Expr::Value(Value::Boolean(true).into()))
                 } else {
                     JoinConstraint::Using(
@@ -159,8 +162,18 @@ impl Tables<'_, '_> {
                             .collect(),
                     )
                 };
+                join.join_operator = match kind {
+                    Kind::Left => JoinOperator::LeftOuter(constraint),
+                    Kind::Right => JoinOperator::RightOuter(constraint),
+                    Kind::Full => JoinOperator::FullOuter(constraint),
+                    _ => JoinOperator::Inner(constraint),
+                };
             }
-            left = match (&*constraint, kind) {
+            let Some((kind, constraint)) = join_parts(&join.join_operator) else {
+                left = None;
+                continue;
+            };
+            left = match (constraint, kind) {
                 (_, Kind::LeftOnly) => Some(l.clone()),
                 (_, Kind::RightOnly) => Some(r.clone()),
                 (JoinConstraint::Using(names), kind) => merge(l, r, names, kind),
@@ -218,9 +231,13 @@ enum Kind {
     RightOnly,
 }
 
-fn join_parts(op: &mut JoinOperator) -> Option<(Kind, &mut JoinConstraint)> {
+/// Which columns a join gives, and its constraint; `None` for a join kind without one
+/// (`APPLY`, ...).
+fn join_parts(op: &JoinOperator) -> Option<(Kind, &JoinConstraint)> {
     Some(match op {
-        JoinOperator::Join(c) | JoinOperator::Inner(c) => (Kind::Inner, c),
+        JoinOperator::Join(c) | JoinOperator::Inner(c) | JoinOperator::CrossJoin(c) => {
+            (Kind::Inner, c)
+        }
         JoinOperator::Left(c) | JoinOperator::LeftOuter(c) => (Kind::Left, c),
         JoinOperator::Right(c) | JoinOperator::RightOuter(c) => (Kind::Right, c),
         JoinOperator::FullOuter(c) => (Kind::Full, c),
@@ -229,7 +246,6 @@ fn join_parts(op: &mut JoinOperator) -> Option<(Kind, &mut JoinConstraint)> {
         | JoinOperator::Semi(c)
         | JoinOperator::Anti(c) => (Kind::LeftOnly, c),
         JoinOperator::RightSemi(c) | JoinOperator::RightAnti(c) => (Kind::RightOnly, c),
-        JoinOperator::CrossJoin(c) => (Kind::Inner, c),
         _ => return None,
     })
 }
@@ -286,21 +302,73 @@ fn merge(l: &[Output], r: &[Output], names: &[ObjectName], kind: Kind) -> Option
 /// `count(t.*)`: PostgreSQL counts the rows where `t`'s row is not NULL (not the NULL
 /// extension of an outer join); DataFusion counts every row. `t`'s primary key is never
 /// NULL in a row of `t`, so `count(t.key)` counts the same.
+/// Whether `select` has what needs its tables' columns: a `NATURAL` join, a `*` over a
+/// `USING` or parenthesized join, or a `count(t.*)`.
+fn needs_columns(select: &Select) -> bool {
+    fn joins(from: &TableWithJoins, natural: &mut bool, merging: &mut bool) {
+        for factor in std::iter::once(&from.relation).chain(from.joins.iter().map(|j| &j.relation))
+        {
+            if let TableFactor::NestedJoin {
+                table_with_joins, ..
+            } = factor
+            {
+                *merging = true;
+                joins(table_with_joins, natural, merging);
+            }
+        }
+        for join in &from.joins {
+            *natural |= join_parts(&join.join_operator)
+                .is_some_and(|(_, c)| matches!(c, JoinConstraint::Natural));
+            *merging |= merges_columns(&join.join_operator);
+        }
+    }
+    let (mut natural, mut merging) = (false, false);
+    for from in &select.from {
+        joins(from, &mut natural, &mut merging);
+    }
+    let wildcard = select
+        .projection
+        .iter()
+        .any(|i| matches!(i, SelectItem::Wildcard(_)));
+    let mut counts = false;
+    let mut find = |expr: &Expr| {
+        counts |= matches!(expr, Expr::Function(f) if counted_rows(f).is_some());
+        ControlFlow::<()>::Continue(())
+    };
+    let _ = visit_expressions(&select.projection, &mut find);
+    let _ = visit_expressions(&select.having, &mut find);
+    natural || (wildcard && merging) || counts
+}
+
+/// The relation `t` of a `count(t.*)`.
+fn counted_rows(function: &Function) -> Option<&Ident> {
+    if !function.name.to_string().eq_ignore_ascii_case("count") {
+        return None;
+    }
+    let FunctionArguments::List(list) = &function.args else {
+        return None;
+    };
+    let [FunctionArg::Unnamed(FunctionArgExpr::QualifiedWildcard(name))] = list.args.as_slice()
+    else {
+        return None;
+    };
+    match name.0.as_slice() {
+        [ObjectNamePart::Identifier(q)] => Some(q),
+        _ => None,
+    }
+}
+
 fn count_rows_by_key(select: &mut Select, keys: &[(String, Vec<String>)]) {
     let mut rewrite = |expr: &mut Expr| {
         if let Expr::Function(function) = expr
-            && function.name.to_string().eq_ignore_ascii_case("count")
-            && let FunctionArguments::List(list) = &mut function.args
-            && let [FunctionArg::Unnamed(arg)] = list.args.as_mut_slice()
-            && let FunctionArgExpr::QualifiedWildcard(name) = &*arg
-            && let [ObjectNamePart::Identifier(q)] = name.0.as_slice()
-            && let Some((_, key)) = keys.iter().find(|(k, _)| *k == normalise(q))
+            && let Some(q) = counted_rows(function).cloned()
+            && let Some((_, key)) = keys.iter().find(|(k, _)| *k == normalise(&q))
             && let Some(first) = key.first()
+            && let FunctionArguments::List(list) = &mut function.args
         {
-            *arg = FunctionArgExpr::Expr(Expr::CompoundIdentifier(vec![
-                q.clone(),
-                Ident::with_quote('"', first.as_str()),
-            ]));
+            list.args = vec![FunctionArg::Unnamed(FunctionArgExpr::Expr(
+                Expr::CompoundIdentifier(vec![q, Ident::with_quote('"', first.as_str())]),
+            ))];
         }
         ControlFlow::<()>::Continue(())
     };
@@ -480,28 +548,11 @@ fn table_reference(factor: &TableFactor) -> Option<(&Ident, &Ident, Option<&Tabl
     ))
 }
 
+/// Whether a join merges columns in `*` (`USING`, `NATURAL`), or might (a join kind
+/// without a constraint, such as `APPLY`, is treated as one: its `*` stays as written).
 fn merges_columns(op: &JoinOperator) -> bool {
-    let constraint = match op {
-        JoinOperator::Join(c)
-        | JoinOperator::Inner(c)
-        | JoinOperator::Left(c)
-        | JoinOperator::LeftOuter(c)
-        | JoinOperator::Right(c)
-        | JoinOperator::RightOuter(c)
-        | JoinOperator::FullOuter(c)
-        | JoinOperator::LeftSemi(c)
-        | JoinOperator::RightSemi(c)
-        | JoinOperator::LeftAnti(c)
-        | JoinOperator::RightAnti(c)
-        | JoinOperator::Semi(c)
-        | JoinOperator::Anti(c) => c,
-        JoinOperator::CrossJoin(_) => return false,
-        _ => return true,
-    };
-    matches!(
-        constraint,
-        JoinConstraint::Using(_) | JoinConstraint::Natural
-    )
+    join_parts(op)
+        .is_none_or(|(_, c)| matches!(c, JoinConstraint::Using(_) | JoinConstraint::Natural))
 }
 
 /// A wildcard with no `EXCLUDE`/`EXCEPT`/`REPLACE`/`RENAME` of its own.

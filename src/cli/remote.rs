@@ -41,6 +41,10 @@ pub async fn run(
     if config.get_dbname().is_none() {
         config.dbname("driftdb");
     }
+    // DriftDB's port, not PostgreSQL's, when the URL names none.
+    if config.get_ports().is_empty() {
+        config.port(5433);
+    }
     let tls = tokio_postgres_rustls::MakeRustlsConnect::new(tls_config(ca_file)?);
     let (client, connection) = config
         .connect(tls)
@@ -116,7 +120,7 @@ fn describe(config: &tokio_postgres::Config) -> String {
         Some(tokio_postgres::config::Host::Unix(path)) => path.display().to_string(),
         None => "localhost".to_string(),
     };
-    let port = config.get_ports().first().copied().unwrap_or(5432);
+    let port = config.get_ports().first().copied().unwrap_or(5433);
     format!("{host}:{port} as {}", config.get_user().unwrap_or("?"))
 }
 

@@ -160,8 +160,14 @@ impl ScalarUDFImpl for DomainChecked {
                 matches!(arg, ColumnarValue::Scalar(_)),
             ));
         }
+        // Scalars alone are one row to check; an empty batch has none.
+        let rows = if columns.iter().all(|(_, scalar)| *scalar) {
+            1
+        } else {
+            rows
+        };
         let mut values = Vec::with_capacity(columns.len());
-        for row in 0..rows.max(1) {
+        for row in 0..rows {
             values.clear();
             for (column, scalar) in &columns {
                 let i = if *scalar { 0 } else { row };
@@ -213,5 +219,29 @@ mod tests {
         );
         assert_eq!(sqlstate(Domain::Exponential, &[Some(710.0)]), Some("22003"));
         assert_eq!(sqlstate(Domain::Exponential, &[Some(709.0)]), None);
+    }
+
+    fn invoke(values: Vec<f64>) -> Result<ColumnarValue> {
+        use datafusion::arrow::array::Float64Array;
+        use datafusion::arrow::datatypes::Field;
+        let rows = values.len();
+        let ln = checked(datafusion::functions::math::ln(), Domain::Logarithm);
+        ln.invoke_with_args(ScalarFunctionArgs {
+            args: vec![ColumnarValue::Array(Arc::new(Float64Array::from(values)))],
+            arg_fields: vec![Arc::new(Field::new("x", DataType::Float64, true))],
+            number_rows: rows,
+            return_field: Arc::new(Field::new("ln", DataType::Float64, true)),
+            config_options: Arc::default(),
+        })
+    }
+
+    #[test]
+    fn batches_are_checked_row_by_row_and_may_be_empty() {
+        assert!(
+            invoke(vec![]).is_ok(),
+            "an empty batch has nothing to refuse"
+        );
+        assert!(invoke(vec![1.0, 2.0]).is_ok());
+        assert!(invoke(vec![1.0, 0.0]).is_err(), "the second row is ln(0)");
     }
 }
