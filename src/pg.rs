@@ -523,6 +523,7 @@ fn field_type(field: &datafusion::arrow::datatypes::Field) -> Type {
         Some("json") => Type::JSON,
         Some("jsonb") => Type::JSONB,
         Some("uuid") => Type::UUID,
+        Some("bpchar") => Type::BPCHAR,
         Some("int2vector") => Type::INT2_VECTOR,
         Some("oidvector") => Type::OID_VECTOR,
         _ => match field.data_type() {
@@ -582,6 +583,7 @@ fn pg_type(t: &Arrow) -> Type {
         Arrow::Timestamp(_, Some(_)) => Type::TIMESTAMPTZ,
         Arrow::Interval(_) | Arrow::Duration(_) => Type::INTERVAL,
         Arrow::List(element) | Arrow::LargeList(element) => array_of(pg_type(element.data_type())),
+        Arrow::Struct(_) => Type::RECORD,
         _ => Type::TEXT,
     }
 }

@@ -118,7 +118,7 @@ pub fn arrow_type(data_type: &DataType) -> ArrowType {
 }
 
 /// Field metadata naming the PostgreSQL type of a column whose Arrow type it shares with
-/// others: `json`, `jsonb` or `uuid` (all `Utf8`). DataFusion carries it through column
+/// others: `json`, `jsonb`, `uuid` or `bpchar` (all `Utf8`). DataFusion carries it through column
 /// references, so a client is told the column's real type; see [`pg_type_of`].
 pub const PG_TYPE: &str = "driftdb.pg_type";
 
@@ -134,9 +134,34 @@ pub fn field(column: &Column) -> Field {
         DataType::Json => "json",
         DataType::Jsonb => "jsonb",
         DataType::Uuid => "uuid",
+        DataType::Char(n) => return bpchar(field, n as usize),
         _ => return field,
     };
     with_pg_type(field, name)
+}
+
+/// Field metadata giving the length `n` of a `character(n)` column (a [`PG_TYPE`]
+/// `bpchar`): its values are held without trailing blanks and padded to `n` characters
+/// when shown ([`crate::present`]).
+pub const CHAR_LENGTH: &str = "driftdb.char_length";
+
+/// `field` (text) marked as `character(n)`.
+pub fn bpchar(field: Field, n: usize) -> Field {
+    field.with_metadata(
+        [
+            (PG_TYPE.to_string(), "bpchar".to_string()),
+            (CHAR_LENGTH.to_string(), n.to_string()),
+        ]
+        .into(),
+    )
+}
+
+/// The `n` of a `character(n)` field.
+pub fn char_length_of(field: &Field) -> Option<usize> {
+    if pg_type_of(field) != Some("bpchar") {
+        return None;
+    }
+    field.metadata().get(CHAR_LENGTH)?.parse().ok()
 }
 
 /// `field` marked as holding the PostgreSQL type `pg_type` ([`PG_TYPE`]): `json`, `jsonb` or

@@ -2035,6 +2035,31 @@ impl VisitorMut for Idioms {
                     vec![text, Expr::value(Value::Number(length.to_string(), false))],
                 );
             }
+            // A cast to character(n) cuts the text to n characters and types it
+            // character(n), which shows blank-padded; see `crate::postgres::bpchar`.
+            Expr::Cast {
+                expr: inner,
+                data_type: ast::DataType::Char(length) | ast::DataType::Character(length),
+                ..
+            } => {
+                let length = match length {
+                    Some(ast::CharacterLength::IntegerLength { length, .. }) => *length,
+                    None => 1,
+                    Some(ast::CharacterLength::Max) => return ControlFlow::Continue(()),
+                };
+                let value = std::mem::replace(inner.as_mut(), Expr::value(Value::Null));
+                let text = Expr::Cast {
+                    kind: ast::CastKind::Cast,
+                    expr: Box::new(value),
+                    data_type: ast::DataType::Text,
+                    array: false,
+                    format: None,
+                };
+                *expr = call_with(
+                    crate::postgres::BPCHAR_IN,
+                    vec![text, Expr::value(Value::Number(length.to_string(), false))],
+                );
+            }
             Expr::TypedString(typed)
                 if matches!(typed.data_type, ast::DataType::JSON | ast::DataType::JSONB) =>
             {

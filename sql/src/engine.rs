@@ -475,7 +475,7 @@ impl QueryEngine {
     }
 
     fn with_config_rt(config: SessionConfig, runtime: Arc<RuntimeEnv>) -> Result<Self> {
-        let mut ctx = SessionContext::new_with_config_rt(config, runtime);
+        let mut ctx = postgres_session(config, runtime);
         let tables = Arc::new(TableSet::default());
         let planner = Arc::new(TimeTravelPlanner::new(Arc::clone(&tables)));
         ctx.register_relation_planner(Arc::clone(&planner) as Arc<dyn RelationPlanner>)?;
@@ -628,7 +628,7 @@ impl QueryEngine {
 /// A DataFusion session with PostgreSQL's semantics, operators and functions but no tables
 /// (for the expressions of a write: `DEFAULT`, `ON CONFLICT DO UPDATE`, `RETURNING`).
 pub(crate) fn postgres_context() -> Result<SessionContext> {
-    let mut ctx = SessionContext::new_with_config(postgres_config());
+    let mut ctx = postgres_session(postgres_config(), Arc::new(RuntimeEnv::default()));
     install_postgres(&mut ctx)?;
     Ok(ctx)
 }
@@ -649,6 +649,21 @@ fn postgres_config() -> SessionConfig {
         .set_str("datafusion.execution.time_zone", crate::arrow::UTC)
 }
 
+/// A DataFusion session whose analyzer first runs the rules that must see the plan before
+/// DataFusion's type coercion does ([`crate::postgres::unknown_literals`]), then
+/// DataFusion's own.
+fn postgres_session(config: SessionConfig, runtime: Arc<RuntimeEnv>) -> SessionContext {
+    let mut rules = vec![crate::postgres::unknown_literals()];
+    rules.extend(datafusion::optimizer::Analyzer::new().rules);
+    let state = datafusion::execution::SessionStateBuilder::new()
+        .with_config(config)
+        .with_runtime_env(runtime)
+        .with_default_features()
+        .with_analyzer_rules(rules)
+        .build();
+    SessionContext::new_with_state(state)
+}
+
 /// What makes a session read SQL as PostgreSQL does: the analyzer rule and expression
 /// planners of [`crate::postgres`] and [`crate::json`], and the functions DataFusion lacks
 /// or has under other rules.
@@ -661,6 +676,8 @@ fn install_postgres(ctx: &mut SessionContext) -> Result<()> {
         SessionContext::register_udf(ctx, function);
     }
     SessionContext::register_udf(ctx, crate::to_char::to_char());
+    SessionContext::register_udf(ctx, crate::postgres::pg_typeof());
+    SessionContext::register_udf(ctx, crate::postgres::bpchar_in());
     SessionContext::register_udaf(ctx, crate::postgres::avg());
     for function in crate::interval::functions::functions() {
         SessionContext::register_udf(ctx, function);
@@ -670,6 +687,12 @@ fn install_postgres(ctx: &mut SessionContext) -> Result<()> {
     }
     // Replacing DataFusion's functions of the same names.
     for function in crate::postgres::domain_functions() {
+        SessionContext::register_udf(ctx, function);
+    }
+    for function in crate::postgres::integer_functions() {
+        SessionContext::register_udf(ctx, function);
+    }
+    for function in crate::postgres::array_functions() {
         SessionContext::register_udf(ctx, function);
     }
     for function in crate::json::functions() {

@@ -53,6 +53,7 @@ mod naming;
 pub mod parser;
 mod point;
 mod postgres;
+mod present;
 pub mod projection;
 pub mod provider;
 mod recursive;

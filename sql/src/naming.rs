@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use datafusion::arrow::datatypes::{Field, Schema, SchemaRef};
 use datafusion::arrow::record_batch::RecordBatch;
-use sqlparser::ast::{Expr, Ident, SelectItem, SetExpr, Statement};
+use sqlparser::ast::{self, Expr, Ident, SelectItem, SetExpr, Statement};
 
 use crate::database::Rows;
 
@@ -24,22 +24,42 @@ impl PgNames {
     /// its text with casts stripped, does not refuse `SELECT id, id::text` as two columns
     /// named `id`. The result is renamed to PostgreSQL's names afterwards.
     pub(crate) fn of(statement: &mut Statement) -> PgNames {
-        let names = select_names(statement);
-        if names.is_some()
+        let mut names = select_names(statement);
+        if let Some(names) = names.as_mut()
             && let Statement::Query(query) = statement
             && let SetExpr::Select(select) = query.body.as_mut()
             // DataFusion matches a DISTINCT query's ORDER BY against the unaliased list.
             && select.distinct.is_none()
         {
+            // PostgreSQL lets two columns share a name (`SELECT 1 AS c, 2 AS c`, `SELECT
+            // a, a`); DataFusion does not, so a repeated name is aliased apart too.
+            let mut seen = std::collections::HashSet::new();
             for (i, item) in select.projection.iter_mut().enumerate() {
-                if let SelectItem::UnnamedExpr(expr) = item
-                    && !matches!(expr, Expr::Identifier(_) | Expr::CompoundIdentifier(_))
-                {
-                    *item = SelectItem::ExprWithAlias {
-                        expr: expr.clone(),
-                        alias: Ident::new(format!("__column{}", i + 1)),
-                    };
-                }
+                let repeated = match item {
+                    SelectItem::UnnamedExpr(expr) => !seen.insert(expr_name(expr)),
+                    SelectItem::ExprWithAlias { alias, .. } => !seen.insert(ident_text(alias)),
+                    _ => false,
+                };
+                let (expr, name) = match item {
+                    SelectItem::UnnamedExpr(expr)
+                        if repeated
+                            || !matches!(
+                                expr,
+                                Expr::Identifier(_) | Expr::CompoundIdentifier(_)
+                            ) =>
+                    {
+                        (expr.clone(), expr_name(expr))
+                    }
+                    SelectItem::ExprWithAlias { expr, alias } if repeated => {
+                        (expr.clone(), ident_text(alias))
+                    }
+                    _ => continue,
+                };
+                names[i] = Some(name);
+                *item = SelectItem::ExprWithAlias {
+                    expr,
+                    alias: Ident::new(format!("__column{}", i + 1)),
+                };
             }
         }
         PgNames(names)
@@ -139,7 +159,8 @@ fn figure(expr: &Expr) -> Option<String> {
             .map(|i| i.value.to_lowercase()),
         Expr::Cast {
             expr, data_type, ..
-        } => figure(expr).or_else(|| Some(data_type.to_string().to_lowercase())),
+        } => figure(expr).or_else(|| Some(type_name(data_type))),
+        Expr::Tuple(_) => Some("row".to_string()),
         Expr::Nested(inner) => figure(inner),
         Expr::Case { .. } => Some("case".to_string()),
         Expr::Exists { .. } => Some("exists".to_string()),
@@ -160,6 +181,31 @@ fn figure(expr: &Expr) -> Option<String> {
         },
         _ => None,
     }
+}
+
+/// The name of a type in `pg_type` (`int4`, `bpchar`, `timestamptz`), as PostgreSQL names
+/// a cast by the type it casts to.
+fn type_name(data_type: &ast::DataType) -> String {
+    use ast::DataType as T;
+    use ast::TimezoneInfo as Tz;
+    match data_type {
+        T::SmallInt(_) | T::Int2(_) => "int2",
+        T::Int(_) | T::Integer(_) | T::Int4(_) => "int4",
+        T::BigInt(_) | T::Int8(_) => "int8",
+        T::Real | T::Float4 => "float4",
+        T::Double(_) | T::DoublePrecision | T::Float8 => "float8",
+        T::Numeric(_) | T::Decimal(_) | T::Dec(_) => "numeric",
+        T::Bool | T::Boolean => "bool",
+        T::Char(_) | T::Character(_) => "bpchar",
+        T::Varchar(_) | T::CharacterVarying(_) | T::CharVarying(_) => "varchar",
+        T::Timestamp(_, Tz::WithTimeZone | Tz::Tz) => "timestamptz",
+        T::Timestamp(..) => "timestamp",
+        T::Time(_, Tz::WithTimeZone | Tz::Tz) => "timetz",
+        T::Time(..) => "time",
+        T::Interval { .. } => "interval",
+        other => return other.to_string().to_lowercase(),
+    }
+    .to_string()
 }
 
 /// An identifier as PostgreSQL folds it: unquoted names in lower case.

@@ -20,6 +20,10 @@
 //! - **Math functions refuse arguments outside their domain** (`ln(0)`, `sqrt(-1)`,
 //!   `power(-8, 0.5)`) with PostgreSQL's 2201E and 2201F instead of answering `-Infinity`
 //!   or `NaN` ([`domain`]).
+//! - **`gcd` and `lcm` of `integer`s are `integer`s**, refusing a result that does not fit
+//!   (22003) where DataFusion answers in `bigint` ([`integer`]).
+//! - **`array_remove` and `array_replace` act on every element not distinct from the one
+//!   given** (DataFusion's act on the first, and never match NULL) ([`arrays`]).
 //!
 //! Operators whose types DataFusion's coercion would get wrong, or refuse, are planned before
 //! it by [`PostgresOperators`]: `date ± interval` is a `timestamp` (DataFusion keeps a date),
@@ -28,14 +32,28 @@
 //! PostgreSQL does ([`interval_scale`]).
 
 mod array_in;
+mod arrays;
 mod avg;
+mod bpchar;
 pub(crate) mod bytea_in;
 mod domain;
+mod integer;
 mod set_all;
+mod type_of;
+mod unknown;
 
+pub(crate) use arrays::functions as array_functions;
 pub(crate) use avg::avg;
+pub(crate) use bpchar::{BPCHAR_IN, bpchar_in};
 pub(crate) use domain::functions as domain_functions;
+pub(crate) use integer::functions as integer_functions;
 pub(crate) use set_all::rule as multiset_set_operations;
+pub(crate) use type_of::pg_typeof;
+
+/// The rule that types a `UNION`'s quoted literals by its other branches ([`unknown`]).
+pub(crate) fn unknown_literals() -> Arc<dyn AnalyzerRule + Send + Sync> {
+    Arc::new(unknown::UnknownLiterals)
+}
 
 use std::sync::Arc;
 

@@ -1103,13 +1103,15 @@ impl Session {
     }
 
     async fn query_at(&self, mut statement: Ast, snapshot: &Snapshot) -> Result<Rows> {
+        let presentation = self.settings.presentation();
         if let Some(rows) = self.point_read(&statement, snapshot) {
-            return Ok(rows);
+            return Ok(presentation.apply(rows));
         }
         let names = crate::naming::PgNames::of(&mut statement);
         let engine = self.query_engine(&mut statement, snapshot)?;
         let (schema, batches) = engine.run_statement(statement).await.map_err(execution)?;
-        Ok(crate::naming::pg_rows(&names, Rows { schema, batches }))
+        let rows = crate::naming::pg_rows(&names, Rows { schema, batches });
+        Ok(presentation.apply(rows))
     }
 }
 

@@ -90,6 +90,7 @@ pub fn format_value(array: &dyn Array, row: usize) -> Option<String> {
         }
         ArrowType::List(_) => pg_array(array.as_list::<i32>().value(row).as_ref()),
         ArrowType::LargeList(_) => pg_array(array.as_list::<i64>().value(row).as_ref()),
+        ArrowType::Struct(_) => record(array.as_struct(), row),
         _ => {
             let options = FormatOptions::default();
             let formatter = ArrayFormatter::try_new(array, &options).ok()?;
@@ -136,6 +137,39 @@ fn pg_array(elements: &dyn Array) -> String {
         }
     }
     out.push('}');
+    out
+}
+
+/// A row value as PostgreSQL's `record_out` writes one (`(1,2)`, `(a,,"b c")`): fields in
+/// their own text, NULL as nothing, quoted where they would not read back (empty, or
+/// holding a blank or any of `(),"\`), with `"` and `\` doubled inside quotes.
+fn record(fields: &datafusion::arrow::array::StructArray, row: usize) -> String {
+    let mut out = String::from("(");
+    for (i, column) in fields.columns().iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        let Some(text) = format_value(column.as_ref(), row) else {
+            continue;
+        };
+        let quote = text.is_empty()
+            || text
+                .chars()
+                .any(|c| c.is_whitespace() || matches!(c, '(' | ')' | ',' | '"' | '\\'));
+        if !quote {
+            out.push_str(&text);
+            continue;
+        }
+        out.push('"');
+        for c in text.chars() {
+            if matches!(c, '"' | '\\') {
+                out.push(c);
+            }
+            out.push(c);
+        }
+        out.push('"');
+    }
+    out.push(')');
     out
 }
 

@@ -844,6 +844,12 @@ impl ToSql for Cell {
             };
             Ok(())
         };
+        if *ty == Type::RECORD
+            && let Some(fields) = a.as_struct_opt()
+        {
+            record_binary(fields, i, out)?;
+            return Ok(IsNull::No);
+        }
         // The types that share `Utf8` have binary forms of their own.
         match *ty {
             Type::JSONB | Type::JSON | Type::UUID => {
@@ -948,17 +954,44 @@ fn array_binary(elements: &ArrayRef, element: &Type, out: &mut BytesMut) -> Resu
         out.put_i32(1);
     }
     for cell in leaves {
-        let at = out.len();
-        out.put_i32(0);
-        match cell.to_sql(element, out)? {
-            IsNull::Yes => {
-                out.truncate(at);
-                out.put_i32(-1);
-            }
-            IsNull::No => {
-                let length = i32::try_from(out.len() - at - 4)?;
-                out[at..at + 4].copy_from_slice(&length.to_be_bytes());
-            }
+        put_value(&cell, element, out)?;
+    }
+    Ok(())
+}
+
+/// PostgreSQL's binary record: the number of fields, then each field's type, and its
+/// value, length first (-1 for NULL).
+fn record_binary(
+    record: &datafusion::arrow::array::StructArray,
+    row: usize,
+    out: &mut BytesMut,
+) -> Result<(), BoxError> {
+    out.put_i32(i32::try_from(record.num_columns())?);
+    for (field, column) in record.fields().iter().zip(record.columns()) {
+        let ty = super::field_type(field);
+        out.put_u32(ty.oid());
+        let cell = Cell {
+            array: Arc::clone(column),
+            row,
+        };
+        put_value(&cell, &ty, out)?;
+    }
+    Ok(())
+}
+
+/// `cell` in binary as type `ty`, length first (-1 for NULL), as arrays and records hold
+/// their values.
+fn put_value(cell: &Cell, ty: &Type, out: &mut BytesMut) -> Result<(), BoxError> {
+    let at = out.len();
+    out.put_i32(0);
+    match cell.to_sql(ty, out)? {
+        IsNull::Yes => {
+            out.truncate(at);
+            out.put_i32(-1);
+        }
+        IsNull::No => {
+            let length = i32::try_from(out.len() - at - 4)?;
+            out[at..at + 4].copy_from_slice(&length.to_be_bytes());
         }
     }
     Ok(())

@@ -1902,3 +1902,51 @@ async fn a_prepared_statement_whose_table_changes_shape() {
         .expect("reset");
     assert_eq!(client.query(&select, &[]).await.expect("today")[0].len(), 3);
 }
+
+/// Values PostgreSQL pads or builds on output: `character(n)` is blank-padded to n in both
+/// formats and typed `bpchar` (while `||` and `=` ignore the blanks), and a row value is a
+/// `record`, written `(1,"a b",)`.
+#[tokio::test]
+async fn character_and_row_values_reach_clients_as_postgresql_sends_them() {
+    use tokio_postgres::types::Type;
+    let (_dir, server) = fresh();
+    let client = connect(&server.pg_addr).await;
+    client
+        .batch_execute(
+            "CREATE TABLE codes (id INT PRIMARY KEY, code CHAR(4));
+             INSERT INTO codes VALUES (1, 'ab');",
+        )
+        .await
+        .expect("setup");
+    assert_eq!(
+        rows(
+            &client,
+            "SELECT code, code || '|', code = 'ab', 'x'::char(3), ROW(1, 'a b', NULL) FROM codes"
+        )
+        .await,
+        [some(&["ab  ", "ab|", "t", "x  ", "(1,\"a b\",)"])]
+    );
+    // A key lookup reads the row without the query engine; it is shown the same.
+    assert_eq!(
+        rows(&client, "SELECT * FROM codes WHERE id = 1").await,
+        [some(&["1", "ab  "])]
+    );
+    let statement = client
+        .prepare("SELECT code, 'y'::char(2), ROW(1, 2) FROM codes WHERE id = $1")
+        .await
+        .expect("prepare");
+    let types: Vec<&Type> = statement.columns().iter().map(|c| c.type_()).collect();
+    assert_eq!(types, [&Type::BPCHAR, &Type::BPCHAR, &Type::RECORD]);
+    // Binary results: tokio-postgres reads bpchar as a String.
+    let row = client
+        .query_one(
+            "SELECT code, 'y'::char(2) FROM codes WHERE id = $1",
+            &[&1i32],
+        )
+        .await
+        .expect("query");
+    assert_eq!(
+        (row.get::<_, String>(0), row.get::<_, String>(1)),
+        ("ab  ".to_string(), "y ".to_string())
+    );
+}

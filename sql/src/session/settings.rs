@@ -76,6 +76,17 @@ impl Settings {
     }
 }
 
+impl Settings {
+    /// How results are shown under these settings.
+    pub(super) fn presentation(&self) -> crate::present::Presentation {
+        let extra_float_digits = self
+            .get("extra_float_digits")
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or(1);
+        crate::present::Presentation { extra_float_digits }
+    }
+}
+
 fn parameter_name(name: &ObjectName) -> String {
     name.0
         .iter()
@@ -119,6 +130,85 @@ fn settable(name: &str) -> Result<()> {
     }
 }
 
+/// Whether DriftDB does what setting `name` to `value` asks. The parameters that change how
+/// values are shown take only the values whose output DriftDB gives: a session runs in UTC,
+/// writes dates in ISO style and intervals in `postgres` style; other values are refused
+/// (0A000) rather than taken and ignored. `extra_float_digits` is applied
+/// ([`crate::present`]).
+fn applicable(name: &str, value: &str) -> Result<()> {
+    let folded = value.trim().to_ascii_lowercase();
+    let unsupported = |what: &str| {
+        Err(Error::Execution {
+            message: format!("DriftDB does not support {name} = '{value}': {what}"),
+            sqlstate: "0A000",
+        })
+    };
+    match name {
+        "timezone" => {
+            let utc = matches!(
+                folded.as_str(),
+                "utc"
+                    | "etc/utc"
+                    | "gmt"
+                    | "etc/gmt"
+                    | "uct"
+                    | "etc/uct"
+                    | "universal"
+                    | "etc/universal"
+                    | "zulu"
+                    | "etc/zulu"
+                    | "z"
+                    | "0"
+                    | "+0"
+                    | "-0"
+                    | "00"
+                    | "+00"
+                    | "-00"
+                    | "00:00"
+                    | "+00:00"
+                    | "-00:00"
+                    | "interval '0'"
+            );
+            if utc {
+                Ok(())
+            } else {
+                unsupported("sessions run in UTC (timestamptz values are shown in UTC)")
+            }
+        }
+        "datestyle" => {
+            let iso = folded.split(',').map(str::trim).all(|part| {
+                matches!(
+                    part,
+                    "iso" | "mdy" | "dmy" | "ymd" | "us" | "noneuropean" | "european" | "default"
+                )
+            });
+            if iso {
+                Ok(())
+            } else {
+                unsupported("dates are shown in ISO style")
+            }
+        }
+        "intervalstyle" if folded != "postgres" => {
+            unsupported("intervals are shown in postgres style")
+        }
+        "extra_float_digits" => match folded.parse::<i32>() {
+            Ok(-15..=3) => Ok(()),
+            Ok(_) => Err(Error::Execution {
+                message: format!(
+                    "{value} is outside the valid range for parameter \"extra_float_digits\" \
+                     (-15 .. 3)"
+                ),
+                sqlstate: "22023",
+            }),
+            Err(_) => Err(Error::Execution {
+                message: format!("invalid value for parameter \"extra_float_digits\": \"{value}\""),
+                sqlstate: "22023",
+            }),
+        },
+        _ => Ok(()),
+    }
+}
+
 impl Session {
     pub(super) fn set(&mut self, set: &Set) -> Result<Outcome> {
         match set {
@@ -139,7 +229,11 @@ impl Session {
             }
             Set::SetTimeZone { value, .. } => {
                 let value = value_text(value)?;
-                self.assign("timezone", value)?;
+                if value.eq_ignore_ascii_case("local") || value.eq_ignore_ascii_case("default") {
+                    self.reset(Some("timezone"))?;
+                } else {
+                    self.assign("timezone", value)?;
+                }
             }
             Set::SetNames { charset_name, .. } => {
                 self.assign("client_encoding", charset_name.value.clone())?;
@@ -151,6 +245,7 @@ impl Session {
 
     fn assign(&mut self, name: &str, value: String) -> Result<()> {
         settable(name)?;
+        applicable(name, &value)?;
         if name == "driftdb.as_of" {
             self.settings.as_of = self.resolve_point(&value)?;
         }

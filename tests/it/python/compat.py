@@ -116,6 +116,14 @@ async def exercise_asyncpg():
         )
     await conn.executemany("INSERT INTO apg_items (id) VALUES ($1)", [(3,), (4,)])
     check("asyncpg executemany", await conn.fetchval("SELECT count(*) FROM apg_items WHERE id > 2"), 2)
+    # A row value is a record (binary: its fields with their types), character(n) is
+    # blank-padded, as PostgreSQL sends them.
+    check(
+        "asyncpg record",
+        tuple(await conn.fetchval("SELECT ROW(1, 'a b', NULL::int, ROW(2.5, true))")),
+        (1, "a b", None, (Decimal("2.5"), True)),
+    )
+    check("asyncpg char(n)", await conn.fetchval("SELECT 'ab'::char(4)"), "ab  ")
     await conn.close()
 
 
