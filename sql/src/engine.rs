@@ -651,7 +651,8 @@ fn postgres_config() -> SessionConfig {
 
 /// A DataFusion session whose analyzer first runs the rules that must see the plan before
 /// DataFusion's type coercion does ([`crate::postgres::unknown_literals`]), then
-/// DataFusion's own.
+/// DataFusion's own, and whose physical planning runs the subqueries DataFusion cannot
+/// turn into joins once per outer row ([`crate::subquery`]).
 fn postgres_session(config: SessionConfig, runtime: Arc<RuntimeEnv>) -> SessionContext {
     let mut rules = vec![crate::postgres::unknown_literals()];
     rules.extend(datafusion::optimizer::Analyzer::new().rules);
@@ -660,6 +661,7 @@ fn postgres_session(config: SessionConfig, runtime: Arc<RuntimeEnv>) -> SessionC
         .with_runtime_env(runtime)
         .with_default_features()
         .with_analyzer_rules(rules)
+        .with_query_planner(Arc::new(crate::subquery::SubPlanner))
         .build();
     SessionContext::new_with_state(state)
 }
@@ -679,6 +681,7 @@ fn install_postgres(ctx: &mut SessionContext) -> Result<()> {
     SessionContext::register_udf(ctx, crate::postgres::pg_typeof());
     SessionContext::register_udf(ctx, crate::postgres::bpchar_in());
     SessionContext::register_udaf(ctx, crate::postgres::avg());
+    SessionContext::register_udaf(ctx, crate::subquery::single());
     for function in crate::interval::functions::functions() {
         SessionContext::register_udf(ctx, function);
     }

@@ -58,6 +58,7 @@ pub mod projection;
 pub mod provider;
 mod recursive;
 pub mod session;
+mod subquery;
 pub mod temporal;
 pub mod text;
 mod to_char;

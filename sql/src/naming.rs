@@ -92,22 +92,19 @@ pub(crate) fn pg_rows(names: &PgNames, rows: Rows) -> Rows {
     if Arc::ptr_eq(&schema, &rows.schema) {
         return rows;
     }
+    // Each batch is renamed under its own schema, which may say a column is nullable where
+    // the plan's does not (DataFusion calls a scalar subquery of a NOT NULL column NOT NULL,
+    // though it is NULL where it finds no row).
     let batches = rows
         .batches
         .into_iter()
         .map(|b| {
-            RecordBatch::try_new(Arc::clone(&schema), b.columns().to_vec())
+            RecordBatch::try_new(pg_schema(names, &b.schema()), b.columns().to_vec())
                 // The same columns under new names: it cannot fail, but if it did the
                 // rows keep DataFusion's names rather than get lost.
                 .unwrap_or(b)
         })
         .collect::<Vec<_>>();
-    if batches.iter().any(|b| b.schema() != schema) {
-        return Rows {
-            schema: batches.first().map_or(rows.schema, |b| b.schema()),
-            batches,
-        };
-    }
     Rows { schema, batches }
 }
 
@@ -163,7 +160,7 @@ fn figure(expr: &Expr) -> Option<String> {
         Expr::Tuple(_) => Some("row".to_string()),
         Expr::Nested(inner) => figure(inner),
         Expr::Case { .. } => Some("case".to_string()),
-        Expr::Exists { .. } => Some("exists".to_string()),
+        Expr::Exists { negated: false, .. } => Some("exists".to_string()),
         Expr::Array(_) => Some("array".to_string()),
         Expr::Extract { .. } => Some("extract".to_string()),
         Expr::Substring { .. } => Some("substring".to_string()),

@@ -1026,9 +1026,11 @@ impl Session {
         let catalogs = crate::catalog::reads_catalogs(statement);
         crate::catalog::rewrite(statement, catalogs)?;
         let engine = self.engine(snapshot)?;
-        crate::recursive::check(statement, &|name| {
+        let is_aggregate = |name: &str| {
             datafusion::execution::FunctionRegistry::udaf(engine.context(), name).is_ok()
-        })?;
+        };
+        crate::recursive::check(statement, &is_aggregate)?;
+        crate::subquery::wrap_single_rows(statement, &is_aggregate);
         if crate::projection::view::reads_view(statement) {
             crate::projection::view::register_view(engine.context(), self.db.projections())?;
         }
