@@ -13,3 +13,10 @@ pub mod bench;
 pub mod cli;
 pub mod pg;
 pub mod server;
+
+/// The stack of each runtime thread of the binaries. SQL is planned by recursive passes
+/// over the statement (DataFusion's own cloning among them, which does not grow its stack
+/// as it goes), so a statement as deep as the parser lets through
+/// ([`driftdb_sql::parser::MAX_DEPTH`]) needs more than a thread's default 2 MiB in a debug
+/// build. Only the pages touched are memory; the rest is address space.
+pub const THREAD_STACK_BYTES: usize = 64 << 20;

@@ -64,7 +64,7 @@ pub enum Error {
     },
     /// The statement nests deeper than the parser's recursion limit (bad input).
     /// SQLSTATE 54001.
-    #[error("statement is too deeply nested")]
+    #[error("stack depth limit exceeded: the statement nests too deeply")]
     TooComplex,
     /// A table that does not exist (at the point read). SQLSTATE 42P01.
     #[error("relation {name:?} does not exist")]

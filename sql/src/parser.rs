@@ -14,10 +14,12 @@ pub mod drift;
 pub mod projection;
 pub mod system_time;
 
+use std::ops::ControlFlow;
 use std::time::Duration;
 
 use sqlparser::ast::{
-    Expr, FromTable, ObjectName, Statement as AstStatement, TableFactor, TableVersion,
+    Expr, FromTable, ObjectName, Query, Statement as AstStatement, TableFactor, TableVersion,
+    Value, VisitMut, VisitorMut,
 };
 use sqlparser::parser::Parser;
 use sqlparser::tokenizer::{Location, Token, TokenWithSpan, Tokenizer};
@@ -180,6 +182,7 @@ pub fn parse(sql: &str) -> Result<Vec<Statement>> {
         }
         statements.push(match parsed {
             Parsed::Sql(mut statement) => {
+                check_depth(&mut statement)?;
                 crate::interval::normalize_literals(&mut statement, sql);
                 let statement = SqlStatement {
                     statement: *statement,
@@ -192,6 +195,88 @@ pub fn parse(sql: &str) -> Result<Vec<Statement>> {
         });
     }
     Ok(statements)
+}
+
+/// How deeply expressions and queries may nest in one statement. PostgreSQL's limit is its
+/// stack (`max_stack_depth`, 2 MB: `1 + 1 + ... + 1` of some thousands of terms fails
+/// there); DriftDB's is this count, so that a deep statement is refused with an error
+/// before any of the many recursive passes over it (cloning, rewriting, planning) can
+/// overflow a thread's stack and take the server down.
+pub const MAX_DEPTH: usize = 3_000;
+
+/// Refuses a statement that nests deeper than [`MAX_DEPTH`] (54001). The visit itself grows
+/// its stack as it needs (sqlparser's `recursive-protection`); what lies deeper is taken
+/// apart without recursion ([`dismantle`]), since even dropping a chain of a million `+`
+/// recursively would overflow the stack.
+fn check_depth(statement: &mut AstStatement) -> Result<()> {
+    struct Depth {
+        now: usize,
+        too_deep: Vec<Expr>,
+    }
+    impl VisitorMut for Depth {
+        type Break = ();
+        fn pre_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<()> {
+            self.now += 1;
+            if self.now > MAX_DEPTH {
+                let deep = std::mem::replace(expr, Expr::value(Value::Null));
+                self.too_deep.push(deep);
+            }
+            ControlFlow::Continue(())
+        }
+        fn post_visit_expr(&mut self, _expr: &mut Expr) -> ControlFlow<()> {
+            self.now -= 1;
+            ControlFlow::Continue(())
+        }
+        fn pre_visit_query(&mut self, _query: &mut Query) -> ControlFlow<()> {
+            self.now += 1;
+            ControlFlow::Continue(())
+        }
+        fn post_visit_query(&mut self, _query: &mut Query) -> ControlFlow<()> {
+            self.now -= 1;
+            ControlFlow::Continue(())
+        }
+    }
+    let mut depth = Depth {
+        now: 0,
+        too_deep: Vec::new(),
+    };
+    let _ = statement.visit(&mut depth);
+    if depth.too_deep.is_empty() {
+        return Ok(());
+    }
+    depth.too_deep.into_iter().for_each(dismantle);
+    Err(Error::TooComplex)
+}
+
+/// Drops `expr` level by level, so that the chains the parser builds in a loop rather than
+/// by recursion (`a + b + c + ...`, `x::t::t::...`, `a IS NULL IS NULL ...`) do not
+/// recurse as deep as they are long.
+fn dismantle(expr: Expr) {
+    fn take(boxed: &mut Expr) -> Expr {
+        std::mem::replace(boxed, Expr::value(Value::Null))
+    }
+    let mut stack = vec![expr];
+    while let Some(mut expr) = stack.pop() {
+        match &mut expr {
+            Expr::BinaryOp { left, right, .. } => {
+                stack.push(take(left));
+                stack.push(take(right));
+            }
+            Expr::UnaryOp { expr: inner, .. }
+            | Expr::Nested(inner)
+            | Expr::Cast { expr: inner, .. }
+            | Expr::Collate { expr: inner, .. }
+            | Expr::IsNull(inner)
+            | Expr::IsNotNull(inner)
+            | Expr::IsTrue(inner)
+            | Expr::IsNotTrue(inner)
+            | Expr::IsFalse(inner)
+            | Expr::IsNotFalse(inner)
+            | Expr::IsUnknown(inner)
+            | Expr::IsNotUnknown(inner) => stack.push(take(inner)),
+            _ => {}
+        }
+    }
 }
 
 /// History is read-only: the table an `UPDATE` or `DELETE` writes cannot carry a
@@ -246,7 +331,20 @@ fn explain_misplaced_clause(error: Error, system_time_positions: &[usize]) -> Er
 
 #[cfg(test)]
 mod tests {
-    use super::split_statements;
+    use super::{MAX_DEPTH, parse, split_statements};
+
+    #[test]
+    fn statements_past_the_depth_limit_are_refused_without_overflowing_the_stack() {
+        // A test thread's stack is 2 MiB: taking these apart must not recurse.
+        for terms in [MAX_DEPTH + 10, 500_000] {
+            let sum = vec!["1"; terms].join(" + ");
+            let error = parse(&format!("SELECT {sum}")).expect_err("too deep");
+            assert_eq!(error.sqlstate(), "54001");
+            let casts = "::int".repeat(terms);
+            assert!(parse(&format!("SELECT 1{casts}")).is_err());
+        }
+        assert!(parse(&format!("SELECT {}", vec!["1"; 100].join(" + "))).is_ok());
+    }
 
     #[test]
     fn scripts_split_at_semicolons_outside_quotes_and_comments() {

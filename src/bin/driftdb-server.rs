@@ -18,6 +18,7 @@ fn main() -> ExitCode {
         return ExitCode::FAILURE;
     }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .thread_stack_size(driftdb::THREAD_STACK_BYTES)
         .enable_all()
         .build()
     {

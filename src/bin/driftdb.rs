@@ -23,6 +23,7 @@ fn main() -> ExitCode {
         .init();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
+        .thread_stack_size(driftdb::THREAD_STACK_BYTES)
         .enable_all()
         .build()
     {
@@ -32,7 +33,9 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(cli::run(cli)) {
+    // On a runtime thread, whose stack is sized for SQL, rather than on this one.
+    let run = runtime.block_on(async { tokio::spawn(cli::run(cli)).await });
+    match run.unwrap_or_else(|e| Err(anyhow::anyhow!("the command stopped: {e}"))) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("driftdb: {e:#}");

@@ -1950,3 +1950,40 @@ async fn character_and_row_values_reach_clients_as_postgresql_sends_them() {
         ("ab  ".to_string(), "y ".to_string())
     );
 }
+
+/// A statement nested past the limit is refused with 54001 (as PostgreSQL refuses one past
+/// its stack), however long: never a stack overflow that takes the server down. Long chains
+/// below the limit run.
+#[tokio::test]
+async fn deep_statements_are_refused_and_never_take_the_server_down() {
+    let (_dir, server) = fresh();
+    let client = connect(&server.pg_addr).await;
+    client
+        .batch_execute(
+            "CREATE TABLE deep (id INT PRIMARY KEY, v INT);
+             INSERT INTO deep VALUES (1, 2), (2, 1);",
+        )
+        .await
+        .expect("setup");
+    let ors = (0..1_200)
+        .map(|i| format!("v = {i}"))
+        .collect::<Vec<_>>()
+        .join(" OR ");
+    assert_eq!(
+        rows(&client, &format!("SELECT count(*) FROM deep WHERE {ors}")).await,
+        [some(&["2"])]
+    );
+    for terms in [4_000, 200_000] {
+        let sum = vec!["1"; terms].join(" + ");
+        let error = client
+            .simple_query(&format!("SELECT {sum}"))
+            .await
+            .expect_err("too deep");
+        assert_eq!(
+            error.code(),
+            Some(&tokio_postgres::error::SqlState::STATEMENT_TOO_COMPLEX),
+            "{terms} terms: {error:?}"
+        );
+    }
+    assert_eq!(rows(&client, "SELECT 1").await, [some(&["1"])]);
+}
