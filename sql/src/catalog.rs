@@ -1503,7 +1503,7 @@ fn set_returning_table(factor: &TableFactor) -> Option<Result<TableFactor, Strin
     let function = unqualified(name)?;
     let each = crate::json::each_call(&function);
     if each.is_none() {
-        crate::json::set_returning_call(&function)?;
+        list_of_rows(&function)?;
     }
     let reads_columns = args.iter().any(|arg| {
         let mut found = false;
@@ -1519,11 +1519,12 @@ fn set_returning_table(factor: &TableFactor) -> Option<Result<TableFactor, Strin
              supported; call it in the SELECT list instead: SELECT {function}(t.x) FROM t"
         )));
     }
+    // The column of a function of scalar rows is named after its alias, or the function.
+    let scalar_rows =
+        function.ends_with("object_keys") || TEXT_ROWS.iter().any(|(f, _)| *f == function);
     let column = match alias {
-        Some(alias) if function.ends_with("object_keys") && alias.columns.is_empty() => {
-            alias.name.value.clone()
-        }
-        _ if function.ends_with("object_keys") => function.clone(),
+        Some(alias) if scalar_rows && alias.columns.is_empty() => alias.name.value.clone(),
+        _ if scalar_rows => function.clone(),
         _ => "value".to_string(),
     };
     let called = |function: &str| {
@@ -1581,6 +1582,22 @@ fn set_returning_table(factor: &TableFactor) -> Option<Result<TableFactor, Strin
 
 fn call(name: &str, arg: Expr) -> Expr {
     call_with(name, vec![arg])
+}
+
+/// The set-returning functions of text, each `unnest` of the array function beside it.
+const TEXT_ROWS: [(&str, &str); 2] = [
+    ("string_to_table", "string_to_array"),
+    ("regexp_split_to_table", "regexp_split_to_array"),
+];
+
+/// The set-returning functions planned as `unnest` of a list: the function that lists the
+/// rows, and the conversion each row goes through (JSON's typed ones). JSON's
+/// ([`crate::json::set_returning_call`]) and those of [`TEXT_ROWS`].
+fn list_of_rows(name: &str) -> Option<(String, Option<&'static str>)> {
+    match TEXT_ROWS.iter().find(|(f, _)| *f == name) {
+        Some((_, lister)) => Some((lister.to_string(), None)),
+        None => crate::json::set_returning_call(name),
+    }
 }
 
 /// The unqualified name `name`.
@@ -1908,15 +1925,13 @@ impl VisitorMut for Idioms {
                     *expr = call(pairs, Expr::Function(aggregate));
                 }
             }
-            // JSON's set-returning functions are `unnest` of a list of their rows.
+            // JSON's and text's set-returning functions are `unnest` of a list of their rows.
             Expr::Function(f)
-                if matches!(&f.args, ast::FunctionArguments::List(l) if l.args.len() == 1)
+                if matches!(&f.args, ast::FunctionArguments::List(l) if !l.args.is_empty())
                     && f.over.is_none()
-                    && unqualified(&f.name)
-                        .is_some_and(|n| crate::json::set_returning_call(&n).is_some()) =>
+                    && unqualified(&f.name).is_some_and(|n| list_of_rows(&n).is_some()) =>
             {
-                let Some((lister, typed)) =
-                    unqualified(&f.name).and_then(|n| crate::json::set_returning_call(&n))
+                let Some((lister, typed)) = unqualified(&f.name).and_then(|n| list_of_rows(&n))
                 else {
                     return ControlFlow::Continue(());
                 };

@@ -680,6 +680,13 @@ fn install_postgres(ctx: &mut SessionContext) -> Result<()> {
     SessionContext::register_udf(ctx, crate::to_char::to_char());
     SessionContext::register_udf(ctx, crate::postgres::pg_typeof());
     SessionContext::register_udf(ctx, crate::postgres::bpchar_in());
+    SessionContext::register_udf(ctx, crate::postgres::regexp_split_to_array());
+    for function in crate::postgres::math_functions() {
+        SessionContext::register_udf(ctx, function);
+    }
+    for function in crate::postgres::format_functions() {
+        SessionContext::register_udf(ctx, function);
+    }
     SessionContext::register_udaf(ctx, crate::postgres::avg());
     SessionContext::register_udaf(ctx, crate::subquery::single());
     for function in crate::interval::functions::functions() {

@@ -594,7 +594,8 @@ fn is_integer(t: &DataType) -> bool {
     )
 }
 
-fn strings(array: &ArrayRef) -> Result<StringArray> {
+/// `array` as text (`Utf8`), cast if it is another type.
+pub(crate) fn strings(array: &ArrayRef) -> Result<StringArray> {
     let utf8 = cast(array, &DataType::Utf8)?;
     Ok(utf8
         .as_any()

@@ -1,0 +1,199 @@
+//! `regexp_split_to_array(text, pattern [, flags])`, which `regexp_split_to_table` unnests
+//! (see `crate::catalog`), as PostgreSQL splits: at each match of the pattern, except a
+//! zero-length match at the start or end of the text or right after the previous match (so
+//! `regexp_split_to_array('abc', '')` is `{a,b,c}`). Flags: `i` (case-insensitive), `c`
+//! (case-sensitive), `n` and `m` (newline-sensitive), `s` (not), `x` (expanded); `g` is
+//! refused, as PostgreSQL refuses it here. Patterns are read by the `regex` crate, whose
+//! syntax is PostgreSQL's for everyday patterns (classes, quantifiers, groups, anchors).
+
+use std::sync::Arc;
+
+use datafusion::arrow::array::{Array, ArrayRef, ListBuilder, StringBuilder};
+use datafusion::arrow::datatypes::{DataType, Field};
+use datafusion::common::{DataFusionError, Result};
+use datafusion::logical_expr::{
+    ColumnarValue, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, TypeSignature,
+    Volatility,
+};
+use regex::{Regex, RegexBuilder};
+
+use crate::error::Error;
+
+pub(crate) fn regexp_split_to_array() -> ScalarUDF {
+    ScalarUDF::new_from_impl(RegexpSplit {
+        signature: Signature::one_of(
+            vec![
+                TypeSignature::Exact(vec![DataType::Utf8, DataType::Utf8]),
+                TypeSignature::Exact(vec![DataType::Utf8, DataType::Utf8, DataType::Utf8]),
+            ],
+            Volatility::Immutable,
+        ),
+    })
+}
+
+fn invalid(message: String) -> DataFusionError {
+    DataFusionError::External(Box::new(Error::Execution {
+        message,
+        sqlstate: "2201B",
+    }))
+}
+
+/// `pattern` compiled with PostgreSQL's `flags`.
+fn compile(pattern: &str, flags: &str) -> Result<Regex> {
+    let mut builder = RegexBuilder::new(pattern);
+    for flag in flags.chars() {
+        match flag {
+            'i' => builder.case_insensitive(true),
+            'c' => builder.case_insensitive(false),
+            'n' | 'm' => builder.multi_line(true).dot_matches_new_line(false),
+            's' => builder.multi_line(false).dot_matches_new_line(true),
+            'x' => builder.ignore_whitespace(true),
+            'g' => {
+                return Err(DataFusionError::External(Box::new(Error::Execution {
+                    message: "regexp_split_to_array() does not support the \"global\" option"
+                        .to_string(),
+                    sqlstate: "22023",
+                })));
+            }
+            other => {
+                return Err(DataFusionError::External(Box::new(Error::Execution {
+                    message: format!("invalid regular expression option: \"{other}\""),
+                    sqlstate: "22023",
+                })));
+            }
+        };
+    }
+    // PostgreSQL's `.` matches a newline unless newline-sensitive.
+    if !flags.contains(['n', 'm']) {
+        builder.dot_matches_new_line(true);
+    }
+    builder
+        .build()
+        .map_err(|e| invalid(format!("invalid regular expression: {e}")))
+}
+
+/// The pieces of `text` between the matches of `re`; see the module documentation.
+fn split<'t>(re: &Regex, text: &'t str) -> Vec<&'t str> {
+    let mut pieces = Vec::new();
+    let mut piece_start = 0;
+    let mut search = 0;
+    while search <= text.len() {
+        let Some(m) = re.find_at(text, search) else {
+            break;
+        };
+        let degenerate = m.start() >= text.len() || m.end() <= piece_start;
+        if !degenerate {
+            pieces.push(&text[piece_start..m.start()]);
+            piece_start = m.end();
+        }
+        search = if m.is_empty() {
+            // Past the next character.
+            match text[m.end()..].chars().next() {
+                Some(c) => m.end() + c.len_utf8(),
+                None => break,
+            }
+        } else {
+            m.end()
+        };
+    }
+    pieces.push(&text[piece_start..]);
+    pieces
+}
+
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct RegexpSplit {
+    signature: Signature,
+}
+
+impl ScalarUDFImpl for RegexpSplit {
+    fn name(&self) -> &str {
+        "regexp_split_to_array"
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
+        Ok(DataType::List(Arc::new(Field::new_list_field(
+            DataType::Utf8,
+            true,
+        ))))
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        let scalar = super::all_scalar(&args.args);
+        let rows = args.number_rows;
+        let arrays = args
+            .args
+            .iter()
+            .map(|a| a.to_array(rows).and_then(|a| crate::json::strings(&a)))
+            .collect::<Result<Vec<_>>>()?;
+        let mut out = ListBuilder::new(StringBuilder::new());
+        // The pattern is usually one constant: compiled once.
+        let mut compiled: Option<(String, String, Regex)> = None;
+        for row in 0..rows {
+            let value = |i: usize| {
+                arrays
+                    .get(i)
+                    .filter(|a| !a.is_null(row))
+                    .map(|a| a.value(row))
+            };
+            let (Some(text), Some(pattern)) = (value(0), value(1)) else {
+                out.append_null();
+                continue;
+            };
+            let flags = if arrays.len() > 2 {
+                match value(2) {
+                    Some(flags) => flags,
+                    None => {
+                        out.append_null();
+                        continue;
+                    }
+                }
+            } else {
+                ""
+            };
+            let fresh = !matches!(&compiled, Some((p, f, _)) if p == pattern && f == flags);
+            if fresh {
+                compiled = Some((
+                    pattern.to_string(),
+                    flags.to_string(),
+                    compile(pattern, flags)?,
+                ));
+            }
+            let Some((_, _, re)) = &compiled else {
+                continue;
+            };
+            for piece in split(re, text) {
+                out.values().append_value(piece);
+            }
+            out.append(true);
+        }
+        let array: ArrayRef = Arc::new(out.finish());
+        super::columnar(array, scalar)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pieces(text: &str, pattern: &str) -> Vec<String> {
+        let re = compile(pattern, "").unwrap();
+        split(&re, text).into_iter().map(str::to_string).collect()
+    }
+
+    #[test]
+    fn splits_as_postgresql_does() {
+        assert_eq!(pieces("a1b22c", "[0-9]+"), ["a", "b", "c"]);
+        assert_eq!(pieces("abc", ""), ["a", "b", "c"]);
+        assert_eq!(
+            pieces("the quick  fox", "\\s*"),
+            ["t", "h", "e", "q", "u", "i", "c", "k", "f", "o", "x"]
+        );
+        assert_eq!(pieces(",a,", ","), ["", "a", ""]);
+        assert_eq!(pieces("", ","), [""]);
+        assert_eq!(pieces("héllo", ""), ["h", "é", "l", "l", "o"]);
+    }
+}
