@@ -596,7 +596,13 @@ fn assignments(
                 position: None,
             })?;
         let mut value = assignment.value;
-        if !qualifier.is_empty() {
+        // `SET a = DEFAULT`: the column's default (NULL without one).
+        if matches!(&value, ast::Expr::Identifier(d)
+            if d.quote_style.is_none() && d.value.eq_ignore_ascii_case("default"))
+        {
+            value = default_expr(&schema.columns()[i])?
+                .unwrap_or_else(|| ast::Expr::value(ast::Value::Null));
+        } else if !qualifier.is_empty() {
             qualify(&mut value, qualifier);
         }
         assigned[i] = Some(value);
