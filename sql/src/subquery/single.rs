@@ -34,18 +34,35 @@ pub(crate) const SINGLE: &str = "__driftdb_single";
 /// `__driftdb_single(expr)`; its `ORDER BY`, which orders at most one row, goes.
 /// `is_aggregate` tells an aggregate function's name (lower case).
 pub(crate) fn wrap(statement: &mut Statement, is_aggregate: &dyn Fn(&str) -> bool) {
-    let _ = statement.visit(&mut Wrapper { is_aggregate });
+    let _ = statement.visit(&mut Wrapper {
+        is_aggregate,
+        sets: Vec::new(),
+    });
 }
 
 struct Wrapper<'a> {
     is_aggregate: &'a dyn Fn(&str) -> bool,
+    /// The subqueries of `x op ANY (SELECT ...)` and `x op ALL (SELECT ...)`, which are
+    /// sets, not scalars (by address: the visit does not move them).
+    sets: Vec<*const Query>,
 }
 
 impl VisitorMut for Wrapper<'_> {
     type Break = ();
 
+    fn pre_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<()> {
+        if let Expr::AnyOp { right, .. } | Expr::AllOp { right, .. } = expr
+            && let Expr::Subquery(query) = right.as_ref()
+        {
+            self.sets.push(query.as_ref() as *const Query);
+        }
+        ControlFlow::Continue(())
+    }
+
     fn post_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<()> {
-        if let Expr::Subquery(query) = expr {
+        if let Expr::Subquery(query) = expr
+            && !self.sets.contains(&(query.as_ref() as *const Query))
+        {
             self.single(query);
         }
         ControlFlow::Continue(())
