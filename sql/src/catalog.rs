@@ -1584,6 +1584,22 @@ fn call(name: &str, arg: Expr) -> Expr {
     call_with(name, vec![arg])
 }
 
+/// `function(CAST(value AS TEXT), length)`, taking `value` out of its place.
+fn text_with_length(function: &str, value: &mut Expr, length: u64) -> Expr {
+    let value = std::mem::replace(value, Expr::value(Value::Null));
+    let text = Expr::Cast {
+        kind: ast::CastKind::Cast,
+        expr: Box::new(value),
+        data_type: ast::DataType::Text,
+        array: false,
+        format: None,
+    };
+    call_with(
+        function,
+        vec![text, Expr::value(Value::Number(length.to_string(), false))],
+    )
+}
+
 /// The set-returning functions of text, each `unnest` of the array function beside it.
 const TEXT_ROWS: [(&str, &str); 2] = [
     ("string_to_table", "string_to_array"),
@@ -2037,18 +2053,7 @@ impl VisitorMut for Idioms {
                 ..
             } => {
                 let length = *length;
-                let value = std::mem::replace(inner.as_mut(), Expr::value(Value::Null));
-                let text = Expr::Cast {
-                    kind: ast::CastKind::Cast,
-                    expr: Box::new(value),
-                    data_type: ast::DataType::Text,
-                    array: false,
-                    format: None,
-                };
-                *expr = call_with(
-                    "left",
-                    vec![text, Expr::value(Value::Number(length.to_string(), false))],
-                );
+                *expr = text_with_length("left", inner, length);
             }
             // A cast to character(n) cuts the text to n characters and types it
             // character(n), which shows blank-padded; see `crate::postgres::bpchar`.
@@ -2062,18 +2067,7 @@ impl VisitorMut for Idioms {
                     None => 1,
                     Some(ast::CharacterLength::Max) => return ControlFlow::Continue(()),
                 };
-                let value = std::mem::replace(inner.as_mut(), Expr::value(Value::Null));
-                let text = Expr::Cast {
-                    kind: ast::CastKind::Cast,
-                    expr: Box::new(value),
-                    data_type: ast::DataType::Text,
-                    array: false,
-                    format: None,
-                };
-                *expr = call_with(
-                    crate::postgres::BPCHAR_IN,
-                    vec![text, Expr::value(Value::Number(length.to_string(), false))],
-                );
+                *expr = text_with_length(crate::postgres::BPCHAR_IN, inner, length);
             }
             Expr::TypedString(typed)
                 if matches!(typed.data_type, ast::DataType::JSON | ast::DataType::JSONB) =>

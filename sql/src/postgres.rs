@@ -74,7 +74,7 @@ use datafusion::arrow::datatypes::{
 };
 use datafusion::common::config::ConfigOptions;
 use datafusion::common::tree_node::{Transformed, TreeNode};
-use datafusion::common::{DFSchema, Result, ScalarValue};
+use datafusion::common::{DFSchema, DataFusionError, Result, ScalarValue};
 use datafusion::logical_expr::expr::{Cast, Placeholder, TryCast};
 use datafusion::logical_expr::expr_rewriter::NamePreserver;
 use datafusion::logical_expr::planner::{ExprPlanner, PlannerResult, RawBinaryExpr};
@@ -632,6 +632,31 @@ impl ScalarUDFImpl for IntervalScale {
 }
 
 /// Whether every argument of a call is a scalar (so its result is one too).
+/// A function's arguments as arrays, how many rows they hold, and whether they were all
+/// scalars (then they are one row, and the result is a scalar: see [`columnar`]).
+pub(crate) fn argument_arrays(args: &ScalarFunctionArgs) -> Result<(Vec<ArrayRef>, usize, bool)> {
+    let scalar = all_scalar(&args.args);
+    let rows = if scalar { 1 } else { args.number_rows };
+    let arrays = args
+        .args
+        .iter()
+        .map(|a| a.to_array(rows))
+        .collect::<Result<Vec<_>>>()?;
+    Ok((arrays, rows, scalar))
+}
+
+/// PostgreSQL's error for a call no signature of `name` takes.
+pub(crate) fn no_such_function(name: &str, arg_types: &[DataType]) -> DataFusionError {
+    DataFusionError::Plan(format!(
+        "function {name}({}) does not exist",
+        arg_types
+            .iter()
+            .map(|t| t.to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    ))
+}
+
 pub(crate) fn all_scalar(args: &[ColumnarValue]) -> bool {
     args.iter().all(|a| matches!(a, ColumnarValue::Scalar(_)))
 }

@@ -10,7 +10,7 @@
 use std::ops::ControlFlow;
 
 use sqlparser::ast::{
-    Expr, ObjectName, Query, Select, SetExpr, SetOperator, Statement, Visit, Visitor,
+    Expr, Function, ObjectName, Query, Select, SetExpr, SetOperator, Statement, Visit, Visitor,
 };
 
 use crate::error::{Error, Result};
@@ -71,20 +71,24 @@ impl Visitor for Checker<'_> {
 /// Whether `select`'s own list or `HAVING` calls a function `is_aggregate` names (not as a
 /// window function, and not inside a subquery: a subquery's aggregates are its own).
 pub(crate) fn calls_aggregate(select: &Select, is_aggregate: &dyn Fn(&ObjectName) -> bool) -> bool {
-    let mut finder = Aggregates {
-        is_aggregate,
-        depth: 0,
-    };
-    select.projection.visit(&mut finder).is_break() || select.having.visit(&mut finder).is_break()
+    let aggregate = |f: &Function| f.over.is_none() && is_aggregate(&f.name);
+    calls(&select.projection, &aggregate) || calls(&select.having, &aggregate)
 }
 
-struct Aggregates<'a> {
-    is_aggregate: &'a dyn Fn(&ObjectName) -> bool,
+/// Whether `node` calls a function `found` accepts, outside the subqueries in it (whose
+/// calls are their own).
+pub(crate) fn calls(node: &impl Visit, found: &dyn Fn(&Function) -> bool) -> bool {
+    let mut finder = Calls { found, depth: 0 };
+    node.visit(&mut finder).is_break()
+}
+
+struct Calls<'a> {
+    found: &'a dyn Fn(&Function) -> bool,
     /// How many subqueries deep the visit is.
     depth: usize,
 }
 
-impl Visitor for Aggregates<'_> {
+impl Visitor for Calls<'_> {
     type Break = ();
 
     fn pre_visit_query(&mut self, _query: &Query) -> ControlFlow<()> {
@@ -100,8 +104,7 @@ impl Visitor for Aggregates<'_> {
     fn pre_visit_expr(&mut self, expr: &Expr) -> ControlFlow<()> {
         if self.depth == 0
             && let Expr::Function(f) = expr
-            && f.over.is_none()
-            && (self.is_aggregate)(&f.name)
+            && (self.found)(f)
         {
             return ControlFlow::Break(());
         }

@@ -70,25 +70,31 @@ impl QueryPlanner for SubPlanner {
 
 /// `plan` with each subquery expression left in it replaced by a [`SubPlan`] call.
 fn sub_plans(plan: LogicalPlan, session: &SessionState) -> Result<LogicalPlan> {
-    // Subqueries run as one partition; see the module documentation.
-    let mut inner = SessionStateBuilder::new_from_existing(session.clone()).build();
-    inner.config_mut().options_mut().execution.target_partitions = 1;
-    let inner = Arc::new(inner);
+    // Subqueries run as one partition; see the module documentation. The session for them
+    // is made only for a plan that has one (most have none).
+    let inner: std::cell::OnceCell<Arc<SessionState>> = std::cell::OnceCell::new();
+    let inner = || {
+        inner.get_or_init(|| {
+            let mut state = SessionStateBuilder::new_from_existing(session.clone()).build();
+            state.config_mut().options_mut().execution.target_partitions = 1;
+            Arc::new(state)
+        })
+    };
     plan.transform_up(|node| {
         node.map_expressions(|expr| {
             expr.transform_up(|e| match e {
                 Expr::ScalarSubquery(subquery) => {
                     let data_type = output_type(&subquery)?;
-                    sub_plan(subquery, Kind::Scalar(data_type), None, &inner)
+                    sub_plan(subquery, Kind::Scalar(data_type), None, inner())
                 }
                 Expr::Exists(Exists { subquery, negated }) => {
-                    sub_plan(subquery, Kind::Exists { negated }, None, &inner)
+                    sub_plan(subquery, Kind::Exists { negated }, None, inner())
                 }
                 Expr::InSubquery(InSubquery {
                     expr,
                     subquery,
                     negated,
-                }) => sub_plan(subquery, Kind::In { negated }, Some(*expr), &inner),
+                }) => sub_plan(subquery, Kind::In { negated }, Some(*expr), inner()),
                 other => Ok(Transformed::no(other)),
             })
         })

@@ -89,17 +89,7 @@ impl ScalarUDFImpl for EveryMatch {
     }
 
     fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
-        let refuse = || {
-            DataFusionError::Plan(format!(
-                "function {}({}) does not exist",
-                self.name(),
-                arg_types
-                    .iter()
-                    .map(|t| t.to_string())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ))
-        };
+        let refuse = || super::no_such_function(self.name(), arg_types);
         let (list, operands) = arg_types.split_first().ok_or_else(refuse)?;
         if operands.len() != self.action.operands() {
             return Err(refuse());
@@ -137,12 +127,7 @@ impl ScalarUDFImpl for EveryMatch {
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
-        let rows = args.number_rows;
-        let arrays = args
-            .args
-            .iter()
-            .map(|a| a.to_array(rows))
-            .collect::<Result<Vec<ArrayRef>>>()?;
+        let (arrays, _, scalar) = super::argument_arrays(&args)?;
         let (list, operands) = match arrays.split_first() {
             Some((list, operands)) if operands.len() == self.action.operands() => (list, operands),
             _ => {
@@ -159,10 +144,6 @@ impl ScalarUDFImpl for EveryMatch {
             // `array_remove(NULL, 1)`: NULL, as DataFusion answers it.
             _ => return self.inner.invoke_with_args(args),
         };
-        let scalar = args
-            .args
-            .iter()
-            .all(|a| matches!(a, ColumnarValue::Scalar(_)));
         super::columnar(result, scalar)
     }
 }

@@ -8,7 +8,7 @@
 
 use std::sync::Arc;
 
-use datafusion::arrow::array::{Array, ArrayRef, StringArray};
+use datafusion::arrow::array::{ArrayRef, StringArray};
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::{DataFusionError, Result};
 use datafusion::logical_expr::{
@@ -394,13 +394,7 @@ impl ScalarUDFImpl for Formatting {
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
-        let scalar = super::all_scalar(&args.args);
-        let rows = args.number_rows;
-        let arrays = args
-            .args
-            .iter()
-            .map(|a| a.to_array(rows))
-            .collect::<Result<Vec<_>>>()?;
+        let (arrays, rows, scalar) = super::argument_arrays(&args)?;
         let mut out = Vec::with_capacity(rows);
         for row in 0..rows {
             let values = Row { args: &arrays, row };
@@ -419,7 +413,6 @@ impl ScalarUDFImpl for Formatting {
             });
         }
         let array: ArrayRef = Arc::new(StringArray::from(out));
-        debug_assert_eq!(array.len(), rows);
         super::columnar(array, scalar)
     }
 }

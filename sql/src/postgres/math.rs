@@ -95,15 +95,7 @@ impl ScalarUDFImpl for Math {
                     DataType::Int32,
                 ],
             }),
-            _ => plan_err!(
-                "function {}({}) does not exist",
-                self.name(),
-                arg_types
-                    .iter()
-                    .map(|t| t.to_string())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
+            _ => Err(super::no_such_function(self.name(), arg_types)),
         }
     }
 
@@ -115,13 +107,7 @@ impl ScalarUDFImpl for Math {
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
-        let scalar = super::all_scalar(&args.args);
-        let rows = args.number_rows;
-        let arrays = args
-            .args
-            .iter()
-            .map(|a| a.to_array(rows))
-            .collect::<Result<Vec<_>>>()?;
+        let (arrays, _, scalar) = super::argument_arrays(&args)?;
         let result: ArrayRef = match self.kind {
             Kind::Div => Arc::new(div(&arrays)?),
             Kind::WidthBucket => Arc::new(width_bucket(&arrays)?),

@@ -122,12 +122,10 @@ impl ScalarUDFImpl for RegexpSplit {
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
-        let scalar = super::all_scalar(&args.args);
-        let rows = args.number_rows;
-        let arrays = args
-            .args
+        let (arrays, rows, scalar) = super::argument_arrays(&args)?;
+        let arrays = arrays
             .iter()
-            .map(|a| a.to_array(rows).and_then(|a| crate::json::strings(&a)))
+            .map(crate::json::strings)
             .collect::<Result<Vec<_>>>()?;
         let mut out = ListBuilder::new(StringBuilder::new());
         // The pattern is usually one constant: compiled once.

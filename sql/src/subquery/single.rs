@@ -122,39 +122,18 @@ impl Wrapper<'_> {
 /// Whether `value` may be aggregated: no window function or set-returning function in it
 /// (outside its own subqueries).
 fn plain(value: &Expr) -> bool {
-    struct Finder {
-        depth: usize,
-    }
-    impl ast::Visitor for Finder {
-        type Break = ();
-        fn pre_visit_query(&mut self, _query: &Query) -> ControlFlow<()> {
-            self.depth += 1;
-            ControlFlow::Continue(())
-        }
-        fn post_visit_query(&mut self, _query: &Query) -> ControlFlow<()> {
-            self.depth -= 1;
-            ControlFlow::Continue(())
-        }
-        fn pre_visit_expr(&mut self, expr: &Expr) -> ControlFlow<()> {
-            if self.depth == 0
-                && let Expr::Function(f) = expr
-            {
-                let name = f.name.to_string().to_lowercase();
-                let set_returning = name == "unnest"
-                    || name.starts_with("generate_")
-                    || name.ends_with("_elements")
-                    || name.ends_with("_elements_text")
-                    || name.ends_with("object_keys")
-                    || name == "string_to_table"
-                    || name == "regexp_matches";
-                if f.over.is_some() || set_returning {
-                    return ControlFlow::Break(());
-                }
-            }
-            ControlFlow::Continue(())
-        }
-    }
-    ast::Visit::visit(value, &mut Finder { depth: 0 }).is_continue()
+    !crate::recursive::calls(value, &|f: &ast::Function| {
+        let name = f.name.to_string().to_lowercase();
+        let set_returning = name == "unnest"
+            || name.starts_with("generate_")
+            || name.ends_with("_elements")
+            || name.ends_with("_elements_text")
+            || name.ends_with("object_keys")
+            || name == "string_to_table"
+            || name == "regexp_split_to_table"
+            || name == "regexp_matches";
+        f.over.is_some() || set_returning
+    })
 }
 
 /// `__driftdb_single(x)`: the one value of `x` in its group, NULL for none, and 21000
