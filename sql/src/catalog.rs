@@ -1600,6 +1600,29 @@ fn text_with_length(function: &str, value: &mut Expr, length: u64) -> Expr {
     )
 }
 
+/// The functions `CURRENT_USER` (and `CURRENT_ROLE`, `USER`) and `SESSION_USER` become;
+/// the session registers them with its role.
+pub(crate) const CURRENT_USER: &str = "current_user";
+pub(crate) const SESSION_USER: &str = "session_user";
+
+/// What `CURRENT_USER`, `CURRENT_ROLE`, `USER` or `SESSION_USER` (unquoted, without
+/// parentheses: sqlparser reads some as identifiers, some as calls without arguments)
+/// stands for.
+fn session_user_function(expr: &Expr) -> Option<&'static str> {
+    let name = match expr {
+        Expr::Identifier(ident) if ident.quote_style.is_none() => ident.value.to_lowercase(),
+        Expr::Function(f) if matches!(f.args, ast::FunctionArguments::None) => {
+            unqualified(&f.name)?
+        }
+        _ => return None,
+    };
+    match name.as_str() {
+        "current_user" | "current_role" | "user" => Some(CURRENT_USER),
+        "session_user" => Some(SESSION_USER),
+        _ => None,
+    }
+}
+
 /// The set-returning functions of text, each `unnest` of the array function beside it.
 const TEXT_ROWS: [(&str, &str); 2] = [
     ("string_to_table", "string_to_array"),
@@ -1779,6 +1802,13 @@ impl VisitorMut for Idioms {
             drop_domain_branches(expr);
         }
         match expr {
+            // SQL's `CURRENT_USER`, `CURRENT_ROLE`, `USER` and `SESSION_USER` are functions
+            // without parentheses (reserved words: a column of that name must be quoted).
+            Expr::Identifier(_) | Expr::Function(_) if session_user_function(expr).is_some() => {
+                if let Some(function) = session_user_function(expr) {
+                    *expr = call_with(function, vec![]);
+                }
+            }
             // `x = ANY (ARRAY[a, b])` is `x IN (a, b)`, and `x <> ALL (ARRAY[...])` is
             // `x NOT IN (...)`: DataFusion plans no array literals here.
             Expr::AnyOp {

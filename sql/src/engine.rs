@@ -806,7 +806,8 @@ const SESSION_FUNCTIONS: [(&str, &str); 3] = [
 ];
 
 /// A function of no arguments that returns `value`.
-fn constant_text(name: &str, value: &'static str) -> ScalarUDF {
+pub(crate) fn constant_text(name: &str, value: impl Into<String>) -> ScalarUDF {
+    let value: String = value.into();
     create_udf(
         name,
         vec![],
@@ -814,7 +815,7 @@ fn constant_text(name: &str, value: &'static str) -> ScalarUDF {
         Volatility::Stable,
         Arc::new(move |_: &[ColumnarValue]| {
             Ok(ColumnarValue::Scalar(ScalarValue::Utf8(Some(
-                value.to_string(),
+                value.clone(),
             ))))
         }),
     )

@@ -1038,6 +1038,15 @@ impl Session {
         if crate::catalog::calls(statement, "current_setting") {
             engine.context().register_udf(self.current_setting());
         }
+        // `current_user` and `session_user` (the front end writes them as calls): the role
+        // the session runs as.
+        for function in [crate::catalog::CURRENT_USER, crate::catalog::SESSION_USER] {
+            if crate::catalog::calls(statement, function) {
+                engine
+                    .context()
+                    .register_udf(crate::engine::constant_text(function, self.role()));
+            }
+        }
         if crate::catalog::calls(statement, "set_config") {
             engine.context().register_udf(self.set_config());
         }

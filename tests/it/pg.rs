@@ -1186,6 +1186,16 @@ fn passwords_roles_and_grants() {
             )),
             "n"
         );
+        // The session knows whom it runs as.
+        assert_eq!(
+            ok(psql(
+                addr,
+                "ann",
+                pw,
+                "SELECT current_user, session_user, user, current_role"
+            )),
+            "ann|ann|ann|ann"
+        );
         for (user, password) in [("ann", "wrong"), ("nobody", "x"), ("nologin", "x")] {
             let e = err(psql(addr, user, password, "SELECT 1"));
             assert!(
