@@ -294,6 +294,46 @@ fn write_value(
             out.push_str(&text)
         }
         DataType::Timestamp(..) => write_string(&iso_timestamp(&text), out)?,
+        // An array is a JSON array of its elements, as `array_to_json` writes it.
+        DataType::List(element) | DataType::LargeList(element) => {
+            let elements = match array.data_type() {
+                DataType::List(_) => array.as_list::<i32>().value(row),
+                _ => array.as_list::<i64>().value(row),
+            };
+            out.push('[');
+            for j in 0..elements.len() {
+                if j > 0 {
+                    out.push(',');
+                }
+                write_value(&elements, element, j, out)?;
+            }
+            out.push(']');
+        }
+        // A row value is an object of its fields, as `row_to_json` writes it; an anonymous
+        // row's fields are `f1`, `f2`, ... (DataFusion names them `c0`, `c1`, ...).
+        DataType::Struct(fields) => {
+            let record = array.as_struct();
+            out.push('{');
+            for (i, (field, column)) in fields.iter().zip(record.columns()).enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                let anonymous = field
+                    .name()
+                    .strip_prefix('c')
+                    .and_then(|n| n.parse::<usize>().ok())
+                    == Some(i);
+                let key = if anonymous {
+                    format!("f{}", i + 1)
+                } else {
+                    field.name().clone()
+                };
+                write_string(&key, out)?;
+                out.push(':');
+                write_value(column, field, row, out)?;
+            }
+            out.push('}');
+        }
         _ => write_string(&text, out)?,
     }
     Ok(())
