@@ -1624,9 +1624,10 @@ fn session_user_function(expr: &Expr) -> Option<&'static str> {
 }
 
 /// The set-returning functions of text, each `unnest` of the array function beside it.
-const TEXT_ROWS: [(&str, &str); 2] = [
+const TEXT_ROWS: [(&str, &str); 3] = [
     ("string_to_table", "string_to_array"),
     ("regexp_split_to_table", "regexp_split_to_array"),
+    ("regexp_matches", crate::postgres::REGEXP_MATCHES),
 ];
 
 /// The set-returning functions planned as `unnest` of a list: the function that lists the

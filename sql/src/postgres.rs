@@ -52,7 +52,7 @@ pub(crate) use domain::functions as domain_functions;
 pub(crate) use format::functions as format_functions;
 pub(crate) use integer::functions as integer_functions;
 pub(crate) use math::functions as math_functions;
-pub(crate) use regexp::regexp_split_to_array;
+pub(crate) use regexp::{REGEXP_MATCHES, regexp_matches, regexp_split_to_array};
 pub(crate) use set_all::rule as multiset_set_operations;
 pub(crate) use type_of::pg_typeof;
 

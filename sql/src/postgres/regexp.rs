@@ -1,5 +1,6 @@
-//! `regexp_split_to_array(text, pattern [, flags])`, which `regexp_split_to_table` unnests
-//! (see `crate::catalog`), as PostgreSQL splits: at each match of the pattern, except a
+//! `regexp_matches(text, pattern [, flags])` (one row a match: the first, every one with
+//! `g`) and `regexp_split_to_array(text, pattern [, flags])`, which `regexp_split_to_table`
+//! unnests (see `crate::catalog`). Splitting is PostgreSQL's: at each match of the pattern, except a
 //! zero-length match at the start or end of the text or right after the previous match (so
 //! `regexp_split_to_array('abc', '')` is `{a,b,c}`). Flags: `i` (case-insensitive), `c`
 //! (case-sensitive), `n` and `m` (newline-sensitive), `s` (not), `x` (expanded); `g` is
@@ -20,15 +21,21 @@ use regex::{Regex, RegexBuilder};
 use crate::error::Error;
 
 pub(crate) fn regexp_split_to_array() -> ScalarUDF {
-    ScalarUDF::new_from_impl(RegexpSplit {
-        signature: Signature::one_of(
-            vec![
-                TypeSignature::Exact(vec![DataType::Utf8, DataType::Utf8]),
-                TypeSignature::Exact(vec![DataType::Utf8, DataType::Utf8, DataType::Utf8]),
-            ],
-            Volatility::Immutable,
-        ),
+    ScalarUDF::new_from_impl(Regexp {
+        kind: Kind::Split,
+        signature: text_arguments(),
     })
+}
+
+/// `(text, pattern)` or `(text, pattern, flags)`.
+fn text_arguments() -> Signature {
+    Signature::one_of(
+        vec![
+            TypeSignature::Exact(vec![DataType::Utf8, DataType::Utf8]),
+            TypeSignature::Exact(vec![DataType::Utf8, DataType::Utf8, DataType::Utf8]),
+        ],
+        Volatility::Immutable,
+    )
 }
 
 fn invalid(message: String) -> DataFusionError {
@@ -38,11 +45,13 @@ fn invalid(message: String) -> DataFusionError {
     }))
 }
 
-/// `pattern` compiled with PostgreSQL's `flags`.
-fn compile(pattern: &str, flags: &str) -> Result<Regex> {
+/// `pattern` compiled with PostgreSQL's `flags`; `g` (every match) only where `global` may
+/// be asked for.
+fn compile(pattern: &str, flags: &str, global: bool) -> Result<Regex> {
     let mut builder = RegexBuilder::new(pattern);
     for flag in flags.chars() {
         match flag {
+            'g' if global => &mut builder,
             'i' => builder.case_insensitive(true),
             'c' => builder.case_insensitive(false),
             'n' | 'm' => builder.multi_line(true).dot_matches_new_line(false),
@@ -100,14 +109,62 @@ fn split<'t>(re: &Regex, text: &'t str) -> Vec<&'t str> {
     pieces
 }
 
+/// Which function.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Kind {
+    /// `regexp_split_to_array`: the pieces between the matches.
+    Split,
+    /// `__driftdb_regexp_matches`, the rows of `regexp_matches` as a list: for the first
+    /// match (every one with `g`), its groups as a text array, or the whole match when the
+    /// pattern has no groups (a group that took no part is NULL).
+    Matches,
+}
+
 #[derive(Debug, PartialEq, Eq, Hash)]
-struct RegexpSplit {
+struct Regexp {
+    kind: Kind,
     signature: Signature,
 }
 
-impl ScalarUDFImpl for RegexpSplit {
+/// The function `regexp_matches` is `unnest` of.
+pub(crate) const REGEXP_MATCHES: &str = "__driftdb_regexp_matches";
+
+pub(crate) fn regexp_matches() -> ScalarUDF {
+    ScalarUDF::new_from_impl(Regexp {
+        kind: Kind::Matches,
+        signature: text_arguments(),
+    })
+}
+
+fn text_list() -> DataType {
+    DataType::List(Arc::new(Field::new_list_field(DataType::Utf8, true)))
+}
+
+/// The groups of each match `re` finds in `text` (the first only, unless `global`).
+fn matches(re: &Regex, text: &str, global: bool) -> Vec<Vec<Option<String>>> {
+    let mut found = Vec::new();
+    for captures in re.captures_iter(text) {
+        let groups: Vec<Option<String>> = if captures.len() > 1 {
+            (1..captures.len())
+                .map(|i| captures.get(i).map(|m| m.as_str().to_string()))
+                .collect()
+        } else {
+            vec![captures.get(0).map(|m| m.as_str().to_string())]
+        };
+        found.push(groups);
+        if !global {
+            break;
+        }
+    }
+    found
+}
+
+impl ScalarUDFImpl for Regexp {
     fn name(&self) -> &str {
-        "regexp_split_to_array"
+        match self.kind {
+            Kind::Split => "regexp_split_to_array",
+            Kind::Matches => REGEXP_MATCHES,
+        }
     }
 
     fn signature(&self) -> &Signature {
@@ -115,10 +172,10 @@ impl ScalarUDFImpl for RegexpSplit {
     }
 
     fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
-        Ok(DataType::List(Arc::new(Field::new_list_field(
-            DataType::Utf8,
-            true,
-        ))))
+        Ok(match self.kind {
+            Kind::Split => text_list(),
+            Kind::Matches => DataType::List(Arc::new(Field::new_list_field(text_list(), true))),
+        })
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
@@ -127,7 +184,8 @@ impl ScalarUDFImpl for RegexpSplit {
             .iter()
             .map(crate::json::strings)
             .collect::<Result<Vec<_>>>()?;
-        let mut out = ListBuilder::new(StringBuilder::new());
+        let mut pieces = ListBuilder::new(StringBuilder::new());
+        let mut found = ListBuilder::new(ListBuilder::new(StringBuilder::new()));
         // The pattern is usually one constant: compiled once.
         let mut compiled: Option<(String, String, Regex)> = None;
         for row in 0..rows {
@@ -137,38 +195,46 @@ impl ScalarUDFImpl for RegexpSplit {
                     .filter(|a| !a.is_null(row))
                     .map(|a| a.value(row))
             };
-            let (Some(text), Some(pattern)) = (value(0), value(1)) else {
-                out.append_null();
+            let flags = if arrays.len() > 2 { value(2) } else { Some("") };
+            let (Some(text), Some(pattern), Some(flags)) = (value(0), value(1), flags) else {
+                pieces.append_null();
+                found.append_null();
                 continue;
-            };
-            let flags = if arrays.len() > 2 {
-                match value(2) {
-                    Some(flags) => flags,
-                    None => {
-                        out.append_null();
-                        continue;
-                    }
-                }
-            } else {
-                ""
             };
             let fresh = !matches!(&compiled, Some((p, f, _)) if p == pattern && f == flags);
             if fresh {
+                let global = self.kind == Kind::Matches;
                 compiled = Some((
                     pattern.to_string(),
                     flags.to_string(),
-                    compile(pattern, flags)?,
+                    compile(pattern, flags, global)?,
                 ));
             }
             let Some((_, _, re)) = &compiled else {
                 continue;
             };
-            for piece in split(re, text) {
-                out.values().append_value(piece);
+            match self.kind {
+                Kind::Split => {
+                    for piece in split(re, text) {
+                        pieces.values().append_value(piece);
+                    }
+                    pieces.append(true);
+                }
+                Kind::Matches => {
+                    for groups in matches(re, text, flags.contains('g')) {
+                        for group in groups {
+                            found.values().values().append_option(group);
+                        }
+                        found.values().append(true);
+                    }
+                    found.append(true);
+                }
             }
-            out.append(true);
         }
-        let array: ArrayRef = Arc::new(out.finish());
+        let array: ArrayRef = match self.kind {
+            Kind::Split => Arc::new(pieces.finish()),
+            Kind::Matches => Arc::new(found.finish()),
+        };
         super::columnar(array, scalar)
     }
 }
@@ -178,7 +244,7 @@ mod tests {
     use super::*;
 
     fn pieces(text: &str, pattern: &str) -> Vec<String> {
-        let re = compile(pattern, "").unwrap();
+        let re = compile(pattern, "", false).unwrap();
         split(&re, text).into_iter().map(str::to_string).collect()
     }
 
