@@ -21,6 +21,7 @@ use sqlparser::ast::{
     Expr, FromTable, ObjectName, Query, Statement as AstStatement, TableFactor, TableVersion,
     Value, VisitMut, VisitorMut,
 };
+use sqlparser::keywords::Keyword;
 use sqlparser::parser::Parser;
 use sqlparser::tokenizer::{Location, Token, TokenWithSpan, Tokenizer};
 
@@ -154,6 +155,7 @@ pub fn parse(sql: &str) -> Result<Vec<Statement>> {
         clauses,
         system_time_positions,
     } = system_time::rewrite(tokens, sql)?;
+    order_by_using(&mut tokens);
     // An explicit end token with a location, so "found: EOF" errors point past the text.
     let end = tokens.last().map_or(Location::new(1, 1), |t| t.span.end);
     tokens.push(TokenWithSpan::at(Token::EOF, end, end));
@@ -195,6 +197,30 @@ pub fn parse(sql: &str) -> Result<Vec<Statement>> {
         });
     }
     Ok(statements)
+}
+
+/// `ORDER BY x USING <` and `USING >`, PostgreSQL's spelling of `ASC` and `DESC` by the
+/// ordering operator, which sqlparser does not read: each becomes the keyword it means.
+/// (`USING` before anything but `<` or `>` is a join's or a `DELETE`'s, and stays.)
+fn order_by_using(tokens: &mut Vec<TokenWithSpan>) {
+    let mut i = 0;
+    while i < tokens.len() {
+        let is_using = matches!(&tokens[i].token, Token::Word(w) if w.keyword == Keyword::USING);
+        let next =
+            (i + 1..tokens.len()).find(|&j| !matches!(tokens[j].token, Token::Whitespace(_)));
+        if is_using && let Some(j) = next {
+            let direction = match tokens[j].token {
+                Token::Lt => Some("ASC"),
+                Token::Gt => Some("DESC"),
+                _ => None,
+            };
+            if let Some(direction) = direction {
+                tokens[i].token = Token::make_keyword(direction);
+                tokens.drain(i + 1..=j);
+            }
+        }
+        i += 1;
+    }
 }
 
 /// How deeply expressions and queries may nest in one statement. PostgreSQL's limit is its
