@@ -95,11 +95,22 @@ pub(crate) fn pg_rows(names: &PgNames, rows: Rows) -> Rows {
     // Each batch is renamed under its own schema, which may say a column is nullable where
     // the plan's does not (DataFusion calls a scalar subquery of a NOT NULL column NOT NULL,
     // though it is NULL where it finds no row).
+    // Batches share their schema: each distinct one is renamed once.
+    let mut renamed: Option<(SchemaRef, SchemaRef)> = None;
     let batches = rows
         .batches
         .into_iter()
         .map(|b| {
-            RecordBatch::try_new(pg_schema(names, &b.schema()), b.columns().to_vec())
+            let from = b.schema();
+            let to = match &renamed {
+                Some((seen, to)) if Arc::ptr_eq(seen, &from) => Arc::clone(to),
+                _ => {
+                    let to = pg_schema(names, &from);
+                    renamed = Some((from, Arc::clone(&to)));
+                    to
+                }
+            };
+            RecordBatch::try_new(to, b.columns().to_vec())
                 // The same columns under new names: it cannot fail, but if it did the
                 // rows keep DataFusion's names rather than get lost.
                 .unwrap_or(b)

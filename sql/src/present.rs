@@ -14,7 +14,7 @@
 
 use std::sync::Arc;
 
-use datafusion::arrow::array::{Array, ArrayRef, AsArray, Float32Array, Float64Array, StringArray};
+use datafusion::arrow::array::{Array, ArrayRef, AsArray, StringArray};
 use datafusion::arrow::datatypes::{DataType, Field, Float32Type, Float64Type};
 use datafusion::arrow::record_batch::RecordBatch;
 
@@ -103,16 +103,12 @@ impl Change {
             (Change::Round(digits), DataType::Float64) => Arc::new(
                 column
                     .as_primitive::<Float64Type>()
-                    .iter()
-                    .map(|v| v.map(|x| round(x, digits)))
-                    .collect::<Float64Array>(),
+                    .unary::<_, Float64Type>(|x| round(x, digits)),
             ),
             (Change::Round(digits), DataType::Float32) => Arc::new(
                 column
                     .as_primitive::<Float32Type>()
-                    .iter()
-                    .map(|v| v.map(|x| round(f64::from(x), digits) as f32))
-                    .collect::<Float32Array>(),
+                    .unary::<_, Float32Type>(|x| round(f64::from(x), digits) as f32),
             ),
             _ => Arc::clone(column),
         }

@@ -30,7 +30,7 @@ use async_trait::async_trait;
 use datafusion::arrow::array::{Array, ArrayRef};
 use datafusion::arrow::datatypes::DataType;
 use datafusion::catalog::Session;
-use datafusion::common::tree_node::{Transformed, TreeNode};
+use datafusion::common::tree_node::{Transformed, TreeNode, TreeNodeRecursion};
 use datafusion::common::{Column, DataFusionError, Result, ScalarValue};
 use datafusion::execution::SessionState;
 use datafusion::execution::context::QueryPlanner;
@@ -58,14 +58,36 @@ impl QueryPlanner for SubPlanner {
         session: &dyn Session,
     ) -> Result<Arc<dyn ExecutionPlan>> {
         let planner = DefaultPhysicalPlanner::default();
+        // Most plans have no subquery left: they are planned as they are, not copied.
         match session.as_any().downcast_ref::<SessionState>() {
-            Some(state) => {
+            Some(state) if has_subquery(plan)? => {
                 let plan = sub_plans(plan.clone(), state)?;
                 planner.create_physical_plan(&plan, session).await
             }
-            None => planner.create_physical_plan(plan, session).await,
+            _ => planner.create_physical_plan(plan, session).await,
         }
     }
+}
+
+/// Whether an expression of `plan` (not of its subqueries' plans) is a subquery.
+fn has_subquery(plan: &LogicalPlan) -> Result<bool> {
+    plan.exists(|node| {
+        let mut found = false;
+        node.apply_expressions(|expr| {
+            found = expr.exists(|e| {
+                Ok(matches!(
+                    e,
+                    Expr::ScalarSubquery(_) | Expr::Exists(_) | Expr::InSubquery(_)
+                ))
+            })?;
+            Ok(if found {
+                TreeNodeRecursion::Stop
+            } else {
+                TreeNodeRecursion::Continue
+            })
+        })?;
+        Ok(found)
+    })
 }
 
 /// `plan` with each subquery expression left in it replaced by a [`SubPlan`] call.

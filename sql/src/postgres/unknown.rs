@@ -53,6 +53,11 @@ fn is_text(t: &DataType) -> bool {
 
 fn resolve(union: Union) -> Result<Transformed<LogicalPlan>> {
     let columns = union.schema.fields().len();
+    // Most unions have no quoted literal to type: they are left as they are, not copied.
+    let any_unknown = (0..columns).any(|i| union.inputs.iter().any(|input| is_unknown(input, i)));
+    if !any_unknown {
+        return Ok(Transformed::no(LogicalPlan::Union(union)));
+    }
     let mut inputs: Vec<LogicalPlan> = union.inputs.iter().map(|i| i.as_ref().clone()).collect();
     let mut changed = false;
     for i in 0..columns {
