@@ -63,6 +63,8 @@ const PUBLIC_OWNER_OID: i64 = 6171;
 const PG_CATALOG: i64 = 11;
 const PUBLIC: i64 = 2200;
 const INFORMATION_SCHEMA: i64 = 13_000;
+/// The session's temporary schema, `pg_temp_<session>`.
+const TEMPORARY_SCHEMA: i64 = 13_500;
 const HEAP: i64 = 2;
 const BTREE: i64 = 403;
 const DEFAULT_COLLATION: i64 = 100;
@@ -76,6 +78,10 @@ const OIDS_PER_TABLE: i64 = 64;
 pub struct CatalogTable {
     /// The table's `pg_class` id; the next ids are its indexes'.
     pub oid: i64,
+    /// Its name as the session writes it (a temporary table's is not its stored name).
+    pub name: String,
+    /// The schema of a temporary table (`pg_temp_<session>`); `None`: `public`.
+    pub temporary_schema: Option<String>,
     pub schema: TableSchema,
 }
 
@@ -401,6 +407,8 @@ struct Definitions {
     relation_ids: HashMap<String, i64>,
     /// `pg_get_userbyid`: role names by id.
     roles: HashMap<i64, String>,
+    /// `regnamespace`: the name of the session's temporary schema, if it has one.
+    temporary_schema: Option<String>,
 }
 
 /// Registers the catalogs of `tables` in `ctx`: schemas `pg_catalog` and
@@ -419,6 +427,15 @@ pub fn register(ctx: &SessionContext, tables: &[CatalogTable], roles: &[Role]) -
         (INFORMATION_SCHEMA, "information_schema", OWNER_OID),
     ] {
         namespace.push(vec![oid(id), text(name), oid(owner), null_text()]);
+    }
+    if let Some(name) = tables.iter().find_map(|t| t.temporary_schema.as_deref()) {
+        defs.temporary_schema = Some(name.to_string());
+        namespace.push(vec![
+            oid(TEMPORARY_SCHEMA),
+            text(name),
+            oid(OWNER_OID),
+            null_text(),
+        ]);
     }
 
     let mut class = Relation::new(&[
@@ -453,11 +470,11 @@ pub fn register(ctx: &SessionContext, tables: &[CatalogTable], roles: &[Role]) -
         ("relpartbound", TEXT),
         ("relacl", TEXT),
     ]);
-    let class_row = |id: i64, name: &str, kind: &str, am: i64, natts: usize| {
+    let class_row = |id: i64, name: &str, namespace: i64, kind: &str, am: i64, natts: usize| {
         vec![
             oid(id),
             text(name),
-            oid(PUBLIC),
+            oid(namespace),
             oid(0),
             oid(0),
             oid(OWNER_OID),
@@ -470,7 +487,11 @@ pub fn register(ctx: &SessionContext, tables: &[CatalogTable], roles: &[Role]) -
             oid(0),
             boolean(kind == "r"),
             boolean(false),
-            text("p"),
+            text(if namespace == TEMPORARY_SCHEMA {
+                "t"
+            } else {
+                "p"
+            }),
             text(kind),
             int2(natts as i16),
             int2(0),
@@ -601,13 +622,27 @@ pub fn register(ctx: &SessionContext, tables: &[CatalogTable], roles: &[Role]) -
 
     for table in tables {
         let schema = &table.schema;
-        let name = schema.name();
+        let name = table.name.as_str();
+        let (namespace, schema_name) = match &table.temporary_schema {
+            Some(temporary) => (TEMPORARY_SCHEMA, temporary.as_str()),
+            None => (PUBLIC, "public"),
+        };
         let columns = schema.columns();
         defs.relations.insert(table.oid, name.to_string());
-        defs.relation_ids.insert(name.to_string(), table.oid);
-        class.push(class_row(table.oid, name, "r", HEAP, columns.len()));
+        // A temporary table hides a permanent one of its name, as `pg_temp` comes first.
+        if table.temporary_schema.is_some() || !defs.relation_ids.contains_key(name) {
+            defs.relation_ids.insert(name.to_string(), table.oid);
+        }
+        class.push(class_row(
+            table.oid,
+            name,
+            namespace,
+            "r",
+            HEAP,
+            columns.len(),
+        ));
         tables_view.push(vec![
-            text("public"),
+            text(schema_name),
             text(name),
             text(OWNER),
             null_text(),
@@ -618,9 +653,12 @@ pub fn register(ctx: &SessionContext, tables: &[CatalogTable], roles: &[Role]) -
         ]);
         is_tables.push(vec![
             text("driftdb"),
-            text("public"),
+            text(schema_name),
             text(name),
-            text("BASE TABLE"),
+            text(match namespace {
+                TEMPORARY_SCHEMA => "LOCAL TEMPORARY",
+                _ => "BASE TABLE",
+            }),
             text("YES"),
         ]);
         for (i, column) in columns.iter().enumerate() {
@@ -686,7 +724,7 @@ pub fn register(ctx: &SessionContext, tables: &[CatalogTable], roles: &[Role]) -
             };
             is_columns.push(vec![
                 text("driftdb"),
-                text("public"),
+                text(schema_name),
                 text(name),
                 text(&column.name),
                 int4(i32::from(attnum)),
@@ -742,6 +780,7 @@ pub fn register(ctx: &SessionContext, tables: &[CatalogTable], roles: &[Role]) -
             class.push(class_row(
                 index_oid,
                 index_name,
+                namespace,
                 "i",
                 BTREE,
                 positions.len(),
@@ -790,7 +829,7 @@ pub fn register(ctx: &SessionContext, tables: &[CatalogTable], roles: &[Role]) -
                 constraint.push(vec![
                     oid(constraint_oid),
                     text(index_name),
-                    oid(PUBLIC),
+                    oid(namespace),
                     text(kind),
                     boolean(false),
                     boolean(false),
@@ -1392,12 +1431,13 @@ fn register_functions(ctx: &SessionContext, defs: Arc<Definitions>) {
     ctx.register_udf(row_function(REGTYPE_NAME, vec![OID], TEXT, |a| {
         ScalarValue::Utf8(as_i64(&a[0]).and_then(|t| format_type(t, None)))
     }));
-    ctx.register_udf(row_function(REGNAMESPACE_NAME, vec![OID], TEXT, |a| {
+    ctx.register_udf(row_function(REGNAMESPACE_NAME, vec![OID], TEXT, move |a| {
         ScalarValue::Utf8(as_i64(&a[0]).map(|id| {
             match id {
                 PG_CATALOG => "pg_catalog",
                 PUBLIC => "public",
                 INFORMATION_SCHEMA => "information_schema",
+                TEMPORARY_SCHEMA => defs.temporary_schema.as_deref().unwrap_or("-"),
                 _ => "-",
             }
             .to_string()

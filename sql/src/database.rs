@@ -108,6 +108,8 @@ pub struct Database {
     store: Arc<Store>,
     runners: Arc<Runners>,
     _stop_runners: Arc<StopRunners>,
+    /// How many sessions were opened: the next one's id.
+    sessions: Arc<std::sync::atomic::AtomicU64>,
 }
 
 /// Stops the projection runners when the last [`Database`] clone goes and, for a database
@@ -159,6 +161,8 @@ impl Database {
         };
         let store =
             Arc::new(Store::open(&log, Arc::new(SystemClock), options).map_err(projector_error)?);
+        // Temporary tables die with their sessions; a crash leaves them behind.
+        crate::session::drop_temporary_leftovers(&store).map_err(projector_error)?;
         let runners = Runners::new(Arc::clone(&store), Arc::clone(&log));
         runners.reconcile(&[]);
         let stop = Arc::new(StopRunners {
@@ -170,6 +174,7 @@ impl Database {
             store,
             _stop_runners: stop,
             runners,
+            sessions: Arc::default(),
         })
     }
 
@@ -243,6 +248,13 @@ impl Database {
     /// The newest visible (durable) commit's sequence: where reads without a point read.
     pub fn last_sequence(&self) -> Option<u64> {
         self.store.last().map(|(seq, _)| seq)
+    }
+
+    /// A number no other session of this database has had since it opened.
+    pub(crate) fn next_session_id(&self) -> u64 {
+        self.sessions
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            + 1
     }
 
     /// A new session: autocommit until it runs `BEGIN`.

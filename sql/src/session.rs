@@ -58,6 +58,9 @@ mod prepared;
 mod projection;
 mod roles;
 mod settings;
+mod temporary;
+
+pub(crate) use temporary::drop_leftovers as drop_temporary_leftovers;
 
 pub use copy::{CopyMode, MAX_COPY_BYTES};
 pub(crate) use dml::rows_of;
@@ -171,6 +174,10 @@ pub struct Session {
     role: Option<String>,
     /// Where its queries take memory from; see [`Session::set_memory_limit`].
     runtime: Arc<RuntimeEnv>,
+    /// Unique among the database's sessions since it opened: names its temporary tables.
+    id: u64,
+    /// Whether it ever made a temporary table (see `session/temporary.rs`).
+    has_temporary: bool,
 }
 
 type Interrupt = Pin<Box<dyn Future<Output = ()> + Send + Sync>>;
@@ -185,6 +192,7 @@ impl std::fmt::Debug for Session {
 
 impl Session {
     pub(crate) fn new(db: Database) -> Session {
+        let id = db.next_session_id();
         Session {
             db,
             txn: None,
@@ -194,6 +202,8 @@ impl Session {
             prepared: std::collections::HashMap::new(),
             role: None,
             runtime: Arc::new(RuntimeEnv::default()),
+            id,
+            has_temporary: false,
         }
     }
 
@@ -472,7 +482,8 @@ impl Session {
             })
     }
 
-    async fn run(&mut self, statement: Statement) -> Result<Outcome> {
+    async fn run(&mut self, mut statement: Statement) -> Result<Outcome> {
+        self.resolve_temporary(&mut statement)?;
         match &statement {
             Statement::Sql(sql) => {
                 self.refuse_projection_target(&sql.statement)?;
@@ -1096,16 +1107,33 @@ impl Session {
                 let schema = driftdb_projector::database::read(&incarnation.table)
                     .schema()
                     .clone();
-                tables.push(crate::catalog::CatalogTable { oid, schema });
+                tables.extend(self.catalog_table(oid, schema));
             }
         }
         for (nth, table) in snapshot.created.values().enumerate() {
-            tables.push(crate::catalog::CatalogTable {
-                oid: crate::catalog::private_oid(numbered.len(), nth),
-                schema: driftdb_projector::database::read(table).schema().clone(),
-            });
+            let schema = driftdb_projector::database::read(table).schema().clone();
+            tables.extend(
+                self.catalog_table(crate::catalog::private_oid(numbered.len(), nth), schema),
+            );
         }
         Ok(tables)
+    }
+
+    /// How the catalogs show `schema`: another session's temporary table not at all.
+    fn catalog_table(&self, oid: i64, schema: TableSchema) -> Option<crate::catalog::CatalogTable> {
+        let (name, temporary_schema) = match temporary::temporary_of(schema.name()) {
+            Some((session, name)) if session == self.id => {
+                (name.to_string(), Some(temporary::schema_name(session)))
+            }
+            Some(_) => return None,
+            None => (schema.name().to_string(), None),
+        };
+        Some(crate::catalog::CatalogTable {
+            oid,
+            name,
+            temporary_schema,
+            schema,
+        })
     }
 
     /// Plans and runs a query (or `EXPLAIN`) at the session's snapshot.

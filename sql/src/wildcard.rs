@@ -379,6 +379,9 @@ fn count_rows_by_key(select: &mut Select, keys: &[(String, Vec<String>)]) {
 /// A relation of a `FROM` clause, by the name its columns are qualified with.
 struct Relation {
     qualifier: Ident,
+    /// What its `*` is qualified with: the qualifier, or `public.t` for `FROM public.t`
+    /// (DataFusion matches `t.*` only to a reference written `t`).
+    wildcard: ObjectName,
     /// A DriftDB table read at a point: its `*` leaves out `__sequence`.
     hides_sequence: bool,
     /// A projected table read at a point: its `*` also leaves out the source columns.
@@ -464,9 +467,7 @@ fn rewrite_select(
                         options.opt_exclude = Some(r.exclude());
                     }
                     select.projection.push(SelectItem::QualifiedWildcard(
-                        SelectItemQualifiedWildcardKind::ObjectName(ObjectName(vec![
-                            ObjectNamePart::Identifier(r.qualifier.clone()),
-                        ])),
+                        SelectItemQualifiedWildcardKind::ObjectName(r.wildcard.clone()),
                         options,
                     ));
                 }
@@ -481,11 +482,13 @@ fn rewrite_select(
                         .find(|r| r.hides_sequence && normalise(&r.qualifier) == normalise(q)),
                     _ => None,
                 };
-                if let Some(r) = hiding
-                    && plain(&options)
-                {
-                    options.opt_exclude = Some(r.exclude());
-                }
+                let name = match hiding {
+                    Some(r) if plain(&options) => {
+                        options.opt_exclude = Some(r.exclude());
+                        r.wildcard.clone()
+                    }
+                    _ => name,
+                };
                 select.projection.push(SelectItem::QualifiedWildcard(
                     SelectItemQualifiedWildcardKind::ObjectName(name),
                     options,
@@ -507,8 +510,15 @@ fn relation(
             None => true,
             Some(v) => matches!(SystemTime::of_version(v), Ok(SystemTime::AsOf(_))),
         };
+        let wildcard = match factor {
+            TableFactor::Table {
+                name, alias: None, ..
+            } => name.clone(),
+            _ => ObjectName(vec![ObjectNamePart::Identifier(qualifier.clone())]),
+        };
         return Some(Relation {
             qualifier: qualifier.clone(),
+            wildcard,
             hides_sequence: point_read && !is_cte,
             hides_source: point_read && !is_cte && projected.iter().any(|p| *p == normalise(table)),
         });
@@ -518,6 +528,7 @@ fn relation(
             alias: Some(alias), ..
         } => Some(Relation {
             qualifier: alias.name.clone(),
+            wildcard: ObjectName(vec![ObjectNamePart::Identifier(alias.name.clone())]),
             hides_sequence: false,
             hides_source: false,
         }),
@@ -525,7 +536,7 @@ fn relation(
     }
 }
 
-/// A reference to a table (or a CTE) by a one-part name: the name, the name its columns
+/// A reference to a table (or a CTE) by a one-part name (or `public.` and one part): the name, the name its columns
 /// are qualified with (its alias, or the name), and its `FOR SYSTEM_TIME` version.
 fn table_reference(factor: &TableFactor) -> Option<(&Ident, &Ident, Option<&TableVersion>)> {
     let TableFactor::Table {
@@ -538,8 +549,13 @@ fn table_reference(factor: &TableFactor) -> Option<(&Ident, &Ident, Option<&Tabl
     else {
         return None;
     };
-    let [ObjectNamePart::Identifier(table)] = name.0.as_slice() else {
-        return None;
+    let table = match name.0.as_slice() {
+        [ObjectNamePart::Identifier(table)] => table,
+        [
+            ObjectNamePart::Identifier(schema),
+            ObjectNamePart::Identifier(table),
+        ] if normalise(schema) == "public" => table,
+        _ => return None,
     };
     Some((
         table,

@@ -1997,3 +1997,51 @@ async fn deep_statements_are_refused_and_never_take_the_server_down() {
     }
     assert_eq!(rows(&client, "SELECT 1").await, [some(&["1"])]);
 }
+
+/// A temporary table is its connection's alone, over both query protocols, and goes when
+/// the connection closes.
+#[tokio::test]
+async fn temporary_tables_belong_to_their_connection() {
+    let (_dir, server) = fresh();
+    let mine = connect(&server.pg_addr).await;
+    let other = connect(&server.pg_addr).await;
+    mine.batch_execute(
+        "CREATE TEMP TABLE scratch (id INT PRIMARY KEY, note TEXT);
+         INSERT INTO scratch VALUES (1, 'mine');",
+    )
+    .await
+    .expect("temporary table");
+    // The extended protocol describes and runs statements over it too.
+    let row = mine
+        .query_one("SELECT note FROM scratch WHERE id = $1", &[&1i32])
+        .await
+        .expect("prepared read");
+    assert_eq!(row.get::<_, String>(0), "mine");
+    let missing = other
+        .simple_query("SELECT * FROM scratch")
+        .await
+        .expect_err("not the other connection's");
+    assert_eq!(
+        missing.code().map(|c| c.code()),
+        Some("42P01"),
+        "{missing:?}"
+    );
+    let before = rows(&other, "SHOW driftdb.current_sequence").await;
+    drop(mine);
+    // Closing the connection drops its table: one more commit, soon.
+    let mut after = before.clone();
+    for _ in 0..100 {
+        after = rows(&other, "SHOW driftdb.current_sequence").await;
+        if after != before {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let number = |r: &[Vec<Option<String>>]| -> u64 {
+        r[0][0]
+            .as_deref()
+            .and_then(|s| s.parse().ok())
+            .expect("a sequence")
+    };
+    assert_eq!(number(&after), number(&before) + 1, "the table was dropped");
+}

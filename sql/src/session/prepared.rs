@@ -179,6 +179,7 @@ impl Session {
             });
         };
         let mut statement = sql.statement.clone();
+        self.resolve_sql(&mut statement, &self.snapshot())?;
         let count = parameter_count(&statement);
         let mut known: BTreeMap<usize, Arrow> = BTreeMap::new();
         // `$1::int` is an int, as PostgreSQL infers it.
@@ -259,8 +260,12 @@ impl Session {
                         }
                     }
                 }
+                let qualifier = insert
+                    .table_alias
+                    .as_ref()
+                    .map_or_else(|| table.clone(), |a| ident_name(&a.alias));
                 match &insert.returning {
-                    Some(items) => Some(returning(&table, &schema, &[], items).await?.schema),
+                    Some(items) => Some(returning(&qualifier, &schema, &[], items).await?.schema),
                     None => None,
                 }
             }

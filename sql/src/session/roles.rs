@@ -223,7 +223,7 @@ impl Session {
 
     /// Checks that the session's role may run `statement` (see the module documentation).
     pub(super) fn authorize(&self, statement: &Ast) -> Result<()> {
-        if self.is_superuser()? {
+        if self.is_superuser()? || self.only_own_temporary_ddl(statement) {
             return Ok(());
         }
         let mut needed: Vec<(String, u8)> = Vec::new();
@@ -345,8 +345,9 @@ impl Session {
         let store = self.db.store().read();
         let security = store.security();
         for (table, privilege) in needed {
-            // Tables that do not exist fail later, with 42P01.
-            if store.table(table).is_err() {
+            // Tables that do not exist fail later, with 42P01; a session owns its
+            // temporary tables.
+            if store.table(table).is_err() || self.owns_temporary(table) {
                 continue;
             }
             if security.privileges(table, self.role()) & privilege == 0 {

@@ -278,3 +278,139 @@ async fn a_renamed_table_keeps_its_rows_and_its_past_keeps_the_old_name() -> Res
     assert_eq!(unborn.sqlstate(), "42P01", "{unborn}");
     Ok(())
 }
+
+/// The rows of the last outcome of `sql` run in `session`.
+async fn session_query(session: &mut driftdb_sql::Session, sql: &str) -> Result<Vec<Vec<String>>> {
+    let outcome = session.execute(sql).await?.pop().expect("one statement");
+    cells(&outcome.rows.expect("a query").batches)
+}
+
+#[tokio::test]
+async fn temporary_tables_are_private_to_their_session_and_die_with_it() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let crash = tempfile::tempdir()?;
+    let last;
+    {
+        let db = Database::open(dir.path())?;
+        db.execute("CREATE TABLE notes (id INT PRIMARY KEY, body TEXT)")
+            .await?;
+        db.execute("INSERT INTO notes VALUES (1, 'shared')").await?;
+        let mut mine = db.session();
+        let mut other = db.session();
+        mine.execute("CREATE TEMP TABLE notes (id INT PRIMARY KEY, body TEXT)")
+            .await?;
+        mine.execute("INSERT INTO notes VALUES (2, 'private')")
+            .await?;
+        assert_eq!(
+            session_query(&mut mine, "SELECT * FROM notes").await?,
+            rows(&[&["2", "private"]])
+        );
+        // The other session reads the permanent table, and cannot name the temporary one.
+        assert_eq!(
+            session_query(&mut other, "SELECT * FROM notes").await?,
+            rows(&[&["1", "shared"]])
+        );
+        let stored = session_query(
+            &mut mine,
+            "SELECT relnamespace::regnamespace::text FROM pg_class WHERE relpersistence = 't' AND relkind = 'r'",
+        )
+        .await?;
+        let [schema] = stored[0].as_slice() else {
+            panic!("one temporary table: {stored:?}");
+        };
+        let number = schema.strip_prefix("pg_temp_").expect("a temporary schema");
+        for sql in [
+            format!("SELECT * FROM pg_temp_{number}_notes"),
+            format!("SELECT * FROM {schema}.notes"),
+            format!("DROP TABLE pg_temp_{number}_notes"),
+        ] {
+            let refused = other.execute(&sql).await.expect_err("not its table");
+            assert_eq!(refused.sqlstate(), "0A000", "{sql}: {refused}");
+        }
+        assert_eq!(
+            session_query(
+                &mut other,
+                "SELECT count(*) FROM pg_class WHERE relpersistence = 't'"
+            )
+            .await?,
+            rows(&[&["0"]])
+        );
+        // Any role may make and use temporary tables, as PostgreSQL grants TEMPORARY to
+        // all; permanent ones stay the superuser's.
+        db.execute("CREATE ROLE clerk LOGIN").await?;
+        let mut clerk = db.session();
+        clerk.set_role(Some("clerk".to_string()));
+        clerk
+            .execute(
+                "CREATE TEMP TABLE notes (id INT PRIMARY KEY, body TEXT);
+                 CREATE INDEX clerk_body ON notes (body);
+                 INSERT INTO notes VALUES (3, 'clerk''s');
+                 UPDATE notes SET body = upper(body) WHERE id = 3;",
+            )
+            .await?;
+        assert_eq!(
+            session_query(&mut clerk, "SELECT * FROM notes").await?,
+            rows(&[&["3", "CLERK'S"]])
+        );
+        for sql in [
+            "SELECT * FROM public.notes",
+            "CREATE TABLE clerk_table (id INT PRIMARY KEY)",
+        ] {
+            let denied = clerk.execute(sql).await.expect_err("not the clerk's");
+            assert_eq!(denied.sqlstate(), "42501", "{sql}: {denied}");
+        }
+        clerk.execute("DROP TABLE notes").await?;
+        drop(clerk);
+
+        // The session's end drops its temporary tables: one more commit.
+        let before = db.last_sequence();
+        drop(mine);
+        assert_eq!(db.last_sequence(), before.map(|s| s + 1));
+        let dropped = db
+            .query(&format!(
+                "SELECT count(*) FROM pg_temp_{number}_notes FOR SYSTEM_TIME AS OF @SEQ:{}",
+                before.expect("commits")
+            ))
+            .await
+            .expect_err("not the new session's table either");
+        assert_eq!(dropped.sqlstate(), "0A000", "{dropped}");
+
+        // A crash (the data directory copied while a session holds a temporary table)
+        // leaves the table behind...
+        let mut crashed = db.session();
+        crashed
+            .execute("CREATE TEMP TABLE scratch (id INT PRIMARY KEY)")
+            .await?;
+        copy_dir(dir.path(), crash.path())?;
+        last = db.last_sequence();
+    }
+    // ...until the database opens again, which drops it: one more commit.
+    let db = Database::open(crash.path())?;
+    assert_eq!(db.last_sequence(), last.map(|s| s + 1));
+    drop(db);
+    let db = Database::open(crash.path())?;
+    assert_eq!(
+        db.last_sequence(),
+        last.map(|s| s + 1),
+        "nothing left to drop"
+    );
+    assert_eq!(
+        query(&db, "SELECT * FROM notes").await?,
+        rows(&[&["1", "shared"]])
+    );
+    Ok(())
+}
+
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) -> Result<()> {
+    std::fs::create_dir_all(to)?;
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        let target = to.join(entry.file_name());
+        if entry.file_type()?.is_dir() {
+            copy_dir(&entry.path(), &target)?;
+        } else {
+            std::fs::copy(entry.path(), target)?;
+        }
+    }
+    Ok(())
+}
