@@ -2140,6 +2140,34 @@ impl VisitorMut for Idioms {
                 };
                 *expr = text_with_length(crate::postgres::BPCHAR_IN, inner, length);
             }
+            // A cast to an unconstrained numeric keeps its value's scale, as PostgreSQL's
+            // does; see `crate::postgres::numeric`. A parameter's cast stays, typing it.
+            Expr::Cast {
+                kind: ast::CastKind::Cast | ast::CastKind::DoubleColon,
+                expr: inner,
+                data_type:
+                    ast::DataType::Numeric(ast::ExactNumberInfo::None)
+                    | ast::DataType::Decimal(ast::ExactNumberInfo::None)
+                    | ast::DataType::Dec(ast::ExactNumberInfo::None),
+                format: None,
+                ..
+            } if !matches!(inner.as_ref(), Expr::Value(v) if matches!(v.value, Value::Placeholder(_))) =>
+            {
+                let value = std::mem::replace(inner.as_mut(), Expr::value(Value::Null));
+                *expr = call(crate::postgres::NUMERIC_IN, value);
+            }
+            Expr::TypedString(typed)
+                if matches!(
+                    typed.data_type,
+                    ast::DataType::Numeric(ast::ExactNumberInfo::None)
+                        | ast::DataType::Decimal(ast::ExactNumberInfo::None)
+                ) =>
+            {
+                *expr = call(
+                    crate::postgres::NUMERIC_IN,
+                    Expr::Value(typed.value.clone()),
+                );
+            }
             Expr::TypedString(typed)
                 if matches!(typed.data_type, ast::DataType::JSON | ast::DataType::JSONB) =>
             {

@@ -680,6 +680,7 @@ fn install_postgres(ctx: &mut SessionContext) -> Result<()> {
     SessionContext::register_udf(ctx, crate::to_char::to_char());
     SessionContext::register_udf(ctx, crate::postgres::pg_typeof());
     SessionContext::register_udf(ctx, crate::postgres::bpchar_in());
+    SessionContext::register_udf(ctx, crate::postgres::numeric_in());
     SessionContext::register_udf(ctx, crate::postgres::regexp_split_to_array());
     SessionContext::register_udf(ctx, crate::postgres::regexp_matches());
     for function in crate::postgres::math_functions() {

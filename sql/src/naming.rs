@@ -156,6 +156,27 @@ pub(crate) fn figure_name(expr: &Expr) -> Option<String> {
 
 /// PostgreSQL's `FigureColname`, for the expressions DriftDB plans.
 fn figure(expr: &Expr) -> Option<String> {
+    figure_with_strength(expr).map(|(name, _)| name)
+}
+
+/// A name and how strongly it holds: a cast's type name (1) gives way to an outer cast's,
+/// as in PostgreSQL's `FigureColnameInternal` (`1.5::float8::numeric` is `numeric`), a
+/// column's or function's (2) does not.
+fn figure_with_strength(expr: &Expr) -> Option<(String, u8)> {
+    match expr {
+        Expr::Cast {
+            expr, data_type, ..
+        } => Some(match figure_with_strength(expr) {
+            Some((name, 2)) => (name, 2),
+            _ => (type_name(data_type), 1),
+        }),
+        Expr::TypedString(typed) => Some((type_name(&typed.data_type), 1)),
+        Expr::Nested(inner) => figure_with_strength(inner),
+        other => figure_strong(other).map(|name| (name, 2)),
+    }
+}
+
+fn figure_strong(expr: &Expr) -> Option<String> {
     match expr {
         Expr::Identifier(ident) => Some(ident_text(ident)),
         Expr::CompoundIdentifier(parts) => parts.last().map(ident_text),
@@ -165,11 +186,7 @@ fn figure(expr: &Expr) -> Option<String> {
             .last()
             .and_then(|p| p.as_ident())
             .map(|i| i.value.to_lowercase()),
-        Expr::Cast {
-            expr, data_type, ..
-        } => figure(expr).or_else(|| Some(type_name(data_type))),
         Expr::Tuple(_) => Some("row".to_string()),
-        Expr::Nested(inner) => figure(inner),
         Expr::Case { .. } => Some("case".to_string()),
         Expr::Exists { negated: false, .. } => Some("exists".to_string()),
         Expr::Array(_) => Some("array".to_string()),
@@ -221,5 +238,44 @@ fn ident_text(ident: &Ident) -> String {
     match ident.quote_style {
         Some(_) => ident.value.clone(),
         None => ident.value.to_lowercase(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(sql: &str) -> Vec<Option<String>> {
+        let statement = crate::parse(sql).expect("parses").remove(0);
+        let crate::parser::Statement::Sql(sql) = statement else {
+            panic!("a SQL statement");
+        };
+        select_names(&sql.statement).expect("a plain SELECT")
+    }
+
+    #[test]
+    fn columns_are_named_as_postgresql_names_them() {
+        let named = |s: &str| Some(s.to_string());
+        assert_eq!(
+            names(
+                "SELECT x, t.y, count(*), 1, x::int, 1::int, 1.5::float8::numeric, \
+                 x::int::text, NUMERIC '2.50', (1)::int2, ROW(1), CASE WHEN true THEN 1 END \
+                 FROM t"
+            ),
+            [
+                named("x"),
+                named("y"),
+                named("count"),
+                named("?column?"),
+                named("x"),
+                named("int4"),
+                named("numeric"),
+                named("x"),
+                named("numeric"),
+                named("int2"),
+                named("row"),
+                named("case"),
+            ]
+        );
     }
 }

@@ -40,6 +40,8 @@ mod domain;
 mod format;
 mod integer;
 mod math;
+mod numeric_divide;
+mod numeric_in;
 mod regexp;
 mod set_all;
 mod type_of;
@@ -52,6 +54,7 @@ pub(crate) use domain::functions as domain_functions;
 pub(crate) use format::functions as format_functions;
 pub(crate) use integer::functions as integer_functions;
 pub(crate) use math::functions as math_functions;
+pub(crate) use numeric_in::{NUMERIC_IN, numeric_in};
 pub(crate) use regexp::{REGEXP_MATCHES, regexp_matches, regexp_split_to_array};
 pub(crate) use set_all::rule as multiset_set_operations;
 pub(crate) use type_of::pg_typeof;
@@ -140,6 +143,21 @@ fn rewrite(expr: Expr, schema: &DFSchema) -> Result<Transformed<Expr>> {
         && matches!(l, DataType::Int16 | DataType::Int32 | DataType::Int64)
     {
         let call = checked(op).call(vec![left.as_ref().clone(), right.as_ref().clone()]);
+        return Ok(Transformed::yes(call));
+    }
+    // numeric / numeric at PostgreSQL's scale; see `numeric_divide`.
+    if let Expr::BinaryExpr(BinaryExpr {
+        left,
+        op: Operator::Divide,
+        right,
+    }) = &expr
+        && let (Ok(l), Ok(r)) = (left.get_type(schema), right.get_type(schema))
+        && (matches!(l, DataType::Decimal128(..))
+            && (r.is_integer() || matches!(r, DataType::Decimal128(..)))
+            || matches!(r, DataType::Decimal128(..)) && l.is_integer())
+    {
+        let call = numeric_divide::numeric_divide()
+            .call(vec![left.as_ref().clone(), right.as_ref().clone()]);
         return Ok(Transformed::yes(call));
     }
     if let Expr::Cast(Cast { expr: inner, field }) = &expr
