@@ -42,6 +42,7 @@ mod integer;
 mod math;
 mod numeric_divide;
 mod numeric_in;
+mod numeric_math;
 mod regexp;
 mod set_all;
 mod type_of;

@@ -12,13 +12,16 @@ use std::sync::Arc;
 
 use datafusion::arrow::array::{Array, AsArray};
 use datafusion::arrow::compute::cast;
+use datafusion::arrow::datatypes::Field;
 use datafusion::arrow::datatypes::{DataType, Float64Type};
 use datafusion::common::{DataFusionError, Result};
+use datafusion::logical_expr::type_coercion::functions::fields_with_udf;
 use datafusion::logical_expr::{
     ColumnarValue, Documentation, ReturnFieldArgs, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl,
-    Signature,
+    Signature, Volatility,
 };
 
+use super::numeric_math::{self, Function};
 use crate::error::Error;
 
 /// `ln`, `log`, `log10`, `log2`, `sqrt`, `power` (and `pow`, `^`) and `exp`, refusing what
@@ -104,14 +107,32 @@ impl Domain {
 }
 
 fn checked(inner: Arc<ScalarUDF>, domain: Domain) -> ScalarUDF {
-    ScalarUDF::new_from_impl(DomainChecked { inner, domain })
+    let exact = Function::of(inner.name());
+    ScalarUDF::new_from_impl(DomainChecked {
+        inner,
+        domain,
+        exact,
+        signature: Signature::user_defined(Volatility::Immutable),
+    })
 }
 
-/// DataFusion's function `inner`, after a check of its arguments.
+/// DataFusion's function `inner`, after a check of its arguments; with `numeric`
+/// arguments, the exact form ([`super::numeric_math`]) where there is one.
 #[derive(Debug, PartialEq, Eq, Hash)]
 struct DomainChecked {
     inner: Arc<ScalarUDF>,
     domain: Domain,
+    exact: Option<Function>,
+    /// Coerced here: `numeric` arguments stay `numeric` for the exact form, others are
+    /// coerced as `inner` coerces them.
+    signature: Signature,
+}
+
+impl DomainChecked {
+    /// The exact form, if it takes arguments of `types`.
+    fn exact_for(&self, types: &[DataType]) -> Option<Function> {
+        self.exact.filter(|f| f.takes(types))
+    }
 }
 
 impl ScalarUDFImpl for DomainChecked {
@@ -124,22 +145,47 @@ impl ScalarUDFImpl for DomainChecked {
     }
 
     fn signature(&self) -> &Signature {
-        self.inner.signature()
+        &self.signature
     }
 
     fn return_type(&self, arg_types: &[DataType]) -> Result<DataType> {
-        self.inner.return_type(arg_types)
+        match self.exact_for(arg_types) {
+            Some(function) => Ok(function.result_type(arg_types, &[])),
+            None => self.inner.return_type(arg_types),
+        }
     }
 
     fn return_field_from_args(
         &self,
         args: ReturnFieldArgs,
     ) -> Result<datafusion::arrow::datatypes::FieldRef> {
-        self.inner.return_field_from_args(args)
+        let types: Vec<DataType> = args
+            .arg_fields
+            .iter()
+            .map(|f| f.data_type().clone())
+            .collect();
+        match self.exact_for(&types) {
+            Some(function) => Ok(Arc::new(Field::new(
+                self.name(),
+                function.result_type(&types, args.scalar_arguments),
+                true,
+            ))),
+            None => self.inner.return_field_from_args(args),
+        }
     }
 
     fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
-        self.inner.coerce_types(arg_types)
+        if self.exact_for(arg_types).is_some() {
+            return Ok(arg_types.to_vec());
+        }
+        let fields: Vec<datafusion::arrow::datatypes::FieldRef> = arg_types
+            .iter()
+            .map(|t| Arc::new(Field::new("argument", t.clone(), true)))
+            .collect();
+        Ok(fields_with_udf(&fields, self.inner.as_ref())?
+            .iter()
+            .map(|f| f.data_type().clone())
+            .collect())
     }
 
     fn documentation(&self) -> Option<&Documentation> {
@@ -177,6 +223,17 @@ impl ScalarUDFImpl for DomainChecked {
             if let Some(error) = self.domain.check(&values) {
                 return Err(DataFusionError::External(Box::new(error)));
             }
+        }
+        let types: Vec<DataType> = args
+            .arg_fields
+            .iter()
+            .map(|f| f.data_type().clone())
+            .collect();
+        if let (Some(function), DataType::Decimal128(_, scale)) =
+            (self.exact_for(&types), args.return_field.data_type())
+        {
+            let (arrays, _, scalar) = super::argument_arrays(&args)?;
+            return super::columnar(numeric_math::evaluate(function, &arrays, *scale)?, scalar);
         }
         self.inner.invoke_with_args(args)
     }

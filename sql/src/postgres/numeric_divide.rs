@@ -63,7 +63,7 @@ fn constant(value: Option<&ScalarValue>) -> Option<(i128, i8)> {
 
 /// PostgreSQL's weight (the position of the leading base-10000 digit, 0 for the units) and
 /// leading base-10000 digit of `digits` × 10^-`scale`.
-fn weight_and_first_digit(digits: i128, scale: i8) -> Option<(i32, u128)> {
+pub(super) fn weight_and_first_digit(digits: i128, scale: i8) -> Option<(i32, u128)> {
     if digits == 0 {
         return Some((0, 0));
     }
