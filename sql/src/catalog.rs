@@ -1694,7 +1694,8 @@ fn as_array_agg(f: &ast::Function) -> ast::Function {
     }
 }
 
-fn call_with(name: &str, args: Vec<Expr>) -> Expr {
+/// The call `name(args...)`.
+pub(crate) fn call_with(name: &str, args: Vec<Expr>) -> Expr {
     Expr::Function(ast::Function {
         name: object_name(name),
         uses_odbc_syntax: false,
@@ -2048,6 +2049,47 @@ impl VisitorMut for Idioms {
                         ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(today)),
                     );
                 }
+            }
+            // `row_to_json(r)` is `to_json(r)`; `row_to_json(r, false)` too (`true` asks for
+            // line breaks DriftDB does not write).
+            Expr::Function(f)
+                if unqualified(&f.name).as_deref() == Some("row_to_json")
+                    && matches!(&f.args, ast::FunctionArguments::List(l)
+                        if l.args.len() == 1
+                            || l.args.len() == 2 && matches!(l.args.get(1),
+                                Some(ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(Expr::Value(v))))
+                                    if matches!(v.value, Value::Boolean(false)))) =>
+            {
+                if let ast::FunctionArguments::List(list) = &mut f.args {
+                    list.args.truncate(1);
+                }
+                f.name = object_name("to_json");
+            }
+            // `array_fill(v, ARRAY[a, b])` nests as many lists as the ARRAY has elements;
+            // see `crate::postgres::array_fill`.
+            Expr::Function(f)
+                if unqualified(&f.name).as_deref() == Some("array_fill")
+                    && matches!(&f.args, ast::FunctionArguments::List(l)
+                        if matches!(l.args.len(), 2 | 3)
+                            && matches!(l.args.get(1),
+                                Some(ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(Expr::Array(_)))))) =>
+            {
+                if let ast::FunctionArguments::List(list) = &mut f.args
+                    && let Some(ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(Expr::Array(
+                        dims,
+                    )))) = list.args.get(1)
+                {
+                    let count = Expr::value(Value::Number(dims.elem.len().to_string(), false));
+                    list.args
+                        .push(ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(count)));
+                    f.name = object_name(crate::postgres::ARRAY_FILL);
+                }
+            }
+            // Dimensions given another way cannot be counted before planning.
+            Expr::Function(f) if unqualified(&f.name).as_deref() == Some("array_fill") => {
+                self.refused =
+                    Some("array_fill's dimensions must be written as ARRAY[...]".to_string());
+                return ControlFlow::Break(());
             }
             // `make_interval(days => 10)`: its parts by position, the missing ones 0.
             Expr::Function(f)

@@ -683,7 +683,13 @@ fn install_postgres(ctx: &mut SessionContext) -> Result<()> {
     SessionContext::register_udf(ctx, crate::postgres::numeric_in());
     SessionContext::register_udf(ctx, crate::postgres::regexp_split_to_array());
     SessionContext::register_udf(ctx, crate::postgres::regexp_matches());
-    for function in crate::postgres::math_functions() {
+    SessionContext::register_udf(ctx, crate::postgres::array_fill());
+    SessionContext::register_udf(ctx, crate::postgres::to_number());
+    SessionContext::register_udf(ctx, crate::postgres::row());
+    for function in crate::postgres::math_functions()
+        .into_iter()
+        .chain(crate::postgres::numeric_scale_functions())
+    {
         SessionContext::register_udf(ctx, function);
     }
     for function in crate::postgres::format_functions() {

@@ -16,7 +16,10 @@
 //! SQL values (`to_json`, `json_build_object`, `json_build_array` and their `jsonb` twins).
 
 mod build;
+mod record;
 mod set;
+
+pub(crate) use record::rewrite as rewrite_records;
 
 pub(crate) use build::{JSON_AGG, JSON_OBJECT_AGG, JSONB_AGG, JSONB_OBJECT_AGG};
 
@@ -510,7 +513,7 @@ pub(crate) fn functions() -> Vec<ScalarUDF> {
         }
     }
     out.extend(build::functions());
-    out.push(set::function());
+    out.extend(set::functions());
     out
 }
 

@@ -31,6 +31,7 @@
 //! `interval * number`, `number * interval` and `interval / number` scale the interval as
 //! PostgreSQL does ([`interval_scale`]).
 
+mod array_fill;
 mod array_in;
 mod arrays;
 mod avg;
@@ -43,11 +44,15 @@ mod math;
 mod numeric_divide;
 mod numeric_in;
 mod numeric_math;
+mod numeric_scale;
 mod regexp;
+mod row;
 mod set_all;
+mod to_number;
 mod type_of;
 mod unknown;
 
+pub(crate) use array_fill::{ARRAY_FILL, array_fill};
 pub(crate) use arrays::functions as array_functions;
 pub(crate) use avg::avg;
 pub(crate) use bpchar::{BPCHAR_IN, bpchar_in};
@@ -56,8 +61,11 @@ pub(crate) use format::functions as format_functions;
 pub(crate) use integer::functions as integer_functions;
 pub(crate) use math::functions as math_functions;
 pub(crate) use numeric_in::{NUMERIC_IN, numeric_in};
+pub(crate) use numeric_scale::functions as numeric_scale_functions;
 pub(crate) use regexp::{REGEXP_MATCHES, regexp_matches, regexp_split_to_array};
+pub(crate) use row::{ROW, row};
 pub(crate) use set_all::rule as multiset_set_operations;
+pub(crate) use to_number::to_number;
 pub(crate) use type_of::pg_typeof;
 
 /// The rule that types a `UNION`'s quoted literals by its other branches ([`unknown`]).

@@ -1032,6 +1032,7 @@ impl Session {
         let columns = |table: &str, version: Option<&sqlparser::ast::TableVersion>| {
             self.visible_columns(table, version, snapshot, &projected)
         };
+        crate::json::rewrite_records(statement)?;
         crate::wildcard::hide_pseudo_columns(statement, &projected, &columns);
         crate::grouping::expand(statement);
         let catalogs = crate::catalog::reads_catalogs(statement);

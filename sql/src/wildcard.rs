@@ -15,11 +15,16 @@
 //! `RIGHT JOIN`, `COALESCE` of both for a `FULL JOIN`), then each side's other columns.
 //! `count(t.*)` counts `t`'s rows that are not NULL-extended, as `count` of its primary key.
 //!
+//! A `FROM` item's bare name given to a function (`row_to_json(t)`) is PostgreSQL's
+//! whole-row reference, spelled out as a record of its columns ([`whole_row`]).
+//!
 //! The rewrite is conservative: where a relation's columns are not known (a CTE, a
 //! subquery, a table function), the statement keeps what it wrote.
 
 use std::collections::HashSet;
 use std::ops::ControlFlow;
+
+mod whole_row;
 
 use sqlparser::ast::{
     ExcludeSelectItem, Expr, Function, FunctionArg, FunctionArgExpr, FunctionArgumentList,
@@ -84,6 +89,7 @@ impl VisitorMut for Rewriter<'_> {
 fn rewrite_set_expr(body: &mut SetExpr, rewriter: &Rewriter<'_>) {
     match body {
         SetExpr::Select(select) => {
+            whole_row::rewrite(select, &rewriter.ctes, rewriter.columns);
             // Tables' columns are looked up only for a select that needs them.
             let mut outputs = Vec::new();
             if needs_columns(select) {

@@ -5,6 +5,11 @@
 //! `-length`) or after the last (at or past `length`) of an array. A path that leads
 //! nowhere leaves the document as it was. It works on the text, so numbers keep their
 //! digits; the result is in `jsonb`'s normal form.
+//!
+//! `jsonb_insert(target, path, new_value [, insert_after])` walks the same way but never
+//! replaces: in an array `new_value` goes before the element the path names (after it with
+//! `insert_after`; at the start or the end where the index is out of range), in an object it
+//! is added under a key that is missing, and an existing key is an error (22023).
 
 use std::sync::Arc;
 
@@ -21,24 +26,42 @@ use super::{Kind, elements, entries_in_order, external, kind, normalize_jsonb, p
 use super::{text_list, write_string};
 use crate::Error;
 
-/// `jsonb_set`, for registering in a session.
-pub(crate) fn function() -> ScalarUDF {
-    ScalarUDF::new_from_impl(JsonbSet {
-        signature: Signature::one_of(
-            vec![TypeSignature::Any(3), TypeSignature::Any(4)],
-            Volatility::Immutable,
-        ),
+/// `jsonb_set` and `jsonb_insert`, for registering in a session.
+pub(crate) fn functions() -> [ScalarUDF; 2] {
+    [false, true].map(|insert| {
+        ScalarUDF::new_from_impl(JsonbSet {
+            insert,
+            signature: Signature::one_of(
+                vec![TypeSignature::Any(3), TypeSignature::Any(4)],
+                Volatility::Immutable,
+            ),
+        })
     })
 }
 
 #[derive(Debug, PartialEq, Eq, Hash)]
 struct JsonbSet {
+    /// `jsonb_insert`, not `jsonb_set`.
+    insert: bool,
     signature: Signature,
+}
+
+/// What happens at the path's last step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// `jsonb_set`: replace, or add when `create_if_missing`.
+    Set { create: bool },
+    /// `jsonb_insert`: insert, before the element or after it.
+    Insert { after: bool },
 }
 
 impl ScalarUDFImpl for JsonbSet {
     fn name(&self) -> &str {
-        "jsonb_set"
+        if self.insert {
+            "jsonb_insert"
+        } else {
+            "jsonb_set"
+        }
     }
 
     fn signature(&self) -> &Signature {
@@ -49,7 +72,7 @@ impl ScalarUDFImpl for JsonbSet {
         if let Some(t) = arg_types.get(3)
             && !matches!(t, DataType::Boolean | DataType::Null)
         {
-            return plan_err!("jsonb_set's create_if_missing is a boolean, not {t}");
+            return plan_err!("{}'s fourth argument is a boolean, not {t}", self.name());
         }
         Ok(DataType::Utf8)
     }
@@ -66,13 +89,17 @@ impl ScalarUDFImpl for JsonbSet {
         let arrays = ColumnarValue::values_to_arrays(&args.args)?;
         let docs = strings(&arrays[0])?;
         let news = strings(&arrays[2])?;
-        let create = arrays.get(3).map(|a| a.as_boolean());
+        let flag = arrays.get(3).map(|a| a.as_boolean());
         let out: StringArray = (0..docs.len())
             .map(|row| {
-                let create = match create {
-                    None => true,
+                let flag = match flag {
+                    None => !self.insert,
                     Some(c) if c.is_null(row) => return Ok(None),
                     Some(c) => c.value(row),
+                };
+                let mode = match self.insert {
+                    false => Mode::Set { create: flag },
+                    true => Mode::Insert { after: flag },
                 };
                 if docs.is_null(row) || news.is_null(row) || arrays[1].is_null(row) {
                     return Ok(None);
@@ -89,7 +116,7 @@ impl ScalarUDFImpl for JsonbSet {
                         sqlstate: "22023",
                     });
                 }
-                let changed = set(doc, &path, 0, &new, create)?;
+                let changed = set(doc, &path, 0, &new, mode)?;
                 normalize_jsonb(changed.as_deref().unwrap_or(doc.get())).map(Some)
             })
             .collect::<std::result::Result<_, Error>>()
@@ -119,7 +146,7 @@ fn set(
     path: &[String],
     at: usize,
     new: &str,
-    create: bool,
+    mode: Mode,
 ) -> std::result::Result<Option<String>, Error> {
     let Some(step) = path.get(at) else {
         return Ok(None);
@@ -132,15 +159,25 @@ fn set(
                 .map(|(k, v)| (k, v.get().to_string()))
                 .collect();
             match entries.iter().rposition(|(k, _)| k == step) {
+                Some(_) if last && matches!(mode, Mode::Insert { .. }) => {
+                    return Err(Error::Execution {
+                        message: "cannot replace existing key".into(),
+                        sqlstate: "22023",
+                    });
+                }
                 Some(i) if last => entries[i].1 = new.to_string(),
                 Some(i) => {
                     let child = parse(&entries[i].1)?;
-                    match set(child, path, at + 1, new, create)? {
+                    match set(child, path, at + 1, new, mode)? {
                         Some(text) => entries[i].1 = text,
                         None => return Ok(None),
                     }
                 }
-                None if last && create => entries.push((step.clone(), new.to_string())),
+                None if last
+                    && matches!(mode, Mode::Set { create: true } | Mode::Insert { .. }) =>
+                {
+                    entries.push((step.clone(), new.to_string()))
+                }
                 None => return Ok(None),
             }
             let mut out = String::from("{");
@@ -168,11 +205,15 @@ fn set(
             })?;
             let len = items.len() as i64;
             let i = if index < 0 { len + index } else { index };
+            let create = matches!(mode, Mode::Set { create: true } | Mode::Insert { .. });
             match usize::try_from(i).ok().filter(|&i| i < items.len()) {
-                Some(i) if last => items[i] = new.to_string(),
+                Some(i) if last => match mode {
+                    Mode::Set { .. } => items[i] = new.to_string(),
+                    Mode::Insert { after } => items.insert(i + usize::from(after), new.to_string()),
+                },
                 Some(i) => {
                     let child = parse(&items[i])?;
-                    match set(child, path, at + 1, new, create)? {
+                    match set(child, path, at + 1, new, mode)? {
                         Some(text) => items[i] = text,
                         None => return Ok(None),
                     }
