@@ -70,6 +70,8 @@ const BTREE: i64 = 403;
 const DEFAULT_COLLATION: i64 = 100;
 const DATABASE_OID: i64 = 16_383;
 const FIRST_USER_OID: i64 = 16_384;
+/// Sequences are numbered from here, far above any table's ids.
+const FIRST_SEQUENCE_OID: i64 = 3_000_000_000;
 /// Ids per table: the table, its primary key, then its other constraints and indexes.
 const OIDS_PER_TABLE: i64 = 64;
 
@@ -413,7 +415,12 @@ struct Definitions {
 
 /// Registers the catalogs of `tables` in `ctx`: schemas `pg_catalog` and
 /// `information_schema`, and the catalog functions.
-pub fn register(ctx: &SessionContext, tables: &[CatalogTable], roles: &[Role]) -> Result<()> {
+pub(crate) fn register(
+    ctx: &SessionContext,
+    tables: &[CatalogTable],
+    sequences: &[crate::sequences::Sequence],
+    roles: &[Role],
+) -> Result<()> {
     let mut defs = Definitions::default();
     let mut namespace = Relation::new(&[
         ("oid", OID),
@@ -670,12 +677,24 @@ pub fn register(ctx: &SessionContext, tables: &[CatalogTable], roles: &[Role]) -
                 .iter()
                 .find(|(id, ..)| *id == type_oid)
                 .map_or(-1, |t| t.2);
+            let attnum = i as i16 + 1;
+            let identity = sequences
+                .iter()
+                .find(|s| {
+                    s.owner
+                        .as_ref()
+                        .is_some_and(|(t, c)| t == schema.name() && *c == column.name)
+                })
+                .and_then(|s| s.identity)
+                .map_or("", crate::sequences::Identity::code);
+            // An identity column has no default in PostgreSQL's catalogs: `attidentity`
+            // says where its values come from.
             let default = match &column.default {
+                _ if !identity.is_empty() => None,
                 Some(ColumnDefault::Expr(text)) => Some(text.clone()),
                 Some(ColumnDefault::Value(v)) => Some(format!("{v:?}")),
                 None => None,
             };
-            let attnum = i as i16 + 1;
             attribute.push(vec![
                 oid(table.oid),
                 text(&column.name),
@@ -691,7 +710,7 @@ pub fn register(ctx: &SessionContext, tables: &[CatalogTable], roles: &[Role]) -
                 boolean(!column.nullable),
                 boolean(default.is_some()),
                 boolean(false),
-                text(""),
+                text(identity),
                 text(""),
                 boolean(false),
                 boolean(true),
@@ -1009,6 +1028,93 @@ pub fn register(ctx: &SessionContext, tables: &[CatalogTable], roles: &[Role]) -
         schemata.push(vec![text("driftdb"), text(name), text(owner)]);
     }
 
+    let mut sequence = Relation::new(&[
+        ("seqrelid", OID),
+        ("seqtypid", OID),
+        ("seqstart", Arrow::Int64),
+        ("seqincrement", Arrow::Int64),
+        ("seqmax", Arrow::Int64),
+        ("seqmin", Arrow::Int64),
+        ("seqcache", Arrow::Int64),
+        ("seqcycle", BOOL),
+    ]);
+    let mut sequences_view = Relation::new(&[
+        ("schemaname", TEXT),
+        ("sequencename", TEXT),
+        ("sequenceowner", TEXT),
+        ("data_type", TEXT),
+        ("start_value", Arrow::Int64),
+        ("min_value", Arrow::Int64),
+        ("max_value", Arrow::Int64),
+        ("increment_by", Arrow::Int64),
+        ("cycle", BOOL),
+        ("cache_size", Arrow::Int64),
+        ("last_value", Arrow::Int64),
+    ]);
+    let mut is_sequences = Relation::new(&[
+        ("sequence_catalog", TEXT),
+        ("sequence_schema", TEXT),
+        ("sequence_name", TEXT),
+        ("data_type", TEXT),
+        ("numeric_precision", INT4),
+        ("numeric_precision_radix", INT4),
+        ("numeric_scale", INT4),
+        ("start_value", TEXT),
+        ("minimum_value", TEXT),
+        ("maximum_value", TEXT),
+        ("increment", TEXT),
+        ("cycle_option", TEXT),
+    ]);
+    for (n, s) in sequences.iter().enumerate() {
+        let id = FIRST_SEQUENCE_OID + n as i64;
+        defs.relations.insert(id, s.name.clone());
+        defs.relation_ids.entry(s.name.clone()).or_insert(id);
+        class.push(class_row(id, &s.name, PUBLIC, "S", 0, 3));
+        let (type_oid, bits) = match s.kind {
+            crate::sequences::Kind::SmallInt => (21, 16),
+            crate::sequences::Kind::Int => (23, 32),
+            crate::sequences::Kind::BigInt => (20, 64),
+        };
+        let int8 = |v: i64| ScalarValue::Int64(Some(v));
+        sequence.push(vec![
+            oid(id),
+            oid(type_oid),
+            int8(s.start),
+            int8(s.increment),
+            int8(s.max),
+            int8(s.min),
+            int8(s.cache),
+            boolean(s.cycle),
+        ]);
+        sequences_view.push(vec![
+            text("public"),
+            text(&s.name),
+            text(OWNER),
+            text(s.kind_name()),
+            int8(s.start),
+            int8(s.min),
+            int8(s.max),
+            int8(s.increment),
+            boolean(s.cycle),
+            int8(s.cache),
+            ScalarValue::Int64(s.is_called.then_some(s.last_value)),
+        ]);
+        is_sequences.push(vec![
+            text("driftdb"),
+            text("public"),
+            text(&s.name),
+            text(s.kind_name()),
+            int4(bits),
+            int4(2),
+            int4(0),
+            text(&s.start.to_string()),
+            text(&s.min.to_string()),
+            text(&s.max.to_string()),
+            text(&s.increment.to_string()),
+            text(if s.cycle { "YES" } else { "NO" }),
+        ]);
+    }
+
     let pg_catalog = MemorySchemaProvider::new();
     let add = |schema: &MemorySchemaProvider, name: &str, relation: Relation| -> Result<()> {
         schema.register_table(name.to_string(), relation.table()?)?;
@@ -1024,6 +1130,8 @@ pub fn register(ctx: &SessionContext, tables: &[CatalogTable], roles: &[Role]) -
     add(&pg_catalog, "pg_am", am)?;
     add(&pg_catalog, "pg_database", database)?;
     add(&pg_catalog, "pg_tables", tables_view)?;
+    add(&pg_catalog, "pg_sequence", sequence)?;
+    add(&pg_catalog, "pg_sequences", sequences_view)?;
     let mut authid = Relation::new(&role_columns);
     authid.rows = roles.rows.clone();
     add(&pg_catalog, "pg_authid", authid)?;
@@ -1036,6 +1144,7 @@ pub fn register(ctx: &SessionContext, tables: &[CatalogTable], roles: &[Role]) -
     add(&information_schema, "tables", is_tables)?;
     add(&information_schema, "columns", is_columns)?;
     add(&information_schema, "schemata", schemata)?;
+    add(&information_schema, "sequences", is_sequences)?;
 
     let catalog_name = ctx.state().config_options().catalog.default_catalog.clone();
     let catalog = ctx
@@ -1048,7 +1157,7 @@ pub fn register(ctx: &SessionContext, tables: &[CatalogTable], roles: &[Role]) -
 }
 
 /// Catalogs of what DriftDB does not have: always empty (see the module documentation).
-const EMPTY: [(&str, &[(&str, Arrow)]); 16] = [
+const EMPTY: [(&str, &[(&str, Arrow)]); 15] = [
     (
         "pg_policy",
         &[
@@ -1125,19 +1234,6 @@ const EMPTY: [(&str, &[(&str, Arrow)]); 16] = [
         ],
     ),
     (
-        "pg_sequence",
-        &[
-            ("seqrelid", OID),
-            ("seqtypid", OID),
-            ("seqstart", Arrow::Int64),
-            ("seqincrement", Arrow::Int64),
-            ("seqmax", Arrow::Int64),
-            ("seqmin", Arrow::Int64),
-            ("seqcache", Arrow::Int64),
-            ("seqcycle", BOOL),
-        ],
-    ),
-    (
         "pg_enum",
         &[
             ("oid", OID),
@@ -1174,7 +1270,7 @@ const EMPTY: [(&str, &[(&str, Arrow)]); 16] = [
 ];
 
 /// The catalogs built from the tables, besides [`EMPTY`].
-const BUILT: [&str; 12] = [
+const BUILT: [&str; 14] = [
     "pg_namespace",
     "pg_class",
     "pg_attribute",
@@ -1185,9 +1281,16 @@ const BUILT: [&str; 12] = [
     "pg_am",
     "pg_database",
     "pg_tables",
+    "pg_sequence",
+    "pg_sequences",
     "pg_authid",
     "pg_roles",
 ];
+
+/// Whether an unqualified table name names a system catalog (which has no `__sequence`).
+pub(crate) fn is_catalog_table(name: &str) -> bool {
+    BUILT.contains(&name) || always_empty(name)
+}
 
 /// Whether `name` (lower case, unqualified) is one of the always-empty catalogs.
 fn always_empty(name: &str) -> bool {
@@ -1739,14 +1842,25 @@ fn unqualified(name: &ObjectName) -> Option<String> {
     }
 }
 
+/// Whether `expr` is text (a literal, or a function that gives a relation's name), not an
+/// object id, where `::regclass` casts it.
 fn is_text_literal(expr: &Expr) -> bool {
-    matches!(
-        expr,
+    match expr {
         Expr::Value(ValueWithSpan {
             value: Value::SingleQuotedString(_),
             ..
-        })
-    )
+        }) => true,
+        // The functions that give a relation's name as text (SQLAlchemy reflects identity
+        // columns with `pg_get_serial_sequence(...)::regclass`).
+        Expr::Function(f) => unqualified(&f.name).is_some_and(|n| {
+            matches!(
+                n.as_str(),
+                "pg_get_serial_sequence" | "quote_ident" | "format" | "concat" | "lower"
+            )
+        }),
+        Expr::Nested(inner) => is_text_literal(inner),
+        _ => false,
+    }
 }
 
 impl VisitorMut for Idioms {
@@ -1825,13 +1939,22 @@ impl VisitorMut for Idioms {
                 data_type: None,
             });
         }
-        if let TableFactor::Table { name, .. } = factor
+        if let TableFactor::Table { name, alias, .. } = factor
             && let [part] = name.0.as_slice()
             && let Some(ident) = part.as_ident()
             && ident.quote_style.is_none()
         {
             let lower = ident.value.to_lowercase();
             if BUILT.contains(&lower.as_str()) || always_empty(&lower) {
+                // Aliased as written, so `pg_tables.*` (what `*` became) still names it.
+                if alias.is_none() {
+                    *alias = Some(ast::TableAlias {
+                        explicit: true,
+                        name: ident.clone(),
+                        columns: Vec::new(),
+                        at: None,
+                    });
+                }
                 name.0
                     .insert(0, ObjectNamePart::Identifier(Ident::new("pg_catalog")));
             }
@@ -1901,7 +2024,12 @@ impl VisitorMut for Idioms {
                 };
             }
             Expr::Subquery(query) if self.catalogs => {
-                aggregate_scalar_subquery(query);
+                // One whose SELECT list reads the outer row (SQLAlchemy's identity options)
+                // is left to the session's subquery planner: aggregated, DataFusion cannot
+                // plan it.
+                if !selects_outer_columns(query) {
+                    aggregate_scalar_subquery(query);
+                }
                 if let Some(guard) = take_outer_conditions(query) {
                     let subquery = std::mem::replace(expr, Expr::value(Value::Null));
                     *expr = Expr::Case {
@@ -2409,14 +2537,9 @@ fn aggregate_scalar_subquery(query: &mut Query) {
     }
 }
 
-/// Takes out of a subquery's `WHERE` the conditions on outer columns only (psql's
-/// `AND a.atthasdef`), which DataFusion cannot decorrelate, and returns them: the
-/// subquery then runs only where they hold (`CASE WHEN ... THEN (subquery) END`).
-fn take_outer_conditions(query: &mut Query) -> Option<Expr> {
-    let SetExpr::Select(select) = query.body.as_mut() else {
-        return None;
-    };
-    let local: Vec<String> = select
+/// The names a subquery's `FROM` items go by.
+fn local_names(select: &ast::Select) -> Vec<String> {
+    select
         .from
         .iter()
         .flat_map(|f| std::iter::once(&f.relation).chain(f.joins.iter().map(|j| &j.relation)))
@@ -2427,7 +2550,36 @@ fn take_outer_conditions(query: &mut Query) -> Option<Expr> {
             }),
             _ => None,
         })
-        .collect();
+        .collect()
+}
+
+/// Whether a subquery's SELECT list names a column of an outer query.
+fn selects_outer_columns(query: &Query) -> bool {
+    let SetExpr::Select(select) = query.body.as_ref() else {
+        return false;
+    };
+    let local = local_names(select);
+    let mut outer = false;
+    let _ = ast::visit_expressions(&select.projection, |e| {
+        if let Expr::CompoundIdentifier(parts) = e
+            && parts.len() >= 2
+            && !local.contains(&parts[parts.len() - 2].value.to_lowercase())
+        {
+            outer = true;
+        }
+        ControlFlow::<()>::Continue(())
+    });
+    outer
+}
+
+/// Takes out of a subquery's `WHERE` the conditions on outer columns only (psql's
+/// `AND a.atthasdef`), which DataFusion cannot decorrelate, and returns them: the
+/// subquery then runs only where they hold (`CASE WHEN ... THEN (subquery) END`).
+fn take_outer_conditions(query: &mut Query) -> Option<Expr> {
+    let SetExpr::Select(select) = query.body.as_mut() else {
+        return None;
+    };
+    let local = local_names(select);
     let selection = select.selection.take()?;
     let mut conjuncts = Vec::new();
     split_and(selection, &mut conjuncts);

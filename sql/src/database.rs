@@ -110,6 +110,8 @@ pub struct Database {
     _stop_runners: Arc<StopRunners>,
     /// How many sessions were opened: the next one's id.
     sessions: Arc<std::sync::atomic::AtomicU64>,
+    /// Hands out sequence values (`nextval`).
+    sequences: Arc<crate::sequences::Allocator>,
 }
 
 /// Stops the projection runners when the last [`Database`] clone goes and, for a database
@@ -175,6 +177,7 @@ impl Database {
             _stop_runners: stop,
             runners,
             sessions: Arc::default(),
+            sequences: Arc::default(),
         })
     }
 
@@ -248,6 +251,11 @@ impl Database {
     /// The newest visible (durable) commit's sequence: where reads without a point read.
     pub fn last_sequence(&self) -> Option<u64> {
         self.store.last().map(|(seq, _)| seq)
+    }
+
+    /// The allocator of sequence values.
+    pub(crate) fn sequences(&self) -> &crate::sequences::Allocator {
+        &self.sequences
     }
 
     /// A number no other session of this database has had since it opened.

@@ -556,8 +556,27 @@ impl QueryEngine {
             .state()
             .statement_to_plan(DfStatement::Statement(Box::new(statement)))
             .await?;
-        let schema = Arc::new(plan.schema().as_arrow().clone());
+        let schema = self.result_schema(&plan)?;
         Ok((schema, self.run(plan).await?))
+    }
+
+    /// The schema of `plan`'s rows: its planned schema, with the PostgreSQL types the
+    /// analyzer's rules give its columns ([`with_pg_types`]: a `CASE` of JSON values is
+    /// JSON). Describing a statement and running it say the same.
+    pub fn result_schema(&self, plan: &LogicalPlan) -> Result<SchemaRef> {
+        let planned = plan.schema().as_arrow().clone();
+        if !has_case(plan) {
+            return Ok(Arc::new(planned));
+        }
+        let state = self.ctx.state();
+        let analyzed =
+            state
+                .analyzer()
+                .execute_and_check(plan.clone(), state.config_options(), |_, _| {})?;
+        Ok(with_pg_types(
+            planned,
+            &Arc::new(analyzed.schema().as_arrow().clone()),
+        ))
     }
 
     /// Plans a statement without running it (to describe its result and parameters).
@@ -623,6 +642,50 @@ impl QueryEngine {
         }
         Ok(batches)
     }
+}
+
+/// Whether an expression of `plan` (or of its subqueries) is a `CASE`.
+fn has_case(plan: &LogicalPlan) -> bool {
+    use datafusion::common::tree_node::{TreeNode, TreeNodeRecursion};
+    let mut found = false;
+    let _ = plan.apply_with_subqueries(|node| {
+        node.apply_expressions(|expr| {
+            expr.apply(|e| {
+                found |= matches!(e, Expr::Case(_));
+                Ok(if found {
+                    TreeNodeRecursion::Stop
+                } else {
+                    TreeNodeRecursion::Continue
+                })
+            })
+        })
+    });
+    found
+}
+
+/// `logical` with the PostgreSQL types ([`crate::arrow::PG_TYPE`]) the columns of `physical`
+/// (the same rows, after more rules) carry where `logical`'s carry none.
+fn with_pg_types(logical: datafusion::arrow::datatypes::Schema, physical: &SchemaRef) -> SchemaRef {
+    if logical.fields().len() != physical.fields().len() {
+        return Arc::new(logical);
+    }
+    let fields: Vec<datafusion::arrow::datatypes::FieldRef> = logical
+        .fields()
+        .iter()
+        .zip(physical.fields())
+        .map(
+            |(l, p)| match (crate::arrow::pg_type_of(l), crate::arrow::pg_type_of(p)) {
+                (None, Some(t)) if l.data_type() == p.data_type() => {
+                    Arc::new(crate::arrow::with_pg_type(l.as_ref().clone(), t))
+                }
+                _ => Arc::clone(l),
+            },
+        )
+        .collect();
+    Arc::new(datafusion::arrow::datatypes::Schema::new_with_metadata(
+        fields,
+        logical.metadata().clone(),
+    ))
 }
 
 /// A DataFusion session with PostgreSQL's semantics, operators and functions but no tables

@@ -483,6 +483,15 @@ pub(crate) fn function(name: &str, op: Op) -> ScalarUDF {
     })
 }
 
+/// The function that checks text as `json` (`jsonb`: normalizes it) and types it so.
+pub(crate) fn typing(pg_type: &str) -> Option<ScalarUDF> {
+    match pg_type {
+        "json" => Some(function(JSON_IN, Op::In { normalize: false })),
+        "jsonb" => Some(function(JSONB_IN, Op::In { normalize: true })),
+        _ => None,
+    }
+}
+
 /// Every JSON function, for registering in a session.
 pub(crate) fn functions() -> Vec<ScalarUDF> {
     let mut out = vec![

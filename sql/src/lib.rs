@@ -57,6 +57,7 @@ mod present;
 pub mod projection;
 pub mod provider;
 mod recursive;
+mod sequences;
 pub mod session;
 mod subquery;
 pub mod temporal;

@@ -156,6 +156,7 @@ pub fn parse(sql: &str) -> Result<Vec<Statement>> {
         system_time_positions,
     } = system_time::rewrite(tokens, sql)?;
     order_by_using(&mut tokens);
+    sequence_options_in_order(&mut tokens);
     // An explicit end token with a location, so "found: EOF" errors point past the text.
     let end = tokens.last().map_or(Location::new(1, 1), |t| t.span.end);
     tokens.push(TokenWithSpan::at(Token::EOF, end, end));
@@ -220,6 +221,115 @@ fn order_by_using(tokens: &mut Vec<TokenWithSpan>) {
             }
         }
         i += 1;
+    }
+}
+
+/// Sequence options in any order, as PostgreSQL takes them (`pg_dump` writes `START WITH 1
+/// INCREMENT BY 1`), in `CREATE SEQUENCE` and in an identity column's `AS IDENTITY (...)`:
+/// sqlparser reads them only in one order, so the option clauses are put in that order
+/// (`AS`, `INCREMENT`, `MINVALUE`, `MAXVALUE`, `START`, `CACHE`, `CYCLE`, `OWNED BY`), each
+/// clause's tokens kept as written.
+fn sequence_options_in_order(tokens: &mut [TokenWithSpan]) {
+    let meaningful: Vec<usize> = (0..tokens.len())
+        .filter(|&i| !matches!(tokens[i].token, Token::Whitespace(_)))
+        .collect();
+    let keyword_at =
+        |tokens: &[TokenWithSpan], k: usize| match meaningful.get(k).map(|&i| &tokens[i].token) {
+            Some(Token::Word(w)) => Some(w.keyword),
+            _ => None,
+        };
+    let mut k = 0;
+    while k < meaningful.len() {
+        // CREATE [TEMP] SEQUENCE name ...: the clauses run to the end of the statement.
+        if keyword_at(tokens, k) == Some(Keyword::CREATE) {
+            let mut next = k + 1;
+            if matches!(
+                keyword_at(tokens, next),
+                Some(Keyword::TEMP | Keyword::TEMPORARY)
+            ) {
+                next += 1;
+            }
+            if keyword_at(tokens, next) == Some(Keyword::SEQUENCE) {
+                let end = (next..meaningful.len())
+                    .find(|&j| matches!(tokens[meaningful[j]].token, Token::SemiColon | Token::EOF))
+                    .unwrap_or(meaningful.len());
+                reorder_sequence_clauses(tokens, &meaningful, next + 2, end);
+                k = end + 1;
+                continue;
+            }
+        }
+        // ... AS IDENTITY ( options ): the clauses run to the closing parenthesis.
+        if keyword_at(tokens, k) == Some(Keyword::IDENTITY)
+            && meaningful
+                .get(k + 1)
+                .is_some_and(|&i| tokens[i].token == Token::LParen)
+        {
+            let end = (k + 2..meaningful.len())
+                .find(|&j| tokens[meaningful[j]].token == Token::RParen)
+                .unwrap_or(meaningful.len());
+            reorder_sequence_clauses(tokens, &meaningful, k + 2, end);
+            k = end + 1;
+            continue;
+        }
+        k += 1;
+    }
+}
+
+/// Puts the sequence option clauses among `meaningful[from..end]` in sqlparser's order; see
+/// [`sequence_options_in_order`].
+fn reorder_sequence_clauses(
+    tokens: &mut [TokenWithSpan],
+    meaningful: &[usize],
+    from: usize,
+    end: usize,
+) {
+    let keyword = |k: usize| match meaningful.get(k).map(|&i| &tokens[i].token) {
+        Some(Token::Word(w)) => Some(w.keyword),
+        _ => None,
+    };
+    let rank = |k: usize| -> Option<u8> {
+        Some(match keyword(k)? {
+            Keyword::AS => 0,
+            Keyword::INCREMENT => 1,
+            Keyword::MINVALUE => 2,
+            Keyword::MAXVALUE => 3,
+            Keyword::START => 4,
+            Keyword::CACHE => 5,
+            Keyword::CYCLE => 6,
+            Keyword::OWNED => 7,
+            Keyword::NO => match keyword(k + 1)? {
+                Keyword::MINVALUE => 2,
+                Keyword::MAXVALUE => 3,
+                Keyword::CYCLE => 6,
+                _ => return None,
+            },
+            _ => return None,
+        })
+    };
+    let mut starts: Vec<(usize, u8)> = Vec::new();
+    let mut k = from;
+    while k < end {
+        if let Some(r) = rank(k) {
+            starts.push((k, r));
+            if keyword(k) == Some(Keyword::NO) {
+                k += 1;
+            }
+        }
+        k += 1;
+    }
+    if !starts.windows(2).any(|w| w[0].1 > w[1].1) {
+        return;
+    }
+    let mut clauses: Vec<(u8, Vec<TokenWithSpan>)> = Vec::new();
+    for (n, &(start, r)) in starts.iter().enumerate() {
+        let stop = starts.get(n + 1).map_or(end, |&(s, _)| s);
+        let to = meaningful.get(stop).copied().unwrap_or(tokens.len());
+        clauses.push((r, tokens[meaningful[start]..to].to_vec()));
+    }
+    clauses.sort_by_key(|(r, _)| *r);
+    let first = meaningful[starts[0].0];
+    for (offset, token) in clauses.into_iter().flat_map(|(_, t)| t).enumerate() {
+        tokens[first + offset] = token;
     }
 }
 

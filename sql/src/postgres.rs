@@ -58,6 +58,7 @@ pub(crate) use avg::avg;
 pub(crate) use bpchar::{BPCHAR_IN, bpchar_in};
 pub(crate) use domain::functions as domain_functions;
 pub(crate) use format::functions as format_functions;
+pub(crate) use format::quote_ident;
 pub(crate) use integer::functions as integer_functions;
 pub(crate) use math::functions as math_functions;
 pub(crate) use numeric_in::{NUMERIC_IN, numeric_in};
@@ -129,12 +130,15 @@ impl AnalyzerRule for PostgresSemantics {
         plan.transform_up_with_subqueries(|plan| {
             let schema = merge_schema(&plan.inputs());
             let preserver = NamePreserver::new(&plan);
-            plan.map_expressions(|expr| {
+            let rewritten = plan.map_expressions(|expr| {
                 let saved = preserver.save(&expr);
                 Ok(expr
                     .transform_up(|e| rewrite(e, &schema))?
                     .update_data(|e| saved.restore(e)))
-            })
+            })?;
+            // A rewritten expression may type its column otherwise (a decimal's scale, a
+            // JSON type), here or below: the node's schema says what it now gives.
+            rewritten.map_data(|p| p.recompute_schema())
         })
         .map(|t| t.data)
     }
@@ -153,6 +157,19 @@ fn rewrite(expr: Expr, schema: &DFSchema) -> Result<Transformed<Expr>> {
     {
         let call = checked(op).call(vec![left.as_ref().clone(), right.as_ref().clone()]);
         return Ok(Transformed::yes(call));
+    }
+    // A CASE of JSON values is JSON: DataFusion's CASE drops its branches' PostgreSQL type
+    // (SQLAlchemy reflects identity columns with `CASE WHEN ... THEN (SELECT
+    // json_build_object(...)) END`, and psycopg decodes only what is sent as json).
+    if let Expr::Case(case) = &expr
+        && let Some(pg_type) = case_json_type(case, schema)
+        && expr
+            .to_field(schema)
+            .ok()
+            .is_some_and(|(_, f)| crate::arrow::pg_type_of(&f).is_none())
+        && let Some(typing) = crate::json::typing(&pg_type)
+    {
+        return Ok(Transformed::yes(typing.call(vec![expr])));
     }
     // numeric / numeric at PostgreSQL's scale; see `numeric_divide`.
     if let Expr::BinaryExpr(BinaryExpr {
@@ -208,6 +225,35 @@ fn rewrite(expr: Expr, schema: &DFSchema) -> Result<Transformed<Expr>> {
     } else {
         Expr::Cast(Cast::new(Box::new(text), target.clone()))
     }))
+}
+
+/// The JSON type every branch of `case` has (NULL branches aside), if they share one.
+fn case_json_type(
+    case: &datafusion::logical_expr::expr::Case,
+    schema: &DFSchema,
+) -> Option<String> {
+    let mut found: Option<String> = None;
+    let branches = case
+        .when_then_expr
+        .iter()
+        .map(|(_, then)| then.as_ref())
+        .chain(case.else_expr.as_deref());
+    for branch in branches {
+        let null = match branch {
+            Expr::Cast(Cast { expr, .. }) | Expr::TryCast(TryCast { expr, .. }) => expr.as_ref(),
+            other => other,
+        };
+        if matches!(null, Expr::Literal(v, _) if v.is_null()) {
+            continue;
+        }
+        let (_, field) = branch.to_field(schema).ok()?;
+        let pg_type = crate::arrow::pg_type_of(&field)?;
+        if !matches!(pg_type, "json" | "jsonb") || found.as_deref().is_some_and(|f| f != pg_type) {
+            return None;
+        }
+        found = Some(pg_type.to_string());
+    }
+    found
 }
 
 /// A cast of text to an array type reads the text as PostgreSQL's array literal

@@ -57,6 +57,7 @@ mod dml;
 mod prepared;
 mod projection;
 mod roles;
+mod sequence;
 mod settings;
 mod temporary;
 
@@ -178,6 +179,8 @@ pub struct Session {
     id: u64,
     /// Whether it ever made a temporary table (see `session/temporary.rs`).
     has_temporary: bool,
+    /// The sequence values it took, for `currval` and `lastval`.
+    taken: crate::sequences::SharedTaken,
 }
 
 type Interrupt = Pin<Box<dyn Future<Output = ()> + Send + Sync>>;
@@ -204,6 +207,7 @@ impl Session {
             runtime: Arc::new(RuntimeEnv::default()),
             id,
             has_temporary: false,
+            taken: Arc::default(),
         }
     }
 
@@ -280,12 +284,20 @@ impl Session {
         }
         match self.txn.take() {
             Some(txn) if !rollback && !txn.failed => self.commit(txn),
-            _ => Ok(None),
+            _ => {
+                self.forget_pending_sequences();
+                Ok(None)
+            }
         }
     }
 
     /// Writes a transaction's operations as one ledger record.
-    fn commit(&mut self, txn: Txn) -> Result<Option<u64>> {
+    fn commit(&mut self, mut txn: Txn) -> Result<Option<u64>> {
+        // The sequences it created are written as it left them.
+        self.taken
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .settle(&mut txn.ops);
         if txn.ops.is_empty() {
             return Ok(None);
         }
@@ -413,7 +425,10 @@ impl Session {
             // COMMIT and ROLLBACK also end an implicit block, warning as without one.
             Ast::Commit { chain: false, .. } => match self.txn.take() {
                 None => no_transaction("COMMIT", None),
-                Some(txn) if txn.failed => Outcome::command("ROLLBACK", None),
+                Some(txn) if txn.failed => {
+                    self.forget_pending_sequences();
+                    Outcome::command("ROLLBACK", None)
+                }
                 Some(txn) => {
                     let implicit = txn.implicit;
                     let seq = self.commit(txn)?;
@@ -426,10 +441,13 @@ impl Session {
             Ast::Rollback {
                 chain: false,
                 savepoint: None,
-            } => match self.txn.take() {
-                Some(txn) if !txn.implicit => Outcome::command("ROLLBACK", None),
-                _ => no_transaction("ROLLBACK", None),
-            },
+            } => {
+                self.forget_pending_sequences();
+                match self.txn.take() {
+                    Some(txn) if !txn.implicit => Outcome::command("ROLLBACK", None),
+                    _ => no_transaction("ROLLBACK", None),
+                }
+            }
             Ast::Rollback {
                 chain: false,
                 savepoint: Some(name),
@@ -696,18 +714,31 @@ impl Session {
         // transaction's changes to them against the table as it is now. COMMIT checks the
         // whole transaction once more.
         let mut touched = BTreeSet::new();
+        // Tables this statement creates (the table of sequences, with its first row).
+        let creates: BTreeMap<&str, &TableSchema> = ops
+            .iter()
+            .filter_map(|op| match op {
+                LedgerOp::CreateTable(schema) => Some((schema.name(), schema)),
+                _ => None,
+            })
+            .collect();
         for op in &ops {
             let table = op.table();
             if let LedgerOp::Upsert { row, .. } = op {
-                self.schema_at(table, &txn.snapshot)?
-                    .validate_row(row)
-                    .map_err(projector_error)?;
+                match creates.get(table) {
+                    Some(schema) => schema.validate_row(row),
+                    None => self.schema_at(table, &txn.snapshot)?.validate_row(row),
+                }
+                .map_err(projector_error)?;
             }
             if op.is_row_change() {
                 touched.insert(table.to_string());
             }
         }
         for table in &touched {
+            if creates.contains_key(table.as_str()) {
+                continue;
+            }
             let schema = self.schema_at(table, &txn.snapshot)?;
             if schema.unique().is_empty() {
                 continue;
@@ -766,6 +797,10 @@ impl Session {
         let laid = self.lay_over(&mut view, &ops);
         if let Some(txn) = self.txn.as_mut() {
             txn.snapshot = view;
+            self.taken
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .note(&ops);
             txn.ops.extend(ops);
         }
         laid?;
@@ -1035,6 +1070,7 @@ impl Session {
         crate::json::rewrite_records(statement)?;
         crate::wildcard::hide_pseudo_columns(statement, &projected, &columns);
         crate::grouping::expand(statement);
+        crate::sequences::plain_names(statement);
         let catalogs = crate::catalog::reads_catalogs(statement);
         crate::catalog::rewrite(statement, catalogs)?;
         let engine = self.engine(snapshot)?;
@@ -1059,6 +1095,12 @@ impl Session {
                     .register_udf(crate::engine::constant_text(function, self.role()));
             }
         }
+        if crate::sequences::FUNCTIONS
+            .iter()
+            .any(|f| crate::catalog::calls(statement, f))
+        {
+            self.register_sequence_functions(engine.context());
+        }
         if crate::catalog::calls(statement, "set_config") {
             engine.context().register_udf(self.set_config());
         }
@@ -1073,10 +1115,30 @@ impl Session {
                 let store = self.db.store().read();
                 store.security().roles().cloned().collect()
             };
-            crate::catalog::register(engine.context(), &self.catalog_tables(snapshot)?, &roles)
-                .map_err(execution)?;
+            crate::catalog::register(
+                engine.context(),
+                &self.catalog_tables(snapshot)?,
+                &self.catalog_sequences(snapshot),
+                &roles,
+            )
+            .map_err(execution)?;
         }
         Ok(engine)
+    }
+
+    /// Forgets the sequences of a transaction that ended without its commit.
+    fn forget_pending_sequences(&self) {
+        self.taken
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .forget_pending();
+    }
+
+    /// `nextval` and the other sequence functions, bound to this session, in `ctx`.
+    fn register_sequence_functions(&self, ctx: &datafusion::prelude::SessionContext) {
+        for function in crate::sequences::functions(&self.db, &self.taken) {
+            ctx.register_udf(function);
+        }
     }
 
     /// The tables `snapshot` sees, numbered for the catalogs.
@@ -1120,8 +1182,45 @@ impl Session {
         Ok(tables)
     }
 
+    /// The sequences `snapshot` (and the open transaction) sees, by name.
+    fn catalog_sequences(&self, snapshot: &Snapshot) -> Vec<crate::sequences::Sequence> {
+        let committed: Vec<String> = match snapshot.seq {
+            None => Vec::new(),
+            Some(seq) => {
+                let db = self.db.store().read();
+                match db.table(crate::sequences::TABLE) {
+                    Ok(shared) => {
+                        crate::sequences::all_at(&driftdb_projector::database::read(shared), seq)
+                            .into_iter()
+                            .map(|s| s.name)
+                            .collect()
+                    }
+                    Err(_) => Vec::new(),
+                }
+            }
+        };
+        let mut names: BTreeSet<String> = committed.into_iter().collect();
+        if let Some(txn) = &self.txn {
+            for op in &txn.ops {
+                if let LedgerOp::Upsert { table, row } = op
+                    && table == crate::sequences::TABLE
+                    && let Some(driftdb_projector::Value::Text(name)) = row.first()
+                {
+                    names.insert(name.clone());
+                }
+            }
+        }
+        names
+            .iter()
+            .filter_map(|name| self.sequence_at(name, snapshot))
+            .collect()
+    }
+
     /// How the catalogs show `schema`: another session's temporary table not at all.
     fn catalog_table(&self, oid: i64, schema: TableSchema) -> Option<crate::catalog::CatalogTable> {
+        if crate::sequences::is_internal(schema.name()) {
+            return None;
+        }
         let (name, temporary_schema) = match temporary::temporary_of(schema.name()) {
             Some((session, name)) if session == self.id => {
                 (name.to_string(), Some(temporary::schema_name(session)))

@@ -220,8 +220,13 @@ impl SubPlan {
             .as_ref()
             .clone()
             .transform_up_with_subqueries(|node| {
+                // A projected or aggregated expression keeps its name: the nodes above read
+                // it by the name it had with the outer column in it.
+                let keeps_names =
+                    matches!(node, LogicalPlan::Projection(_) | LogicalPlan::Aggregate(_));
                 node.map_expressions(|expr| {
-                    expr.transform_up(|e| match e {
+                    let name = keeps_names.then(|| expr.schema_name().to_string());
+                    let bound = expr.transform_up(|e| match e {
                         Expr::OuterReferenceColumn(field, column) => {
                             match self.outer.iter().position(|c| *c == column) {
                                 Some(i) => {
@@ -253,6 +258,10 @@ impl SubPlan {
                             negated,
                         }))),
                         other => Ok(Transformed::no(other)),
+                    })?;
+                    Ok(match (name, bound.transformed) {
+                        (Some(name), true) => bound.map_data(|e| e.alias_if_changed(name))?,
+                        _ => bound,
                     })
                 })
             })?
@@ -394,6 +403,28 @@ impl ScalarUDFImpl for SubPlan {
             Kind::Scalar(data_type) => data_type.clone(),
             Kind::Exists { .. } | Kind::In { .. } => DataType::Boolean,
         })
+    }
+
+    /// A scalar subquery's value keeps its column's PostgreSQL type (`json` text stays
+    /// `json` for clients).
+    fn return_field_from_args(
+        &self,
+        args: datafusion::logical_expr::ReturnFieldArgs,
+    ) -> Result<datafusion::arrow::datatypes::FieldRef> {
+        let data_type = self.return_type(
+            &args
+                .arg_fields
+                .iter()
+                .map(|f| f.data_type().clone())
+                .collect::<Vec<_>>(),
+        )?;
+        let mut field = datafusion::arrow::datatypes::Field::new(self.name(), data_type, true);
+        if let Kind::Scalar(_) = self.kind
+            && let Some(column) = self.plan.schema().fields().first()
+        {
+            field = field.with_metadata(column.metadata().clone());
+        }
+        Ok(Arc::new(field))
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {

@@ -522,10 +522,11 @@ fn relation(
             } => name.clone(),
             _ => ObjectName(vec![ObjectNamePart::Identifier(qualifier.clone())]),
         };
+        let catalog = crate::catalog::is_catalog_table(&normalise(table));
         return Some(Relation {
             qualifier: qualifier.clone(),
             wildcard,
-            hides_sequence: point_read && !is_cte,
+            hides_sequence: point_read && !is_cte && !catalog,
             hides_source: point_read && !is_cte && projected.iter().any(|p| *p == normalise(table)),
         });
     }

@@ -11,6 +11,7 @@ use sqlparser::ast::{
 use super::{Session, Snapshot, Write, not_supported};
 use crate::database::{Notice, Outcome, projector_error, unsupported};
 use crate::error::{Error, Result};
+use crate::sequences::{Identity, Kind, Sequence};
 
 impl Session {
     /// Runs a statement that is neither a query nor a row write.
@@ -40,13 +41,91 @@ impl Session {
                 for name in &names {
                     let table = table_name(name)?;
                     match self.schema_at(&table, &snapshot) {
-                        Ok(_) => ops.push(LedgerOp::DropTable { table }),
+                        Ok(_) => {
+                            // Its SERIAL and identity columns' sequences go with it.
+                            for sequence in self.owned_sequences(&table, &snapshot) {
+                                ops.push(Sequence::delete(&sequence));
+                            }
+                            ops.push(LedgerOp::DropTable { table });
+                        }
                         Err(_) if if_exists => skipped.push(table),
                         Err(e) => return Err(e),
                     }
                 }
                 notices.extend(skipping("table", skipped));
                 write(ops, "DROP TABLE")
+            }
+            Ast::CreateSequence {
+                temporary,
+                if_not_exists,
+                name,
+                data_type,
+                sequence_options,
+                owned_by,
+            } => {
+                if temporary {
+                    return Err(unsupported("CREATE TEMPORARY SEQUENCE"));
+                }
+                let kind = data_type.as_ref().map_or(Ok(Kind::BigInt), Kind::of)?;
+                let name = table_name(&name)?;
+                if self.relation_exists(&name, &snapshot) {
+                    if if_not_exists {
+                        return Ok(Outcome::command("CREATE SEQUENCE", None).with_notice(
+                            "NOTICE",
+                            "42P07",
+                            format!("relation \"{name}\" already exists, skipping"),
+                        ));
+                    }
+                    return Err(Error::Execution {
+                        message: format!("relation \"{name}\" already exists"),
+                        sqlstate: "42P07",
+                    });
+                }
+                let mut sequence = Sequence::new(&name, kind, &sequence_options)?;
+                sequence.owner = self.sequence_owner(owned_by.as_ref(), &snapshot)?;
+                let mut ops = self.sequences_table(&snapshot)?;
+                ops.push(sequence.upsert());
+                write(ops, "CREATE SEQUENCE")
+            }
+            Ast::Drop {
+                object_type: ObjectType::Sequence,
+                names,
+                if_exists,
+                cascade,
+                ..
+            } => {
+                let mut ops = Vec::new();
+                let mut skipped = Vec::new();
+                for name in &names {
+                    let name = table_name(name)?;
+                    match self.sequence_at(&name, &snapshot) {
+                        Some(sequence) => {
+                            if let Some((table, _)) = &sequence.owner
+                                && !cascade
+                                && self.schema_at(table, &snapshot).is_ok()
+                            {
+                                return Err(Error::Execution {
+                                    message: format!(
+                                        "cannot drop sequence {name} because other objects depend on it"
+                                    ),
+                                    sqlstate: "2BP01",
+                                });
+                            }
+                            ops.push(Sequence::delete(&name));
+                        }
+                        None if if_exists => skipped.push(name),
+                        None => return Err(Error::UndefinedTable { name }),
+                    }
+                }
+                for op in &ops {
+                    if let LedgerOp::Delete { key, .. } = op
+                        && let Some(Value::Text(name)) = key.first()
+                    {
+                        self.db.sequences().forget(name);
+                    }
+                }
+                notices.extend(skipping("sequence", skipped));
+                write(ops, "DROP SEQUENCE")
             }
             Ast::CreateIndex(create) => match self.create_index(&create, &snapshot)? {
                 Some(write) => write,
@@ -100,8 +179,8 @@ impl Session {
         create: &CreateTable,
         snapshot: &Snapshot,
     ) -> Result<Option<Write>> {
-        let schema = table_schema(create)?;
-        if self.schema_at(schema.name(), snapshot).is_ok() {
+        let (schema, sequences) = table_schema(create)?;
+        if self.relation_exists(schema.name(), snapshot) {
             if create.if_not_exists {
                 return Ok(None);
             }
@@ -110,14 +189,31 @@ impl Session {
                 sqlstate: "42P07",
             });
         }
-        // A default that cannot be evaluated is refused now, not at the first INSERT.
-        for column in schema.columns() {
-            self.default_value(column).await?;
+        let mut ops = Vec::new();
+        if !sequences.is_empty() {
+            ops.extend(self.sequences_table(snapshot)?);
         }
-        Ok(Some(write(
-            vec![LedgerOp::CreateTable(schema)],
-            "CREATE TABLE",
-        )))
+        for sequence in &sequences {
+            if self.relation_exists(&sequence.name, snapshot) {
+                return Err(Error::Execution {
+                    message: format!("relation \"{}\" already exists", sequence.name),
+                    sqlstate: "42P07",
+                });
+            }
+            ops.push(sequence.upsert());
+        }
+        // A default that cannot be evaluated is refused now, not at the first INSERT (one
+        // that takes a sequence's values is not called: that would take one).
+        for column in schema.columns() {
+            let owns = sequences
+                .iter()
+                .any(|s| s.owner.as_ref().is_some_and(|(_, c)| *c == column.name));
+            if !owns {
+                self.default_value(column).await?;
+            }
+        }
+        ops.insert(0, LedgerOp::CreateTable(schema));
+        Ok(Some(write(ops, "CREATE TABLE")))
     }
 
     fn create_index(
@@ -250,16 +346,23 @@ impl Session {
                     sqlstate: "42809",
                 });
             }
-            if self.schema_at(&to, snapshot).is_ok() {
+            if self.relation_exists(&to, snapshot) {
                 return Err(Error::Execution {
                     message: format!("relation \"{to}\" already exists"),
                     sqlstate: "42P07",
                 });
             }
-            return Ok(write(
-                vec![LedgerOp::RenameTable { table, to }],
-                "ALTER TABLE",
-            ));
+            // The sequences its columns own follow it (they keep their names, as in
+            // PostgreSQL).
+            let mut ops = Vec::new();
+            for name in self.owned_sequences(&table, snapshot) {
+                if let Some(mut sequence) = self.sequence_at(&name, snapshot) {
+                    sequence.owner = sequence.owner.map(|(_, column)| (to.clone(), column));
+                    ops.push(sequence.upsert());
+                }
+            }
+            ops.push(LedgerOp::RenameTable { table, to });
+            return Ok(write(ops, "ALTER TABLE"));
         }
         let mut columns: Vec<Column> = old.columns().to_vec();
         // For each new column: the old column it takes its values from, or its fill value.
@@ -292,7 +395,12 @@ impl Session {
                             sqlstate: "42701",
                         });
                     }
-                    let (column, is_key, is_unique) = column_of(column_def)?;
+                    let (column, is_key, is_unique, owned) = column_of(column_def)?;
+                    if owned.is_some() {
+                        return Err(unsupported(
+                            "adding a SERIAL or identity column to an existing table",
+                        ));
+                    }
                     if is_key {
                         return Err(unsupported("adding a PRIMARY KEY column"));
                     }
@@ -514,9 +622,27 @@ fn column_position(schema: &TableSchema, expr: &ast::Expr, context: &str) -> Res
         })
 }
 
-/// A column definition: the column, and whether it is declared `PRIMARY KEY` / `UNIQUE`.
-fn column_of(def: &ast::ColumnDef) -> Result<(Column, bool, bool)> {
-    let mut column = Column::new(ident_name(&def.name), data_type(&def.data_type)?, true);
+/// The sequence a `SERIAL` or identity column takes its values from.
+pub(crate) struct Owned {
+    kind: Kind,
+    identity: Option<Identity>,
+    options: Vec<ast::SequenceOptions>,
+}
+
+/// A column definition: the column, whether it is declared `PRIMARY KEY` / `UNIQUE`, and
+/// the sequence it owns if it is `SERIAL` or an identity column.
+fn column_of(def: &ast::ColumnDef) -> Result<(Column, bool, bool, Option<Owned>)> {
+    let serial = Kind::of_serial(&def.data_type);
+    let data_type = match serial {
+        Some(kind) => kind.column_type(),
+        None => data_type(&def.data_type)?,
+    };
+    let mut column = Column::new(ident_name(&def.name), data_type, serial.is_none());
+    let mut owned = serial.map(|kind| Owned {
+        kind,
+        identity: None,
+        options: Vec::new(),
+    });
     let (mut key, mut unique) = (false, false);
     for option in &def.options {
         match &option.option {
@@ -524,24 +650,66 @@ fn column_of(def: &ast::ColumnDef) -> Result<(Column, bool, bool)> {
             ColumnOption::Null => {}
             ColumnOption::PrimaryKey(_) => key = true,
             ColumnOption::Unique(_) => unique = true,
+            ColumnOption::Default(_) if owned.is_some() => {
+                return Err(Error::Execution {
+                    message: format!(
+                        "multiple default values specified for column \"{}\"",
+                        column.name
+                    ),
+                    sqlstate: "42601",
+                });
+            }
             ColumnOption::Default(expr) => {
                 column.default = Some(ColumnDefault::Expr(expr.to_string()));
+            }
+            ColumnOption::Generated {
+                generated_as: generated @ (ast::GeneratedAs::Always | ast::GeneratedAs::ByDefault),
+                sequence_options,
+                generation_expr: None,
+                ..
+            } if serial.is_none() && column.default.is_none() => {
+                owned = Some(Owned {
+                    kind: Kind::of(&def.data_type)?,
+                    identity: Some(match generated {
+                        ast::GeneratedAs::Always => Identity::Always,
+                        _ => Identity::ByDefault,
+                    }),
+                    options: sequence_options.clone().unwrap_or_default(),
+                });
+                column.nullable = false;
             }
             other => return Err(unsupported(&format!("column option {other}"))),
         }
     }
-    Ok((column, key, unique))
+    Ok((column, key, unique, owned))
 }
 
-/// The projector schema of a `CREATE TABLE` (standard or legacy form).
-fn table_schema(create: &CreateTable) -> Result<TableSchema> {
+/// The `DEFAULT` of a column that takes its values from sequence `name`, as PostgreSQL
+/// writes it.
+fn nextval_default(name: &str) -> ColumnDefault {
+    let literal = crate::postgres::quote_ident(name).replace('\'', "''");
+    ColumnDefault::Expr(format!("nextval('{literal}'::regclass)"))
+}
+
+/// The projector schema of a `CREATE TABLE` (standard or legacy form), and the sequences
+/// its `SERIAL` and identity columns own, by their names (`<table>_<column>_seq`).
+fn table_schema(create: &CreateTable) -> Result<(TableSchema, Vec<Sequence>)> {
     let name = table_name(&create.name)?;
     let mut columns = Vec::new();
     let mut primary_key: Vec<usize> = Vec::new();
     let mut unique = Vec::new();
     let mut indexes = Vec::new();
+    let mut sequences = Vec::new();
     for (i, def) in create.columns.iter().enumerate() {
-        let (column, key, is_unique) = column_of(def)?;
+        let (mut column, key, is_unique, owned) = column_of(def)?;
+        if let Some(owned) = owned {
+            let sequence_name = format!("{name}_{}_seq", column.name);
+            let mut sequence = Sequence::new(&sequence_name, owned.kind, &owned.options)?;
+            sequence.owner = Some((name.clone(), column.name.clone()));
+            sequence.identity = owned.identity;
+            column.default = Some(nextval_default(&sequence_name));
+            sequences.push(sequence);
+        }
         if key {
             primary_key.push(i);
         }
@@ -625,12 +793,13 @@ fn table_schema(create: &CreateTable) -> Result<TableSchema> {
     for &k in &primary_key {
         columns[k].nullable = false;
     }
-    TableSchema::new(name, columns, primary_key, unique, indexes).map_err(|e| {
+    let schema = TableSchema::new(name, columns, primary_key, unique, indexes).map_err(|e| {
         Error::InvalidTableDefinition {
             message: e.to_string(),
             position: None,
         }
-    })
+    })?;
+    Ok((schema, sequences))
 }
 
 /// SQL type names to the projector's types.

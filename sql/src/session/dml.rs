@@ -73,6 +73,7 @@ impl Session {
             // `INSERT INTO t DEFAULT VALUES`
             None => vec![Vec::new()],
             Some(mut source) => {
+                self.refuse_always_identity(&table, &schema, &targets, &source, snapshot)?;
                 replace_default_keywords(&mut source, &schema, &targets)?;
                 type_boolean_strings(&mut source, &types);
                 if let Some(rows) = literal_rows(&source, &types) {
@@ -469,6 +470,7 @@ impl Session {
             None,
         )?;
         let ctx = crate::engine::postgres_context().map_err(execution)?;
+        self.register_sequence_functions(&ctx);
         let batches = run_ast(&ctx, statement).await?;
         let types = [column.data_type.clone()];
         let mut values = Vec::with_capacity(rows);
@@ -494,11 +496,9 @@ impl Session {
             return Ok(Value::Null);
         };
         let statement = select_from_nothing(vec![ast::SelectItem::UnnamedExpr(expr)])?;
-        let batches = run_ast(
-            &crate::engine::postgres_context().map_err(execution)?,
-            statement,
-        )
-        .await?;
+        let ctx = crate::engine::postgres_context().map_err(execution)?;
+        self.register_sequence_functions(&ctx);
+        let batches = run_ast(&ctx, statement).await?;
         let types = [column.data_type.clone()];
         let rows = batches
             .iter()
@@ -794,6 +794,50 @@ fn literal_rows(source: &ast::Query, types: &[DataType]) -> Option<Vec<Row>> {
         .collect()
 }
 
+impl Session {
+    /// An `INSERT` may give a `GENERATED ALWAYS AS IDENTITY` column only `DEFAULT` (428C9):
+    /// DriftDB has no `OVERRIDING SYSTEM VALUE`.
+    fn refuse_always_identity(
+        &self,
+        table: &str,
+        schema: &TableSchema,
+        targets: &[usize],
+        source: &ast::Query,
+        snapshot: &Snapshot,
+    ) -> Result<()> {
+        let owned = self.owned_sequences(table, snapshot);
+        if owned.is_empty() {
+            return Ok(());
+        }
+        for (position, &target) in targets.iter().enumerate() {
+            let column = &schema.columns()[target].name;
+            let always = owned.iter().any(|name| {
+                self.sequence_at(name, snapshot).is_some_and(|s| {
+                    s.identity == Some(crate::sequences::Identity::Always)
+                        && s.owner.as_ref().is_some_and(|(_, c)| c == column)
+                })
+            });
+            if !always {
+                continue;
+            }
+            let only_defaults = match source.body.as_ref() {
+                ast::SetExpr::Values(values) => values.rows.iter().all(|row| {
+                    matches!(row.get(position), Some(ast::Expr::Identifier(i))
+                        if i.quote_style.is_none() && i.value.eq_ignore_ascii_case("default"))
+                }),
+                _ => false,
+            };
+            if !only_defaults {
+                return Err(Error::Execution {
+                    message: format!("cannot insert a non-DEFAULT value into column \"{column}\""),
+                    sqlstate: "428C9",
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
 fn replace_default_keywords(
     source: &mut ast::Query,
     schema: &TableSchema,
@@ -856,8 +900,9 @@ fn default_expr(column: &Column) -> Result<Option<ast::Expr>> {
     if let Some(Statement::Sql(sql)) = statement
         && let Ast::Query(query) = sql.statement
         && let ast::SetExpr::Select(select) = *query.body
-        && let Some(ast::SelectItem::UnnamedExpr(expr)) = select.projection.into_iter().next()
+        && let Some(ast::SelectItem::UnnamedExpr(mut expr)) = select.projection.into_iter().next()
     {
+        crate::sequences::plain_names_in(&mut expr);
         return Ok(Some(expr));
     }
     Err(unsupported(&format!("DEFAULT {text}")))

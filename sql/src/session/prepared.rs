@@ -10,7 +10,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::ops::ControlFlow;
-use std::sync::{Arc, LazyLock, Mutex};
+use std::sync::{LazyLock, Mutex};
 
 use datafusion::arrow::datatypes::{DataType as Arrow, SchemaRef};
 use sqlparser::ast::{self, Expr, Statement as Ast, visit_expressions, visit_expressions_mut};
@@ -227,7 +227,7 @@ impl Session {
                 }
                 Some(crate::naming::pg_schema(
                     &names,
-                    &Arc::new(plan.schema().as_arrow().clone()),
+                    &engine.result_schema(&plan).map_err(execution)?,
                 ))
             }
             (Ast::Insert(insert), _) => {

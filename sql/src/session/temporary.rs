@@ -50,17 +50,38 @@ pub(crate) fn schema_name(session: u64) -> String {
     format!("pg_temp_{session}")
 }
 
+/// The operations that drop the temporary tables `session` owns (every session's, for
+/// `None`), with the sequences their `SERIAL` and identity columns own.
+fn drops(store: &Store, session: Option<u64>) -> Vec<LedgerOp> {
+    let ours =
+        |name: &str| temporary_of(name).is_some_and(|(s, _)| session.is_none_or(|id| id == s));
+    let db = store.read();
+    let mut ops: Vec<LedgerOp> = Vec::new();
+    if let (Ok(shared), Some((seq, _))) = (db.table(crate::sequences::TABLE), store.last()) {
+        for sequence in crate::sequences::all_at(&driftdb_projector::database::read(shared), seq) {
+            if sequence
+                .owner
+                .as_ref()
+                .is_some_and(|(table, _)| ours(table))
+            {
+                ops.push(crate::sequences::Sequence::delete(&sequence.name));
+            }
+        }
+    }
+    ops.extend(
+        db.table_names()
+            .iter()
+            .filter(|name| ours(name))
+            .map(|name| LedgerOp::DropTable {
+                table: name.to_string(),
+            }),
+    );
+    ops
+}
+
 /// Drops every temporary table in `store`: at start-up, no session holds one.
 pub(crate) fn drop_leftovers(store: &Store) -> driftdb_projector::Result<()> {
-    let ops: Vec<LedgerOp> = store
-        .read()
-        .table_names()
-        .iter()
-        .filter(|name| temporary_of(name).is_some())
-        .map(|name| LedgerOp::DropTable {
-            table: name.to_string(),
-        })
-        .collect();
+    let ops = drops(store, None);
     if !ops.is_empty() {
         store.commit(Transaction { ops }, None, &[])?;
     }
@@ -222,6 +243,12 @@ impl Session {
             .unwrap_or_default();
         let table = match idents.as_slice() {
             [table] => {
+                if crate::sequences::is_internal(table) {
+                    return Err(Error::Execution {
+                        message: format!("permission denied: \"{table}\" is DriftDB's own"),
+                        sqlstate: "42501",
+                    });
+                }
                 if let Some((session, _)) = temporary_of(table) {
                     return match session == self.id {
                         true => Ok(None),
@@ -279,15 +306,7 @@ impl Drop for Session {
             return;
         }
         let store = self.db.store();
-        let ops: Vec<LedgerOp> = store
-            .read()
-            .table_names()
-            .iter()
-            .filter(|name| temporary_of(name).is_some_and(|(session, _)| session == self.id))
-            .map(|name| LedgerOp::DropTable {
-                table: name.to_string(),
-            })
-            .collect();
+        let ops = drops(store, Some(self.id));
         if ops.is_empty() {
             return;
         }

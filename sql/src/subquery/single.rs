@@ -169,6 +169,21 @@ impl AggregateUDFImpl for Single {
         Ok(arg_types.first().cloned().unwrap_or(DataType::Null))
     }
 
+    /// The value keeps its column's PostgreSQL type (`json` stays `json`).
+    fn return_field(
+        &self,
+        arg_fields: &[datafusion::arrow::datatypes::FieldRef],
+    ) -> Result<datafusion::arrow::datatypes::FieldRef> {
+        let field = match arg_fields.first() {
+            Some(arg) => {
+                datafusion::arrow::datatypes::Field::new(self.name(), arg.data_type().clone(), true)
+                    .with_metadata(arg.metadata().clone())
+            }
+            None => datafusion::arrow::datatypes::Field::new(self.name(), DataType::Null, true),
+        };
+        Ok(std::sync::Arc::new(field))
+    }
+
     fn accumulator(&self, args: AccumulatorArgs) -> Result<Box<dyn Accumulator>> {
         Ok(Box::new(SingleValue {
             value: ScalarValue::try_from(args.return_field.data_type())?,

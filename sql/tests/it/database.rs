@@ -401,6 +401,54 @@ async fn temporary_tables_are_private_to_their_session_and_die_with_it() -> Resu
     Ok(())
 }
 
+/// Sequence values are never handed out twice: not after a reopen, and not after a crash
+/// that loses the values reserved in memory (they are skipped).
+#[tokio::test]
+async fn sequence_values_are_never_given_twice_across_reopens_and_crashes() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let crash = tempfile::tempdir()?;
+    let mut seen = std::collections::BTreeSet::new();
+    let mut take = |rows: Vec<Vec<String>>| -> Result<()> {
+        for row in rows {
+            let value: i64 = row[0].parse()?;
+            assert!(seen.insert(value), "{value} was handed out twice");
+        }
+        Ok(())
+    };
+    {
+        let db = Database::open(dir.path())?;
+        db.execute("CREATE TABLE orders (id BIGSERIAL PRIMARY KEY, item TEXT)")
+            .await?;
+        let mut session = db.session();
+        for _ in 0..5 {
+            let outcome = session
+                .execute("INSERT INTO orders (item) VALUES ('a'), ('b') RETURNING id")
+                .await?
+                .pop()
+                .expect("one statement");
+            take(cells(&outcome.rows.expect("RETURNING").batches)?)?;
+        }
+        // Another session shares the sequence.
+        take(query(&db, "SELECT nextval('orders_id_seq')").await?)?;
+        // A crash now: the data directory as it is, with values reserved but not handed
+        // out.
+        copy_dir(dir.path(), crash.path())?;
+        take(query(&db, "SELECT nextval('orders_id_seq')").await?)?;
+    }
+    for path in [dir.path(), crash.path()] {
+        let db = Database::open(path)?;
+        let after = query(&db, "SELECT nextval('orders_id_seq')").await?;
+        let value: i64 = after[0][0].parse()?;
+        assert!(
+            seen.iter().all(|&v| v < value),
+            "{value} after a reopen of {path:?} is not past {seen:?}"
+        );
+        let rows = query(&db, "SELECT count(*) FROM orders").await?;
+        assert_eq!(rows, [["10"]]);
+    }
+    Ok(())
+}
+
 fn copy_dir(from: &std::path::Path, to: &std::path::Path) -> Result<()> {
     std::fs::create_dir_all(to)?;
     for entry in std::fs::read_dir(from)? {

@@ -284,6 +284,55 @@ def exercise_sqlalchemy(driver):
     engine.dispose()
 
 
+class SerialBase(DeclarativeBase):
+    pass
+
+
+class Member(SerialBase):
+    """The most ordinary model: SQLAlchemy makes an integer primary key SERIAL."""
+    __tablename__ = "sa_members"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(50))
+
+
+class Event(SerialBase):
+    __tablename__ = "sa_events"
+    id: Mapped[int] = mapped_column(sa.BigInteger, sa.Identity(), primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(20))
+
+
+def exercise_serial_keys(driver):
+    """SERIAL and identity keys: create_all, keys handed back by INSERT ... RETURNING, and
+    reflection, with the answers PostgreSQL 15 gives."""
+    engine = sa.create_engine(f"postgresql+{driver}://driftdb@{host}:{port}/driftdb")
+    SerialBase.metadata.create_all(engine)
+    with Session(engine) as session:
+        ann, bob = Member(name="ann"), Member(name="bob")
+        session.add_all([ann, bob])
+        session.commit()
+        check(f"sqlalchemy {driver} serial keys", (ann.id, bob.id), (1, 2))
+        event = Event(kind="signup")
+        session.add(event)
+        session.commit()
+        check(f"sqlalchemy {driver} identity key", event.id, 1)
+    inspector = sa.inspect(engine)
+    check(
+        f"sqlalchemy {driver} serial reflection",
+        [(c["name"], c.get("default"), c.get("autoincrement"), c.get("identity")) for c in inspector.get_columns("sa_members")],
+        [("id", "nextval('sa_members_id_seq'::regclass)", True, None), ("name", None, False, None)],
+    )
+    check(
+        f"sqlalchemy {driver} identity reflection",
+        [(c["name"], c.get("default"), c.get("identity")) for c in inspector.get_columns("sa_events")],
+        [
+            ("id", None, {"always": False, "start": 1, "increment": 1, "minvalue": 1, "maxvalue": 9223372036854775807, "cache": 1, "cycle": False}),
+            ("kind", None, None),
+        ],
+    )
+    SerialBase.metadata.drop_all(engine)
+    engine.dispose()
+
+
 class AsyncBase(DeclarativeBase):
     pass
 
@@ -509,5 +558,7 @@ exercise_json_and_uuid()
 exercise_arrays()
 exercise_sqlalchemy("psycopg2")
 exercise_sqlalchemy("psycopg")
+exercise_serial_keys("psycopg2")
+exercise_serial_keys("psycopg")
 exercise_sqlalchemy_asyncio()
 print("ok")

@@ -1,0 +1,131 @@
+//! What the session's DDL needs to know of sequences (`crate::sequences`): which exist in
+//! its snapshot, counting its transaction's own `CREATE` and `DROP`.
+
+use driftdb_projector::{LedgerOp, Value};
+use sqlparser::ast::ObjectName;
+
+use super::ddl::{ident_name, table_name};
+use super::{Session, Snapshot};
+use crate::error::{Error, Result};
+use crate::sequences::{self, Sequence};
+
+impl Session {
+    /// Sequence `name` as `snapshot` (and the open transaction's writes) has it.
+    pub(super) fn sequence_at(&self, name: &str, snapshot: &Snapshot) -> Option<Sequence> {
+        if let Some(txn) = &self.txn {
+            for op in txn.ops.iter().rev() {
+                match op {
+                    LedgerOp::Upsert { table, row } if table == sequences::TABLE => {
+                        if matches!(row.first(), Some(Value::Text(n)) if n == name) {
+                            return Sequence::of_row(row);
+                        }
+                    }
+                    LedgerOp::Delete { table, key } if table == sequences::TABLE => {
+                        if matches!(key.first(), Some(Value::Text(n)) if n == name) {
+                            return None;
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        let seq = snapshot.seq?;
+        let db = self.db.store().read();
+        let table = db.table(sequences::TABLE).ok()?;
+        sequences::find_at(&driftdb_projector::database::read(table), name, seq)
+    }
+
+    /// What must come before a statement's first write of a sequence: the internal table
+    /// of sequences, if `snapshot` has none yet.
+    pub(super) fn sequences_table(&self, snapshot: &Snapshot) -> Result<Vec<LedgerOp>> {
+        match self.schema_at(sequences::TABLE, snapshot) {
+            Ok(_) => Ok(Vec::new()),
+            Err(_) => Ok(vec![sequences::create_table()?]),
+        }
+    }
+
+    /// Whether a table or a sequence is called `name` (they share PostgreSQL's namespace).
+    pub(super) fn relation_exists(&self, name: &str, snapshot: &Snapshot) -> bool {
+        self.schema_at(name, snapshot).is_ok() || self.sequence_at(name, snapshot).is_some()
+    }
+
+    /// The sequences the columns of `table` own.
+    pub(super) fn owned_sequences(&self, table: &str, snapshot: &Snapshot) -> Vec<String> {
+        let Some(seq) = snapshot.seq else {
+            return self.pending_owned(table);
+        };
+        let committed: Vec<String> = {
+            let db = self.db.store().read();
+            match db.table(sequences::TABLE) {
+                Ok(shared) => sequences::all_at(&driftdb_projector::database::read(shared), seq)
+                    .into_iter()
+                    .filter(|s| s.owner.as_ref().is_some_and(|(t, _)| t == table))
+                    .map(|s| s.name)
+                    .collect(),
+                Err(_) => Vec::new(),
+            }
+        };
+        let mut names = self.pending_owned(table);
+        for name in committed {
+            if !names.contains(&name) && self.sequence_at(&name, snapshot).is_some() {
+                names.push(name);
+            }
+        }
+        names
+    }
+
+    /// The sequences the open transaction made for `table`'s columns.
+    fn pending_owned(&self, table: &str) -> Vec<String> {
+        let Some(txn) = &self.txn else {
+            return Vec::new();
+        };
+        let mut names = Vec::new();
+        for op in &txn.ops {
+            if let LedgerOp::Upsert { table: t, row } = op
+                && t == sequences::TABLE
+                && let Some(sequence) = Sequence::of_row(row)
+                && sequence.owner.as_ref().is_some_and(|(o, _)| o == table)
+                && !names.contains(&sequence.name)
+            {
+                names.push(sequence.name);
+            }
+        }
+        names
+    }
+
+    /// The owner `OWNED BY table.column` names (`NONE`: none); the column must exist.
+    pub(super) fn sequence_owner(
+        &self,
+        owned_by: Option<&ObjectName>,
+        snapshot: &Snapshot,
+    ) -> Result<Option<(String, String)>> {
+        let Some(owned_by) = owned_by else {
+            return Ok(None);
+        };
+        let parts: Vec<String> = owned_by
+            .0
+            .iter()
+            .filter_map(|p| p.as_ident().map(ident_name))
+            .collect();
+        match parts.as_slice() {
+            [none] if none == "none" => Ok(None),
+            [.., table, column] => {
+                let table_object = ObjectName(owned_by.0[..owned_by.0.len() - 1].to_vec());
+                let table_name = table_name(&table_object).unwrap_or_else(|_| table.clone());
+                let schema = self.schema_at(&table_name, snapshot)?;
+                if schema.column_index(column).is_none() {
+                    return Err(Error::UndefinedColumn {
+                        column: column.clone(),
+                        context: format!("relation \"{table_name}\""),
+                        position: None,
+                    });
+                }
+                Ok(Some((table_name, column.clone())))
+            }
+            _ => Err(Error::Execution {
+                message: "invalid OWNED BY option".to_string(),
+                sqlstate: "42601",
+            }),
+        }
+    }
+}
