@@ -158,9 +158,29 @@ impl Session {
             Ast::AlterTable(alter) => self.alter_table(&alter, &snapshot).await?,
             Ast::Truncate(truncate) => {
                 let mut ops = Vec::new();
+                let restart = matches!(
+                    truncate.identity,
+                    Some(ast::TruncateIdentityOption::Restart)
+                );
                 for target in &truncate.table_names {
                     let table = table_name(&target.name)?;
                     self.schema_at(&table, &snapshot)?;
+                    // RESTART IDENTITY: the sequences its columns own start over, in the
+                    // same transaction.
+                    if restart {
+                        for name in self.owned_sequences(&table, &snapshot) {
+                            if let Some(sequence) = self.sequence_at(&name, &snapshot) {
+                                ops.push(
+                                    Sequence {
+                                        last_value: sequence.start,
+                                        is_called: false,
+                                        ..sequence
+                                    }
+                                    .upsert(),
+                                );
+                            }
+                        }
+                    }
                     ops.push(LedgerOp::Truncate { table });
                 }
                 write(ops, "TRUNCATE TABLE")
