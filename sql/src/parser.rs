@@ -48,6 +48,8 @@ pub enum Statement {
     },
     /// `CREATE`, `ALTER`, `REFRESH` or `DROP PROJECTION` (`parser/projection.rs`).
     Projection(Box<projection::ProjectionStatement>),
+    /// `ALTER SEQUENCE [IF EXISTS] s ...` (sqlparser has no such statement).
+    AlterSequence(Box<AlterSequence>),
     /// `ALTER TABLE t SET (history_retention = '30 days')`.
     SetHistoryRetention {
         /// The table.
@@ -55,6 +57,23 @@ pub enum Statement {
         /// How long superseded versions must stay readable.
         retention: Duration,
     },
+}
+
+/// `ALTER SEQUENCE [IF EXISTS] name` and its changes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AlterSequence {
+    /// The sequence.
+    pub name: ObjectName,
+    /// `IF EXISTS`.
+    pub if_exists: bool,
+    /// `AS type`.
+    pub data_type: Option<sqlparser::ast::DataType>,
+    /// `INCREMENT`, `MINVALUE`, `MAXVALUE`, `START`, `CACHE` and `CYCLE` clauses.
+    pub options: Vec<sqlparser::ast::SequenceOptions>,
+    /// `RESTART` (`Some(None)`) or `RESTART WITH n` (`Some(Some(n))`).
+    pub restart: Option<Option<sqlparser::ast::Expr>>,
+    /// `OWNED BY t.c` or `OWNED BY NONE`.
+    pub owned_by: Option<ObjectName>,
 }
 
 /// A sqlparser statement and the `FOR SYSTEM_TIME` clauses of its table references.
@@ -93,6 +112,7 @@ impl Statement {
             | Statement::Vacuum { .. }
             | Statement::Projection(_)
             | Statement::SetHistoryRetention { .. } => false,
+            Statement::AlterSequence(_) => true,
         }
     }
 }

@@ -171,7 +171,7 @@ fn invalid(message: String) -> Error {
 }
 
 /// A constant integer of a sequence option.
-fn option_value(expr: &ast::Expr) -> Result<i64> {
+pub(crate) fn option_value(expr: &ast::Expr) -> Result<i64> {
     let text = match expr {
         ast::Expr::Value(v) => match &v.value {
             ast::Value::Number(n, _) => n.clone(),
@@ -194,72 +194,170 @@ fn option_value(expr: &ast::Expr) -> Result<i64> {
 impl Sequence {
     /// A new sequence `name` of `kind` with `options`, PostgreSQL's defaults for the rest.
     pub(crate) fn new(name: &str, kind: Kind, options: &[SequenceOptions]) -> Result<Sequence> {
-        let (mut increment, mut min, mut max, mut start, mut cache, mut cycle) =
-            (1i64, None, None, None, 1i64, false);
-        for option in options {
-            match option {
-                SequenceOptions::IncrementBy(e, _) => increment = option_value(e)?,
-                SequenceOptions::MinValue(e) => min = e.as_ref().map(option_value).transpose()?,
-                SequenceOptions::MaxValue(e) => max = e.as_ref().map(option_value).transpose()?,
-                SequenceOptions::StartWith(e, _) => start = Some(option_value(e)?),
-                SequenceOptions::Cache(e) => cache = option_value(e)?,
-                // sqlparser's `Cycle(true)` is `NO CYCLE`.
-                SequenceOptions::Cycle(no) => cycle = !no,
-            }
-        }
-        if increment == 0 {
-            return Err(invalid("INCREMENT must not be zero".to_string()));
-        }
-        if cache < 1 {
-            return Err(invalid(format!(
-                "CACHE ({cache}) must be greater than zero"
-            )));
-        }
-        let (low, high) = kind.range();
-        let min = min.unwrap_or(if increment > 0 { 1 } else { low });
-        let max = max.unwrap_or(if increment > 0 { high } else { -1 });
-        let out_of_type = |what: &str, v: i64| {
-            invalid(format!(
-                "{what} ({v}) is out of range for sequence data type {}",
-                kind.name()
-            ))
-        };
-        if min < low || min > high {
-            return Err(out_of_type("MINVALUE", min));
-        }
-        if max < low || max > high {
-            return Err(out_of_type("MAXVALUE", max));
-        }
-        if min >= max {
-            return Err(invalid(format!(
-                "MINVALUE ({min}) must be less than MAXVALUE ({max})"
-            )));
-        }
-        let start = start.unwrap_or(if increment > 0 { min } else { max });
-        if start < min {
-            return Err(invalid(format!(
-                "START value ({start}) cannot be less than MINVALUE ({min})"
-            )));
-        }
-        if start > max {
-            return Err(invalid(format!(
-                "START value ({start}) cannot be greater than MAXVALUE ({max})"
-            )));
-        }
-        Ok(Sequence {
+        let mut sequence = Sequence {
             name: name.to_string(),
             kind,
-            start,
-            increment,
-            min,
-            max,
-            cache,
-            cycle,
-            last_value: start,
+            start: 0,
+            increment: 1,
+            min: 0,
+            max: 0,
+            cache: 1,
+            cycle: false,
+            last_value: 0,
             is_called: false,
             owner: None,
             identity: None,
-        })
+        };
+        let (min, max, start) = sequence.apply(options)?;
+        let (low, high) = sequence.default_bounds();
+        sequence.min = min.unwrap_or(low);
+        sequence.max = max.unwrap_or(high);
+        sequence.start = start.unwrap_or(if sequence.increment > 0 {
+            sequence.min
+        } else {
+            sequence.max
+        });
+        sequence.last_value = sequence.start;
+        sequence.check()?;
+        Ok(sequence)
+    }
+
+    /// The sequence after `ALTER SEQUENCE`: a new type, options and a restart (at `start`,
+    /// or at the value given).
+    pub(crate) fn altered(
+        &self,
+        kind: Option<Kind>,
+        options: &[SequenceOptions],
+        restart: Option<Option<i64>>,
+    ) -> Result<Sequence> {
+        let mut sequence = self.clone();
+        if let Some(kind) = kind {
+            // Bounds that were the old type's become the new type's, as in PostgreSQL.
+            let (low, high) = self.default_bounds();
+            sequence.kind = kind;
+            let (new_low, new_high) = sequence.default_bounds();
+            if sequence.min == low {
+                sequence.min = new_low;
+            }
+            if sequence.max == high {
+                sequence.max = new_high;
+            }
+        }
+        let (min, max, start) = sequence.apply(options)?;
+        let (low, high) = sequence.default_bounds();
+        if let Some(min) = min {
+            sequence.min = min;
+        } else if options
+            .iter()
+            .any(|o| matches!(o, SequenceOptions::MinValue(None)))
+        {
+            sequence.min = low;
+        }
+        if let Some(max) = max {
+            sequence.max = max;
+        } else if options
+            .iter()
+            .any(|o| matches!(o, SequenceOptions::MaxValue(None)))
+        {
+            sequence.max = high;
+        }
+        if let Some(start) = start {
+            sequence.start = start;
+        }
+        if let Some(restart) = restart {
+            let value = restart.unwrap_or(sequence.start);
+            if value < sequence.min {
+                return Err(invalid(format!(
+                    "RESTART value ({value}) cannot be less than MINVALUE ({})",
+                    sequence.min
+                )));
+            }
+            if value > sequence.max {
+                return Err(invalid(format!(
+                    "RESTART value ({value}) cannot be greater than MAXVALUE ({})",
+                    sequence.max
+                )));
+            }
+            sequence.last_value = value;
+            sequence.is_called = false;
+        }
+        sequence.check()?;
+        Ok(sequence)
+    }
+
+    /// The bounds a sequence of its type and direction has when none are given.
+    fn default_bounds(&self) -> (i64, i64) {
+        let (low, high) = self.kind.range();
+        match self.increment > 0 {
+            true => (1, high),
+            false => (low, -1),
+        }
+    }
+
+    /// Applies `INCREMENT`, `CACHE` and `CYCLE`; returns the `MINVALUE`, `MAXVALUE` and
+    /// `START` given (`NO MINVALUE` as none).
+    fn apply(
+        &mut self,
+        options: &[SequenceOptions],
+    ) -> Result<(Option<i64>, Option<i64>, Option<i64>)> {
+        let (mut min, mut max, mut start) = (None, None, None);
+        for option in options {
+            match option {
+                SequenceOptions::IncrementBy(e, _) => self.increment = option_value(e)?,
+                SequenceOptions::MinValue(e) => min = e.as_ref().map(option_value).transpose()?,
+                SequenceOptions::MaxValue(e) => max = e.as_ref().map(option_value).transpose()?,
+                SequenceOptions::StartWith(e, _) => start = Some(option_value(e)?),
+                SequenceOptions::Cache(e) => self.cache = option_value(e)?,
+                // sqlparser's `Cycle(true)` is `NO CYCLE`.
+                SequenceOptions::Cycle(no) => self.cycle = !no,
+            }
+        }
+        Ok((min, max, start))
+    }
+
+    /// PostgreSQL's checks of a sequence's options.
+    fn check(&self) -> Result<()> {
+        if self.increment == 0 {
+            return Err(invalid("INCREMENT must not be zero".to_string()));
+        }
+        if self.cache < 1 {
+            return Err(invalid(format!(
+                "CACHE ({}) must be greater than zero",
+                self.cache
+            )));
+        }
+        let (low, high) = self.kind.range();
+        let out_of_type = |what: &str, v: i64| {
+            invalid(format!(
+                "{what} ({v}) is out of range for sequence data type {}",
+                self.kind.name()
+            ))
+        };
+        if self.min < low || self.min > high {
+            return Err(out_of_type("MINVALUE", self.min));
+        }
+        if self.max < low || self.max > high {
+            return Err(out_of_type("MAXVALUE", self.max));
+        }
+        if self.min >= self.max {
+            return Err(invalid(format!(
+                "MINVALUE ({}) must be less than MAXVALUE ({})",
+                self.min, self.max
+            )));
+        }
+        if self.start < self.min {
+            return Err(invalid(format!(
+                "START value ({}) cannot be less than MINVALUE ({})",
+                self.start, self.min
+            )));
+        }
+        if self.start > self.max {
+            return Err(invalid(format!(
+                "START value ({}) cannot be greater than MAXVALUE ({})",
+                self.start, self.max
+            )));
+        }
+        Ok(())
     }
 
     pub(crate) fn key(name: &str) -> Key {
@@ -607,6 +705,20 @@ impl Allocator {
         })
         .map_err(crate::database::projector_error)?;
         Ok(value)
+    }
+
+    /// The last value of `name` handed out, where that is below the end of the block the
+    /// row records (the block is then given up): `ALTER SEQUENCE` goes on from it, as
+    /// PostgreSQL's does. `None` when the row is the last value.
+    pub(crate) fn give_back(&self, store: &Store, name: &str) -> Option<i64> {
+        let mut blocks = self.blocks.lock().unwrap_or_else(|e| e.into_inner());
+        let block = blocks.remove(name)?;
+        let read = store.last()?.0;
+        let db = store.read();
+        let table = driftdb_projector::database::read(db.table(TABLE).ok()?);
+        let version = table.get(&Sequence::key(name), read).ok()??;
+        let sequence = Sequence::of_row(version.row)?;
+        (version.start_seq == block.reserved_at).then(|| block.next - sequence.increment)
     }
 
     /// Forgets the block of `name` (it was dropped or changed).

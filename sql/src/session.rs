@@ -510,6 +510,7 @@ impl Session {
             Statement::Checkpoint { .. } => self.require_superuser("CHECKPOINT")?,
             Statement::Vacuum { .. } => self.require_superuser("VACUUM")?,
             Statement::SetHistoryRetention { .. } => self.require_superuser("ALTER TABLE")?,
+            Statement::AlterSequence(_) => self.require_superuser("ALTER SEQUENCE")?,
             Statement::Projection(_) => {}
         }
         match statement {
@@ -579,6 +580,7 @@ impl Session {
                 self.vacuum(table.as_ref()).await
             }
             Statement::Projection(statement) => self.projection_statement(*statement),
+            Statement::AlterSequence(alter) => self.alter_sequence(*alter),
             Statement::SetHistoryRetention { table, retention } => {
                 self.outside_block("ALTER TABLE")?;
                 let table = ddl::table_name(&table)?;

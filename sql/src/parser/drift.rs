@@ -72,6 +72,13 @@ pub(crate) fn parse_statement(
         create.login.get_or_insert(true);
         return Ok(Parsed::Sql(Box::new(AstStatement::CreateRole(create))));
     }
+    if is_word(first, "ALTER") && is_word(second, "SEQUENCE") {
+        p.parser.advance_token();
+        p.parser.advance_token();
+        return alter_sequence(p.parser)
+            .map(|s| Parsed::Drift(Statement::AlterSequence(Box::new(s))))
+            .map_err(|e| Error::from_parser(e, sql));
+    }
     if is_word(first, "ALTER") && is_word(second, "USER") {
         p.parser.advance_token();
         p.parser.advance_token();
@@ -94,6 +101,78 @@ pub(crate) fn parse_statement(
         }));
     }
     Ok(Parsed::Sql(Box::new(statement)))
+}
+
+/// The rest of `ALTER SEQUENCE` after its two words: `[IF EXISTS] name` and its clauses, in
+/// any order, up to the end of the statement.
+fn alter_sequence(parser: &mut Parser) -> std::result::Result<super::AlterSequence, ParserError> {
+    use sqlparser::ast::SequenceOptions as O;
+    use sqlparser::keywords::Keyword as K;
+    let if_exists = parser.parse_keywords(&[K::IF, K::EXISTS]);
+    let name = parser.parse_object_name(false)?;
+    let mut alter = super::AlterSequence {
+        name,
+        if_exists,
+        data_type: None,
+        options: Vec::new(),
+        restart: None,
+        owned_by: None,
+    };
+    loop {
+        if matches!(parser.peek_token_ref().token, Token::SemiColon | Token::EOF) {
+            break;
+        }
+        if parser.parse_keyword(K::AS) {
+            alter.data_type = Some(parser.parse_data_type()?);
+        } else if parser.parse_keyword(K::INCREMENT) {
+            let by = parser.parse_keyword(K::BY);
+            alter
+                .options
+                .push(O::IncrementBy(parser.parse_number()?, by));
+        } else if parser.parse_keyword(K::MINVALUE) {
+            alter
+                .options
+                .push(O::MinValue(Some(parser.parse_number()?)));
+        } else if parser.parse_keyword(K::MAXVALUE) {
+            alter
+                .options
+                .push(O::MaxValue(Some(parser.parse_number()?)));
+        } else if parser.parse_keywords(&[K::NO, K::MINVALUE]) {
+            alter.options.push(O::MinValue(None));
+        } else if parser.parse_keywords(&[K::NO, K::MAXVALUE]) {
+            alter.options.push(O::MaxValue(None));
+        } else if parser.parse_keywords(&[K::NO, K::CYCLE]) {
+            alter.options.push(O::Cycle(true));
+        } else if parser.parse_keyword(K::CYCLE) {
+            alter.options.push(O::Cycle(false));
+        } else if parser.parse_keyword(K::START) {
+            let with = parser.parse_keyword(K::WITH);
+            alter
+                .options
+                .push(O::StartWith(parser.parse_number()?, with));
+        } else if parser.parse_keyword(K::CACHE) {
+            alter.options.push(O::Cache(parser.parse_number()?));
+        } else if parser.parse_keyword(K::RESTART) {
+            let with = parser.parse_keyword(K::WITH);
+            let ends = matches!(parser.peek_token_ref().token, Token::SemiColon | Token::EOF)
+                || matches!(&parser.peek_token_ref().token, Token::Word(w) if w.keyword != K::NoKeyword);
+            alter.restart = Some(match with || !ends {
+                true => Some(parser.parse_number()?),
+                false => None,
+            });
+        } else if parser.parse_keywords(&[K::OWNED, K::BY]) {
+            alter.owned_by = Some(match parser.parse_keyword(K::NONE) {
+                true => sqlparser::ast::ObjectName::from(vec![sqlparser::ast::Ident::new("NONE")]),
+                false => parser.parse_object_name(false)?,
+            });
+        } else {
+            return parser.expected_ref(
+                "an ALTER SEQUENCE clause (RESTART, INCREMENT, MINVALUE, MAXVALUE, START, CACHE, CYCLE, OWNED BY, AS)",
+                parser.peek_token_ref(),
+            );
+        }
+    }
+    Ok(alter)
 }
 
 /// Where the legacy `CREATE TABLE` statements start, sorted: each statement-leading

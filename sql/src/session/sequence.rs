@@ -5,9 +5,11 @@ use driftdb_projector::{LedgerOp, Value};
 use sqlparser::ast::ObjectName;
 
 use super::ddl::{ident_name, table_name};
-use super::{Session, Snapshot};
+use super::{Session, Snapshot, Write};
+use crate::database::Outcome;
 use crate::error::{Error, Result};
-use crate::sequences::{self, Sequence};
+use crate::parser::AlterSequence;
+use crate::sequences::{self, Kind, Sequence};
 
 impl Session {
     /// Sequence `name` as `snapshot` (and the open transaction's writes) has it.
@@ -33,6 +35,51 @@ impl Session {
         let db = self.db.store().read();
         let table = db.table(sequences::TABLE).ok()?;
         sequences::find_at(&driftdb_projector::database::read(table), name, seq)
+    }
+
+    /// `ALTER SEQUENCE`: the sequence's row rewritten in the statement's transaction (a
+    /// `nextval` committed since the statement's snapshot makes the commit fail with 40001,
+    /// rather than hand values out again).
+    pub(super) fn alter_sequence(&mut self, alter: AlterSequence) -> Result<Outcome> {
+        let snapshot = self.snapshot();
+        let name = table_name(&alter.name)?;
+        let Some(sequence) = self.sequence_at(&name, &snapshot) else {
+            if alter.if_exists {
+                return Ok(Outcome::command("ALTER SEQUENCE", None).with_notice(
+                    "NOTICE",
+                    "00000",
+                    format!("relation \"{name}\" does not exist, skipping"),
+                ));
+            }
+            return Err(Error::UndefinedTable { name });
+        };
+        let kind = alter.data_type.as_ref().map(Kind::of).transpose()?;
+        let restart = match &alter.restart {
+            None => None,
+            Some(None) => Some(None),
+            Some(Some(value)) => Some(Some(sequences::option_value(value)?)),
+        };
+        // It goes on from the last value handed out, not from the end of the block the
+        // allocator took.
+        let mut sequence = sequence;
+        if let Some(last) = self.db.sequences().give_back(self.db.store(), &name)
+            && sequence.is_called
+        {
+            sequence.last_value = last;
+        }
+        let mut altered = sequence.altered(kind, &alter.options, restart)?;
+        if let Some(owned_by) = &alter.owned_by {
+            altered.owner = self.sequence_owner(Some(owned_by), &snapshot)?;
+        }
+        let read_seq = snapshot.seq;
+        self.finish_write(
+            Write {
+                ops: vec![altered.upsert()],
+                tag: "ALTER SEQUENCE".to_string(),
+                rows: None,
+            },
+            read_seq,
+        )
     }
 
     /// What must come before a statement's first write of a sequence: the internal table

@@ -113,7 +113,9 @@ impl Session {
             Statement::Vacuum { table: Some(table) } => {
                 self.resolve_name(table, &snapshot).map(drop)
             }
-            Statement::Vacuum { table: None } | Statement::Projection(_) => Ok(()),
+            Statement::Vacuum { table: None }
+            | Statement::Projection(_)
+            | Statement::AlterSequence(_) => Ok(()),
         }
     }
 
