@@ -127,6 +127,28 @@ impl Session {
                 notices.extend(skipping("sequence", skipped));
                 write(ops, "DROP SEQUENCE")
             }
+            // PL/pgSQL is always there in PostgreSQL, so tools ask for it; DriftDB has no
+            // other extension.
+            Ast::CreateExtension(create) => {
+                let name = ident_name(&create.name);
+                if name != "plpgsql" {
+                    return Err(Error::Execution {
+                        message: format!("extension \"{name}\" is not available in DriftDB"),
+                        sqlstate: "0A000",
+                    });
+                }
+                if !create.if_not_exists {
+                    return Err(Error::Execution {
+                        message: format!("extension \"{name}\" already exists"),
+                        sqlstate: "42710",
+                    });
+                }
+                return Ok(Outcome::command("CREATE EXTENSION", None).with_notice(
+                    "NOTICE",
+                    "42710",
+                    format!("extension \"{name}\" already exists, skipping"),
+                ));
+            }
             Ast::CreateIndex(create) => match self.create_index(&create, &snapshot)? {
                 Some(write) => write,
                 None => return Ok(Outcome::command("CREATE INDEX", None)),
@@ -836,6 +858,24 @@ pub(crate) fn data_type(t: &ast::DataType) -> Result<DataType> {
         T::BigInt(_) | T::Int8(_) => DataType::BigInt,
         T::Real | T::Float4 => DataType::Real,
         T::DoublePrecision | T::Float8 | T::Double(_) => DataType::Double,
+        // `FLOAT(p)`: `real` up to 24 binary digits, `double precision` up to 53.
+        T::Float(info) => match info {
+            ast::ExactNumberInfo::None => DataType::Double,
+            ast::ExactNumberInfo::Precision(p) if (1..=24).contains(p) => DataType::Real,
+            ast::ExactNumberInfo::Precision(p) if (25..=53).contains(p) => DataType::Double,
+            ast::ExactNumberInfo::Precision(0) => {
+                return Err(Error::Execution {
+                    message: "precision for type float must be at least 1 bit".to_string(),
+                    sqlstate: "22023",
+                });
+            }
+            _ => {
+                return Err(Error::Execution {
+                    message: "precision for type float must be less than 54 bits".to_string(),
+                    sqlstate: "22023",
+                });
+            }
+        },
         T::Numeric(info) | T::Decimal(info) | T::Dec(info) => match info {
             ast::ExactNumberInfo::PrecisionAndScale(p, s) => DataType::Decimal {
                 precision: u8::try_from(*p)
