@@ -139,11 +139,18 @@ impl Session {
                     self.temporary_name(&name)?
                 }
                 false => {
-                    if temporary_of(&super::ddl::table_name(&name)?).is_some() {
+                    let table = super::ddl::table_name(&name)?;
+                    if temporary_of(&table).is_some() {
                         return Err(Error::Execution {
                             message: format!(
                                 "table names starting with \"{PREFIX}\" are reserved for temporary tables"
                             ),
+                            sqlstate: "42939",
+                        });
+                    }
+                    if crate::sequences::is_internal(&table) {
+                        return Err(Error::Execution {
+                            message: format!("\"{table}\" is the name of DriftDB's own table"),
                             sqlstate: "42939",
                         });
                     }
