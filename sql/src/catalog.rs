@@ -1570,18 +1570,23 @@ pub fn rewrite(statement: &mut Statement, catalogs: bool) -> crate::Result<()> {
     };
     let _ = statement.visit(&mut idioms);
     match idioms.refused {
-        Some(message) => Err(crate::Error::Execution {
-            message,
-            sqlstate: "0A000",
-        }),
+        Some(error) => Err(error),
         None => Ok(()),
+    }
+}
+
+/// A statement the rewrite cannot plan (0A000).
+fn refusal(message: String) -> crate::Error {
+    crate::Error::Execution {
+        message,
+        sqlstate: "0A000",
     }
 }
 
 struct Idioms {
     catalogs: bool,
     /// Why the statement cannot be planned, found while rewriting it.
-    refused: Option<String>,
+    refused: Option<crate::Error>,
 }
 
 /// A named argument's name and value (`days => 10`).
@@ -1630,7 +1635,7 @@ fn make_interval_arguments(args: &mut Vec<ast::FunctionArg>) {
 /// table, where it is rewritten like any call of it, its column named as in PostgreSQL
 /// (`value`, or for `json_object_keys` the alias, else the function's name). `None` for any
 /// other table factor; an error for arguments that read columns (`LATERAL`).
-fn set_returning_table(factor: &TableFactor) -> Option<Result<TableFactor, String>> {
+fn set_returning_table(factor: &TableFactor) -> Option<crate::Result<TableFactor>> {
     let (name, args, alias) = match factor {
         TableFactor::Table {
             name,
@@ -1644,8 +1649,9 @@ fn set_returning_table(factor: &TableFactor) -> Option<Result<TableFactor, Strin
         _ => return None,
     };
     let function = unqualified(name)?;
+    let record = crate::json::is_record_function(&function);
     let each = crate::json::each_call(&function);
-    if each.is_none() {
+    if each.is_none() && !record {
         list_of_rows(&function)?;
     }
     let reads_columns = args.iter().any(|arg| {
@@ -1657,10 +1663,13 @@ fn set_returning_table(factor: &TableFactor) -> Option<Result<TableFactor, Strin
         found
     });
     if reads_columns {
-        return Some(Err(format!(
+        return Some(Err(refusal(format!(
             "{function}() in FROM over the columns of another FROM item (LATERAL) is not \
              supported; call it in the SELECT list instead: SELECT {function}(t.x) FROM t"
-        )));
+        ))));
+    }
+    if record {
+        return Some(crate::json::record_table(&function, &args, alias.as_ref()));
     }
     // The column of a function of scalar rows is named after its alias, or the function.
     let scalar_rows =
@@ -1917,8 +1926,8 @@ impl VisitorMut for Idioms {
     fn pre_visit_table_factor(&mut self, factor: &mut TableFactor) -> ControlFlow<()> {
         match set_returning_table(factor) {
             Some(Ok(table)) => *factor = table,
-            Some(Err(message)) => {
-                self.refused = Some(message);
+            Some(Err(error)) => {
+                self.refused = Some(error);
                 return ControlFlow::Break(());
             }
             None => {}
@@ -2215,8 +2224,9 @@ impl VisitorMut for Idioms {
             }
             // Dimensions given another way cannot be counted before planning.
             Expr::Function(f) if unqualified(&f.name).as_deref() == Some("array_fill") => {
-                self.refused =
-                    Some("array_fill's dimensions must be written as ARRAY[...]".to_string());
+                self.refused = Some(refusal(
+                    "array_fill's dimensions must be written as ARRAY[...]".to_string(),
+                ));
                 return ControlFlow::Break(());
             }
             // `make_interval(days => 10)`: its parts by position, the missing ones 0.

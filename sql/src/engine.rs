@@ -663,16 +663,16 @@ fn has_case(plan: &LogicalPlan) -> bool {
     found
 }
 
-/// `logical` with the PostgreSQL types ([`crate::arrow::PG_TYPE`]) the columns of `physical`
-/// (the same rows, after more rules) carry where `logical`'s carry none.
-fn with_pg_types(logical: datafusion::arrow::datatypes::Schema, physical: &SchemaRef) -> SchemaRef {
-    if logical.fields().len() != physical.fields().len() {
-        return Arc::new(logical);
+/// `planned` with the PostgreSQL types ([`crate::arrow::PG_TYPE`]) the columns of
+/// `analyzed` (the same rows, after the analyzer's rules) carry where `planned`'s carry none.
+fn with_pg_types(planned: datafusion::arrow::datatypes::Schema, analyzed: &SchemaRef) -> SchemaRef {
+    if planned.fields().len() != analyzed.fields().len() {
+        return Arc::new(planned);
     }
-    let fields: Vec<datafusion::arrow::datatypes::FieldRef> = logical
+    let fields: Vec<datafusion::arrow::datatypes::FieldRef> = planned
         .fields()
         .iter()
-        .zip(physical.fields())
+        .zip(analyzed.fields())
         .map(
             |(l, p)| match (crate::arrow::pg_type_of(l), crate::arrow::pg_type_of(p)) {
                 (None, Some(t)) if l.data_type() == p.data_type() => {
@@ -684,7 +684,7 @@ fn with_pg_types(logical: datafusion::arrow::datatypes::Schema, physical: &Schem
         .collect();
     Arc::new(datafusion::arrow::datatypes::Schema::new_with_metadata(
         fields,
-        logical.metadata().clone(),
+        planned.metadata().clone(),
     ))
 }
 

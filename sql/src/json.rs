@@ -19,7 +19,7 @@ mod build;
 mod record;
 mod set;
 
-pub(crate) use record::rewrite as rewrite_records;
+pub(crate) use record::{is_record_function, record_table};
 
 pub(crate) use build::{JSON_AGG, JSON_OBJECT_AGG, JSONB_AGG, JSONB_OBJECT_AGG};
 

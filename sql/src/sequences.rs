@@ -33,7 +33,7 @@ use crate::error::{Error, Result};
 
 mod functions;
 
-pub(crate) use functions::{NAMES as FUNCTIONS, functions, plain_names, plain_names_in};
+pub(crate) use functions::{functions, prepare, prepare_expr};
 
 /// The internal table of sequences.
 pub(crate) const TABLE: &str = "__driftdb_sequences";

@@ -1069,10 +1069,9 @@ impl Session {
         let columns = |table: &str, version: Option<&sqlparser::ast::TableVersion>| {
             self.visible_columns(table, version, snapshot, &projected)
         };
-        crate::json::rewrite_records(statement)?;
         crate::wildcard::hide_pseudo_columns(statement, &projected, &columns);
         crate::grouping::expand(statement);
-        crate::sequences::plain_names(statement);
+        let calls_sequences = crate::sequences::prepare(statement);
         let catalogs = crate::catalog::reads_catalogs(statement);
         crate::catalog::rewrite(statement, catalogs)?;
         let engine = self.engine(snapshot)?;
@@ -1097,10 +1096,7 @@ impl Session {
                     .register_udf(crate::engine::constant_text(function, self.role()));
             }
         }
-        if crate::sequences::FUNCTIONS
-            .iter()
-            .any(|f| crate::catalog::calls(statement, f))
-        {
+        if calls_sequences {
             self.register_sequence_functions(engine.context());
         }
         if crate::catalog::calls(statement, "set_config") {

@@ -9,72 +9,39 @@
 //! Each becomes a subquery that reads one field per column: `->>` (the text of the value, a
 //! string without its quotes) cast to the column's type, or `->` for a `json`/`jsonb`
 //! column; a missing key is NULL. The `recordset` forms read each element of the array
-//! (`json_array_elements`). A function of an outer column (`LATERAL`) is not supported.
+//! (`json_array_elements`). The catalog rewrite calls this for the `FROM` items it rewrites
+//! (`crate::catalog`), which refuses a function of an outer column (`LATERAL`) first.
 
-use std::ops::ControlFlow;
-
-use sqlparser::ast::{
-    DataType, FunctionArg, FunctionArgExpr, Query, Statement, TableAlias, TableFactor, VisitMut,
-    VisitorMut,
-};
+use sqlparser::ast::{DataType, FunctionArg, FunctionArgExpr, Query, TableAlias, TableFactor};
 use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::parser::Parser;
 
 use crate::error::{Error, Result};
 
-/// Rewrites the record functions of `statement`'s `FROM` clauses (see the module
-/// documentation).
-pub(crate) fn rewrite(statement: &mut Statement) -> Result<()> {
-    let mut rewriter = Rewriter { error: None };
-    let _ = statement.visit(&mut rewriter);
-    match rewriter.error {
-        Some(e) => Err(e),
-        None => Ok(()),
-    }
-}
-
-struct Rewriter {
-    error: Option<Error>,
-}
-
-impl VisitorMut for Rewriter {
-    type Break = ();
-
-    fn pre_visit_table_factor(&mut self, factor: &mut TableFactor) -> ControlFlow<()> {
-        match derived(factor) {
-            Ok(Some(replacement)) => *factor = replacement,
-            Ok(None) => {}
-            Err(e) => {
-                self.error = Some(e);
-                return ControlFlow::Break(());
-            }
-        }
-        ControlFlow::Continue(())
-    }
-}
-
-/// The subquery a record function's `FROM` item stands for; `None` for any other item.
-fn derived(factor: &TableFactor) -> Result<Option<TableFactor>> {
-    let TableFactor::Table {
-        name,
-        args: Some(args),
-        alias,
-        ..
-    } = factor
-    else {
-        return Ok(None);
-    };
-    let Some(function) = name.0.last().and_then(|p| p.as_ident()) else {
-        return Ok(None);
-    };
-    let function = function.value.to_lowercase();
-    let elements = match function.as_str() {
+/// The array function a record function reads its rows from (`None`: one row), if
+/// `function` is one.
+fn rows_of(function: &str) -> Option<Option<&'static str>> {
+    Some(match function {
         "json_to_record" | "jsonb_to_record" => None,
         "json_to_recordset" => Some("json_array_elements"),
         "jsonb_to_recordset" => Some("jsonb_array_elements"),
-        _ => return Ok(None),
-    };
-    let argument = match args.args.as_slice() {
+        _ => return None,
+    })
+}
+
+/// Whether `function` (lower case) is one of the record functions.
+pub(crate) fn is_record_function(function: &str) -> bool {
+    rows_of(function).is_some()
+}
+
+/// The subquery `function(args) AS alias(columns)` stands for.
+pub(crate) fn record_table(
+    function: &str,
+    args: &[FunctionArg],
+    alias: Option<&TableAlias>,
+) -> Result<TableFactor> {
+    let elements = rows_of(function).flatten();
+    let argument = match args {
         [FunctionArg::Unnamed(FunctionArgExpr::Expr(e))] => e.to_string(),
         _ => {
             return Err(Error::Execution {
@@ -88,7 +55,7 @@ fn derived(factor: &TableFactor) -> Result<Option<TableFactor>> {
             .to_string(),
         sqlstate: "42601",
     };
-    let alias = alias.as_ref().ok_or_else(definitions)?;
+    let alias = alias.ok_or_else(definitions)?;
     if alias.columns.is_empty() {
         return Err(definitions());
     }
@@ -121,7 +88,7 @@ fn derived(factor: &TableFactor) -> Result<Option<TableFactor>> {
             message: format!("{function}: {e}"),
             position: None,
         })?;
-    Ok(Some(TableFactor::Derived {
+    Ok(TableFactor::Derived {
         lateral: false,
         subquery: Box::new(subquery),
         alias: Some(TableAlias {
@@ -131,5 +98,5 @@ fn derived(factor: &TableFactor) -> Result<Option<TableFactor>> {
             at: None,
         }),
         sample: None,
-    }))
+    })
 }

@@ -16,8 +16,8 @@ use sqlparser::ast::{self, Expr, VisitMut};
 use super::{SharedTaken, TABLE, name_of};
 use crate::Database;
 
-/// The names of the functions, as the front end checks for calls.
-pub(crate) const NAMES: [&str; 5] = [
+/// The names of the functions.
+const NAMES: [&str; 5] = [
     "nextval",
     "currval",
     "setval",
@@ -55,30 +55,39 @@ pub(crate) fn functions(db: &Database, taken: &SharedTaken) -> Vec<ScalarUDF> {
     .collect()
 }
 
-/// `nextval('s'::regclass)`, as `SERIAL` defaults and `pg_dump` write it, is
-/// `nextval('s')`: the name is looked up when the call runs.
-pub(crate) fn plain_names(statement: &mut ast::Statement) {
-    let _ = statement.visit(&mut PlainNames);
+/// Readies `statement`'s calls of the sequence functions, and says whether it has any:
+/// `nextval('s'::regclass)`, as `SERIAL` defaults and `pg_dump` write it, becomes
+/// `nextval('s')` (the name is looked up when the call runs).
+pub(crate) fn prepare(statement: &mut ast::Statement) -> bool {
+    let mut calls = Calls(false);
+    let _ = statement.visit(&mut calls);
+    calls.0
 }
 
-/// [`plain_names`] of one expression.
-pub(crate) fn plain_names_in(expr: &mut Expr) {
-    let _ = expr.visit(&mut PlainNames);
+/// [`prepare`] of one expression (a column's `DEFAULT`).
+pub(crate) fn prepare_expr(expr: &mut Expr) {
+    let _ = expr.visit(&mut Calls(false));
 }
 
-struct PlainNames;
+/// Whether a sequence function was called; strips `::regclass` from their names.
+struct Calls(bool);
 
-impl sqlparser::ast::VisitorMut for PlainNames {
+impl sqlparser::ast::VisitorMut for Calls {
     type Break = ();
 
     fn pre_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<()> {
-        if let Expr::Function(f) = expr
-            && f.name.0.last().and_then(|p| p.as_ident()).is_some_and(|i| {
-                matches!(
-                    i.value.to_lowercase().as_str(),
-                    "nextval" | "currval" | "setval"
-                )
-            })
+        let Expr::Function(f) = expr else {
+            return ControlFlow::Continue(());
+        };
+        let Some(name) = f.name.0.last().and_then(|p| p.as_ident()) else {
+            return ControlFlow::Continue(());
+        };
+        let name = name.value.to_lowercase();
+        if !NAMES.contains(&name.as_str()) {
+            return ControlFlow::Continue(());
+        }
+        self.0 = true;
+        if matches!(name.as_str(), "nextval" | "currval" | "setval")
             && let ast::FunctionArguments::List(list) = &mut f.args
             && let Some(ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(first))) =
                 list.args.first_mut()
@@ -276,7 +285,7 @@ impl ScalarUDFImpl for SequenceFunction {
                     .unwrap_or_else(|e| e.into_inner())
                     .last()
                     .map_err(external)?;
-                Arc::new(Int64Array::from(vec![last; rows.max(1)]))
+                Arc::new(Int64Array::from(vec![last; rows]))
             }
             Function::SerialSequence => {
                 let (tables, columns) = (text(0)?, text(1)?);

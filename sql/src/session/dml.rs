@@ -902,7 +902,7 @@ fn default_expr(column: &Column) -> Result<Option<ast::Expr>> {
         && let ast::SetExpr::Select(select) = *query.body
         && let Some(ast::SelectItem::UnnamedExpr(mut expr)) = select.projection.into_iter().next()
     {
-        crate::sequences::plain_names_in(&mut expr);
+        crate::sequences::prepare_expr(&mut expr);
         return Ok(Some(expr));
     }
     Err(unsupported(&format!("DEFAULT {text}")))

@@ -21,7 +21,7 @@ use std::ops::ControlFlow;
 use driftdb_projector::{LedgerOp, Store, Transaction};
 use sqlparser::ast::{
     self, AlterTableOperation, CopySource, Ident, ObjectName, ObjectNamePart, ObjectType, OnCommit,
-    Statement as Ast, TableFactor, TableObject, Visit, VisitMut, Visitor, VisitorMut,
+    Statement as Ast, TableFactor, TableObject, VisitMut, VisitorMut,
 };
 
 use super::ddl::ident_name;
@@ -200,7 +200,11 @@ impl Session {
         let mut walk = Walk {
             session: self,
             snapshot,
-            ctes: common_table_names(statement),
+            // Only a name that may be a temporary table's can be a WITH name's instead.
+            ctes: match self.has_temporary {
+                true => super::roles::cte_names(statement),
+                false => BTreeSet::new(),
+            },
             error: None,
         };
         let _ = VisitMut::visit(statement, &mut walk);
@@ -329,26 +333,6 @@ fn quoted(name: String) -> ObjectName {
     ObjectName(vec![ObjectNamePart::Identifier(Ident::with_quote(
         '"', name,
     ))])
-}
-
-/// The names `WITH` clauses anywhere in `statement` give: a reference to one of them is not
-/// a table.
-fn common_table_names(statement: &Ast) -> BTreeSet<String> {
-    struct Names(BTreeSet<String>);
-    impl Visitor for Names {
-        type Break = ();
-        fn pre_visit_query(&mut self, query: &ast::Query) -> ControlFlow<()> {
-            if let Some(with) = &query.with {
-                for cte in &with.cte_tables {
-                    self.0.insert(ident_name(&cte.alias.name));
-                }
-            }
-            ControlFlow::Continue(())
-        }
-    }
-    let mut names = Names(BTreeSet::new());
-    let _ = Visit::visit(statement, &mut names);
-    names.0
 }
 
 /// Rewrites the table references of a statement; see [`Session::resolve_temporary`].

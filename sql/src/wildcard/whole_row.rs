@@ -4,8 +4,8 @@
 //! item's whole row: a record of its columns. DataFusion has no such reference, so a bare
 //! name of a `FROM` item given to a function in the select list is rewritten into a record of
 //! the item's columns, `__driftdb_row('a', t.a, 'b', t.b, ...)`, whose field names the JSON
-//! functions write as keys. The columns must be known: a table's visible ones, a subquery's
-//! or `VALUES` list's column aliases, or a subquery's plainly named items. Where any `FROM`
+//! functions write as keys. The columns must be known: a table's visible ones, a subquery's,
+//! `VALUES` list's or function's column aliases, or a subquery's plainly named items. Where any `FROM`
 //! item's columns are unknown the select is left as written (the name might be one of its
 //! columns).
 
@@ -115,6 +115,19 @@ fn item(
     ctes: &HashSet<String>,
     columns: Columns<'_>,
 ) -> Option<(Ident, Vec<String>)> {
+    // A function with a column list (`json_to_record(j) AS r(a int, b text)`).
+    if let TableFactor::Table {
+        args: Some(_),
+        alias: Some(alias),
+        ..
+    } = factor
+        && !alias.columns.is_empty()
+    {
+        return Some((
+            alias.name.clone(),
+            alias.columns.iter().map(|c| normalise(&c.name)).collect(),
+        ));
+    }
     if let Some((table, qualifier, version)) = table_reference(factor) {
         if version.is_none() && ctes.contains(&normalise(table)) {
             return None;
