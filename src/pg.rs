@@ -500,10 +500,11 @@ fn tag(text: &str) -> Tag {
     }
 }
 
-/// An SQL error as an ErrorResponse: severity, SQLSTATE, message and position.
+/// An SQL error as an ErrorResponse: severity, SQLSTATE, message, detail and position.
 fn error(e: &driftdb_sql::Error) -> Response {
     let mut info = ErrorInfo::new("ERROR".to_string(), e.sqlstate().to_string(), e.to_string());
     info.position = e.position().map(|p| p.to_string());
+    info.detail = e.detail().map(str::to_string);
     Response::Error(Box::new(info))
 }
 

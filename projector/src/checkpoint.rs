@@ -15,7 +15,9 @@
 //! grants (`crate::security::Security`) the same way under magic `DDBSECR\x01`; a
 //! checkpoint without it (written before roles existed) has none. `projections.bin` holds
 //! every projection with its source offsets (`crate::projection::Projections`) under magic
-//! `DDBPROJ\x01`; a checkpoint without it has no projections.
+//! `DDBPROJ\x01`; a checkpoint without it has no projections. `constraints.bin` holds every
+//! foreign key with the sequences it held in (`crate::constraints::Constraints`) under magic
+//! `DDBCONS\x01`; a checkpoint without it has none.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -25,6 +27,7 @@ use std::path::{Path, PathBuf};
 use rkyv::rancor;
 use rkyv::util::AlignedVec;
 
+use crate::constraints::Constraints;
 use crate::database::{Database, Incarnation};
 use crate::error::{Error, Result};
 use crate::projection::Projections;
@@ -34,6 +37,7 @@ use crate::snapshot::{self, PointInTime};
 const MAGIC: [u8; 8] = *b"DDBCATL\x01";
 const SECURITY_MAGIC: [u8; 8] = *b"DDBSECR\x01";
 const PROJECTIONS_MAGIC: [u8; 8] = *b"DDBPROJ\x01";
+const CONSTRAINTS_MAGIC: [u8; 8] = *b"DDBCONS\x01";
 const HEADER_LEN: usize = 24;
 const KEEP: usize = 2;
 
@@ -64,6 +68,7 @@ pub struct Plan {
     tables: Vec<(Entry, PointInTime)>,
     security: AlignedVec,
     projections: AlignedVec,
+    constraints: AlignedVec,
     versions: usize,
 }
 
@@ -93,12 +98,15 @@ impl Plan {
             .map_err(|e| Error::Internal(format!("encoding the roles: {e}")))?;
         let projections = rkyv::to_bytes::<rancor::Error>(db.projections())
             .map_err(|e| Error::Internal(format!("encoding the projections: {e}")))?;
+        let constraints = rkyv::to_bytes::<rancor::Error>(db.constraints())
+            .map_err(|e| Error::Internal(format!("encoding the constraints: {e}")))?;
         Ok(Some(Plan {
             last_seq,
             last_time,
             tables,
             security,
             projections,
+            constraints,
             versions,
         }))
     }
@@ -137,6 +145,11 @@ impl Plan {
             &tmp.join("projections.bin"),
             PROJECTIONS_MAGIC,
             &self.projections,
+        )?;
+        write_framed(
+            &tmp.join("constraints.bin"),
+            CONSTRAINTS_MAGIC,
+            &self.constraints,
         )?;
         let payload = rkyv::to_bytes::<rancor::Error>(&Catalog {
             last_seq,
@@ -238,6 +251,7 @@ pub(crate) fn load(path: &Path) -> Result<Database> {
         .map_err(|e| corrupt(&e.to_string()))?;
     let security: Security = read_optional(&path.join("security.bin"), SECURITY_MAGIC)?;
     let projections: Projections = read_optional(&path.join("projections.bin"), PROJECTIONS_MAGIC)?;
+    let constraints: Constraints = read_optional(&path.join("constraints.bin"), CONSTRAINTS_MAGIC)?;
     let mut tables: BTreeMap<String, Vec<Incarnation>> = BTreeMap::new();
     for entry in catalog.tables {
         if entry.file.contains('/') || entry.file.contains("..") {
@@ -255,6 +269,7 @@ pub(crate) fn load(path: &Path) -> Result<Database> {
         tables,
         security,
         projections,
+        constraints,
         (catalog.last_seq, catalog.last_time),
     ))
 }

@@ -18,6 +18,7 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
+use crate::constraints::Constraints;
 use crate::error::{Error, Result};
 use crate::ledger::{LedgerOp, Transaction};
 use crate::projection::{ProjectionOp, Projections};
@@ -64,6 +65,7 @@ pub struct Database {
     tables: BTreeMap<String, Vec<Incarnation>>,
     security: Security,
     projections: Projections,
+    constraints: Constraints,
     last: Option<(u64, i64)>,
 }
 
@@ -88,12 +90,14 @@ impl Database {
         tables: BTreeMap<String, Vec<Incarnation>>,
         security: Security,
         projections: Projections,
+        constraints: Constraints,
         last: (u64, i64),
     ) -> Self {
         Database {
             tables,
             security,
             projections,
+            constraints,
             last: Some(last),
         }
     }
@@ -101,6 +105,11 @@ impl Database {
     /// Roles and table privileges now.
     pub fn security(&self) -> &Security {
         &self.security
+    }
+
+    /// Every constraint between tables there has been, with when it held.
+    pub fn constraints(&self) -> &Constraints {
+        &self.constraints
     }
 
     /// Every projection now, with its position in its topic.
@@ -181,6 +190,16 @@ impl Database {
     /// are created earlier in it), and its row changes pass each table's constraints.
     /// Constraint checks see each table's changes of the whole transaction at once.
     pub fn check(&self, txn: &Transaction) -> Result<()> {
+        self.check_with(txn, &|_| true)
+    }
+
+    /// [`Database::check`] of a transaction not yet whole: only the foreign keys `now`
+    /// picks are checked (the SQL layer leaves deferred ones to `COMMIT`).
+    pub fn check_with(
+        &self,
+        txn: &Transaction,
+        now: &dyn Fn(&crate::constraints::ForeignKey) -> bool,
+    ) -> Result<()> {
         let mut created: Vec<&str> = Vec::new();
         let mut dropped: Vec<&str> = Vec::new();
         let mut changes: BTreeMap<&str, Vec<Change>> = BTreeMap::new();
@@ -319,7 +338,7 @@ impl Database {
                 read(table).check_owned(changes)?;
             }
         }
-        Ok(())
+        crate::constraints::check(self, &txn.ops, now)
     }
 
     /// Whether `table` may take the name `to`: no table has it, and `table` is not a
@@ -409,6 +428,13 @@ impl Database {
     }
 
     fn apply_catalog(&mut self, seq: u64, time: i64, op: &LedgerOp) -> Result<()> {
+        let old = match op {
+            LedgerOp::AlterTable { table, .. } => {
+                Some(read(&self.current_mut(table)?.table).schema().clone())
+            }
+            _ => None,
+        };
+        self.constraints.apply(seq, op, old.as_ref())?;
         match op {
             LedgerOp::CreateTable(schema) => {
                 let name = schema.name().to_string();
@@ -485,6 +511,9 @@ impl Database {
             }
             LedgerOp::DropUnique { table, name } => {
                 write(&self.current_mut(table)?.table).drop_unique(name)?;
+            }
+            LedgerOp::AddConstraint { table, .. } | LedgerOp::DropConstraint { table, .. } => {
+                self.current_mut(table)?;
             }
             LedgerOp::Upsert { .. }
             | LedgerOp::Delete { .. }
@@ -650,7 +679,11 @@ fn current_rows(table: &Table) -> Result<Vec<Change>> {
 
 /// The current rows of `table` as an `AlterTable` with `carry` and `fill` makes them for its
 /// new schema.
-fn carried_rows(table: &Table, carry: &[Option<u32>], fill: &[Value]) -> Result<Vec<Change>> {
+pub(crate) fn carried_rows(
+    table: &Table,
+    carry: &[Option<u32>],
+    fill: &[Value],
+) -> Result<Vec<Change>> {
     let Some(now) = table.current_seq() else {
         return Ok(Vec::new());
     };

@@ -61,6 +61,9 @@ pub enum Error {
     },
 
     /// A row has NULL in a column declared NOT NULL (SQLSTATE 23502). Nothing was applied.
+    /// A foreign key does not hold (see [`crate::constraints::check`]).
+    #[error("foreign key {:?} of table {:?} violated", .0.constraint, .0.table)]
+    ForeignKeyViolation(Box<crate::constraints::ForeignKeyError>),
     #[error("null value in column {column:?} violates not-null constraint")]
     NotNullViolation {
         /// The name of the column.

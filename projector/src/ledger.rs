@@ -12,6 +12,7 @@
 use rkyv::rancor;
 use rkyv::util::AlignedVec;
 
+use crate::constraints::Constraint;
 use crate::error::{Error, Result};
 use crate::projection::ProjectionOp;
 use crate::schema::{IndexDef, Key, Row, TableSchema, UniqueConstraint};
@@ -93,6 +94,14 @@ pub enum LedgerOp {
     /// here (earlier points read it by that name) and one under the new name starts, with
     /// the current rows, indexes, constraints, grants and history retention.
     RenameTable { table: String, to: String },
+    /// A new constraint of the table (a foreign key), holding from this sequence on: the
+    /// current rows must satisfy it. The table keeps its incarnation.
+    AddConstraint {
+        table: String,
+        constraint: Constraint,
+    },
+    /// The table's constraint stops holding.
+    DropConstraint { table: String, name: String },
 }
 
 impl LedgerOp {
@@ -113,6 +122,8 @@ impl LedgerOp {
             | LedgerOp::AddUnique { table, .. }
             | LedgerOp::DropUnique { table, .. }
             | LedgerOp::RenameTable { table, .. }
+            | LedgerOp::AddConstraint { table, .. }
+            | LedgerOp::DropConstraint { table, .. }
             | LedgerOp::Grant { table, .. }
             | LedgerOp::Revoke { table, .. } => table,
             LedgerOp::Projection(op) => op.table(),

@@ -33,6 +33,7 @@
 //! pure state fed from the ledger.
 
 pub mod checkpoint;
+pub mod constraints;
 pub mod database;
 pub mod error;
 pub mod ledger;
@@ -44,6 +45,7 @@ pub mod store;
 pub mod table;
 pub mod value;
 
+pub use constraints::{Constraint, Constraints, ForeignKey, RefAction};
 pub use database::{Database, Incarnation, SharedTable};
 pub use error::{Error, Result};
 pub use ledger::{LedgerOp, Transaction};

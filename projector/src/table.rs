@@ -708,6 +708,13 @@ impl Table {
         Ok(holders)
     }
 
+    /// The key of the current row holding `values` in the columns of unique constraint
+    /// `name`, if any.
+    pub fn unique_holder(&self, name: &str, values: &[Value]) -> Option<&Key> {
+        let i = self.schema.unique().iter().position(|u| u.name == name)?;
+        self.unique.get(i)?.get(values)
+    }
+
     /// Removes the unique constraint called `name`.
     pub fn drop_unique(&mut self, name: &str) -> Result<()> {
         let position = self

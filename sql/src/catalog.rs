@@ -28,6 +28,8 @@
 //! catalogs it also wraps correlated scalar subqueries in `max()` and lifts their
 //! conditions on outer columns into a `CASE`, which DataFusion needs to decorrelate them.
 
+mod constraints;
+
 use std::collections::{BTreeMap, HashMap};
 use std::ops::ControlFlow;
 use std::sync::Arc;
@@ -159,7 +161,7 @@ pub fn reads_catalogs(statement: &Statement) -> bool {
 }
 
 /// The catalog functions [`register`] defines.
-const FUNCTIONS: [&str; 17] = [
+const FUNCTIONS: [&str; 18] = [
     "to_regtype",
     "pg_get_userbyid",
     "pg_table_is_visible",
@@ -177,6 +179,7 @@ const FUNCTIONS: [&str; 17] = [
     "shobj_description",
     "pg_get_statisticsobjdef_columns",
     "array_to_string",
+    "pg_partition_ancestors",
 ];
 
 /// One catalog relation under construction: its columns and rows.
@@ -210,6 +213,14 @@ impl Relation {
     fn push(&mut self, row: Vec<ScalarValue>) {
         debug_assert_eq!(row.len(), self.fields.len());
         self.rows.push(row);
+    }
+
+    /// Sets column `column` of the newest row.
+    fn set_last(&mut self, column: &str, value: ScalarValue) {
+        let at = self.fields.iter().position(|f| f.name() == column);
+        if let (Some(at), Some(row)) = (at, self.rows.last_mut()) {
+            row[at] = value;
+        }
     }
 
     fn table(self) -> Result<Arc<MemTable>> {
@@ -418,6 +429,7 @@ struct Definitions {
 pub(crate) fn register(
     ctx: &SessionContext,
     tables: &[CatalogTable],
+    foreign_keys: &[(String, driftdb_projector::ForeignKey)],
     sequences: &[crate::sequences::Sequence],
     roles: &[Role],
 ) -> Result<()> {
@@ -648,6 +660,13 @@ pub(crate) fn register(
             HEAP,
             columns.len(),
         ));
+        // Foreign keys are triggers in PostgreSQL: psql's `\d` looks for them only then.
+        if foreign_keys
+            .iter()
+            .any(|(t, fk)| t == schema.name() || fk.parent == schema.name())
+        {
+            class.set_last("relhastriggers", boolean(true));
+        }
         tables_view.push(vec![
             text(schema_name),
             text(name),
@@ -871,6 +890,8 @@ pub(crate) fn register(
             }
         }
     }
+
+    constraints::pg_constraint_rows(tables, foreign_keys, &mut constraint, &mut defs);
 
     let mut types = Relation::new(&[
         ("oid", OID),
@@ -1145,6 +1166,9 @@ pub(crate) fn register(
     add(&information_schema, "columns", is_columns)?;
     add(&information_schema, "schemata", schemata)?;
     add(&information_schema, "sequences", is_sequences)?;
+    for (name, relation) in constraints::information_schema(tables, foreign_keys) {
+        add(&information_schema, name, relation)?;
+    }
 
     let catalog_name = ctx.state().config_options().catalog.default_catalog.clone();
     let catalog = ctx
@@ -1468,6 +1492,14 @@ fn register_functions(ctx: &SessionContext, defs: Arc<Definitions>) {
                 as_i64(&a[0]).and_then(|id| constraints.constraints.get(&id).cloned()),
             )
         },
+    ));
+    // No table is partitioned: a table's only ancestor is itself (psql's `\d` asks, in a
+    // context that takes one row).
+    ctx.register_udf(row_function(
+        "pg_partition_ancestors",
+        vec![OID],
+        OID,
+        |a| ScalarValue::UInt32(as_i64(&a[0]).and_then(|id| u32::try_from(id).ok())),
     ));
     ctx.register_udf(row_function("pg_encoding_to_char", vec![INT4], TEXT, |a| {
         ScalarValue::Utf8(as_i64(&a[0]).map(|e| if e == 6 { "UTF8" } else { "" }.to_string()))

@@ -426,6 +426,7 @@ pub(crate) fn projector_error(e: driftdb_projector::Error) -> Error {
     match e {
         P::UniqueViolation { constraint } => Error::UniqueViolation { constraint },
         P::NotNullViolation { column } => Error::NotNullViolation { column },
+        P::ForeignKeyViolation(violation) => crate::session::foreign_key_violation(&violation),
         P::Conflict { table } => Error::SerializationFailure {
             message: format!("concurrent update of {table:?}"),
         },

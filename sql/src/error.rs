@@ -78,6 +78,14 @@ pub enum Error {
         /// The violated constraint.
         constraint: String,
     },
+    /// A foreign key that does not hold. SQLSTATE 23503.
+    #[error("{message}")]
+    ForeignKeyViolation {
+        /// PostgreSQL's message, naming the table and the constraint.
+        message: String,
+        /// Which key is missing or still referenced.
+        detail: String,
+    },
     /// NULL in a NOT NULL column. SQLSTATE 23502.
     #[error("null value in column {column:?} violates not-null constraint")]
     NotNullViolation {
@@ -134,6 +142,7 @@ impl Error {
             Error::UndefinedTable { .. } => "42P01",
             Error::UniqueViolation { .. } => "23505",
             Error::NotNullViolation { .. } => "23502",
+            Error::ForeignKeyViolation { .. } => "23503",
             Error::SerializationFailure { .. } => "40001",
             Error::PointOutOfRange { .. } => "22008",
             Error::InvalidValue { .. } => "22P02",
@@ -151,6 +160,14 @@ impl Error {
             | Error::InvalidDatetime { position, .. }
             | Error::UndefinedColumn { position, .. }
             | Error::InvalidTableDefinition { position, .. } => *position,
+            _ => None,
+        }
+    }
+
+    /// PostgreSQL's DETAIL line for the error, when it has one.
+    pub fn detail(&self) -> Option<&str> {
+        match self {
+            Error::ForeignKeyViolation { detail, .. } => Some(detail),
             _ => None,
         }
     }

@@ -54,6 +54,7 @@
 mod copy;
 pub(crate) mod ddl;
 mod dml;
+mod foreign_keys;
 mod prepared;
 mod projection;
 mod roles;
@@ -65,6 +66,7 @@ pub(crate) use temporary::drop_leftovers as drop_temporary_leftovers;
 
 pub use copy::{CopyMode, MAX_COPY_BYTES};
 pub(crate) use dml::rows_of;
+pub(crate) use foreign_keys::foreign_key_violation;
 pub use prepared::{Description, Param, ParamValue};
 pub use roles::{
     BOOTSTRAP_ROLE, md5_hash, md5_response, parse_scram_verifier, random_bytes, scram_verifier,
@@ -767,6 +769,7 @@ impl Session {
             }
             .map_err(projector_error)?;
         }
+        self.check_foreign_keys(&txn.ops, &ops)?;
         for op in &ops {
             let table = op.table();
             if matches!(op, LedgerOp::AddUnique { .. })
@@ -785,9 +788,12 @@ impl Session {
             self.db
                 .store()
                 .read()
-                .check(&Transaction {
-                    ops: txn.ops.iter().chain(&ops).cloned().collect(),
-                })
+                .check_with(
+                    &Transaction {
+                        ops: txn.ops.iter().chain(&ops).cloned().collect(),
+                    },
+                    &|fk| !fk.initially_deferred,
+                )
                 .map_err(projector_error)?;
         }
         // A failure from here on leaves the transaction failed (the caller marks it), and a
@@ -1113,9 +1119,15 @@ impl Session {
                 let store = self.db.store().read();
                 store.security().roles().cloned().collect()
             };
+            let foreign_keys: Vec<(String, driftdb_projector::ForeignKey)> = self
+                .constraints_at(snapshot)
+                .foreign_keys()
+                .map(|(table, fk)| (table.to_string(), fk.clone()))
+                .collect();
             crate::catalog::register(
                 engine.context(),
                 &self.catalog_tables(snapshot)?,
+                &foreign_keys,
                 &self.catalog_sequences(snapshot),
                 &roles,
             )

@@ -8,6 +8,7 @@ use sqlparser::ast::{
     Statement as Ast, TableConstraint,
 };
 
+use super::foreign_keys::{self, Spec};
 use super::{Session, Snapshot, Write, not_supported};
 use crate::database::{Notice, Outcome, projector_error, unsupported};
 use crate::error::{Error, Result};
@@ -34,9 +35,17 @@ impl Session {
                 object_type: ObjectType::Table,
                 names,
                 if_exists,
+                cascade,
                 ..
             } => {
-                let mut ops = Vec::new();
+                let mut dropping = Vec::new();
+                for name in &names {
+                    let table = table_name(name)?;
+                    if self.schema_at(&table, &snapshot).is_ok() {
+                        dropping.push(table);
+                    }
+                }
+                let mut ops = self.drop_referencing(&dropping, cascade, &snapshot, &mut notices)?;
                 let mut skipped = Vec::new();
                 for name in &names {
                     let table = table_name(name)?;
@@ -177,16 +186,23 @@ impl Session {
                 notices.extend(skipping("index", skipped));
                 write(ops, "DROP INDEX")
             }
-            Ast::AlterTable(alter) => self.alter_table(&alter, &snapshot).await?,
+            Ast::AlterTable(alter) => self.alter_table(&alter, &snapshot, &mut notices).await?,
             Ast::Truncate(truncate) => {
                 let mut ops = Vec::new();
                 let restart = matches!(
                     truncate.identity,
                     Some(ast::TruncateIdentityOption::Restart)
                 );
+                let mut tables = Vec::new();
                 for target in &truncate.table_names {
                     let table = table_name(&target.name)?;
                     self.schema_at(&table, &snapshot)?;
+                    tables.push(table);
+                }
+                let cascade = matches!(truncate.cascade, Some(ast::CascadeOption::Cascade));
+                let tables =
+                    self.truncated_with_references(tables, cascade, &snapshot, &mut notices)?;
+                for table in tables {
                     // RESTART IDENTITY: the sequences its columns own start over, in the
                     // same transaction.
                     if restart {
@@ -221,7 +237,7 @@ impl Session {
         create: &CreateTable,
         snapshot: &Snapshot,
     ) -> Result<Option<Write>> {
-        let (schema, sequences) = table_schema(create)?;
+        let (schema, sequences, references) = table_schema(create)?;
         if self.relation_exists(schema.name(), snapshot) {
             if create.if_not_exists {
                 return Ok(None);
@@ -254,7 +270,14 @@ impl Session {
                 self.default_value(column).await?;
             }
         }
+        let mut taken = self.constraint_names(schema.name(), &schema, &Snapshot::default());
+        let mut keys = Vec::new();
+        for spec in references {
+            let fk = self.foreign_key(schema.name(), &schema, spec, snapshot, &mut taken)?;
+            keys.push(foreign_keys::add(schema.name(), fk));
+        }
         ops.insert(0, LedgerOp::CreateTable(schema));
+        ops.extend(keys);
         Ok(Some(write(ops, "CREATE TABLE")))
     }
 
@@ -361,7 +384,12 @@ impl Session {
     }
 
     /// `ALTER TABLE t ADD/DROP/RENAME COLUMN ...`: one new schema, the rows carried over.
-    async fn alter_table(&self, alter: &ast::AlterTable, snapshot: &Snapshot) -> Result<Write> {
+    async fn alter_table(
+        &self,
+        alter: &ast::AlterTable,
+        snapshot: &Snapshot,
+        notices: &mut Vec<Notice>,
+    ) -> Result<Write> {
         let table = table_name(&alter.name)?;
         let old = match self.schema_at(&table, snapshot) {
             Ok(schema) => schema,
@@ -418,8 +446,142 @@ impl Session {
             let shared = db.table(&table).map_err(projector_error)?;
             driftdb_projector::database::read(shared).len()
         };
+        // Whether the columns change (a new schema, so a new incarnation), and the
+        // constraints added or dropped beside it.
+        let mut reshaped = false;
+        let mut references: Vec<Spec> = Vec::new();
+        let mut added_unique: Vec<UniqueConstraint> = Vec::new();
+        let mut constraint_ops: Vec<LedgerOp> = Vec::new();
+        let mut taken = self.constraint_names(&table, &old, snapshot);
         for operation in &alter.operations {
             match operation {
+                AlterTableOperation::AddConstraint {
+                    constraint,
+                    not_valid,
+                } => {
+                    if *not_valid {
+                        return Err(unsupported("NOT VALID constraints"));
+                    }
+                    match constraint {
+                        TableConstraint::ForeignKey(fk) => {
+                            references.push(Spec::of(fk, None, None)?);
+                        }
+                        TableConstraint::Unique(u) => {
+                            let cols = u
+                                .columns
+                                .iter()
+                                .map(|c| {
+                                    let name = match &c.column.expr {
+                                        ast::Expr::Identifier(ident) => ident_name(ident),
+                                        other => other.to_string(),
+                                    };
+                                    columns.iter().position(|col| col.name == name).ok_or(
+                                        Error::UndefinedColumn {
+                                            column: name,
+                                            context: format!("ALTER TABLE {table}"),
+                                            position: None,
+                                        },
+                                    )
+                                })
+                                .collect::<Result<Vec<_>>>()?;
+                            let names: Vec<&str> =
+                                cols.iter().map(|&c| columns[c].name.as_str()).collect();
+                            let name = u.name.as_ref().map_or_else(
+                                || format!("{table}_{}_key", names.join("_")),
+                                ident_name,
+                            );
+                            if taken.contains(&name) {
+                                return Err(Error::Execution {
+                                    message: format!("relation \"{name}\" already exists"),
+                                    sqlstate: "42P07",
+                                });
+                            }
+                            taken.push(name.clone());
+                            added_unique.push(UniqueConstraint {
+                                name,
+                                columns: cols,
+                            });
+                        }
+                        other => {
+                            return Err(unsupported(&format!("ALTER TABLE ... ADD {other}")));
+                        }
+                    }
+                }
+                AlterTableOperation::DropConstraint {
+                    if_exists,
+                    name,
+                    drop_behavior,
+                } => {
+                    let name = ident_name(name);
+                    let cascade = matches!(drop_behavior, Some(ast::DropBehavior::Cascade));
+                    let constraints = self.constraints_at(snapshot);
+                    if constraints
+                        .foreign_keys_of(&table)
+                        .any(|fk| fk.name == name)
+                    {
+                        constraint_ops.push(LedgerOp::DropConstraint {
+                            table: table.clone(),
+                            name,
+                        });
+                    } else if let Some(u) = unique.iter().position(|u| u.name == name) {
+                        let mut held: Vec<String> = unique[u]
+                            .columns
+                            .iter()
+                            .map(|&c| columns[c].name.clone())
+                            .collect();
+                        held.sort();
+                        for (child, fk) in constraints.referencing(&table) {
+                            let mut referenced = fk.parent_columns.clone();
+                            referenced.sort();
+                            if referenced != held {
+                                continue;
+                            }
+                            if !cascade {
+                                return Err(Error::Execution {
+                                    message: format!(
+                                        "cannot drop constraint {name} on table {table} because other objects depend on it"
+                                    ),
+                                    sqlstate: "2BP01",
+                                });
+                            }
+                            constraint_ops.push(LedgerOp::DropConstraint {
+                                table: child.to_string(),
+                                name: fk.name.clone(),
+                            });
+                        }
+                        unique.remove(u);
+                        constraint_ops.push(LedgerOp::DropUnique {
+                            table: table.clone(),
+                            name: name.clone(),
+                        });
+                        if let Some(i) = indexes.iter().position(|i| i.name == name) {
+                            indexes.remove(i);
+                            constraint_ops.push(LedgerOp::DropIndex {
+                                table: table.clone(),
+                                name,
+                            });
+                        }
+                    } else if name == format!("{table}_pkey") {
+                        return Err(unsupported(
+                            "dropping a primary key: rows are versioned by their key",
+                        ));
+                    } else if *if_exists {
+                        notices.push(Notice {
+                            severity: "NOTICE",
+                            sqlstate: "00000",
+                            message: format!(
+                                "constraint \"{name}\" of relation \"{table}\" does not exist, skipping"
+                            ),
+                        });
+                    } else {
+                        return Err(Error::Execution {
+                            message: format!(
+                                "constraint \"{name}\" of relation \"{table}\" does not exist"
+                            ),
+                            sqlstate: "42704",
+                        });
+                    }
+                }
                 AlterTableOperation::AddColumn {
                     if_not_exists,
                     column_def,
@@ -437,7 +599,15 @@ impl Session {
                             sqlstate: "42701",
                         });
                     }
-                    let (column, is_key, is_unique, owned) = column_of(column_def)?;
+                    let ColumnDefinition {
+                        column,
+                        key: is_key,
+                        unique: is_unique,
+                        owned,
+                        references: column_references,
+                    } = column_of(column_def)?;
+                    references.extend(column_references);
+                    reshaped = true;
                     if owned.is_some() {
                         return Err(unsupported(
                             "adding a SERIAL or identity column to an existing table",
@@ -482,6 +652,31 @@ impl Session {
                                 "dropping primary-key column \"{name}\": rows are versioned by their key"
                             )));
                         }
+                        // Foreign keys of this table over the column go with it; those of
+                        // other tables that reference it only with CASCADE.
+                        let cascade = matches!(
+                            operation,
+                            AlterTableOperation::DropColumn {
+                                drop_behavior: Some(ast::DropBehavior::Cascade),
+                                ..
+                            }
+                        );
+                        let constraints = self.constraints_at(snapshot);
+                        if let Some((child, fk)) =
+                            constraints.referencing(&table).find(|(child, fk)| {
+                                *child != table && fk.parent_columns.contains(&name)
+                            })
+                            && !cascade
+                        {
+                            return Err(Error::Execution {
+                                message: format!(
+                                    "cannot drop column {name} of table {table} because other objects depend on it (constraint {} on table {child})",
+                                    fk.name
+                                ),
+                                sqlstate: "2BP01",
+                            });
+                        }
+                        reshaped = true;
                         columns.remove(at);
                         carry.remove(at);
                         fill.remove(at);
@@ -508,6 +703,7 @@ impl Session {
                 } => {
                     let from = ident_name(old_column_name);
                     let to = ident_name(new_column_name);
+                    reshaped = true;
                     if columns.iter().any(|c| c.name == to) {
                         return Err(Error::Execution {
                             message: format!(
@@ -530,6 +726,19 @@ impl Session {
                 }
             }
         }
+        let mut ops = Vec::new();
+        if reshaped {
+            unique.extend(added_unique);
+        } else {
+            ops.extend(
+                added_unique
+                    .into_iter()
+                    .map(|constraint| LedgerOp::AddUnique {
+                        table: table.clone(),
+                        constraint,
+                    }),
+            );
+        }
         let schema =
             TableSchema::new(&table, columns, primary_key, unique, indexes).map_err(|e| {
                 Error::InvalidTableDefinition {
@@ -537,15 +746,25 @@ impl Session {
                     position: None,
                 }
             })?;
-        Ok(write(
-            vec![LedgerOp::AlterTable {
-                table,
-                schema,
-                carry,
-                fill,
-            }],
-            "ALTER TABLE",
-        ))
+        let mut keys = Vec::new();
+        for spec in references {
+            let fk = self.foreign_key(&table, &schema, spec, snapshot, &mut taken)?;
+            keys.push(foreign_keys::add(&table, fk));
+        }
+        ops.extend(constraint_ops);
+        if reshaped {
+            ops.insert(
+                0,
+                LedgerOp::AlterTable {
+                    table,
+                    schema,
+                    carry,
+                    fill,
+                },
+            );
+        }
+        ops.extend(keys);
+        Ok(write(ops, "ALTER TABLE"))
     }
 
     /// `VACUUM [t]`: under a history retention, drops the history older than it (reads
@@ -671,9 +890,21 @@ pub(crate) struct Owned {
     options: Vec<ast::SequenceOptions>,
 }
 
-/// A column definition: the column, whether it is declared `PRIMARY KEY` / `UNIQUE`, and
-/// the sequence it owns if it is `SERIAL` or an identity column.
-fn column_of(def: &ast::ColumnDef) -> Result<(Column, bool, bool, Option<Owned>)> {
+/// A column definition as written.
+struct ColumnDefinition {
+    column: Column,
+    /// Declared `PRIMARY KEY`.
+    key: bool,
+    /// Declared `UNIQUE`.
+    unique: bool,
+    /// The sequence it owns if it is `SERIAL` or an identity column.
+    owned: Option<Owned>,
+    /// Its `REFERENCES` clauses.
+    references: Vec<Spec>,
+}
+
+/// A column definition: the column, its keys, its sequence and its references.
+fn column_of(def: &ast::ColumnDef) -> Result<ColumnDefinition> {
     let serial = Kind::of_serial(&def.data_type);
     let data_type = match serial {
         Some(kind) => kind.column_type(),
@@ -686,8 +917,12 @@ fn column_of(def: &ast::ColumnDef) -> Result<(Column, bool, bool, Option<Owned>)
         options: Vec::new(),
     });
     let (mut key, mut unique) = (false, false);
+    let mut references = Vec::new();
     for option in &def.options {
         match &option.option {
+            ColumnOption::ForeignKey(fk) => {
+                references.push(Spec::of(fk, Some(&column.name), option.name.as_ref())?);
+            }
             ColumnOption::NotNull => column.nullable = false,
             ColumnOption::Null => {}
             ColumnOption::PrimaryKey(_) => key = true,
@@ -723,7 +958,13 @@ fn column_of(def: &ast::ColumnDef) -> Result<(Column, bool, bool, Option<Owned>)
             other => return Err(unsupported(&format!("column option {other}"))),
         }
     }
-    Ok((column, key, unique, owned))
+    Ok(ColumnDefinition {
+        column,
+        key,
+        unique,
+        owned,
+        references,
+    })
 }
 
 /// The `DEFAULT` of a column that takes its values from sequence `name`, as PostgreSQL
@@ -733,17 +974,26 @@ fn nextval_default(name: &str) -> ColumnDefault {
     ColumnDefault::Expr(format!("nextval('{literal}'::regclass)"))
 }
 
-/// The projector schema of a `CREATE TABLE` (standard or legacy form), and the sequences
-/// its `SERIAL` and identity columns own, by their names (`<table>_<column>_seq`).
-fn table_schema(create: &CreateTable) -> Result<(TableSchema, Vec<Sequence>)> {
+/// The projector schema of a `CREATE TABLE` (standard or legacy form), the sequences its
+/// `SERIAL` and identity columns own, by their names (`<table>_<column>_seq`), and its
+/// foreign keys as written.
+fn table_schema(create: &CreateTable) -> Result<(TableSchema, Vec<Sequence>, Vec<Spec>)> {
     let name = table_name(&create.name)?;
     let mut columns = Vec::new();
     let mut primary_key: Vec<usize> = Vec::new();
     let mut unique = Vec::new();
     let mut indexes = Vec::new();
     let mut sequences = Vec::new();
+    let mut references = Vec::new();
     for (i, def) in create.columns.iter().enumerate() {
-        let (mut column, key, is_unique, owned) = column_of(def)?;
+        let ColumnDefinition {
+            mut column,
+            key,
+            unique: is_unique,
+            owned,
+            references: column_references,
+        } = column_of(def)?;
+        references.extend(column_references);
         if let Some(owned) = owned {
             let sequence_name = format!("{name}_{}_seq", column.name);
             let mut sequence = Sequence::new(&sequence_name, owned.kind, &owned.options)?;
@@ -823,6 +1073,7 @@ fn table_schema(create: &CreateTable) -> Result<(TableSchema, Vec<Sequence>)> {
                     columns: cols,
                 });
             }
+            TableConstraint::ForeignKey(fk) => references.push(Spec::of(fk, None, None)?),
             other => return Err(unsupported(&format!("table constraint {other}"))),
         }
     }
@@ -841,7 +1092,7 @@ fn table_schema(create: &CreateTable) -> Result<(TableSchema, Vec<Sequence>)> {
             position: None,
         }
     })?;
-    Ok((schema, sequences))
+    Ok((schema, sequences, references))
 }
 
 /// SQL type names to the projector's types.

@@ -315,13 +315,17 @@ impl Session {
         for batch in &rows.batches {
             deleted.extend(rows_of(batch, &types)?);
         }
-        let ops = deleted
+        let mut ops: Vec<LedgerOp> = deleted
             .iter()
             .map(|row| LedgerOp::Delete {
                 table: table.clone(),
                 key: schema.key_of(row),
             })
             .collect();
+        if self.has_referential_actions(&table, snapshot) {
+            let changes = deleted.iter().map(|row| (row.clone(), None)).collect();
+            ops.extend(Box::pin(self.referential_actions(&table, changes, snapshot)).await?);
+        }
         let rows = match &delete.returning {
             Some(items) => Some(returning(&qualifier, &schema, &deleted, items).await?),
             None => None,
@@ -343,13 +347,22 @@ impl Session {
         let (table, qualifier) = target_table(&update.table)?;
         let schema = self.schema_at(&table, snapshot)?;
         if let Some((key, sets)) = PointUpdate::of(&update, &schema, &qualifier) {
-            let written = match self.current_row(&table, &key, snapshot)? {
+            let old = self.current_row(&table, &key, snapshot)?;
+            let written = match &old {
                 None => Some(Vec::new()),
-                Some(old) => sets.apply(old).map(|new| vec![new]),
+                Some(old) => sets.apply(old.clone()).map(|new| vec![new]),
             };
             // `None`: a result the general path computes (or refuses) its own way.
             if let Some(written) = written {
-                let ops = upserts(&table, &written);
+                let mut ops = upserts(&table, &written);
+                if let (Some(old), [new]) = (old, written.as_slice())
+                    && self.has_referential_actions(&table, snapshot)
+                {
+                    let changes = vec![(old, Some(new.clone()))];
+                    ops.extend(
+                        Box::pin(self.referential_actions(&table, changes, snapshot)).await?,
+                    );
+                }
                 return updated(&qualifier, &schema, ops, written, &update.returning).await;
             }
         }
@@ -429,8 +442,19 @@ impl Session {
                 });
             }
         }
+        let mut actions = Vec::new();
+        if self.has_referential_actions(&table, snapshot) {
+            let mut pairs = Vec::with_capacity(changes.len());
+            for (old, row) in &changes {
+                if let Some(old) = self.current_row(&table, old, snapshot)? {
+                    pairs.push((old, Some(row.clone())));
+                }
+            }
+            actions = Box::pin(self.referential_actions(&table, pairs, snapshot)).await?;
+        }
         let written: Vec<Row> = changes.into_iter().map(|(_, row)| row).collect();
         ops.extend(upserts(&table, &written));
+        ops.extend(actions);
         updated(&qualifier, &schema, ops, written, &update.returning).await
     }
 

@@ -462,3 +462,94 @@ fn copy_dir(from: &std::path::Path, to: &std::path::Path) -> Result<()> {
     }
     Ok(())
 }
+
+/// The SQLSTATE of `sql`'s error in `session`.
+async fn sqlstate_of(session: &mut driftdb_sql::Session, sql: &str) -> String {
+    match session.execute(sql).await {
+        Ok(_) => "ok".to_string(),
+        Err(e) => e.sqlstate().to_string(),
+    }
+}
+
+#[tokio::test]
+async fn a_foreign_key_holds_against_a_concurrent_transaction() -> Result<()> {
+    // On the heap: two sessions' statement futures side by side outgrow a test thread's
+    // stack in a debug build.
+    Box::pin(race_a_reference_and_a_delete()).await
+}
+
+async fn race_a_reference_and_a_delete() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let db = Database::open(dir.path())?;
+    db.execute("CREATE TABLE users (id INT PRIMARY KEY)")
+        .await?;
+    db.execute("CREATE TABLE posts (id INT PRIMARY KEY, user_id INT REFERENCES users)")
+        .await?;
+    db.execute("INSERT INTO users VALUES (1), (2)").await?;
+    // One transaction references user 1 while another deletes it: each alone is right, and
+    // each saw no conflict as its statements ran. The second to commit must fail.
+    let mut writer = db.session();
+    let mut deleter = db.session();
+    writer.execute("BEGIN").await?;
+    deleter.execute("BEGIN").await?;
+    writer.execute("INSERT INTO posts VALUES (10, 1)").await?;
+    deleter.execute("DELETE FROM users WHERE id = 1").await?;
+    deleter.execute("COMMIT").await?;
+    assert_eq!(sqlstate_of(&mut writer, "COMMIT").await, "23503");
+    assert_eq!(query(&db, "SELECT count(*) FROM posts").await?, [["0"]]);
+    // The other order: the reference commits first, and the delete fails.
+    writer.execute("BEGIN").await?;
+    deleter.execute("BEGIN").await?;
+    deleter.execute("DELETE FROM users WHERE id = 2").await?;
+    writer.execute("INSERT INTO posts VALUES (11, 2)").await?;
+    writer.execute("COMMIT").await?;
+    assert_eq!(sqlstate_of(&mut deleter, "COMMIT").await, "23503");
+    assert_eq!(query(&db, "SELECT id FROM users").await?, [["2"]]);
+    Ok(())
+}
+
+#[tokio::test]
+async fn foreign_keys_survive_reopens_checkpoints_and_crashes() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let crash = tempfile::tempdir()?;
+    {
+        let db = Database::open(dir.path())?;
+        db.execute("CREATE TABLE users (id INT PRIMARY KEY)")
+            .await?;
+        db.execute(
+            "CREATE TABLE posts (id INT PRIMARY KEY, user_id INT REFERENCES users ON DELETE CASCADE)",
+        )
+        .await?;
+        db.execute("INSERT INTO users VALUES (1), (2)").await?;
+        db.execute("INSERT INTO posts VALUES (10, 1), (20, 2)")
+            .await?;
+        // One key in a checkpoint, one added after it (replayed from the ledger).
+        db.checkpoint()?;
+        db.execute("CREATE TABLE likes (id INT PRIMARY KEY, post_id INT)")
+            .await?;
+        db.execute(
+            "ALTER TABLE likes ADD CONSTRAINT likes_post FOREIGN KEY (post_id) REFERENCES posts",
+        )
+        .await?;
+        db.execute("INSERT INTO likes VALUES (1, 20)").await?;
+        copy_dir(dir.path(), crash.path())?;
+    }
+    for path in [dir.path(), crash.path()] {
+        let db = Database::open(path)?;
+        let mut session = db.session();
+        assert_eq!(
+            sqlstate_of(&mut session, "INSERT INTO posts VALUES (30, 9)").await,
+            "23503",
+            "{path:?}"
+        );
+        assert_eq!(
+            sqlstate_of(&mut session, "DELETE FROM posts WHERE id = 20").await,
+            "23503",
+            "{path:?}"
+        );
+        // The cascade still runs.
+        db.execute("DELETE FROM users WHERE id = 1").await?;
+        assert_eq!(query(&db, "SELECT id FROM posts").await?, [["20"]]);
+    }
+    Ok(())
+}

@@ -15,7 +15,7 @@ import psycopg
 import psycopg2
 import psycopg2.errors
 import sqlalchemy as sa
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
 
 host, port = sys.argv[1], int(sys.argv[2])
 
@@ -333,6 +333,57 @@ def exercise_serial_keys(driver):
     engine.dispose()
 
 
+class ForeignBase(DeclarativeBase):
+    pass
+
+
+class Author(ForeignBase):
+    """The issue's model: an integer key, and posts that reference it."""
+    __tablename__ = "sa_authors"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(50))
+    posts: Mapped[list["Post"]] = relationship(back_populates="author", passive_deletes=True)
+
+
+class Post(ForeignBase):
+    __tablename__ = "sa_posts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    author_id: Mapped[int] = mapped_column(sa.ForeignKey("sa_authors.id", ondelete="CASCADE"))
+    title: Mapped[str] = mapped_column(sa.String(50))
+    author: Mapped[Author] = relationship(back_populates="posts")
+
+
+def exercise_foreign_keys(driver):
+    """ForeignKey with ON DELETE CASCADE through the ORM: create_all, relationships, the
+    violation as SQLAlchemy's IntegrityError, the cascade, and reflection, with the answers
+    PostgreSQL 15 gives."""
+    engine = sa.create_engine(f"postgresql+{driver}://driftdb@{host}:{port}/driftdb")
+    ForeignBase.metadata.create_all(engine)
+    with Session(engine) as session:
+        ann = Author(name="ann", posts=[Post(title="first"), Post(title="second")])
+        session.add(ann)
+        session.commit()
+        check(f"sqlalchemy {driver} relationship", sorted(p.title for p in ann.posts), ["first", "second"])
+        session.add(Post(author_id=99, title="orphan"))
+        try:
+            session.commit()
+            check(f"sqlalchemy {driver} foreign key violation", "committed", "IntegrityError")
+        except sa.exc.IntegrityError as e:
+            session.rollback()
+            check(f"sqlalchemy {driver} foreign key violation", e.orig.pgcode if hasattr(e.orig, "pgcode") else e.orig.sqlstate, "23503")
+        session.delete(ann)
+        session.commit()
+        check(f"sqlalchemy {driver} cascade", session.scalar(sa.select(sa.func.count()).select_from(Post)), 0)
+    inspector = sa.inspect(engine)
+    check(
+        f"sqlalchemy {driver} foreign key reflection",
+        inspector.get_foreign_keys("sa_posts"),
+        [{"name": "sa_posts_author_id_fkey", "constrained_columns": ["author_id"], "referred_schema": None, "referred_table": "sa_authors", "referred_columns": ["id"], "options": {"ondelete": "CASCADE"}, "comment": None}],
+    )
+    ForeignBase.metadata.drop_all(engine)
+    engine.dispose()
+
+
 class AsyncBase(DeclarativeBase):
     pass
 
@@ -560,5 +611,7 @@ exercise_sqlalchemy("psycopg2")
 exercise_sqlalchemy("psycopg")
 exercise_serial_keys("psycopg2")
 exercise_serial_keys("psycopg")
+exercise_foreign_keys("psycopg2")
+exercise_foreign_keys("psycopg")
 exercise_sqlalchemy_asyncio()
 print("ok")

@@ -1,0 +1,692 @@
+//! Constraints between tables: foreign keys.
+//!
+//! A foreign key lives beside its table, not in its [`crate::TableSchema`]: adding or
+//! dropping one leaves the table's incarnation (and so its history) whole, and the ledger and
+//! snapshot formats stay as they were. [`Constraints`] keeps every constraint with the
+//! sequence range in which it held, so the catalogs read at an old sequence show the
+//! constraints of that time.
+//!
+//! Invariants, checked by [`crate::Database::check`] before a transaction is written:
+//! - a constraint's name is unique among its table's current constraints;
+//! - a foreign key's columns exist in its table, and its referenced columns in the
+//!   referenced table, which exists;
+//! - after every transaction, every current row of a referencing table whose key columns
+//!   hold no NULL (`MATCH SIMPLE`), or hold no NULL or all NULL (`MATCH FULL`), matches a
+//!   current row of the referenced table ([`check`]).
+//!
+//! Referential actions (`ON DELETE CASCADE`, `SET NULL` ...) are the SQL layer's: it writes
+//! the rows they change into the same transaction, and the check above sees the result.
+
+use std::collections::{BTreeMap, HashSet};
+
+use crate::database::{Database, read};
+use crate::error::{Error, Result};
+use crate::ledger::LedgerOp;
+use crate::schema::{Key, Row, TableSchema, project};
+use crate::table::Table;
+use crate::value::Value;
+
+/// What a foreign key does to the referencing rows when a referenced row is deleted or its
+/// referenced columns change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, rkyv::Archive, rkyv::Serialize, rkyv::Deserialize)]
+pub enum RefAction {
+    /// Fail if a referencing row remains when the check runs (the default).
+    NoAction,
+    /// Fail if a referencing row remains; never deferred.
+    Restrict,
+    /// Delete the referencing rows, or carry the new values into them.
+    Cascade,
+    /// Set the referencing columns to NULL.
+    SetNull,
+    /// Set the referencing columns to their defaults.
+    SetDefault,
+}
+
+/// `FOREIGN KEY (columns) REFERENCES parent (parent_columns)`.
+#[derive(Debug, Clone, PartialEq, rkyv::Archive, rkyv::Serialize, rkyv::Deserialize)]
+pub struct ForeignKey {
+    pub name: String,
+    /// The referencing columns of the constraint's table, by name.
+    pub columns: Vec<String>,
+    /// The referenced table.
+    pub parent: String,
+    /// The referenced columns, one per referencing column: the primary key or a unique
+    /// constraint's columns of `parent`.
+    pub parent_columns: Vec<String>,
+    pub on_delete: RefAction,
+    pub on_update: RefAction,
+    /// `MATCH FULL`: the key columns are all NULL or none is. Otherwise `MATCH SIMPLE`: a
+    /// row with a NULL in any key column references nothing.
+    pub match_full: bool,
+    pub deferrable: bool,
+    pub initially_deferred: bool,
+}
+
+/// A constraint of a table.
+#[derive(Debug, Clone, PartialEq, rkyv::Archive, rkyv::Serialize, rkyv::Deserialize)]
+pub enum Constraint {
+    ForeignKey(ForeignKey),
+    // New variants go last: a variant's position is its tag in records already written.
+}
+
+impl Constraint {
+    /// The constraint's name.
+    pub fn name(&self) -> &str {
+        match self {
+            Constraint::ForeignKey(fk) => &fk.name,
+        }
+    }
+}
+
+/// One constraint of one table, and the sequences in which it held.
+#[derive(Debug, Clone, PartialEq, rkyv::Archive, rkyv::Serialize, rkyv::Deserialize)]
+pub struct Held {
+    pub table: String,
+    pub constraint: Constraint,
+    /// The sequence of the record that added it.
+    pub from: u64,
+    /// The sequence from which it no longer holds (dropped, or its table dropped or
+    /// changed under it).
+    pub until: Option<u64>,
+}
+
+impl Held {
+    /// Whether it held at `seq`.
+    pub fn held_at(&self, seq: u64) -> bool {
+        self.from <= seq && self.until.is_none_or(|u| seq < u)
+    }
+}
+
+/// Every constraint there has been.
+#[derive(Debug, Clone, Default, PartialEq, rkyv::Archive, rkyv::Serialize, rkyv::Deserialize)]
+pub struct Constraints {
+    held: Vec<Held>,
+}
+
+impl Constraints {
+    /// Every constraint, with when it held, oldest first.
+    pub fn all(&self) -> &[Held] {
+        &self.held
+    }
+
+    /// The constraints that held at `seq`, with their tables.
+    pub fn at(&self, seq: u64) -> impl Iterator<Item = &Held> {
+        self.held.iter().filter(move |h| h.held_at(seq))
+    }
+
+    /// The constraints that held at `seq`, as if nothing had happened since.
+    pub fn as_of(&self, seq: u64) -> Constraints {
+        Constraints {
+            held: self
+                .at(seq)
+                .map(|h| Held {
+                    until: None,
+                    ..h.clone()
+                })
+                .collect(),
+        }
+    }
+
+    /// The current foreign keys, with their (referencing) tables.
+    pub fn foreign_keys(&self) -> impl Iterator<Item = (&str, &ForeignKey)> {
+        self.current().map(|h| match &h.constraint {
+            Constraint::ForeignKey(fk) => (h.table.as_str(), fk),
+        })
+    }
+
+    /// The current foreign keys of `table`.
+    pub fn foreign_keys_of<'a>(&'a self, table: &'a str) -> impl Iterator<Item = &'a ForeignKey> {
+        self.foreign_keys()
+            .filter(move |(t, _)| *t == table)
+            .map(|(_, fk)| fk)
+    }
+
+    /// The current foreign keys that reference `parent`, with their tables.
+    pub fn referencing<'a>(
+        &'a self,
+        parent: &'a str,
+    ) -> impl Iterator<Item = (&'a str, &'a ForeignKey)> {
+        self.foreign_keys()
+            .filter(move |(_, fk)| fk.parent == parent)
+    }
+
+    fn current(&self) -> impl Iterator<Item = &Held> {
+        self.held.iter().filter(|h| h.until.is_none())
+    }
+
+    /// Applies ledger operation `op` of record `seq`: a constraint operation, or a table
+    /// operation that moves or ends constraints; others change nothing. `old` is the schema
+    /// a table had before an `AlterTable` of it (without it, an alter changes nothing).
+    pub fn apply(&mut self, seq: u64, op: &LedgerOp, old: Option<&TableSchema>) -> Result<()> {
+        match op {
+            LedgerOp::AddConstraint { table, constraint } => {
+                if self
+                    .current()
+                    .any(|h| h.table == *table && h.constraint.name() == constraint.name())
+                {
+                    return Err(Error::InvalidInput(format!(
+                        "constraint {:?} of table {table:?} already exists",
+                        constraint.name()
+                    )));
+                }
+                self.held.push(Held {
+                    table: table.clone(),
+                    constraint: constraint.clone(),
+                    from: seq,
+                    until: None,
+                });
+            }
+            LedgerOp::DropConstraint { table, name } => {
+                let found = self
+                    .held
+                    .iter()
+                    .position(|h| {
+                        h.until.is_none() && h.table == *table && h.constraint.name() == name
+                    })
+                    .ok_or_else(|| Error::NotFound {
+                        what: "constraint",
+                        name: name.clone(),
+                    })?;
+                self.end(seq, found);
+            }
+            LedgerOp::DropTable { table } => {
+                self.replace(seq, |h| (h.table != *table).then(|| h.clone()));
+            }
+            LedgerOp::RenameTable { table, to } => self.replace(seq, |h| {
+                let mut h = h.clone();
+                if h.table == *table {
+                    h.table = to.clone();
+                }
+                let Constraint::ForeignKey(fk) = &mut h.constraint;
+                if fk.parent == *table {
+                    fk.parent = to.clone();
+                }
+                Some(h)
+            }),
+            LedgerOp::AlterTable {
+                table,
+                schema,
+                carry,
+                ..
+            } => {
+                let Some(old) = old else { return Ok(()) };
+                // Old column names to new ones; a dropped column maps to nothing.
+                let renamed: BTreeMap<&str, &str> = carry
+                    .iter()
+                    .zip(schema.columns())
+                    .filter_map(|(from, column)| {
+                        let from = old.columns().get(usize::try_from((*from)?).ok()?)?;
+                        Some((from.name.as_str(), column.name.as_str()))
+                    })
+                    .collect();
+                let map = |columns: &[String]| -> Option<Vec<String>> {
+                    columns
+                        .iter()
+                        .map(|c| renamed.get(c.as_str()).map(|n| (*n).to_string()))
+                        .collect()
+                };
+                self.replace(seq, |h| {
+                    let mut h = h.clone();
+                    let Constraint::ForeignKey(fk) = &mut h.constraint;
+                    if h.table == *table {
+                        fk.columns = map(&fk.columns)?;
+                    }
+                    if fk.parent == *table {
+                        fk.parent_columns = map(&fk.parent_columns)?;
+                    }
+                    Some(h)
+                });
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// Replaces each current constraint by what `f` makes of it: the same (kept), another
+    /// (the old one ends at `seq` and the new one holds from it), or none (it ends).
+    fn replace(&mut self, seq: u64, f: impl Fn(&Held) -> Option<Held>) {
+        let mut started = Vec::new();
+        for i in 0..self.held.len() {
+            if self.held[i].until.is_some() {
+                continue;
+            }
+            match f(&self.held[i]) {
+                Some(same) if same == self.held[i] => {}
+                next => {
+                    started.extend(next.map(|h| Held {
+                        from: seq,
+                        until: None,
+                        ..h
+                    }));
+                    self.end(seq, i);
+                }
+            }
+        }
+        self.held.retain(|h| h.until.is_none_or(|u| u > h.from));
+        self.held.extend(started);
+    }
+
+    /// Ends constraint `i` at `seq`; one that starts there too never held, and goes.
+    fn end(&mut self, seq: u64, i: usize) {
+        if self.held[i].from == seq {
+            self.held.remove(i);
+        } else {
+            self.held[i].until = Some(seq);
+        }
+    }
+}
+
+/// Which way a foreign key is violated.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Violation {
+    /// A referencing row's key is not in the referenced table.
+    NotPresent,
+    /// A referenced key that went is still referenced.
+    StillReferenced,
+    /// `MATCH FULL` and a key with some NULL and some non-NULL columns.
+    MixedNulls,
+}
+
+/// What [`Error::ForeignKeyViolation`] reports.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ForeignKeyError {
+    pub violation: Violation,
+    /// The constraint and its (referencing) table.
+    pub constraint: String,
+    pub table: String,
+    /// The referenced table.
+    pub parent: String,
+    /// The columns the key is of (referencing ones for [`Violation::NotPresent`],
+    /// referenced ones for [`Violation::StillReferenced`]) and the key's values.
+    pub columns: Vec<String>,
+    pub values: Vec<Value>,
+}
+
+/// A table as a transaction leaves it: its rows before the transaction (`base`, unless the
+/// transaction created it or truncated it) under the rows the transaction wrote.
+struct After<'a> {
+    schema: TableSchema,
+    base: Option<std::sync::RwLockReadGuard<'a, Table>>,
+    /// Each key the transaction wrote: its final row, `None` for deleted.
+    written: BTreeMap<Key, Option<Row>>,
+    /// Rows of `base` the transaction truncated away (still there to find old keys).
+    truncated: bool,
+}
+
+impl After<'_> {
+    /// The live base rows, those the transaction wrote left out.
+    fn base_rows(&self) -> Result<Vec<&Row>> {
+        let (Some(base), false) = (&self.base, self.truncated) else {
+            return Ok(Vec::new());
+        };
+        let Some(now) = base.current_seq() else {
+            return Ok(Vec::new());
+        };
+        Ok(base
+            .scan(now)?
+            .filter(|v| !self.written.contains_key(&self.schema.key_of(v.row)))
+            .map(|v| v.row)
+            .collect())
+    }
+
+    /// Every row it holds after the transaction.
+    fn rows(&self) -> Result<Vec<&Row>> {
+        let mut rows = self.base_rows()?;
+        rows.extend(self.written.values().flatten());
+        Ok(rows)
+    }
+
+    /// Whether a row holds `values` in `columns`.
+    fn holds(&self, columns: &[usize], values: &[Value]) -> Result<bool> {
+        if self
+            .written
+            .values()
+            .flatten()
+            .any(|row| project(row, columns) == values)
+        {
+            return Ok(true);
+        }
+        let (Some(base), false) = (&self.base, self.truncated) else {
+            return Ok(false);
+        };
+        let unwritten = |key: &Key| !self.written.contains_key(key);
+        // By primary key, or by a unique constraint's holder, when the columns are one's.
+        let as_set = |cols: &[usize]| {
+            let mut cols = cols.to_vec();
+            cols.sort_unstable();
+            cols
+        };
+        let wanted = as_set(columns);
+        let in_order = |order: &[usize]| -> Option<Vec<Value>> {
+            order
+                .iter()
+                .map(|c| {
+                    let i = columns.iter().position(|x| x == c)?;
+                    Some(values[i].clone())
+                })
+                .collect()
+        };
+        if as_set(self.schema.primary_key()) == wanted {
+            let Some(key) = in_order(self.schema.primary_key()) else {
+                return Ok(false);
+            };
+            return Ok(unwritten(&key) && base.get_current(&key).is_some());
+        }
+        if let Some(unique) = self
+            .schema
+            .unique()
+            .iter()
+            .find(|u| as_set(&u.columns) == wanted)
+        {
+            let Some(ukey) = in_order(&unique.columns) else {
+                return Ok(false);
+            };
+            return Ok(base
+                .unique_holder(&unique.name, &ukey)
+                .is_some_and(unwritten));
+        }
+        Ok(self
+            .base_rows()?
+            .iter()
+            .any(|row| project(row, columns) == values))
+    }
+
+    /// A row that holds one of `values` in `columns`, if any: its values there.
+    fn any_holding(
+        &self,
+        columns: &[usize],
+        values: &HashSet<Vec<Value>>,
+    ) -> Result<Option<Vec<Value>>> {
+        for row in self.written.values().flatten() {
+            let key = project(row, columns);
+            if values.contains(&key) {
+                return Ok(Some(key));
+            }
+        }
+        // Through an index over exactly these columns when there is one.
+        if let (Some(base), false) = (&self.base, self.truncated)
+            && let Some(now) = base.current_seq()
+            && let Some(index) = self.schema.indexes().iter().find(|i| i.columns == columns)
+        {
+            for value in values {
+                for v in base.index_eq(&index.name, value, now)? {
+                    if !self.written.contains_key(&self.schema.key_of(v.row)) {
+                        return Ok(Some(value.clone()));
+                    }
+                }
+            }
+            return Ok(None);
+        }
+        Ok(self
+            .base_rows()?
+            .into_iter()
+            .map(|row| project(row, columns))
+            .find(|key| values.contains(key)))
+    }
+
+    /// The values in `columns` of the rows the transaction removed or changed, as they
+    /// were before it.
+    fn old_values(&self, columns: &[usize]) -> Result<Vec<Vec<Value>>> {
+        let Some(base) = &self.base else {
+            return Ok(Vec::new());
+        };
+        if self.truncated {
+            let Some(now) = base.current_seq() else {
+                return Ok(Vec::new());
+            };
+            return Ok(base.scan(now)?.map(|v| project(v.row, columns)).collect());
+        }
+        Ok(self
+            .written
+            .keys()
+            .filter_map(|key| base.get_current(key))
+            .map(|row| project(row, columns))
+            .collect())
+    }
+}
+
+/// Checks the foreign keys `txn` bears on, as it leaves the database `db` is now: those
+/// it adds, and those of the tables whose rows it writes on either side. `now` picks the
+/// keys to check (the SQL layer leaves deferred ones to `COMMIT`).
+pub fn check(db: &Database, ops: &[LedgerOp], now: &dyn Fn(&ForeignKey) -> bool) -> Result<()> {
+    let mut constraints = db.constraints().clone();
+    let mut added: HashSet<(&str, &str)> = HashSet::new();
+    // Any sequence after the last does: the copy only needs the order of events.
+    let seq = db.last().map_or(0, |(s, _)| s + 1);
+    for op in ops {
+        let old = match op {
+            LedgerOp::AlterTable { table, .. } => {
+                db.table(table).ok().map(|t| read(t).schema().clone())
+            }
+            _ => None,
+        };
+        constraints.apply(seq, op, old.as_ref())?;
+        if let LedgerOp::AddConstraint { table, constraint } = op {
+            added.insert((table, constraint.name()));
+        }
+    }
+    if constraints.foreign_keys().next().is_none() {
+        return Ok(());
+    }
+    let mut views = Views::new(db, ops)?;
+    let due: Vec<(&str, &ForeignKey, bool)> = constraints
+        .foreign_keys()
+        .filter(|(_, fk)| now(fk))
+        .map(|(table, fk)| (table, fk, added.contains(&(table, fk.name.as_str()))))
+        .filter(|(table, fk, is_new)| *is_new || views.wrote(table) || views.wrote(&fk.parent))
+        .collect();
+    for (table, fk, _) in &due {
+        views.include(table)?;
+        views.include(&fk.parent)?;
+    }
+    for (table, fk, is_new) in due {
+        check_one(&views, table, fk, is_new)?;
+    }
+    Ok(())
+}
+
+/// Checks foreign key `fk` of `table`; `is_new`: the transaction adds it, so every row is
+/// checked, not only those it wrote.
+fn check_one(views: &Views<'_>, table: &str, fk: &ForeignKey, is_new: bool) -> Result<()> {
+    let (child, parent) = (views.get(table)?, views.get(&fk.parent)?);
+    let columns = positions(&child.schema, &fk.columns)?;
+    let parent_columns = positions(&parent.schema, &fk.parent_columns)?;
+    let violation = |violation, columns: &[String], values: Vec<Value>| {
+        Error::ForeignKeyViolation(Box::new(ForeignKeyError {
+            violation,
+            constraint: fk.name.clone(),
+            table: table.to_string(),
+            parent: fk.parent.clone(),
+            columns: columns.to_vec(),
+            values,
+        }))
+    };
+    // Each referencing row the transaction wrote (every row, for a new key) must find its
+    // referenced row.
+    let referencing: Vec<&Row> = if is_new {
+        child.rows()?
+    } else {
+        child.written.values().flatten().collect()
+    };
+    for row in referencing {
+        let key = project(row, &columns);
+        let nulls = key.iter().filter(|v| v.is_null()).count();
+        if nulls == key.len() || (nulls > 0 && !fk.match_full) {
+            continue;
+        }
+        if nulls > 0 {
+            return Err(violation(Violation::MixedNulls, &fk.columns, Vec::new()));
+        }
+        if !parent.holds(&parent_columns, &key)? {
+            return Err(violation(Violation::NotPresent, &fk.columns, key));
+        }
+    }
+    // Each referenced key the transaction took away must no longer be referenced.
+    if views.wrote(&fk.parent) && !is_new {
+        let mut gone = HashSet::new();
+        for key in parent.old_values(&parent_columns)? {
+            if !key.iter().any(Value::is_null) && !parent.holds(&parent_columns, &key)? {
+                gone.insert(key);
+            }
+        }
+        if !gone.is_empty()
+            && let Some(key) = child.any_holding(&columns, &gone)?
+        {
+            return Err(violation(
+                Violation::StillReferenced,
+                &fk.parent_columns,
+                key,
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The tables a foreign-key check reads, as the transaction leaves them.
+struct Views<'a> {
+    db: &'a Database,
+    tables: BTreeMap<String, After<'a>>,
+    /// The tables whose rows the transaction writes.
+    written: HashSet<String>,
+    /// The tables it drops (and does not create again).
+    dropped: HashSet<String>,
+}
+
+impl<'a> Views<'a> {
+    fn new(db: &'a Database, ops: &[LedgerOp]) -> Result<Self> {
+        let mut views = Views {
+            db,
+            tables: BTreeMap::new(),
+            written: HashSet::new(),
+            dropped: HashSet::new(),
+        };
+        for op in ops {
+            let name = op.table();
+            match op {
+                LedgerOp::CreateTable(schema) => {
+                    views.dropped.remove(name);
+                    views.tables.insert(
+                        name.to_string(),
+                        After {
+                            schema: schema.clone(),
+                            base: None,
+                            written: BTreeMap::new(),
+                            truncated: false,
+                        },
+                    );
+                }
+                // A new schema over the same rows: read through it from here on.
+                LedgerOp::AlterTable {
+                    schema,
+                    carry,
+                    fill,
+                    ..
+                } => {
+                    views.include(name)?;
+                    let rows = match views.tables.get(name) {
+                        Some(After {
+                            base: Some(base), ..
+                        }) => crate::database::carried_rows(base, carry, fill)?,
+                        _ => Vec::new(),
+                    };
+                    let mut written = BTreeMap::new();
+                    for change in rows {
+                        if let crate::table::Change::Upsert(row) = change {
+                            written.insert(schema.key_of(&row), Some(row));
+                        }
+                    }
+                    views.tables.insert(
+                        name.to_string(),
+                        After {
+                            schema: schema.clone(),
+                            base: None,
+                            written,
+                            truncated: false,
+                        },
+                    );
+                }
+                LedgerOp::DropTable { .. } => {
+                    views.tables.remove(name);
+                    views.written.remove(name);
+                    views.dropped.insert(name.to_string());
+                }
+                LedgerOp::Upsert { row, .. } => {
+                    let view = views.writing(name)?;
+                    let key = view.schema.key_of(row);
+                    view.written.insert(key, Some(row.clone()));
+                }
+                LedgerOp::Delete { key, .. } => {
+                    views.writing(name)?.written.insert(key.clone(), None);
+                }
+                LedgerOp::Truncate { .. } => {
+                    let view = views.writing(name)?;
+                    view.written.clear();
+                    view.truncated = true;
+                }
+                _ => {}
+            }
+        }
+        Ok(views)
+    }
+
+    /// Whether the transaction writes rows of `table`.
+    fn wrote(&self, table: &str) -> bool {
+        self.written.contains(table)
+    }
+
+    /// `table`'s view, to write rows into.
+    fn writing(&mut self, table: &str) -> Result<&mut After<'a>> {
+        self.include(table)?;
+        self.written.insert(table.to_string());
+        self.tables
+            .get_mut(table)
+            .ok_or_else(|| Error::Internal(format!("no view of {table:?}")))
+    }
+
+    /// Makes sure `table` has a view: the table as it is, if the transaction has not
+    /// touched it.
+    fn include(&mut self, table: &str) -> Result<()> {
+        if self.tables.contains_key(table) {
+            return Ok(());
+        }
+        let missing = || Error::NotFound {
+            what: "table",
+            name: table.to_string(),
+        };
+        if self.dropped.contains(table) {
+            return Err(missing());
+        }
+        let base = read(self.db.table(table).map_err(|_| missing())?);
+        self.tables.insert(
+            table.to_string(),
+            After {
+                schema: base.schema().clone(),
+                base: Some(base),
+                written: BTreeMap::new(),
+                truncated: false,
+            },
+        );
+        Ok(())
+    }
+
+    fn get(&self, table: &str) -> Result<&After<'a>> {
+        self.tables
+            .get(table)
+            .ok_or_else(|| Error::Internal(format!("no view of {table:?}")))
+    }
+}
+
+/// The positions of `names` in `schema`.
+fn positions(schema: &TableSchema, names: &[String]) -> Result<Vec<usize>> {
+    names
+        .iter()
+        .map(|n| {
+            schema.column_index(n).ok_or_else(|| {
+                Error::InvalidInput(format!(
+                    "table {:?} has no column {n:?} for a foreign key",
+                    schema.name()
+                ))
+            })
+        })
+        .collect()
+}
