@@ -468,7 +468,12 @@ pub fn check(db: &Database, ops: &[LedgerOp], now: &dyn Fn(&ForeignKey) -> bool)
     if constraints.foreign_keys().next().is_none() {
         return Ok(());
     }
-    let mut views = Views::new(db, ops)?;
+    // Only the tables on either side of a key need reading.
+    let keyed: HashSet<&str> = constraints
+        .foreign_keys()
+        .flat_map(|(table, fk)| [table, fk.parent.as_str()])
+        .collect();
+    let mut views = Views::new(db, ops, &keyed)?;
     let due: Vec<(&str, &ForeignKey, bool)> = constraints
         .foreign_keys()
         .filter(|(_, fk)| now(fk))
@@ -553,7 +558,8 @@ struct Views<'a> {
 }
 
 impl<'a> Views<'a> {
-    fn new(db: &'a Database, ops: &[LedgerOp]) -> Result<Self> {
+    /// The tables among `keyed` as `ops` leave them.
+    fn new(db: &'a Database, ops: &[LedgerOp], keyed: &HashSet<&str>) -> Result<Self> {
         let mut views = Views {
             db,
             tables: BTreeMap::new(),
@@ -562,6 +568,9 @@ impl<'a> Views<'a> {
         };
         for op in ops {
             let name = op.table();
+            if !keyed.contains(name) {
+                continue;
+            }
             match op {
                 LedgerOp::CreateTable(schema) => {
                     views.dropped.remove(name);

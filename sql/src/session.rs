@@ -361,13 +361,15 @@ impl Session {
                 txn.snapshot.seq = read_point;
             }
         }
+        // A statement's future is large (DataFusion planning, DML, DDL inside it): on the
+        // heap, so a caller's stack holds only a pointer to it.
         let result = match self.interrupt.take() {
-            None => self.run(statement).await,
+            None => Box::pin(self.run(statement)).await,
             Some(mut signal) => {
                 // The statement first: one that finished (and perhaps committed) in the
                 // same poll as the signal reports its real outcome.
                 let finished = {
-                    let run = std::pin::pin!(self.run(statement));
+                    let run = Box::pin(self.run(statement));
                     match futures::future::select(run, &mut signal).await {
                         Either::Left((result, _)) => Some(result),
                         Either::Right(((), _)) => None,

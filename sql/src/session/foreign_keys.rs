@@ -352,11 +352,23 @@ impl Session {
     /// Checks, as a statement of an open transaction ends, the foreign keys that are not
     /// deferred, against the database now with all of the transaction's writes.
     pub(super) fn check_foreign_keys(&self, done: &[LedgerOp], ops: &[LedgerOp]) -> Result<()> {
-        let db = self.db.store().read();
-        let adds = |op: &LedgerOp| matches!(op, LedgerOp::AddConstraint { .. });
-        if db.constraints().all().is_empty() && !done.iter().chain(ops).any(adds) {
+        // The keys held after the transaction's earlier statements (checked then): only
+        // this statement's changes to their tables, or to the keys, can break one.
+        let last = self.db.last_sequence();
+        let constraints = self.constraints_at(&Snapshot {
+            seq: last,
+            ..Snapshot::default()
+        });
+        let keyed = |table: &str| {
+            constraints
+                .foreign_keys()
+                .any(|(child, fk)| child == table || fk.parent == table)
+        };
+        let matters = |op: &LedgerOp| !op.is_row_change() || keyed(op.table());
+        if !ops.iter().any(matters) {
             return Ok(());
         }
+        let db = self.db.store().read();
         let all: Vec<LedgerOp> = done.iter().chain(ops).cloned().collect();
         driftdb_projector::constraints::check(&db, &all, &|fk| !fk.initially_deferred)
             .map_err(projector_error)
