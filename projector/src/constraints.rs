@@ -1,4 +1,5 @@
-//! Constraints between tables: foreign keys.
+//! Constraints beyond a table's keys: foreign keys (checked here) and check constraints
+//! (kept here, evaluated by the SQL layer).
 //!
 //! A foreign key lives beside its table, not in its [`crate::TableSchema`]: adding or
 //! dropping one leaves the table's incarnation (and so its history) whole, and the ledger and
@@ -62,10 +63,24 @@ pub struct ForeignKey {
     pub initially_deferred: bool,
 }
 
+/// `CHECK (expr)`, kept for the SQL layer, which evaluates it on every row written; the
+/// projector never does.
+#[derive(Debug, Clone, PartialEq, rkyv::Archive, rkyv::Serialize, rkyv::Deserialize)]
+pub struct Check {
+    pub name: String,
+    /// The expression, in SQL text, as written.
+    pub expr: String,
+    /// The columns it names, as `expr` names them.
+    pub written: Vec<String>,
+    /// The same columns as they are called now (a rename changes these, not `expr`).
+    pub columns: Vec<String>,
+}
+
 /// A constraint of a table.
 #[derive(Debug, Clone, PartialEq, rkyv::Archive, rkyv::Serialize, rkyv::Deserialize)]
 pub enum Constraint {
     ForeignKey(ForeignKey),
+    Check(Check),
     // New variants go last: a variant's position is its tag in records already written.
 }
 
@@ -74,6 +89,7 @@ impl Constraint {
     pub fn name(&self) -> &str {
         match self {
             Constraint::ForeignKey(fk) => &fk.name,
+            Constraint::Check(check) => &check.name,
         }
     }
 }
@@ -129,9 +145,33 @@ impl Constraints {
 
     /// The current foreign keys, with their (referencing) tables.
     pub fn foreign_keys(&self) -> impl Iterator<Item = (&str, &ForeignKey)> {
-        self.current().map(|h| match &h.constraint {
-            Constraint::ForeignKey(fk) => (h.table.as_str(), fk),
+        self.current().filter_map(|h| match &h.constraint {
+            Constraint::ForeignKey(fk) => Some((h.table.as_str(), fk)),
+            Constraint::Check(_) => None,
         })
+    }
+
+    /// The current check constraints, with their tables.
+    pub fn checks(&self) -> impl Iterator<Item = (&str, &Check)> {
+        self.current().filter_map(|h| match &h.constraint {
+            Constraint::Check(check) => Some((h.table.as_str(), check)),
+            Constraint::ForeignKey(_) => None,
+        })
+    }
+
+    /// The current check constraints of `table`.
+    pub fn checks_of<'a>(&'a self, table: &'a str) -> impl Iterator<Item = &'a Check> {
+        self.checks()
+            .filter(move |(t, _)| *t == table)
+            .map(|(_, check)| check)
+    }
+
+    /// When `table`'s newest current check constraint started to hold.
+    pub fn newest_check(&self, table: &str) -> Option<u64> {
+        self.current()
+            .filter(|h| h.table == table && matches!(h.constraint, Constraint::Check(_)))
+            .map(|h| h.from)
+            .max()
     }
 
     /// The current foreign keys of `table`.
@@ -197,8 +237,9 @@ impl Constraints {
                 if h.table == *table {
                     h.table = to.clone();
                 }
-                let Constraint::ForeignKey(fk) = &mut h.constraint;
-                if fk.parent == *table {
+                if let Constraint::ForeignKey(fk) = &mut h.constraint
+                    && fk.parent == *table
+                {
                     fk.parent = to.clone();
                 }
                 Some(h)
@@ -227,12 +268,18 @@ impl Constraints {
                 };
                 self.replace(seq, |h| {
                     let mut h = h.clone();
-                    let Constraint::ForeignKey(fk) = &mut h.constraint;
-                    if h.table == *table {
-                        fk.columns = map(&fk.columns)?;
-                    }
-                    if fk.parent == *table {
-                        fk.parent_columns = map(&fk.parent_columns)?;
+                    let own = h.table == *table;
+                    match &mut h.constraint {
+                        Constraint::ForeignKey(fk) => {
+                            if own {
+                                fk.columns = map(&fk.columns)?;
+                            }
+                            if fk.parent == *table {
+                                fk.parent_columns = map(&fk.parent_columns)?;
+                            }
+                        }
+                        Constraint::Check(check) if own => check.columns = map(&check.columns)?,
+                        Constraint::Check(_) => {}
                     }
                     Some(h)
                 });

@@ -45,7 +45,7 @@ pub mod store;
 pub mod table;
 pub mod value;
 
-pub use constraints::{Constraint, Constraints, ForeignKey, RefAction};
+pub use constraints::{Check, Constraint, Constraints, ForeignKey, RefAction};
 pub use database::{Database, Incarnation, SharedTable};
 pub use error::{Error, Result};
 pub use ledger::{LedgerOp, Transaction};

@@ -603,7 +603,22 @@ fn commit_time(ledger: &Partition, seq: u64) -> Result<i64> {
 }
 
 /// First committer wins: any written key whose newest version is newer than `read_seq`.
+/// A check constraint added to a written table after `read_seq` conflicts too: the SQL
+/// layer checked the rows against the constraints it saw.
 fn check_conflicts(db: &Database, read_seq: u64, writes: &[(String, Key)]) -> Result<()> {
+    let mut tables: Vec<&str> = writes.iter().map(|(t, _)| t.as_str()).collect();
+    tables.dedup();
+    for table in tables {
+        if db
+            .constraints()
+            .newest_check(table)
+            .is_some_and(|from| from > read_seq)
+        {
+            return Err(Error::Conflict {
+                table: table.to_string(),
+            });
+        }
+    }
     for (table, key) in writes {
         let Ok(t) = db.table(table) else { continue };
         let newest = crate::database::read(t)

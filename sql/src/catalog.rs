@@ -77,6 +77,24 @@ const FIRST_SEQUENCE_OID: i64 = 3_000_000_000;
 /// Ids per table: the table, its primary key, then its other constraints and indexes.
 const OIDS_PER_TABLE: i64 = 64;
 
+/// The constraints the catalogs describe beside the tables' keys: foreign keys by
+/// (referencing) table, and checks.
+#[derive(Debug)]
+pub(crate) struct Constraints<'a> {
+    pub foreign_keys: &'a [(String, driftdb_projector::ForeignKey)],
+    pub checks: &'a [CatalogCheck],
+}
+
+/// A check constraint of table `table` (its stored name), its expression naming the
+/// columns as they are called now.
+#[derive(Debug)]
+pub(crate) struct CatalogCheck {
+    pub table: String,
+    pub name: String,
+    pub expr: String,
+    pub columns: Vec<String>,
+}
+
 /// A table the catalogs describe.
 #[derive(Debug, Clone)]
 pub struct CatalogTable {
@@ -429,7 +447,7 @@ struct Definitions {
 pub(crate) fn register(
     ctx: &SessionContext,
     tables: &[CatalogTable],
-    foreign_keys: &[(String, driftdb_projector::ForeignKey)],
+    constraints: &Constraints<'_>,
     sequences: &[crate::sequences::Sequence],
     roles: &[Role],
 ) -> Result<()> {
@@ -661,12 +679,19 @@ pub(crate) fn register(
             columns.len(),
         ));
         // Foreign keys are triggers in PostgreSQL: psql's `\d` looks for them only then.
-        if foreign_keys
+        if constraints
+            .foreign_keys
             .iter()
             .any(|(t, fk)| t == schema.name() || fk.parent == schema.name())
         {
             class.set_last("relhastriggers", boolean(true));
         }
+        let checks = constraints
+            .checks
+            .iter()
+            .filter(|c| c.table == schema.name())
+            .count();
+        class.set_last("relchecks", int2(i16::try_from(checks).unwrap_or(i16::MAX)));
         tables_view.push(vec![
             text(schema_name),
             text(name),
@@ -891,7 +916,7 @@ pub(crate) fn register(
         }
     }
 
-    constraints::pg_constraint_rows(tables, foreign_keys, &mut constraint, &mut defs);
+    self::constraints::pg_constraint_rows(tables, constraints, &mut constraint, &mut defs);
 
     let mut types = Relation::new(&[
         ("oid", OID),
@@ -1166,7 +1191,7 @@ pub(crate) fn register(
     add(&information_schema, "columns", is_columns)?;
     add(&information_schema, "schemata", schemata)?;
     add(&information_schema, "sequences", is_sequences)?;
-    for (name, relation) in constraints::information_schema(tables, foreign_keys) {
+    for (name, relation) in self::constraints::information_schema(tables, constraints) {
         add(&information_schema, name, relation)?;
     }
 

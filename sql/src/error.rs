@@ -86,6 +86,14 @@ pub enum Error {
         /// Which key is missing or still referenced.
         detail: String,
     },
+    /// A row a check constraint rejects. SQLSTATE 23514.
+    #[error("{message}")]
+    CheckViolation {
+        /// PostgreSQL's message, naming the table and the constraint.
+        message: String,
+        /// The failing row.
+        detail: String,
+    },
     /// NULL in a NOT NULL column. SQLSTATE 23502.
     #[error("null value in column {column:?} violates not-null constraint")]
     NotNullViolation {
@@ -143,6 +151,7 @@ impl Error {
             Error::UniqueViolation { .. } => "23505",
             Error::NotNullViolation { .. } => "23502",
             Error::ForeignKeyViolation { .. } => "23503",
+            Error::CheckViolation { .. } => "23514",
             Error::SerializationFailure { .. } => "40001",
             Error::PointOutOfRange { .. } => "22008",
             Error::InvalidValue { .. } => "22P02",
@@ -167,7 +176,9 @@ impl Error {
     /// PostgreSQL's DETAIL line for the error, when it has one.
     pub fn detail(&self) -> Option<&str> {
         match self {
-            Error::ForeignKeyViolation { detail, .. } => Some(detail),
+            Error::ForeignKeyViolation { detail, .. } | Error::CheckViolation { detail, .. } => {
+                Some(detail)
+            }
             _ => None,
         }
     }

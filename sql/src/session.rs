@@ -51,6 +51,7 @@
 //! (`Store::commit`) runs synchronously with no `.await` after it before the statement
 //! returns, so a cancelled statement has either committed in full or not at all.
 
+mod checks;
 mod copy;
 pub(crate) mod ddl;
 mod dml;
@@ -636,6 +637,7 @@ impl Session {
                 Ast::Delete(delete) => self.delete(delete, &snapshot).await?,
                 _ => return Err(unsupported("internal: not a row write")),
             };
+            self.check_rows(&write.ops, &snapshot).await?;
             // The statement's snapshot shares the overlay: let go of it first, so laying the
             // writes over the transaction's overlay does not copy it.
             let read_seq = snapshot.seq;
@@ -1121,15 +1123,29 @@ impl Session {
                 let store = self.db.store().read();
                 store.security().roles().cloned().collect()
             };
-            let foreign_keys: Vec<(String, driftdb_projector::ForeignKey)> = self
-                .constraints_at(snapshot)
+            let constraints = self.constraints_at(snapshot);
+            let foreign_keys: Vec<(String, driftdb_projector::ForeignKey)> = constraints
                 .foreign_keys()
                 .map(|(table, fk)| (table.to_string(), fk.clone()))
                 .collect();
+            // Each check's expression as it reads now (renamed columns renamed in it).
+            let mut checks = Vec::new();
+            for (table, check) in constraints.checks() {
+                let expr = checks::current_expr(check)?.to_string();
+                checks.push(crate::catalog::CatalogCheck {
+                    table: table.to_string(),
+                    name: check.name.clone(),
+                    expr,
+                    columns: check.columns.clone(),
+                });
+            }
             crate::catalog::register(
                 engine.context(),
                 &self.catalog_tables(snapshot)?,
-                &foreign_keys,
+                &crate::catalog::Constraints {
+                    foreign_keys: &foreign_keys,
+                    checks: &checks,
+                },
                 &self.catalog_sequences(snapshot),
                 &roles,
             )

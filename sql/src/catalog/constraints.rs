@@ -1,19 +1,21 @@
-//! The catalogs' view of constraints between tables: `pg_constraint` rows of type `f` (with
-//! their `pg_get_constraintdef` text), and `information_schema`'s `table_constraints`,
-//! `key_column_usage`, `referential_constraints` and `constraint_column_usage` for every
-//! primary key, unique constraint and foreign key.
+//! The catalogs' view of constraints: `pg_constraint` rows of type `f` and `c` (with their
+//! `pg_get_constraintdef` text), and `information_schema`'s `table_constraints`,
+//! `key_column_usage`, `referential_constraints`, `constraint_column_usage` and
+//! `check_constraints` for every primary key, unique constraint, foreign key and check.
 
 use datafusion::scalar::ScalarValue;
 use driftdb_projector::{ForeignKey, RefAction};
 
 use super::{
-    CatalogTable, Definitions, INT2, INT4, PUBLIC, Relation, TEMPORARY_SCHEMA, TEXT, boolean, int2,
-    int4, list_of, null_text, oid, text,
+    CatalogTable, Constraints, Definitions, INT2, INT4, PUBLIC, Relation, TEMPORARY_SCHEMA, TEXT,
+    boolean, int2, int2_array, int4, list_of, null_text, oid, text,
 };
 
 /// Foreign-key constraint ids are numbered from here, above every table's and below the
 /// sequences'.
 const FIRST_FOREIGN_KEY_OID: i64 = 2_000_000_000;
+/// Check constraint ids are numbered from here.
+const FIRST_CHECK_OID: i64 = 2_500_000_000;
 
 /// `pg_constraint`'s one-letter code of a referential action.
 fn action_code(action: RefAction) -> &'static str {
@@ -91,10 +93,42 @@ fn attnums(table: &CatalogTable, names: &[String]) -> Vec<ScalarValue> {
 /// stored name), and its definition for `pg_get_constraintdef`.
 pub(super) fn pg_constraint_rows(
     tables: &[CatalogTable],
-    foreign_keys: &[(String, ForeignKey)],
+    constraints: &Constraints<'_>,
     constraint: &mut Relation,
     defs: &mut Definitions,
 ) {
+    for (n, check) in constraints.checks.iter().enumerate() {
+        let Some(table) = stored(tables, &check.table) else {
+            continue;
+        };
+        let id = FIRST_CHECK_OID + n as i64;
+        defs.constraints
+            .insert(id, format!("CHECK ({})", check.expr));
+        constraint.push(vec![
+            oid(id),
+            text(&check.name),
+            oid(schema_of(table).0),
+            text("c"),
+            boolean(false),
+            boolean(false),
+            boolean(true),
+            oid(table.oid),
+            oid(0),
+            oid(0),
+            oid(0),
+            oid(0),
+            text(" "),
+            text(" "),
+            text(" "),
+            boolean(true),
+            int4(0),
+            boolean(false),
+            list_of(attnums(table, &check.columns), &INT2),
+            ScalarValue::try_from(int2_array()).unwrap_or(ScalarValue::Null),
+            null_text(),
+        ]);
+    }
+    let foreign_keys = constraints.foreign_keys;
     for (n, (table, fk)) in foreign_keys.iter().enumerate() {
         let (Some(child), Some(parent)) = (stored(tables, table), stored(tables, &fk.parent))
         else {
@@ -135,8 +169,9 @@ pub(super) fn pg_constraint_rows(
 /// `constraint_column_usage`.
 pub(super) fn information_schema(
     tables: &[CatalogTable],
-    foreign_keys: &[(String, ForeignKey)],
-) -> [(&'static str, Relation); 4] {
+    constraints: &Constraints<'_>,
+) -> [(&'static str, Relation); 5] {
+    let foreign_keys = constraints.foreign_keys;
     let mut table_constraints = Relation::new(&[
         ("constraint_catalog", TEXT),
         ("constraint_schema", TEXT),
@@ -181,7 +216,49 @@ pub(super) fn information_schema(
         ("constraint_schema", TEXT),
         ("constraint_name", TEXT),
     ]);
+    let mut check_constraints = Relation::new(&[
+        ("constraint_catalog", TEXT),
+        ("constraint_schema", TEXT),
+        ("constraint_name", TEXT),
+        ("check_clause", TEXT),
+    ]);
     let yes_no = |b: bool| text(if b { "YES" } else { "NO" });
+    for check in constraints.checks {
+        let Some(table) = stored(tables, &check.table) else {
+            continue;
+        };
+        let (_, schema_name) = schema_of(table);
+        check_constraints.push(vec![
+            text("driftdb"),
+            text(schema_name),
+            text(&check.name),
+            text(&format!("(({}))", check.expr)),
+        ]);
+        table_constraints.push(vec![
+            text("driftdb"),
+            text(schema_name),
+            text(&check.name),
+            text("driftdb"),
+            text(schema_name),
+            text(&table.name),
+            text("CHECK"),
+            yes_no(false),
+            yes_no(false),
+            yes_no(true),
+            null_text(),
+        ]);
+        for column in &check.columns {
+            column_usage.push(vec![
+                text("driftdb"),
+                text(schema_name),
+                text(&table.name),
+                text(column),
+                text("driftdb"),
+                text(schema_name),
+                text(&check.name),
+            ]);
+        }
+    }
     for table in tables {
         let (_, schema_name) = schema_of(table);
         let schema = &table.schema;
@@ -335,5 +412,6 @@ pub(super) fn information_schema(
         ("key_column_usage", key_column_usage),
         ("referential_constraints", referential),
         ("constraint_column_usage", column_usage),
+        ("check_constraints", check_constraints),
     ]
 }

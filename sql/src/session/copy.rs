@@ -314,6 +314,7 @@ impl Session {
                 &snapshot,
             )
             .await?;
+        self.check_rows(&ops, &snapshot).await?;
         let read_seq = snapshot.seq;
         drop(snapshot);
         self.finish_write(

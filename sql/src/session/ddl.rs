@@ -8,6 +8,7 @@ use sqlparser::ast::{
     Statement as Ast, TableConstraint,
 };
 
+use super::checks::{self, CheckSpec};
 use super::foreign_keys::{self, Spec};
 use super::{Session, Snapshot, Write, not_supported};
 use crate::database::{Notice, Outcome, projector_error, unsupported};
@@ -237,7 +238,12 @@ impl Session {
         create: &CreateTable,
         snapshot: &Snapshot,
     ) -> Result<Option<Write>> {
-        let (schema, sequences, references) = table_schema(create)?;
+        let TableDefinition {
+            schema,
+            sequences,
+            references,
+            checks,
+        } = table_schema(create)?;
         if self.relation_exists(schema.name(), snapshot) {
             if create.if_not_exists {
                 return Ok(None);
@@ -275,6 +281,10 @@ impl Session {
         for spec in references {
             let fk = self.foreign_key(schema.name(), &schema, spec, snapshot, &mut taken)?;
             keys.push(foreign_keys::add(schema.name(), fk));
+        }
+        for spec in checks {
+            let check = checks::check_of(schema.name(), &schema, spec, &mut taken)?;
+            keys.push(checks::add(schema.name(), check));
         }
         ops.insert(0, LedgerOp::CreateTable(schema));
         ops.extend(keys);
@@ -450,6 +460,7 @@ impl Session {
         // constraints added or dropped beside it.
         let mut reshaped = false;
         let mut references: Vec<Spec> = Vec::new();
+        let mut check_specs: Vec<CheckSpec> = Vec::new();
         let mut added_unique: Vec<UniqueConstraint> = Vec::new();
         let mut constraint_ops: Vec<LedgerOp> = Vec::new();
         let mut taken = self.constraint_names(&table, &old, snapshot);
@@ -465,6 +476,9 @@ impl Session {
                     match constraint {
                         TableConstraint::ForeignKey(fk) => {
                             references.push(Spec::of(fk, None, None)?);
+                        }
+                        TableConstraint::Check(check) => {
+                            check_specs.push(CheckSpec::of(check, None)?);
                         }
                         TableConstraint::Unique(u) => {
                             let cols = u
@@ -518,6 +532,7 @@ impl Session {
                     if constraints
                         .foreign_keys_of(&table)
                         .any(|fk| fk.name == name)
+                        || constraints.checks_of(&table).any(|c| c.name == name)
                     {
                         constraint_ops.push(LedgerOp::DropConstraint {
                             table: table.clone(),
@@ -605,8 +620,15 @@ impl Session {
                         unique: is_unique,
                         owned,
                         references: column_references,
+                        checks: column_checks,
                     } = column_of(column_def)?;
                     references.extend(column_references);
+                    if !column_checks.is_empty() && column.default.is_some() && live_rows > 0 {
+                        return Err(unsupported(
+                            "adding a column with both a DEFAULT and a CHECK to a table with rows",
+                        ));
+                    }
+                    check_specs.extend(column_checks);
                     reshaped = true;
                     if owned.is_some() {
                         return Err(unsupported(
@@ -750,6 +772,14 @@ impl Session {
         for spec in references {
             let fk = self.foreign_key(&table, &schema, spec, snapshot, &mut taken)?;
             keys.push(foreign_keys::add(&table, fk));
+        }
+        for spec in check_specs {
+            let check = checks::check_of(&table, &schema, spec, &mut taken)?;
+            // The rows there must pass it (those of a new column hold NULL, which passes).
+            if check.columns.iter().all(|c| old.column_index(c).is_some()) {
+                self.rows_pass(&table, &check, snapshot).await?;
+            }
+            keys.push(checks::add(&table, check));
         }
         ops.extend(constraint_ops);
         if reshaped {
@@ -901,6 +931,17 @@ struct ColumnDefinition {
     owned: Option<Owned>,
     /// Its `REFERENCES` clauses.
     references: Vec<Spec>,
+    /// Its `CHECK` clauses.
+    checks: Vec<CheckSpec>,
+}
+
+/// A `CREATE TABLE` as written: the schema, the sequences its `SERIAL` and identity
+/// columns own (`<table>_<column>_seq`), and its foreign keys and checks, to resolve.
+struct TableDefinition {
+    schema: TableSchema,
+    sequences: Vec<Sequence>,
+    references: Vec<Spec>,
+    checks: Vec<CheckSpec>,
 }
 
 /// A column definition: the column, its keys, its sequence and its references.
@@ -918,10 +959,16 @@ fn column_of(def: &ast::ColumnDef) -> Result<ColumnDefinition> {
     });
     let (mut key, mut unique) = (false, false);
     let mut references = Vec::new();
+    let mut checks = Vec::new();
     for option in &def.options {
         match &option.option {
             ColumnOption::ForeignKey(fk) => {
                 references.push(Spec::of(fk, Some(&column.name), option.name.as_ref())?);
+            }
+            ColumnOption::Check(check) => {
+                let mut spec = CheckSpec::of(check, Some(&column.name))?;
+                spec.name = spec.name.or_else(|| option.name.as_ref().map(ident_name));
+                checks.push(spec);
             }
             ColumnOption::NotNull => column.nullable = false,
             ColumnOption::Null => {}
@@ -964,6 +1011,7 @@ fn column_of(def: &ast::ColumnDef) -> Result<ColumnDefinition> {
         unique,
         owned,
         references,
+        checks,
     })
 }
 
@@ -974,10 +1022,9 @@ fn nextval_default(name: &str) -> ColumnDefault {
     ColumnDefault::Expr(format!("nextval('{literal}'::regclass)"))
 }
 
-/// The projector schema of a `CREATE TABLE` (standard or legacy form), the sequences its
-/// `SERIAL` and identity columns own, by their names (`<table>_<column>_seq`), and its
-/// foreign keys as written.
-fn table_schema(create: &CreateTable) -> Result<(TableSchema, Vec<Sequence>, Vec<Spec>)> {
+/// The projector schema of a `CREATE TABLE` (standard or legacy form) and what it declares
+/// beside it.
+fn table_schema(create: &CreateTable) -> Result<TableDefinition> {
     let name = table_name(&create.name)?;
     let mut columns = Vec::new();
     let mut primary_key: Vec<usize> = Vec::new();
@@ -985,6 +1032,7 @@ fn table_schema(create: &CreateTable) -> Result<(TableSchema, Vec<Sequence>, Vec
     let mut indexes = Vec::new();
     let mut sequences = Vec::new();
     let mut references = Vec::new();
+    let mut checks = Vec::new();
     for (i, def) in create.columns.iter().enumerate() {
         let ColumnDefinition {
             mut column,
@@ -992,8 +1040,10 @@ fn table_schema(create: &CreateTable) -> Result<(TableSchema, Vec<Sequence>, Vec
             unique: is_unique,
             owned,
             references: column_references,
+            checks: column_checks,
         } = column_of(def)?;
         references.extend(column_references);
+        checks.extend(column_checks);
         if let Some(owned) = owned {
             let sequence_name = format!("{name}_{}_seq", column.name);
             let mut sequence = Sequence::new(&sequence_name, owned.kind, &owned.options)?;
@@ -1074,6 +1124,7 @@ fn table_schema(create: &CreateTable) -> Result<(TableSchema, Vec<Sequence>, Vec
                 });
             }
             TableConstraint::ForeignKey(fk) => references.push(Spec::of(fk, None, None)?),
+            TableConstraint::Check(check) => checks.push(CheckSpec::of(check, None)?),
             other => return Err(unsupported(&format!("table constraint {other}"))),
         }
     }
@@ -1092,7 +1143,12 @@ fn table_schema(create: &CreateTable) -> Result<(TableSchema, Vec<Sequence>, Vec
             position: None,
         }
     })?;
-    Ok((schema, sequences, references))
+    Ok(TableDefinition {
+        schema,
+        sequences,
+        references,
+        checks,
+    })
 }
 
 /// SQL type names to the projector's types.

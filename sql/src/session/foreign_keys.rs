@@ -140,7 +140,7 @@ pub(crate) fn foreign_key_violation(e: &ForeignKeyError) -> Error {
 }
 
 /// A key value as PostgreSQL's `DETAIL` lines print it.
-fn key_text(value: &Value) -> String {
+pub(super) fn key_text(value: &Value) -> String {
     match value {
         Value::Null => "null".into(),
         Value::Bool(b) => if *b { "t" } else { "f" }.into(),
@@ -345,6 +345,11 @@ impl Session {
             self.constraints_at(snapshot)
                 .foreign_keys_of(table)
                 .map(|fk| fk.name.clone()),
+        );
+        names.extend(
+            self.constraints_at(snapshot)
+                .checks_of(table)
+                .map(|c| c.name.clone()),
         );
         names
     }
