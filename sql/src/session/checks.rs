@@ -232,24 +232,7 @@ impl Session {
             "SELECT count(*) FROM {} WHERE ({expr}) IS FALSE",
             crate::postgres::quote_ident(table)
         );
-        let statement = crate::parse(&sql)?
-            .pop()
-            .and_then(|s| match s {
-                Statement::Sql(sql) => Some(sql.statement),
-                _ => None,
-            })
-            .ok_or_else(|| unsupported(&format!("CHECK ({expr})")))?;
-        let rows = self.query_at(statement, snapshot).await?;
-        let failing = rows
-            .batches
-            .first()
-            .and_then(|b| {
-                b.column(0)
-                    .as_any()
-                    .downcast_ref::<datafusion::arrow::array::Int64Array>()
-                    .map(|a| a.value(0))
-            })
-            .unwrap_or(0);
+        let failing = self.count(&sql, snapshot).await?;
         if failing > 0 {
             return Err(Error::Execution {
                 message: format!(
@@ -272,5 +255,44 @@ fn violation(table: &str, check: &Check, row: &Row) -> Error {
             check.name
         ),
         detail: format!("Failing row contains ({}).", values.join(", ")),
+    }
+}
+
+impl Session {
+    /// Whether a current row of `table` holds NULL in `column` (`SET NOT NULL`).
+    pub(super) async fn has_nulls(
+        &self,
+        table: &str,
+        column: &str,
+        snapshot: &Snapshot,
+    ) -> Result<bool> {
+        let sql = format!(
+            "SELECT count(*) FROM {} WHERE {} IS NULL",
+            crate::postgres::quote_ident(table),
+            crate::postgres::quote_ident(column)
+        );
+        Ok(self.count(&sql, snapshot).await? > 0)
+    }
+
+    /// The count a `SELECT count(*) ...` of ours gives.
+    async fn count(&self, sql: &str, snapshot: &Snapshot) -> Result<i64> {
+        let statement = crate::parse(sql)?
+            .pop()
+            .and_then(|s| match s {
+                Statement::Sql(sql) => Some(sql.statement),
+                _ => None,
+            })
+            .ok_or_else(|| unsupported(sql))?;
+        let rows = self.query_at(statement, snapshot).await?;
+        Ok(rows
+            .batches
+            .first()
+            .and_then(|b| {
+                b.column(0)
+                    .as_any()
+                    .downcast_ref::<datafusion::arrow::array::Int64Array>()
+                    .map(|a| a.value(0))
+            })
+            .unwrap_or(0))
     }
 }

@@ -719,6 +719,71 @@ impl Session {
                             .collect();
                     }
                 }
+                AlterTableOperation::AlterColumn { column_name, op } => {
+                    let name = ident_name(column_name);
+                    let Some(at) = columns.iter().position(|c| c.name == name) else {
+                        return Err(Error::Execution {
+                            message: format!(
+                                "column \"{name}\" of relation \"{table}\" does not exist"
+                            ),
+                            sqlstate: "42703",
+                        });
+                    };
+                    reshaped = true;
+                    match op {
+                        ast::AlterColumnOperation::SetNotNull => {
+                            if self.has_nulls(&table, &name, snapshot).await? {
+                                return Err(Error::Execution {
+                                    message: format!(
+                                        "column \"{name}\" of relation \"{table}\" contains null values"
+                                    ),
+                                    sqlstate: "23502",
+                                });
+                            }
+                            columns[at].nullable = false;
+                        }
+                        ast::AlterColumnOperation::DropNotNull => {
+                            if primary_key.contains(&at) {
+                                return Err(Error::Execution {
+                                    message: format!("column \"{name}\" is in a primary key"),
+                                    sqlstate: "42P16",
+                                });
+                            }
+                            columns[at].nullable = true;
+                        }
+                        ast::AlterColumnOperation::SetDefault { value } => {
+                            let mut column = columns[at].clone();
+                            column.default = Some(ColumnDefault::Expr(value.to_string()));
+                            // A default that cannot be evaluated is refused now (one that
+                            // takes a sequence's values is not called: that would take one).
+                            if !value.to_string().to_lowercase().contains("nextval(") {
+                                self.default_value(&column).await?;
+                            }
+                            columns[at] = column;
+                        }
+                        ast::AlterColumnOperation::DropDefault => columns[at].default = None,
+                        ast::AlterColumnOperation::SetDataType {
+                            data_type: new_type,
+                            using,
+                            ..
+                        } => {
+                            let to = data_type(new_type)?;
+                            if using.is_some() || !same_values(&columns[at].data_type, &to) {
+                                return Err(unsupported(&format!(
+                                    "ALTER COLUMN {name} TYPE {new_type}: only a change of length or precision that keeps every value as it is"
+                                )));
+                            }
+                            // The rows there must fit (22001, 22003); the ledger checks them
+                            // against the new schema.
+                            columns[at].data_type = to;
+                        }
+                        ast::AlterColumnOperation::AddGenerated { .. } => {
+                            return Err(unsupported(
+                                "ALTER COLUMN ... ADD GENERATED on an existing column",
+                            ));
+                        }
+                    }
+                }
                 AlterTableOperation::RenameColumn {
                     old_column_name,
                     new_column_name,
@@ -1149,6 +1214,17 @@ fn table_schema(create: &CreateTable) -> Result<TableDefinition> {
         references,
         checks,
     })
+}
+
+/// Whether values of type `from` are values of type `to` as they are (so a column may
+/// change between them without rewriting its rows): text of another length limit, numeric
+/// of another precision and the same scale.
+fn same_values(from: &DataType, to: &DataType) -> bool {
+    match (from, to) {
+        (DataType::Text | DataType::Varchar(_), DataType::Text | DataType::Varchar(_)) => true,
+        (DataType::Decimal { scale: a, .. }, DataType::Decimal { scale: b, .. }) => a == b,
+        (a, b) => a == b,
+    }
 }
 
 /// SQL type names to the projector's types.
