@@ -50,6 +50,14 @@ pub enum Statement {
     Projection(Box<projection::ProjectionStatement>),
     /// `ALTER SEQUENCE [IF EXISTS] s ...` (sqlparser has no such statement).
     AlterSequence(Box<AlterSequence>),
+    /// `SET CONSTRAINTS { ALL | name, ... } { DEFERRED | IMMEDIATE }` (sqlparser has no such
+    /// statement).
+    SetConstraints {
+        /// The constraints named; `None`: `ALL`.
+        names: Option<Vec<String>>,
+        /// `DEFERRED` (or `IMMEDIATE`).
+        deferred: bool,
+    },
     /// `ALTER TABLE t SET (history_retention = '30 days')`.
     SetHistoryRetention {
         /// The table.
@@ -112,7 +120,7 @@ impl Statement {
             | Statement::Vacuum { .. }
             | Statement::Projection(_)
             | Statement::SetHistoryRetention { .. } => false,
-            Statement::AlterSequence(_) => true,
+            Statement::AlterSequence(_) | Statement::SetConstraints { .. } => true,
         }
     }
 }

@@ -139,6 +139,8 @@ struct Txn {
     failed: bool,
     /// An implicit block (see the module documentation), not a `BEGIN`.
     implicit: bool,
+    /// `SET CONSTRAINTS`: whether deferrable keys are deferred, for `ALL` and by name.
+    deferral: foreign_keys::Deferral,
 }
 
 impl Txn {
@@ -152,6 +154,7 @@ impl Txn {
             savepoints: Vec::new(),
             failed: false,
             implicit,
+            deferral: foreign_keys::Deferral::default(),
         }
     }
 }
@@ -516,7 +519,7 @@ impl Session {
             Statement::Vacuum { .. } => self.require_superuser("VACUUM")?,
             Statement::SetHistoryRetention { .. } => self.require_superuser("ALTER TABLE")?,
             Statement::AlterSequence(_) => self.require_superuser("ALTER SEQUENCE")?,
-            Statement::Projection(_) => {}
+            Statement::Projection(_) | Statement::SetConstraints { .. } => {}
         }
         match statement {
             Statement::Sql(sql) => match sql.statement {
@@ -586,6 +589,9 @@ impl Session {
             }
             Statement::Projection(statement) => self.projection_statement(*statement),
             Statement::AlterSequence(alter) => self.alter_sequence(*alter),
+            Statement::SetConstraints { names, deferred } => {
+                self.set_constraints(names.as_deref(), deferred)
+            }
             Statement::SetHistoryRetention { table, retention } => {
                 self.outside_block("ALTER TABLE")?;
                 let table = ddl::table_name(&table)?;
@@ -796,7 +802,7 @@ impl Session {
                     &Transaction {
                         ops: txn.ops.iter().chain(&ops).cloned().collect(),
                     },
-                    &|fk| !fk.initially_deferred,
+                    &|fk| !self.is_deferred(fk),
                 )
                 .map_err(projector_error)?;
         }

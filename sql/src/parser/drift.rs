@@ -79,6 +79,13 @@ pub(crate) fn parse_statement(
             .map(|s| Parsed::Drift(Statement::AlterSequence(Box::new(s))))
             .map_err(|e| Error::from_parser(e, sql));
     }
+    if is_word(first, "SET") && is_word(second, "CONSTRAINTS") {
+        p.parser.advance_token();
+        p.parser.advance_token();
+        return set_constraints(p.parser)
+            .map(Parsed::Drift)
+            .map_err(|e| Error::from_parser(e, sql));
+    }
     if is_word(first, "ALTER") && is_word(second, "USER") {
         p.parser.advance_token();
         p.parser.advance_token();
@@ -101,6 +108,36 @@ pub(crate) fn parse_statement(
         }));
     }
     Ok(Parsed::Sql(Box::new(statement)))
+}
+
+/// The rest of `SET CONSTRAINTS` after its two words: `ALL` or names, then `DEFERRED` or
+/// `IMMEDIATE`, and the end of the statement.
+fn set_constraints(parser: &mut Parser) -> std::result::Result<Statement, ParserError> {
+    let names = if parser.parse_keyword(Keyword::ALL) {
+        None
+    } else {
+        let names = parser.parse_comma_separated(|p| p.parse_object_name(false))?;
+        let mut folded = Vec::with_capacity(names.len());
+        for name in &names {
+            let Some(ident) = name.0.last().and_then(|part| part.as_ident()) else {
+                return parser.expected("a constraint name", parser.peek_token());
+            };
+            folded.push(match ident.quote_style {
+                Some(_) => ident.value.clone(),
+                None => ident.value.to_lowercase(),
+            });
+        }
+        Some(folded)
+    };
+    let deferred = match parser.parse_one_of_keywords(&[Keyword::DEFERRED, Keyword::IMMEDIATE]) {
+        Some(Keyword::DEFERRED) => true,
+        Some(_) => false,
+        None => return parser.expected("DEFERRED or IMMEDIATE", parser.peek_token()),
+    };
+    if !matches!(parser.peek_token().token, Token::EOF | Token::SemiColon) {
+        return parser.expected("end of statement", parser.peek_token());
+    }
+    Ok(Statement::SetConstraints { names, deferred })
 }
 
 /// The rest of `ALTER SEQUENCE` after its two words: `[IF EXISTS] name` and its clauses, in

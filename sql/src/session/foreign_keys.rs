@@ -21,8 +21,16 @@ use sqlparser::ast::{self, ConstraintReferenceMatchKind, ReferentialAction};
 
 use super::ddl::{ident_name, table_name};
 use super::{Session, Snapshot};
-use crate::database::{Notice, projector_error, unsupported};
+use crate::database::{Notice, Outcome, projector_error, unsupported};
 use crate::error::{Error, Result};
+
+/// What `SET CONSTRAINTS` set in a transaction: whether deferrable keys are deferred, for
+/// `ALL` and by name (a name wins over `ALL`, the later statement over the earlier).
+#[derive(Debug, Clone, Default)]
+pub(super) struct Deferral {
+    all: Option<bool>,
+    named: BTreeMap<String, bool>,
+}
 
 /// A row a statement changed: as it was, and as it is (`None`: deleted).
 pub(super) type RowChange = (Row, Option<Row>);
@@ -194,6 +202,72 @@ fn comparable(a: &DataType, b: &DataType) -> bool {
 }
 
 impl Session {
+    /// Whether `fk` waits for `COMMIT` in the open transaction.
+    pub(super) fn is_deferred(&self, fk: &ForeignKey) -> bool {
+        let set = self
+            .txn
+            .as_ref()
+            .and_then(|t| t.deferral.named.get(&fk.name).copied().or(t.deferral.all));
+        fk.deferrable && set.unwrap_or(fk.initially_deferred)
+    }
+
+    /// `SET CONSTRAINTS { ALL | names } { DEFERRED | IMMEDIATE }`: for the rest of the
+    /// transaction. `IMMEDIATE` checks the keys it names at once.
+    pub(super) fn set_constraints(
+        &mut self,
+        names: Option<&[String]>,
+        deferred: bool,
+    ) -> Result<Outcome> {
+        if self.txn.as_ref().is_none_or(|t| t.implicit) {
+            return Ok(Outcome::command("SET CONSTRAINTS", None).with_notice(
+                "WARNING",
+                "25P01",
+                "SET CONSTRAINTS can only be used in transaction blocks".to_string(),
+            ));
+        }
+        let snapshot = self.snapshot();
+        let constraints = self.constraints_at(&snapshot);
+        for name in names.unwrap_or_default() {
+            let keys: Vec<&ForeignKey> = constraints
+                .foreign_keys()
+                .map(|(_, fk)| fk)
+                .filter(|fk| fk.name == *name)
+                .collect();
+            let is_check = constraints.checks().any(|(_, c)| c.name == *name);
+            if keys.is_empty() && !is_check {
+                return Err(Error::Execution {
+                    message: format!("constraint \"{name}\" does not exist"),
+                    sqlstate: "42704",
+                });
+            }
+            if is_check || keys.iter().any(|fk| !fk.deferrable) {
+                return Err(Error::Execution {
+                    message: format!("constraint \"{name}\" is not deferrable"),
+                    sqlstate: "55000",
+                });
+            }
+        }
+        if let Some(txn) = self.txn.as_mut() {
+            match names {
+                None => {
+                    txn.deferral.all = Some(deferred);
+                    txn.deferral.named.clear();
+                }
+                Some(names) => {
+                    for name in names {
+                        txn.deferral.named.insert(name.clone(), deferred);
+                    }
+                }
+            }
+        }
+        if !deferred && let Some(txn) = self.txn.as_ref() {
+            let db = self.db.store().read();
+            driftdb_projector::constraints::check(&db, &txn.ops, &|fk| !self.is_deferred(fk))
+                .map_err(projector_error)?;
+        }
+        Ok(Outcome::command("SET CONSTRAINTS", None))
+    }
+
     /// The foreign keys as `snapshot` sees them: those that held at its sequence, with the
     /// open transaction's additions and drops.
     pub(super) fn constraints_at(&self, snapshot: &Snapshot) -> Constraints {
@@ -375,7 +449,7 @@ impl Session {
         }
         let db = self.db.store().read();
         let all: Vec<LedgerOp> = done.iter().chain(ops).cloned().collect();
-        driftdb_projector::constraints::check(&db, &all, &|fk| !fk.initially_deferred)
+        driftdb_projector::constraints::check(&db, &all, &|fk| !self.is_deferred(fk))
             .map_err(projector_error)
     }
 

@@ -115,7 +115,8 @@ impl Session {
             }
             Statement::Vacuum { table: None }
             | Statement::Projection(_)
-            | Statement::AlterSequence(_) => Ok(()),
+            | Statement::AlterSequence(_)
+            | Statement::SetConstraints { .. } => Ok(()),
         }
     }
 
