@@ -29,6 +29,9 @@
 //! conditions on outer columns into a `CASE`, which DataFusion needs to decorrelate them.
 
 mod constraints;
+mod views;
+
+pub(crate) use self::views::CatalogView;
 
 use std::collections::{BTreeMap, HashMap};
 use std::ops::ControlFlow;
@@ -179,7 +182,7 @@ pub fn reads_catalogs(statement: &Statement) -> bool {
 }
 
 /// The catalog functions [`register`] defines.
-const FUNCTIONS: [&str; 18] = [
+const FUNCTIONS: [&str; 19] = [
     "to_regtype",
     "pg_get_userbyid",
     "pg_table_is_visible",
@@ -198,6 +201,7 @@ const FUNCTIONS: [&str; 18] = [
     "pg_get_statisticsobjdef_columns",
     "array_to_string",
     "pg_partition_ancestors",
+    "pg_get_viewdef",
 ];
 
 /// One catalog relation under construction: its columns and rows.
@@ -433,6 +437,8 @@ struct Definitions {
     indexes: HashMap<i64, (String, Vec<String>)>,
     /// `pg_get_constraintdef`: each constraint's definition.
     constraints: HashMap<i64, String>,
+    /// `pg_get_viewdef`: each view's query.
+    views: HashMap<i64, String>,
     /// `regclass`: names by id and ids by name.
     relations: HashMap<i64, String>,
     relation_ids: HashMap<String, i64>,
@@ -448,6 +454,7 @@ pub(crate) fn register(
     ctx: &SessionContext,
     tables: &[CatalogTable],
     constraints: &Constraints<'_>,
+    views: &[CatalogView],
     sequences: &[crate::sequences::Sequence],
     roles: &[Role],
 ) -> Result<()> {
@@ -1111,6 +1118,17 @@ pub(crate) fn register(
         ("increment", TEXT),
         ("cycle_option", TEXT),
     ]);
+    let (pg_views, is_views) = self::views::rows(
+        views,
+        self::views::Into {
+            class: &mut class,
+            attribute: &mut attribute,
+            is_tables: &mut is_tables,
+            is_columns: &mut is_columns,
+            defs: &mut defs,
+        },
+        &class_row,
+    );
     for (n, s) in sequences.iter().enumerate() {
         let id = FIRST_SEQUENCE_OID + n as i64;
         defs.relations.insert(id, s.name.clone());
@@ -1178,6 +1196,7 @@ pub(crate) fn register(
     add(&pg_catalog, "pg_tables", tables_view)?;
     add(&pg_catalog, "pg_sequence", sequence)?;
     add(&pg_catalog, "pg_sequences", sequences_view)?;
+    add(&pg_catalog, "pg_views", pg_views)?;
     let mut authid = Relation::new(&role_columns);
     authid.rows = roles.rows.clone();
     add(&pg_catalog, "pg_authid", authid)?;
@@ -1191,6 +1210,7 @@ pub(crate) fn register(
     add(&information_schema, "columns", is_columns)?;
     add(&information_schema, "schemata", schemata)?;
     add(&information_schema, "sequences", is_sequences)?;
+    add(&information_schema, "views", is_views)?;
     for (name, relation) in self::constraints::information_schema(tables, constraints) {
         add(&information_schema, name, relation)?;
     }
@@ -1319,7 +1339,7 @@ const EMPTY: [(&str, &[(&str, Arrow)]); 15] = [
 ];
 
 /// The catalogs built from the tables, besides [`EMPTY`].
-const BUILT: [&str; 14] = [
+const BUILT: [&str; 15] = [
     "pg_namespace",
     "pg_class",
     "pg_attribute",
@@ -1332,6 +1352,7 @@ const BUILT: [&str; 14] = [
     "pg_tables",
     "pg_sequence",
     "pg_sequences",
+    "pg_views",
     "pg_authid",
     "pg_roles",
 ];
@@ -1505,6 +1526,22 @@ fn register_functions(ctx: &SessionContext, defs: Arc<Definitions>) {
                             .cloned(),
                     }),
             )
+        },
+    ));
+    let views = Arc::clone(&defs);
+    ctx.register_udf(function_of_arities(
+        "pg_get_viewdef",
+        &[1, 2],
+        TEXT,
+        move |a| {
+            let id = as_i64(&a[0]).or_else(|| {
+                // `pg_get_viewdef('name')`: by name.
+                match &a[0] {
+                    Some(ScalarValue::Utf8(Some(name))) => views.relation_ids.get(name).copied(),
+                    _ => None,
+                }
+            });
+            ScalarValue::Utf8(id.and_then(|id| views.views.get(&id).cloned()))
         },
     ));
     let constraints = Arc::clone(&defs);

@@ -63,6 +63,7 @@ mod subquery;
 pub mod temporal;
 pub mod text;
 mod to_char;
+mod views;
 mod wildcard;
 
 pub use crate::dialect::DriftDialect;

@@ -62,6 +62,7 @@ mod roles;
 mod sequence;
 mod settings;
 mod temporary;
+mod views;
 
 pub(crate) use temporary::drop_leftovers as drop_temporary_leftovers;
 
@@ -510,6 +511,9 @@ impl Session {
 
     async fn run(&mut self, mut statement: Statement) -> Result<Outcome> {
         self.resolve_temporary(&mut statement)?;
+        if let Statement::Sql(sql) = &mut statement {
+            self.expand_views(&mut sql.statement)?;
+        }
         match &statement {
             Statement::Sql(sql) => {
                 self.refuse_projection_target(&sql.statement)?;
@@ -1152,6 +1156,20 @@ impl Session {
                     foreign_keys: &foreign_keys,
                     checks: &checks,
                 },
+                &self
+                    .views_at(snapshot)
+                    .into_values()
+                    .map(|v| crate::catalog::CatalogView {
+                        columns: v
+                            .columns
+                            .iter()
+                            .zip(&v.types)
+                            .map(|(c, (t, m))| (c.clone(), *t, *m))
+                            .collect(),
+                        name: v.name,
+                        query: v.query,
+                    })
+                    .collect::<Vec<_>>(),
                 &self.catalog_sequences(snapshot),
                 &roles,
             )

@@ -40,13 +40,29 @@ impl Session {
                 ..
             } => {
                 let mut dropping = Vec::new();
+                let views = self.views_at(&snapshot);
                 for name in &names {
                     let table = table_name(name)?;
+                    if views.contains_key(&table) {
+                        return Err(Error::Execution {
+                            message: format!("\"{table}\" is not a table"),
+                            sqlstate: "42809",
+                        });
+                    }
                     if self.schema_at(&table, &snapshot).is_ok() {
                         dropping.push(table);
                     }
                 }
                 let mut ops = self.drop_referencing(&dropping, cascade, &snapshot, &mut notices)?;
+                // The views that read them go first, with CASCADE.
+                let readers =
+                    self.with_dependent_views(dropping.clone(), cascade, &views, &mut notices)?;
+                ops.extend(
+                    readers
+                        .iter()
+                        .filter(|r| !dropping.contains(r))
+                        .map(|r| crate::views::View::delete(r)),
+                );
                 let mut skipped = Vec::new();
                 for name in &names {
                     let table = table_name(name)?;
@@ -64,6 +80,28 @@ impl Session {
                 }
                 notices.extend(skipping("table", skipped));
                 write(ops, "DROP TABLE")
+            }
+            Ast::CreateView(create) => match self.create_view(&create, &snapshot).await? {
+                Some(write) => write,
+                None => {
+                    let name = table_name(&create.name)?;
+                    return Ok(Outcome::command("CREATE VIEW", None).with_notice(
+                        "NOTICE",
+                        "42P07",
+                        format!("relation \"{name}\" already exists, skipping"),
+                    ));
+                }
+            },
+            Ast::Drop {
+                object_type: ObjectType::View,
+                names,
+                if_exists,
+                cascade,
+                ..
+            } => {
+                let names = names.iter().map(table_name).collect::<Result<Vec<_>>>()?;
+                let ops = self.drop_views(&names, if_exists, cascade, &snapshot, &mut notices)?;
+                write(ops, "DROP VIEW")
             }
             Ast::CreateSequence {
                 temporary,

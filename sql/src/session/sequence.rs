@@ -91,9 +91,12 @@ impl Session {
         }
     }
 
-    /// Whether a table or a sequence is called `name` (they share PostgreSQL's namespace).
+    /// Whether a table, a sequence or a view is called `name` (they share PostgreSQL's
+    /// namespace).
     pub(super) fn relation_exists(&self, name: &str, snapshot: &Snapshot) -> bool {
-        self.schema_at(name, snapshot).is_ok() || self.sequence_at(name, snapshot).is_some()
+        self.schema_at(name, snapshot).is_ok()
+            || self.sequence_at(name, snapshot).is_some()
+            || self.views_at(snapshot).contains_key(name)
     }
 
     /// The sequences the columns of `table` own.
