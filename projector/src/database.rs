@@ -309,15 +309,23 @@ impl Database {
                 .ops
                 .iter()
                 .any(|op| matches!(op, LedgerOp::AddUnique { table, .. } if table == name));
-            let altered = adds_unique
-                || txn
-                    .ops
-                    .iter()
-                    .any(|op| matches!(op, LedgerOp::AlterTable { table, .. } if table == name));
-            if created.contains(&name) && adds_unique {
-                // Constraints added between its rows: replay the table's part of the
-                // transaction on a scratch copy, as applying it will.
-                scratch_apply(txn, name)?;
+            let alters = txn
+                .ops
+                .iter()
+                .any(|op| matches!(op, LedgerOp::AlterTable { table, .. } if table == name));
+            if created.contains(&name) && (adds_unique || alters) {
+                // Constraints or schemas changed between its rows: replay the table's part
+                // of the transaction on a scratch copy, as applying it will.
+                scratch_apply(txn, name, None)?;
+            } else if alters && !adds_unique {
+                // The same, from a copy of the table's current rows.
+                let base = {
+                    let table = read(self.table(name)?);
+                    let mut copy = Table::new(table.schema().clone());
+                    copy.apply(1, 1, current_rows(&table)?)?;
+                    copy
+                };
+                scratch_apply(txn, name, Some(base))?;
             } else if created.contains(&name) {
                 // A table created in this transaction starts empty: its rows are checked
                 // against its schema alone, so the record cannot fail to apply.
@@ -328,11 +336,11 @@ impl Database {
                 if let Some(schema) = schema {
                     Table::new(schema.clone()).check(&changes)?;
                 }
-            } else if altered {
-                // The SQL layer never writes rows in the transaction that alters a table (or
-                // adds a unique constraint to one it did not create).
+            } else if adds_unique {
+                // The SQL layer never writes rows in the transaction that adds a unique
+                // constraint to a table it did not create.
                 return Err(Error::InvalidInput(format!(
-                    "rows of {name:?} written in the transaction that alters it"
+                    "rows of {name:?} written in the transaction that constrains it"
                 )));
             } else if let Ok(table) = self.table(name) {
                 read(table).check_owned(changes)?;
@@ -410,7 +418,11 @@ impl Database {
                 let (_, changes) = pending.swap_remove(i);
                 write(&self.current_mut(name)?.table).apply(seq, time, changes)?;
             }
-            self.apply_catalog(seq, time, &op)?;
+            // A new schema's carried rows join the rows written after it: one change.
+            let carried = self.apply_catalog(seq, time, &op)?;
+            if !carried.is_empty() {
+                pending.push((Cow::Owned(name.to_string()), carried));
+            }
         }
         for (name, changes) in pending {
             write(&self.current_mut(&name)?.table).apply(seq, time, changes)?;
@@ -427,7 +439,9 @@ impl Database {
             .ok_or_else(|| missing(name, None))
     }
 
-    fn apply_catalog(&mut self, seq: u64, time: i64, op: &LedgerOp) -> Result<()> {
+    /// Applies a catalog op; returns the rows an `AlterTable` carries into the new
+    /// incarnation, for the caller to apply with the rows written after it.
+    fn apply_catalog(&mut self, seq: u64, time: i64, op: &LedgerOp) -> Result<Vec<Change>> {
         let old = match op {
             LedgerOp::AlterTable { table, .. } => {
                 Some(read(&self.current_mut(table)?.table).schema().clone())
@@ -486,7 +500,8 @@ impl Database {
                 }
                 let old = self.current_mut(table)?;
                 let rows = carried_rows(&read(&old.table), carry, fill)?;
-                self.succeed(seq, time, table, Table::new(schema.clone()), rows)?;
+                self.succeed(seq, time, table, Table::new(schema.clone()), Vec::new())?;
+                return Ok(rows);
             }
             LedgerOp::SetHistoryRetention { table, micros } => {
                 self.current_mut(table)?.history_retention = *micros;
@@ -522,7 +537,7 @@ impl Database {
             | LedgerOp::AlterRole(_)
             | LedgerOp::DropRole { .. } => {}
         }
-        Ok(())
+        Ok(Vec::new())
     }
 
     /// A rebuilt projection takes its place: `table`'s current incarnation ends at `seq`, a
@@ -573,7 +588,9 @@ impl Database {
         old.ended = Some(seq);
         write(&old.table).end(seq, time);
         let retention = old.history_retention;
-        next.apply(seq, time, rows)?;
+        if !rows.is_empty() {
+            next.apply(seq, time, rows)?;
+        }
         self.tables
             .entry(name.to_string())
             .or_default()
@@ -611,12 +628,14 @@ fn split(op: Cow<'_, LedgerOp>) -> Split<'_> {
     }
 }
 
-/// Applies what `txn` does to `table`, which it creates, to a scratch table, in the order
-/// [`Database::apply`] does: fails where applying the transaction would.
-fn scratch_apply(txn: &Transaction, table: &str) -> Result<()> {
-    let mut scratch: Option<Table> = None;
+/// Applies what `txn` does to `table`, which it creates or alters (`base`: a copy of its
+/// current rows), to a scratch table, in the order [`Database::apply`] does: fails where
+/// applying the transaction would.
+fn scratch_apply(txn: &Transaction, table: &str, base: Option<Table>) -> Result<()> {
+    let mut scratch: Option<Table> = base;
     let mut rows = Vec::new();
-    let mut seq = 0;
+    // Past the base's own sequence (1).
+    let mut seq = 1;
     for op in txn.ops.iter().filter(|op| op.table() == table) {
         if let Some(change) = row_change(op) {
             rows.push(change);
@@ -632,6 +651,18 @@ fn scratch_apply(txn: &Transaction, table: &str) -> Result<()> {
         match op {
             LedgerOp::CreateTable(schema) => scratch = Some(Table::new(schema.clone())),
             LedgerOp::DropTable { .. } => scratch = None,
+            LedgerOp::AlterTable {
+                schema,
+                carry,
+                fill,
+                ..
+            } => {
+                // The carried rows and those written after them apply as one change.
+                if let Some(t) = scratch.take() {
+                    rows = carried_rows(&t, carry, fill)?;
+                    scratch = Some(Table::new(schema.clone()));
+                }
+            }
             LedgerOp::AddUnique { constraint, .. } => {
                 if let Some(t) = scratch.as_mut() {
                     t.add_unique(constraint.clone())?;

@@ -111,11 +111,17 @@ impl Statement {
         ))
     }
 
-    /// Whether the statement may run inside a transaction block: `ALTER TABLE`,
-    /// `CHECKPOINT`, `VACUUM` and projection statements may not.
+    /// Whether the statement may run inside a transaction block: `ALTER TABLE ... RENAME
+    /// TO`, `CHECKPOINT`, `VACUUM` and projection statements may not.
     pub fn runs_in_transaction_block(&self) -> bool {
         match self {
-            Statement::Sql(sql) => !matches!(sql.statement, AstStatement::AlterTable(_)),
+            Statement::Sql(sql) => !matches!(
+                &sql.statement,
+                AstStatement::AlterTable(alter) if alter.operations.iter().any(|op| matches!(
+                    op,
+                    sqlparser::ast::AlterTableOperation::RenameTable { .. }
+                ))
+            ),
             Statement::Checkpoint { .. }
             | Statement::Vacuum { .. }
             | Statement::Projection(_)

@@ -82,7 +82,7 @@ use std::sync::{Arc, RwLock};
 use datafusion::error::DataFusionError;
 use datafusion::execution::memory_pool::GreedyMemoryPool;
 use datafusion::execution::runtime_env::{RuntimeEnv, RuntimeEnvBuilder};
-use driftdb_projector::{Change, Key, LedgerOp, Table, TableSchema, Transaction};
+use driftdb_projector::{Change, Key, LedgerOp, Row, Table, TableSchema, Transaction, Value};
 use futures::future::Either;
 use sqlparser::ast::Statement as Ast;
 
@@ -713,8 +713,7 @@ impl Session {
         if let Some(op) = ops.iter().find(|op| {
             matches!(
                 op,
-                LedgerOp::AlterTable { .. }
-                    | LedgerOp::RenameTable { .. }
+                LedgerOp::RenameTable { .. }
                     | LedgerOp::SetHistoryRetention { .. }
                     | LedgerOp::Vacuum { .. }
             )
@@ -722,7 +721,7 @@ impl Session {
             return Err(unsupported(&format!(
                 "{} inside a transaction block; run it outside BEGIN ... COMMIT",
                 match op {
-                    LedgerOp::AlterTable { .. } | LedgerOp::RenameTable { .. } => "ALTER TABLE",
+                    LedgerOp::RenameTable { .. } => "ALTER TABLE ... RENAME TO",
                     _ => "changing history retention",
                 }
             )));
@@ -883,6 +882,42 @@ impl Session {
                         view.dropped.insert(table);
                     }
                 }
+                // A new schema, in a transaction: from here on it reads the table as one it
+                // made, holding its rows (carried over, as committing will) in the overlay,
+                // with the keys it deleted still there as deleted. (Autocommit needs no
+                // view: the ledger carries the rows current when it commits.)
+                LedgerOp::AlterTable {
+                    schema,
+                    carry,
+                    fill,
+                    ..
+                } if self.txn.is_some() => {
+                    let rows = self.rows_in_view(&table, view)?;
+                    let mut overlay: Overlay = view
+                        .overlay
+                        .get(&table)
+                        .map(|o| {
+                            o.iter()
+                                .filter(|(_, row)| row.is_none())
+                                .map(|(k, _)| (k.clone(), None))
+                                .collect()
+                        })
+                        .unwrap_or_default();
+                    for row in rows {
+                        let carried: Row = carry
+                            .iter()
+                            .zip(fill)
+                            .map(|(from, fill)| match from {
+                                Some(i) => row.get(*i as usize).cloned().unwrap_or(Value::Null),
+                                None => fill.clone(),
+                            })
+                            .collect();
+                        overlay.insert(schema.key_of(&carried), Some(carried));
+                    }
+                    view.overlay.insert(table.clone(), Arc::new(overlay));
+                    view.created
+                        .insert(table, Arc::new(RwLock::new(Table::new(schema.clone()))));
+                }
                 LedgerOp::CreateIndex { index, .. } => {
                     change_private(view, &table, |t| t.create_index(index.clone()))?;
                 }
@@ -907,6 +942,30 @@ impl Session {
             }
         }
         Ok(())
+    }
+
+    /// The rows of `table` as `view` sees them: at its sequence, under its own writes.
+    fn rows_in_view(&self, table: &str, view: &Snapshot) -> Result<Vec<Row>> {
+        let overlay = view.overlay.get(table);
+        let mut rows: Vec<Row> = overlay
+            .map(|o| o.values().flatten().cloned().collect())
+            .unwrap_or_default();
+        if view.created.contains_key(table) {
+            return Ok(rows);
+        }
+        let Some(seq) = view.seq else {
+            return Ok(rows);
+        };
+        let db = self.db.store().read();
+        let shared = db.table_at(table, seq).map_err(projector_error)?;
+        let t = driftdb_projector::database::read(shared);
+        let schema = t.schema().clone();
+        for v in t.scan(seq).map_err(projector_error)? {
+            if !overlay.is_some_and(|o| o.contains_key(&schema.key_of(v.row))) {
+                rows.push(v.row.clone());
+            }
+        }
+        Ok(rows)
     }
 
     /// The schema of `table` as `snapshot` sees it.

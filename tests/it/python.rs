@@ -1,5 +1,5 @@
-//! Python drivers against the real server: psycopg2, psycopg 3, asyncpg and SQLAlchemy 2
-//! (`.ci/run` installs them).
+//! Python drivers against the real server: psycopg2, psycopg 3, asyncpg, SQLAlchemy 2 and
+//! Alembic (`.ci/run` installs them).
 
 use std::path::Path;
 use std::process::Command;
@@ -21,6 +21,6 @@ fn python_drivers_and_sqlalchemy_work_against_the_server() {
     assert!(
         output.status.success() && stdout.trim() == "ok",
         "the Python compatibility script failed (install its drivers with \
-         `pip install psycopg2-binary 'psycopg[binary]' asyncpg 'sqlalchemy[asyncio]>=2'`):\n{stdout}\n{stderr}"
+         `pip install psycopg2-binary 'psycopg[binary]' asyncpg 'sqlalchemy[asyncio]>=2' alembic`):\n{stdout}\n{stderr}"
     );
 }

@@ -489,11 +489,7 @@ impl Session {
         let mut primary_key: Vec<usize> = old.primary_key().to_vec();
         let mut unique: Vec<UniqueConstraint> = old.unique().to_vec();
         let mut indexes: Vec<IndexDef> = old.indexes().to_vec();
-        let live_rows = {
-            let db = self.db.store().read();
-            let shared = db.table(&table).map_err(projector_error)?;
-            driftdb_projector::database::read(shared).len()
-        };
+        let live_rows = self.rows_in_view(&table, snapshot)?.len();
         // Whether the columns change (a new schema, so a new incarnation), and the
         // constraints added or dropped beside it.
         let mut reshaped = false;

@@ -180,6 +180,7 @@ impl Session {
         };
         let mut statement = sql.statement.clone();
         self.resolve_sql(&mut statement, &self.snapshot())?;
+        self.expand_views(&mut statement)?;
         let count = parameter_count(&statement);
         let mut known: BTreeMap<usize, Arrow> = BTreeMap::new();
         // `$1::int` is an int, as PostgreSQL infers it.

@@ -569,3 +569,54 @@ async fn rows_written_before_a_check_was_added_do_not_commit_unchecked() -> Resu
     );
     Ok(())
 }
+
+#[tokio::test]
+async fn an_alter_table_between_a_transactions_rows_commits_and_replays() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    {
+        let db = Database::open(dir.path())?;
+        db.execute("CREATE TABLE tags (id INT PRIMARY KEY, name TEXT)")
+            .await?;
+        db.execute("INSERT INTO tags VALUES (1, 'red'), (2, 'blue')")
+            .await?;
+        let mut session = db.session();
+        for sql in [
+            "BEGIN",
+            "INSERT INTO tags VALUES (3, 'green')",
+            "ALTER TABLE tags ADD COLUMN color TEXT DEFAULT 'none'",
+            "UPDATE tags SET color = 'r' WHERE id = 1",
+            "DELETE FROM tags WHERE id = 2",
+            "INSERT INTO tags VALUES (4, 'pink', 'p')",
+            "COMMIT",
+        ] {
+            session.execute(sql).await?;
+        }
+        // The record is one sequence: the old schema before it, the new one from it.
+        assert_eq!(
+            query(&db, "SELECT id, name, color FROM tags ORDER BY id").await?,
+            [
+                ["1", "red", "r"],
+                ["3", "green", "none"],
+                ["4", "pink", "p"]
+            ]
+        );
+        assert_eq!(
+            query(
+                &db,
+                "SELECT count(*) FROM tags FOR SYSTEM_TIME AS OF @SEQ:1"
+            )
+            .await?,
+            [["2"]]
+        );
+    }
+    let db = Database::open(dir.path())?;
+    assert_eq!(
+        query(&db, "SELECT id, name, color FROM tags ORDER BY id").await?,
+        [
+            ["1", "red", "r"],
+            ["3", "green", "none"],
+            ["4", "pink", "p"]
+        ]
+    );
+    Ok(())
+}

@@ -384,6 +384,108 @@ def exercise_foreign_keys(driver):
     engine.dispose()
 
 
+ALEMBIC_FIRST = """
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0001"
+down_revision = None
+
+
+def upgrade():
+    op.create_table(
+        "al_authors",
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("name", sa.String(50), nullable=False),
+    )
+    op.create_table(
+        "al_books",
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("author_id", sa.Integer, sa.ForeignKey("al_authors.id", ondelete="CASCADE")),
+        sa.Column("title", sa.String(100), nullable=False),
+    )
+
+
+def downgrade():
+    op.drop_table("al_books")
+    op.drop_table("al_authors")
+"""
+
+ALEMBIC_SECOND = """
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0002"
+down_revision = "0001"
+
+
+def upgrade():
+    op.add_column("al_books", sa.Column("isbn", sa.String(13), nullable=True))
+    op.create_index("ix_al_books_title", "al_books", ["title"])
+    op.create_unique_constraint("uq_al_books_isbn", "al_books", ["isbn"])
+    op.create_check_constraint("ck_al_books_title", "al_books", "length(title) > 0")
+    op.alter_column("al_authors", "name", type_=sa.String(100))
+    op.execute("INSERT INTO al_authors (name) VALUES ('ann')")
+
+
+def downgrade():
+    op.execute("DELETE FROM al_authors")
+    op.alter_column("al_authors", "name", type_=sa.String(50))
+    op.drop_constraint("ck_al_books_title", "al_books", type_="check")
+    op.drop_constraint("uq_al_books_isbn", "al_books", type_="unique")
+    op.drop_index("ix_al_books_title", "al_books")
+    op.drop_column("al_books", "isbn")
+"""
+
+
+def exercise_alembic():
+    """An Alembic migration history (two revisions, each in its transaction as Alembic runs
+    them on PostgreSQL) upgraded to head and downgraded to base, with the schema each step
+    leaves as PostgreSQL 15 leaves it."""
+    import contextlib
+    import io
+    import os
+    import tempfile
+
+    from alembic import command
+    from alembic.config import Config
+
+    url = f"postgresql+psycopg2://driftdb@{host}:{port}/driftdb"
+    with tempfile.TemporaryDirectory() as root:
+        scripts = os.path.join(root, "migrations")
+        # Alembic reports what it does on stdout, where this script answers "ok".
+        config = Config(os.path.join(root, "alembic.ini"), stdout=io.StringIO())
+        config.set_main_option("script_location", scripts)
+        config.set_main_option("sqlalchemy.url", url)
+        with contextlib.redirect_stdout(io.StringIO()):
+            command.init(config, scripts, template="generic")
+        for name, text in [("0001_first.py", ALEMBIC_FIRST), ("0002_second.py", ALEMBIC_SECOND)]:
+            with open(os.path.join(scripts, "versions", name), "w") as f:
+                f.write(text)
+        engine = sa.create_engine(url)
+        command.upgrade(config, "head")
+        inspector = sa.inspect(engine)
+        check("alembic head columns", [c["name"] for c in inspector.get_columns("al_books")], ["id", "author_id", "title", "isbn"])
+        check("alembic head author name", str(inspector.get_columns("al_authors")[1]["type"]), "VARCHAR(100)")
+        check("alembic head unique", [u["name"] for u in inspector.get_unique_constraints("al_books")], ["uq_al_books_isbn"])
+        check("alembic head check", [c["name"] for c in inspector.get_check_constraints("al_books")], ["ck_al_books_title"])
+        check("alembic head foreign key", [(f["referred_table"], f["options"]) for f in inspector.get_foreign_keys("al_books")], [("al_authors", {"ondelete": "CASCADE"})])
+        with engine.connect() as conn:
+            check("alembic version", conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar(), "0002")
+            check("alembic data", conn.execute(sa.text("SELECT name FROM al_authors")).scalar(), "ann")
+        command.downgrade(config, "0001")
+        inspector = sa.inspect(engine)
+        check("alembic downgraded columns", [c["name"] for c in inspector.get_columns("al_books")], ["id", "author_id", "title"])
+        check("alembic downgraded check", inspector.get_check_constraints("al_books"), [])
+        command.downgrade(config, "base")
+        check("alembic base", sorted(n for n in sa.inspect(engine).get_table_names() if n.startswith("al_")), [])
+        with engine.connect() as conn:
+            check("alembic version at base", conn.execute(sa.text("SELECT count(*) FROM alembic_version")).scalar(), 0)
+            conn.execute(sa.text("DROP TABLE alembic_version"))
+            conn.commit()
+        engine.dispose()
+
+
 class AsyncBase(DeclarativeBase):
     pass
 
@@ -613,5 +715,6 @@ exercise_serial_keys("psycopg2")
 exercise_serial_keys("psycopg")
 exercise_foreign_keys("psycopg2")
 exercise_foreign_keys("psycopg")
+exercise_alembic()
 exercise_sqlalchemy_asyncio()
 print("ok")
