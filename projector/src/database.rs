@@ -202,6 +202,8 @@ impl Database {
     ) -> Result<()> {
         let mut created: Vec<&str> = Vec::new();
         let mut dropped: Vec<&str> = Vec::new();
+        // Existing tables the transaction alters.
+        let mut altered: Vec<&str> = Vec::new();
         let mut changes: BTreeMap<&str, Vec<Change>> = BTreeMap::new();
         // Role operations checked against the roles as the transaction leaves them.
         let mut security = self.security.clone();
@@ -272,18 +274,13 @@ impl Database {
                     indexes.push(index.clone());
                     schema.with_indexes(indexes)?;
                 }
-                // So must a new schema: the carried rows must satisfy its constraints (a
-                // unique index over duplicates, a UNIQUE column added with a default).
-                LedgerOp::AlterTable {
-                    schema,
-                    carry,
-                    fill,
-                    ..
-                } if !created.contains(&name) => {
-                    let old = read(self.table(name)?);
-                    let rows = carried_rows(&old, carry, fill)?;
-                    drop(old);
-                    Table::new(schema.clone()).check_owned(rows)?;
+                // So must a new schema (the carried rows must satisfy its constraints: a
+                // unique index over duplicates, a UNIQUE column added with a default): the
+                // table's part of the transaction, alters in order, is replayed below.
+                LedgerOp::AlterTable { .. }
+                    if !created.contains(&name) && !altered.contains(&name) =>
+                {
+                    altered.push(name);
                 }
                 LedgerOp::AddUnique { constraint, .. } if !created.contains(&name) => {
                     read(self.table(name)?).check_add_unique(constraint)?;
@@ -318,14 +315,8 @@ impl Database {
                 // of the transaction on a scratch copy, as applying it will.
                 scratch_apply(txn, name, None)?;
             } else if alters && !adds_unique {
-                // The same, from a copy of the table's current rows.
-                let base = {
-                    let table = read(self.table(name)?);
-                    let mut copy = Table::new(table.schema().clone());
-                    copy.apply(1, 1, current_rows(&table)?)?;
-                    copy
-                };
-                scratch_apply(txn, name, Some(base))?;
+                // The same, from a copy of the table's current rows (below).
+                continue;
             } else if created.contains(&name) {
                 // A table created in this transaction starts empty: its rows are checked
                 // against its schema alone, so the record cannot fail to apply.
@@ -345,6 +336,15 @@ impl Database {
             } else if let Ok(table) = self.table(name) {
                 read(table).check_owned(changes)?;
             }
+        }
+        for name in altered {
+            let base = {
+                let table = read(self.table(name)?);
+                let mut copy = Table::new(table.schema().clone());
+                copy.apply(1, 1, current_rows(&table)?)?;
+                copy
+            };
+            scratch_apply(txn, name, Some(base))?;
         }
         crate::constraints::check(self, &txn.ops, now)
     }

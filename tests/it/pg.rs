@@ -1691,29 +1691,32 @@ async fn pipelines_and_multi_statement_queries_are_one_transaction() {
     );
     // The connection closed without COMMIT: neither write happened.
     assert_eq!(ids().await.len(), 5);
-    // ALTER TABLE commits on its own first in a pipeline, and is refused later in one.
+    // ALTER TABLE runs in a pipeline's transaction like any other statement: the rows
+    // before and after it commit together.
     let replies = pipeline(
         [
             frontend::statement(insert, &[&id(10)]),
             frontend::statement("ALTER TABLE t ADD COLUMN note TEXT", &[]),
+            frontend::statement(insert, &[&id(11)]),
             frontend::sync(),
         ]
         .concat(),
     )
     .await;
-    assert_eq!(replies, ["1", "2", "C", "1", "2", "E0A000", "ZI"]);
-    assert_eq!(ids().await.len(), 5);
+    assert_eq!(replies, ["1", "2", "C", "1", "2", "C", "1", "2", "C", "ZI"]);
+    assert_eq!(ids().await.len(), 7);
+    // A failing statement after it takes the alter back with the rest.
     let replies = pipeline(
         [
-            frontend::statement("ALTER TABLE t ADD COLUMN note TEXT", &[]),
+            frontend::statement("ALTER TABLE t ADD COLUMN other TEXT", &[]),
             frontend::statement(insert, &[&id(10)]),
             frontend::sync(),
         ]
         .concat(),
     )
     .await;
-    assert_eq!(replies, ["1", "2", "C", "1", "2", "C", "ZI"]);
-    assert_eq!(ids().await.len(), 6);
+    assert_eq!(replies, ["1", "2", "C", "1", "2", "E23505", "ZI"]);
+    assert_eq!(ids().await.len(), 7);
 }
 
 /// One connection's conversation in raw messages, a pipeline sent in parts.
