@@ -75,6 +75,8 @@ const BTREE: i64 = 403;
 const DEFAULT_COLLATION: i64 = 100;
 const DATABASE_OID: i64 = 16_383;
 const FIRST_USER_OID: i64 = 16_384;
+/// `pg_class`'s own id: the catalog `pg_description` names relations' comments by.
+const PG_CLASS_OID: i64 = 1259;
 /// Sequences are numbered from here, far above any table's ids.
 const FIRST_SEQUENCE_OID: i64 = 3_000_000_000;
 /// Ids per table: the table, its primary key, then its other constraints and indexes.
@@ -96,6 +98,14 @@ pub(crate) struct CatalogCheck {
     pub name: String,
     pub expr: String,
     pub columns: Vec<String>,
+}
+
+/// A comment on relation `relation` (by the name the session sees), or on its `column`.
+#[derive(Debug)]
+pub(crate) struct CatalogComment {
+    pub relation: String,
+    pub column: Option<String>,
+    pub text: String,
 }
 
 /// A table the catalogs describe.
@@ -439,6 +449,9 @@ struct Definitions {
     constraints: HashMap<i64, String>,
     /// `pg_get_viewdef`: each view's query.
     views: HashMap<i64, String>,
+    /// `obj_description` and `col_description`: comments by object id and column number
+    /// (0 for the object itself).
+    descriptions: HashMap<(i64, i32), String>,
     /// `regclass`: names by id and ids by name.
     relations: HashMap<i64, String>,
     relation_ids: HashMap<String, i64>,
@@ -455,6 +468,7 @@ pub(crate) fn register(
     tables: &[CatalogTable],
     constraints: &Constraints<'_>,
     views: &[CatalogView],
+    comments: &[CatalogComment],
     sequences: &[crate::sequences::Sequence],
     roles: &[Role],
 ) -> Result<()> {
@@ -1179,6 +1193,45 @@ pub(crate) fn register(
         ]);
     }
 
+    // Comments, on relations (and their columns) the statements above numbered.
+    let mut description = Relation::new(&[
+        ("objoid", OID),
+        ("classoid", OID),
+        ("objsubid", INT4),
+        ("description", TEXT),
+    ]);
+    for comment in comments {
+        let Some(&id) = defs.relation_ids.get(&comment.relation) else {
+            continue;
+        };
+        let subid = match &comment.column {
+            None => 0,
+            Some(column) => {
+                let position = tables
+                    .iter()
+                    .find(|t| t.oid == id)
+                    .and_then(|t| t.schema.column_index(column))
+                    .or_else(|| {
+                        views
+                            .iter()
+                            .find(|v| v.name == comment.relation)
+                            .and_then(|v| v.columns.iter().position(|c| c.0 == *column))
+                    });
+                match position {
+                    Some(p) => i32::try_from(p + 1).unwrap_or(0),
+                    None => continue,
+                }
+            }
+        };
+        defs.descriptions.insert((id, subid), comment.text.clone());
+        description.push(vec![
+            oid(id),
+            oid(PG_CLASS_OID),
+            int4(subid),
+            text(&comment.text),
+        ]);
+    }
+
     let pg_catalog = MemorySchemaProvider::new();
     let add = |schema: &MemorySchemaProvider, name: &str, relation: Relation| -> Result<()> {
         schema.register_table(name.to_string(), relation.table()?)?;
@@ -1197,6 +1250,7 @@ pub(crate) fn register(
     add(&pg_catalog, "pg_sequence", sequence)?;
     add(&pg_catalog, "pg_sequences", sequences_view)?;
     add(&pg_catalog, "pg_views", pg_views)?;
+    add(&pg_catalog, "pg_description", description)?;
     let mut authid = Relation::new(&role_columns);
     authid.rows = roles.rows.clone();
     add(&pg_catalog, "pg_authid", authid)?;
@@ -1226,7 +1280,7 @@ pub(crate) fn register(
 }
 
 /// Catalogs of what DriftDB does not have: always empty (see the module documentation).
-const EMPTY: [(&str, &[(&str, Arrow)]); 15] = [
+const EMPTY: [(&str, &[(&str, Arrow)]); 14] = [
     (
         "pg_policy",
         &[
@@ -1294,15 +1348,6 @@ const EMPTY: [(&str, &[(&str, Arrow)]); 15] = [
         &[("oid", OID), ("collname", TEXT), ("collnamespace", OID)],
     ),
     (
-        "pg_description",
-        &[
-            ("objoid", OID),
-            ("classoid", OID),
-            ("objsubid", INT4),
-            ("description", TEXT),
-        ],
-    ),
-    (
         "pg_enum",
         &[
             ("oid", OID),
@@ -1339,7 +1384,7 @@ const EMPTY: [(&str, &[(&str, Arrow)]); 15] = [
 ];
 
 /// The catalogs built from the tables, besides [`EMPTY`].
-const BUILT: [&str; 15] = [
+const BUILT: [&str; 16] = [
     "pg_namespace",
     "pg_class",
     "pg_attribute",
@@ -1353,6 +1398,7 @@ const BUILT: [&str; 15] = [
     "pg_sequence",
     "pg_sequences",
     "pg_views",
+    "pg_description",
     "pg_authid",
     "pg_roles",
 ];
@@ -1566,9 +1612,35 @@ fn register_functions(ctx: &SessionContext, defs: Arc<Definitions>) {
     ctx.register_udf(row_function("pg_encoding_to_char", vec![INT4], TEXT, |a| {
         ScalarValue::Utf8(as_i64(&a[0]).map(|e| if e == 6 { "UTF8" } else { "" }.to_string()))
     }));
+    // `obj_description(oid[, catalog])` and `col_description(oid, column)`: the comments.
+    let descriptions = Arc::clone(&defs);
+    ctx.register_udf(function_of_arities(
+        "obj_description",
+        &[1, 2],
+        TEXT,
+        move |a| {
+            ScalarValue::Utf8(
+                as_i64(&a[0]).and_then(|id| descriptions.descriptions.get(&(id, 0)).cloned()),
+            )
+        },
+    ));
+    let descriptions = Arc::clone(&defs);
+    ctx.register_udf(function_of_arities(
+        "col_description",
+        &[2],
+        TEXT,
+        move |a| {
+            let column = a
+                .get(1)
+                .and_then(as_i64)
+                .and_then(|c| i32::try_from(c).ok());
+            ScalarValue::Utf8(match (as_i64(&a[0]), column) {
+                (Some(id), Some(column)) => descriptions.descriptions.get(&(id, column)).cloned(),
+                _ => None,
+            })
+        },
+    ));
     for (name, inputs) in [
-        ("obj_description", vec![OID, TEXT]),
-        ("col_description", vec![OID, INT4]),
         ("shobj_description", vec![OID, TEXT]),
         ("pg_get_statisticsobjdef_columns", vec![OID]),
     ] {
@@ -1608,6 +1680,10 @@ fn register_functions(ctx: &SessionContext, defs: Arc<Definitions>) {
             name.parse()
                 .ok()
                 .or_else(|| relation_ids.relation_ids.get(name).copied())
+                // `pg_class` itself, which `pg_description.classoid` names.
+                .or_else(|| {
+                    matches!(name, "pg_class" | "pg_catalog.pg_class").then_some(PG_CLASS_OID)
+                })
                 .and_then(|id| u32::try_from(id).ok())
         }))
     }));

@@ -41,6 +41,7 @@
 pub mod arrow;
 pub mod catalog;
 pub mod changes;
+mod comments;
 pub mod copy;
 pub mod database;
 pub mod dialect;

@@ -41,9 +41,9 @@ pub(crate) const TABLE: &str = "__driftdb_sequences";
 /// The fewest values one reservation takes (PostgreSQL's `SEQ_LOG_VALS`).
 const BLOCK: i64 = 32;
 
-/// Whether `table` is DriftDB's own (of sequences or of views), not a client's.
+/// Whether `table` is DriftDB's own (of sequences, views or comments), not a client's.
 pub(crate) fn is_internal(table: &str) -> bool {
-    table == TABLE || table == crate::views::TABLE
+    table == TABLE || table == crate::views::TABLE || table == crate::comments::TABLE
 }
 
 /// A sequence's integer type.

@@ -52,6 +52,7 @@
 //! returns, so a cancelled statement has either committed in full or not at all.
 
 mod checks;
+mod comments;
 mod copy;
 pub(crate) mod ddl;
 mod dml;
@@ -1227,6 +1228,15 @@ impl Session {
                             .collect(),
                         name: v.name,
                         query: v.query,
+                    })
+                    .collect::<Vec<_>>(),
+                &self
+                    .comments_at(snapshot)
+                    .into_iter()
+                    .map(|c| crate::catalog::CatalogComment {
+                        relation: c.relation,
+                        column: (!c.column.is_empty()).then_some(c.column),
+                        text: c.text,
                     })
                     .collect::<Vec<_>>(),
                 &self.catalog_sequences(snapshot),

@@ -63,6 +63,10 @@ impl Session {
                         .filter(|r| !dropping.contains(r))
                         .map(|r| crate::views::View::delete(r)),
                 );
+                // Their comments (and those of the views going with them) go too.
+                for relation in &readers {
+                    ops.extend(self.forget_comments(relation, None, &snapshot));
+                }
                 let mut skipped = Vec::new();
                 for name in &names {
                     let table = table_name(name)?;
@@ -103,6 +107,15 @@ impl Session {
                 let ops = self.drop_views(&names, if_exists, cascade, &snapshot, &mut notices)?;
                 write(ops, "DROP VIEW")
             }
+            Ast::Comment {
+                object_type,
+                object_name,
+                comment,
+                if_exists,
+            } => match self.comment_on(object_type, &object_name, comment, &snapshot) {
+                Err(Error::UndefinedTable { .. }) if if_exists => write(Vec::new(), "COMMENT"),
+                other => other?,
+            },
             Ast::CreateSequence {
                 temporary,
                 if_not_exists,
@@ -159,6 +172,7 @@ impl Session {
                                     sqlstate: "2BP01",
                                 });
                             }
+                            ops.extend(self.forget_comments(&name, None, &snapshot));
                             ops.push(Sequence::delete(&name));
                         }
                         None if if_exists => skipped.push(name),
@@ -479,6 +493,7 @@ impl Session {
                     ops.push(sequence.upsert());
                 }
             }
+            ops.extend(self.move_comments(&table, &to, None, snapshot));
             ops.push(LedgerOp::RenameTable { table, to });
             return Ok(write(ops, "ALTER TABLE"));
         }
@@ -733,6 +748,7 @@ impl Session {
                             });
                         }
                         reshaped = true;
+                        constraint_ops.extend(self.forget_comments(&table, Some(&name), snapshot));
                         columns.remove(at);
                         carry.remove(at);
                         fill.remove(at);
@@ -840,6 +856,12 @@ impl Session {
                             position: None,
                         }
                     })?;
+                    constraint_ops.extend(self.move_comments(
+                        &table,
+                        &table,
+                        Some((&from, &to)),
+                        snapshot,
+                    ));
                     column.name = to;
                 }
                 other => {

@@ -226,7 +226,12 @@ impl Session {
             }
         }
         let dropping = self.with_dependent_views(dropping, cascade, &views, notices)?;
-        Ok(dropping.iter().map(|name| View::delete(name)).collect())
+        let mut ops = Vec::new();
+        for name in &dropping {
+            ops.extend(self.forget_comments(name, None, snapshot));
+            ops.push(View::delete(name));
+        }
+        Ok(ops)
     }
 
     /// `relations` and, with `cascade`, every view that reads one of them (transitively),

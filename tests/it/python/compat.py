@@ -384,6 +384,25 @@ def exercise_foreign_keys(driver):
     engine.dispose()
 
 
+def exercise_comments():
+    """Table and column comments written by create_all and read back by reflection."""
+    engine = sa.create_engine(f"postgresql+psycopg2://driftdb@{host}:{port}/driftdb")
+    metadata = sa.MetaData()
+    sa.Table(
+        "sa_commented",
+        metadata,
+        sa.Column("id", sa.Integer, primary_key=True, comment="the key"),
+        sa.Column("note", sa.Text),
+        comment="a table",
+    )
+    metadata.create_all(engine)
+    inspector = sa.inspect(engine)
+    check("table comment", inspector.get_table_comment("sa_commented"), {"text": "a table"})
+    check("column comments", [c.get("comment") for c in inspector.get_columns("sa_commented")], ["the key", None])
+    metadata.drop_all(engine)
+    engine.dispose()
+
+
 ALEMBIC_FIRST = """
 import sqlalchemy as sa
 from alembic import op
@@ -716,5 +735,6 @@ exercise_serial_keys("psycopg")
 exercise_foreign_keys("psycopg2")
 exercise_foreign_keys("psycopg")
 exercise_alembic()
+exercise_comments()
 exercise_sqlalchemy_asyncio()
 print("ok")
