@@ -521,25 +521,32 @@ pub fn check(db: &Database, ops: &[LedgerOp], now: &dyn Fn(&ForeignKey) -> bool)
         .flat_map(|(table, fk)| [table, fk.parent.as_str()])
         .collect();
     let mut views = Views::new(db, ops, &keyed)?;
+    // A key is checked whole when the transaction adds it or alters a table on either side
+    // of it (the rows' old values are not at hand through a new schema).
     let due: Vec<(&str, &ForeignKey, bool)> = constraints
         .foreign_keys()
         .filter(|(_, fk)| now(fk))
-        .map(|(table, fk)| (table, fk, added.contains(&(table, fk.name.as_str()))))
-        .filter(|(table, fk, is_new)| *is_new || views.wrote(table) || views.wrote(&fk.parent))
+        .map(|(table, fk)| {
+            let whole = added.contains(&(table, fk.name.as_str()))
+                || views.altered.contains(table)
+                || views.altered.contains(&fk.parent);
+            (table, fk, whole)
+        })
+        .filter(|(table, fk, whole)| *whole || views.wrote(table) || views.wrote(&fk.parent))
         .collect();
     for (table, fk, _) in &due {
         views.include(table)?;
         views.include(&fk.parent)?;
     }
-    for (table, fk, is_new) in due {
-        check_one(&views, table, fk, is_new)?;
+    for (table, fk, whole) in due {
+        check_one(&views, table, fk, whole)?;
     }
     Ok(())
 }
 
-/// Checks foreign key `fk` of `table`; `is_new`: the transaction adds it, so every row is
-/// checked, not only those it wrote.
-fn check_one(views: &Views<'_>, table: &str, fk: &ForeignKey, is_new: bool) -> Result<()> {
+/// Checks foreign key `fk` of `table`; `whole`: every referencing row, not only those the
+/// transaction wrote (it adds the key, or alters a table on either side of it).
+fn check_one(views: &Views<'_>, table: &str, fk: &ForeignKey, whole: bool) -> Result<()> {
     let (child, parent) = (views.get(table)?, views.get(&fk.parent)?);
     let columns = positions(&child.schema, &fk.columns)?;
     let parent_columns = positions(&parent.schema, &fk.parent_columns)?;
@@ -553,9 +560,9 @@ fn check_one(views: &Views<'_>, table: &str, fk: &ForeignKey, is_new: bool) -> R
             values,
         }))
     };
-    // Each referencing row the transaction wrote (every row, for a new key) must find its
-    // referenced row.
-    let referencing: Vec<&Row> = if is_new {
+    // Each referencing row the transaction wrote (every row, for a whole check) must find
+    // its referenced row.
+    let referencing: Vec<&Row> = if whole {
         child.rows()?
     } else {
         child.written.values().flatten().collect()
@@ -574,7 +581,7 @@ fn check_one(views: &Views<'_>, table: &str, fk: &ForeignKey, is_new: bool) -> R
         }
     }
     // Each referenced key the transaction took away must no longer be referenced.
-    if views.wrote(&fk.parent) && !is_new {
+    if views.wrote(&fk.parent) && !whole {
         let mut gone = HashSet::new();
         for key in parent.old_values(&parent_columns)? {
             if !key.iter().any(Value::is_null) && !parent.holds(&parent_columns, &key)? {
@@ -602,6 +609,8 @@ struct Views<'a> {
     written: HashSet<String>,
     /// The tables it drops (and does not create again).
     dropped: HashSet<String>,
+    /// The tables it alters.
+    altered: HashSet<String>,
 }
 
 impl<'a> Views<'a> {
@@ -612,6 +621,7 @@ impl<'a> Views<'a> {
             tables: BTreeMap::new(),
             written: HashSet::new(),
             dropped: HashSet::new(),
+            altered: HashSet::new(),
         };
         for op in ops {
             let name = op.table();
@@ -631,7 +641,8 @@ impl<'a> Views<'a> {
                         },
                     );
                 }
-                // A new schema over the same rows: read through it from here on.
+                // A new schema over the same rows: read through it from here on, the rows
+                // the transaction wrote before it (and the keys it deleted) included.
                 LedgerOp::AlterTable {
                     schema,
                     carry,
@@ -639,17 +650,30 @@ impl<'a> Views<'a> {
                     ..
                 } => {
                     views.include(name)?;
-                    let rows = match views.tables.get(name) {
-                        Some(After {
-                            base: Some(base), ..
-                        }) => crate::database::carried_rows(base, carry, fill)?,
-                        _ => Vec::new(),
+                    views.altered.insert(name.to_string());
+                    let Some(old) = views.tables.remove(name) else {
+                        continue;
                     };
-                    let mut written = BTreeMap::new();
-                    for change in rows {
-                        if let crate::table::Change::Upsert(row) = change {
-                            written.insert(schema.key_of(&row), Some(row));
-                        }
+                    let mut written: BTreeMap<Key, Option<Row>> = old
+                        .written
+                        .iter()
+                        .filter(|(_, row)| row.is_none())
+                        .map(|(key, _)| (key.clone(), None))
+                        .collect();
+                    for row in old.rows()? {
+                        let carried: Row = carry
+                            .iter()
+                            .zip(fill)
+                            .map(|(from, fill)| match from {
+                                Some(i) => usize::try_from(*i)
+                                    .ok()
+                                    .and_then(|i| row.get(i))
+                                    .cloned()
+                                    .unwrap_or(Value::Null),
+                                None => fill.clone(),
+                            })
+                            .collect();
+                        written.insert(schema.key_of(&carried), Some(carried));
                     }
                     views.tables.insert(
                         name.to_string(),
