@@ -25,7 +25,7 @@ use crate::error::{Error, Result};
 use crate::ledger::LedgerOp;
 use crate::schema::{Key, Row, TableSchema, project};
 use crate::table::Table;
-use crate::value::Value;
+use crate::value::{DataType, Value};
 
 /// What a foreign key does to the referencing rows when a referenced row is deleted or its
 /// referenced columns change.
@@ -576,16 +576,26 @@ fn check_one(views: &Views<'_>, table: &str, fk: &ForeignKey, whole: bool) -> Re
         if nulls > 0 {
             return Err(violation(Violation::MixedNulls, &fk.columns, Vec::new()));
         }
-        if !parent.holds(&parent_columns, &key)? {
+        // As the referenced columns hold it (an `int` may reference a `bigint`); a value
+        // they cannot hold is not there.
+        let present = match coerce_key(&key, &types_of(&parent.schema, &parent_columns)) {
+            Some(wanted) => parent.holds(&parent_columns, &wanted)?,
+            None => false,
+        };
+        if !present {
             return Err(violation(Violation::NotPresent, &fk.columns, key));
         }
     }
     // Each referenced key the transaction took away must no longer be referenced.
     if views.wrote(&fk.parent) && !whole {
         let mut gone = HashSet::new();
+        let child_types = types_of(&child.schema, &columns);
         for key in parent.old_values(&parent_columns)? {
-            if !key.iter().any(Value::is_null) && !parent.holds(&parent_columns, &key)? {
-                gone.insert(key);
+            if !key.iter().any(Value::is_null)
+                && !parent.holds(&parent_columns, &key)?
+                && let Some(as_child) = coerce_key(&key, &child_types)
+            {
+                gone.insert(as_child);
             }
         }
         if !gone.is_empty()
@@ -754,6 +764,37 @@ impl<'a> Views<'a> {
             .get(table)
             .ok_or_else(|| Error::Internal(format!("no view of {table:?}")))
     }
+}
+
+/// The types of the columns at `positions` of `schema`.
+fn types_of<'a>(schema: &'a TableSchema, positions: &[usize]) -> Vec<&'a DataType> {
+    positions
+        .iter()
+        .map(|&p| &schema.columns()[p].data_type)
+        .collect()
+}
+
+/// `values` as columns of `types` hold them: integers take the column's width (a value the
+/// width cannot hold gives `None`: no such row can exist); other values stay as they are.
+pub fn coerce_key(values: &[Value], types: &[&DataType]) -> Option<Vec<Value>> {
+    values
+        .iter()
+        .zip(types)
+        .map(|(value, data_type)| {
+            let wide = match value {
+                Value::Int16(v) => i64::from(*v),
+                Value::Int32(v) => i64::from(*v),
+                Value::Int64(v) => *v,
+                other => return Some(other.clone()),
+            };
+            match data_type {
+                DataType::SmallInt => i16::try_from(wide).ok().map(Value::Int16),
+                DataType::Int => i32::try_from(wide).ok().map(Value::Int32),
+                DataType::BigInt => Some(Value::Int64(wide)),
+                _ => Some(value.clone()),
+            }
+        })
+        .collect()
 }
 
 /// The positions of `names` in `schema`.

@@ -12,7 +12,7 @@
 
 use std::collections::{BTreeMap, HashSet, VecDeque};
 
-use driftdb_projector::constraints::{ForeignKeyError, Violation};
+use driftdb_projector::constraints::{ForeignKeyError, Violation, coerce_key};
 use driftdb_projector::{
     Constraint, Constraints, DataType, ForeignKey, Key, LedgerOp, RefAction, Row, TableSchema,
     Value,
@@ -597,6 +597,33 @@ impl Session {
                 }
                 let child_schema = self.schema_at(&child, snapshot)?;
                 let columns = columns_of(&child_schema, &fk.columns)?;
+                // The keys as the referencing columns hold them (an `int` may reference a
+                // `bigint`): a value they cannot hold references nothing, and a new value
+                // they cannot hold cannot cascade.
+                let child_types: Vec<&DataType> = columns
+                    .iter()
+                    .map(|&c| &child_schema.columns()[c].data_type)
+                    .collect();
+                let mut coerced = BTreeMap::new();
+                for (old, new) in gone {
+                    let Some(old) = coerce_key(&old, &child_types) else {
+                        continue;
+                    };
+                    let new = match new {
+                        Some(new) => Some(coerce_key(&new, &child_types).ok_or_else(|| {
+                            Error::Execution {
+                                message: format!(
+                                    "integer out of range for the referencing columns of \"{}\"",
+                                    fk.name
+                                ),
+                                sqlstate: "22003",
+                            }
+                        })?),
+                        None => None,
+                    };
+                    coerced.insert(old, new);
+                }
+                let gone = coerced;
                 let keys: HashSet<Vec<Value>> = gone.keys().cloned().collect();
                 let rows = self.rows_referencing(
                     &child,
