@@ -521,6 +521,15 @@ pub fn check(db: &Database, ops: &[LedgerOp], now: &dyn Fn(&ForeignKey) -> bool)
         .flat_map(|(table, fk)| [table, fk.parent.as_str()])
         .collect();
     let mut views = Views::new(db, ops, &keyed)?;
+    if let Some((table, fk)) = constraints
+        .foreign_keys()
+        .find(|(_, fk)| views.dropped.contains(&fk.parent))
+    {
+        return Err(Error::InvalidInput(format!(
+            "table {:?} is dropped while key {:?} of {table:?} references it",
+            fk.parent, fk.name
+        )));
+    }
     // A key is checked whole when the transaction adds it or alters a table on either side
     // of it (the rows' old values are not at hand through a new schema).
     let due: Vec<(&str, &ForeignKey, bool)> = constraints
@@ -811,3 +820,6 @@ fn positions(schema: &TableSchema, names: &[String]) -> Result<Vec<usize>> {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests;
