@@ -143,6 +143,10 @@ struct Txn {
     implicit: bool,
     /// `SET CONSTRAINTS`: whether deferrable keys are deferred, for `ALL` and by name.
     deferral: foreign_keys::Deferral,
+    /// Whether any of `ops` is DDL or writes DriftDB's own tables (views, comments,
+    /// sequences): what readers of the catalogs must look through `ops` for. Plain row
+    /// writes, however many, spare them that.
+    catalog_ops: bool,
 }
 
 impl Txn {
@@ -157,6 +161,7 @@ impl Txn {
             failed: false,
             implicit,
             deferral: foreign_keys::Deferral::default(),
+            catalog_ops: false,
         }
     }
 }
@@ -823,6 +828,9 @@ impl Session {
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
                 .note(&ops);
+            txn.catalog_ops |= ops
+                .iter()
+                .any(|op| !op.is_row_change() || crate::sequences::is_internal(op.table()));
             txn.ops.extend(ops);
         }
         laid?;

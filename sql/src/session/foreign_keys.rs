@@ -277,7 +277,7 @@ impl Session {
             None => Constraints::default(),
         };
         drop(db);
-        if let Some(txn) = &self.txn {
+        if let Some(txn) = self.txn.as_ref().filter(|t| t.catalog_ops) {
             let next = snapshot.seq.map_or(0, |s| s + 1);
             for op in &txn.ops {
                 // Operations the ledger has accepted so far; one that no longer applies

@@ -25,7 +25,7 @@ impl Session {
                 }
             }
         }
-        if let Some(txn) = &self.txn {
+        if let Some(txn) = self.txn.as_ref().filter(|t| t.catalog_ops) {
             for op in &txn.ops {
                 match op {
                     LedgerOp::Upsert { table, row } if table == views::TABLE => {
