@@ -94,31 +94,13 @@ pub(super) fn check_of(
         });
     }
     let columns = named_columns(&spec.expr, schema)?;
-    let name = match spec.name {
-        Some(name) => name,
-        None => {
-            // PostgreSQL's choice: the table and the column, when the check names one.
-            let base = match (&spec.column, columns.as_slice()) {
-                (Some(column), _) => format!("{table}_{column}_check"),
-                (None, [column]) => format!("{table}_{column}_check"),
-                _ => format!("{table}_check"),
-            };
-            let mut name = base.clone();
-            let mut n = 1;
-            while taken.contains(&name) {
-                name = format!("{base}{n}");
-                n += 1;
-            }
-            name
-        }
+    // PostgreSQL's choice: the table and the column, when the check names one.
+    let base = match (&spec.column, columns.as_slice()) {
+        (Some(column), _) => format!("{table}_{column}_check"),
+        (None, [column]) => format!("{table}_{column}_check"),
+        _ => format!("{table}_check"),
     };
-    if taken.contains(&name) {
-        return Err(Error::Execution {
-            message: format!("constraint \"{name}\" for relation \"{table}\" already exists"),
-            sqlstate: "42710",
-        });
-    }
-    taken.push(name.clone());
+    let name = super::foreign_keys::constraint_name(table, spec.name, &base, taken)?;
     Ok(Check {
         name,
         expr: spec.expr.to_string(),

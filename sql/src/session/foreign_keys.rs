@@ -356,26 +356,9 @@ impl Session {
                 sqlstate: "42830",
             });
         }
-        let name = match spec.name {
-            Some(name) => name,
-            None => {
-                let mut base = format!("{table}_{}_fkey", spec.columns.join("_"));
-                base.truncate(NAME_MAX);
-                let mut name = base.clone();
-                let mut n = 1;
-                while taken.contains(&name) {
-                    name = format!("{base}{n}");
-                    n += 1;
-                }
-                name
-            }
-        };
-        if taken.contains(&name) {
-            return Err(Error::Execution {
-                message: format!("constraint \"{name}\" for relation \"{table}\" already exists"),
-                sqlstate: "42710",
-            });
-        }
+        let mut base = format!("{table}_{}_fkey", spec.columns.join("_"));
+        base.truncate(NAME_MAX);
+        let name = constraint_name(table, spec.name, &base, taken)?;
         for ((column, &p), referenced_name) in
             spec.columns.iter().zip(&referenced).zip(&parent_columns)
         {
@@ -391,7 +374,6 @@ impl Session {
                 });
             }
         }
-        taken.push(name.clone());
         Ok(ForeignKey {
             name,
             columns: spec.columns,
@@ -763,6 +745,37 @@ impl Session {
         }
         Ok(rows)
     }
+}
+
+/// The name of a new constraint of `table`: `given`, or PostgreSQL's `base` numbered past
+/// the names in `taken` (the table's constraints so far), which it joins; a given name
+/// already there is 42710.
+pub(super) fn constraint_name(
+    table: &str,
+    given: Option<String>,
+    base: &str,
+    taken: &mut Vec<String>,
+) -> Result<String> {
+    let name = match given {
+        Some(name) if taken.contains(&name) => {
+            return Err(Error::Execution {
+                message: format!("constraint \"{name}\" for relation \"{table}\" already exists"),
+                sqlstate: "42710",
+            });
+        }
+        Some(name) => name,
+        None => {
+            let mut name = base.to_string();
+            let mut n = 1;
+            while taken.contains(&name) {
+                name = format!("{base}{n}");
+                n += 1;
+            }
+            name
+        }
+    };
+    taken.push(name.clone());
+    Ok(name)
 }
 
 /// Whether `fk` changes referencing rows itself (rather than leaving them to the check).
