@@ -32,6 +32,10 @@ pub enum ColumnDefault {
     Value(Value),
     /// An expression in SQL text, such as `now()`, evaluated by the SQL layer.
     Expr(String),
+    /// The hidden row identity of a table declared without a primary key: a `BIGINT` that
+    /// is the table's whole primary key, filled from the named sequence and left out of
+    /// `SELECT *`, of an `INSERT` without a column list and of the catalogs.
+    RowId(String),
 }
 
 /// One column of a table.
@@ -56,6 +60,11 @@ impl Column {
             nullable,
             default: None,
         }
+    }
+
+    /// Whether the column is a hidden row identity ([`ColumnDefault::RowId`]).
+    pub fn is_hidden(&self) -> bool {
+        matches!(self.default, Some(ColumnDefault::RowId(_)))
     }
 }
 
@@ -129,6 +138,16 @@ impl TableSchema {
             }
         }
         self.check_columns("primary key", &self.primary_key)?;
+        for (i, column) in self.columns.iter().enumerate() {
+            if column.is_hidden()
+                && (self.primary_key != [i] || column.data_type != DataType::BigInt)
+            {
+                return invalid(format!(
+                    "hidden row identity {:?} must be the whole primary key, a BIGINT",
+                    column.name
+                ));
+            }
+        }
         for &c in &self.primary_key {
             if self.columns[c].nullable {
                 return invalid(format!(
@@ -212,6 +231,16 @@ impl TableSchema {
     /// The columns, in order.
     pub fn columns(&self) -> &[Column] {
         &self.columns
+    }
+
+    /// Positions of the columns a client sees by default: all but a hidden row identity.
+    pub fn visible(&self) -> impl Iterator<Item = usize> + '_ {
+        (0..self.columns.len()).filter(|&i| !self.columns[i].is_hidden())
+    }
+
+    /// The position of the hidden row identity, for a table declared without a primary key.
+    pub fn row_id(&self) -> Option<usize> {
+        self.columns.iter().position(Column::is_hidden)
     }
 
     /// Positions of the primary-key columns, in key order.
@@ -356,6 +385,26 @@ mod tests {
             false,
         )];
         assert!(TableSchema::new("t", bad_numeric, vec![0], vec![], vec![]).is_err());
+    }
+
+    #[test]
+    fn a_hidden_row_identity_is_the_whole_bigint_key() -> Result<()> {
+        let hidden = |data_type| Column {
+            default: Some(ColumnDefault::RowId("s".into())),
+            ..Column::new("rowid", data_type, false)
+        };
+        let mut cols = columns();
+        cols.push(hidden(DataType::BigInt));
+        let schema = TableSchema::new("t", cols.clone(), vec![2], vec![], vec![])?;
+        assert_eq!(schema.row_id(), Some(2));
+        assert_eq!(schema.visible().collect::<Vec<_>>(), [0, 1]);
+        // Not the key, part of a key, or not a BIGINT: refused.
+        assert!(TableSchema::new("t", cols.clone(), vec![0], vec![], vec![]).is_err());
+        assert!(TableSchema::new("t", cols, vec![0, 2], vec![], vec![]).is_err());
+        let mut cols = columns();
+        cols.push(hidden(DataType::Int));
+        assert!(TableSchema::new("t", cols, vec![2], vec![], vec![]).is_err());
+        Ok(())
     }
 
     #[test]

@@ -117,6 +117,45 @@ pub fn arrow_type(data_type: &DataType) -> ArrowType {
     }
 }
 
+/// The column type that holds the values of query output `field`, for a table made from a
+/// query (`CREATE TABLE ... AS`): the inverse of [`field`], and for Arrow types no column
+/// has, the column type that holds all their values (`NULL`, PostgreSQL's `unknown`, becomes
+/// `text`, as there). `None` for a type no column holds (lists, structs).
+pub fn column_type(field: &Field) -> Option<DataType> {
+    Some(match field.data_type() {
+        ArrowType::Boolean => DataType::Boolean,
+        ArrowType::Int8 | ArrowType::Int16 | ArrowType::UInt8 => DataType::SmallInt,
+        ArrowType::Int32 | ArrowType::UInt16 => DataType::Int,
+        ArrowType::Int64 | ArrowType::UInt32 => DataType::BigInt,
+        ArrowType::UInt64 => DataType::Decimal {
+            precision: 20,
+            scale: 0,
+        },
+        ArrowType::Float16 | ArrowType::Float32 => DataType::Real,
+        ArrowType::Float64 => DataType::Double,
+        ArrowType::Decimal128(precision, scale) => DataType::Decimal {
+            precision: *precision,
+            scale: u8::try_from(*scale).ok()?,
+        },
+        ArrowType::Utf8 | ArrowType::LargeUtf8 | ArrowType::Utf8View | ArrowType::Null => {
+            match pg_type_of(field) {
+                Some("json") => DataType::Json,
+                Some("jsonb") => DataType::Jsonb,
+                Some("uuid") => DataType::Uuid,
+                Some("bpchar") => DataType::Char(u32::try_from(char_length_of(field)?).ok()?),
+                _ => DataType::Text,
+            }
+        }
+        ArrowType::Binary | ArrowType::LargeBinary | ArrowType::BinaryView => DataType::Bytea,
+        ArrowType::Date32 | ArrowType::Date64 => DataType::Date,
+        ArrowType::Time32(_) | ArrowType::Time64(_) => DataType::Time,
+        ArrowType::Timestamp(_, None) => DataType::Timestamp,
+        ArrowType::Timestamp(_, Some(_)) => DataType::TimestampTz,
+        ArrowType::Interval(_) => DataType::Interval,
+        _ => return None,
+    })
+}
+
 /// Field metadata naming the PostgreSQL type of a column whose Arrow type it shares with
 /// others: `json`, `jsonb`, `uuid` or `bpchar` (all `Utf8`). DataFusion carries it through column
 /// references, so a client is told the column's real type; see [`pg_type_of`].

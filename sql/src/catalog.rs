@@ -697,7 +697,7 @@ pub(crate) fn register(
             namespace,
             "r",
             HEAP,
-            columns.len(),
+            schema.visible().count(),
         ));
         // Foreign keys are triggers in PostgreSQL: psql's `\d` looks for them only then.
         if constraints
@@ -733,7 +733,9 @@ pub(crate) fn register(
             }),
             text("YES"),
         ]);
-        for (i, column) in columns.iter().enumerate() {
+        // A hidden row identity is not shown: its attnum is a gap, as a dropped column's is
+        // in PostgreSQL.
+        for (i, column) in columns.iter().enumerate().filter(|(_, c)| !c.is_hidden()) {
             let (type_oid, typmod) = type_of(&column.data_type);
             let collatable = TYPES
                 .iter()
@@ -758,7 +760,7 @@ pub(crate) fn register(
                 _ if !identity.is_empty() => None,
                 Some(ColumnDefault::Expr(text)) => Some(text.clone()),
                 Some(ColumnDefault::Value(v)) => Some(format!("{v:?}")),
-                None => None,
+                Some(ColumnDefault::RowId(_)) | None => None,
             };
             attribute.push(vec![
                 oid(table.oid),
@@ -823,8 +825,12 @@ pub(crate) fn register(
         }
 
         // The primary key, then UNIQUE constraints, then plain indexes.
-        let mut entries: Vec<(String, &[usize], &str)> =
-            vec![(format!("{name}_pkey"), schema.primary_key(), "p")];
+        // (A table declared without one has no primary key to show: its hidden row
+        // identity is not a constraint a client made.)
+        let mut entries: Vec<(String, &[usize], &str)> = Vec::new();
+        if schema.row_id().is_none() {
+            entries.push((format!("{name}_pkey"), schema.primary_key(), "p"));
+        }
         // A unique constraint with an index of its name is a `CREATE UNIQUE INDEX`: one
         // unique index, and no constraint, as in PostgreSQL.
         let is_unique = |name: &str| schema.unique().iter().any(|u| u.name == name);

@@ -250,7 +250,7 @@ impl<'a> PointQuery<'a> {
     /// The positions of the selected columns in `schema`.
     fn positions(&self, schema: &TableSchema) -> Option<Vec<usize>> {
         let positions: Vec<usize> = match &self.columns {
-            None => (0..schema.columns().len()).collect(),
+            None => schema.visible().collect(),
             Some(names) => {
                 let positions = names
                     .iter()

@@ -41,9 +41,17 @@ pub(crate) const TABLE: &str = "__driftdb_sequences";
 /// The fewest values one reservation takes (PostgreSQL's `SEQ_LOG_VALS`).
 const BLOCK: i64 = 32;
 
-/// Whether `table` is DriftDB's own (of sequences, views or comments), not a client's.
-pub(crate) fn is_internal(table: &str) -> bool {
-    table == TABLE || table == crate::views::TABLE || table == crate::comments::TABLE
+/// What the name of every sequence of a hidden row identity starts with.
+pub(crate) const ROW_ID_PREFIX: &str = "__driftdb_rowid_";
+
+/// Whether `name` is DriftDB's own (its tables of sequences, views and comments, the
+/// sequences of hidden row identities), not a client's: clients cannot name it, and the
+/// catalogs leave it out.
+pub(crate) fn is_internal(name: &str) -> bool {
+    name == TABLE
+        || name == crate::views::TABLE
+        || name == crate::comments::TABLE
+        || name.starts_with(ROW_ID_PREFIX)
 }
 
 /// A sequence's integer type.

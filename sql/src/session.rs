@@ -54,6 +54,7 @@
 mod checks;
 mod comments;
 mod copy;
+mod create_as;
 pub(crate) mod ddl;
 mod dml;
 mod foreign_keys;
@@ -979,11 +980,21 @@ impl Session {
 
     /// The schema of `table` as `snapshot` sees it.
     fn schema_at(&self, table: &str, snapshot: &Snapshot) -> Result<TableSchema> {
+        self.with_schema_at(table, snapshot, TableSchema::clone)
+    }
+
+    /// `f` of the schema of `table` as `snapshot` sees it, without copying it.
+    fn with_schema_at<T>(
+        &self,
+        table: &str,
+        snapshot: &Snapshot,
+        f: impl FnOnce(&TableSchema) -> T,
+    ) -> Result<T> {
         let missing = || Error::UndefinedTable {
             name: table.to_string(),
         };
         if let Some(private) = snapshot.created.get(table) {
-            return Ok(driftdb_projector::database::read(private).schema().clone());
+            return Ok(f(driftdb_projector::database::read(private).schema()));
         }
         if snapshot.dropped.contains(table) {
             return Err(missing());
@@ -991,7 +1002,28 @@ impl Session {
         let db = self.db.store().read();
         let seq = snapshot.seq.ok_or_else(missing)?;
         let shared = db.table_at(table, seq).map_err(|_| missing())?;
-        Ok(driftdb_projector::database::read(shared).schema().clone())
+        Ok(f(driftdb_projector::database::read(shared).schema()))
+    }
+
+    /// The name of the hidden row identity of `table` read at `version` (none, or a version
+    /// range: at `snapshot`), if it has one: `*` leaves it out.
+    fn row_id_column(
+        &self,
+        table: &str,
+        version: Option<&sqlparser::ast::TableVersion>,
+        snapshot: &Snapshot,
+    ) -> Option<String> {
+        let name = |schema: &TableSchema| schema.row_id().map(|i| schema.columns()[i].name.clone());
+        if let Some(version) = version {
+            let resolver = time_resolver(self.db.store());
+            if let Ok(ReadPoint::AsOf(seq)) = crate::engine::read_point_of(version, Some(&resolver))
+            {
+                let db = self.db.store().read();
+                let shared = db.table_at(table, seq).ok()?;
+                return name(driftdb_projector::database::read(shared).schema());
+            }
+        }
+        self.with_schema_at(table, snapshot, name).ok().flatten()
     }
 
     /// The columns `*` shows of `table` read at `version` (none: at `snapshot`), and its
@@ -1027,8 +1059,8 @@ impl Session {
         Some(crate::wildcard::Visible {
             columns: columns
                 .iter()
+                .filter(|c| !c.is_hidden() && !hidden.contains(&c.name.as_str()))
                 .map(|c| c.name.clone())
-                .filter(|n| !hidden.contains(&n.as_str()))
                 .collect(),
             key: schema
                 .primary_key()
@@ -1157,7 +1189,10 @@ impl Session {
         let columns = |table: &str, version: Option<&sqlparser::ast::TableVersion>| {
             self.visible_columns(table, version, snapshot, &projected)
         };
-        crate::wildcard::hide_pseudo_columns(statement, &projected, &columns);
+        let row_id = |table: &str, version: Option<&sqlparser::ast::TableVersion>| {
+            self.row_id_column(table, version, snapshot)
+        };
+        crate::wildcard::hide_pseudo_columns(statement, &projected, &columns, &row_id);
         crate::grouping::expand(statement);
         let calls_sequences = crate::sequences::prepare(statement);
         let catalogs = crate::catalog::reads_catalogs(statement);
@@ -1322,6 +1357,7 @@ impl Session {
                         crate::sequences::all_at(&driftdb_projector::database::read(shared), seq)
                             .into_iter()
                             .map(|s| s.name)
+                            .filter(|name| !crate::sequences::is_internal(name))
                             .collect()
                     }
                     Err(_) => Vec::new(),
@@ -1334,6 +1370,7 @@ impl Session {
                 if let LedgerOp::Upsert { table, row } = op
                     && table == crate::sequences::TABLE
                     && let Some(driftdb_projector::Value::Text(name)) = row.first()
+                    && !crate::sequences::is_internal(name)
                 {
                     names.insert(name.clone());
                 }

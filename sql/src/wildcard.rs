@@ -5,7 +5,9 @@
 //! read (`AS OF`, or no clause) carries `__sequence` so that `SELECT MAX(__sequence) FROM t`
 //! works, so before planning, each `*` over DriftDB tables is rewritten to
 //! `t.* EXCLUDE (__sequence)` per table reference (and `t.*` likewise). Version-range reads
-//! (`ALL`, `BETWEEN` ...) keep their pseudo-columns in `*`: there they are the point.
+//! (`ALL`, `BETWEEN` ...) keep their pseudo-columns in `*`: there they are the point. The
+//! hidden row identity of a table declared without a primary key (`rowid`) is left out of
+//! every read's `*`; it is there when named.
 //!
 //! Joins that merge columns need the tables' columns, which the session gives
 //! ([`Columns`]): a `NATURAL` join becomes `USING` of the visible columns both sides have
@@ -50,17 +52,22 @@ pub(crate) struct Visible {
 /// `None` where they are not known or the read shows its pseudo-columns (a version range).
 pub(crate) type Columns<'a> = &'a dyn Fn(&str, Option<&TableVersion>) -> Option<Visible>;
 
+/// The hidden row identity's name of table `name` read at `version`, if it has one.
+pub(crate) type RowId<'a> = &'a dyn Fn(&str, Option<&TableVersion>) -> Option<String>;
+
 /// Rewrites every `*` of `statement` (see the module documentation). `projected` names the
 /// projected tables.
 pub(crate) fn hide_pseudo_columns(
     statement: &mut Statement,
     projected: &[String],
     columns: Columns<'_>,
+    row_id: RowId<'_>,
 ) {
     let mut rewriter = Rewriter {
         ctes: HashSet::new(),
         projected,
         columns,
+        row_id,
     };
     let _ = statement.visit(&mut rewriter);
 }
@@ -70,6 +77,7 @@ struct Rewriter<'a> {
     ctes: HashSet<String>,
     projected: &'a [String],
     columns: Columns<'a>,
+    row_id: RowId<'a>,
 }
 
 impl VisitorMut for Rewriter<'_> {
@@ -100,7 +108,7 @@ fn rewrite_set_expr(body: &mut SetExpr, rewriter: &Rewriter<'_>) {
                 }
                 count_rows_by_key(select, &keys);
             }
-            rewrite_select(select, &rewriter.ctes, rewriter.projected, &outputs);
+            rewrite_select(select, rewriter, &outputs);
         }
         SetExpr::SetOperation { left, right, .. } => {
             rewrite_set_expr(left, rewriter);
@@ -388,41 +396,26 @@ struct Relation {
     /// What its `*` is qualified with: the qualifier, or `public.t` for `FROM public.t`
     /// (DataFusion matches `t.*` only to a reference written `t`).
     wildcard: ObjectName,
-    /// A DriftDB table read at a point: its `*` leaves out `__sequence`.
-    hides_sequence: bool,
-    /// A projected table read at a point: its `*` also leaves out the source columns.
-    hides_source: bool,
+    /// The columns its `*` leaves out: `__sequence` of a DriftDB table read at a point, the
+    /// source columns of a projected table read at a point, a hidden row identity.
+    hidden: Vec<String>,
 }
 
 impl Relation {
     fn exclude(&self) -> ExcludeSelectItem {
-        let mut names = vec![SEQUENCE];
-        if self.hides_source {
-            names.extend(SOURCE_COLUMNS);
-        }
-        let idents: Vec<Ident> = names
-            .into_iter()
-            .map(|n| Ident::with_quote('"', n))
+        let mut names: Vec<ObjectName> = self
+            .hidden
+            .iter()
+            .map(|n| ObjectName(vec![ObjectNamePart::Identifier(Ident::with_quote('"', n))]))
             .collect();
-        match <[Ident; 1]>::try_from(idents) {
-            Ok([one]) => {
-                ExcludeSelectItem::Single(ObjectName(vec![ObjectNamePart::Identifier(one)]))
-            }
-            Err(many) => ExcludeSelectItem::Multiple(
-                many.into_iter()
-                    .map(|i| ObjectName(vec![ObjectNamePart::Identifier(i)]))
-                    .collect(),
-            ),
+        match names.len() {
+            1 => ExcludeSelectItem::Single(names.remove(0)),
+            _ => ExcludeSelectItem::Multiple(names),
         }
     }
 }
 
-fn rewrite_select(
-    select: &mut Select,
-    ctes: &HashSet<String>,
-    projected: &[String],
-    outputs: &[Option<Vec<Output>>],
-) {
+fn rewrite_select(select: &mut Select, rewriter: &Rewriter<'_>, outputs: &[Option<Vec<Output>>]) {
     let has_wildcard = select.projection.iter().any(|i| {
         matches!(
             i,
@@ -440,7 +433,7 @@ fn rewrite_select(
         let factors = std::iter::once(&from.relation).chain(from.joins.iter().map(|j| &j.relation));
         for factor in factors {
             nested |= matches!(factor, TableFactor::NestedJoin { alias: None, .. });
-            match relation(factor, ctes, projected) {
+            match relation(factor, rewriter) {
                 Some(r) => relations.push(r),
                 None => complete = false,
             }
@@ -469,7 +462,7 @@ fn rewrite_select(
             {
                 for r in &relations {
                     let mut options = options.clone();
-                    if r.hides_sequence {
+                    if !r.hidden.is_empty() {
                         options.opt_exclude = Some(r.exclude());
                     }
                     select.projection.push(SelectItem::QualifiedWildcard(
@@ -485,7 +478,7 @@ fn rewrite_select(
                 let hiding = match name.0.as_slice() {
                     [ObjectNamePart::Identifier(q)] => relations
                         .iter()
-                        .find(|r| r.hides_sequence && normalise(&r.qualifier) == normalise(q)),
+                        .find(|r| !r.hidden.is_empty() && normalise(&r.qualifier) == normalise(q)),
                     _ => None,
                 };
                 let name = match hiding {
@@ -505,13 +498,10 @@ fn rewrite_select(
     }
 }
 
-fn relation(
-    factor: &TableFactor,
-    ctes: &HashSet<String>,
-    projected: &[String],
-) -> Option<Relation> {
+fn relation(factor: &TableFactor, rewriter: &Rewriter<'_>) -> Option<Relation> {
     if let Some((table, qualifier, version)) = table_reference(factor) {
-        let is_cte = version.is_none() && ctes.contains(&normalise(table));
+        let name = normalise(table);
+        let is_cte = version.is_none() && rewriter.ctes.contains(&name);
         let point_read = match version {
             None => true,
             Some(v) => matches!(SystemTime::of_version(v), Ok(SystemTime::AsOf(_))),
@@ -522,12 +512,20 @@ fn relation(
             } => name.clone(),
             _ => ObjectName(vec![ObjectNamePart::Identifier(qualifier.clone())]),
         };
-        let catalog = crate::catalog::is_catalog_table(&normalise(table));
+        let mut hidden = Vec::new();
+        if !is_cte && !crate::catalog::is_catalog_table(&name) {
+            if point_read {
+                hidden.push(SEQUENCE.to_string());
+                if rewriter.projected.contains(&name) {
+                    hidden.extend(SOURCE_COLUMNS.iter().map(|c| c.to_string()));
+                }
+            }
+            hidden.extend((rewriter.row_id)(&name, version));
+        }
         return Some(Relation {
             qualifier: qualifier.clone(),
             wildcard,
-            hides_sequence: point_read && !is_cte && !catalog,
-            hides_source: point_read && !is_cte && projected.iter().any(|p| *p == normalise(table)),
+            hidden,
         });
     }
     match factor {
@@ -536,8 +534,7 @@ fn relation(
         } => Some(Relation {
             qualifier: alias.name.clone(),
             wildcard: ObjectName(vec![ObjectNamePart::Identifier(alias.name.clone())]),
-            hides_sequence: false,
-            hides_source: false,
+            hidden: Vec::new(),
         }),
         _ => None,
     }

@@ -263,11 +263,14 @@ pub(super) fn information_schema(
         let (_, schema_name) = schema_of(table);
         let schema = &table.schema;
         let name_of = |c: usize| schema.columns()[c].name.clone();
-        let mut keys: Vec<(String, &str, Vec<String>)> = vec![(
-            format!("{}_pkey", table.name),
-            "PRIMARY KEY",
-            schema.primary_key().iter().map(|&c| name_of(c)).collect(),
-        )];
+        let mut keys: Vec<(String, &str, Vec<String>)> = Vec::new();
+        if schema.row_id().is_none() {
+            keys.push((
+                format!("{}_pkey", table.name),
+                "PRIMARY KEY",
+                schema.primary_key().iter().map(|&c| name_of(c)).collect(),
+            ));
+        }
         keys.extend(
             schema
                 .unique()

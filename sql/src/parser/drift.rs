@@ -10,6 +10,10 @@
 //!   have a type, and `pk=` and `INDEX` may only name declared columns.
 //! - `ALTER TABLE t SET (history_retention = '30 days')`, which sqlparser reads as a
 //!   PostgreSQL storage parameter and `history_retention` then lifts out.
+//! - `CREATE [TEMP] TABLE [IF NOT EXISTS] t [(a, b)] AS query [WITH [NO] DATA]`: sqlparser
+//!   reads neither a column list of bare names nor `WITH [NO] DATA`. It becomes sqlparser's
+//!   `CreateTable` with a query, its column list as columns of no type and `WITH NO DATA` as
+//!   `LIMIT 0` on the query; `SELECT ... INTO t FROM ...` becomes the same statement.
 //!
 //! Every other statement is sqlparser's own.
 
@@ -95,10 +99,20 @@ pub(crate) fn parse_statement(
             .map_err(|e| Error::from_parser(e, sql))?;
         return Ok(Parsed::Sql(Box::new(alter)));
     }
-    let statement = p
+    if starts_create_table_as(p.parser) {
+        return create_table_as(p.parser)
+            .map(|s| Parsed::Sql(Box::new(s)))
+            .map_err(|e| Error::from_parser(e, sql));
+    }
+    let mut statement = p
         .parser
         .parse_statement()
         .map_err(|e| Error::from_parser(e, sql))?;
+    if let AstStatement::Query(query) = &mut statement
+        && let Some(create) = select_into(query)
+    {
+        statement = AstStatement::CreateTable(create);
+    }
     if let AstStatement::AlterTable(alter) = &statement
         && let Some(retention) = history_retention(&alter.operations, sql)?
     {
@@ -138,6 +152,117 @@ fn set_constraints(parser: &mut Parser) -> std::result::Result<Statement, Parser
         return parser.expected("end of statement", parser.peek_token());
     }
     Ok(Statement::SetConstraints { names, deferred })
+}
+
+/// Whether the parser is at `CREATE [TEMP | TEMPORARY] TABLE [IF NOT EXISTS] name [(a, ...)]
+/// AS`: a table made from a query, with or without a list of column names.
+fn starts_create_table_as(parser: &Parser) -> bool {
+    let word = |n: usize, keyword: Keyword| matches!(&parser.peek_nth_token_ref(n).token, Token::Word(w) if w.keyword == keyword);
+    let is_name = |n: usize| matches!(&parser.peek_nth_token_ref(n).token, Token::Word(_));
+    if !word(0, Keyword::CREATE) {
+        return false;
+    }
+    let mut n = 1;
+    if word(n, Keyword::TEMP) || word(n, Keyword::TEMPORARY) {
+        n += 1;
+    }
+    if !word(n, Keyword::TABLE) {
+        return false;
+    }
+    n += 1;
+    if word(n, Keyword::IF) {
+        n += 3;
+    }
+    // name, or schema.name
+    if !is_name(n) {
+        return false;
+    }
+    n += 1;
+    while parser.peek_nth_token_ref(n).token == Token::Period && is_name(n + 1) {
+        n += 2;
+    }
+    if parser.peek_nth_token_ref(n).token == Token::LParen {
+        // Only bare names: a column definition has a type after its name.
+        n += 1;
+        loop {
+            if !is_name(n) {
+                return false;
+            }
+            n += 1;
+            match parser.peek_nth_token_ref(n).token {
+                Token::Comma => n += 1,
+                Token::RParen => {
+                    n += 1;
+                    break;
+                }
+                _ => return false,
+            }
+        }
+    }
+    word(n, Keyword::AS)
+}
+
+/// `CREATE [TEMP] TABLE [IF NOT EXISTS] name [(a, ...)] AS query [WITH [NO] DATA]`, at
+/// [`starts_create_table_as`].
+fn create_table_as(parser: &mut Parser) -> std::result::Result<AstStatement, ParserError> {
+    parser.expect_keyword(Keyword::CREATE)?;
+    let temporary = parser
+        .parse_one_of_keywords(&[Keyword::TEMP, Keyword::TEMPORARY])
+        .is_some();
+    parser.expect_keyword(Keyword::TABLE)?;
+    let if_not_exists = parser.parse_keywords(&[Keyword::IF, Keyword::NOT, Keyword::EXISTS]);
+    let name = parser.parse_object_name(false)?;
+    let mut columns = Vec::new();
+    if parser.consume_token(&Token::LParen) {
+        columns = parser.parse_comma_separated(|p| {
+            Ok(ColumnDef {
+                name: p.parse_identifier()?,
+                data_type: DataType::Unspecified,
+                options: Vec::new(),
+            })
+        })?;
+        parser.expect_token(&Token::RParen)?;
+    }
+    parser.expect_keyword(Keyword::AS)?;
+    let mut query = parser.parse_query()?;
+    if parser.parse_keyword(Keyword::WITH) {
+        let no_data = parser.parse_keyword(Keyword::NO);
+        parser.expect_keyword(Keyword::DATA)?;
+        if no_data {
+            let offset = match query.limit_clause.take() {
+                Some(sqlparser::ast::LimitClause::LimitOffset { offset, .. }) => offset,
+                _ => None,
+            };
+            query.limit_clause = Some(sqlparser::ast::LimitClause::LimitOffset {
+                limit: Some(Expr::value(Value::Number("0".into(), false))),
+                offset,
+                limit_by: Vec::new(),
+            });
+        }
+    }
+    Ok(AstStatement::CreateTable(
+        CreateTableBuilder::new(name)
+            .temporary(temporary)
+            .if_not_exists(if_not_exists)
+            .columns(columns)
+            .query(Some(query))
+            .build(),
+    ))
+}
+
+/// `SELECT ... INTO [TEMP] [TABLE] name FROM ...` as the `CREATE TABLE name AS SELECT ...`
+/// it means; `None` for a query without `INTO`.
+fn select_into(query: &mut Box<sqlparser::ast::Query>) -> Option<sqlparser::ast::CreateTable> {
+    let sqlparser::ast::SetExpr::Select(select) = query.body.as_mut() else {
+        return None;
+    };
+    let into = select.into.take()?;
+    Some(
+        CreateTableBuilder::new(into.name)
+            .temporary(into.temporary)
+            .query(Some(query.clone()))
+            .build(),
+    )
 }
 
 /// The rest of `ALTER SEQUENCE` after its two words: `[IF EXISTS] name` and its clauses, in

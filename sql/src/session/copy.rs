@@ -211,8 +211,8 @@ impl Session {
         };
         let table = table_name(&name)?;
         let schema = self.schema_at(&table, &self.snapshot())?;
-        let targets = if columns.is_empty() {
-            (0..schema.columns().len()).collect()
+        let targets: Vec<usize> = if columns.is_empty() {
+            schema.visible().collect()
         } else {
             columns
                 .iter()
@@ -228,6 +228,9 @@ impl Session {
                 })
                 .collect::<Result<Vec<usize>>>()?
         };
+        if let Some(&hidden) = targets.iter().find(|&&t| schema.columns()[t].is_hidden()) {
+            return Err(super::dml::system_column(&schema.columns()[hidden]));
+        }
         let columns = targets.len();
         self.copy_in = Some(PendingCopy {
             table,

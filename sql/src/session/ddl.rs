@@ -258,8 +258,13 @@ impl Session {
                 for table in tables {
                     // RESTART IDENTITY: the sequences its columns own start over, in the
                     // same transaction.
+                    // (A hidden row identity's does not: its values name rows in history.)
                     if restart {
-                        for name in self.owned_sequences(&table, &snapshot) {
+                        for name in self
+                            .owned_sequences(&table, &snapshot)
+                            .into_iter()
+                            .filter(|name| !crate::sequences::is_internal(name))
+                        {
                             if let Some(sequence) = self.sequence_at(&name, &snapshot) {
                                 ops.push(
                                     Sequence {
@@ -290,14 +295,32 @@ impl Session {
         create: &CreateTable,
         snapshot: &Snapshot,
     ) -> Result<Option<Write>> {
+        if create.query.is_some() {
+            return self.create_table_as(create, snapshot).await;
+        }
+        let definition = table_schema(create, &|table| self.row_id_sequence(table, snapshot))?;
+        Ok(self
+            .create_defined(definition, create.if_not_exists, snapshot)
+            .await?
+            .map(|ops| write(ops, "CREATE TABLE")))
+    }
+
+    /// The ledger operations that create the table `definition` describes; `None` if a
+    /// relation of its name exists and `if_not_exists` says to skip.
+    pub(super) async fn create_defined(
+        &self,
+        definition: TableDefinition,
+        if_not_exists: bool,
+        snapshot: &Snapshot,
+    ) -> Result<Option<Vec<LedgerOp>>> {
         let TableDefinition {
             schema,
             sequences,
             references,
             checks,
-        } = table_schema(create)?;
+        } = definition;
         if self.relation_exists(schema.name(), snapshot) {
-            if create.if_not_exists {
+            if if_not_exists {
                 return Ok(None);
             }
             return Err(Error::Execution {
@@ -340,7 +363,7 @@ impl Session {
         }
         ops.insert(0, LedgerOp::CreateTable(schema));
         ops.extend(keys);
-        Ok(Some(write(ops, "CREATE TABLE")))
+        Ok(Some(ops))
     }
 
     fn create_index(
@@ -652,6 +675,9 @@ impl Session {
                     ..
                 } => {
                     let name = ident_name(&column_def.name);
+                    if columns.iter().any(|c| c.name == name && c.is_hidden()) {
+                        return Err(system_name(&name));
+                    }
                     if columns.iter().any(|c| c.name == name) {
                         if *if_not_exists {
                             continue;
@@ -718,6 +744,9 @@ impl Session {
                                 position: None,
                             });
                         };
+                        if columns[at].is_hidden() {
+                            return Err(system_column("drop", &name));
+                        }
                         if primary_key.contains(&at) {
                             return Err(unsupported(&format!(
                                 "dropping primary-key column \"{name}\": rows are versioned by their key"
@@ -779,6 +808,9 @@ impl Session {
                             sqlstate: "42703",
                         });
                     };
+                    if columns[at].is_hidden() {
+                        return Err(system_column("alter", &name));
+                    }
                     reshaped = true;
                     match op {
                         ast::AlterColumnOperation::SetNotNull => {
@@ -840,7 +872,16 @@ impl Session {
                 } => {
                     let from = ident_name(old_column_name);
                     let to = ident_name(new_column_name);
+                    refuse_pseudo_column(&to)?;
                     reshaped = true;
+                    for column in columns.iter().filter(|c| c.is_hidden()) {
+                        if column.name == from {
+                            return Err(system_column("rename", &from));
+                        }
+                        if column.name == to {
+                            return Err(system_name(&to));
+                        }
+                    }
                     if columns.iter().any(|c| c.name == to) {
                         return Err(Error::Execution {
                             message: format!(
@@ -1058,15 +1099,43 @@ struct ColumnDefinition {
 
 /// A `CREATE TABLE` as written: the schema, the sequences its `SERIAL` and identity
 /// columns own (`<table>_<column>_seq`), and its foreign keys and checks, to resolve.
-struct TableDefinition {
-    schema: TableSchema,
-    sequences: Vec<Sequence>,
+pub(super) struct TableDefinition {
+    pub(super) schema: TableSchema,
+    pub(super) sequences: Vec<Sequence>,
     references: Vec<Spec>,
     checks: Vec<CheckSpec>,
 }
 
+impl TableDefinition {
+    /// A table of plain `columns` and no key of its own (`CREATE TABLE ... AS`): it gets a
+    /// hidden row identity, whose sequence `row_ids` names.
+    pub(super) fn of_columns(
+        table: &str,
+        mut columns: Vec<Column>,
+        row_ids: String,
+    ) -> Result<TableDefinition> {
+        let (column, sequence) = row_identity(&columns, table, row_ids)?;
+        columns.push(column);
+        let key = vec![columns.len() - 1];
+        let schema =
+            TableSchema::new(table, columns, key, Vec::new(), Vec::new()).map_err(|e| {
+                Error::InvalidTableDefinition {
+                    message: e.to_string(),
+                    position: None,
+                }
+            })?;
+        Ok(TableDefinition {
+            schema,
+            sequences: vec![sequence],
+            references: Vec::new(),
+            checks: Vec::new(),
+        })
+    }
+}
+
 /// A column definition: the column, its keys, its sequence and its references.
 fn column_of(def: &ast::ColumnDef) -> Result<ColumnDefinition> {
+    refuse_pseudo_column(&ident_name(&def.name))?;
     let serial = Kind::of_serial(&def.data_type);
     let data_type = match serial {
         Some(kind) => kind.column_type(),
@@ -1144,8 +1213,9 @@ fn nextval_default(name: &str) -> ColumnDefault {
 }
 
 /// The projector schema of a `CREATE TABLE` (standard or legacy form) and what it declares
-/// beside it.
-fn table_schema(create: &CreateTable) -> Result<TableDefinition> {
+/// beside it. A table declared without a primary key gets a hidden row identity, whose
+/// sequence `row_ids` names.
+fn table_schema(create: &CreateTable, row_ids: &dyn Fn(&str) -> String) -> Result<TableDefinition> {
     let name = table_name(&create.name)?;
     let mut columns = Vec::new();
     let mut primary_key: Vec<usize> = Vec::new();
@@ -1174,6 +1244,9 @@ fn table_schema(create: &CreateTable) -> Result<TableDefinition> {
             sequences.push(sequence);
         }
         if key {
+            if !primary_key.is_empty() {
+                return Err(multiple_primary_keys(&name));
+            }
             primary_key.push(i);
         }
         if is_unique {
@@ -1202,10 +1275,7 @@ fn table_schema(create: &CreateTable) -> Result<TableDefinition> {
         match constraint {
             TableConstraint::PrimaryKey(pk) => {
                 if !primary_key.is_empty() {
-                    return Err(Error::InvalidTableDefinition {
-                        message: format!("multiple primary keys for table \"{name}\""),
-                        position: None,
-                    });
+                    return Err(multiple_primary_keys(&name));
                 }
                 primary_key = pk
                     .columns
@@ -1250,10 +1320,10 @@ fn table_schema(create: &CreateTable) -> Result<TableDefinition> {
         }
     }
     if primary_key.is_empty() {
-        return Err(Error::InvalidTableDefinition {
-            message: format!("table {name:?} needs a PRIMARY KEY: rows are versioned by key"),
-            position: None,
-        });
+        let (column, sequence) = row_identity(&columns, &name, row_ids(&name))?;
+        primary_key.push(columns.len());
+        columns.push(column);
+        sequences.push(sequence);
     }
     for &k in &primary_key {
         columns[k].nullable = false;
@@ -1271,6 +1341,63 @@ fn table_schema(create: &CreateTable) -> Result<TableDefinition> {
         checks,
     })
 }
+
+/// PostgreSQL's error for a second `PRIMARY KEY` in one `CREATE TABLE`.
+fn multiple_primary_keys(table: &str) -> Error {
+    Error::Execution {
+        message: format!("multiple primary keys for table \"{table}\" are not allowed"),
+        sqlstate: "42P16",
+    }
+}
+
+/// The hidden row identity of table `table` (declared without a primary key) with columns
+/// `columns`: a `BIGINT` after them named `rowid` (`rowid_1`, ... if one of them is called
+/// that), and the sequence `sequence` it owns and takes its values from. Its values are
+/// taken in blocks of [`ROW_ID_CACHE`], so a bulk load writes the sequence's row rarely; a
+/// crash skips the rest of a block, as it does for any sequence.
+fn row_identity(columns: &[Column], table: &str, sequence: String) -> Result<(Column, Sequence)> {
+    let name = std::iter::once("rowid".to_string())
+        .chain((1..=columns.len()).map(|n| format!("rowid_{n}")))
+        .find(|n| columns.iter().all(|c| c.name != *n))
+        .unwrap_or_default();
+    let mut values = Sequence::new(&sequence, Kind::BigInt, &[])?;
+    values.cache = ROW_ID_CACHE;
+    values.owner = Some((table.to_string(), name.clone()));
+    let column = Column {
+        default: Some(ColumnDefault::RowId(sequence)),
+        ..Column::new(name, DataType::BigInt, false)
+    };
+    Ok((column, values))
+}
+
+/// The error of DDL that would change hidden row identity `name` (PostgreSQL's for a
+/// system column).
+fn system_column(verb: &str, name: &str) -> Error {
+    Error::Execution {
+        message: format!("cannot {verb} system column \"{name}\""),
+        sqlstate: "0A000",
+    }
+}
+
+/// Refuses a column name every read of a table has as a pseudo-column (`__sequence`, and
+/// those of a version range), as PostgreSQL refuses its system columns' names.
+pub(super) fn refuse_pseudo_column(name: &str) -> Result<()> {
+    match crate::provider::PSEUDO_COLUMNS.contains(&name) {
+        true => Err(system_name(name)),
+        false => Ok(()),
+    }
+}
+
+/// The error of a new column name that is a hidden row identity's.
+fn system_name(name: &str) -> Error {
+    Error::Execution {
+        message: format!("column name \"{name}\" conflicts with a system column name"),
+        sqlstate: "42701",
+    }
+}
+
+/// How many row identities a table takes from its sequence at a time.
+const ROW_ID_CACHE: i64 = 1024;
 
 /// Whether values of type `from` are values of type `to` as they are (so a column may
 /// change between them without rewriting its rows): text of another length limit, numeric

@@ -41,8 +41,9 @@ impl Session {
         let targets: Vec<usize> = if insert.columns.is_empty() {
             match &insert.source {
                 Some(source) => {
-                    let all = schema.columns().len();
-                    (0..source_width(source).map_or(all, |n| n.min(all))).collect()
+                    let visible: Vec<usize> = schema.visible().collect();
+                    let all = visible.len();
+                    visible[..source_width(source).map_or(all, |n| n.min(all))].to_vec()
                 }
                 None => Vec::new(),
             }
@@ -65,6 +66,9 @@ impl Session {
                 })
                 .collect::<Result<_>>()?
         };
+        if let Some(&hidden) = targets.iter().find(|&&t| schema.columns()[t].is_hidden()) {
+            return Err(system_column(&schema.columns()[hidden]));
+        }
         let types: Vec<DataType> = targets
             .iter()
             .map(|&t| schema.columns()[t].data_type.clone())
@@ -153,8 +157,15 @@ impl Session {
         let base = vec![Value::Null; schema.columns().len()];
         let mut defaults = Vec::new();
         for (i, column) in schema.columns().iter().enumerate() {
-            if !targets.contains(&i) && column.default.is_some() {
-                defaults.push((i, self.default_values(column, proposed.len()).await?));
+            if targets.contains(&i) {
+                continue;
+            }
+            match &column.default {
+                None => {}
+                Some(ColumnDefault::RowId(sequence)) => {
+                    defaults.push((i, self.row_ids(sequence, proposed.len())?));
+                }
+                Some(_) => defaults.push((i, self.default_values(column, proposed.len()).await?)),
             }
         }
         let mut seen = BTreeSet::new();
@@ -619,6 +630,9 @@ fn assignments(
                 context: format!("UPDATE {}", schema.name()),
                 position: None,
             })?;
+        if schema.columns()[i].is_hidden() {
+            return Err(system_column(&schema.columns()[i]));
+        }
         let mut value = assignment.value;
         // `SET a = DEFAULT`: the column's default (NULL without one).
         if matches!(&value, ast::Expr::Identifier(d)
@@ -909,6 +923,15 @@ fn type_boolean_strings(source: &mut ast::Query, types: &[DataType]) {
     }
 }
 
+/// The error of a statement that writes a hidden row identity: the database fills it, as
+/// PostgreSQL's system columns.
+pub(super) fn system_column(column: &Column) -> Error {
+    Error::Execution {
+        message: format!("cannot assign to system column \"{}\"", column.name),
+        sqlstate: "0A000",
+    }
+}
+
 /// A column's `DEFAULT` as an expression.
 fn default_expr(column: &Column) -> Result<Option<ast::Expr>> {
     let text = match &column.default {
@@ -919,6 +942,7 @@ fn default_expr(column: &Column) -> Result<Option<ast::Expr>> {
                 "internal: constant defaults are stored as text",
             ));
         }
+        Some(ColumnDefault::RowId(_)) => return Err(system_column(column)),
     };
     let statement = crate::parse(&format!("SELECT {text}"))?.pop();
     if let Some(Statement::Sql(sql)) = statement
@@ -941,7 +965,22 @@ pub(super) async fn returning(
 ) -> Result<Rows> {
     let ctx = crate::engine::postgres_context().map_err(execution)?;
     register_rows(&ctx, qualifier, schema, rows, false)?;
-    let statement = select_from(&quote(qualifier), items.to_vec(), None)?;
+    let mut items = items.to_vec();
+    // `RETURNING *` leaves out a hidden row identity, as `SELECT *` does.
+    if let Some(row_id) = schema.row_id() {
+        let hidden = ast::ObjectName(vec![ast::ObjectNamePart::Identifier(
+            ast::Ident::with_quote('"', schema.columns()[row_id].name.as_str()),
+        )]);
+        for item in &mut items {
+            if let ast::SelectItem::Wildcard(options)
+            | ast::SelectItem::QualifiedWildcard(_, options) = item
+                && options.opt_exclude.is_none()
+            {
+                options.opt_exclude = Some(ast::ExcludeSelectItem::Single(hidden.clone()));
+            }
+        }
+    }
+    let statement = select_from(&quote(qualifier), items, None)?;
     let plan = ctx
         .state()
         .statement_to_plan(DfStatement::Statement(Box::new(statement)))

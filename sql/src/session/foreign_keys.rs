@@ -299,8 +299,14 @@ impl Session {
         snapshot: &Snapshot,
         taken: &mut Vec<String>,
     ) -> Result<ForeignKey> {
+        // A hidden row identity is no column a key may name.
+        let named = |schema: &TableSchema, column: &str| {
+            schema
+                .column_index(column)
+                .filter(|&c| !schema.columns()[c].is_hidden())
+        };
         for column in &spec.columns {
-            if schema.column_index(column).is_none() {
+            if named(schema, column).is_none() {
                 return Err(Error::Execution {
                     message: format!(
                         "column \"{column}\" referenced in foreign key constraint does not exist"
@@ -314,6 +320,15 @@ impl Session {
         } else {
             self.schema_at(&spec.parent, snapshot)?
         };
+        if spec.parent_columns.is_empty() && parent.row_id().is_some() {
+            return Err(Error::Execution {
+                message: format!(
+                    "there is no primary key for referenced table \"{}\"",
+                    spec.parent
+                ),
+                sqlstate: "42830",
+            });
+        }
         let parent_columns: Vec<String> = if spec.parent_columns.is_empty() {
             parent
                 .primary_key()
@@ -325,7 +340,7 @@ impl Session {
         };
         let mut referenced = Vec::new();
         for column in &parent_columns {
-            referenced.push(parent.column_index(column).ok_or_else(|| Error::Execution {
+            referenced.push(named(&parent, column).ok_or_else(|| Error::Execution {
                 message: format!(
                     "column \"{column}\" referenced in foreign key constraint does not exist"
                 ),

@@ -12,6 +12,34 @@ use crate::parser::AlterSequence;
 use crate::sequences::{self, Kind, Sequence};
 
 impl Session {
+    /// The name of the sequence a new table `table`'s hidden row identity takes its values
+    /// from: `__driftdb_rowid_<table>`, with a number after it if that is taken (a renamed
+    /// table's sequence keeps its name).
+    pub(super) fn row_id_sequence(&self, table: &str, snapshot: &Snapshot) -> String {
+        let base = format!("{}{table}", sequences::ROW_ID_PREFIX);
+        // Each name taken is a sequence that exists, so the search ends.
+        std::iter::once(base.clone())
+            .chain((1..).map(|n| format!("{base}_{n}")))
+            .find(|name| self.sequence_at(name, snapshot).is_none())
+            .unwrap_or(base)
+    }
+
+    /// `n` values of the hidden row identity filled from sequence `name`. Unlike `nextval`,
+    /// taking them leaves the session's `currval` and `lastval` as they were.
+    pub(super) fn row_ids(&self, name: &str, n: usize) -> Result<Vec<Value>> {
+        let store = self.db.store();
+        let allocator = self.db.sequences();
+        let mut taken = self.taken.lock().unwrap_or_else(|e| e.into_inner());
+        (0..n)
+            .map(|_| {
+                taken
+                    .next_pending(name)
+                    .unwrap_or_else(|| allocator.next(store, name))
+                    .map(Value::Int64)
+            })
+            .collect()
+    }
+
     /// Sequence `name` as `snapshot` (and the open transaction's writes) has it.
     pub(super) fn sequence_at(&self, name: &str, snapshot: &Snapshot) -> Option<Sequence> {
         if let Some(txn) = &self.txn {

@@ -83,7 +83,10 @@ async fn errors_carry_their_sqlstate_and_write_nothing() -> Result<()> {
         "42P01"
     );
     assert_eq!(
-        code(db.execute("CREATE TABLE nokey (a INT)").await),
+        code(
+            db.execute("CREATE TABLE twokeys (a INT PRIMARY KEY, b INT PRIMARY KEY)")
+                .await
+        ),
         "42P16"
     );
     assert_eq!(code(db.execute("SELEC 1").await), "42601");

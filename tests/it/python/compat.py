@@ -403,6 +403,55 @@ def exercise_comments():
     engine.dispose()
 
 
+def exercise_tables_without_keys():
+    """A table declared without a primary key (a log, a join table): SQLAlchemy Core writes,
+    updates and deletes its rows by predicate, reflection sees no key and no hidden column,
+    and CREATE TABLE AS / SELECT INTO copy it."""
+    engine = sa.create_engine(f"postgresql+psycopg2://driftdb@{host}:{port}/driftdb")
+    metadata = sa.MetaData()
+    log = sa.Table(
+        "sa_log",
+        metadata,
+        sa.Column("level", sa.String(10)),
+        sa.Column("line", sa.Text),
+    )
+    metadata.create_all(engine)
+    with engine.begin() as conn:
+        conn.execute(log.insert(), [
+            {"level": "info", "line": "a"},
+            {"level": "info", "line": "a"},
+            {"level": "warn", "line": "b"},
+        ])
+    with engine.begin() as conn:
+        conn.execute(log.update().where(log.c.level == "warn").values(line="B"))
+        conn.execute(log.delete().where(log.c.line == "a"))
+        conn.execute(log.insert().values(level="info", line="c"))
+    with engine.connect() as conn:
+        rows = conn.execute(sa.select(log).order_by(log.c.line)).all()
+        check("rows without a key", [tuple(r) for r in rows], [("warn", "B"), ("info", "c")])
+        check("columns of *", list(conn.execute(sa.text("SELECT * FROM sa_log")).keys()), ["level", "line"])
+        history = conn.execute(sa.text(
+            "SELECT line, __operation FROM sa_log FOR SYSTEM_TIME ALL "
+            "WHERE rowid = (SELECT rowid FROM sa_log WHERE level = 'warn') ORDER BY __sequence"
+        )).all()
+        check("one row's history", [tuple(r) for r in history], [("b", "INSERT"), ("B", "UPDATE")])
+    inspector = sa.inspect(engine)
+    check("reflected columns", [c["name"] for c in inspector.get_columns("sa_log")], ["level", "line"])
+    check("reflected key", inspector.get_pk_constraint("sa_log")["constrained_columns"], [])
+    with engine.begin() as conn:
+        conn.execute(sa.text("CREATE TABLE sa_log_copy AS SELECT * FROM sa_log WHERE level = 'info'"))
+        conn.execute(sa.text("SELECT level INTO sa_log_levels FROM sa_log"))
+    with engine.connect() as conn:
+        check("CREATE TABLE AS", conn.execute(sa.text("SELECT line FROM sa_log_copy")).scalar(), "c")
+        check("SELECT INTO", conn.execute(sa.text("SELECT count(*) FROM sa_log_levels")).scalar(), 2)
+    reflected = sa.Table("sa_log_copy", sa.MetaData(), autoload_with=engine)
+    check("reflected copy", [c.name for c in reflected.columns], ["level", "line"])
+    with engine.begin() as conn:
+        conn.execute(sa.text("DROP TABLE sa_log_copy, sa_log_levels"))
+    metadata.drop_all(engine)
+    engine.dispose()
+
+
 ALEMBIC_FIRST = """
 import sqlalchemy as sa
 from alembic import op
@@ -736,5 +785,6 @@ exercise_foreign_keys("psycopg2")
 exercise_foreign_keys("psycopg")
 exercise_alembic()
 exercise_comments()
+exercise_tables_without_keys()
 exercise_sqlalchemy_asyncio()
 print("ok")
