@@ -782,7 +782,55 @@ fn install_postgres(ctx: &mut SessionContext) -> Result<()> {
     for (name, value) in SESSION_FUNCTIONS {
         SessionContext::register_udf(ctx, constant_text(name, value));
     }
+    // A single node is never a standby replaying another's log.
+    SessionContext::register_udf(
+        ctx,
+        create_udf(
+            "pg_is_in_recovery",
+            vec![],
+            ArrowType::Boolean,
+            Volatility::Stable,
+            Arc::new(|_: &[ColumnarValue]| {
+                Ok(ColumnarValue::Scalar(ScalarValue::Boolean(Some(false))))
+            }),
+        ),
+    );
+    SessionContext::register_udf(ctx, current_schemas());
     Ok(())
+}
+
+/// `current_schemas(include_implicit)`: the search path, `pg_catalog` first when asked for
+/// the implicit schemas too, as PostgreSQL lists them.
+fn current_schemas() -> ScalarUDF {
+    let item = Arc::new(datafusion::arrow::datatypes::Field::new_list_field(
+        ArrowType::Utf8,
+        true,
+    ));
+    create_udf(
+        "current_schemas",
+        vec![ArrowType::Boolean],
+        ArrowType::List(Arc::clone(&item)),
+        Volatility::Stable,
+        Arc::new(move |args: &[ColumnarValue]| {
+            let implicit = match args {
+                [ColumnarValue::Scalar(ScalarValue::Boolean(b))] => b.unwrap_or(false),
+                _ => {
+                    return Err(DataFusionError::Plan(
+                        "current_schemas takes one constant boolean".to_string(),
+                    ));
+                }
+            };
+            let names: Vec<ScalarValue> = implicit
+                .then_some("pg_catalog")
+                .into_iter()
+                .chain(["public"])
+                .map(|n| ScalarValue::Utf8(Some(n.to_string())))
+                .collect();
+            Ok(ColumnarValue::Scalar(ScalarValue::List(
+                ScalarValue::new_list_nullable(&names, &ArrowType::Utf8),
+            )))
+        }),
+    )
 }
 
 /// `__driftdb_seq(n)`, what the front end makes of `@SEQ:n` in an expression: the number

@@ -67,6 +67,11 @@ mod to_char;
 mod views;
 mod wildcard;
 
+/// The PostgreSQL version DriftDB answers as (`server_version`, sent to every client at
+/// start-up and shown by `SHOW`): the one whose catalogs and behaviour it follows, so that
+/// clients that check it (`pg_dump` refuses a server newer than itself) take it as that.
+pub const SERVER_VERSION: &str = "15.0";
+
 pub use crate::dialect::DriftDialect;
 pub use crate::error::{Error, Result};
 pub use crate::parser::drift::parse_retention;

@@ -144,6 +144,8 @@ struct Txn {
     implicit: bool,
     /// `SET CONSTRAINTS`: whether deferrable keys are deferred, for `ALL` and by name.
     deferral: foreign_keys::Deferral,
+    /// `READ ONLY` (`BEGIN READ ONLY`, `SET TRANSACTION READ ONLY`): writes fail with 25006.
+    read_only: bool,
     /// Whether any of `ops` is DDL or writes DriftDB's own tables (views, comments,
     /// sequences): what readers of the catalogs must look through `ops` for. Plain row
     /// writes, however many, spare them that.
@@ -163,6 +165,7 @@ impl Txn {
             implicit,
             deferral: foreign_keys::Deferral::default(),
             catalog_ops: false,
+            read_only: false,
         }
     }
 }
@@ -205,6 +208,32 @@ impl std::fmt::Debug for Session {
             .field("status", &self.transaction_status())
             .finish()
     }
+}
+
+/// The access mode `BEGIN ...` or `SET TRANSACTION ...` asks for (`Some(true)`: `READ ONLY`),
+/// after checking its isolation level: DriftDB's transactions read one snapshot, which is
+/// PostgreSQL's REPEATABLE READ, and give it to a transaction that asks for READ COMMITTED
+/// too (the standard lets a database run a transaction at a stricter level than asked);
+/// SERIALIZABLE, which it does not give, is 0A000 rather than weakened silently.
+fn transaction_modes(modes: &[sqlparser::ast::TransactionMode]) -> Result<Option<bool>> {
+    use sqlparser::ast::{TransactionAccessMode, TransactionIsolationLevel, TransactionMode};
+    let mut read_only = None;
+    for mode in modes {
+        match mode {
+            TransactionMode::AccessMode(TransactionAccessMode::ReadOnly) => read_only = Some(true),
+            TransactionMode::AccessMode(TransactionAccessMode::ReadWrite) => {
+                read_only = Some(false)
+            }
+            TransactionMode::IsolationLevel(TransactionIsolationLevel::Serializable) => {
+                return Err(Error::Execution {
+                    message: "DriftDB's transactions run under snapshot isolation (REPEATABLE READ); SERIALIZABLE is not available".to_string(),
+                    sqlstate: "0A000",
+                });
+            }
+            TransactionMode::IsolationLevel(_) => {}
+        }
+    }
+    Ok(read_only)
 }
 
 impl Session {
@@ -421,10 +450,14 @@ impl Session {
     /// `BEGIN`, `COMMIT`, `ROLLBACK` and savepoints; `None` for any other statement.
     fn transaction_control(&mut self, statement: &Ast) -> Result<Option<Outcome>> {
         let outcome = match statement {
-            Ast::StartTransaction { statements, .. } if statements.is_empty() => {
+            Ast::StartTransaction {
+                statements, modes, ..
+            } if statements.is_empty() => {
+                let read_only = transaction_modes(modes)?;
                 // BEGIN makes an implicit block an ordinary one, keeping its writes.
                 if let Some(txn) = self.txn.as_mut().filter(|t| t.implicit) {
                     txn.implicit = false;
+                    txn.read_only |= read_only == Some(true);
                     return Ok(Some(Outcome::command("BEGIN", None)));
                 }
                 // PostgreSQL warns and carries on when a transaction is already open.
@@ -435,8 +468,39 @@ impl Session {
                         "there is already a transaction in progress".to_string(),
                     )));
                 }
-                self.txn = Some(Txn::new(self.read_point(), false));
+                let mut txn = Txn::new(self.read_point(), false);
+                txn.read_only = read_only == Some(true);
+                self.txn = Some(txn);
                 Outcome::command("BEGIN", None)
+            }
+            Ast::Set(sqlparser::ast::Set::SetTransaction {
+                modes,
+                snapshot: None,
+                session: false,
+            }) => {
+                let read_only = transaction_modes(modes)?;
+                let outcome = Outcome::command("SET", None);
+                match self.txn.as_mut() {
+                    // A transaction that has written cannot become read-only: PostgreSQL
+                    // refuses the change after its first query; DriftDB only after a write.
+                    Some(txn) if read_only == Some(true) => {
+                        txn.read_only = true;
+                        outcome
+                    }
+                    Some(txn) if read_only == Some(false) && txn.read_only => {
+                        return Err(Error::Execution {
+                            message: "transaction read-write mode must be set before any query"
+                                .to_string(),
+                            sqlstate: "25001",
+                        });
+                    }
+                    Some(_) => outcome,
+                    None => outcome.with_notice(
+                        "WARNING",
+                        "25P01",
+                        "SET TRANSACTION can only be used in transaction blocks".to_string(),
+                    ),
+                }
             }
             // COMMIT and ROLLBACK also end an implicit block, warning as without one.
             Ast::Commit { chain: false, .. } => match self.txn.take() {
@@ -506,6 +570,38 @@ impl Session {
         Ok(Some(outcome))
     }
 
+    /// `LOCK TABLE t, ... IN { ACCESS SHARE | ROW SHARE | ROW EXCLUSIVE } MODE`, in a block.
+    /// DriftDB takes no table locks: a transaction reads the snapshot it began with, whatever
+    /// commits meanwhile, and its writes conflict at commit (40001). So the modes that only
+    /// keep a table from being dropped or altered under a reader or writer are granted at
+    /// once, as nothing they guard against can reach the transaction; the modes that would
+    /// keep other sessions from writing (`SHARE` and stronger, and `ACCESS EXCLUSIVE`, the
+    /// default) are 0A000.
+    fn lock_tables(&mut self, lock: &sqlparser::ast::Lock) -> Result<Outcome> {
+        use sqlparser::ast::LockTableMode;
+        self.in_block("LOCK TABLE")?;
+        let granted = matches!(
+            lock.lock_mode,
+            Some(
+                LockTableMode::AccessShare | LockTableMode::RowShare | LockTableMode::RowExclusive
+            )
+        );
+        if !granted {
+            let mode = lock
+                .lock_mode
+                .as_ref()
+                .map_or_else(|| "ACCESS EXCLUSIVE".to_string(), ToString::to_string);
+            return Err(unsupported(&format!(
+                "LOCK TABLE ... IN {mode} MODE: DriftDB takes no table locks (a transaction reads one snapshot, and conflicting writes fail at commit with 40001)"
+            )));
+        }
+        let snapshot = self.snapshot();
+        for target in &lock.tables {
+            self.schema_at(&ddl::table_name(&target.name)?, &snapshot)?;
+        }
+        Ok(Outcome::command("LOCK TABLE", None))
+    }
+
     fn in_block(&mut self, what: &str) -> Result<&mut Txn> {
         self.txn
             .as_mut()
@@ -534,6 +630,7 @@ impl Session {
         }
         match statement {
             Statement::Sql(sql) => match sql.statement {
+                Ast::Lock(lock) => self.lock_tables(&lock),
                 query @ (Ast::Query(_) | Ast::Explain { .. }) => {
                     let tag = if matches!(query, Ast::Explain { .. }) {
                         "EXPLAIN".to_string()
@@ -683,6 +780,19 @@ impl Session {
             return Err(Error::Execution {
                 message: format!(
                     "driftdb.as_of pins this session's reads to @SEQ:{seq}: the past is read-only (RESET driftdb.as_of to write)"
+                ),
+                sqlstate: "25006",
+            });
+        }
+        if self.txn.as_ref().is_some_and(|t| t.read_only) && !ops.is_empty() {
+            let command: Vec<&str> = tag
+                .split(' ')
+                .take_while(|w| !w.chars().all(|c| c.is_ascii_digit()))
+                .collect();
+            return Err(Error::Execution {
+                message: format!(
+                    "cannot execute {} in a read-only transaction",
+                    command.join(" ")
                 ),
                 sqlstate: "25006",
             });

@@ -53,7 +53,7 @@ impl Authenticator {
         let roles = Arc::new(Roles { db: db.clone() });
         Authenticator {
             method,
-            driver: AuthDriver::new(DefaultServerParameterProvider::default()),
+            driver: AuthDriver::new(server_parameters()),
             scram: Arc::new(SaslMechanisms::new(vec![Arc::new(ScramAuth::new(
                 Arc::clone(&roles) as Arc<dyn AuthSource>,
             ))])),
@@ -61,6 +61,14 @@ impl Authenticator {
             db,
         }
     }
+}
+
+/// The parameters every client is sent at start-up: pgwire's, with DriftDB's
+/// `server_version` (pgwire's own names a PostgreSQL DriftDB does not follow).
+fn server_parameters() -> DefaultServerParameterProvider {
+    let mut parameters = DefaultServerParameterProvider::default();
+    parameters.server_version = driftdb_sql::SERVER_VERSION.to_string();
+    parameters
 }
 
 /// The roles in the ledger, as pgwire's password source.

@@ -301,6 +301,13 @@ impl Session {
                     return self.check_privileges(&needed);
                 }
             }
+            // PostgreSQL's rule for the modes DriftDB takes: SELECT on each table.
+            Ast::Lock(lock) => {
+                for target in &lock.tables {
+                    needed.push((table_name(&target.name)?, security::SELECT));
+                }
+                return self.check_privileges(&needed);
+            }
             Ast::Set(_)
             | Ast::ShowVariable { .. }
             | Ast::Reset(_)

@@ -36,18 +36,27 @@ const PARAMETERS: &[(&str, &str, bool)] = &[
     ("default_transaction_read_only", "off", false),
     ("driftdb.as_of", "", false),
     ("extra_float_digits", "1", false),
+    // No timer ends an idle transaction: only 0 (none) is taken.
+    ("idle_in_transaction_session_timeout", "0", false),
     ("integer_datetimes", "on", true),
     ("intervalstyle", "postgres", false),
     ("is_superuser", "on", true),
     // There is no JIT compiler to turn on.
     ("jit", "off", false),
+    // A statement never waits for a lock (reads see a snapshot; writes conflict at commit), so
+    // no lock timeout is ever reached.
+    ("lock_timeout", "0", false),
     ("max_identifier_length", "63", true),
+    // There are no row security policies, so on and off read the same rows.
+    ("row_security", "on", false),
     ("search_path", "\"$user\", public", false),
     ("server_encoding", "UTF8", true),
-    ("server_version", "15.0", true),
+    ("server_version", crate::SERVER_VERSION, true),
     ("server_version_num", "150000", true),
     ("standard_conforming_strings", "on", false),
     ("statement_timeout", "0", false),
+    // Scans are not shared between sessions either way.
+    ("synchronize_seqscans", "on", false),
     ("timezone", "UTC", false),
     ("transaction_isolation", "repeatable read", true),
 ];
@@ -187,6 +196,11 @@ fn applicable(name: &str, value: &str) -> Result<()> {
             } else {
                 unsupported("dates are shown in ISO style")
             }
+        }
+        "idle_in_transaction_session_timeout"
+            if !matches!(folded.as_str(), "0" | "0ms" | "0s" | "0min") =>
+        {
+            unsupported("idle transactions are not ended by a timer")
         }
         "intervalstyle" if folded != "postgres" => {
             unsupported("intervals are shown in postgres style")

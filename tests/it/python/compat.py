@@ -669,6 +669,14 @@ def exercise_arrays():
     asyncio.run(run())
 
 
+def exercise_server_version():
+    """The version every client is told at start-up is the PostgreSQL DriftDB follows (a
+    newer one makes pg_dump refuse the server)."""
+    conn = psycopg2.connect(host=host, port=port, user="driftdb", dbname="driftdb")
+    check("server version", conn.server_version, 150000)
+    conn.close()
+
+
 def exercise_savepoints():
     """ReadyForQuery reports the transaction as the server holds it: back to "in a
     transaction" after ROLLBACK TO SAVEPOINT recovers from an error, over both protocols."""
@@ -786,5 +794,6 @@ exercise_foreign_keys("psycopg")
 exercise_alembic()
 exercise_comments()
 exercise_tables_without_keys()
+exercise_server_version()
 exercise_sqlalchemy_asyncio()
 print("ok")
