@@ -29,7 +29,11 @@
 //! conditions on outer columns into a `CASE`, which DataFusion needs to decorrelate them.
 
 mod constraints;
+mod system;
 mod views;
+
+use self::system::EMPTY;
+pub(crate) use self::system::catalog_oid;
 
 pub(crate) use self::views::CatalogView;
 
@@ -77,6 +81,10 @@ const DATABASE_OID: i64 = 16_383;
 const FIRST_USER_OID: i64 = 16_384;
 /// `pg_class`'s own id: the catalog `pg_description` names relations' comments by.
 const PG_CLASS_OID: i64 = 1259;
+/// `pg_attrdef`'s own oid: the class of a column default in `pg_depend`.
+const PG_ATTRDEF_OID: i64 = 2604;
+/// `pg_namespace`'s own oid: the class of a schema's comment in `pg_description`.
+const PG_NAMESPACE_OID: i64 = 2615;
 /// Sequences are numbered from here, far above any table's ids.
 const FIRST_SEQUENCE_OID: i64 = 3_000_000_000;
 /// Ids per table: the table, its primary key, then its other constraints and indexes.
@@ -192,8 +200,9 @@ pub fn reads_catalogs(statement: &Statement) -> bool {
 }
 
 /// The catalog functions [`register`] defines.
-const FUNCTIONS: [&str; 19] = [
+const FUNCTIONS: [&str; 20] = [
     "to_regtype",
+    "acldefault",
     "pg_get_userbyid",
     "pg_table_is_visible",
     "pg_type_is_visible",
@@ -242,6 +251,16 @@ impl Relation {
         self
     }
 
+    /// The relation with PostgreSQL's system column `tableoid` (`*` leaves it out, as it
+    /// does a system column: see [`crate::wildcard`]).
+    fn with_tableoid(mut self, id: i64) -> Relation {
+        self.fields.push(Field::new(TABLEOID, OID, false));
+        for row in &mut self.rows {
+            row.push(oid(id));
+        }
+        self
+    }
+
     fn push(&mut self, row: Vec<ScalarValue>) {
         debug_assert_eq!(row.len(), self.fields.len());
         self.rows.push(row);
@@ -271,6 +290,17 @@ impl Relation {
     }
 }
 
+/// The sequence a column default `nextval('name'::regclass)` takes its values from.
+fn sequence_of_default(default: &str) -> Option<String> {
+    let rest = default.trim().strip_prefix("nextval('")?;
+    let name = &rest[..rest.find('\'')?];
+    let name = name.strip_prefix("public.").unwrap_or(name);
+    Some(name.trim_matches('"').to_string())
+}
+
+/// The system column of a catalog table's rows holding the catalog's own oid.
+pub(crate) const TABLEOID: &str = "tableoid";
+
 /// An object id: PostgreSQL's `oid` is an unsigned 32-bit integer, and as `UInt32` it
 /// reaches clients as `oid` (and `oid[]`, through `array_agg`), as asyncpg expects.
 fn oid(v: i64) -> ScalarValue {
@@ -298,6 +328,17 @@ fn list_of(values: Vec<ScalarValue>, t: &Arrow) -> ScalarValue {
 
 /// `int2[]`, and the lists the catalogs' `int2vector` and `oidvector` are
 /// ([`Relation::typed`]).
+/// A column's `attalign` (and its type's `typalign`) for values of `length` bytes (-1:
+/// variable).
+fn align(length: i16) -> &'static str {
+    match length {
+        1 => "c",
+        2 => "s",
+        8 => "d",
+        _ => "i",
+    }
+}
+
 fn int2_array() -> Arrow {
     Arrow::new_list(INT2, true)
 }
@@ -461,6 +502,63 @@ struct Definitions {
     temporary_schema: Option<String>,
 }
 
+/// A session parameter, as `pg_settings` shows it.
+#[derive(Debug, Clone)]
+pub(crate) struct Setting {
+    pub name: String,
+    pub value: String,
+    pub default: String,
+    /// Whether it reports a fact of the server (`SET` refuses it).
+    pub read_only: bool,
+}
+
+/// Adds `pg_settings`, the session's parameters, to the catalogs [`register`] made in `ctx`.
+pub(crate) fn register_settings(ctx: &SessionContext, settings: &[Setting]) -> Result<()> {
+    let mut relation = Relation::new(&[
+        ("name", TEXT),
+        ("setting", TEXT),
+        ("unit", TEXT),
+        ("category", TEXT),
+        ("short_desc", TEXT),
+        ("context", TEXT),
+        ("vartype", TEXT),
+        ("source", TEXT),
+        ("boot_val", TEXT),
+        ("reset_val", TEXT),
+        ("pending_restart", BOOL),
+    ]);
+    for setting in settings {
+        relation.push(vec![
+            text(&setting.name),
+            text(&setting.value),
+            null_text(),
+            null_text(),
+            null_text(),
+            text(if setting.read_only {
+                "internal"
+            } else {
+                "user"
+            }),
+            text("string"),
+            text(if setting.value == setting.default {
+                "default"
+            } else {
+                "session"
+            }),
+            text(&setting.default),
+            text(&setting.default),
+            boolean(false),
+        ]);
+    }
+    let catalog_name = ctx.state().config_options().catalog.default_catalog.clone();
+    let schema = ctx
+        .catalog(&catalog_name)
+        .and_then(|c| c.schema("pg_catalog"))
+        .ok_or_else(|| DataFusionError::Internal("no pg_catalog schema".to_string()))?;
+    schema.register_table("pg_settings".to_string(), relation.table()?)?;
+    Ok(())
+}
+
 /// Registers the catalogs of `tables` in `ctx`: schemas `pg_catalog` and
 /// `information_schema`, and the catalog functions.
 pub(crate) fn register(
@@ -524,9 +622,11 @@ pub(crate) fn register(
         ("relispopulated", BOOL),
         ("relreplident", TEXT),
         ("relispartition", BOOL),
-        ("reloptions", TEXT),
+        ("reloptions", Arrow::new_list(TEXT, true)),
         ("relpartbound", TEXT),
         ("relacl", TEXT),
+        ("relfrozenxid", OID),
+        ("relminmxid", OID),
     ]);
     let class_row = |id: i64, name: &str, namespace: i64, kind: &str, am: i64, natts: usize| {
         vec![
@@ -561,9 +661,11 @@ pub(crate) fn register(
             boolean(true),
             text(if kind == "r" { "d" } else { "n" }),
             boolean(false),
+            ScalarValue::try_from(&Arrow::new_list(TEXT, true)).unwrap_or(ScalarValue::Null),
             null_text(),
             null_text(),
-            null_text(),
+            oid(0),
+            oid(0),
         ]
     };
     let mut attribute = Relation::new(&[
@@ -589,6 +691,9 @@ pub(crate) fn register(
         ("attcollation", OID),
         ("attacl", TEXT),
         ("attoptions", TEXT),
+        ("attalign", TEXT),
+        ("attmissingval", TEXT),
+        ("attfdwoptions", TEXT),
     ]);
     let mut attrdef = Relation::new(&[
         ("oid", OID),
@@ -655,6 +760,13 @@ pub(crate) fn register(
         ("hasrules", BOOL),
         ("hastriggers", BOOL),
         ("rowsecurity", BOOL),
+    ]);
+    let mut indexes_view = Relation::new(&[
+        ("schemaname", TEXT),
+        ("tablename", TEXT),
+        ("indexname", TEXT),
+        ("tablespace", TEXT),
+        ("indexdef", TEXT),
     ]);
     let mut is_tables = Relation::new(&[
         ("table_catalog", TEXT),
@@ -785,6 +897,9 @@ pub(crate) fn register(
                 oid(if collatable { DEFAULT_COLLATION } else { 0 }),
                 null_text(),
                 null_text(),
+                text(align(length)),
+                null_text(),
+                null_text(),
             ]);
             if let Some(default) = &default {
                 attrdef.push(vec![
@@ -816,7 +931,11 @@ pub(crate) fn register(
                 int4(i32::from(attnum)),
                 default.map_or_else(null_text, |d| text(&d)),
                 text(if column.nullable { "YES" } else { "NO" }),
-                text(&format_type(type_oid, None).unwrap_or_default()),
+                // The SQL standard's name (`format_type` says `bpchar` for `character`).
+                text(&match type_oid {
+                    1042 => "character".to_string(),
+                    _ => format_type(type_oid, None).unwrap_or_default(),
+                }),
                 ScalarValue::Int32(max_length),
                 ScalarValue::Int32(precision),
                 ScalarValue::Int32(scale),
@@ -853,18 +972,32 @@ pub(crate) fn register(
         for (n, (index_name, positions, kind)) in entries.iter().enumerate() {
             let index_oid = table.oid + 1 + n as i64;
             let names: Vec<String> = positions.iter().map(|&p| columns[p].name.clone()).collect();
-            let list = names.join(", ");
+            let quote = crate::postgres::quote_ident;
+            let list = names
+                .iter()
+                .map(|n| quote(n))
+                .collect::<Vec<_>>()
+                .join(", ");
             let unique = !kind.is_empty();
-            defs.indexes.insert(
-                index_oid,
-                (
-                    format!(
-                        "CREATE {}INDEX {index_name} ON {name} USING btree ({list})",
-                        if unique { "UNIQUE " } else { "" }
-                    ),
-                    names.clone(),
-                ),
+            // Qualified, as PostgreSQL prints it, so a script (`pg_dump`'s) reads the same
+            // whatever its search path.
+            let on = match &table.temporary_schema {
+                Some(_) => quote(name),
+                None => format!("public.{}", quote(name)),
+            };
+            let definition = format!(
+                "CREATE {}INDEX {} ON {on} USING btree ({list})",
+                if unique { "UNIQUE " } else { "" },
+                quote(index_name),
             );
+            indexes_view.push(vec![
+                text(schema_name),
+                text(name),
+                text(index_name),
+                null_text(),
+                text(&definition),
+            ]);
+            defs.indexes.insert(index_oid, (definition, names.clone()));
             defs.relations.insert(index_oid, index_name.clone());
             defs.relation_ids.insert(index_name.clone(), index_oid);
             class.push(class_row(
@@ -965,6 +1098,8 @@ pub(crate) fn register(
         ("typndims", INT4),
         ("typcollation", OID),
         ("typdefault", TEXT),
+        ("typstorage", TEXT),
+        ("typacl", TEXT),
     ]);
     let array_of = |element: i64| {
         ARRAY_TYPES
@@ -995,6 +1130,8 @@ pub(crate) fn register(
             int4(0),
             oid(if collatable { DEFAULT_COLLATION } else { 0 }),
             null_text(),
+            text(if length > 0 { "p" } else { "x" }),
+            null_text(),
         ]
     };
     for (id, name, length, category, collatable) in TYPES {
@@ -1005,9 +1142,15 @@ pub(crate) fn register(
         types.push(type_row(id, name, -1, "A", element, collatable));
     }
 
-    let mut am = Relation::new(&[("oid", OID), ("amname", TEXT), ("amtype", TEXT)]);
-    am.push(vec![oid(HEAP), text("heap"), text("t")]);
-    am.push(vec![oid(BTREE), text("btree"), text("i")]);
+    let mut am = Relation::new(&[
+        ("oid", OID),
+        ("amname", TEXT),
+        ("amhandler", OID),
+        ("amtype", TEXT),
+    ]);
+    // The handlers are PostgreSQL's functions `heap_tableam_handler` and `bthandler`.
+    am.push(vec![oid(HEAP), text("heap"), oid(3), text("t")]);
+    am.push(vec![oid(BTREE), text("btree"), oid(330), text("i")]);
 
     let mut database = Relation::new(&[
         ("oid", OID),
@@ -1072,6 +1215,14 @@ pub(crate) fn register(
     };
     let mut role_ids: HashMap<i64, String> = HashMap::new();
     let mut roles_relation = Relation::new(&role_columns);
+    // PostgreSQL's predefined role that owns schema `public`: clients that check every
+    // owner names a role (`pg_dump`) find it.
+    roles_relation.push(role_row(
+        PUBLIC_OWNER_OID,
+        "pg_database_owner",
+        false,
+        false,
+    ));
     if !roles.iter().any(|r| r.name == OWNER) {
         roles_relation.push(role_row(OWNER_OID, OWNER, true, true));
         role_ids.insert(OWNER_OID, OWNER.to_string());
@@ -1183,6 +1334,11 @@ pub(crate) fn register(
             int8(s.cache),
             ScalarValue::Int64(s.is_called.then_some(s.last_value)),
         ]);
+        // An identity column's sequence is the column's, not a sequence of the schema's
+        // own: `information_schema.sequences` leaves it out, as PostgreSQL's does.
+        if s.identity.is_some() {
+            continue;
+        }
         is_sequences.push(vec![
             text("driftdb"),
             text("public"),
@@ -1205,6 +1361,15 @@ pub(crate) fn register(
         ("classoid", OID),
         ("objsubid", INT4),
         ("description", TEXT),
+    ]);
+    // PostgreSQL's comment on schema `public` (`pg_dump` leaves the standard one out).
+    defs.descriptions
+        .insert((PUBLIC, 0), "standard public schema".to_string());
+    description.push(vec![
+        oid(PUBLIC),
+        oid(PG_NAMESPACE_OID),
+        int4(0),
+        text("standard public schema"),
     ]);
     for comment in comments {
         let Some(&id) = defs.relation_ids.get(&comment.relation) else {
@@ -1238,8 +1403,89 @@ pub(crate) fn register(
         ]);
     }
 
+    // Dependencies, which `pg_dump` orders its script by: each sequence on the column that
+    // owns it (`a` for a SERIAL column's, `i` for an identity column's), each view on the
+    // relations it reads (`n`; PostgreSQL records that through the view's rewrite rule).
+    let mut depend = Relation::new(&[
+        ("classid", OID),
+        ("objid", OID),
+        ("objsubid", INT4),
+        ("refclassid", OID),
+        ("refobjid", OID),
+        ("refobjsubid", INT4),
+        ("deptype", TEXT),
+    ]);
+    let depends = |depend: &mut Relation, id: i64, on: i64, column: usize, kind: &str| {
+        depend.push(vec![
+            oid(PG_CLASS_OID),
+            oid(id),
+            int4(0),
+            oid(PG_CLASS_OID),
+            oid(on),
+            int4(i32::try_from(column).unwrap_or(0)),
+            text(kind),
+        ]);
+    };
+    // A column default that takes a sequence's values depends on it (so `pg_dump` sets
+    // such a default after making the sequence, which the table's column owns).
+    for table in tables {
+        for (i, column) in table.schema.columns().iter().enumerate() {
+            let Some(ColumnDefault::Expr(default)) = &column.default else {
+                continue;
+            };
+            let Some(n) = sequence_of_default(default)
+                .and_then(|name| sequences.iter().position(|s| s.name == name))
+            else {
+                continue;
+            };
+            let default_oid = table.oid + OIDS_PER_TABLE / 2 + i as i64 + 1;
+            depend.push(vec![
+                oid(PG_ATTRDEF_OID),
+                oid(default_oid),
+                int4(0),
+                oid(PG_CLASS_OID),
+                oid(FIRST_SEQUENCE_OID + n as i64),
+                int4(0),
+                text("n"),
+            ]);
+        }
+    }
+    for (n, s) in sequences.iter().enumerate() {
+        let Some((table, column)) = &s.owner else {
+            continue;
+        };
+        let owner = tables.iter().find(|t| t.schema.name() == table);
+        if let Some(owner) = owner
+            && let Some(at) = owner.schema.column_index(column)
+        {
+            let kind = if s.identity.is_some() { "i" } else { "a" };
+            depends(
+                &mut depend,
+                FIRST_SEQUENCE_OID + n as i64,
+                owner.oid,
+                at + 1,
+                kind,
+            );
+        }
+    }
+    for view in views {
+        let Some(&id) = defs.relation_ids.get(&view.name) else {
+            continue;
+        };
+        for read in &view.reads {
+            if let Some(&on) = defs.relation_ids.get(read) {
+                depends(&mut depend, id, on, 0, "n");
+            }
+        }
+    }
+
     let pg_catalog = MemorySchemaProvider::new();
     let add = |schema: &MemorySchemaProvider, name: &str, relation: Relation| -> Result<()> {
+        // A catalog table's rows carry its oid as `tableoid`, as PostgreSQL's system column.
+        let relation = match catalog_oid(name) {
+            Some(id) => relation.with_tableoid(id),
+            None => relation,
+        };
         schema.register_table(name.to_string(), relation.table()?)?;
         Ok(())
     };
@@ -1253,10 +1499,12 @@ pub(crate) fn register(
     add(&pg_catalog, "pg_am", am)?;
     add(&pg_catalog, "pg_database", database)?;
     add(&pg_catalog, "pg_tables", tables_view)?;
+    add(&pg_catalog, "pg_indexes", indexes_view)?;
     add(&pg_catalog, "pg_sequence", sequence)?;
     add(&pg_catalog, "pg_sequences", sequences_view)?;
     add(&pg_catalog, "pg_views", pg_views)?;
     add(&pg_catalog, "pg_description", description)?;
+    add(&pg_catalog, "pg_depend", depend)?;
     let mut authid = Relation::new(&role_columns);
     authid.rows = roles.rows.clone();
     add(&pg_catalog, "pg_authid", authid)?;
@@ -1265,6 +1513,17 @@ pub(crate) fn register(
         let columns: Vec<(&str, Arrow)> = columns.iter().map(|(n, t)| (*n, t.clone())).collect();
         add(&pg_catalog, name, Relation::new(&columns))?;
     }
+    // No partitioned tables either (its `partclass` is a list, which `EMPTY` cannot hold).
+    add(
+        &pg_catalog,
+        "pg_partitioned_table",
+        Relation::new(&[
+            ("partrelid", OID),
+            ("partstrat", TEXT),
+            ("partnatts", INT2),
+            ("partclass", oid_array()),
+        ]),
+    )?;
     let information_schema = MemorySchemaProvider::new();
     add(&information_schema, "tables", is_tables)?;
     add(&information_schema, "columns", is_columns)?;
@@ -1285,113 +1544,13 @@ pub(crate) fn register(
     Ok(())
 }
 
-/// Catalogs of what DriftDB does not have: always empty (see the module documentation).
-const EMPTY: [(&str, &[(&str, Arrow)]); 14] = [
-    (
-        "pg_policy",
-        &[
-            ("oid", OID),
-            ("polname", TEXT),
-            ("polrelid", OID),
-            ("polcmd", TEXT),
-            ("polpermissive", BOOL),
-            ("polroles", TEXT),
-            ("polqual", TEXT),
-            ("polwithcheck", TEXT),
-        ],
-    ),
-    (
-        "pg_statistic_ext",
-        &[
-            ("oid", OID),
-            ("stxrelid", OID),
-            ("stxname", TEXT),
-            ("stxnamespace", OID),
-            ("stxstattarget", INT4),
-            ("stxkind", TEXT),
-        ],
-    ),
-    (
-        "pg_publication",
-        &[("oid", OID), ("pubname", TEXT), ("puballtables", BOOL)],
-    ),
-    (
-        "pg_publication_namespace",
-        &[("oid", OID), ("pnpubid", OID), ("pnnspid", OID)],
-    ),
-    (
-        "pg_publication_rel",
-        &[
-            ("oid", OID),
-            ("prpubid", OID),
-            ("prrelid", OID),
-            ("prqual", TEXT),
-            ("prattrs", TEXT),
-        ],
-    ),
-    (
-        "pg_inherits",
-        &[
-            ("inhrelid", OID),
-            ("inhparent", OID),
-            ("inhseqno", INT4),
-            ("inhdetachpending", BOOL),
-        ],
-    ),
-    (
-        "pg_trigger",
-        &[
-            ("oid", OID),
-            ("tgrelid", OID),
-            ("tgparentid", OID),
-            ("tgname", TEXT),
-            ("tgenabled", TEXT),
-            ("tgisinternal", BOOL),
-        ],
-    ),
-    (
-        "pg_collation",
-        &[("oid", OID), ("collname", TEXT), ("collnamespace", OID)],
-    ),
-    (
-        "pg_enum",
-        &[
-            ("oid", OID),
-            ("enumtypid", OID),
-            ("enumsortorder", Arrow::Float32),
-            ("enumlabel", TEXT),
-        ],
-    ),
-    ("pg_auth_members", &[("roleid", OID), ("member", OID)]),
-    (
-        "pg_range",
-        &[
-            ("rngtypid", OID),
-            ("rngsubtype", OID),
-            ("rngmultitypid", OID),
-            ("rngcollation", OID),
-            ("rngsubopc", OID),
-            ("rngcanonical", OID),
-            ("rngsubdiff", OID),
-        ],
-    ),
-    (
-        "pg_tablespace",
-        &[("oid", OID), ("spcname", TEXT), ("spcowner", OID)],
-    ),
-    (
-        "pg_opclass",
-        &[("oid", OID), ("opcname", TEXT), ("opcdefault", BOOL)],
-    ),
-    (
-        "pg_rewrite",
-        &[("oid", OID), ("rulename", TEXT), ("ev_class", OID)],
-    ),
-];
-
 /// The catalogs built from the tables, besides [`EMPTY`].
-const BUILT: [&str; 16] = [
+const BUILT: [&str; 20] = [
     "pg_namespace",
+    "pg_indexes",
+    "pg_partitioned_table",
+    "pg_settings",
+    "pg_depend",
     "pg_class",
     "pg_attribute",
     "pg_attrdef",
@@ -1545,6 +1704,11 @@ fn register_functions(ctx: &SessionContext, defs: Arc<Definitions>) {
             ScalarValue::Boolean(a[0].as_ref().map(|_| true))
         }));
     }
+    // An object's default privileges. DriftDB shows no `relacl`, `nspacl`... (NULL: the
+    // default), so the default has nothing to say either; `pg_dump` then grants nothing.
+    ctx.register_udf(row_function("acldefault", vec![TEXT, OID], TEXT, |_| {
+        ScalarValue::Utf8(None)
+    }));
     ctx.register_udf(row_function(
         "pg_relation_is_publishable",
         vec![OID],
@@ -1686,10 +1850,8 @@ fn register_functions(ctx: &SessionContext, defs: Arc<Definitions>) {
             name.parse()
                 .ok()
                 .or_else(|| relation_ids.relation_ids.get(name).copied())
-                // `pg_class` itself, which `pg_description.classoid` names.
-                .or_else(|| {
-                    matches!(name, "pg_class" | "pg_catalog.pg_class").then_some(PG_CLASS_OID)
-                })
+                // The catalogs themselves (`pg_description.classoid` names `pg_class`).
+                .or_else(|| catalog_oid(name))
                 .and_then(|id| u32::try_from(id).ok())
         }))
     }));
@@ -1912,6 +2074,25 @@ fn call(name: &str, arg: Expr) -> Expr {
     call_with(name, vec![arg])
 }
 
+/// Whether `expr` is what a scalar subquery over an always-empty catalog became: a NULL.
+fn is_folded_null(expr: &Expr) -> bool {
+    matches!(expr, Expr::Cast { expr, data_type: ast::DataType::Text, .. }
+        if matches!(expr.as_ref(), Expr::Value(v) if v.value == Value::Null))
+}
+
+/// Whether `expr` reads a catalog's `name` column (`typname`, `c.relname` ...).
+fn is_catalog_name(expr: &Expr) -> bool {
+    let last = match expr {
+        Expr::Identifier(ident) => ident,
+        Expr::CompoundIdentifier(parts) => match parts.last() {
+            Some(ident) => ident,
+            None => return false,
+        },
+        _ => return false,
+    };
+    last.quote_style.is_none() && last.value.to_lowercase().ends_with("name")
+}
+
 /// `function(CAST(value AS TEXT), length)`, taking `value` out of its place.
 fn text_with_length(function: &str, value: &mut Expr, length: u64) -> Expr {
     let value = std::mem::replace(value, Expr::value(Value::Null));
@@ -2108,6 +2289,40 @@ impl VisitorMut for Idioms {
             }
             None => {}
         }
+        // `pg_options_to_table(options)`: the options of a foreign server, wrapper or table
+        // or a column's, none of which DriftDB has, so every options column it is given is
+        // empty and so is its table.
+        if let TableFactor::Table {
+            name,
+            args: Some(_),
+            alias,
+            ..
+        } = factor
+            && unqualified(name).is_some_and(|n| n == "pg_options_to_table")
+        {
+            let alias = alias.clone();
+            let empty = crate::parse(
+                "SELECT CAST(NULL AS TEXT) AS option_name, CAST(NULL AS TEXT) AS option_value WHERE false",
+            )
+            .ok()
+            .and_then(|mut statements| statements.pop())
+            .and_then(|statement| match statement {
+                crate::Statement::Sql(sql) => match sql.statement {
+                    Statement::Query(query) => Some(query),
+                    _ => None,
+                },
+                _ => None,
+            });
+            if let Some(query) = empty {
+                *factor = TableFactor::Derived {
+                    lateral: false,
+                    subquery: query,
+                    alias,
+                    sample: None,
+                };
+            }
+            return ControlFlow::Continue(());
+        }
         // `generate_series(1, 3) g`: a function of one output column, aliased without a
         // column list, names its column after the alias in PostgreSQL (DataFusion: `value`).
         if let TableFactor::Table {
@@ -2152,12 +2367,59 @@ impl VisitorMut for Idioms {
             drop_domain_branches(expr);
         }
         match expr {
+            // `typname[0]`: a catalog name's character, 0-based (`name` is a fixed array of
+            // characters in PostgreSQL).
+            Expr::CompoundFieldAccess { root, access_chain }
+                if self.catalogs
+                    && is_catalog_name(root)
+                    && matches!(
+                        access_chain.as_slice(),
+                        [ast::AccessExpr::Subscript(ast::Subscript::Index { .. })]
+                    ) =>
+            {
+                let root = std::mem::replace(root.as_mut(), Expr::value(Value::Null));
+                if let Some(ast::AccessExpr::Subscript(ast::Subscript::Index { index })) =
+                    access_chain.pop()
+                {
+                    let from = Expr::BinaryOp {
+                        left: Box::new(Expr::Nested(Box::new(index))),
+                        op: BinaryOperator::Plus,
+                        right: Box::new(Expr::value(Value::Number("1".into(), false))),
+                    };
+                    let one = Expr::value(Value::Number("1".into(), false));
+                    *expr = call_with("substr", vec![root, from, one]);
+                }
+            }
             // SQL's `CURRENT_USER`, `CURRENT_ROLE`, `USER` and `SESSION_USER` are functions
             // without parentheses (reserved words: a column of that name must be quoted).
             Expr::Identifier(_) | Expr::Function(_) if session_user_function(expr).is_some() => {
                 if let Some(function) = session_user_function(expr) {
                     *expr = call_with(function, vec![]);
                 }
+            }
+            // `(a lookup in an empty catalog) = ANY (array)`: NULL compared with each element,
+            // so false for an empty array and NULL otherwise, whatever the element type.
+            Expr::AnyOp {
+                left,
+                compare_op: BinaryOperator::Eq,
+                right,
+                ..
+            } if is_folded_null(left) && !matches!(right.as_ref(), Expr::Array(_)) => {
+                let array = std::mem::replace(right.as_mut(), Expr::value(Value::Null));
+                *expr = Expr::Case {
+                    case_token: ast::helpers::attached_token::AttachedToken::empty(),
+                    end_token: ast::helpers::attached_token::AttachedToken::empty(),
+                    operand: None,
+                    conditions: vec![ast::CaseWhen {
+                        condition: Expr::BinaryOp {
+                            left: Box::new(call("cardinality", array)),
+                            op: BinaryOperator::Eq,
+                            right: Box::new(Expr::value(Value::Number("0".into(), false))),
+                        },
+                        result: Expr::value(Value::Boolean(false)),
+                    }],
+                    else_result: None,
+                };
             }
             // `x = ANY (ARRAY[a, b])` is `x IN (a, b)`, and `x <> ALL (ARRAY[...])` is
             // `x NOT IN (...)`: DataFusion plans no array literals here.
@@ -2574,6 +2836,23 @@ impl VisitorMut for Idioms {
                         array: false,
                         format: None,
                     },
+                    // `pg_catalog.int2` and the like: the built-in types by their own names.
+                    builtin @ ("int2" | "int4" | "int8" | "bool" | "float4" | "float8") => {
+                        Expr::Cast {
+                            kind: ast::CastKind::Cast,
+                            expr: Box::new(value),
+                            data_type: match builtin {
+                                "int2" => ast::DataType::SmallInt(None),
+                                "int4" => ast::DataType::Int(None),
+                                "int8" => ast::DataType::BigInt(None),
+                                "bool" => ast::DataType::Boolean,
+                                "float4" => ast::DataType::Real,
+                                _ => ast::DataType::DoublePrecision,
+                            },
+                            array: false,
+                            format: None,
+                        }
+                    }
                     _ => {
                         **inner = value;
                         return ControlFlow::Continue(());

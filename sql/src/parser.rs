@@ -190,6 +190,7 @@ pub fn parse(sql: &str) -> Result<Vec<Statement>> {
         system_time_positions,
     } = system_time::rewrite(tokens, sql)?;
     order_by_using(&mut tokens);
+    at_as_name(&mut tokens);
     sequence_options_in_order(&mut tokens);
     // An explicit end token with a location, so "found: EOF" errors point past the text.
     let end = tokens.last().map_or(Location::new(1, 1), |t| t.span.end);
@@ -255,6 +256,41 @@ fn order_by_using(tokens: &mut Vec<TokenWithSpan>) {
             }
         }
         i += 1;
+    }
+}
+
+/// `FROM pg_attribute at`: `at` as a name (`pg_dump` aliases `pg_attribute` so). sqlparser
+/// reads a word `AT` after a table name as the start of Snowflake's `AT (...)` time travel,
+/// which DriftDB's own `FOR SYSTEM_TIME` makes it enable; so an `AT` that follows a word and
+/// is followed by neither `(` nor `TIME` (`AT TIME ZONE`) nor `LOCAL` becomes the quoted
+/// name `"at"`, which is what the unquoted word names.
+fn at_as_name(tokens: &mut [TokenWithSpan]) {
+    let meaningful: Vec<usize> = (0..tokens.len())
+        .filter(|&i| !matches!(tokens[i].token, Token::Whitespace(_)))
+        .collect();
+    for (k, &i) in meaningful.iter().enumerate() {
+        let Token::Word(word) = &tokens[i].token else {
+            continue;
+        };
+        if word.keyword != Keyword::AT || word.quote_style.is_some() {
+            continue;
+        }
+        let after_word = k
+            .checked_sub(1)
+            .is_some_and(|p| matches!(tokens[meaningful[p]].token, Token::Word(_)));
+        let next = meaningful.get(k + 1).map(|&j| &tokens[j].token);
+        let starts_clause = match next {
+            Some(Token::LParen) => true,
+            Some(Token::Word(w)) => matches!(w.keyword, Keyword::TIME | Keyword::LOCAL),
+            _ => false,
+        };
+        if after_word && !starts_clause {
+            tokens[i].token = Token::Word(sqlparser::tokenizer::Word {
+                value: word.value.to_lowercase(),
+                quote_style: Some('"'),
+                keyword: Keyword::NoKeyword,
+            });
+        }
     }
 }
 

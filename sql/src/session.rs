@@ -1381,6 +1381,7 @@ impl Session {
                             .collect(),
                         name: v.name,
                         query: v.query,
+                        reads: v.reads,
                     })
                     .collect::<Vec<_>>(),
                 &self
@@ -1396,6 +1397,8 @@ impl Session {
                 &roles,
             )
             .map_err(execution)?;
+            crate::catalog::register_settings(engine.context(), &self.settings.all())
+                .map_err(execution)?;
         }
         Ok(engine)
     }

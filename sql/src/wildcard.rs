@@ -7,7 +7,7 @@
 //! `t.* EXCLUDE (__sequence)` per table reference (and `t.*` likewise). Version-range reads
 //! (`ALL`, `BETWEEN` ...) keep their pseudo-columns in `*`: there they are the point. The
 //! hidden row identity of a table declared without a primary key (`rowid`) is left out of
-//! every read's `*`; it is there when named.
+//! every read's `*`; it is there when named. So is a system catalog's `tableoid`.
 //!
 //! Joins that merge columns need the tables' columns, which the session gives
 //! ([`Columns`]): a `NATURAL` join becomes `USING` of the visible columns both sides have
@@ -513,7 +513,11 @@ fn relation(factor: &TableFactor, rewriter: &Rewriter<'_>) -> Option<Relation> {
             _ => ObjectName(vec![ObjectNamePart::Identifier(qualifier.clone())]),
         };
         let mut hidden = Vec::new();
-        if !is_cte && !crate::catalog::is_catalog_table(&name) {
+        let catalog = crate::catalog::is_catalog_table(&name);
+        if !is_cte && catalog && crate::catalog::catalog_oid(&name).is_some() {
+            hidden.push(crate::catalog::TABLEOID.to_string());
+        }
+        if !is_cte && !catalog {
             if point_read {
                 hidden.push(SEQUENCE.to_string());
                 if rewriter.projected.contains(&name) {
@@ -540,7 +544,8 @@ fn relation(factor: &TableFactor, rewriter: &Rewriter<'_>) -> Option<Relation> {
     }
 }
 
-/// A reference to a table (or a CTE) by a one-part name (or `public.` and one part): the name, the name its columns
+/// A reference to a table (or a CTE) by a one-part name (or `public.` and one part, or a
+/// system catalog as `pg_catalog.` and one part): the name, the name its columns
 /// are qualified with (its alias, or the name), and its `FOR SYSTEM_TIME` version.
 fn table_reference(factor: &TableFactor) -> Option<(&Ident, &Ident, Option<&TableVersion>)> {
     let TableFactor::Table {
@@ -558,7 +563,12 @@ fn table_reference(factor: &TableFactor) -> Option<(&Ident, &Ident, Option<&Tabl
         [
             ObjectNamePart::Identifier(schema),
             ObjectNamePart::Identifier(table),
-        ] if normalise(schema) == "public" => table,
+        ] if normalise(schema) == "public"
+            || normalise(schema) == "pg_catalog"
+                && crate::catalog::is_catalog_table(&normalise(table)) =>
+        {
+            table
+        }
         _ => return None,
     };
     Some((

@@ -14,6 +14,7 @@ mod jdbc;
 mod lifecycle;
 mod node;
 mod pg;
+mod pg_dump;
 mod produce;
 mod projections;
 mod python;

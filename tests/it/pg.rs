@@ -1159,7 +1159,10 @@ fn passwords_roles_and_grants() {
             "",
             "SELECT rolname, rolsuper, rolcanlogin FROM pg_roles ORDER BY 1",
         ));
-        assert_eq!(roles, "admin|t|t\nann|f|t\ndriftdb|t|t\nnologin|f|f");
+        assert_eq!(
+            roles,
+            "admin|t|t\nann|f|t\ndriftdb|t|t\nnologin|f|f\npg_database_owner|f|f"
+        );
     }
 
     for method in ["scram-sha-256", "md5"] {

@@ -41,10 +41,20 @@ fn action_rule(action: RefAction) -> &'static str {
 
 /// The definition `pg_get_constraintdef` gives a foreign key, as PostgreSQL writes it.
 pub(super) fn definition(fk: &ForeignKey, parent: &str) -> String {
+    let quote = |names: &[String]| {
+        names
+            .iter()
+            .map(|n| crate::postgres::quote_ident(n))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    // The referenced table unqualified, as PostgreSQL prints one on the search path (which
+    // DriftDB's tables always are).
     let mut def = format!(
-        "FOREIGN KEY ({}) REFERENCES {parent}({})",
-        fk.columns.join(", "),
-        fk.parent_columns.join(", ")
+        "FOREIGN KEY ({}) REFERENCES {}({})",
+        quote(&fk.columns),
+        crate::postgres::quote_ident(parent),
+        quote(&fk.parent_columns)
     );
     if fk.match_full {
         def.push_str(" MATCH FULL");

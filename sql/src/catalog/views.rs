@@ -5,8 +5,8 @@
 use datafusion::scalar::ScalarValue;
 
 use super::{
-    DEFAULT_COLLATION, Definitions, OWNER, PUBLIC, Relation, TEXT, TYPES, boolean, format_type,
-    int2, int4, null_text, oid, text,
+    DEFAULT_COLLATION, Definitions, OWNER, PUBLIC, Relation, TEXT, TYPES, align, boolean,
+    format_type, int2, int4, null_text, oid, text,
 };
 
 /// View ids are numbered from here, above every table's and below the constraints'.
@@ -20,6 +20,8 @@ pub(crate) struct CatalogView {
     pub query: String,
     /// Its columns: name, PostgreSQL type id and modifier.
     pub columns: Vec<(String, i64, i32)>,
+    /// The tables and views it reads, by name.
+    pub reads: Vec<String>,
 }
 
 /// Makes a `pg_class` row: id, name, namespace, kind, access method, column count.
@@ -118,6 +120,9 @@ pub(super) fn rows(
                 boolean(true),
                 int4(0),
                 oid(if collatable { DEFAULT_COLLATION } else { 0 }),
+                null_text(),
+                null_text(),
+                text(align(length)),
                 null_text(),
                 null_text(),
             ]);

@@ -86,6 +86,20 @@ impl Settings {
 }
 
 impl Settings {
+    /// Every parameter as `pg_settings` lists it: name, value, default, and whether it is
+    /// read-only.
+    pub(super) fn all(&self) -> Vec<crate::catalog::Setting> {
+        PARAMETERS
+            .iter()
+            .map(|&(name, default, read_only)| crate::catalog::Setting {
+                name: name.to_string(),
+                value: self.get(name).unwrap_or_default(),
+                default: default.to_string(),
+                read_only,
+            })
+            .collect()
+    }
+
     /// How results are shown under these settings.
     pub(super) fn presentation(&self) -> crate::present::Presentation {
         let extra_float_digits = self
