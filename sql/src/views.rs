@@ -17,6 +17,7 @@
 //! ...) over a view are refused: a view's rows have no versions of their own.
 
 use std::collections::BTreeMap;
+use std::ops::ControlFlow;
 
 use driftdb_projector::{Column, DataType, Key, LedgerOp, Row, TableSchema, Value};
 use sqlparser::ast::{
@@ -155,6 +156,44 @@ fn plain_name(name: &ast::ObjectName) -> Option<String> {
         [part] => ident(part),
         [schema, part] if ident(schema).as_deref() == Some("public") => ident(part),
         _ => None,
+    }
+}
+
+/// A view's query as SQL text that [`crate::parse`] reads back as the same query. sqlparser
+/// prints a table reference's `FOR SYSTEM_TIME` clause (a marker, see
+/// [`crate::parser::system_time`]) after its alias, which no parser reads; so each versioned
+/// reference is printed as its name followed by the clause as written (`orders FOR
+/// SYSTEM_TIME AS OF @SEQ:5 AS o`).
+pub(crate) fn query_text(query: &Query) -> Result<String> {
+    struct Clauses(Option<Error>);
+    impl VisitorMut for Clauses {
+        type Break = ();
+        fn pre_visit_table_factor(&mut self, factor: &mut TableFactor) -> ControlFlow<()> {
+            if let TableFactor::Table { name, version, .. } = factor
+                && let Some(marker) = version.take()
+            {
+                match SystemTime::of_version(&marker) {
+                    Ok(clause) => {
+                        let text = format!("{name} {clause}");
+                        *name = ast::ObjectName(vec![ast::ObjectNamePart::Identifier(
+                            ast::Ident::new(text),
+                        )]);
+                    }
+                    Err(e) => {
+                        self.0 = Some(e);
+                        return ControlFlow::Break(());
+                    }
+                }
+            }
+            ControlFlow::Continue(())
+        }
+    }
+    let mut printed = query.clone();
+    let mut clauses = Clauses(None);
+    let _ = printed.visit(&mut clauses);
+    match clauses.0 {
+        Some(error) => Err(error),
+        None => Ok(printed.to_string()),
     }
 }
 

@@ -124,7 +124,7 @@ impl Session {
         }
         // What it reads, as it reads it: planned (with no rows) for its columns' names and
         // types, its own views expanded, which also finds a cycle through a replaced view.
-        let query = create.query.to_string();
+        let query = views::query_text(&create.query)?;
         let mut probe = crate::parse(&format!("SELECT * FROM ({query}) AS q LIMIT 0"))?
             .pop()
             .and_then(|s| match s {
