@@ -1152,6 +1152,12 @@ fn passwords_roles_and_grants() {
         ));
         let e = err(psql(addr, "driftdb", "", "CREATE ROLE ann"));
         assert!(e.contains("role \"ann\" already exists"), "{e}");
+        // PostgreSQL's predefined roles own the prefix (pg_database_owner is in pg_roles).
+        let e = err(psql(addr, "driftdb", "", "CREATE ROLE pg_database_owner"));
+        assert!(
+            e.contains("role name \"pg_database_owner\" is reserved"),
+            "{e}"
+        );
         // \du lists them.
         let roles = ok(psql(
             addr,

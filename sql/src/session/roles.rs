@@ -391,6 +391,14 @@ impl Session {
                 let mut ops = Vec::new();
                 for name in &create.names {
                     let name = role_name(name)?;
+                    // PostgreSQL's predefined roles (`pg_database_owner`, in the catalogs)
+                    // own the prefix.
+                    if name.starts_with("pg_") {
+                        return Err(Error::Execution {
+                            message: format!("role name \"{name}\" is reserved"),
+                            sqlstate: "42939",
+                        });
+                    }
                     if security.role(&name).is_some() {
                         return Err(Error::Execution {
                             message: format!("role \"{name}\" already exists"),
