@@ -88,6 +88,29 @@ pub enum ConversionError {
 /// The conversion result type.
 pub type Result<T, E = ConversionError> = std::result::Result<T, E>;
 
+/// Text as a column of `data_type` stores it, by SQL's rules for character types: a
+/// `character(n)` value without its trailing blanks (they are padding, added back when shown
+/// and ignored when compared), and a value longer than a `varchar(n)` or `character(n)`
+/// whose excess is all blanks cut to the length (a longer one stays, for the column's check
+/// to refuse: 22001).
+pub fn fit_text(mut text: String, data_type: &DataType) -> String {
+    match data_type {
+        DataType::Char(_) => {
+            text.truncate(text.trim_end_matches(' ').len());
+        }
+        DataType::Varchar(Some(n)) => {
+            let n = *n as usize;
+            if let Some((at, _)) = text.char_indices().nth(n)
+                && text[at..].chars().all(|c| c == ' ')
+            {
+                text.truncate(at);
+            }
+        }
+        _ => {}
+    }
+    text
+}
+
 /// The Arrow type that holds values of `data_type`; see the module documentation.
 pub fn arrow_type(data_type: &DataType) -> ArrowType {
     match data_type {
@@ -530,9 +553,10 @@ pub fn value_at(array: &dyn Array, index: usize, data_type: &DataType) -> Result
                 scale: *scale,
             }
         }
-        DataType::Text | DataType::Varchar(_) | DataType::Char(_) => {
-            Value::Text(downcast::<StringArray>(array, dt)?.value(index).to_owned())
-        }
+        DataType::Text | DataType::Varchar(_) | DataType::Char(_) => Value::Text(fit_text(
+            downcast::<StringArray>(array, dt)?.value(index).to_owned(),
+            dt,
+        )),
         DataType::Json | DataType::Jsonb => {
             Value::Json(downcast::<StringArray>(array, dt)?.value(index).to_owned())
         }

@@ -1117,13 +1117,8 @@ impl TableDefinition {
         let (column, sequence) = row_identity(&columns, table, row_ids)?;
         columns.push(column);
         let key = vec![columns.len() - 1];
-        let schema =
-            TableSchema::new(table, columns, key, Vec::new(), Vec::new()).map_err(|e| {
-                Error::InvalidTableDefinition {
-                    message: e.to_string(),
-                    position: None,
-                }
-            })?;
+        let schema = TableSchema::new(table, columns, key, Vec::new(), Vec::new())
+            .map_err(invalid_definition)?;
         Ok(TableDefinition {
             schema,
             sequences: vec![sequence],
@@ -1328,18 +1323,22 @@ fn table_schema(create: &CreateTable, row_ids: &dyn Fn(&str) -> String) -> Resul
     for &k in &primary_key {
         columns[k].nullable = false;
     }
-    let schema = TableSchema::new(name, columns, primary_key, unique, indexes).map_err(|e| {
-        Error::InvalidTableDefinition {
-            message: e.to_string(),
-            position: None,
-        }
-    })?;
+    let schema = TableSchema::new(name, columns, primary_key, unique, indexes)
+        .map_err(invalid_definition)?;
     Ok(TableDefinition {
         schema,
         sequences,
         references,
         checks,
     })
+}
+
+/// A schema the projector refuses, as the statement's error (42P16).
+fn invalid_definition(error: driftdb_projector::Error) -> Error {
+    Error::InvalidTableDefinition {
+        message: error.to_string(),
+        position: None,
+    }
 }
 
 /// PostgreSQL's error for a second `PRIMARY KEY` in one `CREATE TABLE`.

@@ -825,7 +825,12 @@ fn literal_rows(source: &ast::Query, types: &[DataType]) -> Option<Vec<Row>> {
                 .zip(types)
                 .map(|(expr, data_type)| match expr {
                     ast::Expr::Value(v) if v.value == ast::Value::Null => Some(Value::Null),
-                    _ => crate::point::key_value(expr, data_type),
+                    _ => match crate::point::key_value(expr, data_type)? {
+                        Value::Text(text) => {
+                            Some(Value::Text(crate::arrow::fit_text(text, data_type)))
+                        }
+                        value => Some(value),
+                    },
                 })
                 .collect()
         })
