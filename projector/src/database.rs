@@ -204,12 +204,14 @@ impl Database {
         let mut dropped: Vec<&str> = Vec::new();
         // Existing tables the transaction alters.
         let mut altered: Vec<&str> = Vec::new();
+        // Existing tables the transaction renames: (old name, new name, the op's place).
+        let mut renamed: Vec<(&str, &str, usize)> = Vec::new();
         let mut changes: BTreeMap<&str, Vec<Change>> = BTreeMap::new();
         // Role operations checked against the roles as the transaction leaves them.
         let mut security = self.security.clone();
         // Projection operations likewise (copied only when there are any).
         let mut projections: Option<Projections> = None;
-        for op in &txn.ops {
+        for (at, op) in txn.ops.iter().enumerate() {
             match op {
                 LedgerOp::CreateRole(role) => {
                     security.create(role.clone())?;
@@ -243,6 +245,14 @@ impl Database {
                 _ => {}
             }
             let name = op.table();
+            // DDL on a new name is for the transaction after the rename's.
+            if !op.is_row_change()
+                && let Some((from, _, _)) = renamed.iter().find(|r| r.1 == name)
+            {
+                return Err(Error::InvalidInput(format!(
+                    "changing {name:?} in the transaction that renames {from:?} to it"
+                )));
+            }
             let exists =
                 (self.table(name).is_ok() || created.contains(&name)) && !dropped.contains(&name);
             match op {
@@ -263,9 +273,15 @@ impl Database {
                             "renaming {name:?} in the transaction that creates it or {to:?}"
                         )));
                     }
+                    if altered.contains(&name) || renamed.iter().any(|r| r.1 == name) {
+                        return Err(Error::InvalidInput(format!(
+                            "renaming {name:?} in the transaction that alters or renamed it"
+                        )));
+                    }
                     self.check_rename(name, to)?;
                     dropped.push(name);
                     created.push(to);
+                    renamed.push((name, to, at));
                 }
                 // Index DDL must not fail when applied: check it against the table now.
                 LedgerOp::CreateIndex { index, .. } if !created.contains(&name) => {
@@ -302,6 +318,23 @@ impl Database {
             }
         }
         for (name, changes) in changes {
+            // Rows written under a new name: checked on a copy of the table as the rename
+            // carries it (its rows, and those the transaction wrote before the rename), with
+            // the table's part of the transaction replayed on it.
+            if let Some(&(from, to, at)) = renamed.iter().find(|r| r.1 == name) {
+                let old = read(self.table(from)?);
+                let mut base = Table::new(old.schema().renamed(to));
+                let mut rows = current_rows(&old)?;
+                rows.extend(
+                    txn.ops[..at]
+                        .iter()
+                        .filter(|op| op.table() == from)
+                        .filter_map(row_change),
+                );
+                base.apply(1, 1, rows)?;
+                scratch_apply(txn, to, Some(base))?;
+                continue;
+            }
             let adds_unique = txn
                 .ops
                 .iter()
@@ -418,10 +451,15 @@ impl Database {
                 let (_, changes) = pending.swap_remove(i);
                 write(&self.current_mut(name)?.table).apply(seq, time, changes)?;
             }
-            // A new schema's carried rows join the rows written after it: one change.
+            // A new schema's (or name's) carried rows join the rows written after it: one
+            // change.
             let carried = self.apply_catalog(seq, time, &op)?;
             if !carried.is_empty() {
-                pending.push((Cow::Owned(name.to_string()), carried));
+                let target = match op.as_ref() {
+                    LedgerOp::RenameTable { to, .. } => to.as_str(),
+                    _ => name,
+                };
+                pending.push((Cow::Owned(target.to_string()), carried));
             }
         }
         for (name, changes) in pending {
@@ -439,8 +477,8 @@ impl Database {
             .ok_or_else(|| missing(name, None))
     }
 
-    /// Applies a catalog op; returns the rows an `AlterTable` carries into the new
-    /// incarnation, for the caller to apply with the rows written after it.
+    /// Applies a catalog op; returns the rows an `AlterTable` or a `RenameTable` carries into
+    /// the new incarnation, for the caller to apply with the rows written after it.
     fn apply_catalog(&mut self, seq: u64, time: i64, op: &LedgerOp) -> Result<Vec<Change>> {
         let old = match op {
             LedgerOp::AlterTable { table, .. } => {
@@ -477,8 +515,9 @@ impl Database {
                     let t = read(&old.table);
                     (current_rows(&t)?, t.schema().renamed(to))
                 };
-                self.succeed_as(seq, time, table, to, Table::new(schema), rows)?;
+                self.succeed_as(seq, time, table, to, Table::new(schema), Vec::new())?;
                 self.security.rename_table(table, to);
+                return Ok(rows);
             }
             LedgerOp::Grant { table, .. } | LedgerOp::Revoke { table, .. } => {
                 self.current_mut(table)?;

@@ -111,17 +111,11 @@ impl Statement {
         ))
     }
 
-    /// Whether the statement may run inside a transaction block: `ALTER TABLE ... RENAME
-    /// TO`, `CHECKPOINT`, `VACUUM` and projection statements may not.
+    /// Whether the statement may run inside a transaction block: `CHECKPOINT`, `VACUUM` and
+    /// projection statements may not.
     pub fn runs_in_transaction_block(&self) -> bool {
         match self {
-            Statement::Sql(sql) => !matches!(
-                &sql.statement,
-                AstStatement::AlterTable(alter) if alter.operations.iter().any(|op| matches!(
-                    op,
-                    sqlparser::ast::AlterTableOperation::RenameTable { .. }
-                ))
-            ),
+            Statement::Sql(_) => true,
             Statement::Checkpoint { .. }
             | Statement::Vacuum { .. }
             | Statement::Projection(_)

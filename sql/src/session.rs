@@ -827,20 +827,27 @@ impl Session {
                 copy: None,
             });
         };
-        if let Some(op) = ops.iter().find(|op| {
+        if ops.iter().any(|op| {
             matches!(
                 op,
-                LedgerOp::RenameTable { .. }
-                    | LedgerOp::SetHistoryRetention { .. }
-                    | LedgerOp::Vacuum { .. }
+                LedgerOp::SetHistoryRetention { .. } | LedgerOp::Vacuum { .. }
             )
         }) {
+            return Err(unsupported(
+                "changing history retention inside a transaction block; run it outside BEGIN ... COMMIT",
+            ));
+        }
+        // A table renamed in the transaction takes rows under its new name, and DDL after
+        // the commit (as the ledger does).
+        if let Some(op) = ops.iter().find(|op| {
+            !op.is_row_change()
+                && txn.ops.iter().any(
+                    |earlier| matches!(earlier, LedgerOp::RenameTable { to, .. } if to == op.table()),
+                )
+        }) {
             return Err(unsupported(&format!(
-                "{} inside a transaction block; run it outside BEGIN ... COMMIT",
-                match op {
-                    LedgerOp::RenameTable { .. } => "ALTER TABLE ... RENAME TO",
-                    _ => "changing history retention",
-                }
+                "changing \"{}\" in the transaction that renamed a table to it; commit first",
+                op.table()
             )));
         }
         // Constraints are checked as the statement ends: each new row against its table's
@@ -882,14 +889,30 @@ impl Session {
                 .iter()
                 .chain(&ops)
                 .filter(|op| op.table() == table)
-                .filter_map(|op| match op {
-                    LedgerOp::Upsert { row, .. } => Some(Change::Upsert(row.clone())),
-                    LedgerOp::Delete { key, .. } => Some(Change::Delete(key.clone())),
-                    LedgerOp::Truncate { .. } => Some(Change::Truncate),
-                    _ => None,
-                })
+                .filter_map(row_change)
                 .collect();
+            let renamed = txn
+                .ops
+                .iter()
+                .any(|op| matches!(op, LedgerOp::RenameTable { to, .. } if to == table));
             match txn.snapshot.created.get(table) {
+                // A table renamed in the transaction: its rows as the transaction has them
+                // (carried by the rename), against this statement's changes.
+                Some(_) if renamed => {
+                    let mut checked = Table::new(schema);
+                    let rows: Vec<Change> = self
+                        .rows_in_view(table, &txn.snapshot)?
+                        .into_iter()
+                        .map(Change::Upsert)
+                        .collect();
+                    checked.apply(1, 1, rows).map_err(projector_error)?;
+                    let now: Vec<Change> = ops
+                        .iter()
+                        .filter(|op| op.table() == table)
+                        .filter_map(row_change)
+                        .collect();
+                    checked.check(&now)
+                }
                 Some(_) => Table::new(schema).check(&changes),
                 None => {
                     let db = self.db.store().read();
@@ -1037,6 +1060,23 @@ impl Session {
                     view.overlay.insert(table.clone(), Arc::new(overlay));
                     view.created
                         .insert(table, Arc::new(RwLock::new(Table::new(schema.clone()))));
+                }
+                // A rename, in a transaction: the old name ends, and the new one is a table
+                // it made, holding the rows (as committing carries them).
+                LedgerOp::RenameTable { to, .. } if self.txn.is_some() => {
+                    let schema = self.schema_at(&table, view)?.renamed(to);
+                    let rows = self.rows_in_view(&table, view)?;
+                    let overlay: Overlay = rows
+                        .into_iter()
+                        .map(|row| (schema.key_of(&row), Some(row)))
+                        .collect();
+                    view.overlay.remove(&table);
+                    if view.created.remove(&table).is_none() {
+                        view.dropped.insert(table);
+                    }
+                    view.overlay.insert(to.clone(), Arc::new(overlay));
+                    view.created
+                        .insert(to.clone(), Arc::new(RwLock::new(Table::new(schema))));
                 }
                 LedgerOp::CreateIndex { index, .. } => {
                     change_private(view, &table, |t| t.create_index(index.clone()))?;
@@ -1605,4 +1645,14 @@ fn not_supported(statement: &Ast) -> Error {
         "statement not supported: {}",
         first_words(&statement.to_string())
     ))
+}
+
+/// The row change `op` makes, if it is one.
+fn row_change(op: &LedgerOp) -> Option<Change> {
+    match op {
+        LedgerOp::Upsert { row, .. } => Some(Change::Upsert(row.clone())),
+        LedgerOp::Delete { key, .. } => Some(Change::Delete(key.clone())),
+        LedgerOp::Truncate { .. } => Some(Change::Truncate),
+        _ => None,
+    }
 }

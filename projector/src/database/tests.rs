@@ -1,5 +1,5 @@
 use super::*;
-use crate::schema::{Column, TableSchema};
+use crate::schema::{Column, TableSchema, UniqueConstraint};
 use crate::value::{DataType, Value};
 
 fn products() -> TableSchema {
@@ -256,4 +256,75 @@ fn an_index_created_later_answers_reads_of_the_past() {
             .indexes()
             .is_empty()
     );
+}
+
+#[test]
+fn a_rename_carries_the_transactions_rows_and_takes_rows_under_the_new_name() {
+    let unique = UniqueConstraint {
+        name: "products_price_key".into(),
+        columns: vec![1],
+    };
+    let mut db = Database::new();
+    let create = Transaction {
+        ops: vec![
+            LedgerOp::CreateTable(products().with_unique(vec![unique]).unwrap()),
+            upsert(1, 10),
+            upsert(2, 20),
+        ],
+    };
+    db.check(&create).unwrap();
+    db.apply(1, 1, &create).unwrap();
+    let into_items = |id: i64, price: i64| LedgerOp::Upsert {
+        table: "items".into(),
+        row: vec![Value::Int64(id), Value::Int64(price)],
+    };
+    let rename = || LedgerOp::RenameTable {
+        table: "products".into(),
+        to: "items".into(),
+    };
+    // A row the rename carries and one written after it under the new name collide on the
+    // unique column: refused before anything is applied.
+    let colliding = Transaction {
+        ops: vec![upsert(3, 30), rename(), into_items(4, 30)],
+    };
+    assert!(db.check(&colliding).is_err());
+    // DDL on the new name waits for the next transaction.
+    let altered = Transaction {
+        ops: vec![
+            rename(),
+            LedgerOp::DropTable {
+                table: "items".into(),
+            },
+        ],
+    };
+    assert!(db.check(&altered).is_err());
+    // Rows before the rename, the rename, rows after it: one version each at the record's
+    // sequence, under the new name; the old name reads as it was before.
+    let txn = Transaction {
+        ops: vec![
+            upsert(3, 30),
+            rename(),
+            into_items(1, 11),
+            LedgerOp::Delete {
+                table: "items".into(),
+                key: vec![Value::Int64(2)],
+            },
+        ],
+    };
+    db.check(&txn).unwrap();
+    db.apply(2, 2, &txn).unwrap();
+    let items: Vec<Vec<Value>> = read(db.table_at("items", 2).unwrap())
+        .scan(2)
+        .unwrap()
+        .map(|v| v.row.clone())
+        .collect();
+    assert_eq!(
+        items,
+        vec![
+            vec![Value::Int64(1), Value::Int64(11)],
+            vec![Value::Int64(3), Value::Int64(30)]
+        ]
+    );
+    assert_eq!(rows(&db, 1).len(), 2);
+    assert!(db.table_at("products", 2).is_err());
 }

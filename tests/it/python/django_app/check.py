@@ -22,7 +22,7 @@ from decimal import Decimal  # noqa: E402
 from django.contrib.auth.models import Permission, User  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import IntegrityError, connection, transaction  # noqa: E402
-from shop.models import Customer, Order  # noqa: E402
+from shop.models import Customer, Memo, Order  # noqa: E402
 
 
 def check(what, got, expected):
@@ -44,6 +44,9 @@ Order.objects.create(customer=customer, total=Decimal("9.50"))
 Order.objects.create(customer=customer, total=Decimal("1.25"))
 check("orders", sorted(o.total for o in customer.orders.all()), [Decimal("1.25"), Decimal("9.50")])
 check("join", Order.objects.filter(customer__name="ann", total__gt=5).count(), 1)
+# A model renamed by a migration (ALTER TABLE ... RENAME TO inside its transaction).
+Memo.objects.create(customer=customer, text="renamed")
+check("renamed model", Memo.objects.get(customer__name="ann").text, "renamed")
 try:
     with transaction.atomic():
         Customer.objects.create(name="again", email="ann@example.com")

@@ -8,3 +8,7 @@ class Order(models.Model):
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="orders")
     total = models.DecimalField(max_digits=10, decimal_places=2)
     placed = models.DateTimeField(auto_now_add=True)
+
+class Memo(models.Model):
+    text = models.TextField()
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE)
