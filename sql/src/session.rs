@@ -891,14 +891,16 @@ impl Session {
                 .filter(|op| op.table() == table)
                 .filter_map(row_change)
                 .collect();
-            let renamed = txn
-                .ops
-                .iter()
-                .any(|op| matches!(op, LedgerOp::RenameTable { to, .. } if to == table));
+            // A table the transaction renamed or altered holds rows it carried, which are
+            // not among its ops.
+            let carried = txn.ops.iter().any(|op| match op {
+                LedgerOp::RenameTable { to, .. } => to == table,
+                LedgerOp::AlterTable { table: altered, .. } => altered == table,
+                _ => false,
+            });
             match txn.snapshot.created.get(table) {
-                // A table renamed in the transaction: its rows as the transaction has them
-                // (carried by the rename), against this statement's changes.
-                Some(_) if renamed => {
+                // Its rows as the transaction has them, against this statement's changes.
+                Some(_) if carried => {
                     let mut checked = Table::new(schema);
                     let rows: Vec<Change> = self
                         .rows_in_view(table, &txn.snapshot)?
