@@ -680,18 +680,7 @@ impl<'a> Views<'a> {
                         .map(|(key, _)| (key.clone(), None))
                         .collect();
                     for row in old.rows()? {
-                        let carried: Row = carry
-                            .iter()
-                            .zip(fill)
-                            .map(|(from, fill)| match from {
-                                Some(i) => usize::try_from(*i)
-                                    .ok()
-                                    .and_then(|i| row.get(i))
-                                    .cloned()
-                                    .unwrap_or(Value::Null),
-                                None => fill.clone(),
-                            })
-                            .collect();
+                        let carried = crate::database::carry_row(row, schema, carry, fill);
                         written.insert(schema.key_of(&carried), Some(carried));
                     }
                     views.tables.insert(

@@ -22,6 +22,7 @@ use crate::constraints::Constraints;
 use crate::error::{Error, Result};
 use crate::ledger::{LedgerOp, Transaction};
 use crate::projection::{ProjectionOp, Projections};
+use crate::schema::{Row, TableSchema};
 use crate::security::Security;
 use crate::table::{Change, Table};
 use crate::value::Value;
@@ -538,7 +539,7 @@ impl Database {
                     )));
                 }
                 let old = self.current_mut(table)?;
-                let rows = carried_rows(&read(&old.table), carry, fill)?;
+                let rows = carried_rows(&read(&old.table), schema, carry, fill)?;
                 self.succeed(seq, time, table, Table::new(schema.clone()), Vec::new())?;
                 return Ok(rows);
             }
@@ -698,7 +699,7 @@ fn scratch_apply(txn: &Transaction, table: &str, base: Option<Table>) -> Result<
             } => {
                 // The carried rows and those written after them apply as one change.
                 if let Some(t) = scratch.take() {
-                    rows = carried_rows(&t, carry, fill)?;
+                    rows = carried_rows(&t, schema, carry, fill)?;
                     scratch = Some(Table::new(schema.clone()));
                 }
             }
@@ -749,8 +750,11 @@ fn current_rows(table: &Table) -> Result<Vec<Change>> {
 
 /// The current rows of `table` as an `AlterTable` with `carry` and `fill` makes them for its
 /// new schema.
+/// A value a column whose type changed keeps is converted to the new type where that keeps
+/// it exactly ([`Value::converted`]); the new schema's check refuses any other.
 pub(crate) fn carried_rows(
     table: &Table,
+    schema: &TableSchema,
     carry: &[Option<u32>],
     fill: &[Value],
 ) -> Result<Vec<Change>> {
@@ -759,18 +763,30 @@ pub(crate) fn carried_rows(
     };
     Ok(table
         .scan(now)?
-        .map(|v| {
-            let row = carry
-                .iter()
-                .zip(fill)
-                .map(|(c, f)| match c {
-                    Some(j) => v.row.get(*j as usize).cloned().unwrap_or_else(|| f.clone()),
-                    None => f.clone(),
-                })
-                .collect();
-            Change::Upsert(row)
-        })
+        .map(|v| Change::Upsert(carry_row(v.row, schema, carry, fill)))
         .collect())
+}
+
+/// `row` of a table as an `AlterTable` with `carry` and `fill` makes it for `schema`.
+pub fn carry_row(
+    row: &[Value],
+    schema: &TableSchema,
+    carry: &[Option<u32>],
+    fill: &[Value],
+) -> Row {
+    carry
+        .iter()
+        .zip(fill)
+        .zip(schema.columns())
+        .map(
+            |((c, f), column)| match c.and_then(|j| row.get(j as usize)) {
+                Some(value) => value
+                    .converted(&column.data_type)
+                    .unwrap_or_else(|| value.clone()),
+                None => f.clone(),
+            },
+        )
+        .collect()
 }
 
 fn row_change(op: &LedgerOp) -> Option<Change> {

@@ -306,6 +306,35 @@ impl Hash for Value {
     }
 }
 
+impl Value {
+    /// This value in a column whose type changed to `to` (`ALTER COLUMN ... TYPE`), where
+    /// the change keeps every value exactly: integers to wider integers or to a `numeric`
+    /// with room for their digits, `real` to `double precision`, and any value the new type
+    /// admits as it is. `None` for any other change, or a value the new type cannot hold.
+    pub fn converted(&self, to: &DataType) -> Option<Value> {
+        let integer = match self {
+            Value::Int16(v) => Some(i64::from(*v)),
+            Value::Int32(v) => Some(i64::from(*v)),
+            Value::Int64(v) => Some(*v),
+            _ => None,
+        };
+        let value = match (self, to) {
+            (Value::Null, _) => Value::Null,
+            (value, to) if to.admits(value) => value.clone(),
+            (Value::Int16(v), DataType::Int) => Value::Int32(i32::from(*v)),
+            (Value::Int16(_) | Value::Int32(_), DataType::BigInt) => Value::Int64(integer?),
+            (Value::Float32(v), DataType::Double) => Value::Float64(f64::from(*v)),
+            (_, DataType::Decimal { scale, .. }) => Value::Decimal {
+                mantissa: i128::from(integer?)
+                    .checked_mul(10i128.checked_pow(u32::from(*scale))?)?,
+                scale: *scale,
+            },
+            _ => return None,
+        };
+        (value.is_null() || to.admits(&value)).then_some(value)
+    }
+}
+
 impl DataType {
     /// Whether a non-NULL `value` may be stored in a column of this type. (Nullability is the
     /// column's business, see [`crate::schema::Column`].)
@@ -434,6 +463,38 @@ mod tests {
         assert_ne!(Value::Int32(1), Value::Int64(1));
         assert_ne!(Value::Text("a".into()), Value::Json("a".into()));
         assert!(Value::Int32(i32::MAX) < Value::Int64(i64::MIN));
+    }
+
+    #[test]
+    fn conversions_keep_values_exactly_or_are_refused() {
+        let numeric = DataType::Decimal {
+            precision: 12,
+            scale: 2,
+        };
+        assert_eq!(
+            Value::Int32(-7).converted(&DataType::BigInt),
+            Some(Value::Int64(-7))
+        );
+        assert_eq!(
+            Value::Int16(3).converted(&DataType::Int),
+            Some(Value::Int32(3))
+        );
+        assert_eq!(
+            Value::Float32(1.5).converted(&DataType::Double),
+            Some(Value::Float64(1.5))
+        );
+        assert_eq!(
+            Value::Int64(12).converted(&numeric),
+            Some(Value::Decimal {
+                mantissa: 1200,
+                scale: 2
+            })
+        );
+        assert_eq!(Value::Null.converted(&DataType::BigInt), Some(Value::Null));
+        // Too many digits for the numeric, a narrowing, a change of kind: none.
+        assert_eq!(Value::Int64(10_000_000_000).converted(&numeric), None);
+        assert_eq!(Value::Int64(1).converted(&DataType::Int), None);
+        assert_eq!(Value::Text("1".into()).converted(&DataType::Int), None);
     }
 
     #[test]

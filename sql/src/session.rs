@@ -84,7 +84,7 @@ use std::sync::{Arc, RwLock};
 use datafusion::error::DataFusionError;
 use datafusion::execution::memory_pool::GreedyMemoryPool;
 use datafusion::execution::runtime_env::{RuntimeEnv, RuntimeEnvBuilder};
-use driftdb_projector::{Change, Key, LedgerOp, Row, Table, TableSchema, Transaction, Value};
+use driftdb_projector::{Change, Key, LedgerOp, Row, Table, TableSchema, Transaction};
 use futures::future::Either;
 use sqlparser::ast::Statement as Ast;
 
@@ -1049,14 +1049,8 @@ impl Session {
                         })
                         .unwrap_or_default();
                     for row in rows {
-                        let carried: Row = carry
-                            .iter()
-                            .zip(fill)
-                            .map(|(from, fill)| match from {
-                                Some(i) => row.get(*i as usize).cloned().unwrap_or(Value::Null),
-                                None => fill.clone(),
-                            })
-                            .collect();
+                        let carried =
+                            driftdb_projector::database::carry_row(&row, schema, carry, fill);
                         overlay.insert(schema.key_of(&carried), Some(carried));
                     }
                     view.overlay.insert(table.clone(), Arc::new(overlay));

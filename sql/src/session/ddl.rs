@@ -857,13 +857,16 @@ impl Session {
                             ..
                         } => {
                             let to = data_type(new_type)?;
-                            if using.is_some() || !same_values(&columns[at].data_type, &to) {
+                            let from = &columns[at].data_type;
+                            let keeps_values = same_values(from, &to) || widens(from, &to);
+                            let plain = using.as_ref().is_none_or(|u| reads_only(u, &name));
+                            if !keeps_values || !plain {
                                 return Err(unsupported(&format!(
-                                    "ALTER COLUMN {name} TYPE {new_type}: only a change of length or precision that keeps every value as it is"
+                                    "ALTER COLUMN {name} TYPE {new_type}: only a change that keeps every value exactly (another length or precision; integers to wider integers or to numeric; real to double precision), with no USING but the column itself"
                                 )));
                             }
-                            // The rows there must fit (22001, 22003); the ledger checks them
-                            // against the new schema.
+                            // The rows there must fit (22001, 22003); the ledger converts
+                            // them and checks them against the new schema.
                             columns[at].data_type = to;
                         }
                         ast::AlterColumnOperation::AddGenerated { .. } => {
@@ -1413,6 +1416,37 @@ fn same_values(from: &DataType, to: &DataType) -> bool {
         (DataType::Text | DataType::Varchar(_), DataType::Text | DataType::Varchar(_)) => true,
         (DataType::Decimal { scale: a, .. }, DataType::Decimal { scale: b, .. }) => a == b,
         (a, b) => a == b,
+    }
+}
+
+/// Whether every value of type `from` is a value of type `to` after an exact conversion
+/// ([`driftdb_projector::Value::converted`]): integers to wider integers or to a `numeric`
+/// with room for all their digits, `real` to `double precision`.
+fn widens(from: &DataType, to: &DataType) -> bool {
+    let digits = match from {
+        DataType::SmallInt => 5,
+        DataType::Int => 10,
+        DataType::BigInt => 19,
+        _ => 0,
+    };
+    match (from, to) {
+        (DataType::SmallInt, DataType::Int | DataType::BigInt)
+        | (DataType::Int, DataType::BigInt)
+        | (DataType::Real, DataType::Double) => true,
+        (_, DataType::Decimal { precision, scale }) => {
+            digits > 0 && precision.saturating_sub(*scale) >= digits
+        }
+        _ => false,
+    }
+}
+
+/// Whether a `USING` expression is column `column` itself, or a cast of it (which the
+/// conversion makes anyway): `id`, `id::bigint`, `CAST(id AS bigint)`.
+fn reads_only(using: &ast::Expr, column: &str) -> bool {
+    match using {
+        ast::Expr::Identifier(ident) => ident_name(ident) == column,
+        ast::Expr::Cast { expr, .. } | ast::Expr::Nested(expr) => reads_only(expr, column),
+        _ => false,
     }
 }
 
