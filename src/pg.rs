@@ -583,7 +583,8 @@ fn pg_type(t: &Arrow) -> Type {
         ) => Type::TIMESTAMP,
         Arrow::Timestamp(_, Some(_)) => Type::TIMESTAMPTZ,
         Arrow::Interval(_) | Arrow::Duration(_) => Type::INTERVAL,
-        Arrow::List(element) | Arrow::LargeList(element) => array_of(pg_type(element.data_type())),
+        // The element's field says what it holds (`uuid[]`, `jsonb[]` are lists of text).
+        Arrow::List(element) | Arrow::LargeList(element) => array_of(field_type(element)),
         Arrow::Struct(_) => Type::RECORD,
         _ => Type::TEXT,
     }

@@ -282,10 +282,20 @@ impl TableSchema {
                     });
                 }
             } else if !column.data_type.admits(value) {
-                if let (DataType::Varchar(Some(n)) | DataType::Char(n), Value::Text(_)) =
-                    (&column.data_type, value)
-                {
-                    let name = if matches!(column.data_type, DataType::Char(_)) {
+                // Text too long for its column, or for the elements of an array column.
+                let text_type = match (&column.data_type, value) {
+                    (DataType::Array(element), Value::Array(items))
+                        if items
+                            .iter()
+                            .all(|v| matches!(v, Value::Text(_) | Value::Null)) =>
+                    {
+                        element.as_ref()
+                    }
+                    (data_type, Value::Text(_)) => data_type,
+                    _ => &column.data_type,
+                };
+                if let DataType::Varchar(Some(n)) | DataType::Char(n) = text_type {
+                    let name = if matches!(text_type, DataType::Char(_)) {
                         "character"
                     } else {
                         "character varying"

@@ -12,7 +12,8 @@
 //!   - decimals compare by numeric value, so `1.50 == 1.5` (and they hash alike);
 //!   - intervals compare like PostgreSQL: a month counts as 30 days and a day as 24 hours, so
 //!     `1 mon == 30 days`;
-//!   - text, JSON and bytes compare bytewise (the `C` collation).
+//!   - text, JSON and bytes compare bytewise (the `C` collation);
+//!   - arrays compare element by element, then the shorter first (`{1,2} < {1,2,0}`).
 //! - Nothing here parses SQL text; that belongs to the SQL crate.
 //!
 //! The rkyv derives make these types part of the snapshot format: changing a variant or field
@@ -23,6 +24,14 @@ use std::hash::{Hash, Hasher};
 
 /// A column's declared SQL type.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, rkyv::Archive, rkyv::Serialize, rkyv::Deserialize)]
+// `Array` holds a `DataType`: the derive's bounds are given by hand, as rkyv's recursive
+// types need (see rkyv's `json_like_schema` example).
+#[rkyv(serialize_bounds(
+    __S: rkyv::ser::Writer + rkyv::ser::Allocator,
+    __S::Error: rkyv::rancor::Source,
+))]
+#[rkyv(deserialize_bounds(__D::Error: rkyv::rancor::Source))]
+#[rkyv(bytecheck(bounds(__C: rkyv::validation::ArchiveContext)))]
 pub enum DataType {
     /// `BOOLEAN`, stored as [`Value::Bool`].
     Boolean,
@@ -68,6 +77,9 @@ pub enum DataType {
     Json,
     /// `JSONB`, stored as [`Value::Json`] text (normalisation is the SQL layer's business).
     Jsonb,
+    /// An array of the element type (`INTEGER[]`), stored as [`Value::Array`]: one
+    /// dimension, elements of that type or NULL. The element type is never an array.
+    Array(#[rkyv(omit_bounds)] Box<DataType>),
 }
 
 /// Microseconds in one day.
@@ -75,6 +87,13 @@ const MICROS_PER_DAY: i128 = 86_400_000_000;
 
 /// One SQL value.
 #[derive(Debug, Clone, rkyv::Archive, rkyv::Serialize, rkyv::Deserialize)]
+// Recursive through `Array`: bounds by hand, as for `DataType`.
+#[rkyv(serialize_bounds(
+    __S: rkyv::ser::Writer + rkyv::ser::Allocator,
+    __S::Error: rkyv::rancor::Source,
+))]
+#[rkyv(deserialize_bounds(__D::Error: rkyv::rancor::Source))]
+#[rkyv(bytecheck(bounds(__C: rkyv::validation::ArchiveContext)))]
 pub enum Value {
     /// SQL `NULL`.
     Null,
@@ -122,6 +141,8 @@ pub enum Value {
     Uuid([u8; 16]),
     /// `JSON` or `JSONB` text.
     Json(String),
+    /// An array's elements, in order (NULL elements are [`Value::Null`]).
+    Array(#[rkyv(omit_bounds)] Vec<Value>),
 }
 
 impl Value {
@@ -135,6 +156,10 @@ impl Value {
         match self {
             Value::Text(s) | Value::Json(s) => s.capacity(),
             Value::Bytes(b) => b.capacity(),
+            Value::Array(elements) => {
+                elements.capacity() * std::mem::size_of::<Value>()
+                    + elements.iter().map(Value::heap_bytes).sum::<usize>()
+            }
             _ => 0,
         }
     }
@@ -158,7 +183,8 @@ impl Value {
             Value::Interval { .. } => 13,
             Value::Uuid(_) => 14,
             Value::Json(_) => 15,
-            Value::Null => 16,
+            Value::Array(_) => 16,
+            Value::Null => 17,
         }
     }
 }
@@ -261,6 +287,8 @@ impl Ord for Value {
                 },
             ) => interval_key(*am, *ad, *au).cmp(&interval_key(*bm, *bd, *bu)),
             (Uuid(a), Uuid(b)) => a.cmp(b),
+            // Element by element, then the shorter first, as PostgreSQL orders arrays.
+            (Array(a), Array(b)) => a.cmp(b),
             _ => self.rank().cmp(&other.rank()),
         }
     }
@@ -302,6 +330,7 @@ impl Hash for Value {
                 micros,
             } => interval_key(*months, *days, *micros).hash(state),
             Value::Uuid(u) => u.hash(state),
+            Value::Array(elements) => elements.hash(state),
         }
     }
 }
@@ -356,6 +385,9 @@ impl DataType {
             | (DataType::Interval, Value::Interval { .. })
             | (DataType::Uuid, Value::Uuid(_))
             | (DataType::Json | DataType::Jsonb, Value::Json(_)) => true,
+            (DataType::Array(element), Value::Array(values)) => values
+                .iter()
+                .all(|v| v.is_null() || (!matches!(v, Value::Array(_)) && element.admits(v))),
             (DataType::Varchar(Some(n)) | DataType::Char(n), Value::Text(s)) => {
                 s.chars().count() <= *n as usize
             }

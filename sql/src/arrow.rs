@@ -16,6 +16,7 @@
 //! | `TIMESTAMPTZ` | `Timestamp(Microsecond, Some("+00:00"))` |
 //! | `INTERVAL` | `Interval(MonthDayNano)` (microseconds times 1000) |
 //! | `UUID` | `Utf8`, canonical lower-case hyphenated text |
+//! | `T[]` | `List` of `T`'s Arrow type, the element field named `item` and nullable, with `T`'s [`PG_TYPE`] |
 //!
 //! `UUID` is text rather than `FixedSizeBinary(16)`: PostgreSQL clients receive text either
 //! way, `WHERE id = '…'` then compares without a cast DataFusion does not have, and the
@@ -31,9 +32,10 @@ use std::sync::Arc;
 use datafusion::arrow::array::{
     Array, ArrayRef, ArrowPrimitiveType, BinaryArray, BinaryBuilder, BooleanArray, BooleanBuilder,
     Date32Array, Decimal128Array, Float32Array, Float64Array, Int16Array, Int32Array, Int64Array,
-    IntervalMonthDayNanoArray, PrimitiveArray, PrimitiveBuilder, StringArray, StringBuilder,
-    Time64MicrosecondArray, TimestampMicrosecondArray,
+    IntervalMonthDayNanoArray, ListArray, PrimitiveArray, PrimitiveBuilder, StringArray,
+    StringBuilder, Time64MicrosecondArray, TimestampMicrosecondArray,
 };
+use datafusion::arrow::buffer::{NullBuffer, OffsetBuffer};
 use datafusion::arrow::datatypes::{
     self as arrow_types, DataType as ArrowType, Field, IntervalMonthDayNano, IntervalUnit, Schema,
     TimeUnit,
@@ -137,7 +139,18 @@ pub fn arrow_type(data_type: &DataType) -> ArrowType {
         DataType::Timestamp => ArrowType::Timestamp(TimeUnit::Microsecond, None),
         DataType::TimestampTz => ArrowType::Timestamp(TimeUnit::Microsecond, Some(UTC.into())),
         DataType::Interval => ArrowType::Interval(IntervalUnit::MonthDayNano),
+        DataType::Array(element) => ArrowType::List(Arc::new(element_field(element))),
     }
+}
+
+/// The element field of an array column's `List`: DataFusion's name for it (`item`),
+/// nullable, and marked with the element's [`PG_TYPE`] as a column of it would be.
+pub fn element_field(element: &DataType) -> Field {
+    field(&Column::new(
+        Field::LIST_FIELD_DEFAULT_NAME,
+        element.clone(),
+        true,
+    ))
 }
 
 /// The column type that holds the values of query output `field`, for a table made from a
@@ -175,6 +188,11 @@ pub fn column_type(field: &Field) -> Option<DataType> {
         ArrowType::Timestamp(_, None) => DataType::Timestamp,
         ArrowType::Timestamp(_, Some(_)) => DataType::TimestampTz,
         ArrowType::Interval(_) => DataType::Interval,
+        ArrowType::List(element) | ArrowType::LargeList(element) => match column_type(element)? {
+            // Lists of lists are PostgreSQL's multidimensional arrays, which no column holds.
+            DataType::Array(_) => return None,
+            element => DataType::Array(Box::new(element)),
+        },
         _ => return None,
     })
 }
@@ -265,6 +283,7 @@ fn sql_name(data_type: &DataType) -> String {
         DataType::Uuid => "uuid".into(),
         DataType::Json => "json".into(),
         DataType::Jsonb => "jsonb".into(),
+        DataType::Array(element) => format!("{}[]", sql_name(element)),
     }
 }
 
@@ -512,7 +531,40 @@ pub fn to_array<'a>(
             }
             Arc::new(builder.finish())
         }
+        DataType::Array(element) => Arc::new(list(dt, element, values)?),
     })
+}
+
+/// Builds the `List` array of an array column from [`Value::Array`]s.
+fn list<'a>(
+    data_type: &DataType,
+    element: &DataType,
+    values: impl IntoIterator<Item = &'a Value>,
+) -> Result<ListArray> {
+    let mut offsets = vec![0_i32];
+    let mut nulls = Vec::new();
+    let mut elements: Vec<&Value> = Vec::new();
+    for value in values {
+        match value {
+            Value::Null => nulls.push(false),
+            Value::Array(items) => {
+                elements.extend(items);
+                nulls.push(true);
+            }
+            _ => return Err(mismatch(data_type, value)),
+        }
+        let end = i32::try_from(elements.len()).map_err(|_| {
+            ConversionError::OutOfRange("more than 2^31 array elements in one batch".into())
+        })?;
+        offsets.push(end);
+    }
+    let items = to_array(element, elements)?;
+    Ok(ListArray::try_new(
+        Arc::new(element_field(element)),
+        OffsetBuffer::new(offsets.into()),
+        items,
+        Some(NullBuffer::from(nulls)),
+    )?)
 }
 
 /// Downcasts `array` to `A`, or says which SQL type wanted what.
@@ -593,6 +645,14 @@ pub fn value_at(array: &dyn Array, index: usize, data_type: &DataType) -> Result
                 micros: interval.nanoseconds / NANOS_PER_MICRO,
             }
         }
+        DataType::Array(element) => {
+            let items = downcast::<ListArray>(array, dt)?.value(index);
+            Value::Array(
+                (0..items.len())
+                    .map(|i| value_at(items.as_ref(), i, element))
+                    .collect::<Result<_>>()?,
+            )
+        }
     })
 }
 
@@ -641,7 +701,8 @@ pub fn to_scalar(value: &Value, data_type: &DataType) -> Result<ScalarValue> {
 /// A DataFusion scalar as a value of `data_type`. The scalar must have type
 /// [`arrow_type`]`(data_type)`; cast it first otherwise.
 pub fn from_scalar(scalar: &ScalarValue, data_type: &DataType) -> Result<Value> {
-    if scalar.data_type() != arrow_type(data_type) {
+    // (A list scalar may have lost its element field's metadata.)
+    if !scalar.data_type().equals_datatype(&arrow_type(data_type)) {
         return Err(mismatch(data_type, scalar.data_type()));
     }
     let array = scalar.to_array_of_size(1)?;

@@ -433,6 +433,16 @@ fn type_of(t: &DataType) -> (i64, i32) {
         DataType::Uuid => (2950, -1),
         DataType::Json => (114, -1),
         DataType::Jsonb => (3802, -1),
+        // The array type of the element's, with the element's modifier, as PostgreSQL keeps
+        // it (`varchar(10)[]` has typmod 14).
+        DataType::Array(element) => {
+            let (element, typmod) = type_of(element);
+            let array = ARRAY_TYPES
+                .iter()
+                .find(|(_, name, of)| *of == element && name.starts_with('_'))
+                .map_or(0, |(id, ..)| *id);
+            (array, typmod)
+        }
     }
 }
 
@@ -849,9 +859,14 @@ pub(crate) fn register(
         // in PostgreSQL.
         for (i, column) in columns.iter().enumerate().filter(|(_, c)| !c.is_hidden()) {
             let (type_oid, typmod) = type_of(&column.data_type);
+            // An array column collates as its elements do, and has one dimension.
+            let (element_oid, dimensions) = match &column.data_type {
+                DataType::Array(element) => (type_of(element).0, 1),
+                _ => (type_oid, 0),
+            };
             let collatable = TYPES
                 .iter()
-                .any(|(id, _, _, _, collatable)| *id == type_oid && *collatable);
+                .any(|(id, _, _, _, collatable)| *id == element_oid && *collatable);
             let length = TYPES
                 .iter()
                 .find(|(id, ..)| *id == type_oid)
@@ -881,7 +896,7 @@ pub(crate) fn register(
                 int4(-1),
                 int2(length),
                 int2(attnum),
-                int4(0),
+                int4(dimensions),
                 int4(typmod),
                 boolean(length > 0 && length <= 8),
                 text(if length > 0 { "p" } else { "x" }),
@@ -934,12 +949,20 @@ pub(crate) fn register(
                 // The SQL standard's name (`format_type` says `bpchar` for `character`).
                 text(&match type_oid {
                     1042 => "character".to_string(),
+                    _ if dimensions > 0 => "ARRAY".to_string(),
                     _ => format_type(type_oid, None).unwrap_or_default(),
                 }),
                 ScalarValue::Int32(max_length),
                 ScalarValue::Int32(precision),
                 ScalarValue::Int32(scale),
-                text(TYPES.iter().find(|t| t.0 == type_oid).map_or("", |t| t.1)),
+                text(
+                    TYPES
+                        .iter()
+                        .map(|t| (t.0, t.1))
+                        .chain(ARRAY_TYPES.iter().map(|t| (t.0, t.1)))
+                        .find(|t| t.0 == type_oid)
+                        .map_or("", |t| t.1),
+                ),
             ]);
         }
 

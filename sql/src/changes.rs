@@ -249,6 +249,17 @@ pub fn row_json(schema: &TableSchema, row: &Row) -> String {
             (_, Some(Value::Int64(v))) => (*v).into(),
             (_, Some(Value::Json(text))) => serde_json::from_str(text)
                 .unwrap_or_else(|_| serde_json::Value::String(text.clone())),
+            // An array is a JSON array, as `to_json` writes it.
+            (Ok(batch), Some(Value::Array(_))) => {
+                let mut json = String::new();
+                let field = batch.schema_ref().field(i).clone();
+                match crate::json::write_value(batch.column(i), &field, 0, &mut json) {
+                    Ok(()) => {
+                        serde_json::from_str(&json).unwrap_or(serde_json::Value::String(json))
+                    }
+                    Err(e) => serde_json::Value::String(e.to_string()),
+                }
+            }
             (Ok(batch), Some(v)) => {
                 let text =
                     crate::text::format_value(batch.column(i).as_ref(), 0).unwrap_or_default();
@@ -266,4 +277,38 @@ pub fn row_json(schema: &TableSchema, row: &Row) -> String {
         out.insert(column.name.clone(), value);
     }
     serde_json::Value::Object(out).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use driftdb_projector::{Column, DataType, TableSchema, Value};
+
+    use super::row_json;
+
+    #[test]
+    fn arrays_in_a_change_are_json_arrays() -> Result<(), driftdb_projector::Error> {
+        let schema = TableSchema::new(
+            "posts",
+            vec![
+                Column::new("id", DataType::Int, false),
+                Column::new("tags", DataType::Array(Box::new(DataType::Text)), true),
+                Column::new("n", DataType::Array(Box::new(DataType::BigInt)), true),
+            ],
+            vec![0],
+            vec![],
+            vec![],
+        )?;
+        let row = vec![
+            Value::Int32(1),
+            Value::Array(vec![Value::Text("a \"b\"".into()), Value::Null]),
+            Value::Array(vec![Value::Int64(7)]),
+        ];
+        let json: serde_json::Value = serde_json::from_str(&row_json(&schema, &row))
+            .map_err(|e| driftdb_projector::Error::InvalidInput(e.to_string()))?;
+        assert_eq!(
+            json,
+            serde_json::json!({"id": 1, "tags": ["a \"b\"", null], "n": [7]})
+        );
+        Ok(())
+    }
 }

@@ -21,7 +21,7 @@ mod set;
 
 pub(crate) use record::{is_record_function, record_table};
 
-pub(crate) use build::{JSON_AGG, JSON_OBJECT_AGG, JSONB_AGG, JSONB_OBJECT_AGG};
+pub(crate) use build::{JSON_AGG, JSON_OBJECT_AGG, JSONB_AGG, JSONB_OBJECT_AGG, write_value};
 
 use std::collections::BTreeMap;
 use std::sync::Arc;

@@ -53,6 +53,7 @@ mod type_of;
 mod unknown;
 
 pub(crate) use array_fill::{ARRAY_FILL, array_fill};
+pub(crate) use array_in::read_one_dimension as read_array_literals;
 pub(crate) use arrays::functions as array_functions;
 pub(crate) use avg::avg;
 pub(crate) use bpchar::{BPCHAR_IN, bpchar_in};

@@ -266,7 +266,7 @@ impl Build {
 }
 
 /// One SQL value as JSON; see the module documentation.
-fn write_value(
+pub(crate) fn write_value(
     array: &ArrayRef,
     field: &Field,
     row: usize,

@@ -228,6 +228,12 @@ impl Levels {
     }
 }
 
+/// Reads each text of `texts` as a one-dimensional array of element texts, for a column of
+/// an array type.
+pub(crate) fn read_one_dimension(texts: &ArrayRef) -> std::result::Result<ArrayRef, Error> {
+    read(texts, 1).map_err(crate::database::execution)
+}
+
 /// Reads each text of `texts` as an array of `depth` dimensions.
 fn read(texts: &ArrayRef, depth: usize) -> Result<ArrayRef> {
     let texts = datafusion::arrow::compute::cast(texts, &DataType::Utf8)?;
@@ -248,6 +254,16 @@ fn read(texts: &ArrayRef, depth: usize) -> Result<ArrayRef> {
         let node = parse(text).map_err(malformed)?;
         let dims = shape(&node).map_err(malformed)?;
         // `'{}'` is the empty array whatever the depth.
+        if dims != [0] && dims.len() > depth {
+            // PostgreSQL's `int[]` holds arrays of any dimensions; DriftDB's a fixed number.
+            return Err(DataFusionError::External(Box::new(Error::Execution {
+                message: format!(
+                    "array literal \"{text}\" has {} dimensions where its type has {depth}: DriftDB's array types have a fixed number of dimensions",
+                    dims.len()
+                ),
+                sqlstate: "0A000",
+            })));
+        }
         if dims != [0] && dims.len() != depth {
             return Err(malformed(String::new()));
         }

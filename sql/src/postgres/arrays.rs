@@ -18,7 +18,7 @@ use datafusion::arrow::compute::kernels::cmp::not_distinct;
 use datafusion::arrow::compute::kernels::zip::zip;
 use datafusion::arrow::compute::{concat, filter, not};
 use datafusion::arrow::datatypes::{DataType, FieldRef};
-use datafusion::common::{DataFusionError, Result};
+use datafusion::common::{DataFusionError, Result, ScalarValue};
 use datafusion::logical_expr::{
     ColumnarValue, Documentation, ReturnFieldArgs, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl,
     Signature,
@@ -28,16 +28,66 @@ use datafusion::logical_expr::type_coercion::binary::comparison_coercion;
 
 use crate::error::Error;
 
-/// `array_remove(array, element)` and `array_replace(array, from, to)`.
+/// `array_remove(array, element)`, `array_replace(array, from, to)` and
+/// `array_length(array, dimension)`.
 pub(crate) fn functions() -> Vec<ScalarUDF> {
-    use datafusion::functions_nested::{remove, replace};
+    use datafusion::functions_nested::{length, remove, replace};
     vec![
         ScalarUDF::new_from_impl(EveryMatch::new(remove::array_remove_udf(), Action::Remove)),
         ScalarUDF::new_from_impl(EveryMatch::new(
             replace::array_replace_udf(),
             Action::Replace,
         )),
+        ScalarUDF::new_from_impl(NoLength {
+            inner: length::array_length_udf(),
+        }),
     ]
+}
+
+/// `array_length` as PostgreSQL answers it: an empty array has no dimensions, so its length
+/// in any is NULL (DataFusion's says 0; PostgreSQL's never does).
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct NoLength {
+    inner: Arc<ScalarUDF>,
+}
+
+impl ScalarUDFImpl for NoLength {
+    fn name(&self) -> &str {
+        self.inner.name()
+    }
+
+    fn aliases(&self) -> &[String] {
+        self.inner.aliases()
+    }
+
+    fn signature(&self) -> &Signature {
+        self.inner.signature()
+    }
+
+    fn return_type(&self, arg_types: &[DataType]) -> Result<DataType> {
+        self.inner.return_type(arg_types)
+    }
+
+    fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
+        self.inner.coerce_types(arg_types)
+    }
+
+    fn documentation(&self) -> Option<&Documentation> {
+        self.inner.documentation()
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        let scalar = args
+            .args
+            .iter()
+            .all(|a| matches!(a, ColumnarValue::Scalar(_)));
+        let rows = args.number_rows;
+        let lengths = self.inner.invoke_with_args(args)?.into_array(rows)?;
+        let zero = ScalarValue::new_zero(lengths.data_type())?.to_scalar()?;
+        let empty = datafusion::arrow::compute::kernels::cmp::eq(&lengths, &zero)?;
+        let lengths = datafusion::arrow::compute::nullif(&lengths, &empty)?;
+        super::columnar(lengths, scalar)
+    }
 }
 
 /// What is done to each element not distinct from the one given.

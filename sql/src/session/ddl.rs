@@ -1512,6 +1512,15 @@ pub(crate) fn data_type(t: &ast::DataType) -> Result<DataType> {
         T::Uuid => DataType::Uuid,
         T::JSON => DataType::Json,
         T::JSONB => DataType::Jsonb,
+        // `int[]`, `int[3]`, `int[][]`: PostgreSQL gives them all one type, whose sizes and
+        // dimensions are not enforced; DriftDB's arrays have one dimension.
+        T::Array(
+            ast::ArrayElemTypeDef::SquareBracket(element, _)
+            | ast::ArrayElemTypeDef::AngleBracket(element),
+        ) => match data_type(element)? {
+            DataType::Array(element) => DataType::Array(element),
+            element => DataType::Array(Box::new(element)),
+        },
         other => return Err(unsupported(&format!("type {other}"))),
     })
 }

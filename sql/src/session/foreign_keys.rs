@@ -181,6 +181,16 @@ pub(super) fn key_text(value: &Value) -> String {
                 &hex[20..]
             )
         }
+        Value::Array(items) => {
+            let items: Vec<String> = items
+                .iter()
+                .map(|v| match v {
+                    Value::Null => "NULL".into(),
+                    v => key_text(v),
+                })
+                .collect();
+            format!("{{{}}}", items.join(","))
+        }
         other => format!("{other:?}"),
     }
 }

@@ -670,3 +670,44 @@ async fn an_alter_table_between_a_transactions_rows_commits_and_replays() -> Res
     );
     Ok(())
 }
+
+#[tokio::test]
+async fn array_columns_survive_reopens_checkpoints_and_crashes() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let crash = tempfile::tempdir()?;
+    let first;
+    {
+        let db = Database::open(dir.path())?;
+        db.execute("CREATE TABLE posts (id INT PRIMARY KEY, tags TEXT[], scores INT[])")
+            .await?;
+        let inserted = db
+            .execute(r#"INSERT INTO posts VALUES (1, '{a,"b c",NULL}', ARRAY[1, 2])"#)
+            .await?;
+        first = tag_and_seq(&inserted[0]).1.expect("an insert commits");
+        // One version in a checkpoint, the next replayed from the ledger.
+        db.checkpoint()?;
+        db.execute("UPDATE posts SET tags = array_append(tags, 'd'), scores = '{}' WHERE id = 1")
+            .await?;
+        db.execute("INSERT INTO posts VALUES (2, NULL, '{7}')")
+            .await?;
+        copy_dir(dir.path(), crash.path())?;
+    }
+    // (This helper prints Arrow's text, so the arrays are joined by SQL.)
+    let shown =
+        "array_to_string(tags, '|', '*'), array_to_string(scores, '|'), cardinality(scores)";
+    for path in [dir.path(), crash.path()] {
+        let db = Database::open(path)?;
+        assert_eq!(
+            query(&db, &format!("SELECT id, {shown} FROM posts ORDER BY id")).await?,
+            rows(&[&["1", "a|b c|*|d", "", "0"], &["2", "NULL", "7", "1"]]),
+            "{path:?}"
+        );
+        let then = format!("SELECT {shown} FROM posts FOR SYSTEM_TIME AS OF @SEQ:{first}");
+        assert_eq!(
+            query(&db, &then).await?,
+            rows(&[&["a|b c|*", "1|2", "2"]]),
+            "{path:?}"
+        );
+    }
+    Ok(())
+}

@@ -15,6 +15,7 @@ import psycopg
 import psycopg2
 import psycopg2.errors
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
 
 host, port = sys.argv[1], int(sys.argv[2])
@@ -454,6 +455,7 @@ def exercise_tables_without_keys():
 
 ALEMBIC_FIRST = """
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from alembic import op
 
 revision = "0001"
@@ -481,6 +483,7 @@ def downgrade():
 
 ALEMBIC_SECOND = """
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from alembic import op
 
 revision = "0002"
@@ -669,6 +672,75 @@ def exercise_arrays():
     asyncio.run(run())
 
 
+def exercise_array_columns():
+    """Array columns (text[], int[], uuid[], numeric[]) written and read by every driver, with
+    its own parameters: psycopg 3 (typed, binary), psycopg2 (ARRAY[...] literals), asyncpg
+    (binary, element types from pg_type); and an SQLAlchemy ARRAY model, reflected."""
+    dsn = dict(host=host, port=port, user="driftdb", dbname="driftdb")
+    conn = psycopg.connect(**dsn, autocommit=True)
+    conn.execute("CREATE TABLE py_arr (id INT PRIMARY KEY, tags TEXT[], n INT[], u UUID[], d NUMERIC(6,2)[])")
+    conn.execute(
+        "INSERT INTO py_arr VALUES (%s, %s, %s, %s, %s)",
+        (1, ["a", "b c", None], [1, 2], [uuid.UUID(int=1)], [Decimal("1.5")]),
+    )
+    conn2 = psycopg2.connect(**dsn)
+    conn2.autocommit = True
+    cur = conn2.cursor()
+    cur.execute("INSERT INTO py_arr (id, tags, n) VALUES (%s, %s, %s)", (2, ["x"], [3, None]))
+
+    async def insert():
+        c = await asyncpg.connect(host=host, port=port, user="driftdb", database="driftdb")
+        await c.execute(
+            "INSERT INTO py_arr (id, tags, n, u) VALUES ($1, $2, $3, $4)", 3, ["q"], [7, 8], [uuid.UUID(int=2)]
+        )
+        rows = [tuple(r) for r in await c.fetch("SELECT * FROM py_arr ORDER BY id")]
+        await c.close()
+        return rows
+
+    expected = [
+        (1, ["a", "b c", None], [1, 2], [uuid.UUID(int=1)], [Decimal("1.50")]),
+        (2, ["x"], [3, None], None, None),
+        (3, ["q"], [7, 8], [uuid.UUID(int=2)], None),
+    ]
+    check("asyncpg array columns", asyncio.run(insert()), expected)
+    check("psycopg array columns", conn.execute("SELECT * FROM py_arr ORDER BY id").fetchall(), expected)
+    check(
+        "psycopg array column binary",
+        conn.cursor(binary=True).execute("SELECT * FROM py_arr ORDER BY id").fetchall(),
+        expected,
+    )
+    cur.execute("SELECT id FROM py_arr WHERE %s = ANY(tags)", ("b c",))
+    check("psycopg2 ANY over an array column", cur.fetchall(), [(1,)])
+    conn2.close()
+    conn.close()
+
+    class Base(DeclarativeBase):
+        pass
+
+    class Article(Base):
+        __tablename__ = "py_articles"
+        id: Mapped[int] = mapped_column(primary_key=True)
+        tags = mapped_column(postgresql.ARRAY(sa.String(20)))
+        scores = mapped_column(postgresql.ARRAY(sa.Integer), nullable=False, server_default="{}")
+
+    engine = sa.create_engine(f"postgresql+psycopg://driftdb@{host}:{port}/driftdb")
+    Base.metadata.create_all(engine)
+    with Session(engine) as session:
+        session.add_all([Article(id=1, tags=["a", "b"], scores=[1]), Article(id=2, tags=[])])
+        session.commit()
+        found = session.scalars(sa.select(Article).where(Article.tags.contains(["b"]))).all()
+        check("sqlalchemy ARRAY contains", [(a.id, a.tags, a.scores) for a in found], [(1, ["a", "b"], [1])])
+        other = session.get(Article, 2)
+        check("sqlalchemy ARRAY server default", (other.tags, other.scores), ([], []))
+    columns = {c["name"]: c["type"] for c in sa.inspect(engine).get_columns("py_articles")}
+    check(
+        "sqlalchemy reflects ARRAY columns",
+        (type(columns["tags"]).__name__, str(columns["tags"].item_type), str(columns["scores"].item_type)),
+        ("ARRAY", "VARCHAR(20)", "INTEGER"),
+    )
+    engine.dispose()
+
+
 def exercise_server_version():
     """The version every client is told at start-up is the PostgreSQL DriftDB follows (a
     newer one makes pg_dump refuse the server)."""
@@ -785,6 +857,7 @@ exercise_pipelines()
 exercise_shape_changes()
 exercise_json_and_uuid()
 exercise_arrays()
+exercise_array_columns()
 exercise_sqlalchemy("psycopg2")
 exercise_sqlalchemy("psycopg")
 exercise_serial_keys("psycopg2")
