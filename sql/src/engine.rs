@@ -759,6 +759,7 @@ fn install_postgres(ctx: &mut SessionContext) -> Result<()> {
         SessionContext::register_udf(ctx, function);
     }
     SessionContext::register_udaf(ctx, crate::postgres::avg());
+    SessionContext::register_udf(ctx, crate::postgres::timezone());
     SessionContext::register_udaf(ctx, crate::subquery::single());
     for function in crate::interval::functions::functions() {
         SessionContext::register_udf(ctx, function);

@@ -34,6 +34,7 @@
 mod array_fill;
 mod array_in;
 mod arrays;
+mod at_time_zone;
 mod avg;
 mod bpchar;
 pub(crate) mod bytea_in;
@@ -55,6 +56,7 @@ mod unknown;
 pub(crate) use array_fill::{ARRAY_FILL, array_fill};
 pub(crate) use array_in::read_one_dimension as read_array_literals;
 pub(crate) use arrays::functions as array_functions;
+pub(crate) use at_time_zone::{rewrite as at_time_zone, timezone};
 pub(crate) use avg::avg;
 pub(crate) use bpchar::{BPCHAR_IN, bpchar_in};
 pub(crate) use domain::functions as domain_functions;
