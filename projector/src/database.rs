@@ -751,7 +751,9 @@ fn current_rows(table: &Table) -> Result<Vec<Change>> {
 /// The current rows of `table` as an `AlterTable` with `carry` and `fill` makes them for its
 /// new schema.
 /// A value a column whose type changed keeps is converted to the new type where that keeps
-/// it exactly ([`Value::converted`]); the new schema's check refuses any other.
+/// it exactly ([`Value::converted`]); the new schema's check refuses any other. Two rows
+/// with one key under the new schema (a primary key given to a table that had a hidden row
+/// identity) are a [`Error::UniqueViolation`] of its `<table>_pkey`, never one row.
 pub(crate) fn carried_rows(
     table: &Table,
     schema: &TableSchema,
@@ -761,10 +763,17 @@ pub(crate) fn carried_rows(
     let Some(now) = table.current_seq() else {
         return Ok(Vec::new());
     };
-    Ok(table
+    let rows: Vec<Row> = table
         .scan(now)?
-        .map(|v| Change::Upsert(carry_row(v.row, schema, carry, fill)))
-        .collect())
+        .map(|v| carry_row(v.row, schema, carry, fill))
+        .collect();
+    let mut keys = std::collections::HashSet::with_capacity(rows.len());
+    if !rows.iter().all(|row| keys.insert(schema.key_of(row))) {
+        return Err(Error::UniqueViolation {
+            constraint: format!("{}_pkey", schema.name()),
+        });
+    }
+    Ok(rows.into_iter().map(Change::Upsert).collect())
 }
 
 /// `row` of a table as an `AlterTable` with `carry` and `fill` makes it for `schema`.

@@ -78,6 +78,14 @@ pub enum Error {
         /// The violated constraint.
         constraint: String,
     },
+    /// Rows that hold one key twice, found making a unique index over them. SQLSTATE 23505.
+    #[error("{message}")]
+    DuplicateKeys {
+        /// PostgreSQL's message, naming the index.
+        message: String,
+        /// The key held twice.
+        detail: String,
+    },
     /// A foreign key that does not hold. SQLSTATE 23503.
     #[error("{message}")]
     ForeignKeyViolation {
@@ -151,6 +159,7 @@ impl Error {
             Error::UniqueViolation { .. } => "23505",
             Error::NotNullViolation { .. } => "23502",
             Error::ForeignKeyViolation { .. } => "23503",
+            Error::DuplicateKeys { .. } => "23505",
             Error::CheckViolation { .. } => "23514",
             Error::SerializationFailure { .. } => "40001",
             Error::PointOutOfRange { .. } => "22008",
@@ -176,9 +185,9 @@ impl Error {
     /// PostgreSQL's DETAIL line for the error, when it has one.
     pub fn detail(&self) -> Option<&str> {
         match self {
-            Error::ForeignKeyViolation { detail, .. } | Error::CheckViolation { detail, .. } => {
-                Some(detail)
-            }
+            Error::ForeignKeyViolation { detail, .. }
+            | Error::CheckViolation { detail, .. }
+            | Error::DuplicateKeys { detail, .. } => Some(detail),
             _ => None,
         }
     }

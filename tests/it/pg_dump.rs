@@ -229,3 +229,87 @@ fn is_root() -> bool {
         .output()
         .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
 }
+
+/// A PostgreSQL database as an application's migrations leave it, with rows: the other way
+/// of moving, from PostgreSQL to DriftDB.
+const POSTGRES_SCHEMA: &str = r#"
+CREATE TABLE customers (id serial PRIMARY KEY, email varchar(200) NOT NULL UNIQUE, tags text[] DEFAULT '{}', created_at timestamptz NOT NULL DEFAULT now());
+CREATE TABLE orders (id bigserial PRIMARY KEY, customer_id int NOT NULL REFERENCES customers(id) ON DELETE CASCADE, total numeric(10,2) CHECK (total >= 0), note text, placed date);
+CREATE TABLE order_items (order_id bigint REFERENCES orders, sku text, qty int NOT NULL DEFAULT 1, PRIMARY KEY (order_id, sku));
+CREATE TABLE audit (at timestamptz, line text);
+CREATE INDEX orders_customer ON orders (customer_id);
+CREATE VIEW big_orders AS SELECT id, total FROM orders WHERE total > 100;
+COMMENT ON TABLE orders IS 'one per checkout';
+INSERT INTO customers (email, tags) VALUES ('a@x', '{vip,"x y"}'), ('b@x', '{}');
+INSERT INTO orders (customer_id, total, note, placed) VALUES (1, 150.5, E'tab\tand "quote"\nnewline \\ backslash', '2025-01-31'), (2, 20, NULL, NULL);
+INSERT INTO order_items VALUES (1, 'sku-1', 2), (1, 'sku-2', 1), (2, 'sku-1', 1);
+INSERT INTO audit VALUES ('2025-01-01 00:00+00', 'same'), ('2025-01-01 00:00+00', 'same');
+"#;
+
+/// Every row of every table, as text, in a fixed order.
+const ROWS: &str = "
+SELECT * FROM customers ORDER BY id;
+SELECT * FROM orders ORDER BY id;
+SELECT * FROM order_items ORDER BY order_id, sku;
+SELECT * FROM audit ORDER BY line;
+SELECT * FROM big_orders ORDER BY id;
+";
+
+#[test]
+fn a_postgresql_15_dump_restores_into_driftdb() {
+    let Some(postgres) = Postgres::start() else {
+        eprintln!("skipped: no PostgreSQL 15 server in {BIN} (.ci/run installs it)");
+        return;
+    };
+    let theirs_port = postgres.port.to_string();
+    let pg = || psql("127.0.0.1", &theirs_port, "postgres", "postgres");
+    run(pg().args(["-c", POSTGRES_SCHEMA]), "the PostgreSQL schema");
+    // As an operator moving a database would dump it: without PostgreSQL's owners and
+    // grants, which name PostgreSQL's roles.
+    let dump = run(
+        Command::new("pg_dump")
+            .args(["--no-owner", "--no-privileges", "-h", "127.0.0.1", "-p"])
+            .arg(&theirs_port)
+            .args(["-U", "postgres", "postgres"]),
+        "pg_dump of PostgreSQL",
+    );
+    // pg_dump adds every key after its table, so the restore gives keys to keyless tables.
+    assert!(
+        dump.contains("ADD CONSTRAINT orders_pkey PRIMARY KEY (id);"),
+        "{dump}"
+    );
+
+    let (dir, server) = fresh();
+    let (host, port) = server.pg_addr.rsplit_once(':').expect("host:port");
+    let script = dir.data().with_file_name("from-postgres.sql");
+    std::fs::write(&script, &dump).expect("write the dump");
+    let ours = || psql(host, port, "driftdb", "driftdb");
+    run(
+        ours().arg("-f").arg(&script),
+        "restoring PostgreSQL's dump into DriftDB",
+    );
+    for check in [DESCRIBE, ROWS] {
+        assert_eq!(
+            run(ours().args(["-c", check]), "DriftDB"),
+            run(pg().args(["-c", check]), "PostgreSQL"),
+            "the restored database differs"
+        );
+    }
+    // The sequences go on where PostgreSQL's were, the keys and references hold.
+    let next = "INSERT INTO customers (email) VALUES ('c@x') RETURNING id";
+    assert_eq!(run(ours().args(["-c", next]), "DriftDB"), "3\n");
+    let dangling = ours()
+        .args([
+            "-c",
+            "INSERT INTO orders (customer_id, total) VALUES (9, 1)",
+        ])
+        .output()
+        .expect("psql runs");
+    assert!(!dangling.status.success());
+    assert!(String::from_utf8_lossy(&dangling.stderr).contains("orders_customer_id_fkey"));
+    let twice = ours()
+        .args(["-c", "INSERT INTO order_items VALUES (1, 'sku-1', 5)"])
+        .output()
+        .expect("psql runs");
+    assert!(String::from_utf8_lossy(&twice.stderr).contains("order_items_pkey"));
+}

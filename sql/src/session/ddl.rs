@@ -543,6 +543,8 @@ impl Session {
         let mut added_unique: Vec<UniqueConstraint> = Vec::new();
         let mut constraint_ops: Vec<LedgerOp> = Vec::new();
         let mut taken = self.constraint_names(&table, &old, snapshot);
+        // The columns of a primary key added to a table that had none.
+        let mut new_key: Option<Vec<usize>> = None;
         for operation in &alter.operations {
             match operation {
                 AlterTableOperation::AddConstraint {
@@ -594,6 +596,29 @@ impl Session {
                                 name,
                                 columns: cols,
                             });
+                        }
+                        // A key for a table declared without one: it replaces the hidden row
+                        // identity (below, once every operation has named its columns).
+                        TableConstraint::PrimaryKey(pk) => {
+                            if new_key.is_some() || old.row_id().is_none() {
+                                return Err(multiple_primary_keys(&table));
+                            }
+                            let mut key = Vec::with_capacity(pk.columns.len());
+                            for c in &pk.columns {
+                                let at = column_position_in(&columns, &c.column.expr, &table)?;
+                                if columns[at].is_hidden() {
+                                    return Err(system_column("use", &columns[at].name));
+                                }
+                                key.push(at);
+                            }
+                            self.rows_can_be_keyed(
+                                &table,
+                                &columns,
+                                &key,
+                                (&carry, &fill),
+                                snapshot,
+                            )?;
+                            new_key = Some(key);
                         }
                         other => {
                             return Err(unsupported(&format!("ALTER TABLE ... ADD {other}")));
@@ -921,6 +946,37 @@ impl Session {
             }
         }
         let mut ops = Vec::new();
+        if let Some(key) = new_key {
+            // The key's columns become NOT NULL, and the hidden row identity goes, with the
+            // sequence it drew from; positions after it move down one.
+            let row_id = columns
+                .iter()
+                .position(Column::is_hidden)
+                .ok_or_else(|| multiple_primary_keys(&table))?;
+            if let Some(ColumnDefault::RowId(sequence)) = &columns[row_id].default {
+                constraint_ops.push(Sequence::delete(sequence));
+            }
+            for &k in &key {
+                columns[k].nullable = false;
+            }
+            columns.remove(row_id);
+            carry.remove(row_id);
+            fill.remove(row_id);
+            let shift = |p: &mut usize| {
+                if *p > row_id {
+                    *p -= 1;
+                }
+            };
+            primary_key = key;
+            primary_key.iter_mut().for_each(shift);
+            for u in unique.iter_mut().chain(added_unique.iter_mut()) {
+                u.columns.iter_mut().for_each(shift);
+            }
+            for i in &mut indexes {
+                i.columns.iter_mut().for_each(shift);
+            }
+            reshaped = true;
+        }
         if reshaped {
             unique.extend(added_unique);
         } else {
@@ -967,6 +1023,60 @@ impl Session {
         }
         ops.extend(keys);
         Ok(write(ops, "ALTER TABLE"))
+    }
+
+    /// Whether the rows of `table` in the snapshot can take a primary key over `key`
+    /// (positions in `columns`, which the rows become through `carry` and `fill`): no NULL
+    /// in a key column (23502) and no key twice (23505), PostgreSQL's errors for each. The
+    /// ledger checks the same when the change commits, against rows written meanwhile.
+    fn rows_can_be_keyed(
+        &self,
+        table: &str,
+        columns: &[Column],
+        key: &[usize],
+        (carry, fill): (&[Option<u32>], &[Value]),
+        snapshot: &Snapshot,
+    ) -> Result<()> {
+        let keys: Vec<Vec<Value>> = self
+            .rows_in_view(table, snapshot)?
+            .into_iter()
+            .map(|row| {
+                key.iter()
+                    .map(|&k| match carry[k] {
+                        Some(j) => row.get(j as usize).cloned().unwrap_or(Value::Null),
+                        None => fill[k].clone(),
+                    })
+                    .collect()
+            })
+            .collect();
+        // PostgreSQL builds the index (NULLs never collide) before it checks for NULLs.
+        let mut seen = std::collections::HashSet::new();
+        for values in keys.iter().filter(|k| !k.iter().any(Value::is_null)) {
+            if !seen.insert(values) {
+                let names: Vec<&str> = key.iter().map(|&k| columns[k].name.as_str()).collect();
+                let shown: Vec<String> = values.iter().map(foreign_keys::key_text).collect();
+                return Err(Error::DuplicateKeys {
+                    message: format!("could not create unique index \"{table}_pkey\""),
+                    detail: format!(
+                        "Key ({})=({}) is duplicated.",
+                        names.join(", "),
+                        shown.join(", ")
+                    ),
+                });
+            }
+        }
+        for (i, &k) in key.iter().enumerate() {
+            if keys.iter().any(|values| values[i].is_null()) {
+                return Err(Error::Execution {
+                    message: format!(
+                        "column \"{}\" of relation \"{table}\" contains null values",
+                        columns[k].name
+                    ),
+                    sqlstate: "23502",
+                });
+            }
+        }
+        Ok(())
     }
 
     /// `VACUUM [t]`: under a history retention, drops the history older than it (reads
@@ -1349,6 +1459,22 @@ fn invalid_definition(error: driftdb_projector::Error) -> Error {
         message: error.to_string(),
         position: None,
     }
+}
+
+/// The position in `columns` of the column `expr` names, in `ALTER TABLE table`.
+fn column_position_in(columns: &[Column], expr: &ast::Expr, table: &str) -> Result<usize> {
+    let name = match expr {
+        ast::Expr::Identifier(ident) => ident_name(ident),
+        other => return Err(unsupported(&format!("a key on the expression {other}"))),
+    };
+    columns
+        .iter()
+        .position(|c| c.name == name)
+        .ok_or_else(|| Error::UndefinedColumn {
+            column: name,
+            context: format!("ALTER TABLE {table}"),
+            position: None,
+        })
 }
 
 /// PostgreSQL's error for a second `PRIMARY KEY` in one `CREATE TABLE`.

@@ -28,10 +28,14 @@ use crate::temporal::Timestamp;
 /// Parameters and their defaults. Those marked read-only report the server's facts.
 const PARAMETERS: &[(&str, &str, bool)] = &[
     ("application_name", "", false),
+    // There are no function bodies to check (pg_dump turns it off before its DDL).
+    ("check_function_bodies", "on", false),
     ("client_encoding", "UTF8", false),
     ("client_min_messages", "notice", false),
     ("datestyle", "ISO, MDY", false),
     ("default_table_access_method", "heap", false),
+    // There are no tablespaces: only the default ('') is taken.
+    ("default_tablespace", "", false),
     ("default_transaction_isolation", "repeatable read", false),
     ("default_transaction_read_only", "off", false),
     ("driftdb.as_of", "", false),
@@ -59,6 +63,8 @@ const PARAMETERS: &[(&str, &str, bool)] = &[
     ("synchronize_seqscans", "on", false),
     ("timezone", "UTC", false),
     ("transaction_isolation", "repeatable read", true),
+    // There is no xml type for it to govern; pg_dump sets it.
+    ("xmloption", "content", false),
 ];
 
 /// A session's parameter values.
@@ -216,6 +222,19 @@ fn applicable(name: &str, value: &str) -> Result<()> {
         {
             unsupported("idle transactions are not ended by a timer")
         }
+        "default_tablespace" if !folded.is_empty() => {
+            unsupported("tablespaces: DriftDB keeps every table in its data directory")
+        }
+        "check_function_bodies" if !is_boolean(&folded) => Err(Error::Execution {
+            message: "parameter \"check_function_bodies\" requires a Boolean value".to_string(),
+            sqlstate: "22023",
+        }),
+        "xmloption" if !matches!(folded.as_str(), "content" | "document") => {
+            Err(Error::Execution {
+                message: format!("invalid value for parameter \"xmloption\": \"{value}\""),
+                sqlstate: "22023",
+            })
+        }
         "intervalstyle" if folded != "postgres" => {
             unsupported("intervals are shown in postgres style")
         }
@@ -235,6 +254,14 @@ fn applicable(name: &str, value: &str) -> Result<()> {
         },
         _ => Ok(()),
     }
+}
+
+/// Whether `folded` (lower case) is one of PostgreSQL's spellings of a Boolean parameter value.
+fn is_boolean(folded: &str) -> bool {
+    matches!(
+        folded,
+        "on" | "off" | "true" | "false" | "yes" | "no" | "1" | "0" | "t" | "f" | "y" | "n"
+    )
 }
 
 impl Session {

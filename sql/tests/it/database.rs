@@ -711,3 +711,32 @@ async fn array_columns_survive_reopens_checkpoints_and_crashes() -> Result<()> {
     }
     Ok(())
 }
+
+#[tokio::test]
+async fn a_primary_key_added_in_a_transaction_meets_rows_committed_meanwhile() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let db = Database::open(dir.path())?;
+    db.execute("CREATE TABLE later (id INT, v TEXT)").await?;
+    db.execute("INSERT INTO later VALUES (1, 'a')").await?;
+    let mut keying = db.session();
+    keying.execute("BEGIN").await?;
+    keying
+        .execute("ALTER TABLE later ADD PRIMARY KEY (id)")
+        .await?;
+    // A second row with the same id commits first: the key can no longer be made, and
+    // the two rows must not become one.
+    db.execute("INSERT INTO later VALUES (1, 'b')").await?;
+    assert_eq!(sqlstate_of(&mut keying, "COMMIT").await, "23505");
+    assert_eq!(
+        query(&db, "SELECT v FROM later ORDER BY v").await?,
+        [["a"], ["b"]]
+    );
+    // Without the duplicate, the same change commits.
+    db.execute("DELETE FROM later WHERE v = 'b'").await?;
+    db.execute("ALTER TABLE later ADD PRIMARY KEY (id)").await?;
+    assert_eq!(
+        sqlstate_of(&mut db.session(), "INSERT INTO later VALUES (1, 'c')").await,
+        "23505"
+    );
+    Ok(())
+}
