@@ -216,7 +216,7 @@ pub fn parse(sql: &str) -> Result<Vec<Statement>> {
             Parsed::Sql(mut statement) => {
                 check_depth(&mut statement)?;
                 crate::interval::normalize_literals(&mut statement, sql);
-                crate::postgres::at_time_zone(&mut statement, sql);
+                crate::postgres::at_time_zone(&mut statement);
                 let statement = SqlStatement {
                     statement: *statement,
                     temporal: TemporalClauses::from_vec(own),

@@ -42,15 +42,9 @@ pub(crate) fn timezone() -> ScalarUDF {
     })
 }
 
-/// Turns every `x AT TIME ZONE z` of `statement` into `timezone(z, x)`.
-pub(crate) fn rewrite(statement: &mut Statement, source: &str) {
-    if !source
-        .as_bytes()
-        .windows(4)
-        .any(|w| w.eq_ignore_ascii_case(b"zone"))
-    {
-        return;
-    }
+/// Turns every `x AT TIME ZONE z` of `statement` into `timezone(z, x)`. (A walk over the
+/// statement's own expressions: the text it came from may be a whole script.)
+pub(crate) fn rewrite(statement: &mut Statement) {
     let _ = visit_expressions_mut(statement, |e| {
         if let Expr::AtTimeZone {
             timestamp,
