@@ -128,11 +128,12 @@ impl TableSchema {
             if !names.insert(column.name.as_str()) {
                 return invalid(format!("column {:?} is declared twice", column.name));
             }
+            // Values hold 38 digits (an i128); a wider declaration holds those that fit.
             if let DataType::Decimal { precision, scale } = column.data_type
-                && (!(1..=38).contains(&precision) || scale > precision)
+                && (precision == 0 || scale > precision || scale > 38)
             {
                 return invalid(format!(
-                    "column {:?}: NUMERIC({precision}, {scale}) needs 1 <= precision <= 38 and scale <= precision",
+                    "column {:?}: NUMERIC({precision}, {scale}) needs 1 <= precision and scale <= precision, scale <= 38",
                     column.name
                 ));
             }
@@ -386,15 +387,18 @@ mod tests {
             },
         ];
         assert!(TableSchema::new("t", columns(), vec![0], vec![], dup_index).is_err());
-        let bad_numeric = vec![Column::new(
-            "d",
-            DataType::Decimal {
-                precision: 39,
-                scale: 0,
-            },
-            false,
-        )];
-        assert!(TableSchema::new("t", bad_numeric, vec![0], vec![], vec![]).is_err());
+        let numeric = |precision, scale| {
+            let columns = vec![Column::new(
+                "d",
+                DataType::Decimal { precision, scale },
+                false,
+            )];
+            TableSchema::new("t", columns, vec![0], vec![], vec![])
+        };
+        assert!(numeric(0, 0).is_err());
+        assert!(numeric(5, 6).is_err());
+        assert!(numeric(60, 39).is_err());
+        assert!(numeric(65, 30).is_ok());
     }
 
     #[test]

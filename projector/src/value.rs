@@ -46,7 +46,8 @@ pub enum DataType {
     /// `DOUBLE PRECISION`, stored as [`Value::Float64`].
     Double,
     /// `NUMERIC(precision, scale)`, stored as [`Value::Decimal`] with exactly `scale` decimal
-    /// places and at most `precision` digits (`precision` is 1 to 38).
+    /// places and at most `precision` digits (`scale` is 0 to 38, `precision` at least `scale`
+    /// and 1). A value holds at most 38 digits, however wide the declaration.
     Decimal {
         /// The total number of significant digits.
         precision: u8,

@@ -7,7 +7,7 @@
 //! | SQL | Arrow |
 //! |---|---|
 //! | `BOOLEAN`, `SMALLINT`, `INTEGER`, `BIGINT`, `REAL`, `DOUBLE PRECISION` | `Boolean`, `Int16`, `Int32`, `Int64`, `Float32`, `Float64` |
-//! | `NUMERIC(p, s)` | `Decimal128(p, s)`: exact, never a float |
+//! | `NUMERIC(p, s)` | `Decimal128(min(p, 38), s)`: exact, never a float; a value of more than 38 digits is refused |
 //! | `TEXT`, `VARCHAR(n)`, `CHAR(n)`, `JSON`, `JSONB` | `Utf8` |
 //! | `BYTEA` | `Binary` |
 //! | `DATE` | `Date32` (days since 1970-01-01, as stored) |
@@ -113,6 +113,9 @@ pub fn fit_text(mut text: String, data_type: &DataType) -> String {
     text
 }
 
+/// The digits a `Decimal128` holds, and so every `numeric` value DriftDB stores.
+pub const MAX_DECIMAL_DIGITS: u8 = 38;
+
 /// The Arrow type that holds values of `data_type`; see the module documentation.
 pub fn arrow_type(data_type: &DataType) -> ArrowType {
     match data_type {
@@ -122,11 +125,13 @@ pub fn arrow_type(data_type: &DataType) -> ArrowType {
         DataType::BigInt => ArrowType::Int64,
         DataType::Real => ArrowType::Float32,
         DataType::Double => ArrowType::Float64,
-        // The projector keeps precision within 1..=38, which is exactly Decimal128's range,
-        // and scale <= precision, so the i8 cannot wrap.
-        DataType::Decimal { precision, scale } => {
-            ArrowType::Decimal128(*precision, i8::try_from(*scale).unwrap_or(i8::MAX))
-        }
+        // Decimal128 holds 38 digits: a column declared wider (`NUMERIC(65,30)`) holds the
+        // values that fit in them. The projector keeps the scale within 0..=38, so the i8
+        // cannot wrap.
+        DataType::Decimal { precision, scale } => ArrowType::Decimal128(
+            (*precision).min(MAX_DECIMAL_DIGITS),
+            i8::try_from(*scale).unwrap_or(i8::MAX),
+        ),
         DataType::Text
         | DataType::Varchar(_)
         | DataType::Char(_)
@@ -445,7 +450,7 @@ pub fn to_array<'a>(
             })?;
             Arc::new(
                 array.with_precision_and_scale(
-                    *precision,
+                    (*precision).min(MAX_DECIMAL_DIGITS),
                     i8::try_from(*scale).map_err(|_| {
                         ConversionError::OutOfRange(format!("numeric scale {scale}"))
                     })?,

@@ -1576,6 +1576,18 @@ fn reads_only(using: &ast::Expr, column: &str) -> bool {
     }
 }
 
+/// A declared `numeric` precision: PostgreSQL's 1 to 1000 (22023 outside), of which DriftDB
+/// takes up to 255; values hold 38 digits whatever the declaration.
+fn numeric_precision(p: u64) -> Result<u8> {
+    if !(1..=1000).contains(&p) {
+        return Err(Error::Execution {
+            message: format!("NUMERIC precision {p} must be between 1 and 1000"),
+            sqlstate: "22023",
+        });
+    }
+    u8::try_from(p).map_err(|_| unsupported("numeric precision above 255"))
+}
+
 /// SQL type names to the projector's types.
 pub(crate) fn data_type(t: &ast::DataType) -> Result<DataType> {
     use ast::DataType as T;
@@ -1610,13 +1622,14 @@ pub(crate) fn data_type(t: &ast::DataType) -> Result<DataType> {
         },
         T::Numeric(info) | T::Decimal(info) | T::Dec(info) => match info {
             ast::ExactNumberInfo::PrecisionAndScale(p, s) => DataType::Decimal {
-                precision: u8::try_from(*p)
-                    .map_err(|_| unsupported("decimal precision over 38"))?,
-                scale: u8::try_from(*s).map_err(|_| unsupported("decimal scale over 38"))?,
+                precision: numeric_precision(*p)?,
+                scale: u8::try_from(*s)
+                    .ok()
+                    .filter(|s| *s <= 38)
+                    .ok_or_else(|| unsupported("numeric scale above 38"))?,
             },
             ast::ExactNumberInfo::Precision(p) => DataType::Decimal {
-                precision: u8::try_from(*p)
-                    .map_err(|_| unsupported("decimal precision over 38"))?,
+                precision: numeric_precision(*p)?,
                 scale: 0,
             },
             ast::ExactNumberInfo::None => DataType::Decimal {
