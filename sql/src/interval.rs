@@ -124,10 +124,10 @@ pub(crate) fn complete_timestamp(text: &str) -> Option<String> {
 
 /// Normalizes `INTERVAL '…'`, `'…'::interval` and `CAST('…' AS INTERVAL)` in `statement`,
 /// and completes timestamps without seconds in casts to `timestamp[tz]`
-/// ([`complete_timestamp`]). Only statements whose text has a `:` can hold a clock part,
-/// which `source` tells.
-pub(crate) fn normalize_literals(statement: &mut Statement, source: &str) {
-    if !source.contains(':') {
+/// ([`complete_timestamp`]). Only statements whose text has a `:` can hold a clock part:
+/// `has_colon` says whether the text they came from has one.
+pub(crate) fn normalize_literals(statement: &mut Statement, has_colon: bool) {
+    if !has_colon {
         return;
     }
     let rewrite = |v: &mut Value, normal: Normalizer| {

@@ -193,6 +193,8 @@ pub fn parse(sql: &str) -> Result<Vec<Statement>> {
     let mut clauses = clauses.into_iter().peekable();
     let mut parser = Parser::new(&dialect).with_tokens_with_locations(tokens);
     let mut statements = Vec::new();
+    // Looked for once: the text may be a script of thousands of statements.
+    let has_colon = sql.contains(':');
     loop {
         while parser.consume_token(&Token::SemiColon) {}
         if parser.peek_token_ref().token == Token::EOF {
@@ -215,7 +217,7 @@ pub fn parse(sql: &str) -> Result<Vec<Statement>> {
         statements.push(match parsed {
             Parsed::Sql(mut statement) => {
                 check_depth(&mut statement)?;
-                crate::interval::normalize_literals(&mut statement, sql);
+                crate::interval::normalize_literals(&mut statement, has_colon);
                 crate::postgres::at_time_zone(&mut statement);
                 let statement = SqlStatement {
                     statement: *statement,
