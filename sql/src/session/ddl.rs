@@ -543,8 +543,9 @@ impl Session {
         let mut added_unique: Vec<UniqueConstraint> = Vec::new();
         let mut constraint_ops: Vec<LedgerOp> = Vec::new();
         let mut taken = self.constraint_names(&table, &old, snapshot);
-        // The columns of a primary key added to a table that had none.
-        let mut new_key: Option<Vec<usize>> = None;
+        // The columns of a primary key added to a table that had none, by name (another
+        // operation of the statement may move them).
+        let mut new_key: Option<Vec<String>> = None;
         for operation in &alter.operations {
             match operation {
                 AlterTableOperation::AddConstraint {
@@ -618,7 +619,7 @@ impl Session {
                                 (&carry, &fill),
                                 snapshot,
                             )?;
-                            new_key = Some(key);
+                            new_key = Some(key.iter().map(|&k| columns[k].name.clone()).collect());
                         }
                         other => {
                             return Err(unsupported(&format!("ALTER TABLE ... ADD {other}")));
@@ -946,13 +947,25 @@ impl Session {
             }
         }
         let mut ops = Vec::new();
-        if let Some(key) = new_key {
+        if let Some(names) = new_key {
             // The key's columns become NOT NULL, and the hidden row identity goes, with the
             // sequence it drew from; positions after it move down one.
             let row_id = columns
                 .iter()
                 .position(Column::is_hidden)
                 .ok_or_else(|| multiple_primary_keys(&table))?;
+            let key = names
+                .into_iter()
+                .map(|name| {
+                    columns.iter().position(|c| c.name == name).ok_or_else(|| {
+                        Error::UndefinedColumn {
+                            column: name,
+                            context: format!("ALTER TABLE {table}"),
+                            position: None,
+                        }
+                    })
+                })
+                .collect::<Result<Vec<usize>>>()?;
             if let Some(ColumnDefault::RowId(sequence)) = &columns[row_id].default {
                 constraint_ops.push(Sequence::delete(sequence));
             }
