@@ -404,28 +404,45 @@ impl Session {
         }
         // A statement's future is large (DataFusion planning, DML, DDL inside it): on the
         // heap, so a caller's stack holds only a pointer to it.
-        let result = match self.interrupt.take() {
-            None => Box::pin(self.run(statement)).await,
-            Some(mut signal) => {
+        let timeout = self.settings.statement_timeout();
+        let result = match (self.interrupt.take(), timeout) {
+            (None, None) => Box::pin(self.run(statement)).await,
+            (mut signal, timeout) => {
+                // A cancel request, or `statement_timeout` running out: whichever comes
+                // first stops the statement as a cancel does.
+                let cancelled = async {
+                    match &mut signal {
+                        Some(signal) => signal.await,
+                        None => std::future::pending().await,
+                    }
+                };
+                let timed_out = async {
+                    match timeout {
+                        Some(timeout) => tokio::time::sleep(timeout).await,
+                        None => std::future::pending().await,
+                    }
+                };
+                let stop = futures::future::select(Box::pin(cancelled), Box::pin(timed_out));
                 // The statement first: one that finished (and perhaps committed) in the
                 // same poll as the signal reports its real outcome.
                 let finished = {
                     let run = Box::pin(self.run(statement));
-                    match futures::future::select(run, &mut signal).await {
-                        Either::Left((result, _)) => Some(result),
-                        Either::Right(((), _)) => None,
+                    match futures::future::select(run, stop).await {
+                        Either::Left((result, _)) => Ok(result),
+                        Either::Right((Either::Left(_), _)) => Err("user request"),
+                        Either::Right((Either::Right(_), _)) => Err("statement timeout"),
                     }
                 };
-                match finished {
-                    Some(result) => {
-                        self.interrupt = Some(signal);
-                        result
-                    }
-                    None => Err(Error::Execution {
-                        message: "canceling statement due to user request".to_string(),
-                        sqlstate: "57014",
-                    }),
+                // The signal lasts until it fires (a timeout does not use it up).
+                if !matches!(finished, Err("user request")) {
+                    self.interrupt = signal;
                 }
+                finished.unwrap_or_else(|why| {
+                    Err(Error::Execution {
+                        message: format!("canceling statement due to {why}"),
+                        sqlstate: "57014",
+                    })
+                })
             }
         };
         if result.is_err() {
@@ -1449,7 +1466,9 @@ impl Session {
 
     /// `nextval` and the other sequence functions, bound to this session, in `ctx`.
     fn register_sequence_functions(&self, ctx: &datafusion::prelude::SessionContext) {
-        for function in crate::sequences::functions(&self.db, &self.taken) {
+        let read_only =
+            self.settings.as_of.is_some() || self.txn.as_ref().is_some_and(|t| t.read_only);
+        for function in crate::sequences::functions(&self.db, &self.taken, read_only) {
             ctx.register_udf(function);
         }
     }

@@ -34,8 +34,9 @@ enum Function {
     SerialSequence,
 }
 
-/// The functions for a session of `db` that took the values in `taken`.
-pub(crate) fn functions(db: &Database, taken: &SharedTaken) -> Vec<ScalarUDF> {
+/// The functions for a session of `db` that took the values in `taken`; in a read-only
+/// transaction (`read_only`), `nextval` and `setval` fail with 25006 as in PostgreSQL.
+pub(crate) fn functions(db: &Database, taken: &SharedTaken, read_only: bool) -> Vec<ScalarUDF> {
     [
         Function::Nextval,
         Function::Currval,
@@ -49,6 +50,7 @@ pub(crate) fn functions(db: &Database, taken: &SharedTaken) -> Vec<ScalarUDF> {
             function,
             db: db.clone(),
             taken: Arc::clone(taken),
+            read_only,
             signature: Signature::user_defined(Volatility::Volatile),
         })
     })
@@ -108,6 +110,7 @@ struct SequenceFunction {
     function: Function,
     db: Database,
     taken: SharedTaken,
+    read_only: bool,
     signature: Signature,
 }
 
@@ -121,7 +124,9 @@ impl std::fmt::Debug for SequenceFunction {
 
 impl PartialEq for SequenceFunction {
     fn eq(&self, other: &Self) -> bool {
-        self.function == other.function && Arc::ptr_eq(&self.taken, &other.taken)
+        self.function == other.function
+            && self.read_only == other.read_only
+            && Arc::ptr_eq(&self.taken, &other.taken)
     }
 }
 
@@ -205,6 +210,15 @@ impl ScalarUDFImpl for SequenceFunction {
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        if self.read_only && matches!(self.function, Function::Nextval | Function::Setval) {
+            return Err(external(crate::Error::Execution {
+                message: format!(
+                    "cannot execute {}() in a read-only transaction",
+                    self.name()
+                ),
+                sqlstate: "25006",
+            }));
+        }
         // A volatile call runs once per row, constant arguments or not.
         let rows = args.number_rows;
         let arrays = args

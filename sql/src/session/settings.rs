@@ -106,6 +106,15 @@ impl Settings {
             .collect()
     }
 
+    /// `statement_timeout`: how long a statement may run before it is cancelled; `None` for
+    /// no limit (0).
+    pub(super) fn statement_timeout(&self) -> Option<std::time::Duration> {
+        self.get("statement_timeout")
+            .and_then(|v| milliseconds(&v))
+            .filter(|ms| *ms > 0)
+            .map(std::time::Duration::from_millis)
+    }
+
     /// How results are shown under these settings.
     pub(super) fn presentation(&self) -> crate::present::Presentation {
         let extra_float_digits = self
@@ -235,6 +244,10 @@ fn applicable(name: &str, value: &str) -> Result<()> {
                 sqlstate: "22023",
             })
         }
+        "statement_timeout" if milliseconds(&folded).is_none() => Err(Error::Execution {
+            message: format!("invalid value for parameter \"statement_timeout\": \"{value}\""),
+            sqlstate: "22023",
+        }),
         "intervalstyle" if folded != "postgres" => {
             unsupported("intervals are shown in postgres style")
         }
@@ -254,6 +267,30 @@ fn applicable(name: &str, value: &str) -> Result<()> {
         },
         _ => Ok(()),
     }
+}
+
+/// A time parameter's value in milliseconds, read as PostgreSQL reads one: a whole number
+/// in milliseconds, or with a unit (`ms`, `s`, `min`, `h`, `d`), rounded to a millisecond;
+/// `None` if it is not one or is out of the parameter's range (0 to 2147483647 ms).
+fn milliseconds(value: &str) -> Option<u64> {
+    let value = value.trim();
+    let digits = value
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(value.len());
+    let (number, unit) = value.split_at(digits);
+    let number: f64 = number.parse().ok()?;
+    let scale = match unit.trim() {
+        "" | "ms" => 1.0,
+        "s" => 1_000.0,
+        "min" => 60_000.0,
+        "h" => 3_600_000.0,
+        "d" => 86_400_000.0,
+        _ => return None,
+    };
+    let ms = (number * scale).round();
+    (0.0..=f64::from(i32::MAX))
+        .contains(&ms)
+        .then_some(ms as u64)
 }
 
 /// Whether `folded` (lower case) is one of PostgreSQL's spellings of a Boolean parameter value.

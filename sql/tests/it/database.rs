@@ -740,3 +740,33 @@ async fn a_primary_key_added_in_a_transaction_meets_rows_committed_meanwhile() -
     );
     Ok(())
 }
+
+#[tokio::test]
+async fn statement_timeout_cancels_a_long_statement() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let db = Database::open(dir.path())?;
+    db.execute("CREATE TABLE t (id INT PRIMARY KEY)").await?;
+    let mut session = db.session();
+    // Seconds of counting, at least, in any build: without the timeout it finishes (and
+    // the assertion fails) instead of hanging.
+    let long = "SELECT count(*) FROM generate_series(1, 2000000000)";
+    assert_eq!(
+        sqlstate_of(&mut session, "SET statement_timeout = 'soon'").await,
+        "22023"
+    );
+    session.execute("SET statement_timeout = '50ms'").await?;
+    assert_eq!(sqlstate_of(&mut session, long).await, "57014");
+    // Short statements are untouched, and a transaction the timeout hit is aborted.
+    session.execute("INSERT INTO t VALUES (1)").await?;
+    session.execute("BEGIN").await?;
+    session.execute("INSERT INTO t VALUES (2)").await?;
+    assert_eq!(sqlstate_of(&mut session, long).await, "57014");
+    assert_eq!(sqlstate_of(&mut session, "SELECT 1").await, "25P02");
+    session.execute("ROLLBACK").await?;
+    assert_eq!(query(&db, "SELECT id FROM t").await?, [["1"]]);
+    session.execute("SET statement_timeout = 0").await?;
+    session
+        .execute("SELECT count(*) FROM generate_series(1, 10)")
+        .await?;
+    Ok(())
+}
