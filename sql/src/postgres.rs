@@ -203,6 +203,9 @@ fn rewrite(expr: Expr, schema: &DFSchema) -> Result<Transformed<Expr>> {
     if let Some(rewritten) = array_input(&expr, schema) {
         return Ok(Transformed::yes(rewritten));
     }
+    if let Some(rewritten) = bpchar_comparison(&expr, schema) {
+        return Ok(Transformed::yes(rewritten));
+    }
     if let Some(rewritten) = bytea_input(&expr, schema) {
         return Ok(Transformed::yes(rewritten));
     }
@@ -281,6 +284,79 @@ fn array_input(expr: &Expr, schema: &DFSchema) -> Option<Expr> {
         Expr::TryCast(_) => Expr::TryCast(TryCast::new(lists, field.data_type().clone())),
         _ => Expr::Cast(Cast::new(lists, field.data_type().clone())),
     })
+}
+
+/// A `character(n)` column compared with a quoted literal (`c = 'ab  '`, `c IN ('x ')`):
+/// the literal is a `character` value too, whose trailing blanks mean nothing, as the
+/// column's stored values have none. (A literal cast to `text` first is compared as text,
+/// as in PostgreSQL, and is left alone.)
+fn bpchar_comparison(expr: &Expr, schema: &DFSchema) -> Option<Expr> {
+    fn padded(expr: &Expr) -> Option<&str> {
+        match expr {
+            Expr::Literal(ScalarValue::Utf8(Some(s)), _) if s.ends_with(' ') => Some(s),
+            _ => None,
+        }
+    }
+    let is_bpchar = |e: &Expr| {
+        e.to_field(schema)
+            .is_ok_and(|(_, f)| crate::arrow::pg_type_of(&f) == Some("bpchar"))
+    };
+    let trimmed = |s: &str| {
+        Expr::Literal(
+            ScalarValue::Utf8(Some(s.trim_end_matches(' ').to_string())),
+            None,
+        )
+    };
+    match expr {
+        Expr::BinaryExpr(BinaryExpr { left, op, right })
+            if matches!(
+                op,
+                Operator::Eq
+                    | Operator::NotEq
+                    | Operator::Lt
+                    | Operator::LtEq
+                    | Operator::Gt
+                    | Operator::GtEq
+                    | Operator::IsDistinctFrom
+                    | Operator::IsNotDistinctFrom
+            ) =>
+        {
+            if let Some(s) = padded(right)
+                && is_bpchar(left)
+            {
+                return Some(Expr::BinaryExpr(BinaryExpr::new(
+                    left.clone(),
+                    *op,
+                    Box::new(trimmed(s)),
+                )));
+            }
+            if let Some(s) = padded(left)
+                && is_bpchar(right)
+            {
+                return Some(Expr::BinaryExpr(BinaryExpr::new(
+                    Box::new(trimmed(s)),
+                    *op,
+                    right.clone(),
+                )));
+            }
+            None
+        }
+        Expr::InList(in_list)
+            if in_list.list.iter().any(|e| padded(e).is_some()) && is_bpchar(&in_list.expr) =>
+        {
+            let list = in_list
+                .list
+                .iter()
+                .map(|e| padded(e).map_or_else(|| e.clone(), trimmed))
+                .collect();
+            Some(Expr::InList(datafusion::logical_expr::expr::InList::new(
+                in_list.expr.clone(),
+                list,
+                in_list.negated,
+            )))
+        }
+        _ => None,
+    }
 }
 
 /// A cast of text to `bytea` reads PostgreSQL's formats ([`bytea_in`]), not the text's
