@@ -86,6 +86,15 @@ pub enum Error {
         /// The key held twice.
         detail: String,
     },
+    /// A value given for a `GENERATED ALWAYS` identity column without `OVERRIDING SYSTEM
+    /// VALUE`. SQLSTATE 428C9.
+    #[error("{message}")]
+    IdentityAlways {
+        /// PostgreSQL's message, naming the column.
+        message: String,
+        /// Why the column takes no value.
+        detail: String,
+    },
     /// A foreign key that does not hold. SQLSTATE 23503.
     #[error("{message}")]
     ForeignKeyViolation {
@@ -160,6 +169,7 @@ impl Error {
             Error::NotNullViolation { .. } => "23502",
             Error::ForeignKeyViolation { .. } => "23503",
             Error::DuplicateKeys { .. } => "23505",
+            Error::IdentityAlways { .. } => "428C9",
             Error::CheckViolation { .. } => "23514",
             Error::SerializationFailure { .. } => "40001",
             Error::PointOutOfRange { .. } => "22008",
@@ -187,7 +197,8 @@ impl Error {
         match self {
             Error::ForeignKeyViolation { detail, .. }
             | Error::CheckViolation { detail, .. }
-            | Error::DuplicateKeys { detail, .. } => Some(detail),
+            | Error::DuplicateKeys { detail, .. }
+            | Error::IdentityAlways { detail, .. } => Some(detail),
             _ => None,
         }
     }

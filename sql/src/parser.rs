@@ -92,6 +92,19 @@ pub struct SqlStatement {
     pub statement: AstStatement,
     /// What each marker stands for.
     pub temporal: TemporalClauses,
+    /// An `INSERT`'s `OVERRIDING SYSTEM VALUE` or `OVERRIDING USER VALUE`, which sqlparser
+    /// does not read (the parser takes the words out and records them here).
+    pub overriding: Option<Overriding>,
+}
+
+/// `INSERT ... OVERRIDING { SYSTEM | USER } VALUE`: what an identity column takes when the
+/// statement gives it a value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Overriding {
+    /// The value given, even for a `GENERATED ALWAYS` column.
+    System,
+    /// The sequence's next value: the value given is ignored.
+    User,
 }
 
 impl Statement {
@@ -184,6 +197,7 @@ pub fn parse(sql: &str) -> Result<Vec<Statement>> {
         system_time_positions,
     } = system_time::rewrite(tokens, sql)?;
     order_by_using(&mut tokens);
+    let mut overridings = take_overriding(&mut tokens).into_iter().peekable();
     at_as_name(&mut tokens);
     sequence_options_in_order(&mut tokens);
     // An explicit end token with a location, so "found: EOF" errors point past the text.
@@ -214,6 +228,17 @@ pub fn parse(sql: &str) -> Result<Vec<Statement>> {
         while let Some((_, clause)) = clauses.next_if(|(index, _)| *index < end) {
             own.push(clause);
         }
+        let overriding = overridings
+            .next_if(|(index, _)| *index < end)
+            .map(|(_, o)| o);
+        let is_insert = matches!(&parsed, Parsed::Sql(s) if matches!(**s, AstStatement::Insert(_)));
+        if overriding.is_some() && !is_insert {
+            return Err(Error::Unsupported {
+                message: "OVERRIDING ... VALUE outside a plain INSERT (in PREPARE, for one)"
+                    .to_string(),
+                position: None,
+            });
+        }
         statements.push(match parsed {
             Parsed::Sql(mut statement) => {
                 check_depth(&mut statement)?;
@@ -222,6 +247,7 @@ pub fn parse(sql: &str) -> Result<Vec<Statement>> {
                 let statement = SqlStatement {
                     statement: *statement,
                     temporal: TemporalClauses::from_vec(own),
+                    overriding,
                 };
                 reject_versioned_write_target(&statement)?;
                 Statement::Sql(Box::new(statement))
@@ -289,6 +315,39 @@ fn at_as_name(tokens: &mut [TokenWithSpan]) {
             });
         }
     }
+}
+
+/// Takes `OVERRIDING SYSTEM VALUE` and `OVERRIDING USER VALUE` out of `tokens` (they become
+/// blanks, so positions stay), giving the token index where each was and what it said.
+fn take_overriding(tokens: &mut [TokenWithSpan]) -> Vec<(usize, Overriding)> {
+    let meaningful: Vec<usize> = (0..tokens.len())
+        .filter(|&i| !matches!(tokens[i].token, Token::Whitespace(_)))
+        .collect();
+    // (sqlparser has no keyword OVERRIDING: the words are matched by their text.)
+    let word = |tokens: &[TokenWithSpan], k: usize, text: &str| {
+        meaningful.get(k).is_some_and(|&i| {
+            matches!(&tokens[i].token, Token::Word(w)
+                if w.quote_style.is_none() && w.value.eq_ignore_ascii_case(text))
+        })
+    };
+    let mut found = Vec::new();
+    for k in 0..meaningful.len() {
+        if !word(tokens, k, "overriding") || !word(tokens, k + 2, "value") {
+            continue;
+        }
+        let overriding = if word(tokens, k + 1, "system") {
+            Overriding::System
+        } else if word(tokens, k + 1, "user") {
+            Overriding::User
+        } else {
+            continue;
+        };
+        for &i in &meaningful[k..k + 3] {
+            tokens[i].token = Token::Whitespace(sqlparser::tokenizer::Whitespace::Space);
+        }
+        found.push((meaningful[k], overriding));
+    }
+    found
 }
 
 /// Sequence options in any order, as PostgreSQL takes them (`pg_dump` writes `START WITH 1

@@ -672,7 +672,7 @@ impl Session {
                     })
                 }
                 write @ (Ast::Insert(_) | Ast::Update(_) | Ast::Delete(_)) => {
-                    self.write_rows(write).await
+                    self.write_rows(write, sql.overriding).await
                 }
                 Ast::Set(set) => self.set(&set),
                 Ast::ShowVariable { variable } => self.show(&variable),
@@ -758,12 +758,16 @@ impl Session {
 
     /// `INSERT`, `UPDATE`, `DELETE`. Autocommit writes that lose a write-write race are
     /// planned again on a fresh snapshot.
-    async fn write_rows(&mut self, statement: Ast) -> Result<Outcome> {
+    async fn write_rows(
+        &mut self,
+        statement: Ast,
+        overriding: Option<crate::parser::Overriding>,
+    ) -> Result<Outcome> {
         let mut attempt = 1;
         loop {
             let snapshot = self.snapshot();
             let write = match statement.clone() {
-                Ast::Insert(insert) => self.insert(insert, &snapshot).await?,
+                Ast::Insert(insert) => self.insert(insert, overriding, &snapshot).await?,
                 Ast::Update(update) => self.update(update, &snapshot).await?,
                 Ast::Delete(delete) => self.delete(delete, &snapshot).await?,
                 _ => return Err(unsupported("internal: not a row write")),

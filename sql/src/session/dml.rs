@@ -20,13 +20,19 @@ use super::ddl::{ident_name, table_name};
 use super::{Session, Snapshot, Write};
 use crate::database::{Rows, execution, projector_error, unsupported};
 use crate::error::{Error, Result};
-use crate::parser::Statement;
+use crate::parser::{Overriding, Statement};
+use crate::sequences::Identity;
 
 /// The hidden column that pairs rows of the two sides of `ON CONFLICT DO UPDATE`.
 const ROW_NUMBER: &str = "__driftdb_row";
 
 impl Session {
-    pub(super) async fn insert(&self, insert: ast::Insert, snapshot: &Snapshot) -> Result<Write> {
+    pub(super) async fn insert(
+        &self,
+        insert: ast::Insert,
+        overriding: Option<Overriding>,
+        snapshot: &Snapshot,
+    ) -> Result<Write> {
         let ast::TableObject::TableName(name) = &insert.table else {
             return Err(unsupported("INSERT into a table function"));
         };
@@ -77,7 +83,15 @@ impl Session {
             // `INSERT INTO t DEFAULT VALUES`
             None => vec![Vec::new()],
             Some(mut source) => {
-                self.refuse_always_identity(&table, &schema, &targets, &source, snapshot)?;
+                match overriding {
+                    Some(Overriding::System) => {}
+                    Some(Overriding::User) => {
+                        self.identity_defaults(&table, &schema, &targets, &mut source, snapshot)?
+                    }
+                    None => {
+                        self.refuse_always_identity(&table, &schema, &targets, &source, snapshot)?
+                    }
+                }
                 replace_default_keywords(&mut source, &schema, &targets)?;
                 type_boolean_strings(&mut source, &types);
                 if let Some(rows) = literal_rows(&source, &types) {
@@ -838,8 +852,47 @@ fn literal_rows(source: &ast::Query, types: &[DataType]) -> Option<Vec<Row>> {
 }
 
 impl Session {
-    /// An `INSERT` may give a `GENERATED ALWAYS AS IDENTITY` column only `DEFAULT` (428C9):
-    /// DriftDB has no `OVERRIDING SYSTEM VALUE`.
+    /// The identity columns (`GENERATED { ALWAYS | BY DEFAULT } AS IDENTITY`) of `table`.
+    fn identity_columns(&self, table: &str, snapshot: &Snapshot) -> Vec<(String, Identity)> {
+        self.owned_sequences(table, snapshot)
+            .iter()
+            .filter_map(|name| self.sequence_at(name, snapshot))
+            .filter_map(|s| Some((s.owner?.1, s.identity?)))
+            .collect()
+    }
+
+    /// `OVERRIDING USER VALUE`: the values a `VALUES` list gives identity columns are
+    /// ignored, each becoming `DEFAULT` (the sequence's next value), as in PostgreSQL.
+    fn identity_defaults(
+        &self,
+        table: &str,
+        schema: &TableSchema,
+        targets: &[usize],
+        source: &mut ast::Query,
+        snapshot: &Snapshot,
+    ) -> Result<()> {
+        let identities = self.identity_columns(table, snapshot);
+        let ast::SetExpr::Values(values) = source.body.as_mut() else {
+            return Err(unsupported(
+                "OVERRIDING USER VALUE with a query; use VALUES",
+            ));
+        };
+        for (position, &target) in targets.iter().enumerate() {
+            let column = &schema.columns()[target].name;
+            if !identities.iter().any(|(c, _)| c == column) {
+                continue;
+            }
+            for row in &mut values.rows {
+                if let Some(expr) = row.get_mut(position) {
+                    *expr = ast::Expr::Identifier(ast::Ident::new("DEFAULT"));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// An `INSERT` may give a `GENERATED ALWAYS AS IDENTITY` column only `DEFAULT` (428C9)
+    /// unless it says `OVERRIDING SYSTEM VALUE`.
     fn refuse_always_identity(
         &self,
         table: &str,
@@ -871,9 +924,11 @@ impl Session {
                 _ => false,
             };
             if !only_defaults {
-                return Err(Error::Execution {
+                return Err(Error::IdentityAlways {
                     message: format!("cannot insert a non-DEFAULT value into column \"{column}\""),
-                    sqlstate: "428C9",
+                    detail: format!(
+                        "Column \"{column}\" is an identity column defined as GENERATED ALWAYS."
+                    ),
                 });
             }
         }

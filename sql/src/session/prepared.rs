@@ -426,6 +426,7 @@ impl Session {
             self.run(Statement::Sql(Box::new(crate::parser::SqlStatement {
                 statement,
                 temporal: Default::default(),
+                overriding: None,
             }))),
         )
         .await
