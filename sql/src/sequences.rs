@@ -457,6 +457,22 @@ impl Sequence {
         }
     }
 
+    /// The sequence with values of `kind` (its identity column's type changed): a bound
+    /// that was the old type's limit becomes the new type's, as `ALTER SEQUENCE ... AS` does
+    /// in PostgreSQL; a bound set by hand stays.
+    pub(crate) fn retyped(mut self, kind: Kind) -> Sequence {
+        let (old_min, old_max) = self.kind.range();
+        let (new_min, new_max) = kind.range();
+        if self.max == old_max {
+            self.max = new_max;
+        }
+        if self.min == old_min {
+            self.min = new_min;
+        }
+        self.kind = kind;
+        self
+    }
+
     /// The `Delete` that drops it.
     pub(crate) fn delete(name: &str) -> LedgerOp {
         LedgerOp::Delete {

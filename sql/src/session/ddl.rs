@@ -893,6 +893,26 @@ impl Session {
                             }
                             // The rows there must fit (22001, 22003); the ledger converts
                             // them and checks them against the new schema.
+                            // An identity column's sequence takes the new type too.
+                            let kind = match to {
+                                DataType::SmallInt => Some(Kind::SmallInt),
+                                DataType::Int => Some(Kind::Int),
+                                DataType::BigInt => Some(Kind::BigInt),
+                                _ => None,
+                            };
+                            if let Some(kind) = kind {
+                                for sequence in self
+                                    .owned_sequences(&table, snapshot)
+                                    .iter()
+                                    .filter_map(|s| self.sequence_at(s, snapshot))
+                                    .filter(|s| {
+                                        s.identity.is_some()
+                                            && s.owner.as_ref().is_some_and(|(_, c)| *c == name)
+                                    })
+                                {
+                                    constraint_ops.push(sequence.retyped(kind).upsert());
+                                }
+                            }
                             columns[at].data_type = to;
                         }
                         ast::AlterColumnOperation::AddGenerated { .. } => {
