@@ -21,7 +21,6 @@ use super::{Session, Snapshot, Write};
 use crate::database::{Rows, execution, projector_error, unsupported};
 use crate::error::{Error, Result};
 use crate::parser::{Overriding, Statement};
-use crate::sequences::Identity;
 
 /// The hidden column that pairs rows of the two sides of `ON CONFLICT DO UPDATE`.
 const ROW_NUMBER: &str = "__driftdb_row";
@@ -852,12 +851,14 @@ fn literal_rows(source: &ast::Query, types: &[DataType]) -> Option<Vec<Row>> {
 }
 
 impl Session {
-    /// The identity columns (`GENERATED { ALWAYS | BY DEFAULT } AS IDENTITY`) of `table`.
-    fn identity_columns(&self, table: &str, snapshot: &Snapshot) -> Vec<(String, Identity)> {
+    /// The names of `table`'s identity columns (`GENERATED { ALWAYS | BY DEFAULT } AS
+    /// IDENTITY`).
+    fn identity_columns(&self, table: &str, snapshot: &Snapshot) -> Vec<String> {
         self.owned_sequences(table, snapshot)
             .iter()
             .filter_map(|name| self.sequence_at(name, snapshot))
-            .filter_map(|s| Some((s.owner?.1, s.identity?)))
+            .filter(|s| s.identity.is_some())
+            .filter_map(|s| Some(s.owner?.1))
             .collect()
     }
 
@@ -879,7 +880,7 @@ impl Session {
         };
         for (position, &target) in targets.iter().enumerate() {
             let column = &schema.columns()[target].name;
-            if !identities.iter().any(|(c, _)| c == column) {
+            if !identities.contains(column) {
                 continue;
             }
             for row in &mut values.rows {
