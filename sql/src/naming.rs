@@ -172,6 +172,17 @@ fn figure_with_strength(expr: &Expr) -> Option<(String, u8)> {
         }),
         Expr::TypedString(typed) => Some((type_name(&typed.data_type), 1)),
         Expr::Nested(inner) => figure_with_strength(inner),
+        // `tags[1]` and `t.tags[1]` are named as `tags`, `(r).f` as `f`: the last name
+        // before the subscripts, else what they index.
+        Expr::CompoundFieldAccess { root, access_chain } => {
+            match access_chain.iter().rev().find_map(|a| match a {
+                ast::AccessExpr::Dot(field) => Some(field),
+                ast::AccessExpr::Subscript(_) => None,
+            }) {
+                Some(field) => figure_with_strength(field),
+                None => figure_with_strength(root),
+            }
+        }
         other => figure_strong(other).map(|name| (name, 2)),
     }
 }
@@ -228,6 +239,11 @@ fn type_name(data_type: &ast::DataType) -> String {
         T::Time(_, Tz::WithTimeZone | Tz::Tz) => "timetz",
         T::Time(..) => "time",
         T::Interval { .. } => "interval",
+        // An array type is named by its element type (`'{1}'::int[]` is `int4`).
+        T::Array(
+            ast::ArrayElemTypeDef::SquareBracket(element, _)
+            | ast::ArrayElemTypeDef::AngleBracket(element),
+        ) => return type_name(element),
         other => return other.to_string().to_lowercase(),
     }
     .to_string()
@@ -251,6 +267,15 @@ mod tests {
             panic!("a SQL statement");
         };
         select_names(&sql.statement).expect("a plain SELECT")
+    }
+
+    #[test]
+    fn subscripts_are_named_by_what_they_index() {
+        let named = |s: &str| Some(s.to_string());
+        assert_eq!(
+            names("SELECT tags[1], t.tags[1:2], (ARRAY[1, 2])[1], ('{1,2}'::int[])[2] FROM t"),
+            [named("tags"), named("tags"), named("array"), named("int4")]
+        );
     }
 
     #[test]
