@@ -314,7 +314,7 @@ impl Database {
                 }
                 _ => {}
             }
-            if let Some(change) = row_change(op) {
+            if let Some(change) = op.row_change() {
                 changes.entry(name).or_default().push(change);
             }
         }
@@ -330,7 +330,7 @@ impl Database {
                     txn.ops[..at]
                         .iter()
                         .filter(|op| op.table() == from)
-                        .filter_map(row_change),
+                        .filter_map(LedgerOp::row_change),
                 );
                 base.apply(1, 1, rows)?;
                 scratch_apply(txn, to, Some(base))?;
@@ -653,7 +653,7 @@ enum Split<'a> {
 /// A row operation's table and change, moved out of an owned op.
 fn split(op: Cow<'_, LedgerOp>) -> Split<'_> {
     match op {
-        Cow::Borrowed(borrowed) => match row_change(borrowed) {
+        Cow::Borrowed(borrowed) => match borrowed.row_change() {
             Some(change) => Split::Row(Cow::Borrowed(borrowed.table()), change),
             None => Split::Other(op),
         },
@@ -677,7 +677,7 @@ fn scratch_apply(txn: &Transaction, table: &str, base: Option<Table>) -> Result<
     // Past the base's own sequence (1).
     let mut seq = 1;
     for op in txn.ops.iter().filter(|op| op.table() == table) {
-        if let Some(change) = row_change(op) {
+        if let Some(change) = op.row_change() {
             rows.push(change);
             continue;
         }
@@ -796,15 +796,6 @@ pub fn carry_row(
             },
         )
         .collect()
-}
-
-fn row_change(op: &LedgerOp) -> Option<Change> {
-    match op {
-        LedgerOp::Upsert { row, .. } => Some(Change::Upsert(row.clone())),
-        LedgerOp::Delete { key, .. } => Some(Change::Delete(key.clone())),
-        LedgerOp::Truncate { .. } => Some(Change::Truncate),
-        _ => None,
-    }
 }
 
 #[cfg(test)]

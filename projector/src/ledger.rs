@@ -171,6 +171,17 @@ impl LedgerOp {
             LedgerOp::Upsert { .. } | LedgerOp::Delete { .. } | LedgerOp::Truncate { .. }
         )
     }
+
+    /// The change to its table's rows a row operation makes; `None` for any other.
+    pub fn row_change(&self) -> Option<crate::table::Change> {
+        use crate::table::Change;
+        match self {
+            LedgerOp::Upsert { row, .. } => Some(Change::Upsert(row.clone())),
+            LedgerOp::Delete { key, .. } => Some(Change::Delete(key.clone())),
+            LedgerOp::Truncate { .. } => Some(Change::Truncate),
+            _ => None,
+        }
+    }
 }
 
 impl Transaction {

@@ -204,11 +204,14 @@ pub fn parse(sql: &str) -> Result<Vec<Statement>> {
     let end = tokens.last().map_or(Location::new(1, 1), |t| t.span.end);
     tokens.push(TokenWithSpan::at(Token::EOF, end, end));
     let legacy_starts = drift::legacy_create_table_starts(&tokens);
+    // Looked for once: the text may be a script of thousands of statements.
+    let has_colon = sql.contains(':');
+    let has_zone = tokens
+        .iter()
+        .any(|t| matches!(&t.token, Token::Word(w) if w.keyword == Keyword::ZONE));
     let mut clauses = clauses.into_iter().peekable();
     let mut parser = Parser::new(&dialect).with_tokens_with_locations(tokens);
     let mut statements = Vec::new();
-    // Looked for once: the text may be a script of thousands of statements.
-    let has_colon = sql.contains(':');
     loop {
         while parser.consume_token(&Token::SemiColon) {}
         if parser.peek_token_ref().token == Token::EOF {
@@ -243,7 +246,9 @@ pub fn parse(sql: &str) -> Result<Vec<Statement>> {
             Parsed::Sql(mut statement) => {
                 check_depth(&mut statement)?;
                 crate::interval::normalize_literals(&mut statement, has_colon);
-                crate::postgres::at_time_zone(&mut statement);
+                if has_zone {
+                    crate::postgres::at_time_zone(&mut statement);
+                }
                 let statement = SqlStatement {
                     statement: *statement,
                     temporal: TemporalClauses::from_vec(own),
@@ -320,6 +325,10 @@ fn at_as_name(tokens: &mut [TokenWithSpan]) {
 /// Takes `OVERRIDING SYSTEM VALUE` and `OVERRIDING USER VALUE` out of `tokens` (they become
 /// blanks, so positions stay), giving the token index where each was and what it said.
 fn take_overriding(tokens: &mut [TokenWithSpan]) -> Vec<(usize, Overriding)> {
+    let is_overriding = |t: &TokenWithSpan| matches!(&t.token, Token::Word(w) if w.value.eq_ignore_ascii_case("overriding"));
+    if !tokens.iter().any(is_overriding) {
+        return Vec::new();
+    }
     let meaningful: Vec<usize> = (0..tokens.len())
         .filter(|&i| !matches!(tokens[i].token, Token::Whitespace(_)))
         .collect();

@@ -905,13 +905,12 @@ impl Session {
             if schema.unique().is_empty() {
                 continue;
             }
-            let changes: Vec<Change> = txn
-                .ops
-                .iter()
-                .chain(&ops)
-                .filter(|op| op.table() == table)
-                .filter_map(row_change)
-                .collect();
+            let changes_in = |ops: &mut dyn Iterator<Item = &LedgerOp>| -> Vec<Change> {
+                ops.filter(|op| op.table() == table)
+                    .filter_map(LedgerOp::row_change)
+                    .collect()
+            };
+            let changes = || changes_in(&mut txn.ops.iter().chain(&ops));
             // A table the transaction renamed or altered holds rows it carried, which are
             // not among its ops.
             let carried = txn.ops.iter().any(|op| match op {
@@ -929,18 +928,13 @@ impl Session {
                         .map(Change::Upsert)
                         .collect();
                     checked.apply(1, 1, rows).map_err(projector_error)?;
-                    let now: Vec<Change> = ops
-                        .iter()
-                        .filter(|op| op.table() == table)
-                        .filter_map(row_change)
-                        .collect();
-                    checked.check(&now)
+                    checked.check(&changes_in(&mut ops.iter()))
                 }
-                Some(_) => Table::new(schema).check(&changes),
+                Some(_) => Table::new(schema).check(&changes()),
                 None => {
                     let db = self.db.store().read();
                     let shared = db.table(table).map_err(projector_error)?;
-                    driftdb_projector::database::read(shared).check(&changes)
+                    driftdb_projector::database::read(shared).check(&changes())
                 }
             }
             .map_err(projector_error)?;
@@ -1664,14 +1658,4 @@ fn not_supported(statement: &Ast) -> Error {
         "statement not supported: {}",
         first_words(&statement.to_string())
     ))
-}
-
-/// The row change `op` makes, if it is one.
-fn row_change(op: &LedgerOp) -> Option<Change> {
-    match op {
-        LedgerOp::Upsert { row, .. } => Some(Change::Upsert(row.clone())),
-        LedgerOp::Delete { key, .. } => Some(Change::Delete(key.clone())),
-        LedgerOp::Truncate { .. } => Some(Change::Truncate),
-        _ => None,
-    }
 }

@@ -42,8 +42,8 @@ pub(crate) fn timezone() -> ScalarUDF {
     })
 }
 
-/// Turns every `x AT TIME ZONE z` of `statement` into `timezone(z, x)`. (A walk over the
-/// statement's own expressions: the text it came from may be a whole script.)
+/// Turns every `x AT TIME ZONE z` of `statement` into `timezone(z, x)`. (The parser calls
+/// it only for a text with the word `ZONE` in it.)
 pub(crate) fn rewrite(statement: &mut Statement) {
     let _ = visit_expressions_mut(statement, |e| {
         if let Expr::AtTimeZone {
