@@ -715,7 +715,7 @@ fn postgres_config() -> SessionConfig {
 /// A DataFusion session whose analyzer first runs the rules that must see the plan before
 /// DataFusion's type coercion does ([`crate::postgres::unknown_literals`]), then
 /// DataFusion's own, and whose physical planning runs the subqueries DataFusion cannot
-/// turn into joins once per outer row ([`crate::subquery`]).
+/// (or fails to) turn into joins once per outer row ([`crate::subquery`]).
 fn postgres_session(config: SessionConfig, runtime: Arc<RuntimeEnv>) -> SessionContext {
     let mut rules = vec![crate::postgres::unknown_literals()];
     rules.extend(datafusion::optimizer::Analyzer::new().rules);
@@ -724,6 +724,9 @@ fn postgres_session(config: SessionConfig, runtime: Arc<RuntimeEnv>) -> SessionC
         .with_runtime_env(runtime)
         .with_default_features()
         .with_analyzer_rules(rules)
+        .with_optimizer_rules(crate::subquery::fallible_decorrelation(
+            datafusion::optimizer::Optimizer::new().rules,
+        ))
         .with_query_planner(Arc::new(crate::subquery::SubPlanner))
         .build();
     SessionContext::new_with_state(state)

@@ -17,6 +17,13 @@
 //! calling thread may be a worker of a runtime that the plan's tasks would need). That is
 //! right for the small inner queries these usually are; a large outer table pays a planning
 //! per distinct outer value, as PostgreSQL's SubPlan pays an execution per row.
+//!
+//! DataFusion's decorrelation can also fail where it does try: after `push_down_filter` has
+//! moved a correlated filter under the column aliases of `(VALUES ...) AS x(b)`, a second
+//! pass of `scalar_subquery_to_join` refers to a column the alias renamed ("No field named
+//! x.column1") and the whole query failed. Decorrelation only makes a subquery cheaper, so
+//! [`fallible_decorrelation`] keeps a node whose decorrelation fails as it was, and the
+//! subquery is run per outer row like the ones DataFusion does not try.
 
 mod single;
 
@@ -40,6 +47,8 @@ use datafusion::logical_expr::{
     ColumnarValue, Expr, LogicalPlan, LogicalPlanBuilder, ScalarFunctionArgs, ScalarUDF,
     ScalarUDFImpl, Signature, Subquery, TypeSignature, Volatility,
 };
+use datafusion::optimizer::optimizer::ApplyOrder;
+use datafusion::optimizer::{OptimizerConfig, OptimizerRule};
 use datafusion::physical_plan::{ExecutionPlan, collect};
 use datafusion::physical_planner::{DefaultPhysicalPlanner, PhysicalPlanner};
 
@@ -69,25 +78,77 @@ impl QueryPlanner for SubPlanner {
     }
 }
 
+/// DataFusion's optimizer rules, with the rules that turn subqueries into joins made
+/// [`Fallible`]: see the module documentation.
+pub(crate) fn fallible_decorrelation(
+    rules: Vec<Arc<dyn OptimizerRule + Send + Sync>>,
+) -> Vec<Arc<dyn OptimizerRule + Send + Sync>> {
+    rules
+        .into_iter()
+        .map(|rule| match rule.name() {
+            "scalar_subquery_to_join" | "decorrelate_predicate_subquery" => {
+                Arc::new(Fallible { inner: rule }) as Arc<dyn OptimizerRule + Send + Sync>
+            }
+            _ => rule,
+        })
+        .collect()
+}
+
+/// A decorrelation rule that leaves a node as it was where the rule fails on it.
+#[derive(Debug)]
+struct Fallible {
+    inner: Arc<dyn OptimizerRule + Send + Sync>,
+}
+
+impl OptimizerRule for Fallible {
+    fn name(&self) -> &str {
+        self.inner.name()
+    }
+
+    fn apply_order(&self) -> Option<ApplyOrder> {
+        self.inner.apply_order()
+    }
+
+    fn rewrite(
+        &self,
+        plan: LogicalPlan,
+        config: &dyn OptimizerConfig,
+    ) -> Result<Transformed<LogicalPlan>> {
+        // The rule takes the node by value: only a node it may change (one with a subquery
+        // in its expressions) is copied to be kept.
+        if !node_has_subquery(&plan)? {
+            return self.inner.rewrite(plan, config);
+        }
+        let kept = plan.clone();
+        match self.inner.rewrite(plan, config) {
+            Ok(rewritten) => Ok(rewritten),
+            Err(_) => Ok(Transformed::no(kept)),
+        }
+    }
+}
+
+/// Whether an expression of `node` itself is a subquery.
+fn node_has_subquery(node: &LogicalPlan) -> Result<bool> {
+    let mut found = false;
+    node.apply_expressions(|expr| {
+        found = expr.exists(|e| {
+            Ok(matches!(
+                e,
+                Expr::ScalarSubquery(_) | Expr::Exists(_) | Expr::InSubquery(_)
+            ))
+        })?;
+        Ok(if found {
+            TreeNodeRecursion::Stop
+        } else {
+            TreeNodeRecursion::Continue
+        })
+    })?;
+    Ok(found)
+}
+
 /// Whether an expression of `plan` (not of its subqueries' plans) is a subquery.
 fn has_subquery(plan: &LogicalPlan) -> Result<bool> {
-    plan.exists(|node| {
-        let mut found = false;
-        node.apply_expressions(|expr| {
-            found = expr.exists(|e| {
-                Ok(matches!(
-                    e,
-                    Expr::ScalarSubquery(_) | Expr::Exists(_) | Expr::InSubquery(_)
-                ))
-            })?;
-            Ok(if found {
-                TreeNodeRecursion::Stop
-            } else {
-                TreeNodeRecursion::Continue
-            })
-        })?;
-        Ok(found)
-    })
+    plan.exists(node_has_subquery)
 }
 
 /// `plan` with each subquery expression left in it replaced by a [`SubPlan`] call.
