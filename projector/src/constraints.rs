@@ -643,6 +643,13 @@ impl<'a> Views<'a> {
             altered: HashSet::new(),
         };
         for op in ops {
+            // The constraints name a renamed table by its new name.
+            if let LedgerOp::RenameTable { table, to } = op {
+                if keyed.contains(to.as_str()) {
+                    views.rename(table, to)?;
+                }
+                continue;
+            }
             let name = op.table();
             if !keyed.contains(name) {
                 continue;
@@ -715,6 +722,23 @@ impl<'a> Views<'a> {
             }
         }
         Ok(views)
+    }
+
+    /// `table`, as the transaction has it so far, from here on under the name `to`.
+    fn rename(&mut self, table: &str, to: &str) -> Result<()> {
+        self.include(table)?;
+        let Some(mut view) = self.tables.remove(table) else {
+            return Err(Error::Internal(format!("no view of {table:?}")));
+        };
+        view.schema = view.schema.renamed(to);
+        self.tables.insert(to.to_string(), view);
+        for set in [&mut self.written, &mut self.altered] {
+            if set.remove(table) {
+                set.insert(to.to_string());
+            }
+        }
+        self.dropped.insert(table.to_string());
+        Ok(())
     }
 
     /// Whether the transaction writes rows of `table`.

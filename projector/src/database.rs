@@ -59,6 +59,13 @@ impl Incarnation {
     pub fn live_at(&self, seq: u64) -> bool {
         self.created <= seq && self.ended.is_none_or(|e| seq < e)
     }
+
+    /// Whether it was the table at some sequence: not one that a later op of the record
+    /// that made it replaced (two `ALTER TABLE`s, or a rename and an alter, in one
+    /// transaction), whose rows no read ever saw.
+    pub fn was_live(&self) -> bool {
+        self.ended != Some(self.created)
+    }
 }
 
 #[derive(Debug, Default)]
@@ -246,14 +253,6 @@ impl Database {
                 _ => {}
             }
             let name = op.table();
-            // DDL on a new name is for the transaction after the rename's.
-            if !op.is_row_change()
-                && let Some((from, _, _)) = renamed.iter().find(|r| r.1 == name)
-            {
-                return Err(Error::InvalidInput(format!(
-                    "changing {name:?} in the transaction that renames {from:?} to it"
-                )));
-            }
             let exists =
                 (self.table(name).is_ok() || created.contains(&name)) && !dropped.contains(&name);
             match op {
@@ -274,9 +273,9 @@ impl Database {
                             "renaming {name:?} in the transaction that creates it or {to:?}"
                         )));
                     }
-                    if altered.contains(&name) || renamed.iter().any(|r| r.1 == name) {
+                    if renamed.iter().any(|r| r.1 == name) {
                         return Err(Error::InvalidInput(format!(
-                            "renaming {name:?} in the transaction that alters or renamed it"
+                            "renaming {name:?} in the transaction that renamed it"
                         )));
                     }
                     self.check_rename(name, to)?;
@@ -318,22 +317,25 @@ impl Database {
                 changes.entry(name).or_default().push(change);
             }
         }
+        // A renamed table, with what the transaction writes and changes under its new name:
+        // checked on a copy of the table as the rename carries it (its rows, with the
+        // transaction's part before the rename replayed on them), with the part after the
+        // rename replayed on it.
+        for &(from, to, at) in &renamed {
+            let before = scratch_apply(
+                &txn.ops[..at],
+                from,
+                Some(copy_of(&read(self.table(from)?))?),
+            )?;
+            let Some(before) = before else {
+                return Err(missing(from, None));
+            };
+            let mut base = Table::new(before.schema().renamed(to));
+            base.apply(1, 1, current_rows(&before)?)?;
+            scratch_apply(&txn.ops[at + 1..], to, Some(base))?;
+        }
         for (name, changes) in changes {
-            // Rows written under a new name: checked on a copy of the table as the rename
-            // carries it (its rows, and those the transaction wrote before the rename), with
-            // the table's part of the transaction replayed on it.
-            if let Some(&(from, to, at)) = renamed.iter().find(|r| r.1 == name) {
-                let old = read(self.table(from)?);
-                let mut base = Table::new(old.schema().renamed(to));
-                let mut rows = current_rows(&old)?;
-                rows.extend(
-                    txn.ops[..at]
-                        .iter()
-                        .filter(|op| op.table() == from)
-                        .filter_map(LedgerOp::row_change),
-                );
-                base.apply(1, 1, rows)?;
-                scratch_apply(txn, to, Some(base))?;
+            if renamed.iter().any(|r| r.1 == name) {
                 continue;
             }
             let adds_unique = txn
@@ -347,7 +349,7 @@ impl Database {
             if created.contains(&name) && (adds_unique || alters) {
                 // Constraints or schemas changed between its rows: replay the table's part
                 // of the transaction on a scratch copy, as applying it will.
-                scratch_apply(txn, name, None)?;
+                scratch_apply(&txn.ops, name, None)?;
             } else if alters && !adds_unique {
                 // The same, from a copy of the table's current rows (below).
                 continue;
@@ -372,13 +374,8 @@ impl Database {
             }
         }
         for name in altered {
-            let base = {
-                let table = read(self.table(name)?);
-                let mut copy = Table::new(table.schema().clone());
-                copy.apply(1, 1, current_rows(&table)?)?;
-                copy
-            };
-            scratch_apply(txn, name, Some(base))?;
+            let base = copy_of(&read(self.table(name)?))?;
+            scratch_apply(&txn.ops, name, Some(base))?;
         }
         crate::constraints::check(self, &txn.ops, now)
     }
@@ -668,15 +665,16 @@ fn split(op: Cow<'_, LedgerOp>) -> Split<'_> {
     }
 }
 
-/// Applies what `txn` does to `table`, which it creates or alters (`base`: a copy of its
-/// current rows), to a scratch table, in the order [`Database::apply`] does: fails where
-/// applying the transaction would.
-fn scratch_apply(txn: &Transaction, table: &str, base: Option<Table>) -> Result<()> {
+/// Applies what `ops` (a transaction, or part of one) do to `table`, which they create or
+/// change (`base`: a copy of its rows before them), to a scratch table, in the order
+/// [`Database::apply`] does: fails where applying them would. Returns the table they leave
+/// (none if they drop it).
+fn scratch_apply(ops: &[LedgerOp], table: &str, base: Option<Table>) -> Result<Option<Table>> {
     let mut scratch: Option<Table> = base;
     let mut rows = Vec::new();
     // Past the base's own sequence (1).
     let mut seq = 1;
-    for op in txn.ops.iter().filter(|op| op.table() == table) {
+    for op in ops.iter().filter(|op| op.table() == table) {
         if let Some(change) = op.row_change() {
             rows.push(change);
             continue;
@@ -716,10 +714,19 @@ fn scratch_apply(txn: &Transaction, table: &str, base: Option<Table>) -> Result<
             _ => {}
         }
     }
-    match scratch.as_mut() {
-        Some(t) if !rows.is_empty() => t.apply(seq + 1, seq as i64 + 1, rows),
-        _ => Ok(()),
+    if let Some(t) = scratch.as_mut()
+        && !rows.is_empty()
+    {
+        t.apply(seq + 1, seq as i64 + 1, rows)?;
     }
+    Ok(scratch)
+}
+
+/// A table of `table`'s schema holding its current rows, at sequence 1.
+fn copy_of(table: &Table) -> Result<Table> {
+    let mut copy = Table::new(table.schema().clone());
+    copy.apply(1, 1, current_rows(table)?)?;
+    Ok(copy)
 }
 
 /// NotFound unless `name` is one of `names` (the `what` of a table that a drop names).

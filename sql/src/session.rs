@@ -858,19 +858,6 @@ impl Session {
                 "changing history retention inside a transaction block; run it outside BEGIN ... COMMIT",
             ));
         }
-        // A table renamed in the transaction takes rows under its new name, and DDL after
-        // the commit (as the ledger does).
-        if let Some(op) = ops.iter().find(|op| {
-            !op.is_row_change()
-                && txn.ops.iter().any(
-                    |earlier| matches!(earlier, LedgerOp::RenameTable { to, .. } if to == op.table()),
-                )
-        }) {
-            return Err(unsupported(&format!(
-                "changing \"{}\" in the transaction that renamed a table to it; commit first",
-                op.table()
-            )));
-        }
         // Constraints are checked as the statement ends: each new row against its table's
         // schema (types, NOT NULL), and, for tables with UNIQUE constraints, all of the
         // transaction's changes to them against the table as it is now. COMMIT checks the
@@ -1037,10 +1024,11 @@ impl Session {
                         .insert(table, Arc::new(RwLock::new(Table::new(schema.clone()))));
                 }
                 LedgerOp::DropTable { .. } => {
+                    // The old name is a committed table's (one made in the transaction is
+                    // not renamed in it), perhaps altered in the transaction.
                     view.overlay.remove(&table);
-                    if view.created.remove(&table).is_none() {
-                        view.dropped.insert(table);
-                    }
+                    view.created.remove(&table);
+                    view.dropped.insert(table);
                 }
                 // A new schema, in a transaction: from here on it reads the table as one it
                 // made, holding its rows (carried over, as committing will) in the overlay,
@@ -1081,10 +1069,11 @@ impl Session {
                         .into_iter()
                         .map(|row| (schema.key_of(&row), Some(row)))
                         .collect();
+                    // The old name is a committed table's (one made in the transaction is
+                    // not renamed in it), perhaps altered in the transaction.
                     view.overlay.remove(&table);
-                    if view.created.remove(&table).is_none() {
-                        view.dropped.insert(table);
-                    }
+                    view.created.remove(&table);
+                    view.dropped.insert(table);
                     view.overlay.insert(to.clone(), Arc::new(overlay));
                     view.created
                         .insert(to.clone(), Arc::new(RwLock::new(Table::new(schema))));
@@ -1246,12 +1235,17 @@ impl Session {
             let incarnations = db
                 .incarnations(name)
                 .iter()
+                .filter(|i| i.was_live())
                 .map(|i| Incarnation {
                     created: i.created,
                     ended: i.ended,
                     table: Arc::clone(&i.table),
                 })
-                .collect();
+                .collect::<Vec<_>>();
+            if incarnations.is_empty() {
+                // Made and dropped by one record: no read ever saw it.
+                continue;
+            }
             engine
                 .tables()
                 .insert_incarnations(name, incarnations)

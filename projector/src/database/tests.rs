@@ -288,16 +288,32 @@ fn a_rename_carries_the_transactions_rows_and_takes_rows_under_the_new_name() {
         ops: vec![upsert(3, 30), rename(), into_items(4, 30)],
     };
     assert!(db.check(&colliding).is_err());
-    // DDL on the new name waits for the next transaction.
-    let altered = Transaction {
+    // DDL on the new name is checked against the rows the rename carries: a column that
+    // must not be NULL, added without a value, is refused.
+    let mut columns = products().columns().to_vec();
+    columns.push(Column::new("sku", DataType::Text, false));
+    let with_sku = TableSchema::new("items", columns, vec![0], vec![], vec![]).unwrap();
+    let add_sku = |fill: Value| LedgerOp::AlterTable {
+        table: "items".into(),
+        schema: with_sku.clone(),
+        carry: vec![Some(0), Some(1), None],
+        fill: vec![Value::Null, Value::Null, fill],
+    };
+    let unfilled = Transaction {
+        ops: vec![rename(), add_sku(Value::Null)],
+    };
+    assert!(db.check(&unfilled).is_err());
+    // A rename followed by a second rename of the new name is for the next transaction.
+    let twice = Transaction {
         ops: vec![
             rename(),
-            LedgerOp::DropTable {
+            LedgerOp::RenameTable {
                 table: "items".into(),
+                to: "goods".into(),
             },
         ],
     };
-    assert!(db.check(&altered).is_err());
+    assert!(db.check(&twice).is_err());
     // Rows before the rename, the rename, rows after it: one version each at the record's
     // sequence, under the new name; the old name reads as it was before.
     let txn = Transaction {
@@ -327,4 +343,40 @@ fn a_rename_carries_the_transactions_rows_and_takes_rows_under_the_new_name() {
     );
     assert_eq!(rows(&db, 1).len(), 2);
     assert!(db.table_at("products", 2).is_err());
+    // Renamed back, then altered and written, in one record: the schema between the rename
+    // and the alter was never the table at any sequence.
+    let back = Transaction {
+        ops: vec![
+            LedgerOp::RenameTable {
+                table: "items".into(),
+                to: "products".into(),
+            },
+            LedgerOp::AlterTable {
+                table: "products".into(),
+                schema: with_sku.renamed("products"),
+                carry: vec![Some(0), Some(1), None],
+                fill: vec![Value::Null, Value::Null, Value::Text("?".into())],
+            },
+            LedgerOp::Upsert {
+                table: "products".into(),
+                row: vec![Value::Int64(5), Value::Int64(50), Value::Text("e".into())],
+            },
+        ],
+    };
+    db.check(&back).unwrap();
+    db.apply(3, 3, &back).unwrap();
+    assert_eq!(
+        rows(&db, 3),
+        vec![
+            vec![Value::Int64(1), Value::Int64(11), Value::Text("?".into())],
+            vec![Value::Int64(3), Value::Int64(30), Value::Text("?".into())],
+            vec![Value::Int64(5), Value::Int64(50), Value::Text("e".into())],
+        ]
+    );
+    let lives: Vec<bool> = db
+        .incarnations("products")
+        .iter()
+        .map(Incarnation::was_live)
+        .collect();
+    assert_eq!(lives, vec![true, false, true]);
 }

@@ -507,11 +507,19 @@ impl Session {
                     sqlstate: "42P07",
                 });
             }
-            // The ledger renames a table that exists, or takes a name no table had: in
-            // one transaction, a table it made or a name it freed is for the next one.
-            if snapshot.created.contains_key(&table) || snapshot.dropped.contains(&to) {
+            // The ledger renames a table that exists (altered or not), or takes a name no
+            // table had: in one transaction, a table it made or renamed, or a name it freed,
+            // is for the next one.
+            let made = self.txn.as_ref().is_some_and(|txn| {
+                txn.ops.iter().any(|op| match op {
+                    LedgerOp::CreateTable(schema) => schema.name() == table,
+                    LedgerOp::RenameTable { to, .. } => *to == table,
+                    _ => false,
+                })
+            });
+            if made || snapshot.dropped.contains(&to) {
                 return Err(unsupported(&format!(
-                    "renaming a table made, altered or renamed in this transaction, or to a name it freed; commit first (\"{table}\" to \"{to}\")"
+                    "renaming a table made or renamed in this transaction, or to a name it freed; commit first (\"{table}\" to \"{to}\")"
                 )));
             }
             // The sequences its columns own follow it (they keep their names, as in

@@ -22,7 +22,7 @@ from decimal import Decimal  # noqa: E402
 from django.contrib.auth.models import Permission, User  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import IntegrityError, connection, transaction  # noqa: E402
-from shop.models import Customer, Memo, Order  # noqa: E402
+from shop.models import Customer, Note, Order  # noqa: E402
 
 
 def check(what, got, expected):
@@ -44,9 +44,15 @@ Order.objects.create(customer=customer, total=Decimal("9.50"))
 Order.objects.create(customer=customer, total=Decimal("1.25"))
 check("orders", sorted(o.total for o in customer.orders.all()), [Decimal("1.25"), Decimal("9.50")])
 check("join", Order.objects.filter(customer__name="ann", total__gt=5).count(), 1)
-# A model renamed by a migration (ALTER TABLE ... RENAME TO inside its transaction).
-Memo.objects.create(customer=customer, text="renamed")
-check("renamed model", Memo.objects.get(customer__name="ann").text, "renamed")
+# A model renamed twice by migrations (ALTER TABLE ... RENAME TO inside their
+# transactions), the second time then given a field and an index in the same transaction.
+Note.objects.create(customer=customer, text="renamed")
+Note.objects.create(customer=customer, text="pinned", pinned=True)
+check("renamed model", Note.objects.get(customer__name="ann", pinned=False).text, "renamed")
+check("renamed and changed model", Note.objects.get(pinned=True).text, "pinned")
+with connection.cursor() as cur:
+    cur.execute("SELECT count(*) FROM pg_indexes WHERE indexname = 'shop_note_pinned_idx'")
+    check("index made on the renamed table", cur.fetchone()[0], 1)
 try:
     with transaction.atomic():
         Customer.objects.create(name="again", email="ann@example.com")

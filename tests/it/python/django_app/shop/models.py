@@ -9,6 +9,10 @@ class Order(models.Model):
     total = models.DecimalField(max_digits=10, decimal_places=2)
     placed = models.DateTimeField(auto_now_add=True)
 
-class Memo(models.Model):
+class Note(models.Model):
     text = models.TextField()
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE)
+    pinned = models.BooleanField(default=False)
+
+    class Meta:
+        indexes = [models.Index(fields=["pinned"], name="shop_note_pinned_idx")]
