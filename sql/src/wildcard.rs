@@ -15,7 +15,9 @@
 //! and a `*` over a `USING` join or a parenthesized join is spelled out column by column as
 //! PostgreSQL lays it out: each merged column once (the left side's, the right's for a
 //! `RIGHT JOIN`, `COALESCE` of both for a `FULL JOIN`), then each side's other columns.
-//! `count(t.*)` counts `t`'s rows that are not NULL-extended, as `count` of its primary key.
+//! `count(t.*)` counts `t`'s rows that are not NULL-extended, as `count` of its primary key,
+//! or, for a derived table (`(SELECT ...) t`, `(VALUES ...) t`), of a column of `true` added
+//! to it.
 //!
 //! A `FROM` item's bare name given to a function (`row_to_json(t)`) is PostgreSQL's
 //! whole-row reference, spelled out as a record of its columns ([`whole_row`]).
@@ -31,9 +33,9 @@ mod whole_row;
 use sqlparser::ast::{
     ExcludeSelectItem, Expr, Function, FunctionArg, FunctionArgExpr, FunctionArgumentList,
     FunctionArguments, Ident, JoinConstraint, JoinOperator, ObjectName, ObjectNamePart, Query,
-    Select, SelectItem, SelectItemQualifiedWildcardKind, SetExpr, Statement, TableFactor,
-    TableVersion, TableWithJoins, Value, VisitMut, VisitorMut, WildcardAdditionalOptions,
-    visit_expressions, visit_expressions_mut,
+    Select, SelectItem, SelectItemQualifiedWildcardKind, SetExpr, Statement, TableAlias,
+    TableAliasColumnDef, TableFactor, TableVersion, TableWithJoins, Value, VisitMut, VisitorMut,
+    WildcardAdditionalOptions, visit_expressions, visit_expressions_mut,
 };
 
 use driftdb_projector::projection::SOURCE_COLUMNS;
@@ -101,7 +103,20 @@ fn rewrite_set_expr(body: &mut SetExpr, rewriter: &Rewriter<'_>) {
             // Tables' columns are looked up only for a select that needs them.
             let mut outputs = Vec::new();
             if needs_columns(select) {
-                let tables = Tables { rewriter };
+                // Derived tables are marked for `count(t.*)` only where no `*` would show
+                // the mark.
+                let wildcard = select.projection.iter().any(|i| {
+                    matches!(
+                        i,
+                        SelectItem::Wildcard(_) | SelectItem::QualifiedWildcard(_, _)
+                    )
+                });
+                let counted = if wildcard {
+                    Vec::new()
+                } else {
+                    counted_relations(select)
+                };
+                let tables = Tables { rewriter, counted };
                 let mut keys = Vec::new();
                 for from in &mut select.from {
                     outputs.push(tables.join_outputs(from, &mut keys));
@@ -128,6 +143,8 @@ struct Output {
 /// Column knowledge for one `SELECT`.
 struct Tables<'a, 'b> {
     rewriter: &'a Rewriter<'b>,
+    /// The relations of its `count(t.*)`s whose rows a derived table marks.
+    counted: Vec<String>,
 }
 
 impl Tables<'_, '_> {
@@ -228,9 +245,92 @@ impl Tables<'_, '_> {
                 table_with_joins,
                 alias: None,
             } => self.join_outputs(table_with_joins, keys),
+            TableFactor::Derived {
+                subquery,
+                alias: Some(alias),
+                ..
+            } => {
+                let qualifier = normalise(&alias.name);
+                if self.counted.contains(&qualifier)
+                    && let Some(mark) = mark_rows(subquery, alias)
+                {
+                    keys.push((qualifier, vec![mark]));
+                }
+                None
+            }
             _ => None,
         }
     }
+}
+
+/// The column of `true` a derived table gets for `count(t.*)`.
+const ROW_MARK: &str = "__driftdb_row";
+
+/// Adds a column of `true` to derived table `subquery` named `alias`, and returns its name
+/// as the table's columns call it; `None` (and nothing added) for a query of another shape,
+/// or one whose alias names its columns but whose width is not plain to see.
+fn mark_rows(subquery: &mut Query, alias: &mut TableAlias) -> Option<String> {
+    let mark = || Expr::Value(Value::Boolean(true).into());
+    let width = match subquery.body.as_ref() {
+        SetExpr::Select(select) => select
+            .projection
+            .iter()
+            .all(|i| {
+                matches!(
+                    i,
+                    SelectItem::UnnamedExpr(_) | SelectItem::ExprWithAlias { .. }
+                )
+            })
+            .then_some(select.projection.len()),
+        SetExpr::Values(values) => values.rows.first().map(|row| row.content.len()),
+        _ => return None,
+    };
+    // The alias's column names go first to the subquery's columns: the mark needs a name of
+    // its own there, after all of theirs.
+    if !alias.columns.is_empty() && width != Some(alias.columns.len()) {
+        return None;
+    }
+    let name = match subquery.body.as_mut() {
+        SetExpr::Select(select) => {
+            select.projection.push(SelectItem::ExprWithAlias {
+                expr: mark(),
+                alias: Ident::with_quote('"', ROW_MARK),
+            });
+            ROW_MARK.to_string()
+        }
+        SetExpr::Values(values) => {
+            for row in &mut values.rows {
+                row.content.push(mark());
+            }
+            // DataFusion's name for the column.
+            format!("column{}", width? + 1)
+        }
+        _ => return None,
+    };
+    if alias.columns.is_empty() {
+        return Some(name);
+    }
+    alias.columns.push(TableAliasColumnDef {
+        name: Ident::with_quote('"', ROW_MARK),
+        data_type: None,
+    });
+    Some(ROW_MARK.to_string())
+}
+
+/// The relations `t` of the `count(t.*)`s of `select`.
+fn counted_relations(select: &Select) -> Vec<String> {
+    let mut counted = Vec::new();
+    let mut find = |expr: &Expr| {
+        if let Expr::Function(f) = expr
+            && let Some(q) = counted_rows(f)
+        {
+            counted.push(normalise(q));
+        }
+        ControlFlow::<()>::Continue(())
+    };
+    let _ = visit_expressions(&select.projection, &mut find);
+    let _ = visit_expressions(&select.having, &mut find);
+    counted
 }
 
 /// Which columns a join gives.
