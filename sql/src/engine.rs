@@ -556,8 +556,15 @@ impl QueryEngine {
             .state()
             .statement_to_plan(DfStatement::Statement(Box::new(statement)))
             .await?;
-        let schema = self.result_schema(&plan)?;
-        Ok((schema, self.run(plan).await?))
+        // The rows' types are what running gave (the analyzer's, which may differ from the
+        // planned ones: `1` is planned a `bigint`, and run an `integer`).
+        let planned = if has_case(&plan) {
+            self.result_schema(&plan)?
+        } else {
+            Arc::new(plan.schema().as_arrow().clone())
+        };
+        let (ran, batches) = self.run_with_schema(plan).await?;
+        Ok((with_types_of(&planned, &ran), batches))
     }
 
     /// The schema of `plan`'s rows: its planned schema, with the PostgreSQL types the
@@ -565,7 +572,7 @@ impl QueryEngine {
     /// JSON). Describing a statement and running it say the same.
     pub fn result_schema(&self, plan: &LogicalPlan) -> Result<SchemaRef> {
         let planned = plan.schema().as_arrow().clone();
-        if !has_case(plan) {
+        if !has_case(plan) && !crate::postgres::has_narrowed_literal(plan) {
             return Ok(Arc::new(planned));
         }
         let state = self.ctx.state();
@@ -573,10 +580,8 @@ impl QueryEngine {
             state
                 .analyzer()
                 .execute_and_check(plan.clone(), state.config_options(), |_, _| {})?;
-        Ok(with_pg_types(
-            planned,
-            &Arc::new(analyzed.schema().as_arrow().clone()),
-        ))
+        let analyzed = Arc::new(analyzed.schema().as_arrow().clone());
+        Ok(with_types_of(&with_pg_types(planned, &analyzed), &analyzed))
     }
 
     /// Plans a statement without running it (to describe its result and parameters).
@@ -608,7 +613,7 @@ impl QueryEngine {
             }
         };
         let plan = self.ctx.state().statement_to_plan(statement).await?;
-        self.run(plan).await
+        Ok(self.run_with_schema(plan).await?.1)
     }
 
     /// Runs `sql` through `SessionContext::sql` (no `FOR SYSTEM_TIME`; see the module
@@ -617,7 +622,8 @@ impl QueryEngine {
         self.ctx.sql(sql).await?.collect().await
     }
 
-    async fn run(&self, plan: LogicalPlan) -> Result<Vec<RecordBatch>> {
+    /// Runs `plan`; returns its rows and their schema as running gave it.
+    async fn run_with_schema(&self, plan: LogicalPlan) -> Result<(SchemaRef, Vec<RecordBatch>)> {
         use futures::StreamExt;
         let mut stream = self
             .ctx
@@ -625,6 +631,7 @@ impl QueryEngine {
             .await?
             .execute_stream()
             .await?;
+        let schema = stream.schema();
         let held =
             MemoryConsumer::new("query result").register(&self.ctx.runtime_env().memory_pool);
         let mut batches = Vec::new();
@@ -640,7 +647,7 @@ impl QueryEngine {
             held.try_grow(bytes)?;
             batches.push(batch);
         }
-        Ok(batches)
+        Ok((schema, batches))
     }
 }
 
@@ -665,6 +672,36 @@ fn has_case(plan: &LogicalPlan) -> bool {
 
 /// `planned` with the PostgreSQL types ([`crate::arrow::PG_TYPE`]) the columns of
 /// `analyzed` (the same rows, after the analyzer's rules) carry where `planned`'s carry none.
+/// `named`'s fields (names, PostgreSQL types) with the data types of `typed`'s, where the
+/// analyzer changed them (an integer literal planned `bigint` is an `integer`).
+fn with_types_of(named: &SchemaRef, typed: &SchemaRef) -> SchemaRef {
+    if named.fields().len() != typed.fields().len()
+        || named
+            .fields()
+            .iter()
+            .zip(typed.fields())
+            .all(|(n, t)| n.data_type() == t.data_type())
+    {
+        return Arc::clone(named);
+    }
+    let fields: Vec<datafusion::arrow::datatypes::FieldRef> = named
+        .fields()
+        .iter()
+        .zip(typed.fields())
+        .map(|(n, t)| {
+            if n.data_type() == t.data_type() {
+                Arc::clone(n)
+            } else {
+                Arc::new(n.as_ref().clone().with_data_type(t.data_type().clone()))
+            }
+        })
+        .collect();
+    Arc::new(datafusion::arrow::datatypes::Schema::new_with_metadata(
+        fields,
+        named.metadata().clone(),
+    ))
+}
+
 fn with_pg_types(planned: datafusion::arrow::datatypes::Schema, analyzed: &SchemaRef) -> SchemaRef {
     if planned.fields().len() != analyzed.fields().len() {
         return Arc::new(planned);
@@ -713,12 +750,19 @@ fn postgres_config() -> SessionConfig {
 }
 
 /// A DataFusion session whose analyzer first runs the rules that must see the plan before
-/// DataFusion's type coercion does ([`crate::postgres::unknown_literals`]), then
-/// DataFusion's own, and whose physical planning runs the subqueries DataFusion cannot
-/// (or fails to) turn into joins once per outer row ([`crate::subquery`]).
+/// DataFusion's type coercion does ([`crate::postgres::unknown_literals`], and
+/// [`crate::postgres::integer_literals`] just before it), then DataFusion's own, whose
+/// optimizer keeps a subquery as it was where its decorrelation fails, and whose physical
+/// planning runs the subqueries DataFusion cannot (or fails to) turn into joins once per
+/// outer row ([`crate::subquery`]).
 fn postgres_session(config: SessionConfig, runtime: Arc<RuntimeEnv>) -> SessionContext {
     let mut rules = vec![crate::postgres::unknown_literals()];
-    rules.extend(datafusion::optimizer::Analyzer::new().rules);
+    for rule in datafusion::optimizer::Analyzer::new().rules {
+        if rule.name() == "type_coercion" {
+            rules.push(crate::postgres::integer_literals());
+        }
+        rules.push(rule);
+    }
     let state = datafusion::execution::SessionStateBuilder::new()
         .with_config(config)
         .with_runtime_env(runtime)

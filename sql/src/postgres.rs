@@ -41,6 +41,7 @@ pub(crate) mod bytea_in;
 mod domain;
 mod format;
 mod integer;
+mod integer_literals;
 mod math;
 mod numeric_divide;
 mod numeric_in;
@@ -71,6 +72,13 @@ pub(crate) use row::{ROW, row};
 pub(crate) use set_all::rule as multiset_set_operations;
 pub(crate) use to_number::to_number;
 pub(crate) use type_of::pg_typeof;
+
+pub(crate) use integer_literals::has_narrowed_literal;
+
+/// The rule that types integer literals as PostgreSQL does ([`integer_literals`]).
+pub(crate) fn integer_literals() -> Arc<dyn AnalyzerRule + Send + Sync> {
+    Arc::new(integer_literals::IntegerLiterals)
+}
 
 /// The rule that types a `UNION`'s quoted literals by its other branches ([`unknown`]).
 pub(crate) fn unknown_literals() -> Arc<dyn AnalyzerRule + Send + Sync> {
@@ -416,8 +424,9 @@ fn numeric_rounding(expr: &Expr, schema: &DFSchema) -> Option<Expr> {
             Box::new(expr.clone()),
             decimal(integer_digits.max(1), 0),
         ))),
-        ("trunc", Some(Expr::Literal(ScalarValue::Int64(Some(digits)), _))) => {
-            let wanted = i8::try_from((*digits).clamp(0, 38)).ok()?;
+        ("trunc", Some(digits)) if integer_literals::integer_constant(digits).is_some() => {
+            let digits = integer_literals::integer_constant(digits)?;
+            let wanted = i8::try_from(digits.clamp(0, 38)).ok()?;
             (wanted != scale).then(|| {
                 Expr::Cast(Cast::new(
                     Box::new(expr.clone()),

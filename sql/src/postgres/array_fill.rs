@@ -44,10 +44,8 @@ fn refuse(message: String, sqlstate: &'static str) -> DataFusionError {
 
 /// The dimension count the front end passed.
 fn dimensions(value: Option<&ScalarValue>) -> Result<usize> {
-    match value {
-        Some(ScalarValue::Int64(Some(n))) if (1..=6).contains(n) => {
-            Ok(usize::try_from(*n).unwrap_or(1))
-        }
+    match value.and_then(super::integer_literals::integer_value) {
+        Some(n @ 1..=6) => Ok(n as usize),
         _ => plan_err!("{ARRAY_FILL} takes a dimension count from 1 to 6"),
     }
 }

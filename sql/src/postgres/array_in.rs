@@ -279,8 +279,8 @@ struct ArrayIn {
 
 /// The depth argument, a literal the analyzer wrote.
 fn depth_of(arg: Option<&ScalarValue>) -> Result<usize> {
-    match arg {
-        Some(ScalarValue::Int64(Some(d))) if (1..=6).contains(d) => Ok(*d as usize),
+    match arg.and_then(super::integer_literals::integer_value) {
+        Some(d @ 1..=6) => Ok(d as usize),
         _ => plan_err!("{ARRAY_IN} takes a depth from 1 to 6"),
     }
 }

@@ -14,7 +14,7 @@ use datafusion::arrow::datatypes::{DataType, Field, FieldRef};
 use datafusion::common::{Result, ScalarValue, plan_err};
 use datafusion::logical_expr::{
     ColumnarValue, ReturnFieldArgs, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature,
-    Volatility,
+    TypeSignature, Volatility,
 };
 
 /// What the front end makes of a cast to `character(n)`: `__driftdb_bpchar(text, n)`.
@@ -22,7 +22,15 @@ pub(crate) const BPCHAR_IN: &str = "__driftdb_bpchar";
 
 pub(crate) fn bpchar_in() -> ScalarUDF {
     ScalarUDF::new_from_impl(BpcharIn {
-        signature: Signature::exact(vec![DataType::Utf8, DataType::Int64], Volatility::Immutable),
+        // The length is a literal: an `integer` one, as the front end writes it, must reach
+        // the function uncast to be read as a constant.
+        signature: Signature::one_of(
+            vec![
+                TypeSignature::Exact(vec![DataType::Utf8, DataType::Int32]),
+                TypeSignature::Exact(vec![DataType::Utf8, DataType::Int64]),
+            ],
+            Volatility::Immutable,
+        ),
     })
 }
 
@@ -39,8 +47,8 @@ struct BpcharIn {
 
 /// The length argument, a constant the front end wrote.
 fn length(value: Option<&ScalarValue>) -> Result<usize> {
-    match value {
-        Some(ScalarValue::Int64(Some(n))) if *n >= 1 => Ok(usize::try_from(*n).unwrap_or(1)),
+    match value.and_then(super::integer_literals::integer_value) {
+        Some(n) if n >= 1 => Ok(usize::try_from(n).unwrap_or(1)),
         _ => plan_err!("length for type char must be a constant of at least 1"),
     }
 }
