@@ -82,6 +82,8 @@ pub struct AlterSequence {
     pub restart: Option<Option<sqlparser::ast::Expr>>,
     /// `OWNED BY t.c` or `OWNED BY NONE`.
     pub owned_by: Option<ObjectName>,
+    /// `RENAME TO new_name`, which comes alone.
+    pub rename_to: Option<ObjectName>,
 }
 
 /// A sqlparser statement and the `FOR SYSTEM_TIME` clauses of its table references.

@@ -562,6 +562,55 @@ pub(crate) fn find_at(table: &driftdb_projector::Table, name: &str, seq: u64) ->
         .and_then(|v| Sequence::of_row(v.row))
 }
 
+/// Default expression `text` with each `nextval('from')` made `nextval('to')`; `None` if it
+/// takes no value of `from` (or is not an expression DriftDB reads).
+pub(crate) fn renamed_in_default(text: &str, from: &str, to: &str) -> Option<String> {
+    use std::ops::ControlFlow;
+
+    use sqlparser::ast::{FunctionArg, FunctionArgExpr, FunctionArguments, Value as V};
+    if !text.to_lowercase().contains("nextval") {
+        return None;
+    }
+    let dialect = sqlparser::dialect::PostgreSqlDialect {};
+    let expr = sqlparser::parser::Parser::new(&dialect)
+        .try_with_sql(text)
+        .ok()?
+        .parse_expr()
+        .ok()?;
+    // The literals to change, as the text writes them: the text is changed there only, and
+    // otherwise kept as it was written.
+    let mut literals: Vec<String> = Vec::new();
+    let _ = ast::visit_expressions(&expr, |e| {
+        if let ast::Expr::Function(f) = e
+            && f.name.to_string().eq_ignore_ascii_case("nextval")
+            && let FunctionArguments::List(list) = &f.args
+            && let Some(FunctionArg::Unnamed(FunctionArgExpr::Expr(arg))) = list.args.first()
+        {
+            let literal = match arg {
+                ast::Expr::Cast { expr, .. } => expr.as_ref(),
+                other => other,
+            };
+            if let ast::Expr::Value(value) = literal
+                && let V::SingleQuotedString(name) = &value.value
+                && name_of(name) == from
+                && !literals.contains(name)
+            {
+                literals.push(name.clone());
+            }
+        }
+        ControlFlow::<()>::Continue(())
+    });
+    if literals.is_empty() {
+        return None;
+    }
+    let new = format!("'{}'", crate::postgres::quote_ident(to).replace('\'', "''"));
+    let mut text = text.to_string();
+    for literal in literals {
+        text = text.replace(&format!("'{}'", literal.replace('\'', "''")), &new);
+    }
+    Some(text)
+}
+
 /// A sequence name as `nextval('...')` reads it: PostgreSQL's identifier rules, `public.`
 /// allowed.
 pub(crate) fn name_of(text: &str) -> String {

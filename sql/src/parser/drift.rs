@@ -279,7 +279,18 @@ fn alter_sequence(parser: &mut Parser) -> std::result::Result<super::AlterSequen
         options: Vec::new(),
         restart: None,
         owned_by: None,
+        rename_to: None,
     };
+    if parser.parse_keywords(&[K::RENAME, K::TO]) {
+        alter.rename_to = Some(parser.parse_object_name(false)?);
+        if !matches!(parser.peek_token_ref().token, Token::SemiColon | Token::EOF) {
+            return parser.expected_ref(
+                "the end of ALTER SEQUENCE ... RENAME TO",
+                parser.peek_token_ref(),
+            );
+        }
+        return Ok(alter);
+    }
     loop {
         if matches!(parser.peek_token_ref().token, Token::SemiColon | Token::EOF) {
             break;
@@ -329,7 +340,7 @@ fn alter_sequence(parser: &mut Parser) -> std::result::Result<super::AlterSequen
             });
         } else {
             return parser.expected_ref(
-                "an ALTER SEQUENCE clause (RESTART, INCREMENT, MINVALUE, MAXVALUE, START, CACHE, CYCLE, OWNED BY, AS)",
+                "an ALTER SEQUENCE clause (RESTART, INCREMENT, MINVALUE, MAXVALUE, START, CACHE, CYCLE, OWNED BY, AS, RENAME TO)",
                 parser.peek_token_ref(),
             );
         }

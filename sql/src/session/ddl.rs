@@ -347,7 +347,7 @@ impl Session {
             let owns = sequences
                 .iter()
                 .any(|s| s.owner.as_ref().is_some_and(|(_, c)| *c == column.name));
-            if !owns {
+            if !owns && !takes_sequence_value(column) {
                 self.default_value(column).await?;
             }
         }
@@ -476,6 +476,15 @@ impl Session {
         notices: &mut Vec<Notice>,
     ) -> Result<Write> {
         let table = table_name(&alter.name)?;
+        // PostgreSQL renames a sequence with ALTER TABLE too (Rails does it so).
+        if let [AlterTableOperation::RenameTable { table_name: kind }] = alter.operations.as_slice()
+            && self.schema_at(&table, snapshot).is_err()
+            && let Some(sequence) = self.sequence_at(&table, snapshot)
+        {
+            let (ast::RenameTableNameKind::To(to) | ast::RenameTableNameKind::As(to)) = kind;
+            let ops = self.rename_sequence(sequence, &table_name(to)?, snapshot)?;
+            return Ok(write(ops, "ALTER TABLE"));
+        }
         let old = match self.schema_at(&table, snapshot) {
             Ok(schema) => schema,
             Err(_) if alter.if_exists => return Ok(write(Vec::new(), "ALTER TABLE")),
@@ -879,7 +888,7 @@ impl Session {
                             column.default = Some(ColumnDefault::Expr(value.to_string()));
                             // A default that cannot be evaluated is refused now (one that
                             // takes a sequence's values is not called: that would take one).
-                            if !value.to_string().to_lowercase().contains("nextval(") {
+                            if !takes_sequence_value(&column) {
                                 self.default_value(&column).await?;
                             }
                             columns[at] = column;
@@ -1359,6 +1368,12 @@ fn column_of(def: &ast::ColumnDef) -> Result<ColumnDefinition> {
         references,
         checks,
     })
+}
+
+/// Whether `column`'s default takes a sequence's value (`nextval(...)`): evaluating it to
+/// check it would use one up.
+fn takes_sequence_value(column: &Column) -> bool {
+    matches!(&column.default, Some(ColumnDefault::Expr(text)) if text.to_lowercase().contains("nextval("))
 }
 
 /// The `DEFAULT` of a column that takes its values from sequence `name`, as PostgreSQL

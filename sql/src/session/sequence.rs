@@ -1,7 +1,7 @@
 //! What the session's DDL needs to know of sequences (`crate::sequences`): which exist in
 //! its snapshot, counting its transaction's own `CREATE` and `DROP`.
 
-use driftdb_projector::{LedgerOp, Value};
+use driftdb_projector::{Column, ColumnDefault, LedgerOp, TableSchema, Value};
 use sqlparser::ast::ObjectName;
 
 use super::ddl::{ident_name, table_name};
@@ -81,6 +81,18 @@ impl Session {
             }
             return Err(Error::UndefinedTable { name });
         };
+        if let Some(to) = &alter.rename_to {
+            let ops = self.rename_sequence(sequence, &table_name(to)?, &snapshot)?;
+            let read_seq = snapshot.seq;
+            return self.finish_write(
+                Write {
+                    ops,
+                    tag: "ALTER SEQUENCE".to_string(),
+                    rows: None,
+                },
+                read_seq,
+            );
+        }
         let kind = alter.data_type.as_ref().map(Kind::of).transpose()?;
         let restart = match &alter.restart {
             None => None,
@@ -108,6 +120,92 @@ impl Session {
             },
             read_seq,
         )
+    }
+
+    /// `ALTER SEQUENCE s RENAME TO t`, and `ALTER TABLE s RENAME TO t` of a sequence (as
+    /// Rails renames a table's key sequence): the sequence's row under the new name, going
+    /// on from the last value handed out, its comment with it, and each column default
+    /// that takes its values (`nextval('s'::regclass)`) made to name it, as PostgreSQL's
+    /// defaults follow the sequence they hold by its OID. The tables with such a default
+    /// get a new schema (their rows carried over).
+    pub(super) fn rename_sequence(
+        &self,
+        sequence: Sequence,
+        to: &str,
+        snapshot: &Snapshot,
+    ) -> Result<Vec<LedgerOp>> {
+        if self.relation_exists(to, snapshot) || self.sequence_at(to, snapshot).is_some() {
+            return Err(Error::Execution {
+                message: format!("relation \"{to}\" already exists"),
+                sqlstate: "42P07",
+            });
+        }
+        let from = sequence.name.clone();
+        let mut renamed = sequence;
+        if let Some(last) = self.db.sequences().give_back(self.db.store(), &from)
+            && renamed.is_called
+        {
+            renamed.last_value = last;
+        }
+        self.db.sequences().forget(&from);
+        renamed.name = to.to_string();
+        let mut ops = vec![Sequence::delete(&from), renamed.upsert()];
+        ops.extend(self.move_comments(&from, to, None, snapshot));
+        for table in self.table_names_in(snapshot) {
+            let schema = self.schema_at(&table, snapshot)?;
+            let mut changed = false;
+            let columns: Vec<Column> = schema
+                .columns()
+                .iter()
+                .map(|column| {
+                    let mut column = column.clone();
+                    if let Some(ColumnDefault::Expr(text)) = &column.default
+                        && let Some(text) = sequences::renamed_in_default(text, &from, to)
+                    {
+                        column.default = Some(ColumnDefault::Expr(text));
+                        changed = true;
+                    }
+                    column
+                })
+                .collect();
+            if !changed {
+                continue;
+            }
+            let width = columns.len();
+            let schema = TableSchema::new(
+                table.clone(),
+                columns,
+                schema.primary_key().to_vec(),
+                schema.unique().to_vec(),
+                schema.indexes().to_vec(),
+            )
+            .map_err(crate::database::projector_error)?;
+            ops.push(LedgerOp::AlterTable {
+                table,
+                schema,
+                carry: (0..width).map(|i| u32::try_from(i).ok()).collect(),
+                fill: vec![Value::Null; width],
+            });
+        }
+        Ok(ops)
+    }
+
+    /// The tables `snapshot` sees, those its transaction made included.
+    fn table_names_in(&self, snapshot: &Snapshot) -> Vec<String> {
+        let mut names: Vec<String> = snapshot.created.keys().cloned().collect();
+        if let Some(seq) = snapshot.seq {
+            let db = self.db.store().read();
+            names.extend(
+                db.table_names_at(seq)
+                    .into_iter()
+                    .filter(|n| {
+                        !snapshot.dropped.contains(*n) && !snapshot.created.contains_key(*n)
+                    })
+                    .map(str::to_string),
+            );
+        }
+        names.sort();
+        names
     }
 
     /// What must come before a statement's first write of a sequence: the internal table
