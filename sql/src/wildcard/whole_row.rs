@@ -1,4 +1,4 @@
-//! Whole-row references: `row_to_json(t)`, `to_json(t)`, `json_agg(t)`.
+//! Whole-row references: `row_to_json(t)`, `to_json(t)`, `json_agg(t)`, `count(t)`.
 //!
 //! In PostgreSQL a `FROM` item's name used as a value, where no column has that name, is the
 //! item's whole row: a record of its columns. DataFusion has no such reference, so a bare
@@ -13,8 +13,8 @@ use std::collections::{HashMap, HashSet};
 use std::ops::ControlFlow;
 
 use sqlparser::ast::{
-    Expr, FunctionArg, FunctionArgExpr, FunctionArguments, Ident, Select, SelectItem, SetExpr,
-    TableFactor, TableWithJoins, Value, visit_expressions_mut,
+    Expr, FunctionArg, FunctionArgExpr, FunctionArguments, Ident, ObjectName, ObjectNamePart,
+    Select, SelectItem, SetExpr, TableFactor, TableWithJoins, Value, visit_expressions_mut,
 };
 
 use super::{Columns, normalise, table_reference};
@@ -38,6 +38,9 @@ pub(super) fn rewrite(select: &mut Select, ctes: &HashSet<String>, columns: Colu
         if let Expr::Function(function) = expr
             && let FunctionArguments::List(list) = &mut function.args
         {
+            // `count(t)` counts `t`'s whole rows that are not NULL: the rows of `t` an outer
+            // join gives, as `count(t.*)` does (which the caller rewrites).
+            let count = function.name.to_string().eq_ignore_ascii_case("count");
             for arg in &mut list.args {
                 let FunctionArg::Unnamed(FunctionArgExpr::Expr(value)) = arg else {
                     continue;
@@ -50,7 +53,13 @@ pub(super) fn rewrite(select: &mut Select, ctes: &HashSet<String>, columns: Colu
                     continue;
                 }
                 if let Some((qualifier, names)) = items.get(&key) {
-                    *value = record(qualifier, names);
+                    if count {
+                        *arg = FunctionArg::Unnamed(FunctionArgExpr::QualifiedWildcard(
+                            ObjectName(vec![ObjectNamePart::Identifier(qualifier.clone())]),
+                        ));
+                    } else {
+                        *value = record(qualifier, names);
+                    }
                 }
             }
         }
