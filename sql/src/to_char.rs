@@ -1,4 +1,5 @@
-//! `to_char(timestamp, pattern)` with PostgreSQL's template patterns (`YYYY-MM-DD HH24:MI:SS`).
+//! `to_char(timestamp, pattern)` with PostgreSQL's template patterns (`YYYY-MM-DD HH24:MI:SS`),
+//! and `to_char(number, pattern)` with its numeric ones ([`number`]).
 //!
 //! DataFusion's `to_char` reads a chrono `strftime` format, so PostgreSQL's `YYYY` came back
 //! as the letters `YYYY`. This function translates the pattern ([`chrono_format`]) and lets
@@ -6,9 +7,11 @@
 //! padded `Month` and `Day`, upper-case month and day names, ...) are an error, never text
 //! that is silently different from PostgreSQL's.
 
+mod number;
+
 use std::sync::Arc;
 
-use datafusion::arrow::array::{Array, StringArray};
+use datafusion::arrow::array::{Array, ArrayRef, AsArray, StringArray};
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::{Result, ScalarValue};
 use datafusion::logical_expr::{
@@ -50,8 +53,12 @@ impl ScalarUDFImpl for ToChar {
             [value, _] if value.is_temporal() || *value == DataType::Null => {
                 Ok(vec![value.clone(), DataType::Utf8])
             }
+            [value, _] if value.is_integer() => Ok(vec![DataType::Int64, DataType::Utf8]),
+            [DataType::Float32, _] => Ok(vec![DataType::Float32, DataType::Utf8]),
+            [value, _] if value.is_floating() => Ok(vec![DataType::Float64, DataType::Utf8]),
+            [value @ DataType::Decimal128(..), _] => Ok(vec![value.clone(), DataType::Utf8]),
             [value, _] => Err(unsupported(format!(
-                "to_char of {value} is not supported; to_char takes a date, time, timestamp or interval"
+                "to_char of {value} is not supported; to_char takes a number, date, time, timestamp or interval"
             ))),
             _ => datafusion::common::plan_err!("to_char takes a value and a pattern"),
         }
@@ -62,6 +69,12 @@ impl ScalarUDFImpl for ToChar {
     }
 
     fn invoke_with_args(&self, mut args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        if matches!(
+            args.args[0].data_type(),
+            DataType::Int64 | DataType::Float32 | DataType::Float64 | DataType::Decimal128(..)
+        ) {
+            return format_numbers(&args);
+        }
         let translated = match &args.args[1] {
             ColumnarValue::Scalar(s) => ColumnarValue::Scalar(match s {
                 ScalarValue::Utf8(Some(p)) => ScalarValue::Utf8(Some(chrono_format(p)?)),
@@ -84,6 +97,107 @@ impl ScalarUDFImpl for ToChar {
         args.args[1] = translated;
         datafusion::functions::datetime::to_char().invoke_with_args(args)
     }
+}
+
+/// `to_char` of numbers (`Int64`, `Float64` or `Decimal128`), row by row.
+fn format_numbers(args: &ScalarFunctionArgs) -> Result<ColumnarValue> {
+    let rows = args.number_rows;
+    let values = args.args[0].to_array(rows)?;
+    let patterns =
+        datafusion::arrow::compute::cast(&args.args[1].to_array(rows)?, &DataType::Utf8)?;
+    let patterns = patterns.as_string::<i32>();
+    let out: StringArray = (0..rows)
+        .map(|i| {
+            if values.is_null(i) || patterns.is_null(i) {
+                return Ok(None);
+            }
+            let pattern = patterns.value(i);
+            let value = number_at(&values, i, pattern)?;
+            number::format(value, pattern)
+                .map(Some)
+                .map_err(|e| datafusion::error::DataFusionError::External(Box::new(e)))
+        })
+        .collect::<Result<_>>()?;
+    Ok(ColumnarValue::Array(Arc::new(out)))
+}
+
+/// The number at row `i` of `values`; a float as C's `printf` rounds it to the decimals
+/// `pattern` writes.
+fn number_at(values: &ArrayRef, i: usize, pattern: &str) -> Result<number::Number> {
+    let external = |e: Error| datafusion::error::DataFusionError::External(Box::new(e));
+    Ok(match values.data_type() {
+        DataType::Int64 => {
+            let v = values
+                .as_primitive::<datafusion::arrow::datatypes::Int64Type>()
+                .value(i);
+            number::Number {
+                negative: v < 0,
+                digits: u128::from(v.unsigned_abs()),
+                scale: 0,
+                signed_zero: false,
+                significant: None,
+            }
+        }
+        DataType::Decimal128(_, scale) => {
+            let v = values
+                .as_primitive::<datafusion::arrow::datatypes::Decimal128Type>()
+                .value(i);
+            // A negative scale (`1e10` is 1 at scale -10) is that many zeros more.
+            let zeros = u32::try_from(-i32::from(*scale)).unwrap_or(0);
+            number::Number {
+                negative: v < 0,
+                digits: 10u128
+                    .checked_pow(zeros)
+                    .and_then(|p| v.unsigned_abs().checked_mul(p))
+                    .ok_or_else(|| unsupported(format!("to_char of {v}e{zeros} is too large")))?,
+                scale: u32::try_from(*scale).unwrap_or(0),
+                signed_zero: false,
+                significant: None,
+            }
+        }
+        data_type => {
+            // A `real` shows 6 significant digits, a `double precision` 15, as PostgreSQL's
+            // (`FLT_DIG`, `DBL_DIG`).
+            let (v, significant): (f64, usize) = match data_type {
+                DataType::Float32 => (
+                    f64::from(
+                        values
+                            .as_primitive::<datafusion::arrow::datatypes::Float32Type>()
+                            .value(i),
+                    ),
+                    6,
+                ),
+                _ => (
+                    values
+                        .as_primitive::<datafusion::arrow::datatypes::Float64Type>()
+                        .value(i),
+                    15,
+                ),
+            };
+            if !v.is_finite() {
+                return Err(unsupported(format!(
+                    "to_char of the float {v} is not supported"
+                )));
+            }
+            let whole_digits = format!("{:.0}", v.abs().trunc())
+                .trim_start_matches('0')
+                .len();
+            let decimals = number::decimals(pattern)
+                .map_err(external)?
+                .min(significant.saturating_sub(whole_digits));
+            let text = format!("{:.*}", decimals, v.abs());
+            let digits: String = text.chars().filter(char::is_ascii_digit).collect();
+            number::Number {
+                negative: v < 0.0,
+                digits: digits
+                    .parse()
+                    .map_err(|_| unsupported(format!("to_char of the float {v} is too large")))?,
+                scale: u32::try_from(decimals).unwrap_or(0),
+                signed_zero: true,
+                significant: Some(decimals),
+            }
+        }
+    })
 }
 
 /// Whether `rest` starts with the template pattern `p`: exactly for the patterns whose case
