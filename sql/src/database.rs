@@ -489,7 +489,11 @@ pub(crate) fn execution(e: DataFusionError) -> Error {
         DataFusionError::ArrowError(inner, _) => arrow_error(&inner),
         DataFusionError::SchemaError(inner, _) => Error::Execution {
             message: inner.to_string(),
-            sqlstate: "42703",
+            // An ambiguous column is 42702, as in PostgreSQL; a missing one 42703.
+            sqlstate: match inner.as_ref() {
+                datafusion::common::SchemaError::AmbiguousReference { .. } => "42702",
+                _ => "42703",
+            },
         },
         DataFusionError::Plan(message)
             if message.contains("does not exist") || message.contains("not found") =>

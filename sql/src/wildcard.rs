@@ -15,6 +15,8 @@
 //! and a `*` over a `USING` join or a parenthesized join is spelled out column by column as
 //! PostgreSQL lays it out: each merged column once (the left side's, the right's for a
 //! `RIGHT JOIN`, `COALESCE` of both for a `FULL JOIN`), then each side's other columns.
+//! Two or more `USING` joins in a chain become `ON` joins of the merged columns, and bare
+//! references to those columns the merged column ([`using`]).
 //! `count(t.*)` counts `t`'s rows that are not NULL-extended, as `count` of its primary key,
 //! or, for a derived table (`(SELECT ...) t`, `(VALUES ...) t`), of a column of `true` added
 //! to it.
@@ -28,6 +30,7 @@
 use std::collections::HashSet;
 use std::ops::ControlFlow;
 
+mod using;
 mod whole_row;
 
 use sqlparser::ast::{
@@ -124,6 +127,13 @@ fn rewrite_set_expr(body: &mut SetExpr, rewriter: &Rewriter<'_>) {
                 count_rows_by_key(select, &keys);
             }
             rewrite_select(select, rewriter, &outputs);
+            if using::chained(select) {
+                let tables = Tables {
+                    rewriter,
+                    counted: Vec::new(),
+                };
+                using::rewrite(select, &tables);
+            }
         }
         SetExpr::SetOperation { left, right, .. } => {
             rewrite_set_expr(left, rewriter);

@@ -119,7 +119,7 @@ fn collect(
 }
 
 /// A `FROM` item's qualifier and columns, if known.
-fn item(
+pub(super) fn item(
     factor: &TableFactor,
     ctes: &HashSet<String>,
     columns: Columns<'_>,
