@@ -99,7 +99,7 @@ impl ScalarUDFImpl for ToChar {
     }
 }
 
-/// `to_char` of numbers (`Int64`, `Float64` or `Decimal128`), row by row.
+/// `to_char` of numbers (`Int64`, `Float32`, `Float64` or `Decimal128`), row by row.
 fn format_numbers(args: &ScalarFunctionArgs) -> Result<ColumnarValue> {
     let rows = args.number_rows;
     let values = args.args[0].to_array(rows)?;

@@ -14,6 +14,8 @@
 //! column holding a literal that does not fit (the column is `bigint`, as in PostgreSQL),
 //! and plans with a recursive CTE, whose work table keeps the types it was planned with.
 
+use std::sync::Arc;
+
 use datafusion::arrow::datatypes::{DataType, Field};
 use datafusion::common::config::ConfigOptions;
 use datafusion::common::tree_node::{Transformed, TreeNode, TreeNodeRecursion};
@@ -22,7 +24,6 @@ use datafusion::common::{DFSchema, Result, ScalarValue};
 use datafusion::logical_expr::expr_rewriter::NamePreserver;
 use datafusion::logical_expr::{Expr, LogicalPlan, Values};
 use datafusion::optimizer::AnalyzerRule;
-use std::sync::Arc;
 
 /// The rule; see the module documentation. It must run before type coercion.
 #[derive(Debug, Default)]
@@ -30,7 +31,16 @@ pub(crate) struct IntegerLiterals;
 
 impl AnalyzerRule for IntegerLiterals {
     fn analyze(&self, plan: LogicalPlan, _config: &ConfigOptions) -> Result<LogicalPlan> {
-        let recursive = plan.exists(|node| Ok(matches!(node, LogicalPlan::RecursiveQuery(_))))?;
+        // A recursive CTE anywhere, in a subquery too, keeps DataFusion's types.
+        let mut recursive = false;
+        plan.apply_with_subqueries(|node| {
+            recursive |= matches!(node, LogicalPlan::RecursiveQuery(_));
+            Ok(if recursive {
+                TreeNodeRecursion::Stop
+            } else {
+                TreeNodeRecursion::Continue
+            })
+        })?;
         if recursive {
             return Ok(plan);
         }
