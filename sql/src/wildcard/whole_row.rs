@@ -12,9 +12,11 @@
 use std::collections::{HashMap, HashSet};
 use std::ops::ControlFlow;
 
+use sqlparser::ast::helpers::attached_token::AttachedToken;
 use sqlparser::ast::{
-    Expr, FunctionArg, FunctionArgExpr, FunctionArguments, Ident, ObjectName, ObjectNamePart,
-    Select, SelectItem, SetExpr, TableFactor, TableWithJoins, Value, visit_expressions_mut,
+    CaseWhen, Expr, FunctionArg, FunctionArgExpr, FunctionArguments, Ident, ObjectName,
+    ObjectNamePart, Select, SelectItem, SetExpr, TableFactor, TableWithJoins, Value,
+    visit_expressions_mut,
 };
 
 use super::{Columns, normalise, table_reference};
@@ -34,6 +36,7 @@ pub(super) fn rewrite(select: &mut Select, ctes: &HashSet<String>, columns: Colu
         .values()
         .flat_map(|(_, names)| names.iter().cloned())
         .collect();
+    let presence = presence(select, ctes, columns, &items, &column_names);
     let _ = visit_expressions_mut(&mut select.projection, |expr| {
         if let Expr::Function(function) = expr
             && let FunctionArguments::List(list) = &mut function.args
@@ -58,13 +61,105 @@ pub(super) fn rewrite(select: &mut Select, ctes: &HashSet<String>, columns: Colu
                             ObjectName(vec![ObjectNamePart::Identifier(qualifier.clone())]),
                         ));
                     } else {
-                        *value = record(qualifier, names);
+                        let row = record(qualifier, names);
+                        // An outer join's NULL extension of the item is a NULL row, not a
+                        // record of NULLs.
+                        *value = match presence.get(&key) {
+                            Some(present) => Expr::Case {
+                                case_token: AttachedToken::empty(),
+                                end_token: AttachedToken::empty(),
+                                operand: None,
+                                conditions: vec![CaseWhen {
+                                    condition: Expr::IsNotNull(Box::new(present.clone())),
+                                    result: row,
+                                }],
+                                else_result: None,
+                            },
+                            None => row,
+                        };
                     }
                 }
             }
         }
         ControlFlow::<()>::Continue(())
     });
+}
+
+/// For each `FROM` item used as a whole row (not counted), a column that is NULL exactly
+/// where an outer join extends the item with NULLs: a table's first key column, or the mark
+/// a derived table is given for it (not where the select has a `*`, which would show it).
+fn presence(
+    select: &mut Select,
+    ctes: &HashSet<String>,
+    columns: Columns<'_>,
+    items: &HashMap<String, (Ident, Vec<String>)>,
+    column_names: &HashSet<String>,
+) -> HashMap<String, Expr> {
+    let mut used: HashSet<String> = HashSet::new();
+    let _ = sqlparser::ast::visit_expressions(&select.projection, |expr| {
+        if let Expr::Function(function) = expr
+            && !function.name.to_string().eq_ignore_ascii_case("count")
+            && let FunctionArguments::List(list) = &function.args
+        {
+            for arg in &list.args {
+                if let FunctionArg::Unnamed(FunctionArgExpr::Expr(Expr::Identifier(name))) = arg {
+                    let key = normalise(name);
+                    if !column_names.contains(&key) && items.contains_key(&key) {
+                        used.insert(key);
+                    }
+                }
+            }
+        }
+        ControlFlow::<()>::Continue(())
+    });
+    let wildcard = select.projection.iter().any(|i| {
+        matches!(
+            i,
+            SelectItem::Wildcard(_) | SelectItem::QualifiedWildcard(_, _)
+        )
+    });
+    let mut presence = HashMap::new();
+    for from in &mut select.from {
+        let factors = std::iter::once(&mut from.relation)
+            .chain(from.joins.iter_mut().map(|j| &mut j.relation));
+        for factor in factors {
+            if let Some((table, qualifier, version)) = table_reference(factor) {
+                let key = normalise(qualifier);
+                if !used.contains(&key) || (version.is_none() && ctes.contains(&normalise(table))) {
+                    continue;
+                }
+                if let Some(first) = columns(&normalise(table), version)
+                    .and_then(|visible| visible.key.first().cloned())
+                {
+                    let column = Expr::CompoundIdentifier(vec![
+                        qualifier.clone(),
+                        Ident::with_quote('"', first.as_str()),
+                    ]);
+                    presence.insert(key, column);
+                }
+                continue;
+            }
+            if let TableFactor::Derived {
+                subquery,
+                alias: Some(alias),
+                ..
+            } = factor
+            {
+                let key = normalise(&alias.name);
+                let qualifier = alias.name.clone();
+                if used.contains(&key)
+                    && !wildcard
+                    && let Some(mark) = super::mark_rows(subquery, alias)
+                {
+                    presence.insert(
+                        key,
+                        Expr::CompoundIdentifier(vec![qualifier, Ident::with_quote('"', mark)]),
+                    );
+                }
+            }
+        }
+    }
+    presence
 }
 
 /// Whether a function in the list takes a bare name.
