@@ -15,8 +15,28 @@ use sqlparser::ast::{self, Expr, Ident, SelectItem, SetExpr, Statement};
 use crate::database::Rows;
 
 /// The names PostgreSQL gives the columns of `statement`, where they differ from
-/// DataFusion's; see [`rename`].
-pub(crate) struct PgNames(Option<Vec<Option<String>>>);
+/// DataFusion's; see [`rename`]. `None` where the statement is not a plain `SELECT`.
+pub(crate) struct PgNames(Option<Names>);
+
+/// The new name of each item of a `SELECT` list (`None`: keep it): of the items before its
+/// first `*` (all of them, without one), and of those after its last `*`, which are the
+/// last columns whatever the `*` gives.
+struct Names {
+    head: Vec<Option<String>>,
+    tail: Option<Vec<Option<String>>>,
+}
+
+impl Names {
+    /// The slot of item `i` of the list, if it has one.
+    fn slot(&mut self, i: usize, items: usize) -> Option<&mut Option<String>> {
+        if i < self.head.len() {
+            return self.head.get_mut(i);
+        }
+        let tail = self.tail.as_mut()?;
+        let from = items.checked_sub(tail.len())?;
+        tail.get_mut(i.checked_sub(from)?)
+    }
+}
 
 impl PgNames {
     /// The names of `statement`'s columns; and each unnamed expression of its top-level
@@ -34,9 +54,20 @@ impl PgNames {
             // PostgreSQL lets two columns share a name (`SELECT 1 AS c, 2 AS c`, `SELECT
             // a, a`); DataFusion does not, so a repeated name is aliased apart too.
             let mut seen = std::collections::HashSet::new();
+            let items = select.projection.len();
+            // A `*`'s columns are not known here: a column named beside one may repeat one
+            // of them (`SELECT t.*, name`).
+            let beside_wildcard = names.tail.is_some();
             for (i, item) in select.projection.iter_mut().enumerate() {
                 let repeated = match item {
-                    SelectItem::UnnamedExpr(expr) => !seen.insert(expr_name(expr)),
+                    SelectItem::UnnamedExpr(expr) => {
+                        !seen.insert(expr_name(expr))
+                            || (beside_wildcard
+                                && matches!(
+                                    expr,
+                                    Expr::Identifier(_) | Expr::CompoundIdentifier(_)
+                                ))
+                    }
                     SelectItem::ExprWithAlias { alias, .. } => !seen.insert(ident_text(alias)),
                     _ => false,
                 };
@@ -55,7 +86,10 @@ impl PgNames {
                     }
                     _ => continue,
                 };
-                names[i] = Some(name);
+                let Some(slot) = names.slot(i, items) else {
+                    continue;
+                };
+                *slot = Some(name);
                 *item = SelectItem::ExprWithAlias {
                     expr,
                     alias: Ident::new(format!("__column{}", i + 1)),
@@ -71,13 +105,30 @@ pub(crate) fn pg_schema(names: &PgNames, schema: &SchemaRef) -> SchemaRef {
     let Some(names) = &names.0 else {
         return Arc::clone(schema);
     };
-    if names.len() != schema.fields().len() || names.iter().all(Option::is_none) {
+    let columns = schema.fields().len();
+    // Each column's new name: the head's from the first column on, the tail's up to the last
+    // (a `*` between them gives the columns in the middle).
+    let mut renamed: Vec<Option<&String>> = vec![None; columns];
+    match &names.tail {
+        None if names.head.len() != columns => return Arc::clone(schema),
+        Some(tail) if names.head.len() + tail.len() > columns => return Arc::clone(schema),
+        _ => {}
+    }
+    for (i, name) in names.head.iter().enumerate() {
+        renamed[i] = name.as_ref();
+    }
+    if let Some(tail) = &names.tail {
+        for (i, name) in tail.iter().enumerate() {
+            renamed[columns - tail.len() + i] = name.as_ref();
+        }
+    }
+    if renamed.iter().all(Option::is_none) {
         return Arc::clone(schema);
     }
     let fields: Vec<Field> = schema
         .fields()
         .iter()
-        .zip(names)
+        .zip(renamed)
         .map(|(field, name)| match name {
             Some(name) => field.as_ref().clone().with_name(name.as_str()),
             None => field.as_ref().clone(),
@@ -119,9 +170,9 @@ pub(crate) fn pg_rows(names: &PgNames, rows: Rows) -> Rows {
     Rows { schema, batches }
 }
 
-/// The new name of each item of the top-level `SELECT` list (`None`: keep it), or `None`
-/// when the list holds a `*` or the query is not a plain `SELECT`.
-fn select_names(statement: &Statement) -> Option<Vec<Option<String>>> {
+/// The new names of the items of the top-level `SELECT` list, or `None` when the query is
+/// not a plain `SELECT`.
+fn select_names(statement: &Statement) -> Option<Names> {
     let Statement::Query(query) = statement else {
         return None;
     };
@@ -133,15 +184,30 @@ fn select_names(statement: &Statement) -> Option<Vec<Option<String>>> {
     let SetExpr::Select(select) = body else {
         return None;
     };
-    select
-        .projection
-        .iter()
-        .map(|item| match item {
-            SelectItem::UnnamedExpr(expr) => Some(Some(expr_name(expr))),
-            SelectItem::ExprWithAlias { .. } => Some(None),
-            _ => None,
-        })
-        .collect()
+    let name = |item: &SelectItem| match item {
+        SelectItem::UnnamedExpr(expr) => Some(expr_name(expr)),
+        _ => None,
+    };
+    let wildcard = |item: &SelectItem| {
+        matches!(
+            item,
+            SelectItem::Wildcard(_) | SelectItem::QualifiedWildcard(..)
+        )
+    };
+    let items = &select.projection;
+    Some(match items.iter().position(wildcard) {
+        None => Names {
+            head: items.iter().map(name).collect(),
+            tail: None,
+        },
+        Some(first) => {
+            let last = items.iter().rposition(wildcard).unwrap_or(first);
+            Names {
+                head: items[..first].iter().map(name).collect(),
+                tail: Some(items[last + 1..].iter().map(name).collect()),
+            }
+        }
+    })
 }
 
 fn expr_name(expr: &Expr) -> String {
@@ -266,7 +332,32 @@ mod tests {
         let crate::parser::Statement::Sql(sql) = statement else {
             panic!("a SQL statement");
         };
-        select_names(&sql.statement).expect("a plain SELECT")
+        select_names(&sql.statement).expect("a plain SELECT").head
+    }
+
+    #[test]
+    fn items_beside_a_wildcard_are_named_from_their_end_of_the_list() {
+        let mut names = {
+            let statement = crate::parse("SELECT upper(a), t.*, 1 + 1, b FROM t")
+                .expect("parses")
+                .remove(0);
+            let crate::parser::Statement::Sql(sql) = statement else {
+                panic!("a SQL statement");
+            };
+            select_names(&sql.statement).expect("a plain SELECT")
+        };
+        let named = |s: &str| Some(s.to_string());
+        assert_eq!(names.head, [named("upper")]);
+        assert_eq!(names.tail, Some(vec![named("?column?"), named("b")]));
+        // Item 2 of 4 is the first of the two after the `*`.
+        assert_eq!(names.slot(2, 4).cloned(), Some(named("?column?")));
+        assert_eq!(names.slot(1, 4), None);
+        let fields = ["upper(t.a)", "x", "y", "Int32(1) + Int32(1)", "b"]
+            .map(|n| Field::new(n, datafusion::arrow::datatypes::DataType::Int32, true));
+        let schema = Arc::new(Schema::new(fields.to_vec()));
+        let renamed = pg_schema(&PgNames(Some(names)), &schema);
+        let got: Vec<&str> = renamed.fields().iter().map(|f| f.name().as_str()).collect();
+        assert_eq!(got, ["upper", "x", "y", "?column?", "b"]);
     }
 
     #[test]
