@@ -35,10 +35,10 @@ mod whole_row;
 
 use sqlparser::ast::{
     ExcludeSelectItem, Expr, Function, FunctionArg, FunctionArgExpr, FunctionArgumentList,
-    FunctionArguments, Ident, JoinConstraint, JoinOperator, ObjectName, ObjectNamePart, Query,
-    Select, SelectItem, SelectItemQualifiedWildcardKind, SetExpr, Statement, TableAlias,
-    TableAliasColumnDef, TableFactor, TableVersion, TableWithJoins, Value, VisitMut, VisitorMut,
-    WildcardAdditionalOptions, visit_expressions, visit_expressions_mut,
+    FunctionArguments, Ident, JoinConstraint, JoinOperator, ObjectName, ObjectNamePart,
+    OrderByKind, Query, Select, SelectItem, SelectItemQualifiedWildcardKind, SetExpr, Statement,
+    TableAlias, TableAliasColumnDef, TableFactor, TableVersion, TableWithJoins, Value, VisitMut,
+    VisitorMut, WildcardAdditionalOptions, visit_expressions, visit_expressions_mut,
 };
 
 use driftdb_projector::projection::SOURCE_COLUMNS;
@@ -94,12 +94,44 @@ impl VisitorMut for Rewriter<'_> {
                 self.ctes.insert(normalise(&cte.alias.name));
             }
         }
-        rewrite_set_expr(&mut query.body, self);
+        let merged = rewrite_set_expr(&mut query.body, self);
+        // `ORDER BY x` of a merged `USING` column the list does not name.
+        if !merged.is_empty()
+            && let SetExpr::Select(select) = query.body.as_ref()
+            && let Some(order_by) = &mut query.order_by
+            && let OrderByKind::Expressions(exprs) = &mut order_by.kind
+        {
+            let outputs: Vec<String> = select
+                .projection
+                .iter()
+                .filter_map(|item| match item {
+                    SelectItem::ExprWithAlias { alias, .. } => Some(normalise(alias)),
+                    SelectItem::UnnamedExpr(Expr::Identifier(name)) => Some(normalise(name)),
+                    SelectItem::UnnamedExpr(Expr::CompoundIdentifier(parts)) => {
+                        parts.last().map(normalise)
+                    }
+                    _ => None,
+                })
+                .collect();
+            for order in exprs {
+                if let Expr::Identifier(name) = &order.expr
+                    && !outputs.contains(&normalise(name))
+                    && let Some(expr) = merged.get(&normalise(name))
+                {
+                    order.expr = expr.clone();
+                }
+            }
+        }
         ControlFlow::Continue(())
     }
 }
 
-fn rewrite_set_expr(body: &mut SetExpr, rewriter: &Rewriter<'_>) {
+/// Rewrites `body`'s selects; returns, for a select with chained `USING` joins, their
+/// merged columns by name ([`using::rewrite`]).
+fn rewrite_set_expr(
+    body: &mut SetExpr,
+    rewriter: &Rewriter<'_>,
+) -> std::collections::HashMap<String, Expr> {
     match body {
         SetExpr::Select(select) => {
             whole_row::rewrite(select, &rewriter.ctes, rewriter.columns);
@@ -132,14 +164,16 @@ fn rewrite_set_expr(body: &mut SetExpr, rewriter: &Rewriter<'_>) {
                     rewriter,
                     counted: Vec::new(),
                 };
-                using::rewrite(select, &tables);
+                return using::rewrite(select, &tables);
             }
+            Default::default()
         }
         SetExpr::SetOperation { left, right, .. } => {
             rewrite_set_expr(left, rewriter);
             rewrite_set_expr(right, rewriter);
+            Default::default()
         }
-        _ => {}
+        _ => Default::default(),
     }
 }
 

@@ -9,8 +9,9 @@
 //! item joins two or more times by `USING`, or by a `FULL JOIN ... USING`, and every table's
 //! columns are known, each of its `USING`
 //! joins becomes `ON` of the merged column with the right side's, and each bare reference to
-//! a merged column in the select's list, `WHERE`, `GROUP BY` and `HAVING` becomes the merged
-//! column (named as it was, in the list). `*` was spelled out before this, PostgreSQL's way.
+//! a merged column in the select's list, `WHERE`, `GROUP BY` and `HAVING` (and the query's
+//! `ORDER BY`, where the list has no column of that name) becomes the merged column (named as
+//! it was, in the list). `*` was spelled out before this, PostgreSQL's way.
 
 use std::collections::HashMap;
 use std::ops::ControlFlow;
@@ -42,14 +43,14 @@ pub(super) fn chained(select: &Select) -> bool {
 
 /// Rewrites `select`'s chained `USING` joins and its bare references to their merged
 /// columns; see the module documentation. Leaves the select as it is where a table's
-/// columns are not known.
-pub(super) fn rewrite(select: &mut Select, tables: &Tables<'_, '_>) {
+/// columns are not known. Returns the merged columns, by name, for the query's `ORDER BY`.
+pub(super) fn rewrite(select: &mut Select, tables: &Tables<'_, '_>) -> HashMap<String, Expr> {
     let mut merged: HashMap<String, Expr> = HashMap::new();
     let mut seen: HashMap<String, usize> = HashMap::new();
     let mut plans = Vec::new();
     for from in &mut select.from {
         let Some((outputs, constraints)) = plan(from, tables) else {
-            return;
+            return HashMap::new();
         };
         for output in &outputs {
             *seen.entry(output.name.clone()).or_default() += 1;
@@ -70,7 +71,7 @@ pub(super) fn rewrite(select: &mut Select, tables: &Tables<'_, '_>) {
         }
     }
     if merged.is_empty() {
-        return;
+        return merged;
     }
     let mut bare = Bare {
         merged: &merged,
@@ -102,6 +103,7 @@ pub(super) fn rewrite(select: &mut Select, tables: &Tables<'_, '_>) {
     if let Some(having) = &mut select.having {
         let _ = having.visit(&mut bare);
     }
+    merged
 }
 
 /// The columns `from` gives, and for each of its joins the `ON` that replaces its `USING`
