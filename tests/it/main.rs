@@ -21,5 +21,6 @@ mod python;
 mod quickstart;
 mod repl;
 mod server;
+mod side_by_side;
 mod slt_wire;
 mod sql_crash;

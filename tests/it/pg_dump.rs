@@ -48,7 +48,7 @@ SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
  WHERE n.nspname = 'public' AND c.relkind = 'i' ORDER BY 1;
 ";
 
-fn run(command: &mut Command, what: &str) -> String {
+pub(crate) fn run(command: &mut Command, what: &str) -> String {
     let output = command
         .output()
         .unwrap_or_else(|e| panic!("{what} did not start: {e}"));
@@ -61,7 +61,7 @@ fn run(command: &mut Command, what: &str) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
-fn psql(host: &str, port: &str, user: &str, database: &str) -> Command {
+pub(crate) fn psql(host: &str, port: &str, user: &str, database: &str) -> Command {
     let mut command = Command::new("psql");
     command
         .args(["-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1"])
@@ -145,19 +145,19 @@ fn pg_dump_writes_a_schema_postgresql_15_restores() {
 }
 
 /// Where Debian's PostgreSQL 15 server programs are.
-const BIN: &str = "/usr/lib/postgresql/15/bin";
+pub(crate) const BIN: &str = "/usr/lib/postgresql/15/bin";
 
 /// A throwaway PostgreSQL 15 on a free loopback port, stopped (and its directory removed)
 /// when dropped. Run as user `postgres` when the test runs as root (PostgreSQL refuses
 /// root), in a directory of its own that user owns.
-struct Postgres {
+pub(crate) struct Postgres {
     dir: PathBuf,
-    port: u16,
+    pub(crate) port: u16,
     _temporary: tempfile::TempDir,
 }
 
 impl Postgres {
-    fn start() -> Option<Postgres> {
+    pub(crate) fn start() -> Option<Postgres> {
         if !Path::new(BIN).join("initdb").exists() {
             return None;
         }
