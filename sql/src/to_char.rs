@@ -106,16 +106,23 @@ fn format_numbers(args: &ScalarFunctionArgs) -> Result<ColumnarValue> {
     let patterns =
         datafusion::arrow::compute::cast(&args.args[1].to_array(rows)?, &DataType::Utf8)?;
     let patterns = patterns.as_string::<i32>();
+    let external = |e: Error| datafusion::error::DataFusionError::External(Box::new(e));
+    // The pattern is read again only where it changes (once, for a constant one).
+    let mut pattern: Option<number::Pattern> = None;
     let out: StringArray = (0..rows)
         .map(|i| {
             if values.is_null(i) || patterns.is_null(i) {
                 return Ok(None);
             }
-            let pattern = patterns.value(i);
-            let value = number_at(&values, i, pattern)?;
-            number::format(value, pattern)
-                .map(Some)
-                .map_err(|e| datafusion::error::DataFusionError::External(Box::new(e)))
+            let text = patterns.value(i);
+            let read = match pattern.take() {
+                Some(p) if p.text() == text => p,
+                _ => number::Pattern::parse(text).map_err(external)?,
+            };
+            let value = number_at(&values, i, &read)?;
+            let written = number::format(value, &read).map_err(external)?;
+            pattern = Some(read);
+            Ok(Some(written))
         })
         .collect::<Result<_>>()?;
     Ok(ColumnarValue::Array(Arc::new(out)))
@@ -123,8 +130,7 @@ fn format_numbers(args: &ScalarFunctionArgs) -> Result<ColumnarValue> {
 
 /// The number at row `i` of `values`; a float as C's `printf` rounds it to the decimals
 /// `pattern` writes.
-fn number_at(values: &ArrayRef, i: usize, pattern: &str) -> Result<number::Number> {
-    let external = |e: Error| datafusion::error::DataFusionError::External(Box::new(e));
+fn number_at(values: &ArrayRef, i: usize, pattern: &number::Pattern) -> Result<number::Number> {
     Ok(match values.data_type() {
         DataType::Int64 => {
             let v = values
@@ -182,8 +188,8 @@ fn number_at(values: &ArrayRef, i: usize, pattern: &str) -> Result<number::Numbe
             let whole_digits = format!("{:.0}", v.abs().trunc())
                 .trim_start_matches('0')
                 .len();
-            let decimals = number::decimals(pattern)
-                .map_err(external)?
+            let decimals = pattern
+                .decimals()
                 .min(significant.saturating_sub(whole_digits));
             let text = format!("{:.*}", decimals, v.abs());
             let digits: String = text.chars().filter(char::is_ascii_digit).collect();

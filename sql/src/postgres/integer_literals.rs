@@ -31,6 +31,11 @@ pub(crate) struct IntegerLiterals;
 
 impl AnalyzerRule for IntegerLiterals {
     fn analyze(&self, plan: LogicalPlan, _config: &ConfigOptions) -> Result<LogicalPlan> {
+        // Most plans have no literal to narrow: they are left as they are, their schemas
+        // not recomputed.
+        if !has_narrowed_literal(&plan) {
+            return Ok(plan);
+        }
         // A recursive CTE anywhere, in a subquery too, keeps DataFusion's types.
         let mut recursive = false;
         plan.apply_with_subqueries(|node| {

@@ -157,27 +157,56 @@ fn rounded(number: Number, scale: u32) -> Option<(String, String)> {
     Some((whole.to_string(), fraction.to_string()))
 }
 
-/// How many decimals `pattern` writes.
-pub(crate) fn decimals(pattern: &str) -> Result<usize, Error> {
-    let (tokens, _, _) = parse(pattern)?;
-    Ok(match tokens.iter().position(|t| *t == Token::Point) {
-        Some(p) => tokens[p..]
-            .iter()
-            .filter(|t| matches!(t, Token::Nine | Token::Zero))
-            .count(),
-        None => 0,
-    })
+/// A pattern, read once for all the numbers it writes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Pattern {
+    text: String,
+    tokens: Vec<Token>,
+    fill: bool,
+    sign_at: SignAt,
+}
+
+impl Pattern {
+    /// Reads `text`; patterns DriftDB does not write are 0A000.
+    pub(crate) fn parse(text: &str) -> Result<Pattern, Error> {
+        let (tokens, fill, sign_at) = parse(text)?;
+        Ok(Pattern {
+            text: text.to_string(),
+            tokens,
+            fill,
+            sign_at,
+        })
+    }
+
+    /// The text the pattern was read from.
+    pub(crate) fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// How many decimals the pattern writes.
+    pub(crate) fn decimals(&self) -> usize {
+        match self.tokens.iter().position(|t| *t == Token::Point) {
+            Some(p) => self.tokens[p..]
+                .iter()
+                .filter(|t| matches!(t, Token::Nine | Token::Zero))
+                .count(),
+            None => 0,
+        }
+    }
 }
 
 /// `number` written by `pattern`; see the module documentation.
-pub(crate) fn format(number: Number, pattern: &str) -> Result<String, Error> {
-    let (mut tokens, fill, sign_at) = parse(pattern)?;
+pub(crate) fn format(number: Number, pattern: &Pattern) -> Result<String, Error> {
+    let (fill, sign_at) = (pattern.fill, pattern.sign_at);
+    let mut tokens = std::borrow::Cow::Borrowed(pattern.tokens.as_slice());
     // A float's decimal positions past its precision are left out.
     let mut cut = false;
     if let Some(keep) = number.significant
         && let Some(point) = tokens.iter().position(|t| *t == Token::Point)
+        && pattern.decimals() > keep
     {
-        cut = decimals(pattern)? > keep;
+        cut = true;
+        let tokens = tokens.to_mut();
         let mut seen = 0;
         let mut i = point;
         while i < tokens.len() {
@@ -217,11 +246,12 @@ pub(crate) fn format(number: Number, pattern: &str) -> Result<String, Error> {
     // mode one left no decimal has no point either.
     if cut && overflow && sign_at == SignAt::Minus && !fill {
         return Err(unsupported(format!(
-            "to_char of a float this large with \"{pattern}\" is not supported; cast it to numeric"
+            "to_char of a float this large with \"{}\" is not supported; cast it to numeric",
+            pattern.text
         )));
     }
     if cut && fill && scale == 0 && !overflow {
-        tokens.retain(|t| *t != Token::Point);
+        tokens.to_mut().retain(|t| *t != Token::Point);
         point = None;
     }
     // The first whole position from which zeros are written.
@@ -253,7 +283,7 @@ pub(crate) fn format(number: Number, pattern: &str) -> Result<String, Error> {
     } else {
         scale
     };
-    for token in &tokens {
+    for token in tokens.iter() {
         match token {
             Token::Nine | Token::Zero if !past_point => {
                 first_position.get_or_insert(out.len());
@@ -383,13 +413,13 @@ mod tests {
             (-12, 0, "S999", " -12"),
         ] {
             assert_eq!(
-                format(n(value, scale), pattern).unwrap(),
+                format(n(value, scale), &Pattern::parse(pattern).unwrap()).unwrap(),
                 expected,
                 "{pattern}"
             );
         }
         for pattern in ["999PR", "RN", "9.99EEEE", "L999", "9S99"] {
-            assert!(format(n(1, 0), pattern).is_err(), "{pattern}");
+            assert!(Pattern::parse(pattern).is_err(), "{pattern}");
         }
     }
 }
