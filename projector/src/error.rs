@@ -79,6 +79,21 @@ pub enum Error {
         data_type: String,
     },
 
+    /// A value of an unconstrained `numeric` column would make the column's values need more
+    /// than 38 digits in one decimal type: the most digits after the decimal point of any
+    /// value plus the most before it (SQLSTATE 22003). Nothing was applied.
+    #[error(
+        "numeric field overflow: column {column:?} would hold values with {whole} digits before the decimal point and values with {scale} after it; an unconstrained numeric column holds 38 digits in all"
+    )]
+    NumericOverflow {
+        /// The name of the column.
+        column: String,
+        /// The most digits after the decimal point.
+        scale: u8,
+        /// The most digits before it.
+        whole: u8,
+    },
+
     /// A read asked for a point in history that `vacuum` has already dropped.
     #[error("sequence {requested} is before the table's history horizon {horizon}")]
     BeforeHorizon {

@@ -51,5 +51,7 @@ pub use error::{Error, Result};
 pub use ledger::{LedgerOp, Transaction};
 pub use schema::{Column, ColumnDefault, IndexDef, Key, Row, TableSchema, UniqueConstraint};
 pub use store::{Commit, LEDGER_TOPIC, Store, StoreOptions};
-pub use table::{Change, MemoryUsage, Op, Table, VacuumStats, VersionFilter, VersionRef};
-pub use value::{DataType, Value};
+pub use table::{
+    Change, MemoryUsage, NumericWidth, Op, Table, VacuumStats, VersionFilter, VersionRef,
+};
+pub use value::{DataType, MAX_NUMERIC_DIGITS, Value};

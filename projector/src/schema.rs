@@ -196,6 +196,17 @@ impl TableSchema {
         Ok(())
     }
 
+    /// The same table with each column's type replaced by `data_type(position, column)`,
+    /// for a reader that sees columns under other types (an unconstrained `numeric` as a
+    /// `numeric(38, s)`). Constraints and indexes are kept as they are.
+    pub fn with_types(&self, mut data_type: impl FnMut(usize, &Column) -> DataType) -> Self {
+        let mut schema = self.clone();
+        for (i, column) in schema.columns.iter_mut().enumerate() {
+            column.data_type = data_type(i, &self.columns[i]);
+        }
+        schema
+    }
+
     /// The same table with another set of secondary indexes.
     pub fn with_indexes(&self, indexes: Vec<IndexDef>) -> Result<Self> {
         let schema = TableSchema {

@@ -45,6 +45,7 @@ mod chain;
 mod chunks;
 mod index;
 mod key;
+mod numeric;
 mod rows;
 
 use std::collections::hash_map::Entry as HashEntry;
@@ -60,6 +61,8 @@ pub use chunks::CHUNK_SLOTS;
 use chunks::Chunks;
 use index::SecondaryIndex;
 use key::StoredKey;
+pub use numeric::NumericWidth;
+use numeric::NumericWidths;
 use rows::Rows;
 
 /// What a ledger record did to one primary key.
@@ -212,6 +215,8 @@ pub struct Table {
     ended: Option<(u64, i64)>,
     live_rows: usize,
     versions: usize,
+    /// How wide the values of the unconstrained `numeric` columns have been.
+    numeric: NumericWidths,
 }
 
 /// What `apply` will do to one key: the key's final row (`None`: no row).
@@ -227,6 +232,7 @@ impl Table {
             .collect();
         let unique = schema.unique().iter().map(|_| HashMap::new()).collect();
         Table {
+            numeric: NumericWidths::new(&schema),
             schema,
             rows: Rows::default(),
             chunks: Chunks::default(),
@@ -290,6 +296,7 @@ impl Table {
         }
         let pending = self.plan(changes)?;
         self.check_unique(&pending)?;
+        self.check_numeric(&pending)?;
         for (key, row) in pending {
             self.commit(seq, time, key, row);
         }
@@ -354,6 +361,32 @@ impl Table {
         Ok(())
     }
 
+    /// Checks that each unconstrained `numeric` column can still be read as one 38-digit
+    /// decimal type with the pending rows in it (see `table/numeric.rs`).
+    fn check_numeric(&self, pending: &Pending) -> Result<()> {
+        for column in self.numeric.columns() {
+            let mut width = self.numeric.at(column, u64::MAX);
+            for row in pending.values().flatten() {
+                width = width.max(NumericWidth::of(&row[column]));
+            }
+            if !width.fits() {
+                return Err(Error::NumericOverflow {
+                    column: self.schema.columns()[column].name.clone(),
+                    scale: width.scale,
+                    whole: width.whole,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// How wide the values of column `column` (an unconstrained `numeric`) are as read at
+    /// `seq`: every value a read at `seq` sees fits a decimal type of that scale and
+    /// `scale + whole` digits. Zero for another column, or before its first value.
+    pub fn numeric_width(&self, column: usize, seq: u64) -> NumericWidth {
+        self.numeric.at(column, seq)
+    }
+
     /// Stores the final row of one key at `seq`, keeping indexes and unique maps in step.
     fn commit(&mut self, seq: u64, time: i64, key: Key, row: Option<Row>) {
         let old = self.rows.get(key.as_slice()).and_then(Chain::live_row);
@@ -405,6 +438,9 @@ impl Table {
                     holders.insert(ukey, key.clone());
                 }
             }
+        }
+        if let Some(row) = &row {
+            self.numeric.note(seq, row);
         }
         let entry = Entry {
             start_seq: seq,
@@ -644,7 +680,8 @@ impl Table {
     /// [`Table::check`] of changes the caller no longer needs.
     pub fn check_owned(&self, changes: impl IntoIterator<Item = Change>) -> Result<()> {
         let pending = self.plan(changes)?;
-        self.check_unique(&pending)
+        self.check_unique(&pending)?;
+        self.check_numeric(&pending)
     }
 
     /// Adds a secondary index built over every retained version, so a read at any
@@ -775,6 +812,7 @@ impl Table {
             stats.index_entries += index.vacuum(horizon);
         }
         self.chunks.vacuum(horizon);
+        self.numeric.rebuild(stored_rows(&self.rows));
         self.versions -= stats.versions;
         self.horizon = horizon;
         Ok(stats)
@@ -938,10 +976,19 @@ impl Table {
             }
         }
         table.chunks.settle();
+        table.numeric.rebuild(stored_rows(&table.rows));
         table.last = last;
         table.horizon = horizon;
         Ok(table)
     }
+}
+
+/// Every row version `rows` holds, with the sequence it was stored at.
+fn stored_rows(rows: &Rows) -> impl Iterator<Item = (u64, &[Value])> {
+    rows.chains()
+        .flat_map(Chain::entries)
+        .filter(|e| e.is_live())
+        .map(|e| (e.start_seq, e.row.as_slice()))
 }
 
 /// Whether `(lower, upper)` selects nothing; `BTreeMap::range` panics on some such bounds.

@@ -81,7 +81,15 @@ pub enum DataType {
     /// An array of the element type (`INTEGER[]`), stored as [`Value::Array`]: one
     /// dimension, elements of that type or NULL. The element type is never an array.
     Array(#[rkyv(omit_bounds)] Box<DataType>),
+    /// `NUMERIC` without a precision: [`Value::Decimal`]s of any scale up to 38 and at most
+    /// 38 digits, each kept with its own scale (`0.5` stays `0.5`, `1.250` keeps its zero).
+    /// A table also keeps its values' widths (see `table/numeric.rs`).
+    Numeric,
 }
+
+/// The most digits a [`Value::Decimal`] holds: its mantissa is an `i128`, as Arrow's
+/// `Decimal128`.
+pub const MAX_NUMERIC_DIGITS: u8 = 38;
 
 /// Microseconds in one day.
 const MICROS_PER_DAY: i128 = 86_400_000_000;
@@ -359,6 +367,10 @@ impl Value {
                     .checked_mul(10i128.checked_pow(u32::from(*scale))?)?,
                 scale: *scale,
             },
+            (_, DataType::Numeric) => Value::Decimal {
+                mantissa: i128::from(integer?),
+                scale: 0,
+            },
             _ => return None,
         };
         (value.is_null() || to.admits(&value)).then_some(value)
@@ -403,6 +415,10 @@ impl DataType {
                     && 10u128
                         .checked_pow(u32::from(*precision))
                         .is_none_or(|limit| mantissa.unsigned_abs() < limit)
+            }
+            (DataType::Numeric, Value::Decimal { mantissa, scale }) => {
+                *scale <= MAX_NUMERIC_DIGITS
+                    && mantissa.unsigned_abs() < 10u128.pow(u32::from(MAX_NUMERIC_DIGITS))
             }
             _ => false,
         }

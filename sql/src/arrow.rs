@@ -8,6 +8,7 @@
 //! |---|---|
 //! | `BOOLEAN`, `SMALLINT`, `INTEGER`, `BIGINT`, `REAL`, `DOUBLE PRECISION` | `Boolean`, `Int16`, `Int32`, `Int64`, `Float32`, `Float64` |
 //! | `NUMERIC(p, s)` | `Decimal128(min(p, 38), s)`: exact, never a float; a value of more than 38 digits is refused |
+//! | `NUMERIC` | `Decimal128(38, s)`, `s` the largest scale the column's values have as read ([`read_schema`]) |
 //! | `TEXT`, `VARCHAR(n)`, `CHAR(n)`, `JSON`, `JSONB` | `Utf8` |
 //! | `BYTEA` | `Binary` |
 //! | `DATE` | `Date32` (days since 1970-01-01, as stored) |
@@ -43,7 +44,7 @@ use datafusion::arrow::datatypes::{
 use datafusion::arrow::error::ArrowError;
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::common::ScalarValue;
-use driftdb_projector::{Column, DataType, Row, TableSchema, Value};
+use driftdb_projector::{Column, DataType, NumericWidth, Row, Table, TableSchema, Value};
 
 /// The time zone of `TIMESTAMPTZ` columns: values are stored in UTC.
 pub const UTC: &str = "+00:00";
@@ -132,6 +133,10 @@ pub fn arrow_type(data_type: &DataType) -> ArrowType {
             (*precision).min(MAX_DECIMAL_DIGITS),
             i8::try_from(*scale).unwrap_or(i8::MAX),
         ),
+        // The type of a value whose width is not known: how a parameter is described, say.
+        // Reads of a table use the width of its values ([`read_schema`]), and arrays of
+        // values the width of theirs ([`to_array`]).
+        DataType::Numeric => ArrowType::Decimal128(MAX_DECIMAL_DIGITS, 0),
         DataType::Text
         | DataType::Varchar(_)
         | DataType::Char(_)
@@ -275,6 +280,7 @@ fn sql_name(data_type: &DataType) -> String {
         DataType::Real => "real".into(),
         DataType::Double => "double precision".into(),
         DataType::Decimal { precision, scale } => format!("numeric({precision},{scale})"),
+        DataType::Numeric => "numeric".into(),
         DataType::Text => "text".into(),
         DataType::Varchar(None) => "varchar".into(),
         DataType::Varchar(Some(n)) => format!("varchar({n})"),
@@ -383,14 +389,60 @@ fn text<'a>(
     Ok(builder.finish())
 }
 
+/// The type `data_type` is read as from a column whose values are `width` wide: an
+/// unconstrained `numeric` as `numeric(38, s)` with `s` its largest scale, any other type as
+/// itself.
+pub fn read_type(data_type: &DataType, width: NumericWidth) -> DataType {
+    match data_type {
+        DataType::Numeric => DataType::Decimal {
+            precision: MAX_DECIMAL_DIGITS,
+            scale: width.scale,
+        },
+        other => other.clone(),
+    }
+}
+
+/// The schema of `table` as read at `seq`: each unconstrained `numeric` column typed with
+/// the width of the values a read at `seq` sees ([`Table::numeric_width`]), so one decimal
+/// type shows them all exactly.
+pub fn read_schema(table: &Table, seq: u64) -> TableSchema {
+    table
+        .schema()
+        .with_types(|i, column| read_type(&column.data_type, table.numeric_width(i, seq)))
+}
+
+/// `schema` with each unconstrained `numeric` column typed to hold the values `rows` have
+/// in it, for a batch of just those rows.
+pub fn fitted_schema(schema: &TableSchema, rows: &[Row]) -> TableSchema {
+    schema.with_types(|i, column| read_type(&column.data_type, width_of(i, rows)))
+}
+
+/// The width of the values of `rows` in column `column`.
+pub fn width_of<'a>(column: usize, rows: impl IntoIterator<Item = &'a Row>) -> NumericWidth {
+    rows.into_iter()
+        .filter_map(|row| row.get(column))
+        .map(NumericWidth::of)
+        .fold(NumericWidth::default(), NumericWidth::max)
+}
+
 /// An Arrow array of type [`arrow_type`]`(data_type)` holding `values` (`Value::Null` as
-/// null). Fails if a value does not belong to the type, or a decimal has another scale.
+/// null). Fails if a value does not belong to the type, or a decimal has another scale than
+/// its column's (a smaller one is scaled up, exactly). Values of an unconstrained `numeric`
+/// come out at the largest scale among them.
 pub fn to_array<'a>(
     data_type: &DataType,
     values: impl IntoIterator<Item = &'a Value>,
 ) -> Result<ArrayRef> {
     let dt = data_type;
     Ok(match dt {
+        DataType::Numeric => {
+            let values: Vec<&Value> = values.into_iter().collect();
+            let width = values
+                .iter()
+                .map(|v| NumericWidth::of(v))
+                .fold(NumericWidth::default(), NumericWidth::max);
+            return to_array(&read_type(dt, width), values);
+        }
         DataType::Boolean => {
             let values = values.into_iter();
             let mut builder = BooleanBuilder::with_capacity(values.size_hint().0);
@@ -445,7 +497,9 @@ pub fn to_array<'a>(
         )?),
         DataType::Decimal { precision, scale } => {
             let array = primitive::<arrow_types::Decimal128Type>(dt, values, |v| match v {
-                Value::Decimal { mantissa, scale: s } if s == scale => Some(*mantissa),
+                Value::Decimal { mantissa, scale: s } if s <= scale => {
+                    mantissa.checked_mul(10i128.checked_pow(u32::from(scale - s))?)
+                }
                 _ => None,
             })?;
             Arc::new(
@@ -610,6 +664,15 @@ pub fn value_at(array: &dyn Array, index: usize, data_type: &DataType) -> Result
                 scale: *scale,
             }
         }
+        // Any scale: the value keeps its array's.
+        DataType::Numeric => {
+            let decimals = downcast::<Decimal128Array>(array, dt)?;
+            Value::Decimal {
+                mantissa: decimals.value(index),
+                scale: u8::try_from(decimals.scale())
+                    .map_err(|_| mismatch(dt, array.data_type()))?,
+            }
+        }
         DataType::Text | DataType::Varchar(_) | DataType::Char(_) => Value::Text(fit_text(
             downcast::<StringArray>(array, dt)?.value(index).to_owned(),
             dt,
@@ -707,7 +770,9 @@ pub fn to_scalar(value: &Value, data_type: &DataType) -> Result<ScalarValue> {
 /// [`arrow_type`]`(data_type)`; cast it first otherwise.
 pub fn from_scalar(scalar: &ScalarValue, data_type: &DataType) -> Result<Value> {
     // (A list scalar may have lost its element field's metadata.)
-    if !scalar.data_type().equals_datatype(&arrow_type(data_type)) {
+    let numeric =
+        *data_type == DataType::Numeric && matches!(scalar.data_type(), ArrowType::Decimal128(..));
+    if !numeric && !scalar.data_type().equals_datatype(&arrow_type(data_type)) {
         return Err(mismatch(data_type, scalar.data_type()));
     }
     let array = scalar.to_array_of_size(1)?;
@@ -746,16 +811,17 @@ mod tests {
             precision: 5,
             scale: 2,
         };
-        assert!(
-            to_array(
-                &numeric,
-                [&Value::Decimal {
-                    mantissa: 1,
-                    scale: 1
-                }]
-            )
-            .is_err()
-        );
+        // A smaller scale is scaled up exactly; a larger one would lose digits.
+        let tenth = Value::Decimal {
+            mantissa: 1,
+            scale: 1,
+        };
+        assert!(to_array(&numeric, [&tenth]).is_ok_and(|a| a.data_type() == &arrow_type(&numeric)));
+        let thousandth = Value::Decimal {
+            mantissa: 1,
+            scale: 3,
+        };
+        assert!(to_array(&numeric, [&thousandth]).is_err());
         assert!(from_scalar(&ScalarValue::Int64(Some(1)), &DataType::Int).is_err());
         let tz = ScalarValue::TimestampMicrosecond(Some(1), Some(UTC.into()));
         assert!(from_scalar(&tz, &DataType::Timestamp).is_err());

@@ -421,6 +421,7 @@ fn type_of(t: &DataType) -> (i64, i32) {
             1700,
             ((i32::from(*precision) << 16) | i32::from(*scale)) + 4,
         ),
+        DataType::Numeric => (1700, -1),
         DataType::Text => (25, -1),
         DataType::Varchar(n) => (1043, n.map_or(-1, |n| n as i32 + 4)),
         DataType::Char(n) => (1042, *n as i32 + 4),

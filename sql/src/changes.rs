@@ -232,6 +232,13 @@ fn is_swap_of(op: &LedgerOp, table: &str) -> bool {
 
 /// `row` as a JSON object of `schema`'s columns.
 pub fn row_json(schema: &TableSchema, row: &Row) -> String {
+    // Each `numeric` value with its own scale.
+    let schema = &schema.with_types(|i, column| {
+        let width = row
+            .get(i)
+            .map_or_else(Default::default, driftdb_projector::NumericWidth::of);
+        crate::arrow::read_type(&column.data_type, width)
+    });
     let types: Vec<DataType> = schema
         .columns()
         .iter()

@@ -453,6 +453,10 @@ pub(crate) fn projector_error(e: driftdb_projector::Error) -> Error {
             message: e.to_string(),
             sqlstate: "22001",
         },
+        P::NumericOverflow { .. } => Error::Execution {
+            message: e.to_string(),
+            sqlstate: "22003",
+        },
         other => Error::Storage {
             message: other.to_string(),
         },
@@ -552,6 +556,8 @@ pub(crate) fn arrow_error(e: &datafusion::arrow::error::ArrowError) -> Error {
         A::DivideByZero => "22012",
         A::ArithmeticOverflow(_) => "22003",
         A::CastError(m) if m.starts_with("Can't cast value") => "22003",
+        // A decimal with more digits than its type holds.
+        A::CastError(m) if m.contains(". Overflowing on ") => "22003",
         A::InvalidArgumentError(m) if m.contains("too large to store") => "22003",
         A::CastError(_) | A::ParseError(_) => "22P02",
         _ => "XX000",

@@ -423,13 +423,13 @@ impl RelationPlanner for TimeTravelPlanner {
         };
         let plan = match (tables.as_slice(), newest) {
             ([table], newest) if newest.as_ref().is_none_or(|n| Arc::ptr_eq(n, table)) => {
-                let provider = provider_for(Arc::clone(table), point)?.through(latest);
+                let provider = provider_for(Arc::clone(table), point)?.through(latest)?;
                 LogicalPlanBuilder::scan(reference, provider_as_source(Arc::new(provider)), None)?
                     .build()?
             }
             (_, newest) => {
                 let target = match newest {
-                    Some(newest) => Some(provider_for(newest, point)?.schema()),
+                    Some(newest) => Some(provider_for(newest, point)?.through(latest)?.schema()),
                     None => None,
                 };
                 union_of_incarnations(reference, tables, target, point, latest)?
@@ -911,13 +911,14 @@ fn union_of_incarnations(
 ) -> Result<LogicalPlan> {
     let providers = tables
         .into_iter()
-        .map(|t| provider_for(t, point).map(|p| p.through(through)))
+        .map(|t| provider_for(t, point)?.through(through))
         .collect::<Result<Vec<DriftTable>>>()?;
     let Some(target) = target.or_else(|| providers.last().map(|p| p.schema())) else {
         return Err(DataFusionError::Plan(format!(
             "table {reference} has no incarnation to read"
         )));
     };
+    let target = widest_numerics(&target, &providers);
     let mut union: Option<LogicalPlanBuilder> = None;
     for provider in providers {
         let schema = provider.schema();
@@ -956,6 +957,39 @@ fn union_of_incarnations(
             "table {reference} has no incarnation to read"
         ))),
     }
+}
+
+/// `target` with each unconstrained `numeric` column (a `Decimal128(38, s)`) at the largest
+/// scale any provider reads it with, so that no version of it is rounded.
+fn widest_numerics(target: &SchemaRef, providers: &[DriftTable]) -> SchemaRef {
+    let widest = |name: &str, scale: i8| {
+        providers
+            .iter()
+            .filter_map(
+                |p| match p.schema().field_with_name(name).ok()?.data_type() {
+                    ArrowType::Decimal128(38, s) => Some(*s),
+                    _ => None,
+                },
+            )
+            .fold(scale, i8::max)
+    };
+    let fields: Vec<_> = target
+        .fields()
+        .iter()
+        .map(|field| match field.data_type() {
+            ArrowType::Decimal128(38, scale) => Arc::new(
+                field
+                    .as_ref()
+                    .clone()
+                    .with_data_type(ArrowType::Decimal128(38, widest(field.name(), *scale))),
+            ),
+            _ => Arc::clone(field),
+        })
+        .collect();
+    Arc::new(datafusion::arrow::datatypes::Schema::new_with_metadata(
+        fields,
+        target.metadata().clone(),
+    ))
 }
 
 /// What PostgreSQL clients ask at connect time, as functions of no arguments.

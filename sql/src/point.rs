@@ -178,7 +178,7 @@ impl<'a> PointQuery<'a> {
             .into_iter()
             .map(|version| positions.iter().map(|&i| version.row[i].clone()).collect())
             .collect();
-        let (arrow, types) = output(schema, positions);
+        let (arrow, types) = output(&crate::arrow::read_schema(table, seq), positions);
         let batch = crate::arrow::rows_to_batch(Arc::clone(&arrow), &types, &rows).ok()?;
         Some(Rows {
             schema: arrow,
@@ -196,7 +196,7 @@ impl<'a> PointQuery<'a> {
         seq: u64,
     ) -> Option<(Vec<(usize, ArrowType)>, SchemaRef)> {
         self.with_table(db, seq, |table, positions| {
-            self.describe_from(table, positions)
+            self.describe_from(table, positions, seq)
         })
     }
 
@@ -204,6 +204,7 @@ impl<'a> PointQuery<'a> {
         &self,
         table: &Table,
         positions: &[usize],
+        seq: u64,
     ) -> Option<(Vec<(usize, ArrowType)>, SchemaRef)> {
         let schema = table.schema();
         let key_columns = schema.primary_key();
@@ -222,7 +223,8 @@ impl<'a> PointQuery<'a> {
                 }
             }
         }
-        Some((parameters, output(schema, positions).0))
+        let read = crate::arrow::read_schema(table, seq);
+        Some((parameters, output(&read, positions).0))
     }
 
     /// Runs `f` on the table at `seq`, read-locked, with the positions of the selected

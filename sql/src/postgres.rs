@@ -65,7 +65,7 @@ pub(crate) use format::functions as format_functions;
 pub(crate) use format::quote_ident;
 pub(crate) use integer::functions as integer_functions;
 pub(crate) use math::functions as math_functions;
-pub(crate) use numeric_in::{NUMERIC_IN, numeric_in};
+pub(crate) use numeric_in::{NUMERIC_IN, numeric_column, numeric_in};
 pub(crate) use numeric_scale::functions as numeric_scale_functions;
 pub(crate) use regexp::{REGEXP_MATCHES, regexp_matches, regexp_split_to_array};
 pub(crate) use row::{ROW, row};

@@ -45,7 +45,7 @@ use datafusion::datasource::{TableProvider, TableType};
 use datafusion::error::{DataFusionError, Result};
 use datafusion::logical_expr::{Expr, TableProviderFilterPushDown};
 use datafusion::physical_plan::ExecutionPlan;
-use driftdb_projector::{Key, Row, Table, TableSchema, VersionFilter};
+use driftdb_projector::{DataType, Key, Row, Table, TableSchema, VersionFilter};
 
 pub use exec::DriftScanExec;
 
@@ -113,6 +113,19 @@ impl ReadPoint {
             ReadPoint::Empty => Some(VersionFilter::ContainedIn(u64::MAX, u64::MAX)),
         }
     }
+
+    /// The newest sequence whose rows the read can see, where the point itself says: the
+    /// sequence of `AS OF`, the end of a range. The widths of `numeric` values are read
+    /// there ([`crate::arrow::read_schema`]), so a read of the past shows them as then.
+    fn newest(self) -> Option<u64> {
+        match self {
+            ReadPoint::AsOf(seq)
+            | ReadPoint::FromTo(_, seq)
+            | ReadPoint::Between(_, seq)
+            | ReadPoint::ContainedIn(_, seq) => Some(seq),
+            ReadPoint::Latest | ReadPoint::All | ReadPoint::Empty => None,
+        }
+    }
 }
 
 impl fmt::Display for ReadPoint {
@@ -137,8 +150,11 @@ pub struct DriftTable {
     /// The newest sequence a version-range read sees (`None`: every applied version).
     through: Option<u64>,
     overlay: Option<Arc<Overlay>>,
-    /// The table's schema when the provider was built; a schema change builds a new table.
+    /// The table's schema when the provider was built (a schema change builds a new table),
+    /// as read at `point` ([`crate::arrow::read_schema`]).
     table_schema: TableSchema,
+    /// The table's newest sequence when the provider was built.
+    planned: u64,
     /// Table columns, then the pseudo-columns of `point`.
     schema: SchemaRef,
     /// The primary key, declared to DataFusion on point reads only: a version range holds
@@ -154,7 +170,12 @@ pub(crate) fn poisoned<T>(_: T) -> DataFusionError {
 /// The provider for `table` at `point`: what the SQL planner builds for each table
 /// reference, resolving its `FOR SYSTEM_TIME` clause.
 pub fn provider_for(table: SharedTable, point: ReadPoint) -> Result<DriftTable> {
-    let table_schema = table.read().map_err(poisoned)?.schema().clone();
+    let (table_schema, planned) = {
+        let table = table.read().map_err(poisoned)?;
+        let planned = table.current_seq().unwrap_or(0);
+        let seq = point.newest().unwrap_or(planned);
+        (crate::arrow::read_schema(&table, seq), planned)
+    };
     let mut fields: Vec<Field> = crate::arrow::schema(&table_schema)
         .fields()
         .iter()
@@ -188,6 +209,7 @@ pub fn provider_for(table: SharedTable, point: ReadPoint) -> Result<DriftTable> 
         through: None,
         overlay: None,
         table_schema,
+        planned,
         schema: Arc::new(Schema::new(fields)),
         constraints,
     })
@@ -218,9 +240,38 @@ impl DriftTable {
 
     /// Bounds a version-range read by the newest sequence its reader may see: versions
     /// committed later are left out, and ends recorded later are not yet ends.
-    pub fn through(mut self, seq: Option<u64>) -> Self {
+    pub fn through(mut self, seq: Option<u64>) -> Result<Self> {
         self.through = seq;
-        self
+        if let Some(seq) = seq
+            && self.point.version_filter().is_some()
+        {
+            // Shown as they were then, however wide later values of a `numeric` are.
+            let seq = self.point.newest().map_or(seq, |newest| newest.min(seq));
+            let table = self.table.read().map_err(poisoned)?;
+            let schema = crate::arrow::read_schema(&table, seq);
+            drop(table);
+            self.retype(schema);
+        }
+        Ok(self)
+    }
+
+    /// Reads the table's columns as `table_schema` types them.
+    fn retype(&mut self, table_schema: TableSchema) {
+        if table_schema == self.table_schema {
+            return;
+        }
+        let mut fields: Vec<Field> = crate::arrow::schema(&table_schema)
+            .fields()
+            .iter()
+            .map(|f| f.as_ref().clone())
+            .collect();
+        fields.extend(
+            self.schema.fields()[table_schema.columns().len()..]
+                .iter()
+                .map(|f| f.as_ref().clone()),
+        );
+        self.schema = Arc::new(Schema::new(fields));
+        self.table_schema = table_schema;
     }
 
     /// Shows a transaction's uncommitted writes on top of the table (see the module
@@ -234,6 +285,23 @@ impl DriftTable {
                 self.point
             )));
         }
+        // The transaction's own values of a `numeric` may be wider than the table's.
+        let declared = self.table.read().map_err(poisoned)?.schema().clone();
+        let widened = self
+            .table_schema
+            .with_types(|i, column| match column.data_type {
+                DataType::Decimal { precision, scale }
+                    if declared.columns()[i].data_type == DataType::Numeric =>
+                {
+                    let overlay_scale = crate::arrow::width_of(i, overlay.values().flatten()).scale;
+                    DataType::Decimal {
+                        precision,
+                        scale: scale.max(overlay_scale),
+                    }
+                }
+                ref other => other.clone(),
+            });
+        self.retype(widened);
         self.overlay = Some(overlay);
         Ok(self)
     }
@@ -275,7 +343,17 @@ impl TableProvider for DriftTable {
     ) -> Result<Arc<dyn ExecutionPlan>> {
         let (current, chunks) = {
             let table = self.table.read().map_err(poisoned)?;
-            (table.current_seq().unwrap_or(0), table.chunk_count())
+            let mut current = table.current_seq().unwrap_or(0);
+            // A `numeric` column that widened since planning would not fit the planned
+            // type: read as planned instead.
+            if self.point == ReadPoint::Latest
+                && current != self.planned
+                && crate::arrow::read_schema(&table, current)
+                    != crate::arrow::read_schema(&table, self.planned)
+            {
+                current = self.planned;
+            }
+            (current, table.chunk_count())
         };
         let point = match self.point {
             ReadPoint::Latest => ReadPoint::AsOf(current),

@@ -352,3 +352,36 @@ fn a_point_in_time_snapshot_ignores_later_commits() -> Result<()> {
     );
     Ok(())
 }
+
+#[test]
+fn numeric_widths_survive_a_round_trip() -> Result<()> {
+    let dir = tempfile::tempdir().map_err(Error::io("tempdir"))?;
+    let path = dir.path().join("amounts.snap");
+    let schema = TableSchema::new(
+        "amounts",
+        vec![
+            Column::new("id", DataType::BigInt, false),
+            Column::new("n", DataType::Numeric, true),
+        ],
+        vec![0],
+        vec![],
+        vec![],
+    )?;
+    let mut t = Table::new(schema);
+    let row = |id: i64, mantissa: i128, scale: u8| {
+        Change::Upsert(vec![Value::Int64(id), Value::Decimal { mantissa, scale }])
+    };
+    t.apply(1, 100, [row(1, 5, 1)])?;
+    t.apply(2, 200, [row(2, 123_456, 4)])?;
+    write(&t, &path)?;
+    let loaded = load(&path)?;
+    for seq in 0..3 {
+        assert_eq!(
+            loaded.numeric_width(1, seq),
+            t.numeric_width(1, seq),
+            "at {seq}"
+        );
+    }
+    assert_eq!(loaded.numeric_width(1, 2).scale, 4);
+    Ok(())
+}

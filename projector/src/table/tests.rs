@@ -483,3 +483,70 @@ fn memory_grows_with_rows_and_history() -> Result<()> {
     assert!(rows.bytes > 100 * 3 * std::mem::size_of::<Value>());
     Ok(())
 }
+
+/// `amounts(id BIGINT PRIMARY KEY, n NUMERIC)`.
+fn amounts() -> Table {
+    let schema = TableSchema::new(
+        "amounts",
+        vec![
+            Column::new("id", DataType::BigInt, false),
+            Column::new("n", DataType::Numeric, true),
+        ],
+        vec![0],
+        vec![],
+        vec![],
+    );
+    match schema {
+        Ok(schema) => Table::new(schema),
+        Err(e) => panic!("test schema: {e}"),
+    }
+}
+
+fn amount(id: i64, mantissa: i128, scale: u8) -> Change {
+    Change::Upsert(vec![Value::Int64(id), Value::Decimal { mantissa, scale }])
+}
+
+#[test]
+fn numeric_values_keep_their_scale_and_widths_follow_history() -> Result<()> {
+    let mut t = amounts();
+    t.apply(1, 100, [amount(1, 5, 1)])?;
+    t.apply(2, 200, [amount(2, 1250, 3)])?;
+    t.apply(3, 300, [amount(1, 7, 0)])?;
+    let stored: Vec<Value> = t.scan(3)?.map(|v| v.row[1].clone()).collect();
+    assert!(matches!(
+        stored[1],
+        Value::Decimal {
+            mantissa: 1250,
+            scale: 3
+        }
+    ));
+    assert_eq!(t.numeric_width(1, 0), NumericWidth::default());
+    assert_eq!(t.numeric_width(1, 1), NumericWidth { scale: 1, whole: 0 });
+    assert_eq!(t.numeric_width(1, 3), NumericWidth { scale: 3, whole: 1 });
+
+    // 20 digits before the point beside 19 after: more than one 38-digit type holds.
+    let wide = 10i128.pow(19);
+    assert!(matches!(
+        t.apply(4, 400, [amount(3, wide, 0), amount(4, 1, 19)]),
+        Err(Error::NumericOverflow { .. })
+    ));
+    assert!(matches!(
+        t.check(&[amount(3, wide, 0), amount(4, 1, 19)]),
+        Err(Error::NumericOverflow { .. })
+    ));
+    assert_eq!(t.len(), 2, "a refused record changes nothing");
+    t.apply(4, 400, [amount(3, wide, 0)])?;
+
+    // A vacuum forgets the widths of versions no retained read sees: the 0.5 that the
+    // update at 3 replaced.
+    t.vacuum(3)?;
+    assert_eq!(t.numeric_width(1, 3), NumericWidth { scale: 3, whole: 1 });
+    assert_eq!(
+        t.numeric_width(1, 4),
+        NumericWidth {
+            scale: 3,
+            whole: 20
+        }
+    );
+    Ok(())
+}

@@ -235,6 +235,47 @@ fn texts_at(
     ))
 }
 
+/// The values of `values` as a column of an unconstrained `numeric` would store them (an
+/// `INSERT`, `UPDATE` or `COPY` into one): decimals and integers as they are, text read as
+/// `numeric` input and floats as PostgreSQL turns them into `numeric`, at the largest scale
+/// among them, so that none is rounded.
+pub(crate) fn numeric_column(values: &ArrayRef) -> Result<ArrayRef> {
+    let texts: Vec<Option<String>> = match values.data_type() {
+        DataType::Decimal128(..) => return Ok(Arc::clone(values)),
+        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => {
+            let texts = cast_with_options(values, &DataType::Utf8, &CastOptions::default())?;
+            texts
+                .as_string::<i32>()
+                .iter()
+                .map(|t| t.map(str::to_string))
+                .collect()
+        }
+        DataType::Float64 => values
+            .as_primitive::<Float64Type>()
+            .iter()
+            .map(|f| f.map(|f| float_text(f, 15)))
+            .collect(),
+        DataType::Float32 => values
+            .as_primitive::<Float32Type>()
+            .iter()
+            .map(|f| f.map(|f| float_text(f64::from(f), 6)))
+            .collect(),
+        _ => {
+            let options = CastOptions {
+                safe: false,
+                ..CastOptions::default()
+            };
+            let whole = DataType::Decimal128(MAX_PRECISION, 0);
+            return Ok(cast_with_options(values, &whole, &options)?);
+        }
+    };
+    let mut scale = 0;
+    for text in texts.iter().flatten() {
+        scale = scale.max(parse(text).map_err(|why| unreadable(text, why))?.scale);
+    }
+    texts_at(texts.into_iter(), MAX_PRECISION, scale)
+}
+
 impl ScalarUDFImpl for NumericIn {
     fn name(&self) -> &str {
         NUMERIC_IN

@@ -251,7 +251,19 @@ impl ChunkStream {
         let Some(state) = table.chunk_state(chunk, self.seq).map_err(projector)? else {
             return Ok(None);
         };
-        let cached = CACHE.lookup(&scan.table, chunk, state, &self.needed);
+        let mut cached = CACHE.lookup(&scan.table, chunk, state, &self.needed);
+        // A `numeric` column converted when the table's values were narrower has another
+        // scale than this read's: convert it again.
+        if let Some((_, found)) = &mut cached {
+            for (&c, slot) in self.needed.iter().zip(found.iter_mut()) {
+                if let (Some(array), Some(column)) =
+                    (slot.as_ref(), scan.table_schema.columns().get(c))
+                    && *array.data_type() != crate::arrow::arrow_type(&column.data_type)
+                {
+                    *slot = None;
+                }
+            }
+        }
         if let Some((rows, found)) = &cached
             && found.iter().all(Option::is_some)
         {

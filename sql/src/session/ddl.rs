@@ -1597,6 +1597,7 @@ fn same_values(from: &DataType, to: &DataType) -> bool {
     match (from, to) {
         (DataType::Text | DataType::Varchar(_), DataType::Text | DataType::Varchar(_)) => true,
         (DataType::Decimal { scale: a, .. }, DataType::Decimal { scale: b, .. }) => a == b,
+        (DataType::Decimal { .. }, DataType::Numeric) => true,
         (a, b) => a == b,
     }
 }
@@ -1615,6 +1616,7 @@ fn widens(from: &DataType, to: &DataType) -> bool {
         (DataType::SmallInt, DataType::Int | DataType::BigInt)
         | (DataType::Int, DataType::BigInt)
         | (DataType::Real, DataType::Double) => true,
+        (_, DataType::Numeric) => digits > 0,
         (_, DataType::Decimal { precision, scale }) => {
             digits > 0 && precision.saturating_sub(*scale) >= digits
         }
@@ -1688,10 +1690,7 @@ pub(crate) fn data_type(t: &ast::DataType) -> Result<DataType> {
                 precision: numeric_precision(*p)?,
                 scale: 0,
             },
-            ast::ExactNumberInfo::None => DataType::Decimal {
-                precision: 38,
-                scale: 10,
-            },
+            ast::ExactNumberInfo::None => DataType::Numeric,
         },
         T::Text | T::String(_) => DataType::Text,
         T::Varchar(l) | T::CharacterVarying(l) => DataType::Varchar(len(l)),
@@ -1714,6 +1713,12 @@ pub(crate) fn data_type(t: &ast::DataType) -> Result<DataType> {
             | ast::ArrayElemTypeDef::AngleBracket(element),
         ) => match data_type(element)? {
             DataType::Array(element) => DataType::Array(element),
+            // The elements of an array share one type, so they cannot each keep their
+            // scale: `numeric[]` holds them at scale 10.
+            DataType::Numeric => DataType::Array(Box::new(DataType::Decimal {
+                precision: 38,
+                scale: 10,
+            })),
             element => DataType::Array(Box::new(element)),
         },
         other => return Err(unsupported(&format!("type {other}"))),

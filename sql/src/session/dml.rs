@@ -1066,6 +1066,7 @@ fn register_rows(
     rows: &[Row],
     numbered: bool,
 ) -> Result<()> {
+    let schema = &crate::arrow::fitted_schema(schema, rows);
     let mut types = column_types(schema);
     let mut fields: Vec<Field> = crate::arrow::schema(schema)
         .fields()
@@ -1254,6 +1255,9 @@ fn cast_column(array: &ArrayRef, t: &DataType) -> Result<ArrayRef> {
     }
     if matches!(t, DataType::Json | DataType::Jsonb) {
         return json_column(array, *t == DataType::Jsonb);
+    }
+    if *t == DataType::Numeric {
+        return crate::postgres::numeric_column(array).map_err(crate::database::execution);
     }
     // Input PostgreSQL reads and Arrow's parsers do not: an interval's clock part,
     // a timestamp without seconds.
