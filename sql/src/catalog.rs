@@ -1996,8 +1996,12 @@ fn make_interval_arguments(args: &mut Vec<ast::FunctionArg>) {
 /// `jsonb_array_elements(x) AS e` in `FROM`: the function in the `SELECT` list of a derived
 /// table, where it is rewritten like any call of it, its column named as in PostgreSQL
 /// (`value`, or for `json_object_keys` the alias, else the function's name). `None` for any
-/// other table factor; an error for arguments that read columns (`LATERAL`).
-fn set_returning_table(factor: &TableFactor) -> Option<crate::Result<TableFactor>> {
+/// other table factor; an error for arguments that read columns (`LATERAL`), unless
+/// `columns` allows them (`crate::lateral` builds the derived table over them).
+pub(crate) fn set_returning_table(
+    factor: &TableFactor,
+    columns: bool,
+) -> Option<crate::Result<TableFactor>> {
     let (name, args, alias) = match factor {
         TableFactor::Table {
             name,
@@ -2011,6 +2015,10 @@ fn set_returning_table(factor: &TableFactor) -> Option<crate::Result<TableFactor
         _ => return None,
     };
     let function = unqualified(name)?;
+    // DataFusion's table function serves `generate_series` in `FROM`.
+    if function == "generate_series" {
+        return None;
+    }
     let record = crate::json::is_record_function(&function);
     let each = crate::json::each_call(&function);
     if each.is_none() && !record {
@@ -2024,7 +2032,7 @@ fn set_returning_table(factor: &TableFactor) -> Option<crate::Result<TableFactor
         });
         found
     });
-    if reads_columns {
+    if reads_columns && !columns {
         return Some(Err(refusal(format!(
             "{function}() in FROM over the columns of another FROM item (LATERAL) is not \
              supported; call it in the SELECT list instead: SELECT {function}(t.x) FROM t"
@@ -2156,11 +2164,14 @@ fn session_user_function(expr: &Expr) -> Option<&'static str> {
     }
 }
 
-/// The set-returning functions of text, each `unnest` of the array function beside it.
-const TEXT_ROWS: [(&str, &str); 3] = [
+/// The set-returning functions of text and of numbers, each `unnest` of the array function
+/// beside it. (`generate_series` in `FROM` is DataFusion's table function; in a `SELECT`
+/// list its rows, where DataFusion's function of that name gives one list.)
+const TEXT_ROWS: [(&str, &str); 4] = [
     ("string_to_table", "string_to_array"),
     ("regexp_split_to_table", "regexp_split_to_array"),
     ("regexp_matches", crate::postgres::REGEXP_MATCHES),
+    ("generate_series", crate::postgres::SERIES),
 ];
 
 /// The set-returning functions planned as `unnest` of a list: the function that lists the
@@ -2305,7 +2316,7 @@ impl VisitorMut for Idioms {
     /// `pg_catalog` comes first on PostgreSQL's search path: `pg_class` is
     /// `pg_catalog.pg_class`.
     fn pre_visit_table_factor(&mut self, factor: &mut TableFactor) -> ControlFlow<()> {
-        match set_returning_table(factor) {
+        match set_returning_table(factor, false) {
             Some(Ok(table)) => *factor = table,
             Some(Err(error)) => {
                 self.refused = Some(error);
@@ -2346,6 +2357,30 @@ impl VisitorMut for Idioms {
                 };
             }
             return ControlFlow::Continue(());
+        }
+        // `unnest(a) u` names its column after the alias, and `unnest(a)` `unnest`, as in
+        // PostgreSQL (DataFusion: `UNNEST(a)`).
+        if let TableFactor::UNNEST {
+            alias,
+            array_exprs,
+            with_offset: false,
+            with_ordinality: false,
+            ..
+        } = factor
+            && array_exprs.len() == 1
+        {
+            let alias = alias.get_or_insert_with(|| ast::TableAlias {
+                explicit: false,
+                name: Ident::new("unnest"),
+                columns: Vec::new(),
+                at: None,
+            });
+            if alias.columns.is_empty() {
+                alias.columns.push(ast::TableAliasColumnDef {
+                    name: alias.name.clone(),
+                    data_type: None,
+                });
+            }
         }
         // `generate_series(1, 3) g`: a function of one output column, aliased without a
         // column list, names its column after the alias in PostgreSQL (DataFusion: `value`).
@@ -2721,7 +2756,10 @@ impl VisitorMut for Idioms {
                 if args.len() == 2 {
                     let length = call_with("array_length", args);
                     let one = Expr::value(Value::Number("1".into(), false));
-                    *expr = call("unnest", call_with("generate_series", vec![one, length]));
+                    *expr = call(
+                        "unnest",
+                        call_with(crate::postgres::SERIES, vec![one, length]),
+                    );
                 }
             }
             Expr::Function(f) => {

@@ -50,6 +50,7 @@ pub mod error;
 mod grouping;
 mod interval;
 mod json;
+mod lateral;
 mod naming;
 pub mod parser;
 mod point;

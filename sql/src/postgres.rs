@@ -75,6 +75,19 @@ pub(crate) use type_of::pg_typeof;
 
 pub(crate) use integer_literals::has_narrowed_literal;
 
+/// DataFusion's `generate_series` scalar, the list of a series, under the name the front end
+/// gives it where PostgreSQL's set-returning `generate_series` becomes `unnest` of that list
+/// (a `SELECT` list, `generate_subscripts`).
+pub(crate) const SERIES: &str = "__driftdb_generate_series";
+
+/// [`SERIES`].
+pub(crate) fn series() -> datafusion::logical_expr::ScalarUDF {
+    datafusion::functions_nested::range::gen_series_udf()
+        .as_ref()
+        .clone()
+        .with_aliases([SERIES])
+}
+
 /// The rule that types integer literals as PostgreSQL does ([`integer_literals`]).
 pub(crate) fn integer_literals() -> Arc<dyn AnalyzerRule + Send + Sync> {
     Arc::new(integer_literals::IntegerLiterals)

@@ -1347,6 +1347,7 @@ impl Session {
         let row_id = |table: &str, version: Option<&sqlparser::ast::TableVersion>| {
             self.row_id_column(table, version, snapshot)
         };
+        crate::lateral::rewrite(statement)?;
         crate::wildcard::hide_pseudo_columns(statement, &projected, &columns, &row_id);
         crate::grouping::expand(statement);
         let calls_sequences = crate::sequences::prepare(statement);

@@ -678,11 +678,28 @@ fn relation(factor: &TableFactor, rewriter: &Rewriter<'_>) -> Option<Relation> {
     }
     match factor {
         TableFactor::Derived {
-            alias: Some(alias), ..
+            alias: Some(alias),
+            subquery,
+            ..
         } => Some(Relation {
             qualifier: alias.name.clone(),
             wildcard: ObjectName(vec![ObjectNamePart::Identifier(alias.name.clone())]),
-            hidden: Vec::new(),
+            // The arguments a set-returning call over earlier items was matched on.
+            hidden: match subquery.body.as_ref() {
+                SetExpr::Select(select) => select
+                    .projection
+                    .iter()
+                    .filter_map(|item| match item {
+                        SelectItem::ExprWithAlias { alias, .. }
+                            if alias.value.starts_with(crate::lateral::ARGUMENT) =>
+                        {
+                            Some(alias.value.clone())
+                        }
+                        _ => None,
+                    })
+                    .collect(),
+                _ => Vec::new(),
+            },
         }),
         _ => None,
     }
