@@ -81,6 +81,12 @@ pub struct Check {
 pub enum Constraint {
     ForeignKey(ForeignKey),
     Check(Check),
+    /// A foreign key added `NOT VALID`: enforced on every row written from then on, but the
+    /// rows there when it was added were not checked. `VALIDATE CONSTRAINT` checks them
+    /// and makes it a [`Constraint::ForeignKey`].
+    ForeignKeyNotValid(ForeignKey),
+    /// A check added `NOT VALID`, likewise.
+    CheckNotValid(Check),
     // New variants go last: a variant's position is its tag in records already written.
 }
 
@@ -88,8 +94,42 @@ impl Constraint {
     /// The constraint's name.
     pub fn name(&self) -> &str {
         match self {
-            Constraint::ForeignKey(fk) => &fk.name,
-            Constraint::Check(check) => &check.name,
+            Constraint::ForeignKey(fk) | Constraint::ForeignKeyNotValid(fk) => &fk.name,
+            Constraint::Check(check) | Constraint::CheckNotValid(check) => &check.name,
+        }
+    }
+
+    /// The foreign key, validated or not.
+    pub fn foreign_key(&self) -> Option<&ForeignKey> {
+        match self {
+            Constraint::ForeignKey(fk) | Constraint::ForeignKeyNotValid(fk) => Some(fk),
+            _ => None,
+        }
+    }
+
+    /// The check, validated or not.
+    pub fn check(&self) -> Option<&Check> {
+        match self {
+            Constraint::Check(check) | Constraint::CheckNotValid(check) => Some(check),
+            _ => None,
+        }
+    }
+
+    /// Whether the rows there when it was added were checked (every constraint but one
+    /// added `NOT VALID` and not validated since).
+    pub fn is_validated(&self) -> bool {
+        !matches!(
+            self,
+            Constraint::ForeignKeyNotValid(_) | Constraint::CheckNotValid(_)
+        )
+    }
+
+    /// The same constraint, validated.
+    pub fn validated(self) -> Constraint {
+        match self {
+            Constraint::ForeignKeyNotValid(fk) => Constraint::ForeignKey(fk),
+            Constraint::CheckNotValid(check) => Constraint::Check(check),
+            other => other,
         }
     }
 }
@@ -145,18 +185,29 @@ impl Constraints {
 
     /// The current foreign keys, with their (referencing) tables.
     pub fn foreign_keys(&self) -> impl Iterator<Item = (&str, &ForeignKey)> {
-        self.current().filter_map(|h| match &h.constraint {
-            Constraint::ForeignKey(fk) => Some((h.table.as_str(), fk)),
-            Constraint::Check(_) => None,
-        })
+        self.current()
+            .filter_map(|h| Some((h.table.as_str(), h.constraint.foreign_key()?)))
     }
 
     /// The current check constraints, with their tables.
     pub fn checks(&self) -> impl Iterator<Item = (&str, &Check)> {
-        self.current().filter_map(|h| match &h.constraint {
-            Constraint::Check(check) => Some((h.table.as_str(), check)),
-            Constraint::ForeignKey(_) => None,
-        })
+        self.current()
+            .filter_map(|h| Some((h.table.as_str(), h.constraint.check()?)))
+    }
+
+    /// The current constraint `name` of `table`.
+    pub fn named(&self, table: &str, name: &str) -> Option<&Constraint> {
+        self.current()
+            .find(|h| h.table == table && h.constraint.name() == name)
+            .map(|h| &h.constraint)
+    }
+
+    /// The current constraints added `NOT VALID` and not validated since, with their
+    /// tables.
+    pub fn not_validated(&self) -> impl Iterator<Item = (&str, &Constraint)> {
+        self.current()
+            .filter(|h| !h.constraint.is_validated())
+            .map(|h| (h.table.as_str(), &h.constraint))
     }
 
     /// The current check constraints of `table`.
@@ -169,7 +220,7 @@ impl Constraints {
     /// When `table`'s newest current check constraint started to hold.
     pub fn newest_check(&self, table: &str) -> Option<u64> {
         self.current()
-            .filter(|h| h.table == table && matches!(h.constraint, Constraint::Check(_)))
+            .filter(|h| h.table == table && h.constraint.check().is_some())
             .map(|h| h.from)
             .max()
     }
@@ -237,7 +288,8 @@ impl Constraints {
                 if h.table == *table {
                     h.table = to.clone();
                 }
-                if let Constraint::ForeignKey(fk) = &mut h.constraint
+                if let Constraint::ForeignKey(fk) | Constraint::ForeignKeyNotValid(fk) =
+                    &mut h.constraint
                     && fk.parent == *table
                 {
                     fk.parent = to.clone();
@@ -270,7 +322,7 @@ impl Constraints {
                     let mut h = h.clone();
                     let own = h.table == *table;
                     match &mut h.constraint {
-                        Constraint::ForeignKey(fk) => {
+                        Constraint::ForeignKey(fk) | Constraint::ForeignKeyNotValid(fk) => {
                             if own {
                                 fk.columns = map(&fk.columns)?;
                             }
@@ -278,8 +330,10 @@ impl Constraints {
                                 fk.parent_columns = map(&fk.parent_columns)?;
                             }
                         }
-                        Constraint::Check(check) if own => check.columns = map(&check.columns)?,
-                        Constraint::Check(_) => {}
+                        Constraint::Check(check) | Constraint::CheckNotValid(check) if own => {
+                            check.columns = map(&check.columns)?
+                        }
+                        Constraint::Check(_) | Constraint::CheckNotValid(_) => {}
                     }
                     Some(h)
                 });
@@ -508,7 +562,10 @@ pub fn check(db: &Database, ops: &[LedgerOp], now: &dyn Fn(&ForeignKey) -> bool)
             _ => None,
         };
         constraints.apply(seq, op, old.as_ref())?;
-        if let LedgerOp::AddConstraint { table, constraint } = op {
+        // A key added `NOT VALID` leaves the rows there unchecked.
+        if let LedgerOp::AddConstraint { table, constraint } = op
+            && constraint.is_validated()
+        {
             added.insert((table, constraint.name()));
         }
     }
@@ -531,14 +588,18 @@ pub fn check(db: &Database, ops: &[LedgerOp], now: &dyn Fn(&ForeignKey) -> bool)
         )));
     }
     // A key is checked whole when the transaction adds it or alters a table on either side
-    // of it (the rows' old values are not at hand through a new schema).
+    // of it (the rows' old values are not at hand through a new schema), unless it was
+    // added `NOT VALID` and not validated since.
     let due: Vec<(&str, &ForeignKey, bool)> = constraints
         .foreign_keys()
         .filter(|(_, fk)| now(fk))
         .map(|(table, fk)| {
+            let validated = constraints
+                .named(table, &fk.name)
+                .is_some_and(Constraint::is_validated);
             let whole = added.contains(&(table, fk.name.as_str()))
-                || views.altered.contains(table)
-                || views.altered.contains(&fk.parent);
+                || (validated
+                    && (views.altered.contains(table) || views.altered.contains(&fk.parent)));
             (table, fk, whole)
         })
         .filter(|(table, fk, whole)| *whole || views.wrote(table) || views.wrote(&fk.parent))

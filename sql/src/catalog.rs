@@ -96,6 +96,19 @@ const OIDS_PER_TABLE: i64 = 64;
 pub(crate) struct Constraints<'a> {
     pub foreign_keys: &'a [(String, driftdb_projector::ForeignKey)],
     pub checks: &'a [CatalogCheck],
+    /// The constraints added `NOT VALID` and not validated since: table (stored name) and
+    /// constraint name.
+    pub not_validated: &'a [(String, String)],
+}
+
+impl Constraints<'_> {
+    /// Whether constraint `name` of `table` (stored name) was validated.
+    pub(crate) fn validated(&self, table: &str, name: &str) -> bool {
+        !self
+            .not_validated
+            .iter()
+            .any(|(t, n)| t == table && n == name)
+    }
 }
 
 /// A check constraint of table `table` (its stored name), its expression naming the

@@ -1408,12 +1408,17 @@ impl Session {
                     columns: check.columns.clone(),
                 });
             }
+            let not_validated: Vec<(String, String)> = constraints
+                .not_validated()
+                .map(|(table, c)| (table.to_string(), c.name().to_string()))
+                .collect();
             crate::catalog::register(
                 engine.context(),
                 &self.catalog_tables(snapshot)?,
                 &crate::catalog::Constraints {
                     foreign_keys: &foreign_keys,
                     checks: &checks,
+                    not_validated: &not_validated,
                 },
                 &self
                     .views_at(snapshot)

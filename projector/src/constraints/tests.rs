@@ -218,3 +218,70 @@ fn integers_take_the_width_of_the_columns_they_are_compared_with() {
         Some(vec![Value::Text("a".into())])
     );
 }
+
+#[test]
+fn a_key_added_not_valid_checks_new_rows_only_until_validated() {
+    let mut db = Database::new();
+    let setup = Transaction {
+        ops: vec![
+            LedgerOp::CreateTable(table("users", &[("id", DataType::BigInt)])),
+            LedgerOp::CreateTable(table(
+                "posts",
+                &[("id", DataType::Int), ("user_id", DataType::Int)],
+            )),
+            upsert("users", vec![Value::Int64(1)]),
+            upsert("posts", vec![Value::Int32(10), Value::Int32(7)]),
+        ],
+    };
+    db.check(&setup).unwrap();
+    db.apply(1, 10, &setup).unwrap();
+    let fk = key("posts_user_id_fkey", &["user_id"], "users");
+    let check = |db: &Database, ops: Vec<LedgerOp>| db.check(&Transaction { ops });
+    // Valid, the key would have to hold for post 10 already.
+    assert_eq!(
+        violation(check(&db, vec![add("posts", fk.clone())])),
+        Violation::NotPresent
+    );
+    let unchecked = Transaction {
+        ops: vec![LedgerOp::AddConstraint {
+            table: "posts".into(),
+            constraint: Constraint::ForeignKeyNotValid(fk.clone()),
+        }],
+    };
+    db.check(&unchecked).unwrap();
+    db.apply(2, 20, &unchecked).unwrap();
+    assert!(!db.constraints().all()[0].constraint.is_validated());
+    // New rows are checked; old ones are not, even when the table is written.
+    assert_eq!(
+        violation(check(
+            &db,
+            vec![upsert("posts", vec![Value::Int32(11), Value::Int32(8)])]
+        )),
+        Violation::NotPresent
+    );
+    check(
+        &db,
+        vec![upsert("posts", vec![Value::Int32(11), Value::Int32(1)])],
+    )
+    .unwrap();
+    // Validating checks every row.
+    let validate = |db: &Database| {
+        check(
+            db,
+            vec![
+                LedgerOp::DropConstraint {
+                    table: "posts".into(),
+                    name: fk.name.clone(),
+                },
+                add("posts", fk.clone()),
+            ],
+        )
+    };
+    assert_eq!(violation(validate(&db)), Violation::NotPresent);
+    let fix = Transaction {
+        ops: vec![upsert("posts", vec![Value::Int32(10), Value::Null])],
+    };
+    db.check(&fix).unwrap();
+    db.apply(3, 30, &fix).unwrap();
+    validate(&db).unwrap();
+}

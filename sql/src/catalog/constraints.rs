@@ -76,6 +76,15 @@ pub(super) fn definition(fk: &ForeignKey, parent: &str) -> String {
     def
 }
 
+/// A constraint's definition as `pg_get_constraintdef` gives it: with `NOT VALID` after it
+/// while it is not validated.
+fn not_valid(definition: String, validated: bool) -> String {
+    match validated {
+        true => definition,
+        false => format!("{definition} NOT VALID"),
+    }
+}
+
 /// The table whose stored name is `name`, among those the catalogs describe.
 fn stored<'a>(tables: &'a [CatalogTable], name: &str) -> Option<&'a CatalogTable> {
     tables.iter().find(|t| t.schema.name() == name)
@@ -112,8 +121,9 @@ pub(super) fn pg_constraint_rows(
             continue;
         };
         let id = FIRST_CHECK_OID + n as i64;
+        let validated = constraints.validated(&check.table, &check.name);
         defs.constraints
-            .insert(id, format!("CHECK ({})", check.expr));
+            .insert(id, not_valid(format!("CHECK ({})", check.expr), validated));
         constraint.push(vec![
             oid(id),
             text(&check.name),
@@ -121,7 +131,7 @@ pub(super) fn pg_constraint_rows(
             text("c"),
             boolean(false),
             boolean(false),
-            boolean(true),
+            boolean(validated),
             oid(table.oid),
             oid(0),
             oid(0),
@@ -145,7 +155,9 @@ pub(super) fn pg_constraint_rows(
             continue;
         };
         let id = FIRST_FOREIGN_KEY_OID + n as i64;
-        defs.constraints.insert(id, definition(fk, &parent.name));
+        let validated = constraints.validated(table, &fk.name);
+        defs.constraints
+            .insert(id, not_valid(definition(fk, &parent.name), validated));
         // The referenced side's unique index: its primary key's (the first id after it).
         let index = parent.oid + 1;
         constraint.push(vec![
@@ -155,7 +167,7 @@ pub(super) fn pg_constraint_rows(
             text("f"),
             boolean(fk.deferrable),
             boolean(fk.initially_deferred),
-            boolean(true),
+            boolean(validated),
             oid(child.oid),
             oid(0),
             oid(index),

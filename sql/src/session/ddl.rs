@@ -1,7 +1,8 @@
 //! DDL: tables, indexes, columns, `TRUNCATE`, `VACUUM`. Each statement is one ledger record.
 
 use driftdb_projector::{
-    Column, ColumnDefault, DataType, IndexDef, LedgerOp, TableSchema, UniqueConstraint, Value,
+    Column, ColumnDefault, Constraint, DataType, IndexDef, LedgerOp, TableSchema, UniqueConstraint,
+    Value,
 };
 use sqlparser::ast::{
     self, AlterTableOperation, ColumnOption, CreateTable, Ident, ObjectName, ObjectType,
@@ -557,6 +558,11 @@ impl Session {
         let mut reshaped = false;
         let mut references: Vec<Spec> = Vec::new();
         let mut check_specs: Vec<CheckSpec> = Vec::new();
+        // Added `NOT VALID`: the rows there are not checked.
+        let mut unchecked_references: Vec<Spec> = Vec::new();
+        let mut unchecked_checks: Vec<CheckSpec> = Vec::new();
+        // `VALIDATE CONSTRAINT`: each constraint, validated, added back after its drop.
+        let mut validated: Vec<LedgerOp> = Vec::new();
         let mut added_unique: Vec<UniqueConstraint> = Vec::new();
         let mut constraint_ops: Vec<LedgerOp> = Vec::new();
         let mut taken = self.constraint_names(&table, &old, snapshot);
@@ -567,11 +573,69 @@ impl Session {
             match operation {
                 AlterTableOperation::AddConstraint {
                     constraint,
-                    not_valid,
-                } => {
-                    if *not_valid {
-                        return Err(unsupported("NOT VALID constraints"));
+                    not_valid: true,
+                } => match constraint {
+                    TableConstraint::ForeignKey(fk) => {
+                        unchecked_references.push(Spec::of(fk, None, None)?);
                     }
+                    TableConstraint::Check(check) => {
+                        unchecked_checks.push(CheckSpec::of(check, None)?);
+                    }
+                    other => {
+                        let kind = match other {
+                            TableConstraint::PrimaryKey(_) => "PRIMARY KEY",
+                            TableConstraint::Unique(_) => "UNIQUE",
+                            _ => "such",
+                        };
+                        return Err(Error::Execution {
+                            message: format!("{kind} constraints cannot be marked NOT VALID"),
+                            sqlstate: "0A000",
+                        });
+                    }
+                },
+                AlterTableOperation::ValidateConstraint { name } => {
+                    let name = ident_name(name);
+                    let constraints = self.constraints_at(snapshot);
+                    match constraints.named(&table, &name) {
+                        Some(constraint) if constraint.is_validated() => {}
+                        Some(constraint) => {
+                            if let Some(check) = constraint.check() {
+                                self.rows_pass(&table, check, snapshot).await?;
+                            }
+                            // The foreign key's rows are checked as the ledger adds it.
+                            constraint_ops.push(LedgerOp::DropConstraint {
+                                table: table.clone(),
+                                name,
+                            });
+                            validated.push(LedgerOp::AddConstraint {
+                                table: table.clone(),
+                                constraint: constraint.clone().validated(),
+                            });
+                        }
+                        None if unique.iter().any(|u| u.name == name)
+                            || name == format!("{table}_pkey") =>
+                        {
+                            return Err(Error::Execution {
+                                message: format!(
+                                    "constraint \"{name}\" of relation \"{table}\" is not a foreign key or check constraint"
+                                ),
+                                sqlstate: "42809",
+                            });
+                        }
+                        None => {
+                            return Err(Error::Execution {
+                                message: format!(
+                                    "constraint \"{name}\" of relation \"{table}\" does not exist"
+                                ),
+                                sqlstate: "42704",
+                            });
+                        }
+                    }
+                }
+                AlterTableOperation::AddConstraint {
+                    constraint,
+                    not_valid: false,
+                } => {
                     match constraint {
                         TableConstraint::ForeignKey(fk) => {
                             references.push(Spec::of(fk, None, None)?);
@@ -1059,6 +1123,21 @@ impl Session {
             }
             keys.push(checks::add(&table, check));
         }
+        for spec in unchecked_references {
+            let fk = self.foreign_key(&table, &schema, spec, snapshot, &mut taken)?;
+            keys.push(LedgerOp::AddConstraint {
+                table: table.clone(),
+                constraint: Constraint::ForeignKeyNotValid(fk),
+            });
+        }
+        for spec in unchecked_checks {
+            let check = checks::check_of(&table, &schema, spec, &mut taken)?;
+            keys.push(LedgerOp::AddConstraint {
+                table: table.clone(),
+                constraint: Constraint::CheckNotValid(check),
+            });
+        }
+        keys.extend(validated);
         ops.extend(constraint_ops);
         if reshaped {
             ops.insert(
