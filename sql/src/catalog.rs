@@ -3229,18 +3229,36 @@ fn fold_empty_selects(body: &mut SetExpr) {
             if !empty_join || !select.group_by_is_empty() || has_aggregate(select) {
                 return;
             }
-            // Unique names: DataFusion insists; PostgreSQL's are put back on the result
-            // (`crate::naming`).
-            let projection = (0..select.projection.len())
-                .map(|i| SelectItem::ExprWithAlias {
-                    expr: Expr::Cast {
-                        kind: ast::CastKind::Cast,
-                        expr: Box::new(Expr::value(Value::Null)),
-                        data_type: ast::DataType::Text,
-                        array: false,
-                        format: None,
-                    },
-                    alias: Ident::new(format!("column{}", i + 1)),
+            // The names the items had, for a query that reads them (a CTE's anchor names its
+            // columns); unique, as DataFusion insists, with `columnN` for the rest.
+            // PostgreSQL's are put back on the result (`crate::naming`).
+            let mut used = std::collections::HashSet::new();
+            let projection = select
+                .projection
+                .iter()
+                .enumerate()
+                .map(|(i, item)| {
+                    let named = match item {
+                        SelectItem::ExprWithAlias { alias, .. } => Some(alias.clone()),
+                        SelectItem::UnnamedExpr(Expr::Identifier(ident)) => Some(ident.clone()),
+                        SelectItem::UnnamedExpr(Expr::CompoundIdentifier(parts)) => {
+                            parts.last().cloned()
+                        }
+                        _ => None,
+                    };
+                    let alias = named
+                        .filter(|ident| used.insert(crate::session::ddl::ident_name(ident)))
+                        .unwrap_or_else(|| Ident::new(format!("column{}", i + 1)));
+                    SelectItem::ExprWithAlias {
+                        expr: Expr::Cast {
+                            kind: ast::CastKind::Cast,
+                            expr: Box::new(Expr::value(Value::Null)),
+                            data_type: ast::DataType::Text,
+                            array: false,
+                            format: None,
+                        },
+                        alias,
+                    }
                 })
                 .collect();
             select.projection = projection;

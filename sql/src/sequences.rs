@@ -794,6 +794,19 @@ impl Allocator {
         (version.start_seq == block.reserved_at).then(|| block.next - sequence.increment)
     }
 
+    /// The last value of `name` handed out from the block the row records, if one was: what
+    /// `SELECT last_value FROM name` shows (the row holds the block's end).
+    pub(crate) fn handed_out(&self, store: &Store, name: &str) -> Option<i64> {
+        let blocks = self.blocks.lock().unwrap_or_else(|e| e.into_inner());
+        let block = blocks.get(name)?;
+        let read = store.last()?.0;
+        let db = store.read();
+        let table = driftdb_projector::database::read(db.table(TABLE).ok()?);
+        let version = table.get(&Sequence::key(name), read).ok()??;
+        let sequence = Sequence::of_row(version.row)?;
+        (version.start_seq == block.reserved_at).then(|| block.next - sequence.increment)
+    }
+
     /// Forgets the block of `name` (it was dropped or changed).
     pub(crate) fn forget(&self, name: &str) {
         self.blocks

@@ -1333,6 +1333,71 @@ impl Session {
         })
     }
 
+    /// Registers each sequence `statement` reads as a relation (`SELECT last_value,
+    /// is_called FROM orders_id_seq`, as `pg_dump` reads them) as PostgreSQL's one-row
+    /// relation of it: the last value handed out (or the next one while `is_called` is
+    /// false), `log_cnt` 0.
+    fn register_sequence_relations(
+        &self,
+        statement: &Ast,
+        engine: &QueryEngine,
+        snapshot: &Snapshot,
+    ) -> Result<()> {
+        use datafusion::arrow::array::{BooleanArray, Int64Array};
+        use datafusion::arrow::datatypes::{DataType as Arrow, Field, Schema};
+        let mut names = Vec::new();
+        let _ = sqlparser::ast::visit_relations(statement, |relation| {
+            let parts: Vec<String> = relation
+                .0
+                .iter()
+                .filter_map(|p| p.as_ident().map(ddl::ident_name))
+                .collect();
+            if let [name] | [_, name] = parts.as_slice()
+                && (parts.len() == 1 || parts[0] == "public")
+                && !names.contains(name)
+            {
+                names.push(name.clone());
+            }
+            std::ops::ControlFlow::<()>::Continue(())
+        });
+        for name in names {
+            if engine.context().table_exist(name.as_str()).unwrap_or(true)
+                || crate::sequences::is_internal(&name)
+            {
+                continue;
+            }
+            let Some(sequence) = self.sequence_at(&name, snapshot) else {
+                continue;
+            };
+            let handed_out = self.db.sequences().handed_out(self.db.store(), &name);
+            let schema = Arc::new(Schema::new(vec![
+                Field::new("last_value", Arrow::Int64, false),
+                Field::new("log_cnt", Arrow::Int64, false),
+                Field::new("is_called", Arrow::Boolean, false),
+            ]));
+            let batch = datafusion::arrow::record_batch::RecordBatch::try_new(
+                Arc::clone(&schema),
+                vec![
+                    Arc::new(Int64Array::from(vec![
+                        handed_out.unwrap_or(sequence.last_value),
+                    ])),
+                    Arc::new(Int64Array::from(vec![0])),
+                    Arc::new(BooleanArray::from(vec![
+                        handed_out.is_some() || sequence.is_called,
+                    ])),
+                ],
+            )
+            .map_err(|e| crate::database::arrow_error(&e))?;
+            let table = datafusion::datasource::MemTable::try_new(schema, vec![vec![batch]])
+                .map_err(execution)?;
+            engine
+                .context()
+                .register_table(name.as_str(), Arc::new(table))
+                .map_err(execution)?;
+        }
+        Ok(())
+    }
+
     /// The engine to plan `statement` in, with the statement made ready for it: `*`
     /// without pseudo-columns, PostgreSQL's catalog idioms rewritten, and the system
     /// catalogs registered if it reads them.
@@ -1354,6 +1419,7 @@ impl Session {
         let catalogs = crate::catalog::reads_catalogs(statement);
         crate::catalog::rewrite(statement, catalogs)?;
         let engine = self.engine(snapshot)?;
+        self.register_sequence_relations(statement, &engine, snapshot)?;
         let is_aggregate = |name: &str| {
             datafusion::execution::FunctionRegistry::udaf(engine.context(), name).is_ok()
         };

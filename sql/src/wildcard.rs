@@ -661,7 +661,10 @@ fn relation(factor: &TableFactor, rewriter: &Rewriter<'_>) -> Option<Relation> {
         if !is_cte && catalog && crate::catalog::catalog_oid(&name).is_some() {
             hidden.push(crate::catalog::TABLEOID.to_string());
         }
-        if !is_cte && !catalog {
+        // A name that is no table (a sequence read as a relation) has no pseudo-columns.
+        let table =
+            !is_cte && !catalog && (version.is_some() || (rewriter.columns)(&name, None).is_some());
+        if table {
             if point_read {
                 hidden.push(SEQUENCE.to_string());
                 if rewriter.projected.contains(&name) {

@@ -313,3 +313,53 @@ fn a_postgresql_15_dump_restores_into_driftdb() {
         .expect("psql runs");
     assert!(String::from_utf8_lossy(&twice.stderr).contains("order_items_pkey"));
 }
+
+#[test]
+fn a_full_driftdb_dump_restores_into_postgresql_15_with_its_rows() {
+    let Some(postgres) = Postgres::start() else {
+        eprintln!("skipped: no PostgreSQL 15 server in {BIN} (.ci/run installs it)");
+        return;
+    };
+    let (dir, server) = fresh();
+    let (host, port) = server.pg_addr.rsplit_once(':').expect("host:port");
+    let ours = || psql(host, port, "driftdb", "driftdb");
+    run(
+        ours().args(["-c", POSTGRES_SCHEMA]),
+        "the schema in DriftDB",
+    );
+    // Schema and rows, as an operator moving off DriftDB would dump them.
+    let dump = run(
+        Command::new("pg_dump")
+            .args(["--no-owner", "--no-privileges", "-h", host, "-p", port])
+            .args(["-U", "driftdb", "driftdb"]),
+        "pg_dump of DriftDB",
+    );
+    assert!(
+        dump.contains("COPY public.orders (id, customer_id, total, note, placed) FROM stdin;"),
+        "{dump}"
+    );
+    let theirs_port = postgres.port.to_string();
+    let pg = || psql("127.0.0.1", &theirs_port, "postgres", "postgres");
+    let script = dir.data().with_file_name("from-driftdb.sql");
+    std::fs::write(&script, &dump).expect("write the dump");
+    run(
+        pg().arg("-f").arg(&script),
+        "restoring DriftDB's dump into PostgreSQL",
+    );
+    assert_eq!(
+        run(pg().args(["-c", ROWS]), "PostgreSQL"),
+        run(ours().args(["-c", ROWS]), "DriftDB"),
+        "the restored rows differ"
+    );
+    // The sequences go on where DriftDB's were, and the keys hold.
+    let next = "INSERT INTO customers (email) VALUES ('c@x') RETURNING id";
+    assert_eq!(run(pg().args(["-c", next]), "PostgreSQL"), "3\n");
+    let dangling = pg()
+        .args([
+            "-c",
+            "INSERT INTO orders (customer_id, total) VALUES (9, 1)",
+        ])
+        .output()
+        .expect("psql runs");
+    assert!(String::from_utf8_lossy(&dangling.stderr).contains("orders_customer_id_fkey"));
+}

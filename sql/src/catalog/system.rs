@@ -10,7 +10,7 @@ use super::{BOOL, INT2, INT4, OID, TEXT};
 /// PostgreSQL's object ids of its catalog tables (fixed in its source, the same in every
 /// database). A catalog row's `tableoid` is its catalog's, and `'pg_depend'::regclass` and
 /// the like resolve to them. The views (`pg_tables`, `pg_roles` ...) have none.
-const CATALOG_OIDS: [(&str, i64); 47] = [
+const CATALOG_OIDS: [(&str, i64); 48] = [
     ("pg_am", 2601),
     ("pg_amop", 2602),
     ("pg_amproc", 2603),
@@ -37,6 +37,7 @@ const CATALOG_OIDS: [(&str, i64); 47] = [
     ("pg_inherits", 2611),
     ("pg_init_privs", 3394),
     ("pg_language", 2612),
+    ("pg_largeobject_metadata", 2995),
     ("pg_namespace", 2615),
     ("pg_opclass", 2616),
     ("pg_operator", 2617),
@@ -71,7 +72,7 @@ pub(crate) fn catalog_oid(name: &str) -> Option<i64> {
 
 /// Catalogs of what DriftDB does not have: always empty. Each has the columns PostgreSQL
 /// 15's has that clients read (`pg_dump`'s queries name the most).
-pub(super) const EMPTY: [(&str, &[(&str, Arrow)]); 36] = [
+pub(super) const EMPTY: [(&str, &[(&str, Arrow)]); 37] = [
     (
         "pg_policy",
         &[
@@ -208,6 +209,10 @@ pub(super) const EMPTY: [(&str, &[(&str, Arrow)]); 36] = [
             ("opcintype", OID),
             ("opcdefault", BOOL),
         ],
+    ),
+    (
+        "pg_largeobject_metadata",
+        &[("oid", OID), ("lomowner", OID), ("lomacl", TEXT)],
     ),
     (
         "pg_rewrite",
