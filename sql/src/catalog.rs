@@ -2177,6 +2177,14 @@ fn session_user_function(expr: &Expr) -> Option<&'static str> {
     }
 }
 
+/// PostgreSQL's functions DataFusion has under another name, with that name.
+const SYNONYMS: [(&str, &str); 4] = [
+    ("sign", "signum"),
+    ("ceiling", "ceil"),
+    ("variance", "var_samp"),
+    ("every", "bool_and"),
+];
+
 /// The set-returning functions of text and of numbers, each `unnest` of the array function
 /// beside it. (`generate_series` in `FROM` is DataFusion's table function; in a `SELECT`
 /// list its rows, where DataFusion's function of that name gives one list.)
@@ -2281,6 +2289,10 @@ impl VisitorMut for Idioms {
     type Break = ();
 
     fn pre_visit_query(&mut self, query: &mut Query) -> ControlFlow<()> {
+        if let Err(error) = fetch_as_limit(query) {
+            self.refused = Some(error);
+            return ControlFlow::Break(());
+        }
         fold_empty_selects(query.body.as_mut());
         // Nothing to order, and the names ORDER BY used are gone.
         if all_folded(&query.body) {
@@ -2677,6 +2689,62 @@ impl VisitorMut for Idioms {
                     Some(json_in) => call(json_in, rows),
                     None => rows,
                 };
+            }
+            // `x SIMILAR TO p` is `x ~ similar_to_escape(p)`, PostgreSQL's own reading.
+            Expr::SimilarTo {
+                negated,
+                expr: value,
+                pattern,
+                escape_char,
+            } => {
+                let mut args = vec![std::mem::replace(
+                    pattern.as_mut(),
+                    Expr::value(Value::Null),
+                )];
+                if let Some(escape) = escape_char {
+                    args.push(Expr::Value(escape.clone()));
+                }
+                let value = std::mem::replace(value.as_mut(), Expr::value(Value::Null));
+                *expr = Expr::BinaryOp {
+                    left: Box::new(value),
+                    op: if *negated {
+                        ast::BinaryOperator::PGRegexNotMatch
+                    } else {
+                        ast::BinaryOperator::PGRegexMatch
+                    },
+                    right: Box::new(call_with(crate::postgres::SIMILAR_TO_ESCAPE, args)),
+                };
+            }
+            // `mod(a, b)` is `a % b`.
+            Expr::Function(f)
+                if unqualified(&f.name).as_deref() == Some("mod")
+                    && matches!(&f.args, ast::FunctionArguments::List(l) if l.args.len() == 2) =>
+            {
+                let ast::FunctionArguments::List(list) = &f.args else {
+                    return ControlFlow::Continue(());
+                };
+                if let [
+                    ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(a)),
+                    ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(b)),
+                ] = list.args.as_slice()
+                {
+                    *expr = Expr::Nested(Box::new(Expr::BinaryOp {
+                        left: Box::new(Expr::Nested(Box::new(a.clone()))),
+                        op: ast::BinaryOperator::Modulo,
+                        right: Box::new(Expr::Nested(Box::new(b.clone()))),
+                    }));
+                }
+            }
+            // PostgreSQL's names of functions DataFusion has under others.
+            Expr::Function(f)
+                if unqualified(&f.name)
+                    .is_some_and(|n| SYNONYMS.iter().any(|(name, _)| *name == n)) =>
+            {
+                if let Some((_, theirs)) =
+                    unqualified(&f.name).and_then(|n| SYNONYMS.iter().find(|(name, _)| *name == n))
+                {
+                    f.name = object_name(theirs);
+                }
             }
             // `age(t)` is `age(current_date, t)`.
             Expr::Function(f)
@@ -3204,6 +3272,41 @@ fn array_text(query: Query) -> Expr {
         },
         _ => Expr::value(Value::SingleQuotedString("{}".into())),
     }
+}
+
+/// `FETCH { FIRST | NEXT } [n] { ROW | ROWS } ONLY` (the standard's `LIMIT`, which
+/// Hibernate 6 writes for PostgreSQL) as `LIMIT n`, `n` 1 if left out; beside an `OFFSET`,
+/// as PostgreSQL allows. `WITH TIES` and `PERCENT` are refused (0A000).
+fn fetch_as_limit(query: &mut Query) -> crate::Result<()> {
+    let Some(fetch) = query.fetch.take() else {
+        return Ok(());
+    };
+    if fetch.with_ties || fetch.percent {
+        return Err(refusal(format!("{fetch} is not supported")));
+    }
+    let count = fetch
+        .quantity
+        .unwrap_or_else(|| Expr::value(Value::Number("1".into(), false)));
+    match &mut query.limit_clause {
+        None => {
+            query.limit_clause = Some(ast::LimitClause::LimitOffset {
+                limit: Some(count),
+                offset: None,
+                limit_by: Vec::new(),
+            });
+        }
+        Some(ast::LimitClause::LimitOffset {
+            limit: limit @ None,
+            ..
+        }) => *limit = Some(count),
+        Some(_) => {
+            return Err(crate::Error::Execution {
+                message: "syntax error: LIMIT and FETCH in one query".to_string(),
+                sqlstate: "42601",
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Replaces each `SELECT` of `body` that inner-joins an always-empty catalog with one of

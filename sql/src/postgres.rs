@@ -50,6 +50,7 @@ mod numeric_scale;
 mod regexp;
 mod row;
 mod set_all;
+mod similar;
 mod to_number;
 mod type_of;
 mod unknown;
@@ -70,6 +71,7 @@ pub(crate) use numeric_scale::functions as numeric_scale_functions;
 pub(crate) use regexp::{REGEXP_MATCHES, regexp_matches, regexp_split_to_array};
 pub(crate) use row::{ROW, row};
 pub(crate) use set_all::rule as multiset_set_operations;
+pub(crate) use similar::{SIMILAR_TO_ESCAPE, similar_to_escape};
 pub(crate) use to_number::to_number;
 pub(crate) use type_of::pg_typeof;
 
@@ -180,6 +182,31 @@ fn rewrite(expr: Expr, schema: &DFSchema) -> Result<Transformed<Expr>> {
         && matches!(l, DataType::Int16 | DataType::Int32 | DataType::Int64)
     {
         let call = checked(op).call(vec![left.as_ref().clone(), right.as_ref().clone()]);
+        return Ok(Transformed::yes(call));
+    }
+    // `round` of a float rounds half to even, as PostgreSQL's (C's `rint`) does; DataFusion
+    // rounded half away from zero (`round(2.5::float8)` was 3, PostgreSQL's 2).
+    if let Expr::ScalarFunction(call) = &expr
+        && call.func.name() == "round"
+        && let [argument] = call.args.as_slice()
+        && let Ok(DataType::Float32 | DataType::Float64) = argument.get_type(schema)
+    {
+        return Ok(Transformed::yes(
+            round_integer().call(vec![argument.clone()]),
+        ));
+    }
+    // A float divided by zero is 22012, as in PostgreSQL (Arrow answers Infinity or NaN).
+    if let Expr::BinaryExpr(BinaryExpr {
+        left,
+        op: Operator::Divide,
+        right,
+    }) = &expr
+        && let (Ok(l), Ok(r)) = (left.get_type(schema), right.get_type(schema))
+        && l == r
+        && matches!(l, DataType::Float32 | DataType::Float64)
+    {
+        let call = checked(Arithmetic::FloatDivide)
+            .call(vec![left.as_ref().clone(), right.as_ref().clone()]);
         return Ok(Transformed::yes(call));
     }
     // A CASE of JSON values is JSON: DataFusion's CASE drops its branches' PostgreSQL type
@@ -913,12 +940,14 @@ impl ScalarUDFImpl for PgText {
     }
 }
 
-/// An integer operation that PostgreSQL checks for overflow.
+/// An integer operation that PostgreSQL checks for overflow, or a float division it checks
+/// for a zero divisor.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 enum Arithmetic {
     Add,
     Subtract,
     Multiply,
+    FloatDivide,
 }
 
 impl Arithmetic {
@@ -952,6 +981,7 @@ impl ScalarUDFImpl for Checked {
             Arithmetic::Add => "int_add",
             Arithmetic::Subtract => "int_sub",
             Arithmetic::Multiply => "int_mul",
+            Arithmetic::FloatDivide => "float_div",
         }
     }
 
@@ -960,6 +990,7 @@ impl ScalarUDFImpl for Checked {
             Arithmetic::Add => "+",
             Arithmetic::Subtract => "-",
             Arithmetic::Multiply => "*",
+            Arithmetic::FloatDivide => "/",
         };
         infix(self.name(), op, args)
     }
@@ -992,6 +1023,21 @@ impl ScalarUDFImpl for Checked {
             Arithmetic::Add => numeric::add(ld.as_ref(), rd.as_ref())?,
             Arithmetic::Subtract => numeric::sub(ld.as_ref(), rd.as_ref())?,
             Arithmetic::Multiply => numeric::mul(ld.as_ref(), rd.as_ref())?,
+            Arithmetic::FloatDivide => {
+                let divisors = r.to_array(1)?;
+                let divisors = datafusion::arrow::compute::cast(&divisors, &DataType::Float64)?;
+                if divisors
+                    .as_primitive::<datafusion::arrow::datatypes::Float64Type>()
+                    .iter()
+                    .any(|d| d == Some(0.0))
+                {
+                    return Err(datafusion::common::DataFusionError::ArrowError(
+                        Box::new(datafusion::arrow::error::ArrowError::DivideByZero),
+                        None,
+                    ));
+                }
+                numeric::div(ld.as_ref(), rd.as_ref())?
+            }
         };
         Ok(match (l, r) {
             (ColumnarValue::Scalar(_), ColumnarValue::Scalar(_)) => {
