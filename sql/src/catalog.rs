@@ -2178,7 +2178,9 @@ fn session_user_function(expr: &Expr) -> Option<&'static str> {
 }
 
 /// PostgreSQL's functions DataFusion has under another name, with that name.
-const SYNONYMS: [(&str, &str); 4] = [
+const SYNONYMS: [(&str, &str); 5] = [
+    // DriftDB's arrays start at 1: the upper bound is the length.
+    ("array_upper", "array_length"),
     ("sign", "signum"),
     ("ceiling", "ceil"),
     ("variance", "var_samp"),
@@ -2583,6 +2585,15 @@ impl VisitorMut for Idioms {
                     *expr = array_text(query.as_ref().clone());
                 }
             }
+            // `a && b` of arrays: whether they share an element.
+            Expr::BinaryOp {
+                left,
+                op: ast::BinaryOperator::PGOverlap,
+                right,
+            } => {
+                let (left, right) = (left.as_ref().clone(), right.as_ref().clone());
+                *expr = call_with("array_has_any", vec![left, right]);
+            }
             Expr::BinaryOp { op, .. } => {
                 if let BinaryOperator::PGCustomBinaryOperator(parts) = op
                     && let Some(symbol) = parts.last()
@@ -2713,6 +2724,27 @@ impl VisitorMut for Idioms {
                         ast::BinaryOperator::PGRegexMatch
                     },
                     right: Box::new(call_with(crate::postgres::SIMILAR_TO_ESCAPE, args)),
+                };
+            }
+            // `array_lower(a, d)` is 1, DriftDB's arrays starting there, or NULL where the
+            // array has no dimension `d` (an empty one has none).
+            Expr::Function(f)
+                if unqualified(&f.name).as_deref() == Some("array_lower")
+                    && matches!(&f.args, ast::FunctionArguments::List(l) if l.args.len() == 2) =>
+            {
+                let mut length = Expr::Function(f.clone());
+                if let Expr::Function(g) = &mut length {
+                    g.name = object_name("array_length");
+                }
+                *expr = Expr::Case {
+                    case_token: ast::helpers::attached_token::AttachedToken::empty(),
+                    end_token: ast::helpers::attached_token::AttachedToken::empty(),
+                    operand: None,
+                    conditions: vec![ast::CaseWhen {
+                        condition: Expr::IsNotNull(Box::new(length)),
+                        result: Expr::value(Value::Number("1".into(), false)),
+                    }],
+                    else_result: None,
                 };
             }
             // `mod(a, b)` is `a % b`.
@@ -2928,6 +2960,10 @@ impl VisitorMut for Idioms {
                     crate::postgres::NUMERIC_IN,
                     Expr::Value(typed.value.clone()),
                 );
+            }
+            // `uuid '...'` is a cast of the text, which checks it.
+            Expr::TypedString(typed) if matches!(typed.data_type, ast::DataType::Uuid) => {
+                *expr = call(crate::postgres::UUID_IN, Expr::Value(typed.value.clone()));
             }
             Expr::TypedString(typed)
                 if matches!(typed.data_type, ast::DataType::JSON | ast::DataType::JSONB) =>

@@ -154,6 +154,7 @@ fn needs_pg_text(t: &DataType) -> bool {
 impl AnalyzerRule for PostgresSemantics {
     fn analyze(&self, plan: LogicalPlan, _config: &ConfigOptions) -> Result<LogicalPlan> {
         plan.transform_up_with_subqueries(|plan| {
+            let plan = interval_order(plan)?;
             let schema = merge_schema(&plan.inputs());
             let preserver = NamePreserver::new(&plan);
             let rewritten = plan.map_expressions(|expr| {
@@ -174,7 +175,69 @@ impl AnalyzerRule for PostgresSemantics {
     }
 }
 
+/// Whether `t` is an interval, which PostgreSQL compares and orders by its length.
+fn is_interval(t: &DataType) -> bool {
+    matches!(t, DataType::Interval(IntervalUnit::MonthDayNano))
+}
+
+/// An interval's length, for comparing and ordering: a month counts as 30 days and a day as
+/// 24 hours, PostgreSQL's rule (`interval '1 month' = interval '30 days'`, `interval '1 day'
+/// < interval '25 hours'`). Arrow compares the three fields in turn.
+fn interval_key() -> ScalarUDF {
+    kernel(
+        "interval_length",
+        |_| DataType::Decimal128(38, 0),
+        |array| {
+            const DAY: i128 = 86_400_000_000_000;
+            let intervals = array.as_primitive::<IntervalMonthDayNanoType>();
+            let keys: Decimal128Array = intervals.unary(|i| {
+                i128::from(i.months) * 30 * DAY
+                    + i128::from(i.days) * DAY
+                    + i128::from(i.nanoseconds)
+            });
+            Ok(Arc::new(keys.with_precision_and_scale(38, 0)?))
+        },
+    )
+}
+
+/// A `Sort` of intervals orders them by their length ([`interval_key`]).
+fn interval_order(plan: LogicalPlan) -> Result<LogicalPlan> {
+    let LogicalPlan::Sort(mut sort) = plan else {
+        return Ok(plan);
+    };
+    let schema = sort.input.schema();
+    for order in &mut sort.expr {
+        if order.expr.get_type(schema).is_ok_and(|t| is_interval(&t)) {
+            order.expr = interval_key().call(vec![order.expr.clone()]);
+        }
+    }
+    Ok(LogicalPlan::Sort(sort))
+}
+
 fn rewrite(expr: Expr, schema: &DFSchema) -> Result<Transformed<Expr>> {
+    // Intervals compare by their length ([`interval_key`]).
+    if let Expr::BinaryExpr(BinaryExpr { left, op, right }) = &expr
+        && matches!(
+            op,
+            Operator::Eq
+                | Operator::NotEq
+                | Operator::Lt
+                | Operator::LtEq
+                | Operator::Gt
+                | Operator::GtEq
+                | Operator::IsDistinctFrom
+                | Operator::IsNotDistinctFrom
+        )
+        && let (Ok(l), Ok(r)) = (left.get_type(schema), right.get_type(schema))
+        && is_interval(&l)
+        && is_interval(&r)
+    {
+        return Ok(Transformed::yes(Expr::BinaryExpr(BinaryExpr {
+            left: Box::new(interval_key().call(vec![left.as_ref().clone()])),
+            op: *op,
+            right: Box::new(interval_key().call(vec![right.as_ref().clone()])),
+        })));
+    }
     if let Expr::BinaryExpr(BinaryExpr { left, op, right }) = &expr
         && let Some(op) = Arithmetic::of(*op)
         && let (Ok(l), Ok(r)) = (left.get_type(schema), right.get_type(schema))
@@ -192,7 +255,7 @@ fn rewrite(expr: Expr, schema: &DFSchema) -> Result<Transformed<Expr>> {
         && let Ok(DataType::Float32 | DataType::Float64) = argument.get_type(schema)
     {
         return Ok(Transformed::yes(
-            round_integer().call(vec![argument.clone()]),
+            round_half_even().call(vec![argument.clone()]),
         ));
     }
     // A float divided by zero is 22012, as in PostgreSQL (Arrow answers Infinity or NaN).
@@ -516,6 +579,32 @@ pub(crate) fn round_for_integer(array: &ArrayRef) -> Result<ArrayRef> {
         }
         _ => Arc::clone(array),
     })
+}
+
+/// `round(x)` of a float: half to even, in the float's own type (the type the statement was
+/// described with before this rule ran).
+fn round_half_even() -> ScalarUDF {
+    kernel(
+        "round_half_even",
+        |t| t.clone(),
+        |array| {
+            Ok(match array.data_type() {
+                DataType::Float32 => Arc::new(
+                    array
+                        .as_primitive::<datafusion::arrow::datatypes::Float32Type>()
+                        .unary::<_, datafusion::arrow::datatypes::Float32Type>(
+                            f32::round_ties_even,
+                        ),
+                ),
+                DataType::Float64 => Arc::new(
+                    array
+                        .as_primitive::<Float64Type>()
+                        .unary::<_, Float64Type>(f64::round_ties_even),
+                ),
+                _ => Arc::clone(array),
+            })
+        },
+    )
 }
 
 /// [`round_for_integer`] as a function, for casts in queries.
