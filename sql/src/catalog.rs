@@ -2037,15 +2037,7 @@ pub(crate) fn set_returning_table(
     if each.is_none() && !record {
         list_of_rows(&function)?;
     }
-    let reads_columns = args.iter().any(|arg| {
-        let mut found = false;
-        let _ = ast::visit_expressions(arg, |e| {
-            found |= matches!(e, Expr::Identifier(_) | Expr::CompoundIdentifier(_));
-            ControlFlow::<()>::Continue(())
-        });
-        found
-    });
-    if reads_columns && !columns {
+    if args.iter().any(names_a_column) && !columns {
         return Some(Err(refusal(format!(
             "{function}() in FROM over the columns of another FROM item (LATERAL) is not \
              supported; call it in the SELECT list instead: SELECT {function}(t.x) FROM t"
@@ -2113,6 +2105,15 @@ pub(crate) fn set_returning_table(
         alias: alias.clone(),
         sample: None,
     }))
+}
+
+/// Whether `node` (an expression, a function argument) names a column anywhere in it.
+pub(crate) fn names_a_column<V: ast::Visit>(node: &V) -> bool {
+    ast::visit_expressions(node, |e| match e {
+        Expr::Identifier(_) | Expr::CompoundIdentifier(_) => ControlFlow::Break(()),
+        _ => ControlFlow::Continue(()),
+    })
+    .is_break()
 }
 
 fn call(name: &str, arg: Expr) -> Expr {
@@ -2584,6 +2585,29 @@ impl VisitorMut for Idioms {
                 if let ast::FunctionArguments::Subquery(query) = &f.args {
                     *expr = array_text(query.as_ref().clone());
                 }
+            }
+            // `substring(s from 'pattern')`: the part of `s` the POSIX regular expression
+            // matches, or its first parenthesized part (PostgreSQL's form for a pattern,
+            // where an integer `from` is a position).
+            Expr::Substring {
+                expr: value,
+                substring_from: Some(from),
+                substring_for: None,
+                ..
+            } if matches!(
+                from.as_ref(),
+                Expr::Value(v) if matches!(v.value, Value::SingleQuotedString(_))
+            ) =>
+            {
+                let value = std::mem::replace(value.as_mut(), Expr::value(Value::Null));
+                let pattern = from.as_ref().clone();
+                let matched = call_with("regexp_match", vec![value, pattern]);
+                *expr = Expr::CompoundFieldAccess {
+                    root: Box::new(Expr::Nested(Box::new(matched))),
+                    access_chain: vec![ast::AccessExpr::Subscript(ast::Subscript::Index {
+                        index: Expr::value(Value::Number("1".into(), false)),
+                    })],
+                };
             }
             // `a && b` of arrays: whether they share an element.
             Expr::BinaryOp {

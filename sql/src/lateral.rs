@@ -210,19 +210,13 @@ impl Call {
             } => ("unnest".to_string(), array_exprs.clone(), alias),
             _ => return None,
         };
-        let reads_columns = args.iter().any(|arg| {
-            let mut found = false;
-            let _ = ast::visit_expressions(arg, |e| {
-                found |= matches!(e, Expr::Identifier(_) | Expr::CompoundIdentifier(_));
-                ControlFlow::<()>::Continue(())
-            });
-            found
-        });
-        (reads_columns && !args.is_empty()).then(|| Call {
-            function,
-            args,
-            alias: alias.clone(),
-        })
+        args.iter()
+            .any(crate::catalog::names_a_column)
+            .then(|| Call {
+                function,
+                args,
+                alias: alias.clone(),
+            })
     }
 
     /// The qualifiers the arguments' columns name, lower case; `None` if one is not

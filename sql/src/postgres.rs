@@ -175,6 +175,21 @@ impl AnalyzerRule for PostgresSemantics {
     }
 }
 
+/// Whether `op` compares its operands (`=`, `<`, `IS DISTINCT FROM` ...).
+fn is_comparison(op: Operator) -> bool {
+    matches!(
+        op,
+        Operator::Eq
+            | Operator::NotEq
+            | Operator::Lt
+            | Operator::LtEq
+            | Operator::Gt
+            | Operator::GtEq
+            | Operator::IsDistinctFrom
+            | Operator::IsNotDistinctFrom
+    )
+}
+
 /// Whether `t` is an interval, which PostgreSQL compares and orders by its length.
 fn is_interval(t: &DataType) -> bool {
     matches!(t, DataType::Interval(IntervalUnit::MonthDayNano))
@@ -217,17 +232,7 @@ fn interval_order(plan: LogicalPlan) -> Result<LogicalPlan> {
 fn rewrite(expr: Expr, schema: &DFSchema) -> Result<Transformed<Expr>> {
     // Intervals compare by their length ([`interval_key`]).
     if let Expr::BinaryExpr(BinaryExpr { left, op, right }) = &expr
-        && matches!(
-            op,
-            Operator::Eq
-                | Operator::NotEq
-                | Operator::Lt
-                | Operator::LtEq
-                | Operator::Gt
-                | Operator::GtEq
-                | Operator::IsDistinctFrom
-                | Operator::IsNotDistinctFrom
-        )
+        && is_comparison(*op)
         && let (Ok(l), Ok(r)) = (left.get_type(schema), right.get_type(schema))
         && is_interval(&l)
         && is_interval(&r)
@@ -419,19 +424,7 @@ fn bpchar_comparison(expr: &Expr, schema: &DFSchema) -> Option<Expr> {
         )
     };
     match expr {
-        Expr::BinaryExpr(BinaryExpr { left, op, right })
-            if matches!(
-                op,
-                Operator::Eq
-                    | Operator::NotEq
-                    | Operator::Lt
-                    | Operator::LtEq
-                    | Operator::Gt
-                    | Operator::GtEq
-                    | Operator::IsDistinctFrom
-                    | Operator::IsNotDistinctFrom
-            ) =>
-        {
+        Expr::BinaryExpr(BinaryExpr { left, op, right }) if is_comparison(*op) => {
             if let Some(s) = padded(right)
                 && is_bpchar(left)
             {

@@ -653,6 +653,17 @@ struct Block {
     reserved_at: u64,
 }
 
+/// The last value handed out from `block` of sequence `name`, if the row is still the
+/// version that reserved it.
+fn last_of_block(store: &Store, name: &str, block: &Block) -> Option<i64> {
+    let read = store.last()?.0;
+    let db = store.read();
+    let table = driftdb_projector::database::read(db.table(TABLE).ok()?);
+    let version = table.get(&Sequence::key(name), read).ok()??;
+    let sequence = Sequence::of_row(version.row)?;
+    (version.start_seq == block.reserved_at).then(|| block.next - sequence.increment)
+}
+
 /// Hands out sequence values for every session of a database; see the module documentation.
 #[derive(Debug, Default)]
 pub(crate) struct Allocator {
@@ -786,25 +797,14 @@ impl Allocator {
     pub(crate) fn give_back(&self, store: &Store, name: &str) -> Option<i64> {
         let mut blocks = self.blocks.lock().unwrap_or_else(|e| e.into_inner());
         let block = blocks.remove(name)?;
-        let read = store.last()?.0;
-        let db = store.read();
-        let table = driftdb_projector::database::read(db.table(TABLE).ok()?);
-        let version = table.get(&Sequence::key(name), read).ok()??;
-        let sequence = Sequence::of_row(version.row)?;
-        (version.start_seq == block.reserved_at).then(|| block.next - sequence.increment)
+        last_of_block(store, name, &block)
     }
 
     /// The last value of `name` handed out from the block the row records, if one was: what
     /// `SELECT last_value FROM name` shows (the row holds the block's end).
     pub(crate) fn handed_out(&self, store: &Store, name: &str) -> Option<i64> {
         let blocks = self.blocks.lock().unwrap_or_else(|e| e.into_inner());
-        let block = blocks.get(name)?;
-        let read = store.last()?.0;
-        let db = store.read();
-        let table = driftdb_projector::database::read(db.table(TABLE).ok()?);
-        let version = table.get(&Sequence::key(name), read).ok()??;
-        let sequence = Sequence::of_row(version.row)?;
-        (version.start_seq == block.reserved_at).then(|| block.next - sequence.increment)
+        last_of_block(store, name, blocks.get(name)?)
     }
 
     /// Forgets the block of `name` (it was dropped or changed).
