@@ -15,10 +15,11 @@
 //! so that a NULL argument is matched too (its set is empty either way):
 //!
 //! ```sql
-//! SELECT t.id, g FROM t JOIN (
-//!     SELECT generate_series(1, a.__driftdb_lateral_1) AS g, a.__driftdb_lateral_1
-//!     FROM (SELECT DISTINCT t.n AS __driftdb_lateral_1 FROM t) AS a
-//! ) AS g ON g.__driftdb_lateral_1 IS NOT DISTINCT FROM t.n
+//! SELECT t.id, g FROM t, (
+//!     SELECT generate_series(1, __driftdb_lateral.__driftdb_lateral_1) AS g,
+//!            __driftdb_lateral.__driftdb_lateral_1 AS __driftdb_lateral_1
+//!     FROM (SELECT DISTINCT t.n AS __driftdb_lateral_1 FROM t) AS __driftdb_lateral
+//! ) AS g WHERE g.__driftdb_lateral_1 IS NOT DISTINCT FROM t.n
 //! ```
 //!
 //! A call in a comma list has its condition added to `WHERE`; one joined with `CROSS JOIN`,

@@ -252,6 +252,19 @@ fn rewrite(expr: Expr, schema: &DFSchema) -> Result<Transformed<Expr>> {
         let call = checked(op).call(vec![left.as_ref().clone(), right.as_ref().clone()]);
         return Ok(Transformed::yes(call));
     }
+    // A `numeric` becomes the float nearest its value, as PostgreSQL's cast (through its
+    // text) makes it; Arrow divides a float mantissa by a power of ten, which can land some
+    // units in the last place away (`123456789012345.67::float8` was ...345.69).
+    if let Expr::Cast(Cast { expr: inner, field }) = &expr
+        && matches!(field.data_type(), DataType::Float32 | DataType::Float64)
+        && let Ok(DataType::Decimal128(..)) = inner.get_type(schema)
+    {
+        let nearest = numeric_to_float().call(vec![inner.as_ref().clone()]);
+        return Ok(Transformed::yes(match field.data_type() {
+            DataType::Float64 => nearest,
+            other => Expr::Cast(Cast::new(Box::new(nearest), other.clone())),
+        }));
+    }
     // `round` of a float rounds half to even, as PostgreSQL's (C's `rint`) does; DataFusion
     // rounded half away from zero (`round(2.5::float8)` was 3, PostgreSQL's 2).
     if let Expr::ScalarFunction(call) = &expr
@@ -572,6 +585,27 @@ pub(crate) fn round_for_integer(array: &ArrayRef) -> Result<ArrayRef> {
         }
         _ => Arc::clone(array),
     })
+}
+
+/// A `numeric` as the `double precision` nearest its value (Rust's parsing of its decimal
+/// text rounds correctly).
+fn numeric_to_float() -> ScalarUDF {
+    kernel(
+        "numeric_to_float8",
+        |_| DataType::Float64,
+        |array| {
+            let DataType::Decimal128(_, scale) = array.data_type() else {
+                return Ok(cast(array, &DataType::Float64)?);
+            };
+            let exponent = -i32::from(*scale);
+            let decimals = array.as_primitive::<Decimal128Type>();
+            let floats: datafusion::arrow::array::Float64Array = decimals
+                .iter()
+                .map(|v| v.map(|m| format!("{m}e{exponent}").parse::<f64>().unwrap_or(f64::NAN)))
+                .collect();
+            Ok(Arc::new(floats))
+        },
+    )
 }
 
 /// `round(x)` of a float: half to even, in the float's own type (the type the statement was
