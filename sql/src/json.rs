@@ -108,6 +108,69 @@ fn elements(raw: &RawValue) -> std::result::Result<Vec<&RawValue>, Error> {
     serde_json::from_str(raw.get()).map_err(invalid)
 }
 
+/// What `jsonb - x` takes out.
+enum Removed {
+    /// An array element by position (negative: from the end).
+    Index(i64),
+    /// Object keys, or the array elements that are those strings.
+    Keys(Vec<String>),
+}
+
+/// `raw` without what `removed` names, in `jsonb`'s normal form; PostgreSQL's errors for a
+/// scalar, and for an object with an index (22023).
+fn delete(raw: &RawValue, removed: &Removed) -> std::result::Result<String, Error> {
+    let refuse = |message: &str| Error::Execution {
+        message: message.to_string(),
+        sqlstate: "22023",
+    };
+    let text = match (kind(raw), removed) {
+        (Kind::Object, Removed::Keys(keys)) => {
+            let kept: Vec<String> = entries(raw)?
+                .into_iter()
+                .filter(|(key, _)| !keys.contains(key))
+                .map(|(key, value)| {
+                    let key = serde_json::to_string(&key).map_err(invalid)?;
+                    Ok(format!("{key}:{}", value.get()))
+                })
+                .collect::<std::result::Result<_, Error>>()?;
+            format!("{{{}}}", kept.join(","))
+        }
+        (Kind::Object, Removed::Index(_)) => {
+            return Err(refuse("cannot delete from object using integer index"));
+        }
+        (Kind::Array, removed) => {
+            let items = elements(raw)?;
+            let gone = |i: usize, item: &RawValue| -> std::result::Result<bool, Error> {
+                Ok(match removed {
+                    Removed::Index(at) => {
+                        let at = if *at < 0 {
+                            i64::try_from(items.len()).unwrap_or(i64::MAX) + at
+                        } else {
+                            *at
+                        };
+                        i64::try_from(i).is_ok_and(|i| i == at)
+                    }
+                    Removed::Keys(keys) => {
+                        matches!(kind(item), Kind::String)
+                            && keys.contains(
+                                &serde_json::from_str::<String>(item.get()).map_err(invalid)?,
+                            )
+                    }
+                })
+            };
+            let mut kept = Vec::with_capacity(items.len());
+            for (i, item) in items.iter().enumerate() {
+                if !gone(i, item)? {
+                    kept.push(item.get());
+                }
+            }
+            format!("[{}]", kept.join(","))
+        }
+        _ => return Err(refuse("cannot delete from scalar")),
+    };
+    normalize_jsonb(&text)
+}
+
 fn string(raw: &RawValue) -> std::result::Result<String, Error> {
     serde_json::from_str(raw.get()).map_err(invalid)
 }
@@ -420,6 +483,8 @@ pub(crate) enum Op {
     Keys,
     /// `json_each[_text]`'s values, as JSON or text, in a list (its keys are [`Op::Keys`]').
     Values { text: bool },
+    /// `jsonb - key`, `jsonb - index`, `jsonb - keys`: the value without them.
+    Delete,
 }
 
 impl Op {
@@ -434,6 +499,7 @@ impl Op {
             Op::Exists => "?",
             Op::ExistsAny => "?|",
             Op::ExistsAll => "?&",
+            Op::Delete => "-",
             _ => return None,
         })
     }
@@ -695,6 +761,7 @@ impl ScalarUDFImpl for JsonFunction {
             Op::In { normalize: true } => Some("jsonb"),
             Op::In { normalize: false } => Some("json"),
             Op::Get | Op::Path { variadic: false } => Some(input().unwrap_or("json")),
+            Op::Delete => Some("jsonb"),
             Op::Path { variadic: true } if self.name.starts_with("jsonb") => Some("jsonb"),
             Op::Path { variadic: true } => Some("json"),
             _ => None,
@@ -764,6 +831,35 @@ impl ScalarUDFImpl for JsonFunction {
                         }
                     }
                     output(Some(at), text)
+                })?;
+                Arc::new(out)
+            }
+            Op::Delete => {
+                let arg = &arrays[1];
+                let indexes = is_integer(arg.data_type())
+                    .then(|| cast(arg, &DataType::Int64))
+                    .transpose()?;
+                let keys = match arg.data_type() {
+                    DataType::List(_) | DataType::LargeList(_) => None,
+                    _ if indexes.is_some() => None,
+                    _ => Some(strings(arg)?),
+                };
+                let out = each(&docs, |row, raw| {
+                    if arg.is_null(row) {
+                        return Ok(None);
+                    }
+                    let removed = match (&indexes, &keys) {
+                        (Some(i), _) => Removed::Index(i.as_primitive::<Int64Type>().value(row)),
+                        (_, Some(k)) => Removed::Keys(vec![k.value(row).to_string()]),
+                        _ => Removed::Keys(
+                            text_list(arg, row)?
+                                .unwrap_or_default()
+                                .into_iter()
+                                .flatten()
+                                .collect(),
+                        ),
+                    };
+                    delete(raw, &removed).map(Some)
                 })?;
                 Arc::new(out)
             }
@@ -1042,6 +1138,15 @@ impl ExprPlanner for JsonOperators {
             BinaryOperator::Question => Op::Exists,
             BinaryOperator::QuestionPipe => Op::ExistsAny,
             BinaryOperator::QuestionAnd => Op::ExistsAll,
+            // `-` of a `jsonb` takes keys or elements out of it.
+            BinaryOperator::Minus
+                if expr
+                    .left
+                    .to_field(schema)
+                    .is_ok_and(|(_, f)| crate::arrow::pg_type_of(&f) == Some("jsonb")) =>
+            {
+                Op::Delete
+            }
             _ => return Ok(PlannerResult::Original(expr)),
         };
         // `@>` and `<@` of arrays are array containment, not JSON's.
@@ -1056,7 +1161,7 @@ impl ExprPlanner for JsonOperators {
         // A path or a set of keys may be an array of text (`#> ARRAY['a', '0']`).
         let takes_text_array = matches!(
             op,
-            Op::Path { .. } | Op::PathText { .. } | Op::ExistsAny | Op::ExistsAll
+            Op::Path { .. } | Op::PathText { .. } | Op::ExistsAny | Op::ExistsAll | Op::Delete
         );
         if is_list(&expr.left) || (is_list(&expr.right) && !takes_text_array) {
             return Ok(PlannerResult::Original(expr));
@@ -1071,6 +1176,7 @@ impl ExprPlanner for JsonOperators {
             Op::Exists => "jsonb_exists",
             Op::ExistsAny => "jsonb_exists_any",
             Op::ExistsAll => "jsonb_exists_all",
+            Op::Delete => "jsonb_delete",
             _ => return Ok(PlannerResult::Original(expr)),
         };
         Ok(PlannerResult::Planned(
