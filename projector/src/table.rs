@@ -63,6 +63,8 @@ use index::SecondaryIndex;
 use key::StoredKey;
 pub use numeric::NumericWidth;
 use numeric::NumericWidths;
+#[cfg(test)]
+pub(crate) use numeric::amounts as numeric_test_schema;
 use rows::Rows;
 
 /// What a ledger record did to one primary key.

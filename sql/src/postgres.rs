@@ -276,19 +276,27 @@ fn rewrite(expr: Expr, schema: &DFSchema) -> Result<Transformed<Expr>> {
             round_half_even().call(vec![argument.clone()]),
         ));
     }
-    // A float divided by zero is 22012, as in PostgreSQL (Arrow answers Infinity or NaN).
+    // Division: a float by zero is 22012, as in PostgreSQL (Arrow answers Infinity or NaN);
+    // numeric by numeric at PostgreSQL's scale (see `numeric_divide`).
     if let Expr::BinaryExpr(BinaryExpr {
         left,
         op: Operator::Divide,
         right,
     }) = &expr
         && let (Ok(l), Ok(r)) = (left.get_type(schema), right.get_type(schema))
-        && l == r
-        && matches!(l, DataType::Float32 | DataType::Float64)
     {
-        let call = checked(Arithmetic::FloatDivide)
-            .call(vec![left.as_ref().clone(), right.as_ref().clone()]);
-        return Ok(Transformed::yes(call));
+        let decimal = |t: &DataType| matches!(t, DataType::Decimal128(..));
+        let function = if l == r && matches!(l, DataType::Float32 | DataType::Float64) {
+            Some(checked(Arithmetic::FloatDivide))
+        } else if decimal(&l) && (r.is_integer() || decimal(&r)) || decimal(&r) && l.is_integer() {
+            Some(numeric_divide::numeric_divide())
+        } else {
+            None
+        };
+        if let Some(function) = function {
+            let call = function.call(vec![left.as_ref().clone(), right.as_ref().clone()]);
+            return Ok(Transformed::yes(call));
+        }
     }
     // A CASE of JSON values is JSON: DataFusion's CASE drops its branches' PostgreSQL type
     // (SQLAlchemy reflects identity columns with `CASE WHEN ... THEN (SELECT
@@ -302,21 +310,6 @@ fn rewrite(expr: Expr, schema: &DFSchema) -> Result<Transformed<Expr>> {
         && let Some(typing) = crate::json::typing(&pg_type)
     {
         return Ok(Transformed::yes(typing.call(vec![expr])));
-    }
-    // numeric / numeric at PostgreSQL's scale; see `numeric_divide`.
-    if let Expr::BinaryExpr(BinaryExpr {
-        left,
-        op: Operator::Divide,
-        right,
-    }) = &expr
-        && let (Ok(l), Ok(r)) = (left.get_type(schema), right.get_type(schema))
-        && (matches!(l, DataType::Decimal128(..))
-            && (r.is_integer() || matches!(r, DataType::Decimal128(..)))
-            || matches!(r, DataType::Decimal128(..)) && l.is_integer())
-    {
-        let call = numeric_divide::numeric_divide()
-            .call(vec![left.as_ref().clone(), right.as_ref().clone()]);
-        return Ok(Transformed::yes(call));
     }
     if let Expr::Cast(Cast { expr: inner, field }) = &expr
         && is_integer(field.data_type())
@@ -587,8 +580,9 @@ pub(crate) fn round_for_integer(array: &ArrayRef) -> Result<ArrayRef> {
     })
 }
 
-/// A `numeric` as the `double precision` nearest its value (Rust's parsing of its decimal
-/// text rounds correctly).
+/// A `numeric` as the `double precision` nearest its value. Where the digits and the power
+/// of ten are both exact floats (at most 2^53, at most 10^22), one IEEE division or
+/// multiplication rounds correctly; otherwise Rust's parsing of the decimal's text does.
 fn numeric_to_float() -> ScalarUDF {
     kernel(
         "numeric_to_float8",
@@ -597,15 +591,33 @@ fn numeric_to_float() -> ScalarUDF {
             let DataType::Decimal128(_, scale) = array.data_type() else {
                 return Ok(cast(array, &DataType::Float64)?);
             };
-            let exponent = -i32::from(*scale);
+            let scale = *scale;
             let decimals = array.as_primitive::<Decimal128Type>();
             let floats: datafusion::arrow::array::Float64Array = decimals
                 .iter()
-                .map(|v| v.map(|m| format!("{m}e{exponent}").parse::<f64>().unwrap_or(f64::NAN)))
+                .map(|v| v.map(|m| nearest_float(m, scale)))
                 .collect();
             Ok(Arc::new(floats))
         },
     )
+}
+
+/// `mantissa × 10^-scale` as the nearest `f64`; see [`numeric_to_float`].
+fn nearest_float(mantissa: i128, scale: i8) -> f64 {
+    const EXACT: u128 = 1 << 53;
+    let exponent = -i32::from(scale);
+    if exponent.unsigned_abs() <= 22 && mantissa.unsigned_abs() <= EXACT {
+        // Both exact: one operation, rounded once.
+        let power = 10f64.powi(exponent.abs());
+        return if exponent < 0 {
+            mantissa as f64 / power
+        } else {
+            mantissa as f64 * power
+        };
+    }
+    format!("{mantissa}e{exponent}")
+        .parse::<f64>()
+        .unwrap_or(f64::NAN)
 }
 
 /// `round(x)` of a float: half to even, in the float's own type (the type the statement was
@@ -1414,6 +1426,28 @@ impl ScalarUDFImpl for GenRandomUuid {
 #[cfg(test)]
 mod tests {
     use crate::engine::QueryEngine;
+
+    #[test]
+    fn numerics_become_the_nearest_float_on_either_path() {
+        for (mantissa, scale) in [
+            (12_345_678_901_234_567_i128, 2_i8),
+            (100_000_000_000_000_025, 2),
+            (1, 1),
+            (3, 1),
+            (-25, 1),
+            (9_007_199_254_740_993, 0),
+            (123_456_789, -3),
+            (1, 30),
+            (i128::MAX, 10),
+        ] {
+            let text = format!("{mantissa}e{}", -i32::from(scale));
+            assert_eq!(
+                super::nearest_float(mantissa, scale),
+                text.parse::<f64>().expect("a number"),
+                "{text}"
+            );
+        }
+    }
 
     async fn one(sql: &str) -> String {
         let engine = QueryEngine::new().expect("engine");

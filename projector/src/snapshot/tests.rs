@@ -357,17 +357,7 @@ fn a_point_in_time_snapshot_ignores_later_commits() -> Result<()> {
 fn numeric_widths_survive_a_round_trip() -> Result<()> {
     let dir = tempfile::tempdir().map_err(Error::io("tempdir"))?;
     let path = dir.path().join("amounts.snap");
-    let schema = TableSchema::new(
-        "amounts",
-        vec![
-            Column::new("id", DataType::BigInt, false),
-            Column::new("n", DataType::Numeric, true),
-        ],
-        vec![0],
-        vec![],
-        vec![],
-    )?;
-    let mut t = Table::new(schema);
+    let mut t = Table::new(crate::table::numeric_test_schema());
     let row = |id: i64, mantissa: i128, scale: u8| {
         Change::Upsert(vec![Value::Int64(id), Value::Decimal { mantissa, scale }])
     };

@@ -131,10 +131,28 @@ impl NumericWidths {
     }
 }
 
+/// `amounts(id BIGINT PRIMARY KEY, n NUMERIC)`, for tests.
+#[cfg(test)]
+pub(crate) fn amounts() -> TableSchema {
+    use crate::schema::Column;
+    match TableSchema::new(
+        "amounts",
+        vec![
+            Column::new("id", DataType::BigInt, false),
+            Column::new("n", DataType::Numeric, true),
+        ],
+        vec![0],
+        vec![],
+        vec![],
+    ) {
+        Ok(schema) => schema,
+        Err(e) => panic!("test schema: {e}"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::schema::Column;
 
     fn dec(mantissa: i128, scale: u8) -> Value {
         Value::Decimal { mantissa, scale }
@@ -173,17 +191,7 @@ mod tests {
 
     #[test]
     fn reads_see_the_width_of_their_time() {
-        let schema = TableSchema::new(
-            "t",
-            vec![
-                Column::new("id", DataType::BigInt, false),
-                Column::new("n", DataType::Numeric, true),
-            ],
-            vec![0],
-            vec![],
-            vec![],
-        )
-        .unwrap();
+        let schema = amounts();
         let mut widths = NumericWidths::new(&schema);
         widths.note(3, &[Value::Int64(1), dec(5, 1)]);
         widths.note(5, &[Value::Int64(2), Value::Null]);

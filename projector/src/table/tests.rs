@@ -484,22 +484,9 @@ fn memory_grows_with_rows_and_history() -> Result<()> {
     Ok(())
 }
 
-/// `amounts(id BIGINT PRIMARY KEY, n NUMERIC)`.
+/// An empty `amounts(id BIGINT PRIMARY KEY, n NUMERIC)`.
 fn amounts() -> Table {
-    let schema = TableSchema::new(
-        "amounts",
-        vec![
-            Column::new("id", DataType::BigInt, false),
-            Column::new("n", DataType::Numeric, true),
-        ],
-        vec![0],
-        vec![],
-        vec![],
-    );
-    match schema {
-        Ok(schema) => Table::new(schema),
-        Err(e) => panic!("test schema: {e}"),
-    }
+    Table::new(super::numeric::amounts())
 }
 
 fn amount(id: i64, mantissa: i128, scale: u8) -> Change {
