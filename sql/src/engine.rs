@@ -798,6 +798,7 @@ fn install_postgres(ctx: &mut SessionContext) -> Result<()> {
     SessionContext::register_udf(ctx, crate::postgres::row());
     SessionContext::register_udf(ctx, crate::postgres::series());
     SessionContext::register_udf(ctx, crate::postgres::similar_to_escape());
+    SessionContext::register_udf(ctx, crate::postgres::cast_like());
     for function in crate::postgres::math_functions()
         .into_iter()
         .chain(crate::postgres::numeric_scale_functions())

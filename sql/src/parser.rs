@@ -12,6 +12,7 @@
 
 pub mod drift;
 pub mod projection;
+mod search_cycle;
 pub mod system_time;
 
 use std::ops::ControlFlow;
@@ -199,6 +200,7 @@ pub fn parse(sql: &str) -> Result<Vec<Statement>> {
         system_time_positions,
     } = system_time::rewrite(tokens, sql)?;
     order_by_using(&mut tokens);
+    let mut searches_and_cycles = search_cycle::take(&mut tokens, sql)?.into_iter().peekable();
     let mut overridings = take_overriding(&mut tokens).into_iter().peekable();
     at_as_name(&mut tokens);
     sequence_options_in_order(&mut tokens);
@@ -236,6 +238,10 @@ pub fn parse(sql: &str) -> Result<Vec<Statement>> {
         let overriding = overridings
             .next_if(|(index, _)| *index < end)
             .map(|(_, o)| o);
+        let mut own_searches_and_cycles = Vec::new();
+        while let Some((_, clauses)) = searches_and_cycles.next_if(|(index, _)| *index < end) {
+            own_searches_and_cycles.push(clauses);
+        }
         let is_insert = matches!(&parsed, Parsed::Sql(s) if matches!(**s, AstStatement::Insert(_)));
         if overriding.is_some() && !is_insert {
             return Err(Error::Unsupported {
@@ -246,6 +252,7 @@ pub fn parse(sql: &str) -> Result<Vec<Statement>> {
         }
         statements.push(match parsed {
             Parsed::Sql(mut statement) => {
+                search_cycle::apply(&mut statement, own_searches_and_cycles)?;
                 check_depth(&mut statement)?;
                 crate::interval::normalize_literals(&mut statement, has_colon);
                 if has_zone {
@@ -259,7 +266,17 @@ pub fn parse(sql: &str) -> Result<Vec<Statement>> {
                 reject_versioned_write_target(&statement)?;
                 Statement::Sql(Box::new(statement))
             }
-            Parsed::Drift(statement) => statement,
+            Parsed::Drift(statement) => {
+                if !own_searches_and_cycles.is_empty() {
+                    return Err(Error::Unsupported {
+                        message: "SEARCH and CYCLE clauses outside a SELECT, INSERT, UPDATE or \
+                                  DELETE"
+                            .to_string(),
+                        position: None,
+                    });
+                }
+                statement
+            }
         });
     }
     Ok(statements)

@@ -6,9 +6,21 @@
 //! term"), and so does [`check`]. Only the recursive term's own `SELECT` is looked at: an
 //! aggregate inside a subquery of it is allowed. [`calls_aggregate`], which finds them, also
 //! serves the catalog rewrites.
+//!
+//! [`nullable_outputs`] works around a mismatch in DataFusion's planning of a recursive
+//! query: its output schema is decided on the logical plan, where `x IS TRUE` (also what
+//! the simplifier makes of `CASE WHEN x THEN true ELSE false END`) is never NULL, but the
+//! physical plan computes `x IS TRUE` as `x IS NOT DISTINCT FROM true`, which it counts as
+//! nullable when `x` is, and then refuses to fit the recursive term into the "non-null"
+//! output ("field nullability differs"). Every column of a recursive query's output is made
+//! nullable before physical planning, which is always safe.
 
 use std::ops::ControlFlow;
+use std::sync::Arc;
 
+use datafusion::common::DFSchema;
+use datafusion::common::tree_node::{Transformed, TreeNode};
+use datafusion::logical_expr::LogicalPlan;
 use sqlparser::ast::{
     Expr, Function, ObjectName, Query, Select, SetExpr, SetOperator, Statement, Visit, Visitor,
 };
@@ -110,4 +122,29 @@ impl Visitor for Calls<'_> {
         }
         ControlFlow::Continue(())
     }
+}
+
+/// `plan` with the output of each recursive query in it counted nullable in every column
+/// (and the schemas of the plans above recomputed): see the module documentation.
+pub(crate) fn nullable_outputs(plan: LogicalPlan) -> datafusion::common::Result<LogicalPlan> {
+    plan.transform_up(|node| match node {
+        LogicalPlan::RecursiveQuery(mut query) => {
+            let schema = &query.schema;
+            let fields = schema
+                .iter()
+                .map(|(qualifier, field)| {
+                    (
+                        qualifier.cloned(),
+                        Arc::new(field.as_ref().clone().with_nullable(true)),
+                    )
+                })
+                .collect();
+            let nullable = DFSchema::new_with_metadata(fields, schema.metadata().clone())?
+                .with_functional_dependencies(schema.functional_dependencies().clone())?;
+            query.schema = Arc::new(nullable);
+            Ok(Transformed::yes(LogicalPlan::RecursiveQuery(query)))
+        }
+        other => Ok(Transformed::yes(other.recompute_schema()?)),
+    })
+    .map(|transformed| transformed.data)
 }

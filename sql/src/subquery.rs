@@ -67,13 +67,21 @@ impl QueryPlanner for SubPlanner {
         session: &dyn Session,
     ) -> Result<Arc<dyn ExecutionPlan>> {
         let planner = DefaultPhysicalPlanner::default();
-        // Most plans have no subquery left: they are planned as they are, not copied.
+        // Most plans have no subquery nor recursive query: they are planned as they are, not
+        // copied.
+        let is_recursive =
+            plan.exists(|node| Ok(matches!(node, LogicalPlan::RecursiveQuery(_))))?;
+        let plan = if is_recursive {
+            std::borrow::Cow::Owned(crate::recursive::nullable_outputs(plan.clone())?)
+        } else {
+            std::borrow::Cow::Borrowed(plan)
+        };
         match session.as_any().downcast_ref::<SessionState>() {
-            Some(state) if has_subquery(plan)? => {
-                let plan = sub_plans(plan.clone(), state)?;
+            Some(state) if has_subquery(&plan)? => {
+                let plan = sub_plans(plan.into_owned(), state)?;
                 planner.create_physical_plan(&plan, session).await
             }
-            _ => planner.create_physical_plan(plan, session).await,
+            _ => planner.create_physical_plan(&plan, session).await,
         }
     }
 }
