@@ -2802,6 +2802,21 @@ impl VisitorMut for Idioms {
                     f.name = object_name(theirs);
                 }
             }
+            // `to_timestamp(text, template)` and `to_date(text, template)` read PostgreSQL's
+            // templates (DataFusion's read chrono's; their one-argument forms stay).
+            Expr::Function(f)
+                if matches!(&f.args, ast::FunctionArguments::List(l) if l.args.len() == 2)
+                    && matches!(
+                        unqualified(&f.name).as_deref(),
+                        Some("to_timestamp" | "to_date")
+                    ) =>
+            {
+                let ours = match unqualified(&f.name).as_deref() {
+                    Some("to_date") => crate::postgres::TO_DATE,
+                    _ => crate::postgres::TO_TIMESTAMP,
+                };
+                f.name = object_name(ours);
+            }
             // `age(t)` is `age(current_date, t)`.
             Expr::Function(f)
                 if unqualified(&f.name).as_deref() == Some(crate::interval::functions::AGE)

@@ -799,6 +799,8 @@ fn install_postgres(ctx: &mut SessionContext) -> Result<()> {
     SessionContext::register_udf(ctx, crate::postgres::series());
     SessionContext::register_udf(ctx, crate::postgres::similar_to_escape());
     SessionContext::register_udf(ctx, crate::postgres::cast_like());
+    SessionContext::register_udf(ctx, crate::postgres::to_timestamp());
+    SessionContext::register_udf(ctx, crate::postgres::to_date());
     for function in crate::postgres::math_functions()
         .into_iter()
         .chain(crate::postgres::numeric_scale_functions())

@@ -53,6 +53,7 @@ mod row;
 mod set_all;
 mod similar;
 mod to_number;
+mod to_timestamp;
 mod type_of;
 mod unknown;
 
@@ -75,6 +76,7 @@ pub(crate) use row::{ROW, row};
 pub(crate) use set_all::rule as multiset_set_operations;
 pub(crate) use similar::{SIMILAR_TO_ESCAPE, similar_to_escape};
 pub(crate) use to_number::to_number;
+pub(crate) use to_timestamp::{TO_DATE, TO_TIMESTAMP, to_date, to_timestamp};
 pub(crate) use type_of::pg_typeof;
 
 pub(crate) use integer_literals::has_narrowed_literal;
