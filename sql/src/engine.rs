@@ -811,8 +811,21 @@ fn install_postgres(ctx: &mut SessionContext) -> Result<()> {
         SessionContext::register_udf(ctx, function);
     }
     SessionContext::register_udaf(ctx, crate::postgres::avg());
+    SessionContext::register_udaf(ctx, crate::postgres::percentile_disc());
+    SessionContext::register_udaf(ctx, crate::postgres::mode());
     SessionContext::register_udf(ctx, crate::postgres::timezone());
     SessionContext::register_udaf(ctx, crate::subquery::single());
+    // After every aggregate: the excluding window functions compute the session's own.
+    for (name, arity) in crate::postgres::excluding::FUNCTIONS {
+        let aggregate = match *name {
+            "first_value" | "last_value" | "nth_value" => None,
+            name => Some(ctx.udaf(name)?),
+        };
+        SessionContext::register_udwf(
+            ctx,
+            crate::postgres::excluding::excluding(name, *arity, aggregate),
+        );
+    }
     for function in crate::interval::functions::functions() {
         SessionContext::register_udf(ctx, function);
     }

@@ -10,10 +10,12 @@
 //! `statement.temporal.system_time(factor)` answers, for any `TableFactor` of that statement
 //! (a join side, a CTE, a subquery), which versions it reads.
 
+mod between;
 pub mod drift;
 pub mod projection;
 mod search_cycle;
 pub mod system_time;
+mod window_exclude;
 
 use std::ops::ControlFlow;
 use std::time::Duration;
@@ -201,6 +203,10 @@ pub fn parse(sql: &str) -> Result<Vec<Statement>> {
     } = system_time::rewrite(tokens, sql)?;
     order_by_using(&mut tokens);
     let mut searches_and_cycles = search_cycle::take(&mut tokens, sql)?.into_iter().peekable();
+    let mut symmetric_betweens = between::take(&mut tokens, sql).into_iter().peekable();
+    let mut exclusions = window_exclude::take(&mut tokens, sql)?
+        .into_iter()
+        .peekable();
     let mut overridings = take_overriding(&mut tokens).into_iter().peekable();
     at_as_name(&mut tokens);
     sequence_options_in_order(&mut tokens);
@@ -242,6 +248,14 @@ pub fn parse(sql: &str) -> Result<Vec<Statement>> {
         while let Some((_, clauses)) = searches_and_cycles.next_if(|(index, _)| *index < end) {
             own_searches_and_cycles.push(clauses);
         }
+        let mut own_symmetric_betweens = Vec::new();
+        while let Some((_, symmetric)) = symmetric_betweens.next_if(|(index, _)| *index < end) {
+            own_symmetric_betweens.push(symmetric);
+        }
+        let mut own_exclusions = Vec::new();
+        while let Some((_, exclusion)) = exclusions.next_if(|(index, _)| *index < end) {
+            own_exclusions.push(exclusion);
+        }
         let is_insert = matches!(&parsed, Parsed::Sql(s) if matches!(**s, AstStatement::Insert(_)));
         if overriding.is_some() && !is_insert {
             return Err(Error::Unsupported {
@@ -253,6 +267,8 @@ pub fn parse(sql: &str) -> Result<Vec<Statement>> {
         statements.push(match parsed {
             Parsed::Sql(mut statement) => {
                 search_cycle::apply(&mut statement, own_searches_and_cycles)?;
+                between::apply(&mut statement, own_symmetric_betweens)?;
+                window_exclude::apply(&mut statement, own_exclusions)?;
                 check_depth(&mut statement)?;
                 crate::interval::normalize_literals(&mut statement, has_colon);
                 if has_zone {
@@ -267,10 +283,13 @@ pub fn parse(sql: &str) -> Result<Vec<Statement>> {
                 Statement::Sql(Box::new(statement))
             }
             Parsed::Drift(statement) => {
-                if !own_searches_and_cycles.is_empty() {
+                if !own_searches_and_cycles.is_empty()
+                    || !own_symmetric_betweens.is_empty()
+                    || !own_exclusions.is_empty()
+                {
                     return Err(Error::Unsupported {
-                        message: "SEARCH and CYCLE clauses outside a SELECT, INSERT, UPDATE or \
-                                  DELETE"
+                        message: "SEARCH, CYCLE, BETWEEN SYMMETRIC and EXCLUDE outside a SELECT, \
+                                  INSERT, UPDATE or DELETE"
                             .to_string(),
                         position: None,
                     });

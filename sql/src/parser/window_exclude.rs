@@ -1,0 +1,230 @@
+//! A window frame's `EXCLUDE { CURRENT ROW | GROUP | TIES | NO OTHERS }`, which sqlparser
+//! does not read: [`take`] finds it before the `)` of an `OVER (...)`, blanks it out, and
+//! notes where that `OVER` was; [`apply`] then finds the window function called just before
+//! that `OVER` and calls the excluding form of it instead (`crate::postgres::excluding`),
+//! with what to exclude as its first argument. `EXCLUDE NO OTHERS` is the default and only
+//! loses its words, and so does any exclusion of a function that ignores its frame
+//! (`row_number`, `rank`, `lag`, ...), as in PostgreSQL. An exclusion in a `WINDOW` clause,
+//! or of a function that has no excluding form, is 0A000.
+
+use std::ops::ControlFlow;
+
+use sqlparser::ast::{
+    Expr, Function, FunctionArg, FunctionArgExpr, FunctionArguments, Ident, ObjectName,
+    ObjectNamePart, Spanned, Statement, Value, VisitMut, VisitorMut, WindowType,
+};
+use sqlparser::tokenizer::{Location, Token, TokenWithSpan, Whitespace};
+
+use crate::error::{Error, Result, char_position};
+use crate::postgres::excluding;
+
+/// One `EXCLUDE` clause.
+pub(crate) struct Exclusion {
+    /// Where the `OVER` of its window is.
+    over: Location,
+    /// Character position of `EXCLUDE`, for errors.
+    position: Option<usize>,
+    /// [`excluding::CURRENT_ROW`], [`excluding::GROUP`], [`excluding::TIES`], or `None` for
+    /// `NO OTHERS`.
+    mode: Option<i64>,
+}
+
+/// Takes each `EXCLUDE` clause out of `tokens`, giving its token index and what it says.
+pub(crate) fn take(tokens: &mut [TokenWithSpan], sql: &str) -> Result<Vec<(usize, Exclusion)>> {
+    let is_word = |t: &Token, text: &str| matches!(t, Token::Word(w) if w.quote_style.is_none() && w.value.eq_ignore_ascii_case(text));
+    if !tokens.iter().any(|t| is_word(&t.token, "exclude")) {
+        return Ok(Vec::new());
+    }
+    let meaningful: Vec<usize> = (0..tokens.len())
+        .filter(|&i| !matches!(tokens[i].token, Token::Whitespace(_)))
+        .collect();
+    let word = |tokens: &[TokenWithSpan], k: usize, text: &str| {
+        meaningful
+            .get(k)
+            .is_some_and(|&i| is_word(&tokens[i].token, text))
+    };
+    let mut found = Vec::new();
+    for k in 0..meaningful.len() {
+        if !word(tokens, k, "exclude") {
+            continue;
+        }
+        let (mode, length) = if word(tokens, k + 1, "current") && word(tokens, k + 2, "row") {
+            (Some(excluding::CURRENT_ROW), 3)
+        } else if word(tokens, k + 1, "group") {
+            (Some(excluding::GROUP), 2)
+        } else if word(tokens, k + 1, "ties") {
+            (Some(excluding::TIES), 2)
+        } else if word(tokens, k + 1, "no") && word(tokens, k + 2, "others") {
+            (None, 3)
+        } else {
+            continue;
+        };
+        let position = char_position(sql, tokens[meaningful[k]].span.start);
+        // The `(` that the clause's window opened with, and the `OVER` before it.
+        let mut depth = 0usize;
+        let mut open = None;
+        for j in (0..k).rev() {
+            match tokens[meaningful[j]].token {
+                Token::RParen => depth += 1,
+                Token::LParen if depth == 0 => {
+                    open = Some(j);
+                    break;
+                }
+                Token::LParen => depth -= 1,
+                _ => {}
+            }
+        }
+        let over = open
+            .and_then(|j| j.checked_sub(1))
+            .filter(|&j| word(tokens, j, "over"))
+            .map(|j| tokens[meaningful[j]].span.start);
+        let Some(over) = over else {
+            return Err(Error::Unsupported {
+                message: "EXCLUDE in a WINDOW clause: write the frame in the OVER clause"
+                    .to_string(),
+                position,
+            });
+        };
+        for &i in &meaningful[k..k + length] {
+            tokens[i].token = Token::Whitespace(Whitespace::Space);
+        }
+        found.push((
+            meaningful[k],
+            Exclusion {
+                over,
+                position,
+                mode,
+            },
+        ));
+    }
+    Ok(found)
+}
+
+/// The window functions that ignore their frame, whose exclusions change nothing.
+const FRAMELESS: &[&str] = &[
+    "row_number",
+    "rank",
+    "dense_rank",
+    "percent_rank",
+    "cume_dist",
+    "ntile",
+    "lag",
+    "lead",
+];
+
+/// Calls the excluding form of each window function an `EXCLUDE` clause belongs to.
+pub(crate) fn apply(statement: &mut Statement, exclusions: Vec<Exclusion>) -> Result<()> {
+    let exclusions: Vec<Exclusion> = exclusions
+        .into_iter()
+        .filter(|e| e.mode.is_some())
+        .collect();
+    if exclusions.is_empty() {
+        return Ok(());
+    }
+    // Where each call with a window frame ends: the call an `OVER` belongs to is the one
+    // that ends last before it (a call in its arguments ends before it does).
+    let mut ends = Vec::new();
+    let _ = statement.visit(&mut Visit(|f: &mut Function| {
+        if framed(f) {
+            ends.push(f.span().end);
+        }
+        None
+    }));
+    let mut owners = Vec::new();
+    for exclusion in &exclusions {
+        match ends.iter().filter(|end| **end <= exclusion.over).max() {
+            Some(end) => owners.push((*end, exclusion)),
+            None => {
+                return Err(Error::Syntax {
+                    message: "EXCLUDE belongs to a frame clause (ROWS, RANGE or GROUPS)"
+                        .to_string(),
+                    position: exclusion.position,
+                });
+            }
+        }
+    }
+    let mut error = None;
+    let _ = statement.visit(&mut Visit(|f: &mut Function| {
+        if !framed(f) {
+            return None;
+        }
+        let end = f.span().end;
+        let (_, exclusion) = owners.iter().find(|(e, _)| *e == end)?;
+        if let Err(e) = exclude(f, exclusion) {
+            error = Some(e);
+            return Some(());
+        }
+        None
+    }));
+    error.map_or(Ok(()), Err)
+}
+
+/// Whether `f` is a call over a window with a frame clause.
+fn framed(f: &Function) -> bool {
+    matches!(&f.over, Some(WindowType::WindowSpec(spec)) if spec.window_frame.is_some())
+}
+
+/// `f(args) OVER (...)` as `__driftdb_excluding_f(mode, args) OVER (...)`.
+fn exclude(f: &mut Function, exclusion: &Exclusion) -> Result<()> {
+    let name = match f.name.0.as_slice() {
+        [ObjectNamePart::Identifier(ident)] => ident.value.to_lowercase(),
+        _ => String::new(),
+    };
+    if FRAMELESS.contains(&name.as_str()) {
+        return Ok(());
+    }
+    let refused = |why: &str| Error::Unsupported {
+        message: format!("EXCLUDE with {why}"),
+        position: exclusion.position,
+    };
+    if !excluding::FUNCTIONS.iter().any(|(n, _)| *n == name) {
+        return Err(refused(&format!(
+            "{name}: it is taken for sum, count, avg, min, max, bool_and, bool_or, stddev, \
+             stddev_samp, stddev_pop, var_samp, var_pop, array_agg, string_agg, first_value, \
+             last_value and nth_value"
+        )));
+    }
+    if f.filter.is_some() || !f.within_group.is_empty() {
+        return Err(refused("FILTER or WITHIN GROUP"));
+    }
+    let FunctionArguments::List(list) = &mut f.args else {
+        return Err(refused(&format!("{name} without arguments")));
+    };
+    if list.duplicate_treatment.is_some() || !list.clauses.is_empty() {
+        return Err(refused("DISTINCT or ORDER BY in the call"));
+    }
+    // count(*) counts rows: count(1) does too.
+    for arg in &mut list.args {
+        if matches!(arg, FunctionArg::Unnamed(FunctionArgExpr::Wildcard)) {
+            *arg = FunctionArg::Unnamed(FunctionArgExpr::Expr(number(1)));
+        }
+    }
+    let mode = exclusion.mode.unwrap_or_default();
+    list.args
+        .insert(0, FunctionArg::Unnamed(FunctionArgExpr::Expr(number(mode))));
+    f.name = ObjectName(vec![ObjectNamePart::Identifier(Ident::new(format!(
+        "{}{name}",
+        excluding::EXCLUDING
+    )))]);
+    Ok(())
+}
+
+fn number(n: i64) -> Expr {
+    Expr::value(Value::Number(n.to_string(), false))
+}
+
+/// Calls `each` on every function call (outermost first), until it answers `Some`.
+struct Visit<F>(F);
+
+impl<F: FnMut(&mut Function) -> Option<()>> VisitorMut for Visit<F> {
+    type Break = ();
+
+    fn pre_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<()> {
+        if let Expr::Function(f) = expr
+            && (self.0)(f).is_some()
+        {
+            return ControlFlow::Break(());
+        }
+        ControlFlow::Continue(())
+    }
+}
