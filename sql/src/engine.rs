@@ -784,6 +784,16 @@ fn install_postgres(ctx: &mut SessionContext) -> Result<()> {
     ctx.add_analyzer_rule(crate::postgres::multiset_set_operations());
     ctx.register_expr_planner(Arc::new(crate::json::JsonOperators))?;
     ctx.register_expr_planner(Arc::new(crate::postgres::PostgresOperators))?;
+    SessionContext::register_udf(ctx, crate::postgres::date_trunc());
+    for function in crate::postgres::num_nulls_functions() {
+        SessionContext::register_udf(ctx, function);
+    }
+    for function in crate::postgres::sha_functions() {
+        SessionContext::register_udf(ctx, function);
+    }
+    for function in crate::postgres::case_functions() {
+        SessionContext::register_udf(ctx, function);
+    }
     for function in crate::postgres::length_functions() {
         SessionContext::register_udf(ctx, function);
     }

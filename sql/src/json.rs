@@ -18,6 +18,7 @@
 mod build;
 mod record;
 mod set;
+mod shape;
 
 pub(crate) use record::{is_record_function, record_table};
 
@@ -589,6 +590,7 @@ pub(crate) fn functions() -> Vec<ScalarUDF> {
     }
     out.extend(build::functions());
     out.extend(set::functions());
+    out.extend(shape::functions());
     out
 }
 
@@ -1128,6 +1130,12 @@ impl ExprPlanner for JsonOperators {
         expr: RawBinaryExpr,
         schema: &DFSchema,
     ) -> Result<PlannerResult<RawBinaryExpr>> {
+        // `#-` takes the value at a path out of a `jsonb`.
+        if expr.op == BinaryOperator::HashMinus {
+            return Ok(PlannerResult::Planned(
+                Arc::new(shape::delete_path()).call(vec![expr.left, expr.right]),
+            ));
+        }
         let op = match expr.op {
             BinaryOperator::Arrow => Op::Get,
             BinaryOperator::LongArrow => Op::GetText,
