@@ -2222,6 +2222,45 @@ fn as_array_agg(f: &ast::Function) -> ast::Function {
     }
 }
 
+/// Gives each slice of `expr`'s access chain with a bound left out its bound: 1 below, and
+/// above the length of the array it slices (0 for an empty one, so the slice is empty).
+fn open_slice_bounds(expr: &mut Expr) {
+    let Expr::CompoundFieldAccess { root, access_chain } = expr else {
+        return;
+    };
+    for i in 0..access_chain.len() {
+        let sliced = match i {
+            0 => root.as_ref().clone(),
+            _ => Expr::CompoundFieldAccess {
+                root: root.clone(),
+                access_chain: access_chain[..i].to_vec(),
+            },
+        };
+        if let ast::AccessExpr::Subscript(ast::Subscript::Slice {
+            lower_bound,
+            upper_bound,
+            ..
+        }) = &mut access_chain[i]
+        {
+            let one = || Expr::value(Value::Number("1".into(), false));
+            if lower_bound.is_none() {
+                *lower_bound = Some(one());
+            }
+            if upper_bound.is_none() {
+                let length = Expr::Cast {
+                    kind: ast::CastKind::Cast,
+                    expr: Box::new(call_with("array_length", vec![sliced, one()])),
+                    data_type: ast::DataType::BigInt(None),
+                    array: false,
+                    format: None,
+                };
+                let zero = Expr::value(Value::Number("0".into(), false));
+                *upper_bound = Some(call_with("coalesce", vec![length, zero]));
+            }
+        }
+    }
+}
+
 /// The call `name(args...)`.
 pub(crate) fn call_with(name: &str, args: Vec<Expr>) -> Expr {
     Expr::Function(ast::Function {
@@ -2476,6 +2515,78 @@ impl VisitorMut for Idioms {
                     let one = Expr::value(Value::Number("1".into(), false));
                     *expr = call_with("substr", vec![root, from, one]);
                 }
+            }
+            // An array slice with a bound left out (`a[:2]`, `a[3:]`, `a[:]`) runs from the
+            // array's first element or to its last, as in PostgreSQL (DataFusion wants both).
+            Expr::CompoundFieldAccess { access_chain, .. }
+                if access_chain.iter().any(|a| {
+                    matches!(a, ast::AccessExpr::Subscript(ast::Subscript::Slice { lower_bound, upper_bound, .. })
+                        if lower_bound.is_none() || upper_bound.is_none())
+                }) =>
+            {
+                open_slice_bounds(expr);
+            }
+            // `LOCALTIMESTAMP` and `LOCALTIME` [ (precision) ]: the transaction's start in the
+            // session's zone (UTC) as a `timestamp` or `time`.
+            Expr::Function(f)
+                if matches!(unqualified(&f.name).as_deref(), Some("localtimestamp" | "localtime"))
+                    && match &f.args {
+                        ast::FunctionArguments::None => true,
+                        ast::FunctionArguments::List(l) => l.args.len() == 1,
+                        _ => false,
+                    } =>
+            {
+                let precision = match &f.args {
+                    ast::FunctionArguments::List(l) => match l.args.first() {
+                        Some(ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(Expr::Value(v)))) => {
+                            match &v.value {
+                                Value::Number(n, _) => n.parse::<u64>().ok(),
+                                _ => None,
+                            }
+                        }
+                        _ => None,
+                    },
+                    _ => None,
+                };
+                let cast = |expr: Expr, data_type: ast::DataType| Expr::Cast {
+                    kind: ast::CastKind::Cast,
+                    expr: Box::new(expr),
+                    data_type,
+                    array: false,
+                    format: None,
+                };
+                let mut now = cast(
+                    call_with("now", vec![]),
+                    ast::DataType::Timestamp(None, ast::TimezoneInfo::None),
+                );
+                // Rounded to `precision` fractional digits, as PostgreSQL rounds it.
+                if let Some(digits) = precision.filter(|p| *p < 6) {
+                    let unit = 10u64.pow(6 - digits as u32);
+                    let interval = |micros: u64| Expr::Interval(ast::Interval {
+                        value: Box::new(Expr::value(Value::SingleQuotedString(format!(
+                            "{micros} microseconds"
+                        )))),
+                        leading_field: None,
+                        leading_precision: None,
+                        last_field: None,
+                        fractional_seconds_precision: None,
+                    });
+                    let shifted = Expr::BinaryOp {
+                        left: Box::new(now),
+                        op: BinaryOperator::Plus,
+                        right: Box::new(interval(unit / 2)),
+                    };
+                    let epoch = cast(
+                        Expr::value(Value::SingleQuotedString("1970-01-01".into())),
+                        ast::DataType::Timestamp(None, ast::TimezoneInfo::None),
+                    );
+                    now = call_with("date_bin", vec![interval(unit), shifted, epoch]);
+                }
+                *expr = if unqualified(&f.name).as_deref() == Some("localtime") {
+                    cast(now, ast::DataType::Time(None, ast::TimezoneInfo::None))
+                } else {
+                    now
+                };
             }
             // SQL's `CURRENT_USER`, `CURRENT_ROLE`, `USER` and `SESSION_USER` are functions
             // without parentheses (reserved words: a column of that name must be quoted).

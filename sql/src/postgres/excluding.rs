@@ -99,8 +99,9 @@ impl Excluding {
     /// The function's own arguments' fields (after the mode), coerced as the aggregate
     /// coerces them.
     fn argument_fields(&self, input: &[FieldRef]) -> Result<Vec<FieldRef>> {
-        let Some(own) = input.get(1..1 + self.arity) else {
-            return plan_err!("{} takes {} arguments", self.function, self.arity);
+        let own = match input.get(1..) {
+            Some(own) if own.len() == self.arity => own,
+            _ => return plan_err!("{} takes {} arguments", self.function, self.arity),
         };
         match &self.aggregate {
             Some(aggregate) => fields_with_udf(own, aggregate.as_ref()),

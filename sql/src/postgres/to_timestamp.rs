@@ -559,58 +559,51 @@ mod tests {
 
     #[test]
     fn templates_read_as_postgresql_reads_them() {
-        let day = |y, m, d| {
-            chrono::NaiveDate::from_ymd_opt(y, m, d).map(|date| {
-                (date - chrono::NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default()).num_days()
-                    as i32
-            })
+        let day = |(y, m, d): (i32, u32, u32)| {
+            let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default();
+            chrono::NaiveDate::from_ymd_opt(y, m, d).map(|date| (date - epoch).num_days() as i32)
         };
         let hms = |h: i64, m: i64, s: i64| (h * 3600 + m * 60 + s) * 1_000_000_000;
-        assert_eq!(
-            reads("2024-03-05", "YYYY-MM-DD"),
-            day(2024, 3, 5).map(|d| (d, 0))
-        );
-        assert_eq!(
-            reads("20240305", "YYYYMMDD"),
-            day(2024, 3, 5).map(|d| (d, 0))
-        );
-        assert_eq!(
-            reads("  2000    JUN", "YYYY MON"),
-            day(2000, 6, 1).map(|d| (d, 0))
-        );
-        assert_eq!(
-            reads("2000JUN", "YYYY MON"),
-            day(2000, 6, 1).map(|d| (d, 0))
-        );
-        assert_eq!(
-            reads("2000+JUN", "YYYY MON"),
-            day(2000, 6, 1).map(|d| (d, 0))
-        );
-        assert_eq!(
-            reads("05 Mar 2024 3:07 pm", "DD Mon YYYY HH:MI am"),
-            day(2024, 3, 5).map(|d| (d, hms(15, 7, 0)))
-        );
-        assert_eq!(
-            reads("2024/3/5 14.7.9.5", "YYYY-MM-DD HH24:MI:SS.MS"),
-            day(2024, 3, 5).map(|d| (d, hms(14, 7, 9) + 500_000_000))
-        );
-        assert_eq!(
-            reads("March 5, 99", "Month DD, YY"),
-            day(1999, 3, 5).map(|d| (d, 0))
-        );
-        assert_eq!(
-            reads("2024 065", "YYYY DDD"),
-            day(2024, 3, 5).map(|d| (d, 0))
-        );
-        assert_eq!(reads("2451545", "J"), day(2000, 1, 1).map(|d| (d, 0)));
-        assert_eq!(
-            reads("2024-03-05T10:11:12", "YYYY-MM-DD\"T\"HH24:MI:SS"),
-            day(2024, 3, 5).map(|d| (d, hms(10, 11, 12)))
-        );
-        assert_eq!(
-            reads("2024-03-05 12:00 +05:30", "YYYY-MM-DD HH24:MI TZH:TZM"),
-            day(2024, 3, 5).map(|d| (d, hms(6, 30, 0)))
-        );
+        for (text, template, date, nanos) in [
+            ("2024-03-05", "YYYY-MM-DD", (2024, 3, 5), 0),
+            ("20240305", "YYYYMMDD", (2024, 3, 5), 0),
+            ("  2000    JUN", "YYYY MON", (2000, 6, 1), 0),
+            ("2000JUN", "YYYY MON", (2000, 6, 1), 0),
+            ("2000+JUN", "YYYY MON", (2000, 6, 1), 0),
+            (
+                "05 Mar 2024 3:07 pm",
+                "DD Mon YYYY HH:MI am",
+                (2024, 3, 5),
+                hms(15, 7, 0),
+            ),
+            (
+                "2024/3/5 14.7.9.5",
+                "YYYY-MM-DD HH24:MI:SS.MS",
+                (2024, 3, 5),
+                hms(14, 7, 9) + 500_000_000,
+            ),
+            ("March 5, 99", "Month DD, YY", (1999, 3, 5), 0),
+            ("2024 065", "YYYY DDD", (2024, 3, 5), 0),
+            ("2451545", "J", (2000, 1, 1), 0),
+            (
+                "2024-03-05T10:11:12",
+                "YYYY-MM-DD\"T\"HH24:MI:SS",
+                (2024, 3, 5),
+                hms(10, 11, 12),
+            ),
+            (
+                "2024-03-05 12:00 +05:30",
+                "YYYY-MM-DD HH24:MI TZH:TZM",
+                (2024, 3, 5),
+                hms(6, 30, 0),
+            ),
+        ] {
+            assert_eq!(
+                reads(text, template),
+                day(date).map(|d| (d, nanos)),
+                "{text} {template}"
+            );
+        }
         // Refused, or not a date or time.
         for (text, template) in [
             ("2024-13-01", "YYYY-MM-DD"),
