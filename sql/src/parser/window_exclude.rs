@@ -4,14 +4,17 @@
 //! that `OVER` and calls the excluding form of it instead (`crate::postgres::excluding`),
 //! with what to exclude as its first argument. `EXCLUDE NO OTHERS` is the default and only
 //! loses its words, and so does any exclusion of a function that ignores its frame
-//! (`row_number`, `rank`, `lag`, ...), as in PostgreSQL. An exclusion in a `WINDOW` clause,
-//! or of a function that has no excluding form, is 0A000.
+//! (`row_number`, `rank`, `lag`, ...), as in PostgreSQL. An exclusion in a `WINDOW`
+//! definition (`WINDOW w AS (... EXCLUDE ...)`) is put, with the definition, into each call
+//! that names the window (`OVER w`) in that query's `SELECT` list and `ORDER BY`. An
+//! exclusion of a function that has no excluding form is 0A000.
 
 use std::ops::ControlFlow;
 
 use sqlparser::ast::{
-    Expr, Function, FunctionArg, FunctionArgExpr, FunctionArguments, Ident, ObjectName,
-    ObjectNamePart, Spanned, Statement, Value, VisitMut, VisitorMut, WindowType,
+    Expr, Function, FunctionArg, FunctionArgExpr, FunctionArguments, Ident, NamedWindowDefinition,
+    NamedWindowExpr, ObjectName, ObjectNamePart, Query, SetExpr, Spanned, Statement, Value,
+    VisitMut, VisitorMut, WindowType,
 };
 use sqlparser::tokenizer::{Location, Token, TokenWithSpan, Whitespace};
 
@@ -20,13 +23,22 @@ use crate::postgres::excluding;
 
 /// One `EXCLUDE` clause.
 pub(crate) struct Exclusion {
-    /// Where the `OVER` of its window is.
-    over: Location,
+    /// Where the window it belongs to is named.
+    owner: Owner,
     /// Character position of `EXCLUDE`, for errors.
     position: Option<usize>,
     /// [`excluding::CURRENT_ROW`], [`excluding::GROUP`], [`excluding::TIES`], or `None` for
     /// `NO OTHERS`.
     mode: Option<i64>,
+}
+
+/// Where an `EXCLUDE` clause's window is.
+#[derive(Clone, Copy, PartialEq)]
+enum Owner {
+    /// In `OVER (...)`: where that `OVER` is.
+    Over(Location),
+    /// In `WINDOW name AS (...)`: where that name is.
+    Window(Location),
 }
 
 /// Takes each `EXCLUDE` clause out of `tokens`, giving its token index and what it says.
@@ -74,14 +86,17 @@ pub(crate) fn take(tokens: &mut [TokenWithSpan], sql: &str) -> Result<Vec<(usize
                 _ => {}
             }
         }
-        let over = open
-            .and_then(|j| j.checked_sub(1))
-            .filter(|&j| word(tokens, j, "over"))
-            .map(|j| tokens[meaningful[j]].span.start);
-        let Some(over) = over else {
-            return Err(Error::Unsupported {
-                message: "EXCLUDE in a WINDOW clause: write the frame in the OVER clause"
-                    .to_string(),
+        let before = |back: usize| open.and_then(|j| j.checked_sub(back));
+        let owner = if let Some(j) = before(1).filter(|&j| word(tokens, j, "over")) {
+            Owner::Over(tokens[meaningful[j]].span.start)
+        } else if let (Some(_), Some(name)) = (
+            before(1).filter(|&j| word(tokens, j, "as")),
+            before(2).filter(|&j| matches!(tokens[meaningful[j]].token, Token::Word(_))),
+        ) {
+            Owner::Window(tokens[meaningful[name]].span.start)
+        } else {
+            return Err(Error::Syntax {
+                message: "EXCLUDE outside a window definition".to_string(),
                 position,
             });
         };
@@ -91,7 +106,7 @@ pub(crate) fn take(tokens: &mut [TokenWithSpan], sql: &str) -> Result<Vec<(usize
         found.push((
             meaningful[k],
             Exclusion {
-                over,
+                owner,
                 position,
                 mode,
             },
@@ -114,11 +129,28 @@ const FRAMELESS: &[&str] = &[
 
 /// Calls the excluding form of each window function an `EXCLUDE` clause belongs to.
 pub(crate) fn apply(statement: &mut Statement, exclusions: Vec<Exclusion>) -> Result<()> {
-    let exclusions: Vec<Exclusion> = exclusions
+    let (in_windows, in_overs): (Vec<Exclusion>, Vec<Exclusion>) = exclusions
         .into_iter()
         .filter(|e| e.mode.is_some())
-        .collect();
-    if exclusions.is_empty() {
+        .partition(|e| matches!(e.owner, Owner::Window(_)));
+    if !in_windows.is_empty() {
+        let mut inliner = Inliner {
+            exclusions: in_windows.into_iter().map(Some).collect(),
+            error: None,
+        };
+        let _ = statement.visit(&mut inliner);
+        if let Some(error) = inliner.error {
+            return Err(error);
+        }
+        if let Some(left) = inliner.exclusions.into_iter().flatten().next() {
+            return Err(Error::Unsupported {
+                message: "EXCLUDE in a window definition no window function uses by name"
+                    .to_string(),
+                position: left.position,
+            });
+        }
+    }
+    if in_overs.is_empty() {
         return Ok(());
     }
     // Where each call with a window frame ends: the call an `OVER` belongs to is the one
@@ -131,8 +163,11 @@ pub(crate) fn apply(statement: &mut Statement, exclusions: Vec<Exclusion>) -> Re
         None
     }));
     let mut owners = Vec::new();
-    for exclusion in &exclusions {
-        match ends.iter().filter(|end| **end <= exclusion.over).max() {
+    for exclusion in &in_overs {
+        let Owner::Over(over) = exclusion.owner else {
+            continue;
+        };
+        match ends.iter().filter(|end| **end <= over).max() {
             Some(end) => owners.push((*end, exclusion)),
             None => {
                 return Err(Error::Syntax {
@@ -157,6 +192,95 @@ pub(crate) fn apply(statement: &mut Statement, exclusions: Vec<Exclusion>) -> Re
         None
     }));
     error.map_or(Ok(()), Err)
+}
+
+/// Puts a `WINDOW` definition with an exclusion into each call that names it (`OVER w`),
+/// in the `SELECT` list and the `ORDER BY` of the query that defines it, and makes each
+/// such call exclude.
+struct Inliner {
+    exclusions: Vec<Option<Exclusion>>,
+    error: Option<Error>,
+}
+
+impl VisitorMut for Inliner {
+    type Break = ();
+
+    fn pre_visit_query(&mut self, query: &mut Query) -> ControlFlow<()> {
+        let SetExpr::Select(select) = query.body.as_mut() else {
+            return ControlFlow::Continue(());
+        };
+        for definition in select.named_window.clone() {
+            let NamedWindowDefinition(name, expr) = definition;
+            let at = name.span.start;
+            let Some(exclusion) = self
+                .exclusions
+                .iter_mut()
+                .find(|e| e.as_ref().is_some_and(|e| e.owner == Owner::Window(at)))
+                .and_then(Option::take)
+            else {
+                continue;
+            };
+            let NamedWindowExpr::WindowSpec(spec) = expr else {
+                continue;
+            };
+            let inline = |f: &mut Function| -> Result<()> {
+                if matches!(&f.over, Some(WindowType::NamedWindow(n)) if n.value == name.value) {
+                    f.over = Some(WindowType::WindowSpec(spec.clone()));
+                    exclude(f, &exclusion)?;
+                }
+                Ok(())
+            };
+            let mut outcome = Ok(());
+            let mut each = |f: &mut Function| match inline(f) {
+                Ok(()) => None,
+                Err(e) => {
+                    outcome = Err(e);
+                    Some(())
+                }
+            };
+            let mut shallow = Shallow {
+                each: &mut each,
+                depth: 0,
+            };
+            let _ = select.projection.visit(&mut shallow);
+            let _ = query.order_by.visit(&mut shallow);
+            if let Err(error) = outcome {
+                self.error = Some(error);
+                return ControlFlow::Break(());
+            }
+        }
+        ControlFlow::Continue(())
+    }
+}
+
+/// Calls `each` on the function calls outside subqueries.
+struct Shallow<'a> {
+    each: &'a mut dyn FnMut(&mut Function) -> Option<()>,
+    depth: usize,
+}
+
+impl VisitorMut for Shallow<'_> {
+    type Break = ();
+
+    fn pre_visit_query(&mut self, _query: &mut Query) -> ControlFlow<()> {
+        self.depth += 1;
+        ControlFlow::Continue(())
+    }
+
+    fn post_visit_query(&mut self, _query: &mut Query) -> ControlFlow<()> {
+        self.depth -= 1;
+        ControlFlow::Continue(())
+    }
+
+    fn pre_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<()> {
+        if self.depth == 0
+            && let Expr::Function(f) = expr
+            && (self.each)(f).is_some()
+        {
+            return ControlFlow::Break(());
+        }
+        ControlFlow::Continue(())
+    }
 }
 
 /// Whether `f` is a call over a window with a frame clause.
