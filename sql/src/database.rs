@@ -499,6 +499,16 @@ pub(crate) fn execution(e: DataFusionError) -> Error {
                 _ => "42703",
             },
         },
+        // A function that does not exist, or not for these argument types.
+        DataFusionError::Plan(message)
+            if message.starts_with("Invalid function")
+                || message.contains("No function matches the given name and argument types") =>
+        {
+            Error::Execution {
+                message,
+                sqlstate: "42883",
+            }
+        }
         DataFusionError::Plan(message)
             if message.contains("does not exist") || message.contains("not found") =>
         {
