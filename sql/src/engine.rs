@@ -785,6 +785,9 @@ fn install_postgres(ctx: &mut SessionContext) -> Result<()> {
     ctx.register_expr_planner(Arc::new(crate::json::JsonOperators))?;
     ctx.register_expr_planner(Arc::new(crate::postgres::PostgresOperators))?;
     SessionContext::register_udf(ctx, crate::postgres::date_trunc());
+    for function in crate::postgres::make_timestamp_functions() {
+        SessionContext::register_udf(ctx, function);
+    }
     for function in crate::postgres::num_nulls_functions() {
         SessionContext::register_udf(ctx, function);
     }
