@@ -839,7 +839,10 @@ fn install_postgres(ctx: &mut SessionContext) -> Result<()> {
             crate::postgres::excluding::excluding(name, *arity, aggregate),
         );
     }
-    for function in crate::interval::functions::functions() {
+    for function in crate::interval::functions::functions()
+        .into_iter()
+        .chain(crate::interval::justify::functions())
+    {
         SessionContext::register_udf(ctx, function);
     }
     for function in crate::postgres::digest_functions() {

@@ -11,6 +11,7 @@
 //! columns (`INSERT`, `COPY`, `UPDATE`: [`normalize_array`]).
 
 pub(crate) mod functions;
+pub(crate) mod justify;
 
 use std::ops::ControlFlow;
 

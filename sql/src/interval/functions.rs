@@ -45,7 +45,7 @@ pub(crate) fn functions() -> [ScalarUDF; 2] {
     ]
 }
 
-fn out_of_range() -> DataFusionError {
+pub(super) fn out_of_range() -> DataFusionError {
     DataFusionError::External(Box::new(Error::Execution {
         message: "interval out of range".to_string(),
         sqlstate: "22008",
