@@ -58,6 +58,25 @@ fn nanos_to_days(days: i32, nanos: i64) -> Option<(i32, i64)> {
     ))
 }
 
+/// `months` and `days` given one sign: a month is lent to the days when `below` (the sign
+/// of what lies under the months) is the other one.
+fn months_and_days_agree(months: i32, days: i32, below: i64) -> (i32, i32) {
+    match (months.signum(), below.signum()) {
+        (1, -1) => (months - 1, days + MONTH_DAYS),
+        (-1, 1) => (months + 1, days - MONTH_DAYS),
+        _ => (months, days),
+    }
+}
+
+/// `days` and `nanos` given one sign, a day lent the other way where they differ.
+fn days_and_nanos_agree(days: i32, nanos: i64) -> (i32, i64) {
+    match (days.signum(), nanos.signum()) {
+        (1, -1) => (days - 1, nanos + DAY),
+        (-1, 1) => (days + 1, nanos - DAY),
+        _ => (days, nanos),
+    }
+}
+
 /// `value` justified as PostgreSQL's `interval_justify_*` do; `None` on overflow.
 fn justify(how: Justify, value: IntervalMonthDayNano) -> Option<IntervalMonthDayNano> {
     let IntervalMonthDayNano {
@@ -68,45 +87,26 @@ fn justify(how: Justify, value: IntervalMonthDayNano) -> Option<IntervalMonthDay
     match how {
         Justify::Days => {
             (months, days) = days_to_months(months, days)?;
-            if months > 0 && days < 0 {
-                days += MONTH_DAYS;
-                months -= 1;
-            } else if months < 0 && days > 0 {
-                days -= MONTH_DAYS;
-                months += 1;
-            }
+            (months, days) = months_and_days_agree(months, days, i64::from(days));
         }
         Justify::Hours => {
             (days, nanoseconds) = nanos_to_days(days, nanoseconds)?;
-            if days > 0 && nanoseconds < 0 {
-                nanoseconds += DAY;
-                days -= 1;
-            } else if days < 0 && nanoseconds > 0 {
-                nanoseconds -= DAY;
-                days += 1;
-            }
+            (days, nanoseconds) = days_and_nanos_agree(days, nanoseconds);
         }
         Justify::Interval => {
             // Days first where it cannot change the sign, which keeps them from overflowing.
-            if (days > 0 && nanoseconds > 0) || (days < 0 && nanoseconds < 0) {
+            if days.signum() != 0 && i64::from(days.signum()) == nanoseconds.signum() {
                 (months, days) = days_to_months(months, days)?;
             }
             (days, nanoseconds) = nanos_to_days(days, nanoseconds)?;
             (months, days) = days_to_months(months, days)?;
-            if months > 0 && (days < 0 || (days == 0 && nanoseconds < 0)) {
-                days += MONTH_DAYS;
-                months -= 1;
-            } else if months < 0 && (days > 0 || (days == 0 && nanoseconds > 0)) {
-                days -= MONTH_DAYS;
-                months += 1;
-            }
-            if days > 0 && nanoseconds < 0 {
-                nanoseconds += DAY;
-                days -= 1;
-            } else if days < 0 && nanoseconds > 0 {
-                nanoseconds -= DAY;
-                days += 1;
-            }
+            let below = if days != 0 {
+                i64::from(days)
+            } else {
+                nanoseconds
+            };
+            (months, days) = months_and_days_agree(months, days, below);
+            (days, nanoseconds) = days_and_nanos_agree(days, nanoseconds);
         }
     }
     Some(IntervalMonthDayNano::new(months, days, nanoseconds))

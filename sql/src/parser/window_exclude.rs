@@ -156,12 +156,13 @@ pub(crate) fn apply(statement: &mut Statement, exclusions: Vec<Exclusion>) -> Re
     // Where each call with a window frame ends: the call an `OVER` belongs to is the one
     // that ends last before it (a call in its arguments ends before it does).
     let mut ends = Vec::new();
-    let _ = statement.visit(&mut Visit(|f: &mut Function| {
+    let mut end_of = |f: &mut Function| {
         if framed(f) {
             ends.push(f.span().end);
         }
         None
-    }));
+    };
+    let _ = statement.visit(&mut Calls::new(&mut end_of, true));
     let mut owners = Vec::new();
     for exclusion in &in_overs {
         let Owner::Over(over) = exclusion.owner else {
@@ -179,7 +180,7 @@ pub(crate) fn apply(statement: &mut Statement, exclusions: Vec<Exclusion>) -> Re
         }
     }
     let mut error = None;
-    let _ = statement.visit(&mut Visit(|f: &mut Function| {
+    let mut rewrite = |f: &mut Function| {
         if !framed(f) {
             return None;
         }
@@ -190,7 +191,8 @@ pub(crate) fn apply(statement: &mut Statement, exclusions: Vec<Exclusion>) -> Re
             return Some(());
         }
         None
-    }));
+    };
+    let _ = statement.visit(&mut Calls::new(&mut rewrite, true));
     error.map_or(Ok(()), Err)
 }
 
@@ -238,10 +240,7 @@ impl VisitorMut for Inliner {
                     Some(())
                 }
             };
-            let mut shallow = Shallow {
-                each: &mut each,
-                depth: 0,
-            };
+            let mut shallow = Calls::new(&mut each, false);
             let _ = select.projection.visit(&mut shallow);
             let _ = query.order_by.visit(&mut shallow);
             if let Err(error) = outcome {
@@ -253,13 +252,25 @@ impl VisitorMut for Inliner {
     }
 }
 
-/// Calls `each` on the function calls outside subqueries.
-struct Shallow<'a> {
+/// Calls `each` on the function calls (outermost first; in subqueries too if
+/// `subqueries`), until it answers `Some`.
+struct Calls<'a> {
     each: &'a mut dyn FnMut(&mut Function) -> Option<()>,
+    subqueries: bool,
     depth: usize,
 }
 
-impl VisitorMut for Shallow<'_> {
+impl<'a> Calls<'a> {
+    fn new(each: &'a mut dyn FnMut(&mut Function) -> Option<()>, subqueries: bool) -> Self {
+        Calls {
+            each,
+            subqueries,
+            depth: 0,
+        }
+    }
+}
+
+impl VisitorMut for Calls<'_> {
     type Break = ();
 
     fn pre_visit_query(&mut self, _query: &mut Query) -> ControlFlow<()> {
@@ -273,7 +284,7 @@ impl VisitorMut for Shallow<'_> {
     }
 
     fn pre_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<()> {
-        if self.depth == 0
+        if (self.subqueries || self.depth == 0)
             && let Expr::Function(f) = expr
             && (self.each)(f).is_some()
         {
@@ -335,20 +346,4 @@ fn exclude(f: &mut Function, exclusion: &Exclusion) -> Result<()> {
 
 fn number(n: i64) -> Expr {
     Expr::value(Value::Number(n.to_string(), false))
-}
-
-/// Calls `each` on every function call (outermost first), until it answers `Some`.
-struct Visit<F>(F);
-
-impl<F: FnMut(&mut Function) -> Option<()>> VisitorMut for Visit<F> {
-    type Break = ();
-
-    fn pre_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<()> {
-        if let Expr::Function(f) = expr
-            && (self.0)(f).is_some()
-        {
-            return ControlFlow::Break(());
-        }
-        ControlFlow::Continue(())
-    }
 }
