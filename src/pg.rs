@@ -517,13 +517,15 @@ fn user_error(e: &driftdb_sql::Error) -> PgWireError {
 }
 
 /// The PostgreSQL type a result column is sent as: the type its field names (`json`,
-/// `jsonb`, `uuid`, which share `Utf8`, and the catalogs' `int2vector` and `oidvector`),
-/// or else its Arrow type's; a list is the array type of its elements' type.
+/// `jsonb`, `uuid`, `inet`, `cidr`, which share `Utf8`, and the catalogs' `int2vector` and
+/// `oidvector`), or else its Arrow type's; a list is the array type of its elements' type.
 fn field_type(field: &datafusion::arrow::datatypes::Field) -> Type {
     match driftdb_sql::arrow::pg_type_of(field) {
         Some("json") => Type::JSON,
         Some("jsonb") => Type::JSONB,
         Some("uuid") => Type::UUID,
+        Some("inet") => Type::INET,
+        Some("cidr") => Type::CIDR,
         Some("bpchar") => Type::BPCHAR,
         Some("int2vector") => Type::INT2_VECTOR,
         Some("oidvector") => Type::OID_VECTOR,
@@ -552,6 +554,8 @@ fn array_of(t: Type) -> Type {
         Type::TIMESTAMPTZ => Type::TIMESTAMPTZ_ARRAY,
         Type::INTERVAL => Type::INTERVAL_ARRAY,
         Type::UUID => Type::UUID_ARRAY,
+        Type::INET => Type::INET_ARRAY,
+        Type::CIDR => Type::CIDR_ARRAY,
         Type::JSON => Type::JSON_ARRAY,
         Type::JSONB => Type::JSONB_ARRAY,
         Type::OID => Type::OID_ARRAY,

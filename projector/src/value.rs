@@ -85,6 +85,14 @@ pub enum DataType {
     /// 38 digits, each kept with its own scale (`0.5` stays `0.5`, `1.250` keeps its zero).
     /// A table also keeps its values' widths (see `table/numeric.rs`).
     Numeric,
+    /// `INET` (an IPv4 or IPv6 host address with an optional netmask), stored as
+    /// [`Value::Text`] in PostgreSQL's output form, which the SQL layer checks and writes:
+    /// one text per value, so text equality is value equality. Its order is not the text's
+    /// (the SQL layer orders by a key of its own).
+    Inet,
+    /// `CIDR` (an IPv4 or IPv6 network, no bits set right of the mask), stored as
+    /// [`Value::Text`] as [`DataType::Inet`] is.
+    Cidr,
 }
 
 /// The most digits a [`Value::Decimal`] holds: its mantissa is an `i128`, as Arrow's
@@ -390,6 +398,7 @@ impl DataType {
             | (DataType::Double, Value::Float64(_))
             | (DataType::Text, Value::Text(_))
             | (DataType::Varchar(None), Value::Text(_))
+            | (DataType::Inet | DataType::Cidr, Value::Text(_))
             | (DataType::Bytea, Value::Bytes(_))
             | (DataType::Date, Value::Date(_))
             | (DataType::Time, Value::Time(_))

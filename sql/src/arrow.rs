@@ -17,6 +17,7 @@
 //! | `TIMESTAMPTZ` | `Timestamp(Microsecond, Some("+00:00"))` |
 //! | `INTERVAL` | `Interval(MonthDayNano)` (microseconds times 1000) |
 //! | `UUID` | `Utf8`, canonical lower-case hyphenated text |
+//! | `INET`, `CIDR` | `Utf8`, PostgreSQL's output form ([`crate::network`]) |
 //! | `T[]` | `List` of `T`'s Arrow type, the element field named `item` and nullable, with `T`'s [`PG_TYPE`] |
 //!
 //! `UUID` is text rather than `FixedSizeBinary(16)`: PostgreSQL clients receive text either
@@ -142,7 +143,9 @@ pub fn arrow_type(data_type: &DataType) -> ArrowType {
         | DataType::Char(_)
         | DataType::Json
         | DataType::Jsonb
-        | DataType::Uuid => ArrowType::Utf8,
+        | DataType::Uuid
+        | DataType::Inet
+        | DataType::Cidr => ArrowType::Utf8,
         DataType::Bytea => ArrowType::Binary,
         DataType::Date => ArrowType::Date32,
         DataType::Time => ArrowType::Time64(TimeUnit::Microsecond),
@@ -188,6 +191,8 @@ pub fn column_type(field: &Field) -> Option<DataType> {
                 Some("json") => DataType::Json,
                 Some("jsonb") => DataType::Jsonb,
                 Some("uuid") => DataType::Uuid,
+                Some("inet") => DataType::Inet,
+                Some("cidr") => DataType::Cidr,
                 Some("bpchar") => DataType::Char(u32::try_from(char_length_of(field)?).ok()?),
                 _ => DataType::Text,
             }
@@ -224,6 +229,8 @@ pub fn field(column: &Column) -> Field {
         DataType::Json => "json",
         DataType::Jsonb => "jsonb",
         DataType::Uuid => "uuid",
+        DataType::Inet => "inet",
+        DataType::Cidr => "cidr",
         DataType::Char(n) => return bpchar(field, n as usize),
         _ => return field,
     };
@@ -292,6 +299,8 @@ fn sql_name(data_type: &DataType) -> String {
         DataType::TimestampTz => "timestamptz".into(),
         DataType::Interval => "interval".into(),
         DataType::Uuid => "uuid".into(),
+        DataType::Inet => "inet".into(),
+        DataType::Cidr => "cidr".into(),
         DataType::Json => "json".into(),
         DataType::Jsonb => "jsonb".into(),
         DataType::Array(element) => format!("{}[]", sql_name(element)),
@@ -379,9 +388,14 @@ fn text<'a>(
         match (data_type, value) {
             (_, Value::Null) => builder.append_null(),
             (DataType::Json | DataType::Jsonb, Value::Json(s))
-            | (DataType::Text | DataType::Varchar(_) | DataType::Char(_), Value::Text(s)) => {
-                builder.append_value(s)
-            }
+            | (
+                DataType::Text
+                | DataType::Varchar(_)
+                | DataType::Char(_)
+                | DataType::Inet
+                | DataType::Cidr,
+                Value::Text(s),
+            ) => builder.append_value(s),
             (DataType::Uuid, Value::Uuid(u)) => builder.append_value(format_uuid(u)),
             _ => return Err(mismatch(data_type, value)),
         }
@@ -516,7 +530,9 @@ pub fn to_array<'a>(
         | DataType::Char(_)
         | DataType::Json
         | DataType::Jsonb
-        | DataType::Uuid => Arc::new(text(dt, values)?),
+        | DataType::Uuid
+        | DataType::Inet
+        | DataType::Cidr => Arc::new(text(dt, values)?),
         DataType::Bytea => {
             let values = values.into_iter();
             let mut builder = BinaryBuilder::with_capacity(values.size_hint().0, 0);
@@ -683,6 +699,18 @@ pub fn value_at(array: &dyn Array, index: usize, data_type: &DataType) -> Result
         DataType::Uuid => Value::Uuid(parse_uuid(
             downcast::<StringArray>(array, dt)?.value(index),
         )?),
+        // Checked, and kept in PostgreSQL's output form, one text per value.
+        DataType::Inet | DataType::Cidr => {
+            let kind = if *dt == DataType::Inet {
+                crate::network::Kind::Inet
+            } else {
+                crate::network::Kind::Cidr
+            };
+            let text = downcast::<StringArray>(array, dt)?.value(index);
+            let address = crate::network::Address::parse(text, kind)
+                .map_err(|e| ConversionError::OutOfRange(e.message))?;
+            Value::Text(address.text(kind))
+        }
         DataType::Bytea => Value::Bytes(downcast::<BinaryArray>(array, dt)?.value(index).to_vec()),
         DataType::Date => Value::Date(downcast::<Date32Array>(array, dt)?.value(index)),
         DataType::Time => Value::Time(downcast::<Time64MicrosecondArray>(array, dt)?.value(index)),

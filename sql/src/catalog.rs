@@ -367,7 +367,7 @@ const INT4: Arrow = Arrow::Int32;
 
 /// PostgreSQL's built-in types DriftDB's columns have: oid, name, length, category and
 /// whether values take the default collation.
-const TYPES: [(i64, &str, i16, &str, bool); 22] = [
+const TYPES: [(i64, &str, i16, &str, bool); 24] = [
     (16, "bool", 1, "B", false),
     (17, "bytea", -1, "U", false),
     (18, "char", 1, "Z", false),
@@ -378,8 +378,10 @@ const TYPES: [(i64, &str, i16, &str, bool); 22] = [
     (25, "text", -1, "S", true),
     (26, "oid", 4, "N", false),
     (114, "json", -1, "U", false),
+    (650, "cidr", -1, "I", false),
     (700, "float4", 4, "N", false),
     (701, "float8", 8, "N", false),
+    (869, "inet", -1, "I", false),
     (1042, "bpchar", -1, "S", true),
     (1043, "varchar", -1, "S", true),
     (1082, "date", 4, "D", false),
@@ -394,10 +396,11 @@ const TYPES: [(i64, &str, i16, &str, bool); 22] = [
 
 /// The array types of [`TYPES`] (id, name, element id), and the catalogs' vectors, which
 /// are arrays too.
-const ARRAY_TYPES: [(i64, &str, i64); 24] = [
+const ARRAY_TYPES: [(i64, &str, i64); 26] = [
     (22, "int2vector", 21),
     (30, "oidvector", 26),
     (199, "_json", 114),
+    (651, "_cidr", 650),
     (1000, "_bool", 16),
     (1001, "_bytea", 17),
     (1002, "_char", 18),
@@ -411,6 +414,7 @@ const ARRAY_TYPES: [(i64, &str, i64); 24] = [
     (1021, "_float4", 700),
     (1022, "_float8", 701),
     (1028, "_oid", 26),
+    (1041, "_inet", 869),
     (1115, "_timestamp", 1114),
     (1182, "_date", 1082),
     (1183, "_time", 1083),
@@ -445,6 +449,8 @@ fn type_of(t: &DataType) -> (i64, i32) {
         DataType::TimestampTz => (1184, -1),
         DataType::Interval => (1186, -1),
         DataType::Uuid => (2950, -1),
+        DataType::Inet => (869, -1),
+        DataType::Cidr => (650, -1),
         DataType::Json => (114, -1),
         DataType::Jsonb => (3802, -1),
         // The array type of the element's, with the element's modifier, as PostgreSQL keeps
@@ -474,6 +480,8 @@ fn format_type(type_oid: i64, typmod: Option<i32>) -> Option<String> {
         25 => "text".to_string(),
         26 => "oid".to_string(),
         114 => "json".to_string(),
+        650 => "cidr".to_string(),
+        869 => "inet".to_string(),
         700 => "real".to_string(),
         701 => "double precision".to_string(),
         1042 => match modifier {
@@ -2291,8 +2299,21 @@ fn json_in(data_type: &ast::DataType) -> &'static str {
     }
 }
 
+/// The function a cast to `inet` or `cidr` becomes (DataFusion has no network types; see
+/// `crate::network`), for those types.
+fn network_in(data_type: &ast::DataType) -> Option<&'static str> {
+    let ast::DataType::Custom(name, modifiers) = data_type else {
+        return None;
+    };
+    match unqualified(name)?.as_str() {
+        "inet" if modifiers.is_empty() => Some(crate::network::functions::INET_IN),
+        "cidr" if modifiers.is_empty() => Some(crate::network::functions::CIDR_IN),
+        _ => None,
+    }
+}
+
 /// The last part of a `pg_catalog.`-qualified (or plain) name, lower case.
-fn unqualified(name: &ObjectName) -> Option<String> {
+pub(crate) fn unqualified(name: &ObjectName) -> Option<String> {
     match name.0.as_slice() {
         [part] => part.as_ident().map(|i| i.value.to_lowercase()),
         [schema, part]
@@ -2343,9 +2364,10 @@ impl VisitorMut for Idioms {
         ControlFlow::Continue(())
     }
 
-    /// A `VALUES` column with a `json`, `jsonb` or `uuid` value in one row has that type in
-    /// every row, as PostgreSQL resolves it: the others go through the same conversion
-    /// (DataFusion refuses rows whose types differ in the metadata that marks these types).
+    /// A `VALUES` column with a `json`, `jsonb`, `uuid`, `inet` or `cidr` value in one row
+    /// has that type in every row, as PostgreSQL resolves it: the others go through the same
+    /// conversion (DataFusion refuses rows whose types differ in the metadata that marks
+    /// these types).
     fn post_visit_query(&mut self, query: &mut Query) -> ControlFlow<()> {
         let SetExpr::Values(values) = query.body.as_mut() else {
             return ControlFlow::Continue(());
@@ -2354,6 +2376,8 @@ impl VisitorMut for Idioms {
             crate::json::JSON_IN,
             crate::json::JSONB_IN,
             crate::postgres::UUID_IN,
+            crate::network::functions::INET_IN,
+            crate::network::functions::CIDR_IN,
         ];
         let conversion = |e: &Expr| match e {
             Expr::Function(f) => unqualified(&f.name).filter(|n| typed.contains(&n.as_str())),
@@ -2719,15 +2743,6 @@ impl VisitorMut for Idioms {
                         index: Expr::value(Value::Number("1".into(), false)),
                     })],
                 };
-            }
-            // `a && b` of arrays: whether they share an element.
-            Expr::BinaryOp {
-                left,
-                op: ast::BinaryOperator::PGOverlap,
-                right,
-            } => {
-                let (left, right) = (left.as_ref().clone(), right.as_ref().clone());
-                *expr = call_with("array_has_any", vec![left, right]);
             }
             Expr::BinaryOp { op, .. } => {
                 if let BinaryOperator::PGCustomBinaryOperator(parts) = op
@@ -3115,6 +3130,12 @@ impl VisitorMut for Idioms {
             Expr::TypedString(typed) if matches!(typed.data_type, ast::DataType::Uuid) => {
                 *expr = call(crate::postgres::UUID_IN, Expr::Value(typed.value.clone()));
             }
+            // So are `inet '...'` and `cidr '...'`.
+            Expr::TypedString(typed) if network_in(&typed.data_type).is_some() => {
+                if let Some(function) = network_in(&typed.data_type) {
+                    *expr = call(function, Expr::Value(typed.value.clone()));
+                }
+            }
             Expr::TypedString(typed)
                 if matches!(typed.data_type, ast::DataType::JSON | ast::DataType::JSONB) =>
             {
@@ -3151,6 +3172,11 @@ impl VisitorMut for Idioms {
                     "regclass" => call(REGCLASS_NAME, value),
                     "regtype" => call(REGTYPE_NAME, value),
                     "regnamespace" => call(REGNAMESPACE_NAME, value),
+                    // A cast to a network type reads (or converts) the value.
+                    "inet" | "cidr" => match network_in(data_type) {
+                        Some(function) => call(function, value),
+                        None => return ControlFlow::Continue(()),
+                    },
                     "oid" | "regproc" | "xid" => Expr::Cast {
                         kind: ast::CastKind::Cast,
                         expr: Box::new(value),

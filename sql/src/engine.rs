@@ -763,11 +763,17 @@ fn postgres_session(config: SessionConfig, runtime: Arc<RuntimeEnv>) -> SessionC
         }
         rules.push(rule);
     }
-    let state = datafusion::execution::SessionStateBuilder::new()
+    let mut builder = datafusion::execution::SessionStateBuilder::new()
         .with_config(config)
         .with_runtime_env(runtime)
-        .with_default_features()
+        .with_default_features();
+    // Before DataFusion's planners, which take `&&` for arrays whatever its operands.
+    if let Some(planners) = builder.expr_planners() {
+        planners.insert(0, Arc::new(crate::network::NetworkOperators));
+    }
+    let state = builder
         .with_analyzer_rules(rules)
+        .with_type_planner(Arc::new(crate::postgres::PostgresTypes))
         .with_optimizer_rules(crate::subquery::fallible_decorrelation(
             datafusion::optimizer::Optimizer::new().rules,
         ))
@@ -785,6 +791,9 @@ fn install_postgres(ctx: &mut SessionContext) -> Result<()> {
     ctx.register_expr_planner(Arc::new(crate::json::JsonOperators))?;
     ctx.register_expr_planner(Arc::new(crate::postgres::PostgresOperators))?;
     SessionContext::register_udf(ctx, crate::postgres::date_trunc());
+    for function in crate::network::functions::functions() {
+        SessionContext::register_udf(ctx, function);
+    }
     for function in crate::postgres::make_timestamp_functions() {
         SessionContext::register_udf(ctx, function);
     }

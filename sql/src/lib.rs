@@ -52,6 +52,7 @@ mod interval;
 mod json;
 mod lateral;
 mod naming;
+pub mod network;
 pub mod parser;
 mod point;
 mod postgres;

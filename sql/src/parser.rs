@@ -202,6 +202,7 @@ pub fn parse(sql: &str) -> Result<Vec<Statement>> {
         system_time_positions,
     } = system_time::rewrite(tokens, sql)?;
     order_by_using(&mut tokens);
+    typed_network_literals(&mut tokens);
     let mut searches_and_cycles = search_cycle::take(&mut tokens, sql)?.into_iter().peekable();
     let mut symmetric_betweens = between::take(&mut tokens, sql).into_iter().peekable();
     let mut exclusions = window_exclude::take(&mut tokens, sql)?
@@ -320,6 +321,32 @@ fn order_by_using(tokens: &mut Vec<TokenWithSpan>) {
                 tokens[i].token = Token::make_keyword(direction);
                 tokens.drain(i + 1..=j);
             }
+        }
+        i += 1;
+    }
+}
+
+/// `inet '10.0.0.1'` and `cidr '10/8'`, PostgreSQL's typed literals of the network types,
+/// which sqlparser reads only for the types it knows: each becomes the cast
+/// `'10.0.0.1'::inet`. (An unquoted `inet` before a quoted string is nothing else in
+/// PostgreSQL: a string is never an alias.)
+fn typed_network_literals(tokens: &mut Vec<TokenWithSpan>) {
+    let mut i = 0;
+    while i < tokens.len() {
+        let is_type = matches!(&tokens[i].token, Token::Word(w)
+            if w.quote_style.is_none()
+                && (w.value.eq_ignore_ascii_case("inet") || w.value.eq_ignore_ascii_case("cidr")));
+        let next =
+            (i + 1..tokens.len()).find(|&j| !matches!(tokens[j].token, Token::Whitespace(_)));
+        if is_type
+            && let Some(j) = next
+            && matches!(tokens[j].token, Token::SingleQuotedString(_))
+        {
+            let type_name = tokens[i].clone();
+            tokens[i] = tokens[j].clone();
+            tokens[j].token = Token::DoubleColon;
+            tokens.insert(j + 1, type_name);
+            i = j + 1;
         }
         i += 1;
     }

@@ -125,19 +125,19 @@ use datafusion::arrow::array::{
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::compute::kernels::numeric;
 use datafusion::arrow::datatypes::{
-    DataType, Decimal128Type, DurationMicrosecondType, Field, Float64Type, IntervalMonthDayNano,
-    IntervalMonthDayNanoType, IntervalUnit, TimeUnit,
+    DataType, Decimal128Type, DurationMicrosecondType, Field, FieldRef, Float64Type,
+    IntervalMonthDayNano, IntervalMonthDayNanoType, IntervalUnit, TimeUnit,
 };
 use datafusion::common::config::ConfigOptions;
 use datafusion::common::tree_node::{Transformed, TreeNode};
 use datafusion::common::{DFSchema, DataFusionError, Result, ScalarValue};
 use datafusion::logical_expr::expr::{Cast, Placeholder, TryCast};
 use datafusion::logical_expr::expr_rewriter::NamePreserver;
-use datafusion::logical_expr::planner::{ExprPlanner, PlannerResult, RawBinaryExpr};
+use datafusion::logical_expr::planner::{ExprPlanner, PlannerResult, RawBinaryExpr, TypePlanner};
 use datafusion::logical_expr::utils::merge_schema;
 use datafusion::logical_expr::{
     BinaryExpr, ColumnarValue, Expr, ExprSchemable, LogicalPlan, Operator, ScalarFunctionArgs,
-    ScalarUDF, ScalarUDFImpl, Signature, Volatility, lit,
+    ScalarUDF, ScalarUDFImpl, Signature, SortExpr, Volatility, lit,
 };
 use datafusion::optimizer::AnalyzerRule;
 use sqlparser::ast::BinaryOperator;
@@ -232,18 +232,76 @@ fn interval_key() -> ScalarUDF {
     )
 }
 
-/// A `Sort` of intervals orders them by their length ([`interval_key`]).
+/// A `Sort` of intervals orders them by their length ([`interval_key`]), of network
+/// addresses by their key ([`crate::network::Address::key`]).
 fn interval_order(plan: LogicalPlan) -> Result<LogicalPlan> {
     let LogicalPlan::Sort(mut sort) = plan else {
         return Ok(plan);
     };
     let schema = sort.input.schema();
     for order in &mut sort.expr {
-        if order.expr.get_type(schema).is_ok_and(|t| is_interval(&t)) {
-            order.expr = interval_key().call(vec![order.expr.clone()]);
+        if let Some(key) = order_key(&order.expr, schema) {
+            order.expr = key;
         }
     }
     Ok(LogicalPlan::Sort(sort))
+}
+
+/// The key a value of `expr`'s type is ordered by where Arrow's order is not PostgreSQL's
+/// (an interval's length, an address's key), if it needs one.
+fn order_key(expr: &Expr, schema: &DFSchema) -> Option<Expr> {
+    if expr.get_type(schema).is_ok_and(|t| is_interval(&t)) {
+        Some(interval_key().call(vec![expr.clone()]))
+    } else if is_address(expr, schema) {
+        Some(crate::network::functions::key().call(vec![expr.clone()]))
+    } else {
+        None
+    }
+}
+
+/// A window's or an aggregate's `ORDER BY` of intervals or addresses (`row_number() OVER
+/// (ORDER BY ip)`, `array_agg(x ORDER BY ip)`) orders by their keys, as `Sort` does
+/// ([`interval_order`]).
+fn ordered_by_keys(expr: &Expr, schema: &DFSchema) -> Option<Expr> {
+    let order_by = match expr {
+        Expr::WindowFunction(window) => &window.params.order_by,
+        Expr::AggregateFunction(aggregate) => &aggregate.params.order_by,
+        _ => return None,
+    };
+    let keys: Vec<Option<Expr>> = order_by
+        .iter()
+        .map(|sort| order_key(&sort.expr, schema))
+        .collect();
+    if keys.iter().all(Option::is_none) {
+        return None;
+    }
+    let rekey = |order_by: &mut Vec<SortExpr>| {
+        for (sort, key) in order_by.iter_mut().zip(keys) {
+            if let Some(key) = key {
+                sort.expr = key;
+            }
+        }
+    };
+    Some(match expr {
+        Expr::WindowFunction(window) => {
+            let mut window = window.clone();
+            rekey(&mut window.params.order_by);
+            Expr::WindowFunction(window)
+        }
+        Expr::AggregateFunction(aggregate) => {
+            let mut aggregate = aggregate.clone();
+            rekey(&mut aggregate.params.order_by);
+            Expr::AggregateFunction(aggregate)
+        }
+        _ => return None,
+    })
+}
+
+/// Whether `expr` is an `inet` or `cidr` value.
+fn is_address(expr: &Expr, schema: &DFSchema) -> bool {
+    expr.to_field(schema).is_ok_and(|(_, f)| {
+        crate::arrow::pg_type_of(&f).is_some_and(|t| crate::network::Kind::of_pg_type(t).is_some())
+    })
 }
 
 fn rewrite(expr: Expr, schema: &DFSchema) -> Result<Transformed<Expr>> {
@@ -339,6 +397,23 @@ fn rewrite(expr: Expr, schema: &DFSchema) -> Result<Transformed<Expr>> {
             field.data_type().clone(),
         ))));
     }
+    if let Some(rewritten) = ordered_by_keys(&expr, schema) {
+        return Ok(Transformed::yes(rewritten));
+    }
+    if let Some(rewritten) = crate::network::rewrite_comparison(&expr, schema) {
+        return Ok(Transformed::yes(rewritten));
+    }
+    // `min` and `max` of addresses by their order, not their text's.
+    if let Expr::AggregateFunction(aggregate) = &expr
+        && matches!(aggregate.func.name(), "max" | "min")
+        && let [argument] = aggregate.params.args.as_slice()
+        && is_address(argument, schema)
+    {
+        let largest = aggregate.func.name() == "max";
+        let mut aggregate = aggregate.clone();
+        aggregate.func = Arc::new(crate::network::extremes::extreme(largest));
+        return Ok(Transformed::yes(Expr::AggregateFunction(aggregate)));
+    }
     if let Some(rewritten) = array_input(&expr, schema) {
         return Ok(Transformed::yes(rewritten));
     }
@@ -359,6 +434,15 @@ fn rewrite(expr: Expr, schema: &DFSchema) -> Result<Transformed<Expr>> {
         }
         _ => return Ok(Transformed::no(expr)),
     };
+    // An address as text always shows its mask (`10.0.0.1/32`).
+    if is_address(inner, schema) {
+        let text = crate::network::functions::to_text().call(vec![inner.as_ref().clone()]);
+        return Ok(Transformed::yes(if *target == DataType::Utf8 {
+            text
+        } else {
+            Expr::Cast(Cast::new(Box::new(text), target.clone()))
+        }));
+    }
     // An expression whose type cannot be told here (an unbound parameter) keeps its cast.
     match inner.get_type(schema) {
         Ok(t) if needs_pg_text(&t) => {}
@@ -418,7 +502,15 @@ fn array_input(expr: &Expr, schema: &DFSchema) -> Option<Expr> {
     if depth == 0 || !is_text(&inner.get_type(schema).ok()?) {
         return None;
     }
-    let lists = Box::new(array_in::array_in().call(vec![inner.as_ref().clone(), lit(depth)]));
+    let mut lists = array_in::array_in().call(vec![inner.as_ref().clone(), lit(depth)]);
+    // Addresses are read as such, each into its output form.
+    if let DataType::List(element) = field.data_type()
+        && let Some(kind) =
+            crate::arrow::pg_type_of(element).and_then(crate::network::Kind::of_pg_type)
+    {
+        lists = crate::network::functions::cast_list_to(kind).call(vec![lists]);
+    }
+    let lists = Box::new(lists);
     Some(match expr {
         Expr::TryCast(_) => Expr::TryCast(TryCast::new(lists, field.data_type().clone())),
         _ => Expr::Cast(Cast::new(lists, field.data_type().clone())),
@@ -746,6 +838,51 @@ impl ScalarUDFImpl for Kernel {
     }
 }
 
+/// SQL types where a cast's result must say more (or less) than DataFusion's own types.
+///
+/// A cast to `text` (or an unbounded `varchar`) gives plain text: DataFusion's cast to a
+/// bare type keeps its operand's field metadata, so `uuid_column::text` would still reach
+/// clients as a `uuid`, and an `inet` as an `inet`. A named target field replaces it.
+/// `inet` and `cidr` are text marked with their type (for `$1::inet`; casts of values are
+/// rewritten to [`crate::network::functions`] before planning). The target fields are not
+/// nullable: a cast's result is NULL where its operand is, which is how DataFusion's
+/// logical plan counts it, and its physical plan adds the target field's nullability.
+#[derive(Debug, Default)]
+pub(crate) struct PostgresTypes;
+
+impl TypePlanner for PostgresTypes {
+    fn plan_type_field(&self, sql_type: &sqlparser::ast::DataType) -> Result<Option<FieldRef>> {
+        use sqlparser::ast::DataType as T;
+        Ok(match sql_type {
+            T::Text | T::Varchar(None) | T::CharacterVarying(None) => {
+                Some(Arc::new(Field::new("text", DataType::Utf8, false)))
+            }
+            // An array of such elements: the elements as a list holds them, nullable.
+            T::Array(
+                sqlparser::ast::ArrayElemTypeDef::SquareBracket(element, _)
+                | sqlparser::ast::ArrayElemTypeDef::AngleBracket(element),
+            ) => self.plan_type_field(element)?.map(|element| {
+                let item = element
+                    .as_ref()
+                    .clone()
+                    .with_name(Field::LIST_FIELD_DEFAULT_NAME)
+                    .with_nullable(true);
+                Arc::new(Field::new("array", DataType::List(Arc::new(item)), false))
+            }),
+            T::Custom(name, modifiers) if modifiers.is_empty() => {
+                match crate::catalog::unqualified(name).as_deref() {
+                    Some(kind @ ("inet" | "cidr")) => Some(Arc::new(crate::arrow::with_pg_type(
+                        Field::new(kind, DataType::Utf8, false),
+                        kind,
+                    ))),
+                    _ => None,
+                }
+            }
+            _ => None,
+        })
+    }
+}
+
 /// Plans `date ± interval`, `timestamp - timestamp` and interval scaling; see the module
 /// documentation.
 #[derive(Debug, Default)]
@@ -812,6 +949,11 @@ impl ExprPlanner for PostgresOperators {
                     Box::new(expr.right),
                 ));
                 justify_duration().call(vec![difference])
+            }
+            // `a && b` of arrays: whether they share an element (of addresses, whether
+            // the networks overlap, planned before this: `crate::network`).
+            BinaryOperator::PGOverlap => {
+                datafusion::functions_nested::expr_fn::array_has_any(expr.left, expr.right)
             }
             BinaryOperator::Plus if interval(&left) && date(&right) => {
                 Expr::BinaryExpr(BinaryExpr::new(

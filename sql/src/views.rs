@@ -390,6 +390,8 @@ pub(crate) fn pg_type(field: &datafusion::arrow::datatypes::Field) -> (i64, i32)
             "json" => (114, -1),
             "jsonb" => (3802, -1),
             "uuid" => (2950, -1),
+            "inet" => (869, -1),
+            "cidr" => (650, -1),
             _ => (25, -1),
         };
     }

@@ -486,6 +486,16 @@ fn binary_text(t: &Type, bytes: &[u8]) -> driftdb_sql::Result<String> {
             let b: [u8; 16] = bytes.try_into().map_err(|_| bad())?;
             Ok(driftdb_sql::arrow::format_uuid(&b))
         }
+        Type::INET | Type::CIDR => {
+            let kind = if *t == Type::INET {
+                driftdb_sql::network::Kind::Inet
+            } else {
+                driftdb_sql::network::Kind::Cidr
+            };
+            let address = driftdb_sql::network::Address::from_binary(bytes, kind)
+                .map_err(driftdb_sql::Error::from)?;
+            Ok(address.text(kind))
+        }
         Type::BYTEA => {
             let mut text = String::with_capacity(2 + 2 * bytes.len());
             text.push_str("\\x");
@@ -717,6 +727,8 @@ fn sql_type(t: &Type) -> Option<&'static str> {
         Type::INTERVAL => "INTERVAL",
         Type::BYTEA => "BYTEA",
         Type::UUID => "UUID",
+        Type::INET => "INET",
+        Type::CIDR => "CIDR",
         Type::JSON => "JSON",
         Type::JSONB => "JSONB",
         Type::BOOL_ARRAY => "BOOLEAN[]",
@@ -852,7 +864,7 @@ impl ToSql for Cell {
         }
         // The types that share `Utf8` have binary forms of their own.
         match *ty {
-            Type::JSONB | Type::JSON | Type::UUID => {
+            Type::JSONB | Type::JSON | Type::UUID | Type::INET | Type::CIDR => {
                 let Some(text) = driftdb_sql::text::format_value(a, i) else {
                     return Ok(IsNull::Yes);
                 };
@@ -863,6 +875,16 @@ impl ToSql for Cell {
                         out.put_slice(text.as_bytes());
                     }
                     Type::UUID => out.put_slice(&driftdb_sql::arrow::parse_uuid(&text)?),
+                    Type::INET | Type::CIDR => {
+                        let kind = if *ty == Type::INET {
+                            driftdb_sql::network::Kind::Inet
+                        } else {
+                            driftdb_sql::network::Kind::Cidr
+                        };
+                        let address = driftdb_sql::network::Address::parse(&text, kind)
+                            .map_err(driftdb_sql::Error::from)?;
+                        out.put_slice(&address.to_binary(kind));
+                    }
                     _ => out.put_slice(text.as_bytes()),
                 }
                 return Ok(IsNull::No);

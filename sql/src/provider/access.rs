@@ -117,7 +117,7 @@ pub(crate) fn parse(expr: &Expr, schema: &TableSchema) -> Option<Vec<Predicate>>
                 (lit @ Expr::Literal(..), Expr::Column(c)) => (c, lit, op.flipped()),
                 _ => return None,
             };
-            let (column, value) = operand(schema, &column.name, value)?;
+            let (column, value) = operand(schema, &column.name, value, op != Cmp::Eq)?;
             Some(vec![Predicate {
                 column,
                 test: Test::Cmp(op, value),
@@ -132,8 +132,8 @@ pub(crate) fn parse(expr: &Expr, schema: &TableSchema) -> Option<Vec<Predicate>>
             let Expr::Column(c) = expr.as_ref() else {
                 return None;
             };
-            let (column, low) = operand(schema, &c.name, low)?;
-            let (_, high) = operand(schema, &c.name, high)?;
+            let (column, low) = operand(schema, &c.name, low, true)?;
+            let (_, high) = operand(schema, &c.name, high, true)?;
             Some(vec![
                 Predicate {
                     column,
@@ -156,7 +156,7 @@ pub(crate) fn parse(expr: &Expr, schema: &TableSchema) -> Option<Vec<Predicate>>
             let mut column = None;
             let mut values = Vec::with_capacity(list.len());
             for item in list {
-                let (c, value) = operand(schema, &c.name, item)?;
+                let (c, value) = operand(schema, &c.name, item, false)?;
                 column = Some(c);
                 values.push(value);
             }
@@ -169,12 +169,19 @@ pub(crate) fn parse(expr: &Expr, schema: &TableSchema) -> Option<Vec<Predicate>>
     }
 }
 
-/// A stored column and a non-NULL literal of exactly its type.
+/// A stored column and a non-NULL literal of exactly its type, for a test of equality, or
+/// of order where `ordered`.
 ///
 /// Floating-point and interval columns are left to DataFusion: the projector's order
 /// (`-0.0 = 0.0`, one NaN; a month equal to 30 days) differs from Arrow's there, so a scan
-/// checking them itself could drop rows DataFusion would keep.
-fn operand(schema: &TableSchema, name: &str, literal: &Expr) -> Option<(usize, Value)> {
+/// checking them itself could drop rows DataFusion would keep. Network addresses are
+/// tested for equality only: their stored text does not sort as they do.
+fn operand(
+    schema: &TableSchema,
+    name: &str,
+    literal: &Expr,
+    ordered: bool,
+) -> Option<(usize, Value)> {
     let Expr::Literal(scalar, _) = literal else {
         return None;
     };
@@ -183,7 +190,8 @@ fn operand(schema: &TableSchema, name: &str, literal: &Expr) -> Option<(usize, V
     if matches!(
         data_type,
         DataType::Real | DataType::Double | DataType::Interval
-    ) {
+    ) || (ordered && matches!(data_type, DataType::Inet | DataType::Cidr))
+    {
         return None;
     }
     let value = from_scalar(scalar, data_type).ok()?;

@@ -1783,6 +1783,18 @@ pub(crate) fn data_type(t: &ast::DataType) -> Result<DataType> {
         T::Timestamp(..) => DataType::TimestampTz,
         T::Interval { .. } => DataType::Interval,
         T::Uuid => DataType::Uuid,
+        T::Custom(name, modifiers)
+            if modifiers.is_empty()
+                && matches!(
+                    crate::catalog::unqualified(name).as_deref(),
+                    Some("inet" | "cidr")
+                ) =>
+        {
+            match crate::catalog::unqualified(name).as_deref() {
+                Some("inet") => DataType::Inet,
+                _ => DataType::Cidr,
+            }
+        }
         T::JSON => DataType::Json,
         T::JSONB => DataType::Jsonb,
         // `int[]`, `int[3]`, `int[][]`: PostgreSQL gives them all one type, whose sizes and

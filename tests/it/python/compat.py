@@ -849,6 +849,55 @@ def exercise_json_and_uuid():
     asyncio.run(run())
 
 
+def exercise_network():
+    """inet and cidr columns are sent with their own types, so drivers hand back
+    ipaddress objects: psycopg 3 in text and binary formats (and its ipaddress parameters,
+    sent as inet and cidr), asyncpg through its binary codec."""
+    import ipaddress
+
+    conn = psycopg.connect(host=host, port=port, user="driftdb", dbname="driftdb", autocommit=True)
+    conn.execute("CREATE TABLE py_hosts (addr INET PRIMARY KEY, net CIDR)")
+    conn.execute(
+        "INSERT INTO py_hosts VALUES (%s, %s), (%s, %s)",
+        (
+            ipaddress.ip_interface("10.0.0.9/8"),
+            ipaddress.ip_network("10.0.0.0/8"),
+            ipaddress.ip_address("10.0.0.10"),
+            ipaddress.ip_network("2001:db8::/32"),
+        ),
+    )
+    query = "SELECT addr, net FROM py_hosts ORDER BY addr"
+    expected = [
+        (ipaddress.ip_interface("10.0.0.9/8"), ipaddress.ip_network("10.0.0.0/8")),
+        (ipaddress.ip_address("10.0.0.10"), ipaddress.ip_network("2001:db8::/32")),
+    ]
+    check("psycopg inet text", conn.execute(query).fetchall(), expected)
+    check("psycopg inet binary", conn.cursor(binary=True).execute(query).fetchall(), expected)
+    for prepare in (False, True):
+        check(
+            f"psycopg inet parameters (prepare={prepare})",
+            conn.execute(
+                "SELECT addr FROM py_hosts WHERE addr << %s AND addr <> %s",
+                (ipaddress.ip_network("10.0.0.0/8"), ipaddress.ip_address("10.0.0.9")),
+                prepare=prepare,
+            ).fetchall(),
+            [(ipaddress.ip_address("10.0.0.10"),)],
+        )
+    conn.close()
+
+    async def run():
+        conn = await asyncpg.connect(host=host, port=port, user="driftdb", database="driftdb")
+        rows = await conn.fetch("SELECT addr, net FROM py_hosts WHERE net <<= $1::cidr ORDER BY addr", "10.0.0.0/8")
+        check(
+            "asyncpg inet",
+            [(r["addr"], r["net"]) for r in rows],
+            [(ipaddress.ip_interface("10.0.0.9/8"), ipaddress.ip_network("10.0.0.0/8"))],
+        )
+        await conn.close()
+
+    asyncio.run(run())
+
+
 exercise(psycopg2, "py2_items")
 exercise_savepoints()
 exercise(psycopg, "py3_items")
@@ -856,6 +905,7 @@ asyncio.run(exercise_asyncpg())
 exercise_pipelines()
 exercise_shape_changes()
 exercise_json_and_uuid()
+exercise_network()
 exercise_arrays()
 exercise_array_columns()
 exercise_sqlalchemy("psycopg2")

@@ -53,6 +53,11 @@ check("renamed and changed model", Note.objects.get(pinned=True).text, "pinned")
 with connection.cursor() as cur:
     cur.execute("SELECT count(*) FROM pg_indexes WHERE indexname = 'shop_note_pinned_idx'")
     check("index made on the renamed table", cur.fetchone()[0], 1)
+# An inet column (GenericIPAddressField): stored in PostgreSQL's form, found by either
+# spelling of the address.
+Customer.objects.create(name="bob", email="bob@example.com", last_ip="2001:DB8::0:1")
+check("inet field", Customer.objects.get(last_ip="2001:db8::1").name, "bob")
+check("inet value", Customer.objects.get(name="bob").last_ip, "2001:db8::1")
 try:
     with transaction.atomic():
         Customer.objects.create(name="again", email="ann@example.com")

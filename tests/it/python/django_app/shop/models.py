@@ -3,6 +3,7 @@ from django.db import models
 class Customer(models.Model):
     name = models.CharField(max_length=50)
     email = models.EmailField(unique=True)
+    last_ip = models.GenericIPAddressField(null=True)
 
 class Order(models.Model):
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="orders")
