@@ -2299,6 +2299,51 @@ fn json_in(data_type: &ast::DataType) -> &'static str {
     }
 }
 
+/// The century, millennium or decade of `year` (an expression), as PostgreSQL counts them:
+/// a century and a millennium begin with their year 1 (2000 is in the 20th century, 2001 in
+/// the 21st); the 202nd decade is 2020 to 2029. (Years before 1 are not counted so.)
+fn year_period(field: &ast::DateTimeField, year: Expr) -> Expr {
+    let number = |n: &str| Expr::value(Value::Number(n.into(), false));
+    let (add, divisor) = match field {
+        ast::DateTimeField::Century => ("99", "100"),
+        ast::DateTimeField::Decade => ("0", "10"),
+        _ => ("999", "1000"),
+    };
+    let shifted = Expr::BinaryOp {
+        left: Box::new(year),
+        op: BinaryOperator::Plus,
+        right: Box::new(number(add)),
+    };
+    Expr::BinaryOp {
+        left: Box::new(Expr::Nested(Box::new(shifted))),
+        op: BinaryOperator::Divide,
+        right: Box::new(number(divisor)),
+    }
+}
+
+/// The field of `date_part('century' | 'millennium' | 'decade', x)`.
+fn year_period_field(f: &ast::Function) -> Option<ast::DateTimeField> {
+    let ast::FunctionArguments::List(list) = &f.args else {
+        return None;
+    };
+    let [
+        ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(Expr::Value(part))),
+        _,
+    ] = list.args.as_slice()
+    else {
+        return None;
+    };
+    let Value::SingleQuotedString(part) = &part.value else {
+        return None;
+    };
+    match part.to_lowercase().as_str() {
+        "century" | "centuries" => Some(ast::DateTimeField::Century),
+        "millennium" | "millennia" => Some(ast::DateTimeField::Millennium),
+        "decade" | "decades" => Some(ast::DateTimeField::Decade),
+        _ => None,
+    }
+}
+
 /// The function a cast to `inet` or `cidr` becomes (DataFusion has no network types; see
 /// `crate::network`), for those types.
 fn network_in(data_type: &ast::DataType) -> Option<&'static str> {
@@ -2538,6 +2583,44 @@ impl VisitorMut for Idioms {
                     };
                     let one = Expr::value(Value::Number("1".into(), false));
                     *expr = call_with("substr", vec![root, from, one]);
+                }
+            }
+            // `EXTRACT(CENTURY | MILLENNIUM | DECADE FROM x)`, which DataFusion lacks, from
+            // the year (and `date_part('century', x)`, its function form).
+            Expr::Extract {
+                field:
+                    field @ (ast::DateTimeField::Century
+                    | ast::DateTimeField::Millennium
+                    | ast::DateTimeField::Millenium
+                    | ast::DateTimeField::Decade),
+                syntax,
+                expr: value,
+            } => {
+                let field = field.clone();
+                let year = Expr::Extract {
+                    field: ast::DateTimeField::Year,
+                    syntax: syntax.clone(),
+                    expr: value.clone(),
+                };
+                *expr = year_period(&field, year);
+            }
+            Expr::Function(f)
+                if unqualified(&f.name).as_deref() == Some("date_part")
+                    && year_period_field(f).is_some() =>
+            {
+                if let (Some(field), ast::FunctionArguments::List(list)) =
+                    (year_period_field(f), &f.args)
+                    && let [_, ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(value))] =
+                        list.args.as_slice()
+                {
+                    let year = call_with(
+                        "date_part",
+                        vec![
+                            Expr::value(Value::SingleQuotedString("year".into())),
+                            value.clone(),
+                        ],
+                    );
+                    *expr = year_period(&field, year);
                 }
             }
             // An array slice with a bound left out (`a[:2]`, `a[3:]`, `a[:]`) runs from the

@@ -83,7 +83,7 @@ pub(crate) use num_nulls::functions as num_nulls_functions;
 pub(crate) use numeric_in::{NUMERIC_IN, numeric_column, numeric_in};
 pub(crate) use numeric_scale::functions as numeric_scale_functions;
 pub(crate) use ordered_set::{mode, percentile_disc};
-pub(crate) use regexp::{REGEXP_MATCHES, regexp_matches, regexp_split_to_array};
+pub(crate) use regexp::{REGEXP_MATCHES, regexp_matches, regexp_split_to_array, regexp_substr};
 pub(crate) use row::{ROW, row};
 pub(crate) use set_all::rule as multiset_set_operations;
 pub(crate) use sha::functions as sha_functions;
@@ -883,6 +883,41 @@ impl TypePlanner for PostgresTypes {
     }
 }
 
+/// A quoted literal beside a number in arithmetic (`'12'::int + '3'`, `price * '2'`) is a
+/// number of the other operand's type, as PostgreSQL resolves the literal's `unknown` type
+/// (an unconstrained `numeric` beside a `numeric`); DataFusion refused text in arithmetic.
+fn quoted_numbers(expr: RawBinaryExpr, schema: &DFSchema) -> RawBinaryExpr {
+    if !matches!(
+        expr.op,
+        BinaryOperator::Plus
+            | BinaryOperator::Minus
+            | BinaryOperator::Multiply
+            | BinaryOperator::Divide
+            | BinaryOperator::Modulo
+    ) {
+        return expr;
+    }
+    let quoted = |e: &Expr| matches!(e, Expr::Literal(ScalarValue::Utf8(Some(_)), _));
+    let number_type = |e: &Expr| e.get_type(schema).ok().filter(DataType::is_numeric);
+    let as_number = |literal: Expr, t: DataType| match t {
+        DataType::Decimal128(..) => numeric_in().call(vec![literal]),
+        t => Expr::Cast(Cast::new(Box::new(literal), t)),
+    };
+    let RawBinaryExpr { op, left, right } = expr;
+    let (left, right) = if quoted(&left)
+        && let Some(t) = number_type(&right)
+    {
+        (as_number(left, t), right)
+    } else if quoted(&right)
+        && let Some(t) = number_type(&left)
+    {
+        (left, as_number(right, t))
+    } else {
+        (left, right)
+    };
+    RawBinaryExpr { op, left, right }
+}
+
 /// Plans `date ± interval`, `timestamp - timestamp` and interval scaling; see the module
 /// documentation.
 #[derive(Debug, Default)]
@@ -894,6 +929,7 @@ impl ExprPlanner for PostgresOperators {
         expr: RawBinaryExpr,
         schema: &DFSchema,
     ) -> Result<PlannerResult<RawBinaryExpr>> {
+        let expr = quoted_numbers(expr, schema);
         // An untyped `$n` beside an interval in `*` or `/` is the factor, a float8 as in
         // PostgreSQL; typed here, so that describing the statement gives its type.
         let factor = |e: &Expr| match e {

@@ -46,8 +46,8 @@ fn invalid(message: String) -> DataFusionError {
 }
 
 /// `pattern` compiled with PostgreSQL's `flags`; `g` (every match) only where `global` may
-/// be asked for.
-fn compile(pattern: &str, flags: &str, global: bool) -> Result<Regex> {
+/// be asked for (elsewhere it is refused in the name of `function`).
+fn compile(pattern: &str, flags: &str, function: &str, global: bool) -> Result<Regex> {
     let mut builder = RegexBuilder::new(pattern);
     for flag in flags.chars() {
         match flag {
@@ -59,8 +59,7 @@ fn compile(pattern: &str, flags: &str, global: bool) -> Result<Regex> {
             'x' => builder.ignore_whitespace(true),
             'g' => {
                 return Err(DataFusionError::External(Box::new(Error::Execution {
-                    message: "regexp_split_to_array() does not support the \"global\" option"
-                        .to_string(),
+                    message: format!("{function}() does not support the \"global\" option"),
                     sqlstate: "22023",
                 })));
             }
@@ -207,7 +206,7 @@ impl ScalarUDFImpl for Regexp {
                 compiled = Some((
                     pattern.to_string(),
                     flags.to_string(),
-                    compile(pattern, flags, global)?,
+                    compile(pattern, flags, self.name(), global)?,
                 ));
             }
             let Some((_, _, re)) = &compiled else {
@@ -239,12 +238,154 @@ impl ScalarUDFImpl for Regexp {
     }
 }
 
+/// `regexp_substr(text, pattern [, start [, n [, flags [, subexpr]]]])`, PostgreSQL 15's:
+/// the `n`th match of `pattern` (non-overlapping, searched from the `start`th character),
+/// or its `subexpr`th group; NULL when there is none.
+pub(crate) fn regexp_substr() -> ScalarUDF {
+    let text = || vec![DataType::Utf8, DataType::Utf8];
+    let with = |more: &[DataType]| {
+        let mut types = text();
+        types.extend_from_slice(more);
+        TypeSignature::Exact(types)
+    };
+    ScalarUDF::new_from_impl(RegexpSubstr {
+        signature: Signature::one_of(
+            vec![
+                TypeSignature::Exact(text()),
+                with(&[DataType::Int64]),
+                with(&[DataType::Int64, DataType::Int64]),
+                with(&[DataType::Int64, DataType::Int64, DataType::Utf8]),
+                with(&[
+                    DataType::Int64,
+                    DataType::Int64,
+                    DataType::Utf8,
+                    DataType::Int64,
+                ]),
+            ],
+            Volatility::Immutable,
+        ),
+    })
+}
+
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct RegexpSubstr {
+    signature: Signature,
+}
+
+/// A parameter out of its range: PostgreSQL's 22023.
+fn invalid_parameter(name: &str, value: i64) -> DataFusionError {
+    DataFusionError::External(Box::new(Error::Execution {
+        message: format!("invalid value for parameter \"{name}\": {value}"),
+        sqlstate: "22023",
+    }))
+}
+
+/// The `n`th match of `re` in `text` from byte `from` on (`n` counts from 1), its group
+/// `group` (0: the whole match).
+fn nth_match<'t>(re: &Regex, text: &'t str, from: usize, n: i64, group: usize) -> Option<&'t str> {
+    let mut at = from;
+    let mut seen = 0;
+    while at <= text.len() {
+        let captures = re.captures_at(text, at)?;
+        let whole = captures.get(0)?;
+        seen += 1;
+        if seen == n {
+            return captures.get(group).map(|m| m.as_str());
+        }
+        at = if whole.is_empty() {
+            whole.end() + text[whole.end()..].chars().next()?.len_utf8()
+        } else {
+            whole.end()
+        };
+    }
+    None
+}
+
+impl ScalarUDFImpl for RegexpSubstr {
+    fn name(&self) -> &str {
+        "regexp_substr"
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
+        Ok(DataType::Utf8)
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        use datafusion::arrow::array::AsArray;
+        use datafusion::arrow::datatypes::Int64Type;
+        let (arrays, rows, scalar) = super::argument_arrays(&args)?;
+        let mut out = StringBuilder::new();
+        let mut compiled: Option<(String, String, Regex)> = None;
+        for row in 0..rows {
+            let text_at = |i: usize| match arrays.get(i) {
+                None => Some(Some("")),
+                Some(a) if a.is_null(row) => None,
+                Some(a) => a.as_string_opt::<i32>().map(|s| Some(s.value(row))),
+            };
+            let number_at = |i: usize, default: i64| match arrays.get(i) {
+                None => Some(default),
+                Some(a) if a.is_null(row) => None,
+                Some(a) => a.as_primitive_opt::<Int64Type>().map(|n| n.value(row)),
+            };
+            let (
+                Some(Some(text)),
+                Some(Some(pattern)),
+                Some(start),
+                Some(n),
+                Some(Some(flags)),
+                Some(group),
+            ) = (
+                text_at(0),
+                text_at(1),
+                number_at(2, 1),
+                number_at(3, 1),
+                text_at(4),
+                number_at(5, 0),
+            )
+            else {
+                out.append_null();
+                continue;
+            };
+            if start < 1 {
+                return Err(invalid_parameter("start", start));
+            }
+            if n < 1 {
+                return Err(invalid_parameter("n", n));
+            }
+            let group = usize::try_from(group).map_err(|_| invalid_parameter("subexpr", group))?;
+            if !matches!(&compiled, Some((p, f, _)) if p == pattern && f == flags) {
+                compiled = Some((
+                    pattern.to_string(),
+                    flags.to_string(),
+                    compile(pattern, flags, self.name(), false)?,
+                ));
+            }
+            let Some((_, _, re)) = &compiled else {
+                continue;
+            };
+            // The search starts at the `start`th character (past the end: no match).
+            let skip = usize::try_from(start - 1).unwrap_or(usize::MAX);
+            let from = match text.char_indices().nth(skip) {
+                Some((at, _)) => Some(at),
+                None if skip == text.chars().count() => Some(text.len()),
+                None => None,
+            };
+            out.append_option(from.and_then(|from| nth_match(re, text, from, n, group)));
+        }
+        super::columnar(Arc::new(out.finish()), scalar)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn pieces(text: &str, pattern: &str) -> Vec<String> {
-        let re = compile(pattern, "", false).unwrap();
+        let re = compile(pattern, "", "regexp_split_to_array", false).unwrap();
         split(&re, text).into_iter().map(str::to_string).collect()
     }
 
