@@ -25,7 +25,7 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use datafusion::arrow::datatypes::{DataType as ArrowType, Schema, SchemaRef};
+use datafusion::arrow::datatypes::{FieldRef, Schema, SchemaRef};
 use sqlparser::ast::{
     BinaryOperator, CastKind, Expr, GroupByExpr, Query, SelectItem, SetExpr, Statement,
     TableFactor, TableVersion, UnaryOperator, Value as AstValue,
@@ -194,7 +194,7 @@ impl<'a> PointQuery<'a> {
         &self,
         db: &Database,
         seq: u64,
-    ) -> Option<(Vec<(usize, ArrowType)>, SchemaRef)> {
+    ) -> Option<(Vec<(usize, FieldRef)>, SchemaRef)> {
         self.with_table(db, seq, |table, positions| {
             self.describe_from(table, positions, seq)
         })
@@ -205,7 +205,7 @@ impl<'a> PointQuery<'a> {
         table: &Table,
         positions: &[usize],
         seq: u64,
-    ) -> Option<(Vec<(usize, ArrowType)>, SchemaRef)> {
+    ) -> Option<(Vec<(usize, FieldRef)>, SchemaRef)> {
         let schema = table.schema();
         let key_columns = schema.primary_key();
         let mut seen = HashSet::new();
@@ -217,7 +217,14 @@ impl<'a> PointQuery<'a> {
             }
             let data_type = &schema.columns()[position].data_type;
             match placeholder(expr) {
-                Some(n) => parameters.push((n, crate::arrow::arrow_type(data_type))),
+                Some(n) => parameters.push((
+                    n,
+                    Arc::new(crate::arrow::field(&driftdb_projector::Column::new(
+                        "",
+                        data_type.clone(),
+                        true,
+                    ))),
+                )),
                 None => {
                     key_value(expr, data_type)?;
                 }
@@ -577,17 +584,27 @@ mod tests {
                 .map(|(parameters, columns)| {
                     let names: Vec<String> =
                         columns.fields().iter().map(|f| f.name().clone()).collect();
-                    (parameters, names)
+                    let types: Vec<(usize, datafusion::arrow::datatypes::DataType)> = parameters
+                        .into_iter()
+                        .map(|(n, f)| (n, f.data_type().clone()))
+                        .collect();
+                    (types, names)
                 })
         };
         assert_eq!(
             describe("SELECT owner FROM accounts WHERE id = $1"),
-            Some((vec![(1, ArrowType::Int64)], vec!["owner".to_string()]))
+            Some((
+                vec![(1, datafusion::arrow::datatypes::DataType::Int64)],
+                vec!["owner".to_string()]
+            ))
         );
         assert_eq!(
             describe("SELECT * FROM pairs WHERE b = $2 AND a = $1"),
             Some((
-                vec![(2, ArrowType::Utf8), (1, ArrowType::Int32)],
+                vec![
+                    (2, datafusion::arrow::datatypes::DataType::Utf8),
+                    (1, datafusion::arrow::datatypes::DataType::Int32)
+                ],
                 vec!["a".to_string(), "b".to_string()]
             ))
         );

@@ -1300,7 +1300,7 @@ impl Session {
         statement: &Ast,
         snapshot: &Snapshot,
     ) -> Option<(
-        Vec<(usize, datafusion::arrow::datatypes::DataType)>,
+        Vec<(usize, datafusion::arrow::datatypes::FieldRef)>,
         datafusion::arrow::datatypes::SchemaRef,
     )> {
         let query = crate::point::PointQuery::of(statement)?;

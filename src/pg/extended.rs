@@ -40,7 +40,7 @@ use postgres_types::{IsNull, Kind, ToSql, to_sql_checked};
 use tokio::sync::Mutex;
 
 use super::unflushed::Unflushed;
-use super::{Connection, field_type, pg_type, response, user_error};
+use super::{Connection, field_type, response, user_error};
 
 /// A parsed statement: its text, parameter types and result columns, and the statement as
 /// parsed (each Execute binds a copy).
@@ -91,7 +91,7 @@ impl QueryParser for Parser {
                             .get(i)
                             .cloned()
                             .flatten()
-                            .map(|t| pg_type(&t))
+                            .map(|field| field_type(&field))
                     })
                     .unwrap_or(Type::UNKNOWN)
             })

@@ -55,10 +55,14 @@ fn operand(e: &Expr, schema: &DFSchema) -> Operand {
 fn as_address(e: Expr, operand: Operand, kind: Kind) -> Expr {
     match (operand, e) {
         (Operand::Address(_), e) => e,
+        // A parameter is described as an address of that kind.
         (_, Expr::Placeholder(p)) if p.field.is_none() => {
             cast_to(kind).call(vec![Expr::Placeholder(Placeholder::new_with_field(
                 p.id,
-                Some(Arc::new(Field::new("", DataType::Utf8, true))),
+                Some(Arc::new(crate::arrow::with_pg_type(
+                    Field::new("", DataType::Utf8, true),
+                    kind.name(),
+                ))),
             ))])
         }
         (_, e) => cast_to(kind).call(vec![e]),

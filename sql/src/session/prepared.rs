@@ -7,12 +7,19 @@
 //! the column a parameter is assigned to or compared with for `UPDATE` and `DELETE`. A bound
 //! value becomes a literal in the statement's syntax tree, cast to its parameter's type, so
 //! the statement then runs exactly as if it had been written with that literal.
+//!
+//! A parameter is described by a field, not only an Arrow type: the field of a `uuid`,
+//! `inet` or `json` column says so ([`crate::arrow::PG_TYPE`]), and a driver that binds by
+//! the described type (asyncpg) then sends a `UUID` object as a uuid, not as text.
 
 use std::collections::{BTreeMap, HashMap};
 use std::ops::ControlFlow;
 use std::sync::{LazyLock, Mutex};
 
-use datafusion::arrow::datatypes::{DataType as Arrow, SchemaRef};
+use std::sync::Arc;
+
+use datafusion::arrow::datatypes::{DataType as Arrow, Field, FieldRef, SchemaRef};
+use driftdb_projector::{Column, DataType};
 use sqlparser::ast::{self, Expr, Statement as Ast, visit_expressions, visit_expressions_mut};
 
 use super::Session;
@@ -25,8 +32,9 @@ use crate::parser::Statement;
 /// What a prepared statement takes and returns.
 #[derive(Debug, Clone)]
 pub struct Description {
-    /// The type of `$1`, `$2` ...; `None` where it cannot be inferred.
-    pub parameters: Vec<Option<Arrow>>,
+    /// The type of `$1`, `$2` ... as an unnamed, nullable field (whose metadata names a
+    /// PostgreSQL type Arrow's does not tell); `None` where it cannot be inferred.
+    pub parameters: Vec<Option<FieldRef>>,
     /// The columns of its rows; `None` for a statement without rows.
     pub columns: Option<SchemaRef>,
     /// The statement as parsed, for [`Session::execute_bound_statement`]: a statement run
@@ -81,6 +89,16 @@ fn compare_elements(statement: &mut Ast) -> Vec<usize> {
     found
 }
 
+/// A parameter of Arrow type `t`.
+fn parameter(t: Arrow) -> FieldRef {
+    Arc::new(Field::new("", t, true))
+}
+
+/// A parameter that takes the values of a column of type `t`.
+fn column_parameter(t: &DataType) -> FieldRef {
+    Arc::new(crate::arrow::field(&Column::new("", t.clone(), true)))
+}
+
 /// The Arrow type of an array type of a column type or `oid` (`bigint[]`, `text[][]`,
 /// `oid[]`).
 fn array_type(t: &ast::DataType) -> Option<Arrow> {
@@ -88,13 +106,11 @@ fn array_type(t: &ast::DataType) -> Option<Arrow> {
         return None;
     };
     let element = match super::ddl::data_type(element) {
-        Ok(t) => crate::arrow::arrow_type(&t),
-        Err(_) if is_oid(element) => Arrow::UInt32,
-        Err(_) => array_type(element)?,
+        Ok(t) => crate::arrow::element_field(&t),
+        Err(_) if is_oid(element) => Field::new_list_field(Arrow::UInt32, true),
+        Err(_) => Field::new_list_field(array_type(element)?, true),
     };
-    Some(Arrow::List(std::sync::Arc::new(
-        datafusion::arrow::datatypes::Field::new_list_field(element, true),
-    )))
+    Some(Arrow::List(Arc::new(element)))
 }
 
 /// Whether `t` is `oid` (which the catalog rewrite makes `BIGINT`).
@@ -182,7 +198,7 @@ impl Session {
         self.resolve_sql(&mut statement, &self.snapshot())?;
         self.expand_views(&mut statement)?;
         let count = parameter_count(&statement);
-        let mut known: BTreeMap<usize, Arrow> = BTreeMap::new();
+        let mut known: BTreeMap<usize, FieldRef> = BTreeMap::new();
         // `$1::int` is an int, as PostgreSQL infers it.
         let _ = visit_expressions(&statement, |e| {
             if let Expr::Cast {
@@ -191,13 +207,13 @@ impl Session {
                 && let Some(n) = placeholder_number(expr)
             {
                 if let Ok(t) = super::ddl::data_type(data_type) {
-                    known.insert(n, crate::arrow::arrow_type(&t));
+                    known.insert(n, column_parameter(&t));
                 } else if let Some(t) = array_type(data_type) {
-                    known.insert(n, t);
+                    known.insert(n, parameter(t));
                 } else if is_oid(data_type) {
                     // An object id is a `UInt32`, as in the catalogs, so it is described as
                     // `oid` (asyncpg sends an `oid`, not an `int8`, for it).
-                    known.insert(n, Arrow::UInt32);
+                    known.insert(n, parameter(Arrow::UInt32));
                 }
             }
             ControlFlow::<()>::Continue(())
@@ -219,7 +235,7 @@ impl Session {
                     .plan_statement(statement.clone())
                     .await
                     .map_err(execution)?;
-                for (name, t) in plan.get_parameter_types().map_err(execution)? {
+                for (name, t) in plan.get_parameter_fields().map_err(execution)? {
                     if let (Some(n), Some(t)) =
                         (name.strip_prefix('$').and_then(|n| n.parse().ok()), t)
                     {
@@ -255,7 +271,7 @@ impl Session {
                             if let Some(n) = placeholder_number(expr) {
                                 known.insert(
                                     n,
-                                    crate::arrow::arrow_type(&schema.columns()[column].data_type),
+                                    column_parameter(&schema.columns()[column].data_type),
                                 );
                             }
                         }
@@ -282,7 +298,7 @@ impl Session {
                             .and_then(|p| p.as_ident())
                             .and_then(|i| schema.column_index(&ident_name(i)))
                     {
-                        known.insert(n, crate::arrow::arrow_type(&schema.columns()[i].data_type));
+                        known.insert(n, column_parameter(&schema.columns()[i].data_type));
                     }
                     // `SET balance = balance + $1`: the parameter takes the column's type.
                     compared_columns(&assignment.value, &schema, &mut known);
@@ -325,14 +341,24 @@ impl Session {
         // `x = ANY($1)` compares x with the elements of an array: `$1` is an array of what
         // was inferred for the element (see `compare_elements`), or of text when nothing was.
         for n in elements_compared {
-            let t = known.entry(n).or_insert(Arrow::Utf8);
-            if !matches!(t, Arrow::List(_)) {
-                let element = datafusion::arrow::datatypes::Field::new_list_field(t.clone(), true);
-                *t = Arrow::List(std::sync::Arc::new(element));
+            let t = known.entry(n).or_insert_with(|| parameter(Arrow::Utf8));
+            if !matches!(t.data_type(), Arrow::List(_)) {
+                let element = t
+                    .as_ref()
+                    .clone()
+                    .with_name(Field::LIST_FIELD_DEFAULT_NAME)
+                    .with_nullable(true);
+                *t = parameter(Arrow::List(Arc::new(element)));
             }
         }
+        // Each as an unnamed nullable field, wherever it was inferred from.
+        let unnamed = |f: &FieldRef| -> FieldRef {
+            Arc::new(
+                Field::new("", f.data_type().clone(), true).with_metadata(f.metadata().clone()),
+            )
+        };
         Ok(Description {
-            parameters: (1..=count).map(|n| known.get(&n).cloned()).collect(),
+            parameters: (1..=count).map(|n| known.get(&n).map(unnamed)).collect(),
             columns,
             statement: parsed,
         })
@@ -479,7 +505,7 @@ impl Session {
 fn compared_columns(
     expr: &Expr,
     schema: &driftdb_projector::TableSchema,
-    known: &mut BTreeMap<usize, Arrow>,
+    known: &mut BTreeMap<usize, FieldRef>,
 ) {
     let column_type = |e: &Expr| {
         let name = match e {
@@ -489,7 +515,7 @@ fn compared_columns(
         };
         schema
             .column_index(&name)
-            .map(|i| crate::arrow::arrow_type(&schema.columns()[i].data_type))
+            .map(|i| column_parameter(&schema.columns()[i].data_type))
     };
     let _ = visit_expressions(expr, |e| {
         match e {

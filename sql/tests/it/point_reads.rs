@@ -177,7 +177,7 @@ async fn point_reads_with_parameters_describe_as_the_general_path() -> Result<()
             .parameters
             .iter()
             .map(|t| driftdb_sql::Param {
-                value: match t {
+                value: match t.as_ref().map(|f| f.data_type()) {
                     Some(datafusion::arrow::datatypes::DataType::Utf8) => {
                         driftdb_sql::ParamValue::Text("a".into())
                     }

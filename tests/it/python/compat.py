@@ -843,6 +843,9 @@ def exercise_json_and_uuid():
         conn = await asyncpg.connect(host=host, port=port, user="driftdb", database="driftdb")
         row = await conn.fetchrow("SELECT id, payload FROM py_events")
         check("asyncpg uuid", row["id"], u)
+        # A parameter compared with (or stored in) a uuid column is described as a uuid, so
+        # asyncpg takes a UUID object for it.
+        check("asyncpg uuid parameter", await conn.fetchval("SELECT count(*) FROM py_events WHERE id = $1", u), 1)
         check("asyncpg jsonb", json.loads(row["payload"]), {"a": {"k": [1, 2]}, "b": 1})
         await conn.close()
 
@@ -892,6 +895,14 @@ def exercise_network():
             "asyncpg inet",
             [(r["addr"], r["net"]) for r in rows],
             [(ipaddress.ip_interface("10.0.0.9/8"), ipaddress.ip_network("10.0.0.0/8"))],
+        )
+        # Parameters beside addresses are described as addresses: asyncpg sends ipaddress
+        # objects in binary.
+        await conn.execute("INSERT INTO py_hosts VALUES ($1, $2)", ipaddress.ip_address("::1"), ipaddress.ip_network("::/0"))
+        check(
+            "asyncpg inet parameters",
+            await conn.fetchval("SELECT addr FROM py_hosts WHERE addr = $1 AND net = $2", ipaddress.ip_address("::1"), ipaddress.ip_network("::/0")),
+            ipaddress.ip_address("::1"),
         )
         await conn.close()
 
