@@ -2585,6 +2585,12 @@ impl VisitorMut for Idioms {
                     *expr = call_with("substr", vec![root, from, one]);
                 }
             }
+            // `U&'d\0061t\+000061'`: sqlparser has read the escapes; the value is text.
+            Expr::Value(v) if matches!(v.value, Value::UnicodeStringLiteral(_)) => {
+                if let Value::UnicodeStringLiteral(text) = &v.value {
+                    v.value = Value::SingleQuotedString(text.clone());
+                }
+            }
             // `EXTRACT(CENTURY | MILLENNIUM | DECADE FROM x)`, which DataFusion lacks, from
             // the year (and `date_part('century', x)`, its function form).
             Expr::Extract {

@@ -43,6 +43,7 @@ mod cast_like;
 mod date_trunc;
 mod domain;
 pub(crate) mod excluding;
+pub(crate) mod float_in;
 mod format;
 mod integer;
 mod integer_literals;
@@ -326,6 +327,26 @@ fn rewrite(expr: Expr, schema: &DFSchema) -> Result<Transformed<Expr>> {
     {
         let call = checked(op).call(vec![left.as_ref().clone(), right.as_ref().clone()]);
         return Ok(Transformed::yes(call));
+    }
+    // Text becomes a float by PostgreSQL's rules: out of range is an error, not Infinity
+    // or 0 (see `float_in`).
+    if let Expr::Cast(Cast { expr: inner, field }) = &expr
+        && let Ok(from) = inner.get_type(schema)
+        && is_text(&from)
+    {
+        match field.data_type() {
+            DataType::Float64 => {
+                return Ok(Transformed::yes(
+                    float_in::float_in().call(vec![inner.as_ref().clone()]),
+                ));
+            }
+            DataType::Float32 => {
+                return Ok(Transformed::yes(
+                    float_in::float4_in().call(vec![inner.as_ref().clone()]),
+                ));
+            }
+            _ => {}
+        }
     }
     // A `numeric` becomes the float nearest its value, as PostgreSQL's cast (through its
     // text) makes it; Arrow divides a float mantissa by a power of ten, which can land some

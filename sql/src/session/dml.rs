@@ -1259,6 +1259,15 @@ fn cast_column(array: &ArrayRef, t: &DataType) -> Result<ArrayRef> {
     if *t == DataType::Numeric {
         return crate::postgres::numeric_column(array).map_err(crate::database::execution);
     }
+    if matches!(t, DataType::Real | DataType::Double)
+        && matches!(
+            array.data_type(),
+            ArrowType::Utf8 | ArrowType::LargeUtf8 | ArrowType::Utf8View
+        )
+    {
+        return crate::postgres::float_in::read(array, &crate::arrow::arrow_type(t))
+            .map_err(crate::database::execution);
+    }
     // Input PostgreSQL reads and Arrow's parsers do not: an interval's clock part,
     // a timestamp without seconds.
     let normal: Option<crate::interval::Normalizer> = match t {
