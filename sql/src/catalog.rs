@@ -2585,6 +2585,14 @@ impl VisitorMut for Idioms {
                     *expr = call_with("substr", vec![root, from, one]);
                 }
             }
+            // `~x`, which DataFusion does not plan; see `crate::postgres::bitwise_not`.
+            Expr::UnaryOp {
+                op: ast::UnaryOperator::BitwiseNot,
+                expr: operand,
+            } => {
+                let operand = std::mem::replace(operand.as_mut(), Expr::value(Value::Null));
+                *expr = call(crate::postgres::BITWISE_NOT, operand);
+            }
             // `U&'d\0061t\+000061'`: sqlparser has read the escapes; the value is text.
             Expr::Value(v) if matches!(v.value, Value::UnicodeStringLiteral(_)) => {
                 if let Value::UnicodeStringLiteral(text) = &v.value {

@@ -816,6 +816,7 @@ fn install_postgres(ctx: &mut SessionContext) -> Result<()> {
     SessionContext::register_udf(ctx, crate::postgres::regexp_split_to_array());
     SessionContext::register_udf(ctx, crate::postgres::regexp_matches());
     SessionContext::register_udf(ctx, crate::postgres::regexp_substr());
+    SessionContext::register_udf(ctx, crate::postgres::bitwise_not());
     SessionContext::register_udf(ctx, crate::postgres::array_fill());
     SessionContext::register_udf(ctx, crate::postgres::to_number());
     SessionContext::register_udf(ctx, crate::postgres::row());

@@ -391,6 +391,36 @@ impl Address {
         Ok(self.with_number(moved))
     }
 
+    /// `~a`: every bit of the address flipped, the mask kept.
+    pub fn not(&self) -> Address {
+        let all = if self.v6 {
+            u128::MAX
+        } else {
+            u128::from(u32::MAX)
+        };
+        self.with_number(!self.number() & all)
+    }
+
+    /// `a & b` (`and`) or `a | b`: the addresses' bits combined, under the longer mask.
+    pub fn bitwise(&self, other: &Address, and: bool) -> Result<Address, NetworkError> {
+        if self.v6 != other.v6 {
+            let name = if and { "AND" } else { "OR" };
+            return Err(NetworkError::new(
+                format!("cannot {name} inet values of different sizes"),
+                "22023",
+            ));
+        }
+        let number = if and {
+            self.number() & other.number()
+        } else {
+            self.number() | other.number()
+        };
+        Ok(Address {
+            bits: self.bits.max(other.bits),
+            ..self.with_number(number)
+        })
+    }
+
     /// `a - b`: how many addresses apart they are.
     pub fn minus(&self, other: &Address) -> Result<i64, NetworkError> {
         if self.v6 != other.v6 {
@@ -716,6 +746,18 @@ mod tests {
             -1
         );
         assert!(inet("1.2.3.4").minus(&inet("::1")).is_err());
+        assert_eq!(
+            inet("10.0.0.1/8").not().text(Kind::Inet),
+            "245.255.255.254/8"
+        );
+        assert_eq!(
+            inet("::1").not().text(Kind::Inet),
+            "ffff:ffff:ffff:ffff:ffff:ffff:ffff:fffe"
+        );
+        let (a, b) = (inet("10.0.0.1/8"), inet("0.0.0.255/24"));
+        assert_eq!(a.bitwise(&b, true)?.text(Kind::Inet), "0.0.0.1/24");
+        assert_eq!(a.bitwise(&b, false)?.text(Kind::Inet), "10.0.0.255/24");
+        assert!(a.bitwise(&inet("::1"), true).is_err());
         Ok(())
     }
 

@@ -9,8 +9,7 @@
 use std::sync::Arc;
 
 use datafusion::arrow::array::{
-    Array, ArrayRef, AsArray, BinaryBuilder, BooleanBuilder, Int32Builder, Int64Builder,
-    StringBuilder,
+    Array, ArrayRef, AsArray, BinaryBuilder, BooleanArray, Int32Array, Int64Array, StringBuilder,
 };
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::{DataType, Field, FieldRef};
@@ -66,6 +65,12 @@ enum Function {
     MinusNumber,
     /// `a - b`.
     Difference,
+    /// `~a`.
+    Not,
+    /// `a & b`.
+    And,
+    /// `a | b`.
+    Or,
 }
 
 /// The type of a function's result.
@@ -105,6 +110,9 @@ impl Function {
             Function::Plus => "inetpl",
             Function::MinusNumber => "inetmi_int8",
             Function::Difference => "inetmi",
+            Function::Not => "inetnot",
+            Function::And => "inetand",
+            Function::Or => "inetor",
         }
     }
 
@@ -118,6 +126,8 @@ impl Function {
             Function::Overlaps => "&&",
             Function::Plus => "+",
             Function::MinusNumber | Function::Difference => "-",
+            Function::And => "&",
+            Function::Or => "|",
             _ => return None,
         })
     }
@@ -131,7 +141,9 @@ impl Function {
             | Function::Contains { .. }
             | Function::ContainedBy { .. }
             | Function::Overlaps
-            | Function::Difference => &[false, false],
+            | Function::Difference
+            | Function::And
+            | Function::Or => &[false, false],
             _ => &[false],
         }
     }
@@ -149,7 +161,10 @@ impl Function {
             | Function::Netmask
             | Function::Hostmask
             | Function::Plus
-            | Function::MinusNumber => Output::Address(Some(Kind::Inet)),
+            | Function::MinusNumber
+            | Function::Not
+            | Function::And
+            | Function::Or => Output::Address(Some(Kind::Inet)),
             Function::SetMasklen => Output::Address(Some(first.unwrap_or(Kind::Inet))),
             Function::SameFamily
             | Function::Contains { .. }
@@ -344,6 +359,9 @@ fn row(
             Value::Address(a()?.add(n)?, Kind::Inet)
         }
         Function::Difference => Value::Int64(a()?.minus(&b()?)?),
+        Function::Not => Value::Address(a()?.not(), Kind::Inet),
+        Function::And => Value::Address(a()?.bitwise(&b()?, true)?, Kind::Inet),
+        Function::Or => Value::Address(a()?.bitwise(&b()?, false)?, Kind::Inet),
     }))
 }
 
@@ -369,36 +387,33 @@ fn evaluate(
             }
             Arc::new(out.finish())
         }
-        Output::Int32 => {
-            let mut out = Int32Builder::new();
-            for v in values {
-                out.append_option(match v {
+        Output::Int32 => Arc::new(
+            values
+                .into_iter()
+                .map(|v| match v {
                     Some(Value::Int32(n)) => Some(n),
                     _ => None,
-                });
-            }
-            Arc::new(out.finish())
-        }
-        Output::Int64 => {
-            let mut out = Int64Builder::new();
-            for v in values {
-                out.append_option(match v {
+                })
+                .collect::<Int32Array>(),
+        ),
+        Output::Int64 => Arc::new(
+            values
+                .into_iter()
+                .map(|v| match v {
                     Some(Value::Int64(n)) => Some(n),
                     _ => None,
-                });
-            }
-            Arc::new(out.finish())
-        }
-        Output::Bool => {
-            let mut out = BooleanBuilder::new();
-            for v in values {
-                out.append_option(match v {
+                })
+                .collect::<Int64Array>(),
+        ),
+        Output::Bool => Arc::new(
+            values
+                .into_iter()
+                .map(|v| match v {
                     Some(Value::Bool(b)) => Some(b),
                     _ => None,
-                });
-            }
-            Arc::new(out.finish())
-        }
+                })
+                .collect::<BooleanArray>(),
+        ),
         Output::Bytes => {
             let mut out = BinaryBuilder::new();
             for v in values {
@@ -432,6 +447,8 @@ pub(crate) fn operator(op: &str, number: bool) -> Option<ScalarUDF> {
         ("+", true) => Function::Plus,
         ("-", true) => Function::MinusNumber,
         ("-", false) => Function::Difference,
+        ("&", false) => Function::And,
+        ("|", false) => Function::Or,
         _ => return None,
     };
     Some(udf(function, &[]))
@@ -445,6 +462,11 @@ pub(crate) fn cast_to(kind: Kind) -> ScalarUDF {
 /// A cast of an address to `text`.
 pub(crate) fn to_text() -> ScalarUDF {
     udf(Function::ToText, &[])
+}
+
+/// `~a` of an address.
+pub(crate) fn not() -> ScalarUDF {
+    udf(Function::Not, &[])
 }
 
 /// The order key of an address.
@@ -560,6 +582,9 @@ pub(crate) fn functions() -> Vec<ScalarUDF> {
             Function::Plus,
             Function::MinusNumber,
             Function::Difference,
+            Function::Not,
+            Function::And,
+            Function::Or,
         ]
         .into_iter()
         .map(|f| udf(f, &[])),

@@ -6,7 +6,7 @@
 //! - `=` and `<>` between values of one kind compare their texts, which are one per value
 //!   (so a scan can still use an index); other comparisons, and any between an `inet` and a
 //!   `cidr`, compare order keys ([`super::Address::key`]);
-//! - `<<`, `<<=`, `>>`, `>>=`, `&&`, `+` and `-` become the functions of
+//! - `<<`, `<<=`, `>>`, `>>=`, `&&`, `+`, `-`, `&` and `|` become the functions of
 //!   [`super::functions`];
 //! - `||` concatenates the address's text with its mask, as a cast to `text` shows it.
 
@@ -89,6 +89,8 @@ fn symbol(op: &BinaryOperator) -> Option<&str> {
         BinaryOperator::PGOverlap => "&&",
         BinaryOperator::Plus => "+",
         BinaryOperator::Minus => "-",
+        BinaryOperator::BitwiseAnd => "&",
+        BinaryOperator::BitwiseOr => "|",
         BinaryOperator::Custom(op) if op == "<<=" || op == ">>=" => op,
         _ => return None,
     })
