@@ -128,12 +128,14 @@ fn plan(expr: &RawBinaryExpr, schema: &DFSchema) -> Result<Option<Expr>> {
         {
             return Ok(None);
         }
-        let same_kind = matches!(
+        // An `inet` and a `cidr` may be equal with different texts (`10.0.0.1` and
+        // `10.0.0.1/32`).
+        let mixed = matches!(
             (left, right),
-            (Operand::Address(a), Operand::Address(b)) if a == b
-        ) || !matches!((left, right), (Operand::Address(_), Operand::Address(_)));
+            (Operand::Address(a), Operand::Address(b)) if a != b
+        );
         let (l, r) = (as_address(l, left, kind), as_address(r, right, kind));
-        let textual = same_kind && matches!(op, Operator::Eq | Operator::NotEq);
+        let textual = !mixed && matches!(op, Operator::Eq | Operator::NotEq);
         let (l, r) = if textual {
             (l, r)
         } else {
