@@ -43,9 +43,10 @@ impl Kind {
         }
     }
 
-    /// The kind a [`crate::arrow::PG_TYPE`] names.
-    pub fn of_pg_type(pg_type: &str) -> Option<Kind> {
-        match pg_type {
+    /// The kind of address a field holds, by its [`crate::arrow::PG_TYPE`]; `None` for a
+    /// field of any other type.
+    pub fn of_field(field: &datafusion::arrow::datatypes::Field) -> Option<Kind> {
+        match crate::arrow::pg_type_of(field)? {
             "inet" => Some(Kind::Inet),
             "cidr" => Some(Kind::Cidr),
             _ => None,

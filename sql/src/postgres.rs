@@ -302,9 +302,8 @@ fn ordered_by_keys(expr: &Expr, schema: &DFSchema) -> Option<Expr> {
 
 /// Whether `expr` is an `inet` or `cidr` value.
 fn is_address(expr: &Expr, schema: &DFSchema) -> bool {
-    expr.to_field(schema).is_ok_and(|(_, f)| {
-        crate::arrow::pg_type_of(&f).is_some_and(|t| crate::network::Kind::of_pg_type(t).is_some())
-    })
+    expr.to_field(schema)
+        .is_ok_and(|(_, f)| crate::network::Kind::of_field(&f).is_some())
 }
 
 fn rewrite(expr: Expr, schema: &DFSchema) -> Result<Transformed<Expr>> {
@@ -528,8 +527,7 @@ fn array_input(expr: &Expr, schema: &DFSchema) -> Option<Expr> {
     let mut lists = array_in::array_in().call(vec![inner.as_ref().clone(), lit(depth)]);
     // Addresses are read as such, each into its output form.
     if let DataType::List(element) = field.data_type()
-        && let Some(kind) =
-            crate::arrow::pg_type_of(element).and_then(crate::network::Kind::of_pg_type)
+        && let Some(kind) = crate::network::Kind::of_field(element)
     {
         lists = crate::network::functions::cast_list_to(kind).call(vec![lists]);
     }

@@ -174,11 +174,6 @@ impl Function {
     }
 }
 
-/// The kind of address a field holds, by its [`crate::arrow::PG_TYPE`].
-fn kind_of(field: &Field) -> Option<Kind> {
-    crate::arrow::pg_type_of(field).and_then(Kind::of_pg_type)
-}
-
 #[derive(Debug, PartialEq, Eq, Hash)]
 struct NetworkFunction {
     function: Function,
@@ -247,7 +242,7 @@ impl ScalarUDFImpl for NetworkFunction {
     }
 
     fn return_field_from_args(&self, args: ReturnFieldArgs) -> Result<FieldRef> {
-        let first = args.arg_fields.first().and_then(|f| kind_of(f));
+        let first = args.arg_fields.first().and_then(|f| Kind::of_field(f));
         let output = self.function.output(first);
         // Nullable whatever the arguments: a value that is no address is an error, which
         // `'x'::inet IS NULL` must still raise rather than be folded away.
@@ -260,7 +255,7 @@ impl ScalarUDFImpl for NetworkFunction {
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
         let scalar = all_scalar(&args.args);
-        let first = args.arg_fields.first().and_then(|f| kind_of(f));
+        let first = args.arg_fields.first().and_then(|f| Kind::of_field(f));
         let arrays = ColumnarValue::values_to_arrays(&args.args)?;
         let numbers = self.function.arguments();
         let arrays: Vec<ArrayRef> = arrays
@@ -365,6 +360,15 @@ fn row(
     }))
 }
 
+/// The rows' values as an array, each as `pick` takes it from its row (NULL where the row
+/// is NULL).
+fn collected<T, A: FromIterator<Option<T>>>(
+    values: Vec<Option<Value>>,
+    pick: fn(Value) -> Option<T>,
+) -> A {
+    values.into_iter().map(|v| v.and_then(pick)).collect()
+}
+
 fn evaluate(
     function: Function,
     first: Option<Kind>,
@@ -387,33 +391,18 @@ fn evaluate(
             }
             Arc::new(out.finish())
         }
-        Output::Int32 => Arc::new(
-            values
-                .into_iter()
-                .map(|v| match v {
-                    Some(Value::Int32(n)) => Some(n),
-                    _ => None,
-                })
-                .collect::<Int32Array>(),
-        ),
-        Output::Int64 => Arc::new(
-            values
-                .into_iter()
-                .map(|v| match v {
-                    Some(Value::Int64(n)) => Some(n),
-                    _ => None,
-                })
-                .collect::<Int64Array>(),
-        ),
-        Output::Bool => Arc::new(
-            values
-                .into_iter()
-                .map(|v| match v {
-                    Some(Value::Bool(b)) => Some(b),
-                    _ => None,
-                })
-                .collect::<BooleanArray>(),
-        ),
+        Output::Int32 => Arc::new(collected::<_, Int32Array>(values, |v| match v {
+            Value::Int32(n) => Some(n),
+            _ => None,
+        })),
+        Output::Int64 => Arc::new(collected::<_, Int64Array>(values, |v| match v {
+            Value::Int64(n) => Some(n),
+            _ => None,
+        })),
+        Output::Bool => Arc::new(collected::<_, BooleanArray>(values, |v| match v {
+            Value::Bool(b) => Some(b),
+            _ => None,
+        })),
         Output::Bytes => {
             let mut out = BinaryBuilder::new();
             for v in values {

@@ -41,7 +41,7 @@ fn operand(e: &Expr, schema: &DFSchema) -> Operand {
     let Ok((_, field)) = e.to_field(schema) else {
         return Operand::Other;
     };
-    if let Some(kind) = crate::arrow::pg_type_of(&field).and_then(Kind::of_pg_type) {
+    if let Some(kind) = Kind::of_field(&field) {
         return Operand::Address(kind);
     }
     match field.data_type() {

@@ -29,7 +29,7 @@ struct BitwiseNot {
 
 /// Whether `field` holds an `inet` or `cidr`.
 fn is_address(field: &Field) -> bool {
-    crate::arrow::pg_type_of(field).is_some_and(|t| crate::network::Kind::of_pg_type(t).is_some())
+    crate::network::Kind::of_field(field).is_some()
 }
 
 impl ScalarUDFImpl for BitwiseNot {
