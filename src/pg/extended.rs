@@ -487,11 +487,7 @@ fn binary_text(t: &Type, bytes: &[u8]) -> driftdb_sql::Result<String> {
             Ok(driftdb_sql::arrow::format_uuid(&b))
         }
         Type::INET | Type::CIDR => {
-            let kind = if *t == Type::INET {
-                driftdb_sql::network::Kind::Inet
-            } else {
-                driftdb_sql::network::Kind::Cidr
-            };
+            let kind = address_kind(t);
             let address = driftdb_sql::network::Address::from_binary(bytes, kind)
                 .map_err(driftdb_sql::Error::from)?;
             Ok(address.text(kind))
@@ -710,6 +706,15 @@ fn numeric_text(bytes: &[u8]) -> Option<String> {
     Some(text)
 }
 
+/// Which network address type `t` (`inet` or `cidr`) is.
+fn address_kind(t: &Type) -> driftdb_sql::network::Kind {
+    if *t == Type::CIDR {
+        driftdb_sql::network::Kind::Cidr
+    } else {
+        driftdb_sql::network::Kind::Inet
+    }
+}
+
 /// The SQL type a parameter of PostgreSQL type `t` is cast to; `None` leaves text untyped.
 fn sql_type(t: &Type) -> Option<&'static str> {
     Some(match *t {
@@ -876,11 +881,7 @@ impl ToSql for Cell {
                     }
                     Type::UUID => out.put_slice(&driftdb_sql::arrow::parse_uuid(&text)?),
                     Type::INET | Type::CIDR => {
-                        let kind = if *ty == Type::INET {
-                            driftdb_sql::network::Kind::Inet
-                        } else {
-                            driftdb_sql::network::Kind::Cidr
-                        };
+                        let kind = address_kind(ty);
                         let address = driftdb_sql::network::Address::parse(&text, kind)
                             .map_err(driftdb_sql::Error::from)?;
                         out.put_slice(&address.to_binary(kind));
