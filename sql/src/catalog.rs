@@ -134,11 +134,95 @@ pub(crate) struct CatalogComment {
 pub struct CatalogTable {
     /// The table's `pg_class` id; the next ids are its indexes'.
     pub oid: i64,
-    /// Its name as the session writes it (a temporary table's is not its stored name).
+    /// Its own name, without its schema (a temporary table's is not its stored name).
     pub name: String,
-    /// The schema of a temporary table (`pg_temp_<session>`); `None`: `public`.
+    /// The schema of a temporary table (`pg_temp_<session>`); `None`: its stored name's.
     pub temporary_schema: Option<String>,
     pub schema: TableSchema,
+}
+
+impl CatalogTable {
+    /// Its schema's `pg_namespace` id and name.
+    pub(crate) fn namespace(&self) -> (i64, &str) {
+        match &self.temporary_schema {
+            Some(temporary) => (TEMPORARY_SCHEMA, temporary.as_str()),
+            None => {
+                let schema = crate::schemas::split(self.schema.name()).0;
+                (namespace_oid(schema), schema)
+            }
+        }
+    }
+
+    /// The name `regclass` reads and shows: its stored name (`s.t` outside `public`), or a
+    /// temporary table's own.
+    pub(crate) fn regclass(&self) -> &str {
+        match &self.temporary_schema {
+            Some(_) => &self.name,
+            None => self.schema.name(),
+        }
+    }
+}
+
+/// The roles and schemas the catalogs show, and the session's search path.
+#[derive(Debug)]
+pub(crate) struct Namespaces<'a> {
+    pub roles: &'a [Role],
+    /// The user's schemas.
+    pub schemas: &'a [CatalogSchema],
+    /// The schemas of the search path that exist, in order: the catalog functions qualify
+    /// the names of relations outside them.
+    pub path: &'a [String],
+}
+
+/// Column default `text` with the sequence its `nextval` names qualified where the search
+/// path `path` does not show it.
+fn visible_default(text: &str, path: &[String]) -> String {
+    match sequence_of_default(text) {
+        Some(sequence) => {
+            let visible = visible_name(&sequence, path);
+            crate::sequences::renamed_in_default(text, &sequence, &visible)
+                .unwrap_or_else(|| text.to_string())
+        }
+        None => text.to_string(),
+    }
+}
+
+/// A schema of the user's, as `pg_namespace` shows it.
+#[derive(Debug, Clone)]
+pub(crate) struct CatalogSchema {
+    pub name: String,
+    pub owner: String,
+}
+
+/// Schemas of the user's are numbered from here.
+const FIRST_SCHEMA_OID: i64 = 2_000_000_000;
+
+/// The `pg_namespace` id of schema `name`: the built-in ones' as PostgreSQL numbers them,
+/// a user's schema's from a checksum of its name, so it stays the same across statements
+/// and points in time (a schema dropped and made again keeps its id).
+pub(crate) fn namespace_oid(name: &str) -> i64 {
+    match name {
+        crate::schemas::PUBLIC => PUBLIC,
+        "pg_catalog" => PG_CATALOG,
+        "information_schema" => INFORMATION_SCHEMA,
+        _ => FIRST_SCHEMA_OID + i64::from(crc32fast::hash(name.as_bytes()) % 1_000_000_000),
+    }
+}
+
+/// The `pg_authid` id of role `name`: the bootstrap superuser's is PostgreSQL's, the others
+/// are below the first user object id, counting down from it.
+fn role_oid(roles: &[Role], name: &str) -> i64 {
+    match roles.iter().position(|r| r.name == name) {
+        _ if name == OWNER => OWNER_OID,
+        Some(i) => FIRST_USER_OID - 2 - i as i64,
+        None => OWNER_OID,
+    }
+}
+
+/// The schema and own name of the relation stored as `stored`, with its `pg_namespace` id.
+fn namespace_of(stored: &str) -> (i64, &str, &str) {
+    let (schema, name) = crate::schemas::split(stored);
+    (namespace_oid(schema), schema, name)
 }
 
 /// Numbers `tables` (every incarnation ever, as `(created, name)`) by creation; the live
@@ -307,8 +391,18 @@ impl Relation {
 fn sequence_of_default(default: &str) -> Option<String> {
     let rest = default.trim().strip_prefix("nextval('")?;
     let name = &rest[..rest.find('\'')?];
-    let name = name.strip_prefix("public.").unwrap_or(name);
-    Some(name.trim_matches('"').to_string())
+    Some(crate::sequences::name_of(name))
+}
+
+/// The relation stored as `stored` as PostgreSQL's catalog functions print it under search
+/// path `path`: by its own name where its schema is on the path, qualified otherwise (under
+/// `pg_dump`'s empty path, always).
+pub(crate) fn visible_name(stored: &str, path: &[String]) -> String {
+    let (schema, name) = crate::schemas::split(stored);
+    match path.iter().any(|s| s == schema) {
+        true => crate::postgres::quote_ident(name),
+        false => crate::schemas::qualified(stored),
+    }
 }
 
 /// The system column of a catalog table's rows holding the catalog's own oid.
@@ -530,8 +624,11 @@ struct Definitions {
     relation_ids: HashMap<String, i64>,
     /// `pg_get_userbyid`: role names by id.
     roles: HashMap<i64, String>,
-    /// `regnamespace`: the name of the session's temporary schema, if it has one.
-    temporary_schema: Option<String>,
+    /// `regnamespace`: schema names by id.
+    namespaces: HashMap<i64, String>,
+    /// The session's search path (its schemas that exist): the definitions qualify names
+    /// outside it.
+    path: Vec<String>,
 }
 
 /// A session parameter, as `pg_settings` shows it.
@@ -600,9 +697,13 @@ pub(crate) fn register(
     views: &[CatalogView],
     comments: &[CatalogComment],
     sequences: &[crate::sequences::Sequence],
-    roles: &[Role],
+    namespaces: &Namespaces<'_>,
 ) -> Result<()> {
-    let mut defs = Definitions::default();
+    let roles = namespaces.roles;
+    let mut defs = Definitions {
+        path: namespaces.path.to_vec(),
+        ..Definitions::default()
+    };
     let mut namespace = Relation::new(&[
         ("oid", OID),
         ("nspname", TEXT),
@@ -614,10 +715,21 @@ pub(crate) fn register(
         (PUBLIC, "public", PUBLIC_OWNER_OID),
         (INFORMATION_SCHEMA, "information_schema", OWNER_OID),
     ] {
+        defs.namespaces.insert(id, name.to_string());
         namespace.push(vec![oid(id), text(name), oid(owner), null_text()]);
     }
+    for schema in namespaces.schemas {
+        let id = namespace_oid(&schema.name);
+        defs.namespaces.insert(id, schema.name.clone());
+        namespace.push(vec![
+            oid(id),
+            text(&schema.name),
+            oid(role_oid(roles, &schema.owner)),
+            null_text(),
+        ]);
+    }
     if let Some(name) = tables.iter().find_map(|t| t.temporary_schema.as_deref()) {
-        defs.temporary_schema = Some(name.to_string());
+        defs.namespaces.insert(TEMPORARY_SCHEMA, name.to_string());
         namespace.push(vec![
             oid(TEMPORARY_SCHEMA),
             text(name),
@@ -825,15 +937,13 @@ pub(crate) fn register(
     for table in tables {
         let schema = &table.schema;
         let name = table.name.as_str();
-        let (namespace, schema_name) = match &table.temporary_schema {
-            Some(temporary) => (TEMPORARY_SCHEMA, temporary.as_str()),
-            None => (PUBLIC, "public"),
-        };
+        let (namespace, schema_name) = table.namespace();
         let columns = schema.columns();
-        defs.relations.insert(table.oid, name.to_string());
+        let regclass = table.regclass();
+        defs.relations.insert(table.oid, regclass.to_string());
         // A temporary table hides a permanent one of its name, as `pg_temp` comes first.
-        if table.temporary_schema.is_some() || !defs.relation_ids.contains_key(name) {
-            defs.relation_ids.insert(name.to_string(), table.oid);
+        if table.temporary_schema.is_some() || !defs.relation_ids.contains_key(regclass) {
+            defs.relation_ids.insert(regclass.to_string(), table.oid);
         }
         class.push(class_row(
             table.oid,
@@ -907,7 +1017,7 @@ pub(crate) fn register(
             // says where its values come from.
             let default = match &column.default {
                 _ if !identity.is_empty() => None,
-                Some(ColumnDefault::Expr(text)) => Some(text.clone()),
+                Some(ColumnDefault::Expr(text)) => Some(visible_default(text, namespaces.path)),
                 Some(ColumnDefault::Value(v)) => Some(format!("{v:?}")),
                 Some(ColumnDefault::RowId(_)) | None => None,
             };
@@ -1028,7 +1138,7 @@ pub(crate) fn register(
             // whatever its search path.
             let on = match &table.temporary_schema {
                 Some(_) => quote(name),
-                None => format!("public.{}", quote(name)),
+                None => format!("{}.{}", quote(schema_name), quote(name)),
             };
             let definition = format!(
                 "CREATE {}INDEX {} ON {on} USING btree ({list})",
@@ -1272,13 +1382,8 @@ pub(crate) fn register(
         roles_relation.push(role_row(OWNER_OID, OWNER, true, true));
         role_ids.insert(OWNER_OID, OWNER.to_string());
     }
-    for (i, role) in roles.iter().enumerate() {
-        // Role ids below the first user object id, counting down from it.
-        let id = if role.name == OWNER {
-            OWNER_OID
-        } else {
-            FIRST_USER_OID - 2 - i as i64
-        };
+    for role in roles {
+        let id = role_oid(roles, &role.name);
         role_ids.insert(id, role.name.clone());
         roles_relation.push(role_row(id, &role.name, role.superuser, role.login));
     }
@@ -1295,6 +1400,13 @@ pub(crate) fn register(
         ("information_schema", OWNER),
     ] {
         schemata.push(vec![text("driftdb"), text(name), text(owner)]);
+    }
+    for schema in namespaces.schemas {
+        schemata.push(vec![
+            text("driftdb"),
+            text(&schema.name),
+            text(&schema.owner),
+        ]);
     }
 
     let mut sequence = Relation::new(&[
@@ -1347,9 +1459,10 @@ pub(crate) fn register(
     );
     for (n, s) in sequences.iter().enumerate() {
         let id = FIRST_SEQUENCE_OID + n as i64;
+        let (namespace, schema_name, own_name) = namespace_of(&s.name);
         defs.relations.insert(id, s.name.clone());
         defs.relation_ids.entry(s.name.clone()).or_insert(id);
-        class.push(class_row(id, &s.name, PUBLIC, "S", 0, 3));
+        class.push(class_row(id, own_name, namespace, "S", 0, 3));
         let (type_oid, bits) = match s.kind {
             crate::sequences::Kind::SmallInt => (21, 16),
             crate::sequences::Kind::Int => (23, 32),
@@ -1367,8 +1480,8 @@ pub(crate) fn register(
             boolean(s.cycle),
         ]);
         sequences_view.push(vec![
-            text("public"),
-            text(&s.name),
+            text(schema_name),
+            text(own_name),
             text(OWNER),
             text(s.kind_name()),
             int8(s.start),
@@ -1386,8 +1499,8 @@ pub(crate) fn register(
         }
         is_sequences.push(vec![
             text("driftdb"),
-            text("public"),
-            text(&s.name),
+            text(schema_name),
+            text(own_name),
             text(s.kind_name()),
             int4(bits),
             int4(2),
@@ -1889,14 +2002,18 @@ fn register_functions(ctx: &SessionContext, defs: Arc<Definitions>) {
     }));
     let relation_ids = Arc::clone(&defs);
     ctx.register_udf(row_function(REGCLASS_OID, vec![TEXT], OID, move |a| {
-        ScalarValue::UInt32(as_text(&a[0]).and_then(|name| {
-            let name = name.trim_matches('"');
-            let name = name.strip_prefix("public.").unwrap_or(name);
+        ScalarValue::UInt32(as_text(&a[0]).and_then(|text| {
+            let name = match crate::schemas::parts(text.trim()).as_slice() {
+                [name] => name.clone(),
+                [schema, name] if schema == "pg_catalog" => name.clone(),
+                [schema, name] => crate::schemas::stored(schema, name),
+                _ => return None,
+            };
             name.parse()
                 .ok()
-                .or_else(|| relation_ids.relation_ids.get(name).copied())
+                .or_else(|| relation_ids.relation_ids.get(&name).copied())
                 // The catalogs themselves (`pg_description.classoid` names `pg_class`).
-                .or_else(|| catalog_oid(name))
+                .or_else(|| catalog_oid(&name))
                 .and_then(|id| u32::try_from(id).ok())
         }))
     }));
@@ -1923,8 +2040,7 @@ fn register_functions(ctx: &SessionContext, defs: Arc<Definitions>) {
                 PG_CATALOG => "pg_catalog",
                 PUBLIC => "public",
                 INFORMATION_SCHEMA => "information_schema",
-                TEMPORARY_SCHEMA => defs.temporary_schema.as_deref().unwrap_or("-"),
-                _ => "-",
+                _ => defs.namespaces.get(&id).map_or("-", String::as_str),
             }
             .to_string()
         }))

@@ -512,14 +512,15 @@ pub(crate) fn execution(e: DataFusionError) -> Error {
         DataFusionError::Plan(message)
             if message.contains("does not exist") || message.contains("not found") =>
         {
-            // DataFusion's `table 'datafusion.public.t' not found`, as PostgreSQL says it.
+            // DataFusion's `table 'datafusion.public.t' not found`, as PostgreSQL says it (a
+            // stored name, `s.t`, after DataFusion's catalog and schema).
             let message = match message
                 .strip_prefix("table '")
                 .and_then(|m| m.strip_suffix("' not found"))
             {
                 Some(name) => format!(
                     "relation \"{}\" does not exist",
-                    name.rsplit('.').next().unwrap_or(name)
+                    name.splitn(3, '.').nth(2).unwrap_or(name)
                 ),
                 None => message,
             };

@@ -532,8 +532,10 @@ impl QueryEngine {
         provider: DriftTable,
     ) -> Result<()> {
         self.tables.insert(name, table)?;
-        self.ctx.deregister_table(name)?;
-        self.ctx.register_table(name, Arc::new(provider))?;
+        // By the name as it is (a stored name such as `s.t` or `MyTable`), not parsed.
+        self.ctx.deregister_table(TableReference::bare(name))?;
+        self.ctx
+            .register_table(TableReference::bare(name), Arc::new(provider))?;
         Ok(())
     }
 
@@ -888,13 +890,13 @@ fn install_postgres(ctx: &mut SessionContext) -> Result<()> {
             }),
         ),
     );
-    SessionContext::register_udf(ctx, current_schemas());
+    SessionContext::register_udf(ctx, current_schemas(vec!["public".to_string()]));
     Ok(())
 }
 
-/// `current_schemas(include_implicit)`: the search path, `pg_catalog` first when asked for
-/// the implicit schemas too, as PostgreSQL lists them.
-fn current_schemas() -> ScalarUDF {
+/// `current_schemas(include_implicit)`: `path`, the schemas of the search path that exist,
+/// `pg_catalog` first when asked for the implicit schemas too, as PostgreSQL lists them.
+pub(crate) fn current_schemas(path: Vec<String>) -> ScalarUDF {
     let item = Arc::new(datafusion::arrow::datatypes::Field::new_list_field(
         ArrowType::Utf8,
         true,
@@ -916,7 +918,7 @@ fn current_schemas() -> ScalarUDF {
             let names: Vec<ScalarValue> = implicit
                 .then_some("pg_catalog")
                 .into_iter()
-                .chain(["public"])
+                .chain(path.iter().map(String::as_str))
                 .map(|n| ScalarValue::Utf8(Some(n.to_string())))
                 .collect();
             Ok(ColumnarValue::Scalar(ScalarValue::List(
@@ -1053,16 +1055,18 @@ const SESSION_FUNCTIONS: [(&str, &str); 3] = [
 
 /// A function of no arguments that returns `value`.
 pub(crate) fn constant_text(name: &str, value: impl Into<String>) -> ScalarUDF {
-    let value: String = value.into();
+    optional_text(name, Some(value.into()))
+}
+
+/// A function of no arguments that returns `value`, or NULL.
+pub(crate) fn optional_text(name: &str, value: Option<String>) -> ScalarUDF {
     create_udf(
         name,
         vec![],
         ArrowType::Utf8,
         Volatility::Stable,
         Arc::new(move |_: &[ColumnarValue]| {
-            Ok(ColumnarValue::Scalar(ScalarValue::Utf8(Some(
-                value.clone(),
-            ))))
+            Ok(ColumnarValue::Scalar(ScalarValue::Utf8(value.clone())))
         }),
     )
 }

@@ -60,6 +60,7 @@ mod present;
 pub mod projection;
 pub mod provider;
 mod recursive;
+mod schemas;
 mod sequences;
 pub mod session;
 mod subquery;

@@ -51,6 +51,7 @@ pub(crate) fn is_internal(name: &str) -> bool {
     name == TABLE
         || name == crate::views::TABLE
         || name == crate::comments::TABLE
+        || name == crate::schemas::TABLE
         || name.starts_with(ROW_ID_PREFIX)
 }
 
@@ -562,8 +563,9 @@ pub(crate) fn find_at(table: &driftdb_projector::Table, name: &str, seq: u64) ->
         .and_then(|v| Sequence::of_row(v.row))
 }
 
-/// Default expression `text` with each `nextval('from')` made `nextval('to')`; `None` if it
-/// takes no value of `from` (or is not an expression DriftDB reads).
+/// Default expression `text` with each `nextval('from')` (`from` a stored name) made
+/// `nextval('to')` (`to` as written); `None` if it takes no value of `from` (or is not an
+/// expression DriftDB reads).
 pub(crate) fn renamed_in_default(text: &str, from: &str, to: &str) -> Option<String> {
     use std::ops::ControlFlow;
 
@@ -603,7 +605,7 @@ pub(crate) fn renamed_in_default(text: &str, from: &str, to: &str) -> Option<Str
     if literals.is_empty() {
         return None;
     }
-    let new = format!("'{}'", crate::postgres::quote_ident(to).replace('\'', "''"));
+    let new = format!("'{}'", to.replace('\'', "''"));
     let mut text = text.to_string();
     for literal in literals {
         text = text.replace(&format!("'{}'", literal.replace('\'', "''")), &new);
@@ -611,17 +613,14 @@ pub(crate) fn renamed_in_default(text: &str, from: &str, to: &str) -> Option<Str
     Some(text)
 }
 
-/// A sequence name as `nextval('...')` reads it: PostgreSQL's identifier rules, `public.`
-/// allowed.
+/// The stored name of a sequence (or table) as `nextval('...')` reads it: PostgreSQL's
+/// identifier rules, qualified by its schema or not (`public`'s).
 pub(crate) fn name_of(text: &str) -> String {
-    let text = text.trim();
-    let text = text
-        .strip_prefix("public.")
-        .or_else(|| text.strip_prefix("\"public\"."))
-        .unwrap_or(text);
-    match text.strip_prefix('"').and_then(|t| t.strip_suffix('"')) {
-        Some(quoted) => quoted.replace("\"\"", "\""),
-        None => text.to_lowercase(),
+    let parts = crate::schemas::parts(text.trim());
+    match parts.as_slice() {
+        [name] => name.clone(),
+        [schema, name] => crate::schemas::stored(schema, name),
+        _ => text.trim().to_lowercase(),
     }
 }
 
@@ -973,5 +972,6 @@ mod tests {
         assert_eq!(name_of("Orders_ID_seq"), "orders_id_seq");
         assert_eq!(name_of("\"Mixed\""), "Mixed");
         assert_eq!(name_of("public.s"), "s");
+        assert_eq!(name_of("Sales.\"Order\""), "sales.Order");
     }
 }

@@ -60,10 +60,11 @@ mod dml;
 mod foreign_keys;
 mod prepared;
 mod projection;
-mod roles;
+pub(crate) mod roles;
+mod schemas;
 mod sequence;
 mod settings;
-mod temporary;
+pub(crate) mod temporary;
 mod views;
 
 pub(crate) use temporary::drop_leftovers as drop_temporary_leftovers;
@@ -81,6 +82,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, RwLock};
 
+use datafusion::common::TableReference;
 use datafusion::error::DataFusionError;
 use datafusion::execution::memory_pool::GreedyMemoryPool;
 use datafusion::execution::runtime_env::{RuntimeEnv, RuntimeEnvBuilder};
@@ -747,12 +749,17 @@ impl Session {
 
     /// The snapshot a statement reads now.
     fn snapshot(&self) -> Snapshot {
+        self.snapshot_ref().into_owned()
+    }
+
+    /// The snapshot a statement reads now, borrowed from the open transaction if there is one.
+    fn snapshot_ref(&self) -> std::borrow::Cow<'_, Snapshot> {
         match &self.txn {
-            Some(txn) => txn.snapshot.clone(),
-            None => Snapshot {
+            Some(txn) => std::borrow::Cow::Borrowed(&txn.snapshot),
+            None => std::borrow::Cow::Owned(Snapshot {
                 seq: self.read_point(),
                 ..Snapshot::default()
-            },
+            }),
         }
     }
 
@@ -1266,7 +1273,7 @@ impl Session {
             }
             engine
                 .context()
-                .register_table(name, Arc::new(provider))
+                .register_table(TableReference::bare(name), Arc::new(provider))
                 .map_err(execution)?;
         }
         drop(db);
@@ -1361,7 +1368,10 @@ impl Session {
             std::ops::ControlFlow::<()>::Continue(())
         });
         for name in names {
-            if engine.context().table_exist(name.as_str()).unwrap_or(true)
+            if engine
+                .context()
+                .table_exist(TableReference::bare(name.as_str()))
+                .unwrap_or(true)
                 || crate::sequences::is_internal(&name)
             {
                 continue;
@@ -1392,7 +1402,7 @@ impl Session {
                 .map_err(execution)?;
             engine
                 .context()
-                .register_table(name.as_str(), Arc::new(table))
+                .register_table(TableReference::bare(name.as_str()), Arc::new(table))
                 .map_err(execution)?;
         }
         Ok(())
@@ -1443,6 +1453,20 @@ impl Session {
         }
         if calls_sequences {
             self.register_sequence_functions(engine.context());
+        }
+        // `current_schema()` and `current_schemas(b)`: the search path's schemas that exist.
+        let current_schema = crate::catalog::calls(statement, "current_schema");
+        if current_schema || crate::catalog::calls(statement, "current_schemas") {
+            let path = self.search_schemas(snapshot);
+            if current_schema {
+                engine.context().register_udf(crate::engine::optional_text(
+                    "current_schema",
+                    path.first().cloned(),
+                ));
+            }
+            engine
+                .context()
+                .register_udf(crate::engine::current_schemas(path));
         }
         if crate::catalog::calls(statement, "set_config") {
             engine.context().register_udf(self.set_config());
@@ -1511,7 +1535,18 @@ impl Session {
                     })
                     .collect::<Vec<_>>(),
                 &self.catalog_sequences(snapshot),
-                &roles,
+                &crate::catalog::Namespaces {
+                    roles: &roles,
+                    schemas: &self
+                        .schemas_at(snapshot)
+                        .into_values()
+                        .map(|s| crate::catalog::CatalogSchema {
+                            name: s.name,
+                            owner: s.owner,
+                        })
+                        .collect::<Vec<_>>(),
+                    path: &self.search_schemas(snapshot),
+                },
             )
             .map_err(execution)?;
             crate::catalog::register_settings(engine.context(), &self.settings.all())
@@ -1624,7 +1659,7 @@ impl Session {
                 (name.to_string(), Some(temporary::schema_name(session)))
             }
             Some(_) => return None,
-            None => (schema.name().to_string(), None),
+            None => (crate::schemas::split(schema.name()).1.to_string(), None),
         };
         Some(crate::catalog::CatalogTable {
             oid,

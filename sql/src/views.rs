@@ -90,16 +90,71 @@ impl View {
         }
     }
 
-    /// The view's query, parsed.
+    /// The view's query, parsed, each relation it reads named by its stored name (see
+    /// [`query_text`]).
     pub(crate) fn parsed(&self) -> Result<Box<Query>> {
-        match crate::parse(&self.query)?.pop() {
+        let mut query = match crate::parse(&self.query)?.pop() {
             Some(crate::parser::Statement::Sql(sql)) => match sql.statement {
-                Ast::Query(query) => Ok(query),
-                _ => Err(internal(&self.name)),
+                Ast::Query(query) => query,
+                _ => return Err(internal(&self.name)),
             },
-            _ => Err(internal(&self.name)),
-        }
+            _ => return Err(internal(&self.name)),
+        };
+        stored_names(&mut *query);
+        Ok(query)
     }
+}
+
+/// View query `text` as the catalogs print it under search path `path`: each relation of
+/// `public` qualified where the path leaves `public` out (`pg_dump`'s empty path does), so
+/// the definition reads the same relations in a script whatever its path.
+pub(crate) fn visible_text(text: &str, path: &[String]) -> String {
+    if path.iter().any(|s| s == crate::schemas::PUBLIC) {
+        return text.to_string();
+    }
+    let Some(crate::parser::Statement::Sql(sql)) =
+        crate::parse(text).ok().and_then(|mut s| s.pop())
+    else {
+        return text.to_string();
+    };
+    let Ast::Query(mut query) = sql.statement else {
+        return text.to_string();
+    };
+    let ctes = crate::session::roles::cte_names(&Ast::Query(query.clone()));
+    let _ = ast::visit_relations_mut(&mut *query, |name| {
+        if let [ast::ObjectNamePart::Identifier(ident)] = name.0.as_slice()
+            && !ident.value.contains('.')
+            && !ctes.contains(&crate::session::ddl::ident_name(ident))
+            && !crate::catalog::is_catalog_table(&crate::session::ddl::ident_name(ident))
+        {
+            *name = ast::ObjectName(vec![
+                ast::ObjectNamePart::Identifier(ast::Ident::new(crate::schemas::PUBLIC)),
+                ast::ObjectNamePart::Identifier(ident.clone()),
+            ]);
+        }
+        ControlFlow::<()>::Continue(())
+    });
+    query_text(&query).unwrap_or_else(|_| text.to_string())
+}
+
+/// Names each relation `query` reads outside `public` by its stored name: `s.t` (two
+/// identifiers, as [`query_text`] prints it) becomes `"s.t"`.
+pub(crate) fn stored_names<T: VisitMut>(query: &mut T) {
+    let _ = ast::visit_relations_mut(query, |name| {
+        if let [schema, table] = name.0.as_slice()
+            && let (Some(schema), Some(table)) = (schema.as_ident(), table.as_ident())
+        {
+            let schema = crate::session::ddl::ident_name(schema);
+            if !crate::schemas::SYSTEM.contains(&schema.as_str()) {
+                let stored =
+                    crate::schemas::stored(&schema, &crate::session::ddl::ident_name(table));
+                *name = ast::ObjectName(vec![ast::ObjectNamePart::Identifier(
+                    ast::Ident::with_quote('"', stored),
+                )]);
+            }
+        }
+        ControlFlow::<()>::Continue(())
+    });
 }
 
 /// JSON text of a list a view row holds.
@@ -163,12 +218,26 @@ fn plain_name(name: &ast::ObjectName) -> Option<String> {
 /// prints a table reference's `FOR SYSTEM_TIME` clause (a marker, see
 /// [`crate::parser::system_time`]) after its alias, which no parser reads; so each versioned
 /// reference is printed as its name followed by the clause as written (`orders FOR
-/// SYSTEM_TIME AS OF @SEQ:5 AS o`).
+/// SYSTEM_TIME AS OF @SEQ:5 AS o`). A relation outside `public` is printed by its qualified
+/// name (`s.t`, as PostgreSQL prints it), which [`View::parsed`] reads back.
 pub(crate) fn query_text(query: &Query) -> Result<String> {
     struct Clauses(Option<Error>);
     impl VisitorMut for Clauses {
         type Break = ();
         fn pre_visit_table_factor(&mut self, factor: &mut TableFactor) -> ControlFlow<()> {
+            if let TableFactor::Table { name, .. } = factor
+                && let [ast::ObjectNamePart::Identifier(ident)] = name.0.as_slice()
+                && ident.quote_style.is_some()
+                && let Some((schema, table)) = ident.value.split_once('.')
+            {
+                let part = |s: &str| {
+                    ast::ObjectNamePart::Identifier(match crate::postgres::quote_ident(s) == s {
+                        true => ast::Ident::new(s),
+                        false => ast::Ident::with_quote('"', s),
+                    })
+                };
+                *name = ast::ObjectName(vec![part(schema), part(table)]);
+            }
             if let TableFactor::Table { name, version, .. } = factor
                 && let Some(marker) = version.take()
             {

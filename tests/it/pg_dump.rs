@@ -29,23 +29,31 @@ CREATE VIEW cheap_titles AS SELECT title FROM cheap;
 COMMENT ON COLUMN books.title IS 'the title';
 COMMENT ON VIEW cheap IS 'under ten';
 CREATE TABLE copied AS SELECT id, title FROM books;
+CREATE SCHEMA sales;
+CREATE TABLE sales.orders (id SERIAL PRIMARY KEY, book_id INT REFERENCES books (id), qty INT NOT NULL CHECK (qty > 0));
+CREATE INDEX orders_by_book ON sales.orders (book_id);
+CREATE VIEW sales.big AS SELECT o.id, o.qty, b.title FROM sales.orders o JOIN books b ON b.id = o.book_id WHERE o.qty > 10;
 "#;
 
 /// The schema as the catalogs describe it, to compare DriftDB's with the restored one.
 /// (Views' columns are left out: a view over a `varchar` column has `text` columns in
 /// DriftDB, `character varying` in PostgreSQL.)
 const DESCRIBE: &str = "
-SELECT c.table_name, c.column_name, c.data_type, c.is_nullable FROM information_schema.columns c
+SELECT c.table_schema, c.table_name, c.column_name, c.data_type, c.is_nullable
+ FROM information_schema.columns c
  JOIN information_schema.tables t ON t.table_name = c.table_name AND t.table_schema = c.table_schema
- WHERE c.table_schema = 'public' AND t.table_type = 'BASE TABLE'
- ORDER BY c.table_name, c.ordinal_position;
-SELECT table_name FROM information_schema.views WHERE table_schema = 'public' ORDER BY 1;
-SELECT table_name, constraint_name, constraint_type FROM information_schema.table_constraints
- WHERE table_schema = 'public' AND constraint_type <> 'CHECK' ORDER BY 1, 2;
-SELECT sequence_name, data_type, start_value, minimum_value, maximum_value, increment, cycle_option
- FROM information_schema.sequences ORDER BY 1;
-SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
- WHERE n.nspname = 'public' AND c.relkind = 'i' ORDER BY 1;
+ WHERE c.table_schema IN ('public', 'sales') AND t.table_type = 'BASE TABLE'
+ ORDER BY c.table_schema, c.table_name, c.ordinal_position;
+SELECT table_schema, table_name FROM information_schema.views
+ WHERE table_schema IN ('public', 'sales') ORDER BY 1, 2;
+SELECT table_schema, table_name, constraint_name, constraint_type
+ FROM information_schema.table_constraints
+ WHERE table_schema IN ('public', 'sales') AND constraint_type <> 'CHECK' ORDER BY 1, 2, 3;
+SELECT sequence_schema, sequence_name, data_type, start_value, minimum_value, maximum_value,
+ increment, cycle_option FROM information_schema.sequences ORDER BY 1, 2;
+SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+ WHERE n.nspname IN ('public', 'sales') AND c.relkind = 'i' ORDER BY 1, 2;
+SELECT nspname FROM pg_namespace WHERE nspname IN ('public', 'sales') ORDER BY 1;
 ";
 
 pub(crate) fn run(command: &mut Command, what: &str) -> String {
@@ -87,13 +95,20 @@ fn pg_dump_writes_a_schema_postgresql_15_restores() {
         "CREATE TABLE public.books (\n    id integer NOT NULL,",
         "ALTER TABLE public.authors ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (",
         "ALTER SEQUENCE public.books_id_seq OWNED BY public.books.id;",
-        "ALTER TABLE ONLY public.books ALTER COLUMN id SET DEFAULT nextval('books_id_seq'::regclass);",
+        // pg_dump reads with an empty search path: every name comes qualified.
+        "ALTER TABLE ONLY public.books ALTER COLUMN id SET DEFAULT nextval('public.books_id_seq'::regclass);",
         "CREATE SEQUENCE public.counter\n    START WITH 20\n    INCREMENT BY 5\n    MINVALUE 10\n    MAXVALUE 1000\n    CACHE 3\n    CYCLE;",
         "CREATE TABLE public.log (\n    at timestamp with time zone,\n    line text\n);",
         "CREATE VIEW public.cheap_titles AS",
         "COMMENT ON COLUMN public.books.title IS 'the title';",
         "COMMENT ON VIEW public.cheap IS 'under ten';",
-        "ADD CONSTRAINT pairs_b_fkey FOREIGN KEY (b) REFERENCES books(id) DEFERRABLE INITIALLY DEFERRED;",
+        "ADD CONSTRAINT pairs_b_fkey FOREIGN KEY (b) REFERENCES public.books(id) DEFERRABLE INITIALLY DEFERRED;",
+        "CREATE SCHEMA sales;",
+        "CREATE TABLE sales.orders (",
+        "ADD CONSTRAINT orders_book_id_fkey FOREIGN KEY (book_id) REFERENCES public.books(id);",
+        "ALTER TABLE ONLY sales.orders ALTER COLUMN id SET DEFAULT nextval('sales.orders_id_seq'::regclass);",
+        "CREATE INDEX orders_by_book ON sales.orders USING btree (book_id);",
+        "CREATE VIEW sales.big AS",
         "CREATE UNIQUE INDEX books_title_code ON public.books USING btree (title, code);",
         "CREATE INDEX \"Mixed Case v\" ON public.\"Mixed Case\" USING btree (v);",
     ] {
@@ -244,6 +259,10 @@ INSERT INTO customers (email, tags) VALUES ('a@x', '{vip,"x y"}'), ('b@x', '{}')
 INSERT INTO orders (customer_id, total, note, placed) VALUES (1, 150.5, E'tab\tand "quote"\nnewline \\ backslash', '2025-01-31'), (2, 20, NULL, NULL);
 INSERT INTO order_items VALUES (1, 'sku-1', 2), (1, 'sku-2', 1), (2, 'sku-1', 1);
 INSERT INTO audit VALUES ('2025-01-01 00:00+00', 'same'), ('2025-01-01 00:00+00', 'same');
+CREATE SCHEMA sales;
+CREATE TABLE sales.refunds (id serial PRIMARY KEY, order_id bigint NOT NULL REFERENCES orders, amount numeric(10,2));
+CREATE VIEW sales.refunded AS SELECT o.id, r.amount FROM orders o JOIN sales.refunds r ON r.order_id = o.id;
+INSERT INTO sales.refunds (order_id, amount) VALUES (1, 5.25);
 "#;
 
 /// Every row of every table, as text, in a fixed order.
@@ -253,6 +272,8 @@ SELECT * FROM orders ORDER BY id;
 SELECT * FROM order_items ORDER BY order_id, sku;
 SELECT * FROM audit ORDER BY line;
 SELECT * FROM big_orders ORDER BY id;
+SELECT * FROM sales.refunds ORDER BY id;
+SELECT * FROM sales.refunded ORDER BY id;
 ";
 
 #[test]

@@ -7,8 +7,8 @@ use datafusion::scalar::ScalarValue;
 use driftdb_projector::{ForeignKey, RefAction};
 
 use super::{
-    CatalogTable, Constraints, Definitions, INT2, INT4, PUBLIC, Relation, TEMPORARY_SCHEMA, TEXT,
-    boolean, int2, int2_array, int4, list_of, null_text, oid, text,
+    CatalogTable, Constraints, Definitions, INT2, INT4, Relation, TEXT, boolean, int2, int2_array,
+    int4, list_of, null_text, oid, text, visible_name,
 };
 
 /// Foreign-key constraint ids are numbered from here, above every table's and below the
@@ -48,12 +48,12 @@ pub(super) fn definition(fk: &ForeignKey, parent: &str) -> String {
             .collect::<Vec<_>>()
             .join(", ")
     };
-    // The referenced table unqualified, as PostgreSQL prints one on the search path (which
-    // DriftDB's tables always are).
+    // The referenced table as PostgreSQL prints it: unqualified where the search path
+    // shows it.
     let mut def = format!(
         "FOREIGN KEY ({}) REFERENCES {}({})",
         quote(&fk.columns),
-        crate::postgres::quote_ident(parent),
+        parent,
         quote(&fk.parent_columns)
     );
     if fk.match_full {
@@ -90,13 +90,6 @@ fn stored<'a>(tables: &'a [CatalogTable], name: &str) -> Option<&'a CatalogTable
     tables.iter().find(|t| t.schema.name() == name)
 }
 
-fn schema_of(table: &CatalogTable) -> (i64, &str) {
-    match &table.temporary_schema {
-        Some(temporary) => (TEMPORARY_SCHEMA, temporary.as_str()),
-        None => (PUBLIC, "public"),
-    }
-}
-
 /// Attribute numbers of `names` in `table`.
 fn attnums(table: &CatalogTable, names: &[String]) -> Vec<ScalarValue> {
     names
@@ -127,7 +120,7 @@ pub(super) fn pg_constraint_rows(
         constraint.push(vec![
             oid(id),
             text(&check.name),
-            oid(schema_of(table).0),
+            oid(table.namespace().0),
             text("c"),
             boolean(false),
             boolean(false),
@@ -156,14 +149,19 @@ pub(super) fn pg_constraint_rows(
         };
         let id = FIRST_FOREIGN_KEY_OID + n as i64;
         let validated = constraints.validated(table, &fk.name);
-        defs.constraints
-            .insert(id, not_valid(definition(fk, &parent.name), validated));
+        defs.constraints.insert(
+            id,
+            not_valid(
+                definition(fk, &visible_name(&fk.parent, &defs.path)),
+                validated,
+            ),
+        );
         // The referenced side's unique index: its primary key's (the first id after it).
         let index = parent.oid + 1;
         constraint.push(vec![
             oid(id),
             text(&fk.name),
-            oid(schema_of(child).0),
+            oid(child.namespace().0),
             text("f"),
             boolean(fk.deferrable),
             boolean(fk.initially_deferred),
@@ -249,7 +247,7 @@ pub(super) fn information_schema(
         let Some(table) = stored(tables, &check.table) else {
             continue;
         };
-        let (_, schema_name) = schema_of(table);
+        let (_, schema_name) = table.namespace();
         check_constraints.push(vec![
             text("driftdb"),
             text(schema_name),
@@ -282,7 +280,7 @@ pub(super) fn information_schema(
         }
     }
     for table in tables {
-        let (_, schema_name) = schema_of(table);
+        let (_, schema_name) = table.namespace();
         let schema = &table.schema;
         let name_of = |c: usize| schema.columns()[c].name.clone();
         let mut keys: Vec<(String, &str, Vec<String>)> = Vec::new();
@@ -353,8 +351,8 @@ pub(super) fn information_schema(
         else {
             continue;
         };
-        let (_, schema_name) = schema_of(child);
-        let (_, parent_schema) = schema_of(parent);
+        let (_, schema_name) = child.namespace();
+        let (_, parent_schema) = parent.namespace();
         table_constraints.push(vec![
             text("driftdb"),
             text(schema_name),

@@ -5,8 +5,8 @@
 use datafusion::scalar::ScalarValue;
 
 use super::{
-    DEFAULT_COLLATION, Definitions, OWNER, PUBLIC, Relation, TEXT, TYPES, align, boolean,
-    format_type, int2, int4, null_text, oid, text,
+    DEFAULT_COLLATION, Definitions, OWNER, Relation, TEXT, TYPES, align, boolean, format_type,
+    int2, int4, null_text, oid, text,
 };
 
 /// View ids are numbered from here, above every table's and below the constraints'.
@@ -60,28 +60,32 @@ pub(super) fn rows(
     ]);
     for (n, view) in views.iter().enumerate() {
         let id = FIRST_VIEW_OID + n as i64;
-        let definition = format!(" {};", view.query);
+        let definition = format!(
+            " {};",
+            crate::views::visible_text(&view.query, &into.defs.path)
+        );
+        let (namespace, schema_name, own_name) = super::namespace_of(&view.name);
         into.defs.relations.insert(id, view.name.clone());
         into.defs.relation_ids.insert(view.name.clone(), id);
         into.defs.views.insert(id, definition.clone());
         into.class.push(class_row(
             id,
-            &view.name,
-            PUBLIC,
+            own_name,
+            namespace,
             "v",
             0,
             view.columns.len(),
         ));
         pg_views.push(vec![
-            text("public"),
-            text(&view.name),
+            text(schema_name),
+            text(own_name),
             text(OWNER),
             text(&definition),
         ]);
         is_views.push(vec![
             text("driftdb"),
-            text("public"),
-            text(&view.name),
+            text(schema_name),
+            text(own_name),
             text(&definition),
             text("NONE"),
             text("NO"),
@@ -89,8 +93,8 @@ pub(super) fn rows(
         ]);
         into.is_tables.push(vec![
             text("driftdb"),
-            text("public"),
-            text(&view.name),
+            text(schema_name),
+            text(own_name),
             text("VIEW"),
             text("NO"),
         ]);
@@ -136,8 +140,8 @@ pub(super) fn rows(
             };
             into.is_columns.push(vec![
                 text("driftdb"),
-                text("public"),
-                text(&view.name),
+                text(schema_name),
+                text(own_name),
                 text(column),
                 int4(i32::from(attnum)),
                 null_text(),

@@ -152,7 +152,7 @@ impl SequenceFunction {
         }
     }
 
-    /// The owned sequence of `table`.`column`, as `public.name`.
+    /// The owned sequence of `table`.`column`, qualified by its schema.
     fn serial_sequence(&self, table: &str, column: &str) -> Option<String> {
         let store = self.db.store();
         let seq = store.last()?.0;
@@ -167,7 +167,7 @@ impl SequenceFunction {
                     .as_ref()
                     .is_some_and(|(t, c)| *t == table_name && *c == column)
             })
-            .map(|s| format!("public.{}", s.name))
+            .map(|s| crate::schemas::qualified(&s.name))
     }
 }
 

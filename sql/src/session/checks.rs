@@ -96,9 +96,9 @@ pub(super) fn check_of(
     let columns = named_columns(&spec.expr, schema)?;
     // PostgreSQL's choice: the table and the column, when the check names one.
     let base = match (&spec.column, columns.as_slice()) {
-        (Some(column), _) => format!("{table}_{column}_check"),
-        (None, [column]) => format!("{table}_{column}_check"),
-        _ => format!("{table}_check"),
+        (Some(column), _) => format!("{}_{column}_check", crate::schemas::own(table)),
+        (None, [column]) => format!("{}_{column}_check", crate::schemas::own(table)),
+        _ => format!("{}_check", crate::schemas::own(table)),
     };
     let name = super::foreign_keys::constraint_name(table, spec.name, &base, taken)?;
     Ok(Check {

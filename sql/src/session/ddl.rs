@@ -40,50 +40,8 @@ impl Session {
                 cascade,
                 ..
             } => {
-                let mut dropping = Vec::new();
-                let views = self.views_at(&snapshot);
-                for name in &names {
-                    let table = table_name(name)?;
-                    if views.contains_key(&table) {
-                        return Err(Error::Execution {
-                            message: format!("\"{table}\" is not a table"),
-                            sqlstate: "42809",
-                        });
-                    }
-                    if self.schema_at(&table, &snapshot).is_ok() {
-                        dropping.push(table);
-                    }
-                }
-                let mut ops = self.drop_referencing(&dropping, cascade, &snapshot, &mut notices)?;
-                // The views that read them go first, with CASCADE.
-                let readers =
-                    self.with_dependent_views(dropping.clone(), cascade, &views, &mut notices)?;
-                ops.extend(
-                    readers
-                        .iter()
-                        .filter(|r| !dropping.contains(r))
-                        .map(|r| crate::views::View::delete(r)),
-                );
-                // Their comments (and those of the views going with them) go too.
-                for relation in &readers {
-                    ops.extend(self.forget_comments(relation, None, &snapshot));
-                }
-                let mut skipped = Vec::new();
-                for name in &names {
-                    let table = table_name(name)?;
-                    match self.schema_at(&table, &snapshot) {
-                        Ok(_) => {
-                            // Its SERIAL and identity columns' sequences go with it.
-                            for sequence in self.owned_sequences(&table, &snapshot) {
-                                ops.push(Sequence::delete(&sequence));
-                            }
-                            ops.push(LedgerOp::DropTable { table });
-                        }
-                        Err(_) if if_exists => skipped.push(table),
-                        Err(e) => return Err(e),
-                    }
-                }
-                notices.extend(skipping("table", skipped));
+                let names = names.iter().map(table_name).collect::<Result<Vec<_>>>()?;
+                let ops = self.drop_tables(&names, if_exists, cascade, &snapshot, &mut notices)?;
                 write(ops, "DROP TABLE")
             }
             Ast::CreateView(create) => match self.create_view(&create, &snapshot).await? {
@@ -156,38 +114,9 @@ impl Session {
                 cascade,
                 ..
             } => {
-                let mut ops = Vec::new();
-                let mut skipped = Vec::new();
-                for name in &names {
-                    let name = table_name(name)?;
-                    match self.sequence_at(&name, &snapshot) {
-                        Some(sequence) => {
-                            if let Some((table, _)) = &sequence.owner
-                                && !cascade
-                                && self.schema_at(table, &snapshot).is_ok()
-                            {
-                                return Err(Error::Execution {
-                                    message: format!(
-                                        "cannot drop sequence {name} because other objects depend on it"
-                                    ),
-                                    sqlstate: "2BP01",
-                                });
-                            }
-                            ops.extend(self.forget_comments(&name, None, &snapshot));
-                            ops.push(Sequence::delete(&name));
-                        }
-                        None if if_exists => skipped.push(name),
-                        None => return Err(Error::UndefinedTable { name }),
-                    }
-                }
-                for op in &ops {
-                    if let LedgerOp::Delete { key, .. } = op
-                        && let Some(Value::Text(name)) = key.first()
-                    {
-                        self.db.sequences().forget(name);
-                    }
-                }
-                notices.extend(skipping("sequence", skipped));
+                let names = names.iter().map(table_name).collect::<Result<Vec<_>>>()?;
+                let ops =
+                    self.drop_sequences(&names, if_exists, cascade, &snapshot, &mut notices)?;
                 write(ops, "DROP SEQUENCE")
             }
             // PL/pgSQL is always there in PostgreSQL, so tools ask for it; DriftDB has no
@@ -241,6 +170,30 @@ impl Session {
                 write(ops, "DROP INDEX")
             }
             Ast::AlterTable(alter) => self.alter_table(&alter, &snapshot, &mut notices).await?,
+            Ast::CreateSchema {
+                schema_name,
+                if_not_exists,
+                with: None,
+                options: None,
+                default_collate_spec: None,
+                clone: None,
+            } => match self.create_schema(&schema_name, if_not_exists, &snapshot)? {
+                Some(write) => write,
+                None => {
+                    return Ok(Outcome::command("CREATE SCHEMA", None).with_notice(
+                        "NOTICE",
+                        "42P06",
+                        format!("schema \"{schema_name}\" already exists, skipping"),
+                    ));
+                }
+            },
+            Ast::Drop {
+                object_type: ObjectType::Schema,
+                names,
+                if_exists,
+                cascade,
+                ..
+            } => self.drop_schemas(&names, if_exists, cascade, &snapshot, &mut notices)?,
             Ast::Truncate(truncate) => {
                 let mut ops = Vec::new();
                 let restart = matches!(
@@ -289,6 +242,107 @@ impl Session {
         let mut outcome = self.finish_write(write, read_seq)?;
         outcome.notices.extend(notices);
         Ok(outcome)
+    }
+
+    /// The ledger operations of `DROP TABLE names` (stored names): with `cascade`, the
+    /// views that read them and the foreign keys that reference them go too; the sequences
+    /// their columns own and their comments always do.
+    pub(super) fn drop_tables(
+        &self,
+        names: &[String],
+        if_exists: bool,
+        cascade: bool,
+        snapshot: &Snapshot,
+        notices: &mut Vec<Notice>,
+    ) -> Result<Vec<LedgerOp>> {
+        let mut dropping = Vec::new();
+        let views = self.views_at(snapshot);
+        for table in names {
+            if views.contains_key(table) {
+                return Err(Error::Execution {
+                    message: format!("\"{table}\" is not a table"),
+                    sqlstate: "42809",
+                });
+            }
+            if self.schema_at(table, snapshot).is_ok() {
+                dropping.push(table.clone());
+            }
+        }
+        let mut ops = self.drop_referencing(&dropping, cascade, snapshot, notices)?;
+        // The views that read them go first, with CASCADE.
+        let readers = self.with_dependent_views(dropping.clone(), cascade, &views, notices)?;
+        ops.extend(
+            readers
+                .iter()
+                .filter(|r| !dropping.contains(r))
+                .map(|r| crate::views::View::delete(r)),
+        );
+        // Their comments (and those of the views going with them) go too.
+        for relation in &readers {
+            ops.extend(self.forget_comments(relation, None, snapshot));
+        }
+        let mut skipped = Vec::new();
+        for table in names {
+            match self.schema_at(table, snapshot) {
+                Ok(_) => {
+                    // Its SERIAL and identity columns' sequences go with it.
+                    for sequence in self.owned_sequences(table, snapshot) {
+                        ops.push(Sequence::delete(&sequence));
+                    }
+                    ops.push(LedgerOp::DropTable {
+                        table: table.clone(),
+                    });
+                }
+                Err(_) if if_exists => skipped.push(table.clone()),
+                Err(e) => return Err(e),
+            }
+        }
+        notices.extend(skipping("table", skipped));
+        Ok(ops)
+    }
+
+    /// The ledger operations of `DROP SEQUENCE names` (stored names); a sequence a column
+    /// owns goes only with `cascade`.
+    pub(super) fn drop_sequences(
+        &self,
+        names: &[String],
+        if_exists: bool,
+        cascade: bool,
+        snapshot: &Snapshot,
+        notices: &mut Vec<Notice>,
+    ) -> Result<Vec<LedgerOp>> {
+        let mut ops = Vec::new();
+        let mut skipped = Vec::new();
+        for name in names {
+            match self.sequence_at(name, snapshot) {
+                Some(sequence) => {
+                    if let Some((table, _)) = &sequence.owner
+                        && !cascade
+                        && self.schema_at(table, snapshot).is_ok()
+                    {
+                        return Err(Error::Execution {
+                            message: format!(
+                                "cannot drop sequence {name} because other objects depend on it"
+                            ),
+                            sqlstate: "2BP01",
+                        });
+                    }
+                    ops.extend(self.forget_comments(name, None, snapshot));
+                    ops.push(Sequence::delete(name));
+                }
+                None if if_exists => skipped.push(name.clone()),
+                None => return Err(Error::UndefinedTable { name: name.clone() }),
+            }
+        }
+        for op in &ops {
+            if let LedgerOp::Delete { key, .. } = op
+                && let Some(Value::Text(name)) = key.first()
+            {
+                self.db.sequences().forget(name);
+            }
+        }
+        notices.extend(skipping("sequence", skipped));
+        Ok(ops)
     }
 
     async fn create_table(
@@ -386,7 +440,7 @@ impl Session {
                     .iter()
                     .map(|&c| schema.columns()[c].name.as_str())
                     .collect();
-                format!("{table}_{}_idx", names.join("_"))
+                format!("{}_{}_idx", crate::schemas::own(&table), names.join("_"))
             }
         };
         if self.table_of_index(&name, snapshot).is_some() {
@@ -613,7 +667,7 @@ impl Session {
                             });
                         }
                         None if unique.iter().any(|u| u.name == name)
-                            || name == format!("{table}_pkey") =>
+                            || name == format!("{}_pkey", crate::schemas::own(&table)) =>
                         {
                             return Err(Error::Execution {
                                 message: format!(
@@ -664,7 +718,13 @@ impl Session {
                             let names: Vec<&str> =
                                 cols.iter().map(|&c| columns[c].name.as_str()).collect();
                             let name = u.name.as_ref().map_or_else(
-                                || format!("{table}_{}_key", names.join("_")),
+                                || {
+                                    format!(
+                                        "{}_{}_key",
+                                        crate::schemas::own(&table),
+                                        names.join("_")
+                                    )
+                                },
                                 ident_name,
                             );
                             if taken.contains(&name) {
@@ -762,7 +822,7 @@ impl Session {
                                 name,
                             });
                         }
-                    } else if name == format!("{table}_pkey") {
+                    } else if name == format!("{}_pkey", crate::schemas::own(&table)) {
                         return Err(unsupported(
                             "dropping a primary key: rows are versioned by their key",
                         ));
@@ -833,7 +893,7 @@ impl Session {
                     }
                     if is_unique {
                         unique.push(UniqueConstraint {
-                            name: format!("{table}_{name}_key"),
+                            name: format!("{}_{name}_key", crate::schemas::own(&table)),
                             columns: vec![columns.len()],
                         });
                     }
@@ -1185,7 +1245,10 @@ impl Session {
                 let names: Vec<&str> = key.iter().map(|&k| columns[k].name.as_str()).collect();
                 let shown: Vec<String> = values.iter().map(foreign_keys::key_text).collect();
                 return Err(Error::DuplicateKeys {
-                    message: format!("could not create unique index \"{table}_pkey\""),
+                    message: format!(
+                        "could not create unique index \"{}_pkey\"",
+                        crate::schemas::own(table)
+                    ),
                     detail: format!(
                         "Key ({})=({}) is duplicated.",
                         names.join(", "),
@@ -1458,7 +1521,7 @@ fn takes_sequence_value(column: &Column) -> bool {
 /// The `DEFAULT` of a column that takes its values from sequence `name`, as PostgreSQL
 /// writes it.
 fn nextval_default(name: &str) -> ColumnDefault {
-    let literal = crate::postgres::quote_ident(name).replace('\'', "''");
+    let literal = crate::schemas::written(name).replace('\'', "''");
     ColumnDefault::Expr(format!("nextval('{literal}'::regclass)"))
 }
 
@@ -1501,7 +1564,7 @@ fn table_schema(create: &CreateTable, row_ids: &dyn Fn(&str) -> String) -> Resul
         }
         if is_unique {
             unique.push(UniqueConstraint {
-                name: format!("{name}_{}_key", column.name),
+                name: format!("{}_{}_key", crate::schemas::own(&name), column.name),
                 columns: vec![i],
             });
         }
@@ -1541,10 +1604,10 @@ fn table_schema(create: &CreateTable, row_ids: &dyn Fn(&str) -> String) -> Resul
                     .collect::<Result<Vec<_>>>()?;
                 let names: Vec<&str> = cols.iter().map(|&c| columns[c].name.as_str()).collect();
                 unique.push(UniqueConstraint {
-                    name: u
-                        .name
-                        .as_ref()
-                        .map_or_else(|| format!("{name}_{}_key", names.join("_")), ident_name),
+                    name: u.name.as_ref().map_or_else(
+                        || format!("{}_{}_key", crate::schemas::own(&name), names.join("_")),
+                        ident_name,
+                    ),
                     columns: cols,
                 });
             }
@@ -1555,10 +1618,10 @@ fn table_schema(create: &CreateTable, row_ids: &dyn Fn(&str) -> String) -> Resul
                     .map(|c| find(&c.column.expr))
                     .collect::<Result<Vec<_>>>()?;
                 let names: Vec<&str> = cols.iter().map(|&c| columns[c].name.as_str()).collect();
-                let ix_name = ix
-                    .name
-                    .as_ref()
-                    .map_or_else(|| format!("{name}_{}_idx", names.join("_")), ident_name);
+                let ix_name = ix.name.as_ref().map_or_else(
+                    || format!("{}_{}_idx", crate::schemas::own(&name), names.join("_")),
+                    ident_name,
+                );
                 indexes.push(IndexDef {
                     name: ix_name,
                     columns: cols,

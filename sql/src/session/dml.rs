@@ -10,6 +10,7 @@ use datafusion::arrow::array::{Array, ArrayRef, ListArray, StringArray};
 use datafusion::arrow::compute::{CastOptions, cast_with_options};
 use datafusion::arrow::datatypes::{DataType as ArrowType, Field, Schema};
 use datafusion::arrow::record_batch::RecordBatch;
+use datafusion::common::TableReference;
 use datafusion::datasource::MemTable;
 use datafusion::prelude::SessionContext;
 use datafusion::sql::parser::Statement as DfStatement;
@@ -213,7 +214,7 @@ impl Session {
                 (None, _) => inserted.push(row),
                 (Some(_), None) => {
                     return Err(Error::UniqueViolation {
-                        constraint: format!("{table}_pkey"),
+                        constraint: format!("{}_pkey", crate::schemas::own(table)),
                     });
                 }
                 (Some(_), Some(ConflictAction::Nothing)) => {}
@@ -453,7 +454,7 @@ impl Session {
                 && self.current_row(&table, &key, snapshot)?.is_some();
             if !new_keys.insert(key) || taken {
                 return Err(Error::UniqueViolation {
-                    constraint: format!("{table}_pkey"),
+                    constraint: format!("{}_pkey", crate::schemas::own(&table)),
                 });
             }
         }
@@ -605,7 +606,7 @@ fn conflict_action(
             }
         }
         Some(ast::ConflictTarget::OnConstraint(name)) => {
-            if table_name(name)? != format!("{table}_pkey") {
+            if table_name(name)? != format!("{}_pkey", crate::schemas::own(table)) {
                 return Err(unsupported(
                     "ON CONFLICT ON CONSTRAINT other than the primary key",
                 ));
@@ -1102,7 +1103,7 @@ fn register_rows(
             }
         })?;
     let table = MemTable::try_new(arrow_schema, vec![vec![batch]]).map_err(execution)?;
-    ctx.register_table(name, Arc::new(table))
+    ctx.register_table(TableReference::bare(name), Arc::new(table))
         .map_err(execution)?;
     Ok(())
 }

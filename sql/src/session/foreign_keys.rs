@@ -381,7 +381,11 @@ impl Session {
                 sqlstate: "42830",
             });
         }
-        let mut base = format!("{table}_{}_fkey", spec.columns.join("_"));
+        let mut base = format!(
+            "{}_{}_fkey",
+            crate::schemas::own(table),
+            spec.columns.join("_")
+        );
         base.truncate(NAME_MAX);
         let name = constraint_name(table, spec.name, &base, taken)?;
         for ((column, &p), referenced_name) in
@@ -420,7 +424,7 @@ impl Session {
         schema: &TableSchema,
         snapshot: &Snapshot,
     ) -> Vec<String> {
-        let mut names = vec![format!("{table}_pkey")];
+        let mut names = vec![format!("{}_pkey", crate::schemas::own(table))];
         names.extend(schema.unique().iter().map(|u| u.name.clone()));
         names.extend(
             self.constraints_at(snapshot)

@@ -551,7 +551,7 @@ impl Session {
 }
 
 /// The names a statement's `WITH` clauses define (references to them are not tables).
-pub(super) fn cte_names(statement: &Ast) -> BTreeSet<String> {
+pub(crate) fn cte_names(statement: &Ast) -> BTreeSet<String> {
     let mut names = BTreeSet::new();
     struct Ctes<'a>(&'a mut BTreeSet<String>);
     impl ast::Visitor for Ctes<'_> {

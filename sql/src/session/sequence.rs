@@ -160,7 +160,8 @@ impl Session {
                 .map(|column| {
                     let mut column = column.clone();
                     if let Some(ColumnDefault::Expr(text)) = &column.default
-                        && let Some(text) = sequences::renamed_in_default(text, &from, to)
+                        && let Some(text) =
+                            sequences::renamed_in_default(text, &from, &crate::schemas::written(to))
                     {
                         column.default = Some(ColumnDefault::Expr(text));
                         changed = true;

@@ -115,6 +115,11 @@ impl Settings {
             .map(std::time::Duration::from_millis)
     }
 
+    /// `search_path`, as set (see [`crate::schemas::search_path`] for how it reads).
+    pub(super) fn search_path(&self) -> String {
+        self.get("search_path").unwrap_or_default()
+    }
+
     /// How results are shown under these settings.
     pub(super) fn presentation(&self) -> crate::present::Presentation {
         let extra_float_digits = self

@@ -108,14 +108,16 @@ impl Session {
         match statement {
             Statement::Sql(sql) => self.resolve_sql(&mut sql.statement, &snapshot),
             Statement::Checkpoint { table } | Statement::SetHistoryRetention { table, .. } => {
-                self.resolve_name(table, &snapshot).map(drop)
+                self.resolve_name(table, &snapshot)?;
+                self.resolve_schema_of(table)
             }
             Statement::Vacuum { table: Some(table) } => {
-                self.resolve_name(table, &snapshot).map(drop)
+                self.resolve_name(table, &snapshot)?;
+                self.resolve_schema_of(table)
             }
+            Statement::AlterSequence(alter) => self.resolve_alter_sequence(alter),
             Statement::Vacuum { table: None }
             | Statement::Projection(_)
-            | Statement::AlterSequence(_)
             | Statement::SetConstraints { .. } => Ok(()),
         }
     }
@@ -140,7 +142,13 @@ impl Session {
                     self.temporary_name(&name)?
                 }
                 false => {
-                    let table = super::ddl::table_name(&name)?;
+                    // The relation's own name (its schema is resolved later).
+                    let table = name
+                        .0
+                        .last()
+                        .and_then(|p| p.as_ident())
+                        .map(ident_name)
+                        .unwrap_or_default();
                     if temporary_of(&table).is_some() {
                         return Err(Error::Execution {
                             message: format!(
@@ -212,10 +220,10 @@ impl Session {
         if let Some(error) = walk.error {
             return Err(error);
         }
-        if let (Ast::CreateTable(create), Some(name)) = (statement, created) {
+        if let (Ast::CreateTable(create), Some(name)) = (&mut *statement, created) {
             create.name = name;
         }
-        Ok(())
+        self.resolve_schemas(statement, &self.snapshot_ref())
     }
 
     /// The stored name `CREATE TEMP TABLE name` makes: `name` or `pg_temp.name`.

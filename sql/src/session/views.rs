@@ -132,6 +132,7 @@ impl Session {
                 _ => None,
             })
             .ok_or_else(|| unsupported("this view's query"))?;
+        views::stored_names(&mut probe);
         let mut reading = views.clone();
         reading.insert(
             name.clone(),

@@ -1,0 +1,222 @@
+//! Schemas: `CREATE SCHEMA`, `DROP SCHEMA`, qualified names and `search_path`.
+//!
+//! # Names
+//! A relation (table, view, sequence) lives in one schema. The ledger, the projector and
+//! every part of DriftDB past name resolution know it by one string, its *stored name*
+//! ([`stored`]): its own name in schema `public`, and `schema.name` in any other. Tables of
+//! `public` keep the names they always had, so databases written before schemas read as they
+//! did, and a change stream or projection names `analytics.events` as a user would. Names of
+//! schemas and relations may not contain `.` (0A000), so a stored name splits back into its
+//! schema and name one way only ([`split`]).
+//!
+//! Before a statement runs, the session rewrites every relation it names into the stored
+//! name (`crate::session::schemas`): `s.t` into `s.t`, `public.t` into `t`, and an unqualified
+//! `t` into the stored name of the first schema of `search_path` that holds a relation `t`
+//! (or, for a name being created, the first schema of the path that exists), as PostgreSQL
+//! resolves names.
+//!
+//! # Storage
+//! Every schema other than `public`, `pg_catalog` and `information_schema` is a row of the
+//! internal table [`TABLE`], keyed by its name, with its owner. Creating or dropping one
+//! writes or deletes its row in the statement's transaction, so schemas are versioned,
+//! replayed and snapshotted like rows, and the catalogs read at a past point show the
+//! schemas of that point. The table is made by the first `CREATE SCHEMA`.
+
+use driftdb_projector::{Column, DataType, Key, LedgerOp, Row, TableSchema, Value};
+
+use crate::error::{Error, Result};
+
+/// The internal table of schemas.
+pub(crate) const TABLE: &str = "__driftdb_schemas";
+
+/// The schema every database has, and where unqualified names go by default.
+pub(crate) const PUBLIC: &str = "public";
+
+/// The schemas of the system catalogs: they hold no relations of the user's.
+pub(crate) const SYSTEM: [&str; 2] = ["pg_catalog", "information_schema"];
+
+/// One schema of the user's.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Schema {
+    pub(crate) name: String,
+    /// The role that owns it.
+    pub(crate) owner: String,
+}
+
+impl Schema {
+    pub(crate) fn key(name: &str) -> Key {
+        vec![Value::Text(name.to_string())]
+    }
+
+    pub(crate) fn of_row(row: &Row) -> Option<Schema> {
+        let text = |i: usize| match row.get(i) {
+            Some(Value::Text(s)) => Some(s.clone()),
+            _ => None,
+        };
+        Some(Schema {
+            name: text(0)?,
+            owner: text(1)?,
+        })
+    }
+
+    pub(crate) fn upsert(&self) -> LedgerOp {
+        LedgerOp::Upsert {
+            table: TABLE.to_string(),
+            row: vec![
+                Value::Text(self.name.clone()),
+                Value::Text(self.owner.clone()),
+            ],
+        }
+    }
+
+    pub(crate) fn delete(name: &str) -> LedgerOp {
+        LedgerOp::Delete {
+            table: TABLE.to_string(),
+            key: Schema::key(name),
+        }
+    }
+}
+
+/// The operation that makes [`TABLE`], for the first `CREATE SCHEMA`.
+pub(crate) fn create_table() -> Result<LedgerOp> {
+    let column = |name: &str| Column::new(name, DataType::Text, false);
+    TableSchema::new(
+        TABLE,
+        vec![column("name"), column("owner")],
+        vec![0],
+        Vec::new(),
+        Vec::new(),
+    )
+    .map(LedgerOp::CreateTable)
+    .map_err(crate::database::projector_error)
+}
+
+/// The stored name of relation `name` in schema `schema`.
+pub(crate) fn stored(schema: &str, name: &str) -> String {
+    match schema {
+        PUBLIC => name.to_string(),
+        _ => format!("{schema}.{name}"),
+    }
+}
+
+/// The schema and the name of the relation stored as `stored`.
+pub(crate) fn split(stored: &str) -> (&str, &str) {
+    stored.split_once('.').unwrap_or((PUBLIC, stored))
+}
+
+/// The own name of the relation stored as `stored`, without its schema: what the names of
+/// its constraints and indexes start with (`orders_pkey` for `sales.orders`).
+pub(crate) fn own(stored: &str) -> &str {
+    split(stored).1
+}
+
+/// The relation stored as `stored` by its qualified name, as PostgreSQL writes one:
+/// `public.t`, `"S"."Order"`.
+pub(crate) fn qualified(stored: &str) -> String {
+    let quote = crate::postgres::quote_ident;
+    let (schema, name) = split(stored);
+    format!("{}.{}", quote(schema), quote(name))
+}
+
+/// The relation stored as `stored` as a statement names it: `t` in `public`, `s.t` (quoted
+/// as needed) elsewhere.
+pub(crate) fn written(stored: &str) -> String {
+    match split(stored) {
+        (PUBLIC, name) => crate::postgres::quote_ident(name),
+        _ => qualified(stored),
+    }
+}
+
+/// The identifiers of a dotted name written as text (`'s.t'::regclass`, `nextval('s')`):
+/// quoted ones as they are, the others folded to lower case.
+pub(crate) fn parts(text: &str) -> Vec<String> {
+    let mut parts = Vec::new();
+    let mut current = String::new();
+    let mut chars = text.chars().peekable();
+    let mut quoted = false;
+    while let Some(c) = chars.next() {
+        match c {
+            '"' if quoted && chars.peek() == Some(&'"') => {
+                chars.next();
+                current.push('"');
+            }
+            '"' => quoted = !quoted,
+            '.' if !quoted => parts.push(std::mem::take(&mut current)),
+            c if quoted => current.push(c),
+            c => current.extend(c.to_lowercase()),
+        }
+    }
+    parts.push(current);
+    parts
+}
+
+/// Refuses a name a schema or relation cannot have: one with a `.`, which stored names use
+/// to join a schema to a relation.
+pub(crate) fn check_name(name: &str, what: &str) -> Result<()> {
+    if name.contains('.') {
+        return Err(Error::Unsupported {
+            message: format!(
+                "{what} names containing \".\" (\"{name}\"): DriftDB joins a schema and a relation name with it"
+            ),
+            position: None,
+        });
+    }
+    Ok(())
+}
+
+/// The schemas of a `search_path` value, in order: `"$user"` as the role's name, quoted
+/// names unquoted, unquoted names folded to lower case.
+pub(crate) fn search_path(value: &str, role: &str) -> Vec<String> {
+    value
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            let name = match s.strip_prefix('"').and_then(|s| s.strip_suffix('"')) {
+                Some(quoted) => quoted.replace("\"\"", "\""),
+                None => s.to_lowercase(),
+            };
+            match name.as_str() {
+                "$user" => role.to_string(),
+                _ => name,
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stored_names_split_back() {
+        assert_eq!(stored("public", "t"), "t");
+        assert_eq!(stored("s", "t"), "s.t");
+        assert_eq!(split("t"), ("public", "t"));
+        assert_eq!(split("s.t"), ("s", "t"));
+        assert_eq!(qualified("S.t"), "\"S\".t");
+        assert_eq!(qualified("t"), "public.t");
+        assert_eq!(written("t"), "t");
+        assert_eq!(written("s.Order"), "s.\"Order\"");
+        assert_eq!(parts("Sales.\"Or.\"\"der\""), vec!["sales", "Or.\"der"]);
+    }
+
+    #[test]
+    fn search_paths_read_as_postgresql_reads_them() {
+        assert_eq!(
+            search_path("\"$user\", public", "alice"),
+            vec!["alice", "public"]
+        );
+        assert_eq!(
+            search_path("Sales,\"Mixed\" , public", "alice"),
+            vec!["sales", "Mixed", "public"]
+        );
+        assert!(search_path("", "alice").is_empty());
+    }
+
+    #[test]
+    fn dots_are_refused_in_names() {
+        assert!(check_name("a.b", "schema").is_err());
+        assert!(check_name("ab", "schema").is_ok());
+    }
+}
