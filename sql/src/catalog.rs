@@ -1852,12 +1852,25 @@ fn register_functions(ctx: &SessionContext, defs: Arc<Definitions>) {
             }
         }))
     }));
-    for name in [
+    // A relation is visible where the search path shows its schema (`\\dt` lists those,
+    // SQLAlchemy's `has_table` without a schema asks).
+    let visible = Arc::clone(&defs);
+    ctx.register_udf(row_function(
         "pg_table_is_visible",
-        "pg_type_is_visible",
-        "pg_collation_is_visible",
-        "pg_function_is_visible",
-    ] {
+        vec![OID],
+        BOOL,
+        move |a| {
+            ScalarValue::Boolean(as_i64(&a[0]).map(|id| match visible.relations.get(&id) {
+                Some(name) => {
+                    let schema = crate::schemas::split(name).0;
+                    visible.path.iter().any(|s| s == schema)
+                }
+                // The catalogs' own relations.
+                None => true,
+            }))
+        },
+    ));
+    for name in ["pg_collation_is_visible", "pg_function_is_visible"] {
         ctx.register_udf(row_function(name, vec![OID], BOOL, |a| {
             ScalarValue::Boolean(a[0].as_ref().map(|_| true))
         }));
@@ -3063,6 +3076,30 @@ impl VisitorMut for Idioms {
                     Some(json_in) => call(json_in, rows),
                     None => rows,
                 };
+            }
+            // `x LIKE p ESCAPE e` is `x LIKE like_escape(p, e)`, escaped by a backslash, the
+            // only escape DataFusion takes.
+            Expr::Like {
+                pattern,
+                escape_char: escape @ Some(_),
+                ..
+            }
+            | Expr::ILike {
+                pattern,
+                escape_char: escape @ Some(_),
+                ..
+            } if escape.as_ref().is_some_and(|e| {
+                !matches!(&e.value, Value::SingleQuotedString(s) if s == "\\")
+            }) =>
+            {
+                let Some(escape) = escape.take() else {
+                    return ControlFlow::Continue(());
+                };
+                let written = std::mem::replace(pattern.as_mut(), Expr::value(Value::Null));
+                **pattern = call_with(
+                    crate::postgres::LIKE_ESCAPE,
+                    vec![written, Expr::Value(escape)],
+                );
             }
             // `x SIMILAR TO p` is `x ~ similar_to_escape(p)`, PostgreSQL's own reading.
             Expr::SimilarTo {

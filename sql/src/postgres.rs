@@ -90,7 +90,7 @@ pub(crate) use regexp::{REGEXP_MATCHES, regexp_matches, regexp_split_to_array, r
 pub(crate) use row::{ROW, row};
 pub(crate) use set_all::rule as multiset_set_operations;
 pub(crate) use sha::functions as sha_functions;
-pub(crate) use similar::{SIMILAR_TO_ESCAPE, similar_to_escape};
+pub(crate) use similar::{LIKE_ESCAPE, SIMILAR_TO_ESCAPE, like_escape, similar_to_escape};
 pub(crate) use to_number::to_number;
 pub(crate) use to_timestamp::{TO_DATE, TO_TIMESTAMP, to_date, to_timestamp};
 pub(crate) use type_of::pg_typeof;

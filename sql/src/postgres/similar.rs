@@ -119,6 +119,80 @@ fn external(error: Error) -> DataFusionError {
     DataFusionError::External(Box::new(error))
 }
 
+/// PostgreSQL's `like_escape(pattern, escape)`: `LIKE` pattern `pattern`, whose escape
+/// character is `escape`, rewritten to escape with `\`, DataFusion's only one. The front end
+/// reads `x LIKE p ESCAPE e` as `x LIKE like_escape(p, e)`, as PostgreSQL's parser does.
+pub(crate) const LIKE_ESCAPE: &str = "like_escape";
+
+pub(crate) fn like_escape() -> ScalarUDF {
+    ScalarUDF::new_from_impl(LikeEscape {
+        signature: Signature::exact(vec![DataType::Utf8, DataType::Utf8], Volatility::Immutable),
+    })
+}
+
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct LikeEscape {
+    signature: Signature,
+}
+
+/// `pattern`, escaped by `escape` (none for `ESCAPE ''`), as a pattern escaped by `\`.
+fn like_pattern(pattern: &str, escape: Option<char>) -> std::result::Result<String, Error> {
+    let mut out = String::with_capacity(pattern.len() + 2);
+    let mut chars = pattern.chars();
+    while let Some(c) = chars.next() {
+        if Some(c) == escape {
+            let Some(next) = chars.next() else {
+                return Err(Error::Execution {
+                    message: "LIKE pattern must not end with escape character".to_string(),
+                    sqlstate: "22025",
+                });
+            };
+            out.push('\\');
+            out.push(next);
+        } else if c == '\\' {
+            // A backslash that escapes nothing here stands for itself.
+            out.push_str("\\\\");
+        } else {
+            out.push(c);
+        }
+    }
+    Ok(out)
+}
+
+impl ScalarUDFImpl for LikeEscape {
+    fn name(&self) -> &str {
+        LIKE_ESCAPE
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, _: &[DataType]) -> Result<DataType> {
+        Ok(DataType::Utf8)
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        let (arrays, rows, scalar) = super::argument_arrays(&args)?;
+        let [patterns, escapes] = arrays.as_slice() else {
+            return Err(DataFusionError::Plan(format!(
+                "{LIKE_ESCAPE} takes a pattern and an escape"
+            )));
+        };
+        let (patterns, escapes) = (patterns.as_string::<i32>(), escapes.as_string::<i32>());
+        let mut out = StringBuilder::with_capacity(rows, 0);
+        for row in 0..rows {
+            if patterns.is_null(row) || escapes.is_null(row) {
+                out.append_null();
+                continue;
+            }
+            let escape = escape_of(escapes.value(row)).map_err(external)?;
+            out.append_value(like_pattern(patterns.value(row), escape).map_err(external)?);
+        }
+        super::columnar(Arc::new(out.finish()), scalar)
+    }
+}
+
 impl ScalarUDFImpl for SimilarToEscape {
     fn name(&self) -> &str {
         SIMILAR_TO_ESCAPE
@@ -166,6 +240,17 @@ impl ScalarUDFImpl for SimilarToEscape {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn like_patterns_take_a_backslash_for_their_escape() {
+        let like = |p: &str, e: Option<char>| like_pattern(p, e).expect(p);
+        assert_eq!(like("pg/_%", Some('/')), "pg\\_%");
+        assert_eq!(like("a//b", Some('/')), "a\\/b");
+        assert_eq!(like("a\\b", Some('/')), "a\\\\b");
+        assert_eq!(like("a\\%", Some('\\')), "a\\%");
+        assert_eq!(like("a\\b%", None), "a\\\\b%");
+        assert!(like_pattern("ab/", Some('/')).is_err());
+    }
 
     fn regex(pattern: &str) -> String {
         translate(pattern, Some('\\')).expect(pattern)

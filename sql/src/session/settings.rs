@@ -157,6 +157,17 @@ fn value_text(expr: &Expr) -> Result<String> {
     })
 }
 
+/// The text of one schema of a `SET search_path` list, as PostgreSQL keeps it: an unquoted
+/// name folded to lower case, a quoted one quoted where it needs to be (`"Sales"`,
+/// `"$user"`), so the list reads back as the same schemas.
+fn schema_text(expr: &Expr) -> Result<String> {
+    match expr {
+        Expr::Identifier(ident) if ident.quote_style.is_none() => Ok(ident.value.to_lowercase()),
+        Expr::Identifier(ident) => Ok(crate::postgres::quote_ident(&ident.value)),
+        other => value_text(other),
+    }
+}
+
 /// Whether the parameter `name` may be set: 55P02 for a read-only one, 42704 for an unknown
 /// one (a name with a dot is a custom parameter, which any session may set).
 fn settable(name: &str) -> Result<()> {
@@ -313,9 +324,13 @@ impl Session {
                 variable, values, ..
             } => {
                 let name = parameter_name(variable);
+                let text = match name.as_str() {
+                    "search_path" => schema_text,
+                    _ => value_text,
+                };
                 let value = values
                     .iter()
-                    .map(value_text)
+                    .map(text)
                     .collect::<Result<Vec<_>>>()?
                     .join(", ");
                 if value.eq_ignore_ascii_case("default") {

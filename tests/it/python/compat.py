@@ -385,6 +385,88 @@ def exercise_foreign_keys(driver):
     engine.dispose()
 
 
+class SchemaBase(DeclarativeBase):
+    pass
+
+
+class Region(SchemaBase):
+    __tablename__ = "sa_regions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(30))
+
+
+class Sale(SchemaBase):
+    """A model in a schema of its own, referencing one in public."""
+    __tablename__ = "sa_sales"
+    __table_args__ = {"schema": "sa_shop"}
+    id: Mapped[int] = mapped_column(primary_key=True)
+    region_id: Mapped[int] = mapped_column(sa.ForeignKey("sa_regions.id", ondelete="CASCADE"))
+    amount: Mapped[int]
+    region: Mapped[Region] = relationship()
+
+
+class Line(SchemaBase):
+    """A model referencing another of its schema."""
+    __tablename__ = "sa_lines"
+    __table_args__ = {"schema": "sa_shop"}
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sale_id: Mapped[int] = mapped_column(sa.ForeignKey("sa_shop.sa_sales.id"))
+
+
+def exercise_schemas(driver):
+    """SQLAlchemy models in a schema (`__table_args__ = {"schema": ...}`): the schema made
+    with CreateSchema, create_all, the ORM across schemas, and reflection by schema, with
+    the answers PostgreSQL 15 gives."""
+    engine = sa.create_engine(f"postgresql+{driver}://driftdb@{host}:{port}/driftdb")
+    with engine.begin() as conn:
+        conn.execute(sa.schema.CreateSchema("sa_shop", if_not_exists=True))
+    SchemaBase.metadata.create_all(engine)
+    SchemaBase.metadata.create_all(engine)
+    with Session(engine) as session:
+        north = Region(id=1, name="north")
+        session.add_all([north, Sale(id=1, region=north, amount=10), Sale(id=2, region=north, amount=20)])
+        session.commit()
+        session.add(Line(id=1, sale_id=2))
+        session.commit()
+        got = [(s.id, s.region.name) for s in session.scalars(sa.select(Sale).order_by(Sale.id))]
+        check(f"sqlalchemy {driver} schema orm", got, [(1, "north"), (2, "north")])
+        session.add(Line(id=2, sale_id=9))
+        try:
+            session.commit()
+            check(f"sqlalchemy {driver} schema foreign key", "committed", "IntegrityError")
+        except sa.exc.IntegrityError:
+            session.rollback()
+    inspector = sa.inspect(engine)
+    check(f"sqlalchemy {driver} schema names", "sa_shop" in inspector.get_schema_names(), True)
+    check(f"sqlalchemy {driver} schema tables", sorted(inspector.get_table_names(schema="sa_shop")), ["sa_lines", "sa_sales"])
+    check(f"sqlalchemy {driver} schema has_table", (inspector.has_table("sa_sales", schema="sa_shop"), inspector.has_table("sa_sales")), (True, False))
+    check(
+        f"sqlalchemy {driver} schema columns",
+        [(c["name"], str(c["type"]), c["nullable"]) for c in inspector.get_columns("sa_sales", schema="sa_shop")],
+        [("id", "INTEGER", False), ("region_id", "INTEGER", False), ("amount", "INTEGER", False)],
+    )
+    check(
+        f"sqlalchemy {driver} schema foreign keys",
+        inspector.get_foreign_keys("sa_sales", schema="sa_shop") + inspector.get_foreign_keys("sa_lines", schema="sa_shop"),
+        [
+            {"name": "sa_sales_region_id_fkey", "constrained_columns": ["region_id"], "referred_schema": None, "referred_table": "sa_regions", "referred_columns": ["id"], "options": {"ondelete": "CASCADE"}, "comment": None},
+            {"name": "sa_lines_sale_id_fkey", "constrained_columns": ["sale_id"], "referred_schema": "sa_shop", "referred_table": "sa_sales", "referred_columns": ["id"], "options": {}, "comment": None},
+        ],
+    )
+    check(
+        f"sqlalchemy {driver} schema primary key",
+        inspector.get_pk_constraint("sa_sales", schema="sa_shop")["constrained_columns"],
+        ["id"],
+    )
+    table = sa.Table("sa_sales", sa.MetaData(), autoload_with=engine, schema="sa_shop")
+    check(f"sqlalchemy {driver} schema autoload", [c.name for c in table.columns], ["id", "region_id", "amount"])
+    SchemaBase.metadata.drop_all(engine)
+    with engine.begin() as conn:
+        conn.execute(sa.schema.DropSchema("sa_shop"))
+    check(f"sqlalchemy {driver} schema dropped", "sa_shop" in sa.inspect(engine).get_schema_names(), False)
+    engine.dispose()
+
+
 def exercise_comments():
     """Table and column comments written by create_all and read back by reflection."""
     engine = sa.create_engine(f"postgresql+psycopg2://driftdb@{host}:{port}/driftdb")
@@ -925,6 +1007,8 @@ exercise_serial_keys("psycopg2")
 exercise_serial_keys("psycopg")
 exercise_foreign_keys("psycopg2")
 exercise_foreign_keys("psycopg")
+exercise_schemas("psycopg2")
+exercise_schemas("psycopg")
 exercise_alembic()
 exercise_comments()
 exercise_tables_without_keys()
