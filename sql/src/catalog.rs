@@ -2428,30 +2428,8 @@ fn json_in(data_type: &ast::DataType) -> &'static str {
     }
 }
 
-/// The century, millennium or decade of `year` (an expression), as PostgreSQL counts them:
-/// a century and a millennium begin with their year 1 (2000 is in the 20th century, 2001 in
-/// the 21st); the 202nd decade is 2020 to 2029. (Years before 1 are not counted so.)
-fn year_period(field: &ast::DateTimeField, year: Expr) -> Expr {
-    let number = |n: &str| Expr::value(Value::Number(n.into(), false));
-    let (add, divisor) = match field {
-        ast::DateTimeField::Century => ("99", "100"),
-        ast::DateTimeField::Decade => ("0", "10"),
-        _ => ("999", "1000"),
-    };
-    let shifted = Expr::BinaryOp {
-        left: Box::new(year),
-        op: BinaryOperator::Plus,
-        right: Box::new(number(add)),
-    };
-    Expr::BinaryOp {
-        left: Box::new(Expr::Nested(Box::new(shifted))),
-        op: BinaryOperator::Divide,
-        right: Box::new(number(divisor)),
-    }
-}
-
-/// The field of `date_part('century' | 'millennium' | 'decade', x)`.
-fn year_period_field(f: &ast::Function) -> Option<ast::DateTimeField> {
+/// The field of `date_part('f', x)` when it is a constant, as `EXTRACT` takes one.
+fn constant_field(f: &ast::Function) -> Option<&str> {
     let ast::FunctionArguments::List(list) = &f.args else {
         return None;
     };
@@ -2462,13 +2440,8 @@ fn year_period_field(f: &ast::Function) -> Option<ast::DateTimeField> {
     else {
         return None;
     };
-    let Value::SingleQuotedString(part) = &part.value else {
-        return None;
-    };
-    match part.to_lowercase().as_str() {
-        "century" | "centuries" => Some(ast::DateTimeField::Century),
-        "millennium" | "millennia" => Some(ast::DateTimeField::Millennium),
-        "decade" | "decades" => Some(ast::DateTimeField::Decade),
+    match &part.value {
+        Value::SingleQuotedString(part) => Some(part),
         _ => None,
     }
 }
@@ -2728,42 +2701,35 @@ impl VisitorMut for Idioms {
                     v.value = Value::SingleQuotedString(text.clone());
                 }
             }
-            // `EXTRACT(CENTURY | MILLENNIUM | DECADE FROM x)`, which DataFusion lacks, from
-            // the year (and `date_part('century', x)`, its function form).
+            // `EXTRACT(f FROM x)`, a `numeric` of the field's scale (`crate::postgres::extract`).
             Expr::Extract {
-                field:
-                    field @ (ast::DateTimeField::Century
-                    | ast::DateTimeField::Millennium
-                    | ast::DateTimeField::Millenium
-                    | ast::DateTimeField::Decade),
-                syntax,
-                expr: value,
+                field, expr: value, ..
             } => {
-                let field = field.clone();
-                let year = Expr::Extract {
-                    field: ast::DateTimeField::Year,
-                    syntax: syntax.clone(),
-                    expr: value.clone(),
-                };
-                *expr = year_period(&field, year);
+                let field = Expr::value(Value::SingleQuotedString(field.to_string()));
+                let value = std::mem::replace(value.as_mut(), Expr::value(Value::Null));
+                *expr = call_with(crate::postgres::EXTRACT, vec![field, value]);
             }
+            // `date_part('f', x)`: `EXTRACT`'s value as a `double precision`, PostgreSQL's
+            // type for it (DataFusion's `date_part` dropped the fraction of seconds).
             Expr::Function(f)
                 if unqualified(&f.name).as_deref() == Some("date_part")
-                    && year_period_field(f).is_some() =>
+                    && constant_field(f).is_some() =>
             {
-                if let (Some(field), ast::FunctionArguments::List(list)) =
-                    (year_period_field(f), &f.args)
-                    && let [_, ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(value))] =
-                        list.args.as_slice()
+                if let ast::FunctionArguments::List(list) = &f.args
+                    && let [
+                        ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(field)),
+                        ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(value)),
+                    ] = list.args.as_slice()
                 {
-                    let year = call_with(
-                        "date_part",
-                        vec![
-                            Expr::value(Value::SingleQuotedString("year".into())),
-                            value.clone(),
-                        ],
-                    );
-                    *expr = year_period(&field, year);
+                    let extracted =
+                        call_with(crate::postgres::DATE_PART, vec![field.clone(), value.clone()]);
+                    *expr = Expr::Cast {
+                        kind: ast::CastKind::Cast,
+                        expr: Box::new(extracted),
+                        data_type: ast::DataType::DoublePrecision,
+                        array: false,
+                        format: None,
+                    };
                 }
             }
             // An array slice with a bound left out (`a[:2]`, `a[3:]`, `a[:]`) runs from the

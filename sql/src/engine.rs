@@ -825,6 +825,8 @@ fn install_postgres(ctx: &mut SessionContext) -> Result<()> {
     SessionContext::register_udf(ctx, crate::postgres::series());
     SessionContext::register_udf(ctx, crate::postgres::similar_to_escape());
     SessionContext::register_udf(ctx, crate::postgres::like_escape());
+    SessionContext::register_udf(ctx, crate::postgres::extract());
+    SessionContext::register_udf(ctx, crate::postgres::date_part());
     SessionContext::register_udf(ctx, crate::postgres::cast_like());
     SessionContext::register_udf(ctx, crate::postgres::to_timestamp());
     SessionContext::register_udf(ctx, crate::postgres::to_date());
