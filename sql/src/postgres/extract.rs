@@ -113,6 +113,30 @@ impl Unit {
         })
     }
 
+    /// Whether the unit reads the time of day.
+    fn of_time_of_day(self) -> bool {
+        matches!(
+            self,
+            Unit::Microseconds | Unit::Milliseconds | Unit::Second | Unit::Minute | Unit::Hour
+        )
+    }
+
+    /// Whether the unit reads the time zone.
+    fn of_zone(self) -> bool {
+        matches!(
+            self,
+            Unit::Timezone | Unit::TimezoneHour | Unit::TimezoneMinute
+        )
+    }
+
+    /// Whether the unit reads a day's place in the calendar, which an interval has not.
+    fn of_calendar_day(self) -> bool {
+        matches!(
+            self,
+            Unit::Week | Unit::Dow | Unit::Isodow | Unit::Doy | Unit::Isoyear | Unit::Julian
+        )
+    }
+
     /// The result's scale, reading a value of `source` (a date's `epoch` is whole).
     fn scale(self, source: Source) -> i8 {
         match self {
@@ -222,46 +246,10 @@ fn unit_of(name: &str, source: Source) -> Result<Unit> {
         )
     })?;
     let supported = match source {
-        Source::Date => !matches!(
-            unit,
-            Unit::Microseconds
-                | Unit::Milliseconds
-                | Unit::Second
-                | Unit::Minute
-                | Unit::Hour
-                | Unit::Timezone
-                | Unit::TimezoneHour
-                | Unit::TimezoneMinute
-        ),
-        Source::Timestamp { zoned } => {
-            unit != Unit::Julian
-                && (zoned
-                    || !matches!(
-                        unit,
-                        Unit::Timezone | Unit::TimezoneHour | Unit::TimezoneMinute
-                    ))
-        }
-        Source::Time => matches!(
-            unit,
-            Unit::Microseconds
-                | Unit::Milliseconds
-                | Unit::Second
-                | Unit::Minute
-                | Unit::Hour
-                | Unit::Epoch
-        ),
-        Source::Interval => !matches!(
-            unit,
-            Unit::Week
-                | Unit::Dow
-                | Unit::Isodow
-                | Unit::Doy
-                | Unit::Isoyear
-                | Unit::Julian
-                | Unit::Timezone
-                | Unit::TimezoneHour
-                | Unit::TimezoneMinute
-        ),
+        Source::Date => !unit.of_time_of_day() && !unit.of_zone(),
+        Source::Timestamp { zoned } => unit != Unit::Julian && (zoned || !unit.of_zone()),
+        Source::Time => unit.of_time_of_day() || unit == Unit::Epoch,
+        Source::Interval => !unit.of_calendar_day() && !unit.of_zone(),
     };
     match supported {
         true => Ok(unit),

@@ -9,6 +9,9 @@
 //! expressions keep their meaning, `.`, `^`, `$` and `\` stand for themselves, and the
 //! escape character (`\` unless `ESCAPE` names another; `ESCAPE ''` names none) makes the
 //! next character stand for itself. An escape of more than one character is 22019.
+//!
+//! `x LIKE p ESCAPE e` is read the same way, as `x LIKE like_escape(p, e)`: PostgreSQL's
+//! function that rewrites the pattern to escape with a backslash, DataFusion's only escape.
 
 use std::sync::Arc;
 
@@ -27,7 +30,8 @@ use crate::error::Error;
 pub(crate) const SIMILAR_TO_ESCAPE: &str = "similar_to_escape";
 
 pub(crate) fn similar_to_escape() -> ScalarUDF {
-    ScalarUDF::new_from_impl(SimilarToEscape {
+    ScalarUDF::new_from_impl(EscapedPattern {
+        name: SIMILAR_TO_ESCAPE,
         signature: Signature::one_of(
             vec![
                 TypeSignature::Exact(vec![DataType::Utf8]),
@@ -35,12 +39,35 @@ pub(crate) fn similar_to_escape() -> ScalarUDF {
             ],
             Volatility::Immutable,
         ),
+        kind: Kind::Similar,
     })
 }
 
+/// A function of a pattern and its escape character (`\` when none is given) that
+/// rewrites the pattern: `similar_to_escape`, `like_escape`.
 #[derive(Debug, PartialEq, Eq, Hash)]
-struct SimilarToEscape {
+struct EscapedPattern {
+    name: &'static str,
     signature: Signature,
+    kind: Kind,
+}
+
+/// What a pattern is rewritten into.
+#[derive(Debug, PartialEq, Eq, Hash)]
+enum Kind {
+    /// A `SIMILAR TO` pattern, into a regular expression.
+    Similar,
+    /// A `LIKE` pattern, into one escaped by a backslash.
+    Like,
+}
+
+impl Kind {
+    fn translate(&self, pattern: &str, escape: Option<char>) -> std::result::Result<String, Error> {
+        match self {
+            Kind::Similar => translate(pattern, escape),
+            Kind::Like => like_pattern(pattern, escape),
+        }
+    }
 }
 
 /// The regular expression `pattern` stands for, with `escape` its escape character.
@@ -125,14 +152,11 @@ fn external(error: Error) -> DataFusionError {
 pub(crate) const LIKE_ESCAPE: &str = "like_escape";
 
 pub(crate) fn like_escape() -> ScalarUDF {
-    ScalarUDF::new_from_impl(LikeEscape {
+    ScalarUDF::new_from_impl(EscapedPattern {
+        name: LIKE_ESCAPE,
         signature: Signature::exact(vec![DataType::Utf8, DataType::Utf8], Volatility::Immutable),
+        kind: Kind::Like,
     })
-}
-
-#[derive(Debug, PartialEq, Eq, Hash)]
-struct LikeEscape {
-    signature: Signature,
 }
 
 /// `pattern`, escaped by `escape` (none for `ESCAPE ''`), as a pattern escaped by `\`.
@@ -159,43 +183,9 @@ fn like_pattern(pattern: &str, escape: Option<char>) -> std::result::Result<Stri
     Ok(out)
 }
 
-impl ScalarUDFImpl for LikeEscape {
+impl ScalarUDFImpl for EscapedPattern {
     fn name(&self) -> &str {
-        LIKE_ESCAPE
-    }
-
-    fn signature(&self) -> &Signature {
-        &self.signature
-    }
-
-    fn return_type(&self, _: &[DataType]) -> Result<DataType> {
-        Ok(DataType::Utf8)
-    }
-
-    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
-        let (arrays, rows, scalar) = super::argument_arrays(&args)?;
-        let [patterns, escapes] = arrays.as_slice() else {
-            return Err(DataFusionError::Plan(format!(
-                "{LIKE_ESCAPE} takes a pattern and an escape"
-            )));
-        };
-        let (patterns, escapes) = (patterns.as_string::<i32>(), escapes.as_string::<i32>());
-        let mut out = StringBuilder::with_capacity(rows, 0);
-        for row in 0..rows {
-            if patterns.is_null(row) || escapes.is_null(row) {
-                out.append_null();
-                continue;
-            }
-            let escape = escape_of(escapes.value(row)).map_err(external)?;
-            out.append_value(like_pattern(patterns.value(row), escape).map_err(external)?);
-        }
-        super::columnar(Arc::new(out.finish()), scalar)
-    }
-}
-
-impl ScalarUDFImpl for SimilarToEscape {
-    fn name(&self) -> &str {
-        SIMILAR_TO_ESCAPE
+        self.name
     }
 
     fn signature(&self) -> &Signature {
@@ -214,7 +204,7 @@ impl ScalarUDFImpl for SimilarToEscape {
             .collect::<std::result::Result<_, _>>()?;
         let patterns = texts
             .first()
-            .ok_or_else(|| DataFusionError::Plan(format!("{SIMILAR_TO_ESCAPE} takes a pattern")))?
+            .ok_or_else(|| DataFusionError::Plan(format!("{} takes a pattern", self.name)))?
             .as_string::<i32>();
         let escapes = texts.get(1).map(|a| a.as_string::<i32>());
         let mut out = StringBuilder::with_capacity(rows, 0);
@@ -231,7 +221,11 @@ impl ScalarUDFImpl for SimilarToEscape {
                 out.append_null();
                 continue;
             }
-            out.append_value(translate(patterns.value(row), escape).map_err(external)?);
+            out.append_value(
+                self.kind
+                    .translate(patterns.value(row), escape)
+                    .map_err(external)?,
+            );
         }
         super::columnar(Arc::new(out.finish()), scalar)
     }
