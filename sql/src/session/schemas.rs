@@ -32,12 +32,6 @@ impl Session {
             .collect()
     }
 
-    /// Whether schema `name` exists at `snapshot` (`public` always does; the catalogs'
-    /// schemas hold no relations of the user's and do not count).
-    fn schema_exists(name: &str, schemas: &BTreeMap<String, Schema>) -> bool {
-        name == PUBLIC || schemas.contains_key(name)
-    }
-
     /// `CREATE SCHEMA [IF NOT EXISTS] name [AUTHORIZATION role]`; `None` when it exists and
     /// `IF NOT EXISTS` says to skip.
     pub(super) fn create_schema(
@@ -59,7 +53,7 @@ impl Session {
             });
         }
         let existing = self.schemas_at(snapshot);
-        if Self::schema_exists(&name, &existing)
+        if schema_exists(&name, &existing)
             || SYSTEM.contains(&name.as_str())
             || name.starts_with("pg_temp")
         {
@@ -232,7 +226,7 @@ impl Session {
     fn path_of(&self, schemas: &BTreeMap<String, Schema>) -> Vec<String> {
         schemas::search_path(&self.settings.search_path(), self.role())
             .into_iter()
-            .filter(|s| Self::schema_exists(s, schemas))
+            .filter(|s| schema_exists(s, schemas))
             .collect()
     }
 
@@ -331,6 +325,12 @@ impl Session {
     }
 }
 
+/// Whether schema `name` is among `schemas`, the user's (`public` always exists; the
+/// catalogs' schemas hold no relations of the user's and do not count).
+fn schema_exists(name: &str, schemas: &BTreeMap<String, Schema>) -> bool {
+    name == PUBLIC || schemas.contains_key(name)
+}
+
 /// A schema's name as a statement writes it.
 fn schema_of(name: &ObjectName) -> Result<String> {
     match name.0.as_slice() {
@@ -408,7 +408,7 @@ impl Names<'_> {
                     return Ok(());
                 }
                 if usage == Use::Create {
-                    if !Session::schema_exists(&schema_name, &self.schemas) {
+                    if !schema_exists(&schema_name, &self.schemas) {
                         return Err(no_schema(&schema_name));
                     }
                     schemas::check_name(&table_name, "relation")?;
@@ -504,7 +504,7 @@ impl Names<'_> {
                         && let (Some(schema), Some(index)) = (schema.as_ident(), index.as_ident())
                     {
                         let schema = ident_name(schema);
-                        if !Session::schema_exists(&schema, &self.schemas) {
+                        if !schema_exists(&schema, &self.schemas) {
                             return Err(no_schema(&schema));
                         }
                         *name = quoted(ident_name(index));
