@@ -223,6 +223,8 @@ impl Session {
         self.path_of(&self.schemas_at(snapshot))
     }
 
+    /// The schemas of the session's `search_path` that are `public` or among `schemas`, in
+    /// order.
     fn path_of(&self, schemas: &BTreeMap<String, Schema>) -> Vec<String> {
         schemas::search_path(&self.settings.search_path(), self.role())
             .into_iter()
@@ -254,6 +256,7 @@ impl Session {
         Ok(())
     }
 
+    /// What resolving the names of a statement reading `snapshot` needs.
     fn names<'a>(&'a self, snapshot: &'a Snapshot) -> Names<'a> {
         let schemas = self.schemas_at(snapshot);
         let path = self.path_of(&schemas);
