@@ -505,10 +505,25 @@ impl Session {
         grant: bool,
     ) -> Result<Vec<LedgerOp>> {
         let bits = privilege_bits(privileges)?;
-        let Some(ast::GrantObjects::Tables(tables)) = objects else {
-            return Err(unsupported(
-                "GRANT and REVOKE on anything but tables (ON [TABLE] t, ...)",
-            ));
+        let snapshot = self.snapshot();
+        let tables: Vec<String> = match objects {
+            Some(ast::GrantObjects::Tables(tables)) => {
+                tables.iter().map(table_name).collect::<Result<_>>()?
+            }
+            // The tables the schemas hold now, as in PostgreSQL: a table made later gets
+            // no grant from it.
+            Some(ast::GrantObjects::AllTablesInSchema { schemas }) => {
+                let mut all = Vec::new();
+                for schema in schemas {
+                    all.extend(self.tables_in_schema(schema, &snapshot)?);
+                }
+                all
+            }
+            _ => {
+                return Err(unsupported(
+                    "GRANT and REVOKE on anything but tables (ON [TABLE] t, ..., ON ALL TABLES IN SCHEMA s)",
+                ));
+            }
         };
         let mut roles = Vec::new();
         for grantee in grantees {
@@ -528,8 +543,7 @@ impl Session {
         }
         let mut ops = Vec::new();
         for table in tables {
-            let table = table_name(table)?;
-            self.schema_at(&table, &self.snapshot())?;
+            self.schema_at(&table, &snapshot)?;
             for role in &roles {
                 ops.push(if grant {
                     LedgerOp::Grant {

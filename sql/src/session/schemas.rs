@@ -179,13 +179,32 @@ impl Session {
         })
     }
 
+    /// The tables (stored names) of the schema `name` names at `snapshot` (3F000 if there is
+    /// no such schema).
+    pub(super) fn tables_in_schema(
+        &self,
+        name: &ObjectName,
+        snapshot: &Snapshot,
+    ) -> Result<Vec<String>> {
+        let name = schema_of(name)?;
+        if !schema_exists(&name, &self.schemas_at(snapshot)) {
+            return Err(no_schema(&name));
+        }
+        Ok(self.relations_in(&name, snapshot).0)
+    }
+
     /// The tables, views and sequences (stored names) of schema `schema` at `snapshot`.
     fn relations_in(
         &self,
         schema: &str,
         snapshot: &Snapshot,
     ) -> (Vec<String>, Vec<String>, Vec<String>) {
-        let ours = |name: &str| schemas::split(name).0 == schema;
+        // Not DriftDB's own tables, nor temporary ones (whose names have no schema either).
+        let ours = |name: &str| {
+            schemas::split(name).0 == schema
+                && !crate::sequences::is_internal(name)
+                && crate::session::temporary::temporary_of(name).is_none()
+        };
         let mut tables: Vec<String> = {
             let db = self.db.store().read();
             db.table_names()

@@ -770,3 +770,50 @@ async fn statement_timeout_cancels_a_long_statement() -> Result<()> {
         .await?;
     Ok(())
 }
+
+/// `GRANT ... ON ALL TABLES IN SCHEMA s` grants on each table the schema holds then, as
+/// PostgreSQL's does: a table made later gets no grant from it, and `REVOKE` takes them back.
+#[tokio::test]
+async fn grants_on_all_tables_in_a_schema() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let db = Database::open(dir.path())?;
+    let mut admin = db.session();
+    admin
+        .execute(
+            "CREATE SCHEMA sales;
+             CREATE TABLE sales.orders (id INT PRIMARY KEY);
+             CREATE TABLE sales.items (id INT PRIMARY KEY);
+             CREATE TABLE notes (id INT PRIMARY KEY);
+             CREATE ROLE clerk LOGIN;
+             GRANT SELECT ON ALL TABLES IN SCHEMA sales TO clerk;
+             CREATE TABLE sales.later (id INT PRIMARY KEY);",
+        )
+        .await?;
+    let mut clerk = db.session();
+    clerk.set_role(Some("clerk".to_string()));
+    for sql in ["SELECT * FROM sales.orders", "SELECT * FROM sales.items"] {
+        clerk.execute(sql).await?;
+    }
+    for sql in [
+        "SELECT * FROM notes",
+        "SELECT * FROM sales.later",
+        "INSERT INTO sales.orders VALUES (1)",
+    ] {
+        let refused = clerk.execute(sql).await.expect_err("not granted");
+        assert_eq!(refused.sqlstate(), "42501", "{sql}: {refused}");
+    }
+    admin
+        .execute("REVOKE SELECT ON ALL TABLES IN SCHEMA sales FROM clerk")
+        .await?;
+    let refused = clerk
+        .execute("SELECT * FROM sales.orders")
+        .await
+        .expect_err("revoked");
+    assert_eq!(refused.sqlstate(), "42501", "{refused}");
+    let missing = admin
+        .execute("GRANT SELECT ON ALL TABLES IN SCHEMA nowhere TO clerk")
+        .await
+        .expect_err("no such schema");
+    assert_eq!(missing.sqlstate(), "3F000", "{missing}");
+    Ok(())
+}
