@@ -92,6 +92,11 @@ pub fn register_view(ctx: &SessionContext, runners: &Runners) -> Result<()> {
             .map(|(t, s)| (t.clone(), s.clone()))
             .collect()
     };
+    // The registry is read as applied, which runs ahead of what readers see (a commit is
+    // applied, then made visible after its fsync): wait until what the view shows is
+    // visible, so a query after it (of a table a swap just replaced, say) reads it too.
+    // A fenced ledger makes nothing visible any more; the view shows the registry anyway.
+    let _ = crate::database::blocking(|| runners.store().settle());
     for (table, p) in projections {
         let stats = runners.stats(&table);
         let (run_state, error) = stats.state();
