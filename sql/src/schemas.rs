@@ -150,6 +150,14 @@ pub(crate) fn parts(text: &str) -> Vec<String> {
     parts
 }
 
+/// A stored name as the one quoted identifier a rewritten statement names it by.
+pub(crate) fn object_name(stored: String) -> sqlparser::ast::ObjectName {
+    use sqlparser::ast::{Ident, ObjectName, ObjectNamePart};
+    ObjectName(vec![ObjectNamePart::Identifier(Ident::with_quote(
+        '"', stored,
+    ))])
+}
+
 /// Refuses a name a schema or relation cannot have: one with a `.`, which stored names use
 /// to join a schema to a relation.
 pub(crate) fn check_name(name: &str, what: &str) -> Result<()> {

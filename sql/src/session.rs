@@ -1359,8 +1359,8 @@ impl Session {
                 .iter()
                 .filter_map(|p| p.as_ident().map(ddl::ident_name))
                 .collect();
-            if let [name] | [_, name] = parts.as_slice()
-                && (parts.len() == 1 || parts[0] == "public")
+            // Resolved (`crate::session::schemas`): a sequence is named by its stored name.
+            if let [name] = parts.as_slice()
                 && !names.contains(name)
             {
                 names.push(name.clone());

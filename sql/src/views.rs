@@ -148,9 +148,7 @@ pub(crate) fn stored_names<T: VisitMut>(query: &mut T) {
             if !crate::schemas::SYSTEM.contains(&schema.as_str()) {
                 let stored =
                     crate::schemas::stored(&schema, &crate::session::ddl::ident_name(table));
-                *name = ast::ObjectName(vec![ast::ObjectNamePart::Identifier(
-                    ast::Ident::with_quote('"', stored),
-                )]);
+                *name = crate::schemas::object_name(stored);
             }
         }
         ControlFlow::<()>::Continue(())

@@ -37,10 +37,8 @@ impl Session {
             .map(|p| p.as_ident().map(ident_name))
             .collect::<Option<_>>()
             .ok_or_else(|| unsupported("this name form in COMMENT ON"))?;
-        let parts: Vec<&str> = match idents.first().map(String::as_str) {
-            Some("public") if idents.len() > 1 => idents[1..].iter().map(String::as_str).collect(),
-            _ => idents.iter().map(String::as_str).collect(),
-        };
+        // Resolved (`crate::session::schemas`): the relation by its stored name.
+        let parts: Vec<&str> = idents.iter().map(String::as_str).collect();
         let (relation, column) = match (object, parts.as_slice()) {
             (CommentObject::Table | CommentObject::View | CommentObject::Sequence, [r]) => {
                 (r.to_string(), String::new())
@@ -48,7 +46,7 @@ impl Session {
             (CommentObject::Column, [r, c]) => (r.to_string(), c.to_string()),
             (CommentObject::Table | CommentObject::View | CommentObject::Sequence, _)
             | (CommentObject::Column, _) => {
-                return Err(unsupported("schema-qualified names outside schema public"));
+                return Err(unsupported("this name form in COMMENT ON"));
             }
             (other, _) => {
                 return Err(unsupported(&format!(

@@ -270,7 +270,7 @@ impl Session {
         {
             let new = ident_name(ident);
             schemas::check_name(&new, "relation")?;
-            *to = quoted(schemas::stored(schemas::split(&stored).0, &new));
+            *to = schemas::object_name(schemas::stored(schemas::split(&stored).0, &new));
         }
         Ok(())
     }
@@ -296,7 +296,11 @@ impl Session {
             return Ok(());
         }
         let mut names = self.names(snapshot);
-        names.ctes = super::roles::cte_names(statement);
+        // A common table expression hides a relation only where names are looked up
+        // beyond `public`, which is where they are stored as written.
+        if names.path.first().is_some_and(|s| s != PUBLIC) {
+            names.ctes = super::roles::cte_names(statement);
+        }
         // Each name is resolved once (resolving a stored name again could find another
         // relation through the path): the name a CREATE TABLE makes is kept out of the walk,
         // which resolves every name the statement reads or writes.
@@ -337,7 +341,7 @@ impl Session {
                         && let [part] = to.0.as_slice()
                         && let Some(ident) = part.as_ident()
                     {
-                        *to = quoted(schemas::stored(schema, &ident_name(ident)));
+                        *to = schemas::object_name(schemas::stored(schema, &ident_name(ident)));
                     }
                 }
             }
@@ -362,13 +366,6 @@ fn schema_of(name: &ObjectName) -> Result<String> {
             sqlstate: "42601",
         }),
     }
-}
-
-/// A stored name as the one quoted identifier the rest of the session reads.
-fn quoted(stored: String) -> ObjectName {
-    ObjectName(vec![ObjectNamePart::Identifier(Ident::with_quote(
-        '"', stored,
-    ))])
 }
 
 /// How a name is resolved: as one that must exist, or as one being created.
@@ -439,7 +436,7 @@ impl Names<'_> {
             }
             _ => return Ok(()),
         };
-        *name = quoted(stored);
+        *name = schemas::object_name(stored);
         Ok(())
     }
 
@@ -529,7 +526,7 @@ impl Names<'_> {
                         if !schema_exists(&schema, &self.schemas) {
                             return Err(no_schema(&schema));
                         }
-                        *name = quoted(ident_name(index));
+                        *name = schemas::object_name(ident_name(index));
                     }
                 }
             }

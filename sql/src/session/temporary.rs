@@ -20,7 +20,7 @@ use std::ops::ControlFlow;
 
 use driftdb_projector::{LedgerOp, Store, Transaction};
 use sqlparser::ast::{
-    self, AlterTableOperation, CopySource, Ident, ObjectName, ObjectNamePart, ObjectType, OnCommit,
+    self, AlterTableOperation, CopySource, Ident, ObjectName, ObjectType, OnCommit,
     Statement as Ast, TableFactor, TableObject, VisitMut, VisitorMut,
 };
 
@@ -247,7 +247,10 @@ impl Session {
         let ident = part
             .as_ident()
             .ok_or_else(|| crate::database::unsupported("this table name form"))?;
-        Ok(quoted(stored_name(self.id, &ident_name(ident))))
+        Ok(crate::schemas::object_name(stored_name(
+            self.id,
+            &ident_name(ident),
+        )))
     }
 
     fn is_temporary_schema(&self, schema: &str) -> bool {
@@ -291,7 +294,7 @@ impl Session {
             _ => return Ok(None),
         };
         let user_name = table.clone();
-        *name = quoted(stored_name(self.id, table));
+        *name = crate::schemas::object_name(stored_name(self.id, table));
         Ok(Some(user_name))
     }
 }
@@ -336,12 +339,6 @@ impl Drop for Session {
             tracing::warn!(error = %e, "dropping a session's temporary tables failed; the next start drops them");
         }
     }
-}
-
-fn quoted(name: String) -> ObjectName {
-    ObjectName(vec![ObjectNamePart::Identifier(Ident::with_quote(
-        '"', name,
-    ))])
 }
 
 /// Rewrites the table references of a statement; see [`Session::resolve_temporary`].
