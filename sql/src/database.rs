@@ -562,18 +562,50 @@ pub(crate) fn arrow_error(e: &datafusion::arrow::error::ArrowError) -> Error {
     {
         return error;
     }
+    if let A::CastError(m) | A::InvalidArgumentError(m) = e
+        && let Some(message) = decimal_overflow(m)
+    {
+        return Error::Execution {
+            message,
+            sqlstate: "22003",
+        };
+    }
     let message = e.to_string();
     let sqlstate = match e {
         A::DivideByZero => "22012",
         A::ArithmeticOverflow(_) => "22003",
         A::CastError(m) if m.starts_with("Can't cast value") => "22003",
-        // A decimal with more digits than its type holds.
-        A::CastError(m) if m.contains(". Overflowing on ") => "22003",
         A::InvalidArgumentError(m) if m.contains("too large to store") => "22003",
         A::CastError(_) | A::ParseError(_) => "22P02",
         _ => "XX000",
     };
     Error::Execution { message, sqlstate }
+}
+
+/// A value with more digits than the decimal type it goes into holds, as PostgreSQL reports
+/// it (22003). Arrow says `Cannot cast to Decimal128(38, 2). Overflowing on 12345` of a cast,
+/// and `12345.5 is too large to store in a Decimal128 of precision 38. Max is 9999.9` of a
+/// value checked against its type.
+fn decimal_overflow(message: &str) -> Option<String> {
+    const HOLDS: &str = "DriftDB's numeric holds at most 38 digits";
+    if let Some((value, rest)) = message.split_once(" is too large to store in a Decimal") {
+        let (_, max) = rest.split_once(". Max is ")?;
+        return Some(format!(
+            "numeric field overflow: {value} does not fit, the most this field holds is {max} ({HOLDS})"
+        ));
+    }
+    let (target, _) = message.split_once(". Overflowing on ")?;
+    let (precision, scale) = target
+        .strip_prefix("Cannot cast to Decimal")?
+        .split_once('(')?
+        .1
+        .strip_suffix(')')?
+        .split_once(", ")?;
+    let (precision, scale) = (precision.parse::<i32>().ok()?, scale.parse::<i32>().ok()?);
+    Some(format!(
+        "numeric field overflow: a field with precision {precision}, scale {scale} must round to an absolute value less than 10^{} ({HOLDS})",
+        precision - scale
+    ))
 }
 
 /// Text that did not convert to a date, time or timestamp, reported as PostgreSQL does: a
