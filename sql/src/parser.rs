@@ -61,6 +61,9 @@ pub enum Statement {
         /// `DEFERRED` (or `IMMEDIATE`).
         deferred: bool,
     },
+    /// `ALTER { TABLE | VIEW | SEQUENCE } ... SET SCHEMA s` and `ALTER VIEW ... RENAME TO
+    /// w`, which sqlparser does not read.
+    AlterRelation(Box<AlterRelation>),
     /// `ALTER TABLE t SET (history_retention = '30 days')`.
     SetHistoryRetention {
         /// The table.
@@ -87,6 +90,30 @@ pub struct AlterSequence {
     pub owned_by: Option<ObjectName>,
     /// `RENAME TO new_name`, which comes alone.
     pub rename_to: Option<ObjectName>,
+}
+
+/// `ALTER { TABLE | VIEW | SEQUENCE } [IF EXISTS] [ONLY] name SET SCHEMA schema`, or `ALTER
+/// VIEW [IF EXISTS] name RENAME TO new_name`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AlterRelation {
+    /// `TABLE`, `VIEW` or `SEQUENCE`, as written (PostgreSQL moves any of the three with
+    /// any of the statements, as it renames them).
+    pub kind: &'static str,
+    /// The relation.
+    pub name: ObjectName,
+    /// `IF EXISTS`.
+    pub if_exists: bool,
+    /// What changes.
+    pub change: RelationChange,
+}
+
+/// What an [`AlterRelation`] changes.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RelationChange {
+    /// `SET SCHEMA s`.
+    Schema(ObjectName),
+    /// `RENAME TO new_name`.
+    Name(ObjectName),
 }
 
 /// A sqlparser statement and the `FOR SYSTEM_TIME` clauses of its table references.
@@ -138,7 +165,9 @@ impl Statement {
             | Statement::Vacuum { .. }
             | Statement::Projection(_)
             | Statement::SetHistoryRetention { .. } => false,
-            Statement::AlterSequence(_) | Statement::SetConstraints { .. } => true,
+            Statement::AlterSequence(_)
+            | Statement::SetConstraints { .. }
+            | Statement::AlterRelation(_) => true,
         }
     }
 }

@@ -645,6 +645,9 @@ impl Session {
             Statement::Vacuum { .. } => self.require_superuser("VACUUM")?,
             Statement::SetHistoryRetention { .. } => self.require_superuser("ALTER TABLE")?,
             Statement::AlterSequence(_) => self.require_superuser("ALTER SEQUENCE")?,
+            Statement::AlterRelation(alter) => {
+                self.require_superuser(&format!("ALTER {}", alter.kind))?;
+            }
             Statement::Projection(_) | Statement::SetConstraints { .. } => {}
         }
         match statement {
@@ -716,6 +719,7 @@ impl Session {
             }
             Statement::Projection(statement) => self.projection_statement(*statement),
             Statement::AlterSequence(alter) => self.alter_sequence(*alter),
+            Statement::AlterRelation(alter) => self.alter_relation(*alter),
             Statement::SetConstraints { names, deferred } => {
                 self.set_constraints(names.as_deref(), deferred)
             }

@@ -105,6 +105,66 @@ impl View {
     }
 }
 
+/// `view` reading relation `to` where it read `from`, a table or view renamed or moved to
+/// another schema (PostgreSQL's views follow a relation by its OID): each reference takes
+/// the new stored name and keeps the old own name as its alias, so the columns it
+/// qualifies (`t.a`) still resolve.
+pub(crate) fn renamed_in(view: &View, from: &str, to: &str) -> Result<View> {
+    let mut query = view.parsed()?;
+    let ctes = crate::session::roles::cte_names(&Ast::Query(query.clone()));
+    let mut renaming = Renaming { from, to, ctes };
+    let _ = query.visit(&mut renaming);
+    let reads = view
+        .reads
+        .iter()
+        .map(|name| match name == from {
+            true => to.to_string(),
+            false => name.clone(),
+        })
+        .collect();
+    Ok(View {
+        query: query_text(&query)?,
+        reads,
+        ..view.clone()
+    })
+}
+
+/// The visitor of [`renamed_in`].
+struct Renaming<'a> {
+    from: &'a str,
+    to: &'a str,
+    /// The names of the query's CTEs, which hide a relation of the same name.
+    ctes: std::collections::BTreeSet<String>,
+}
+
+impl VisitorMut for Renaming<'_> {
+    type Break = ();
+
+    fn pre_visit_table_factor(&mut self, factor: &mut TableFactor) -> ControlFlow<()> {
+        if let TableFactor::Table { name, alias, .. } = factor
+            && plain_name(name).is_some_and(|n| n == self.from && !self.ctes.contains(&n))
+        {
+            // Printed as PostgreSQL prints it (see `query_text`).
+            *name = match self.to.contains('.') {
+                true => crate::schemas::object_name(self.to.to_string()),
+                false => {
+                    ast::ObjectName(vec![ast::ObjectNamePart::Identifier(identifier(self.to))])
+                }
+            };
+            if alias.is_none() {
+                let own = crate::schemas::own(self.from);
+                *alias = Some(TableAlias {
+                    explicit: true,
+                    name: identifier(own),
+                    columns: Vec::new(),
+                    at: None,
+                });
+            }
+        }
+        ControlFlow::Continue(())
+    }
+}
+
 /// View query `text` as the catalogs print it under search path `path`: each relation of
 /// `public` qualified where the path leaves `public` out (`pg_dump`'s empty path does), so
 /// the definition reads the same relations in a script whatever its path.
@@ -228,13 +288,10 @@ pub(crate) fn query_text(query: &Query) -> Result<String> {
                 && ident.quote_style.is_some()
                 && let Some((schema, table)) = ident.value.split_once('.')
             {
-                let part = |s: &str| {
-                    ast::ObjectNamePart::Identifier(match crate::postgres::quote_ident(s) == s {
-                        true => ast::Ident::new(s),
-                        false => ast::Ident::with_quote('"', s),
-                    })
-                };
-                *name = ast::ObjectName(vec![part(schema), part(table)]);
+                *name = ast::ObjectName(vec![
+                    ast::ObjectNamePart::Identifier(identifier(schema)),
+                    ast::ObjectNamePart::Identifier(identifier(table)),
+                ]);
             }
             if let TableFactor::Table { name, version, .. } = factor
                 && let Some(marker) = version.take()
@@ -261,6 +318,14 @@ pub(crate) fn query_text(query: &Query) -> Result<String> {
     match clauses.0 {
         Some(error) => Err(error),
         None => Ok(printed.to_string()),
+    }
+}
+
+/// Name `name` as an identifier, quoted only where PostgreSQL would quote it.
+fn identifier(name: &str) -> ast::Ident {
+    match crate::postgres::quote_ident(name) == name {
+        true => ast::Ident::new(name),
+        false => ast::Ident::with_quote('"', name),
     }
 }
 

@@ -8,6 +8,8 @@
 //!   `pk=` as a `PRIMARY KEY (..)` table constraint and each `INDEX` as a
 //!   `TableConstraint::Index`, so the planner has one create-table path. Every column must
 //!   have a type, and `pk=` and `INDEX` may only name declared columns.
+//! - `ALTER { TABLE | VIEW | SEQUENCE } ... SET SCHEMA s` and `ALTER VIEW ... RENAME TO w`
+//!   (sqlparser reads neither).
 //! - `ALTER TABLE t SET (history_retention = '30 days')`, which sqlparser reads as a
 //!   PostgreSQL storage parameter and `history_retention` then lifts out.
 //! - `CREATE [TEMP] TABLE [IF NOT EXISTS] t [(a, b)] AS query [WITH [NO] DATA]`: sqlparser
@@ -76,13 +78,43 @@ pub(crate) fn parse_statement(
         create.login.get_or_insert(true);
         return Ok(Parsed::Sql(Box::new(AstStatement::CreateRole(create))));
     }
-    if is_word(first, "ALTER") && is_word(second, "SEQUENCE") {
+    let alter_kind = ["TABLE", "VIEW", "SEQUENCE"]
+        .into_iter()
+        .find(|kind| is_word(first, "ALTER") && is_word(second, kind));
+    if let Some(kind) = alter_kind
+        && let Some((name, if_exists, rename)) = p
+            .parser
+            .maybe_parse(|parser| alter_relation_start(parser, kind))
+            .map_err(|e| Error::from_parser(e, sql))?
+    {
+        let target = p
+            .parser
+            .parse_object_name(false)
+            .and_then(|target| {
+                end_of_statement(p.parser, &format!("ALTER {kind}")).map(|()| target)
+            })
+            .map_err(|e| Error::from_parser(e, sql))?;
+        let change = match rename {
+            true => crate::parser::RelationChange::Name(target),
+            false => crate::parser::RelationChange::Schema(target),
+        };
+        return Ok(Parsed::Drift(Statement::AlterRelation(Box::new(
+            crate::parser::AlterRelation {
+                kind,
+                name,
+                if_exists,
+                change,
+            },
+        ))));
+    }
+    if alter_kind == Some("SEQUENCE") {
         p.parser.advance_token();
         p.parser.advance_token();
         return alter_sequence(p.parser)
             .map(|s| Parsed::Drift(Statement::AlterSequence(Box::new(s))))
             .map_err(|e| Error::from_parser(e, sql));
     }
+    let (first, second) = (p.parser.peek_token_ref(), p.parser.peek_nth_token_ref(1));
     if is_word(first, "SET") && is_word(second, "CONSTRAINTS") {
         p.parser.advance_token();
         p.parser.advance_token();
@@ -122,6 +154,37 @@ pub(crate) fn parse_statement(
         }));
     }
     Ok(Parsed::Sql(Box::new(statement)))
+}
+
+/// `ALTER kind [IF EXISTS] [ONLY] name SET SCHEMA`, or `ALTER VIEW [IF EXISTS] name RENAME
+/// TO`, up to the name that follows: the relation's name, whether `IF EXISTS` was written,
+/// and whether it is a `RENAME`. An error (the parser then goes back) for any other `ALTER
+/// kind` statement.
+fn alter_relation_start(
+    parser: &mut Parser,
+    kind: &str,
+) -> std::result::Result<(sqlparser::ast::ObjectName, bool, bool), ParserError> {
+    parser.advance_token();
+    parser.advance_token();
+    let if_exists = parser.parse_keywords(&[Keyword::IF, Keyword::EXISTS]);
+    if kind == "TABLE" {
+        // Tables have no descendants here, so `ONLY` changes nothing.
+        let _ = parser.parse_keyword(Keyword::ONLY);
+    }
+    let name = parser.parse_object_name(false)?;
+    if kind == "VIEW" && parser.parse_keywords(&[Keyword::RENAME, Keyword::TO]) {
+        return Ok((name, if_exists, true));
+    }
+    parser.expect_keywords(&[Keyword::SET, Keyword::SCHEMA])?;
+    Ok((name, if_exists, false))
+}
+
+/// The end of a statement (a `;` or the end of the text), or a syntax error naming `what`.
+fn end_of_statement(parser: &mut Parser, what: &str) -> std::result::Result<(), ParserError> {
+    match parser.peek_token_ref().token {
+        Token::SemiColon | Token::EOF => Ok(()),
+        _ => parser.expected_ref(&format!("the end of {what}"), parser.peek_token_ref()),
+    }
 }
 
 /// The rest of `SET CONSTRAINTS` after its two words: `ALL` or names, then `DEFERRED` or

@@ -12,9 +12,10 @@ use sqlparser::ast::{
 };
 
 use super::ddl::ident_name;
-use super::{Session, Snapshot, Write};
+use super::{Outcome, Session, Snapshot, Write};
 use crate::database::Notice;
 use crate::error::{Error, Result};
+use crate::parser::{AlterRelation, RelationChange};
 use crate::schemas::{self, PUBLIC, SYSTEM, Schema};
 
 impl Session {
@@ -263,16 +264,107 @@ impl Session {
         if let Some(owner) = &mut alter.owned_by {
             names.resolve_column_owner(owner)?;
         }
-        if let Some(to) = &mut alter.rename_to
-            && let [part] = to.0.as_slice()
-            && let Some(ident) = part.as_ident()
-            && let Ok(stored) = crate::session::ddl::table_name(&alter.name)
-        {
-            let new = ident_name(ident);
-            schemas::check_name(&new, "relation")?;
-            *to = schemas::object_name(schemas::stored(schemas::split(&stored).0, &new));
+        if let Some(to) = &mut alter.rename_to {
+            in_schema_of(&alter.name, to)?;
         }
         Ok(())
+    }
+
+    /// Resolves the names of an `ALTER ... SET SCHEMA` or `ALTER VIEW ... RENAME TO`: the
+    /// relation, and a new name into the relation's schema.
+    pub(super) fn resolve_alter_relation(&self, alter: &mut AlterRelation) -> Result<()> {
+        self.resolve_schema_of(&mut alter.name)?;
+        if let RelationChange::Name(to) = &mut alter.change {
+            in_schema_of(&alter.name, to)?;
+        }
+        Ok(())
+    }
+
+    /// `ALTER { TABLE | VIEW | SEQUENCE } ... SET SCHEMA s` and `ALTER VIEW ... RENAME TO
+    /// w`: the relation under its new stored name (see [`Session::rename_table`],
+    /// [`Session::rename_view`], [`Session::rename_sequence`]). `ALTER TABLE` takes any of
+    /// the three, the others only their own kind (42809), as in PostgreSQL.
+    pub(super) fn alter_relation(&mut self, alter: AlterRelation) -> Result<Outcome> {
+        let snapshot = self.snapshot();
+        let tag = format!("ALTER {}", alter.kind);
+        let name = crate::session::ddl::table_name(&alter.name)?;
+        let view = self.views_at(&snapshot).remove(&name);
+        let sequence = self.sequence_at(&name, &snapshot);
+        let is_table = self.schema_at(&name, &snapshot).is_ok();
+        if !is_table && view.is_none() && sequence.is_none() {
+            if alter.if_exists {
+                return Ok(Outcome::command(&tag, None).with_notice(
+                    "NOTICE",
+                    "00000",
+                    format!("relation \"{name}\" does not exist, skipping"),
+                ));
+            }
+            return Err(Error::UndefinedTable { name });
+        }
+        let kind_matches = match alter.kind {
+            "VIEW" => view.is_some(),
+            "SEQUENCE" => sequence.is_some(),
+            _ => true,
+        };
+        if !kind_matches {
+            return Err(Error::Execution {
+                message: format!("\"{name}\" is not a {}", alter.kind.to_lowercase()),
+                sqlstate: "42809",
+            });
+        }
+        let to = match &alter.change {
+            RelationChange::Name(to) => crate::session::ddl::table_name(to)?,
+            RelationChange::Schema(schema) => {
+                let schema = schema_of(schema)?;
+                if schema.starts_with("pg_temp") || SYSTEM.contains(&schema.as_str()) {
+                    return Err(crate::database::unsupported(
+                        "moving a relation into a system or temporary schema",
+                    ));
+                }
+                if !schema_exists(&schema, &self.schemas_at(&snapshot)) {
+                    return Err(no_schema(&schema));
+                }
+                let own = schemas::own(&name);
+                if schemas::split(&name).0 == schema {
+                    return Ok(Outcome::command(&tag, None));
+                }
+                let to = schemas::stored(&schema, own);
+                if self.relation_exists(&to, &snapshot) {
+                    return Err(Error::Execution {
+                        message: format!(
+                            "relation \"{own}\" already exists in schema \"{schema}\""
+                        ),
+                        sqlstate: "42P07",
+                    });
+                }
+                if let Some(sequence) = &sequence
+                    && let Some((table, _)) = &sequence.owner
+                {
+                    return Err(Error::Execution {
+                        message: format!(
+                            "cannot move an owned sequence into another schema: sequence \"{name}\" is linked to table \"{table}\"; move the table"
+                        ),
+                        sqlstate: "0A000",
+                    });
+                }
+                to
+            }
+        };
+        let ops = match (is_table, view, sequence) {
+            (true, _, _) => self.rename_table(&name, &to, &snapshot)?,
+            (false, Some(view), _) => self.rename_view(&view, &to, &snapshot)?,
+            (false, None, Some(sequence)) => self.rename_sequence(sequence, &to, &snapshot)?,
+            (false, None, None) => Vec::new(),
+        };
+        let read_seq = snapshot.seq;
+        self.finish_write(
+            Write {
+                ops,
+                tag,
+                rows: None,
+            },
+            read_seq,
+        )
     }
 
     /// What resolving the names of a statement reading `snapshot` needs.
@@ -355,6 +447,20 @@ impl Session {
 /// catalogs' schemas hold no relations of the user's and do not count).
 fn schema_exists(name: &str, schemas: &BTreeMap<String, Schema>) -> bool {
     name == PUBLIC || schemas.contains_key(name)
+}
+
+/// Makes `to`, the new name a `RENAME TO` gives relation `relation` (resolved), the stored
+/// name of that name in the relation's schema.
+fn in_schema_of(relation: &ObjectName, to: &mut ObjectName) -> Result<()> {
+    if let [part] = to.0.as_slice()
+        && let Some(ident) = part.as_ident()
+        && let Ok(stored) = crate::session::ddl::table_name(relation)
+    {
+        let new = ident_name(ident);
+        schemas::check_name(&new, "relation")?;
+        *to = schemas::object_name(schemas::stored(schemas::split(&stored).0, &new));
+    }
+    Ok(())
 }
 
 /// A schema's name as a statement writes it.

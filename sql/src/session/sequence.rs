@@ -123,34 +123,48 @@ impl Session {
     }
 
     /// `ALTER SEQUENCE s RENAME TO t`, and `ALTER TABLE s RENAME TO t` of a sequence (as
-    /// Rails renames a table's key sequence): the sequence's row under the new name, going
-    /// on from the last value handed out, its comment with it, and each column default
-    /// that takes its values (`nextval('s'::regclass)`) made to name it, as PostgreSQL's
-    /// defaults follow the sequence they hold by its OID. The tables with such a default
-    /// get a new schema (their rows carried over).
+    /// Rails renames a table's key sequence): see [`Session::rename_sequences`].
     pub(super) fn rename_sequence(
         &self,
         sequence: Sequence,
         to: &str,
         snapshot: &Snapshot,
     ) -> Result<Vec<LedgerOp>> {
-        if self.relation_exists(to, snapshot) || self.sequence_at(to, snapshot).is_some() {
-            return Err(Error::Execution {
-                message: format!("relation \"{to}\" already exists"),
-                sqlstate: "42P07",
-            });
+        self.rename_sequences(vec![(sequence, to.to_string())], snapshot)
+    }
+
+    /// Renames each sequence (a new name or a new schema) to the name beside it: its row
+    /// under the new name, going on from the last value handed out, its comment with it,
+    /// and each column default that takes its values (`nextval('s'::regclass)`) made to name
+    /// it, as PostgreSQL's defaults follow the sequence they hold by its OID. Each table
+    /// with such a default gets one new schema (its rows carried over).
+    pub(super) fn rename_sequences(
+        &self,
+        renames: Vec<(Sequence, String)>,
+        snapshot: &Snapshot,
+    ) -> Result<Vec<LedgerOp>> {
+        let mut ops = Vec::new();
+        let mut defaults: Vec<(String, String)> = Vec::new();
+        for (sequence, to) in renames {
+            if self.relation_exists(&to, snapshot) || self.sequence_at(&to, snapshot).is_some() {
+                return Err(Error::Execution {
+                    message: format!("relation \"{to}\" already exists"),
+                    sqlstate: "42P07",
+                });
+            }
+            let from = sequence.name.clone();
+            let mut renamed = sequence;
+            if let Some(last) = self.db.sequences().give_back(self.db.store(), &from)
+                && renamed.is_called
+            {
+                renamed.last_value = last;
+            }
+            self.db.sequences().forget(&from);
+            renamed.name.clone_from(&to);
+            ops.extend([Sequence::delete(&from), renamed.upsert()]);
+            ops.extend(self.move_comments(&from, &to, None, snapshot));
+            defaults.push((from, crate::schemas::written(&to)));
         }
-        let from = sequence.name.clone();
-        let mut renamed = sequence;
-        if let Some(last) = self.db.sequences().give_back(self.db.store(), &from)
-            && renamed.is_called
-        {
-            renamed.last_value = last;
-        }
-        self.db.sequences().forget(&from);
-        renamed.name = to.to_string();
-        let mut ops = vec![Sequence::delete(&from), renamed.upsert()];
-        ops.extend(self.move_comments(&from, to, None, snapshot));
         for table in self.table_names_in(snapshot) {
             let schema = self.schema_at(&table, snapshot)?;
             let mut changed = false;
@@ -159,12 +173,13 @@ impl Session {
                 .iter()
                 .map(|column| {
                     let mut column = column.clone();
-                    if let Some(ColumnDefault::Expr(text)) = &column.default
-                        && let Some(text) =
-                            sequences::renamed_in_default(text, &from, &crate::schemas::written(to))
-                    {
-                        column.default = Some(ColumnDefault::Expr(text));
-                        changed = true;
+                    for (from, to) in &defaults {
+                        if let Some(ColumnDefault::Expr(text)) = &column.default
+                            && let Some(text) = sequences::renamed_in_default(text, from, to)
+                        {
+                            column.default = Some(ColumnDefault::Expr(text));
+                            changed = true;
+                        }
                     }
                     column
                 })

@@ -116,6 +116,16 @@ impl Session {
                 self.resolve_schema_of(table)
             }
             Statement::AlterSequence(alter) => self.resolve_alter_sequence(alter),
+            Statement::AlterRelation(alter) => {
+                if self.resolve_name(&mut alter.name, &snapshot)?.is_some()
+                    && matches!(alter.change, crate::parser::RelationChange::Schema(_))
+                {
+                    return Err(crate::database::unsupported(
+                        "moving a relation into a system or temporary schema",
+                    ));
+                }
+                self.resolve_alter_relation(alter)
+            }
             Statement::Vacuum { table: None }
             | Statement::Projection(_)
             | Statement::SetConstraints { .. } => Ok(()),
