@@ -60,6 +60,7 @@ mod dml;
 mod foreign_keys;
 mod prepared;
 mod projection;
+mod rename;
 pub(crate) mod roles;
 mod schemas;
 mod sequence;

@@ -105,22 +105,19 @@ impl View {
     }
 }
 
-/// `view` reading relation `to` where it read `from`, a table or view renamed or moved to
-/// another schema (PostgreSQL's views follow a relation by its OID): each reference takes
-/// the new stored name and keeps the old own name as its alias, so the columns it
-/// qualifies (`t.a`) still resolve.
-pub(crate) fn renamed_in(view: &View, from: &str, to: &str) -> Result<View> {
+/// `view` reading each relation `renames` renames (stored names, a table or view renamed or
+/// moved to another schema) by its new name, as PostgreSQL's views follow a relation by its
+/// OID: each reference takes the new stored name and keeps the old own name as its alias, so
+/// the columns it qualifies (`t.a`) still resolve.
+pub(crate) fn renamed_in(view: &View, renames: &BTreeMap<String, String>) -> Result<View> {
     let mut query = view.parsed()?;
     let ctes = crate::session::roles::cte_names(&Ast::Query(query.clone()));
-    let mut renaming = Renaming { from, to, ctes };
+    let mut renaming = Renaming { renames, ctes };
     let _ = query.visit(&mut renaming);
     let reads = view
         .reads
         .iter()
-        .map(|name| match name == from {
-            true => to.to_string(),
-            false => name.clone(),
-        })
+        .map(|name| renames.get(name).unwrap_or(name).clone())
         .collect();
     Ok(View {
         query: query_text(&query)?,
@@ -131,8 +128,7 @@ pub(crate) fn renamed_in(view: &View, from: &str, to: &str) -> Result<View> {
 
 /// The visitor of [`renamed_in`].
 struct Renaming<'a> {
-    from: &'a str,
-    to: &'a str,
+    renames: &'a BTreeMap<String, String>,
     /// The names of the query's CTEs, which hide a relation of the same name.
     ctes: std::collections::BTreeSet<String>,
 }
@@ -142,20 +138,18 @@ impl VisitorMut for Renaming<'_> {
 
     fn pre_visit_table_factor(&mut self, factor: &mut TableFactor) -> ControlFlow<()> {
         if let TableFactor::Table { name, alias, .. } = factor
-            && plain_name(name).is_some_and(|n| n == self.from && !self.ctes.contains(&n))
+            && let Some(from) = plain_name(name).filter(|n| !self.ctes.contains(n))
+            && let Some(to) = self.renames.get(&from)
         {
             // Printed as PostgreSQL prints it (see `query_text`).
-            *name = match self.to.contains('.') {
-                true => crate::schemas::object_name(self.to.to_string()),
-                false => {
-                    ast::ObjectName(vec![ast::ObjectNamePart::Identifier(identifier(self.to))])
-                }
+            *name = match to.contains('.') {
+                true => crate::schemas::object_name(to.clone()),
+                false => ast::ObjectName(vec![ast::ObjectNamePart::Identifier(identifier(to))]),
             };
             if alias.is_none() {
-                let own = crate::schemas::own(self.from);
                 *alias = Some(TableAlias {
                     explicit: true,
-                    name: identifier(own),
+                    name: identifier(crate::schemas::own(&from)),
                     columns: Vec::new(),
                     at: None,
                 });

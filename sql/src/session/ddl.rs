@@ -1,5 +1,7 @@
 //! DDL: tables, indexes, columns, `TRUNCATE`, `VACUUM`. Each statement is one ledger record.
 
+use std::collections::BTreeMap;
+
 use driftdb_projector::{
     Column, ColumnDefault, Constraint, DataType, IndexDef, LedgerOp, TableSchema, UniqueConstraint,
     Value,
@@ -187,6 +189,7 @@ impl Session {
                     ));
                 }
             },
+            Ast::AlterSchema(alter) => self.alter_schema(&alter, &snapshot)?,
             Ast::Drop {
                 object_type: ObjectType::Schema,
                 names,
@@ -523,81 +526,6 @@ impl Session {
             })
     }
 
-    /// Renames table `table` to `to`, which `RENAME TO` gives in the same schema and `SET
-    /// SCHEMA` in another. The sequences its columns own follow it (keeping their names,
-    /// into its new schema too, as in PostgreSQL), as do its comments and the views that
-    /// read it.
-    pub(super) fn rename_table(
-        &self,
-        table: &str,
-        to: &str,
-        snapshot: &Snapshot,
-    ) -> Result<Vec<LedgerOp>> {
-        let projection = self
-            .db
-            .store()
-            .read()
-            .projections()
-            .by_table
-            .contains_key(table);
-        if projection {
-            // As for SQL writes to a projected table (42809).
-            return Err(Error::Execution {
-                message: format!(
-                    "\"{table}\" is the table of a projection and cannot be renamed; drop or rebuild the projection instead"
-                ),
-                sqlstate: "42809",
-            });
-        }
-        if self.relation_exists(to, snapshot) {
-            return Err(Error::Execution {
-                message: format!("relation \"{to}\" already exists"),
-                sqlstate: "42P07",
-            });
-        }
-        // The ledger renames a table that exists (altered or not), or takes a name no
-        // table had: in one transaction, a table it made or renamed, or a name it freed,
-        // is for the next one.
-        let made = self.txn.as_ref().is_some_and(|txn| {
-            txn.ops.iter().any(|op| match op {
-                LedgerOp::CreateTable(schema) => schema.name() == table,
-                LedgerOp::RenameTable { to, .. } => to == table,
-                _ => false,
-            })
-        });
-        if made || snapshot.dropped.contains(to) {
-            return Err(unsupported(&format!(
-                "renaming a table made or renamed in this transaction, or to a name it freed; commit first (\"{table}\" to \"{to}\")"
-            )));
-        }
-        let schema = crate::schemas::split(to).0;
-        let moved = schema != crate::schemas::split(table).0;
-        let mut sequences = Vec::new();
-        for name in self.owned_sequences(table, snapshot) {
-            if let Some(mut sequence) = self.sequence_at(&name, snapshot) {
-                sequence.owner = sequence.owner.map(|(_, column)| (to.to_string(), column));
-                let new_name = match moved {
-                    true => crate::schemas::stored(schema, crate::schemas::own(&name)),
-                    false => name,
-                };
-                sequences.push((sequence, new_name));
-            }
-        }
-        let mut ops = Vec::new();
-        if moved {
-            ops.extend(self.rename_sequences(sequences, snapshot)?);
-        } else {
-            ops.extend(sequences.into_iter().map(|(sequence, _)| sequence.upsert()));
-        }
-        ops.extend(self.move_comments(table, to, None, snapshot));
-        ops.extend(self.views_following(table, to, snapshot)?);
-        ops.push(LedgerOp::RenameTable {
-            table: table.to_string(),
-            to: to.to_string(),
-        });
-        Ok(ops)
-    }
-
     /// `ALTER TABLE t ADD/DROP/RENAME COLUMN ...`: one new schema, the rows carried over.
     async fn alter_table(
         &self,
@@ -606,34 +534,27 @@ impl Session {
         notices: &mut Vec<Notice>,
     ) -> Result<Write> {
         let table = table_name(&alter.name)?;
-        // PostgreSQL renames a sequence with ALTER TABLE too (Rails does it so).
+        // `RENAME TO`, of a table, or of a sequence or view (PostgreSQL renames those with
+        // ALTER TABLE too, as Rails does a table's key sequence; `ALTER VIEW v RENAME TO w`
+        // reads as this).
         if let [AlterTableOperation::RenameTable { table_name: kind }] = alter.operations.as_slice()
-            && self.schema_at(&table, snapshot).is_err()
-            && let Some(sequence) = self.sequence_at(&table, snapshot)
+            && (self.relation_exists(&table, snapshot) || !alter.if_exists)
         {
             let (ast::RenameTableNameKind::To(to) | ast::RenameTableNameKind::As(to)) = kind;
-            let ops = self.rename_sequence(sequence, &table_name(to)?, snapshot)?;
-            return Ok(write(ops, "ALTER TABLE"));
-        }
-        // And a view (`ALTER VIEW v RENAME TO w` reads as this).
-        if let [AlterTableOperation::RenameTable { table_name: kind }] = alter.operations.as_slice()
-            && let Some(view) = self.views_at(snapshot).remove(&table)
-        {
-            let (ast::RenameTableNameKind::To(to) | ast::RenameTableNameKind::As(to)) = kind;
-            let ops = self.rename_view(&view, &table_name(to)?, snapshot)?;
-            return Ok(write(ops, "ALTER TABLE"));
+            if !self.relation_exists(&table, snapshot) {
+                return Err(Error::UndefinedTable { name: table });
+            }
+            let renames = BTreeMap::from([(table, table_name(to)?)]);
+            return Ok(write(
+                self.rename_relations(&renames, snapshot)?,
+                "ALTER TABLE",
+            ));
         }
         let old = match self.schema_at(&table, snapshot) {
             Ok(schema) => schema,
             Err(_) if alter.if_exists => return Ok(write(Vec::new(), "ALTER TABLE")),
             Err(e) => return Err(e),
         };
-        if let [AlterTableOperation::RenameTable { table_name: kind }] = alter.operations.as_slice()
-        {
-            let (ast::RenameTableNameKind::To(to) | ast::RenameTableNameKind::As(to)) = kind;
-            let ops = self.rename_table(&table, &table_name(to)?, snapshot)?;
-            return Ok(write(ops, "ALTER TABLE"));
-        }
         let mut columns: Vec<Column> = old.columns().to_vec();
         // For each new column: the old column it takes its values from, or its fill value.
         let mut carry: Vec<Option<u32>> = (0..columns.len()).map(|i| Some(i as u32)).collect();

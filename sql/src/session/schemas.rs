@@ -66,14 +66,7 @@ impl Session {
                 sqlstate: "42P06",
             });
         }
-        if name.starts_with("pg_") {
-            return Err(Error::Execution {
-                message: format!(
-                    "unacceptable schema name \"{name}\": the prefix \"pg_\" is reserved for system schemas"
-                ),
-                sqlstate: "42939",
-            });
-        }
+        reserved(&name)?;
         let mut ops = Vec::new();
         if self.schema_at(schemas::TABLE, snapshot).is_err() {
             ops.push(schemas::create_table()?);
@@ -84,6 +77,92 @@ impl Session {
             tag: "CREATE SCHEMA".to_string(),
             rows: None,
         }))
+    }
+
+    /// `ALTER SCHEMA s RENAME TO t`, which renames every relation `s` holds with it (see
+    /// [`Session::rename_relations`]), and `ALTER SCHEMA s OWNER TO role`.
+    pub(super) fn alter_schema(
+        &self,
+        alter: &ast::AlterSchema,
+        snapshot: &Snapshot,
+    ) -> Result<Write> {
+        let name = schema_of(&alter.name)?;
+        if name == PUBLIC || SYSTEM.contains(&name.as_str()) {
+            return Err(Error::Unsupported {
+                message: format!(
+                    "ALTER SCHEMA {name}: DriftDB's built-in schemas stay as they are"
+                ),
+                position: None,
+            });
+        }
+        let existing = self.schemas_at(snapshot);
+        let Some(schema) = existing.get(&name) else {
+            return Err(no_schema(&name));
+        };
+        let ops = match alter.operations.as_slice() {
+            [ast::AlterSchemaOperation::Rename { name: to }] => {
+                let to = schema_of(to)?;
+                schemas::check_name(&to, "schema")?;
+                if schema_exists(&to, &existing)
+                    || SYSTEM.contains(&to.as_str())
+                    || to.starts_with("pg_temp")
+                {
+                    return Err(Error::Execution {
+                        message: format!("schema \"{to}\" already exists"),
+                        sqlstate: "42P06",
+                    });
+                }
+                reserved(&to)?;
+                let (tables, views, sequences) = self.relations_in(&name, snapshot);
+                let renames: BTreeMap<String, String> = tables
+                    .into_iter()
+                    .chain(views)
+                    .chain(sequences)
+                    .map(|relation| {
+                        let moved = schemas::stored(&to, schemas::own(&relation));
+                        (relation, moved)
+                    })
+                    .collect();
+                let mut ops = vec![
+                    Schema::delete(&name),
+                    Schema {
+                        name: to,
+                        owner: schema.owner.clone(),
+                    }
+                    .upsert(),
+                ];
+                ops.extend(self.rename_relations(&renames, snapshot)?);
+                ops
+            }
+            [ast::AlterSchemaOperation::OwnerTo { owner }] => {
+                let role = match owner {
+                    ast::Owner::Ident(role) => ident_name(role),
+                    ast::Owner::CurrentRole | ast::Owner::CurrentUser | ast::Owner::SessionUser => {
+                        self.role().to_string()
+                    }
+                };
+                if role != self.role() && self.db.store().read().security().role(&role).is_none() {
+                    return Err(Error::Execution {
+                        message: format!("role \"{role}\" does not exist"),
+                        sqlstate: "42704",
+                    });
+                }
+                vec![Schema { name, owner: role }.upsert()]
+            }
+            _ => {
+                return Err(Error::Unsupported {
+                    message: format!(
+                        "{alter}: DriftDB's ALTER SCHEMA renames a schema or changes its owner"
+                    ),
+                    position: None,
+                });
+            }
+        };
+        Ok(Write {
+            ops,
+            tag: "ALTER SCHEMA".to_string(),
+            rows: None,
+        })
     }
 
     /// `DROP SCHEMA [IF EXISTS] names [CASCADE | RESTRICT]`: a schema that holds relations
@@ -281,9 +360,9 @@ impl Session {
     }
 
     /// `ALTER { TABLE | VIEW | SEQUENCE } ... SET SCHEMA s` and `ALTER VIEW ... RENAME TO
-    /// w`: the relation under its new stored name (see [`Session::rename_table`],
-    /// [`Session::rename_view`], [`Session::rename_sequence`]). `ALTER TABLE` takes any of
-    /// the three, the others only their own kind (42809), as in PostgreSQL.
+    /// w`: the relation under its new stored name (see [`Session::rename_relations`]).
+    /// `ALTER TABLE` takes any of the three, the others only their own kind (42809), as in
+    /// PostgreSQL.
     pub(super) fn alter_relation(&mut self, alter: AlterRelation) -> Result<Outcome> {
         let snapshot = self.snapshot();
         let tag = format!("ALTER {}", alter.kind);
@@ -350,12 +429,7 @@ impl Session {
                 to
             }
         };
-        let ops = match (is_table, view, sequence) {
-            (true, _, _) => self.rename_table(&name, &to, &snapshot)?,
-            (false, Some(view), _) => self.rename_view(&view, &to, &snapshot)?,
-            (false, None, Some(sequence)) => self.rename_sequence(sequence, &to, &snapshot)?,
-            (false, None, None) => Vec::new(),
-        };
+        let ops = self.rename_relations(&BTreeMap::from([(name, to)]), &snapshot)?;
         let read_seq = snapshot.seq;
         self.finish_write(
             Write {
@@ -384,7 +458,11 @@ impl Session {
     /// Rewrites every relation `statement` names into its stored name (see
     /// [`crate::schemas`]): after it, the statement names each by one quoted identifier.
     pub(super) fn resolve_schemas(&self, statement: &mut Ast, snapshot: &Snapshot) -> Result<()> {
-        if let Ast::CreateSchema { .. } | Ast::Set(_) | Ast::ShowVariable { .. } = statement {
+        if let Ast::CreateSchema { .. }
+        | Ast::AlterSchema(_)
+        | Ast::Set(_)
+        | Ast::ShowVariable { .. } = statement
+        {
             return Ok(());
         }
         let mut names = self.names(snapshot);
@@ -447,6 +525,19 @@ impl Session {
 /// catalogs' schemas hold no relations of the user's and do not count).
 fn schema_exists(name: &str, schemas: &BTreeMap<String, Schema>) -> bool {
     name == PUBLIC || schemas.contains_key(name)
+}
+
+/// Refuses a new schema name with the prefix PostgreSQL keeps for its own (42939).
+fn reserved(name: &str) -> Result<()> {
+    if name.starts_with("pg_") {
+        return Err(Error::Execution {
+            message: format!(
+                "unacceptable schema name \"{name}\": the prefix \"pg_\" is reserved for system schemas"
+            ),
+            sqlstate: "42939",
+        });
+    }
+    Ok(())
 }
 
 /// Makes `to`, the new name a `RENAME TO` gives relation `relation` (resolved), the stored

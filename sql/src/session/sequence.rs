@@ -82,7 +82,8 @@ impl Session {
             return Err(Error::UndefinedTable { name });
         };
         if let Some(to) = &alter.rename_to {
-            let ops = self.rename_sequence(sequence, &table_name(to)?, &snapshot)?;
+            let renames = std::collections::BTreeMap::from([(name, table_name(to)?)]);
+            let ops = self.rename_relations(&renames, &snapshot)?;
             let read_seq = snapshot.seq;
             return self.finish_write(
                 Write {
@@ -122,22 +123,12 @@ impl Session {
         )
     }
 
-    /// `ALTER SEQUENCE s RENAME TO t`, and `ALTER TABLE s RENAME TO t` of a sequence (as
-    /// Rails renames a table's key sequence): see [`Session::rename_sequences`].
-    pub(super) fn rename_sequence(
-        &self,
-        sequence: Sequence,
-        to: &str,
-        snapshot: &Snapshot,
-    ) -> Result<Vec<LedgerOp>> {
-        self.rename_sequences(vec![(sequence, to.to_string())], snapshot)
-    }
-
-    /// Renames each sequence (a new name or a new schema) to the name beside it: its row
-    /// under the new name, going on from the last value handed out, its comment with it,
-    /// and each column default that takes its values (`nextval('s'::regclass)`) made to name
-    /// it, as PostgreSQL's defaults follow the sequence they hold by its OID. Each table
-    /// with such a default gets one new schema (its rows carried over).
+    /// Renames each sequence to the stored name beside it (for
+    /// [`Session::rename_relations`]): its row under the new name, going on from the last
+    /// value handed out, its comment with it, and each column default that takes its values
+    /// (`nextval('s'::regclass)`) made to name it, as PostgreSQL's defaults follow the
+    /// sequence they hold by its OID. Each table with such a default gets one new schema
+    /// (its rows carried over).
     pub(super) fn rename_sequences(
         &self,
         renames: Vec<(Sequence, String)>,
@@ -146,12 +137,6 @@ impl Session {
         let mut ops = Vec::new();
         let mut defaults: Vec<(String, String)> = Vec::new();
         for (sequence, to) in renames {
-            if self.relation_exists(&to, snapshot) || self.sequence_at(&to, snapshot).is_some() {
-                return Err(Error::Execution {
-                    message: format!("relation \"{to}\" already exists"),
-                    sqlstate: "42P07",
-                });
-            }
             let from = sequence.name.clone();
             let mut renamed = sequence;
             if let Some(last) = self.db.sequences().give_back(self.db.store(), &from)

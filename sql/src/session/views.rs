@@ -193,45 +193,6 @@ impl Session {
         }))
     }
 
-    /// The operations that make the views reading `from`, a table or view renamed or moved
-    /// to `to`, read `to` (see [`views::renamed_in`]).
-    pub(super) fn views_following(
-        &self,
-        from: &str,
-        to: &str,
-        snapshot: &Snapshot,
-    ) -> Result<Vec<LedgerOp>> {
-        self.views_at(snapshot)
-            .values()
-            .filter(|view| view.reads.iter().any(|name| name == from))
-            .map(|view| views::renamed_in(view, from, to)?.upsert())
-            .collect()
-    }
-
-    /// Renames `view` to `to` (`ALTER VIEW ... RENAME TO` or `SET SCHEMA`): its row under the
-    /// new name, its comments, and the views that read it made to read the new name.
-    pub(super) fn rename_view(
-        &self,
-        view: &View,
-        to: &str,
-        snapshot: &Snapshot,
-    ) -> Result<Vec<LedgerOp>> {
-        if self.relation_exists(to, snapshot) {
-            return Err(Error::Execution {
-                message: format!("relation \"{to}\" already exists"),
-                sqlstate: "42P07",
-            });
-        }
-        let renamed = View {
-            name: to.to_string(),
-            ..view.clone()
-        };
-        let mut ops = vec![View::delete(&view.name), renamed.upsert()?];
-        ops.extend(self.move_comments(&view.name, to, None, snapshot));
-        ops.extend(self.views_following(&view.name, to, snapshot)?);
-        Ok(ops)
-    }
-
     /// `DROP VIEW [IF EXISTS] names [CASCADE]`: the views that read them go too only with
     /// `CASCADE` (2BP01).
     pub(super) fn drop_views(
