@@ -551,8 +551,9 @@ impl QueryEngine {
     /// without bound.
     pub async fn run_statement(
         &self,
-        statement: ast::Statement,
+        mut statement: ast::Statement,
     ) -> Result<(SchemaRef, Vec<RecordBatch>)> {
+        crate::postgres::named_cast::separate(&mut statement);
         let plan = self
             .ctx
             .state()
@@ -587,7 +588,8 @@ impl QueryEngine {
     }
 
     /// Plans a statement without running it (to describe its result and parameters).
-    pub async fn plan_statement(&self, statement: ast::Statement) -> Result<LogicalPlan> {
+    pub async fn plan_statement(&self, mut statement: ast::Statement) -> Result<LogicalPlan> {
+        crate::postgres::named_cast::separate(&mut statement);
         self.ctx
             .state()
             .statement_to_plan(DfStatement::Statement(Box::new(statement)))
@@ -828,6 +830,7 @@ fn install_postgres(ctx: &mut SessionContext) -> Result<()> {
     SessionContext::register_udf(ctx, crate::postgres::extract());
     SessionContext::register_udf(ctx, crate::postgres::date_part());
     SessionContext::register_udf(ctx, crate::postgres::cast_like());
+    SessionContext::register_udf(ctx, crate::postgres::named_cast::named());
     SessionContext::register_udf(ctx, crate::postgres::to_timestamp());
     SessionContext::register_udf(ctx, crate::postgres::to_date());
     for function in crate::postgres::math_functions()

@@ -51,6 +51,7 @@ mod integer;
 mod integer_literals;
 mod make_timestamp;
 mod math;
+pub(crate) mod named_cast;
 mod num_nulls;
 mod numeric_divide;
 mod numeric_in;
