@@ -843,6 +843,9 @@ fn install_postgres(ctx: &mut SessionContext) -> Result<()> {
         SessionContext::register_udf(ctx, function);
     }
     SessionContext::register_udaf(ctx, crate::postgres::avg());
+    for function in crate::postgres::variances() {
+        SessionContext::register_udaf(ctx, function);
+    }
     SessionContext::register_udaf(ctx, crate::postgres::percentile_disc());
     SessionContext::register_udaf(ctx, crate::postgres::mode());
     SessionContext::register_udf(ctx, crate::postgres::timezone());

@@ -67,6 +67,7 @@ mod to_number;
 mod to_timestamp;
 mod type_of;
 mod unknown;
+mod variance;
 
 pub(crate) use array_fill::{ARRAY_FILL, array_fill};
 pub(crate) use array_in::read_one_dimension as read_array_literals;
@@ -97,6 +98,7 @@ pub(crate) use similar::{LIKE_ESCAPE, SIMILAR_TO_ESCAPE, like_escape, similar_to
 pub(crate) use to_number::to_number;
 pub(crate) use to_timestamp::{TO_DATE, TO_TIMESTAMP, to_date, to_timestamp};
 pub(crate) use type_of::pg_typeof;
+pub(crate) use variance::variances;
 
 pub(crate) use integer_literals::has_narrowed_literal;
 

@@ -5,8 +5,8 @@
 //! with "duplicate unqualified field name" where PostgreSQL answers (DataFusion issue
 //! #18975). When a statement has two such expressions (function calls or `GROUP BY` items
 //! whose texts differ only by casts), [`separate`] wraps every cast of the statement in
-//! `__driftdb_named(...)`, which returns its argument unchanged and shows in the name: the
-//! names differ, values and types are the cast's, and an expression written twice (in the
+//! `__driftdb_named(cast, 'type')`, which returns the cast unchanged and shows in the name
+//! with the type cast to: the names differ, values and types are the cast's, and an expression written twice (in the
 //! select list and in `GROUP BY`) is still one expression. Other statements are left as they
 //! are.
 //!
@@ -30,7 +30,7 @@ const NAMED: &str = "__driftdb_named";
 /// The wrapper, for registering in a session.
 pub(crate) fn named() -> ScalarUDF {
     ScalarUDF::new_from_impl(Named {
-        signature: Signature::any(1, Volatility::Immutable),
+        signature: Signature::any(2, Volatility::Immutable),
     })
 }
 
@@ -50,23 +50,23 @@ impl ScalarUDFImpl for Named {
 
     fn return_type(&self, arg_types: &[DataType]) -> Result<DataType> {
         match arg_types {
-            [value] => Ok(value.clone()),
-            _ => internal_err!("{NAMED} takes one argument"),
+            [value, _] => Ok(value.clone()),
+            _ => internal_err!("{NAMED} takes two arguments"),
         }
     }
 
-    /// The argument's field: its type, PostgreSQL type and nullability.
+    /// The first argument's field: its type, PostgreSQL type and nullability.
     fn return_field_from_args(&self, args: ReturnFieldArgs) -> Result<FieldRef> {
         match args.arg_fields {
-            [value] => Ok(value.clone()),
-            _ => internal_err!("{NAMED} takes one argument"),
+            [value, _] => Ok(value.clone()),
+            _ => internal_err!("{NAMED} takes two arguments"),
         }
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
         match args.args.into_iter().next() {
             Some(value) => Ok(value),
-            None => internal_err!("{NAMED} takes one argument"),
+            None => internal_err!("{NAMED} takes two arguments"),
         }
     }
 }
@@ -161,5 +161,11 @@ fn wrap(expr: &mut Expr) {
         return;
     }
     let cast = std::mem::replace(expr, Expr::value(ast::Value::Null));
-    *expr = crate::catalog::call_with(NAMED, vec![cast]);
+    let target = match &cast {
+        Expr::Cast { data_type, .. } => data_type.to_string(),
+        _ => String::new(),
+    };
+    // The type shows in the name too: `sum(x::int8)` and `sum(x::numeric)` differ.
+    let target = Expr::value(ast::Value::SingleQuotedString(target));
+    *expr = crate::catalog::call_with(NAMED, vec![cast, target]);
 }
