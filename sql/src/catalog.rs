@@ -172,6 +172,16 @@ pub(crate) struct Namespaces<'a> {
     /// The schemas of the search path that exist, in order: the catalog functions qualify
     /// the names of relations outside them.
     pub path: &'a [String],
+    /// The owner of each relation (by stored name) `OWNER TO` gave one; the others are
+    /// [`OWNER`]'s.
+    pub owners: &'a std::collections::BTreeMap<String, String>,
+}
+
+impl Namespaces<'_> {
+    /// The owner of the relation stored as `stored`.
+    fn owner_of(&self, stored: &str) -> &str {
+        self.owners.get(stored).map_or(OWNER, String::as_str)
+    }
 }
 
 /// Column default `text` with the sequence its `nextval` names qualified where the search
@@ -772,46 +782,47 @@ pub(crate) fn register(
         ("relfrozenxid", OID),
         ("relminmxid", OID),
     ]);
-    let class_row = |id: i64, name: &str, namespace: i64, kind: &str, am: i64, natts: usize| {
-        vec![
-            oid(id),
-            text(name),
-            oid(namespace),
-            oid(0),
-            oid(0),
-            oid(OWNER_OID),
-            oid(am),
-            oid(id),
-            oid(0),
-            int4(0),
-            ScalarValue::Float32(Some(-1.0)),
-            int4(0),
-            oid(0),
-            boolean(kind == "r"),
-            boolean(false),
-            text(if namespace == TEMPORARY_SCHEMA {
-                "t"
-            } else {
-                "p"
-            }),
-            text(kind),
-            int2(natts as i16),
-            int2(0),
-            boolean(false),
-            boolean(false),
-            boolean(false),
-            boolean(false),
-            boolean(false),
-            boolean(true),
-            text(if kind == "r" { "d" } else { "n" }),
-            boolean(false),
-            ScalarValue::try_from(&Arrow::new_list(TEXT, true)).unwrap_or(ScalarValue::Null),
-            null_text(),
-            null_text(),
-            oid(0),
-            oid(0),
-        ]
-    };
+    let class_row =
+        |id: i64, name: &str, namespace: i64, kind: &str, am: i64, natts: usize, owner: &str| {
+            vec![
+                oid(id),
+                text(name),
+                oid(namespace),
+                oid(0),
+                oid(0),
+                oid(role_oid(roles, owner)),
+                oid(am),
+                oid(id),
+                oid(0),
+                int4(0),
+                ScalarValue::Float32(Some(-1.0)),
+                int4(0),
+                oid(0),
+                boolean(kind == "r"),
+                boolean(false),
+                text(if namespace == TEMPORARY_SCHEMA {
+                    "t"
+                } else {
+                    "p"
+                }),
+                text(kind),
+                int2(natts as i16),
+                int2(0),
+                boolean(false),
+                boolean(false),
+                boolean(false),
+                boolean(false),
+                boolean(false),
+                boolean(true),
+                text(if kind == "r" { "d" } else { "n" }),
+                boolean(false),
+                ScalarValue::try_from(&Arrow::new_list(TEXT, true)).unwrap_or(ScalarValue::Null),
+                null_text(),
+                null_text(),
+                oid(0),
+                oid(0),
+            ]
+        };
     let mut attribute = Relation::new(&[
         ("attrelid", OID),
         ("attname", TEXT),
@@ -945,6 +956,10 @@ pub(crate) fn register(
         if table.temporary_schema.is_some() || !defs.relation_ids.contains_key(regclass) {
             defs.relation_ids.insert(regclass.to_string(), table.oid);
         }
+        let owner = match table.temporary_schema {
+            Some(_) => OWNER,
+            None => namespaces.owner_of(schema.name()),
+        };
         class.push(class_row(
             table.oid,
             name,
@@ -952,6 +967,7 @@ pub(crate) fn register(
             "r",
             HEAP,
             schema.visible().count(),
+            owner,
         ));
         // Foreign keys are triggers in PostgreSQL: psql's `\d` looks for them only then.
         if constraints
@@ -970,7 +986,7 @@ pub(crate) fn register(
         tables_view.push(vec![
             text(schema_name),
             text(name),
-            text(OWNER),
+            text(owner),
             null_text(),
             boolean(true),
             boolean(false),
@@ -1162,6 +1178,7 @@ pub(crate) fn register(
                 "i",
                 BTREE,
                 positions.len(),
+                owner,
             ));
             let key: Vec<ScalarValue> = positions.iter().map(|&p| int2(p as i16 + 1)).collect();
             let zeros = |t: &Arrow| {
@@ -1454,6 +1471,7 @@ pub(crate) fn register(
             is_tables: &mut is_tables,
             is_columns: &mut is_columns,
             defs: &mut defs,
+            namespaces,
         },
         &class_row,
     );
@@ -1462,7 +1480,8 @@ pub(crate) fn register(
         let (namespace, schema_name, own_name) = namespace_of(&s.name);
         defs.relations.insert(id, s.name.clone());
         defs.relation_ids.entry(s.name.clone()).or_insert(id);
-        class.push(class_row(id, own_name, namespace, "S", 0, 3));
+        let owner = namespaces.owner_of(&s.name);
+        class.push(class_row(id, own_name, namespace, "S", 0, 3, owner));
         let (type_oid, bits) = match s.kind {
             crate::sequences::Kind::SmallInt => (21, 16),
             crate::sequences::Kind::Int => (23, 32),
@@ -1482,7 +1501,7 @@ pub(crate) fn register(
         sequences_view.push(vec![
             text(schema_name),
             text(own_name),
-            text(OWNER),
+            text(owner),
             text(s.kind_name()),
             int8(s.start),
             int8(s.min),

@@ -53,6 +53,7 @@ mod json;
 mod lateral;
 mod naming;
 pub mod network;
+mod owners;
 pub mod parser;
 mod point;
 mod postgres;

@@ -61,8 +61,8 @@ pub enum Statement {
         /// `DEFERRED` (or `IMMEDIATE`).
         deferred: bool,
     },
-    /// `ALTER { TABLE | VIEW | SEQUENCE } ... SET SCHEMA s` and `ALTER VIEW ... RENAME TO
-    /// w`, which sqlparser does not read.
+    /// `ALTER { TABLE | VIEW | SEQUENCE } ... SET SCHEMA s`, `ALTER VIEW ... RENAME TO w`
+    /// and `ALTER { VIEW | SEQUENCE } ... OWNER TO r`, which sqlparser does not read.
     AlterRelation(Box<AlterRelation>),
     /// `ALTER TABLE t SET (history_retention = '30 days')`.
     SetHistoryRetention {
@@ -92,8 +92,9 @@ pub struct AlterSequence {
     pub rename_to: Option<ObjectName>,
 }
 
-/// `ALTER { TABLE | VIEW | SEQUENCE } [IF EXISTS] [ONLY] name SET SCHEMA schema`, or `ALTER
-/// VIEW [IF EXISTS] name RENAME TO new_name`.
+/// `ALTER { TABLE | VIEW | SEQUENCE } [IF EXISTS] [ONLY] name SET SCHEMA schema`, `ALTER
+/// VIEW [IF EXISTS] name RENAME TO new_name`, or `ALTER { VIEW | SEQUENCE } [IF EXISTS] name
+/// OWNER TO role`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AlterRelation {
     /// `TABLE`, `VIEW` or `SEQUENCE`, as written (PostgreSQL moves any of the three with
@@ -114,6 +115,8 @@ pub enum RelationChange {
     Schema(ObjectName),
     /// `RENAME TO new_name`.
     Name(ObjectName),
+    /// `OWNER TO role`.
+    Owner(sqlparser::ast::Owner),
 }
 
 /// A sqlparser statement and the `FOR SYSTEM_TIME` clauses of its table references.

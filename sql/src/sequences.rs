@@ -44,13 +44,14 @@ const BLOCK: i64 = 32;
 /// What the name of every sequence of a hidden row identity starts with.
 pub(crate) const ROW_ID_PREFIX: &str = "__driftdb_rowid_";
 
-/// Whether `name` is DriftDB's own (its tables of sequences, views and comments, the
+/// Whether `name` is DriftDB's own (its tables of sequences, views, comments and owners, the
 /// sequences of hidden row identities), not a client's: clients cannot name it, and the
 /// catalogs leave it out.
 pub(crate) fn is_internal(name: &str) -> bool {
     name == TABLE
         || name == crate::views::TABLE
         || name == crate::comments::TABLE
+        || name == crate::owners::TABLE
         || name == crate::schemas::TABLE
         || name.starts_with(ROW_ID_PREFIX)
 }

@@ -58,6 +58,7 @@ mod create_as;
 pub(crate) mod ddl;
 mod dml;
 mod foreign_keys;
+mod owners;
 mod prepared;
 mod projection;
 mod rename;
@@ -1551,6 +1552,7 @@ impl Session {
                         })
                         .collect::<Vec<_>>(),
                     path: &self.search_schemas(snapshot),
+                    owners: &self.owners_at(snapshot),
                 },
             )
             .map_err(execution)?;

@@ -285,11 +285,11 @@ fn a_postgresql_15_dump_restores_into_driftdb() {
     let theirs_port = postgres.port.to_string();
     let pg = || psql("127.0.0.1", &theirs_port, "postgres", "postgres");
     run(pg().args(["-c", POSTGRES_SCHEMA]), "the PostgreSQL schema");
-    // As an operator moving a database would dump it: without PostgreSQL's owners and
-    // grants, which name PostgreSQL's roles.
+    // As an operator moving a database would dump it: with its owners (DriftDB has their
+    // role), without PostgreSQL's grants.
     let dump = run(
         Command::new("pg_dump")
-            .args(["--no-owner", "--no-privileges", "-h", "127.0.0.1", "-p"])
+            .args(["--no-privileges", "-h", "127.0.0.1", "-p"])
             .arg(&theirs_port)
             .args(["-U", "postgres", "postgres"]),
         "pg_dump of PostgreSQL",
@@ -306,8 +306,19 @@ fn a_postgresql_15_dump_restores_into_driftdb() {
     std::fs::write(&script, &dump).expect("write the dump");
     let ours = || psql(host, port, "driftdb", "driftdb");
     run(
+        ours().args(["-c", "CREATE ROLE postgres"]),
+        "the owner's role",
+    );
+    run(
         ours().arg("-f").arg(&script),
         "restoring PostgreSQL's dump into DriftDB",
+    );
+    let owners = "SELECT tableowner, count(*) FROM pg_tables \
+                  WHERE schemaname IN ('public', 'sales') GROUP BY 1";
+    assert_eq!(
+        run(ours().args(["-c", owners]), "DriftDB"),
+        run(pg().args(["-c", owners]), "PostgreSQL"),
+        "the restored owners differ"
     );
     for check in [DESCRIBE, ROWS] {
         assert_eq!(

@@ -5,8 +5,8 @@
 use datafusion::scalar::ScalarValue;
 
 use super::{
-    DEFAULT_COLLATION, Definitions, OWNER, Relation, TEXT, TYPES, align, boolean, format_type,
-    int2, int4, null_text, oid, text,
+    DEFAULT_COLLATION, Definitions, Relation, TEXT, TYPES, align, boolean, format_type, int2, int4,
+    null_text, oid, text,
 };
 
 /// View ids are numbered from here, above every table's and below the constraints'.
@@ -25,7 +25,8 @@ pub(crate) struct CatalogView {
 }
 
 /// Makes a `pg_class` row: id, name, namespace, kind, access method, column count.
-pub(super) type ClassRow<'a> = &'a dyn Fn(i64, &str, i64, &str, i64, usize) -> Vec<ScalarValue>;
+pub(super) type ClassRow<'a> =
+    &'a dyn Fn(i64, &str, i64, &str, i64, usize, &str) -> Vec<ScalarValue>;
 
 /// The relations view rows go into.
 pub(super) struct Into<'a> {
@@ -34,6 +35,7 @@ pub(super) struct Into<'a> {
     pub is_tables: &'a mut Relation,
     pub is_columns: &'a mut Relation,
     pub defs: &'a mut Definitions,
+    pub namespaces: &'a super::Namespaces<'a>,
 }
 
 /// Adds each view's rows; `class_row` makes a `pg_class` row. Returns `pg_views` and
@@ -68,6 +70,7 @@ pub(super) fn rows(
         into.defs.relations.insert(id, view.name.clone());
         into.defs.relation_ids.insert(view.name.clone(), id);
         into.defs.views.insert(id, definition.clone());
+        let owner = into.namespaces.owner_of(&view.name);
         into.class.push(class_row(
             id,
             own_name,
@@ -75,11 +78,12 @@ pub(super) fn rows(
             "v",
             0,
             view.columns.len(),
+            owner,
         ));
         pg_views.push(vec![
             text(schema_name),
             text(own_name),
-            text(OWNER),
+            text(owner),
             text(&definition),
         ]);
         is_views.push(vec![

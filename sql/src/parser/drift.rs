@@ -8,8 +8,8 @@
 //!   `pk=` as a `PRIMARY KEY (..)` table constraint and each `INDEX` as a
 //!   `TableConstraint::Index`, so the planner has one create-table path. Every column must
 //!   have a type, and `pk=` and `INDEX` may only name declared columns.
-//! - `ALTER { TABLE | VIEW | SEQUENCE } ... SET SCHEMA s` and `ALTER VIEW ... RENAME TO w`
-//!   (sqlparser reads neither).
+//! - `ALTER { TABLE | VIEW | SEQUENCE } ... SET SCHEMA s`, `ALTER VIEW ... RENAME TO w` and
+//!   `ALTER { VIEW | SEQUENCE } ... OWNER TO r` (sqlparser reads none of them).
 //! - `ALTER TABLE t SET (history_retention = '30 days')`, which sqlparser reads as a
 //!   PostgreSQL storage parameter and `history_retention` then lifts out.
 //! - `CREATE [TEMP] TABLE [IF NOT EXISTS] t [(a, b)] AS query [WITH [NO] DATA]`: sqlparser
@@ -82,22 +82,22 @@ pub(crate) fn parse_statement(
         .into_iter()
         .find(|kind| is_word(first, "ALTER") && is_word(second, kind));
     if let Some(kind) = alter_kind
-        && let Some((name, if_exists, rename)) = p
+        && let Some((name, if_exists, what)) = p
             .parser
             .maybe_parse(|parser| alter_relation_start(parser, kind))
             .map_err(|e| Error::from_parser(e, sql))?
     {
-        let target = p
-            .parser
-            .parse_object_name(false)
-            .and_then(|target| {
-                end_of_statement(p.parser, &format!("ALTER {kind}")).map(|()| target)
-            })
-            .map_err(|e| Error::from_parser(e, sql))?;
-        let change = match rename {
-            true => crate::parser::RelationChange::Name(target),
-            false => crate::parser::RelationChange::Schema(target),
-        };
+        use crate::parser::RelationChange;
+        let change = match what {
+            Keyword::OWNER => p.parser.parse_owner().map(RelationChange::Owner),
+            Keyword::RENAME => p.parser.parse_object_name(false).map(RelationChange::Name),
+            _ => p
+                .parser
+                .parse_object_name(false)
+                .map(RelationChange::Schema),
+        }
+        .and_then(|change| end_of_statement(p.parser, &format!("ALTER {kind}")).map(|()| change))
+        .map_err(|e| Error::from_parser(e, sql))?;
         return Ok(Parsed::Drift(Statement::AlterRelation(Box::new(
             crate::parser::AlterRelation {
                 kind,
@@ -156,14 +156,14 @@ pub(crate) fn parse_statement(
     Ok(Parsed::Sql(Box::new(statement)))
 }
 
-/// `ALTER kind [IF EXISTS] [ONLY] name SET SCHEMA`, or `ALTER VIEW [IF EXISTS] name RENAME
-/// TO`, up to the name that follows: the relation's name, whether `IF EXISTS` was written,
-/// and whether it is a `RENAME`. An error (the parser then goes back) for any other `ALTER
-/// kind` statement.
+/// `ALTER kind [IF EXISTS] [ONLY] name SET SCHEMA`, `ALTER VIEW [IF EXISTS] name RENAME TO`
+/// or `ALTER { VIEW | SEQUENCE } [IF EXISTS] name OWNER TO`, up to what follows: the
+/// relation's name, whether `IF EXISTS` was written, and which it is (`SCHEMA`, `RENAME` or
+/// `OWNER`). An error (the parser then goes back) for any other `ALTER kind` statement.
 fn alter_relation_start(
     parser: &mut Parser,
     kind: &str,
-) -> std::result::Result<(sqlparser::ast::ObjectName, bool, bool), ParserError> {
+) -> std::result::Result<(sqlparser::ast::ObjectName, bool, Keyword), ParserError> {
     parser.advance_token();
     parser.advance_token();
     let if_exists = parser.parse_keywords(&[Keyword::IF, Keyword::EXISTS]);
@@ -173,10 +173,13 @@ fn alter_relation_start(
     }
     let name = parser.parse_object_name(false)?;
     if kind == "VIEW" && parser.parse_keywords(&[Keyword::RENAME, Keyword::TO]) {
-        return Ok((name, if_exists, true));
+        return Ok((name, if_exists, Keyword::RENAME));
+    }
+    if kind != "TABLE" && parser.parse_keywords(&[Keyword::OWNER, Keyword::TO]) {
+        return Ok((name, if_exists, Keyword::OWNER));
     }
     parser.expect_keywords(&[Keyword::SET, Keyword::SCHEMA])?;
-    Ok((name, if_exists, false))
+    Ok((name, if_exists, Keyword::SCHEMA))
 }
 
 /// The end of a statement (a `;` or the end of the text), or a syntax error naming `what`.

@@ -283,6 +283,7 @@ impl Session {
         // Their comments (and those of the views going with them) go too.
         for relation in &readers {
             ops.extend(self.forget_comments(relation, None, snapshot));
+            ops.extend(self.forget_owner(relation, snapshot));
         }
         let mut skipped = Vec::new();
         for table in names {
@@ -290,6 +291,7 @@ impl Session {
                 Ok(_) => {
                     // Its SERIAL and identity columns' sequences go with it.
                     for sequence in self.owned_sequences(table, snapshot) {
+                        ops.extend(self.forget_owner(&sequence, snapshot));
                         ops.push(Sequence::delete(&sequence));
                     }
                     ops.push(LedgerOp::DropTable {
@@ -331,6 +333,7 @@ impl Session {
                         });
                     }
                     ops.extend(self.forget_comments(name, None, snapshot));
+                    ops.extend(self.forget_owner(name, snapshot));
                     ops.push(Sequence::delete(name));
                 }
                 None if if_exists => skipped.push(name.clone()),
@@ -549,6 +552,15 @@ impl Session {
                 self.rename_relations(&renames, snapshot)?,
                 "ALTER TABLE",
             ));
+        }
+        // `OWNER TO`, of a table, view or sequence.
+        if let [AlterTableOperation::OwnerTo { new_owner }] = alter.operations.as_slice()
+            && (self.relation_exists(&table, snapshot) || !alter.if_exists)
+        {
+            if !self.relation_exists(&table, snapshot) {
+                return Err(Error::UndefinedTable { name: table });
+            }
+            return self.owner_to(&table, new_owner, "ALTER TABLE", snapshot);
         }
         let old = match self.schema_at(&table, snapshot) {
             Ok(schema) => schema,

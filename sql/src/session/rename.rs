@@ -9,7 +9,7 @@
 //! renaming one deletes its row and writes it under the new name. What names a renamed
 //! relation follows it in the same transaction, as PostgreSQL's references follow an OID:
 //! column defaults calling `nextval` of a renamed sequence, a sequence's owning table, the
-//! views reading a renamed table or view, and comments. The sequences a table's columns own
+//! views reading a renamed table or view, comments and owners. The sequences a table's columns own
 //! go with it into another schema, as in PostgreSQL.
 
 use std::collections::BTreeMap;
@@ -101,6 +101,7 @@ impl Session {
                 ops.extend(self.move_comments(from, to, None, snapshot));
             }
         }
+        ops.extend(self.move_owners(&renames, snapshot));
         // The tables last: the column defaults above change them under their old names.
         ops.extend(
             tables

@@ -349,12 +349,17 @@ impl Session {
     }
 
     fn check_privileges(&self, needed: &[(String, u8)]) -> Result<()> {
+        // An owner has every privilege on what it owns.
+        let owners = self.owners_at(&self.snapshot_ref());
         let store = self.db.store().read();
         let security = store.security();
         for (table, privilege) in needed {
             // Tables that do not exist fail later, with 42P01; a session owns its
             // temporary tables.
-            if store.table(table).is_err() || self.owns_temporary(table) {
+            if store.table(table).is_err()
+                || self.owns_temporary(table)
+                || owners.get(table).is_some_and(|owner| owner == self.role())
+            {
                 continue;
             }
             if security.privileges(table, self.role()) & privilege == 0 {
@@ -461,6 +466,14 @@ impl Session {
                         return Err(Error::Execution {
                             message: "current user cannot be dropped".to_string(),
                             sqlstate: "55006",
+                        });
+                    }
+                    if let Some(owned) = self.owned_by(&name, &self.snapshot_ref()) {
+                        return Err(Error::Execution {
+                            message: format!(
+                                "role \"{name}\" cannot be dropped because some objects depend on it (owner of {owned})"
+                            ),
+                            sqlstate: "2BP01",
                         });
                     }
                     ops.push(LedgerOp::DropRole { name });

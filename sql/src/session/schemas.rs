@@ -360,7 +360,8 @@ impl Session {
     }
 
     /// `ALTER { TABLE | VIEW | SEQUENCE } ... SET SCHEMA s` and `ALTER VIEW ... RENAME TO
-    /// w`: the relation under its new stored name (see [`Session::rename_relations`]).
+    /// w`: the relation under its new stored name (see [`Session::rename_relations`]);
+    /// `ALTER { VIEW | SEQUENCE } ... OWNER TO r`: its new owner.
     /// `ALTER TABLE` takes any of the three, the others only their own kind (42809), as in
     /// PostgreSQL.
     pub(super) fn alter_relation(&mut self, alter: AlterRelation) -> Result<Outcome> {
@@ -392,6 +393,10 @@ impl Session {
             });
         }
         let to = match &alter.change {
+            RelationChange::Owner(owner) => {
+                let write = self.owner_to(&name, owner, &tag, &snapshot)?;
+                return self.finish_write(write, snapshot.seq);
+            }
             RelationChange::Name(to) => crate::session::ddl::table_name(to)?,
             RelationChange::Schema(schema) => {
                 let schema = schema_of(schema)?;

@@ -230,6 +230,7 @@ impl Session {
         let mut ops = Vec::new();
         for name in &dropping {
             ops.extend(self.forget_comments(name, None, snapshot));
+            ops.extend(self.forget_owner(name, snapshot));
             ops.push(View::delete(name));
         }
         Ok(ops)

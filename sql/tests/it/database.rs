@@ -817,3 +817,45 @@ async fn grants_on_all_tables_in_a_schema() -> Result<()> {
     assert_eq!(missing.sqlstate(), "3F000", "{missing}");
     Ok(())
 }
+
+#[tokio::test]
+async fn an_owner_has_every_privilege_on_what_it_owns() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let db = Database::open(dir.path())?;
+    let mut admin = db.session();
+    admin
+        .execute(
+            "CREATE ROLE keeper LOGIN;
+             CREATE TABLE kept (id INT PRIMARY KEY);
+             CREATE TABLE other (id INT PRIMARY KEY);",
+        )
+        .await?;
+    let mut keeper = db.session();
+    keeper.set_role(Some("keeper".to_string()));
+    let refused = keeper
+        .execute("SELECT * FROM kept")
+        .await
+        .expect_err("not the owner yet");
+    assert_eq!(refused.sqlstate(), "42501", "{refused}");
+    admin.execute("ALTER TABLE kept OWNER TO keeper").await?;
+    for sql in [
+        "INSERT INTO kept VALUES (1)",
+        "UPDATE kept SET id = 2 WHERE id = 1",
+        "SELECT * FROM kept",
+        "DELETE FROM kept WHERE id = 2",
+    ] {
+        keeper.execute(sql).await?;
+    }
+    let refused = keeper
+        .execute("SELECT * FROM other")
+        .await
+        .expect_err("owns only kept");
+    assert_eq!(refused.sqlstate(), "42501", "{refused}");
+    admin.execute("ALTER TABLE kept OWNER TO driftdb").await?;
+    let refused = keeper
+        .execute("SELECT * FROM kept")
+        .await
+        .expect_err("no longer the owner");
+    assert_eq!(refused.sqlstate(), "42501", "{refused}");
+    Ok(())
+}
