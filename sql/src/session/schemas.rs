@@ -910,4 +910,48 @@ impl VisitorMut for Walk<'_, '_> {
     fn pre_visit_relation(&mut self, name: &mut ObjectName) -> ControlFlow<()> {
         self.resolve(name)
     }
+
+    /// `nextval('q')`, `currval`, `setval` and `pg_get_serial_sequence('t', ...)`: a
+    /// relation named in text is looked up through the path too, as PostgreSQL reads it as
+    /// a `regclass` (the call then names it qualified).
+    fn pre_visit_expr(&mut self, expr: &mut ast::Expr) -> ControlFlow<()> {
+        let ast::Expr::Function(function) = expr else {
+            return ControlFlow::Continue(());
+        };
+        let takes_relation = function
+            .name
+            .0
+            .last()
+            .and_then(|p| p.as_ident())
+            .is_some_and(|f| {
+                ["nextval", "currval", "setval", "pg_get_serial_sequence"]
+                    .contains(&f.value.to_lowercase().as_str())
+            });
+        let ast::FunctionArguments::List(list) = &mut function.args else {
+            return ControlFlow::Continue(());
+        };
+        let Some(ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(first))) =
+            list.args.first_mut()
+        else {
+            return ControlFlow::Continue(());
+        };
+        let literal = match first {
+            ast::Expr::Cast { expr, .. } => expr.as_mut(),
+            other => other,
+        };
+        if let (true, ast::Expr::Value(value)) = (takes_relation, literal)
+            && let ast::Value::SingleQuotedString(text) = &mut value.value
+            && let [name] = schemas::parts(text).as_slice()
+        {
+            match self.names.unqualified(name, Use::Lookup) {
+                Ok(Some(stored)) => *text = schemas::written(&stored),
+                Ok(None) => {}
+                Err(e) => {
+                    self.error = Some(e);
+                    return ControlFlow::Break(());
+                }
+            }
+        }
+        ControlFlow::Continue(())
+    }
 }
