@@ -3,9 +3,10 @@
 //!
 //! DataFusion's `to_char` reads a chrono `strftime` format, so PostgreSQL's `YYYY` came back
 //! as the letters `YYYY`. This function translates the pattern ([`chrono_format`]) and lets
-//! DataFusion's do the formatting. The patterns chrono cannot express (`Q`, `D`, `WW`, blank
-//! padded `Month` and `Day`, upper-case month and day names, ...) are an error, never text
-//! that is silently different from PostgreSQL's.
+//! DataFusion's do the formatting; month and day names, which chrono writes only capitalized
+//! and unpadded, are marked in the format and then set in PostgreSQL's case and padding
+//! ([`finish_names`]). The patterns chrono cannot express (`Q`, `D`, `WW`, ...) are an
+//! error, never text that is silently different from PostgreSQL's.
 
 mod number;
 
@@ -94,8 +95,42 @@ impl ScalarUDFImpl for ToChar {
                 ColumnarValue::Array(Arc::new(out))
             }
         };
+        let marked = match &translated {
+            ColumnarValue::Scalar(ScalarValue::Utf8(Some(p))) => p.contains(NAME_START),
+            ColumnarValue::Scalar(_) => false,
+            ColumnarValue::Array(a) => a
+                .as_string::<i32>()
+                .iter()
+                .flatten()
+                .any(|p| p.contains(NAME_START)),
+        };
+        // DataFusion's formats a constant value with the first row's pattern only: one value
+        // per row, so each row's pattern is used.
+        if let (ColumnarValue::Scalar(value), ColumnarValue::Array(_)) =
+            (&args.args[0], &translated)
+        {
+            args.args[0] = ColumnarValue::Array(value.to_array_of_size(args.number_rows)?);
+        }
         args.args[1] = translated;
-        datafusion::functions::datetime::to_char().invoke_with_args(args)
+        let formatted = datafusion::functions::datetime::to_char().invoke_with_args(args)?;
+        if !marked {
+            return Ok(formatted);
+        }
+        Ok(match formatted {
+            ColumnarValue::Scalar(ScalarValue::Utf8(Some(text))) => {
+                ColumnarValue::Scalar(ScalarValue::Utf8(Some(finish_names(&text))))
+            }
+            ColumnarValue::Scalar(other) => ColumnarValue::Scalar(other),
+            ColumnarValue::Array(a) => {
+                let texts = datafusion::arrow::compute::cast(&a, &DataType::Utf8)?;
+                let out: StringArray = texts
+                    .as_string::<i32>()
+                    .iter()
+                    .map(|t| t.map(finish_names))
+                    .collect();
+                ColumnarValue::Array(Arc::new(out))
+            }
+        })
     }
 }
 
@@ -216,6 +251,75 @@ fn starts(rest: &str, p: &str, exact: bool) -> bool {
     }
 }
 
+/// How a month or day name is written: as chrono writes it (capitalized), or in upper or
+/// lower case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Case {
+    Keep,
+    Upper,
+    Lower,
+}
+
+impl Case {
+    fn code(self) -> char {
+        match self {
+            Case::Keep => 'K',
+            Case::Upper => 'U',
+            Case::Lower => 'L',
+        }
+    }
+}
+
+/// The name patterns, case-sensitive as in PostgreSQL: (pattern, chrono, case, padded to
+/// nine characters unless `FM`).
+const NAMES: &[(&str, &str, Case, bool)] = &[
+    ("MONTH", "%B", Case::Upper, true),
+    ("Month", "%B", Case::Keep, true),
+    ("month", "%B", Case::Lower, true),
+    ("MON", "%b", Case::Upper, false),
+    ("Mon", "%b", Case::Keep, false),
+    ("mon", "%b", Case::Lower, false),
+    ("DAY", "%A", Case::Upper, true),
+    ("Day", "%A", Case::Keep, true),
+    ("day", "%A", Case::Lower, true),
+    ("DY", "%a", Case::Upper, false),
+    ("Dy", "%a", Case::Keep, false),
+    ("dy", "%a", Case::Lower, false),
+];
+
+/// Marks a name in a translated format: this, the case's code, [`PADDED`] or [`UNPADDED`],
+/// the chrono specifier, [`NAME_END`]. (Private-use characters, which no pattern writes.)
+const NAME_START: char = '\u{E000}';
+const NAME_END: char = '\u{E001}';
+const PADDED: char = 'P';
+const UNPADDED: char = 'N';
+
+/// `text`, formatted from a format with marked names, with each name in its case and padded
+/// to nine characters where marked (PostgreSQL pads to the longest English name).
+fn finish_names(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 16);
+    let mut rest = text;
+    while let Some(start) = rest.find(NAME_START) {
+        out.push_str(&rest[..start]);
+        let marked = &rest[start + NAME_START.len_utf8()..];
+        let end = marked.find(NAME_END).unwrap_or(marked.len());
+        let mut chars = marked[..end].chars();
+        let (case, padded) = (chars.next(), chars.next());
+        let name: String = match case {
+            Some('U') => chars.as_str().to_uppercase(),
+            Some('L') => chars.as_str().to_lowercase(),
+            _ => chars.as_str().to_string(),
+        };
+        match padded {
+            Some(PADDED) => out.push_str(&format!("{name:<9}")),
+            _ => out.push_str(&name),
+        }
+        rest = marked.get(end + NAME_END.len_utf8()..).unwrap_or("");
+    }
+    out.push_str(rest);
+    out
+}
+
 /// PostgreSQL's template `pattern` as a chrono format; see the module documentation.
 pub(crate) fn chrono_format(pattern: &str) -> Result<String> {
     // (PostgreSQL, chrono, chrono in fill mode, case-sensitive)
@@ -225,8 +329,6 @@ pub(crate) fn chrono_format(pattern: &str) -> Result<String> {
         ("IYYY", "%G", "%G", false),
         ("YYYY", "%Y", "%Y", false),
         ("DDD", "%j", "%-j", false),
-        ("Mon", "%b", "%b", true),
-        ("Dy", "%a", "%a", true),
         ("HH", "%I", "%-I", false),
         ("MI", "%M", "%-M", false),
         ("SS", "%S", "%-S", false),
@@ -262,13 +364,21 @@ pub(crate) fn chrono_format(pattern: &str) -> Result<String> {
             rest = &rest[2..];
             continue;
         }
-        // `FMMonth` and `FMDay` are the names without PostgreSQL's blank padding.
-        if fill
-            && let Some((name, format)) = [("Month", "%B"), ("Day", "%A")]
-                .into_iter()
-                .find(|(name, _)| starts(rest, name, true))
+        // Month and day names: chrono writes them capitalized and unpadded, so they are
+        // marked for `finish_names` to set their case and pad them.
+        if let Some(&(name, format, case, padded)) =
+            NAMES.iter().find(|(name, ..)| starts(rest, name, true))
         {
-            out.push_str(format);
+            let padded = padded && !fill;
+            if case == Case::Keep && !padded {
+                out.push_str(format);
+            } else {
+                out.push(NAME_START);
+                out.push(case.code());
+                out.push(if padded { PADDED } else { UNPADDED });
+                out.push_str(format);
+                out.push(NAME_END);
+            }
             rest = &rest[name.len()..];
             fill = false;
             continue;
@@ -338,10 +448,17 @@ mod tests {
         ] {
             assert_eq!(chrono_format(pg).unwrap(), chrono, "{pg}");
         }
-        for pg in [
-            "Month", "YYYY Q", "D", "TZ", "MONTH DD", "SSSS", "YYY", "Date",
-        ] {
+        for pg in ["YYYY Q", "D", "TZ", "SSSS", "YYY", "Date", "mONTH"] {
             assert!(chrono_format(pg).is_err(), "{pg}");
         }
+    }
+
+    #[test]
+    fn names_take_their_case_and_padding() {
+        use super::finish_names;
+        let marked = chrono_format("MONTH|FMMonth|dy").unwrap();
+        // As chrono would fill in the names of 5 March 2024.
+        let formatted = marked.replace("%B", "March").replace("%a", "Tue");
+        assert_eq!(finish_names(&formatted), "MARCH    |March|tue");
     }
 }
