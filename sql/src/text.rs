@@ -205,10 +205,13 @@ fn float(v: f64, max_exponent: i32, single: bool) -> String {
 
 fn decimal(v: i128, scale: i8) -> String {
     if scale <= 0 {
-        let factor = 10i128.checked_pow(u32::from(scale.unsigned_abs()));
-        return factor
-            .and_then(|f| v.checked_mul(f))
-            .map_or_else(|| v.to_string(), |x| x.to_string());
+        // A negative scale is that many zeros after the digits (`1e40` is 1 at scale -40),
+        // written out: the value may be past what an `i128` holds.
+        let zeros = match v {
+            0 => 0,
+            _ => usize::from(scale.unsigned_abs()),
+        };
+        return format!("{v}{}", "0".repeat(zeros));
     }
     let digits = v.unsigned_abs().to_string();
     let scale = scale as usize;
@@ -393,6 +396,14 @@ mod tests {
         assert_eq!(decimal(2450, 2), "24.50");
         assert_eq!(decimal(-5, 2), "-0.05");
         assert_eq!(decimal(7, 0), "7");
+        // Negative scales, past what an i128 holds too.
+        assert_eq!(decimal(15, -2), "1500");
+        assert_eq!(
+            decimal(-24, -37),
+            "-240000000000000000000000000000000000000"
+        );
+        assert_eq!(decimal(1, -40), "10000000000000000000000000000000000000000");
+        assert_eq!(decimal(0, -3), "0");
         assert_eq!(hex(&[1, 2, 255]), "\\x0102ff");
     }
 }

@@ -904,11 +904,9 @@ impl ToSql for Cell {
             Arrow::Boolean => out.put_u8(u8::from(a.as_boolean().value(i))),
             Arrow::Float32 => out.put_f32(a.as_primitive::<Float32Type>().value(i)),
             Arrow::Float64 => out.put_f64(a.as_primitive::<Float64Type>().value(i)),
-            Arrow::Decimal128(_, scale) => numeric(
-                a.as_primitive::<Decimal128Type>().value(i),
-                u16::try_from(*scale).unwrap_or(0),
-                out,
-            ),
+            Arrow::Decimal128(_, scale) => {
+                numeric(a.as_primitive::<Decimal128Type>().value(i), *scale, out);
+            }
             Arrow::Binary => out.put_slice(a.as_binary::<i32>().value(i)),
             Arrow::LargeBinary => out.put_slice(a.as_binary::<i64>().value(i)),
             Arrow::Date32 => out.put_i32(a.as_primitive::<Date32Type>().value(i) - PG_EPOCH_DAYS),
@@ -1050,8 +1048,11 @@ fn array_cells(
 }
 
 /// PostgreSQL's binary NUMERIC: base-10000 digits with a weight, a sign and a display scale.
-fn numeric(value: i128, scale: u16, out: &mut BytesMut) {
-    let digits = value.unsigned_abs().to_string();
+fn numeric(value: i128, scale: i8, out: &mut BytesMut) {
+    // A negative scale (`1e40` is 1 at scale -40) is that many zeros after the digits.
+    let zeros = usize::from(scale.min(0).unsigned_abs());
+    let digits = format!("{}{}", value.unsigned_abs(), "0".repeat(zeros));
+    let scale = u16::try_from(scale).unwrap_or(0);
     let scale_len = usize::from(scale);
     let padded = format!("{digits:0>width$}", width = scale_len + 1);
     let (int_part, frac_part) = padded.split_at(padded.len() - scale_len);
@@ -1131,7 +1132,7 @@ impl ExtendedQueryHandler for Defaults<'_> {
 mod tests {
     use super::*;
 
-    fn encoded(value: i128, scale: u16) -> Vec<i16> {
+    fn encoded(value: i128, scale: i8) -> Vec<i16> {
         let mut out = BytesMut::new();
         numeric(value, scale, &mut out);
         out.chunks(2)
@@ -1149,6 +1150,8 @@ mod tests {
             (700_000_000, 0, "700000000"),
             (12_345_678, 3, "12345.678"),
             (-5, 2, "-0.05"),
+            (1, -40, "10000000000000000000000000000000000000000"),
+            (-24, -37, "-240000000000000000000000000000000000000"),
         ] {
             let mut out = BytesMut::new();
             numeric(value, scale, &mut out);
