@@ -5,7 +5,8 @@
 //! as the letters `YYYY`. This function translates the pattern ([`chrono_format`]) and lets
 //! DataFusion's do the formatting; month and day names, which chrono writes only capitalized
 //! and unpadded, are marked in the format and then set in PostgreSQL's case and padding
-//! ([`finish_names`]). The patterns chrono cannot express (`Q`, `D`, `WW`, ...) are an
+//! ([`finish_marked`]), as are the fields computed from what chrono writes (`Q` from the
+//! month, `D`, `WW`, `J`, `CC`, ...). The patterns left (`TZ`, `SSSS`, `RM`, ...) are an
 //! error, never text that is silently different from PostgreSQL's.
 
 mod number;
@@ -96,13 +97,15 @@ impl ScalarUDFImpl for ToChar {
             }
         };
         let marked = match &translated {
-            ColumnarValue::Scalar(ScalarValue::Utf8(Some(p))) => p.contains(NAME_START),
+            ColumnarValue::Scalar(ScalarValue::Utf8(Some(p))) => {
+                p.contains([NAME_START, COMPUTED_START])
+            }
             ColumnarValue::Scalar(_) => false,
             ColumnarValue::Array(a) => a
                 .as_string::<i32>()
                 .iter()
                 .flatten()
-                .any(|p| p.contains(NAME_START)),
+                .any(|p| p.contains([NAME_START, COMPUTED_START])),
         };
         // DataFusion's formats a constant value with the first row's pattern only: one value
         // per row, so each row's pattern is used.
@@ -118,7 +121,7 @@ impl ScalarUDFImpl for ToChar {
         }
         Ok(match formatted {
             ColumnarValue::Scalar(ScalarValue::Utf8(Some(text))) => {
-                ColumnarValue::Scalar(ScalarValue::Utf8(Some(finish_names(&text))))
+                ColumnarValue::Scalar(ScalarValue::Utf8(Some(finish_marked(&text))))
             }
             ColumnarValue::Scalar(other) => ColumnarValue::Scalar(other),
             ColumnarValue::Array(a) => {
@@ -126,7 +129,7 @@ impl ScalarUDFImpl for ToChar {
                 let out: StringArray = texts
                     .as_string::<i32>()
                     .iter()
-                    .map(|t| t.map(finish_names))
+                    .map(|t| t.map(finish_marked))
                     .collect();
                 ColumnarValue::Array(Arc::new(out))
             }
@@ -294,30 +297,102 @@ const NAME_END: char = '\u{E001}';
 const PADDED: char = 'P';
 const UNPADDED: char = 'N';
 
-/// `text`, formatted from a format with marked names, with each name in its case and padded
-/// to nine characters where marked (PostgreSQL pads to the longest English name).
-fn finish_names(text: &str) -> String {
+/// Marks a field computed from what chrono writes: this, the field's code (see
+/// [`COMPUTED`]), [`PADDED`] or [`UNPADDED`], the chrono specifiers, [`NAME_END`].
+const COMPUTED_START: char = '\u{E002}';
+
+/// The patterns computed from fields chrono writes: (pattern, chrono, code, digits it is
+/// zero-padded to unless `FM`). Read in any case, as PostgreSQL reads them.
+const COMPUTED: &[(&str, &str, char, usize)] = &[
+    // Quarter, from the month.
+    ("Q", "%m", 'Q', 1),
+    // Day of the week, Sunday 1, from chrono's Sunday 0.
+    ("D", "%w", 'D', 1),
+    // Week of the month (days 1-7 are week 1), from the day.
+    ("W", "%d", 'W', 1),
+    // Week of the year (days 1-7 are week 1), from the day of the year.
+    ("WW", "%j", 'w', 2),
+    // Century, from the year.
+    ("CC", "%Y", 'C', 2),
+    // Julian day, from the date.
+    ("J", "%Y %m %d", 'J', 0),
+    // The year's last three digits, its last digit, and the year with a thousands comma.
+    ("YYY", "%Y", 'y', 3),
+    ("Y", "%Y", 'Y', 1),
+    ("Y,YYY", "%Y", ',', 0),
+    // ISO day of the year, from the ISO week and day of the week.
+    ("IDDD", "%V %u", 'I', 3),
+    // The ISO year's last two digits and its last digit.
+    ("IY", "%G", 'i', 2),
+    ("I", "%G", 'j', 1),
+];
+
+/// `text`, formatted from a format with marked fields ([`chrono_format`]): each name in its
+/// case and padded to nine characters where marked (PostgreSQL pads to the longest English
+/// name), each computed field computed.
+fn finish_marked(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 16);
     let mut rest = text;
-    while let Some(start) = rest.find(NAME_START) {
+    while let Some(start) = rest.find([NAME_START, COMPUTED_START]) {
         out.push_str(&rest[..start]);
+        let computed = rest[start..].starts_with(COMPUTED_START);
         let marked = &rest[start + NAME_START.len_utf8()..];
         let end = marked.find(NAME_END).unwrap_or(marked.len());
         let mut chars = marked[..end].chars();
-        let (case, padded) = (chars.next(), chars.next());
-        let name: String = match case {
-            Some('U') => chars.as_str().to_uppercase(),
-            Some('L') => chars.as_str().to_lowercase(),
-            _ => chars.as_str().to_string(),
-        };
-        match padded {
-            Some(PADDED) => out.push_str(&format!("{name:<9}")),
-            _ => out.push_str(&name),
+        let (code, padded) = (chars.next(), chars.next() == Some(PADDED));
+        let field = chars.as_str();
+        if computed {
+            out.push_str(&computed_field(code.unwrap_or(' '), field, padded));
+        } else {
+            let name: String = match code {
+                Some('U') => field.to_uppercase(),
+                Some('L') => field.to_lowercase(),
+                _ => field.to_string(),
+            };
+            match padded {
+                true => out.push_str(&format!("{name:<9}")),
+                false => out.push_str(&name),
+            }
         }
         rest = marked.get(end + NAME_END.len_utf8()..).unwrap_or("");
     }
     out.push_str(rest);
     out
+}
+
+/// The field of [`COMPUTED`] code `code` from chrono's `text`, zero-padded if `padded`.
+fn computed_field(code: char, text: &str, padded: bool) -> String {
+    let numbers: Vec<i64> = text
+        .split_whitespace()
+        .filter_map(|n| n.parse().ok())
+        .collect();
+    let (value, width) = match (code, numbers.as_slice()) {
+        ('Q', [month]) => ((month - 1) / 3 + 1, 1),
+        ('D', [weekday]) => (weekday + 1, 1),
+        ('W', [day]) => ((day - 1) / 7 + 1, 1),
+        ('w', [day_of_year]) => ((day_of_year - 1) / 7 + 1, 2),
+        // PostgreSQL's: 1901-2000 are the 20th century, 600-501 BC (years -599 to -500)
+        // the -6th.
+        ('C', [year]) if *year > 0 => ((year + 99) / 100, 2),
+        ('C', [year]) => (year / 100 - 1, 2),
+        ('J', [year, month, day]) => (
+            crate::temporal::timestamp::days_from_civil(*year, *month, *day) + 2_440_588,
+            0,
+        ),
+        ('y', [year]) => (year.rem_euclid(1000), 3),
+        ('Y', [year]) => (year.rem_euclid(10), 1),
+        (',', [year]) => {
+            return format!("{},{:03}", year.div_euclid(1000), year.rem_euclid(1000));
+        }
+        ('I', [week, weekday]) => ((week - 1) * 7 + weekday, 3),
+        ('i', [year]) => (year.rem_euclid(100), 2),
+        ('j', [year]) => (year.rem_euclid(10), 1),
+        _ => return text.to_string(),
+    };
+    match padded {
+        true => format!("{value:0width$}"),
+        false => value.to_string(),
+    }
 }
 
 /// PostgreSQL's template `pattern` as a chrono format; see the module documentation.
@@ -342,12 +417,12 @@ pub(crate) fn chrono_format(pattern: &str) -> Result<String> {
         ("MM", "%m", "%-m", false),
         ("DD", "%d", "%-d", false),
         ("IW", "%V", "%-V", false),
+        ("ID", "%u", "%u", false),
     ];
     // Patterns PostgreSQL has and chrono cannot write as PostgreSQL does (in any case).
     const REFUSED: &[&str] = &[
-        "MONTH", "MON", "DAY", "DY", "Y,YYY", "YYY", "TZH", "TZM", "TZ", "OF", "SSSSS", "SSSS",
-        "CC", "WW", "RM", "IDDD", "ID", "IY", "FF", "A.M.", "P.M.", "AD", "BC", "Q", "W", "J", "D",
-        "Y", "I",
+        "MONTH", "MON", "DAY", "DY", "TZH", "TZM", "TZ", "OF", "SSSSS", "SSSS", "RM", "FF", "A.M.",
+        "P.M.", "AD", "BC",
     ];
     let mut out = String::with_capacity(pattern.len() * 2);
     let mut rest = pattern;
@@ -365,7 +440,7 @@ pub(crate) fn chrono_format(pattern: &str) -> Result<String> {
             continue;
         }
         // Month and day names: chrono writes them capitalized and unpadded, so they are
-        // marked for `finish_names` to set their case and pad them.
+        // marked for `finish_marked` to set their case and pad them.
         if let Some(&(name, format, case, padded)) =
             NAMES.iter().find(|(name, ..)| starts(rest, name, true))
         {
@@ -392,6 +467,23 @@ pub(crate) fn chrono_format(pattern: &str) -> Result<String> {
             .iter()
             .filter(|p| starts(rest, p, false))
             .max_by_key(|p| p.len());
+        let computed = COMPUTED
+            .iter()
+            .filter(|(p, ..)| starts(rest, p, false))
+            .max_by_key(|(p, ..)| p.len());
+        if let Some(&(p, spec, code, _)) = computed
+            && known.is_none_or(|(k, ..)| k.len() < p.len())
+            && refused.is_none_or(|r| r.len() <= p.len())
+        {
+            out.push(COMPUTED_START);
+            out.push(code);
+            out.push(if fill { UNPADDED } else { PADDED });
+            out.push_str(spec);
+            out.push(NAME_END);
+            rest = &rest[p.len()..];
+            fill = false;
+            continue;
+        }
         match (known, refused) {
             (Some((p, ..)), Some(r)) if r.len() > p.len() => {
                 return Err(refused_pattern(r, pattern));
@@ -448,17 +540,30 @@ mod tests {
         ] {
             assert_eq!(chrono_format(pg).unwrap(), chrono, "{pg}");
         }
-        for pg in ["YYYY Q", "D", "TZ", "SSSS", "YYY", "Date", "mONTH"] {
+        for pg in ["TZ", "SSSS", "mONTH", "RM", "AD"] {
             assert!(chrono_format(pg).is_err(), "{pg}");
         }
     }
 
     #[test]
     fn names_take_their_case_and_padding() {
-        use super::finish_names;
+        use super::finish_marked;
         let marked = chrono_format("MONTH|FMMonth|dy").unwrap();
         // As chrono would fill in the names of 5 March 2024.
         let formatted = marked.replace("%B", "March").replace("%a", "Tue");
-        assert_eq!(finish_names(&formatted), "MARCH    |March|tue");
+        assert_eq!(finish_marked(&formatted), "MARCH    |March|tue");
+    }
+
+    #[test]
+    fn computed_fields_are_postgresql_s() {
+        use super::computed_field;
+        assert_eq!(computed_field('Q', "11", true), "4");
+        assert_eq!(computed_field('w', "8", true), "02");
+        assert_eq!(computed_field('w', "8", false), "2");
+        assert_eq!(computed_field('C', "2000", true), "20");
+        assert_eq!(computed_field('C', "2001", true), "21");
+        assert_eq!(computed_field('C', "-599", true), "-6");
+        assert_eq!(computed_field('J', "1970 01 01", true), "2440588");
+        assert_eq!(computed_field(',', "12345", true), "12,345");
     }
 }
