@@ -1117,6 +1117,24 @@ impl Session {
         Ok(())
     }
 
+    /// The rows of DriftDB's own table `table` (schemas, comments, owners) as `snapshot`
+    /// has them, read by `of_row`; none before the first statement that makes it.
+    fn internal_rows<T>(
+        &self,
+        table: &str,
+        snapshot: &Snapshot,
+        of_row: fn(&Row) -> Option<T>,
+    ) -> Vec<T> {
+        if self.schema_at(table, snapshot).is_err() {
+            return Vec::new();
+        }
+        self.rows_in_view(table, snapshot)
+            .unwrap_or_default()
+            .iter()
+            .filter_map(of_row)
+            .collect()
+    }
+
     /// The rows of `table` as `view` sees them: at its sequence, under its own writes.
     fn rows_in_view(&self, table: &str, view: &Snapshot) -> Result<Vec<Row>> {
         let overlay = view.overlay.get(table);

@@ -48,41 +48,18 @@ const DEC_DIGITS: i64 = 4;
 
 /// The four functions, for registering in a session (they replace DataFusion's).
 pub(crate) fn variances() -> Vec<AggregateUDF> {
-    let kinds: [(Kind, Arc<dyn AggregateUDFImpl>); 4] = [
-        (
-            Kind {
-                sample: true,
-                root: false,
-            },
-            Arc::new(VarianceSample::new()),
-        ),
-        (
-            Kind {
-                sample: false,
-                root: false,
-            },
-            Arc::new(VariancePopulation::new()),
-        ),
-        (
-            Kind {
-                sample: true,
-                root: true,
-            },
-            Arc::new(Stddev::new()),
-        ),
-        (
-            Kind {
-                sample: false,
-                root: true,
-            },
-            Arc::new(StddevPop::new()),
-        ),
+    // (sample, root, DataFusion's function of the name)
+    let kinds: [(bool, bool, Arc<dyn AggregateUDFImpl>); 4] = [
+        (true, false, Arc::new(VarianceSample::new())),
+        (false, false, Arc::new(VariancePopulation::new())),
+        (true, true, Arc::new(Stddev::new())),
+        (false, true, Arc::new(StddevPop::new())),
     ];
     kinds
         .into_iter()
-        .map(|(kind, inner)| {
+        .map(|(sample, root, inner)| {
             AggregateUDF::new_from_shared_impl(Arc::new(PgVariance {
-                kind,
+                kind: Kind { sample, root },
                 inner,
                 signature: Signature::user_defined(Volatility::Immutable),
             }))

@@ -13,14 +13,7 @@ use crate::error::{Error, Result};
 impl Session {
     /// Every comment as `snapshot` (and the open transaction's writes) has it.
     pub(super) fn comments_at(&self, snapshot: &Snapshot) -> Vec<Comment> {
-        if self.schema_at(comments::TABLE, snapshot).is_err() {
-            return Vec::new();
-        }
-        self.rows_in_view(comments::TABLE, snapshot)
-            .unwrap_or_default()
-            .iter()
-            .filter_map(Comment::of_row)
-            .collect()
+        self.internal_rows(comments::TABLE, snapshot, Comment::of_row)
     }
 
     /// `COMMENT ON { TABLE | VIEW | SEQUENCE | COLUMN } name IS 'text' | NULL`.

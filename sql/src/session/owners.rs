@@ -15,13 +15,8 @@ impl Session {
     /// The owner of every relation `OWNER TO` gave one, as `snapshot` (and the open
     /// transaction's writes) has them: stored name to role.
     pub(super) fn owners_at(&self, snapshot: &Snapshot) -> BTreeMap<String, String> {
-        if self.schema_at(owners::TABLE, snapshot).is_err() {
-            return BTreeMap::new();
-        }
-        self.rows_in_view(owners::TABLE, snapshot)
-            .unwrap_or_default()
-            .iter()
-            .filter_map(Owner::of_row)
+        self.internal_rows(owners::TABLE, snapshot, Owner::of_row)
+            .into_iter()
             .map(|o| (o.relation, o.role))
             .collect()
     }

@@ -22,13 +22,8 @@ impl Session {
     /// The schemas of the user's (not `public`) as `snapshot` (and the open transaction's
     /// writes) has them, by name.
     pub(super) fn schemas_at(&self, snapshot: &Snapshot) -> BTreeMap<String, Schema> {
-        if self.schema_at(schemas::TABLE, snapshot).is_err() {
-            return BTreeMap::new();
-        }
-        self.rows_in_view(schemas::TABLE, snapshot)
-            .unwrap_or_default()
-            .iter()
-            .filter_map(Schema::of_row)
+        self.internal_rows(schemas::TABLE, snapshot, Schema::of_row)
+            .into_iter()
             .map(|s| (s.name.clone(), s))
             .collect()
     }
