@@ -96,18 +96,12 @@ struct Names {
 
 impl Names {
     fn note(&mut self, expr: &Expr) {
+        use std::collections::hash_map::Entry;
         let text = expr.to_string();
-        let name = uncast(expr);
-        if name == text {
-            // No cast: its name is its text, which a cast one cannot have.
-            self.seen.entry(name).or_insert(text);
-            return;
-        }
-        match self.seen.get(&name) {
-            Some(other) if *other != text => self.clash = true,
-            Some(_) => {}
-            None => {
-                self.seen.insert(name, text);
+        match self.seen.entry(uncast(expr)) {
+            Entry::Occupied(seen) => self.clash |= *seen.get() != text,
+            Entry::Vacant(name) => {
+                name.insert(text);
             }
         }
     }

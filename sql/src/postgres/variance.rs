@@ -372,17 +372,13 @@ impl Accumulator for Exact {
         let digits = Exact::digits(&values[0])?;
         match &mut self.distinct {
             Some(seen) => seen.extend(digits),
-            None => {
-                let digits: Vec<i128> = digits.collect();
-                self.add(digits.into_iter(), false);
-            }
+            None => self.add(digits, false),
         }
         Ok(())
     }
 
     fn retract_batch(&mut self, values: &[ArrayRef]) -> Result<()> {
-        let digits: Vec<i128> = Exact::digits(&values[0])?.collect();
-        self.add(digits.into_iter(), true);
+        self.add(Exact::digits(&values[0])?, true);
         Ok(())
     }
 

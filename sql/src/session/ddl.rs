@@ -537,30 +537,34 @@ impl Session {
         notices: &mut Vec<Notice>,
     ) -> Result<Write> {
         let table = table_name(&alter.name)?;
-        // `RENAME TO`, of a table, or of a sequence or view (PostgreSQL renames those with
-        // ALTER TABLE too, as Rails does a table's key sequence; `ALTER VIEW v RENAME TO w`
-        // reads as this).
-        if let [AlterTableOperation::RenameTable { table_name: kind }] = alter.operations.as_slice()
-            && (self.relation_exists(&table, snapshot) || !alter.if_exists)
-        {
-            let (ast::RenameTableNameKind::To(to) | ast::RenameTableNameKind::As(to)) = kind;
-            if !self.relation_exists(&table, snapshot) {
-                return Err(Error::UndefinedTable { name: table });
-            }
-            let renames = BTreeMap::from([(table, table_name(to)?)]);
-            return Ok(write(
-                self.rename_relations(&renames, snapshot)?,
-                "ALTER TABLE",
-            ));
-        }
-        // `OWNER TO`, of a table, view or sequence.
-        if let [AlterTableOperation::OwnerTo { new_owner }] = alter.operations.as_slice()
-            && (self.relation_exists(&table, snapshot) || !alter.if_exists)
+        // `RENAME TO` and `OWNER TO`, of a table, a sequence or a view (PostgreSQL takes
+        // those with ALTER TABLE too, as Rails renames a table's key sequence).
+        if let [
+            operation @ (AlterTableOperation::RenameTable { .. }
+            | AlterTableOperation::OwnerTo { .. }),
+        ] = alter.operations.as_slice()
         {
             if !self.relation_exists(&table, snapshot) {
-                return Err(Error::UndefinedTable { name: table });
+                return match alter.if_exists {
+                    true => Ok(write(Vec::new(), "ALTER TABLE")),
+                    false => Err(Error::UndefinedTable { name: table }),
+                };
             }
-            return self.owner_to(&table, new_owner, "ALTER TABLE", snapshot);
+            return match operation {
+                AlterTableOperation::RenameTable {
+                    table_name: ast::RenameTableNameKind::To(to) | ast::RenameTableNameKind::As(to),
+                } => {
+                    let renames = BTreeMap::from([(table, table_name(to)?)]);
+                    Ok(write(
+                        self.rename_relations(&renames, snapshot)?,
+                        "ALTER TABLE",
+                    ))
+                }
+                AlterTableOperation::OwnerTo { new_owner } => {
+                    self.owner_to(&table, new_owner, "ALTER TABLE", snapshot)
+                }
+                _ => Err(unsupported("this ALTER TABLE")),
+            };
         }
         let old = match self.schema_at(&table, snapshot) {
             Ok(schema) => schema,

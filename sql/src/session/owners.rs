@@ -32,21 +32,7 @@ impl Session {
         tag: &str,
         snapshot: &Snapshot,
     ) -> Result<Write> {
-        let role = match owner {
-            ast::Owner::Ident(role) => ident_name(role),
-            ast::Owner::CurrentRole | ast::Owner::CurrentUser | ast::Owner::SessionUser => {
-                self.role().to_string()
-            }
-        };
-        if role != crate::catalog::OWNER
-            && role != self.role()
-            && self.db.store().read().security().role(&role).is_none()
-        {
-            return Err(Error::Execution {
-                message: format!("role \"{role}\" does not exist"),
-                sqlstate: "42704",
-            });
-        }
+        let role = self.owner_role(owner)?;
         if super::temporary::temporary_of(relation).is_some() {
             return Err(crate::database::unsupported(
                 "OWNER TO of a temporary table: it belongs to its session",
@@ -91,6 +77,31 @@ impl Session {
             ops,
             tag: tag.to_string(),
             rows: None,
+        })
+    }
+
+    /// The role an `OWNER TO` names, which must exist (42704).
+    pub(super) fn owner_role(&self, owner: &ast::Owner) -> Result<String> {
+        self.existing_role(match owner {
+            ast::Owner::Ident(role) => ident_name(role),
+            ast::Owner::CurrentRole | ast::Owner::CurrentUser | ast::Owner::SessionUser => {
+                self.role().to_string()
+            }
+        })
+    }
+
+    /// `role`, if it exists (the bootstrap superuser and the session's own role always do);
+    /// else 42704.
+    pub(super) fn existing_role(&self, role: String) -> Result<String> {
+        if role == crate::catalog::OWNER
+            || role == self.role()
+            || self.db.store().read().security().role(&role).is_some()
+        {
+            return Ok(role);
+        }
+        Err(Error::Execution {
+            message: format!("role \"{role}\" does not exist"),
+            sqlstate: "42704",
         })
     }
 

@@ -349,24 +349,33 @@ impl Session {
     }
 
     fn check_privileges(&self, needed: &[(String, u8)]) -> Result<()> {
-        // An owner has every privilege on what it owns.
-        let owners = self.owners_at(&self.snapshot_ref());
-        let store = self.db.store().read();
-        let security = store.security();
-        for (table, privilege) in needed {
-            // Tables that do not exist fail later, with 42P01; a session owns its
-            // temporary tables.
-            if store.table(table).is_err()
-                || self.owns_temporary(table)
-                || owners.get(table).is_some_and(|owner| owner == self.role())
-            {
-                continue;
-            }
-            if security.privileges(table, self.role()) & privilege == 0 {
-                return Err(denied(format!("permission denied for table {table}")));
-            }
+        let lacking: Vec<&String> = {
+            let store = self.db.store().read();
+            let security = store.security();
+            needed
+                .iter()
+                // Tables that do not exist fail later, with 42P01; a session owns its
+                // temporary tables.
+                .filter(|(table, privilege)| {
+                    store.table(table).is_ok()
+                        && !self.owns_temporary(table)
+                        && security.privileges(table, self.role()) & privilege == 0
+                })
+                .map(|(table, _)| table)
+                .collect()
+        };
+        if lacking.is_empty() {
+            return Ok(());
         }
-        Ok(())
+        // An owner has every privilege on what it owns (read only when a grant is missing).
+        let owners = self.owners_at(&self.snapshot_ref());
+        match lacking
+            .into_iter()
+            .find(|table| owners.get(*table).is_none_or(|owner| owner != self.role()))
+        {
+            Some(table) => Err(denied(format!("permission denied for table {table}"))),
+            None => Ok(()),
+        }
     }
 
     /// `CREATE ROLE`, `CREATE USER` (which may log in), `ALTER ROLE`, `DROP ROLE`, `GRANT`,

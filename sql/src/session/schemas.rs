@@ -42,12 +42,7 @@ impl Session {
             SchemaName::UnnamedAuthorization(role) => (ident_name(role), ident_name(role)),
         };
         schemas::check_name(&name, "schema")?;
-        if owner != self.role() && self.db.store().read().security().role(&owner).is_none() {
-            return Err(Error::Execution {
-                message: format!("role \"{owner}\" does not exist"),
-                sqlstate: "42704",
-            });
-        }
+        let owner = self.existing_role(owner)?;
         let existing = self.schemas_at(snapshot);
         if schema_exists(&name, &existing)
             || SYSTEM.contains(&name.as_str())
@@ -130,18 +125,7 @@ impl Session {
                 ops
             }
             [ast::AlterSchemaOperation::OwnerTo { owner }] => {
-                let role = match owner {
-                    ast::Owner::Ident(role) => ident_name(role),
-                    ast::Owner::CurrentRole | ast::Owner::CurrentUser | ast::Owner::SessionUser => {
-                        self.role().to_string()
-                    }
-                };
-                if role != self.role() && self.db.store().read().security().role(&role).is_none() {
-                    return Err(Error::Execution {
-                        message: format!("role \"{role}\" does not exist"),
-                        sqlstate: "42704",
-                    });
-                }
+                let role = self.owner_role(owner)?;
                 vec![Schema { name, owner: role }.upsert()]
             }
             _ => {
@@ -363,10 +347,9 @@ impl Session {
         let snapshot = self.snapshot();
         let tag = format!("ALTER {}", alter.kind);
         let name = crate::session::ddl::table_name(&alter.name)?;
-        let view = self.views_at(&snapshot).remove(&name);
+        let is_view = self.views_at(&snapshot).contains_key(&name);
         let sequence = self.sequence_at(&name, &snapshot);
-        let is_table = self.schema_at(&name, &snapshot).is_ok();
-        if !is_table && view.is_none() && sequence.is_none() {
+        if !self.relation_exists(&name, &snapshot) {
             if alter.if_exists {
                 return Ok(Outcome::command(&tag, None).with_notice(
                     "NOTICE",
@@ -377,7 +360,7 @@ impl Session {
             return Err(Error::UndefinedTable { name });
         }
         let kind_matches = match alter.kind {
-            "VIEW" => view.is_some(),
+            "VIEW" => is_view,
             "SEQUENCE" => sequence.is_some(),
             _ => true,
         };
