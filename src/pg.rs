@@ -25,6 +25,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 pub use auth::AuthMethod;
 use datafusion::arrow::datatypes::{DataType as Arrow, TimeUnit};
+use driftdb_sql::SqlState;
 use driftdb_sql::{Database, Outcome, Session, TransactionStatus};
 use futures::{Sink, SinkExt};
 use pgwire::api::auth::StartupHandler;
@@ -134,7 +135,7 @@ async fn refuse(mut socket: tokio::net::TcpStream, cancels: Arc<cancel::Cancels>
         for (field, value) in [
             (b'S', "FATAL"),
             (b'V', "FATAL"),
-            (b'C', "53300"),
+            (b'C', SqlState::TOO_MANY_CONNECTIONS.code()),
             (b'M', "sorry, too many clients already"),
         ] {
             body.push(field);
@@ -449,7 +450,7 @@ where
     for notice in &outcome.notices {
         let info = ErrorInfo::new(
             notice.severity.to_string(),
-            notice.sqlstate.to_string(),
+            notice.sqlstate.code().to_string(),
             notice.message.clone(),
         );
         client

@@ -15,6 +15,7 @@
 //! which flushes and fsyncs every partition.
 
 mod http;
+mod status;
 mod tables;
 
 use std::future::Future;

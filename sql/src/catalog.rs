@@ -59,6 +59,7 @@ use sqlparser::ast::{
     Statement, TableFactor, Value, ValueWithSpan, VisitMut, VisitorMut,
 };
 
+use crate::SqlState;
 use crate::arrow::with_pg_type;
 
 /// The owner of everything: the bootstrap superuser, as `pg_get_userbyid` names it.
@@ -2110,7 +2111,7 @@ pub fn rewrite(statement: &mut Statement, catalogs: bool) -> crate::Result<()> {
 fn refusal(message: String) -> crate::Error {
     crate::Error::Execution {
         message,
-        sqlstate: "0A000",
+        sqlstate: SqlState::FEATURE_NOT_SUPPORTED,
     }
 }
 
@@ -3749,7 +3750,7 @@ fn fetch_as_limit(query: &mut Query) -> crate::Result<()> {
         Some(_) => {
             return Err(crate::Error::Execution {
                 message: "syntax error: LIMIT and FETCH in one query".to_string(),
-                sqlstate: "42601",
+                sqlstate: SqlState::SYNTAX_ERROR,
             });
         }
     }

@@ -7,6 +7,7 @@
 
 use sqlparser::ast::{CopyLegacyCsvOption, CopyLegacyOption, CopyOption};
 
+use crate::SqlState;
 use crate::error::{Error, Result};
 
 /// `text` or `csv`, with the options that shape it.
@@ -29,7 +30,7 @@ pub struct CopyFormat {
 fn bad_option(message: impl Into<String>) -> Error {
     Error::Execution {
         message: message.into(),
-        sqlstate: "22023",
+        sqlstate: SqlState::INVALID_PARAMETER_VALUE,
     }
 }
 
@@ -329,7 +330,7 @@ impl RecordReader {
     fn error(&self, message: &str) -> Error {
         Error::Execution {
             message: format!("{message} (COPY line {})", self.line),
-            sqlstate: "22P04",
+            sqlstate: SqlState::BAD_COPY_FILE_FORMAT,
         }
     }
 
@@ -428,7 +429,7 @@ impl RecordReader {
                                 message: format!(
                                     "unterminated CSV quoted field (COPY line {number})"
                                 ),
-                                sqlstate: "22P04",
+                                sqlstate: SqlState::BAD_COPY_FILE_FORMAT,
                             });
                         }
                         Some(&b) if b == escape && line.get(i + 1) == Some(&quote) => {
@@ -497,7 +498,7 @@ fn record_end(format: &CopyFormat, bytes: &[u8]) -> Option<usize> {
 fn utf8(bytes: Vec<u8>, line: u64) -> Result<String> {
     String::from_utf8(bytes).map_err(|e| Error::Execution {
         message: format!("invalid byte sequence for encoding \"UTF8\": {e} (COPY line {line})"),
-        sqlstate: "22021",
+        sqlstate: SqlState::CHARACTER_NOT_IN_REPERTOIRE,
     })
 }
 

@@ -15,7 +15,8 @@ use driftdb_broker::SystemClock;
 use driftdb_broker::log::{Log, LogOptions};
 use driftdb_projector::{Store, StoreOptions};
 
-use crate::error::{Error, Result};
+use crate::SqlState;
+use crate::error::{Cause, Error, Result};
 use crate::projection::Runners;
 use crate::session::Session;
 
@@ -54,7 +55,7 @@ pub enum Bootstrap {
 pub struct Notice {
     /// `NOTICE` or `WARNING`.
     pub severity: &'static str,
-    pub sqlstate: &'static str,
+    pub sqlstate: SqlState,
     pub message: String,
 }
 
@@ -88,7 +89,7 @@ impl Outcome {
     pub(crate) fn with_notice(
         mut self,
         severity: &'static str,
-        sqlstate: &'static str,
+        sqlstate: SqlState,
         message: String,
     ) -> Outcome {
         self.notices.push(Notice {
@@ -216,7 +217,7 @@ impl Database {
         if password.is_empty() {
             return Err(Error::Execution {
                 message: "the bootstrap superuser's password is empty".to_string(),
-                sqlstate: "28P01",
+                sqlstate: SqlState::INVALID_PASSWORD,
             });
         }
         let (op, outcome) = match self.role(BOOTSTRAP_ROLE) {
@@ -414,9 +415,20 @@ pub(crate) fn blocking<T>(f: impl FnOnce() -> T) -> T {
     }
 }
 
+/// The log's errors, with the SQLSTATE of their cause: an I/O failure 58030 (the log fences
+/// itself; retryable), corruption XX001, a closed or fenced log 57P03 (retryable).
 pub(crate) fn storage(e: driftdb_broker::Error) -> Error {
+    use driftdb_broker::ErrorKind as K;
+    let sqlstate = match e.kind() {
+        K::Io => SqlState::IO_ERROR,
+        K::Corruption => SqlState::DATA_CORRUPTED,
+        K::Unavailable => SqlState::CANNOT_CONNECT_NOW,
+        K::ResourceExhausted => SqlState::PROGRAM_LIMIT_EXCEEDED,
+        K::InvalidInput | K::NotFound | K::AlreadyExists | K::Conflict => SqlState::INTERNAL_ERROR,
+    };
     Error::Storage {
-        message: e.to_string(),
+        sqlstate,
+        source: Cause::new(e),
     }
 }
 
@@ -436,7 +448,7 @@ pub(crate) fn projector_error(e: driftdb_projector::Error) -> Error {
         } => Error::UndefinedTable { name },
         P::NotFound { what, name } => Error::Execution {
             message: format!("{what} \"{name}\" does not exist"),
-            sqlstate: "42704",
+            sqlstate: SqlState::UNDEFINED_OBJECT,
         },
         P::PointOutOfRange(message) => Error::PointOutOfRange { message },
         P::BeforeHorizon { .. } => Error::PointOutOfRange {
@@ -447,18 +459,29 @@ pub(crate) fn projector_error(e: driftdb_projector::Error) -> Error {
             message: format!(
                 "the transaction encodes to {size} bytes; one transaction may write at most {max}: split it"
             ),
-            sqlstate: "54000",
+            sqlstate: SqlState::PROGRAM_LIMIT_EXCEEDED,
         },
         P::ValueTooLong { .. } => Error::Execution {
             message: e.to_string(),
-            sqlstate: "22001",
+            sqlstate: SqlState::STRING_DATA_RIGHT_TRUNCATION,
         },
         P::NumericOverflow { .. } => Error::Execution {
             message: e.to_string(),
-            sqlstate: "22003",
+            sqlstate: SqlState::NUMERIC_VALUE_OUT_OF_RANGE,
         },
+        P::Log(log) => storage(log),
+        P::Io { .. } => Error::Storage {
+            sqlstate: SqlState::IO_ERROR,
+            source: Cause::new(e),
+        },
+        P::Corruption { .. } => Error::Storage {
+            sqlstate: SqlState::DATA_CORRUPTED,
+            source: Cause::new(e),
+        },
+        P::Internal(message) => Error::Internal { message },
         other => Error::Storage {
-            message: other.to_string(),
+            sqlstate: SqlState::INTERNAL_ERROR,
+            source: Cause::new(other),
         },
     }
 }
@@ -470,7 +493,7 @@ pub(crate) fn execution(e: DataFusionError) -> Error {
         // PostgreSQL's words for the same failure; DataFusion's say what asked for how much.
         return Error::Execution {
             message: format!("out of memory: {detail}"),
-            sqlstate: "53200",
+            sqlstate: SqlState::OUT_OF_MEMORY,
         };
     }
     // One of ours, passed on by another operator (as `unnest` passes its input's).
@@ -484,9 +507,8 @@ pub(crate) fn execution(e: DataFusionError) -> Error {
             Ok(p) => projector_error(*p),
             Err(other) => match other.downcast::<Error>() {
                 Ok(e) => *e,
-                Err(other) => Error::Execution {
+                Err(other) => Error::Internal {
                     message: other.to_string(),
-                    sqlstate: "XX000",
                 },
             },
         },
@@ -495,8 +517,10 @@ pub(crate) fn execution(e: DataFusionError) -> Error {
             message: inner.to_string(),
             // An ambiguous column is 42702, as in PostgreSQL; a missing one 42703.
             sqlstate: match inner.as_ref() {
-                datafusion::common::SchemaError::AmbiguousReference { .. } => "42702",
-                _ => "42703",
+                datafusion::common::SchemaError::AmbiguousReference { .. } => {
+                    SqlState::AMBIGUOUS_COLUMN
+                }
+                _ => SqlState::UNDEFINED_COLUMN,
             },
         },
         // A function that does not exist, or not for these argument types.
@@ -506,7 +530,7 @@ pub(crate) fn execution(e: DataFusionError) -> Error {
         {
             Error::Execution {
                 message,
-                sqlstate: "42883",
+                sqlstate: SqlState::UNDEFINED_FUNCTION,
             }
         }
         DataFusionError::Plan(message)
@@ -526,13 +550,13 @@ pub(crate) fn execution(e: DataFusionError) -> Error {
             };
             Error::Execution {
                 message,
-                sqlstate: "42P01",
+                sqlstate: SqlState::UNDEFINED_TABLE,
             }
         }
         DataFusionError::Plan(message) | DataFusionError::NotImplemented(message) => {
             Error::Execution {
                 message,
-                sqlstate: "0A000",
+                sqlstate: SqlState::FEATURE_NOT_SUPPORTED,
             }
         }
         DataFusionError::Context(_, inner) | DataFusionError::Diagnostic(_, inner) => {
@@ -542,14 +566,12 @@ pub(crate) fn execution(e: DataFusionError) -> Error {
         // reports only the first.
         DataFusionError::Collection(errors) => match errors.into_iter().next() {
             Some(first) => execution(first),
-            None => Error::Execution {
+            None => Error::Internal {
                 message: "internal error: an empty collection of errors".to_string(),
-                sqlstate: "XX000",
             },
         },
-        other => Error::Execution {
+        other => Error::Internal {
             message: other.to_string(),
-            sqlstate: "XX000",
         },
     }
 }
@@ -567,17 +589,21 @@ pub(crate) fn arrow_error(e: &datafusion::arrow::error::ArrowError) -> Error {
     {
         return Error::Execution {
             message,
-            sqlstate: "22003",
+            sqlstate: SqlState::NUMERIC_VALUE_OUT_OF_RANGE,
         };
     }
     let message = e.to_string();
     let sqlstate = match e {
-        A::DivideByZero => "22012",
-        A::ArithmeticOverflow(_) => "22003",
-        A::CastError(m) if m.starts_with("Can't cast value") => "22003",
-        A::InvalidArgumentError(m) if m.contains("too large to store") => "22003",
-        A::CastError(_) | A::ParseError(_) => "22P02",
-        _ => "XX000",
+        A::DivideByZero => SqlState::DIVISION_BY_ZERO,
+        A::ArithmeticOverflow(_) => SqlState::NUMERIC_VALUE_OUT_OF_RANGE,
+        A::CastError(m) if m.starts_with("Can't cast value") => {
+            SqlState::NUMERIC_VALUE_OUT_OF_RANGE
+        }
+        A::InvalidArgumentError(m) if m.contains("too large to store") => {
+            SqlState::NUMERIC_VALUE_OUT_OF_RANGE
+        }
+        A::CastError(_) | A::ParseError(_) => SqlState::INVALID_TEXT_REPRESENTATION,
+        _ => SqlState::INTERNAL_ERROR,
     };
     Error::Execution { message, sqlstate }
 }
@@ -638,12 +664,12 @@ fn datetime_input_error(message: &str) -> Option<Error> {
     Some(if shaped {
         Error::Execution {
             message: format!("date/time field value out of range: \"{value}\""),
-            sqlstate: "22008",
+            sqlstate: SqlState::DATETIME_FIELD_OVERFLOW,
         }
     } else {
         Error::Execution {
             message: format!("invalid input syntax for type {kind}: \"{value}\""),
-            sqlstate: "22007",
+            sqlstate: SqlState::INVALID_DATETIME_FORMAT,
         }
     })
 }

@@ -6,15 +6,24 @@
 //! index into the SQL text the client sent, `None` when the failing spot is unknown.
 //! Messages never repeat the position; sqlparser's ` at Line: l, Column: c` suffix is
 //! stripped and turned into the position instead.
+//!
+//! SQLSTATEs and who is at fault live in one table, [`SqlState`] in [`sqlstate`]; the
+//! PostgreSQL wire server sends [`Error::sqlstate`], the gRPC services map [`Error::kind`],
+//! and clients retry on [`Error::is_retryable`].
+
+mod sqlstate;
+
+use std::sync::Arc;
 
 use sqlparser::parser::ParserError;
 use sqlparser::tokenizer::{Location, TokenizerError};
+pub use sqlstate::{ErrorKind, SqlState};
 
 /// `Result` with this crate's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// Everything that can go wrong in the SQL front end.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum Error {
     /// The text is not valid SQL (bad input). SQLSTATE 42601.
     #[error("syntax error: {message}")]
@@ -141,43 +150,121 @@ pub enum Error {
         /// DataFusion's message.
         message: String,
         /// The SQLSTATE that fits the cause.
-        sqlstate: &'static str,
+        sqlstate: SqlState,
     },
     /// A statement in a transaction that an earlier error aborted. SQLSTATE 25P02.
     #[error("current transaction is aborted, commands ignored until end of transaction block")]
     InFailedTransaction,
-    /// The storage failed (I/O, corruption). SQLSTATE XX000.
-    #[error("storage error: {message}")]
+    /// The storage below SQL failed: I/O (58030), corruption (XX001), a log closed or
+    /// fenced (57P03), anything else XX000.
+    #[error("storage error: {source}")]
     Storage {
-        /// The underlying error.
+        /// The SQLSTATE of the cause.
+        sqlstate: SqlState,
+        /// The storage's own error.
+        #[source]
+        source: Cause,
+    },
+    /// A bug in DriftDB: a state its invariants rule out, or a library failing where no input
+    /// should make it fail. SQLSTATE XX000.
+    #[error("{message}")]
+    Internal {
+        /// What went wrong.
         message: String,
     },
 }
 
+impl From<Error> for datafusion::error::DataFusionError {
+    /// Carries an error through DataFusion (from a function, a scan, a rewrite) as `External`;
+    /// `database::execution` takes it back out whole.
+    fn from(error: Error) -> Self {
+        datafusion::error::DataFusionError::External(Box::new(error))
+    }
+}
+
+/// The error a function or operator running inside DataFusion raises: an
+/// [`Error::Execution`] with `sqlstate`, carried as `External`.
+pub(crate) fn function_error(
+    message: impl Into<String>,
+    sqlstate: SqlState,
+) -> datafusion::error::DataFusionError {
+    Error::Execution {
+        message: message.into(),
+        sqlstate,
+    }
+    .into()
+}
+
+/// The error an [`Error::Storage`] came from, kept for `source()` chains and logs. Two are
+/// equal only when they are the same error.
+#[derive(Debug, Clone)]
+pub struct Cause(Arc<dyn std::error::Error + Send + Sync>);
+
+impl Cause {
+    pub(crate) fn new(error: impl std::error::Error + Send + Sync + 'static) -> Cause {
+        Cause(Arc::new(error))
+    }
+}
+
+impl PartialEq for Cause {
+    fn eq(&self, other: &Cause) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl std::fmt::Display for Cause {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::error::Error for Cause {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.0.source()
+    }
+}
+
 impl Error {
-    /// The PostgreSQL SQLSTATE code for this error.
+    /// The PostgreSQL SQLSTATE code for this error, as the wire protocol sends it.
     pub fn sqlstate(&self) -> &'static str {
+        self.state().code()
+    }
+
+    /// The error's row in the status table.
+    pub fn state(&self) -> SqlState {
         match self {
-            Error::Syntax { .. } => "42601",
-            Error::Unsupported { .. } => "0A000",
-            Error::InvalidDatetime { .. } => "22007",
-            Error::UndefinedColumn { .. } => "42703",
-            Error::InvalidTableDefinition { .. } => "42P16",
-            Error::TooComplex => "54001",
-            Error::UndefinedTable { .. } => "42P01",
-            Error::UniqueViolation { .. } => "23505",
-            Error::NotNullViolation { .. } => "23502",
-            Error::ForeignKeyViolation { .. } => "23503",
-            Error::DuplicateKeys { .. } => "23505",
-            Error::IdentityAlways { .. } => "428C9",
-            Error::CheckViolation { .. } => "23514",
-            Error::SerializationFailure { .. } => "40001",
-            Error::PointOutOfRange { .. } => "22008",
-            Error::InvalidValue { .. } => "22P02",
-            Error::Execution { sqlstate, .. } => sqlstate,
-            Error::InFailedTransaction => "25P02",
-            Error::Storage { .. } => "XX000",
+            Error::Syntax { .. } => SqlState::SYNTAX_ERROR,
+            Error::Unsupported { .. } => SqlState::FEATURE_NOT_SUPPORTED,
+            Error::InvalidDatetime { .. } => SqlState::INVALID_DATETIME_FORMAT,
+            Error::UndefinedColumn { .. } => SqlState::UNDEFINED_COLUMN,
+            Error::InvalidTableDefinition { .. } => SqlState::INVALID_TABLE_DEFINITION,
+            Error::TooComplex => SqlState::STATEMENT_TOO_COMPLEX,
+            Error::UndefinedTable { .. } => SqlState::UNDEFINED_TABLE,
+            Error::UniqueViolation { .. } | Error::DuplicateKeys { .. } => {
+                SqlState::UNIQUE_VIOLATION
+            }
+            Error::NotNullViolation { .. } => SqlState::NOT_NULL_VIOLATION,
+            Error::ForeignKeyViolation { .. } => SqlState::FOREIGN_KEY_VIOLATION,
+            Error::IdentityAlways { .. } => SqlState::GENERATED_ALWAYS,
+            Error::CheckViolation { .. } => SqlState::CHECK_VIOLATION,
+            Error::SerializationFailure { .. } => SqlState::SERIALIZATION_FAILURE,
+            Error::PointOutOfRange { .. } => SqlState::DATETIME_FIELD_OVERFLOW,
+            Error::InvalidValue { .. } => SqlState::INVALID_TEXT_REPRESENTATION,
+            Error::Execution { sqlstate, .. } | Error::Storage { sqlstate, .. } => *sqlstate,
+            Error::InFailedTransaction => SqlState::IN_FAILED_SQL_TRANSACTION,
+            Error::Internal { .. } => SqlState::INTERNAL_ERROR,
         }
+    }
+
+    /// Who is at fault, for protocol mappings (gRPC status codes).
+    pub fn kind(&self) -> ErrorKind {
+        self.state().kind()
+    }
+
+    /// Whether the same statement (or transaction) may succeed when sent again unchanged:
+    /// a serialization failure, or a server that cannot serve now.
+    pub fn is_retryable(&self) -> bool {
+        self.state().is_retryable()
     }
 
     /// The 1-based character position of the error in the SQL text, when known.

@@ -43,6 +43,7 @@ use serde_json::value::RawValue;
 use sqlparser::ast::BinaryOperator;
 
 use crate::Error;
+use crate::SqlState;
 
 /// The internal function a cast to `json` becomes: checks the text, returns it as written.
 pub(crate) const JSON_IN: &str = "__driftdb_json";
@@ -122,7 +123,7 @@ enum Removed {
 fn delete(raw: &RawValue, removed: &Removed) -> std::result::Result<String, Error> {
     let refuse = |message: &str| Error::Execution {
         message: message.to_string(),
-        sqlstate: "22023",
+        sqlstate: SqlState::INVALID_PARAMETER_VALUE,
     };
     let text = match (kind(raw), removed) {
         (Kind::Object, Removed::Keys(keys)) => {
@@ -180,7 +181,7 @@ fn write_normal(raw: &RawValue, out: &mut String, depth: usize) -> std::result::
     if depth > MAX_DEPTH {
         return Err(Error::Execution {
             message: format!("JSON nested more than {MAX_DEPTH} levels deep"),
-            sqlstate: "54001",
+            sqlstate: SqlState::STATEMENT_TOO_COMPLEX,
         });
     }
     match kind(raw) {
@@ -232,7 +233,7 @@ fn write_string(s: &str, out: &mut String) -> std::result::Result<(), Error> {
                     message: "unsupported Unicode escape sequence: \\u0000 cannot be \
                               converted to text"
                         .into(),
-                    sqlstate: "22P05",
+                    sqlstate: SqlState::UNTRANSLATABLE_CHARACTER,
                 });
             }
             c if u32::from(c) < 0x20 => out.push_str(&format!("\\u{:04x}", u32::from(c))),
@@ -255,7 +256,7 @@ fn numeric_text(raw: &str) -> std::result::Result<String, Error> {
     };
     let overflow = || Error::Execution {
         message: format!("value overflows numeric format: {raw}"),
-        sqlstate: "22003",
+        sqlstate: SqlState::NUMERIC_VALUE_OUT_OF_RANGE,
     };
     let exponent: i64 = exponent.parse().map_err(|_| overflow())?;
     let (integer, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
@@ -943,11 +944,11 @@ impl ScalarUDFImpl for JsonFunction {
                             )),
                             Kind::Object => Err(Error::Execution {
                                 message: "cannot get array length of a non-array".into(),
-                                sqlstate: "22023",
+                                sqlstate: SqlState::INVALID_PARAMETER_VALUE,
                             }),
                             _ => Err(Error::Execution {
                                 message: "cannot get array length of a scalar".into(),
-                                sqlstate: "22023",
+                                sqlstate: SqlState::INVALID_PARAMETER_VALUE,
                             }),
                         }
                     })
@@ -1001,7 +1002,7 @@ impl JsonFunction {
             let refuse = |what: &str| {
                 external(Error::Execution {
                     message: what.to_string(),
-                    sqlstate: "22023",
+                    sqlstate: SqlState::INVALID_PARAMETER_VALUE,
                 })
             };
             match (self.op, kind(raw)) {

@@ -37,6 +37,7 @@ use sqlparser::ast::{
     VisitMut, VisitorMut,
 };
 
+use crate::SqlState;
 use crate::error::{Error, Result};
 
 /// The names of the hidden argument columns start with this.
@@ -401,9 +402,8 @@ fn select(sql: &str) -> Result<Box<Query>> {
 }
 
 fn internal(what: &str) -> Error {
-    Error::Execution {
-        message: format!("internal error: {what}"),
-        sqlstate: "XX000",
+    Error::Internal {
+        message: what.to_string(),
     }
 }
 
@@ -416,7 +416,7 @@ fn joined_on(operator: &JoinOperator, condition: Expr) -> Result<JoinOperator> {
             _ => {
                 return Err(Error::Execution {
                     message: "a set-returning function in FROM over earlier items joins with ON, or with CROSS JOIN".to_string(),
-                    sqlstate: "0A000",
+                    sqlstate: SqlState::FEATURE_NOT_SUPPORTED,
                 });
             }
         }))
@@ -431,7 +431,7 @@ fn joined_on(operator: &JoinOperator, condition: Expr) -> Result<JoinOperator> {
         _ => {
             return Err(Error::Execution {
                 message: "invalid reference to FROM-clause entry: a RIGHT or FULL join cannot call a set-returning function over the items before it".to_string(),
-                sqlstate: "42P10",
+                sqlstate: SqlState::INVALID_COLUMN_REFERENCE,
             });
         }
     })

@@ -77,7 +77,7 @@ mod wildcard;
 pub const SERVER_VERSION: &str = "15.0";
 
 pub use crate::dialect::DriftDialect;
-pub use crate::error::{Error, Result};
+pub use crate::error::{Error, ErrorKind, Result, SqlState};
 pub use crate::parser::drift::parse_retention;
 pub use crate::parser::system_time::{TemporalClause, TemporalClauses};
 pub use crate::parser::{SqlStatement, Statement, forms_implicit_block, parse, split_statements};

@@ -25,6 +25,8 @@ pub(crate) use operators::{NetworkOperators, rewrite_comparison};
 use std::fmt::Write as _;
 use std::net::Ipv6Addr;
 
+use crate::SqlState;
+
 /// Which of the two types a value has.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Kind {
@@ -60,18 +62,18 @@ pub struct NetworkError {
     /// PostgreSQL's message.
     pub message: String,
     /// PostgreSQL's SQLSTATE for it.
-    pub sqlstate: &'static str,
+    pub sqlstate: SqlState,
 }
 
 impl NetworkError {
     fn syntax(kind: Kind, text: &str) -> NetworkError {
         NetworkError {
             message: format!("invalid input syntax for type {}: \"{text}\"", kind.name()),
-            sqlstate: "22P02",
+            sqlstate: SqlState::INVALID_TEXT_REPRESENTATION,
         }
     }
 
-    fn new(message: impl Into<String>, sqlstate: &'static str) -> NetworkError {
+    fn new(message: impl Into<String>, sqlstate: SqlState) -> NetworkError {
         NetworkError {
             message: message.into(),
             sqlstate,
@@ -151,7 +153,7 @@ impl Address {
         if kind == Kind::Cidr && parsed.network() != parsed {
             return Err(NetworkError::new(
                 format!("invalid cidr value: \"{text}\""),
-                "22P02",
+                SqlState::INVALID_TEXT_REPRESENTATION,
             ));
         }
         Ok(parsed)
@@ -331,7 +333,12 @@ impl Address {
             u8::try_from(bits)
                 .ok()
                 .filter(|b| *b <= self.max_bits())
-                .ok_or_else(|| NetworkError::new(format!("invalid mask length: {bits}"), "22023"))?
+                .ok_or_else(|| {
+                    NetworkError::new(
+                        format!("invalid mask length: {bits}"),
+                        SqlState::INVALID_PARAMETER_VALUE,
+                    )
+                })?
         };
         let changed = Address { bits, ..*self };
         Ok(match kind {
@@ -361,7 +368,7 @@ impl Address {
         if self.v6 != other.v6 {
             return Err(NetworkError::new(
                 "cannot merge addresses from different families",
-                "22023",
+                SqlState::INVALID_PARAMETER_VALUE,
             ));
         }
         let width = u32::from(self.max_bits());
@@ -376,7 +383,12 @@ impl Address {
 
     /// `a + n` (and `a - n` with `n` negated): the address `n` further on, mask kept.
     pub fn add(&self, n: i64) -> Result<Address, NetworkError> {
-        let out_of_range = || NetworkError::new("result is out of range", "22003");
+        let out_of_range = || {
+            NetworkError::new(
+                "result is out of range",
+                SqlState::NUMERIC_VALUE_OUT_OF_RANGE,
+            )
+        };
         let max = if self.v6 {
             u128::MAX
         } else {
@@ -408,7 +420,7 @@ impl Address {
             let name = if and { "AND" } else { "OR" };
             return Err(NetworkError::new(
                 format!("cannot {name} inet values of different sizes"),
-                "22023",
+                SqlState::INVALID_PARAMETER_VALUE,
             ));
         }
         let number = if and {
@@ -427,7 +439,7 @@ impl Address {
         if self.v6 != other.v6 {
             return Err(NetworkError::new(
                 "cannot subtract inet values of different sizes",
-                "22023",
+                SqlState::INVALID_PARAMETER_VALUE,
             ));
         }
         // PostgreSQL subtracts in the family's width, two's complement, and refuses what
@@ -437,7 +449,12 @@ impl Address {
         } else {
             self.number() as i128 - other.number() as i128
         };
-        i64::try_from(difference).map_err(|_| NetworkError::new("result is out of range", "22003"))
+        i64::try_from(difference).map_err(|_| {
+            NetworkError::new(
+                "result is out of range",
+                SqlState::NUMERIC_VALUE_OUT_OF_RANGE,
+            )
+        })
     }
 
     /// PostgreSQL's wire binary form: family (2 for IPv4, 3 for IPv6), mask length,
@@ -458,7 +475,7 @@ impl Address {
         let bad = || {
             NetworkError::new(
                 format!("invalid external \"{}\" value", kind.name()),
-                "22P03",
+                SqlState::INVALID_BINARY_REPRESENTATION,
             )
         };
         let [family, bits, _cidr, length, address @ ..] = bytes else {
@@ -672,7 +689,7 @@ mod tests {
             "1.2.3.4 /8",
         ] {
             let e = Address::parse(bad, Kind::Inet).expect_err(bad);
-            assert_eq!(e.sqlstate, "22P02");
+            assert_eq!(e.sqlstate.code(), "22P02");
         }
         for bad in ["10.1.2.3/8", "1.2.3.4/0", "ffff::/8"] {
             let e = Address::parse(bad, Kind::Cidr).expect_err(bad);

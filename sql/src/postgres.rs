@@ -150,6 +150,9 @@ use datafusion::logical_expr::{
 use datafusion::optimizer::AnalyzerRule;
 use sqlparser::ast::BinaryOperator;
 
+use crate::SqlState;
+use crate::error::function_error;
+
 /// The rule; see the module documentation.
 #[derive(Debug, Default)]
 pub(crate) struct PostgresSemantics;
@@ -1079,10 +1082,7 @@ struct IntervalScale {
 
 /// Out of PostgreSQL's interval range (22008).
 fn interval_out_of_range() -> datafusion::common::DataFusionError {
-    datafusion::common::DataFusionError::External(Box::new(crate::Error::Execution {
-        message: "interval out of range".into(),
-        sqlstate: "22008",
-    }))
+    function_error("interval out of range", SqlState::DATETIME_FIELD_OVERFLOW)
 }
 
 /// One interval times `factor`; see [`interval_scale`].

@@ -42,6 +42,8 @@ use driftdb_projector::{LedgerOp, Store, Transaction};
 
 use self::mapping::{Batch, Rejected};
 
+use crate::SqlState;
+
 /// Most events one batch (one ledger transaction) applies.
 pub const MAX_BATCH_EVENTS: usize = 20_000;
 
@@ -268,7 +270,7 @@ impl Runners {
                     .get(name)
                     .ok_or_else(|| crate::Error::Execution {
                         message: format!("projection \"{name}\" does not exist"),
-                        sqlstate: "42704",
+                        sqlstate: SqlState::UNDEFINED_OBJECT,
                     })?;
                 let reached = positions
                     .iter()
@@ -290,7 +292,7 @@ impl Runners {
                         format_positions(positions),
                         timeout.as_millis()
                     ),
-                    sqlstate: "57014",
+                    sqlstate: SqlState::QUERY_CANCELED,
                 });
             }
             // Re-check at least every IDLE_WAIT: a commit can land between the check above

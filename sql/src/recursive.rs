@@ -25,6 +25,7 @@ use sqlparser::ast::{
     Expr, Function, ObjectName, Query, Select, SetExpr, SetOperator, Statement, Visit, Visitor,
 };
 
+use crate::SqlState;
 use crate::error::{Error, Result};
 
 /// Refuses aggregates in the recursive term of every `WITH RECURSIVE` of `statement`;
@@ -71,7 +72,7 @@ impl Visitor for Checker<'_> {
                     message: "aggregate functions are not allowed in a recursive query's \
                               recursive term"
                         .to_string(),
-                    sqlstate: "42P19",
+                    sqlstate: SqlState::INVALID_RECURSION,
                 });
                 return ControlFlow::Break(());
             }

@@ -29,6 +29,7 @@ use driftdb_projector::{
 };
 use sqlparser::ast::{self, SequenceOptions};
 
+use crate::SqlState;
 use crate::error::{Error, Result};
 
 mod functions;
@@ -93,9 +94,9 @@ impl Kind {
                 return Err(Error::Execution {
                     message: "sequence type must be smallint, integer, or bigint".to_string(),
                     sqlstate: if matches!(other, T::Custom(..)) {
-                        "42704"
+                        SqlState::UNDEFINED_OBJECT
                     } else {
-                        "22023"
+                        SqlState::INVALID_PARAMETER_VALUE
                     },
                 });
             }
@@ -176,7 +177,7 @@ pub(crate) struct Sequence {
 fn invalid(message: String) -> Error {
     Error::Execution {
         message,
-        sqlstate: "22023",
+        sqlstate: SqlState::INVALID_PARAMETER_VALUE,
     }
 }
 
@@ -508,7 +509,7 @@ impl Sequence {
                         self.min
                     }
                 ),
-                sqlstate: "2200H",
+                sqlstate: SqlState::SEQUENCE_GENERATOR_LIMIT_EXCEEDED,
             }),
         }
     }
@@ -631,7 +632,7 @@ fn out_of_bounds(name: &str, value: i64, sequence: &Sequence) -> Error {
             "setval: value {value} is out of bounds for sequence \"{name}\" ({}..{})",
             sequence.min, sequence.max
         ),
-        sqlstate: "22003",
+        sqlstate: SqlState::NUMERIC_VALUE_OUT_OF_RANGE,
     }
 }
 
@@ -749,7 +750,7 @@ impl Allocator {
         }
         Err(Error::Execution {
             message: format!("nextval of \"{name}\" lost too many write races"),
-            sqlstate: "40001",
+            sqlstate: SqlState::SERIALIZATION_FAILURE,
         })
     }
 
@@ -907,7 +908,7 @@ impl Taken {
                 message: format!(
                     "currval of sequence \"{name}\" is not yet defined in this session"
                 ),
-                sqlstate: "55000",
+                sqlstate: SqlState::OBJECT_NOT_IN_PREREQUISITE_STATE,
             })
     }
 
@@ -918,7 +919,7 @@ impl Taken {
             .copied()
             .ok_or_else(|| Error::Execution {
                 message: "lastval is not yet defined in this session".to_string(),
-                sqlstate: "55000",
+                sqlstate: SqlState::OBJECT_NOT_IN_PREREQUISITE_STATE,
             })
     }
 }

@@ -92,6 +92,7 @@ use driftdb_projector::{Change, Key, LedgerOp, Row, Table, TableSchema, Transact
 use futures::future::Either;
 use sqlparser::ast::Statement as Ast;
 
+use crate::SqlState;
 use crate::database::{
     Database, Outcome, Rows, blocking, execution, first_words, projector_error, unsupported,
 };
@@ -231,7 +232,7 @@ fn transaction_modes(modes: &[sqlparser::ast::TransactionMode]) -> Result<Option
             TransactionMode::IsolationLevel(TransactionIsolationLevel::Serializable) => {
                 return Err(Error::Execution {
                     message: "DriftDB's transactions run under snapshot isolation (REPEATABLE READ); SERIALIZABLE is not available".to_string(),
-                    sqlstate: "0A000",
+                    sqlstate: SqlState::FEATURE_NOT_SUPPORTED,
                 });
             }
             TransactionMode::IsolationLevel(_) => {}
@@ -384,7 +385,7 @@ impl Session {
         if self.copy_in.is_some() {
             return Err(Error::Execution {
                 message: "a COPY FROM STDIN is waiting for its data".to_string(),
-                sqlstate: "08P01",
+                sqlstate: SqlState::PROTOCOL_VIOLATION,
             });
         }
         if let Statement::Sql(sql) = &statement
@@ -444,7 +445,7 @@ impl Session {
                 finished.unwrap_or_else(|why| {
                     Err(Error::Execution {
                         message: format!("canceling statement due to {why}"),
-                        sqlstate: "57014",
+                        sqlstate: SqlState::QUERY_CANCELED,
                     })
                 })
             }
@@ -485,7 +486,7 @@ impl Session {
                 if self.txn.is_some() {
                     return Ok(Some(Outcome::command("BEGIN", None).with_notice(
                         "WARNING",
-                        "25001",
+                        SqlState::ACTIVE_SQL_TRANSACTION,
                         "there is already a transaction in progress".to_string(),
                     )));
                 }
@@ -512,13 +513,13 @@ impl Session {
                         return Err(Error::Execution {
                             message: "transaction read-write mode must be set before any query"
                                 .to_string(),
-                            sqlstate: "25001",
+                            sqlstate: SqlState::ACTIVE_SQL_TRANSACTION,
                         });
                     }
                     Some(_) => outcome,
                     None => outcome.with_notice(
                         "WARNING",
-                        "25P01",
+                        SqlState::NO_ACTIVE_SQL_TRANSACTION,
                         "SET TRANSACTION can only be used in transaction blocks".to_string(),
                     ),
                 }
@@ -629,7 +630,7 @@ impl Session {
             .filter(|t| !t.implicit)
             .ok_or_else(|| Error::Execution {
                 message: format!("{what} can only be used in transaction blocks"),
-                sqlstate: "25P01",
+                sqlstate: SqlState::NO_ACTIVE_SQL_TRANSACTION,
             })
     }
 
@@ -747,7 +748,7 @@ impl Session {
         if self.txn.is_some() {
             return Err(Error::Execution {
                 message: format!("{what} cannot run inside a transaction block"),
-                sqlstate: "25001",
+                sqlstate: SqlState::ACTIVE_SQL_TRANSACTION,
             });
         }
         Ok(())
@@ -815,7 +816,7 @@ impl Session {
                 message: format!(
                     "driftdb.as_of pins this session's reads to @SEQ:{seq}: the past is read-only (RESET driftdb.as_of to write)"
                 ),
-                sqlstate: "25006",
+                sqlstate: SqlState::READ_ONLY_SQL_TRANSACTION,
             });
         }
         if self.txn.as_ref().is_some_and(|t| t.read_only) && !ops.is_empty() {
@@ -828,7 +829,7 @@ impl Session {
                     "cannot execute {} in a read-only transaction",
                     command.join(" ")
                 ),
-                sqlstate: "25006",
+                sqlstate: SqlState::READ_ONLY_SQL_TRANSACTION,
             });
         }
         self.refuse_projection_writes(&ops)?;
@@ -1747,7 +1748,7 @@ fn time_resolver(store: &Arc<driftdb_projector::Store>) -> TimeResolver {
 fn no_transaction(tag: &str, seq: Option<u64>) -> Outcome {
     Outcome::command(tag, seq).with_notice(
         "WARNING",
-        "25P01",
+        SqlState::NO_ACTIVE_SQL_TRANSACTION,
         "there is no transaction in progress".to_string(),
     )
 }
@@ -1774,7 +1775,7 @@ fn find_savepoint(txn: &Txn, name: &str) -> Result<usize> {
         .rposition(|s| s.name == name)
         .ok_or_else(|| Error::Execution {
             message: format!("savepoint \"{name}\" does not exist"),
-            sqlstate: "3B001",
+            sqlstate: SqlState::INVALID_SAVEPOINT_SPECIFICATION,
         })
 }
 

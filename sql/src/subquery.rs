@@ -52,7 +52,8 @@ use datafusion::optimizer::{OptimizerConfig, OptimizerRule};
 use datafusion::physical_plan::{ExecutionPlan, collect};
 use datafusion::physical_planner::{DefaultPhysicalPlanner, PhysicalPlanner};
 
-use crate::error::Error;
+use crate::SqlState;
+use crate::error::function_error;
 
 /// The query planner of DriftDB's sessions: DataFusion's, after the subqueries it cannot
 /// plan are made [`SubPlan`] calls.
@@ -375,11 +376,10 @@ impl SubPlan {
                     }
                 }
                 _ => {
-                    return Err(DataFusionError::External(Box::new(Error::Execution {
-                        message: "more than one row returned by a subquery used as an expression"
-                            .to_string(),
-                        sqlstate: "21000",
-                    })));
+                    return Err(function_error(
+                        "more than one row returned by a subquery used as an expression",
+                        SqlState::CARDINALITY_VIOLATION,
+                    ));
                 }
             },
             Kind::In { .. } => {

@@ -21,6 +21,8 @@ use datafusion::logical_expr::{
 };
 
 use crate::Error;
+use crate::SqlState;
+use crate::error::function_error;
 
 /// The `to_char` that replaces DataFusion's in a session.
 pub(crate) fn to_char() -> ScalarUDF {
@@ -35,10 +37,7 @@ struct ToChar {
 }
 
 fn unsupported(what: String) -> datafusion::error::DataFusionError {
-    datafusion::error::DataFusionError::External(Box::new(Error::Execution {
-        message: what,
-        sqlstate: "0A000",
-    }))
+    function_error(what, SqlState::FEATURE_NOT_SUPPORTED)
 }
 
 impl ScalarUDFImpl for ToChar {

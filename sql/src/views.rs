@@ -24,6 +24,7 @@ use sqlparser::ast::{
     self, Query, Statement as Ast, TableAlias, TableFactor, TableVersion, VisitMut, VisitorMut,
 };
 
+use crate::SqlState;
 use crate::error::{Error, Result};
 use crate::temporal::SystemTime;
 
@@ -211,16 +212,14 @@ pub(crate) fn stored_names<T: VisitMut>(query: &mut T) {
 
 /// JSON text of a list a view row holds.
 fn json<T: serde::Serialize>(value: &T) -> Result<String> {
-    serde_json::to_string(value).map_err(|e| Error::Execution {
+    serde_json::to_string(value).map_err(|e| Error::Internal {
         message: format!("encoding a view: {e}"),
-        sqlstate: "XX000",
     })
 }
 
 fn internal(name: &str) -> Error {
-    Error::Execution {
+    Error::Internal {
         message: format!("the stored definition of view \"{name}\" does not read back"),
-        sqlstate: "XX000",
     }
 }
 
@@ -422,7 +421,7 @@ impl Expander<'_> {
                     "infinite recursion detected in rules for relation \"{}\"",
                     view.name
                 ),
-                sqlstate: "42P17",
+                sqlstate: SqlState::INVALID_OBJECT_DEFINITION,
             });
         }
         if let Some(version) = version

@@ -11,6 +11,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use driftdb_sql::Database;
+use driftdb_sql::SqlState;
 use futures::Sink;
 use pgwire::api::ClientInfo;
 use pgwire::api::auth::md5pass::Md5PasswordAuth;
@@ -127,14 +128,14 @@ fn login_failed(e: PgWireError, user: &str) -> PgWireError {
         PgWireError::InvalidPassword(_)
         | PgWireError::InvalidScramMessage(_)
         | PgWireError::UnsupportedSASLAuthMethod(_) => fatal(
-            "28P01",
+            SqlState::INVALID_PASSWORD,
             format!("password authentication failed for user \"{user}\""),
         ),
         other => other,
     }
 }
 
-fn fatal(sqlstate: &str, message: String) -> PgWireError {
+fn fatal(sqlstate: SqlState, message: String) -> PgWireError {
     PgWireError::UserError(Box::new(ErrorInfo::new(
         "FATAL".to_string(),
         sqlstate.to_string(),
@@ -162,7 +163,7 @@ impl StartupHandler for Connection {
                 if self.require_tls && !client.is_secure() {
                     // PostgreSQL's answer when pg_hba.conf has only `hostssl` lines.
                     return Err(fatal(
-                        "28000",
+                        SqlState::INVALID_AUTHORIZATION_SPECIFICATION,
                         format!(
                             "no encrypted connection from host \"{}\": this server requires TLS (connect with sslmode=require)",
                             client.socket_addr().ip()
@@ -175,7 +176,7 @@ impl StartupHandler for Connection {
                         let role = match auth.db.role(&user) {
                             Some(role) if !role.login => {
                                 return Err(fatal(
-                                    "28000",
+                                    SqlState::INVALID_AUTHORIZATION_SPECIFICATION,
                                     format!("role \"{user}\" is not permitted to log in"),
                                 ));
                             }

@@ -19,6 +19,7 @@ use datafusion::arrow::datatypes::{
     Int32Type, Int64Type, IntervalMonthDayNanoType, IntervalUnit, UInt8Type, UInt16Type,
     UInt32Type, UInt64Type,
 };
+use driftdb_sql::SqlState;
 use driftdb_sql::{Outcome, Param, ParamValue, Session};
 use futures::{Sink, SinkExt, stream};
 use pgwire::api::portal::{Format, Portal};
@@ -307,7 +308,7 @@ impl ExtendedQueryHandler for Connection {
                     ));
                     let mut info = ErrorInfo::new(
                         "ERROR".to_string(),
-                        "0A000".to_string(),
+                        SqlState::FEATURE_NOT_SUPPORTED.code().to_string(),
                         "cached plan must not change result type".to_string(),
                     );
                     // PostgreSQL's routine for it, by which asyncpg (not reading the

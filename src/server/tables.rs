@@ -81,10 +81,11 @@ async fn follow(
         let (changes, after) = match read {
             Ok(Ok(read)) => read,
             Ok(Err(e)) => {
-                let _ = tx.send(Err(Status::internal(e.to_string()))).await;
+                let _ = tx.send(Err(super::status::status(&e))).await;
                 return;
             }
             Err(e) => {
+                // The read panicked: a bug, whatever the table holds.
                 let _ = tx.send(Err(Status::internal(e.to_string()))).await;
                 return;
             }

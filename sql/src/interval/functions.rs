@@ -22,7 +22,8 @@ use datafusion::logical_expr::{
     ColumnarValue, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, Volatility,
 };
 
-use crate::Error;
+use crate::SqlState;
+use crate::error::function_error;
 use crate::temporal::timestamp::{civil_from_days, days_in_month};
 
 /// The name of `age`.
@@ -46,10 +47,7 @@ pub(crate) fn functions() -> [ScalarUDF; 2] {
 }
 
 pub(super) fn out_of_range() -> DataFusionError {
-    DataFusionError::External(Box::new(Error::Execution {
-        message: "interval out of range".to_string(),
-        sqlstate: "22008",
-    }))
+    function_error("interval out of range", SqlState::DATETIME_FIELD_OVERFLOW)
 }
 
 #[derive(Debug, PartialEq, Eq, Hash)]

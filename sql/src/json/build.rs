@@ -21,6 +21,7 @@ use datafusion::logical_expr::{
 
 use super::{external, normalize_jsonb, write_string};
 use crate::Error;
+use crate::SqlState;
 
 /// What a building function builds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -121,7 +122,7 @@ impl ScalarUDFImpl for Build {
         if self.shape == Shape::Object && !args.arg_fields.len().is_multiple_of(2) {
             return Err(external(Error::Execution {
                 message: "argument list must have even number of elements".into(),
-                sqlstate: "22023",
+                sqlstate: SqlState::INVALID_PARAMETER_VALUE,
             }));
         }
         let pg_type = if self.jsonb { "jsonb" } else { "json" };
@@ -155,9 +156,8 @@ impl Build {
         row: usize,
     ) -> std::result::Result<Option<ArrayRef>, Error> {
         let Some(list) = array.as_list_opt::<i32>() else {
-            return Err(Error::Execution {
+            return Err(Error::Internal {
                 message: format!("{}: not a list", self.name),
-                sqlstate: "XX000",
             });
         };
         Ok((!list.is_null(row)).then(|| list.value(row)))
@@ -211,9 +211,8 @@ impl Build {
                     return Ok(None);
                 };
                 let Some(pairs) = pairs.as_list_opt::<i32>() else {
-                    return Err(Error::Execution {
+                    return Err(Error::Internal {
                         message: format!("{}: not a list of pairs", self.name),
-                        sqlstate: "XX000",
                     });
                 };
                 // PostgreSQL's json_object_agg lays out `{ "k" : v, ... }`.
@@ -223,7 +222,7 @@ impl Build {
                     let Some(key) = crate::text::format_value(pair.as_ref(), 0) else {
                         return Err(Error::Execution {
                             message: "field name must not be null".into(),
-                            sqlstate: "22023",
+                            sqlstate: SqlState::INVALID_PARAMETER_VALUE,
                         });
                     };
                     if i > 0 {
@@ -245,7 +244,7 @@ impl Build {
                     let Some(key) = text_of(key, row) else {
                         return Err(Error::Execution {
                             message: format!("argument {} cannot be null", 2 * i + 1),
-                            sqlstate: "22004",
+                            sqlstate: SqlState::NULL_VALUE_NOT_ALLOWED,
                         });
                     };
                     if i > 0 {

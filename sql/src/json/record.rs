@@ -16,6 +16,7 @@ use sqlparser::ast::{DataType, FunctionArg, FunctionArgExpr, Query, TableAlias, 
 use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::parser::Parser;
 
+use crate::SqlState;
 use crate::error::{Error, Result};
 
 /// The array function a record function reads its rows from (`None`: one row), if
@@ -46,14 +47,14 @@ pub(crate) fn record_table(
         _ => {
             return Err(Error::Execution {
                 message: format!("{function} takes one argument"),
-                sqlstate: "42883",
+                sqlstate: SqlState::UNDEFINED_FUNCTION,
             });
         }
     };
     let definitions = || Error::Execution {
         message: "a column definition list is required for functions returning \"record\""
             .to_string(),
-        sqlstate: "42601",
+        sqlstate: SqlState::SYNTAX_ERROR,
     };
     let alias = alias.ok_or_else(definitions)?;
     if alias.columns.is_empty() {

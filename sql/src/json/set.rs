@@ -25,6 +25,7 @@ use serde_json::value::RawValue;
 use super::{Kind, elements, entries_in_order, external, kind, normalize_jsonb, parse, strings};
 use super::{text_list, write_string};
 use crate::Error;
+use crate::SqlState;
 
 /// `jsonb_set` and `jsonb_insert`, for registering in a session.
 pub(crate) fn functions() -> [ScalarUDF; 2] {
@@ -113,7 +114,7 @@ impl ScalarUDFImpl for JsonbSet {
                 ) {
                     return Err(Error::Execution {
                         message: "cannot set path in scalar".into(),
-                        sqlstate: "22023",
+                        sqlstate: SqlState::INVALID_PARAMETER_VALUE,
                     });
                 }
                 let changed = set(doc, &path, 0, &new, mode)?;
@@ -134,7 +135,7 @@ fn path_of(paths: &ArrayRef, row: usize) -> std::result::Result<Vec<String>, Err
         .map(|(i, step)| {
             step.ok_or_else(|| Error::Execution {
                 message: format!("path element at position {} is null", i + 1),
-                sqlstate: "22004",
+                sqlstate: SqlState::NULL_VALUE_NOT_ALLOWED,
             })
         })
         .collect()
@@ -162,7 +163,7 @@ fn set(
                 Some(_) if last && matches!(mode, Mode::Insert { .. }) => {
                     return Err(Error::Execution {
                         message: "cannot replace existing key".into(),
-                        sqlstate: "22023",
+                        sqlstate: SqlState::INVALID_PARAMETER_VALUE,
                     });
                 }
                 Some(i) if last => entries[i].1 = new.to_string(),

@@ -18,6 +18,7 @@ use serde_json::value::RawValue;
 use super::{Kind, elements, entries_in_order, external, kind, normalize_jsonb, parse, strings};
 use super::{text_list, write_string};
 use crate::Error;
+use crate::SqlState;
 
 /// The name `#-` is planned as.
 pub(crate) const DELETE_PATH: &str = "jsonb_delete_path";
@@ -205,7 +206,7 @@ fn delete_at(
     if !matches!(kind(raw), Kind::Object | Kind::Array) {
         return Err(Error::Execution {
             message: "cannot delete path in scalar".to_string(),
-            sqlstate: "22023",
+            sqlstate: SqlState::INVALID_PARAMETER_VALUE,
         });
     }
     let mut steps = Vec::with_capacity(path.len());
@@ -215,7 +216,7 @@ fn delete_at(
             None => {
                 return Err(Error::Execution {
                     message: format!("path element at position {} is null", i + 1),
-                    sqlstate: "22004",
+                    sqlstate: SqlState::NULL_VALUE_NOT_ALLOWED,
                 });
             }
         }
@@ -272,7 +273,7 @@ fn without(
             let items = elements(raw)?;
             let index: i64 = step.trim().parse().map_err(|_| Error::Execution {
                 message: format!("path element at position {at} is not an integer: \"{step}\""),
-                sqlstate: "22P02",
+                sqlstate: SqlState::INVALID_TEXT_REPRESENTATION,
             })?;
             let length = i64::try_from(items.len()).unwrap_or(i64::MAX);
             let index = if index < 0 { length + index } else { index };

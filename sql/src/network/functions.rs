@@ -20,6 +20,7 @@ use datafusion::logical_expr::{
 };
 
 use super::{Address, Kind, NetworkError};
+use crate::SqlState;
 use crate::postgres::{all_scalar, columnar};
 
 /// A cast to `inet` (`'10.0.0.1'::inet`, `inet '…'`, `inet(x)`): text checked, a `cidr`
@@ -349,7 +350,7 @@ fn row(
         Function::MinusNumber => {
             let n = number(1).checked_neg().ok_or_else(|| NetworkError {
                 message: "result is out of range".to_string(),
-                sqlstate: "22003",
+                sqlstate: SqlState::NUMERIC_VALUE_OUT_OF_RANGE,
             })?;
             Value::Address(a()?.add(n)?, Kind::Inet)
         }

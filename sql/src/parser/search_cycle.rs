@@ -36,6 +36,7 @@ use sqlparser::ast::{
 use sqlparser::parser::Parser;
 use sqlparser::tokenizer::{Location, Token, TokenWithSpan, Whitespace};
 
+use crate::SqlState;
 use crate::catalog::call_with;
 use crate::dialect::DriftDialect;
 use crate::error::{Error, Result, char_position};
@@ -368,7 +369,7 @@ fn folded(ident: &Ident) -> String {
 fn syntax(message: String) -> Error {
     Error::Execution {
         message,
-        sqlstate: "42601",
+        sqlstate: SqlState::SYNTAX_ERROR,
     }
 }
 
@@ -393,7 +394,7 @@ fn rewrite(cte: &mut Cte, recursive: bool, clauses: Clauses) -> Result<()> {
                     "recursive query \"{name}\" does not have the form non-recursive-term \
                      UNION [ALL] recursive-term"
                 ),
-                sqlstate: "42P19",
+                sqlstate: SqlState::INVALID_RECURSION,
             }
         } else {
             syntax("WITH query is not recursive".to_string())
@@ -608,7 +609,7 @@ fn check_names(columns: &[String], clauses: &Clauses) -> Result<()> {
             if names[..i].iter().any(|n| folded(n) == name) {
                 return Err(Error::Execution {
                     message: format!("{kind} column \"{name}\" specified more than once"),
-                    sqlstate: "42701",
+                    sqlstate: SqlState::DUPLICATE_COLUMN,
                 });
             }
         }
@@ -633,7 +634,7 @@ fn check_names(columns: &[String], clauses: &Clauses) -> Result<()> {
         if columns.contains(name) {
             return Err(Error::Execution {
                 message: format!("column \"{name}\" specified more than once"),
-                sqlstate: "42701",
+                sqlstate: SqlState::DUPLICATE_COLUMN,
             });
         }
     }

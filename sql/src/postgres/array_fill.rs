@@ -7,19 +7,19 @@
 //! (dimensions given any other way are refused, 0A000). Lower bounds other than 1
 //! (PostgreSQL's `[2:4]={7,7,7}`) are refused too: DriftDB's arrays start at 1.
 
+use crate::SqlState;
+use crate::error::function_error;
 use std::sync::Arc;
 
 use datafusion::arrow::array::{Array, ArrayRef, AsArray, ListArray, UInt32Array};
 use datafusion::arrow::buffer::OffsetBuffer;
 use datafusion::arrow::compute::{cast, take};
 use datafusion::arrow::datatypes::{DataType, Field, FieldRef, Int64Type};
-use datafusion::common::{DataFusionError, Result, ScalarValue, plan_err};
+use datafusion::common::{Result, ScalarValue, plan_err};
 use datafusion::logical_expr::{
     ColumnarValue, ReturnFieldArgs, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature,
     Volatility,
 };
-
-use crate::error::Error;
 
 /// What the front end makes of `array_fill`.
 pub(crate) const ARRAY_FILL: &str = "__driftdb_array_fill";
@@ -36,10 +36,6 @@ pub(crate) fn array_fill() -> ScalarUDF {
 #[derive(Debug, PartialEq, Eq, Hash)]
 struct ArrayFill {
     signature: Signature,
-}
-
-fn refuse(message: String, sqlstate: &'static str) -> DataFusionError {
-    DataFusionError::External(Box::new(Error::Execution { message, sqlstate }))
 }
 
 /// The dimension count the front end passed.
@@ -60,25 +56,32 @@ fn nested(element: &DataType, depth: usize) -> DataType {
 /// A row's dimensions, checked as PostgreSQL checks them; `None`: the array is empty.
 fn row_dimensions(dims: Option<Vec<Option<i64>>>, expected: usize) -> Result<Option<Vec<usize>>> {
     let Some(dims) = dims else {
-        return Err(refuse(
-            "dimension array or low bound array cannot be null".to_string(),
-            "22004",
+        return Err(function_error(
+            "dimension array or low bound array cannot be null",
+            SqlState::NULL_VALUE_NOT_ALLOWED,
         ));
     };
     let dims = dims
         .into_iter()
-        .map(|d| d.ok_or_else(|| refuse("dimension values cannot be null".to_string(), "22004")))
+        .map(|d| {
+            d.ok_or_else(|| {
+                function_error(
+                    "dimension values cannot be null",
+                    SqlState::NULL_VALUE_NOT_ALLOWED,
+                )
+            })
+        })
         .collect::<Result<Vec<i64>>>()?;
     if dims.len() != expected {
-        return Err(refuse(
-            "wrong number of array dimensions".to_string(),
-            "2202E",
+        return Err(function_error(
+            "wrong number of array dimensions",
+            SqlState::ARRAY_SUBSCRIPT_ERROR,
         ));
     }
     let too_large = || {
-        refuse(
+        function_error(
             format!("array size exceeds the maximum allowed ({MAX_ELEMENTS})"),
-            "54000",
+            SqlState::PROGRAM_LIMIT_EXCEEDED,
         )
     };
     let mut total: i64 = 1;
@@ -177,9 +180,9 @@ impl ScalarUDFImpl for ArrayFill {
             let bounds = arrays[2].as_list::<i32>();
             for row in 0..rows {
                 if bounds.is_null(row) {
-                    return Err(refuse(
-                        "dimension array or low bound array cannot be null".to_string(),
-                        "22004",
+                    return Err(function_error(
+                        "dimension array or low bound array cannot be null",
+                        SqlState::NULL_VALUE_NOT_ALLOWED,
                     ));
                 }
                 let bounds = bounds.value(row);
@@ -188,9 +191,9 @@ impl ScalarUDFImpl for ArrayFill {
                     .iter()
                     .any(|b| b != Some(1))
                 {
-                    return Err(refuse(
-                        "array_fill with lower bounds other than 1 is not supported: DriftDB's arrays start at 1".to_string(),
-                        "0A000",
+                    return Err(function_error(
+                        "array_fill with lower bounds other than 1 is not supported: DriftDB's arrays start at 1",
+                        SqlState::FEATURE_NOT_SUPPORTED,
                     ));
                 }
             }
@@ -208,8 +211,9 @@ impl ScalarUDFImpl for ArrayFill {
             let shape = row_dimensions(row_dims, depth)?;
             if let Some(shape) = &shape {
                 let count: usize = shape.iter().product();
-                let index =
-                    u32::try_from(row).map_err(|_| refuse("too many rows".to_string(), "54000"))?;
+                let index = u32::try_from(row).map_err(|_| {
+                    function_error("too many rows", SqlState::PROGRAM_LIMIT_EXCEEDED)
+                })?;
                 indices.extend(std::iter::repeat_n(index, count));
             }
             shapes.push(shape);

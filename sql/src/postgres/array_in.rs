@@ -10,12 +10,14 @@ use std::sync::Arc;
 use datafusion::arrow::array::{Array, ArrayBuilder, ArrayRef, AsArray, ListArray, StringBuilder};
 use datafusion::arrow::buffer::{NullBuffer, OffsetBuffer};
 use datafusion::arrow::datatypes::{DataType, Field};
-use datafusion::common::{DataFusionError, Result, ScalarValue, exec_err, plan_err};
+use datafusion::common::{Result, ScalarValue, exec_err, plan_err};
 use datafusion::logical_expr::{
     ColumnarValue, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, Volatility,
 };
 
+use crate::SqlState;
 use crate::error::Error;
+use crate::error::function_error;
 
 pub(crate) const ARRAY_IN: &str = "__driftdb_array_in";
 
@@ -246,23 +248,23 @@ fn read(texts: &ArrayRef, depth: usize) -> Result<ArrayRef> {
         };
         // PostgreSQL's message; what is wrong goes in its DETAIL, which has no place here.
         let malformed = |_| {
-            DataFusionError::External(Box::new(Error::Execution {
-                message: format!("malformed array literal: \"{text}\""),
-                sqlstate: "22P02",
-            }))
+            function_error(
+                format!("malformed array literal: \"{text}\""),
+                SqlState::INVALID_TEXT_REPRESENTATION,
+            )
         };
         let node = parse(text).map_err(malformed)?;
         let dims = shape(&node).map_err(malformed)?;
         // `'{}'` is the empty array whatever the depth.
         if dims != [0] && dims.len() > depth {
             // PostgreSQL's `int[]` holds arrays of any dimensions; DriftDB's a fixed number.
-            return Err(DataFusionError::External(Box::new(Error::Execution {
-                message: format!(
+            return Err(function_error(
+                format!(
                     "array literal \"{text}\" has {} dimensions where its type has {depth}: DriftDB's array types have a fixed number of dimensions",
                     dims.len()
                 ),
-                sqlstate: "0A000",
-            })));
+                SqlState::FEATURE_NOT_SUPPORTED,
+            ));
         }
         if dims != [0] && dims.len() != depth {
             return Err(malformed(String::new()));

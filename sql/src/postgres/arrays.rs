@@ -26,7 +26,8 @@ use datafusion::logical_expr::{
 
 use datafusion::logical_expr::type_coercion::binary::comparison_coercion;
 
-use crate::error::Error;
+use crate::SqlState;
+use crate::error::function_error;
 
 /// `array_remove(array, element)`, `array_replace(array, from, to)` and
 /// `array_length(array, dimension)`.
@@ -220,11 +221,10 @@ fn every_match<O: OffsetSizeTrait>(
         _ => unreachable!("every_match is called with lists"),
     };
     if field.data_type().is_nested() {
-        return Err(DataFusionError::External(Box::new(Error::Execution {
-            message: "removing or replacing elements of multidimensional arrays is not supported"
-                .to_string(),
-            sqlstate: "0A000",
-        })));
+        return Err(function_error(
+            "removing or replacing elements of multidimensional arrays is not supported",
+            SqlState::FEATURE_NOT_SUPPORTED,
+        ));
     }
     let mut pieces: Vec<ArrayRef> = Vec::with_capacity(lists.len());
     let mut lengths = Vec::with_capacity(lists.len());

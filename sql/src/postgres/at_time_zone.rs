@@ -15,6 +15,8 @@
 //! have months or days. A wall-clock time a daylight-saving change skips or repeats is read at
 //! the offset of standard time, as PostgreSQL does.
 
+use crate::SqlState;
+use crate::error::function_error;
 use std::ops::ControlFlow;
 use std::sync::Arc;
 
@@ -29,8 +31,6 @@ use datafusion::logical_expr::{
     ColumnarValue, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, Volatility,
 };
 use sqlparser::ast::{self, Expr, Statement, visit_expressions_mut};
-
-use crate::error::Error;
 
 /// The function's name, PostgreSQL's.
 pub(crate) const TIMEZONE: &str = "timezone";
@@ -79,10 +79,6 @@ fn stamp(zone: Option<&str>) -> DataType {
 }
 
 const INTERVAL: DataType = DataType::Interval(IntervalUnit::MonthDayNano);
-
-fn error(message: String, sqlstate: &'static str) -> DataFusionError {
-    DataFusionError::External(Box::new(Error::Execution { message, sqlstate }))
-}
 
 #[derive(Debug, PartialEq, Eq, Hash)]
 struct Timezone {
@@ -202,12 +198,12 @@ impl Zone {
         if let DataType::Interval(_) = zones.data_type() {
             let interval = zones.as_primitive::<IntervalMonthDayNanoType>().value(row);
             if interval.months != 0 || interval.days != 0 {
-                return Err(error(
+                return Err(function_error(
                     format!(
                         "interval time zone \"{}\" must not include months or days",
                         crate::text::format_value(zones.as_ref(), row).unwrap_or_default()
                     ),
-                    "22023",
+                    SqlState::INVALID_PARAMETER_VALUE,
                 ));
             }
             let seconds = interval.nanoseconds / 1_000_000_000;
@@ -215,11 +211,20 @@ impl Zone {
                 .ok()
                 .filter(|s| s.abs() < 24 * 3600)
                 .map(Zone::Fixed)
-                .ok_or_else(|| error("time zone displacement out of range".into(), "22023"));
+                .ok_or_else(|| {
+                    function_error(
+                        "time zone displacement out of range",
+                        SqlState::INVALID_PARAMETER_VALUE,
+                    )
+                });
         }
         let name = zones.as_string::<i32>().value(row);
-        Zone::named(name)
-            .ok_or_else(|| error(format!("time zone \"{name}\" not recognized"), "22023"))
+        Zone::named(name).ok_or_else(|| {
+            function_error(
+                format!("time zone \"{name}\" not recognized"),
+                SqlState::INVALID_PARAMETER_VALUE,
+            )
+        })
     }
 
     fn named(name: &str) -> Option<Zone> {
@@ -295,7 +300,7 @@ impl Zone {
 }
 
 fn out_of_range() -> DataFusionError {
-    error("timestamp out of range".into(), "22008")
+    function_error("timestamp out of range", SqlState::DATETIME_FIELD_OVERFLOW)
 }
 
 /// A numeric POSIX offset, `[+|-]h[h][:mm[:ss]]`, in seconds (positive west).

@@ -16,6 +16,7 @@ use datafusion::logical_expr::{
     ColumnarValue, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, Volatility,
 };
 
+use crate::SqlState;
 use crate::error::Error;
 
 /// Reads PostgreSQL's text form of a `bytea`; 22023 or 22P02 for text that is not one.
@@ -23,7 +24,7 @@ pub(crate) fn parse(text: &str) -> std::result::Result<Vec<u8>, Error> {
     // PostgreSQL's words and codes: 22023 for bad hex, 22P02 for a bad escape.
     let bad_hex = |why: String| Error::Execution {
         message: format!("invalid hexadecimal data: {why}"),
-        sqlstate: "22023",
+        sqlstate: SqlState::INVALID_PARAMETER_VALUE,
     };
     if let Some(hex) = text.strip_prefix("\\x") {
         let digits: Vec<u8> = hex.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
@@ -44,7 +45,7 @@ pub(crate) fn parse(text: &str) -> std::result::Result<Vec<u8>, Error> {
     }
     let invalid = || Error::Execution {
         message: "invalid input syntax for type bytea".to_string(),
-        sqlstate: "22P02",
+        sqlstate: SqlState::INVALID_TEXT_REPRESENTATION,
     };
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());

@@ -20,6 +20,9 @@ use datafusion::logical_expr::{
     Volatility,
 };
 
+use crate::SqlState;
+use crate::error::function_error;
+
 /// The `date_trunc` that replaces DataFusion's in a session.
 pub(crate) fn date_trunc() -> ScalarUDF {
     ScalarUDF::new_from_impl(DateTrunc {
@@ -129,12 +132,7 @@ fn truncate_interval(unit: &str, interval: IntervalMonthDayNano) -> Result<Inter
     const MICROS_PER_SECOND: i64 = 1_000_000;
     const MICROS_PER_MINUTE: i64 = 60 * MICROS_PER_SECOND;
     const MICROS_PER_HOUR: i64 = 60 * MICROS_PER_MINUTE;
-    let refuse = |message: String| {
-        DataFusionError::External(Box::new(crate::Error::Execution {
-            message,
-            sqlstate: "0A000",
-        }))
-    };
+    let refuse = |message: String| function_error(message, SqlState::FEATURE_NOT_SUPPORTED);
     let micros = interval.nanoseconds / 1_000;
     let cut = |step: i64| micros / step * step;
     let (years, months) = (interval.months / 12, interval.months % 12);
@@ -164,7 +162,7 @@ fn truncate_interval(unit: &str, interval: IntervalMonthDayNano) -> Result<Inter
             return Err(DataFusionError::External(Box::new(
                 crate::Error::Execution {
                     message: format!("unit \"{unit}\" not recognized for type interval"),
-                    sqlstate: "22023",
+                    sqlstate: SqlState::INVALID_PARAMETER_VALUE,
                 },
             )));
         }

@@ -22,6 +22,7 @@ use datafusion::logical_expr::{
 };
 
 use super::numeric_math::{self, Function};
+use crate::SqlState;
 use crate::error::Error;
 
 /// `ln`, `log`, `log10`, `log2`, `sqrt`, `power` (and `pow`, `^`) and `exp`, refusing what
@@ -60,7 +61,7 @@ impl Domain {
     /// The error for one row's arguments, if they are outside the domain. NULLs pass (the
     /// result is NULL).
     fn check(self, args: &[Option<f64>]) -> Option<Error> {
-        let refuse = |sqlstate: &'static str, message: &str| {
+        let refuse = |sqlstate: SqlState, message: &str| {
             Some(Error::Execution {
                 message: message.to_string(),
                 sqlstate,
@@ -70,34 +71,47 @@ impl Domain {
             Domain::Logarithm => {
                 for x in args.iter().flatten() {
                     if *x == 0.0 {
-                        return refuse("2201E", "cannot take logarithm of zero");
+                        return refuse(
+                            SqlState::INVALID_ARGUMENT_FOR_LOGARITHM,
+                            "cannot take logarithm of zero",
+                        );
                     }
                     if *x < 0.0 {
-                        return refuse("2201E", "cannot take logarithm of a negative number");
+                        return refuse(
+                            SqlState::INVALID_ARGUMENT_FOR_LOGARITHM,
+                            "cannot take logarithm of a negative number",
+                        );
                     }
                 }
                 // `log(b, x)` divides by `ln(b)`.
                 match args {
-                    [Some(base), Some(_)] if *base == 1.0 => refuse("22012", "division by zero"),
+                    [Some(base), Some(_)] if *base == 1.0 => {
+                        refuse(SqlState::DIVISION_BY_ZERO, "division by zero")
+                    }
                     _ => None,
                 }
             }
             Domain::Exponential => match args.first().copied().flatten() {
-                Some(x) if x > EXP_LIMIT => refuse("22003", "value out of range: overflow"),
+                Some(x) if x > EXP_LIMIT => refuse(
+                    SqlState::NUMERIC_VALUE_OUT_OF_RANGE,
+                    "value out of range: overflow",
+                ),
                 _ => None,
             },
             Domain::SquareRoot => match args.first().copied().flatten() {
-                Some(x) if x < 0.0 => {
-                    refuse("2201F", "cannot take square root of a negative number")
-                }
+                Some(x) if x < 0.0 => refuse(
+                    SqlState::INVALID_ARGUMENT_FOR_POWER_FUNCTION,
+                    "cannot take square root of a negative number",
+                ),
                 _ => None,
             },
             Domain::Power => match args {
-                [Some(x), Some(y)] if *x == 0.0 && *y < 0.0 => {
-                    refuse("2201F", "zero raised to a negative power is undefined")
-                }
+                [Some(x), Some(y)] if *x == 0.0 && *y < 0.0 => refuse(
+                    SqlState::INVALID_ARGUMENT_FOR_POWER_FUNCTION,
+                    "zero raised to a negative power is undefined",
+                ),
                 [Some(x), Some(y)] if *x < 0.0 && y.fract() != 0.0 => refuse(
-                    "2201F",
+                    SqlState::INVALID_ARGUMENT_FOR_POWER_FUNCTION,
                     "a negative number raised to a non-integer power yields a complex result",
                 ),
                 _ => None,

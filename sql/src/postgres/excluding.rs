@@ -27,6 +27,8 @@ use datafusion::logical_expr::{
 use datafusion::physical_expr::PhysicalExpr;
 use datafusion::physical_expr::expressions::{Column, Literal};
 
+use crate::SqlState;
+
 /// The names of the functions, each `__driftdb_excluding_` and the function's own.
 pub(crate) const EXCLUDING: &str = "__driftdb_excluding_";
 
@@ -279,7 +281,7 @@ impl Evaluator {
                             crate::error::Error::Execution {
                                 message: "argument of nth_value must be greater than zero"
                                     .to_string(),
-                                sqlstate: "22016",
+                                sqlstate: SqlState::INVALID_ARGUMENT_FOR_NTH_VALUE,
                             },
                         )));
                     }

@@ -15,6 +15,8 @@
 //! cast): PostgreSQL has no `date_part` of a date, so a date is read as the timestamp of
 //! its midnight there (`date_part('hour', date ...)` is 0).
 
+use crate::SqlState;
+use crate::error::function_error;
 use std::sync::Arc;
 
 use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, Timelike};
@@ -29,8 +31,6 @@ use datafusion::logical_expr::{
     ColumnarValue, ReturnFieldArgs, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature,
     Volatility,
 };
-
-use crate::error::Error;
 
 /// The function `EXTRACT` is written as.
 pub(crate) const EXTRACT: &str = "__driftdb_extract";
@@ -229,20 +229,16 @@ impl Source {
     }
 }
 
-fn error(message: String, sqlstate: &'static str) -> DataFusionError {
-    DataFusionError::External(Box::new(Error::Execution { message, sqlstate }))
-}
-
 /// The unit a call names, checked against the type it reads.
 fn unit_of(name: &str, source: Source) -> Result<Unit> {
     let unit = Unit::of(name).ok_or_else(|| {
-        error(
+        function_error(
             format!(
                 "unit \"{}\" not recognized for type {}",
                 name.trim().to_lowercase(),
                 source.type_name()
             ),
-            "22023",
+            SqlState::INVALID_PARAMETER_VALUE,
         )
     })?;
     let supported = match source {
@@ -253,13 +249,13 @@ fn unit_of(name: &str, source: Source) -> Result<Unit> {
     };
     match supported {
         true => Ok(unit),
-        false => Err(error(
+        false => Err(function_error(
             format!(
                 "unit \"{}\" not supported for type {}",
                 unit.name(),
                 source.type_name()
             ),
-            "0A000",
+            SqlState::FEATURE_NOT_SUPPORTED,
         )),
     }
 }
@@ -473,9 +469,9 @@ impl ScalarUDFImpl for Extract {
             match value {
                 Some(value) => out.append_value(value),
                 None => {
-                    return Err(error(
+                    return Err(function_error(
                         format!("{} out of range for EXTRACT", source.type_name()),
-                        "22008",
+                        SqlState::DATETIME_FIELD_OVERFLOW,
                     ));
                 }
             }

@@ -14,6 +14,7 @@ use datafusion::arrow::datatypes::DataType;
 use datafusion::common::{DataFusionError, Result};
 use datafusion::logical_expr::ScalarUDF;
 
+use crate::SqlState;
 use crate::error::Error;
 
 /// A float type's SQL name.
@@ -43,11 +44,11 @@ pub(crate) fn parse(text: &str, single: bool) -> std::result::Result<f64, Error>
             "invalid input syntax for type {}: \"{text}\"",
             sql_name(single)
         ),
-        sqlstate: "22P02",
+        sqlstate: SqlState::INVALID_TEXT_REPRESENTATION,
     };
     let out_of_range = || Error::Execution {
         message: format!("\"{text}\" is out of range for type {}", sql_name(single)),
-        sqlstate: "22003",
+        sqlstate: SqlState::NUMERIC_VALUE_OUT_OF_RANGE,
     };
     // Rust reads words PostgreSQL does not ("infinity" aside), and no number has a letter
     // other than an exponent's.

@@ -6,17 +6,17 @@
 //! an optional argument position (`%2$s`), `-` flag and width (`%-10s`, `%*s`, `%*3$s`), and
 //! `%%`. Values are written in their PostgreSQL text ([`crate::text::format_value`]).
 
+use crate::SqlState;
+use crate::error::function_error;
 use std::sync::Arc;
 
 use datafusion::arrow::array::{ArrayRef, StringArray};
 use datafusion::arrow::datatypes::DataType;
-use datafusion::common::{DataFusionError, Result};
+use datafusion::common::Result;
 use datafusion::logical_expr::{
     ColumnarValue, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, TypeSignature,
     Volatility,
 };
-
-use crate::error::Error;
 
 /// `format`, `quote_ident`, `quote_literal`, `quote_nullable`.
 pub(crate) fn functions() -> Vec<ScalarUDF> {
@@ -52,10 +52,6 @@ enum Kind {
 struct Formatting {
     kind: Kind,
     signature: Signature,
-}
-
-fn refuse(message: String, sqlstate: &'static str) -> DataFusionError {
-    DataFusionError::External(Box::new(Error::Execution { message, sqlstate }))
 }
 
 /// PostgreSQL's keywords that `quote_ident` quotes: the reserved ones, and those that may
@@ -246,7 +242,7 @@ impl Row<'_> {
 
 /// `format(template, args...)` for one row; see the module documentation.
 fn format_row(template: &str, values: &Row, count: usize) -> Result<String> {
-    let bad = |what: &str| refuse(what.to_string(), "22023");
+    let bad = |what: &str| function_error(what, SqlState::INVALID_PARAMETER_VALUE);
     let mut out = String::with_capacity(template.len());
     let mut chars = template.chars().peekable();
     // The argument the next unnumbered conversion takes (1-based: argument 0 is the
@@ -306,9 +302,9 @@ fn format_row(template: &str, values: &Row, count: usize) -> Result<String> {
                 }
                 width = match values.text(from) {
                     Some(t) => Some(t.trim().parse().map_err(|_| {
-                        refuse(
+                        function_error(
                             format!("invalid input syntax for type integer: \"{t}\""),
-                            "22P02",
+                            SqlState::INVALID_TEXT_REPRESENTATION,
                         )
                     })?),
                     None => None,
@@ -344,9 +340,9 @@ fn format_row(template: &str, values: &Row, count: usize) -> Result<String> {
             'I' => match value {
                 Some(v) => quote_ident(&v),
                 None => {
-                    return Err(refuse(
-                        "null values cannot be formatted as an SQL identifier".to_string(),
-                        "22004",
+                    return Err(function_error(
+                        "null values cannot be formatted as an SQL identifier",
+                        SqlState::NULL_VALUE_NOT_ALLOWED,
                     ));
                 }
             },

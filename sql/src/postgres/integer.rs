@@ -16,7 +16,8 @@ use datafusion::logical_expr::{
     ColumnarValue, Documentation, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature,
 };
 
-use crate::error::Error;
+use crate::SqlState;
+use crate::error::function_error;
 
 /// `gcd` and `lcm`, replacing DataFusion's.
 pub(crate) fn functions() -> Vec<ScalarUDF> {
@@ -99,8 +100,5 @@ impl ScalarUDFImpl for IntegerResult {
 }
 
 fn out_of_range(message: &str) -> DataFusionError {
-    DataFusionError::External(Box::new(Error::Execution {
-        message: message.to_string(),
-        sqlstate: "22003",
-    }))
+    function_error(message, SqlState::NUMERIC_VALUE_OUT_OF_RANGE)
 }

@@ -21,7 +21,8 @@ use datafusion::logical_expr::{
     ColumnarValue, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, Volatility,
 };
 
-use crate::error::Error;
+use crate::SqlState;
+use crate::error::function_error;
 
 /// `make_timestamp`, `make_timestamptz`, `make_date` and `make_time`, for registering in a
 /// session.
@@ -49,10 +50,7 @@ struct Make {
 }
 
 fn out_of_range(message: String) -> DataFusionError {
-    DataFusionError::External(Box::new(Error::Execution {
-        message,
-        sqlstate: "22008",
-    }))
+    function_error(message, SqlState::DATETIME_FIELD_OVERFLOW)
 }
 
 /// Microseconds since midnight of `hour:min:sec`, as PostgreSQL checks and rounds them.

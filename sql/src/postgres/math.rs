@@ -5,17 +5,17 @@
 //! in among `count` equal buckets from `low` to `high` (0 below, `count + 1` from `high`
 //! on), in `double precision`.
 
+use crate::SqlState;
+use crate::error::function_error;
 use std::sync::Arc;
 
 use datafusion::arrow::array::{Array, ArrayRef, AsArray, Decimal128Array, Int32Array};
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::{DataType, Decimal128Type, Float64Type};
-use datafusion::common::{DataFusionError, Result, plan_err};
+use datafusion::common::{Result, plan_err};
 use datafusion::logical_expr::{
     ColumnarValue, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, Volatility,
 };
-
-use crate::error::Error;
 
 /// `div` and `width_bucket`.
 pub(crate) fn functions() -> Vec<ScalarUDF> {
@@ -40,13 +40,6 @@ enum Kind {
 struct Math {
     kind: Kind,
     signature: Signature,
-}
-
-fn refuse(message: &str, sqlstate: &'static str) -> DataFusionError {
-    DataFusionError::External(Box::new(Error::Execution {
-        message: message.to_string(),
-        sqlstate,
-    }))
 }
 
 /// The scale a number of type `t` has as a numeric (`None`: not a number).
@@ -132,7 +125,10 @@ fn div(arrays: &[ArrayRef]) -> Result<Decimal128Array> {
         }
         let divisor = b.value(i);
         if divisor == 0 {
-            return Err(refuse("division by zero", "22012"));
+            return Err(function_error(
+                "division by zero",
+                SqlState::DIVISION_BY_ZERO,
+            ));
         }
         // Same scale on both sides: the quotient of the digits is the quotient.
         out.push(Some(a.value(i) / divisor));
@@ -165,19 +161,28 @@ fn width_bucket(arrays: &[ArrayRef]) -> Result<Int32Array> {
             count.value(i),
         );
         if n <= 0 {
-            return Err(refuse("count must be greater than zero", "2201G"));
+            return Err(function_error(
+                "count must be greater than zero",
+                SqlState::INVALID_ARGUMENT_FOR_WIDTH_BUCKET_FUNCTION,
+            ));
         }
         if x.is_nan() || lo.is_nan() || hi.is_nan() {
-            return Err(refuse(
+            return Err(function_error(
                 "operand, lower bound, and upper bound cannot be NaN",
-                "2201G",
+                SqlState::INVALID_ARGUMENT_FOR_WIDTH_BUCKET_FUNCTION,
             ));
         }
         if !lo.is_finite() || !hi.is_finite() {
-            return Err(refuse("lower and upper bounds must be finite", "2201G"));
+            return Err(function_error(
+                "lower and upper bounds must be finite",
+                SqlState::INVALID_ARGUMENT_FOR_WIDTH_BUCKET_FUNCTION,
+            ));
         }
         if lo == hi {
-            return Err(refuse("lower bound cannot equal upper bound", "2201G"));
+            return Err(function_error(
+                "lower bound cannot equal upper bound",
+                SqlState::INVALID_ARGUMENT_FOR_WIDTH_BUCKET_FUNCTION,
+            ));
         }
         let bucket = if lo < hi {
             if x < lo {
@@ -194,8 +199,9 @@ fn width_bucket(arrays: &[ArrayRef]) -> Result<Int32Array> {
         } else {
             ((lo - x) / (lo - hi) * f64::from(n)).floor() as i64 + 1
         };
-        let bucket = i32::try_from(bucket.min(i64::from(n) + 1))
-            .map_err(|_| refuse("integer out of range", "22003"))?;
+        let bucket = i32::try_from(bucket.min(i64::from(n) + 1)).map_err(|_| {
+            function_error("integer out of range", SqlState::NUMERIC_VALUE_OUT_OF_RANGE)
+        })?;
         out.push(Some(bucket));
     }
     Ok(Int32Array::from(out))

@@ -20,7 +20,8 @@ use datafusion::logical_expr::{
     Volatility,
 };
 
-use crate::error::Error;
+use crate::SqlState;
+use crate::error::function_error;
 
 /// The function `numeric / numeric` becomes.
 pub(crate) const NUMERIC_DIVIDE: &str = "__driftdb_numeric_divide";
@@ -98,19 +99,19 @@ fn quotient_scale(left: (Option<(i128, i8)>, i8), right: (Option<(i128, i8)>, i8
 }
 
 fn overflow() -> DataFusionError {
-    DataFusionError::External(Box::new(Error::Execution {
-        message: "value overflows numeric format".to_string(),
-        sqlstate: "22003",
-    }))
+    function_error(
+        "value overflows numeric format",
+        SqlState::NUMERIC_VALUE_OUT_OF_RANGE,
+    )
 }
 
 /// `left` / `right` at `scale`, rounded half away from zero.
 fn divide(left: i128, left_scale: i8, right: i128, right_scale: i8, scale: i8) -> Result<i128> {
     if right == 0 {
-        return Err(DataFusionError::External(Box::new(Error::Execution {
-            message: "division by zero".to_string(),
-            sqlstate: "22012",
-        })));
+        return Err(function_error(
+            "division by zero",
+            SqlState::DIVISION_BY_ZERO,
+        ));
     }
     // left × 10^(scale - left_scale + right_scale) / right, in 256 bits.
     let shift = i32::from(scale) - i32::from(left_scale) + i32::from(right_scale);

@@ -24,7 +24,8 @@ use datafusion::logical_expr::{
     Volatility,
 };
 
-use crate::error::Error;
+use crate::SqlState;
+use crate::error::function_error;
 
 /// What the front end makes of a cast to an unconstrained `numeric`.
 pub(crate) const NUMERIC_IN: &str = "__driftdb_numeric";
@@ -153,18 +154,18 @@ fn unreadable(text: &str, why: Unreadable) -> DataFusionError {
     let (message, sqlstate) = match why {
         Unreadable::Syntax => (
             format!("invalid input syntax for type numeric: \"{text}\""),
-            "22P02",
+            SqlState::INVALID_TEXT_REPRESENTATION,
         ),
         Unreadable::Special => (
             format!("numeric \"{text}\" (NaN and infinities) is not supported"),
-            "0A000",
+            SqlState::FEATURE_NOT_SUPPORTED,
         ),
         Unreadable::TooLarge => (
             format!("numeric \"{text}\" has more than {MAX_PRECISION} digits"),
-            "22003",
+            SqlState::NUMERIC_VALUE_OUT_OF_RANGE,
         ),
     };
-    DataFusionError::External(Box::new(Error::Execution { message, sqlstate }))
+    function_error(message, sqlstate)
 }
 
 /// PostgreSQL's text for a float turned into `numeric`: 15 significant digits for a

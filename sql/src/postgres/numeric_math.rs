@@ -13,6 +13,8 @@
 //! The domain checks (`ln(0)`, `sqrt(-1)`, ...) are [`super::domain`]'s, which calls in here.
 
 // `log10(e)`: how PostgreSQL turns a natural logarithm into a decimal weight.
+use crate::SqlState;
+use crate::error::function_error;
 use std::f64::consts::LOG10_E;
 use std::str::FromStr;
 use std::sync::Arc;
@@ -25,7 +27,6 @@ use datafusion::arrow::datatypes::{DataType, Decimal128Type};
 use datafusion::common::{DataFusionError, Result, ScalarValue};
 
 use super::numeric_divide::weight_and_first_digit;
-use crate::error::Error;
 
 /// PostgreSQL's fewest significant digits of a result (`NUMERIC_MIN_SIG_DIGITS`).
 const MIN_SIGNIFICANT_DIGITS: i32 = 16;
@@ -137,9 +138,12 @@ impl Function {
     /// The function of one row's arguments at `scale`, rounded half away from zero.
     fn compute(self, args: &[BigDecimal], scale: i8) -> Result<BigDecimal> {
         let value = match (self, args) {
-            (Function::Sqrt, [x]) => x
-                .sqrt_with_context(&Context::default())
-                .ok_or_else(|| domain("2201F", "cannot take square root of a negative number"))?,
+            (Function::Sqrt, [x]) => x.sqrt_with_context(&Context::default()).ok_or_else(|| {
+                domain(
+                    SqlState::INVALID_ARGUMENT_FOR_POWER_FUNCTION,
+                    "cannot take square root of a negative number",
+                )
+            })?,
             (Function::Exp, [x]) => {
                 // Past 10^38 nothing fits a decimal: fail before computing a huge power.
                 if x.to_f64()
@@ -154,7 +158,7 @@ impl Function {
             (Function::Log, [base, x]) => {
                 let ln_base = ln(base)?;
                 if ln_base.is_zero() {
-                    return Err(domain("22012", "division by zero"));
+                    return Err(domain(SqlState::DIVISION_BY_ZERO, "division by zero"));
                 }
                 ln(x)? / ln_base
             }
@@ -192,15 +196,15 @@ fn ln_weight(x: &BigDecimal) -> i32 {
     x.to_f64().map_or(0, |f| truncate(f.ln().abs().log10()))
 }
 
-fn domain(sqlstate: &'static str, message: &str) -> DataFusionError {
-    DataFusionError::External(Box::new(Error::Execution {
-        message: message.to_string(),
-        sqlstate,
-    }))
+fn domain(sqlstate: SqlState, message: &str) -> DataFusionError {
+    function_error(message, sqlstate)
 }
 
 fn overflow() -> DataFusionError {
-    domain("22003", "value overflows numeric format")
+    domain(
+        SqlState::NUMERIC_VALUE_OUT_OF_RANGE,
+        "value overflows numeric format",
+    )
 }
 
 /// The natural logarithm of a positive `x`, to about 100 significant digits: `x` is taken
@@ -209,7 +213,7 @@ fn overflow() -> DataFusionError {
 fn ln(x: &BigDecimal) -> Result<BigDecimal> {
     if !x.is_positive() {
         return Err(domain(
-            "2201E",
+            SqlState::INVALID_ARGUMENT_FOR_LOGARITHM,
             "cannot take logarithm of a non-positive number",
         ));
     }
@@ -251,7 +255,7 @@ fn power(x: &BigDecimal, y: &BigDecimal) -> Result<BigDecimal> {
     if x.is_zero() {
         if y.is_negative() {
             return Err(domain(
-                "2201F",
+                SqlState::INVALID_ARGUMENT_FOR_POWER_FUNCTION,
                 "zero raised to a negative power is undefined",
             ));
         }
@@ -271,7 +275,7 @@ fn power(x: &BigDecimal, y: &BigDecimal) -> Result<BigDecimal> {
     }
     if x.is_negative() {
         return Err(domain(
-            "2201F",
+            SqlState::INVALID_ARGUMENT_FOR_POWER_FUNCTION,
             "a negative number raised to a non-integer power yields a complex result",
         ));
     }

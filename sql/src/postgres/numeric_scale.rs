@@ -11,13 +11,14 @@ use std::sync::Arc;
 use datafusion::arrow::array::{Array, ArrayRef, AsArray, Decimal128Array, Int32Array};
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::{DataType, Decimal128Type, Field, FieldRef};
-use datafusion::common::{DataFusionError, Result, ScalarValue, plan_err};
+use datafusion::common::{Result, ScalarValue, plan_err};
 use datafusion::logical_expr::{
     ColumnarValue, ReturnFieldArgs, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature,
     Volatility,
 };
 
-use crate::error::Error;
+use crate::SqlState;
+use crate::error::function_error;
 
 /// `scale`, `min_scale` and `trim_scale`.
 pub(crate) fn functions() -> Vec<ScalarUDF> {
@@ -94,12 +95,11 @@ impl ScalarUDFImpl for NumericScale {
             }
             (Kind::TrimScale, Some(ScalarValue::Null)) => DataType::Decimal128(38, 0),
             (Kind::TrimScale, _) => {
-                return Err(DataFusionError::External(Box::new(Error::Execution {
-                    message: "trim_scale of a value that is not a constant is not supported: \
-                              DriftDB's numeric has one scale per column"
-                        .to_string(),
-                    sqlstate: "0A000",
-                })));
+                return Err(function_error(
+                    "trim_scale of a value that is not a constant is not supported: \
+                              DriftDB's numeric has one scale per column",
+                    SqlState::FEATURE_NOT_SUPPORTED,
+                ));
             }
         };
         Ok(Arc::new(Field::new(self.name(), data_type, true)))

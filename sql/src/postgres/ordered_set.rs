@@ -15,14 +15,15 @@ use datafusion::arrow::array::{Array, ArrayRef, AsArray, make_comparator};
 use datafusion::arrow::compute::{SortOptions, concat, filter, is_not_null, sort_to_indices};
 use datafusion::arrow::datatypes::{DataType, Field, FieldRef};
 use datafusion::common::utils::SingleRowListArrayBuilder;
-use datafusion::common::{DataFusionError, Result, ScalarValue, plan_err};
+use datafusion::common::{Result, ScalarValue, plan_err};
 use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
 use datafusion::logical_expr::utils::format_state_name;
 use datafusion::logical_expr::{
     Accumulator, AggregateUDF, AggregateUDFImpl, Signature, Volatility,
 };
 
-use crate::error::Error;
+use crate::SqlState;
+use crate::error::function_error;
 
 pub(crate) fn percentile_disc() -> AggregateUDF {
     AggregateUDF::new_from_impl(OrderedSet {
@@ -204,10 +205,10 @@ impl Accumulator for Sorted {
                     return ScalarValue::try_from(&self.data_type);
                 };
                 if !(0.0..=1.0).contains(&fraction) {
-                    return Err(DataFusionError::External(Box::new(Error::Execution {
-                        message: format!("percentile value {fraction} is not between 0 and 1"),
-                        sqlstate: "22003",
-                    })));
+                    return Err(function_error(
+                        format!("percentile value {fraction} is not between 0 and 1"),
+                        SqlState::NUMERIC_VALUE_OUT_OF_RANGE,
+                    ));
                 }
                 let rank = (fraction * order.len() as f64).ceil() as usize;
                 at(rank.clamp(1, order.len()) - 1)

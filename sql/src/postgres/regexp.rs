@@ -18,7 +18,8 @@ use datafusion::logical_expr::{
 };
 use regex::{Regex, RegexBuilder};
 
-use crate::error::Error;
+use crate::SqlState;
+use crate::error::function_error;
 
 pub(crate) fn regexp_split_to_array() -> ScalarUDF {
     ScalarUDF::new_from_impl(Regexp {
@@ -39,10 +40,7 @@ fn text_arguments() -> Signature {
 }
 
 fn invalid(message: String) -> DataFusionError {
-    DataFusionError::External(Box::new(Error::Execution {
-        message,
-        sqlstate: "2201B",
-    }))
+    function_error(message, SqlState::INVALID_REGULAR_EXPRESSION)
 }
 
 /// `pattern` compiled with PostgreSQL's `flags`; `g` (every match) only where `global` may
@@ -58,16 +56,16 @@ fn compile(pattern: &str, flags: &str, function: &str, global: bool) -> Result<R
             's' => builder.multi_line(false).dot_matches_new_line(true),
             'x' => builder.ignore_whitespace(true),
             'g' => {
-                return Err(DataFusionError::External(Box::new(Error::Execution {
-                    message: format!("{function}() does not support the \"global\" option"),
-                    sqlstate: "22023",
-                })));
+                return Err(function_error(
+                    format!("{function}() does not support the \"global\" option"),
+                    SqlState::INVALID_PARAMETER_VALUE,
+                ));
             }
             other => {
-                return Err(DataFusionError::External(Box::new(Error::Execution {
-                    message: format!("invalid regular expression option: \"{other}\""),
-                    sqlstate: "22023",
-                })));
+                return Err(function_error(
+                    format!("invalid regular expression option: \"{other}\""),
+                    SqlState::INVALID_PARAMETER_VALUE,
+                ));
             }
         };
     }
@@ -274,10 +272,10 @@ struct RegexpSubstr {
 
 /// A parameter out of its range: PostgreSQL's 22023.
 fn invalid_parameter(name: &str, value: i64) -> DataFusionError {
-    DataFusionError::External(Box::new(Error::Execution {
-        message: format!("invalid value for parameter \"{name}\": {value}"),
-        sqlstate: "22023",
-    }))
+    function_error(
+        format!("invalid value for parameter \"{name}\": {value}"),
+        SqlState::INVALID_PARAMETER_VALUE,
+    )
 }
 
 /// The `n`th match of `re` in `text` from byte `from` on (`n` counts from 1), its group

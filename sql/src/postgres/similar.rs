@@ -24,6 +24,7 @@ use datafusion::logical_expr::{
     Volatility,
 };
 
+use crate::SqlState;
 use crate::error::Error;
 
 /// The function's name, PostgreSQL's.
@@ -88,7 +89,7 @@ fn translate(pattern: &str, escape: Option<char>) -> std::result::Result<String,
                     _ => {
                         return Err(Error::Execution {
                             message: "SQL regular expression may not contain more than two escape-double-quote separators".to_string(),
-                            sqlstate: "2201B",
+                            sqlstate: SqlState::INVALID_REGULAR_EXPRESSION,
                         });
                     }
                 }
@@ -137,7 +138,7 @@ fn escape_of(text: &str) -> std::result::Result<Option<char>, Error> {
         (Some(c), None) => Ok(Some(c)),
         _ => Err(Error::Execution {
             message: "invalid escape string".to_string(),
-            sqlstate: "22019",
+            sqlstate: SqlState::INVALID_ESCAPE_CHARACTER,
         }),
     }
 }
@@ -168,7 +169,7 @@ fn like_pattern(pattern: &str, escape: Option<char>) -> std::result::Result<Stri
             let Some(next) = chars.next() else {
                 return Err(Error::Execution {
                     message: "LIKE pattern must not end with escape character".to_string(),
-                    sqlstate: "22025",
+                    sqlstate: SqlState::INVALID_ESCAPE_SEQUENCE,
                 });
             };
             out.push('\\');

@@ -14,18 +14,18 @@
 //! text; for other text the format's decimal positions (PostgreSQL drops the ones a value
 //! did not fill: the same value, shown with more zeros here).
 
+use crate::SqlState;
+use crate::error::function_error;
 use std::sync::Arc;
 
 use datafusion::arrow::array::{Array, AsArray, Decimal128Array};
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::{DataType, Field, FieldRef};
-use datafusion::common::{DataFusionError, Result, ScalarValue, plan_err};
+use datafusion::common::{Result, ScalarValue, plan_err};
 use datafusion::logical_expr::{
     ColumnarValue, ReturnFieldArgs, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature,
     Volatility,
 };
-
-use crate::error::Error;
 
 pub(crate) fn to_number() -> ScalarUDF {
     ScalarUDF::new_from_impl(ToNumber {
@@ -48,10 +48,6 @@ enum Token {
     Brackets,
     Currency,
     Literal(char),
-}
-
-fn failure(message: String, sqlstate: &'static str) -> DataFusionError {
-    DataFusionError::External(Box::new(Error::Execution { message, sqlstate }))
 }
 
 /// The tokens of `format`.
@@ -77,7 +73,10 @@ fn tokens(format: &str) -> Result<Vec<Token>> {
         if token == Some(Token::Decimal) {
             decimals += 1;
             if decimals > 1 {
-                return Err(failure("multiple decimal points".to_string(), "42601"));
+                return Err(function_error(
+                    "multiple decimal points",
+                    SqlState::SYNTAX_ERROR,
+                ));
             }
         }
         out.extend(token);
@@ -119,7 +118,12 @@ fn read(text: &str, tokens: &[Token]) -> Result<Option<(i128, usize)>> {
         _ => {}
     }
     let (mut digits, mut scale, mut any, mut in_decimals) = (0i128, 0usize, false, false);
-    let too_long = || failure(format!("value \"{text}\" has more than 38 digits"), "22003");
+    let too_long = || {
+        function_error(
+            format!("value \"{text}\" has more than 38 digits"),
+            SqlState::NUMERIC_VALUE_OUT_OF_RANGE,
+        )
+    };
     for token in tokens {
         let Some(&c) = chars.get(at) else {
             break;
@@ -169,9 +173,9 @@ fn read(text: &str, tokens: &[Token]) -> Result<Option<(i128, usize)>> {
         }
     }
     if !any {
-        return Err(failure(
-            "invalid input syntax for type numeric: \" \"".to_string(),
-            "22P02",
+        return Err(function_error(
+            "invalid input syntax for type numeric: \" \"",
+            SqlState::INVALID_TEXT_REPRESENTATION,
         ));
     }
     Ok(Some((if negative { -digits } else { digits }, scale)))
@@ -253,16 +257,24 @@ impl ScalarUDFImpl for ToNumber {
             };
             // At the result's scale: decimals added (a column's result), or cut.
             let shift = i32::from(scale) - i32::try_from(read_scale).unwrap_or(38);
-            let power = 10i128
-                .checked_pow(shift.unsigned_abs())
-                .ok_or_else(|| failure("value overflows numeric format".to_string(), "22003"))?;
+            let power = 10i128.checked_pow(shift.unsigned_abs()).ok_or_else(|| {
+                function_error(
+                    "value overflows numeric format",
+                    SqlState::NUMERIC_VALUE_OUT_OF_RANGE,
+                )
+            })?;
             let value = if shift >= 0 {
                 digits.checked_mul(power)
             } else {
                 Some(digits / power)
             }
             .filter(|v| v.unsigned_abs() < 10u128.pow(38))
-            .ok_or_else(|| failure("value overflows numeric format".to_string(), "22003"))?;
+            .ok_or_else(|| {
+                function_error(
+                    "value overflows numeric format",
+                    SqlState::NUMERIC_VALUE_OUT_OF_RANGE,
+                )
+            })?;
             out.push(Some(value));
         }
         let array = Decimal128Array::from(out).with_precision_and_scale(38, scale)?;

@@ -18,6 +18,8 @@
 //! exist 22008; the patterns this does not read (`FX`, `TZ`, ISO weeks, `BC`, ...) are
 //! 0A000, never a silently different answer.
 
+use crate::SqlState;
+use crate::error::function_error;
 use std::sync::Arc;
 
 use chrono::{Datelike, NaiveDate};
@@ -30,8 +32,6 @@ use datafusion::common::{DataFusionError, Result};
 use datafusion::logical_expr::{
     ColumnarValue, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, Volatility,
 };
-
-use crate::error::Error;
 
 /// The name the front end gives a two-argument `to_timestamp`.
 pub(crate) const TO_TIMESTAMP: &str = "__driftdb_to_timestamp";
@@ -115,10 +115,6 @@ impl ScalarUDFImpl for FromTemplate {
         };
         Ok(ColumnarValue::Array(out))
     }
-}
-
-fn failed(message: String, sqlstate: &'static str) -> DataFusionError {
-    DataFusionError::External(Box::new(Error::Execution { message, sqlstate }))
 }
 
 /// A numeric field of the template.
@@ -262,12 +258,12 @@ fn compile(template: &str) -> Result<Vec<Node>> {
             .max()
             .unwrap_or(0);
         if let Some(refused) = refused.filter(|r| r.len() > longest) {
-            return Err(failed(
+            return Err(function_error(
                 format!(
                     "template pattern \"{refused}\" is not supported in to_timestamp and \
                      to_date (in \"{template}\")"
                 ),
-                "0A000",
+                SqlState::FEATURE_NOT_SUPPORTED,
             ));
         }
         match (number, name) {
@@ -373,9 +369,9 @@ fn read(text: &str, nodes: &[Node]) -> Result<Reading> {
     }
     if let Some(hour) = hour12 {
         if !(1..=12).contains(&hour) {
-            return Err(failed(
+            return Err(function_error(
                 format!("hour \"{hour}\" is invalid for the 12-hour clock"),
-                "22007",
+                SqlState::INVALID_DATETIME_FORMAT,
             ));
         }
         reading.hour = hour % 12;
@@ -429,15 +425,15 @@ fn read_number<'a>(
         && digits[count..].starts_with(|c: char| c.is_ascii_digit());
     if count == 0 || too_many {
         let shown: String = text.chars().take(width.max(2)).collect();
-        return Err(failed(
+        return Err(function_error(
             format!("invalid value \"{shown}\" for \"{pattern}\""),
-            "22007",
+            SqlState::INVALID_DATETIME_FORMAT,
         ));
     }
     let value: i64 = digits[..count].parse().map_err(|_| {
-        failed(
+        function_error(
             format!("value for \"{pattern}\" in the source string is out of range"),
-            "22008",
+            SqlState::DATETIME_FIELD_OVERFLOW,
         )
     })?;
     Ok((
@@ -473,18 +469,18 @@ fn read_name<'a>(text: &'a str, name: Name, pattern: &str) -> Result<(i64, &'a s
                 .chars()
                 .take_while(|c| c.is_alphabetic() || *c == '.')
                 .collect();
-            failed(
+            function_error(
                 format!("invalid value \"{shown}\" for \"{pattern}\""),
-                "22007",
+                SqlState::INVALID_DATETIME_FORMAT,
             )
         })
 }
 
 impl Reading {
     fn out_of_range(&self) -> DataFusionError {
-        failed(
+        function_error(
             format!("date/time field value out of range: \"{}\"", self.text),
-            "22008",
+            SqlState::DATETIME_FIELD_OVERFLOW,
         )
     }
 
@@ -501,12 +497,12 @@ impl Reading {
         }
         let year = i32::try_from(self.year.unwrap_or(0)).map_err(|_| self.out_of_range())?;
         if year == 0 {
-            return Err(failed(
+            return Err(function_error(
                 format!(
                     "date/time field value out of range: \"{}\" (a year before 1 AD)",
                     self.text
                 ),
-                "22008",
+                SqlState::DATETIME_FIELD_OVERFLOW,
             ));
         }
         if let (Some(day), None, None) = (self.day_of_year, self.month, self.day) {
@@ -541,7 +537,9 @@ impl Reading {
         seconds
             .checked_mul(1_000_000_000)
             .and_then(|n| n.checked_add(self.nanos))
-            .ok_or_else(|| failed("timestamp out of range".to_string(), "22008"))
+            .ok_or_else(|| {
+                function_error("timestamp out of range", SqlState::DATETIME_FIELD_OVERFLOW)
+            })
     }
 }
 

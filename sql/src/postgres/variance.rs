@@ -37,7 +37,8 @@ use datafusion::logical_expr::{
     Volatility,
 };
 
-use crate::error::Error;
+use crate::SqlState;
+use crate::error::function_error;
 
 /// The digits of precision every result is held with.
 const PRECISION: u8 = 38;
@@ -335,13 +336,10 @@ impl Exact {
             .filter(|d| d.unsigned_abs() < 10u128.pow(u32::from(PRECISION)))
             .map(Some)
             .ok_or_else(|| {
-                DataFusionError::External(Box::new(Error::Execution {
-                    message: format!(
+                function_error(format!(
                         "numeric field overflow: the result has more than {} digits before the decimal point (DriftDB's numeric holds at most 38 digits)",
                         i64::from(PRECISION) - out
-                    ),
-                    sqlstate: "22003",
-                }))
+                    ), SqlState::NUMERIC_VALUE_OUT_OF_RANGE)
             })
     }
 }

@@ -20,7 +20,9 @@ use datafusion::prelude::SessionContext;
 use sqlparser::ast::{self, Statement};
 
 use super::{Runners, lag, parse_positions};
-use crate::error::{Error, Result};
+use crate::SqlState;
+use crate::error::Result;
+use crate::error::function_error;
 
 /// The system view's name.
 pub const VIEW: &str = "driftdb_projections";
@@ -205,12 +207,7 @@ pub fn register_wait(ctx: &SessionContext, runners: Arc<Runners>) {
             Some(ScalarValue::Utf8View(Some(s))) => Some(s),
             _ => None,
         };
-        let fail = |message: String| {
-            DataFusionError::External(Box::new(Error::Execution {
-                message,
-                sqlstate: "22023",
-            }))
-        };
+        let fail = |message: String| function_error(message, SqlState::INVALID_PARAMETER_VALUE);
         let name =
             text(0).ok_or_else(|| fail("driftdb_wait: the projection name must be text".into()))?;
         let positions = text(1)

@@ -15,6 +15,7 @@ use sqlparser::ast::{self, Expr, VisitMut};
 
 use super::{SharedTaken, TABLE, name_of};
 use crate::Database;
+use crate::SqlState;
 
 /// The names of the functions.
 const NAMES: [&str; 5] = [
@@ -216,7 +217,7 @@ impl ScalarUDFImpl for SequenceFunction {
                     "cannot execute {}() in a read-only transaction",
                     self.name()
                 ),
-                sqlstate: "25006",
+                sqlstate: SqlState::READ_ONLY_SQL_TRANSACTION,
             }));
         }
         // A volatile call runs once per row, constant arguments or not.

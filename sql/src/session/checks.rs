@@ -17,6 +17,7 @@ use sqlparser::ast::{self, Expr, Statement as Ast};
 use super::ddl::ident_name;
 use super::foreign_keys::key_text;
 use super::{Session, Snapshot};
+use crate::SqlState;
 use crate::database::unsupported;
 use crate::error::{Error, Result};
 use crate::parser::Statement;
@@ -66,7 +67,7 @@ fn named_columns(expr: &Expr, schema: &TableSchema) -> Result<Vec<String>> {
     match unknown {
         Some(column) => Err(Error::Execution {
             message: format!("column \"{column}\" does not exist"),
-            sqlstate: "42703",
+            sqlstate: SqlState::UNDEFINED_COLUMN,
         }),
         None => Ok(names),
     }
@@ -90,7 +91,7 @@ pub(super) fn check_of(
     {
         return Err(Error::Execution {
             message: "cannot use subquery in check constraint".into(),
-            sqlstate: "0A000",
+            sqlstate: SqlState::FEATURE_NOT_SUPPORTED,
         });
     }
     let columns = named_columns(&spec.expr, schema)?;
@@ -221,7 +222,7 @@ impl Session {
                     "check constraint \"{}\" of relation \"{table}\" is violated by some row",
                     check.name
                 ),
-                sqlstate: "23514",
+                sqlstate: SqlState::CHECK_VIOLATION,
             });
         }
         Ok(())

@@ -6,6 +6,7 @@ use sqlparser::ast::{CommentObject, ObjectName};
 
 use super::ddl::ident_name;
 use super::{Session, Snapshot, Write};
+use crate::SqlState;
 use crate::comments::{self, Comment};
 use crate::database::unsupported;
 use crate::error::{Error, Result};
@@ -69,7 +70,7 @@ impl Session {
                     message: format!(
                         "column \"{column}\" of relation \"{relation}\" does not exist"
                     ),
-                    sqlstate: "42703",
+                    sqlstate: SqlState::UNDEFINED_COLUMN,
                 });
             }
         }

@@ -21,6 +21,7 @@ use sqlparser::ast::{CopySource, CopyTarget, Ident, Statement as Ast};
 
 use super::ddl::{ident_name, table_name};
 use super::{Session, Write};
+use crate::SqlState;
 use crate::copy::{CopyFormat, RecordReader};
 use crate::database::{Outcome, Rows};
 use crate::error::{Error, Result};
@@ -64,7 +65,7 @@ impl PendingCopy {
                     "COPY data exceeds {} MiB, the most one statement may write; split the load into several COPY statements",
                     MAX_COPY_BYTES >> 20
                 ),
-                sqlstate: "54000",
+                sqlstate: SqlState::PROGRAM_LIMIT_EXCEEDED,
             });
         }
         if let Some(limit) = self.memory_limit
@@ -75,7 +76,7 @@ impl PendingCopy {
                     "out of memory: COPY data exceeds the connection's memory limit of {} MiB; split the load into several COPY statements",
                     limit >> 20
                 ),
-                sqlstate: "53200",
+                sqlstate: SqlState::OUT_OF_MEMORY,
             });
         }
         let (reader, mut record) = self.parts();
@@ -107,7 +108,7 @@ impl PendingCopy {
             if values.len() > targets.len() {
                 return Err(Error::Execution {
                     message: format!("extra data after last expected column (COPY line {line})"),
-                    sqlstate: "22P04",
+                    sqlstate: SqlState::BAD_COPY_FILE_FORMAT,
                 });
             }
             if let Some(&missing) = targets.get(values.len()) {
@@ -116,7 +117,7 @@ impl PendingCopy {
                         "missing data for column \"{}\" (COPY line {line})",
                         schema.columns()[missing].name
                     ),
-                    sqlstate: "22P04",
+                    sqlstate: SqlState::BAD_COPY_FILE_FORMAT,
                 });
             }
             for (builder, value) in fields.iter_mut().zip(values) {
@@ -153,7 +154,7 @@ impl Session {
                         if to { "TO" } else { "FROM" },
                         if to { "TO STDOUT" } else { "FROM STDIN" },
                     ),
-                    sqlstate: "42501",
+                    sqlstate: SqlState::INSUFFICIENT_PRIVILEGE,
                 });
             }
         }
@@ -196,7 +197,7 @@ impl Session {
                 message: format!(
                     "driftdb.as_of pins this session's reads to @SEQ:{seq}: the past is read-only (RESET driftdb.as_of to write)"
                 ),
-                sqlstate: "25006",
+                sqlstate: SqlState::READ_ONLY_SQL_TRANSACTION,
             });
         }
         let CopySource::Table {
@@ -274,7 +275,7 @@ impl Session {
         let Some(mut copy) = self.copy_in.take() else {
             return Err(Error::Execution {
                 message: "no COPY FROM STDIN is in progress".to_string(),
-                sqlstate: "08P01",
+                sqlstate: SqlState::PROTOCOL_VIOLATION,
             });
         };
         if let Some(e) = copy.error.take() {
@@ -336,7 +337,7 @@ impl Session {
         self.fail();
         Error::Execution {
             message: format!("COPY from stdin failed: {message}"),
-            sqlstate: "57014",
+            sqlstate: SqlState::QUERY_CANCELED,
         }
     }
 

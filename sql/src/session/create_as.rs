@@ -14,6 +14,7 @@ use sqlparser::ast::{CreateTable, Statement as Ast};
 use super::ddl::{TableDefinition, table_name};
 use super::dml::rows_of;
 use super::{Session, Snapshot, Write};
+use crate::SqlState;
 use crate::error::{Error, Result};
 
 impl Session {
@@ -38,7 +39,7 @@ impl Session {
         if create.columns.len() > fields.len() {
             return Err(Error::Execution {
                 message: "too many column names were specified".to_string(),
-                sqlstate: "42601",
+                sqlstate: SqlState::SYNTAX_ERROR,
             });
         }
         let mut columns: Vec<Column> = Vec::with_capacity(fields.len());
@@ -51,7 +52,7 @@ impl Session {
             if columns.iter().any(|c| c.name == column) {
                 return Err(Error::Execution {
                     message: format!("column \"{column}\" specified more than once"),
-                    sqlstate: "42701",
+                    sqlstate: SqlState::DUPLICATE_COLUMN,
                 });
             }
             let Some(data_type) = crate::arrow::column_type(field) else {
@@ -60,7 +61,7 @@ impl Session {
                         "column \"{column}\" has type {}, which a table cannot hold",
                         field.data_type()
                     ),
-                    sqlstate: "0A000",
+                    sqlstate: SqlState::FEATURE_NOT_SUPPORTED,
                 });
             };
             columns.push(Column::new(column, data_type, true));

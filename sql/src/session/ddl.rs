@@ -14,6 +14,7 @@ use sqlparser::ast::{
 use super::checks::{self, CheckSpec};
 use super::foreign_keys::{self, Spec};
 use super::{Session, Snapshot, Write, not_supported};
+use crate::SqlState;
 use crate::database::{Notice, Outcome, projector_error, unsupported};
 use crate::error::{Error, Result};
 use crate::sequences::{Identity, Kind, Sequence};
@@ -30,7 +31,7 @@ impl Session {
                     let name = table_name(&create.name)?;
                     return Ok(Outcome::command("CREATE TABLE", None).with_notice(
                         "NOTICE",
-                        "42P07",
+                        SqlState::DUPLICATE_TABLE,
                         format!("relation \"{name}\" already exists, skipping"),
                     ));
                 }
@@ -52,7 +53,7 @@ impl Session {
                     let name = table_name(&create.name)?;
                     return Ok(Outcome::command("CREATE VIEW", None).with_notice(
                         "NOTICE",
-                        "42P07",
+                        SqlState::DUPLICATE_TABLE,
                         format!("relation \"{name}\" already exists, skipping"),
                     ));
                 }
@@ -94,13 +95,13 @@ impl Session {
                     if if_not_exists {
                         return Ok(Outcome::command("CREATE SEQUENCE", None).with_notice(
                             "NOTICE",
-                            "42P07",
+                            SqlState::DUPLICATE_TABLE,
                             format!("relation \"{name}\" already exists, skipping"),
                         ));
                     }
                     return Err(Error::Execution {
                         message: format!("relation \"{name}\" already exists"),
-                        sqlstate: "42P07",
+                        sqlstate: SqlState::DUPLICATE_TABLE,
                     });
                 }
                 let mut sequence = Sequence::new(&name, kind, &sequence_options)?;
@@ -128,18 +129,18 @@ impl Session {
                 if name != "plpgsql" {
                     return Err(Error::Execution {
                         message: format!("extension \"{name}\" is not available in DriftDB"),
-                        sqlstate: "0A000",
+                        sqlstate: SqlState::FEATURE_NOT_SUPPORTED,
                     });
                 }
                 if !create.if_not_exists {
                     return Err(Error::Execution {
                         message: format!("extension \"{name}\" already exists"),
-                        sqlstate: "42710",
+                        sqlstate: SqlState::DUPLICATE_OBJECT,
                     });
                 }
                 return Ok(Outcome::command("CREATE EXTENSION", None).with_notice(
                     "NOTICE",
-                    "42710",
+                    SqlState::DUPLICATE_OBJECT,
                     format!("extension \"{name}\" already exists, skipping"),
                 ));
             }
@@ -163,7 +164,7 @@ impl Session {
                         None => {
                             return Err(Error::Execution {
                                 message: format!("index \"{index}\" does not exist"),
-                                sqlstate: "42704",
+                                sqlstate: SqlState::UNDEFINED_OBJECT,
                             });
                         }
                     }
@@ -184,7 +185,7 @@ impl Session {
                 None => {
                     return Ok(Outcome::command("CREATE SCHEMA", None).with_notice(
                         "NOTICE",
-                        "42P06",
+                        SqlState::DUPLICATE_SCHEMA,
                         format!("schema \"{schema_name}\" already exists, skipping"),
                     ));
                 }
@@ -264,7 +265,7 @@ impl Session {
             if views.contains_key(table) {
                 return Err(Error::Execution {
                     message: format!("\"{table}\" is not a table"),
-                    sqlstate: "42809",
+                    sqlstate: SqlState::WRONG_OBJECT_TYPE,
                 });
             }
             if self.schema_at(table, snapshot).is_ok() {
@@ -329,7 +330,7 @@ impl Session {
                             message: format!(
                                 "cannot drop sequence {name} because other objects depend on it"
                             ),
-                            sqlstate: "2BP01",
+                            sqlstate: SqlState::DEPENDENT_OBJECTS_STILL_EXIST,
                         });
                     }
                     ops.extend(self.forget_comments(name, None, snapshot));
@@ -386,7 +387,7 @@ impl Session {
             }
             return Err(Error::Execution {
                 message: format!("relation \"{}\" already exists", schema.name()),
-                sqlstate: "42P07",
+                sqlstate: SqlState::DUPLICATE_TABLE,
             });
         }
         let mut ops = Vec::new();
@@ -397,7 +398,7 @@ impl Session {
             if self.relation_exists(&sequence.name, snapshot) {
                 return Err(Error::Execution {
                     message: format!("relation \"{}\" already exists", sequence.name),
-                    sqlstate: "42P07",
+                    sqlstate: SqlState::DUPLICATE_TABLE,
                 });
             }
             ops.push(sequence.upsert());
@@ -455,7 +456,7 @@ impl Session {
             }
             return Err(Error::Execution {
                 message: format!("relation \"{name}\" already exists"),
-                sqlstate: "42P07",
+                sqlstate: SqlState::DUPLICATE_TABLE,
             });
         }
         let index = IndexDef {
@@ -615,7 +616,7 @@ impl Session {
                         };
                         return Err(Error::Execution {
                             message: format!("{kind} constraints cannot be marked NOT VALID"),
-                            sqlstate: "0A000",
+                            sqlstate: SqlState::FEATURE_NOT_SUPPORTED,
                         });
                     }
                 },
@@ -645,7 +646,7 @@ impl Session {
                                 message: format!(
                                     "constraint \"{name}\" of relation \"{table}\" is not a foreign key or check constraint"
                                 ),
-                                sqlstate: "42809",
+                                sqlstate: SqlState::WRONG_OBJECT_TYPE,
                             });
                         }
                         None => {
@@ -653,7 +654,7 @@ impl Session {
                                 message: format!(
                                     "constraint \"{name}\" of relation \"{table}\" does not exist"
                                 ),
-                                sqlstate: "42704",
+                                sqlstate: SqlState::UNDEFINED_OBJECT,
                             });
                         }
                     }
@@ -702,7 +703,7 @@ impl Session {
                             if taken.contains(&name) {
                                 return Err(Error::Execution {
                                     message: format!("relation \"{name}\" already exists"),
-                                    sqlstate: "42P07",
+                                    sqlstate: SqlState::DUPLICATE_TABLE,
                                 });
                             }
                             taken.push(name.clone());
@@ -774,7 +775,7 @@ impl Session {
                                     message: format!(
                                         "cannot drop constraint {name} on table {table} because other objects depend on it"
                                     ),
-                                    sqlstate: "2BP01",
+                                    sqlstate: SqlState::DEPENDENT_OBJECTS_STILL_EXIST,
                                 });
                             }
                             constraint_ops.push(LedgerOp::DropConstraint {
@@ -801,7 +802,7 @@ impl Session {
                     } else if *if_exists {
                         notices.push(Notice {
                             severity: "NOTICE",
-                            sqlstate: "00000",
+                            sqlstate: SqlState::SUCCESSFUL_COMPLETION,
                             message: format!(
                                 "constraint \"{name}\" of relation \"{table}\" does not exist, skipping"
                             ),
@@ -811,7 +812,7 @@ impl Session {
                             message: format!(
                                 "constraint \"{name}\" of relation \"{table}\" does not exist"
                             ),
-                            sqlstate: "42704",
+                            sqlstate: SqlState::UNDEFINED_OBJECT,
                         });
                     }
                 }
@@ -832,7 +833,7 @@ impl Session {
                             message: format!(
                                 "column \"{name}\" of relation \"{table}\" already exists"
                             ),
-                            sqlstate: "42701",
+                            sqlstate: SqlState::DUPLICATE_COLUMN,
                         });
                     }
                     let ColumnDefinition {
@@ -919,7 +920,7 @@ impl Session {
                                     "cannot drop column {name} of table {table} because other objects depend on it (constraint {} on table {child})",
                                     fk.name
                                 ),
-                                sqlstate: "2BP01",
+                                sqlstate: SqlState::DEPENDENT_OBJECTS_STILL_EXIST,
                             });
                         }
                         reshaped = true;
@@ -951,7 +952,7 @@ impl Session {
                             message: format!(
                                 "column \"{name}\" of relation \"{table}\" does not exist"
                             ),
-                            sqlstate: "42703",
+                            sqlstate: SqlState::UNDEFINED_COLUMN,
                         });
                     };
                     if columns[at].is_hidden() {
@@ -965,7 +966,7 @@ impl Session {
                                     message: format!(
                                         "column \"{name}\" of relation \"{table}\" contains null values"
                                     ),
-                                    sqlstate: "23502",
+                                    sqlstate: SqlState::NOT_NULL_VIOLATION,
                                 });
                             }
                             columns[at].nullable = false;
@@ -974,7 +975,7 @@ impl Session {
                             if primary_key.contains(&at) {
                                 return Err(Error::Execution {
                                     message: format!("column \"{name}\" is in a primary key"),
-                                    sqlstate: "42P16",
+                                    sqlstate: SqlState::INVALID_TABLE_DEFINITION,
                                 });
                             }
                             columns[at].nullable = true;
@@ -1056,7 +1057,7 @@ impl Session {
                             message: format!(
                                 "column \"{to}\" of relation \"{table}\" already exists"
                             ),
-                            sqlstate: "42701",
+                            sqlstate: SqlState::DUPLICATE_COLUMN,
                         });
                     }
                     let column = columns.iter_mut().find(|c| c.name == from).ok_or_else(|| {
@@ -1236,7 +1237,7 @@ impl Session {
                         "column \"{}\" of relation \"{table}\" contains null values",
                         columns[k].name
                     ),
-                    sqlstate: "23502",
+                    sqlstate: SqlState::NOT_NULL_VIOLATION,
                 });
             }
         }
@@ -1308,7 +1309,7 @@ impl Session {
 fn skipping(what: &str, names: Vec<String>) -> impl Iterator<Item = Notice> + '_ {
     names.into_iter().map(move |name| Notice {
         severity: "NOTICE",
-        sqlstate: "00000",
+        sqlstate: SqlState::SUCCESSFUL_COMPLETION,
         message: format!("{what} \"{name}\" does not exist, skipping"),
     })
 }
@@ -1449,7 +1450,7 @@ fn column_of(def: &ast::ColumnDef) -> Result<ColumnDefinition> {
                         "multiple default values specified for column \"{}\"",
                         column.name
                     ),
-                    sqlstate: "42601",
+                    sqlstate: SqlState::SYNTAX_ERROR,
                 });
             }
             ColumnOption::Default(expr) => {
@@ -1651,7 +1652,7 @@ fn column_position_in(columns: &[Column], expr: &ast::Expr, table: &str) -> Resu
 fn multiple_primary_keys(table: &str) -> Error {
     Error::Execution {
         message: format!("multiple primary keys for table \"{table}\" are not allowed"),
-        sqlstate: "42P16",
+        sqlstate: SqlState::INVALID_TABLE_DEFINITION,
     }
 }
 
@@ -1680,7 +1681,7 @@ fn row_identity(columns: &[Column], table: &str, sequence: String) -> Result<(Co
 fn system_column(verb: &str, name: &str) -> Error {
     Error::Execution {
         message: format!("cannot {verb} system column \"{name}\""),
-        sqlstate: "0A000",
+        sqlstate: SqlState::FEATURE_NOT_SUPPORTED,
     }
 }
 
@@ -1697,7 +1698,7 @@ pub(super) fn refuse_pseudo_column(name: &str) -> Result<()> {
 fn system_name(name: &str) -> Error {
     Error::Execution {
         message: format!("column name \"{name}\" conflicts with a system column name"),
-        sqlstate: "42701",
+        sqlstate: SqlState::DUPLICATE_COLUMN,
     }
 }
 
@@ -1754,7 +1755,7 @@ fn numeric_precision(p: u64) -> Result<u8> {
     if !(1..=1000).contains(&p) {
         return Err(Error::Execution {
             message: format!("NUMERIC precision {p} must be between 1 and 1000"),
-            sqlstate: "22023",
+            sqlstate: SqlState::INVALID_PARAMETER_VALUE,
         });
     }
     u8::try_from(p).map_err(|_| unsupported("numeric precision above 255"))
@@ -1782,13 +1783,13 @@ pub(crate) fn data_type(t: &ast::DataType) -> Result<DataType> {
             ast::ExactNumberInfo::Precision(0) => {
                 return Err(Error::Execution {
                     message: "precision for type float must be at least 1 bit".to_string(),
-                    sqlstate: "22023",
+                    sqlstate: SqlState::INVALID_PARAMETER_VALUE,
                 });
             }
             _ => {
                 return Err(Error::Execution {
                     message: "precision for type float must be less than 54 bits".to_string(),
-                    sqlstate: "22023",
+                    sqlstate: SqlState::INVALID_PARAMETER_VALUE,
                 });
             }
         },

@@ -19,6 +19,7 @@ use sqlparser::ast::{self, Statement as Ast, visit_expressions_mut};
 
 use super::ddl::{ident_name, table_name};
 use super::{Session, Snapshot, Write};
+use crate::SqlState;
 use crate::database::{Rows, execution, projector_error, unsupported};
 use crate::error::{Error, Result};
 use crate::parser::{Overriding, Statement};
@@ -144,7 +145,7 @@ impl Session {
                         "INSERT has {targets} target columns but {} expressions",
                         batch.num_columns()
                     ),
-                    sqlstate: "42601",
+                    sqlstate: SqlState::SYNTAX_ERROR,
                 });
             }
             proposed.extend(rows_of(batch, types)?);
@@ -204,7 +205,7 @@ impl Session {
                             message:
                                 "ON CONFLICT DO UPDATE command cannot affect row a second time"
                                     .to_string(),
-                            sqlstate: "21000",
+                            sqlstate: SqlState::CARDINALITY_VIOLATION,
                         });
                     }
                     _ => Some(row.clone()),
@@ -990,7 +991,7 @@ fn type_boolean_strings(source: &mut ast::Query, types: &[DataType]) {
 pub(super) fn system_column(column: &Column) -> Error {
     Error::Execution {
         message: format!("cannot assign to system column \"{}\"", column.name),
-        sqlstate: "0A000",
+        sqlstate: SqlState::FEATURE_NOT_SUPPORTED,
     }
 }
 
@@ -1314,16 +1315,15 @@ fn array_column(array: &ArrayRef, element: &DataType) -> Result<ArrayRef> {
             other => {
                 return Err(Error::Execution {
                     message: format!("a value of type {other} is not an array"),
-                    sqlstate: "42804",
+                    sqlstate: SqlState::DATATYPE_MISMATCH,
                 });
             }
         };
         cast_with_options(array, &target, &strict).map_err(|e| crate::database::arrow_error(&e))?
     };
     let Some(list) = list.as_any().downcast_ref::<ListArray>() else {
-        return Err(Error::Execution {
-            message: "internal: an array literal did not read as a list".into(),
-            sqlstate: "XX000",
+        return Err(Error::Internal {
+            message: "an array literal did not read as a list".into(),
         });
     };
     if matches!(
@@ -1332,7 +1332,7 @@ fn array_column(array: &ArrayRef, element: &DataType) -> Result<ArrayRef> {
     ) {
         return Err(Error::Execution {
             message: "multidimensional arrays are not supported in columns: DriftDB's array columns have one dimension".into(),
-            sqlstate: "0A000",
+            sqlstate: SqlState::FEATURE_NOT_SUPPORTED,
         });
     }
     let values = cast_column(list.values(), element)?;

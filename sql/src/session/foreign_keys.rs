@@ -21,6 +21,7 @@ use sqlparser::ast::{self, ConstraintReferenceMatchKind, ReferentialAction};
 
 use super::ddl::{ident_name, table_name};
 use super::{Session, Snapshot};
+use crate::SqlState;
 use crate::database::{Notice, Outcome, projector_error, unsupported};
 use crate::error::{Error, Result};
 
@@ -84,7 +85,7 @@ impl Spec {
         if initially_deferred && !deferrable {
             return Err(Error::Execution {
                 message: "constraint declared INITIALLY DEFERRED must be DEFERRABLE".into(),
-                sqlstate: "42601",
+                sqlstate: SqlState::SYNTAX_ERROR,
             });
         }
         let on_delete = action(fk.on_delete);
@@ -231,7 +232,7 @@ impl Session {
         if self.txn.as_ref().is_none_or(|t| t.implicit) {
             return Ok(Outcome::command("SET CONSTRAINTS", None).with_notice(
                 "WARNING",
-                "25P01",
+                SqlState::NO_ACTIVE_SQL_TRANSACTION,
                 "SET CONSTRAINTS can only be used in transaction blocks".to_string(),
             ));
         }
@@ -247,13 +248,13 @@ impl Session {
             if keys.is_empty() && !is_check {
                 return Err(Error::Execution {
                     message: format!("constraint \"{name}\" does not exist"),
-                    sqlstate: "42704",
+                    sqlstate: SqlState::UNDEFINED_OBJECT,
                 });
             }
             if is_check || keys.iter().any(|fk| !fk.deferrable) {
                 return Err(Error::Execution {
                     message: format!("constraint \"{name}\" is not deferrable"),
-                    sqlstate: "55000",
+                    sqlstate: SqlState::OBJECT_NOT_IN_PREREQUISITE_STATE,
                 });
             }
         }
@@ -321,7 +322,7 @@ impl Session {
                     message: format!(
                         "column \"{column}\" referenced in foreign key constraint does not exist"
                     ),
-                    sqlstate: "42703",
+                    sqlstate: SqlState::UNDEFINED_COLUMN,
                 });
             }
         }
@@ -336,7 +337,7 @@ impl Session {
                     "there is no primary key for referenced table \"{}\"",
                     spec.parent
                 ),
-                sqlstate: "42830",
+                sqlstate: SqlState::INVALID_FOREIGN_KEY,
             });
         }
         let parent_columns: Vec<String> = if spec.parent_columns.is_empty() {
@@ -354,14 +355,14 @@ impl Session {
                 message: format!(
                     "column \"{column}\" referenced in foreign key constraint does not exist"
                 ),
-                sqlstate: "42703",
+                sqlstate: SqlState::UNDEFINED_COLUMN,
             })?);
         }
         if referenced.len() != spec.columns.len() {
             return Err(Error::Execution {
                 message: "number of referencing and referenced columns for foreign key disagree"
                     .into(),
-                sqlstate: "42830",
+                sqlstate: SqlState::INVALID_FOREIGN_KEY,
             });
         }
         let sorted = |cols: &[usize]| {
@@ -378,7 +379,7 @@ impl Session {
                     "there is no unique constraint matching given keys for referenced table \"{}\"",
                     spec.parent
                 ),
-                sqlstate: "42830",
+                sqlstate: SqlState::INVALID_FOREIGN_KEY,
             });
         }
         let mut base = format!(
@@ -399,7 +400,7 @@ impl Session {
                     message: format!(
                         "foreign key constraint \"{name}\" cannot be implemented: key columns \"{column}\" and \"{referenced_name}\" are of incompatible types"
                     ),
-                    sqlstate: "42804",
+                    sqlstate: SqlState::DATATYPE_MISMATCH,
                 });
             }
         }
@@ -485,12 +486,12 @@ impl Session {
                         message: format!(
                             "cannot drop table {table} because other objects depend on it"
                         ),
-                        sqlstate: "2BP01",
+                        sqlstate: SqlState::DEPENDENT_OBJECTS_STILL_EXIST,
                     });
                 }
                 notices.push(Notice {
                     severity: "NOTICE",
-                    sqlstate: "00000",
+                    sqlstate: SqlState::SUCCESSFUL_COMPLETION,
                     message: format!("drop cascades to constraint {} on table {child}", fk.name),
                 });
                 ops.push(LedgerOp::DropConstraint {
@@ -530,12 +531,12 @@ impl Session {
                             "cannot truncate a table referenced in a foreign key constraint: table \"{child}\" references \"{}\"; truncate it at the same time, or use TRUNCATE ... CASCADE",
                             all[i]
                         ),
-                        sqlstate: "0A000",
+                        sqlstate: SqlState::FEATURE_NOT_SUPPORTED,
                     });
                 }
                 notices.push(Notice {
                     severity: "NOTICE",
-                    sqlstate: "00000",
+                    sqlstate: SqlState::SUCCESSFUL_COMPLETION,
                     message: format!("truncate cascades to table \"{child}\""),
                 });
                 all.push(child);
@@ -627,7 +628,7 @@ impl Session {
                                     "integer out of range for the referencing columns of \"{}\"",
                                     fk.name
                                 ),
-                                sqlstate: "22003",
+                                sqlstate: SqlState::NUMERIC_VALUE_OUT_OF_RANGE,
                             }
                         })?),
                         None => None,
@@ -789,7 +790,7 @@ pub(super) fn constraint_name(
         Some(name) if taken.contains(&name) => {
             return Err(Error::Execution {
                 message: format!("constraint \"{name}\" for relation \"{table}\" already exists"),
-                sqlstate: "42710",
+                sqlstate: SqlState::DUPLICATE_OBJECT,
             });
         }
         Some(name) => name,

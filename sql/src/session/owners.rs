@@ -8,6 +8,7 @@ use sqlparser::ast;
 
 use super::ddl::ident_name;
 use super::{Session, Snapshot, Write};
+use crate::SqlState;
 use crate::error::{Error, Result};
 use crate::owners::{self, Owner};
 
@@ -53,7 +54,7 @@ impl Session {
                 message: format!(
                     "cannot change owner of sequence \"{relation}\": it is linked to table \"{table}\""
                 ),
-                sqlstate: "0A000",
+                sqlstate: SqlState::FEATURE_NOT_SUPPORTED,
             });
         }
         let mut relations = vec![relation.to_string()];
@@ -101,7 +102,7 @@ impl Session {
         }
         Err(Error::Execution {
             message: format!("role \"{role}\" does not exist"),
-            sqlstate: "42704",
+            sqlstate: SqlState::UNDEFINED_OBJECT,
         })
     }
 

@@ -25,6 +25,7 @@ use sqlparser::ast::{self, Expr, Statement as Ast, visit_expressions, visit_expr
 use super::Session;
 use super::ddl::{ident_name, table_name};
 use super::dml::{returning, target_table};
+use crate::SqlState;
 use crate::database::{Outcome, execution, unsupported};
 use crate::error::{Error, Result};
 use crate::parser::Statement;
@@ -155,7 +156,7 @@ fn bind_placeholders(statement: &mut Ast, values: &[Expr]) -> Result<()> {
     match missing {
         Some(n) => Err(Error::Execution {
             message: format!("there is no parameter ${n}: {} were bound", values.len()),
-            sqlstate: "08P01",
+            sqlstate: SqlState::PROTOCOL_VIOLATION,
         }),
         None => Ok(()),
     }
@@ -382,7 +383,7 @@ impl Session {
         if self.prepared.contains_key(&name) {
             return Err(Error::Execution {
                 message: format!("prepared statement \"{name}\" already exists"),
-                sqlstate: "42P05",
+                sqlstate: SqlState::DUPLICATE_PREPARED_STATEMENT,
             });
         }
         if matches!(
@@ -419,7 +420,7 @@ impl Session {
         .ok_or_else(|| unsupported("EXECUTE without a plain statement name"))?;
         let prepared = self.prepared.get(&name).ok_or_else(|| Error::Execution {
             message: format!("prepared statement \"{name}\" does not exist"),
-            sqlstate: "26000",
+            sqlstate: SqlState::INVALID_SQL_STATEMENT_NAME,
         })?;
         if parameters.len() != prepared.count {
             return Err(Error::Execution {
@@ -428,7 +429,7 @@ impl Session {
                     prepared.count,
                     parameters.len()
                 ),
-                sqlstate: "42601",
+                sqlstate: SqlState::SYNTAX_ERROR,
             });
         }
         // A declared type casts its value, as PostgreSQL coerces it.
@@ -470,7 +471,7 @@ impl Session {
         if self.prepared.remove(&name_text).is_none() {
             return Err(Error::Execution {
                 message: format!("prepared statement \"{name_text}\" does not exist"),
-                sqlstate: "26000",
+                sqlstate: SqlState::INVALID_SQL_STATEMENT_NAME,
             });
         }
         Ok(Outcome::command("DEALLOCATE", None))

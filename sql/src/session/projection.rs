@@ -19,6 +19,7 @@ use sqlparser::ast::{self, ObjectName, Statement as Ast};
 
 use super::ddl::{data_type, ident_name};
 use super::{Session, Write};
+use crate::SqlState;
 use crate::database::{Outcome, projector_error};
 use crate::error::{Error, Result};
 use crate::parser::projection::{ProjectionSpec, ProjectionStatement};
@@ -43,13 +44,13 @@ impl Session {
                     } else if if_not_exists {
                         return Ok(Outcome::command("CREATE PROJECTION", None).with_notice(
                             "NOTICE",
-                            "42P07",
+                            SqlState::DUPLICATE_TABLE,
                             format!("projection \"{name}\" already exists, skipping"),
                         ));
                     } else {
                         return Err(Error::Execution {
                             message: format!("projection \"{name}\" already exists"),
-                            sqlstate: "42P07",
+                            sqlstate: SqlState::DUPLICATE_TABLE,
                         });
                     }
                 } else {
@@ -88,7 +89,7 @@ impl Session {
                     if if_exists {
                         return Ok(Outcome::command("DROP PROJECTION", None).with_notice(
                             "NOTICE",
-                            "00000",
+                            SqlState::SUCCESSFUL_COMPLETION,
                             format!("projection \"{name}\" does not exist, skipping"),
                         ));
                     }
@@ -129,7 +130,7 @@ impl Session {
             .filter(|p| p.replaces.is_none())
             .ok_or_else(|| Error::Execution {
                 message: format!("projection \"{name}\" does not exist"),
-                sqlstate: "42704",
+                sqlstate: SqlState::UNDEFINED_OBJECT,
             })
     }
 
@@ -149,7 +150,7 @@ impl Session {
         if self.schema_at(name, &snapshot).is_ok() {
             return Err(Error::Execution {
                 message: format!("relation \"{name}\" already exists"),
-                sqlstate: "42P07",
+                sqlstate: SqlState::DUPLICATE_TABLE,
             });
         }
         let (schema, def) = definition(name, name, spec, 1)?;
@@ -349,7 +350,7 @@ fn refused(what: &str, table: &str, p: &ProjectionState) -> Error {
             "cannot {what} table \"{table}\": projection \"{}\" maintains it from topic \"{}\" (use ALTER PROJECTION or DROP PROJECTION)",
             p.def.name, p.def.topic
         ),
-        sqlstate: "42809",
+        sqlstate: SqlState::WRONG_OBJECT_TYPE,
     }
 }
 
@@ -373,7 +374,7 @@ fn definition(
 ) -> Result<(TableSchema, ProjectionDef)> {
     let invalid = |message: String| Error::Execution {
         message,
-        sqlstate: "42P16",
+        sqlstate: SqlState::INVALID_TABLE_DEFINITION,
     };
     let mut columns = Vec::new();
     let mut sources = Vec::new();

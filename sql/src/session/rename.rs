@@ -17,6 +17,7 @@ use std::collections::BTreeMap;
 use driftdb_projector::LedgerOp;
 
 use super::{Session, Snapshot};
+use crate::SqlState;
 use crate::database::unsupported;
 use crate::error::{Error, Result};
 use crate::schemas;
@@ -35,7 +36,7 @@ impl Session {
             if from == to || self.relation_exists(to, snapshot) && !renames.contains_key(to) {
                 return Err(Error::Execution {
                     message: format!("relation \"{to}\" already exists"),
-                    sqlstate: "42P07",
+                    sqlstate: SqlState::DUPLICATE_TABLE,
                 });
             }
         }
@@ -127,7 +128,7 @@ impl Session {
                 message: format!(
                     "\"{table}\" is the table of a projection and cannot be renamed; drop or rebuild the projection instead"
                 ),
-                sqlstate: "42809",
+                sqlstate: SqlState::WRONG_OBJECT_TYPE,
             });
         }
         let made = self.txn.as_ref().is_some_and(|txn| {

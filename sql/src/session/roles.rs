@@ -25,6 +25,7 @@ use sqlparser::ast::{self, Statement as Ast};
 
 use super::ddl::{ident_name, table_name};
 use super::{Session, Write};
+use crate::SqlState;
 use crate::database::{projector_error, unsupported};
 use crate::error::{Error, Result};
 
@@ -37,14 +38,14 @@ const SCRAM_ITERATIONS: u32 = 4096;
 fn denied(message: String) -> Error {
     Error::Execution {
         message,
-        sqlstate: "42501",
+        sqlstate: SqlState::INSUFFICIENT_PRIVILEGE,
     }
 }
 
 fn role_missing(name: &str) -> Error {
     Error::Execution {
         message: format!("role \"{name}\" does not exist"),
-        sqlstate: "42704",
+        sqlstate: SqlState::UNDEFINED_OBJECT,
     }
 }
 
@@ -118,9 +119,8 @@ pub fn random_bytes<const N: usize>() -> Result<[u8; N]> {
     let mut bytes = [0u8; N];
     ring::rand::SystemRandom::new()
         .fill(&mut bytes)
-        .map_err(|_| Error::Execution {
+        .map_err(|_| Error::Internal {
             message: "the operating system gave no random bytes".to_string(),
-            sqlstate: "XX000",
         })?;
     Ok(bytes)
 }
@@ -410,13 +410,13 @@ impl Session {
                     if name.starts_with("pg_") {
                         return Err(Error::Execution {
                             message: format!("role name \"{name}\" is reserved"),
-                            sqlstate: "42939",
+                            sqlstate: SqlState::RESERVED_NAME,
                         });
                     }
                     if security.role(&name).is_some() {
                         return Err(Error::Execution {
                             message: format!("role \"{name}\" already exists"),
-                            sqlstate: "42710",
+                            sqlstate: SqlState::DUPLICATE_OBJECT,
                         });
                     }
                     let (scram, md5) = match &create.password {
@@ -474,7 +474,7 @@ impl Session {
                     if name == self.role() {
                         return Err(Error::Execution {
                             message: "current user cannot be dropped".to_string(),
-                            sqlstate: "55006",
+                            sqlstate: SqlState::OBJECT_IN_USE,
                         });
                     }
                     if let Some(owned) = self.owned_by(&name, &self.snapshot_ref()) {
@@ -482,7 +482,7 @@ impl Session {
                             message: format!(
                                 "role \"{name}\" cannot be dropped because some objects depend on it (owner of {owned})"
                             ),
-                            sqlstate: "2BP01",
+                            sqlstate: SqlState::DEPENDENT_OBJECTS_STILL_EXIST,
                         });
                     }
                     ops.push(LedgerOp::DropRole { name });

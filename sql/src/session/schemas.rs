@@ -13,6 +13,7 @@ use sqlparser::ast::{
 
 use super::ddl::ident_name;
 use super::{Outcome, Session, Snapshot, Write};
+use crate::SqlState;
 use crate::database::Notice;
 use crate::error::{Error, Result};
 use crate::parser::{AlterRelation, RelationChange};
@@ -53,7 +54,7 @@ impl Session {
             }
             return Err(Error::Execution {
                 message: format!("schema \"{name}\" already exists"),
-                sqlstate: "42P06",
+                sqlstate: SqlState::DUPLICATE_SCHEMA,
             });
         }
         reserved(&name)?;
@@ -99,7 +100,7 @@ impl Session {
                 {
                     return Err(Error::Execution {
                         message: format!("schema \"{to}\" already exists"),
-                        sqlstate: "42P06",
+                        sqlstate: SqlState::DUPLICATE_SCHEMA,
                     });
                 }
                 reserved(&to)?;
@@ -169,13 +170,13 @@ impl Session {
             } else if if_exists {
                 notices.push(Notice {
                     severity: "NOTICE",
-                    sqlstate: "00000",
+                    sqlstate: SqlState::SUCCESSFUL_COMPLETION,
                     message: format!("schema \"{name}\" does not exist, skipping"),
                 });
             } else {
                 return Err(Error::Execution {
                     message: format!("schema \"{name}\" does not exist"),
-                    sqlstate: "3F000",
+                    sqlstate: SqlState::INVALID_SCHEMA_NAME,
                 });
             }
         }
@@ -194,13 +195,13 @@ impl Session {
                     message: format!(
                         "cannot drop schema {schema} because other objects depend on it ({first} depends on schema {schema})"
                     ),
-                    sqlstate: "2BP01",
+                    sqlstate: SqlState::DEPENDENT_OBJECTS_STILL_EXIST,
                 });
             }
             if holds > 0 {
                 notices.push(Notice {
                     severity: "NOTICE",
-                    sqlstate: "00000",
+                    sqlstate: SqlState::SUCCESSFUL_COMPLETION,
                     message: format!("drop cascades to {holds} other objects"),
                 });
             }
@@ -353,7 +354,7 @@ impl Session {
             if alter.if_exists {
                 return Ok(Outcome::command(&tag, None).with_notice(
                     "NOTICE",
-                    "00000",
+                    SqlState::SUCCESSFUL_COMPLETION,
                     format!("relation \"{name}\" does not exist, skipping"),
                 ));
             }
@@ -367,7 +368,7 @@ impl Session {
         if !kind_matches {
             return Err(Error::Execution {
                 message: format!("\"{name}\" is not a {}", alter.kind.to_lowercase()),
-                sqlstate: "42809",
+                sqlstate: SqlState::WRONG_OBJECT_TYPE,
             });
         }
         let to = match &alter.change {
@@ -396,7 +397,7 @@ impl Session {
                         message: format!(
                             "relation \"{own}\" already exists in schema \"{schema}\""
                         ),
-                        sqlstate: "42P07",
+                        sqlstate: SqlState::DUPLICATE_TABLE,
                     });
                 }
                 if let Some(sequence) = &sequence
@@ -406,7 +407,7 @@ impl Session {
                         message: format!(
                             "cannot move an owned sequence into another schema: sequence \"{name}\" is linked to table \"{table}\"; move the table"
                         ),
-                        sqlstate: "0A000",
+                        sqlstate: SqlState::FEATURE_NOT_SUPPORTED,
                     });
                 }
                 to
@@ -517,7 +518,7 @@ fn reserved(name: &str) -> Result<()> {
             message: format!(
                 "unacceptable schema name \"{name}\": the prefix \"pg_\" is reserved for system schemas"
             ),
-            sqlstate: "42939",
+            sqlstate: SqlState::RESERVED_NAME,
         });
     }
     Ok(())
@@ -543,7 +544,7 @@ fn schema_of(name: &ObjectName) -> Result<String> {
         [ObjectNamePart::Identifier(ident)] => Ok(ident_name(ident)),
         _ => Err(Error::Execution {
             message: format!("improper qualified name (too many dotted names): {name}"),
-            sqlstate: "42601",
+            sqlstate: SqlState::SYNTAX_ERROR,
         }),
     }
 }
@@ -630,7 +631,7 @@ impl Names<'_> {
                 Some(schema) => Ok(Some(schemas::stored(schema, table))),
                 None => Err(Error::Execution {
                     message: "no schema has been selected to create in".to_string(),
-                    sqlstate: "3F000",
+                    sqlstate: SqlState::INVALID_SCHEMA_NAME,
                 }),
             };
         }
@@ -802,7 +803,7 @@ impl Names<'_> {
 fn no_schema(name: &str) -> Error {
     Error::Execution {
         message: format!("schema \"{name}\" does not exist"),
-        sqlstate: "3F000",
+        sqlstate: SqlState::INVALID_SCHEMA_NAME,
     }
 }
 

@@ -6,6 +6,7 @@ use sqlparser::ast::ObjectName;
 
 use super::ddl::{ident_name, table_name};
 use super::{Session, Snapshot, Write};
+use crate::SqlState;
 use crate::database::Outcome;
 use crate::error::{Error, Result};
 use crate::parser::AlterSequence;
@@ -75,7 +76,7 @@ impl Session {
             if alter.if_exists {
                 return Ok(Outcome::command("ALTER SEQUENCE", None).with_notice(
                     "NOTICE",
-                    "00000",
+                    SqlState::SUCCESSFUL_COMPLETION,
                     format!("relation \"{name}\" does not exist, skipping"),
                 ));
             }
@@ -301,7 +302,7 @@ impl Session {
             }
             _ => Err(Error::Execution {
                 message: "invalid OWNED BY option".to_string(),
-                sqlstate: "42601",
+                sqlstate: SqlState::SYNTAX_ERROR,
             }),
         }
     }

@@ -21,7 +21,9 @@ use sqlparser::ast::{self, Expr, ObjectName, Reset, Set};
 
 use super::Session;
 use super::ddl::ident_name;
+use crate::SqlState;
 use crate::database::{Outcome, Rows, projector_error, unsupported};
+use crate::error::function_error;
 use crate::error::{Error, Result};
 use crate::temporal::Timestamp;
 
@@ -174,11 +176,11 @@ fn settable(name: &str) -> Result<()> {
     match PARAMETERS.iter().find(|(n, _, _)| *n == name) {
         Some((_, _, true)) => Err(Error::Execution {
             message: format!("parameter \"{name}\" cannot be changed"),
-            sqlstate: "55P02",
+            sqlstate: SqlState::CANT_CHANGE_RUNTIME_PARAM,
         }),
         None if !name.contains('.') => Err(Error::Execution {
             message: format!("unrecognized configuration parameter \"{name}\""),
-            sqlstate: "42704",
+            sqlstate: SqlState::UNDEFINED_OBJECT,
         }),
         _ => Ok(()),
     }
@@ -194,7 +196,7 @@ fn applicable(name: &str, value: &str) -> Result<()> {
     let unsupported = |what: &str| {
         Err(Error::Execution {
             message: format!("DriftDB does not support {name} = '{value}': {what}"),
-            sqlstate: "0A000",
+            sqlstate: SqlState::FEATURE_NOT_SUPPORTED,
         })
     };
     match name {
@@ -252,17 +254,17 @@ fn applicable(name: &str, value: &str) -> Result<()> {
         }
         "check_function_bodies" if !is_boolean(&folded) => Err(Error::Execution {
             message: "parameter \"check_function_bodies\" requires a Boolean value".to_string(),
-            sqlstate: "22023",
+            sqlstate: SqlState::INVALID_PARAMETER_VALUE,
         }),
         "xmloption" if !matches!(folded.as_str(), "content" | "document") => {
             Err(Error::Execution {
                 message: format!("invalid value for parameter \"xmloption\": \"{value}\""),
-                sqlstate: "22023",
+                sqlstate: SqlState::INVALID_PARAMETER_VALUE,
             })
         }
         "statement_timeout" if milliseconds(&folded).is_none() => Err(Error::Execution {
             message: format!("invalid value for parameter \"statement_timeout\": \"{value}\""),
-            sqlstate: "22023",
+            sqlstate: SqlState::INVALID_PARAMETER_VALUE,
         }),
         "intervalstyle" if folded != "postgres" => {
             unsupported("intervals are shown in postgres style")
@@ -274,11 +276,11 @@ fn applicable(name: &str, value: &str) -> Result<()> {
                     "{value} is outside the valid range for parameter \"extra_float_digits\" \
                      (-15 .. 3)"
                 ),
-                sqlstate: "22023",
+                sqlstate: SqlState::INVALID_PARAMETER_VALUE,
             }),
             Err(_) => Err(Error::Execution {
                 message: format!("invalid value for parameter \"extra_float_digits\": \"{value}\""),
-                sqlstate: "22023",
+                sqlstate: SqlState::INVALID_PARAMETER_VALUE,
             }),
         },
         _ => Ok(()),
@@ -459,7 +461,7 @@ impl Session {
                 None => {
                     return Err(Error::Execution {
                         message: format!("unrecognized configuration parameter \"{name}\""),
-                        sqlstate: "42704",
+                        sqlstate: SqlState::UNDEFINED_OBJECT,
                     });
                 }
             },
@@ -521,10 +523,10 @@ impl ScalarUDFImpl for CurrentSetting {
                 match self.values.get(&name) {
                     Some(value) => Ok(Some(value.clone())),
                     None if missing_ok.is_some_and(|m| m.is_valid(row) && m.value(row)) => Ok(None),
-                    None => Err(DataFusionError::External(Box::new(Error::Execution {
-                        message: format!("unrecognized configuration parameter \"{name}\""),
-                        sqlstate: "42704",
-                    }))),
+                    None => Err(function_error(
+                        format!("unrecognized configuration parameter \"{name}\""),
+                        SqlState::UNDEFINED_OBJECT,
+                    )),
                 }
             })
             .collect::<datafusion::common::Result<StringArray>>()?;
@@ -641,7 +643,7 @@ impl ScalarUDFImpl for SetConfig {
             if names.is_null(row) {
                 return Err(external(Error::Execution {
                     message: "SET requires parameter name".to_string(),
-                    sqlstate: "22004",
+                    sqlstate: SqlState::NULL_VALUE_NOT_ALLOWED,
                 }));
             }
             if local.is_valid(row) && local.value(row) {

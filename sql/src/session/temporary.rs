@@ -26,6 +26,7 @@ use sqlparser::ast::{
 
 use super::ddl::ident_name;
 use super::{Session, Snapshot};
+use crate::SqlState;
 use crate::error::{Error, Result};
 use crate::parser::Statement;
 
@@ -91,7 +92,7 @@ pub(crate) fn drop_leftovers(store: &Store) -> driftdb_projector::Result<()> {
 fn other_sessions() -> Error {
     Error::Execution {
         message: "cannot access temporary tables of other sessions".to_string(),
-        sqlstate: "0A000",
+        sqlstate: SqlState::FEATURE_NOT_SUPPORTED,
     }
 }
 
@@ -164,13 +165,13 @@ impl Session {
                             message: format!(
                                 "table names starting with \"{PREFIX}\" are reserved for temporary tables"
                             ),
-                            sqlstate: "42939",
+                            sqlstate: SqlState::RESERVED_NAME,
                         });
                     }
                     if crate::sequences::is_internal(&table) {
                         return Err(Error::Execution {
                             message: format!("\"{table}\" is the name of DriftDB's own table"),
-                            sqlstate: "42939",
+                            sqlstate: SqlState::RESERVED_NAME,
                         });
                     }
                     name
@@ -250,7 +251,7 @@ impl Session {
             _ => {
                 return Err(Error::Execution {
                     message: "cannot create temporary relation in non-temporary schema".to_string(),
-                    sqlstate: "42P16",
+                    sqlstate: SqlState::INVALID_TABLE_DEFINITION,
                 });
             }
         };
@@ -281,7 +282,7 @@ impl Session {
                 if crate::sequences::is_internal(table) {
                     return Err(Error::Execution {
                         message: format!("permission denied: \"{table}\" is DriftDB's own"),
-                        sqlstate: "42501",
+                        sqlstate: SqlState::INSUFFICIENT_PRIVILEGE,
                     });
                 }
                 if let Some((session, _)) = temporary_of(table) {

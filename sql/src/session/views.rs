@@ -9,6 +9,7 @@ use sqlparser::ast::{self, Statement as Ast};
 
 use super::ddl::{ident_name, table_name};
 use super::{Session, Snapshot, Write};
+use crate::SqlState;
 use crate::database::{Notice, unsupported};
 use crate::error::{Error, Result};
 use crate::views::{self, View};
@@ -84,7 +85,7 @@ impl Session {
                 message: format!(
                     "cannot change view \"{name}\": DriftDB's views are read-only; write to its tables"
                 ),
-                sqlstate: "0A000",
+                sqlstate: SqlState::FEATURE_NOT_SUPPORTED,
             });
         }
         views::expand(statement, &views).map(drop)
@@ -110,7 +111,7 @@ impl Session {
         if existing.is_none() && self.relation_exists(&name, snapshot) {
             return Err(Error::Execution {
                 message: format!("relation \"{name}\" already exists"),
-                sqlstate: "42P07",
+                sqlstate: SqlState::DUPLICATE_TABLE,
             });
         }
         if existing.is_some() && !create.or_replace {
@@ -119,7 +120,7 @@ impl Session {
             }
             return Err(Error::Execution {
                 message: format!("relation \"{name}\" already exists"),
-                sqlstate: "42P07",
+                sqlstate: SqlState::DUPLICATE_TABLE,
             });
         }
         // What it reads, as it reads it: planned (with no rows) for its columns' names and
@@ -160,7 +161,7 @@ impl Session {
         if create.columns.len() > columns.len() {
             return Err(Error::Execution {
                 message: "CREATE VIEW specifies more column names than columns".into(),
-                sqlstate: "42601",
+                sqlstate: SqlState::SYNTAX_ERROR,
             });
         }
         for (i, column) in create.columns.iter().enumerate() {
@@ -170,7 +171,7 @@ impl Session {
             if columns[..i].contains(column) {
                 return Err(Error::Execution {
                     message: format!("column \"{column}\" specified more than once"),
-                    sqlstate: "42701",
+                    sqlstate: SqlState::DUPLICATE_COLUMN,
                 });
             }
         }
@@ -211,18 +212,18 @@ impl Session {
             } else if self.schema_at(name, snapshot).is_ok() {
                 return Err(Error::Execution {
                     message: format!("\"{name}\" is not a view"),
-                    sqlstate: "42809",
+                    sqlstate: SqlState::WRONG_OBJECT_TYPE,
                 });
             } else if if_exists {
                 notices.push(Notice {
                     severity: "NOTICE",
-                    sqlstate: "00000",
+                    sqlstate: SqlState::SUCCESSFUL_COMPLETION,
                     message: format!("view \"{name}\" does not exist, skipping"),
                 });
             } else {
                 return Err(Error::Execution {
                     message: format!("view \"{name}\" does not exist"),
-                    sqlstate: "42P01",
+                    sqlstate: SqlState::UNDEFINED_TABLE,
                 });
             }
         }
@@ -260,12 +261,12 @@ impl Session {
                             "cannot drop {} because other objects depend on it (view {reader} depends on it)",
                             all[i]
                         ),
-                        sqlstate: "2BP01",
+                        sqlstate: SqlState::DEPENDENT_OBJECTS_STILL_EXIST,
                     });
                 }
                 notices.push(Notice {
                     severity: "NOTICE",
-                    sqlstate: "00000",
+                    sqlstate: SqlState::SUCCESSFUL_COMPLETION,
                     message: format!("drop cascades to view {reader}"),
                 });
                 all.push(reader);

@@ -24,7 +24,8 @@ use sqlparser::ast::{
     Statement, VisitMut, VisitorMut,
 };
 
-use crate::error::Error;
+use crate::SqlState;
+use crate::error::function_error;
 
 /// The aggregate's name, as the front end writes it.
 pub(crate) const SINGLE: &str = "__driftdb_single";
@@ -150,10 +151,10 @@ struct Single {
 }
 
 fn too_many() -> DataFusionError {
-    DataFusionError::External(Box::new(Error::Execution {
-        message: "more than one row returned by a subquery used as an expression".to_string(),
-        sqlstate: "21000",
-    }))
+    function_error(
+        "more than one row returned by a subquery used as an expression",
+        SqlState::CARDINALITY_VIOLATION,
+    )
 }
 
 impl AggregateUDFImpl for Single {

@@ -15,6 +15,7 @@
 //! `MI` elsewhere) are 0A000, never text that differs from PostgreSQL's.
 
 use crate::Error;
+use crate::SqlState;
 
 /// A number to format: its sign, and its digits with `scale` of them after the point.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,7 +57,7 @@ enum SignAt {
 fn unsupported(message: String) -> Error {
     Error::Execution {
         message,
-        sqlstate: "0A000",
+        sqlstate: SqlState::FEATURE_NOT_SUPPORTED,
     }
 }
 
@@ -122,7 +123,7 @@ fn parse(pattern: &str) -> Result<(Vec<Token>, bool, SignAt), Error> {
     if tokens.iter().filter(|t| **t == Token::Point).count() > 1 {
         return Err(Error::Execution {
             message: "multiple decimal points".to_string(),
-            sqlstate: "42601",
+            sqlstate: SqlState::SYNTAX_ERROR,
         });
     }
     let sign = match sign {
@@ -229,7 +230,7 @@ pub(crate) fn format(number: Number, pattern: &Pattern) -> Result<String, Error>
     let scale = point.map_or(0, |p| tokens[p..].iter().filter(|t| is_digit(t)).count());
     let too_wide = || Error::Execution {
         message: format!("to_char: {} digits are too many", number.digits),
-        sqlstate: "22003",
+        sqlstate: SqlState::NUMERIC_VALUE_OUT_OF_RANGE,
     };
     let (mut whole, fraction) = rounded(number, scale as u32).ok_or_else(too_wide)?;
     // PostgreSQL writes a zero whole part only where the pattern has no decimals.
