@@ -674,30 +674,10 @@ fn replay(ledger: &Partition, db: &mut Database, from: u64) -> Result<u64> {
 
 /// `2025-10-24 12:00:00.000000 UTC`-style rendering for error messages.
 fn format_micros(micros: i64) -> String {
-    let secs = micros.div_euclid(1_000_000);
-    let sub = micros.rem_euclid(1_000_000);
-    let days = secs.div_euclid(86_400);
-    let tod = secs.rem_euclid(86_400);
-    let (y, m, d) = civil_from_days(days);
-    format!(
-        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}.{sub:06} UTC",
-        tod / 3600,
-        tod % 3600 / 60,
-        tod % 60
-    )
-}
-
-/// Days since 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's algorithm).
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (yoe + era * 400 + i64::from(m <= 2), m, d)
+    match chrono::DateTime::from_timestamp_micros(micros) {
+        Some(time) => time.format("%Y-%m-%d %H:%M:%S%.6f UTC").to_string(),
+        None => format!("{micros} microseconds after the epoch"),
+    }
 }
 
 #[cfg(test)]

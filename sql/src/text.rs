@@ -75,10 +75,10 @@ pub fn format_value(array: &dyn Array, row: usize) -> Option<String> {
         }
         ArrowType::Time32(_) | ArrowType::Time64(_) => time(micros(array, row)?),
         ArrowType::Timestamp(_, tz) => {
-            let text = timestamp(micros(array, row)?);
+            let us = micros(array, row)?;
             match tz {
-                Some(_) => format!("{text}+00"),
-                None => text,
+                Some(_) => timestamptz(us),
+                None => timestamp(us),
             }
         }
         ArrowType::Interval(IntervalUnit::MonthDayNano) => {
@@ -311,6 +311,15 @@ fn timestamp(us: i64) -> String {
     }
 }
 
+/// A `timestamptz` in a UTC session: `YYYY-MM-DD HH:MM:SS[.ffffff]+00[ BC]`.
+pub(crate) fn timestamptz(us: i64) -> String {
+    let text = timestamp(us);
+    match text.strip_suffix(" BC") {
+        Some(ad) => format!("{ad}+00 BC"),
+        None => format!("{text}+00"),
+    }
+}
+
 /// PostgreSQL's `intervalstyle = postgres`: `1 year 2 mons 3 days 04:05:06`.
 fn interval(months: i32, days: i32, us: i64) -> String {
     let mut parts = Vec::new();
@@ -377,6 +386,15 @@ mod tests {
         assert_eq!(date(19_782), "2024-02-29");
         assert_eq!(time(86_399_500_000), "23:59:59.5");
         assert_eq!(timestamp(1_735_787_045_000_000), "2025-01-02 03:04:05");
+        assert_eq!(
+            timestamptz(1_735_787_045_500_000),
+            "2025-01-02 03:04:05.5+00"
+        );
+        // The day before 0001-01-01: the era comes after the zone, as PostgreSQL writes it.
+        let before_ad = -62_135_596_800_000_000 - 86_400_000_000;
+        assert_eq!(date(before_ad / 86_400_000_000), "0001-12-31 BC");
+        assert_eq!(timestamp(before_ad), "0001-12-31 00:00:00 BC");
+        assert_eq!(timestamptz(before_ad), "0001-12-31 00:00:00+00 BC");
         assert_eq!(
             interval(14, 3, 14_706_000_000),
             "1 year 2 mons 3 days 04:05:06"

@@ -1,6 +1,6 @@
 //! Parsing `--since` values: microseconds since the epoch, a duration ago, or RFC 3339.
 
-use anyhow::{Context, Result, anyhow, bail};
+use anyhow::{Context, Result, anyhow};
 
 /// The time `s` names, in microseconds since the Unix epoch. `now` is the current time in the
 /// same unit, for relative values.
@@ -42,72 +42,10 @@ fn parse_ago(s: &str) -> Option<Result<i64>> {
     )
 }
 
+/// An RFC 3339 date-time (`T`, `t` or a space between date and time; `Z` or an offset), in
+/// microseconds since the epoch; finer digits than microseconds are cut.
 fn parse_rfc3339(s: &str) -> Result<i64> {
-    let b = s.as_bytes();
-    let num = |range: std::ops::Range<usize>| -> Result<i64> {
-        let part = s.get(range).ok_or_else(|| anyhow!("too short"))?;
-        if !part.bytes().all(|b| b.is_ascii_digit()) {
-            bail!("expected digits, got {part:?}");
-        }
-        Ok(part.parse()?)
-    };
-    if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b't' | b' ') {
-        bail!("expected YYYY-MM-DDTHH:MM:SS");
-    }
-    if b[13] != b':' || b[16] != b':' {
-        bail!("expected HH:MM:SS");
-    }
-    let (year, month, day) = (num(0..4)?, num(5..7)?, num(8..10)?);
-    let (hour, minute, second) = (num(11..13)?, num(14..16)?, num(17..19)?);
-    if !(1..=12).contains(&month)
-        || !(1..=31).contains(&day)
-        || hour > 23
-        || minute > 59
-        || second > 60
-    {
-        bail!("field out of range");
-    }
-    let mut rest = &s[19..];
-    let mut micros = 0i64;
-    if let Some(frac) = rest.strip_prefix('.') {
-        let digits = frac.bytes().take_while(u8::is_ascii_digit).count();
-        if digits == 0 {
-            bail!("empty fraction");
-        }
-        let mut scaled = frac[..digits.min(6)].to_string();
-        while scaled.len() < 6 {
-            scaled.push('0');
-        }
-        micros = scaled.parse()?;
-        rest = &frac[digits..];
-    }
-    let offset_seconds = match rest {
-        "Z" | "z" => 0,
-        _ if rest.len() == 6
-            && (rest.starts_with('+') || rest.starts_with('-'))
-            && &rest[3..4] == ":" =>
-        {
-            let hours: i64 = rest[1..3].parse()?;
-            let minutes: i64 = rest[4..6].parse()?;
-            let sign = if rest.starts_with('-') { -1 } else { 1 };
-            sign * (hours * 3600 + minutes * 60)
-        }
-        _ => bail!("expected Z or an offset like +01:00"),
-    };
-    let days = days_from_civil(year, month, day);
-    let seconds = days * 86_400 + hour * 3600 + minute * 60 + second - offset_seconds;
-    Ok(seconds * 1_000_000 + micros)
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
-fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (month + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
+    Ok(chrono::DateTime::parse_from_rfc3339(s)?.timestamp_micros())
 }
 
 #[cfg(test)]
@@ -142,6 +80,7 @@ mod tests {
             "",
             "yesterday",
             "2026-13-01T00:00:00Z",
+            "2026-02-30T00:00:00Z",
             "2026-11-23T21:00:00",
             "5x",
             "s",

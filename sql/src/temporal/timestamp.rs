@@ -80,23 +80,7 @@ impl Timestamp {
 /// `YYYY-MM-DD HH:MM:SS[.ffffff]+00`, PostgreSQL's output for a `timestamptz` in UTC.
 impl std::fmt::Display for Timestamp {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let seconds = self.unix_micros.div_euclid(MICROS_PER_SECOND);
-        let micros = self.unix_micros.rem_euclid(MICROS_PER_SECOND);
-        let days = seconds.div_euclid(SECONDS_PER_DAY);
-        let of_day = seconds.rem_euclid(SECONDS_PER_DAY);
-        let (year, month, day) = civil_from_days(days);
-        write!(
-            f,
-            "{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02}",
-            of_day / 3600,
-            of_day / 60 % 60,
-            of_day % 60
-        )?;
-        if micros != 0 {
-            let fraction = format!("{micros:06}");
-            write!(f, ".{}", fraction.trim_end_matches('0'))?;
-        }
-        write!(f, "+00")
+        f.write_str(&crate::text::timestamptz(self.unix_micros))
     }
 }
 
