@@ -603,7 +603,7 @@ pub(crate) fn arrow_error(e: &datafusion::arrow::error::ArrowError) -> Error {
             SqlState::NUMERIC_VALUE_OUT_OF_RANGE
         }
         A::CastError(_) | A::ParseError(_) => SqlState::INVALID_TEXT_REPRESENTATION,
-        _ => SqlState::INTERNAL_ERROR,
+        _ => return Error::Internal { message },
     };
     Error::Execution { message, sqlstate }
 }

@@ -7,7 +7,7 @@
 //! Messages never repeat the position; sqlparser's ` at Line: l, Column: c` suffix is
 //! stripped and turned into the position instead.
 //!
-//! SQLSTATEs and who is at fault live in one table, [`SqlState`] in [`sqlstate`]; the
+//! SQLSTATEs and who is at fault live in one table, [`SqlState`] (`error/sqlstate.rs`); the
 //! PostgreSQL wire server sends [`Error::sqlstate`], the gRPC services map [`Error::kind`],
 //! and clients retry on [`Error::is_retryable`].
 
