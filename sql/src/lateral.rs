@@ -213,7 +213,7 @@ impl Call {
             _ => return None,
         };
         args.iter()
-            .any(crate::catalog::names_a_column)
+            .any(crate::rewrite::names_a_column)
             .then(|| Call {
                 function,
                 args,
@@ -327,7 +327,7 @@ impl Call {
     /// The `SELECT` items that call the function over `arguments`, named as PostgreSQL
     /// names its columns; `None` for a function this does not rewrite.
     fn projection(&self, arguments: &[Expr]) -> Result<Option<Vec<SelectItem>>> {
-        let call = |function: &str| crate::catalog::call_with(function, arguments.to_vec());
+        let call = |function: &str| crate::rewrite::call_with(function, arguments.to_vec());
         // Scalar rows: the column is named after the alias, else the function.
         let column = || match &self.alias {
             Some(alias) if alias.columns.is_empty() => alias.name.clone(),
@@ -352,7 +352,7 @@ impl Call {
         if crate::json::is_record_function(&self.function) {
             return Ok(None);
         }
-        match crate::catalog::set_returning_table(&factor, true) {
+        match crate::rewrite::set_returning_table(&factor, true) {
             Some(Ok(TableFactor::Derived { subquery, .. })) => match *subquery.body {
                 SetExpr::Select(select) => Ok(Some(select.projection)),
                 _ => Ok(None),

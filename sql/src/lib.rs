@@ -61,6 +61,7 @@ mod present;
 pub mod projection;
 pub mod provider;
 mod recursive;
+mod rewrite;
 mod schemas;
 mod sequences;
 pub mod session;

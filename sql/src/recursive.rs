@@ -5,7 +5,7 @@
 //! refuses it (42P19, "aggregate functions are not allowed in a recursive query's recursive
 //! term"), and so does [`check`]. Only the recursive term's own `SELECT` is looked at: an
 //! aggregate inside a subquery of it is allowed. [`calls_aggregate`], which finds them, also
-//! serves the catalog rewrites.
+//! serves the statement rewrites (`rewrite.rs`).
 //!
 //! [`nullable_outputs`] works around a mismatch in DataFusion's planning of a recursive
 //! query: its output schema is decided on the logical plan, where `x IS TRUE` (also what

@@ -1452,7 +1452,7 @@ impl Session {
         crate::grouping::expand(statement);
         let calls_sequences = crate::sequences::prepare(statement);
         let catalogs = crate::catalog::reads_catalogs(statement);
-        crate::catalog::rewrite(statement, catalogs)?;
+        crate::rewrite::rewrite(statement, catalogs)?;
         let engine = self.engine(snapshot)?;
         self.register_sequence_relations(statement, &engine, snapshot)?;
         let is_aggregate = |name: &str| {
@@ -1469,7 +1469,7 @@ impl Session {
         }
         // `current_user` and `session_user` (the front end writes them as calls): the role
         // the session runs as.
-        for function in [crate::catalog::CURRENT_USER, crate::catalog::SESSION_USER] {
+        for function in [crate::rewrite::CURRENT_USER, crate::rewrite::SESSION_USER] {
             if crate::catalog::calls(statement, function) {
                 engine
                     .context()

@@ -9,7 +9,7 @@
 //! Each becomes a subquery that reads one field per column: `->>` (the text of the value, a
 //! string without its quotes) cast to the column's type, or `->` for a `json`/`jsonb`
 //! column; a missing key is NULL. The `recordset` forms read each element of the array
-//! (`json_array_elements`). The catalog rewrite calls this for the `FROM` items it rewrites
+//! (`json_array_elements`). The statement rewrite (`rewrite.rs`) calls this for the `FROM` items it rewrites
 //! (`crate::catalog`), which refuses a function of an outer column (`LATERAL`) first.
 
 use sqlparser::ast::{DataType, FunctionArg, FunctionArgExpr, Query, TableAlias, TableFactor};

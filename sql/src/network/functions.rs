@@ -1,6 +1,6 @@
 //! The SQL functions over `inet` and `cidr` values, and the internal ones their casts,
 //! operators and order become ([`crate::postgres::PostgresOperators`],
-//! [`crate::postgres::PostgresSemantics`], the cast rewrite in `catalog.rs`).
+//! [`crate::postgres::PostgresSemantics`], the cast rewrite in `rewrite.rs`).
 //!
 //! Every argument that is an address is `Utf8` text in PostgreSQL's output form; a
 //! function learns from the argument's field whether it is a `cidr` (`abbrev`,

@@ -1,7 +1,7 @@
 //! `~x`, PostgreSQL's bitwise NOT, which DataFusion does not plan ("Unsupported SQL unary
 //! operator"): of an integer, its bits flipped in its own type (`~5` is -6); of an `inet` or
 //! `cidr`, the address's bits flipped, an `inet` ([`crate::network`]). The parser's `~x`
-//! becomes a call of [`BITWISE_NOT`] (in `catalog.rs`).
+//! becomes a call of [`BITWISE_NOT`] (in `rewrite.rs`).
 
 use std::sync::Arc;
 

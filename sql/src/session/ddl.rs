@@ -1822,11 +1822,11 @@ pub(crate) fn data_type(t: &ast::DataType) -> Result<DataType> {
         T::Custom(name, modifiers)
             if modifiers.is_empty()
                 && matches!(
-                    crate::catalog::unqualified(name).as_deref(),
+                    crate::rewrite::unqualified(name).as_deref(),
                     Some("inet" | "cidr")
                 ) =>
         {
-            match crate::catalog::unqualified(name).as_deref() {
+            match crate::rewrite::unqualified(name).as_deref() {
                 Some("inet") => DataType::Inet,
                 _ => DataType::Cidr,
             }

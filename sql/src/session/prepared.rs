@@ -114,7 +114,7 @@ fn array_type(t: &ast::DataType) -> Option<Arrow> {
     Some(Arrow::List(Arc::new(element)))
 }
 
-/// Whether `t` is `oid` (which the catalog rewrite makes `BIGINT`).
+/// Whether `t` is `oid` (which the statement rewrite, `rewrite.rs`, makes `BIGINT`).
 fn is_oid(t: &ast::DataType) -> bool {
     matches!(t, ast::DataType::Custom(name, _) if name.to_string().eq_ignore_ascii_case("oid"))
 }
