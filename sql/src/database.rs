@@ -523,9 +523,11 @@ pub(crate) fn execution(e: DataFusionError) -> Error {
                 _ => SqlState::UNDEFINED_COLUMN,
             },
         },
-        // A function that does not exist, or not for these argument types.
+        // A function that does not exist, or not for these argument types (DataFusion's
+        // texts; the functions DriftDB adds raise 42883 themselves).
         DataFusionError::Plan(message)
             if message.starts_with("Invalid function")
+                || message.starts_with("table function '")
                 || message.contains("No function matches the given name and argument types") =>
         {
             Error::Execution {
@@ -533,32 +535,17 @@ pub(crate) fn execution(e: DataFusionError) -> Error {
                 sqlstate: SqlState::UNDEFINED_FUNCTION,
             }
         }
-        DataFusionError::Plan(message)
-            if message.contains("does not exist") || message.contains("not found") =>
-        {
-            // DataFusion's `table 'datafusion.public.t' not found`, as PostgreSQL says it (a
-            // stored name, `s.t`, after DataFusion's catalog and schema).
-            let message = match message
-                .strip_prefix("table '")
-                .and_then(|m| m.strip_suffix("' not found"))
-            {
-                Some(name) => format!(
-                    "relation \"{}\" does not exist",
-                    name.splitn(3, '.').nth(2).unwrap_or(name)
-                ),
-                None => message,
-            };
-            Error::Execution {
-                message,
-                sqlstate: SqlState::UNDEFINED_TABLE,
-            }
-        }
-        DataFusionError::Plan(message) | DataFusionError::NotImplemented(message) => {
-            Error::Execution {
+        DataFusionError::Plan(message) => match missing_table(&message) {
+            Some(name) => Error::UndefinedTable { name },
+            None => Error::Execution {
                 message,
                 sqlstate: SqlState::FEATURE_NOT_SUPPORTED,
-            }
-        }
+            },
+        },
+        DataFusionError::NotImplemented(message) => Error::Execution {
+            message,
+            sqlstate: SqlState::FEATURE_NOT_SUPPORTED,
+        },
         DataFusionError::Context(_, inner) | DataFusionError::Diagnostic(_, inner) => {
             execution(*inner)
         }
@@ -574,6 +561,25 @@ pub(crate) fn execution(e: DataFusionError) -> Error {
             message: other.to_string(),
         },
     }
+}
+
+/// The relation DataFusion found no table for, as PostgreSQL names it: the stored name
+/// (`t`, `s.t`) in DriftDB's tables, `information_schema.t` in a system schema.
+///
+/// DataFusion reports a missing table only as the text `table 'catalog.schema.name' not
+/// found`, after its relation planners and table functions had their chance at the name
+/// (so a schema provider cannot raise a typed error instead: the name may yet be a table
+/// function or a time-travel reference); `slt` records pin the text.
+fn missing_table(message: &str) -> Option<String> {
+    let reference = message
+        .strip_prefix("table '")?
+        .strip_suffix("' not found")?;
+    let mut parts = reference.splitn(3, '.');
+    let (_catalog, schema, name) = (parts.next()?, parts.next()?, parts.next()?);
+    Some(match schema {
+        "public" => name.to_string(),
+        system => format!("{system}.{name}"),
+    })
 }
 
 /// Arrow's compute errors, with the SQLSTATEs PostgreSQL gives the same failures.

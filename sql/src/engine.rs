@@ -42,6 +42,8 @@ use datafusion::sql::parser::{DFParser, Statement as DfStatement};
 use datafusion::sql::sqlparser::ast::{self, TableFactor, TableVersion};
 use datafusion::sql::sqlparser::dialect::Dialect;
 
+use crate::SqlState;
+use crate::error::function_error;
 use crate::provider::{DriftTable, ReadPoint, SharedTable, poisoned, provider_for};
 use crate::temporal::{Point, SystemTime};
 
@@ -116,9 +118,10 @@ impl TableSet {
     pub fn resolve_all(&self, name: &str, point: ReadPoint) -> Result<Vec<SharedTable>> {
         let tables = self.tables.read().map_err(poisoned)?;
         let Some(incarnations) = tables.get(name) else {
-            return Err(DataFusionError::Plan(format!(
-                "table {name:?} does not exist"
-            )));
+            return Err(function_error(
+                format!("table {name:?} does not exist"),
+                SqlState::UNDEFINED_TABLE,
+            ));
         };
         let found: Vec<SharedTable> = match point {
             ReadPoint::Latest | ReadPoint::AsOf(_) => {
@@ -157,9 +160,10 @@ impl TableSet {
     pub fn resolve(&self, name: &str, point: ReadPoint) -> Result<SharedTable> {
         let tables = self.tables.read().map_err(poisoned)?;
         let Some(incarnations) = tables.get(name) else {
-            return Err(DataFusionError::Plan(format!(
-                "table {name:?} does not exist"
-            )));
+            return Err(function_error(
+                format!("table {name:?} does not exist"),
+                SqlState::UNDEFINED_TABLE,
+            ));
         };
         let found = match point {
             ReadPoint::Latest | ReadPoint::All | ReadPoint::Empty => incarnations.last(),
@@ -169,9 +173,10 @@ impl TableSet {
             }
         };
         found.map(|i| Arc::clone(&i.table)).ok_or_else(|| {
-            DataFusionError::Plan(format!(
-                "table {name:?} does not exist at FOR SYSTEM_TIME {point}"
-            ))
+            function_error(
+                format!("table {name:?} does not exist at FOR SYSTEM_TIME {point}"),
+                SqlState::UNDEFINED_TABLE,
+            )
         })
     }
 }

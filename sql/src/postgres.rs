@@ -1442,9 +1442,10 @@ impl ScalarUDFImpl for Length {
             [DataType::LargeBinary] => Ok(vec![DataType::LargeBinary]),
             [DataType::LargeUtf8] => Ok(vec![DataType::LargeUtf8]),
             [DataType::Utf8 | DataType::Utf8View | DataType::Null] => Ok(vec![DataType::Utf8]),
-            [other] => {
-                datafusion::common::plan_err!("function {}({}) does not exist", self.name, other)
-            }
+            [other] => Err(function_error(
+                format!("function {}({}) does not exist", self.name, other),
+                SqlState::UNDEFINED_FUNCTION,
+            )),
             _ => datafusion::common::plan_err!("{} takes one argument", self.name),
         }
     }

@@ -77,7 +77,10 @@ impl ScalarUDFImpl for Age {
                 DataType::Date32 | DataType::Date64 | DataType::Null | DataType::Utf8 => {
                     Ok(DataType::Timestamp(TimeUnit::Microsecond, None))
                 }
-                other => plan_err!("function age({other}) does not exist: age takes timestamps"),
+                other => Err(function_error(
+                    format!("function age({other}) does not exist: age takes timestamps"),
+                    SqlState::UNDEFINED_FUNCTION,
+                )),
             })
             .collect()
     }

@@ -36,6 +36,9 @@ use datafusion::logical_expr::{
 };
 use datafusion::physical_expr::NullState;
 
+use crate::SqlState;
+use crate::error::function_error;
+
 /// The digits of precision every average is computed with.
 const PRECISION: u8 = 38;
 /// The least scale a decimal input is cast to; the average has three more.
@@ -167,7 +170,12 @@ impl AggregateUDFImpl for PgAvg {
             t if t.is_integer() && *t != DataType::UInt64 => DataType::Int64,
             t => match decimal_input(t) {
                 Some(decimal) => decimal,
-                None => return plan_err!("function avg({t}) does not exist"),
+                None => {
+                    return Err(function_error(
+                        format!("function avg({t}) does not exist"),
+                        SqlState::UNDEFINED_FUNCTION,
+                    ));
+                }
             },
         }])
     }

@@ -13,6 +13,9 @@ use datafusion::logical_expr::{
     Volatility,
 };
 
+use crate::SqlState;
+use crate::error::function_error;
+
 /// The function `~x` becomes.
 pub(crate) const BITWISE_NOT: &str = "__driftdb_bitwise_not";
 
@@ -51,7 +54,10 @@ impl ScalarUDFImpl for BitwiseNot {
     fn return_type(&self, arg_types: &[DataType]) -> Result<DataType> {
         match arg_types {
             [t @ (DataType::Int16 | DataType::Int32 | DataType::Int64)] => Ok(t.clone()),
-            [t] => plan_err!("operator does not exist: ~ {t}"),
+            [t] => Err(function_error(
+                format!("operator does not exist: ~ {t}"),
+                SqlState::UNDEFINED_FUNCTION,
+            )),
             _ => plan_err!("~ takes one operand"),
         }
     }
@@ -95,7 +101,12 @@ impl ScalarUDFImpl for BitwiseNot {
                     .as_primitive::<Int64Type>()
                     .unary::<_, Int64Type>(|v| !v),
             ),
-            t => return plan_err!("operator does not exist: ~ {t}"),
+            t => {
+                return Err(function_error(
+                    format!("operator does not exist: ~ {t}"),
+                    SqlState::UNDEFINED_FUNCTION,
+                ));
+            }
         };
         super::columnar(flipped, scalar)
     }

@@ -72,7 +72,10 @@ impl ScalarUDFImpl for DateTrunc {
                     Ok(fields) => Ok(fields.iter().map(|f| f.data_type().clone()).collect()),
                     Err(_) => {
                         let types: Vec<String> = arg_types.iter().map(|t| t.to_string()).collect();
-                        plan_err!("function date_trunc({}) does not exist", types.join(", "))
+                        Err(function_error(
+                            format!("function date_trunc({}) does not exist", types.join(", ")),
+                            SqlState::UNDEFINED_FUNCTION,
+                        ))
                     }
                 }
             }

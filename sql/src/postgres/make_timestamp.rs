@@ -129,7 +129,10 @@ impl ScalarUDFImpl for Make {
         }
         for t in arg_types {
             if !(t.is_numeric() || t.is_null()) {
-                return plan_err!("function {}(... {t} ...) does not exist", self.name());
+                return Err(function_error(
+                    format!("function {}(... {t} ...) does not exist", self.name()),
+                    SqlState::UNDEFINED_FUNCTION,
+                ));
             }
         }
         let mut types = vec![DataType::Int64; fields];

@@ -12,6 +12,9 @@ use datafusion::logical_expr::{
 };
 use sha2::{Digest, Sha224, Sha256, Sha384, Sha512};
 
+use crate::SqlState;
+use crate::error::function_error;
+
 /// The four functions.
 pub(crate) fn functions() -> [ScalarUDF; 4] {
     [Bits::B224, Bits::B256, Bits::B384, Bits::B512].map(|bits| {
@@ -73,7 +76,10 @@ impl ScalarUDFImpl for Sha {
                 | DataType::LargeUtf8
                 | DataType::Utf8View,
             ] => Ok(vec![DataType::Binary]),
-            [other] => plan_err!("function {}({other}) does not exist", self.name()),
+            [other] => Err(function_error(
+                format!("function {}({other}) does not exist", self.name()),
+                SqlState::UNDEFINED_FUNCTION,
+            )),
             _ => plan_err!("{} takes one argument", self.name()),
         }
     }

@@ -146,7 +146,12 @@ impl AggregateUDFImpl for PgVariance {
             DataType::Float16 | DataType::Float32 | DataType::Float64 | DataType::Null => {
                 DataType::Float64
             }
-            t => return plan_err!("function {}({t}) does not exist", self.name()),
+            t => {
+                return Err(function_error(
+                    format!("function {}({t}) does not exist", self.name()),
+                    SqlState::UNDEFINED_FUNCTION,
+                ));
+            }
         }])
     }
 
