@@ -26,7 +26,7 @@ use async_trait::async_trait;
 pub use auth::AuthMethod;
 use datafusion::arrow::datatypes::{DataType as Arrow, TimeUnit};
 use driftdb_sql::SqlState;
-use driftdb_sql::{Database, Outcome, Session, TransactionStatus};
+use driftdb_sql::{CommandTag, Database, Outcome, Session, TransactionStatus};
 use futures::{Sink, SinkExt};
 use pgwire::api::auth::StartupHandler;
 use pgwire::api::cancel::CancelHandler;
@@ -483,21 +483,13 @@ fn response(
 }
 
 /// `INSERT 0 3` → tag `INSERT`, oid 0, 3 rows; `UPDATE 2`; `CREATE TABLE`.
-fn tag(text: &str) -> Tag {
-    let words: Vec<&str> = text.split(' ').collect();
-    match words.as_slice() {
-        ["INSERT", oid, rows] => match (oid.parse(), rows.parse()) {
-            (Ok(oid), Ok(rows)) => Tag::new("INSERT").with_oid(oid).with_rows(rows),
-            _ => Tag::new(text),
-        },
-        [
-            command @ ("UPDATE" | "DELETE" | "SELECT" | "MOVE" | "FETCH" | "COPY"),
-            rows,
-        ] => match rows.parse() {
-            Ok(rows) => Tag::new(command).with_rows(rows),
-            Err(_) => Tag::new(text),
-        },
-        _ => Tag::new(text),
+fn tag(tag: &CommandTag) -> Tag {
+    let command = Tag::new(tag.command());
+    match tag.row_count() {
+        // PostgreSQL's INSERT tag still carries an oid, always 0.
+        Some(rows) if tag.command() == "INSERT" => command.with_oid(0).with_rows(rows),
+        Some(rows) => command.with_rows(rows),
+        None => command,
     }
 }
 

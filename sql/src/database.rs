@@ -8,7 +8,6 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::error::DataFusionError;
 use driftdb_broker::SystemClock;
@@ -17,27 +16,9 @@ use driftdb_projector::{Store, StoreOptions};
 
 use crate::SqlState;
 use crate::error::{Cause, Error, Result};
+use crate::outcome::Outcome;
 use crate::projection::Runners;
 use crate::session::Session;
-
-/// Rows a statement returned, with their schema (known even when there are none).
-#[derive(Debug, Clone)]
-pub struct Rows {
-    pub schema: SchemaRef,
-    pub batches: Vec<RecordBatch>,
-}
-
-impl Rows {
-    /// Number of rows.
-    pub fn len(&self) -> usize {
-        self.batches.iter().map(RecordBatch::num_rows).sum()
-    }
-
-    /// True if there are no rows.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-}
 
 /// What [`Database::bootstrap_superuser`] did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,57 +29,6 @@ pub enum Bootstrap {
     PasswordSet,
     /// The role already had a password, which it keeps.
     Kept,
-}
-
-/// A message for the client that is not an error: PostgreSQL's NOTICE or WARNING.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Notice {
-    /// `NOTICE` or `WARNING`.
-    pub severity: &'static str,
-    pub sqlstate: SqlState,
-    pub message: String,
-}
-
-/// What one statement produced.
-#[derive(Debug, Clone)]
-pub struct Outcome {
-    /// The PostgreSQL command tag: `SELECT 2`, `INSERT 0 3`, `BEGIN`, `CREATE TABLE`.
-    pub tag: String,
-    /// The rows of a query, or of a write's `RETURNING`.
-    pub rows: Option<Rows>,
-    /// The sequence this statement committed at: an autocommit write, or `COMMIT`.
-    pub seq: Option<u64>,
-    /// Notices and warnings, as PostgreSQL sends them (`BEGIN` twice, `DROP ... IF EXISTS`
-    /// of nothing).
-    pub notices: Vec<Notice>,
-    /// For `COPY`: what the client does next.
-    pub copy: Option<crate::session::CopyMode>,
-}
-
-impl Outcome {
-    pub(crate) fn command(tag: impl Into<String>, seq: Option<u64>) -> Outcome {
-        Outcome {
-            tag: tag.into(),
-            rows: None,
-            seq,
-            notices: Vec::new(),
-            copy: None,
-        }
-    }
-
-    pub(crate) fn with_notice(
-        mut self,
-        severity: &'static str,
-        sqlstate: SqlState,
-        message: String,
-    ) -> Outcome {
-        self.notices.push(Notice {
-            severity,
-            sqlstate,
-            message,
-        });
-        self
-    }
 }
 
 /// An embedded DriftDB SQL database. Cheap to clone: clones share the store and the
@@ -305,90 +235,6 @@ impl Database {
     pub(crate) fn store(&self) -> &Arc<Store> {
         &self.store
     }
-}
-
-/// Query rows as psql prints them: an aligned table of PostgreSQL text values (numbers
-/// right-aligned, NULL empty), then the row count.
-pub fn format_rows(batches: &[RecordBatch]) -> Result<String> {
-    let Some(schema) = batches.first().map(RecordBatch::schema) else {
-        return Ok("(0 rows)".to_string());
-    };
-    format_table(&schema, batches)
-}
-
-/// [`format_rows`] with the schema given, so a result without rows still shows its columns.
-pub fn format_table(schema: &SchemaRef, batches: &[RecordBatch]) -> Result<String> {
-    use datafusion::arrow::datatypes::DataType as A;
-    let headers: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).collect();
-    let numeric: Vec<bool> = schema
-        .fields()
-        .iter()
-        .map(|f| f.data_type().is_numeric() || matches!(f.data_type(), A::Decimal128(..)))
-        .collect();
-    let mut rows: Vec<Vec<String>> = Vec::new();
-    for batch in batches {
-        for row in 0..batch.num_rows() {
-            rows.push(
-                batch
-                    .columns()
-                    .iter()
-                    .map(|c| crate::text::format_value(c.as_ref(), row).unwrap_or_default())
-                    .collect(),
-            );
-        }
-    }
-    Ok(format_text_table(&headers, &numeric, &rows))
-}
-
-/// Rows of text as psql's aligned format lays them out: headers centred, cells of the
-/// columns marked `numeric` right-aligned, then the row count.
-pub fn format_text_table(headers: &[String], numeric: &[bool], rows: &[Vec<String>]) -> String {
-    let width = |i: usize| {
-        rows.iter()
-            .flat_map(|r| r[i].lines().map(|l| l.chars().count()))
-            .chain(std::iter::once(headers[i].chars().count()))
-            .max()
-            .unwrap_or(0)
-    };
-    let widths: Vec<usize> = (0..headers.len()).map(width).collect();
-    let mut out = String::new();
-    let header: Vec<String> = headers
-        .iter()
-        .zip(&widths)
-        .map(|(h, &w)| {
-            let pad = w - h.chars().count();
-            format!("{}{h}{}", " ".repeat(pad / 2), " ".repeat(pad - pad / 2))
-        })
-        .collect();
-    out.push_str(&format!(" {} \n", header.join(" | ")));
-    let rule: Vec<String> = widths.iter().map(|&w| "-".repeat(w + 2)).collect();
-    out.push_str(&rule.join("+"));
-    out.push('\n');
-    for row in rows {
-        // A cell with line breaks (an EXPLAIN plan) continues on the next lines.
-        let lines: Vec<Vec<&str>> = row.iter().map(|c| c.lines().collect()).collect();
-        let height = lines.iter().map(Vec::len).max().unwrap_or(1).max(1);
-        for line in 0..height {
-            let cells: Vec<String> = lines
-                .iter()
-                .zip(&widths)
-                .zip(numeric.iter().chain(std::iter::repeat(&false)))
-                .map(|((cell, &w), &right)| {
-                    let text = cell.get(line).copied().unwrap_or("");
-                    if right {
-                        format!("{text:>w$}")
-                    } else {
-                        format!("{text:<w$}")
-                    }
-                })
-                .collect();
-            out.push_str(format!(" {}", cells.join(" | ")).trim_end());
-            out.push('\n');
-        }
-    }
-    let n = rows.len();
-    out.push_str(&format!("({n} row{})", if n == 1 { "" } else { "s" }));
-    out
 }
 
 pub(crate) fn unsupported(message: &str) -> Error {

@@ -53,6 +53,7 @@ mod json;
 mod lateral;
 mod naming;
 pub mod network;
+pub mod outcome;
 mod owners;
 pub mod parser;
 mod point;
@@ -83,11 +84,12 @@ pub use crate::parser::drift::parse_retention;
 pub use crate::parser::system_time::{TemporalClause, TemporalClauses};
 pub use crate::parser::{SqlStatement, Statement, forms_implicit_block, parse, split_statements};
 pub use crate::temporal::{Point, SystemTime, Timestamp};
-pub use database::{
-    Bootstrap, Database, Outcome, Rows, format_rows, format_table, format_text_table,
-};
+pub use database::{Bootstrap, Database};
 pub use engine::{
     Incarnation, QueryEngine, TableSet, TimeBound, TimeResolver, TimeTravelPlanner, read_point_of,
+};
+pub use outcome::{
+    CommandTag, Notice, Outcome, Rows, format_rows, format_table, format_text_table,
 };
 pub use provider::{
     DriftScanExec, DriftTable, Overlay, PSEUDO_COLUMNS, ReadPoint, SharedTable, provider_for,

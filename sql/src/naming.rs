@@ -12,7 +12,7 @@ use datafusion::arrow::datatypes::{Field, Schema, SchemaRef};
 use datafusion::arrow::record_batch::RecordBatch;
 use sqlparser::ast::{self, Expr, Ident, SelectItem, SetExpr, Statement};
 
-use crate::database::Rows;
+use crate::outcome::Rows;
 
 /// The names PostgreSQL gives the columns of `statement`, where they differ from
 /// DataFusion's; see [`rename`]. `None` where the statement is not a plain `SELECT`.

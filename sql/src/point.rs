@@ -33,7 +33,7 @@ use sqlparser::ast::{
 
 use driftdb_projector::{DataType, Database, Table, TableSchema, Value};
 
-use crate::database::Rows;
+use crate::outcome::Rows;
 use crate::session::ddl::{ident_name, table_name};
 
 /// A statement of the point-read shape; see the module documentation.

@@ -18,7 +18,7 @@ use datafusion::arrow::array::{Array, ArrayRef, AsArray, StringArray};
 use datafusion::arrow::datatypes::{DataType, Field, Float32Type, Float64Type};
 use datafusion::arrow::record_batch::RecordBatch;
 
-use crate::database::Rows;
+use crate::outcome::Rows;
 
 /// What a session's settings change in how results are shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

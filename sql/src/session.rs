@@ -93,11 +93,10 @@ use futures::future::Either;
 use sqlparser::ast::Statement as Ast;
 
 use crate::SqlState;
-use crate::database::{
-    Database, Outcome, Rows, blocking, execution, first_words, projector_error, unsupported,
-};
+use crate::database::{Database, blocking, execution, first_words, projector_error, unsupported};
 use crate::engine::{Incarnation, QueryEngine, TimeBound, TimeResolver};
 use crate::error::{Error, Result};
+use crate::outcome::{CommandTag, Outcome, Rows};
 use crate::parser::Statement;
 use crate::provider::{Overlay, ReadPoint, SharedTable, provider_for};
 
@@ -178,7 +177,7 @@ impl Txn {
 /// A write statement's plan: what to append to the ledger, and what to tell the client.
 struct Write {
     ops: Vec<LedgerOp>,
-    tag: String,
+    tag: CommandTag,
     rows: Option<Rows>,
 }
 
@@ -657,21 +656,17 @@ impl Session {
             Statement::Sql(sql) => match sql.statement {
                 Ast::Lock(lock) => self.lock_tables(&lock),
                 query @ (Ast::Query(_) | Ast::Explain { .. }) => {
-                    let tag = if matches!(query, Ast::Explain { .. }) {
-                        "EXPLAIN".to_string()
-                    } else {
-                        String::new()
-                    };
+                    let explain = matches!(query, Ast::Explain { .. });
                     let rows = self
                         .query(query)
                         .await
                         .inspect_err(|_| self.drop_set_config())?;
                     self.take_set_config()?;
                     Ok(Outcome {
-                        tag: if tag.is_empty() {
-                            format!("SELECT {}", rows.len())
+                        tag: if explain {
+                            CommandTag::new("EXPLAIN")
                         } else {
-                            tag
+                            CommandTag::rows("SELECT", rows.len())
                         },
                         rows: Some(rows),
                         seq: None,
@@ -736,7 +731,7 @@ impl Session {
                         table,
                         micros: Some(micros),
                     }],
-                    tag: "ALTER TABLE".to_string(),
+                    tag: "ALTER TABLE".into(),
                     rows: None,
                 };
                 self.finish_write(write, None)
@@ -820,14 +815,10 @@ impl Session {
             });
         }
         if self.txn.as_ref().is_some_and(|t| t.read_only) && !ops.is_empty() {
-            let command: Vec<&str> = tag
-                .split(' ')
-                .take_while(|w| !w.chars().all(|c| c.is_ascii_digit()))
-                .collect();
             return Err(Error::Execution {
                 message: format!(
                     "cannot execute {} in a read-only transaction",
-                    command.join(" ")
+                    tag.command()
                 ),
                 sqlstate: SqlState::READ_ONLY_SQL_TRANSACTION,
             });

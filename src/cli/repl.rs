@@ -24,12 +24,12 @@ pub fn render(outcome: &Outcome) -> Result<String> {
     let mut out = String::new();
     if let Some(rows) = &outcome.rows {
         out.push_str(&driftdb_sql::format_table(&rows.schema, &rows.batches)?);
-        if outcome.tag.starts_with("SELECT") || outcome.tag == "EXPLAIN" {
+        if matches!(outcome.tag.command(), "SELECT" | "EXPLAIN") {
             return Ok(out);
         }
         out.push('\n');
     }
-    out.push_str(&outcome.tag);
+    out.push_str(&outcome.tag.to_string());
     if let Some(seq) = outcome.seq {
         out.push_str(&format!(" @SEQ:{seq}"));
     }

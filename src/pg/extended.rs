@@ -780,10 +780,10 @@ pub(super) fn rows_response(outcome: Outcome, format: &Format) -> PgWireResult<R
         }
     }
     let mut response = QueryResponse::new(fields, stream::iter(encoded));
-    match outcome.tag.split(' ').next() {
-        Some("INSERT") => response.set_command_tag("INSERT 0"),
-        Some(command) if command != "SELECT" => response.set_command_tag(command),
-        _ => {}
+    match outcome.tag.command() {
+        "INSERT" => response.set_command_tag("INSERT 0"),
+        "SELECT" => {}
+        command => response.set_command_tag(command),
     }
     Ok(Response::Query(response))
 }

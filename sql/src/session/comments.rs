@@ -96,7 +96,7 @@ impl Session {
         }
         Ok(Write {
             ops,
-            tag: "COMMENT".to_string(),
+            tag: "COMMENT".into(),
             rows: None,
         })
     }

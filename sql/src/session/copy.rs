@@ -23,8 +23,8 @@ use super::ddl::{ident_name, table_name};
 use super::{Session, Write};
 use crate::SqlState;
 use crate::copy::{CopyFormat, RecordReader};
-use crate::database::{Outcome, Rows};
 use crate::error::{Error, Result};
+use crate::outcome::{CommandTag, Outcome, Rows};
 
 /// The most data one `COPY ... FROM STDIN` may send: the size of one ledger record.
 pub const MAX_COPY_BYTES: usize = driftdb_projector::store::MAX_TRANSACTION_BYTES as usize;
@@ -187,7 +187,7 @@ impl Session {
                 }
             };
             let rows = self.query(query).await?;
-            let mut outcome = Outcome::command(format!("COPY {}", rows.len()), None);
+            let mut outcome = Outcome::command(CommandTag::rows("COPY", rows.len()), None);
             outcome.rows = Some(rows);
             outcome.copy = Some(CopyMode::Out { format });
             return Ok(outcome);
@@ -324,7 +324,7 @@ impl Session {
         self.finish_write(
             Write {
                 ops,
-                tag: format!("COPY {}", written.len()),
+                tag: CommandTag::rows("COPY", written.len()),
                 rows: None,
             },
             read_seq,

@@ -16,6 +16,7 @@ use super::dml::rows_of;
 use super::{Session, Snapshot, Write};
 use crate::SqlState;
 use crate::error::{Error, Result};
+use crate::outcome::CommandTag;
 
 impl Session {
     /// `CREATE TABLE ... AS query` (see the module documentation).
@@ -96,7 +97,7 @@ impl Session {
         }));
         Ok(Some(Write {
             ops,
-            tag: format!("SELECT {written}"),
+            tag: CommandTag::rows("SELECT", written),
             rows: None,
         }))
     }

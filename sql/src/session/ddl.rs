@@ -15,8 +15,9 @@ use super::checks::{self, CheckSpec};
 use super::foreign_keys::{self, Spec};
 use super::{Session, Snapshot, Write, not_supported};
 use crate::SqlState;
-use crate::database::{Notice, Outcome, projector_error, unsupported};
+use crate::database::{projector_error, unsupported};
 use crate::error::{Error, Result};
+use crate::outcome::{Notice, Outcome};
 use crate::sequences::{Identity, Kind, Sequence};
 
 impl Session {
@@ -1317,7 +1318,7 @@ fn skipping(what: &str, names: Vec<String>) -> impl Iterator<Item = Notice> + '_
 fn write(ops: Vec<LedgerOp>, tag: &str) -> Write {
     Write {
         ops,
-        tag: tag.to_string(),
+        tag: tag.into(),
         rows: None,
     }
 }

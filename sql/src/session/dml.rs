@@ -20,8 +20,9 @@ use sqlparser::ast::{self, Statement as Ast, visit_expressions_mut};
 use super::ddl::{ident_name, table_name};
 use super::{Session, Snapshot, Write};
 use crate::SqlState;
-use crate::database::{Rows, execution, projector_error, unsupported};
+use crate::database::{execution, projector_error, unsupported};
 use crate::error::{Error, Result};
+use crate::outcome::{CommandTag, Rows};
 use crate::parser::{Overriding, Statement};
 
 /// The hidden column that pairs rows of the two sides of `ON CONFLICT DO UPDATE`.
@@ -118,7 +119,7 @@ impl Session {
             None => None,
         };
         Ok(Write {
-            tag: format!("INSERT 0 {}", written.len()),
+            tag: CommandTag::rows("INSERT", written.len()),
             ops,
             rows,
         })
@@ -357,7 +358,7 @@ impl Session {
             None => None,
         };
         Ok(Write {
-            tag: format!("DELETE {}", deleted.len()),
+            tag: CommandTag::rows("DELETE", deleted.len()),
             ops,
             rows,
         })
@@ -685,7 +686,7 @@ async fn updated(
         None => None,
     };
     Ok(Write {
-        tag: format!("UPDATE {}", written.len()),
+        tag: CommandTag::rows("UPDATE", written.len()),
         ops,
         rows,
     })

@@ -22,8 +22,9 @@ use sqlparser::ast::{self, ConstraintReferenceMatchKind, ReferentialAction};
 use super::ddl::{ident_name, table_name};
 use super::{Session, Snapshot};
 use crate::SqlState;
-use crate::database::{Notice, Outcome, projector_error, unsupported};
+use crate::database::{projector_error, unsupported};
 use crate::error::{Error, Result};
+use crate::outcome::{Notice, Outcome};
 
 /// What `SET CONSTRAINTS` set in a transaction: whether deferrable keys are deferred, for
 /// `ALL` and by name (a name wins over `ALL`, the later statement over the earlier).

@@ -76,7 +76,7 @@ impl Session {
         }
         Ok(Write {
             ops,
-            tag: tag.to_string(),
+            tag: tag.into(),
             rows: None,
         })
     }

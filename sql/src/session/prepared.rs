@@ -26,8 +26,9 @@ use super::Session;
 use super::ddl::{ident_name, table_name};
 use super::dml::{returning, target_table};
 use crate::SqlState;
-use crate::database::{Outcome, execution, unsupported};
+use crate::database::{execution, unsupported};
 use crate::error::{Error, Result};
+use crate::outcome::Outcome;
 use crate::parser::Statement;
 
 /// What a prepared statement takes and returns.

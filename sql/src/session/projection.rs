@@ -20,8 +20,9 @@ use sqlparser::ast::{self, ObjectName, Statement as Ast};
 use super::ddl::{data_type, ident_name};
 use super::{Session, Write};
 use crate::SqlState;
-use crate::database::{Outcome, projector_error};
+use crate::database::projector_error;
 use crate::error::{Error, Result};
+use crate::outcome::Outcome;
 use crate::parser::projection::{ProjectionSpec, ProjectionStatement};
 
 impl Session {
@@ -77,7 +78,7 @@ impl Session {
                 (
                     Write {
                         ops: vec![LedgerOp::Projection(Box::new(op))],
-                        tag: "ALTER PROJECTION".to_string(),
+                        tag: "ALTER PROJECTION".into(),
                         rows: None,
                     },
                     name,
@@ -105,7 +106,7 @@ impl Session {
                 (
                     Write {
                         ops,
-                        tag: "DROP PROJECTION".to_string(),
+                        tag: "DROP PROJECTION".into(),
                         rows: None,
                     },
                     name,
@@ -169,7 +170,7 @@ impl Session {
                 LedgerOp::CreateTable(schema),
                 LedgerOp::Projection(Box::new(create)),
             ],
-            tag: "CREATE PROJECTION".to_string(),
+            tag: "CREATE PROJECTION".into(),
             rows: None,
         })
     }
@@ -238,7 +239,7 @@ impl Session {
         Ok((
             Write {
                 ops,
-                tag: tag.to_string(),
+                tag: tag.into(),
                 rows: None,
             },
             shadow,

@@ -513,7 +513,7 @@ impl Session {
         };
         Ok(Some(Write {
             ops,
-            tag: tag.to_string(),
+            tag: tag.into(),
             rows: None,
         }))
     }

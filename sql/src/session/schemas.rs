@@ -14,8 +14,8 @@ use sqlparser::ast::{
 use super::ddl::ident_name;
 use super::{Outcome, Session, Snapshot, Write};
 use crate::SqlState;
-use crate::database::Notice;
 use crate::error::{Error, Result};
+use crate::outcome::{CommandTag, Notice};
 use crate::parser::{AlterRelation, RelationChange};
 use crate::schemas::{self, PUBLIC, SYSTEM, Schema};
 
@@ -65,7 +65,7 @@ impl Session {
         ops.push(Schema { name, owner }.upsert());
         Ok(Some(Write {
             ops,
-            tag: "CREATE SCHEMA".to_string(),
+            tag: "CREATE SCHEMA".into(),
             rows: None,
         }))
     }
@@ -140,7 +140,7 @@ impl Session {
         };
         Ok(Write {
             ops,
-            tag: "ALTER SCHEMA".to_string(),
+            tag: "ALTER SCHEMA".into(),
             rows: None,
         })
     }
@@ -234,7 +234,7 @@ impl Session {
         }
         Ok(Write {
             ops,
-            tag: "DROP SCHEMA".to_string(),
+            tag: "DROP SCHEMA".into(),
             rows: None,
         })
     }
@@ -346,13 +346,13 @@ impl Session {
     /// PostgreSQL.
     pub(super) fn alter_relation(&mut self, alter: AlterRelation) -> Result<Outcome> {
         let snapshot = self.snapshot();
-        let tag = format!("ALTER {}", alter.kind);
+        let tag = CommandTag::new(format!("ALTER {}", alter.kind));
         let name = crate::session::ddl::table_name(&alter.name)?;
         let is_view = self.views_at(&snapshot).contains_key(&name);
         let sequence = self.sequence_at(&name, &snapshot);
         if !self.relation_exists(&name, &snapshot) {
             if alter.if_exists {
-                return Ok(Outcome::command(&tag, None).with_notice(
+                return Ok(Outcome::command(tag.clone(), None).with_notice(
                     "NOTICE",
                     SqlState::SUCCESSFUL_COMPLETION,
                     format!("relation \"{name}\" does not exist, skipping"),
@@ -373,7 +373,7 @@ impl Session {
         }
         let to = match &alter.change {
             RelationChange::Owner(owner) => {
-                let write = self.owner_to(&name, owner, &tag, &snapshot)?;
+                let write = self.owner_to(&name, owner, tag.command(), &snapshot)?;
                 return self.finish_write(write, snapshot.seq);
             }
             RelationChange::Name(to) => crate::session::ddl::table_name(to)?,
@@ -389,7 +389,7 @@ impl Session {
                 }
                 let own = schemas::own(&name);
                 if schemas::split(&name).0 == schema {
-                    return Ok(Outcome::command(&tag, None));
+                    return Ok(Outcome::command(tag.clone(), None));
                 }
                 let to = schemas::stored(&schema, own);
                 if self.relation_exists(&to, &snapshot) {

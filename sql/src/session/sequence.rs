@@ -7,8 +7,8 @@ use sqlparser::ast::ObjectName;
 use super::ddl::{ident_name, table_name};
 use super::{Session, Snapshot, Write};
 use crate::SqlState;
-use crate::database::Outcome;
 use crate::error::{Error, Result};
+use crate::outcome::Outcome;
 use crate::parser::AlterSequence;
 use crate::sequences::{self, Kind, Sequence};
 
@@ -89,7 +89,7 @@ impl Session {
             return self.finish_write(
                 Write {
                     ops,
-                    tag: "ALTER SEQUENCE".to_string(),
+                    tag: "ALTER SEQUENCE".into(),
                     rows: None,
                 },
                 read_seq,
@@ -117,7 +117,7 @@ impl Session {
         self.finish_write(
             Write {
                 ops: vec![altered.upsert()],
-                tag: "ALTER SEQUENCE".to_string(),
+                tag: "ALTER SEQUENCE".into(),
                 rows: None,
             },
             read_seq,

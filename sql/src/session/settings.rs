@@ -22,9 +22,10 @@ use sqlparser::ast::{self, Expr, ObjectName, Reset, Set};
 use super::Session;
 use super::ddl::ident_name;
 use crate::SqlState;
-use crate::database::{Outcome, Rows, projector_error, unsupported};
+use crate::database::{projector_error, unsupported};
 use crate::error::function_error;
 use crate::error::{Error, Result};
+use crate::outcome::{Outcome, Rows};
 use crate::temporal::Timestamp;
 
 /// Parameters and their defaults. Those marked read-only report the server's facts.
@@ -473,7 +474,7 @@ impl Session {
         )
         .map_err(|e| crate::database::arrow_error(&e))?;
         Ok(Outcome {
-            tag: "SHOW".to_string(),
+            tag: "SHOW".into(),
             rows: Some(Rows {
                 schema,
                 batches: vec![batch],
@@ -678,7 +679,7 @@ fn two_columns(names: Vec<String>, settings: Vec<Option<String>>) -> Outcome {
         ],
     );
     Outcome {
-        tag: "SHOW".to_string(),
+        tag: "SHOW".into(),
         rows: Some(Rows {
             schema,
             batches: batch.into_iter().collect(),

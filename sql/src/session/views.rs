@@ -10,8 +10,9 @@ use sqlparser::ast::{self, Statement as Ast};
 use super::ddl::{ident_name, table_name};
 use super::{Session, Snapshot, Write};
 use crate::SqlState;
-use crate::database::{Notice, unsupported};
+use crate::database::unsupported;
 use crate::error::{Error, Result};
+use crate::outcome::Notice;
 use crate::views::{self, View};
 
 impl Session {
@@ -189,7 +190,7 @@ impl Session {
         ops.push(view.upsert()?);
         Ok(Some(Write {
             ops,
-            tag: "CREATE VIEW".to_string(),
+            tag: "CREATE VIEW".into(),
             rows: None,
         }))
     }

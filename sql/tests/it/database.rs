@@ -12,7 +12,7 @@ async fn query(db: &Database, sql: &str) -> Result<Vec<Vec<String>>> {
 
 fn tag_and_seq(outcome: &Outcome) -> (String, Option<u64>) {
     match &outcome.rows {
-        None => (outcome.tag.clone(), outcome.seq),
+        None => (outcome.tag.to_string(), outcome.seq),
         Some(_) => ("rows".into(), None),
     }
 }

@@ -63,12 +63,7 @@ impl sqllogictest::AsyncDB for Embedded {
                 Ok(DBOutput::Rows { types, rows: out })
             }
             None => {
-                let count = outcome
-                    .tag
-                    .rsplit(' ')
-                    .next()
-                    .and_then(|n| n.parse().ok())
-                    .unwrap_or(0);
+                let count = outcome.tag.row_count().unwrap_or(0) as u64;
                 Ok(DBOutput::StatementComplete(count))
             }
         }
