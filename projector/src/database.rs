@@ -42,8 +42,10 @@ pub(crate) fn write(table: &SharedTable) -> RwLockWriteGuard<'_, Table> {
     table.write().unwrap_or_else(|e| e.into_inner())
 }
 
-/// One table under one name for a range of sequences.
-#[derive(Debug)]
+/// One table under one name for a range of sequences: what a name meant from `created`
+/// until `ended` (exclusive; `None` while it still means it). The SQL engine resolves a
+/// `FOR SYSTEM_TIME` reference to the incarnations it reads.
+#[derive(Debug, Clone)]
 pub struct Incarnation {
     /// The sequence of the record that created it.
     pub created: u64,
@@ -65,6 +67,11 @@ impl Incarnation {
     /// transaction), whose rows no read ever saw.
     pub fn was_live(&self) -> bool {
         self.ended != Some(self.created)
+    }
+
+    /// Whether it was the table at some sequence from `from` to `to` (inclusive).
+    pub fn overlaps(&self, from: u64, to: u64) -> bool {
+        self.created <= to && self.ended.is_none_or(|e| e > from)
     }
 }
 

@@ -41,30 +41,12 @@ use datafusion::prelude::{SessionConfig, SessionContext};
 use datafusion::sql::parser::{DFParser, Statement as DfStatement};
 use datafusion::sql::sqlparser::ast::{self, TableFactor, TableVersion};
 use datafusion::sql::sqlparser::dialect::Dialect;
+use driftdb_projector::Incarnation;
 
 use crate::SqlState;
 use crate::error::function_error;
 use crate::provider::{DriftTable, ReadPoint, SharedTable, poisoned, provider_for};
 use crate::temporal::{Point, SystemTime};
-
-/// One table under one name for a range of sequences: what a name meant from `created`
-/// until `ended` (exclusive; `None` while it still means it).
-#[derive(Debug, Clone)]
-pub struct Incarnation {
-    pub created: u64,
-    pub ended: Option<u64>,
-    pub table: SharedTable,
-}
-
-impl Incarnation {
-    fn live_at(&self, seq: u64) -> bool {
-        self.created <= seq && self.ended.is_none_or(|e| seq < e)
-    }
-
-    fn overlaps(&self, from: u64, to: u64) -> bool {
-        self.created <= to && self.ended.is_none_or(|e| e > from)
-    }
-}
 
 /// The tables a [`TimeTravelPlanner`] can resolve, by (normalised) table name, with every
 /// incarnation a name has had (a dropped and re-created table, or one whose columns
@@ -82,6 +64,7 @@ impl TableSet {
             vec![Incarnation {
                 created: 0,
                 ended: None,
+                history_retention: None,
                 table,
             }],
         )

@@ -86,7 +86,7 @@ pub use crate::parser::{SqlStatement, Statement, forms_implicit_block, parse, sp
 pub use crate::temporal::{Point, SystemTime, Timestamp};
 pub use database::{Bootstrap, Database};
 pub use engine::{
-    Incarnation, QueryEngine, TableSet, TimeBound, TimeResolver, TimeTravelPlanner, read_point_of,
+    QueryEngine, TableSet, TimeBound, TimeResolver, TimeTravelPlanner, read_point_of,
 };
 pub use outcome::{
     CommandTag, Notice, Outcome, Rows, format_rows, format_table, format_text_table,

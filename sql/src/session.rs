@@ -94,7 +94,7 @@ use sqlparser::ast::Statement as Ast;
 
 use crate::SqlState;
 use crate::database::{Database, blocking, execution, first_words, projector_error, unsupported};
-use crate::engine::{Incarnation, QueryEngine, TimeBound, TimeResolver};
+use crate::engine::{QueryEngine, TimeBound, TimeResolver};
 use crate::error::{Error, Result};
 use crate::outcome::{CommandTag, Outcome, Rows};
 use crate::parser::Statement;
@@ -1259,11 +1259,7 @@ impl Session {
                 .incarnations(name)
                 .iter()
                 .filter(|i| i.was_live())
-                .map(|i| Incarnation {
-                    created: i.created,
-                    ended: i.ended,
-                    table: Arc::clone(&i.table),
-                })
+                .cloned()
                 .collect::<Vec<_>>();
             if incarnations.is_empty() {
                 // Made and dropped by one record: no read ever saw it.
