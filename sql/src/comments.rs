@@ -7,9 +7,10 @@
 //! comments, and renaming one moves them, in the same transaction. The table is made by the
 //! first comment.
 
-use driftdb_projector::{Column, DataType, Key, LedgerOp, Row, TableSchema, Value};
+use driftdb_projector::{LedgerOp, Row};
 
 use crate::error::Result;
+use crate::internal_table::TextTable;
 
 /// The internal table of comments.
 pub(crate) const TABLE: &str = "__driftdb_comments";
@@ -23,55 +24,29 @@ pub(crate) struct Comment {
     pub(crate) text: String,
 }
 
-impl Comment {
-    pub(crate) fn key(relation: &str, column: &str) -> Key {
-        vec![
-            Value::Text(relation.to_string()),
-            Value::Text(column.to_string()),
-        ]
-    }
+/// How the comments are stored: relation, column, comment; keyed by the first two.
+const ROWS: TextTable = TextTable::new(TABLE, &["relation", "column", "comment"], 2);
 
+impl Comment {
     pub(crate) fn of_row(row: &Row) -> Option<Comment> {
-        let text = |i: usize| match row.get(i) {
-            Some(Value::Text(s)) => Some(s.clone()),
-            _ => None,
-        };
+        let [relation, column, text] = <[String; 3]>::try_from(ROWS.values(row)?).ok()?;
         Some(Comment {
-            relation: text(0)?,
-            column: text(1)?,
-            text: text(2)?,
+            relation,
+            column,
+            text,
         })
     }
 
     pub(crate) fn upsert(&self) -> LedgerOp {
-        LedgerOp::Upsert {
-            table: TABLE.to_string(),
-            row: vec![
-                Value::Text(self.relation.clone()),
-                Value::Text(self.column.clone()),
-                Value::Text(self.text.clone()),
-            ],
-        }
+        ROWS.upsert(&[&self.relation, &self.column, &self.text])
     }
 
     pub(crate) fn delete(relation: &str, column: &str) -> LedgerOp {
-        LedgerOp::Delete {
-            table: TABLE.to_string(),
-            key: Comment::key(relation, column),
-        }
+        ROWS.delete(&[relation, column])
     }
 }
 
 /// The operation that makes [`TABLE`], for the first comment.
 pub(crate) fn create_table() -> Result<LedgerOp> {
-    let column = |name: &str| Column::new(name, DataType::Text, false);
-    TableSchema::new(
-        TABLE,
-        vec![column("relation"), column("column"), column("comment")],
-        vec![0, 1],
-        Vec::new(),
-        Vec::new(),
-    )
-    .map(LedgerOp::CreateTable)
-    .map_err(crate::database::projector_error)
+    ROWS.create()
 }

@@ -48,6 +48,7 @@ pub mod dialect;
 pub mod engine;
 pub mod error;
 mod grouping;
+mod internal_table;
 mod interval;
 mod json;
 mod lateral;

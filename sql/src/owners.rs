@@ -10,9 +10,10 @@
 //! An owner has every privilege on what it owns, as in PostgreSQL; a role that owns anything
 //! cannot be dropped (2BP01).
 
-use driftdb_projector::{Column, DataType, Key, LedgerOp, Row, TableSchema, Value};
+use driftdb_projector::{LedgerOp, Row};
 
 use crate::error::Result;
+use crate::internal_table::TextTable;
 
 /// The internal table of owners.
 pub(crate) const TABLE: &str = "__driftdb_owners";
@@ -24,50 +25,25 @@ pub(crate) struct Owner {
     pub(crate) role: String,
 }
 
-impl Owner {
-    pub(crate) fn key(relation: &str) -> Key {
-        vec![Value::Text(relation.to_string())]
-    }
+/// How the owners are stored: relation, owner.
+const ROWS: TextTable = TextTable::new(TABLE, &["relation", "owner"], 1);
 
+impl Owner {
     pub(crate) fn of_row(row: &Row) -> Option<Owner> {
-        let text = |i: usize| match row.get(i) {
-            Some(Value::Text(s)) => Some(s.clone()),
-            _ => None,
-        };
-        Some(Owner {
-            relation: text(0)?,
-            role: text(1)?,
-        })
+        let [relation, role] = <[String; 2]>::try_from(ROWS.values(row)?).ok()?;
+        Some(Owner { relation, role })
     }
 
     pub(crate) fn upsert(&self) -> LedgerOp {
-        LedgerOp::Upsert {
-            table: TABLE.to_string(),
-            row: vec![
-                Value::Text(self.relation.clone()),
-                Value::Text(self.role.clone()),
-            ],
-        }
+        ROWS.upsert(&[&self.relation, &self.role])
     }
 
     pub(crate) fn delete(relation: &str) -> LedgerOp {
-        LedgerOp::Delete {
-            table: TABLE.to_string(),
-            key: Owner::key(relation),
-        }
+        ROWS.delete(&[relation])
     }
 }
 
 /// The operation that makes [`TABLE`], for the first `OWNER TO`.
 pub(crate) fn create_table() -> Result<LedgerOp> {
-    let column = |name: &str| Column::new(name, DataType::Text, false);
-    TableSchema::new(
-        TABLE,
-        vec![column("relation"), column("owner")],
-        vec![0],
-        Vec::new(),
-        Vec::new(),
-    )
-    .map(LedgerOp::CreateTable)
-    .map_err(crate::database::projector_error)
+    ROWS.create()
 }

@@ -22,9 +22,10 @@
 //! replayed and snapshotted like rows, and the catalogs read at a past point show the
 //! schemas of that point. The table is made by the first `CREATE SCHEMA`.
 
-use driftdb_projector::{Column, DataType, Key, LedgerOp, Row, TableSchema, Value};
+use driftdb_projector::{LedgerOp, Row};
 
 use crate::error::{Error, Result};
+use crate::internal_table::TextTable;
 
 /// The internal table of schemas.
 pub(crate) const TABLE: &str = "__driftdb_schemas";
@@ -43,52 +44,27 @@ pub(crate) struct Schema {
     pub(crate) owner: String,
 }
 
-impl Schema {
-    pub(crate) fn key(name: &str) -> Key {
-        vec![Value::Text(name.to_string())]
-    }
+/// How the schemas are stored: name, owner.
+const ROWS: TextTable = TextTable::new(TABLE, &["name", "owner"], 1);
 
+impl Schema {
     pub(crate) fn of_row(row: &Row) -> Option<Schema> {
-        let text = |i: usize| match row.get(i) {
-            Some(Value::Text(s)) => Some(s.clone()),
-            _ => None,
-        };
-        Some(Schema {
-            name: text(0)?,
-            owner: text(1)?,
-        })
+        let [name, owner] = <[String; 2]>::try_from(ROWS.values(row)?).ok()?;
+        Some(Schema { name, owner })
     }
 
     pub(crate) fn upsert(&self) -> LedgerOp {
-        LedgerOp::Upsert {
-            table: TABLE.to_string(),
-            row: vec![
-                Value::Text(self.name.clone()),
-                Value::Text(self.owner.clone()),
-            ],
-        }
+        ROWS.upsert(&[&self.name, &self.owner])
     }
 
     pub(crate) fn delete(name: &str) -> LedgerOp {
-        LedgerOp::Delete {
-            table: TABLE.to_string(),
-            key: Schema::key(name),
-        }
+        ROWS.delete(&[name])
     }
 }
 
 /// The operation that makes [`TABLE`], for the first `CREATE SCHEMA`.
 pub(crate) fn create_table() -> Result<LedgerOp> {
-    let column = |name: &str| Column::new(name, DataType::Text, false);
-    TableSchema::new(
-        TABLE,
-        vec![column("name"), column("owner")],
-        vec![0],
-        Vec::new(),
-        Vec::new(),
-    )
-    .map(LedgerOp::CreateTable)
-    .map_err(crate::database::projector_error)
+    ROWS.create()
 }
 
 /// The stored name of relation `name` in schema `schema`.
