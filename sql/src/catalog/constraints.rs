@@ -6,10 +6,9 @@
 use datafusion::scalar::ScalarValue;
 use driftdb_projector::{ForeignKey, RefAction};
 
-use super::{
-    CatalogTable, Constraints, Definitions, INT2, INT4, Relation, TEXT, boolean, int2, int2_array,
-    int4, list_of, null_text, oid, text, visible_name,
-};
+use super::relation::{Relation, boolean, int2, int4, list_of, null_text, oid, text};
+use super::types::{INT2, INT4, TEXT, int2_array};
+use super::{CatalogTable, Constraints, Definitions, visible_name};
 
 /// Foreign-key constraint ids are numbered from here, above every table's and below the
 /// sequences'.

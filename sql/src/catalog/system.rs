@@ -5,7 +5,7 @@
 
 use datafusion::arrow::datatypes::DataType as Arrow;
 
-use super::{BOOL, INT2, INT4, OID, TEXT};
+use super::types::{BOOL, INT2, INT4, OID, TEXT};
 
 /// PostgreSQL's object ids of its catalog tables (fixed in its source, the same in every
 /// database). A catalog row's `tableoid` is its catalog's, and `'pg_depend'::regclass` and

@@ -132,6 +132,17 @@ pub(crate) fn type_of(t: &DataType) -> (i64, i32) {
     }
 }
 
+/// The precision in bits of integer type `type_oid` (`int2`, `int4`, `int8`), as
+/// `information_schema` shows it.
+pub(crate) fn integer_bits(type_oid: i64) -> Option<i32> {
+    match type_oid {
+        21 => Some(16),
+        23 => Some(32),
+        20 => Some(64),
+        _ => None,
+    }
+}
+
 /// `format_type(oid, typmod)`: the SQL name of a type, as `\d` shows it.
 pub(crate) fn format_type(type_oid: i64, typmod: Option<i32>) -> Option<String> {
     let modifier = typmod.filter(|m| *m >= 4).map(|m| m - 4);

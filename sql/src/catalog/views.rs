@@ -2,12 +2,11 @@
 //! `pg_attribute`, `pg_views`, `pg_get_viewdef`, and `information_schema`'s `views`, `tables`
 //! (type `VIEW`) and `columns`.
 
-use datafusion::scalar::ScalarValue;
-
-use super::{
-    DEFAULT_COLLATION, Definitions, Relation, TEXT, TYPES, align, boolean, format_type, int2, int4,
-    null_text, oid, text,
-};
+use super::information_schema::InformationSchema;
+use super::pg_catalog::PgCatalog;
+use super::relation::text;
+use super::types::ARRAY_TYPES;
+use super::{CatalogColumn, Definitions, Namespaces};
 
 /// View ids are numbered from here, above every table's and below the constraints'.
 const FIRST_VIEW_OID: i64 = 1_500_000_000;
@@ -24,69 +23,30 @@ pub(crate) struct CatalogView {
     pub reads: Vec<String>,
 }
 
-/// Makes a `pg_class` row: id, name, namespace, kind, access method, column count.
-pub(super) type ClassRow<'a> =
-    &'a dyn Fn(i64, &str, i64, &str, i64, usize, &str) -> Vec<ScalarValue>;
-
-/// The relations view rows go into.
-pub(super) struct Into<'a> {
-    pub class: &'a mut Relation,
-    pub attribute: &'a mut Relation,
-    pub is_tables: &'a mut Relation,
-    pub is_columns: &'a mut Relation,
-    pub defs: &'a mut Definitions,
-    pub namespaces: &'a super::Namespaces<'a>,
-}
-
-/// Adds each view's rows; `class_row` makes a `pg_class` row. Returns `pg_views` and
-/// `information_schema.views`.
+/// Adds each view's rows to `pg` and `is`, and its definition and name to `defs`.
 pub(super) fn rows(
     views: &[CatalogView],
-    into: Into<'_>,
-    class_row: ClassRow<'_>,
-) -> (Relation, Relation) {
-    let mut pg_views = Relation::new(&[
-        ("schemaname", TEXT),
-        ("viewname", TEXT),
-        ("viewowner", TEXT),
-        ("definition", TEXT),
-    ]);
-    let mut is_views = Relation::new(&[
-        ("table_catalog", TEXT),
-        ("table_schema", TEXT),
-        ("table_name", TEXT),
-        ("view_definition", TEXT),
-        ("check_option", TEXT),
-        ("is_updatable", TEXT),
-        ("is_insertable_into", TEXT),
-    ]);
+    pg: &mut PgCatalog<'_>,
+    is: &mut InformationSchema,
+    defs: &mut Definitions,
+    namespaces: &Namespaces<'_>,
+) {
     for (n, view) in views.iter().enumerate() {
         let id = FIRST_VIEW_OID + n as i64;
-        let definition = format!(
-            " {};",
-            crate::views::visible_text(&view.query, &into.defs.path)
-        );
+        let definition = format!(" {};", crate::views::visible_text(&view.query, &defs.path));
         let (namespace, schema_name, own_name) = super::namespace_of(&view.name);
-        into.defs.relations.insert(id, view.name.clone());
-        into.defs.relation_ids.insert(view.name.clone(), id);
-        into.defs.views.insert(id, definition.clone());
-        let owner = into.namespaces.owner_of(&view.name);
-        into.class.push(class_row(
-            id,
-            own_name,
-            namespace,
-            "v",
-            0,
-            view.columns.len(),
-            owner,
-        ));
-        pg_views.push(vec![
+        defs.relations.insert(id, view.name.clone());
+        defs.relation_ids.insert(view.name.clone(), id);
+        defs.views.insert(id, definition.clone());
+        let owner = namespaces.owner_of(&view.name);
+        pg.push_class(id, own_name, namespace, "v", 0, view.columns.len(), owner);
+        pg.views.push(vec![
             text(schema_name),
             text(own_name),
             text(owner),
             text(&definition),
         ]);
-        is_views.push(vec![
+        is.views.push(vec![
             text("driftdb"),
             text(schema_name),
             text(own_name),
@@ -95,68 +55,35 @@ pub(super) fn rows(
             text("NO"),
             text("NO"),
         ]);
-        into.is_tables.push(vec![
+        is.tables.push(vec![
             text("driftdb"),
             text(schema_name),
             text(own_name),
             text("VIEW"),
             text("NO"),
         ]);
-        for (i, (column, type_oid, typmod)) in view.columns.iter().enumerate() {
-            let attnum = i as i16 + 1;
-            let known = TYPES.iter().find(|t| t.0 == *type_oid);
-            let length = known.map_or(-1, |t| t.2);
-            let collatable = known.is_some_and(|t| t.4);
-            into.attribute.push(vec![
-                oid(id),
-                text(column),
-                oid(*type_oid),
-                int4(-1),
-                int2(length),
-                int2(attnum),
-                int4(0),
-                int4(*typmod),
-                boolean(length > 0 && length <= 8),
-                text(if length > 0 { "p" } else { "x" }),
-                text(""),
-                boolean(false),
-                boolean(false),
-                boolean(false),
-                text(""),
-                text(""),
-                boolean(false),
-                boolean(true),
-                int4(0),
-                oid(if collatable { DEFAULT_COLLATION } else { 0 }),
-                null_text(),
-                null_text(),
-                text(align(length)),
-                null_text(),
-                null_text(),
-            ]);
-            let typmod = (*typmod >= 0).then_some(*typmod);
-            let (precision, scale) = match (*type_oid, typmod) {
-                (1700, Some(m)) => (Some((m - 4) >> 16), Some((m - 4) & 0xffff)),
-                (21, _) => (Some(16), Some(0)),
-                (23, _) => (Some(32), Some(0)),
-                (20, _) => (Some(64), Some(0)),
-                _ => (None, None),
+        for (i, (name, type_oid, typmod)) in view.columns.iter().enumerate() {
+            // An array column collates as its elements do; a view declares no dimensions.
+            let element_oid = ARRAY_TYPES
+                .iter()
+                .find(|a| a.0 == *type_oid && a.1.starts_with('_'))
+                .map_or(*type_oid, |a| a.2);
+            let column = CatalogColumn {
+                relation: id,
+                schema: schema_name,
+                table: own_name,
+                name,
+                attnum: i as i16 + 1,
+                type_oid: *type_oid,
+                typmod: *typmod,
+                element_oid,
+                dimensions: 0,
+                nullable: true,
+                default: None,
+                identity: "",
             };
-            into.is_columns.push(vec![
-                text("driftdb"),
-                text(schema_name),
-                text(own_name),
-                text(column),
-                int4(i32::from(attnum)),
-                null_text(),
-                text("YES"),
-                text(&format_type(*type_oid, None).unwrap_or_default()),
-                ScalarValue::Int32(None),
-                ScalarValue::Int32(precision),
-                ScalarValue::Int32(scale),
-                text(known.map_or("", |t| t.1)),
-            ]);
+            pg.column(&column);
+            is.column(&column);
         }
     }
-    (pg_views, is_views)
 }
