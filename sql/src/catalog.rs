@@ -38,6 +38,7 @@ mod views;
 
 pub(crate) use self::relation::TABLEOID;
 pub(crate) use self::system::catalog_oid;
+pub(crate) use self::types::array_of;
 pub(crate) use self::views::CatalogView;
 
 use std::collections::{BTreeMap, HashMap};

@@ -507,9 +507,14 @@ impl VisitorMut for Nested<'_, '_> {
     }
 }
 
-/// The PostgreSQL type id and modifier of a query's result column of Arrow type `t`.
+/// The PostgreSQL type id and modifier of a query's result column `field`: a
+/// `character(n)` column's length is kept, an array's type is its element's array type (a
+/// `varchar(n)` column is `text`: its values carry no length).
 pub(crate) fn pg_type(field: &datafusion::arrow::datatypes::Field) -> (i64, i32) {
     use datafusion::arrow::datatypes::{DataType as A, TimeUnit};
+    if let Some(n) = crate::arrow::char_length_of(field) {
+        return (1042, i32::try_from(n).map_or(-1, |n| n + 4));
+    }
     if let Some(name) = field.metadata().get(crate::arrow::PG_TYPE) {
         return match name.as_str() {
             "json" => (114, -1),
@@ -534,6 +539,13 @@ pub(crate) fn pg_type(field: &datafusion::arrow::datatypes::Field) -> (i64, i32)
         A::Timestamp(_, _) => (1184, -1),
         A::Interval(_) => (1186, -1),
         A::Binary | A::LargeBinary => (17, -1),
+        A::List(element) | A::LargeList(element) => {
+            let (element, typmod) = pg_type(element);
+            match crate::catalog::array_of(element) {
+                0 => (25, -1),
+                array => (array, typmod),
+            }
+        }
         _ => (25, -1),
     }
 }

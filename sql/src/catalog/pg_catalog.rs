@@ -17,7 +17,8 @@ use super::relation::{
 };
 use super::system::EMPTY;
 use super::types::{
-    ARRAY_TYPES, BOOL, INT2, INT4, OID, TEXT, TYPES, align, int2_array, oid_array, type_of,
+    ARRAY_TYPES, BOOL, INT2, INT4, OID, TEXT, TYPES, align, array_of, int2_array, oid_array,
+    type_of,
 };
 use super::{
     BTREE, CatalogColumn, CatalogComment, CatalogTable, CatalogView, Constraints, DATABASE_OID,
@@ -339,12 +340,6 @@ impl<'a> PgCatalog<'a> {
 
     /// `pg_type`: the types DriftDB's columns have and their array types.
     fn built_in_types(&mut self) {
-        let array_of = |element: i64| {
-            ARRAY_TYPES
-                .iter()
-                .find(|(_, name, e)| *e == element && name.starts_with('_'))
-                .map_or(0, |a| a.0)
-        };
         // A type's row: its id, name, length, category, element type (0 for none) and
         // whether its values take the default collation.
         let type_row =

@@ -91,6 +91,23 @@ pub(crate) const ARRAY_TYPES: [(i64, &str, i64); 26] = [
     (3807, "_jsonb", 3802),
 ];
 
+/// The `pg_type` id of the array type of `element` (0: none).
+pub(crate) fn array_of(element: i64) -> i64 {
+    ARRAY_TYPES
+        .iter()
+        .find(|(_, name, of)| *of == element && name.starts_with('_'))
+        .map_or(0, |(id, ..)| *id)
+}
+
+/// The element type of array type `array`, if it is one of [`ARRAY_TYPES`]' arrays (not a
+/// vector).
+pub(crate) fn element_of(array: i64) -> Option<i64> {
+    ARRAY_TYPES
+        .iter()
+        .find(|(id, name, _)| *id == array && name.starts_with('_'))
+        .map(|(.., element)| *element)
+}
+
 /// A column type's `pg_type` id and type modifier (`atttypmod`).
 pub(crate) fn type_of(t: &DataType) -> (i64, i32) {
     match t {
@@ -123,11 +140,7 @@ pub(crate) fn type_of(t: &DataType) -> (i64, i32) {
         // it (`varchar(10)[]` has typmod 14).
         DataType::Array(element) => {
             let (element, typmod) = type_of(element);
-            let array = ARRAY_TYPES
-                .iter()
-                .find(|(_, name, of)| *of == element && name.starts_with('_'))
-                .map_or(0, |(id, ..)| *id);
-            (array, typmod)
+            (array_of(element), typmod)
         }
     }
 }

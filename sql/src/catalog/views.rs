@@ -5,7 +5,7 @@
 use super::information_schema::InformationSchema;
 use super::pg_catalog::PgCatalog;
 use super::relation::text;
-use super::types::ARRAY_TYPES;
+use super::types::element_of;
 use super::{CatalogColumn, Definitions, Namespaces};
 
 /// View ids are numbered from here, above every table's and below the constraints'.
@@ -64,10 +64,7 @@ pub(super) fn rows(
         ]);
         for (i, (name, type_oid, typmod)) in view.columns.iter().enumerate() {
             // An array column collates as its elements do; a view declares no dimensions.
-            let element_oid = ARRAY_TYPES
-                .iter()
-                .find(|a| a.0 == *type_oid && a.1.starts_with('_'))
-                .map_or(*type_oid, |a| a.2);
+            let element_oid = element_of(*type_oid).unwrap_or(*type_oid);
             let column = CatalogColumn {
                 relation: id,
                 schema: schema_name,
