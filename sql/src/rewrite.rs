@@ -7,8 +7,9 @@
 //!   rows whatever its other clauses say, and clauses such as psql's array subscripts over
 //!   `pg_publication_rel` are beyond DataFusion); on the way up, a `VALUES` column typed
 //!   `json`, `uuid`, `inet` ... in one row is typed so in all;
-//! - each `FROM` item: set-returning functions, `pg_options_to_table`, the column names of
-//!   `unnest` and `generate_series`, and the catalogs qualified with `pg_catalog`;
+//! - each `FROM` item, through the [`TABLE_PASSES`] in their order (module `tables`):
+//!   set-returning functions, `pg_options_to_table`, the column names of `unnest` and
+//!   `generate_series`, and the catalogs qualified with `pg_catalog`;
 //! - each expression, innermost first, through the [`EXPRESSION_PASSES`] in their order. A
 //!   pass that rewrites an expression claims it: the passes after it leave that expression
 //!   alone (so a pass for one kind of expression can rely on the passes before it having
@@ -20,6 +21,7 @@ mod dates;
 mod functions;
 mod sets;
 mod syntax;
+mod tables;
 
 use std::ops::ControlFlow;
 
@@ -29,7 +31,7 @@ use sqlparser::ast::{
 };
 
 use crate::SqlState;
-use crate::catalog::{BUILT, always_empty};
+use crate::catalog::always_empty;
 
 pub(crate) const REGCLASS_NAME: &str = "__pg_regclass_name";
 pub(crate) const REGCLASS_OID: &str = "__pg_regclass_oid";
@@ -59,6 +61,15 @@ const EXPRESSION_PASSES: [ExpressionPass; 6] = [
     dates::dates_and_times,
     functions::functions,
     casts::casts,
+];
+
+/// The passes over `FROM` items, in order; each rewrites the items of its kinds in place
+/// and leaves the others.
+const TABLE_PASSES: [fn(&mut TableFactor) -> crate::Result<()>; 4] = [
+    tables::set_returning_functions,
+    tables::options_to_table,
+    tables::function_columns,
+    tables::catalogs_qualified,
 ];
 
 /// Rewrites PostgreSQL's idioms in `statement` into what DataFusion plans (see the module
@@ -363,109 +374,11 @@ impl VisitorMut for Idioms {
         ControlFlow::Continue(())
     }
 
-    /// `pg_catalog` comes first on PostgreSQL's search path: `pg_class` is
-    /// `pg_catalog.pg_class`.
     fn pre_visit_table_factor(&mut self, factor: &mut TableFactor) -> ControlFlow<()> {
-        match set_returning_table(factor, false) {
-            Some(Ok(table)) => *factor = table,
-            Some(Err(error)) => {
+        for pass in TABLE_PASSES {
+            if let Err(error) = pass(factor) {
                 self.refused = Some(error);
                 return ControlFlow::Break(());
-            }
-            None => {}
-        }
-        // `pg_options_to_table(options)`: the options of a foreign server, wrapper or table
-        // or a column's, none of which DriftDB has, so every options column it is given is
-        // empty and so is its table.
-        if let TableFactor::Table {
-            name,
-            args: Some(_),
-            alias,
-            ..
-        } = factor
-            && unqualified(name).is_some_and(|n| n == "pg_options_to_table")
-        {
-            let alias = alias.clone();
-            let empty = crate::parse(
-                "SELECT CAST(NULL AS TEXT) AS option_name, CAST(NULL AS TEXT) AS option_value WHERE false",
-            )
-            .ok()
-            .and_then(|mut statements| statements.pop())
-            .and_then(|statement| match statement {
-                crate::Statement::Sql(sql) => match sql.statement {
-                    Statement::Query(query) => Some(query),
-                    _ => None,
-                },
-                _ => None,
-            });
-            if let Some(query) = empty {
-                *factor = TableFactor::Derived {
-                    lateral: false,
-                    subquery: query,
-                    alias,
-                    sample: None,
-                };
-            }
-            return ControlFlow::Continue(());
-        }
-        // `unnest(a) u` names its column after the alias, and `unnest(a)` `unnest`, as in
-        // PostgreSQL (DataFusion: `UNNEST(a)`).
-        if let TableFactor::UNNEST {
-            alias,
-            array_exprs,
-            with_offset: false,
-            with_ordinality: false,
-            ..
-        } = factor
-            && array_exprs.len() == 1
-        {
-            let alias = alias.get_or_insert_with(|| ast::TableAlias {
-                explicit: false,
-                name: Ident::new("unnest"),
-                columns: Vec::new(),
-                at: None,
-            });
-            if alias.columns.is_empty() {
-                alias.columns.push(ast::TableAliasColumnDef {
-                    name: alias.name.clone(),
-                    data_type: None,
-                });
-            }
-        }
-        // `generate_series(1, 3) g`: a function of one output column, aliased without a
-        // column list, names its column after the alias in PostgreSQL (DataFusion: `value`).
-        if let TableFactor::Table {
-            name,
-            args: Some(_),
-            alias: Some(alias),
-            ..
-        } = factor
-            && alias.columns.is_empty()
-            && unqualified(name).is_some_and(|n| n == "generate_series" || n == "range")
-        {
-            alias.columns.push(ast::TableAliasColumnDef {
-                name: alias.name.clone(),
-                data_type: None,
-            });
-        }
-        if let TableFactor::Table { name, alias, .. } = factor
-            && let [part] = name.0.as_slice()
-            && let Some(ident) = part.as_ident()
-            && ident.quote_style.is_none()
-        {
-            let lower = ident.value.to_lowercase();
-            if BUILT.contains(&lower.as_str()) || always_empty(&lower) {
-                // Aliased as written, so `pg_tables.*` (what `*` became) still names it.
-                if alias.is_none() {
-                    *alias = Some(ast::TableAlias {
-                        explicit: true,
-                        name: ident.clone(),
-                        columns: Vec::new(),
-                        at: None,
-                    });
-                }
-                name.0
-                    .insert(0, ObjectNamePart::Identifier(Ident::new("pg_catalog")));
             }
         }
         ControlFlow::Continue(())
