@@ -17,8 +17,9 @@ use std::sync::Arc;
 use driftdb_projector::projection::ProjectionOp;
 use driftdb_projector::{DataType, Key, LedgerOp, Row, TableSchema, Value};
 
-use crate::database::{Database, projector_error};
+use crate::database::Database;
 use crate::error::Result;
+use crate::error::projector_error;
 
 /// What a change did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -11,6 +11,7 @@
 //! PostgreSQL wire server sends [`Error::sqlstate`], the gRPC services map [`Error::kind`],
 //! and clients retry on [`Error::is_retryable`].
 
+mod convert;
 mod sqlstate;
 
 use std::sync::Arc;
@@ -18,6 +19,8 @@ use std::sync::Arc;
 use sqlparser::parser::ParserError;
 use sqlparser::tokenizer::{Location, TokenizerError};
 pub use sqlstate::{ErrorKind, SqlState};
+
+pub(crate) use self::convert::{arrow_error, execution, projector_error, storage, unsupported};
 
 /// `Result` with this crate's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;

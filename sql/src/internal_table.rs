@@ -67,7 +67,7 @@ impl TextTable {
             Vec::new(),
         )
         .map(LedgerOp::CreateTable)
-        .map_err(crate::database::projector_error)
+        .map_err(crate::error::projector_error)
     }
 }
 

@@ -278,9 +278,7 @@ impl Runners {
                 if reached {
                     drop(db);
                     // The commit that got there may still wait for its fsync.
-                    self.store
-                        .settle()
-                        .map_err(crate::database::projector_error)?;
+                    self.store.settle().map_err(crate::error::projector_error)?;
                     return Ok(self.store.last().map_or(0, |(seq, _)| seq));
                 }
             }
@@ -465,7 +463,7 @@ fn step(runners: &Runners, table: &str, stats: &Stats) -> crate::Result<Next> {
             stats.set(RunState::WaitingForTopic, None);
             return Ok(Next::Idle);
         }
-        Err(e) => return Err(crate::database::storage(e)),
+        Err(e) => return Err(crate::error::storage(e)),
     };
     let partitions = topic.partitions();
     let (records, reads) = read_batch(partitions, &state)?;
@@ -481,7 +479,7 @@ fn step(runners: &Runners, table: &str, stats: &Stats) -> crate::Result<Next> {
     let stop_on_error = state.def.on_error == ErrorPolicy::Stop;
     let table_ref = {
         let db = runners.store.read();
-        Arc::clone(db.table(table).map_err(crate::database::projector_error)?)
+        Arc::clone(db.table(table).map_err(crate::error::projector_error)?)
     };
     let schema = driftdb_projector::database::read(&table_ref)
         .schema()
@@ -538,7 +536,7 @@ fn step(runners: &Runners, table: &str, stats: &Stats) -> crate::Result<Next> {
             ) => {
                 return Ok(Next::Continue);
             }
-            Err(e) => return Err(crate::database::projector_error(e)),
+            Err(e) => return Err(crate::error::projector_error(e)),
         }
     }
     runners.notify();
@@ -615,7 +613,7 @@ fn read_batch(
             Ok(read) => read,
             // Retention moved the start between the two calls: next time.
             Err(driftdb_broker::Error::OffsetOutOfRange { .. }) => continue,
-            Err(e) => return Err(crate::database::storage(e)),
+            Err(e) => return Err(crate::error::storage(e)),
         };
         let next = read.last().map_or(read_from, |r| r.offset + 1);
         if read.is_empty() && read_from == position {
@@ -646,10 +644,10 @@ fn dead_letter(
             .log
             .create_topic(dlq, TopicConfig::default())
             .or_else(|_| runners.log.topic(dlq))
-            .map_err(crate::database::storage)?,
-        Err(e) => return Err(crate::database::storage(e)),
+            .map_err(crate::error::storage)?,
+        Err(e) => return Err(crate::error::storage(e)),
     };
-    let partition = topic.partition(0).map_err(crate::database::storage)?;
+    let partition = topic.partition(0).map_err(crate::error::storage)?;
     let by_position: BTreeMap<(u32, u64), &driftdb_broker::log::Record> =
         records.iter().map(|(p, r)| ((*p, r.offset), r)).collect();
     let mut out = Vec::new();
@@ -677,7 +675,7 @@ fn dead_letter(
     if !out.is_empty() {
         partition
             .append(out, AppendOptions::default())
-            .map_err(crate::database::storage)?;
+            .map_err(crate::error::storage)?;
     }
     Ok(n)
 }
@@ -698,7 +696,7 @@ fn swap(runners: &Runners, target: &str, shadow: &str) -> crate::Result<()> {
             Ok(())
         }
         Err(driftdb_projector::Error::NotFound { .. }) => Ok(()),
-        Err(e) => Err(crate::database::projector_error(e)),
+        Err(e) => Err(crate::error::projector_error(e)),
     }
 }
 

@@ -540,7 +540,7 @@ fn schema() -> Result<TableSchema> {
         Vec::new(),
         Vec::new(),
     )
-    .map_err(crate::database::projector_error)
+    .map_err(crate::error::projector_error)
 }
 
 /// The operation that makes [`TABLE`], for the first statement that makes a sequence.
@@ -683,7 +683,7 @@ impl Allocator {
                 let table = driftdb_projector::database::read(table);
                 let version = table
                     .get(&Sequence::key(name), read)
-                    .map_err(crate::database::projector_error)?
+                    .map_err(crate::error::projector_error)?
                     .ok_or_else(|| missing(name))?;
                 let sequence = Sequence::of_row(version.row).ok_or_else(|| missing(name))?;
                 (sequence, version.start_seq)
@@ -745,7 +745,7 @@ impl Allocator {
                     return Ok(first);
                 }
                 Err(driftdb_projector::Error::Conflict { .. }) => continue,
-                Err(e) => return Err(crate::database::projector_error(e)),
+                Err(e) => return Err(crate::error::projector_error(e)),
             }
         }
         Err(Error::Execution {
@@ -788,7 +788,7 @@ impl Allocator {
                 &[],
             )
         })
-        .map_err(crate::database::projector_error)?;
+        .map_err(crate::error::projector_error)?;
         Ok(value)
     }
 

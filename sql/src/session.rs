@@ -93,9 +93,10 @@ use futures::future::Either;
 use sqlparser::ast::Statement as Ast;
 
 use crate::SqlState;
-use crate::database::{Database, blocking, execution, first_words, projector_error, unsupported};
+use crate::database::{Database, blocking, first_words};
 use crate::engine::{QueryEngine, TimeBound, TimeResolver};
 use crate::error::{Error, Result};
+use crate::error::{execution, projector_error, unsupported};
 use crate::outcome::{CommandTag, Outcome, Rows};
 use crate::parser::Statement;
 use crate::provider::{Overlay, ReadPoint, SharedTable, provider_for};
@@ -1409,7 +1410,7 @@ impl Session {
                     ])),
                 ],
             )
-            .map_err(|e| crate::database::arrow_error(&e))?;
+            .map_err(|e| crate::error::arrow_error(&e))?;
             let table = datafusion::datasource::MemTable::try_new(schema, vec![vec![batch]])
                 .map_err(execution)?;
             engine

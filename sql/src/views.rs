@@ -239,7 +239,7 @@ fn schema() -> Result<TableSchema> {
         Vec::new(),
         Vec::new(),
     )
-    .map_err(crate::database::projector_error)
+    .map_err(crate::error::projector_error)
 }
 
 /// The operation that makes [`TABLE`], for the first statement that makes a view.

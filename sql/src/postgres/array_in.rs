@@ -233,7 +233,7 @@ impl Levels {
 /// Reads each text of `texts` as a one-dimensional array of element texts, for a column of
 /// an array type.
 pub(crate) fn read_one_dimension(texts: &ArrayRef) -> std::result::Result<ArrayRef, Error> {
-    read(texts, 1).map_err(crate::database::execution)
+    read(texts, 1).map_err(crate::error::execution)
 }
 
 /// Reads each text of `texts` as an array of `depth` dimensions.

@@ -81,7 +81,7 @@ pub(crate) fn parse(text: &str) -> std::result::Result<Vec<u8>, Error> {
 
 /// Each text of `array` read as a `bytea` (NULL stays NULL).
 pub(crate) fn read(array: &ArrayRef) -> std::result::Result<ArrayRef, Error> {
-    let text = cast(array, &DataType::Utf8).map_err(|e| crate::database::arrow_error(&e))?;
+    let text = cast(array, &DataType::Utf8).map_err(|e| crate::error::arrow_error(&e))?;
     let mut out = BinaryBuilder::new();
     for value in text.as_string::<i32>() {
         match value {

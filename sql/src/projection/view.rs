@@ -179,10 +179,10 @@ pub fn register_view(ctx: &SessionContext, runners: &Runners) -> Result<()> {
             .collect::<Vec<_>>(),
     ));
     let batch = RecordBatch::try_new(Arc::clone(&schema), arrays)
-        .map_err(|e| crate::database::arrow_error(&e))?;
-    let table = MemTable::try_new(schema, vec![vec![batch]]).map_err(crate::database::execution)?;
+        .map_err(|e| crate::error::arrow_error(&e))?;
+    let table = MemTable::try_new(schema, vec![vec![batch]]).map_err(crate::error::execution)?;
     ctx.register_table(VIEW, Arc::new(table))
-        .map_err(crate::database::execution)?;
+        .map_err(crate::error::execution)?;
     Ok(())
 }
 

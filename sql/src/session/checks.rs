@@ -18,7 +18,7 @@ use super::ddl::ident_name;
 use super::foreign_keys::key_text;
 use super::{Session, Snapshot};
 use crate::SqlState;
-use crate::database::unsupported;
+use crate::error::unsupported;
 use crate::error::{Error, Result};
 use crate::parser::Statement;
 

@@ -8,7 +8,7 @@ use super::ddl::ident_name;
 use super::{Session, Snapshot, Write};
 use crate::SqlState;
 use crate::comments::{self, Comment};
-use crate::database::unsupported;
+use crate::error::unsupported;
 use crate::error::{Error, Result};
 
 impl Session {

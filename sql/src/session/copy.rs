@@ -141,7 +141,7 @@ impl Session {
             values,
         } = statement
         else {
-            return Err(crate::database::unsupported("internal: not a COPY"));
+            return Err(crate::error::unsupported("internal: not a COPY"));
         };
         let format = CopyFormat::from_options(&options, &legacy_options)?;
         match (to, &target) {
@@ -159,7 +159,7 @@ impl Session {
             }
         }
         if !values.is_empty() {
-            return Err(crate::database::unsupported(
+            return Err(crate::error::unsupported(
                 "COPY data inline in the statement text; send it as COPY data",
             ));
         }
@@ -182,7 +182,7 @@ impl Session {
                     let sql = format!("SELECT {list} FROM {table_name}");
                     match crate::parse(&sql)?.pop() {
                         Some(crate::Statement::Sql(sql)) => sql.statement,
-                        _ => return Err(crate::database::unsupported("this COPY source")),
+                        _ => return Err(crate::error::unsupported("this COPY source")),
                     }
                 }
             };

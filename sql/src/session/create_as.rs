@@ -26,7 +26,7 @@ impl Session {
         snapshot: &Snapshot,
     ) -> Result<Option<Write>> {
         let Some(query) = &create.query else {
-            return Err(crate::database::unsupported(
+            return Err(crate::error::unsupported(
                 "internal: CREATE TABLE AS without a query",
             ));
         };

@@ -15,8 +15,8 @@ use super::checks::{self, CheckSpec};
 use super::foreign_keys::{self, Spec};
 use super::{Session, Snapshot, Write, not_supported};
 use crate::SqlState;
-use crate::database::{projector_error, unsupported};
 use crate::error::{Error, Result};
+use crate::error::{projector_error, unsupported};
 use crate::outcome::{Notice, Outcome};
 use crate::sequences::{Identity, Kind, Sequence};
 

@@ -20,8 +20,8 @@ use sqlparser::ast::{self, Statement as Ast, visit_expressions_mut};
 use super::ddl::{ident_name, table_name};
 use super::{Session, Snapshot, Write};
 use crate::SqlState;
-use crate::database::{execution, projector_error, unsupported};
 use crate::error::{Error, Result};
+use crate::error::{execution, projector_error, unsupported};
 use crate::outcome::{CommandTag, Rows};
 use crate::parser::{Overriding, Statement};
 
@@ -1260,7 +1260,7 @@ fn cast_column(array: &ArrayRef, t: &DataType) -> Result<ArrayRef> {
         return json_column(array, *t == DataType::Jsonb);
     }
     if *t == DataType::Numeric {
-        return crate::postgres::numeric_column(array).map_err(crate::database::execution);
+        return crate::postgres::numeric_column(array).map_err(crate::error::execution);
     }
     if matches!(t, DataType::Real | DataType::Double)
         && matches!(
@@ -1269,7 +1269,7 @@ fn cast_column(array: &ArrayRef, t: &DataType) -> Result<ArrayRef> {
         )
     {
         return crate::postgres::float_in::read(array, &crate::arrow::arrow_type(t))
-            .map_err(crate::database::execution);
+            .map_err(crate::error::execution);
     }
     // Input PostgreSQL reads and Arrow's parsers do not: an interval's clock part,
     // a timestamp without seconds.
@@ -1282,16 +1282,16 @@ fn cast_column(array: &ArrayRef, t: &DataType) -> Result<ArrayRef> {
         && let Some(normalized) = crate::interval::normalize_array(array, normal)
     {
         return cast_with_options(&normalized, &crate::arrow::arrow_type(t), &strict)
-            .map_err(|e| crate::database::arrow_error(&e));
+            .map_err(|e| crate::error::arrow_error(&e));
     }
     let target = crate::arrow::arrow_type(t);
     // numeric and floats into integer columns round, as in PostgreSQL.
     let array = if target.is_integer() {
-        crate::postgres::round_for_integer(array).map_err(crate::database::execution)?
+        crate::postgres::round_for_integer(array).map_err(crate::error::execution)?
     } else {
         Arc::clone(array)
     };
-    cast_with_options(&array, &target, &strict).map_err(|e| crate::database::arrow_error(&e))
+    cast_with_options(&array, &target, &strict).map_err(|e| crate::error::arrow_error(&e))
 }
 
 /// Values for an array column of `element`s: text is read as PostgreSQL's array literal
@@ -1320,7 +1320,7 @@ fn array_column(array: &ArrayRef, element: &DataType) -> Result<ArrayRef> {
                 });
             }
         };
-        cast_with_options(array, &target, &strict).map_err(|e| crate::database::arrow_error(&e))?
+        cast_with_options(array, &target, &strict).map_err(|e| crate::error::arrow_error(&e))?
     };
     let Some(list) = list.as_any().downcast_ref::<ListArray>() else {
         return Err(Error::Internal {
@@ -1343,7 +1343,7 @@ fn array_column(array: &ArrayRef, element: &DataType) -> Result<ArrayRef> {
         values,
         list.nulls().cloned(),
     )
-    .map_err(|e| crate::database::arrow_error(&e))?;
+    .map_err(|e| crate::error::arrow_error(&e))?;
     Ok(Arc::new(array))
 }
 
@@ -1364,7 +1364,7 @@ fn json_column(array: &ArrayRef, jsonb: bool) -> Result<ArrayRef> {
         ..CastOptions::default()
     };
     let text = cast_with_options(array, &ArrowType::Utf8, &strict)
-        .map_err(|e| crate::database::arrow_error(&e))?;
+        .map_err(|e| crate::error::arrow_error(&e))?;
     let Some(strings) = text.as_any().downcast_ref::<StringArray>() else {
         return Ok(text);
     };

@@ -22,8 +22,8 @@ use sqlparser::ast::{self, ConstraintReferenceMatchKind, ReferentialAction};
 use super::ddl::{ident_name, table_name};
 use super::{Session, Snapshot};
 use crate::SqlState;
-use crate::database::{projector_error, unsupported};
 use crate::error::{Error, Result};
+use crate::error::{projector_error, unsupported};
 use crate::outcome::{Notice, Outcome};
 
 /// What `SET CONSTRAINTS` set in a transaction: whether deferrable keys are deferred, for

@@ -35,7 +35,7 @@ impl Session {
     ) -> Result<Write> {
         let role = self.owner_role(owner)?;
         if super::temporary::temporary_of(relation).is_some() {
-            return Err(crate::database::unsupported(
+            return Err(crate::error::unsupported(
                 "OWNER TO of a temporary table: it belongs to its session",
             ));
         }

@@ -26,8 +26,8 @@ use super::Session;
 use super::ddl::{ident_name, table_name};
 use super::dml::{returning, target_table};
 use crate::SqlState;
-use crate::database::{execution, unsupported};
 use crate::error::{Error, Result};
+use crate::error::{execution, unsupported};
 use crate::outcome::Outcome;
 use crate::parser::Statement;
 

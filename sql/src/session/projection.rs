@@ -20,7 +20,7 @@ use sqlparser::ast::{self, ObjectName, Statement as Ast};
 use super::ddl::{data_type, ident_name};
 use super::{Session, Write};
 use crate::SqlState;
-use crate::database::projector_error;
+use crate::error::projector_error;
 use crate::error::{Error, Result};
 use crate::outcome::Outcome;
 use crate::parser::projection::{ProjectionSpec, ProjectionStatement};

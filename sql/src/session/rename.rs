@@ -18,7 +18,7 @@ use driftdb_projector::LedgerOp;
 
 use super::{Session, Snapshot};
 use crate::SqlState;
-use crate::database::unsupported;
+use crate::error::unsupported;
 use crate::error::{Error, Result};
 use crate::schemas;
 use crate::views::{self, View};

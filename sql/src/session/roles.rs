@@ -26,8 +26,8 @@ use sqlparser::ast::{self, Statement as Ast};
 use super::ddl::{ident_name, table_name};
 use super::{Session, Write};
 use crate::SqlState;
-use crate::database::{projector_error, unsupported};
 use crate::error::{Error, Result};
+use crate::error::{projector_error, unsupported};
 
 /// The role trust authentication connects as when no role of the user's name exists.
 pub const BOOTSTRAP_ROLE: &str = crate::catalog::OWNER;

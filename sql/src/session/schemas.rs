@@ -380,7 +380,7 @@ impl Session {
             RelationChange::Schema(schema) => {
                 let schema = schema_of(schema)?;
                 if schema.starts_with("pg_temp") || SYSTEM.contains(&schema.as_str()) {
-                    return Err(crate::database::unsupported(
+                    return Err(crate::error::unsupported(
                         "moving a relation into a system or temporary schema",
                     ));
                 }

@@ -181,7 +181,7 @@ impl Session {
                 schema.unique().to_vec(),
                 schema.indexes().to_vec(),
             )
-            .map_err(crate::database::projector_error)?;
+            .map_err(crate::error::projector_error)?;
             ops.push(LedgerOp::AlterTable {
                 table,
                 schema,

@@ -22,9 +22,9 @@ use sqlparser::ast::{self, Expr, ObjectName, Reset, Set};
 use super::Session;
 use super::ddl::ident_name;
 use crate::SqlState;
-use crate::database::{projector_error, unsupported};
 use crate::error::function_error;
 use crate::error::{Error, Result};
+use crate::error::{projector_error, unsupported};
 use crate::outcome::{Outcome, Rows};
 use crate::temporal::Timestamp;
 
@@ -472,7 +472,7 @@ impl Session {
             Arc::clone(&schema),
             vec![Arc::new(StringArray::from(values))],
         )
-        .map_err(|e| crate::database::arrow_error(&e))?;
+        .map_err(|e| crate::error::arrow_error(&e))?;
         Ok(Outcome {
             tag: "SHOW".into(),
             rows: Some(Rows {
@@ -648,7 +648,7 @@ impl ScalarUDFImpl for SetConfig {
                 }));
             }
             if local.is_valid(row) && local.value(row) {
-                return Err(external(crate::database::unsupported(
+                return Err(external(crate::error::unsupported(
                     "set_config with is_local = true (SET LOCAL)",
                 )));
             }

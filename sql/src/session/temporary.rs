@@ -121,7 +121,7 @@ impl Session {
                 if self.resolve_name(&mut alter.name, &snapshot)?.is_some()
                     && matches!(alter.change, crate::parser::RelationChange::Schema(_))
                 {
-                    return Err(crate::database::unsupported(
+                    return Err(crate::error::unsupported(
                         "moving a relation into a system or temporary schema",
                     ));
                 }
@@ -144,7 +144,7 @@ impl Session {
                         create.on_commit,
                         Some(OnCommit::Drop | OnCommit::DeleteRows)
                     ) {
-                        return Err(crate::database::unsupported(
+                        return Err(crate::error::unsupported(
                             "ON COMMIT DROP and ON COMMIT DELETE ROWS",
                         ));
                     }
@@ -257,7 +257,7 @@ impl Session {
         };
         let ident = part
             .as_ident()
-            .ok_or_else(|| crate::database::unsupported("this table name form"))?;
+            .ok_or_else(|| crate::error::unsupported("this table name form"))?;
         Ok(crate::schemas::object_name(stored_name(
             self.id,
             &ident_name(ident),

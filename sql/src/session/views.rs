@@ -10,7 +10,7 @@ use sqlparser::ast::{self, Statement as Ast};
 use super::ddl::{ident_name, table_name};
 use super::{Session, Snapshot, Write};
 use crate::SqlState;
-use crate::database::unsupported;
+use crate::error::unsupported;
 use crate::error::{Error, Result};
 use crate::outcome::Notice;
 use crate::views::{self, View};

@@ -1,0 +1,280 @@
+//! The conversions of other crates' errors into SQL errors, each in one place: the log's
+//! ([`storage`]), the projector's ([`projector_error`]), DataFusion's ([`execution`]) and
+//! Arrow's ([`arrow_error`]).
+
+use datafusion::error::DataFusionError;
+
+use super::{Cause, Error, SqlState};
+
+/// A statement DriftDB recognises and does not support (0A000).
+pub(crate) fn unsupported(message: &str) -> Error {
+    Error::Unsupported {
+        message: message.to_string(),
+        position: None,
+    }
+}
+
+/// The log's errors, with the SQLSTATE of their cause: an I/O failure 58030 (the log fences
+/// itself; retryable), corruption XX001, a closed or fenced log 57P03 (retryable).
+pub(crate) fn storage(e: driftdb_broker::Error) -> Error {
+    use driftdb_broker::ErrorKind as K;
+    let sqlstate = match e.kind() {
+        K::Io => SqlState::IO_ERROR,
+        K::Corruption => SqlState::DATA_CORRUPTED,
+        K::Unavailable => SqlState::CANNOT_CONNECT_NOW,
+        K::ResourceExhausted => SqlState::PROGRAM_LIMIT_EXCEEDED,
+        K::InvalidInput | K::NotFound | K::AlreadyExists | K::Conflict => SqlState::INTERNAL_ERROR,
+    };
+    Error::Storage {
+        sqlstate,
+        source: Cause::new(e),
+    }
+}
+
+/// One mapping from the projector's errors to SQL errors.
+pub(crate) fn projector_error(e: driftdb_projector::Error) -> Error {
+    use driftdb_projector::Error as P;
+    match e {
+        P::UniqueViolation { constraint } => Error::UniqueViolation { constraint },
+        P::NotNullViolation { column } => Error::NotNullViolation { column },
+        P::ForeignKeyViolation(violation) => crate::session::foreign_key_violation(&violation),
+        P::Conflict { table } => Error::SerializationFailure {
+            message: format!("concurrent update of {table:?}"),
+        },
+        P::NotFound {
+            what: "table",
+            name,
+        } => Error::UndefinedTable { name },
+        P::NotFound { what, name } => Error::Execution {
+            message: format!("{what} \"{name}\" does not exist"),
+            sqlstate: SqlState::UNDEFINED_OBJECT,
+        },
+        P::PointOutOfRange(message) => Error::PointOutOfRange { message },
+        P::BeforeHorizon { .. } => Error::PointOutOfRange {
+            message: e.to_string(),
+        },
+        P::InvalidInput(message) => Error::InvalidValue { message },
+        P::Log(driftdb_broker::Error::RecordTooLarge { size, max }) => Error::Execution {
+            message: format!(
+                "the transaction encodes to {size} bytes; one transaction may write at most {max}: split it"
+            ),
+            sqlstate: SqlState::PROGRAM_LIMIT_EXCEEDED,
+        },
+        P::ValueTooLong { .. } => Error::Execution {
+            message: e.to_string(),
+            sqlstate: SqlState::STRING_DATA_RIGHT_TRUNCATION,
+        },
+        P::NumericOverflow { .. } => Error::Execution {
+            message: e.to_string(),
+            sqlstate: SqlState::NUMERIC_VALUE_OUT_OF_RANGE,
+        },
+        P::Log(log) => storage(log),
+        P::Io { .. } => Error::Storage {
+            sqlstate: SqlState::IO_ERROR,
+            source: Cause::new(e),
+        },
+        P::Corruption { .. } => Error::Storage {
+            sqlstate: SqlState::DATA_CORRUPTED,
+            source: Cause::new(e),
+        },
+        P::Internal(message) => Error::Internal { message },
+        other => Error::Storage {
+            sqlstate: SqlState::INTERNAL_ERROR,
+            source: Cause::new(other),
+        },
+    }
+}
+
+/// DataFusion errors, with the projector's and the store's (wrapped as `External`) mapped
+/// through [`projector_error`].
+pub(crate) fn execution(e: DataFusionError) -> Error {
+    if let DataFusionError::ResourcesExhausted(detail) = e.find_root() {
+        // PostgreSQL's words for the same failure; DataFusion's say what asked for how much.
+        return Error::Execution {
+            message: format!("out of memory: {detail}"),
+            sqlstate: SqlState::OUT_OF_MEMORY,
+        };
+    }
+    // One of ours, passed on by another operator (as `unnest` passes its input's).
+    if let DataFusionError::External(inner) = e.find_root()
+        && let Some(error) = inner.downcast_ref::<Error>()
+    {
+        return error.clone();
+    }
+    match e {
+        DataFusionError::External(inner) => match inner.downcast::<driftdb_projector::Error>() {
+            Ok(p) => projector_error(*p),
+            Err(other) => match other.downcast::<Error>() {
+                Ok(e) => *e,
+                Err(other) => Error::Internal {
+                    message: other.to_string(),
+                },
+            },
+        },
+        DataFusionError::ArrowError(inner, _) => arrow_error(&inner),
+        DataFusionError::SchemaError(inner, _) => Error::Execution {
+            message: inner.to_string(),
+            // An ambiguous column is 42702, as in PostgreSQL; a missing one 42703.
+            sqlstate: match inner.as_ref() {
+                datafusion::common::SchemaError::AmbiguousReference { .. } => {
+                    SqlState::AMBIGUOUS_COLUMN
+                }
+                _ => SqlState::UNDEFINED_COLUMN,
+            },
+        },
+        // A function that does not exist, or not for these argument types (DataFusion's
+        // texts; the functions DriftDB adds raise 42883 themselves).
+        DataFusionError::Plan(message)
+            if message.starts_with("Invalid function")
+                || message.starts_with("table function '")
+                || message.contains("No function matches the given name and argument types") =>
+        {
+            Error::Execution {
+                message,
+                sqlstate: SqlState::UNDEFINED_FUNCTION,
+            }
+        }
+        DataFusionError::Plan(message) => match missing_table(&message) {
+            Some(name) => Error::UndefinedTable { name },
+            None => Error::Execution {
+                message,
+                sqlstate: SqlState::FEATURE_NOT_SUPPORTED,
+            },
+        },
+        DataFusionError::NotImplemented(message) => Error::Execution {
+            message,
+            sqlstate: SqlState::FEATURE_NOT_SUPPORTED,
+        },
+        DataFusionError::Context(_, inner) | DataFusionError::Diagnostic(_, inner) => {
+            execution(*inner)
+        }
+        // Several errors of one statement (two unknown columns): the first, as PostgreSQL
+        // reports only the first.
+        DataFusionError::Collection(errors) => match errors.into_iter().next() {
+            Some(first) => execution(first),
+            None => Error::Internal {
+                message: "internal error: an empty collection of errors".to_string(),
+            },
+        },
+        other => Error::Internal {
+            message: other.to_string(),
+        },
+    }
+}
+
+/// The relation DataFusion found no table for, as PostgreSQL names it: the stored name
+/// (`t`, `s.t`) in DriftDB's tables, `information_schema.t` in a system schema.
+///
+/// DataFusion reports a missing table only as the text `table 'catalog.schema.name' not
+/// found`, after its relation planners and table functions had their chance at the name
+/// (so a schema provider cannot raise a typed error instead: the name may yet be a table
+/// function or a time-travel reference); `slt` records pin the text.
+fn missing_table(message: &str) -> Option<String> {
+    let reference = message
+        .strip_prefix("table '")?
+        .strip_suffix("' not found")?;
+    let mut parts = reference.splitn(3, '.');
+    let (_catalog, schema, name) = (parts.next()?, parts.next()?, parts.next()?);
+    Some(match schema {
+        "public" => name.to_string(),
+        system => format!("{system}.{name}"),
+    })
+}
+
+/// Arrow's compute errors, with the SQLSTATEs PostgreSQL gives the same failures.
+pub(crate) fn arrow_error(e: &datafusion::arrow::error::ArrowError) -> Error {
+    use datafusion::arrow::error::ArrowError as A;
+    if let A::CastError(m) | A::ParseError(m) = e
+        && let Some(error) = datetime_input_error(m)
+    {
+        return error;
+    }
+    if let A::CastError(m) | A::InvalidArgumentError(m) = e
+        && let Some(message) = decimal_overflow(m)
+    {
+        return Error::Execution {
+            message,
+            sqlstate: SqlState::NUMERIC_VALUE_OUT_OF_RANGE,
+        };
+    }
+    let message = e.to_string();
+    let sqlstate = match e {
+        A::DivideByZero => SqlState::DIVISION_BY_ZERO,
+        A::ArithmeticOverflow(_) => SqlState::NUMERIC_VALUE_OUT_OF_RANGE,
+        A::CastError(m) if m.starts_with("Can't cast value") => {
+            SqlState::NUMERIC_VALUE_OUT_OF_RANGE
+        }
+        A::InvalidArgumentError(m) if m.contains("too large to store") => {
+            SqlState::NUMERIC_VALUE_OUT_OF_RANGE
+        }
+        A::CastError(_) | A::ParseError(_) => SqlState::INVALID_TEXT_REPRESENTATION,
+        _ => return Error::Internal { message },
+    };
+    Error::Execution { message, sqlstate }
+}
+
+/// A value with more digits than the decimal type it goes into holds, as PostgreSQL reports
+/// it (22003). Arrow says `Cannot cast to Decimal128(38, 2). Overflowing on 12345` of a cast,
+/// and `12345.5 is too large to store in a Decimal128 of precision 38. Max is 9999.9` of a
+/// value checked against its type.
+fn decimal_overflow(message: &str) -> Option<String> {
+    const HOLDS: &str = "DriftDB's numeric holds at most 38 digits";
+    if let Some((value, rest)) = message.split_once(" is too large to store in a Decimal") {
+        let (_, max) = rest.split_once(". Max is ")?;
+        return Some(format!(
+            "numeric field overflow: {value} does not fit, the most this field holds is {max} ({HOLDS})"
+        ));
+    }
+    let (target, _) = message.split_once(". Overflowing on ")?;
+    let (precision, scale) = target
+        .strip_prefix("Cannot cast to Decimal")?
+        .split_once('(')?
+        .1
+        .strip_suffix(')')?
+        .split_once(", ")?;
+    let (precision, scale) = (precision.parse::<i32>().ok()?, scale.parse::<i32>().ok()?);
+    Some(format!(
+        "numeric field overflow: a field with precision {precision}, scale {scale} must round to an absolute value less than 10^{} ({HOLDS})",
+        precision - scale
+    ))
+}
+
+/// Text that did not convert to a date, time or timestamp, reported as PostgreSQL does: a
+/// value shaped like one whose fields are out of range (`2025-02-30`, `25:00`) is 22008, any
+/// other text 22007. Arrow says `Cannot cast string 'v' to value of Date32 type` (or a `Time`
+/// type) and `Error parsing timestamp from 'v': ...`.
+fn datetime_input_error(message: &str) -> Option<Error> {
+    let (value, kind) = if let Some(rest) = message.strip_prefix("Cannot cast string '") {
+        let (value, target) = rest.rsplit_once("' to value of ")?;
+        let kind = if target.starts_with("Date") {
+            "date"
+        } else if target.starts_with("Time") {
+            "time"
+        } else {
+            return None;
+        };
+        (value, kind)
+    } else {
+        let rest = message.strip_prefix("Error parsing timestamp from '")?;
+        (rest.rsplit_once("': ")?.0, "timestamp")
+    };
+    let fields = value
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|f| !f.is_empty())
+        .count();
+    let shaped = value
+        .chars()
+        .all(|c| c.is_ascii_digit() || "-:./ T+Z".contains(c))
+        && fields >= if kind == "time" { 2 } else { 3 };
+    Some(if shaped {
+        Error::Execution {
+            message: format!("date/time field value out of range: \"{value}\""),
+            sqlstate: SqlState::DATETIME_FIELD_OVERFLOW,
+        }
+    } else {
+        Error::Execution {
+            message: format!("invalid input syntax for type {kind}: \"{value}\""),
+            sqlstate: SqlState::INVALID_DATETIME_FORMAT,
+        }
+    })
+}
