@@ -1,34 +1,19 @@
 //! [`Database`]: the embedded SQL database over one data directory.
 //!
 //! A `Database` owns the projector's [`Store`] (the `__ledger` log and the tables projected
-//! from it). Statements run in a [`Session`], which holds what a connection holds in
+//! from it). Statements run in a [`crate::Session`], which holds what a connection holds in
 //! PostgreSQL: the open transaction, if any. [`Database::execute`] is a shortcut that runs
 //! a script in a fresh session.
 
 use std::path::Path;
 use std::sync::Arc;
 
-use datafusion::arrow::record_batch::RecordBatch;
 use driftdb_broker::SystemClock;
 use driftdb_broker::log::{Log, LogOptions};
 use driftdb_projector::{Store, StoreOptions};
 
-use crate::SqlState;
-use crate::error::{Error, Result, projector_error, storage};
-use crate::outcome::Outcome;
+use crate::error::{Result, projector_error, storage};
 use crate::projection::Runners;
-use crate::session::Session;
-
-/// What [`Database::bootstrap_superuser`] did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Bootstrap {
-    /// The role did not exist: it was created, a superuser that may log in.
-    Created,
-    /// The role existed without a password: it has this one now.
-    PasswordSet,
-    /// The role already had a password, which it keeps.
-    Kept,
-}
 
 /// An embedded DriftDB SQL database. Cheap to clone: clones share the store and the
 /// projection runners, which stop when the last clone is dropped (or at [`Database::shutdown`]).
@@ -94,7 +79,7 @@ impl Database {
         let store =
             Arc::new(Store::open(&log, Arc::new(SystemClock), options).map_err(projector_error)?);
         // Temporary tables die with their sessions; a crash leaves them behind.
-        crate::session::drop_temporary_leftovers(&store).map_err(projector_error)?;
+        crate::temporary::drop_leftovers(&store).map_err(projector_error)?;
         let runners = Runners::new(Arc::clone(&store), Arc::clone(&log));
         runners.reconcile(&[]);
         let stop = Arc::new(StopRunners {
@@ -133,51 +118,6 @@ impl Database {
         self.store.read().security().role(name).cloned()
     }
 
-    /// Gives the bootstrap superuser (`driftdb`, whom trust authentication connects as) a
-    /// password, so that it can log in under password authentication: creates the role as
-    /// a superuser that may log in, or sets the password of an existing role that has
-    /// none. A role that already has a password keeps it (change it with `ALTER ROLE`), as
-    /// PostgreSQL's images apply theirs only to a new database. Meant for start-up, before
-    /// connections are served.
-    pub fn bootstrap_superuser(&self, password: &str) -> Result<Bootstrap> {
-        use crate::session::{BOOTSTRAP_ROLE, md5_hash, scram_verifier};
-        use driftdb_projector::LedgerOp;
-        use driftdb_projector::security::Role;
-        if password.is_empty() {
-            return Err(Error::Execution {
-                message: "the bootstrap superuser's password is empty".to_string(),
-                sqlstate: SqlState::INVALID_PASSWORD,
-            });
-        }
-        let (op, outcome) = match self.role(BOOTSTRAP_ROLE) {
-            Some(role) if role.scram.is_some() || role.md5.is_some() => {
-                return Ok(Bootstrap::Kept);
-            }
-            Some(role) => (
-                LedgerOp::AlterRole(Role {
-                    scram: Some(scram_verifier(password)?),
-                    md5: Some(md5_hash(password, BOOTSTRAP_ROLE)),
-                    ..role
-                }),
-                Bootstrap::PasswordSet,
-            ),
-            None => (
-                LedgerOp::CreateRole(Role {
-                    name: BOOTSTRAP_ROLE.to_string(),
-                    superuser: true,
-                    login: true,
-                    scram: Some(scram_verifier(password)?),
-                    md5: Some(md5_hash(password, BOOTSTRAP_ROLE)),
-                }),
-                Bootstrap::Created,
-            ),
-        };
-        self.store
-            .commit(driftdb_projector::Transaction { ops: vec![op] }, None, &[])
-            .map_err(projector_error)?;
-        Ok(outcome)
-    }
-
     /// The newest visible (durable) commit's sequence: where reads without a point read.
     pub fn last_sequence(&self) -> Option<u64> {
         self.store.last().map(|(seq, _)| seq)
@@ -193,30 +133,6 @@ impl Database {
         self.sessions
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
             + 1
-    }
-
-    /// A new session: autocommit until it runs `BEGIN`.
-    pub fn session(&self) -> Session {
-        Session::new(self.clone())
-    }
-
-    /// Runs every statement of `sql` in a fresh session, stopping at the first error. A
-    /// transaction the script leaves open is rolled back.
-    pub async fn execute(&self, sql: &str) -> Result<Vec<Outcome>> {
-        self.session().execute(sql).await
-    }
-
-    /// Runs one query and returns its rows.
-    pub async fn query(&self, sql: &str) -> Result<Vec<RecordBatch>> {
-        match self.execute(sql).await?.pop() {
-            Some(Outcome {
-                rows: Some(rows), ..
-            }) => Ok(rows.batches),
-            _ => Err(Error::Unsupported {
-                message: "expected a query returning rows".to_string(),
-                position: None,
-            }),
-        }
     }
 
     /// Approximate memory held by table `name` (rows, history, indexes).
@@ -238,17 +154,4 @@ impl Database {
 
 pub(crate) fn first_words(sql: &str) -> String {
     sql.split_whitespace().take(3).collect::<Vec<_>>().join(" ")
-}
-
-/// Runs `f`, which blocks its thread (an fsync, a wait), from async code: on a
-/// multi-threaded runtime the worker hands its other tasks to another thread first, so
-/// sessions waiting on a commit's fsync do not stall the rest and can share fsyncs. Runs
-/// `f` in place elsewhere (a current-thread runtime, no runtime).
-pub(crate) fn blocking<T>(f: impl FnOnce() -> T) -> T {
-    match tokio::runtime::Handle::try_current() {
-        Ok(h) if h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
-            tokio::task::block_in_place(f)
-        }
-        _ => f(),
-    }
 }

@@ -20,7 +20,13 @@ use sqlparser::parser::ParserError;
 use sqlparser::tokenizer::{Location, TokenizerError};
 pub use sqlstate::{ErrorKind, SqlState};
 
-pub(crate) use self::convert::{arrow_error, execution, projector_error, storage, unsupported};
+pub(crate) use self::convert::{
+    arrow_error, execution, key_text, projector_error, storage, unsupported,
+};
+
+/// How many times an autocommit write is planned again after losing a write-write race (a
+/// serialization failure, [`Error::is_retryable`]).
+pub const AUTOCOMMIT_ATTEMPTS: usize = 5;
 
 /// `Result` with this crate's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -41,6 +41,7 @@
 pub mod arrow;
 pub mod catalog;
 pub mod changes;
+mod column_type;
 mod comments;
 pub mod copy;
 pub mod database;
@@ -67,8 +68,10 @@ mod rewrite;
 mod schemas;
 mod sequences;
 pub mod session;
+mod strict_cast;
 mod subquery;
 pub mod temporal;
+mod temporary;
 pub mod text;
 mod to_char;
 mod views;
@@ -85,7 +88,7 @@ pub use crate::parser::drift::parse_retention;
 pub use crate::parser::system_time::{TemporalClause, TemporalClauses};
 pub use crate::parser::{SqlStatement, Statement, forms_implicit_block, parse, split_statements};
 pub use crate::temporal::{Point, SystemTime, Timestamp};
-pub use database::{Bootstrap, Database};
+pub use database::Database;
 pub use engine::{
     QueryEngine, TableSet, TimeBound, TimeResolver, TimeTravelPlanner, read_point_of,
 };
@@ -95,4 +98,17 @@ pub use outcome::{
 pub use provider::{
     DriftScanExec, DriftTable, Overlay, PSEUDO_COLUMNS, ReadPoint, SharedTable, provider_for,
 };
-pub use session::{Description, Param, ParamValue, Session, TransactionStatus};
+pub use session::{Bootstrap, Description, Param, ParamValue, Session, TransactionStatus};
+
+/// Runs `f`, which blocks its thread (an fsync, a wait), from async code: on a
+/// multi-threaded runtime the worker hands its other tasks to another thread first, so
+/// sessions waiting on a commit's fsync do not stall the rest and can share fsyncs. Runs
+/// `f` in place elsewhere (a current-thread runtime, no runtime).
+pub(crate) fn blocking<T>(f: impl FnOnce() -> T) -> T {
+    match tokio::runtime::Handle::try_current() {
+        Ok(h) if h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
+            tokio::task::block_in_place(f)
+        }
+        _ => f(),
+    }
+}

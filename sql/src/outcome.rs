@@ -96,6 +96,18 @@ pub struct Notice {
     pub message: String,
 }
 
+/// What the client does next after a `COPY` statement.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CopyMode {
+    /// Send rows in this format for `columns` columns (`COPY ... FROM STDIN`).
+    In {
+        format: crate::copy::CopyFormat,
+        columns: usize,
+    },
+    /// Receive the outcome's rows in this format (`COPY ... TO STDOUT`).
+    Out { format: crate::copy::CopyFormat },
+}
+
 /// What one statement produced.
 #[derive(Debug, Clone)]
 pub struct Outcome {
@@ -109,7 +121,7 @@ pub struct Outcome {
     /// of nothing).
     pub notices: Vec<Notice>,
     /// For `COPY`: what the client does next.
-    pub copy: Option<crate::session::CopyMode>,
+    pub copy: Option<CopyMode>,
 }
 
 impl Outcome {

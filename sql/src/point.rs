@@ -34,7 +34,7 @@ use sqlparser::ast::{
 use driftdb_projector::{DataType, Database, Table, TableSchema, Value};
 
 use crate::outcome::Rows;
-use crate::session::ddl::{ident_name, table_name};
+use crate::schemas::{ident_name, table_name};
 
 /// A statement of the point-read shape; see the module documentation.
 #[derive(Debug)]
@@ -387,7 +387,7 @@ pub(crate) fn key_value(expr: &Expr, data_type: &DataType) -> Option<Value> {
             format: None,
         } => {
             // A cast to the column's own type changes nothing; any other is planned.
-            if crate::session::ddl::data_type(target).ok()? != *data_type {
+            if crate::column_type::data_type(target).ok()? != *data_type {
                 return None;
             }
             (strip_nested(expr), true)

@@ -493,7 +493,7 @@ fn fold_empty_selects(body: &mut SetExpr) {
                         _ => None,
                     };
                     let alias = named
-                        .filter(|ident| used.insert(crate::session::ddl::ident_name(ident)))
+                        .filter(|ident| used.insert(crate::schemas::ident_name(ident)))
                         .unwrap_or_else(|| Ident::new(format!("column{}", i + 1)));
                     SelectItem::ExprWithAlias {
                         expr: Expr::Cast {

@@ -22,9 +22,13 @@
 //! replayed and snapshotted like rows, and the catalogs read at a past point show the
 //! schemas of that point. The table is made by the first `CREATE SCHEMA`.
 
-use driftdb_projector::{LedgerOp, Row};
+use std::collections::BTreeSet;
+use std::ops::ControlFlow;
 
-use crate::error::{Error, Result};
+use driftdb_projector::{LedgerOp, Row};
+use sqlparser::ast::{self, Ident, ObjectName};
+
+use crate::error::{Error, Result, unsupported};
 use crate::internal_table::TextTable;
 
 /// The internal table of schemas.
@@ -166,6 +170,48 @@ pub(crate) fn search_path(value: &str, role: &str) -> Vec<String> {
             }
         })
         .collect()
+}
+
+/// An identifier as PostgreSQL resolves it: unquoted ones fold to lower case.
+pub(crate) fn ident_name(ident: &Ident) -> String {
+    match ident.quote_style {
+        Some(_) => ident.value.clone(),
+        None => ident.value.to_lowercase(),
+    }
+}
+
+/// A one-part table (or index) name.
+pub(crate) fn table_name(name: &ObjectName) -> Result<String> {
+    match name.0.as_slice() {
+        [part] => part
+            .as_ident()
+            .map(ident_name)
+            .ok_or_else(|| unsupported("this table name form")),
+        [schema, part] if schema.as_ident().is_some_and(|s| ident_name(s) == "public") => part
+            .as_ident()
+            .map(ident_name)
+            .ok_or_else(|| unsupported("this table name form")),
+        _ => Err(unsupported("schema-qualified names outside schema public")),
+    }
+}
+
+/// The names a statement's `WITH` clauses define (references to them are not tables).
+pub(crate) fn cte_names(statement: &ast::Statement) -> BTreeSet<String> {
+    let mut names = BTreeSet::new();
+    struct Ctes<'a>(&'a mut BTreeSet<String>);
+    impl ast::Visitor for Ctes<'_> {
+        type Break = ();
+        fn pre_visit_query(&mut self, query: &ast::Query) -> ControlFlow<()> {
+            if let Some(with) = &query.with {
+                for cte in &with.cte_tables {
+                    self.0.insert(ident_name(&cte.alias.name));
+                }
+            }
+            ControlFlow::Continue(())
+        }
+    }
+    let _ = ast::Visit::visit(statement, &mut Ctes(&mut names));
+    names
 }
 
 #[cfg(test)]

@@ -675,7 +675,7 @@ impl Allocator {
     /// The next value of sequence `name`.
     pub(crate) fn next(&self, store: &Store, name: &str) -> Result<i64> {
         let mut blocks = self.blocks.lock().unwrap_or_else(|e| e.into_inner());
-        for _ in 0..crate::session::AUTOCOMMIT_ATTEMPTS {
+        for _ in 0..crate::error::AUTOCOMMIT_ATTEMPTS {
             let read = store.last().map_or(0, |(seq, _)| seq);
             let (sequence, version) = {
                 let db = store.read();
@@ -721,7 +721,7 @@ impl Allocator {
                 ..sequence
             };
             let writes = [(TABLE.to_string(), Sequence::key(name))];
-            let commit = crate::database::blocking(|| {
+            let commit = crate::blocking(|| {
                 store.commit(
                     Transaction {
                         ops: vec![reserved.upsert()],
@@ -779,7 +779,7 @@ impl Allocator {
             is_called,
             ..sequence
         };
-        crate::database::blocking(|| {
+        crate::blocking(|| {
             store.commit(
                 Transaction {
                     ops: vec![set.upsert()],

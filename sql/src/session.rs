@@ -69,14 +69,12 @@ mod settings;
 pub(crate) mod temporary;
 mod views;
 
-pub(crate) use temporary::drop_leftovers as drop_temporary_leftovers;
-
-pub use copy::{CopyMode, MAX_COPY_BYTES};
-pub(crate) use dml::rows_of;
-pub(crate) use foreign_keys::foreign_key_violation;
+pub use crate::outcome::CopyMode;
+pub use copy::MAX_COPY_BYTES;
 pub use prepared::{Description, Param, ParamValue};
 pub use roles::{
-    BOOTSTRAP_ROLE, md5_hash, md5_response, parse_scram_verifier, random_bytes, scram_verifier,
+    BOOTSTRAP_ROLE, Bootstrap, md5_hash, md5_response, parse_scram_verifier, random_bytes,
+    scram_verifier,
 };
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -93,7 +91,8 @@ use futures::future::Either;
 use sqlparser::ast::Statement as Ast;
 
 use crate::SqlState;
-use crate::database::{Database, blocking, first_words};
+use crate::blocking;
+use crate::database::{Database, first_words};
 use crate::engine::{QueryEngine, TimeBound, TimeResolver};
 use crate::error::{Error, Result};
 use crate::error::{execution, projector_error, unsupported};
@@ -101,8 +100,7 @@ use crate::outcome::{CommandTag, Outcome, Rows};
 use crate::parser::Statement;
 use crate::provider::{Overlay, ReadPoint, SharedTable, provider_for};
 
-/// How many times an autocommit write is planned again after losing a write-write race.
-pub const AUTOCOMMIT_ATTEMPTS: usize = 5;
+pub use crate::error::AUTOCOMMIT_ATTEMPTS;
 
 /// The state a PostgreSQL `ReadyForQuery` reports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -239,6 +237,35 @@ fn transaction_modes(modes: &[sqlparser::ast::TransactionMode]) -> Result<Option
         }
     }
     Ok(read_only)
+}
+
+impl Database {
+    /// A new session: autocommit until it runs `BEGIN`.
+    pub fn session(&self) -> Session {
+        Session::new(self.clone())
+    }
+
+    /// Runs every statement of `sql` in a fresh session, stopping at the first error. A
+    /// transaction the script leaves open is rolled back.
+    pub async fn execute(&self, sql: &str) -> Result<Vec<Outcome>> {
+        self.session().execute(sql).await
+    }
+
+    /// Runs one query and returns its rows.
+    pub async fn query(
+        &self,
+        sql: &str,
+    ) -> Result<Vec<datafusion::arrow::record_batch::RecordBatch>> {
+        match self.execute(sql).await?.pop() {
+            Some(Outcome {
+                rows: Some(rows), ..
+            }) => Ok(rows.batches),
+            _ => Err(Error::Unsupported {
+                message: "expected a query returning rows".to_string(),
+                position: None,
+            }),
+        }
+    }
 }
 
 impl Session {
@@ -619,7 +646,7 @@ impl Session {
         }
         let snapshot = self.snapshot();
         for target in &lock.tables {
-            self.schema_at(&ddl::table_name(&target.name)?, &snapshot)?;
+            self.schema_at(&crate::schemas::table_name(&target.name)?, &snapshot)?;
         }
         Ok(Outcome::command("LOCK TABLE", None))
     }
@@ -707,7 +734,7 @@ impl Session {
             },
             Statement::Checkpoint { table } => {
                 self.outside_block("CHECKPOINT")?;
-                let name = ddl::table_name(&table)?;
+                let name = crate::schemas::table_name(&table)?;
                 self.schema_at(&name, &self.snapshot())?;
                 let seq = self.db.store().checkpoint().map_err(projector_error)?;
                 Ok(Outcome::command("CHECKPOINT", seq))
@@ -724,7 +751,7 @@ impl Session {
             }
             Statement::SetHistoryRetention { table, retention } => {
                 self.outside_block("ALTER TABLE")?;
-                let table = ddl::table_name(&table)?;
+                let table = crate::schemas::table_name(&table)?;
                 self.schema_at(&table, &self.snapshot())?;
                 let micros = i64::try_from(retention.as_micros()).unwrap_or(i64::MAX);
                 let write = Write {
@@ -1370,7 +1397,7 @@ impl Session {
             let parts: Vec<String> = relation
                 .0
                 .iter()
-                .filter_map(|p| p.as_ident().map(ddl::ident_name))
+                .filter_map(|p| p.as_ident().map(crate::schemas::ident_name))
                 .collect();
             // Resolved (`crate::session::schemas`): a sequence is named by its stored name.
             if let [name] = parts.as_slice()
@@ -1668,10 +1695,11 @@ impl Session {
         if crate::sequences::is_internal(schema.name()) {
             return None;
         }
-        let (name, temporary_schema) = match temporary::temporary_of(schema.name()) {
-            Some((session, name)) if session == self.id => {
-                (name.to_string(), Some(temporary::schema_name(session)))
-            }
+        let (name, temporary_schema) = match crate::temporary::temporary_of(schema.name()) {
+            Some((session, name)) if session == self.id => (
+                name.to_string(),
+                Some(crate::temporary::schema_name(session)),
+            ),
             Some(_) => return None,
             None => (crate::schemas::split(schema.name()).1.to_string(), None),
         };

@@ -112,7 +112,7 @@ impl View {
 /// the columns it qualifies (`t.a`) still resolve.
 pub(crate) fn renamed_in(view: &View, renames: &BTreeMap<String, String>) -> Result<View> {
     let mut query = view.parsed()?;
-    let ctes = crate::session::roles::cte_names(&Ast::Query(query.clone()));
+    let ctes = crate::schemas::cte_names(&Ast::Query(query.clone()));
     let mut renaming = Renaming { renames, ctes };
     let _ = query.visit(&mut renaming);
     let reads = view
@@ -175,12 +175,12 @@ pub(crate) fn visible_text(text: &str, path: &[String]) -> String {
     let Ast::Query(mut query) = sql.statement else {
         return text.to_string();
     };
-    let ctes = crate::session::roles::cte_names(&Ast::Query(query.clone()));
+    let ctes = crate::schemas::cte_names(&Ast::Query(query.clone()));
     let _ = ast::visit_relations_mut(&mut *query, |name| {
         if let [ast::ObjectNamePart::Identifier(ident)] = name.0.as_slice()
             && !ident.value.contains('.')
-            && !ctes.contains(&crate::session::ddl::ident_name(ident))
-            && !crate::catalog::is_catalog_table(&crate::session::ddl::ident_name(ident))
+            && !ctes.contains(&crate::schemas::ident_name(ident))
+            && !crate::catalog::is_catalog_table(&crate::schemas::ident_name(ident))
         {
             *name = ast::ObjectName(vec![
                 ast::ObjectNamePart::Identifier(ast::Ident::new(crate::schemas::PUBLIC)),
@@ -199,10 +199,9 @@ pub(crate) fn stored_names<T: VisitMut>(query: &mut T) {
         if let [schema, table] = name.0.as_slice()
             && let (Some(schema), Some(table)) = (schema.as_ident(), table.as_ident())
         {
-            let schema = crate::session::ddl::ident_name(schema);
+            let schema = crate::schemas::ident_name(schema);
             if !crate::schemas::SYSTEM.contains(&schema.as_str()) {
-                let stored =
-                    crate::schemas::stored(&schema, &crate::session::ddl::ident_name(table));
+                let stored = crate::schemas::stored(&schema, &crate::schemas::ident_name(table));
                 *name = crate::schemas::object_name(stored);
             }
         }
@@ -257,7 +256,7 @@ pub(crate) fn all_at(table: &driftdb_projector::Table, seq: u64) -> Vec<View> {
 
 /// The one-part name a table factor names, if it is a plain name (or `public.name`).
 fn plain_name(name: &ast::ObjectName) -> Option<String> {
-    let ident = |p: &ast::ObjectNamePart| p.as_ident().map(crate::session::ddl::ident_name);
+    let ident = |p: &ast::ObjectNamePart| p.as_ident().map(crate::schemas::ident_name);
     match name.0.as_slice() {
         [part] => ident(part),
         [schema, part] if ident(schema).as_deref() == Some("public") => ident(part),
@@ -365,7 +364,7 @@ pub(crate) fn expand(statement: &mut Ast, views: &BTreeMap<String, View>) -> Res
 fn collect_ctes(query: &Query, names: &mut Vec<String>) {
     if let Some(with) = &query.with {
         for cte in &with.cte_tables {
-            names.push(crate::session::ddl::ident_name(&cte.alias.name));
+            names.push(crate::schemas::ident_name(&cte.alias.name));
         }
     }
 }

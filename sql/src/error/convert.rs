@@ -1,8 +1,11 @@
 //! The conversions of other crates' errors into SQL errors, each in one place: the log's
-//! ([`storage`]), the projector's ([`projector_error`]), DataFusion's ([`execution`]) and
-//! Arrow's ([`arrow_error`]).
+//! ([`storage`]), the projector's ([`projector_error`], with a foreign key's violation in
+//! PostgreSQL's words and its key as `DETAIL` prints it, [`key_text`]), DataFusion's
+//! ([`execution`]) and Arrow's ([`arrow_error`]).
 
 use datafusion::error::DataFusionError;
+use driftdb_projector::Value;
+use driftdb_projector::constraints::{ForeignKeyError, Violation};
 
 use super::{Cause, Error, SqlState};
 
@@ -37,7 +40,7 @@ pub(crate) fn projector_error(e: driftdb_projector::Error) -> Error {
     match e {
         P::UniqueViolation { constraint } => Error::UniqueViolation { constraint },
         P::NotNullViolation { column } => Error::NotNullViolation { column },
-        P::ForeignKeyViolation(violation) => crate::session::foreign_key_violation(&violation),
+        P::ForeignKeyViolation(violation) => foreign_key_violation(&violation),
         P::Conflict { table } => Error::SerializationFailure {
             message: format!("concurrent update of {table:?}"),
         },
@@ -277,4 +280,87 @@ fn datetime_input_error(message: &str) -> Option<Error> {
             sqlstate: SqlState::INVALID_DATETIME_FORMAT,
         }
     })
+}
+
+/// The `DETAIL`-bearing error a foreign key's violation is, in PostgreSQL's words.
+fn foreign_key_violation(e: &ForeignKeyError) -> Error {
+    let key = || {
+        let values: Vec<String> = e.values.iter().map(key_text).collect();
+        format!("({})=({})", e.columns.join(", "), values.join(", "))
+    };
+    match e.violation {
+        Violation::NotPresent => Error::ForeignKeyViolation {
+            message: format!(
+                "insert or update on table \"{}\" violates foreign key constraint \"{}\"",
+                e.table, e.constraint
+            ),
+            detail: format!("Key {} is not present in table \"{}\".", key(), e.parent),
+        },
+        Violation::MixedNulls => Error::ForeignKeyViolation {
+            message: format!(
+                "insert or update on table \"{}\" violates foreign key constraint \"{}\"",
+                e.table, e.constraint
+            ),
+            detail: "MATCH FULL does not allow mixing of null and nonnull key values.".into(),
+        },
+        Violation::StillReferenced => Error::ForeignKeyViolation {
+            message: format!(
+                "update or delete on table \"{}\" violates foreign key constraint \"{}\" on table \"{}\"",
+                e.parent, e.constraint, e.table
+            ),
+            detail: format!(
+                "Key {} is still referenced from table \"{}\".",
+                key(),
+                e.table
+            ),
+        },
+    }
+}
+
+/// A key value as PostgreSQL's `DETAIL` lines print it.
+pub(crate) fn key_text(value: &Value) -> String {
+    match value {
+        Value::Null => "null".into(),
+        Value::Bool(b) => if *b { "t" } else { "f" }.into(),
+        Value::Int16(v) => v.to_string(),
+        Value::Int32(v) => v.to_string(),
+        Value::Int64(v) => v.to_string(),
+        Value::Float32(v) => v.to_string(),
+        Value::Float64(v) => v.to_string(),
+        Value::Decimal { mantissa, scale } => {
+            let digits = mantissa.unsigned_abs().to_string();
+            let scale = usize::from(*scale);
+            let sign = if *mantissa < 0 { "-" } else { "" };
+            if scale == 0 {
+                format!("{sign}{digits}")
+            } else {
+                let padded = format!("{digits:0>width$}", width = scale + 1);
+                let (whole, fraction) = padded.split_at(padded.len() - scale);
+                format!("{sign}{whole}.{fraction}")
+            }
+        }
+        Value::Text(s) => s.clone(),
+        Value::Uuid(bytes) => {
+            let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+            format!(
+                "{}-{}-{}-{}-{}",
+                &hex[..8],
+                &hex[8..12],
+                &hex[12..16],
+                &hex[16..20],
+                &hex[20..]
+            )
+        }
+        Value::Array(items) => {
+            let items: Vec<String> = items
+                .iter()
+                .map(|v| match v {
+                    Value::Null => "NULL".into(),
+                    v => key_text(v),
+                })
+                .collect();
+            format!("{{{}}}", items.join(","))
+        }
+        other => format!("{other:?}"),
+    }
 }

@@ -343,7 +343,7 @@ fn cast(
             message: e.to_string(),
         }
     })?;
-    crate::session::rows_of(&batch, types)
+    crate::strict_cast::rows_of(&batch, types)
 }
 
 fn column_array(events: &[Event], which: &[usize], c: usize, kind: Kind) -> ArrayRef {

@@ -98,7 +98,7 @@ pub fn register_view(ctx: &SessionContext, runners: &Runners) -> Result<()> {
     // applied, then made visible after its fsync): wait until what the view shows is
     // visible, so a query after it (of a table a swap just replaced, say) reads it too.
     // A fenced ledger makes nothing visible any more; the view shows the registry anyway.
-    let _ = crate::database::blocking(|| runners.store().settle());
+    let _ = crate::blocking(|| runners.store().settle());
     for (table, p) in projections {
         let stats = runners.stats(&table);
         let (run_state, error) = stats.state();
@@ -236,7 +236,7 @@ pub fn register_wait(ctx: &SessionContext, runners: Arc<Runners>) {
             }
         };
         let wait = || runners.wait_for(&name, &positions, timeout);
-        let result = crate::database::blocking(wait);
+        let result = crate::blocking(wait);
         let seq = result.map_err(|e| DataFusionError::External(Box::new(e)))?;
         Ok(ColumnarValue::Scalar(ScalarValue::Int64(Some(seq as i64))))
     };

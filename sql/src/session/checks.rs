@@ -14,13 +14,13 @@ use datafusion::arrow::array::Array;
 use driftdb_projector::{Check, Constraint, LedgerOp, Row, TableSchema};
 use sqlparser::ast::{self, Expr, Statement as Ast};
 
-use super::ddl::ident_name;
-use super::foreign_keys::key_text;
 use super::{Session, Snapshot};
 use crate::SqlState;
+use crate::error::key_text;
 use crate::error::unsupported;
 use crate::error::{Error, Result};
 use crate::parser::Statement;
+use crate::schemas::ident_name;
 
 /// A `CHECK` clause as written: its name, if given, and its expression.
 #[derive(Debug, Clone)]

@@ -4,12 +4,12 @@
 use driftdb_projector::LedgerOp;
 use sqlparser::ast::{CommentObject, ObjectName};
 
-use super::ddl::ident_name;
 use super::{Session, Snapshot, Write};
 use crate::SqlState;
 use crate::comments::{self, Comment};
 use crate::error::unsupported;
 use crate::error::{Error, Result};
+use crate::schemas::ident_name;
 
 impl Session {
     /// Every comment as `snapshot` (and the open transaction's writes) has it.

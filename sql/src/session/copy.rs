@@ -19,24 +19,16 @@ use datafusion::arrow::record_batch::RecordBatch;
 use driftdb_projector::{DataType, TableSchema};
 use sqlparser::ast::{CopySource, CopyTarget, Ident, Statement as Ast};
 
-use super::ddl::{ident_name, table_name};
 use super::{Session, Write};
 use crate::SqlState;
 use crate::copy::{CopyFormat, RecordReader};
 use crate::error::{Error, Result};
+use crate::outcome::CopyMode;
 use crate::outcome::{CommandTag, Outcome, Rows};
+use crate::schemas::{ident_name, table_name};
 
 /// The most data one `COPY ... FROM STDIN` may send: the size of one ledger record.
 pub const MAX_COPY_BYTES: usize = driftdb_projector::store::MAX_TRANSACTION_BYTES as usize;
-
-/// What the client does next after a `COPY` statement.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum CopyMode {
-    /// Send rows in this format for `columns` columns (`COPY ... FROM STDIN`).
-    In { format: CopyFormat, columns: usize },
-    /// Receive the outcome's rows in this format (`COPY ... TO STDOUT`).
-    Out { format: CopyFormat },
-}
 
 /// A `COPY ... FROM STDIN` waiting for its data.
 pub(super) struct PendingCopy {
@@ -304,7 +296,7 @@ impl Session {
                         message: e.to_string(),
                     }
                 })?;
-            super::dml::rows_of(&batch, &types)?
+            crate::strict_cast::rows_of(&batch, &types)?
         };
         let snapshot = self.snapshot();
         let (ops, written) = self

@@ -11,12 +11,13 @@
 use driftdb_projector::{Column, LedgerOp, Value};
 use sqlparser::ast::{CreateTable, Statement as Ast};
 
-use super::ddl::{TableDefinition, table_name};
-use super::dml::rows_of;
+use super::ddl::TableDefinition;
 use super::{Session, Snapshot, Write};
 use crate::SqlState;
 use crate::error::{Error, Result};
 use crate::outcome::CommandTag;
+use crate::schemas::table_name;
+use crate::strict_cast::rows_of;
 
 impl Session {
     /// `CREATE TABLE ... AS query` (see the module documentation).
@@ -45,10 +46,10 @@ impl Session {
         }
         let mut columns: Vec<Column> = Vec::with_capacity(fields.len());
         for (i, field) in fields.iter().enumerate() {
-            let column = create
-                .columns
-                .get(i)
-                .map_or_else(|| field.name().clone(), |c| super::ddl::ident_name(&c.name));
+            let column = create.columns.get(i).map_or_else(
+                || field.name().clone(),
+                |c| crate::schemas::ident_name(&c.name),
+            );
             super::ddl::refuse_pseudo_column(&column)?;
             if columns.iter().any(|c| c.name == column) {
                 return Err(Error::Execution {

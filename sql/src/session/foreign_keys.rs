@@ -12,19 +12,19 @@
 
 use std::collections::{BTreeMap, HashSet, VecDeque};
 
-use driftdb_projector::constraints::{ForeignKeyError, Violation, coerce_key};
+use driftdb_projector::constraints::coerce_key;
 use driftdb_projector::{
     Constraint, Constraints, DataType, ForeignKey, Key, LedgerOp, RefAction, Row, TableSchema,
     Value,
 };
 use sqlparser::ast::{self, ConstraintReferenceMatchKind, ReferentialAction};
 
-use super::ddl::{ident_name, table_name};
 use super::{Session, Snapshot};
 use crate::SqlState;
 use crate::error::{Error, Result};
 use crate::error::{projector_error, unsupported};
 use crate::outcome::{Notice, Outcome};
+use crate::schemas::{ident_name, table_name};
 
 /// What `SET CONSTRAINTS` set in a transaction: whether deferrable keys are deferred, for
 /// `ALL` and by name (a name wins over `ALL`, the later statement over the earlier).
@@ -111,89 +111,6 @@ impl Spec {
             deferrable,
             initially_deferred,
         })
-    }
-}
-
-/// The `DETAIL`-bearing error a foreign key's violation is, in PostgreSQL's words.
-pub(crate) fn foreign_key_violation(e: &ForeignKeyError) -> Error {
-    let key = || {
-        let values: Vec<String> = e.values.iter().map(key_text).collect();
-        format!("({})=({})", e.columns.join(", "), values.join(", "))
-    };
-    match e.violation {
-        Violation::NotPresent => Error::ForeignKeyViolation {
-            message: format!(
-                "insert or update on table \"{}\" violates foreign key constraint \"{}\"",
-                e.table, e.constraint
-            ),
-            detail: format!("Key {} is not present in table \"{}\".", key(), e.parent),
-        },
-        Violation::MixedNulls => Error::ForeignKeyViolation {
-            message: format!(
-                "insert or update on table \"{}\" violates foreign key constraint \"{}\"",
-                e.table, e.constraint
-            ),
-            detail: "MATCH FULL does not allow mixing of null and nonnull key values.".into(),
-        },
-        Violation::StillReferenced => Error::ForeignKeyViolation {
-            message: format!(
-                "update or delete on table \"{}\" violates foreign key constraint \"{}\" on table \"{}\"",
-                e.parent, e.constraint, e.table
-            ),
-            detail: format!(
-                "Key {} is still referenced from table \"{}\".",
-                key(),
-                e.table
-            ),
-        },
-    }
-}
-
-/// A key value as PostgreSQL's `DETAIL` lines print it.
-pub(super) fn key_text(value: &Value) -> String {
-    match value {
-        Value::Null => "null".into(),
-        Value::Bool(b) => if *b { "t" } else { "f" }.into(),
-        Value::Int16(v) => v.to_string(),
-        Value::Int32(v) => v.to_string(),
-        Value::Int64(v) => v.to_string(),
-        Value::Float32(v) => v.to_string(),
-        Value::Float64(v) => v.to_string(),
-        Value::Decimal { mantissa, scale } => {
-            let digits = mantissa.unsigned_abs().to_string();
-            let scale = usize::from(*scale);
-            let sign = if *mantissa < 0 { "-" } else { "" };
-            if scale == 0 {
-                format!("{sign}{digits}")
-            } else {
-                let padded = format!("{digits:0>width$}", width = scale + 1);
-                let (whole, fraction) = padded.split_at(padded.len() - scale);
-                format!("{sign}{whole}.{fraction}")
-            }
-        }
-        Value::Text(s) => s.clone(),
-        Value::Uuid(bytes) => {
-            let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-            format!(
-                "{}-{}-{}-{}-{}",
-                &hex[..8],
-                &hex[8..12],
-                &hex[12..16],
-                &hex[16..20],
-                &hex[20..]
-            )
-        }
-        Value::Array(items) => {
-            let items: Vec<String> = items
-                .iter()
-                .map(|v| match v {
-                    Value::Null => "NULL".into(),
-                    v => key_text(v),
-                })
-                .collect();
-            format!("{{{}}}", items.join(","))
-        }
-        other => format!("{other:?}"),
     }
 }
 

@@ -6,11 +6,11 @@ use std::collections::BTreeMap;
 use driftdb_projector::LedgerOp;
 use sqlparser::ast;
 
-use super::ddl::ident_name;
 use super::{Session, Snapshot, Write};
 use crate::SqlState;
 use crate::error::{Error, Result};
 use crate::owners::{self, Owner};
+use crate::schemas::ident_name;
 
 impl Session {
     /// The owner of every relation `OWNER TO` gave one, as `snapshot` (and the open
@@ -34,7 +34,7 @@ impl Session {
         snapshot: &Snapshot,
     ) -> Result<Write> {
         let role = self.owner_role(owner)?;
-        if super::temporary::temporary_of(relation).is_some() {
+        if crate::temporary::temporary_of(relation).is_some() {
             return Err(crate::error::unsupported(
                 "OWNER TO of a temporary table: it belongs to its session",
             ));

@@ -23,13 +23,13 @@ use driftdb_projector::{Column, DataType};
 use sqlparser::ast::{self, Expr, Statement as Ast, visit_expressions, visit_expressions_mut};
 
 use super::Session;
-use super::ddl::{ident_name, table_name};
 use super::dml::{returning, target_table};
 use crate::SqlState;
 use crate::error::{Error, Result};
 use crate::error::{execution, unsupported};
 use crate::outcome::Outcome;
 use crate::parser::Statement;
+use crate::schemas::{ident_name, table_name};
 
 /// What a prepared statement takes and returns.
 #[derive(Debug, Clone)]
@@ -107,7 +107,7 @@ fn array_type(t: &ast::DataType) -> Option<Arrow> {
     let ast::DataType::Array(ast::ArrayElemTypeDef::SquareBracket(element, _)) = t else {
         return None;
     };
-    let element = match super::ddl::data_type(element) {
+    let element = match crate::column_type::data_type(element) {
         Ok(t) => crate::arrow::element_field(&t),
         Err(_) if is_oid(element) => Field::new_list_field(Arrow::UInt32, true),
         Err(_) => Field::new_list_field(array_type(element)?, true),
@@ -208,7 +208,7 @@ impl Session {
             } = e
                 && let Some(n) = placeholder_number(expr)
             {
-                if let Ok(t) = super::ddl::data_type(data_type) {
+                if let Ok(t) = crate::column_type::data_type(data_type) {
                     known.insert(n, column_parameter(&t));
                 } else if let Some(t) = array_type(data_type) {
                     known.insert(n, parameter(t));

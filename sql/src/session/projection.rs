@@ -17,13 +17,14 @@ use driftdb_projector::projection::{
 use driftdb_projector::{Column, DataType, IndexDef, LedgerOp, TableSchema};
 use sqlparser::ast::{self, ObjectName, Statement as Ast};
 
-use super::ddl::{data_type, ident_name};
 use super::{Session, Write};
 use crate::SqlState;
+use crate::column_type::data_type;
 use crate::error::projector_error;
 use crate::error::{Error, Result};
 use crate::outcome::Outcome;
 use crate::parser::projection::{ProjectionSpec, ProjectionStatement};
+use crate::schemas::ident_name;
 
 impl Session {
     pub(super) fn projection_statement(
@@ -307,7 +308,7 @@ impl Session {
         }
         let db = self.db.store().read();
         for (name, what) in targets {
-            let Ok(table) = super::ddl::table_name(name) else {
+            let Ok(table) = crate::schemas::table_name(name) else {
                 continue;
             };
             if let Some(p) = db.projections().get(&table) {

@@ -23,11 +23,11 @@ use driftdb_projector::LedgerOp;
 use driftdb_projector::security::{self, Role};
 use sqlparser::ast::{self, Statement as Ast};
 
-use super::ddl::{ident_name, table_name};
 use super::{Session, Write};
 use crate::SqlState;
 use crate::error::{Error, Result};
 use crate::error::{projector_error, unsupported};
+use crate::schemas::{cte_names, ident_name, table_name};
 
 /// The role trust authentication connects as when no role of the user's name exists.
 pub const BOOTSTRAP_ROLE: &str = crate::catalog::OWNER;
@@ -586,23 +586,61 @@ impl Session {
     }
 }
 
-/// The names a statement's `WITH` clauses define (references to them are not tables).
-pub(crate) fn cte_names(statement: &Ast) -> BTreeSet<String> {
-    let mut names = BTreeSet::new();
-    struct Ctes<'a>(&'a mut BTreeSet<String>);
-    impl ast::Visitor for Ctes<'_> {
-        type Break = ();
-        fn pre_visit_query(&mut self, query: &ast::Query) -> ControlFlow<()> {
-            if let Some(with) = &query.with {
-                for cte in &with.cte_tables {
-                    self.0.insert(ident_name(&cte.alias.name));
-                }
-            }
-            ControlFlow::Continue(())
+/// What [`Database::bootstrap_superuser`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Bootstrap {
+    /// The role did not exist: it was created, a superuser that may log in.
+    Created,
+    /// The role existed without a password: it has this one now.
+    PasswordSet,
+    /// The role already had a password, which it keeps.
+    Kept,
+}
+
+impl crate::Database {
+    /// Gives the bootstrap superuser (`driftdb`, whom trust authentication connects as) a
+    /// password, so that it can log in under password authentication: creates the role as
+    /// a superuser that may log in, or sets the password of an existing role that has
+    /// none. A role that already has a password keeps it (change it with `ALTER ROLE`), as
+    /// PostgreSQL's images apply theirs only to a new database. Meant for start-up, before
+    /// connections are served.
+    pub fn bootstrap_superuser(&self, password: &str) -> Result<Bootstrap> {
+        use driftdb_projector::LedgerOp;
+        use driftdb_projector::security::Role;
+        if password.is_empty() {
+            return Err(Error::Execution {
+                message: "the bootstrap superuser's password is empty".to_string(),
+                sqlstate: SqlState::INVALID_PASSWORD,
+            });
         }
+        let (op, outcome) = match self.role(BOOTSTRAP_ROLE) {
+            Some(role) if role.scram.is_some() || role.md5.is_some() => {
+                return Ok(Bootstrap::Kept);
+            }
+            Some(role) => (
+                LedgerOp::AlterRole(Role {
+                    scram: Some(scram_verifier(password)?),
+                    md5: Some(md5_hash(password, BOOTSTRAP_ROLE)),
+                    ..role
+                }),
+                Bootstrap::PasswordSet,
+            ),
+            None => (
+                LedgerOp::CreateRole(Role {
+                    name: BOOTSTRAP_ROLE.to_string(),
+                    superuser: true,
+                    login: true,
+                    scram: Some(scram_verifier(password)?),
+                    md5: Some(md5_hash(password, BOOTSTRAP_ROLE)),
+                }),
+                Bootstrap::Created,
+            ),
+        };
+        self.store()
+            .commit(driftdb_projector::Transaction { ops: vec![op] }, None, &[])
+            .map_err(projector_error)?;
+        Ok(outcome)
     }
-    let _ = ast::Visit::visit(statement, &mut Ctes(&mut names));
-    names
 }
 
 #[cfg(test)]

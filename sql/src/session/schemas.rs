@@ -11,12 +11,12 @@ use sqlparser::ast::{
     TableFactor, TableObject, VisitMut, VisitorMut,
 };
 
-use super::ddl::ident_name;
 use super::{Outcome, Session, Snapshot, Write};
 use crate::SqlState;
 use crate::error::{Error, Result};
 use crate::outcome::{CommandTag, Notice};
 use crate::parser::{AlterRelation, RelationChange};
+use crate::schemas::ident_name;
 use crate::schemas::{self, PUBLIC, SYSTEM, Schema};
 
 impl Session {
@@ -263,7 +263,7 @@ impl Session {
         let ours = |name: &str| {
             schemas::split(name).0 == schema
                 && !crate::sequences::is_internal(name)
-                && crate::session::temporary::temporary_of(name).is_none()
+                && crate::temporary::temporary_of(name).is_none()
         };
         let mut tables: Vec<String> = {
             let db = self.db.store().read();
@@ -347,7 +347,7 @@ impl Session {
     pub(super) fn alter_relation(&mut self, alter: AlterRelation) -> Result<Outcome> {
         let snapshot = self.snapshot();
         let tag = CommandTag::new(format!("ALTER {}", alter.kind));
-        let name = crate::session::ddl::table_name(&alter.name)?;
+        let name = crate::schemas::table_name(&alter.name)?;
         let is_view = self.views_at(&snapshot).contains_key(&name);
         let sequence = self.sequence_at(&name, &snapshot);
         if !self.relation_exists(&name, &snapshot) {
@@ -376,7 +376,7 @@ impl Session {
                 let write = self.owner_to(&name, owner, tag.command(), &snapshot)?;
                 return self.finish_write(write, snapshot.seq);
             }
-            RelationChange::Name(to) => crate::session::ddl::table_name(to)?,
+            RelationChange::Name(to) => crate::schemas::table_name(to)?,
             RelationChange::Schema(schema) => {
                 let schema = schema_of(schema)?;
                 if schema.starts_with("pg_temp") || SYSTEM.contains(&schema.as_str()) {
@@ -453,7 +453,7 @@ impl Session {
         // A common table expression hides a relation only where names are looked up
         // beyond `public`, which is where they are stored as written.
         if names.path.first().is_some_and(|s| s != PUBLIC) {
-            names.ctes = super::roles::cte_names(statement);
+            names.ctes = crate::schemas::cte_names(statement);
         }
         // Each name is resolved once (resolving a stored name again could find another
         // relation through the path): the name a CREATE TABLE makes is kept out of the walk,
@@ -482,7 +482,7 @@ impl Session {
             }
             (Ast::AlterTable(alter), _) => {
                 // A table keeps its schema under its new name.
-                let Ok(stored) = crate::session::ddl::table_name(&alter.name) else {
+                let Ok(stored) = crate::schemas::table_name(&alter.name) else {
                     return Ok(());
                 };
                 let schema = schemas::split(&stored).0;
@@ -529,7 +529,7 @@ fn reserved(name: &str) -> Result<()> {
 fn in_schema_of(relation: &ObjectName, to: &mut ObjectName) -> Result<()> {
     if let [part] = to.0.as_slice()
         && let Some(ident) = part.as_ident()
-        && let Ok(stored) = crate::session::ddl::table_name(relation)
+        && let Ok(stored) = crate::schemas::table_name(relation)
     {
         let new = ident_name(ident);
         schemas::check_name(&new, "relation")?;
@@ -588,7 +588,7 @@ impl Names<'_> {
                 // Already a stored name: a temporary table's, or one resolved before (a
                 // prepared statement's).
                 let quoted = table.quote_style.is_some();
-                if quoted && crate::session::temporary::temporary_of(&table_name).is_some()
+                if quoted && crate::temporary::temporary_of(&table_name).is_some()
                     || quoted && usage == Use::Lookup && table_name.contains('.')
                 {
                     return Ok(());

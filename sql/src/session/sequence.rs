@@ -4,12 +4,12 @@
 use driftdb_projector::{Column, ColumnDefault, LedgerOp, TableSchema, Value};
 use sqlparser::ast::ObjectName;
 
-use super::ddl::{ident_name, table_name};
 use super::{Session, Snapshot, Write};
 use crate::SqlState;
 use crate::error::{Error, Result};
 use crate::outcome::Outcome;
 use crate::parser::AlterSequence;
+use crate::schemas::{ident_name, table_name};
 use crate::sequences::{self, Kind, Sequence};
 
 impl Session {

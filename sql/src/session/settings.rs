@@ -20,12 +20,12 @@ use datafusion::logical_expr::{
 use sqlparser::ast::{self, Expr, ObjectName, Reset, Set};
 
 use super::Session;
-use super::ddl::ident_name;
 use crate::SqlState;
 use crate::error::function_error;
 use crate::error::{Error, Result};
 use crate::error::{projector_error, unsupported};
 use crate::outcome::{Outcome, Rows};
+use crate::schemas::ident_name;
 use crate::temporal::Timestamp;
 
 /// Parameters and their defaults. Those marked read-only report the server's facts.

@@ -2,7 +2,7 @@
 //! dropped when it ends.
 //!
 //! A temporary table is an ordinary ledger table under a name no client writes,
-//! `pg_temp_<session>_<name>` ([`stored_name`]), so everything a table can do (keys,
+//! `pg_temp_<session>_<name>` ([`crate::temporary::stored_name`]), so everything a table can do (keys,
 //! indexes, DML, `COPY`, transactions, time travel) it does too. Before a statement runs,
 //! [`Session::resolve_temporary`] rewrites each reference to one of the session's temporary
 //! tables into that stored name, keeping the name the statement used as its alias; a
@@ -12,82 +12,24 @@
 //! under their own names in schema `pg_temp_<session>`.
 //!
 //! The session drops its temporary tables when it is dropped; those a crash left behind are
-//! dropped when the database opens ([`drop_leftovers`]). Their rows go into the ledger like
+//! dropped when the database opens ([`crate::temporary::drop_leftovers`]). Their rows go into the ledger like
 //! any table's (PostgreSQL does not WAL-log them), and stay in its history after the drop.
 
 use std::collections::BTreeSet;
 use std::ops::ControlFlow;
 
-use driftdb_projector::{LedgerOp, Store, Transaction};
+use driftdb_projector::Transaction;
 use sqlparser::ast::{
     self, AlterTableOperation, CopySource, Ident, ObjectName, ObjectType, OnCommit,
     Statement as Ast, TableFactor, TableObject, VisitMut, VisitorMut,
 };
 
-use super::ddl::ident_name;
 use super::{Session, Snapshot};
 use crate::SqlState;
 use crate::error::{Error, Result};
 use crate::parser::Statement;
-
-/// What every stored name of a temporary table starts with.
-pub(crate) const PREFIX: &str = "pg_temp_";
-
-/// The ledger name of session `session`'s temporary table `name`.
-pub(crate) fn stored_name(session: u64, name: &str) -> String {
-    format!("{PREFIX}{session}_{name}")
-}
-
-/// The session and the name of the temporary table stored as `stored`; `None` for a
-/// permanent table.
-pub(crate) fn temporary_of(stored: &str) -> Option<(u64, &str)> {
-    let rest = stored.strip_prefix(PREFIX)?;
-    let (session, name) = rest.split_once('_')?;
-    Some((session.parse().ok()?, name))
-}
-
-/// The schema PostgreSQL would show session `session`'s temporary tables in.
-pub(crate) fn schema_name(session: u64) -> String {
-    format!("pg_temp_{session}")
-}
-
-/// The operations that drop the temporary tables `session` owns (every session's, for
-/// `None`), with the sequences their `SERIAL` and identity columns own.
-fn drops(store: &Store, session: Option<u64>) -> Vec<LedgerOp> {
-    let ours =
-        |name: &str| temporary_of(name).is_some_and(|(s, _)| session.is_none_or(|id| id == s));
-    let db = store.read();
-    let mut ops: Vec<LedgerOp> = Vec::new();
-    if let (Ok(shared), Some((seq, _))) = (db.table(crate::sequences::TABLE), store.last()) {
-        for sequence in crate::sequences::all_at(&driftdb_projector::database::read(shared), seq) {
-            if sequence
-                .owner
-                .as_ref()
-                .is_some_and(|(table, _)| ours(table))
-            {
-                ops.push(crate::sequences::Sequence::delete(&sequence.name));
-            }
-        }
-    }
-    ops.extend(
-        db.table_names()
-            .iter()
-            .filter(|name| ours(name))
-            .map(|name| LedgerOp::DropTable {
-                table: name.to_string(),
-            }),
-    );
-    ops
-}
-
-/// Drops every temporary table in `store`: at start-up, no session holds one.
-pub(crate) fn drop_leftovers(store: &Store) -> driftdb_projector::Result<()> {
-    let ops = drops(store, None);
-    if !ops.is_empty() {
-        store.commit(Transaction { ops }, None, &[])?;
-    }
-    Ok(())
-}
+use crate::schemas::ident_name;
+use crate::temporary::{PREFIX, drops, schema_name, stored_name, temporary_of};
 
 fn other_sessions() -> Error {
     Error::Execution {
@@ -222,7 +164,7 @@ impl Session {
             snapshot,
             // Only a name that may be a temporary table's can be a WITH name's instead.
             ctes: match self.has_temporary {
-                true => super::roles::cte_names(statement),
+                true => crate::schemas::cte_names(statement),
                 false => BTreeSet::new(),
             },
             error: None,
@@ -320,7 +262,7 @@ impl Session {
     /// own temporary tables, which any role may do, as PostgreSQL grants `TEMPORARY` to all.
     pub(super) fn only_own_temporary_ddl(&self, statement: &Ast) -> bool {
         let own = |name: &ObjectName| {
-            super::ddl::table_name(name).is_ok_and(|table| self.owns_temporary(&table))
+            crate::schemas::table_name(name).is_ok_and(|table| self.owns_temporary(&table))
         };
         match statement {
             Ast::CreateTable(create) => own(&create.name) && create.query.is_none(),
@@ -346,7 +288,7 @@ impl Drop for Session {
         if ops.is_empty() {
             return;
         }
-        if let Err(e) = crate::database::blocking(|| store.commit(Transaction { ops }, None, &[])) {
+        if let Err(e) = crate::blocking(|| store.commit(Transaction { ops }, None, &[])) {
             tracing::warn!(error = %e, "dropping a session's temporary tables failed; the next start drops them");
         }
     }

@@ -7,12 +7,12 @@ use std::collections::BTreeMap;
 use driftdb_projector::{LedgerOp, Value};
 use sqlparser::ast::{self, Statement as Ast};
 
-use super::ddl::{ident_name, table_name};
 use super::{Session, Snapshot, Write};
 use crate::SqlState;
 use crate::error::unsupported;
 use crate::error::{Error, Result};
 use crate::outcome::Notice;
+use crate::schemas::{ident_name, table_name};
 use crate::views::{self, View};
 
 impl Session {
