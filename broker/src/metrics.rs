@@ -28,8 +28,7 @@ pub const SEGMENTS: &str = "driftdb_partition_segments";
 pub const PARTITION_BYTES: &str = "driftdb_partition_bytes";
 pub const PARTITION_END_OFFSET: &str = "driftdb_partition_end_offset";
 pub const CONSUMER_LAG: &str = "driftdb_consumer_group_lag";
-pub const FSYNC_LATENCY: &str = "driftdb_fsync_duration_seconds";
-pub const FSYNC_BATCH: &str = "driftdb_fsync_batch_records";
+pub use driftdb_log::metrics::{FSYNC_BATCH, FSYNC_LATENCY, record_fsync};
 
 /// Registers help texts and units; call once after installing a recorder.
 pub fn describe() {
@@ -150,10 +149,4 @@ pub fn record_storage(log: &Log) {
             gauge!(PARTITION_END_OFFSET, &labels).set(partition.end_offset() as f64);
         }
     }
-}
-
-/// Records one group-commit fsync: how long it took and how many records it made durable.
-pub fn record_fsync(topic: &str, took: Duration, records: u64) {
-    histogram!(FSYNC_LATENCY, "topic" => topic.to_string()).record(took.as_secs_f64());
-    histogram!(FSYNC_BATCH, "topic" => topic.to_string()).record(records as f64);
 }

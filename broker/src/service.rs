@@ -40,6 +40,7 @@ use tonic_health::server::HealthReporter;
 
 use crate::error::{Error, Result};
 use crate::log::{Log, Partition};
+use crate::service::status::status;
 
 /// Batches a subscription may have read ahead of its subscriber.
 pub const SUBSCRIBER_BUFFER: usize = 4;
@@ -186,7 +187,7 @@ where
     F: FnOnce() -> Result<T> + Send + 'static,
 {
     match tokio::task::spawn_blocking(f).await {
-        Ok(result) => result.map_err(Status::from),
+        Ok(result) => result.map_err(status),
         Err(join) => {
             tracing::error!(error = %join, "log call panicked or was cancelled");
             Err(Status::internal(

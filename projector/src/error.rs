@@ -130,7 +130,7 @@ pub enum Error {
 
     /// The ledger log failed (I/O, corruption, closed).
     #[error("ledger: {0}")]
-    Log(#[from] driftdb_broker::Error),
+    Log(#[from] driftdb_log::Error),
 
     #[error("internal error: {0}")]
     Internal(String),

@@ -39,10 +39,8 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard, RwLock, RwLockReadGuard};
 use std::thread::JoinHandle;
 
 use bytes::Bytes;
-use driftdb_broker::Clock;
-use driftdb_broker::log::{
-    AppendOptions, Durability, Log, NewRecord, Partition, ReadLimits, TopicConfig,
-};
+use driftdb_log::Clock;
+use driftdb_log::{AppendOptions, Durability, Log, NewRecord, Partition, ReadLimits, TopicConfig};
 
 use crate::checkpoint;
 use crate::database::{self, Database};
@@ -200,7 +198,7 @@ impl Store {
     pub fn open(log: &Log, clock: Arc<dyn Clock>, options: StoreOptions) -> Result<Store> {
         let topic = match log.topic(LEDGER_TOPIC) {
             Ok(t) => t,
-            Err(driftdb_broker::Error::UnknownTopic(_)) => log.create_topic(
+            Err(driftdb_log::Error::UnknownTopic(_)) => log.create_topic(
                 LEDGER_TOPIC,
                 TopicConfig {
                     durability: Durability::Always,
@@ -273,7 +271,7 @@ impl Store {
         let mut last = self.visible.lock();
         while last.is_none_or(|(seq, _)| seq < applied) {
             if self.ledger.is_fenced() {
-                return Err(driftdb_broker::Error::Fenced {
+                return Err(driftdb_log::Error::Fenced {
                     topic: LEDGER_TOPIC.to_string(),
                     partition: 0,
                 }

@@ -8,8 +8,8 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use driftdb_broker::SystemClock;
-use driftdb_broker::log::{Log, LogOptions};
+use driftdb_log::SystemClock;
+use driftdb_log::{Log, LogOptions};
 use driftdb_projector::{Store, StoreOptions};
 
 use crate::error::{Result, projector_error, storage};

@@ -34,9 +34,7 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use driftdb_broker::log::{
-    AppendOptions, Header, Log, NewRecord, Partition, ReadLimits, TopicConfig,
-};
+use driftdb_log::{AppendOptions, Header, Log, NewRecord, Partition, ReadLimits, TopicConfig};
 use driftdb_projector::projection::{Advance, ErrorPolicy, ProjectionOp, ProjectionState};
 use driftdb_projector::{LedgerOp, Store, Transaction};
 
@@ -459,7 +457,7 @@ fn step(runners: &Runners, table: &str, stats: &Stats) -> crate::Result<Next> {
     }
     let topic = match runners.log.topic(&state.def.topic) {
         Ok(topic) => topic,
-        Err(driftdb_broker::Error::UnknownTopic(_)) => {
+        Err(driftdb_log::Error::UnknownTopic(_)) => {
             stats.set(RunState::WaitingForTopic, None);
             return Ok(Next::Idle);
         }
@@ -588,10 +586,7 @@ fn describe(topic: &str, r: &Rejected) -> String {
 fn read_batch(
     partitions: &[Arc<Partition>],
     state: &ProjectionState,
-) -> crate::Result<(
-    Vec<(u32, driftdb_broker::log::Record)>,
-    Vec<(u32, u64, u64, u64)>,
-)> {
+) -> crate::Result<(Vec<(u32, driftdb_log::Record)>, Vec<(u32, u64, u64, u64)>)> {
     let mut records = Vec::new();
     let mut reads = Vec::new();
     for partition in partitions {
@@ -612,7 +607,7 @@ fn read_batch(
         ) {
             Ok(read) => read,
             // Retention moved the start between the two calls: next time.
-            Err(driftdb_broker::Error::OffsetOutOfRange { .. }) => continue,
+            Err(driftdb_log::Error::OffsetOutOfRange { .. }) => continue,
             Err(e) => return Err(crate::error::storage(e)),
         };
         let next = read.last().map_or(read_from, |r| r.offset + 1);
@@ -635,12 +630,12 @@ fn dead_letter(
     runners: &Runners,
     dlq: &str,
     source_topic: &str,
-    records: &[(u32, driftdb_broker::log::Record)],
+    records: &[(u32, driftdb_log::Record)],
     rejected: &[Rejected],
 ) -> crate::Result<u64> {
     let topic = match runners.log.topic(dlq) {
         Ok(t) => t,
-        Err(driftdb_broker::Error::UnknownTopic(_)) => runners
+        Err(driftdb_log::Error::UnknownTopic(_)) => runners
             .log
             .create_topic(dlq, TopicConfig::default())
             .or_else(|_| runners.log.topic(dlq))
@@ -648,7 +643,7 @@ fn dead_letter(
         Err(e) => return Err(crate::error::storage(e)),
     };
     let partition = topic.partition(0).map_err(crate::error::storage)?;
-    let by_position: BTreeMap<(u32, u64), &driftdb_broker::log::Record> =
+    let by_position: BTreeMap<(u32, u64), &driftdb_log::Record> =
         records.iter().map(|(p, r)| ((*p, r.offset), r)).collect();
     let mut out = Vec::new();
     for r in rejected {

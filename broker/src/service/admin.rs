@@ -4,6 +4,7 @@ use driftdb_proto::v1;
 use driftdb_proto::v1::admin_service_server::AdminService;
 use tonic::{Request, Response, Status};
 
+use super::status::status;
 use super::{Broker, blocking, convert, refuse_system_topic};
 
 #[tonic::async_trait]
@@ -13,8 +14,8 @@ impl AdminService for Broker {
         request: Request<v1::CreateTopicRequest>,
     ) -> Result<Response<v1::CreateTopicResponse>, Status> {
         let request = request.into_inner();
-        refuse_system_topic(&request.name, "create")?;
-        let config = convert::topic_config(request.config)?;
+        refuse_system_topic(&request.name, "create").map_err(status)?;
+        let config = convert::topic_config(request.config).map_err(status)?;
         let log = self.log().clone();
         let topic = blocking(move || {
             let topic = log.create_topic(&request.name, config)?;
@@ -31,7 +32,7 @@ impl AdminService for Broker {
         request: Request<v1::DeleteTopicRequest>,
     ) -> Result<Response<v1::DeleteTopicResponse>, Status> {
         let name = request.into_inner().name;
-        refuse_system_topic(&name, "delete")?;
+        refuse_system_topic(&name, "delete").map_err(status)?;
         let log = self.log().clone();
         blocking(move || log.delete_topic(&name)).await?;
         self.inner.deletions.send_modify(|n| *n += 1);

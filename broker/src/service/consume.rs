@@ -9,6 +9,7 @@ use driftdb_proto::v1::consume_service_server::ConsumeService;
 use tokio_stream::Stream;
 use tonic::{Request, Response, Status};
 
+use super::status::status;
 use super::{
     Broker, DEFAULT_MAX_RECORDS, LIMIT_MAX_RECORDS, blocking, convert, invalid, read_limits,
 };
@@ -21,7 +22,9 @@ impl ConsumeService for Broker {
         request: Request<v1::FetchRequest>,
     ) -> Result<Response<v1::FetchResponse>, Status> {
         let request = request.into_inner();
-        let partition = self.partition(&request.topic, request.partition)?;
+        let partition = self
+            .partition(&request.topic, request.partition)
+            .map_err(status)?;
         let limits = read_limits(request.max_bytes, request.max_records);
         let offset = request.offset;
         let (records, start_offset, end_offset) = blocking(move || {
@@ -49,7 +52,9 @@ impl ConsumeService for Broker {
     ) -> Result<Response<v1::OffsetForTimestampResponse>, Status> {
         use v1::offset_for_timestamp_request::At;
         let request = request.into_inner();
-        let partition = self.partition(&request.topic, request.partition)?;
+        let partition = self
+            .partition(&request.topic, request.partition)
+            .map_err(status)?;
         let offset = match request.at {
             Some(At::Earliest(_)) => partition.start_offset(),
             Some(At::Latest(_)) => partition.end_offset(),
@@ -57,7 +62,9 @@ impl ConsumeService for Broker {
                 blocking(move || partition.offset_for_timestamp(ts)).await?
             }
             None => {
-                return Err(invalid("choose earliest, latest or timestamp_micros").into());
+                return Err(status(invalid(
+                    "choose earliest, latest or timestamp_micros",
+                )));
             }
         };
         Ok(Response::new(v1::OffsetForTimestampResponse { offset }))
@@ -68,11 +75,11 @@ impl ConsumeService for Broker {
         request: Request<v1::ReadKeyRequest>,
     ) -> Result<Response<v1::ReadKeyResponse>, Status> {
         let request = request.into_inner();
-        let topic = self.log().topic(&request.topic)?;
+        let topic = self.log().topic(&request.topic).map_err(status)?;
         let partition_id = request
             .partition
             .unwrap_or_else(|| partition_for_key(&request.key, topic.partition_count()));
-        let partition = topic.partition(partition_id)?;
+        let partition = topic.partition(partition_id).map_err(status)?;
         let max_records = match request.max_records {
             0 => DEFAULT_MAX_RECORDS,
             n => usize::try_from(n).map_or(LIMIT_MAX_RECORDS, |n| n.min(LIMIT_MAX_RECORDS)),

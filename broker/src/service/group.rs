@@ -15,6 +15,7 @@ use driftdb_proto::v1::group_service_server::{GroupService, GroupServiceServer};
 use tokio::sync::watch;
 use tonic::{Request, Response, Status};
 
+use super::status::status;
 use crate::clock::{Clock, SystemClock};
 use crate::error::{Error, Result};
 use crate::group::offsets::OffsetStore;
@@ -237,14 +238,15 @@ impl GroupService for Groups {
         let join = JoinRequest {
             member_id: (!req.member_id.is_empty()).then_some(req.member_id),
             topics: req.topics.into_iter().collect::<BTreeSet<_>>(),
-            strategy: strategy_from(req.strategy)?,
+            strategy: strategy_from(req.strategy).map_err(status)?,
             session_timeout_micros: i64::from(timeout_ms) * 1000,
         };
         let mut changed = self.inner.changed.subscribe();
         let state = {
             let partitions = self.partitions_of();
             self.coordinator()
-                .join(&req.group, join, self.now(), &partitions)?
+                .join(&req.group, join, self.now(), &partitions)
+                .map_err(status)?
         };
         self.notify();
         let JoinState::Pending { member_id, .. } = &state else {
@@ -259,7 +261,8 @@ impl GroupService for Groups {
             let state = {
                 let partitions = self.partitions_of();
                 self.coordinator()
-                    .poll(&req.group, &member_id, self.now(), &partitions)?
+                    .poll(&req.group, &member_id, self.now(), &partitions)
+                    .map_err(status)?
             };
             if matches!(state, JoinState::Assigned { .. })
                 || tokio::time::Instant::now() >= deadline
@@ -275,9 +278,10 @@ impl GroupService for Groups {
         request: Request<v1::HeartbeatRequest>,
     ) -> Result<Response<v1::HeartbeatResponse>, Status> {
         let req = request.into_inner();
-        let answer =
-            self.coordinator()
-                .heartbeat(&req.group, &req.member_id, req.generation, self.now())?;
+        let answer = self
+            .coordinator()
+            .heartbeat(&req.group, &req.member_id, req.generation, self.now())
+            .map_err(status)?;
         Ok(Response::new(match answer {
             Heartbeat::Stable => v1::HeartbeatResponse {
                 rejoin: false,
@@ -298,7 +302,8 @@ impl GroupService for Groups {
         {
             let partitions = self.partitions_of();
             self.coordinator()
-                .leave(&req.group, &req.member_id, self.now(), &partitions)?;
+                .leave(&req.group, &req.member_id, self.now(), &partitions)
+                .map_err(status)?;
         }
         self.notify();
         Ok(Response::new(v1::LeaveGroupResponse {}))
@@ -310,15 +315,23 @@ impl GroupService for Groups {
     ) -> Result<Response<v1::CommitOffsetsResponse>, Status> {
         let req = request.into_inner();
         if req.group.is_empty() {
-            return Err(Error::InvalidArgument("a group name is required".to_string()).into());
+            return Err(status(Error::InvalidArgument(
+                "a group name is required".to_string(),
+            )));
         }
         let offsets = req
             .offsets
             .into_iter()
             .map(|c| Ok((from_proto(c.partition)?, c.offset, c.metadata)))
-            .collect::<Result<Vec<_>>>()?;
+            .collect::<Result<Vec<_>>>()
+            .map_err(status)?;
         for (tp, _, _) in &offsets {
-            self.inner.log.topic(&tp.topic)?.partition(tp.partition)?;
+            self.inner
+                .log
+                .topic(&tp.topic)
+                .map_err(status)?
+                .partition(tp.partition)
+                .map_err(status)?;
         }
         let groups = self.clone();
         tokio::task::spawn_blocking(move || {
@@ -335,7 +348,8 @@ impl GroupService for Groups {
             groups.inner.offsets.commit(&req.group, &offsets)
         })
         .await
-        .map_err(|e| Status::internal(format!("commit failed: {e}")))??;
+        .map_err(|e| Status::internal(format!("commit failed: {e}")))?
+        .map_err(status)?;
         Ok(Response::new(v1::CommitOffsetsResponse {}))
     }
 
@@ -348,7 +362,8 @@ impl GroupService for Groups {
             .partitions
             .into_iter()
             .map(|tp| from_proto(Some(tp)))
-            .collect::<Result<Vec<_>>>()?;
+            .collect::<Result<Vec<_>>>()
+            .map_err(status)?;
         let offsets = self
             .inner
             .offsets

@@ -13,6 +13,7 @@ use driftdb_proto::v1;
 use driftdb_proto::v1::produce_service_server::ProduceService;
 use tonic::{Request, Response, Status};
 
+use super::status::status;
 use super::{Broker, blocking, convert, invalid, refuse_system_topic};
 use crate::error::Result;
 use crate::log::{AppendOptions, KeyCondition, NewRecord};
@@ -27,23 +28,27 @@ impl ProduceService for Broker {
         let started = Instant::now();
         let request = request.into_inner();
         if request.records.is_empty() {
-            return Err(invalid("a produce request needs at least one record").into());
+            return Err(status(invalid(
+                "a produce request needs at least one record",
+            )));
         }
-        refuse_system_topic(&request.topic, "write to")?;
-        let topic = self.log().topic(&request.topic)?;
+        refuse_system_topic(&request.topic, "write to").map_err(status)?;
+        let topic = self.log().topic(&request.topic).map_err(status)?;
         let partition_id = match request.partition {
             Some(id) => id,
             // A key condition names the aggregate, and so its partition.
             None => match &request.expected_key {
                 Some(condition) => partition_for_key(&condition.key, topic.partition_count()),
-                None => self.route(
-                    &request.records,
-                    topic.partition_count(),
-                    request.producer_id.is_some(),
-                )?,
+                None => self
+                    .route(
+                        &request.records,
+                        topic.partition_count(),
+                        request.producer_id.is_some(),
+                    )
+                    .map_err(status)?,
             },
         };
-        let partition = topic.partition(partition_id)?;
+        let partition = topic.partition(partition_id).map_err(status)?;
         let records: Vec<NewRecord> = request
             .records
             .into_iter()

@@ -31,18 +31,19 @@ pub fn code(err: &Error) -> Code {
     }
 }
 
-impl From<Error> for Status {
-    fn from(err: Error) -> Status {
-        let code = code(&err);
-        crate::metrics::request_error(code);
-        match code {
-            Code::DataLoss | Code::Unavailable => {
-                tracing::error!(error = %err, "request failed on the log")
-            }
-            _ => tracing::debug!(error = %err, "request rejected"),
+/// The gRPC status of a broker error, counted in the request-error metric and logged (an
+/// error of the log itself at `error`, a rejected request at `debug`). A function, not a
+/// `From` impl: both types are other crates' (`driftdb-log`'s and tonic's).
+pub fn status(err: Error) -> Status {
+    let code = code(&err);
+    crate::metrics::request_error(code);
+    match code {
+        Code::DataLoss | Code::Unavailable => {
+            tracing::error!(error = %err, "request failed on the log")
         }
-        Status::new(code, err.to_string())
+        _ => tracing::debug!(error = %err, "request rejected"),
     }
+    Status::new(code, err.to_string())
 }
 
 #[cfg(test)]
@@ -109,14 +110,14 @@ mod tests {
             (Error::Closed, Code::Unavailable),
         ];
         for (err, expected) in cases {
-            let status = Status::from(err);
+            let status = super::status(err);
             assert_eq!(status.code(), expected, "{}", status.message());
         }
     }
 
     #[test]
     fn the_message_carries_the_error_text() {
-        let status = Status::from(Error::UnknownTopic("orders".into()));
+        let status = super::status(Error::UnknownTopic("orders".into()));
         assert!(status.message().contains("orders"), "{}", status.message());
     }
 }

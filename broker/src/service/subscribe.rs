@@ -21,6 +21,7 @@ use tokio::sync::{mpsc, watch};
 use tokio_stream::wrappers::ReceiverStream;
 use tonic::Status;
 
+use super::status::status;
 use super::{Broker, SUBSCRIBER_BUFFER, blocking, convert, read_limits};
 use crate::error::{Error, Result};
 use crate::log::{Log, Partition, ReadLimits};
@@ -32,7 +33,9 @@ impl Broker {
         &self,
         request: v1::SubscribeRequest,
     ) -> Result<ReceiverStream<Result<v1::SubscribeResponse, Status>>, Status> {
-        let partition = self.partition(&request.topic, request.partition)?;
+        let partition = self
+            .partition(&request.topic, request.partition)
+            .map_err(status)?;
         let position = request.start.and_then(|s| s.position);
         let resolver = Arc::clone(&partition);
         let next = blocking(move || start_offset(&resolver, position)).await?;
@@ -135,7 +138,7 @@ impl Subscription {
                     }
                     if !self.partition_exists() {
                         let gone = Error::UnknownTopic(self.topic.clone());
-                        let _ = self.tx.try_send(Err(Status::from(gone)));
+                        let _ = self.tx.try_send(Err(status(gone)));
                         return;
                     }
                 }

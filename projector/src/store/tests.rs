@@ -1,7 +1,7 @@
 use std::sync::Arc;
 
-use driftdb_broker::ManualClock;
-use driftdb_broker::log::{Log, LogOptions};
+use driftdb_log::ManualClock;
+use driftdb_log::{Log, LogOptions};
 
 use super::*;
 use crate::ledger::LedgerOp;

@@ -19,8 +19,8 @@ pub(crate) fn unsupported(message: &str) -> Error {
 
 /// The log's errors, with the SQLSTATE of their cause: an I/O failure 58030 (the log fences
 /// itself; retryable), corruption XX001, a closed or fenced log 57P03 (retryable).
-pub(crate) fn storage(e: driftdb_broker::Error) -> Error {
-    use driftdb_broker::ErrorKind as K;
+pub(crate) fn storage(e: driftdb_log::Error) -> Error {
+    use driftdb_log::ErrorKind as K;
     let sqlstate = match e.kind() {
         K::Io => SqlState::IO_ERROR,
         K::Corruption => SqlState::DATA_CORRUPTED,
@@ -57,7 +57,7 @@ pub(crate) fn projector_error(e: driftdb_projector::Error) -> Error {
             message: e.to_string(),
         },
         P::InvalidInput(message) => Error::InvalidValue { message },
-        P::Log(driftdb_broker::Error::RecordTooLarge { size, max }) => Error::Execution {
+        P::Log(driftdb_log::Error::RecordTooLarge { size, max }) => Error::Execution {
             message: format!(
                 "the transaction encodes to {size} bytes; one transaction may write at most {max}: split it"
             ),

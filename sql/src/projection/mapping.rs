@@ -24,7 +24,7 @@ use datafusion::arrow::array::{
 };
 use datafusion::arrow::datatypes::{DataType as ArrowType, Field, Schema, TimeUnit};
 use datafusion::arrow::record_batch::RecordBatch;
-use driftdb_broker::log::Record;
+use driftdb_log::Record;
 use driftdb_projector::projection::{Action, PathStep, ProjectionDef, Source};
 use driftdb_projector::{DataType, Key, LedgerOp, Row, TableSchema};
 

@@ -1265,7 +1265,7 @@ impl Session {
                 .map(|s| s.to_string())
                 .collect(),
         };
-        let now = driftdb_broker::Clock::now_micros(&driftdb_broker::SystemClock);
+        let now = driftdb_log::Clock::now_micros(&driftdb_log::SystemClock);
         let mut ops = Vec::new();
         for name in names {
             let (retention, current, horizon) = {

@@ -1,4 +1,8 @@
-//! The log: a data directory of topics.
+//! DriftDB's log engine: a data directory of topics, each a fixed set of partitions, each an
+//! ordered run of segment files. Everything DriftDB keeps is in such a log: the topics
+//! producers write and the SQL ledger. This crate has no network code (the broker serves it
+//! over gRPC; the projector and the SQL database use it in process), so a crate that only
+//! needs the log does not compile tonic.
 //!
 //! Layout under the data directory:
 //!
@@ -17,8 +21,11 @@
 //! thread that rolls segments by age, applies retention and compacts. [`Log::close`] (or drop)
 //! stops them and fsyncs every partition.
 
+pub mod clock;
 mod compact;
 mod config;
+pub mod error;
+pub mod metrics;
 mod partition;
 mod producer;
 mod record;
@@ -46,8 +53,9 @@ pub use partition::{
 pub use record::{Header, NewRecord, Record};
 pub use topic::Topic;
 
-use crate::clock::{Clock, SystemClock};
-use crate::error::{Error, Result};
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use error::{Error, ErrorKind, Result};
+
 use partition::{lock, sync_dir};
 
 /// How a [`Log`] runs.

@@ -1,4 +1,5 @@
-//! The broker's error type.
+//! The log's error type, which the broker's services map to gRPC statuses and the SQL side to
+//! SQLSTATEs.
 //!
 //! Each variant says who is at fault ([`ErrorKind`]): the caller (bad input, unknown names,
 //! offsets out of range), a race the caller may retry (conflicts), the disk (I/O, corruption)
