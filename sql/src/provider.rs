@@ -162,6 +162,12 @@ pub struct DriftTable {
     constraints: Option<Constraints>,
 }
 
+/// An error of the projector's (or of a value's conversion) carried through DataFusion as
+/// `External`, which `crate::error::execution` maps back to its SQLSTATE.
+pub(crate) fn external(e: impl std::error::Error + Send + Sync + 'static) -> DataFusionError {
+    DataFusionError::External(Box::new(e))
+}
+
 /// A poisoned lock means a writer panicked mid-apply: report it, do not guess.
 pub(crate) fn poisoned<T>(_: T) -> DataFusionError {
     DataFusionError::Execution("the table's lock is poisoned: a writer panicked".into())

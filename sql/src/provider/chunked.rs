@@ -35,7 +35,7 @@ use futures::Stream;
 
 use super::access::{Cmp, Test};
 use super::exec::ScanSpec;
-use super::{SharedTable, poisoned};
+use super::{SharedTable, external, poisoned};
 
 /// The cache's default budget: 512 MiB of Arrow columns.
 pub const DEFAULT_BUDGET: usize = 512 << 20;
@@ -248,7 +248,7 @@ impl ChunkStream {
     fn columns(&self, chunk: usize) -> Result<Option<(usize, Vec<ArrayRef>)>> {
         let scan = &self.scan;
         let table = scan.table.read().map_err(poisoned)?;
-        let Some(state) = table.chunk_state(chunk, self.seq).map_err(projector)? else {
+        let Some(state) = table.chunk_state(chunk, self.seq).map_err(external)? else {
             return Ok(None);
         };
         let mut cached = CACHE.lookup(&scan.table, chunk, state, &self.needed);
@@ -273,7 +273,7 @@ impl ChunkStream {
         let mut found = cached.map_or_else(|| vec![None; self.needed.len()], |(_, f)| f);
         let hits: Vec<_> = table
             .scan_chunk(chunk, self.seq)
-            .map_err(projector)?
+            .map_err(external)?
             .collect();
         let columns = scan.table_schema.columns();
         let mut built = Vec::new();
@@ -286,7 +286,7 @@ impl ChunkStream {
                     &column.data_type,
                     hits.iter().map(|h| h.row.get(c).unwrap_or(&Value::Null)),
                 )
-                .map_err(|e| DataFusionError::External(Box::new(e)))?,
+                .map_err(external)?,
                 None => {
                     let seqs = hits
                         .iter()
@@ -368,10 +368,6 @@ impl ChunkStream {
     }
 }
 
-fn projector(e: driftdb_projector::Error) -> DataFusionError {
-    DataFusionError::External(Box::new(e))
-}
-
 /// Which values of `array` pass `test`; NULL where the value is NULL.
 fn test(
     array: &ArrayRef,
@@ -381,7 +377,7 @@ fn test(
     let scalar = |v: &Value| -> Result<Scalar<ArrayRef>> {
         crate::arrow::to_array(data_type, [v])
             .map(Scalar::new)
-            .map_err(|e| DataFusionError::External(Box::new(e)))
+            .map_err(external)
     };
     Ok(match test {
         Test::Cmp(op, value) => {

@@ -31,7 +31,7 @@ use super::access::{Access, AccessDisplay, Predicate};
 use super::chunked;
 use super::{
     OPERATION, Overlay, ReadPoint, SEQUENCE, SharedTable, VALID_FROM, VALID_FROM_SEQ, VALID_TO,
-    VALID_TO_SEQ, poisoned,
+    VALID_TO_SEQ, external, poisoned,
 };
 
 /// Everything a scan needs, fixed at planning time.
@@ -184,10 +184,6 @@ struct Hit<'a> {
     version: Option<VersionRef<'a>>,
 }
 
-fn projector(e: driftdb_projector::Error) -> DataFusionError {
-    DataFusionError::External(Box::new(e))
-}
-
 fn bound(b: &Bound<Vec<Value>>) -> Bound<&[Value]> {
     match b {
         Bound::Included(v) => Bound::Included(v.as_slice()),
@@ -224,7 +220,7 @@ fn collect<'a>(spec: &'a ScanSpec, table: &'a Table) -> Result<Vec<Hit<'a>>> {
                     versions.extend(
                         table
                             .key_versions_through(key, filter, spec.through)
-                            .map_err(projector)?,
+                            .map_err(external)?,
                     );
                 }
                 Box::new(versions.into_iter())
@@ -232,7 +228,7 @@ fn collect<'a>(spec: &'a ScanSpec, table: &'a Table) -> Result<Vec<Hit<'a>>> {
             _ => Box::new(
                 table
                     .versions_through(filter, spec.through)
-                    .map_err(projector)?,
+                    .map_err(external)?,
             ),
         };
         for v in versions {
@@ -249,21 +245,21 @@ fn collect<'a>(spec: &'a ScanSpec, table: &'a Table) -> Result<Vec<Hit<'a>>> {
         )));
     };
     let rows: Box<dyn Iterator<Item = VersionRef<'a>>> = match &spec.access {
-        Access::FullScan => Box::new(table.scan(seq).map_err(projector)?),
+        Access::FullScan => Box::new(table.scan(seq).map_err(external)?),
         Access::PkPoints(keys) => {
             let mut rows = Vec::new();
             for key in keys {
-                rows.extend(table.get(key, seq).map_err(projector)?);
+                rows.extend(table.get(key, seq).map_err(external)?);
             }
             Box::new(rows.into_iter())
         }
         Access::PkRange(lower, upper) => Box::new(
             table
                 .scan_range(bound(lower), bound(upper), seq)
-                .map_err(projector)?,
+                .map_err(external)?,
         ),
         Access::IndexEq { index, prefix } => {
-            Box::new(table.index_eq(index, prefix, seq).map_err(projector)?)
+            Box::new(table.index_eq(index, prefix, seq).map_err(external)?)
         }
         Access::IndexRange {
             index,
@@ -272,7 +268,7 @@ fn collect<'a>(spec: &'a ScanSpec, table: &'a Table) -> Result<Vec<Hit<'a>>> {
         } => Box::new(
             table
                 .index_range(index, bound(lower), bound(upper), seq)
-                .map_err(projector)?,
+                .map_err(external)?,
         ),
     };
     for v in rows {
@@ -355,7 +351,7 @@ fn to_batch(spec: &ScanSpec, hits: &[Hit<'_>]) -> Result<RecordBatch> {
                 &column.data_type,
                 hits.iter().map(|h| h.row.get(c).unwrap_or(&Value::Null)),
             )
-            .map_err(|e| DataFusionError::External(Box::new(e))),
+            .map_err(external),
             None => pseudo_array(field.name(), hits),
         })
         .collect::<Result<Vec<_>>>()?;
