@@ -142,6 +142,9 @@ impl Unit {
         match self {
             Unit::Epoch if source == Source::Date => 0,
             Unit::Second | Unit::Epoch => 6,
+            // A moment's Julian day has its time of day as a fraction, to PostgreSQL's 20
+            // digits.
+            Unit::Julian if matches!(source, Source::Timestamp { .. }) => JULIAN_SCALE as i8,
             Unit::Milliseconds => 3,
             _ => 0,
         }
@@ -243,7 +246,7 @@ fn unit_of(name: &str, source: Source) -> Result<Unit> {
     })?;
     let supported = match source {
         Source::Date => !unit.of_time_of_day() && !unit.of_zone(),
-        Source::Timestamp { zoned } => unit != Unit::Julian && (zoned || !unit.of_zone()),
+        Source::Timestamp { zoned } => zoned || !unit.of_zone(),
         Source::Time => unit.of_time_of_day() || unit == Unit::Epoch,
         Source::Interval => !unit.of_calendar_day() && !unit.of_zone(),
     };
@@ -272,6 +275,9 @@ const JULIAN_OF_COMMON_ERA: i64 = 1_721_425;
 const MICROS_PER_SECOND: i64 = 1_000_000;
 const SECONDS_PER_DAY: i64 = 86_400;
 
+/// The fractional digits of a moment's Julian day (PostgreSQL's numeric division gives 20).
+const JULIAN_SCALE: u32 = 20;
+
 /// The decade, century or millennium of `year`, as PostgreSQL counts them (a century
 /// begins with its year 1; years before 1 count back from -1).
 fn year_period(unit: Unit, year: i64) -> i64 {
@@ -298,6 +304,14 @@ fn of_moment(unit: Unit, micros: i64) -> Option<i128> {
         Unit::Hour => i64::from(moment.hour()),
         Unit::Epoch => micros,
         Unit::Timezone | Unit::TimezoneHour | Unit::TimezoneMinute => 0,
+        // The day's number plus the fraction of it gone, rounded half up at the last digit.
+        Unit::Julian => {
+            let day_micros = i128::from(SECONDS_PER_DAY * MICROS_PER_SECOND);
+            let into_day = i128::from(micros.rem_euclid(SECONDS_PER_DAY * MICROS_PER_SECOND));
+            let one = 10_i128.pow(JULIAN_SCALE);
+            let fraction = (2 * into_day * one + day_micros) / (2 * day_micros);
+            return Some(of_date(unit, moment.date())? * one + fraction);
+        }
         _ => return of_date(unit, moment.date()),
     }))
 }
@@ -504,6 +518,17 @@ mod tests {
         assert_eq!(of_moment(Unit::Quarter, at), Some(1));
         assert_eq!(of_moment(Unit::Epoch, at), Some(1_709_287_632_500_000));
         assert_eq!(of_moment(Unit::Century, at), Some(21));
+        // PostgreSQL's 2451544.99999999998842592593 and 2458850.5, to 20 digits.
+        let last = moment("1999-12-31 23:59:59.999999");
+        assert_eq!(
+            of_moment(Unit::Julian, last),
+            Some(245_154_499_999_999_998_842_592_593)
+        );
+        let noon = moment("2020-01-01 12:00:00");
+        assert_eq!(
+            of_moment(Unit::Julian, noon),
+            Some(245_885_050_000_000_000_000_000_000)
+        );
         let before = moment("1969-12-31 23:59:59.25");
         assert_eq!(of_moment(Unit::Second, before), Some(59_250_000));
         assert_eq!(of_moment(Unit::Epoch, before), Some(-750_000));
