@@ -16,6 +16,11 @@
 //! Errors are one [`Error`] type whose [`Error::sqlstate`] and [`Error::position`] fill a
 //! PostgreSQL ErrorResponse.
 //!
+//! Statements run in a [`Session`] (transactions, DDL, DML, `COPY`, roles), which sits on top:
+//! no other module imports `session`. Below it, [`Database`] owns the store and the projection
+//! runners, and what both need has a module of its own: `strict_cast` (values cast into a
+//! column's type), `column_type`, `schemas` (names), `temporary`, `error/convert.rs`.
+//!
 //! Execution, with Apache DataFusion over the projector's versioned tables:
 //! - [`arrow`]: projector types and values to Arrow types, arrays, batches and scalars, and
 //!   back, with typed errors;
