@@ -560,7 +560,7 @@ pub(crate) fn register(
         }
         pg.indexes(table, namespaces, &mut defs)?;
     }
-    self::constraints::pg_constraint_rows(tables, constraints, &mut pg.constraint, &mut defs);
+    self::constraints::pg_constraint_rows(tables, constraints, &mut pg, &mut defs);
     self::views::rows(views, &mut pg, &mut is, &mut defs, namespaces);
     pg.sequences(sequences, namespaces, &mut defs);
     is.sequences(sequences);

@@ -6,8 +6,9 @@
 use datafusion::scalar::ScalarValue;
 use driftdb_projector::{ForeignKey, RefAction};
 
-use super::relation::{Relation, boolean, int2, int4, list_of, null_text, oid, text};
-use super::types::{INT2, INT4, TEXT, int2_array};
+use super::pg_catalog::{ConstraintRow, PgCatalog};
+use super::relation::{Relation, int2, int4, null_text, text};
+use super::types::{INT4, TEXT};
 use super::{CatalogTable, Constraints, Definitions, visible_name};
 
 /// Foreign-key constraint ids are numbered from here, above every table's and below the
@@ -105,7 +106,7 @@ fn attnums(table: &CatalogTable, names: &[String]) -> Vec<ScalarValue> {
 pub(super) fn pg_constraint_rows(
     tables: &[CatalogTable],
     constraints: &Constraints<'_>,
-    constraint: &mut Relation,
+    catalog: &mut PgCatalog<'_>,
     defs: &mut Definitions,
 ) {
     for (n, check) in constraints.checks.iter().enumerate() {
@@ -116,29 +117,22 @@ pub(super) fn pg_constraint_rows(
         let validated = constraints.validated(&check.table, &check.name);
         defs.constraints
             .insert(id, not_valid(format!("CHECK ({})", check.expr), validated));
-        constraint.push(vec![
-            oid(id),
-            text(&check.name),
-            oid(table.namespace().0),
-            text("c"),
-            boolean(false),
-            boolean(false),
-            boolean(validated),
-            oid(table.oid),
-            oid(0),
-            oid(0),
-            oid(0),
-            oid(0),
-            text(" "),
-            text(" "),
-            text(" "),
-            boolean(true),
-            int4(0),
-            boolean(false),
-            list_of(attnums(table, &check.columns), &INT2),
-            ScalarValue::try_from(int2_array()).unwrap_or(ScalarValue::Null),
-            null_text(),
-        ]);
+        catalog.push_constraint(ConstraintRow {
+            id,
+            name: &check.name,
+            namespace: table.namespace().0,
+            kind: "c",
+            deferrable: false,
+            deferred: false,
+            validated,
+            relation: table.oid,
+            index: 0,
+            referenced: 0,
+            actions: [" "; 3],
+            no_inherit: false,
+            key: attnums(table, &check.columns),
+            referenced_key: None,
+        });
     }
     let foreign_keys = constraints.foreign_keys;
     for (n, (table, fk)) in foreign_keys.iter().enumerate() {
@@ -157,29 +151,26 @@ pub(super) fn pg_constraint_rows(
         );
         // The referenced side's unique index: its primary key's (the first id after it).
         let index = parent.oid + 1;
-        constraint.push(vec![
-            oid(id),
-            text(&fk.name),
-            oid(child.namespace().0),
-            text("f"),
-            boolean(fk.deferrable),
-            boolean(fk.initially_deferred),
-            boolean(validated),
-            oid(child.oid),
-            oid(0),
-            oid(index),
-            oid(0),
-            oid(parent.oid),
-            text(action_code(fk.on_update)),
-            text(action_code(fk.on_delete)),
-            text(if fk.match_full { "f" } else { "s" }),
-            boolean(true),
-            int4(0),
-            boolean(true),
-            list_of(attnums(child, &fk.columns), &INT2),
-            list_of(attnums(parent, &fk.parent_columns), &INT2),
-            null_text(),
-        ]);
+        catalog.push_constraint(ConstraintRow {
+            id,
+            name: &fk.name,
+            namespace: child.namespace().0,
+            kind: "f",
+            deferrable: fk.deferrable,
+            deferred: fk.initially_deferred,
+            validated,
+            relation: child.oid,
+            index,
+            referenced: parent.oid,
+            actions: [
+                action_code(fk.on_update),
+                action_code(fk.on_delete),
+                if fk.match_full { "f" } else { "s" },
+            ],
+            no_inherit: true,
+            key: attnums(child, &fk.columns),
+            referenced_key: Some(attnums(parent, &fk.parent_columns)),
+        });
     }
 }
 

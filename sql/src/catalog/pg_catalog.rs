@@ -45,6 +45,29 @@ const ROLE_COLUMNS: [(&str, Arrow); 13] = [
     ("rolconfig", TEXT),
 ];
 
+/// What sets one `pg_constraint` row apart: a key's, a check's or a foreign key's.
+pub(super) struct ConstraintRow<'a> {
+    pub id: i64,
+    pub name: &'a str,
+    pub namespace: i64,
+    /// `p`, `u`, `c` or `f`.
+    pub kind: &'a str,
+    pub deferrable: bool,
+    pub deferred: bool,
+    pub validated: bool,
+    /// The constrained table, the index behind the constraint (a foreign key's: the
+    /// referenced key's), and the referenced table (0 for none).
+    pub relation: i64,
+    pub index: i64,
+    pub referenced: i64,
+    /// A foreign key's update and delete actions and match type (`" "` for none).
+    pub actions: [&'a str; 3],
+    pub no_inherit: bool,
+    /// The constrained columns' numbers, and the referenced ones'.
+    pub key: Vec<ScalarValue>,
+    pub referenced_key: Option<Vec<ScalarValue>>,
+}
+
 /// The tables of schema `pg_catalog` under construction.
 pub(super) struct PgCatalog<'a> {
     roles: &'a [Role],
@@ -53,7 +76,7 @@ pub(super) struct PgCatalog<'a> {
     attribute: Relation,
     attrdef: Relation,
     index: Relation,
-    pub(super) constraint: Relation,
+    constraint: Relation,
     types: Relation,
     am: Relation,
     database: Relation,
@@ -699,32 +722,55 @@ impl<'a> PgCatalog<'a> {
                 };
                 defs.constraints
                     .insert(constraint_oid, format!("{what} ({list})"));
-                self.constraint.push(vec![
-                    oid(constraint_oid),
-                    text(index_name),
-                    oid(namespace),
-                    text(kind),
-                    boolean(false),
-                    boolean(false),
-                    boolean(true),
-                    oid(table.oid),
-                    oid(0),
-                    oid(index_oid),
-                    oid(0),
-                    oid(0),
-                    text(" "),
-                    text(" "),
-                    text(" "),
-                    boolean(true),
-                    int4(0),
-                    boolean(true),
-                    list_of(key, &INT2),
-                    ScalarValue::try_from(int2_array())?,
-                    null_text(),
-                ]);
+                self.push_constraint(ConstraintRow {
+                    id: constraint_oid,
+                    name: index_name,
+                    namespace,
+                    kind,
+                    deferrable: false,
+                    deferred: false,
+                    validated: true,
+                    relation: table.oid,
+                    index: index_oid,
+                    referenced: 0,
+                    actions: [" "; 3],
+                    no_inherit: true,
+                    key,
+                    referenced_key: None,
+                });
             }
         }
         Ok(())
+    }
+
+    /// A `pg_constraint` row.
+    pub(super) fn push_constraint(&mut self, c: ConstraintRow<'_>) {
+        let no_list = || ScalarValue::try_from(int2_array()).unwrap_or(ScalarValue::Null);
+        let [on_update, on_delete, matching] = c.actions;
+        self.constraint.push(vec![
+            oid(c.id),
+            text(c.name),
+            oid(c.namespace),
+            text(c.kind),
+            boolean(c.deferrable),
+            boolean(c.deferred),
+            boolean(c.validated),
+            oid(c.relation),
+            oid(0),
+            oid(c.index),
+            oid(0),
+            oid(c.referenced),
+            text(on_update),
+            text(on_delete),
+            text(matching),
+            boolean(true),
+            int4(0),
+            boolean(c.no_inherit),
+            list_of(c.key, &INT2),
+            c.referenced_key
+                .map_or_else(no_list, |key| list_of(key, &INT2)),
+            null_text(),
+        ]);
     }
 
     /// Each sequence's `pg_class` (kind `S`), `pg_sequence` and `pg_sequences` rows.
