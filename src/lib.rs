@@ -3,7 +3,8 @@
 //!
 //! - [`server`]: `driftdb-server`, the node. It opens the data directory as a
 //!   [`driftdb_broker::log::Log`], serves the broker's gRPC services
-//!   ([`driftdb_broker::service`]) and an HTTP endpoint for metrics and health.
+//!   ([`driftdb_broker::service`]), the PostgreSQL port ([`driftdb_pg`]) and an HTTP endpoint
+//!   for metrics and health.
 //! - [`bench`]: `driftdb bench`, benchmarks that print Markdown reports: the log engine beside
 //!   the disk's own figures, produce and consume over gRPC, and Redis Streams as the peer.
 //! - [`cli`]: `driftdb`, the command-line tool for topics, producing and consuming, built on the
@@ -11,7 +12,6 @@
 
 pub mod bench;
 pub mod cli;
-pub mod pg;
 pub mod server;
 
 /// The stack of each runtime thread of the binaries. SQL is planned by recursive passes

@@ -112,8 +112,8 @@ pub struct Config {
 
     /// How PostgreSQL clients authenticate: trust (anyone, no password), scram-sha-256 or
     /// md5 (the password of a role made with CREATE ROLE ... LOGIN PASSWORD).
-    #[arg(long, env = "DRIFTDB_AUTH", value_enum, default_value_t = crate::pg::AuthMethod::Trust)]
-    pub auth: crate::pg::AuthMethod,
+    #[arg(long, env = "DRIFTDB_AUTH", value_enum, default_value_t = driftdb_pg::AuthMethod::Trust)]
+    pub auth: driftdb_pg::AuthMethod,
 
     /// A file holding the password of the bootstrap superuser `driftdb` (a Kubernetes
     /// Secret mounted as a file, say). At start the role is created with it, or given it if
@@ -170,7 +170,7 @@ pub fn install_metrics() -> Result<PrometheusHandle> {
     driftdb_broker::metrics::describe();
     driftdb_sql::projection::describe_metrics();
     driftdb_sql::provider::chunked::describe_metrics();
-    crate::pg::describe_metrics();
+    driftdb_pg::describe_metrics();
     Ok(handle)
 }
 
@@ -181,7 +181,7 @@ pub async fn run(
     shutdown: impl Future<Output = ()>,
 ) -> Result<()> {
     let tls = match (&config.tls_cert, &config.tls_key) {
-        (Some(cert), Some(key)) => Some(crate::pg::tls_acceptor(cert, key)?),
+        (Some(cert), Some(key)) => Some(driftdb_pg::tls_acceptor(cert, key)?),
         _ => None,
     };
     let log = open_log(config.data_dir.clone()).await?;
@@ -224,7 +224,7 @@ pub async fn run(
             stopped(stop_rx.clone()),
         );
     let mut grpc = tokio::spawn(async move { grpc_server.await.context("the gRPC server failed") });
-    let pg_slots = crate::pg::Slots::new(config.max_connections);
+    let pg_slots = driftdb_pg::Slots::new(config.max_connections);
     let app = http::router(http::State {
         pg_slots: pg_slots.clone(),
         log: Arc::clone(&log),
@@ -235,7 +235,7 @@ pub async fn run(
     let http_server =
         axum::serve(http_listener, app).with_graceful_shutdown(stopped(stop_rx.clone()));
     let mut http = tokio::spawn(async move { http_server.await.context("the HTTP server failed") });
-    let pg_options = crate::pg::Options {
+    let pg_options = driftdb_pg::Options {
         tls,
         require_tls: config.require_tls,
         auth: config.auth,
@@ -244,7 +244,7 @@ pub async fn run(
             .then(|| config.connection_memory_mb.saturating_mul(1 << 20)),
     };
     let projections = database.clone();
-    let pg = tokio::spawn(crate::pg::serve(
+    let pg = tokio::spawn(driftdb_pg::serve(
         pg_listener,
         database,
         pg_options,

@@ -23,7 +23,7 @@ pub(super) struct State {
     pub projections: Arc<driftdb_sql::projection::Runners>,
     pub metrics: PrometheusHandle,
     pub ready: Arc<AtomicBool>,
-    pub pg_slots: crate::pg::Slots,
+    pub pg_slots: driftdb_pg::Slots,
 }
 
 pub(super) fn router(state: State) -> Router {

@@ -1,5 +1,7 @@
-//! The PostgreSQL wire protocol (with the `pgwire` crate): `psql` and drivers reach the SQL
-//! database of the server's data directory.
+//! `driftdb-pg`: the PostgreSQL wire protocol server (on the `pgwire` crate), through which
+//! `psql`, drivers and ORMs reach the SQL database of the server's data directory. It knows
+//! the protocol; what a statement means is `driftdb-sql`'s, and `driftdb-server` starts it
+//! ([`serve`]) beside the gRPC and HTTP ports.
 //!
 //! Each connection owns one [`Session`], so transactions span statements and messages. The
 //! parts: startup with TLS and authentication ([`auth`]: trust, SCRAM-SHA-256 or MD5 against
