@@ -41,7 +41,7 @@ use postgres_types::{IsNull, Kind, ToSql, to_sql_checked};
 use tokio::sync::Mutex;
 
 use super::unflushed::Unflushed;
-use super::{Connection, field_type, response, user_error};
+use super::{Connection, field_type, response, type_length, user_error};
 
 /// A parsed statement: its text, parameter types and result columns, and the statement as
 /// parsed (each Execute binds a copy).
@@ -134,6 +134,7 @@ fn fields(columns: &[(String, Type)], format: Option<&Format>) -> Vec<FieldInfo>
         .map(|(i, (name, t))| {
             let format = format.map_or(FieldFormat::Text, |f| f.format_for(i));
             FieldInfo::new(name.clone(), None, None, t.clone(), format)
+                .with_type_size(type_length(t))
         })
         .collect()
 }

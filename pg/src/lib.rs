@@ -26,7 +26,6 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 pub use auth::AuthMethod;
-use datafusion::arrow::datatypes::{DataType as Arrow, TimeUnit};
 use driftdb_sql::SqlState;
 use driftdb_sql::{CommandTag, Database, Outcome, Session, TransactionStatus};
 use futures::{Sink, SinkExt};
@@ -48,7 +47,6 @@ use pgwire::messages::PgWireBackendMessage;
 use pgwire::messages::response::EmptyQueryResponse;
 use pgwire::messages::simplequery::Query;
 use pgwire::tokio::TlsAcceptor;
-use postgres_types::Kind;
 use tokio::net::TcpListener;
 use tokio::sync::{Mutex, MutexGuard, watch};
 
@@ -511,80 +509,15 @@ fn user_error(e: &driftdb_sql::Error) -> PgWireError {
     }
 }
 
-/// The PostgreSQL type a result column is sent as: the type its field names (`json`,
-/// `jsonb`, `uuid`, `inet`, `cidr`, which share `Utf8`, and the catalogs' `int2vector` and
-/// `oidvector`), or else its Arrow type's; a list is the array type of its elements' type.
+/// The PostgreSQL type a result column is sent as: the registry's
+/// ([`driftdb_sql::pg_types::of_field`]), which the catalogs and `pg_typeof` also give.
 fn field_type(field: &datafusion::arrow::datatypes::Field) -> Type {
-    match driftdb_sql::arrow::pg_type_of(field) {
-        Some("json") => Type::JSON,
-        Some("jsonb") => Type::JSONB,
-        Some("uuid") => Type::UUID,
-        Some("inet") => Type::INET,
-        Some("cidr") => Type::CIDR,
-        Some("bpchar") => Type::BPCHAR,
-        Some("int2vector") => Type::INT2_VECTOR,
-        Some("oidvector") => Type::OID_VECTOR,
-        _ => match field.data_type() {
-            Arrow::List(element) | Arrow::LargeList(element) => array_of(field_type(element)),
-            t => pg_type(t),
-        },
-    }
+    let oid = driftdb_sql::pg_types::of_field(field).oid;
+    Type::from_oid(oid).unwrap_or(Type::TEXT)
 }
 
-/// The array type of elements of type `t`; an array type itself, since PostgreSQL's
-/// multidimensional arrays have the type of their one-dimensional kin.
-fn array_of(t: Type) -> Type {
-    match t {
-        Type::BOOL => Type::BOOL_ARRAY,
-        Type::INT2 => Type::INT2_ARRAY,
-        Type::INT4 => Type::INT4_ARRAY,
-        Type::INT8 => Type::INT8_ARRAY,
-        Type::FLOAT4 => Type::FLOAT4_ARRAY,
-        Type::FLOAT8 => Type::FLOAT8_ARRAY,
-        Type::NUMERIC => Type::NUMERIC_ARRAY,
-        Type::BYTEA => Type::BYTEA_ARRAY,
-        Type::DATE => Type::DATE_ARRAY,
-        Type::TIME => Type::TIME_ARRAY,
-        Type::TIMESTAMP => Type::TIMESTAMP_ARRAY,
-        Type::TIMESTAMPTZ => Type::TIMESTAMPTZ_ARRAY,
-        Type::INTERVAL => Type::INTERVAL_ARRAY,
-        Type::UUID => Type::UUID_ARRAY,
-        Type::INET => Type::INET_ARRAY,
-        Type::CIDR => Type::CIDR_ARRAY,
-        Type::JSON => Type::JSON_ARRAY,
-        Type::JSONB => Type::JSONB_ARRAY,
-        Type::OID => Type::OID_ARRAY,
-        t if matches!(t.kind(), Kind::Array(_)) => t,
-        _ => Type::TEXT_ARRAY,
-    }
-}
-
-/// The PostgreSQL type a column of Arrow type `t` is sent as.
-fn pg_type(t: &Arrow) -> Type {
-    match t {
-        Arrow::Boolean => Type::BOOL,
-        Arrow::Int8 | Arrow::Int16 | Arrow::UInt8 => Type::INT2,
-        Arrow::Int32 | Arrow::UInt16 => Type::INT4,
-        Arrow::UInt32 => Type::OID,
-        Arrow::Int64 | Arrow::UInt64 => Type::INT8,
-        Arrow::Float16 | Arrow::Float32 => Type::FLOAT4,
-        Arrow::Float64 => Type::FLOAT8,
-        Arrow::Decimal128(..) | Arrow::Decimal256(..) => Type::NUMERIC,
-        Arrow::Utf8 | Arrow::LargeUtf8 | Arrow::Utf8View => Type::TEXT,
-        Arrow::Binary | Arrow::LargeBinary | Arrow::BinaryView | Arrow::FixedSizeBinary(_) => {
-            Type::BYTEA
-        }
-        Arrow::Date32 | Arrow::Date64 => Type::DATE,
-        Arrow::Time32(_) | Arrow::Time64(_) => Type::TIME,
-        Arrow::Timestamp(
-            TimeUnit::Microsecond | TimeUnit::Millisecond | TimeUnit::Second | TimeUnit::Nanosecond,
-            None,
-        ) => Type::TIMESTAMP,
-        Arrow::Timestamp(_, Some(_)) => Type::TIMESTAMPTZ,
-        Arrow::Interval(_) | Arrow::Duration(_) => Type::INTERVAL,
-        // The element's field says what it holds (`uuid[]`, `jsonb[]` are lists of text).
-        Arrow::List(element) | Arrow::LargeList(element) => array_of(field_type(element)),
-        Arrow::Struct(_) => Type::RECORD,
-        _ => Type::TEXT,
-    }
+/// The length of a value of type `t` (`typlen`) as RowDescription gives it: bytes, or -1
+/// for a variable length.
+fn type_length(t: &Type) -> i16 {
+    driftdb_sql::pg_types::PgType::by_oid(t.oid()).map_or(-1, |t| t.length)
 }

@@ -60,7 +60,7 @@ pub enum ConversionError {
     /// A value, scalar or array does not have the type its column needs.
     #[error("a {expected} column cannot hold {found}")]
     TypeMismatch {
-        /// The SQL type of the column, as written in DDL.
+        /// The SQL type of the column, as `format_type` names it.
         expected: String,
         /// What was found instead.
         found: String,
@@ -277,34 +277,10 @@ pub fn schema(table: &TableSchema) -> Schema {
     Schema::new(table.columns().iter().map(field).collect::<Vec<_>>())
 }
 
-/// The SQL name of a type, for error messages.
+/// The SQL name of a column type, for error messages: `format_type`'s.
 fn sql_name(data_type: &DataType) -> String {
-    match data_type {
-        DataType::Boolean => "boolean".into(),
-        DataType::SmallInt => "smallint".into(),
-        DataType::Int => "integer".into(),
-        DataType::BigInt => "bigint".into(),
-        DataType::Real => "real".into(),
-        DataType::Double => "double precision".into(),
-        DataType::Decimal { precision, scale } => format!("numeric({precision},{scale})"),
-        DataType::Numeric => "numeric".into(),
-        DataType::Text => "text".into(),
-        DataType::Varchar(None) => "varchar".into(),
-        DataType::Varchar(Some(n)) => format!("varchar({n})"),
-        DataType::Char(n) => format!("char({n})"),
-        DataType::Bytea => "bytea".into(),
-        DataType::Date => "date".into(),
-        DataType::Time => "time".into(),
-        DataType::Timestamp => "timestamp".into(),
-        DataType::TimestampTz => "timestamptz".into(),
-        DataType::Interval => "interval".into(),
-        DataType::Uuid => "uuid".into(),
-        DataType::Inet => "inet".into(),
-        DataType::Cidr => "cidr".into(),
-        DataType::Json => "json".into(),
-        DataType::Jsonb => "jsonb".into(),
-        DataType::Array(element) => format!("{}[]", sql_name(element)),
-    }
+    let typed = crate::pg_types::of_column(data_type);
+    crate::pg_types::format_type(typed.oid, Some(typed.modifier)).unwrap_or_default()
 }
 
 fn mismatch(data_type: &DataType, found: impl std::fmt::Debug) -> ConversionError {

@@ -38,7 +38,6 @@ mod views;
 
 pub(crate) use self::relation::TABLEOID;
 pub(crate) use self::system::catalog_oid;
-pub(crate) use self::types::array_of;
 pub(crate) use self::views::CatalogView;
 
 use std::collections::{BTreeMap, HashMap};
@@ -56,7 +55,8 @@ use self::information_schema::InformationSchema;
 use self::pg_catalog::PgCatalog;
 use self::relation::{Relation, boolean, null_text, text};
 use self::system::EMPTY;
-use self::types::{BOOL, TEXT, TYPES, type_of};
+use self::types::{BOOL, TEXT};
+use crate::pg_types::{Oid, PgType, Typed, of_column};
 use crate::rewrite::unqualified;
 
 /// The owner of everything: the bootstrap superuser, as `pg_get_userbyid` names it.
@@ -178,10 +178,9 @@ pub(super) struct CatalogColumn<'a> {
     table: &'a str,
     name: &'a str,
     attnum: i16,
-    type_oid: i64,
-    typmod: i32,
+    typed: Typed,
     /// An array column's element type; any other column's own type.
-    element_oid: i64,
+    element: Oid,
     /// The dimensions the column declares (`attndims`).
     dimensions: i32,
     nullable: bool,
@@ -205,10 +204,10 @@ impl<'a> CatalogColumn<'a> {
         columns
             .filter(|(_, c)| !c.is_hidden())
             .map(|(i, column)| {
-                let (type_oid, typmod) = type_of(&column.data_type);
-                let (element_oid, dimensions) = match &column.data_type {
-                    DataType::Array(element) => (type_of(element).0, 1),
-                    _ => (type_oid, 0),
+                let typed = of_column(&column.data_type);
+                let (element, dimensions) = match &column.data_type {
+                    DataType::Array(element) => (of_column(element).oid, 1),
+                    _ => (typed.oid, 0),
                 };
                 let identity = sequences
                     .iter()
@@ -233,9 +232,8 @@ impl<'a> CatalogColumn<'a> {
                     table: &table.name,
                     name: &column.name,
                     attnum: i as i16 + 1,
-                    type_oid,
-                    typmod,
-                    element_oid,
+                    typed,
+                    element,
                     dimensions,
                     nullable: column.nullable,
                     default,
@@ -247,17 +245,12 @@ impl<'a> CatalogColumn<'a> {
 
     /// The length of its values in bytes (`attlen`; -1: variable).
     fn length(&self) -> i16 {
-        TYPES
-            .iter()
-            .find(|(id, ..)| *id == self.type_oid)
-            .map_or(-1, |t| t.2)
+        self.typed.pg_type().map_or(-1, |t| t.length)
     }
 
     /// Whether its values (an array's elements) take the default collation.
     fn collatable(&self) -> bool {
-        TYPES
-            .iter()
-            .any(|(id, _, _, _, collatable)| *id == self.element_oid && *collatable)
+        PgType::by_oid(self.element).is_some_and(PgType::collatable)
     }
 }
 

@@ -63,6 +63,7 @@ pub mod network;
 pub mod outcome;
 mod owners;
 pub mod parser;
+pub mod pg_types;
 mod point;
 mod postgres;
 mod present;

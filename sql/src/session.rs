@@ -1558,7 +1558,9 @@ impl Session {
                             .columns
                             .iter()
                             .zip(&v.types)
-                            .map(|(c, (t, m))| (c.clone(), *t, *m))
+                            .map(|(c, &(oid, modifier))| {
+                                (c.clone(), crate::pg_types::Typed { oid, modifier })
+                            })
                             .collect(),
                         name: v.name,
                         query: v.query,

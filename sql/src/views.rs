@@ -42,8 +42,9 @@ pub(crate) struct View {
     pub(crate) query: String,
     /// Its column names.
     pub(crate) columns: Vec<String>,
-    /// Each column's PostgreSQL type id and modifier (-1: none).
-    pub(crate) types: Vec<(i64, i32)>,
+    /// Each column's PostgreSQL type id and modifier (-1: none), [`crate::pg_types::of_field`]
+    /// of the query's output.
+    pub(crate) types: Vec<(crate::pg_types::Oid, i32)>,
     /// The tables and views its query names.
     pub(crate) reads: Vec<String>,
 }
@@ -503,48 +504,5 @@ impl VisitorMut for Nested<'_, '_> {
                 std::ops::ControlFlow::Break(())
             }
         }
-    }
-}
-
-/// The PostgreSQL type id and modifier of a query's result column `field`: a
-/// `character(n)` column's length is kept, an array's type is its element's array type (a
-/// `varchar(n)` column is `text`: its values carry no length).
-pub(crate) fn pg_type(field: &datafusion::arrow::datatypes::Field) -> (i64, i32) {
-    use datafusion::arrow::datatypes::{DataType as A, TimeUnit};
-    if let Some(n) = crate::arrow::char_length_of(field) {
-        return (1042, i32::try_from(n).map_or(-1, |n| n + 4));
-    }
-    if let Some(name) = field.metadata().get(crate::arrow::PG_TYPE) {
-        return match name.as_str() {
-            "json" => (114, -1),
-            "jsonb" => (3802, -1),
-            "uuid" => (2950, -1),
-            "inet" => (869, -1),
-            "cidr" => (650, -1),
-            _ => (25, -1),
-        };
-    }
-    match field.data_type() {
-        A::Boolean => (16, -1),
-        A::Int16 => (21, -1),
-        A::Int32 => (23, -1),
-        A::Int64 => (20, -1),
-        A::Float32 => (700, -1),
-        A::Float64 => (701, -1),
-        A::Decimal128(p, s) => (1700, ((i32::from(*p)) << 16 | i32::from(*s as u8)) + 4),
-        A::Date32 => (1082, -1),
-        A::Time64(_) => (1083, -1),
-        A::Timestamp(TimeUnit::Microsecond, None) => (1114, -1),
-        A::Timestamp(_, _) => (1184, -1),
-        A::Interval(_) => (1186, -1),
-        A::Binary | A::LargeBinary => (17, -1),
-        A::List(element) | A::LargeList(element) => {
-            let (element, typmod) = pg_type(element);
-            match crate::catalog::array_of(element) {
-                0 => (25, -1),
-                array => (array, typmod),
-            }
-        }
-        _ => (25, -1),
     }
 }

@@ -15,8 +15,9 @@ use datafusion::logical_expr::{
 use datafusion::prelude::SessionContext;
 
 use super::system::catalog_oid;
-use super::types::{BOOL, INT4, OID, TEXT, TYPES, format_type};
+use super::types::{BOOL, INT4, OID, TEXT};
 use super::{Definitions, INFORMATION_SCHEMA, PG_CATALOG, PUBLIC, PUBLIC_OWNER_OID};
+use crate::pg_types::{PgType, TYPES, format_type};
 use crate::rewrite::{REGCLASS_NAME, REGCLASS_OID, REGNAMESPACE_NAME, REGTYPE_NAME};
 
 /// A scalar function of as many arguments as `inputs` names (of any types: the catalog
@@ -113,6 +114,11 @@ pub(super) fn as_i64(v: &Option<ScalarValue>) -> Option<i64> {
     }
 }
 
+/// An oid argument; `None` for one no oid can be.
+fn as_oid(v: &Option<ScalarValue>) -> Option<crate::pg_types::Oid> {
+    as_i64(v).and_then(|n| u32::try_from(n).ok())
+}
+
 pub(super) fn as_text(v: &Option<ScalarValue>) -> Option<String> {
     match v {
         Some(ScalarValue::Utf8(Some(s)) | ScalarValue::Utf8View(Some(s))) => Some(s.clone()),
@@ -171,7 +177,7 @@ pub(crate) fn register_functions(ctx: &SessionContext, defs: Arc<Definitions>) {
     ));
     ctx.register_udf(row_function("format_type", vec![OID, INT4], TEXT, |a| {
         ScalarValue::Utf8(
-            as_i64(&a[0])
+            as_oid(&a[0])
                 .and_then(|t| format_type(t, as_i64(&a[1]).and_then(|m| i32::try_from(m).ok()))),
         )
     }));
@@ -317,18 +323,17 @@ pub(crate) fn register_functions(ctx: &SessionContext, defs: Arc<Definitions>) {
         ScalarValue::UInt32(as_text(&a[0]).and_then(|name| {
             let name = name.trim().to_lowercase();
             let name = name.strip_prefix("pg_catalog.").unwrap_or(&name);
-            TYPES
-                .iter()
-                .map(|t| t.0)
-                .find(|&id| {
-                    TYPES.iter().any(|t| t.0 == id && t.1 == name)
-                        || format_type(id, None).as_deref() == Some(name)
+            PgType::by_name(name)
+                .or_else(|| {
+                    TYPES
+                        .iter()
+                        .find(|t| format_type(t.oid, None).as_deref() == Some(name))
                 })
-                .and_then(|id| u32::try_from(id).ok())
+                .map(|t| t.oid)
         }))
     }));
     ctx.register_udf(row_function(REGTYPE_NAME, vec![OID], TEXT, |a| {
-        ScalarValue::Utf8(as_i64(&a[0]).and_then(|t| format_type(t, None)))
+        ScalarValue::Utf8(as_oid(&a[0]).and_then(|t| format_type(t, None)))
     }));
     ctx.register_udf(row_function(REGNAMESPACE_NAME, vec![OID], TEXT, move |a| {
         ScalarValue::Utf8(as_i64(&a[0]).map(|id| {

@@ -7,8 +7,9 @@ use datafusion::common::ScalarValue;
 use datafusion::error::Result;
 
 use super::relation::{Relation, int4, null_text, schema_of, text};
-use super::types::{ARRAY_TYPES, INT4, TEXT, TYPES, format_type, integer_bits};
+use super::types::{INT4, TEXT};
 use super::{CatalogColumn, CatalogTable, Constraints, Namespaces, OWNER, TEMPORARY_SCHEMA};
+use crate::pg_types::{format_type, integer_bits, of_column, oid};
 
 /// The catalog (database) name every row names.
 const CATALOG: &str = "driftdb";
@@ -111,29 +112,24 @@ impl InformationSchema {
 
     /// A column's `columns` row, of a table or a view.
     pub(super) fn column(&mut self, column: &CatalogColumn<'_>) {
-        let array = column.element_oid != column.type_oid;
-        let modifier = (column.typmod >= 4).then_some(column.typmod - 4);
-        let (precision, scale) = match (column.type_oid, modifier) {
+        let typed = column.typed;
+        let array = column.element != typed.oid;
+        let modifier = (typed.modifier >= 4).then_some(typed.modifier - 4);
+        let (precision, scale) = match (typed.oid, modifier) {
             _ if array => (None, None),
-            (1700, Some(m)) => (Some(m >> 16), Some(m & 0xffff)),
+            (oid::NUMERIC, Some(m)) => (Some(m >> 16), Some(m & 0xffff)),
             (id, _) => (integer_bits(id), integer_bits(id).map(|_| 0)),
         };
-        let max_length = match column.type_oid {
-            1042 | 1043 => modifier,
+        let max_length = match typed.oid {
+            oid::BPCHAR | oid::VARCHAR => modifier,
             _ => None,
         };
-        // The SQL standard's names (`format_type` says `bpchar` for `character`).
-        let data_type = match column.type_oid {
+        // The SQL standard's names: `format_type`'s without a modifier.
+        let data_type = match typed.oid {
             _ if array => "ARRAY".to_string(),
-            1042 => "character".to_string(),
             id => format_type(id, None).unwrap_or_default(),
         };
-        let udt_name = TYPES
-            .iter()
-            .map(|t| (t.0, t.1))
-            .chain(ARRAY_TYPES.iter().map(|t| (t.0, t.1)))
-            .find(|t| t.0 == column.type_oid)
-            .map_or("", |t| t.1);
+        let udt_name = typed.pg_type().map_or("", |t| t.name);
         self.columns.push(vec![
             text(CATALOG),
             text(column.schema),
@@ -155,7 +151,7 @@ impl InformationSchema {
     pub(super) fn sequences(&mut self, sequences: &[crate::sequences::Sequence]) {
         for s in sequences.iter().filter(|s| s.identity.is_none()) {
             let (_, schema_name, own_name) = super::namespace_of(&s.name);
-            let type_oid = super::types::type_of(&s.kind.column_type()).0;
+            let type_oid = of_column(&s.kind.column_type()).oid;
             self.sequences.push(vec![
                 text(CATALOG),
                 text(schema_name),

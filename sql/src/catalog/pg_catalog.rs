@@ -16,10 +16,7 @@ use super::relation::{
     Relation, boolean, int2, int4, int8, list_of, null_text, oid, schema_of, text,
 };
 use super::system::EMPTY;
-use super::types::{
-    ARRAY_TYPES, BOOL, INT2, INT4, OID, TEXT, TYPES, align, array_of, int2_array, oid_array,
-    type_of,
-};
+use super::types::{BOOL, INT2, INT4, OID, TEXT, align, int2_array, oid_array};
 use super::{
     BTREE, CatalogColumn, CatalogComment, CatalogTable, CatalogView, Constraints, DATABASE_OID,
     DEFAULT_COLLATION, Definitions, FIRST_SEQUENCE_OID, HEAP, INFORMATION_SCHEMA, Namespaces,
@@ -27,6 +24,7 @@ use super::{
     PUBLIC, PUBLIC_OWNER_OID, TEMPORARY_SCHEMA, UNIQUE_INDEX, namespace_of, namespace_oid,
     role_oid, sequence_of_default,
 };
+use crate::pg_types::of_column;
 
 /// The columns of `pg_authid` and of `pg_roles`, which show the same rows.
 const ROLE_COLUMNS: [(&str, Arrow); 13] = [
@@ -361,44 +359,32 @@ impl<'a> PgCatalog<'a> {
         catalog
     }
 
-    /// `pg_type`: the types DriftDB's columns have and their array types.
+    /// `pg_type`: the types of [`crate::pg_types::TYPES`].
     fn built_in_types(&mut self) {
-        // A type's row: its id, name, length, category, element type (0 for none) and
-        // whether its values take the default collation.
-        let type_row =
-            |id: i64, name: &str, length: i16, category: &str, element: i64, collatable| {
-                vec![
-                    oid(id),
-                    text(name),
-                    oid(PG_CATALOG),
-                    oid(OWNER_OID),
-                    int2(length),
-                    boolean(length > 0 && length <= 8),
-                    text("b"),
-                    text(category),
-                    boolean(true),
-                    text(","),
-                    oid(0),
-                    oid(element),
-                    oid(array_of(id)),
-                    boolean(false),
-                    oid(0),
-                    int4(-1),
-                    int4(0),
-                    oid(if collatable { DEFAULT_COLLATION } else { 0 }),
-                    null_text(),
-                    text(if length > 0 { "p" } else { "x" }),
-                    null_text(),
-                ]
-            };
-        for (id, name, length, category, collatable) in TYPES {
-            self.types
-                .push(type_row(id, name, length, category, 0, collatable));
-        }
-        for (id, name, element) in ARRAY_TYPES {
-            let collatable = TYPES.iter().any(|t| t.0 == element && t.4);
-            self.types
-                .push(type_row(id, name, -1, "A", element, collatable));
+        for t in crate::pg_types::TYPES {
+            self.types.push(vec![
+                oid(i64::from(t.oid)),
+                text(t.name),
+                oid(PG_CATALOG),
+                oid(OWNER_OID),
+                int2(t.length),
+                boolean(t.length > 0 && t.length <= 8),
+                text(t.kind),
+                text(t.category),
+                boolean(true),
+                text(","),
+                oid(0),
+                oid(i64::from(t.element)),
+                oid(i64::from(t.array)),
+                boolean(false),
+                oid(0),
+                int4(-1),
+                int4(0),
+                oid(if t.collatable() { DEFAULT_COLLATION } else { 0 }),
+                null_text(),
+                text(if t.length > 0 { "p" } else { "x" }),
+                null_text(),
+            ]);
         }
     }
 
@@ -568,12 +554,12 @@ impl<'a> PgCatalog<'a> {
         self.attribute.push(vec![
             oid(column.relation),
             text(column.name),
-            oid(column.type_oid),
+            oid(i64::from(column.typed.oid)),
             int4(-1),
             int2(length),
             int2(column.attnum),
             int4(column.dimensions),
-            int4(column.typmod),
+            int4(column.typed.modifier),
             boolean(length > 0 && length <= 8),
             text(if length > 0 { "p" } else { "x" }),
             text(""),
@@ -789,7 +775,7 @@ impl<'a> PgCatalog<'a> {
             self.push_class(id, own_name, namespace, "S", 0, 3, owner);
             self.sequence.push(vec![
                 oid(id),
-                oid(type_of(&s.kind.column_type()).0),
+                oid(i64::from(of_column(&s.kind.column_type()).oid)),
                 int8(s.start),
                 int8(s.increment),
                 int8(s.max),

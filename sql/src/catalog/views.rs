@@ -5,8 +5,8 @@
 use super::information_schema::InformationSchema;
 use super::pg_catalog::PgCatalog;
 use super::relation::text;
-use super::types::element_of;
 use super::{CatalogColumn, Definitions, Namespaces};
+use crate::pg_types::{Typed, element_of};
 
 /// View ids are numbered from here, above every table's and below the constraints'.
 const FIRST_VIEW_OID: i64 = 1_500_000_000;
@@ -17,8 +17,8 @@ pub(crate) struct CatalogView {
     pub name: String,
     /// Its query, as SQL text.
     pub query: String,
-    /// Its columns: name, PostgreSQL type id and modifier.
-    pub columns: Vec<(String, i64, i32)>,
+    /// Its columns: name and PostgreSQL type.
+    pub columns: Vec<(String, Typed)>,
     /// The tables and views it reads, by name.
     pub reads: Vec<String>,
 }
@@ -62,18 +62,17 @@ pub(super) fn rows(
             text("VIEW"),
             text("NO"),
         ]);
-        for (i, (name, type_oid, typmod)) in view.columns.iter().enumerate() {
+        for (i, (name, typed)) in view.columns.iter().enumerate() {
             // An array column collates as its elements do; a view declares no dimensions.
-            let element_oid = element_of(*type_oid).unwrap_or(*type_oid);
+            let element = element_of(typed.oid).unwrap_or(typed.oid);
             let column = CatalogColumn {
                 relation: id,
                 schema: schema_name,
                 table: own_name,
                 name,
                 attnum: i as i16 + 1,
-                type_oid: *type_oid,
-                typmod: *typmod,
-                element_oid,
+                typed: *typed,
+                element,
                 dimensions: 0,
                 nullable: true,
                 default: None,

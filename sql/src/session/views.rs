@@ -180,7 +180,11 @@ impl Session {
             name,
             query,
             columns,
-            types: fields.iter().map(|f| views::pg_type(f)).collect(),
+            types: fields
+                .iter()
+                .map(|f| crate::pg_types::of_field(f))
+                .map(|t| (t.oid, t.modifier))
+                .collect(),
             reads: views::relations_of(&create.query),
         };
         let mut ops = Vec::new();

@@ -35,6 +35,10 @@ def exercise(mod, table):
     conn.commit()
     cur.execute(f"SELECT id, name, price FROM {table} WHERE id = %s", (1,))
     check(f"{mod.__name__} select", cur.fetchall(), [(1, "it's", Decimal("9.50"))])
+    # RowDescription gives each type's length (typlen; -1 variable), as PostgreSQL's does.
+    cur.execute(f"SELECT id, name, 1::int4, true, now() FROM {table} LIMIT 0")
+    variable = -1 if mod is psycopg2 else None
+    check(f"{mod.__name__} type lengths", [d[3] for d in cur.description], [8, variable, 4, 1, 8])
     cur.execute(f"UPDATE {table} SET price = price * 2 WHERE id = %s", (2,))
     check(f"{mod.__name__} rowcount", cur.rowcount, 1)
     conn.commit()
