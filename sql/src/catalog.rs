@@ -57,7 +57,7 @@ use self::relation::{Relation, boolean, null_text, text};
 use self::system::EMPTY;
 use self::types::{BOOL, TEXT};
 use crate::pg_types::{Oid, PgType, Typed, of_column};
-use crate::rewrite::unqualified;
+use crate::schemas::unqualified;
 
 /// The owner of everything: the bootstrap superuser, as `pg_get_userbyid` names it.
 pub const OWNER: &str = "driftdb";

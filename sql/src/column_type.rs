@@ -6,6 +6,8 @@ use sqlparser::ast;
 
 use crate::SqlState;
 use crate::error::{Error, Result, unsupported};
+use crate::pg_types::{PgType, oid};
+use crate::schemas::unqualified;
 
 /// A declared `numeric` precision: PostgreSQL's 1 to 1000 (22023 outside), of which DriftDB
 /// takes up to 255; values hold 38 digits whatever the declaration.
@@ -27,6 +29,19 @@ pub(crate) fn data_type(t: &ast::DataType) -> Result<DataType> {
         _ => None,
     };
     Ok(match t {
+        // MySQL's display width (`int(11)`), which sqlparser reads and PostgreSQL refuses.
+        T::SmallInt(Some(_))
+        | T::Int2(Some(_))
+        | T::Int(Some(_))
+        | T::Integer(Some(_))
+        | T::Int4(Some(_))
+        | T::BigInt(Some(_))
+        | T::Int8(Some(_)) => {
+            return Err(Error::Execution {
+                message: format!("type modifier is not allowed for type \"{t}\""),
+                sqlstate: SqlState::SYNTAX_ERROR,
+            });
+        }
         T::Boolean | T::Bool => DataType::Boolean,
         T::SmallInt(_) | T::Int2(_) => DataType::SmallInt,
         T::Int(_) | T::Integer(_) | T::Int4(_) => DataType::Int,
@@ -77,16 +92,12 @@ pub(crate) fn data_type(t: &ast::DataType) -> Result<DataType> {
         T::Timestamp(..) => DataType::TimestampTz,
         T::Interval { .. } => DataType::Interval,
         T::Uuid => DataType::Uuid,
-        T::Custom(name, modifiers)
-            if modifiers.is_empty()
-                && matches!(
-                    crate::rewrite::unqualified(name).as_deref(),
-                    Some("inet" | "cidr")
-                ) =>
-        {
-            match crate::rewrite::unqualified(name).as_deref() {
-                Some("inet") => DataType::Inet,
-                _ => DataType::Cidr,
+        // A type by its `pg_type` name, plain or `pg_catalog.`-qualified, as catalogs and
+        // dumps write them: `int4`, `bpchar(3)`, `_int4`, `pg_catalog.varchar(3)`.
+        T::Custom(name, modifiers) => {
+            match unqualified(name).as_deref().and_then(PgType::by_name) {
+                Some(pg) => of_pg_type(pg, modifiers)?,
+                None => return Err(unsupported(&format!("type {t}"))),
             }
         }
         T::JSON => DataType::Json,
@@ -108,4 +119,154 @@ pub(crate) fn data_type(t: &ast::DataType) -> Result<DataType> {
         },
         other => return Err(unsupported(&format!("type {other}"))),
     })
+}
+
+/// The column type of PostgreSQL type `pg` with type modifiers `modifiers` (`(3)`,
+/// `(12,2)`): the inverse of [`crate::pg_types::of_column`] for the types a column can
+/// have. An array type's modifiers are its element's.
+fn of_pg_type(pg: &PgType, modifiers: &[String]) -> Result<DataType> {
+    if pg.is_array() {
+        let element = PgType::by_oid(pg.element).ok_or_else(|| unsupported(pg.name))?;
+        return Ok(DataType::Array(Box::new(of_pg_type(element, modifiers)?)));
+    }
+    let numbers = modifiers
+        .iter()
+        .map(|m| m.trim().parse::<u64>())
+        .collect::<std::result::Result<Vec<u64>, _>>()
+        .map_err(|_| Error::Execution {
+            message: format!("invalid type modifier for type \"{}\"", pg.name),
+            sqlstate: SqlState::INVALID_PARAMETER_VALUE,
+        })?;
+    let length = |n: u64| {
+        u32::try_from(n)
+            .ok()
+            .filter(|n| (1..=10_485_760).contains(n))
+            .ok_or_else(|| Error::Execution {
+                message: format!("length for type {} must be between 1 and 10485760", pg.name),
+                sqlstate: SqlState::INVALID_PARAMETER_VALUE,
+            })
+    };
+    let data_type = match (pg.oid, numbers.as_slice()) {
+        (oid::NUMERIC, []) => DataType::Numeric,
+        (oid::NUMERIC, [p]) => DataType::Decimal {
+            precision: numeric_precision(*p)?,
+            scale: 0,
+        },
+        (oid::NUMERIC, [p, s]) => DataType::Decimal {
+            precision: numeric_precision(*p)?,
+            scale: u8::try_from(*s)
+                .ok()
+                .filter(|s| *s <= 38)
+                .ok_or_else(|| unsupported("numeric scale above 38"))?,
+        },
+        (oid::VARCHAR, []) => DataType::Varchar(None),
+        (oid::VARCHAR, [n]) => DataType::Varchar(Some(length(*n)?)),
+        (oid::BPCHAR, [n]) => DataType::Char(length(*n)?),
+        // `bpchar` alone is blank-padded text of any length, which DriftDB does not have.
+        (oid::BPCHAR, []) => return Err(unsupported("type bpchar without a length")),
+        (_, [_, ..]) => {
+            return Err(Error::Execution {
+                message: format!("type modifier is not allowed for type \"{}\"", pg.name),
+                sqlstate: SqlState::SYNTAX_ERROR,
+            });
+        }
+        (oid::BOOL, []) => DataType::Boolean,
+        (oid::INT2, []) => DataType::SmallInt,
+        (oid::INT4, []) => DataType::Int,
+        (oid::INT8, []) => DataType::BigInt,
+        (oid::FLOAT4, []) => DataType::Real,
+        (oid::FLOAT8, []) => DataType::Double,
+        (oid::TEXT, []) => DataType::Text,
+        (oid::BYTEA, []) => DataType::Bytea,
+        (oid::DATE, []) => DataType::Date,
+        (oid::TIME, []) => DataType::Time,
+        (oid::TIMESTAMP, []) => DataType::Timestamp,
+        (oid::TIMESTAMPTZ, []) => DataType::TimestampTz,
+        (oid::INTERVAL, []) => DataType::Interval,
+        (oid::UUID, []) => DataType::Uuid,
+        (oid::INET, []) => DataType::Inet,
+        (oid::CIDR, []) => DataType::Cidr,
+        (oid::JSON, []) => DataType::Json,
+        (oid::JSONB, []) => DataType::Jsonb,
+        _ => return Err(unsupported(&format!("type {}", pg.name))),
+    };
+    Ok(data_type)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A column type and the `pg_type` name and modifiers it is written with.
+    fn written(t: &DataType) -> (&'static PgType, Vec<String>) {
+        let typed = crate::pg_types::of_column(t);
+        let pg = typed.pg_type().expect("a registered type");
+        let m = typed.modifier;
+        let modifiers = match PgType::by_oid(pg.element).unwrap_or(pg).oid {
+            _ if m < 4 => vec![],
+            oid::NUMERIC => vec![((m - 4) >> 16).to_string(), ((m - 4) & 0xffff).to_string()],
+            _ => vec![(m - 4).to_string()],
+        };
+        (pg, modifiers)
+    }
+
+    #[test]
+    fn a_column_type_read_back_from_its_pg_type_is_itself() {
+        let scalars = [
+            DataType::Boolean,
+            DataType::SmallInt,
+            DataType::Int,
+            DataType::BigInt,
+            DataType::Real,
+            DataType::Double,
+            DataType::Decimal {
+                precision: 12,
+                scale: 2,
+            },
+            DataType::Numeric,
+            DataType::Text,
+            DataType::Varchar(None),
+            DataType::Varchar(Some(20)),
+            DataType::Char(3),
+            DataType::Bytea,
+            DataType::Date,
+            DataType::Time,
+            DataType::Timestamp,
+            DataType::TimestampTz,
+            DataType::Interval,
+            DataType::Uuid,
+            DataType::Inet,
+            DataType::Cidr,
+            DataType::Json,
+            DataType::Jsonb,
+        ];
+        let arrays = scalars.iter().map(|t| DataType::Array(Box::new(t.clone())));
+        for t in scalars.iter().cloned().chain(arrays) {
+            let (pg, modifiers) = written(&t);
+            assert_eq!(of_pg_type(pg, &modifiers).ok(), Some(t.clone()), "{t:?}");
+        }
+    }
+
+    #[test]
+    fn types_no_column_has_are_refused() {
+        let refused = |name: &str, modifiers: &[&str]| {
+            let pg = PgType::by_name(name).expect("registered");
+            let modifiers: Vec<String> = modifiers.iter().map(|m| m.to_string()).collect();
+            of_pg_type(pg, &modifiers).expect_err(name).sqlstate()
+        };
+        assert_eq!(refused("oid", &[]), SqlState::FEATURE_NOT_SUPPORTED.code());
+        assert_eq!(
+            refused("bpchar", &[]),
+            SqlState::FEATURE_NOT_SUPPORTED.code()
+        );
+        assert_eq!(refused("int4", &["3"]), SqlState::SYNTAX_ERROR.code());
+        assert_eq!(
+            refused("varchar", &["x"]),
+            SqlState::INVALID_PARAMETER_VALUE.code()
+        );
+        assert_eq!(
+            refused("bpchar", &["0"]),
+            SqlState::INVALID_PARAMETER_VALUE.code()
+        );
+    }
 }

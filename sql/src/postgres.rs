@@ -899,7 +899,7 @@ impl TypePlanner for PostgresTypes {
                 Arc::new(Field::new("array", DataType::List(Arc::new(item)), false))
             }),
             T::Custom(name, modifiers) if modifiers.is_empty() => {
-                match crate::rewrite::unqualified(name).as_deref() {
+                match crate::schemas::unqualified(name).as_deref() {
                     Some(kind @ ("inet" | "cidr")) => Some(Arc::new(crate::arrow::with_pg_type(
                         Field::new(kind, DataType::Utf8, false),
                         kind,

@@ -32,6 +32,7 @@ use sqlparser::ast::{
 
 use crate::SqlState;
 use crate::catalog::always_empty;
+pub(crate) use crate::schemas::unqualified;
 
 pub(crate) const REGCLASS_NAME: &str = "__pg_regclass_name";
 pub(crate) const REGCLASS_OID: &str = "__pg_regclass_oid";
@@ -279,21 +280,6 @@ fn json_in(data_type: &ast::DataType) -> &'static str {
         crate::json::JSONB_IN
     } else {
         crate::json::JSON_IN
-    }
-}
-
-/// The last part of a `pg_catalog.`-qualified (or plain) name, lower case.
-pub(crate) fn unqualified(name: &ObjectName) -> Option<String> {
-    match name.0.as_slice() {
-        [part] => part.as_ident().map(|i| i.value.to_lowercase()),
-        [schema, part]
-            if schema
-                .as_ident()
-                .is_some_and(|s| s.value.eq_ignore_ascii_case("pg_catalog")) =>
-        {
-            part.as_ident().map(|i| i.value.to_lowercase())
-        }
-        _ => None,
     }
 }
 

@@ -214,6 +214,21 @@ pub(crate) fn cte_names(statement: &ast::Statement) -> BTreeSet<String> {
     names
 }
 
+/// The last part of a `pg_catalog.`-qualified (or plain) name, lower case.
+pub(crate) fn unqualified(name: &ObjectName) -> Option<String> {
+    match name.0.as_slice() {
+        [part] => part.as_ident().map(|i| i.value.to_lowercase()),
+        [schema, part]
+            if schema
+                .as_ident()
+                .is_some_and(|s| s.value.eq_ignore_ascii_case("pg_catalog")) =>
+        {
+            part.as_ident().map(|i| i.value.to_lowercase())
+        }
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
