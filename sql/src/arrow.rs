@@ -18,7 +18,7 @@
 //! | `INTERVAL` | `Interval(MonthDayNano)` (microseconds times 1000) |
 //! | `UUID` | `Utf8`, canonical lower-case hyphenated text |
 //! | `INET`, `CIDR` | `Utf8`, PostgreSQL's output form ([`crate::network`]) |
-//! | `T[]` | `List` of `T`'s Arrow type, the element field named `item` and nullable, with `T`'s [`PG_TYPE`] |
+//! | `T[]` | `List` of `T`'s Arrow type, the element field named `item` and nullable, with `T`'s [`PG_TYPE`](crate::pg_types::PG_TYPE) |
 //!
 //! `UUID` is text rather than `FixedSizeBinary(16)`: PostgreSQL clients receive text either
 //! way, `WHERE id = '…'` then compares without a cast DataFusion does not have, and the
@@ -46,6 +46,8 @@ use datafusion::arrow::error::ArrowError;
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::common::ScalarValue;
 use driftdb_projector::{Column, DataType, NumericWidth, Row, Table, TableSchema, Value};
+
+use crate::pg_types::{bpchar, char_length_of, pg_type_of, with_pg_type};
 
 /// The time zone of `TIMESTAMPTZ` columns: values are stored in UTC.
 pub const UTC: &str = "+00:00";
@@ -157,7 +159,8 @@ pub fn arrow_type(data_type: &DataType) -> ArrowType {
 }
 
 /// The element field of an array column's `List`: DataFusion's name for it (`item`),
-/// nullable, and marked with the element's [`PG_TYPE`] as a column of it would be.
+/// nullable, and marked with the element's [`PG_TYPE`](crate::pg_types::PG_TYPE) as a
+/// column of it would be.
 pub fn element_field(element: &DataType) -> Field {
     field(&Column::new(
         Field::LIST_FIELD_DEFAULT_NAME,
@@ -212,13 +215,8 @@ pub fn column_type(field: &Field) -> Option<DataType> {
     })
 }
 
-/// Field metadata naming the PostgreSQL type of a column whose Arrow type it shares with
-/// others: `json`, `jsonb`, `uuid` or `bpchar` (all `Utf8`). DataFusion carries it through column
-/// references, so a client is told the column's real type; see [`pg_type_of`].
-pub const PG_TYPE: &str = "driftdb.pg_type";
-
 /// The Arrow field of a column, with its name, nullability and, for the types that share
-/// `Utf8`, the [`PG_TYPE`] that tells them apart.
+/// `Utf8`, the [`PG_TYPE`](crate::pg_types::PG_TYPE) that tells them apart.
 pub fn field(column: &Column) -> Field {
     let field = Field::new(
         column.name.clone(),
@@ -235,41 +233,6 @@ pub fn field(column: &Column) -> Field {
         _ => return field,
     };
     with_pg_type(field, name)
-}
-
-/// Field metadata giving the length `n` of a `character(n)` column (a [`PG_TYPE`]
-/// `bpchar`): its values are held without trailing blanks and padded to `n` characters
-/// when shown ([`crate::present`]).
-pub const CHAR_LENGTH: &str = "driftdb.char_length";
-
-/// `field` (text) marked as `character(n)`.
-pub fn bpchar(field: Field, n: usize) -> Field {
-    field.with_metadata(
-        [
-            (PG_TYPE.to_string(), "bpchar".to_string()),
-            (CHAR_LENGTH.to_string(), n.to_string()),
-        ]
-        .into(),
-    )
-}
-
-/// The `n` of a `character(n)` field.
-pub fn char_length_of(field: &Field) -> Option<usize> {
-    if pg_type_of(field) != Some("bpchar") {
-        return None;
-    }
-    field.metadata().get(CHAR_LENGTH)?.parse().ok()
-}
-
-/// `field` marked as holding the PostgreSQL type `pg_type` ([`PG_TYPE`]): `json`, `jsonb` or
-/// `uuid`, the types that share `Utf8`.
-pub fn with_pg_type(field: Field, pg_type: &str) -> Field {
-    field.with_metadata([(PG_TYPE.to_string(), pg_type.to_string())].into())
-}
-
-/// The [`PG_TYPE`] a field carries, if any.
-pub fn pg_type_of(field: &Field) -> Option<&str> {
-    field.metadata().get(PG_TYPE).map(String::as_str)
 }
 
 /// The Arrow schema of a table's columns, in column order.

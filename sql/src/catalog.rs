@@ -21,9 +21,9 @@
 //!
 //! The parts: `types` (the type registry: the `pg_type` rows of DriftDB's column types,
 //! `format_type`), `pg_catalog` and `information_schema` (the builders of each schema's
-//! tables, which [`register`] here feeds a snapshot's tables, views and sequences, one
-//! [`CatalogColumn`] per column for both), `functions` (the catalog functions, over what
-//! [`register`] collected), `constraints`, `views`, `relation` (a catalog table under
+//! tables, which `register` here feeds a snapshot's tables, views and sequences, one
+//! `CatalogColumn` per column for both), `functions` (the catalog functions, over what
+//! `register` collected), `constraints`, `views`, `relation` (a catalog table under
 //! construction) and `system` (the catalogs' own oids, the always-empty catalogs).
 //!
 
@@ -51,6 +51,7 @@ use driftdb_projector::{ColumnDefault, DataType, TableSchema};
 use sqlparser::ast::{self, Expr, Statement};
 
 use self::functions::register_functions;
+pub(crate) use self::functions::{REGCLASS_NAME, REGCLASS_OID, REGNAMESPACE_NAME, REGTYPE_NAME};
 use self::information_schema::InformationSchema;
 use self::pg_catalog::PgCatalog;
 use self::relation::{Relation, boolean, null_text, text};
@@ -361,7 +362,7 @@ pub fn calls(statement: &Statement, name: &str) -> bool {
 }
 
 /// Whether `statement` reads a system catalog or calls a catalog function (and so needs
-/// [`register`]).
+/// `register`).
 pub fn reads_catalogs(statement: &Statement) -> bool {
     let mut found = false;
     let _ = ast::visit_relations(statement, |name| {
@@ -434,7 +435,7 @@ fn sequence_of_default(default: &str) -> Option<String> {
 pub(crate) fn visible_name(stored: &str, path: &[String]) -> String {
     let (schema, name) = crate::schemas::split(stored);
     match path.iter().any(|s| s == schema) {
-        true => crate::postgres::quote_ident(name),
+        true => crate::schemas::quote_ident(name),
         false => crate::schemas::qualified(stored),
     }
 }

@@ -559,7 +559,7 @@ impl QueryEngine {
     }
 
     /// The schema of `plan`'s rows: its planned schema, with the PostgreSQL types the
-    /// analyzer's rules give its columns ([`with_pg_types`]: a `CASE` of JSON values is
+    /// analyzer's rules give its columns (`with_pg_types`: a `CASE` of JSON values is
     /// JSON). Describing a statement and running it say the same.
     pub fn result_schema(&self, plan: &LogicalPlan) -> Result<SchemaRef> {
         let planned = plan.schema().as_arrow().clone();
@@ -662,7 +662,7 @@ fn has_case(plan: &LogicalPlan) -> bool {
     found
 }
 
-/// `planned` with the PostgreSQL types ([`crate::arrow::PG_TYPE`]) the columns of
+/// `planned` with the PostgreSQL types ([`crate::pg_types::PG_TYPE`]) the columns of
 /// `analyzed` (the same rows, after the analyzer's rules) carry where `planned`'s carry none.
 /// `named`'s fields (names, PostgreSQL types) with the data types of `typed`'s, where the
 /// analyzer changed them (an integer literal planned `bigint` is an `integer`).
@@ -702,14 +702,17 @@ fn with_pg_types(planned: datafusion::arrow::datatypes::Schema, analyzed: &Schem
         .fields()
         .iter()
         .zip(analyzed.fields())
-        .map(
-            |(l, p)| match (crate::arrow::pg_type_of(l), crate::arrow::pg_type_of(p)) {
+        .map(|(l, p)| {
+            match (
+                crate::pg_types::pg_type_of(l),
+                crate::pg_types::pg_type_of(p),
+            ) {
                 (None, Some(t)) if l.data_type() == p.data_type() => {
-                    Arc::new(crate::arrow::with_pg_type(l.as_ref().clone(), t))
+                    Arc::new(crate::pg_types::with_pg_type(l.as_ref().clone(), t))
                 }
                 _ => Arc::clone(l),
-            },
-        )
+            }
+        })
         .collect();
     Arc::new(datafusion::arrow::datatypes::Schema::new_with_metadata(
         fields,

@@ -692,7 +692,7 @@ impl ScalarUDFImpl for JsonFunction {
 
     fn display_name(&self, args: &[Expr]) -> Result<String> {
         Ok(match (self.op.symbol(), args) {
-            (Some(symbol), [_, _]) => crate::postgres::infix(&self.name, symbol, args)?,
+            (Some(symbol), [_, _]) => crate::udf::infix(&self.name, symbol, args)?,
             (_, [arg]) if matches!(self.op, Op::In { .. }) => {
                 let to = if self.name == JSONB_IN {
                     "jsonb"
@@ -745,7 +745,7 @@ impl ScalarUDFImpl for JsonFunction {
         Ok(self.op.output())
     }
 
-    /// Results that are JSON say whether they are `json` or `jsonb` ([`crate::arrow::PG_TYPE`]),
+    /// Results that are JSON say whether they are `json` or `jsonb` ([`crate::pg_types::PG_TYPE`]),
     /// so clients are sent the type PostgreSQL would send.
     fn return_field_from_args(&self, args: ReturnFieldArgs) -> Result<FieldRef> {
         let arg_types: Vec<DataType> = args
@@ -757,7 +757,7 @@ impl ScalarUDFImpl for JsonFunction {
         let input = || {
             args.arg_fields
                 .first()
-                .and_then(|f| crate::arrow::pg_type_of(f))
+                .and_then(|f| crate::pg_types::pg_type_of(f))
                 .filter(|t| matches!(*t, "json" | "jsonb"))
         };
         let pg_type = match self.op {
@@ -770,13 +770,13 @@ impl ScalarUDFImpl for JsonFunction {
             _ => None,
         };
         Ok(Arc::new(match pg_type {
-            Some(t) => crate::arrow::with_pg_type(field, t),
+            Some(t) => crate::pg_types::with_pg_type(field, t),
             None => field,
         }))
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
-        let scalar = crate::postgres::all_scalar(&args.args);
+        let scalar = crate::udf::all_scalar(&args.args);
         let arrays = ColumnarValue::values_to_arrays(&args.args)?;
         let Some(first) = arrays.first() else {
             return plan_err!("function {} takes arguments", self.name);
@@ -975,7 +975,7 @@ impl ScalarUDFImpl for JsonFunction {
                 Arc::new(out)
             }
         };
-        crate::postgres::columnar(result, scalar)
+        crate::udf::columnar(result, scalar)
     }
 }
 
@@ -1152,7 +1152,7 @@ impl ExprPlanner for JsonOperators {
                 if expr
                     .left
                     .to_field(schema)
-                    .is_ok_and(|(_, f)| crate::arrow::pg_type_of(&f) == Some("jsonb")) =>
+                    .is_ok_and(|(_, f)| crate::pg_types::pg_type_of(&f) == Some("jsonb")) =>
             {
                 Op::Delete
             }

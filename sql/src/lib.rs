@@ -19,7 +19,8 @@
 //! Statements run in a [`Session`] (transactions, DDL, DML, `COPY`, roles), which sits on top:
 //! no other module imports `session`. Below it, [`Database`] owns the store and the projection
 //! runners, and what both need has a module of its own: `strict_cast` (values cast into a
-//! column's type), `column_type`, `schemas` (names), `temporary`, `error/convert.rs`.
+//! column's type), `column_type`, `schemas` (names), `temporary`, `error/convert.rs`. No two
+//! modules import each other, directly or through others (`tests/it/layering.rs`).
 //!
 //! Execution, with Apache DataFusion over the projector's versioned tables:
 //! - [`arrow`]: projector types and values to Arrow types, arrays, batches and scalars, and
@@ -44,6 +45,8 @@
 //! key lookup with the same result.
 
 pub mod arrow;
+mod calendar;
+mod calls;
 pub mod catalog;
 pub mod changes;
 mod column_type;
@@ -80,6 +83,7 @@ pub mod temporal;
 mod temporary;
 pub mod text;
 mod to_char;
+mod udf;
 mod views;
 mod wildcard;
 

@@ -3,7 +3,7 @@
 //! An [`Address`] is an IPv4 or IPv6 address and a netmask length. An `inet` value may have
 //! bits set right of its mask (`192.168.1.5/24`, a host on its network); a `cidr` value
 //! may not (`192.168.1.0/24`, a network). Both are held as `Utf8` in PostgreSQL's output
-//! form ([`Address::text`]), marked with their type as `uuid` is ([`crate::arrow::PG_TYPE`]):
+//! form ([`Address::text`]), marked with their type as `uuid` is ([`crate::pg_types::PG_TYPE`]):
 //! one text per value, so text equality is value equality, and a client receives the text
 //! it would from PostgreSQL. Their order is not the text's: comparisons and `ORDER BY` go
 //! through [`Address::key`], whose byte order is PostgreSQL's (`network_cmp`): IPv4 before
@@ -37,7 +37,7 @@ pub enum Kind {
 }
 
 impl Kind {
-    /// The type's SQL name (and [`crate::arrow::PG_TYPE`]).
+    /// The type's SQL name (and [`crate::pg_types::PG_TYPE`]).
     pub fn name(self) -> &'static str {
         match self {
             Kind::Inet => "inet",
@@ -45,10 +45,10 @@ impl Kind {
         }
     }
 
-    /// The kind of address a field holds, by its [`crate::arrow::PG_TYPE`]; `None` for a
+    /// The kind of address a field holds, by its [`crate::pg_types::PG_TYPE`]; `None` for a
     /// field of any other type.
     pub fn of_field(field: &datafusion::arrow::datatypes::Field) -> Option<Kind> {
-        match crate::arrow::pg_type_of(field)? {
+        match crate::pg_types::pg_type_of(field)? {
             "inet" => Some(Kind::Inet),
             "cidr" => Some(Kind::Cidr),
             _ => None,

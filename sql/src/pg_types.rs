@@ -11,10 +11,11 @@
 //!   carries (`json`, `uuid`, `character(n)`, ... share `Utf8`), else its Arrow type's. For
 //!   a field made from a column ([`crate::arrow::field`]) it gives the column's oid.
 //! - [`format_type`]: a type's SQL name as `format_type(oid, typmod)` writes it.
+//! - [`PG_TYPE`]: the Arrow field metadata that tells apart the types that share an Arrow
+//!   type (`json`, `jsonb`, `uuid`, `inet`, `cidr`, `character(n)` are all `Utf8`).
 //!
-//! SQL type names as written in statements are read by [`crate::column_type`].
+//! SQL type names as written in statements are read by `crate::column_type`.
 //!
-//! [`PG_TYPE`]: crate::arrow::PG_TYPE
 
 use datafusion::arrow::datatypes::{DataType as Arrow, Field};
 use driftdb_projector::DataType;
@@ -309,7 +310,7 @@ pub fn of_column(t: &DataType) -> Typed {
     }
 }
 
-/// The type of query output `field`: the [`crate::arrow::PG_TYPE`] it carries, else its
+/// The type of query output `field`: the [`PG_TYPE`] it carries, else its
 /// Arrow type's. A list is an array of its element's type (multidimensional arrays have
 /// the type of their one-dimensional kin); values no type here describes are `text`, as
 /// PostgreSQL gives an output column of unknown type. A decimal's modifier is its Arrow
@@ -317,13 +318,13 @@ pub fn of_column(t: &DataType) -> Typed {
 /// the values read.
 pub fn of_field(field: &Field) -> Typed {
     use oid::*;
-    if let Some(n) = crate::arrow::char_length_of(field) {
+    if let Some(n) = char_length_of(field) {
         return Typed {
             oid: BPCHAR,
             modifier: u32::try_from(n).map_or(-1, length_modifier),
         };
     }
-    if let Some(t) = crate::arrow::pg_type_of(field).and_then(PgType::by_name) {
+    if let Some(t) = pg_type_of(field).and_then(PgType::by_name) {
         return Typed::plain(t.oid);
     }
     match field.data_type() {
@@ -406,6 +407,46 @@ pub fn format_type(oid: Oid, modifier: Option<i32>) -> Option<String> {
         (oid::NUMERIC, Some(m)) => format!("numeric({},{})", m >> 16, m & 0xffff),
         _ => name.to_string(),
     })
+}
+
+/// Field metadata naming the PostgreSQL type of a column whose Arrow type it shares with
+/// others: `json`, `jsonb`, `uuid` or `bpchar` (all `Utf8`). DataFusion carries it through column
+/// references, so a client is told the column's real type; see [`pg_type_of`].
+pub const PG_TYPE: &str = "driftdb.pg_type";
+
+/// Field metadata giving the length `n` of a `character(n)` column (a [`PG_TYPE`]
+/// `bpchar`): its values are held without trailing blanks and padded to `n` characters
+/// when shown (`crate::present`).
+pub const CHAR_LENGTH: &str = "driftdb.char_length";
+
+/// `field` (text) marked as `character(n)`.
+pub fn bpchar(field: Field, n: usize) -> Field {
+    field.with_metadata(
+        [
+            (PG_TYPE.to_string(), "bpchar".to_string()),
+            (CHAR_LENGTH.to_string(), n.to_string()),
+        ]
+        .into(),
+    )
+}
+
+/// The `n` of a `character(n)` field.
+pub fn char_length_of(field: &Field) -> Option<usize> {
+    if pg_type_of(field) != Some("bpchar") {
+        return None;
+    }
+    field.metadata().get(CHAR_LENGTH)?.parse().ok()
+}
+
+/// `field` marked as holding the PostgreSQL type `pg_type` ([`PG_TYPE`]): `json`, `jsonb` or
+/// `uuid`, the types that share `Utf8`.
+pub fn with_pg_type(field: Field, pg_type: &str) -> Field {
+    field.with_metadata([(PG_TYPE.to_string(), pg_type.to_string())].into())
+}
+
+/// The [`PG_TYPE`] a field carries, if any.
+pub fn pg_type_of(field: &Field) -> Option<&str> {
+    field.metadata().get(PG_TYPE).map(String::as_str)
 }
 
 #[cfg(test)]

@@ -69,6 +69,7 @@ mod type_of;
 mod unknown;
 mod variance;
 
+pub(crate) use crate::udf::{all_scalar, columnar, infix};
 pub(crate) use array_fill::{ARRAY_FILL, array_fill};
 pub(crate) use array_in::read_one_dimension as read_array_literals;
 pub(crate) use arrays::functions as array_functions;
@@ -82,7 +83,6 @@ pub(crate) use date_trunc::date_trunc;
 pub(crate) use domain::functions as domain_functions;
 pub(crate) use extract::{DATE_PART, EXTRACT, date_part, extract};
 pub(crate) use format::functions as format_functions;
-pub(crate) use format::quote_ident;
 pub(crate) use integer::functions as integer_functions;
 pub(crate) use make_timestamp::functions as make_timestamp_functions;
 pub(crate) use math::functions as math_functions;
@@ -411,7 +411,7 @@ fn rewrite(expr: Expr, schema: &DFSchema) -> Result<Transformed<Expr>> {
         && expr
             .to_field(schema)
             .ok()
-            .is_some_and(|(_, f)| crate::arrow::pg_type_of(&f).is_none())
+            .is_some_and(|(_, f)| crate::pg_types::pg_type_of(&f).is_none())
         && let Some(typing) = crate::json::typing(&pg_type)
     {
         return Ok(Transformed::yes(typing.call(vec![expr])));
@@ -506,7 +506,7 @@ fn case_json_type(
             continue;
         }
         let (_, field) = branch.to_field(schema).ok()?;
-        let pg_type = crate::arrow::pg_type_of(&field)?;
+        let pg_type = crate::pg_types::pg_type_of(&field)?;
         if !matches!(pg_type, "json" | "jsonb") || found.as_deref().is_some_and(|f| f != pg_type) {
             return None;
         }
@@ -559,7 +559,7 @@ fn bpchar_comparison(expr: &Expr, schema: &DFSchema) -> Option<Expr> {
     }
     let is_bpchar = |e: &Expr| {
         e.to_field(schema)
-            .is_ok_and(|(_, f)| crate::arrow::pg_type_of(&f) == Some("bpchar"))
+            .is_ok_and(|(_, f)| crate::pg_types::pg_type_of(&f) == Some("bpchar"))
     };
     let trimmed = |s: &str| {
         Expr::Literal(
@@ -900,10 +900,12 @@ impl TypePlanner for PostgresTypes {
             }),
             T::Custom(name, modifiers) if modifiers.is_empty() => {
                 match crate::schemas::unqualified(name).as_deref() {
-                    Some(kind @ ("inet" | "cidr")) => Some(Arc::new(crate::arrow::with_pg_type(
-                        Field::new(kind, DataType::Utf8, false),
-                        kind,
-                    ))),
+                    Some(kind @ ("inet" | "cidr")) => {
+                        Some(Arc::new(crate::pg_types::with_pg_type(
+                            Field::new(kind, DataType::Utf8, false),
+                            kind,
+                        )))
+                    }
                     _ => None,
                 }
             }
@@ -1207,27 +1209,6 @@ pub(crate) fn no_such_function(name: &str, arg_types: &[DataType]) -> DataFusion
     ))
 }
 
-pub(crate) fn all_scalar(args: &[ColumnarValue]) -> bool {
-    args.iter().all(|a| matches!(a, ColumnarValue::Scalar(_)))
-}
-
-/// A function's result: a scalar if every argument was one ([`all_scalar`]), else the array.
-pub(crate) fn columnar(result: ArrayRef, scalar: bool) -> Result<ColumnarValue> {
-    Ok(if scalar && result.len() == 1 {
-        ColumnarValue::Scalar(ScalarValue::try_from_array(&result, 0)?)
-    } else {
-        ColumnarValue::Array(result)
-    })
-}
-
-/// How a function that stands for an operator shows in plans and column names: `l op r`.
-pub(crate) fn infix(name: &str, op: &str, args: &[Expr]) -> Result<String> {
-    match args {
-        [l, r] => Ok(format!("{l} {op} {r}")),
-        _ => datafusion::common::plan_err!("{name} takes two arguments"),
-    }
-}
-
 /// `pg_text(x)`: `x` in PostgreSQL's text output format.
 pub(crate) fn pg_text() -> ScalarUDF {
     ScalarUDF::new_from_impl(PgText {
@@ -1272,7 +1253,7 @@ impl ScalarUDFImpl for PgText {
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
-        let scalar = crate::postgres::all_scalar(&args.args);
+        let scalar = crate::udf::all_scalar(&args.args);
         let arrays = ColumnarValue::values_to_arrays(&args.args)?;
         let Some(array) = arrays.first() else {
             return datafusion::common::exec_err!("pg_text takes one argument");
@@ -1527,7 +1508,7 @@ impl ScalarUDFImpl for UuidIn {
         &self,
         _args: datafusion::logical_expr::ReturnFieldArgs,
     ) -> Result<datafusion::arrow::datatypes::FieldRef> {
-        Ok(Arc::new(crate::arrow::with_pg_type(
+        Ok(Arc::new(crate::pg_types::with_pg_type(
             Field::new(self.name(), DataType::Utf8, true),
             "uuid",
         )))
@@ -1634,7 +1615,7 @@ impl ScalarUDFImpl for GenRandomUuid {
         &self,
         _args: datafusion::logical_expr::ReturnFieldArgs,
     ) -> Result<datafusion::arrow::datatypes::FieldRef> {
-        Ok(Arc::new(crate::arrow::with_pg_type(
+        Ok(Arc::new(crate::pg_types::with_pg_type(
             Field::new(self.name(), DataType::Utf8, false),
             "uuid",
         )))

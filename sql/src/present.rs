@@ -5,7 +5,7 @@
 //!   its trailing blanks, since they are insignificant to PostgreSQL (`c = 'ab'` holds for
 //!   `'ab   '`, `c || '|'` is `ab|`, `length(c)` is 2), and padded only on its way out, as
 //!   PostgreSQL's `bpcharout` shows it. Fields of that type say so and give n
-//!   ([`crate::arrow::CHAR_LENGTH`]).
+//!   ([`crate::pg_types::CHAR_LENGTH`]).
 //! - **`extra_float_digits` below 1 rounds floats** to 15 + `extra_float_digits` significant
 //!   digits (`double precision`) or 6 + `extra_float_digits` (`real`), as PostgreSQL's
 //!   `%.*g` output does there (`SET extra_float_digits = 0` is what `pg_dump` and
@@ -69,7 +69,7 @@ impl Presentation {
 
     fn change(self, field: &Field) -> Option<Change> {
         match field.data_type() {
-            DataType::Utf8 => crate::arrow::char_length_of(field).map(Change::Pad),
+            DataType::Utf8 => crate::pg_types::char_length_of(field).map(Change::Pad),
             DataType::Float64 if self.extra_float_digits < 1 => {
                 Some(Change::Round(15 + self.extra_float_digits))
             }

@@ -26,18 +26,16 @@ mod tables;
 use std::ops::ControlFlow;
 
 use sqlparser::ast::{
-    self, Expr, Ident, ObjectName, ObjectNamePart, Query, SelectItem, SetExpr, Statement,
-    TableFactor, Value, ValueWithSpan, VisitMut, VisitorMut,
+    self, Expr, Ident, Query, SelectItem, SetExpr, Statement, TableFactor, Value, ValueWithSpan,
+    VisitMut, VisitorMut,
 };
 
 use crate::SqlState;
+pub(crate) use crate::calls::call_with;
+use crate::calls::object_name;
 use crate::catalog::always_empty;
+use crate::catalog::{REGCLASS_NAME, REGCLASS_OID, REGNAMESPACE_NAME, REGTYPE_NAME};
 pub(crate) use crate::schemas::unqualified;
-
-pub(crate) const REGCLASS_NAME: &str = "__pg_regclass_name";
-pub(crate) const REGCLASS_OID: &str = "__pg_regclass_oid";
-pub(crate) const REGTYPE_NAME: &str = "__pg_regtype_name";
-pub(crate) const REGNAMESPACE_NAME: &str = "__pg_regnamespace_name";
 
 /// What the passes know of the statement they rewrite.
 struct Context {
@@ -246,32 +244,6 @@ fn list_of_rows(name: &str) -> Option<(String, Option<&'static str>)> {
         Some((_, lister)) => Some((lister.to_string(), None)),
         None => crate::json::set_returning_call(name),
     }
-}
-
-/// The unqualified name `name`.
-fn object_name(name: &str) -> ObjectName {
-    ObjectName(vec![ObjectNamePart::Identifier(Ident::new(name))])
-}
-
-/// The call `name(args...)`.
-pub(crate) fn call_with(name: &str, args: Vec<Expr>) -> Expr {
-    Expr::Function(ast::Function {
-        name: object_name(name),
-        uses_odbc_syntax: false,
-        parameters: ast::FunctionArguments::None,
-        args: ast::FunctionArguments::List(ast::FunctionArgumentList {
-            duplicate_treatment: None,
-            args: args
-                .into_iter()
-                .map(|arg| ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(arg)))
-                .collect(),
-            clauses: vec![],
-        }),
-        filter: None,
-        null_treatment: None,
-        over: None,
-        within_group: vec![],
-    })
 }
 
 /// The function a cast to `json` or `jsonb` becomes.

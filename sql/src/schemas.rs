@@ -93,7 +93,7 @@ pub(crate) fn own(stored: &str) -> &str {
 /// The relation stored as `stored` by its qualified name, as PostgreSQL writes one:
 /// `public.t`, `"S"."Order"`.
 pub(crate) fn qualified(stored: &str) -> String {
-    let quote = crate::postgres::quote_ident;
+    let quote = crate::schemas::quote_ident;
     let (schema, name) = split(stored);
     format!("{}.{}", quote(schema), quote(name))
 }
@@ -102,7 +102,7 @@ pub(crate) fn qualified(stored: &str) -> String {
 /// as needed) elsewhere.
 pub(crate) fn written(stored: &str) -> String {
     match split(stored) {
-        (PUBLIC, name) => crate::postgres::quote_ident(name),
+        (PUBLIC, name) => crate::schemas::quote_ident(name),
         _ => qualified(stored),
     }
 }
@@ -228,6 +228,169 @@ pub(crate) fn unqualified(name: &ObjectName) -> Option<String> {
         _ => None,
     }
 }
+
+/// An identifier as PostgreSQL's `quote_ident` writes it: as it is when it reads back as
+/// itself unquoted (lower case letters, digits, `_` and `$`, not starting with a digit or
+/// `$`, and no keyword), else in double quotes with `"` doubled.
+pub(crate) fn quote_ident(name: &str) -> String {
+    let plain = name
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '$')
+        && !KEYWORDS.contains(&name);
+    if plain {
+        return name.to_string();
+    }
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+/// PostgreSQL's keywords that `quote_ident` quotes: the reserved ones, and those that may
+/// not name a function or type, or a column.
+const KEYWORDS: &[&str] = &[
+    "all",
+    "analyse",
+    "analyze",
+    "and",
+    "any",
+    "array",
+    "as",
+    "asc",
+    "asymmetric",
+    "authorization",
+    "between",
+    "bigint",
+    "binary",
+    "bit",
+    "boolean",
+    "both",
+    "case",
+    "cast",
+    "char",
+    "character",
+    "check",
+    "coalesce",
+    "collate",
+    "collation",
+    "column",
+    "concurrently",
+    "constraint",
+    "create",
+    "cross",
+    "current_catalog",
+    "current_date",
+    "current_role",
+    "current_schema",
+    "current_time",
+    "current_timestamp",
+    "current_user",
+    "dec",
+    "decimal",
+    "default",
+    "deferrable",
+    "desc",
+    "distinct",
+    "do",
+    "else",
+    "end",
+    "except",
+    "exists",
+    "extract",
+    "false",
+    "fetch",
+    "float",
+    "for",
+    "foreign",
+    "freeze",
+    "from",
+    "full",
+    "grant",
+    "greatest",
+    "group",
+    "grouping",
+    "having",
+    "ilike",
+    "in",
+    "initially",
+    "inner",
+    "inout",
+    "int",
+    "integer",
+    "intersect",
+    "interval",
+    "into",
+    "is",
+    "isnull",
+    "join",
+    "lateral",
+    "leading",
+    "least",
+    "left",
+    "like",
+    "limit",
+    "localtime",
+    "localtimestamp",
+    "national",
+    "natural",
+    "nchar",
+    "none",
+    "normalize",
+    "not",
+    "notnull",
+    "null",
+    "nullif",
+    "numeric",
+    "offset",
+    "on",
+    "only",
+    "or",
+    "order",
+    "out",
+    "outer",
+    "overlaps",
+    "overlay",
+    "placing",
+    "position",
+    "precision",
+    "primary",
+    "real",
+    "references",
+    "returning",
+    "right",
+    "row",
+    "select",
+    "session_user",
+    "setof",
+    "similar",
+    "smallint",
+    "some",
+    "substring",
+    "symmetric",
+    "table",
+    "tablesample",
+    "then",
+    "time",
+    "timestamp",
+    "to",
+    "trailing",
+    "treat",
+    "trim",
+    "true",
+    "union",
+    "unique",
+    "user",
+    "using",
+    "values",
+    "varchar",
+    "variadic",
+    "verbose",
+    "when",
+    "where",
+    "window",
+    "with",
+];
 
 #[cfg(test)]
 mod tests {

@@ -232,7 +232,7 @@ fn hex(bytes: &[u8]) -> String {
 
 /// Days since 1970-01-01 to `YYYY-MM-DD` (proleptic Gregorian; years below 1 as BC).
 fn date(days: i64) -> String {
-    let (y, m, d) = crate::temporal::timestamp::civil_from_days(days);
+    let (y, m, d) = crate::calendar::civil_from_days(days);
     if y <= 0 {
         format!("{:04}-{m:02}-{d:02} BC", 1 - y)
     } else {

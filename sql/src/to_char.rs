@@ -375,7 +375,7 @@ fn computed_field(code: char, text: &str, padded: bool) -> String {
         ('C', [year]) if *year > 0 => ((year + 99) / 100, 2),
         ('C', [year]) => (year / 100 - 1, 2),
         ('J', [year, month, day]) => (
-            crate::temporal::timestamp::days_from_civil(*year, *month, *day) + 2_440_588,
+            crate::calendar::days_from_civil(*year, *month, *day) + 2_440_588,
             0,
         ),
         ('y', [year]) => (year.rem_euclid(1000), 3),

@@ -161,38 +161,6 @@ impl VisitorMut for Renaming<'_> {
     }
 }
 
-/// View query `text` as the catalogs print it under search path `path`: each relation of
-/// `public` qualified where the path leaves `public` out (`pg_dump`'s empty path does), so
-/// the definition reads the same relations in a script whatever its path.
-pub(crate) fn visible_text(text: &str, path: &[String]) -> String {
-    if path.iter().any(|s| s == crate::schemas::PUBLIC) {
-        return text.to_string();
-    }
-    let Some(crate::parser::Statement::Sql(sql)) =
-        crate::parse(text).ok().and_then(|mut s| s.pop())
-    else {
-        return text.to_string();
-    };
-    let Ast::Query(mut query) = sql.statement else {
-        return text.to_string();
-    };
-    let ctes = crate::schemas::cte_names(&Ast::Query(query.clone()));
-    let _ = ast::visit_relations_mut(&mut *query, |name| {
-        if let [ast::ObjectNamePart::Identifier(ident)] = name.0.as_slice()
-            && !ident.value.contains('.')
-            && !ctes.contains(&crate::schemas::ident_name(ident))
-            && !crate::catalog::is_catalog_table(&crate::schemas::ident_name(ident))
-        {
-            *name = ast::ObjectName(vec![
-                ast::ObjectNamePart::Identifier(ast::Ident::new(crate::schemas::PUBLIC)),
-                ast::ObjectNamePart::Identifier(ident.clone()),
-            ]);
-        }
-        ControlFlow::<()>::Continue(())
-    });
-    query_text(&query).unwrap_or_else(|_| text.to_string())
-}
-
 /// Names each relation `query` reads outside `public` by its stored name: `s.t` (two
 /// identifiers, as [`query_text`] prints it) becomes `"s.t"`.
 pub(crate) fn stored_names<T: VisitMut>(query: &mut T) {
@@ -316,7 +284,7 @@ pub(crate) fn query_text(query: &Query) -> Result<String> {
 
 /// Name `name` as an identifier, quoted only where PostgreSQL would quote it.
 fn identifier(name: &str) -> ast::Ident {
-    match crate::postgres::quote_ident(name) == name {
+    match crate::schemas::quote_ident(name) == name {
         true => ast::Ident::new(name),
         false => ast::Ident::with_quote('"', name),
     }

@@ -44,7 +44,7 @@ pub(super) fn definition(fk: &ForeignKey, parent: &str) -> String {
     let quote = |names: &[String]| {
         names
             .iter()
-            .map(|n| crate::postgres::quote_ident(n))
+            .map(|n| crate::schemas::quote_ident(n))
             .collect::<Vec<_>>()
             .join(", ")
     };

@@ -18,7 +18,13 @@ use super::system::catalog_oid;
 use super::types::{BOOL, INT4, OID, TEXT};
 use super::{Definitions, INFORMATION_SCHEMA, PG_CATALOG, PUBLIC, PUBLIC_OWNER_OID};
 use crate::pg_types::{PgType, TYPES, format_type};
-use crate::rewrite::{REGCLASS_NAME, REGCLASS_OID, REGNAMESPACE_NAME, REGTYPE_NAME};
+
+/// The functions casts to `regclass` (of a name or an oid), `regtype` and `regnamespace`
+/// become (`crate::rewrite`); registered here.
+pub(crate) const REGCLASS_NAME: &str = "__pg_regclass_name";
+pub(crate) const REGCLASS_OID: &str = "__pg_regclass_oid";
+pub(crate) const REGTYPE_NAME: &str = "__pg_regtype_name";
+pub(crate) const REGNAMESPACE_NAME: &str = "__pg_regnamespace_name";
 
 /// A scalar function of as many arguments as `inputs` names (of any types: the catalog
 /// functions read ids from any integer or text), computed row by row.

@@ -634,7 +634,7 @@ impl<'a> PgCatalog<'a> {
         for (n, (index_name, positions, kind)) in entries.iter().enumerate() {
             let index_oid = table.oid + 1 + n as i64;
             let names: Vec<String> = positions.iter().map(|&p| columns[p].name.clone()).collect();
-            let quote = crate::postgres::quote_ident;
+            let quote = crate::schemas::quote_ident;
             let list = names
                 .iter()
                 .map(|n| quote(n))

@@ -13,7 +13,7 @@ use datafusion::error::Result;
 
 use super::system::catalog_oid;
 use super::types::OID;
-use crate::arrow::with_pg_type;
+use crate::pg_types::with_pg_type;
 
 /// The system column of a catalog table's rows holding the catalog's own oid.
 pub(crate) const TABLEOID: &str = "tableoid";

@@ -2,6 +2,10 @@
 //! `pg_attribute`, `pg_views`, `pg_get_viewdef`, and `information_schema`'s `views`, `tables`
 //! (type `VIEW`) and `columns`.
 
+use std::ops::ControlFlow;
+
+use sqlparser::ast::{self, Statement as Ast};
+
 use super::information_schema::InformationSchema;
 use super::pg_catalog::PgCatalog;
 use super::relation::text;
@@ -33,7 +37,7 @@ pub(super) fn rows(
 ) {
     for (n, view) in views.iter().enumerate() {
         let id = FIRST_VIEW_OID + n as i64;
-        let definition = format!(" {};", crate::views::visible_text(&view.query, &defs.path));
+        let definition = format!(" {};", visible_text(&view.query, &defs.path));
         let (namespace, schema_name, own_name) = super::namespace_of(&view.name);
         defs.relations.insert(id, view.name.clone());
         defs.relation_ids.insert(view.name.clone(), id);
@@ -82,4 +86,36 @@ pub(super) fn rows(
             is.column(&column);
         }
     }
+}
+
+/// View query `text` as the catalogs print it under search path `path`: each relation of
+/// `public` qualified where the path leaves `public` out (`pg_dump`'s empty path does), so
+/// the definition reads the same relations in a script whatever its path.
+pub(crate) fn visible_text(text: &str, path: &[String]) -> String {
+    if path.iter().any(|s| s == crate::schemas::PUBLIC) {
+        return text.to_string();
+    }
+    let Some(crate::parser::Statement::Sql(sql)) =
+        crate::parse(text).ok().and_then(|mut s| s.pop())
+    else {
+        return text.to_string();
+    };
+    let Ast::Query(mut query) = sql.statement else {
+        return text.to_string();
+    };
+    let ctes = crate::schemas::cte_names(&Ast::Query(query.clone()));
+    let _ = ast::visit_relations_mut(&mut *query, |name| {
+        if let [ast::ObjectNamePart::Identifier(ident)] = name.0.as_slice()
+            && !ident.value.contains('.')
+            && !ctes.contains(&crate::schemas::ident_name(ident))
+            && !super::is_catalog_table(&crate::schemas::ident_name(ident))
+        {
+            *name = ast::ObjectName(vec![
+                ast::ObjectNamePart::Identifier(ast::Ident::new(crate::schemas::PUBLIC)),
+                ast::ObjectNamePart::Identifier(ident.clone()),
+            ]);
+        }
+        ControlFlow::<()>::Continue(())
+    });
+    crate::views::query_text(&query).unwrap_or_else(|_| text.to_string())
 }

@@ -23,8 +23,8 @@ use datafusion::logical_expr::{
 };
 
 use crate::SqlState;
+use crate::calendar::{civil_from_days, days_in_month};
 use crate::error::function_error;
-use crate::temporal::timestamp::{civil_from_days, days_in_month};
 
 /// The name of `age`.
 pub(crate) const AGE: &str = "age";
@@ -90,7 +90,7 @@ impl ScalarUDFImpl for Age {
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
-        let scalar = crate::postgres::all_scalar(&args.args);
+        let scalar = crate::udf::all_scalar(&args.args);
         let arrays = ColumnarValue::values_to_arrays(&args.args)?;
         let micros = |i: usize| {
             cast(
@@ -111,7 +111,7 @@ impl ScalarUDFImpl for Age {
                 age(a.value(row), b.value(row)).map(Some)
             })
             .collect::<Result<_>>()?;
-        crate::postgres::columnar(Arc::new(out), scalar)
+        crate::udf::columnar(Arc::new(out), scalar)
     }
 }
 
@@ -206,7 +206,7 @@ impl ScalarUDFImpl for MakeInterval {
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
-        let scalar = crate::postgres::all_scalar(&args.args);
+        let scalar = crate::udf::all_scalar(&args.args);
         let arrays = ColumnarValue::values_to_arrays(&args.args)?;
         let rows = args.number_rows;
         let part = |i: usize, row: usize| -> Option<i64> {
@@ -248,7 +248,7 @@ impl ScalarUDFImpl for MakeInterval {
                 }
             })
             .collect::<Result<_>>()?;
-        crate::postgres::columnar(Arc::new(out), scalar)
+        crate::udf::columnar(Arc::new(out), scalar)
     }
 }
 
@@ -257,7 +257,7 @@ mod tests {
     use super::*;
 
     fn at(y: i64, m: i64, d: i64, h: i64) -> i64 {
-        let days = crate::temporal::timestamp::days_from_civil(y, m, d);
+        let days = crate::calendar::days_from_civil(y, m, d);
         (days * 24 + h) * 3_600_000_000
     }
 

@@ -144,7 +144,7 @@ impl ScalarUDFImpl for JustifyFunction {
                     .transpose()
             })
             .collect::<Result<IntervalMonthDayNanoArray>>()?;
-        crate::postgres::columnar(Arc::new(out), scalar)
+        crate::udf::columnar(Arc::new(out), scalar)
     }
 }
 

@@ -126,14 +126,14 @@ impl ScalarUDFImpl for Build {
             }));
         }
         let pg_type = if self.jsonb { "jsonb" } else { "json" };
-        Ok(Arc::new(crate::arrow::with_pg_type(
+        Ok(Arc::new(crate::pg_types::with_pg_type(
             Field::new(self.name, DataType::Utf8, true),
             pg_type,
         )))
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
-        let scalar = crate::postgres::all_scalar(&args.args);
+        let scalar = crate::udf::all_scalar(&args.args);
         let arrays: Vec<ArrayRef> = args
             .args
             .iter()
@@ -144,7 +144,7 @@ impl ScalarUDFImpl for Build {
             .map(|row| self.build(&arrays, fields, row))
             .collect::<std::result::Result<_, Error>>()
             .map_err(external)?;
-        crate::postgres::columnar(Arc::new(out), scalar)
+        crate::udf::columnar(Arc::new(out), scalar)
     }
 }
 
@@ -288,7 +288,7 @@ pub(crate) fn write_value(
             }
         }
         DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View
-            if matches!(crate::arrow::pg_type_of(field), Some("json" | "jsonb")) =>
+            if matches!(crate::pg_types::pg_type_of(field), Some("json" | "jsonb")) =>
         {
             out.push_str(&text)
         }

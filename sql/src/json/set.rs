@@ -79,14 +79,14 @@ impl ScalarUDFImpl for JsonbSet {
     }
 
     fn return_field_from_args(&self, _args: ReturnFieldArgs) -> Result<FieldRef> {
-        Ok(Arc::new(crate::arrow::with_pg_type(
+        Ok(Arc::new(crate::pg_types::with_pg_type(
             Field::new(self.name(), DataType::Utf8, true),
             "jsonb",
         )))
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
-        let scalar = crate::postgres::all_scalar(&args.args);
+        let scalar = crate::udf::all_scalar(&args.args);
         let arrays = ColumnarValue::values_to_arrays(&args.args)?;
         let docs = strings(&arrays[0])?;
         let news = strings(&arrays[2])?;
@@ -122,7 +122,7 @@ impl ScalarUDFImpl for JsonbSet {
             })
             .collect::<std::result::Result<_, Error>>()
             .map_err(external)?;
-        crate::postgres::columnar(Arc::new(out), scalar)
+        crate::udf::columnar(Arc::new(out), scalar)
     }
 }
 

@@ -81,12 +81,12 @@ impl ScalarUDFImpl for JsonbShape {
         let field = Field::new(self.name(), DataType::Utf8, true);
         Ok(Arc::new(match self.shape {
             Shape::Pretty => field,
-            _ => crate::arrow::with_pg_type(field, "jsonb"),
+            _ => crate::pg_types::with_pg_type(field, "jsonb"),
         }))
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
-        let scalar = crate::postgres::all_scalar(&args.args);
+        let scalar = crate::udf::all_scalar(&args.args);
         let arrays = ColumnarValue::values_to_arrays(&args.args)?;
         let docs = strings(&arrays[0])?;
         let out: StringArray = (0..docs.len())
@@ -117,7 +117,7 @@ impl ScalarUDFImpl for JsonbShape {
             })
             .collect::<std::result::Result<_, Error>>()
             .map_err(external)?;
-        crate::postgres::columnar(Arc::new(out) as ArrayRef, scalar)
+        crate::udf::columnar(Arc::new(out) as ArrayRef, scalar)
     }
 }
 

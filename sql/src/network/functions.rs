@@ -21,7 +21,7 @@ use datafusion::logical_expr::{
 
 use super::{Address, Kind, NetworkError};
 use crate::SqlState;
-use crate::postgres::{all_scalar, columnar};
+use crate::udf::{all_scalar, columnar};
 
 /// A cast to `inet` (`'10.0.0.1'::inet`, `inet '…'`, `inet(x)`): text checked, a `cidr`
 /// converted.
@@ -195,7 +195,7 @@ impl ScalarUDFImpl for NetworkFunction {
         match (self.function, args) {
             (Function::Cast(kind), [arg]) => Ok(format!("CAST({arg} AS {})", kind.name())),
             (Function::ToText, [arg]) => Ok(format!("CAST({arg} AS text)")),
-            (f, _) if let Some(op) = f.operator() => crate::postgres::infix(f.name(), op, args),
+            (f, _) if let Some(op) = f.operator() => crate::udf::infix(f.name(), op, args),
             (f, args) => Ok(format!(
                 "{}({})",
                 f.name(),
@@ -249,7 +249,7 @@ impl ScalarUDFImpl for NetworkFunction {
         // `'x'::inet IS NULL` must still raise rather than be folded away.
         let field = Field::new(self.name(), self.return_type(&[])?, true);
         Ok(Arc::new(match output {
-            Output::Address(Some(kind)) => crate::arrow::with_pg_type(field, kind.name()),
+            Output::Address(Some(kind)) => crate::pg_types::with_pg_type(field, kind.name()),
             _ => field,
         }))
     }
@@ -528,7 +528,7 @@ impl ScalarUDFImpl for ListCast {
 
 impl ListCast {
     fn element(&self) -> Field {
-        crate::arrow::with_pg_type(
+        crate::pg_types::with_pg_type(
             Field::new(Field::LIST_FIELD_DEFAULT_NAME, DataType::Utf8, true),
             self.kind.name(),
         )

@@ -59,7 +59,7 @@ fn as_address(e: Expr, operand: Operand, kind: Kind) -> Expr {
         (_, Expr::Placeholder(p)) if p.field.is_none() => {
             cast_to(kind).call(vec![Expr::Placeholder(Placeholder::new_with_field(
                 p.id,
-                Some(Arc::new(crate::arrow::with_pg_type(
+                Some(Arc::new(crate::pg_types::with_pg_type(
                     Field::new("", DataType::Utf8, true),
                     kind.name(),
                 ))),

@@ -37,10 +37,10 @@ use sqlparser::parser::Parser;
 use sqlparser::tokenizer::{Location, Token, TokenWithSpan, Whitespace};
 
 use crate::SqlState;
+use crate::calls::call_with;
 use crate::dialect::DriftDialect;
 use crate::error::{Error, Result, char_position};
 use crate::postgres::CAST_LIKE;
-use crate::rewrite::call_with;
 
 /// The `SEARCH` and `CYCLE` clauses that follow one `)`.
 #[derive(Debug)]

@@ -64,7 +64,7 @@ impl ScalarUDFImpl for BitwiseNot {
 
     fn return_field_from_args(&self, args: ReturnFieldArgs) -> Result<FieldRef> {
         match args.arg_fields {
-            [arg] if is_address(arg) => Ok(Arc::new(crate::arrow::with_pg_type(
+            [arg] if is_address(arg) => Ok(Arc::new(crate::pg_types::with_pg_type(
                 Field::new(self.name(), DataType::Utf8, true),
                 "inet",
             ))),

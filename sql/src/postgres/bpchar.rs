@@ -4,7 +4,7 @@
 //! mean nothing: they are dropped when it is compared, concatenated or measured. DriftDB
 //! keeps such a value without its trailing blanks and pads it when it is shown
 //! ([`crate::present`]); the cast cuts the text to `n` characters, as an explicit cast does
-//! in PostgreSQL, and marks its result as `character(n)` ([`crate::arrow::bpchar`]), so
+//! in PostgreSQL, and marks its result as `character(n)` ([`crate::pg_types::bpchar`]), so
 //! clients are told the type and see the padding.
 
 use std::sync::Arc;
@@ -75,7 +75,7 @@ impl ScalarUDFImpl for BpcharIn {
 
     fn return_field_from_args(&self, args: ReturnFieldArgs) -> Result<FieldRef> {
         let n = length(args.scalar_arguments.get(1).copied().flatten())?;
-        Ok(Arc::new(crate::arrow::bpchar(
+        Ok(Arc::new(crate::pg_types::bpchar(
             Field::new("bpchar", DataType::Utf8, true),
             n,
         )))

@@ -152,7 +152,7 @@ impl ScalarUDFImpl for Make {
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
-        let scalar = crate::postgres::all_scalar(&args.args);
+        let scalar = crate::udf::all_scalar(&args.args);
         let arrays = ColumnarValue::values_to_arrays(&args.args)?;
         let as_int = |a: &ArrayRef| cast(a, &DataType::Int64);
         let (seconds, fields) = match self.made {
@@ -227,7 +227,7 @@ impl ScalarUDFImpl for Make {
                 }
             }
         };
-        crate::postgres::columnar(out, scalar)
+        crate::udf::columnar(out, scalar)
     }
 }
 

@@ -161,5 +161,5 @@ fn wrap(expr: &mut Expr) {
     };
     // The type shows in the name too: `sum(x::int8)` and `sum(x::numeric)` differ.
     let target = Expr::value(ast::Value::SingleQuotedString(target));
-    *expr = crate::rewrite::call_with(NAMED, vec![cast, target]);
+    *expr = crate::calls::call_with(NAMED, vec![cast, target]);
 }

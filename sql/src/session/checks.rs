@@ -145,7 +145,7 @@ pub(crate) fn current_expr(check: &Check) -> Result<Expr> {
             if let Expr::Identifier(ident) = e
                 && let Some(to) = renamed.get(ident_name(ident).as_str())
             {
-                *ident = if crate::postgres::quote_ident(to) == *to {
+                *ident = if crate::schemas::quote_ident(to) == *to {
                     ast::Ident::new(*to)
                 } else {
                     ast::Ident::with_quote('"', *to)
@@ -213,7 +213,7 @@ impl Session {
         let expr = current_expr(check)?;
         let sql = format!(
             "SELECT count(*) FROM {} WHERE ({expr}) IS FALSE",
-            crate::postgres::quote_ident(table)
+            crate::schemas::quote_ident(table)
         );
         let failing = self.count(&sql, snapshot).await?;
         if failing > 0 {
@@ -251,8 +251,8 @@ impl Session {
     ) -> Result<bool> {
         let sql = format!(
             "SELECT count(*) FROM {} WHERE {} IS NULL",
-            crate::postgres::quote_ident(table),
-            crate::postgres::quote_ident(column)
+            crate::schemas::quote_ident(table),
+            crate::schemas::quote_ident(column)
         );
         Ok(self.count(&sql, snapshot).await? > 0)
     }

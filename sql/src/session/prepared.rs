@@ -9,7 +9,7 @@
 //! the statement then runs exactly as if it had been written with that literal.
 //!
 //! A parameter is described by a field, not only an Arrow type: the field of a `uuid`,
-//! `inet` or `json` column says so ([`crate::arrow::PG_TYPE`]), and a driver that binds by
+//! `inet` or `json` column says so ([`crate::pg_types::PG_TYPE`]), and a driver that binds by
 //! the described type (asyncpg) then sends a `UUID` object as a uuid, not as text.
 
 use std::collections::{BTreeMap, HashMap};

@@ -166,7 +166,7 @@ fn value_text(expr: &Expr) -> Result<String> {
 fn schema_text(expr: &Expr) -> Result<String> {
     match expr {
         Expr::Identifier(ident) if ident.quote_style.is_none() => Ok(ident.value.to_lowercase()),
-        Expr::Identifier(ident) => Ok(crate::postgres::quote_ident(&ident.value)),
+        Expr::Identifier(ident) => Ok(crate::schemas::quote_ident(&ident.value)),
         other => value_text(other),
     }
 }

@@ -12,6 +12,7 @@ mod database;
 mod errors;
 mod frontend;
 mod history;
+mod layering;
 mod literals;
 mod model;
 mod overlay;
