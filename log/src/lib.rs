@@ -16,7 +16,7 @@
 //! topics/<topic>/<partition>/<base>.producers  idempotent-producer snapshot (sealed segments)
 //! ```
 //!
-//! [`Log::open`] takes the directory lock, recovers every topic (see [`partition`]), and starts
+//! [`Log::open`] takes the directory lock, recovers every topic (see `partition`), and starts
 //! two background threads: a flusher for topics with `interval` durability and a maintenance
 //! thread that rolls segments by age, applies retention and compacts. [`Log::close`] (or drop)
 //! stops them and fsyncs every partition.

@@ -4,11 +4,11 @@
 //! ([`serve`]) beside the gRPC and HTTP ports.
 //!
 //! Each connection owns one [`Session`], so transactions span statements and messages. The
-//! parts: startup with TLS and authentication ([`auth`]: trust, SCRAM-SHA-256 or MD5 against
+//! parts: startup with TLS and authentication (`auth`: trust, SCRAM-SHA-256 or MD5 against
 //! the roles in the ledger); the simple query protocol (here: a `Query` message's statements
-//! run in order until the first error) and the extended one ([`extended`]: prepared
-//! statements with parameters, text and binary formats); `COPY` ([`copy`]); cancel requests
-//! ([`cancel`]); and the connection limit. Results carry each column's PostgreSQL type;
+//! run in order until the first error) and the extended one (`extended`: prepared
+//! statements with parameters, text and binary formats); `COPY` (`copy`); cancel requests
+//! (`cancel`); and the connection limit. Results carry each column's PostgreSQL type;
 //! command tags and the transaction status in ReadyForQuery (`I`, `T`, `E`, taken from the
 //! session) follow PostgreSQL; errors carry their SQLSTATE and, for syntax errors, the
 //! position; notices go out as NoticeResponse.

@@ -13,8 +13,8 @@
 //! leading zeros (`010.0.0.1` is `10.0.0.1`), an `inet` with a mask may leave out trailing
 //! octets (`10/8`), and a `cidr` without a mask gets the classful one its first octet
 //! implies (`'192.168'::cidr` is `192.168.0.0/24`). IPv6 text is read by `std::net`.
-//! The SQL functions over these values are in [`functions`], their operators in
-//! [`operators`], `min` and `max` in [`extremes`].
+//! The SQL functions over these values are in `functions`, their operators in
+//! `operators`, `min` and `max` in `extremes`.
 
 pub(crate) mod extremes;
 pub(crate) mod functions;

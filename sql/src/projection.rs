@@ -7,7 +7,7 @@
 //! it again from the offsets the ledger has; a crash after it finds the offsets moved past
 //! it. Nothing outside the ledger decides where a projection is.
 //!
-//! The loop ([`run`]), for each batch: read the projection's state from the store (gone or
+//! The loop (`run`), for each batch: read the projection's state from the store (gone or
 //! paused: stop), read up to [`MAX_BATCH_EVENTS`] events from its partitions, map them
 //! ([`mapping::Batch`]), apply the error policy to events that do not fit (`STOP` commits
 //! the events before the bad one and stops with the reason; `SKIP` counts it; `DEAD LETTER`

@@ -586,7 +586,7 @@ impl Session {
     }
 }
 
-/// What [`Database::bootstrap_superuser`] did.
+/// What [`Database::bootstrap_superuser`](crate::Database::bootstrap_superuser) did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Bootstrap {
     /// The role did not exist: it was created, a superuser that may log in.
