@@ -361,6 +361,8 @@ impl Producer {
     }
 }
 
+/// The producer's caches are replaced an entry at a time, so a poisoned lock is taken over
+/// (DriftDB's lock policy, `driftdb_log::sync`, class 1; this crate does not depend on it).
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex
         .lock()

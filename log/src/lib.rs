@@ -31,6 +31,7 @@ mod producer;
 mod record;
 mod segment;
 mod sidecar;
+pub mod sync;
 mod topic;
 
 use std::collections::BTreeMap;
@@ -56,6 +57,7 @@ pub use topic::Topic;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{Error, ErrorKind, Result};
 
+use crate::sync::Recover;
 use partition::{lock, sync_dir};
 
 /// How a [`Log`] runs.
@@ -191,7 +193,7 @@ impl Log {
         )?);
         self.topics
             .write()
-            .unwrap_or_else(|e| e.into_inner())
+            .recover()
             .insert(name.to_string(), Arc::clone(&topic));
         tracing::info!(
             topic = name,
@@ -209,7 +211,7 @@ impl Log {
         let topic = self
             .topics
             .write()
-            .unwrap_or_else(|e| e.into_inner())
+            .recover()
             .remove(name)
             .ok_or_else(|| Error::UnknownTopic(name.to_string()))?;
         for p in topic.partitions() {
@@ -237,7 +239,7 @@ impl Log {
     }
 
     fn read_topics(&self) -> std::sync::RwLockReadGuard<'_, BTreeMap<String, Arc<Topic>>> {
-        self.topics.read().unwrap_or_else(|e| e.into_inner())
+        self.topics.read().recover()
     }
 
     /// Runs one maintenance pass (roll by age, retention, compaction) over every partition.
@@ -323,9 +325,7 @@ fn spawn_periodic(
                     if *guard {
                         return;
                     }
-                    let (guard, _) = cv
-                        .wait_timeout(guard, period)
-                        .unwrap_or_else(|e| e.into_inner());
+                    let (guard, _) = cv.wait_timeout(guard, period).recover();
                     if *guard {
                         return;
                     }

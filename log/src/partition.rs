@@ -34,6 +34,7 @@ use super::segment::{self, SCAN_CHUNK, Segment, SegmentFile};
 use super::sidecar;
 use crate::clock::Clock;
 use crate::error::{Error, Result};
+use crate::sync::Recover;
 
 /// Largest batch accepted in one append.
 pub const MAX_BATCH_BYTES: usize = 1 << 30;
@@ -150,7 +151,7 @@ struct SyncState {
 pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     // A panic while holding a partition lock leaves state that was only ever updated after the
     // file write succeeded; taking over the lock is safe.
-    m.lock().unwrap_or_else(|e| e.into_inner())
+    m.lock().recover()
 }
 
 impl Partition {
@@ -163,7 +164,7 @@ impl Partition {
         clock: Arc<dyn Clock>,
     ) -> Result<Self> {
         fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
-        let cfg = *config.read().unwrap_or_else(|e| e.into_inner());
+        let cfg = *config.read().recover();
         let interval = u64::from(cfg.index_interval_bytes);
         let now = clock.now_micros();
 
@@ -276,7 +277,7 @@ impl Partition {
     }
 
     fn config(&self) -> TopicConfig {
-        *self.config.read().unwrap_or_else(|e| e.into_inner())
+        *self.config.read().recover()
     }
 
     /// Appends a batch and returns once the topic's durability policy is met. Blocks on fsync
@@ -428,7 +429,7 @@ impl Partition {
             active.preallocate(position + buf.len() as u64, cfg.segment_bytes)?;
         }
         if let Err(e) = active.file.file.write_all_at(buf, position) {
-            self.fence();
+            self.fence("a write failed");
             return Err(Error::io(&active.file.path, e));
         }
         active.note_batch(position, &header);
@@ -452,11 +453,11 @@ impl Partition {
         let producers = inner.producers.encode();
         let active = inner.active_mut();
         if let Err(e) = active.trim() {
-            self.fence();
+            self.fence("trimming a segment being sealed failed");
             return Err(e);
         }
         if let Err(e) = active.file.file.sync_all() {
-            self.fence();
+            self.fence("syncing a sealed segment failed");
             return Err(Error::io(&active.file.path, e));
         }
         active.seal(&self.dir)?;
@@ -472,16 +473,21 @@ impl Partition {
         let segment = Segment::create(&self.dir, next_offset, now, interval)?;
         inner.segments.insert(next_offset, segment);
         if let Err(e) = sync_dir(&self.dir) {
-            self.fence();
+            self.fence("syncing the directory of a new segment failed");
             return Err(e);
         }
         tracing::debug!(topic = %self.topic, partition = self.id, base_offset = next_offset, "rolled segment");
         Ok(())
     }
 
-    fn fence(&self) {
+    /// Refuses every append from now until the partition is reopened, and wakes those
+    /// waiting for an fsync so they see the refusal. The partition fences itself when a
+    /// write or an fsync fails; a caller whose own state, derived from this partition, fell
+    /// out of step with it fences it too (the SQL store, when a commit does not finish
+    /// applying: [`crate::sync`], class 2). `reason` goes to the log.
+    pub fn fence(&self, reason: &str) {
         if !self.fenced.swap(true, Ordering::SeqCst) {
-            tracing::error!(topic = %self.topic, partition = self.id, "write or fsync failed: partition fenced until reopened");
+            tracing::error!(topic = %self.topic, partition = self.id, reason, "partition fenced until reopened");
         }
         // Wake waiters so they see the fence instead of waiting for an fsync that won't come.
         let _guard = lock(&self.sync);
@@ -515,7 +521,7 @@ impl Partition {
                 return Ok(());
             }
             if st.syncing {
-                st = self.synced.wait(st).unwrap_or_else(|e| e.into_inner());
+                st = self.synced.wait(st).recover();
                 continue;
             }
             st.syncing = true;
@@ -535,7 +541,7 @@ impl Partition {
             st.syncing = false;
             if let Err(e) = outcome {
                 drop(st);
-                self.fence();
+                self.fence("an fsync failed");
                 return Err(e);
             }
             st.last_sync = Instant::now();
@@ -851,7 +857,7 @@ impl Partition {
 
     #[cfg(test)]
     pub(crate) fn fence_for_test(&self) {
-        self.fence();
+        self.fence("test");
     }
 }
 

@@ -12,6 +12,7 @@ use super::config::{TopicConfig, validate_topic_name};
 use super::partition::{Partition, sync_dir};
 use crate::clock::Clock;
 use crate::error::{Error, Result};
+use crate::sync::Recover;
 
 const CONFIG_FILE: &str = "topic.json";
 
@@ -100,13 +101,13 @@ impl Topic {
     }
 
     pub fn config(&self) -> TopicConfig {
-        *self.config.read().unwrap_or_else(|e| e.into_inner())
+        *self.config.read().recover()
     }
 
     /// Changes retention, durability, segment sizing or limits. The partition count is fixed.
     pub fn update_config(&self, config: TopicConfig) -> Result<()> {
         config.validate()?;
-        let mut current = self.config.write().unwrap_or_else(|e| e.into_inner());
+        let mut current = self.config.write().recover();
         if config.partitions != current.partitions {
             return Err(Error::InvalidArgument(
                 "the partition count of a topic cannot change".to_string(),

@@ -31,6 +31,7 @@ use pgwire::messages::response::ReadyForQuery;
 
 use super::unflushed::Unflushed;
 use super::{Connection, copy::wire_status, user_error};
+use driftdb_log::sync::Recover;
 
 /// A pipeline's first row write, run, with its reply held back.
 pub(super) struct Held {
@@ -58,7 +59,7 @@ impl Connection {
             let result = self._on_execute(&mut holding, again).await;
             let reply = holding.into_held();
             result?;
-            *self.held.lock().unwrap_or_else(|e| e.into_inner()) = Some(Held {
+            *self.held.lock().recover() = Some(Held {
                 execute: message,
                 reply,
             });
@@ -101,7 +102,7 @@ impl Connection {
         C: Sink<PgWireBackendMessage> + Unpin + Send,
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
-        let held = self.held.lock().unwrap_or_else(|e| e.into_inner()).take();
+        let held = self.held.lock().recover().take();
         for message in held.into_iter().flat_map(|h| h.reply) {
             client.feed(message).await?;
         }
@@ -117,7 +118,7 @@ impl Connection {
         C::Error: Debug,
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
-        let held = self.held.lock().unwrap_or_else(|e| e.into_inner()).take();
+        let held = self.held.lock().recover().take();
         let ended = self.session.lock().await.end_implicit(false);
         match (ended, held) {
             (Err(Error::SerializationFailure { .. }), Some(held)) => {

@@ -26,20 +26,21 @@ use crate::schema::{Row, TableSchema};
 use crate::security::Security;
 use crate::table::{Change, Table};
 use crate::value::Value;
+use driftdb_log::sync::Recover;
 
 /// A table shared between the applier (which writes it under the write lock) and readers
 /// such as query scans (which hold the read lock only while they copy rows out).
 pub type SharedTable = Arc<RwLock<Table>>;
 
-/// Read-locks a shared table. A poisoned lock means an apply panicked half-way; the table's
-/// own invariants hold between `apply` calls, and the ledger is the source of truth on the
-/// next start, so reads carry on.
+/// Read-locks a shared table. A poisoned lock means an apply panicked half-way: that commit
+/// fenced the ledger and never becomes visible, and readers read visible sequences only, so
+/// reads carry on (`driftdb_log::sync`, class 2; `crate::store`).
 pub fn read(table: &SharedTable) -> RwLockReadGuard<'_, Table> {
-    table.read().unwrap_or_else(|e| e.into_inner())
+    table.read().recover()
 }
 
 pub(crate) fn write(table: &SharedTable) -> RwLockWriteGuard<'_, Table> {
-    table.write().unwrap_or_else(|e| e.into_inner())
+    table.write().recover()
 }
 
 /// One table under one name for a range of sequences: what a name meant from `created`

@@ -24,7 +24,11 @@
 //! process dies before step 6: on open the store loads the newest checkpoint and replays
 //! every later record. A failed fsync fences the ledger: that commit and every later one
 //! fail, nothing after the last visible commit is ever shown, and the store takes no more
-//! writes until it is reopened.
+//! writes until it is reopened. So does a commit whose step 4 does not finish (apply fails
+//! or panics after its record was appended, leaving the tables out of step with the ledger):
+//! readers take the tables' locks over and go on reading visible sequences, which that
+//! commit's half-applied versions are not part of (the lock policy of `driftdb_log::sync`,
+//! class 2), and the restart that the fence asks for replays the record in full.
 //!
 //! Checkpoints (`checkpoint.rs`) hold every table incarnation's snapshot and the catalog at one
 //! sequence, so a restart replays only the ledger after it. An automatic one is captured in
@@ -48,6 +52,7 @@ use crate::error::{Error, Result};
 use crate::ledger::{LedgerOp, Transaction};
 use crate::schema::Key;
 use crate::table::VersionFilter;
+use driftdb_log::sync::Recover;
 
 /// The system topic holding the SQL database's ledger.
 pub const LEDGER_TOPIC: &str = "__ledger";
@@ -91,6 +96,40 @@ pub struct Store {
     /// Times [`Store::seq_at_time`] resolved that lie before the newest visible commit, so
     /// no later commit can change their answer; emptied when full.
     resolved: Mutex<HashMap<i64, u64>>,
+    /// Makes the next apply panic, as a bug in it would.
+    #[cfg(test)]
+    fail_next_apply: std::sync::atomic::AtomicBool,
+}
+
+/// A commit's apply in progress: dropped before [`Unfinished::disarm`] (the apply failed, or
+/// a panic unwinds through it), it fences the ledger, since the tables no longer match it.
+struct Unfinished<'a> {
+    ledger: &'a Partition,
+    seq: u64,
+    armed: bool,
+}
+
+impl<'a> Unfinished<'a> {
+    fn arm(ledger: &'a Partition, seq: u64) -> Self {
+        Unfinished {
+            ledger,
+            seq,
+            armed: true,
+        }
+    }
+
+    fn disarm(mut self) {
+        self.armed = false;
+    }
+}
+
+impl Drop for Unfinished<'_> {
+    fn drop(&mut self) {
+        if self.armed {
+            let reason = format!("commit {} did not finish applying", self.seq);
+            self.ledger.fence(&reason);
+        }
+    }
 }
 
 /// How many resolved times [`Store::seq_at_time`] remembers.
@@ -115,7 +154,7 @@ impl Visible {
     }
 
     fn lock(&self) -> MutexGuard<'_, Option<(u64, i64)>> {
-        self.last.lock().unwrap_or_else(|e| e.into_inner())
+        self.last.lock().recover()
     }
 
     /// Makes `commit` and everything before it visible, unless something later already is.
@@ -149,14 +188,14 @@ struct Checkpointer {
 
 impl Checkpointer {
     fn busy(&self) -> MutexGuard<'_, bool> {
-        self.busy.lock().unwrap_or_else(|e| e.into_inner())
+        self.busy.lock().recover()
     }
 
     /// Waits until no checkpoint is being written.
     fn wait_idle(&self) {
         let mut busy = self.busy();
         while *busy {
-            busy = self.idle.wait(busy).unwrap_or_else(|e| e.into_inner());
+            busy = self.idle.wait(busy).recover();
         }
     }
 
@@ -172,7 +211,7 @@ impl Checkpointer {
     }
 
     fn join(&self) {
-        let handle = self.thread.lock().unwrap_or_else(|e| e.into_inner()).take();
+        let handle = self.thread.lock().recover().take();
         if let Some(handle) = handle
             && handle.join().is_err()
         {
@@ -246,14 +285,17 @@ impl Store {
             checkpointer: Arc::default(),
             visible,
             resolved: Mutex::default(),
+            #[cfg(test)]
+            fail_next_apply: Default::default(),
         })
     }
 
     /// Read access to the database. Its tables may hold versions of commits that are not
     /// visible yet: read them at [`Store::last`] or earlier. Hold it briefly: commits wait
-    /// for readers to let go.
+    /// for readers to let go. A lock poisoned by an apply that panicked is taken over: that
+    /// commit fenced the ledger and is not visible (see the module).
     pub fn read(&self) -> RwLockReadGuard<'_, Database> {
-        self.db.read().unwrap_or_else(|e| e.into_inner())
+        self.db.read().recover()
     }
 
     /// The newest visible commit, its sequence and time: durable, and what readers read at.
@@ -282,7 +324,7 @@ impl Store {
                 .visible
                 .advanced
                 .wait_timeout(last, std::time::Duration::from_millis(50))
-                .unwrap_or_else(|e| e.into_inner())
+                .recover()
                 .0;
         }
         Ok(())
@@ -358,8 +400,14 @@ impl Store {
         };
         let rows = txn.ops.iter().filter(|op| op.is_row_change()).count() as u64;
         {
-            let mut db = self.db.write().unwrap_or_else(|e| e.into_inner());
+            let unfinished = Unfinished::arm(&self.ledger, commit.seq);
+            let mut db = self.db.write().recover();
+            #[cfg(test)]
+            if self.fail_next_apply.swap(false, Ordering::SeqCst) {
+                panic!("apply of commit {} panics (test)", commit.seq);
+            }
             db.apply_owned(commit.seq, commit.time, txn)?;
+            unfinished.disarm();
         }
         let since = self
             .changes_since_checkpoint
@@ -403,11 +451,7 @@ impl Store {
             });
         match spawned {
             Ok(handle) => {
-                *self
-                    .checkpointer
-                    .thread
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner()) = Some(handle);
+                *self.checkpointer.thread.lock().recover() = Some(handle);
             }
             Err(e) => tracing::warn!(error = %e, "cannot start the checkpoint thread"),
         }
@@ -442,7 +486,7 @@ impl Store {
     }
 
     fn lock_commits(&self) -> MutexGuard<'_, ()> {
-        self.commit_lock.lock().unwrap_or_else(|e| e.into_inner())
+        self.commit_lock.lock().recover()
     }
 
     /// The commit lock, at a moment no checkpoint is being written; none starts while it
@@ -511,7 +555,7 @@ impl Store {
     }
 
     fn resolved(&self) -> MutexGuard<'_, HashMap<i64, u64>> {
-        self.resolved.lock().unwrap_or_else(|e| e.into_inner())
+        self.resolved.lock().recover()
     }
 
     fn find_seq_at_time(&self, time: i64, last_seq: u64) -> Result<u64> {

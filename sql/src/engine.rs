@@ -45,8 +45,9 @@ use driftdb_projector::Incarnation;
 
 use crate::SqlState;
 use crate::error::function_error;
-use crate::provider::{DriftTable, ReadPoint, SharedTable, poisoned, provider_for};
+use crate::provider::{DriftTable, ReadPoint, SharedTable, provider_for};
 use crate::temporal::{Point, SystemTime};
+use driftdb_log::sync::Recover;
 
 /// The tables a [`TimeTravelPlanner`] can resolve, by (normalised) table name, with every
 /// incarnation a name has had (a dropped and re-created table, or one whose columns
@@ -78,7 +79,7 @@ impl TableSet {
     ) -> Result<()> {
         self.tables
             .write()
-            .map_err(poisoned)?
+            .recover()
             .insert(name.into(), incarnations);
         Ok(())
     }
@@ -88,7 +89,7 @@ impl TableSet {
         Ok(self
             .tables
             .read()
-            .map_err(poisoned)?
+            .recover()
             .get(name)
             .and_then(|v| v.last())
             .map(|i| Arc::clone(&i.table)))
@@ -99,7 +100,7 @@ impl TableSet {
     /// `FOR SYSTEM_TIME ALL` shows a table's history across `ALTER TABLE` and across a drop
     /// and re-create.
     pub fn resolve_all(&self, name: &str, point: ReadPoint) -> Result<Vec<SharedTable>> {
-        let tables = self.tables.read().map_err(poisoned)?;
+        let tables = self.tables.read().recover();
         let Some(incarnations) = tables.get(name) else {
             return Err(function_error(
                 format!("table {name:?} does not exist"),
@@ -141,7 +142,7 @@ impl TableSet {
     /// The incarnation of `name` that `point` reads: the one live at an `AS OF` point, the
     /// newest one overlapping a range.
     pub fn resolve(&self, name: &str, point: ReadPoint) -> Result<SharedTable> {
-        let tables = self.tables.read().map_err(poisoned)?;
+        let tables = self.tables.read().recover();
         let Some(incarnations) = tables.get(name) else {
             return Err(function_error(
                 format!("table {name:?} does not exist"),
@@ -359,13 +360,13 @@ impl TimeTravelPlanner {
 
     /// Makes `AS OF` points after `seq` (the newest commit) an error.
     pub fn set_latest(&self, seq: Option<u64>) -> Result<()> {
-        *self.latest.write().map_err(poisoned)? = seq;
+        *self.latest.write().recover() = seq;
         Ok(())
     }
 
     /// Lets timestamp points resolve to sequences.
     pub fn set_time_resolver(&self, resolve: TimeResolver) -> Result<()> {
-        *self.resolve_time.write().map_err(poisoned)? = Some(resolve);
+        *self.resolve_time.write().recover() = Some(resolve);
         Ok(())
     }
 }
@@ -388,10 +389,10 @@ impl RelationPlanner for TimeTravelPlanner {
         };
         let reference = context.object_name_to_table_reference(name)?;
         let point = {
-            let resolve = self.resolve_time.read().map_err(poisoned)?;
+            let resolve = self.resolve_time.read().recover();
             read_point_of(&version, resolve.as_ref())?
         };
-        let latest = *self.latest.read().map_err(poisoned)?;
+        let latest = *self.latest.read().recover();
         if let ReadPoint::AsOf(seq) = point
             && let Some(latest) = latest
             && seq > latest

@@ -41,6 +41,7 @@ use driftdb_projector::{LedgerOp, Store, Transaction};
 use self::mapping::{Batch, Rejected};
 
 use crate::SqlState;
+use driftdb_log::sync::Recover;
 
 /// Most events one batch (one ledger transaction) applies.
 pub const MAX_BATCH_EVENTS: usize = 20_000;
@@ -108,11 +109,11 @@ impl Default for Stats {
 impl Stats {
     /// The state and the last error.
     pub fn state(&self) -> (RunState, Option<String>) {
-        self.state.lock().unwrap_or_else(|e| e.into_inner()).clone()
+        self.state.lock().recover().clone()
     }
 
     fn set(&self, state: RunState, error: Option<String>) {
-        let mut s = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        let mut s = self.state.lock().recover();
         s.0 = state;
         if error.is_some() {
             s.1 = error;
@@ -156,17 +157,14 @@ impl Runners {
 
     /// The counters of the projection writing `table`.
     pub fn stats(&self, table: &str) -> Arc<Stats> {
-        let mut stats = self.stats.lock().unwrap_or_else(|e| e.into_inner());
+        let mut stats = self.stats.lock().recover();
         Arc::clone(stats.entry(table.to_string()).or_default())
     }
 
     /// Forgets the counters and state of the projection writing `table` (it was dropped, or
     /// a new one by that name starts).
     pub fn forget(&self, table: &str) {
-        self.stats
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .remove(table);
+        self.stats.lock().recover().remove(table);
     }
 
     /// Starts a runner for every projection that should run and has none; runners of
@@ -185,7 +183,7 @@ impl Runners {
                 .map(|(t, _)| t.clone())
                 .collect()
         };
-        let mut running = self.running.lock().unwrap_or_else(|e| e.into_inner());
+        let mut running = self.running.lock().recover();
         running.retain(|_, r| !r.thread.is_finished());
         for table in wanted {
             if running.contains_key(&table) {
@@ -229,7 +227,7 @@ impl Runners {
     pub fn shutdown(&self) {
         self.shut.store(true, Ordering::SeqCst);
         let running: Vec<Running> = {
-            let mut running = self.running.lock().unwrap_or_else(|e| e.into_inner());
+            let mut running = self.running.lock().recover();
             running.drain().map(|(_, r)| r).collect()
         };
         for r in &running {
@@ -243,7 +241,7 @@ impl Runners {
 
     fn notify(&self) {
         let (count, changed) = &self.progress;
-        *count.lock().unwrap_or_else(|e| e.into_inner()) += 1;
+        *count.lock().recover() += 1;
         changed.notify_all();
     }
 
@@ -259,7 +257,7 @@ impl Runners {
     ) -> crate::Result<u64> {
         let deadline = Instant::now() + timeout;
         let (count, changed) = &self.progress;
-        let mut seen = count.lock().unwrap_or_else(|e| e.into_inner());
+        let mut seen = count.lock().recover();
         loop {
             {
                 let db = self.store.read();
@@ -294,10 +292,7 @@ impl Runners {
             // Re-check at least every IDLE_WAIT: a commit can land between the check above
             // and this wait.
             let wait = (deadline - now).min(IDLE_WAIT);
-            seen = changed
-                .wait_timeout(seen, wait)
-                .unwrap_or_else(|e| e.into_inner())
-                .0;
+            seen = changed.wait_timeout(seen, wait).recover().0;
         }
     }
 

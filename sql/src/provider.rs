@@ -168,16 +168,11 @@ pub(crate) fn external(e: impl std::error::Error + Send + Sync + 'static) -> Dat
     DataFusionError::External(Box::new(e))
 }
 
-/// A poisoned lock means a writer panicked mid-apply: report it, do not guess.
-pub(crate) fn poisoned<T>(_: T) -> DataFusionError {
-    DataFusionError::Execution("the table's lock is poisoned: a writer panicked".into())
-}
-
 /// The provider for `table` at `point`: what the SQL planner builds for each table
 /// reference, resolving its `FOR SYSTEM_TIME` clause.
 pub fn provider_for(table: SharedTable, point: ReadPoint) -> Result<DriftTable> {
     let (table_schema, planned) = {
-        let table = table.read().map_err(poisoned)?;
+        let table = driftdb_projector::database::read(&table);
         let planned = table.current_seq().unwrap_or(0);
         let seq = point.newest().unwrap_or(planned);
         (crate::arrow::read_schema(&table, seq), planned)
@@ -253,7 +248,7 @@ impl DriftTable {
         {
             // Shown as they were then, however wide later values of a `numeric` are.
             let seq = self.point.newest().map_or(seq, |newest| newest.min(seq));
-            let table = self.table.read().map_err(poisoned)?;
+            let table = driftdb_projector::database::read(&self.table);
             let schema = crate::arrow::read_schema(&table, seq);
             drop(table);
             self.retype(schema);
@@ -292,7 +287,9 @@ impl DriftTable {
             )));
         }
         // The transaction's own values of a `numeric` may be wider than the table's.
-        let declared = self.table.read().map_err(poisoned)?.schema().clone();
+        let declared = driftdb_projector::database::read(&self.table)
+            .schema()
+            .clone();
         let widened = self
             .table_schema
             .with_types(|i, column| match column.data_type {
@@ -348,7 +345,7 @@ impl TableProvider for DriftTable {
         limit: Option<usize>,
     ) -> Result<Arc<dyn ExecutionPlan>> {
         let (current, chunks) = {
-            let table = self.table.read().map_err(poisoned)?;
+            let table = driftdb_projector::database::read(&self.table);
             let mut current = table.current_seq().unwrap_or(0);
             // A `numeric` column that widened since planning would not fit the planned
             // type: read as planned instead.

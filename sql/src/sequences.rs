@@ -31,6 +31,7 @@ use sqlparser::ast::{self, SequenceOptions};
 
 use crate::SqlState;
 use crate::error::{Error, Result};
+use driftdb_log::sync::Recover;
 
 mod functions;
 
@@ -674,7 +675,7 @@ pub(crate) struct Allocator {
 impl Allocator {
     /// The next value of sequence `name`.
     pub(crate) fn next(&self, store: &Store, name: &str) -> Result<i64> {
-        let mut blocks = self.blocks.lock().unwrap_or_else(|e| e.into_inner());
+        let mut blocks = self.blocks.lock().recover();
         for _ in 0..crate::error::AUTOCOMMIT_ATTEMPTS {
             let read = store.last().map_or(0, |(seq, _)| seq);
             let (sequence, version) = {
@@ -762,7 +763,7 @@ impl Allocator {
         value: i64,
         is_called: bool,
     ) -> Result<i64> {
-        let mut blocks = self.blocks.lock().unwrap_or_else(|e| e.into_inner());
+        let mut blocks = self.blocks.lock().recover();
         blocks.remove(name);
         let read = store.last().map_or(0, |(seq, _)| seq);
         let sequence = {
@@ -796,7 +797,7 @@ impl Allocator {
     /// row records (the block is then given up): `ALTER SEQUENCE` goes on from it, as
     /// PostgreSQL's does. `None` when the row is the last value.
     pub(crate) fn give_back(&self, store: &Store, name: &str) -> Option<i64> {
-        let mut blocks = self.blocks.lock().unwrap_or_else(|e| e.into_inner());
+        let mut blocks = self.blocks.lock().recover();
         let block = blocks.remove(name)?;
         last_of_block(store, name, &block)
     }
@@ -804,16 +805,13 @@ impl Allocator {
     /// The last value of `name` handed out from the block the row records, if one was: what
     /// `SELECT last_value FROM name` shows (the row holds the block's end).
     pub(crate) fn handed_out(&self, store: &Store, name: &str) -> Option<i64> {
-        let blocks = self.blocks.lock().unwrap_or_else(|e| e.into_inner());
+        let blocks = self.blocks.lock().recover();
         last_of_block(store, name, blocks.get(name)?)
     }
 
     /// Forgets the block of `name` (it was dropped or changed).
     pub(crate) fn forget(&self, name: &str) {
-        self.blocks
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .remove(name);
+        self.blocks.lock().recover().remove(name);
     }
 }
 

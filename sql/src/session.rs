@@ -99,6 +99,7 @@ use crate::error::{execution, projector_error, unsupported};
 use crate::outcome::{CommandTag, Outcome, Rows};
 use crate::parser::Statement;
 use crate::provider::{Overlay, ReadPoint, SharedTable, provider_for};
+use driftdb_log::sync::Recover;
 
 pub use crate::error::AUTOCOMMIT_ATTEMPTS;
 
@@ -369,10 +370,7 @@ impl Session {
     /// Writes a transaction's operations as one ledger record.
     fn commit(&mut self, mut txn: Txn) -> Result<Option<u64>> {
         // The sequences it created are written as it left them.
-        self.taken
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .settle(&mut txn.ops);
+        self.taken.lock().recover().settle(&mut txn.ops);
         if txn.ops.is_empty() {
             return Ok(None);
         }
@@ -995,10 +993,7 @@ impl Session {
         let laid = self.lay_over(&mut view, &ops);
         if let Some(txn) = self.txn.as_mut() {
             txn.snapshot = view;
-            self.taken
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .note(&ops);
+            self.taken.lock().recover().note(&ops);
             txn.catalog_ops |= ops
                 .iter()
                 .any(|op| !op.is_row_change() || crate::sequences::is_internal(op.table()));
@@ -1600,10 +1595,7 @@ impl Session {
 
     /// Forgets the sequences of a transaction that ended without its commit.
     fn forget_pending_sequences(&self) {
-        self.taken
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .forget_pending();
+        self.taken.lock().recover().forget_pending();
     }
 
     /// `nextval` and the other sequence functions, bound to this session, in `ctx`.

@@ -18,6 +18,7 @@ use crate::error::{Error, Result};
 use crate::log::{
     AppendOptions, Cleanup, Durability, Log, NewRecord, Partition, ReadLimits, TopicConfig,
 };
+use driftdb_log::sync::Recover;
 
 pub const OFFSETS_TOPIC: &str = "__consumer_offsets";
 const VALUE_VERSION: u8 = 1;
@@ -118,7 +119,7 @@ impl OffsetStore {
                 })
             })
             .collect::<Result<Vec<_>>>()?;
-        let mut committed = self.committed.lock().unwrap_or_else(|e| e.into_inner());
+        let mut committed = self.committed.lock().recover();
         let result = self.partition.append(records, AppendOptions::default())?;
         for (tp, offset, metadata) in offsets {
             committed.insert(
@@ -134,7 +135,7 @@ impl OffsetStore {
     }
 
     pub fn fetch(&self, group: &str, tp: &TopicPartition) -> Option<Committed> {
-        let committed = self.committed.lock().unwrap_or_else(|e| e.into_inner());
+        let committed = self.committed.lock().recover();
         committed
             .get(&(group.to_string(), tp.topic.clone(), tp.partition))
             .cloned()
@@ -142,7 +143,7 @@ impl OffsetStore {
 
     /// Every committed offset of `group`.
     pub fn group_offsets(&self, group: &str) -> Vec<(TopicPartition, Committed)> {
-        let committed = self.committed.lock().unwrap_or_else(|e| e.into_inner());
+        let committed = self.committed.lock().recover();
         committed
             .range((group.to_string(), String::new(), 0)..)
             .take_while(|((g, _, _), _)| g == group)
@@ -173,7 +174,7 @@ impl OffsetStore {
                 })
             })
             .collect::<Result<Vec<_>>>()?;
-        let mut committed = self.committed.lock().unwrap_or_else(|e| e.into_inner());
+        let mut committed = self.committed.lock().recover();
         self.partition.append(records, AppendOptions::default())?;
         committed.retain(|(g, _, _), _| g != group);
         Ok(())

@@ -7,7 +7,7 @@
 //! so no rebalance can slip between the check and the durable write of a commit.
 
 use std::collections::BTreeSet;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use driftdb_proto::v1;
@@ -84,11 +84,8 @@ impl Groups {
         self.inner.clock.now_micros()
     }
 
-    fn coordinator(&self) -> std::sync::MutexGuard<'_, Coordinator> {
-        self.inner
-            .coordinator
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
+    fn coordinator(&self) -> MutexGuard<'_, Coordinator> {
+        lock_coordinator(&self.inner.coordinator)
     }
 
     fn partitions_of(&self) -> impl Fn(&str) -> Option<u32> + '_ {
@@ -418,5 +415,56 @@ impl GroupService for Groups {
         Ok(Response::new(v1::ListGroupsResponse {
             groups: self.coordinator().groups(),
         }))
+    }
+}
+
+/// Locks the coordinator. Its state is several maps that one call updates together, so a
+/// call that panicked may have left it half-updated: it then starts over, empty, as after a
+/// restart. Its members are unknown to it and rejoin when their next heartbeat is refused;
+/// the committed offsets are durable and stay (`driftdb_log::sync`, class 3).
+fn lock_coordinator(coordinator: &Mutex<Coordinator>) -> MutexGuard<'_, Coordinator> {
+    coordinator.lock().unwrap_or_else(|poisoned| {
+        tracing::error!(
+            "a consumer group call panicked: every group starts over, its members rejoin"
+        );
+        let mut guard = poisoned.into_inner();
+        *guard = Coordinator::new();
+        coordinator.clear_poison();
+        guard
+    })
+}
+
+#[cfg(test)]
+mod lock_tests {
+    use super::*;
+
+    #[test]
+    fn a_coordinator_a_panic_left_behind_starts_over() {
+        let coordinator = Arc::new(Mutex::new(Coordinator::new()));
+        let join = JoinRequest {
+            member_id: None,
+            topics: BTreeSet::from(["orders".to_string()]),
+            strategy: Strategy::Range,
+            session_timeout_micros: 10_000_000,
+        };
+        lock_coordinator(&coordinator)
+            .join("billing", join, 0, &|_| Some(2))
+            .expect("joins");
+        assert!(lock_coordinator(&coordinator).describe("billing").is_some());
+        let panicking = Arc::clone(&coordinator);
+        let _ = std::thread::spawn(move || {
+            let _held = lock_coordinator(&panicking);
+            panic!("a group call panics half-way");
+        })
+        .join();
+        assert!(coordinator.is_poisoned());
+        let fresh = lock_coordinator(&coordinator);
+        assert!(
+            fresh.describe("billing").is_none(),
+            "the group started over"
+        );
+        assert!(fresh.groups().is_empty());
+        drop(fresh);
+        assert!(!coordinator.is_poisoned());
     }
 }

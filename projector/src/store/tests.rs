@@ -539,3 +539,41 @@ fn sequences_resolve_from_times() {
         Err(Error::PointOutOfRange(_))
     ));
 }
+
+/// A commit whose apply panics after its record is in the ledger: the tables may be half
+/// updated, so the store fences the ledger. Readers go on reading the committed past (the
+/// poisoned locks are taken over), every later commit is refused, and a restart replays
+/// the ledger into whole tables that take commits again.
+#[test]
+fn an_apply_that_panics_fences_the_store_and_reads_go_on() {
+    let f = Fixture::new();
+    let one = |ops| Transaction { ops };
+    {
+        let (_log, store) = f.open(0);
+        store
+            .commit(one(vec![LedgerOp::CreateTable(schema())]), None, &[])
+            .unwrap();
+        let c1 = store.commit(one(vec![set(1, 100)]), None, &[]).unwrap();
+        store.fail_next_apply.store(true, Ordering::SeqCst);
+        let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            store.commit(one(vec![set(1, 0), set(2, 7)]), None, &[])
+        }));
+        assert!(panicked.is_err(), "the apply panicked");
+        assert!(store.db.is_poisoned());
+
+        let refused = store.commit(one(vec![set(3, 1)]), None, &[]);
+        assert!(
+            matches!(refused, Err(Error::Log(driftdb_log::Error::Fenced { .. }))),
+            "{refused:?}"
+        );
+        assert_eq!(store.last().map(|(seq, _)| seq), Some(c1.seq));
+        assert_eq!(balances(&store, c1.seq), vec![(1, 100)]);
+    }
+    let (_log, store) = f.open(0);
+    let c = store.commit(one(vec![set(3, 1)]), None, &[]).unwrap();
+    let rows = balances(&store, c.seq);
+    assert!(
+        rows.contains(&(3, 1)) && rows.iter().any(|(id, _)| *id == 1),
+        "{rows:?}"
+    );
+}

@@ -35,7 +35,7 @@ use futures::Stream;
 
 use super::access::{Cmp, Test};
 use super::exec::ScanSpec;
-use super::{SharedTable, external, poisoned};
+use super::{SharedTable, external};
 
 /// The cache's default budget: 512 MiB of Arrow columns.
 pub const DEFAULT_BUDGET: usize = 512 << 20;
@@ -100,6 +100,9 @@ impl ChunkCache {
         state: u64,
         wanted: &[usize],
     ) -> Option<(usize, Vec<Option<ArrayRef>>)> {
+        // A panic while the cache was being updated may have left its accounting torn: a
+        // poisoned cache is bypassed, as a miss is always answered from the table
+        // (`driftdb_log::sync`, class 3).
         let mut inner = self.inner.lock().ok()?;
         inner.clock += 1;
         let clock = inner.clock;
@@ -247,7 +250,7 @@ impl ChunkStream {
     /// The chunk's columns in `needed` order and its row count; `None` if it had no rows.
     fn columns(&self, chunk: usize) -> Result<Option<(usize, Vec<ArrayRef>)>> {
         let scan = &self.scan;
-        let table = scan.table.read().map_err(poisoned)?;
+        let table = driftdb_projector::database::read(&scan.table);
         let Some(state) = table.chunk_state(chunk, self.seq).map_err(external)? else {
             return Ok(None);
         };

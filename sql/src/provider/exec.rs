@@ -31,7 +31,7 @@ use super::access::{Access, AccessDisplay, Predicate};
 use super::chunked;
 use super::{
     OPERATION, Overlay, ReadPoint, SEQUENCE, SharedTable, VALID_FROM, VALID_FROM_SEQ, VALID_TO,
-    VALID_TO_SEQ, external, poisoned,
+    VALID_TO_SEQ, external,
 };
 
 /// Everything a scan needs, fixed at planning time.
@@ -158,13 +158,13 @@ impl ExecutionPlan for DriftScanExec {
             )));
         }
         if let (Some(partitions), ReadPoint::AsOf(seq)) = (self.spec.chunked, self.spec.point) {
-            let count = self.spec.table.read().map_err(poisoned)?.chunk_count();
+            let count = driftdb_projector::database::read(&self.spec.table).chunk_count();
             let mine = (partition..count).step_by(partitions).collect();
             return Ok(Box::pin(chunked::stream(self.spec.clone(), seq, mine)));
         }
         let batch_size = context.session_config().batch_size().max(1);
         let batches = {
-            let table = self.spec.table.read().map_err(poisoned)?;
+            let table = driftdb_projector::database::read(&self.spec.table);
             let hits = collect(&self.spec, &table)?;
             hits.chunks(batch_size)
                 .map(|chunk| to_batch(&self.spec, chunk))

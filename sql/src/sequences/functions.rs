@@ -16,6 +16,7 @@ use sqlparser::ast::{self, Expr, VisitMut};
 use super::{SharedTaken, TABLE, name_of};
 use crate::Database;
 use crate::SqlState;
+use driftdb_log::sync::Recover;
 
 /// The names of the functions.
 const NAMES: [&str; 5] = [
@@ -243,7 +244,7 @@ impl ScalarUDFImpl for SequenceFunction {
                     let name = name_of(names.value(row));
                     let value = match self.function {
                         Function::Nextval => {
-                            let mut taken = self.taken.lock().unwrap_or_else(|e| e.into_inner());
+                            let mut taken = self.taken.lock().recover();
                             let value = match taken.next_pending(&name) {
                                 Some(value) => value,
                                 None => allocator.next(&store, &name),
@@ -255,7 +256,7 @@ impl ScalarUDFImpl for SequenceFunction {
                         _ => self
                             .taken
                             .lock()
-                            .unwrap_or_else(|e| e.into_inner())
+                            .recover()
                             .current(&name)
                             .map_err(external)?,
                     };
@@ -280,7 +281,7 @@ impl ScalarUDFImpl for SequenceFunction {
                     }
                     let name = name_of(names.value(row));
                     let is_called = called.as_ref().is_none_or(|c| c.value(row));
-                    let mut taken = self.taken.lock().unwrap_or_else(|e| e.into_inner());
+                    let mut taken = self.taken.lock().recover();
                     let value = match taken.set_pending(&name, targets.value(row), is_called) {
                         Some(value) => value,
                         None => allocator.set(&store, &name, targets.value(row), is_called),
@@ -294,12 +295,7 @@ impl ScalarUDFImpl for SequenceFunction {
                 Arc::new(Int64Array::from(values))
             }
             Function::Lastval => {
-                let last = self
-                    .taken
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .last()
-                    .map_err(external)?;
+                let last = self.taken.lock().recover().last().map_err(external)?;
                 Arc::new(Int64Array::from(vec![last; rows]))
             }
             Function::SerialSequence => {

@@ -30,6 +30,7 @@ use crate::error::{execution, unsupported};
 use crate::outcome::Outcome;
 use crate::parser::Statement;
 use crate::schemas::{ident_name, table_name};
+use driftdb_log::sync::Recover;
 
 /// What a prepared statement takes and returns.
 #[derive(Debug, Clone)]
@@ -596,11 +597,7 @@ fn cast_template(sql_type: &str) -> Result<Expr> {
     /// Names remembered; past this many, further ones are parsed each time.
     const REMEMBERED: usize = 64;
     static PARSED: LazyLock<Mutex<HashMap<String, Expr>>> = LazyLock::new(Mutex::default);
-    let remembered = PARSED
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .get(sql_type)
-        .cloned();
+    let remembered = PARSED.lock().recover().get(sql_type).cloned();
     if let Some(cast) = remembered {
         return Ok(cast);
     }
@@ -611,7 +608,7 @@ fn cast_template(sql_type: &str) -> Result<Expr> {
         && let Some(ast::SelectItem::UnnamedExpr(cast @ Expr::Cast { .. })) =
             select.projection.into_iter().next()
     {
-        let mut remembered = PARSED.lock().unwrap_or_else(|e| e.into_inner());
+        let mut remembered = PARSED.lock().recover();
         if remembered.len() < REMEMBERED {
             remembered.insert(sql_type.to_string(), cast.clone());
         }

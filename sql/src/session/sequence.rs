@@ -11,6 +11,7 @@ use crate::outcome::Outcome;
 use crate::parser::AlterSequence;
 use crate::schemas::{ident_name, table_name};
 use crate::sequences::{self, Kind, Sequence};
+use driftdb_log::sync::Recover;
 
 impl Session {
     /// The name of the sequence a new table `table`'s hidden row identity takes its values
@@ -30,7 +31,7 @@ impl Session {
     pub(super) fn row_ids(&self, name: &str, n: usize) -> Result<Vec<Value>> {
         let store = self.db.store();
         let allocator = self.db.sequences();
-        let mut taken = self.taken.lock().unwrap_or_else(|e| e.into_inner());
+        let mut taken = self.taken.lock().recover();
         (0..n)
             .map(|_| {
                 taken

@@ -27,6 +27,7 @@ use crate::error::{projector_error, unsupported};
 use crate::outcome::{Outcome, Rows};
 use crate::schemas::ident_name;
 use crate::temporal::Timestamp;
+use driftdb_log::sync::Recover;
 
 /// Parameters and their defaults. Those marked read-only report the server's facts.
 const PARAMETERS: &[(&str, &str, bool)] = &[
@@ -585,9 +586,7 @@ impl Session {
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
+    mutex.lock().recover()
 }
 
 /// A shared value compared and hashed by its address, as a function's identity is.
