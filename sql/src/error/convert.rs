@@ -139,10 +139,10 @@ pub(crate) fn execution(e: DataFusionError) -> Error {
         }
         DataFusionError::Plan(message) => match missing_table(&message) {
             Some(name) => Error::UndefinedTable { name },
-            None => Error::Execution {
+            None => undefined_operator(&message).unwrap_or(Error::Execution {
                 message,
                 sqlstate: SqlState::FEATURE_NOT_SUPPORTED,
-            },
+            }),
         },
         DataFusionError::NotImplemented(message) => Error::Execution {
             message,
@@ -181,6 +181,48 @@ fn missing_table(message: &str) -> Option<String> {
     Some(match schema {
         "public" => name.to_string(),
         system => format!("{system}.{name}"),
+    })
+}
+
+/// An operator whose operand types DataFusion's coercion found no operator for, as
+/// PostgreSQL reports it: `operator does not exist: bigint + text` (42883, where it was
+/// 0A000). DataFusion says this only as text (`BinaryTypeCoercer`'s: `Cannot coerce
+/// arithmetic expression Int64 + Utf8 to valid types`, `Cannot infer common argument type
+/// for comparison operation Int64 = Utf8`, and the like for logical, regex, bitwise and
+/// concatenation operators); the operand types are read back with Arrow's own parser and
+/// named by [`crate::pg_types`]. Coercion runs before DriftDB's literal typing, so an integer
+/// literal shows as `bigint`.
+fn undefined_operator(message: &str) -> Option<Error> {
+    const PREFIXES: [&str; 2] = [
+        "Cannot coerce arithmetic expression ",
+        "Cannot infer common ",
+    ];
+    let rest = PREFIXES.iter().find_map(|p| message.strip_prefix(p))?;
+    let rest = match rest.strip_suffix(" to valid types") {
+        Some(operands) => operands,
+        // `argument type for comparison operation L op R`: the operands after `operation`.
+        None => rest.split_once(" operation ")?.1,
+    };
+    let name = |text: &str| {
+        let t = text
+            .trim()
+            .parse::<datafusion::arrow::datatypes::DataType>()
+            .ok()?;
+        let typed =
+            crate::pg_types::of_field(&datafusion::arrow::datatypes::Field::new("", t, true));
+        crate::pg_types::format_type(typed.oid, None)
+    };
+    // `L op R`, where a type may hold spaces (`Timestamp(ns, "+00:00")`): the split whose
+    // both sides read as types.
+    let words: Vec<(usize, &str)> = rest.match_indices(' ').collect();
+    words.windows(2).find_map(|pair| {
+        let (start, end) = (pair[0].0, pair[1].0);
+        let op = &rest[start + 1..end];
+        let (left, right) = (name(&rest[..start])?, name(&rest[end + 1..])?);
+        Some(Error::Execution {
+            message: format!("operator does not exist: {left} {op} {right}"),
+            sqlstate: SqlState::UNDEFINED_FUNCTION,
+        })
     })
 }
 
@@ -362,5 +404,31 @@ pub(crate) fn key_text(value: &Value) -> String {
             format!("{{{}}}", items.join(","))
         }
         other => format!("{other:?}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn datafusion_operator_texts_read_as_postgresql_words() {
+        let read = |text: &str| undefined_operator(text).map(|e| e.to_string());
+        assert_eq!(
+            read("Cannot coerce arithmetic expression Int64 + Utf8 to valid types").as_deref(),
+            Some("operator does not exist: bigint + text")
+        );
+        assert_eq!(
+            read("Cannot infer common argument type for regex operation Int32 ~ List(Int64)")
+                .as_deref(),
+            Some("operator does not exist: integer ~ bigint[]")
+        );
+        assert_eq!(
+            read(r#"Cannot coerce arithmetic expression Timestamp(ns, "+00:00") - Utf8 to valid types"#)
+                .as_deref(),
+            Some("operator does not exist: timestamp with time zone - text")
+        );
+        assert_eq!(read("Cannot coerce arithmetic expression nonsense"), None);
+        assert_eq!(read("table 't' not found"), None);
     }
 }
