@@ -212,36 +212,7 @@ mod tests {
 
     #[test]
     fn a_column_type_read_back_from_its_pg_type_is_itself() {
-        let scalars = [
-            DataType::Boolean,
-            DataType::SmallInt,
-            DataType::Int,
-            DataType::BigInt,
-            DataType::Real,
-            DataType::Double,
-            DataType::Decimal {
-                precision: 12,
-                scale: 2,
-            },
-            DataType::Numeric,
-            DataType::Text,
-            DataType::Varchar(None),
-            DataType::Varchar(Some(20)),
-            DataType::Char(3),
-            DataType::Bytea,
-            DataType::Date,
-            DataType::Time,
-            DataType::Timestamp,
-            DataType::TimestampTz,
-            DataType::Interval,
-            DataType::Uuid,
-            DataType::Inet,
-            DataType::Cidr,
-            DataType::Json,
-            DataType::Jsonb,
-        ];
-        let arrays = scalars.iter().map(|t| DataType::Array(Box::new(t.clone())));
-        for t in scalars.iter().cloned().chain(arrays) {
+        for t in crate::pg_types::every_column_type() {
             let (pg, modifiers) = written(&t);
             assert_eq!(of_pg_type(pg, &modifiers).ok(), Some(t.clone()), "{t:?}");
         }
