@@ -14,8 +14,8 @@
 //! - [`PG_TYPE`]: the Arrow field metadata that tells apart the types that share an Arrow
 //!   type (`json`, `jsonb`, `uuid`, `inet`, `cidr`, `character(n)` are all `Utf8`).
 //!
-//! SQL type names as written in statements are read by `crate::column_type`.
-//!
+//! SQL type names as written in statements are read by `crate::column_type`, which looks
+//! `pg_type` names (`int4`, `_int4`, `bpchar(3)`) up here.
 
 use datafusion::arrow::datatypes::{DataType as Arrow, Field};
 use driftdb_projector::DataType;
