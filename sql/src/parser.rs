@@ -15,6 +15,7 @@ pub mod drift;
 pub mod projection;
 mod search_cycle;
 pub mod system_time;
+pub(crate) mod tokens;
 mod window_exclude;
 
 use std::ops::ControlFlow;

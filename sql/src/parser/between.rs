@@ -11,6 +11,7 @@ use sqlparser::ast::{
 };
 use sqlparser::tokenizer::{Location, Token, TokenWithSpan, Whitespace};
 
+use super::tokens::is_word;
 use crate::error::{Error, Result, char_position};
 
 /// Where a `SYMMETRIC` was, by token index and place in the text.
@@ -22,7 +23,7 @@ pub(crate) struct Symmetric {
 /// Blanks out `SYMMETRIC` and `ASYMMETRIC` after `BETWEEN`, giving the token index and place
 /// of each `SYMMETRIC`.
 pub(crate) fn take(tokens: &mut [TokenWithSpan], sql: &str) -> Vec<(usize, Symmetric)> {
-    let word = |t: &TokenWithSpan, text: &str| matches!(&t.token, Token::Word(w) if w.quote_style.is_none() && w.value.eq_ignore_ascii_case(text));
+    let word = |t: &TokenWithSpan, text: &str| is_word(&t.token, text);
     let mut found = Vec::new();
     let mut after_between = false;
     for (i, token) in tokens.iter_mut().enumerate() {

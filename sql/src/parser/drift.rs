@@ -30,6 +30,7 @@ use sqlparser::keywords::Keyword;
 use sqlparser::parser::{IsOptional, Parser, ParserError};
 use sqlparser::tokenizer::{Location, Token, TokenWithSpan};
 
+use super::tokens::is_word;
 use crate::error::{Error, Result, char_position};
 use crate::parser::Statement;
 
@@ -52,10 +53,10 @@ pub(crate) fn parse_statement(
     let mut p = StatementParser { parser, sql };
     let first = p.parser.peek_token_ref();
     let is_legacy_create_table = legacy_starts.binary_search(&first.span.start).is_ok();
-    if is_word(first, "CHECKPOINT") {
+    if is_word(&first.token, "CHECKPOINT") {
         return p.checkpoint().map(Parsed::Drift);
     }
-    if is_word(first, "VACUUM") {
+    if is_word(&first.token, "VACUUM") {
         return p.vacuum().map(Parsed::Drift);
     }
     if super::projection::starts_here(p.parser) {
@@ -68,7 +69,7 @@ pub(crate) fn parse_statement(
     // PostgreSQL's `CREATE USER` is `CREATE ROLE ... LOGIN`, and `ALTER USER` is `ALTER
     // ROLE` (sqlparser reads both as Snowflake's statements).
     let second = p.parser.peek_nth_token_ref(1);
-    if is_word(first, "CREATE") && is_word(second, "USER") {
+    if is_word(&first.token, "CREATE") && is_word(&second.token, "USER") {
         p.parser.advance_token();
         p.parser.advance_token();
         let mut create = p
@@ -80,7 +81,7 @@ pub(crate) fn parse_statement(
     }
     let alter_kind = ["TABLE", "VIEW", "SEQUENCE"]
         .into_iter()
-        .find(|kind| is_word(first, "ALTER") && is_word(second, kind));
+        .find(|kind| is_word(&first.token, "ALTER") && is_word(&second.token, kind));
     if let Some(kind) = alter_kind
         && let Some((name, if_exists, what)) = p
             .parser
@@ -115,14 +116,14 @@ pub(crate) fn parse_statement(
             .map_err(|e| Error::from_parser(e, sql));
     }
     let (first, second) = (p.parser.peek_token_ref(), p.parser.peek_nth_token_ref(1));
-    if is_word(first, "SET") && is_word(second, "CONSTRAINTS") {
+    if is_word(&first.token, "SET") && is_word(&second.token, "CONSTRAINTS") {
         p.parser.advance_token();
         p.parser.advance_token();
         return set_constraints(p.parser)
             .map(Parsed::Drift)
             .map_err(|e| Error::from_parser(e, sql));
     }
-    if is_word(first, "ALTER") && is_word(second, "USER") {
+    if is_word(&first.token, "ALTER") && is_word(&second.token, "USER") {
         p.parser.advance_token();
         p.parser.advance_token();
         let alter = p
@@ -441,11 +442,14 @@ pub(crate) fn legacy_create_table_starts(tokens: &[TokenWithSpan]) -> Vec<Locati
 fn is_legacy_create_table(tokens: &[&TokenWithSpan]) -> bool {
     let eof = TokenWithSpan::wrap(Token::EOF);
     let peek = |n: usize| tokens.get(n).copied().unwrap_or(&eof);
-    if !is_word(peek(0), "CREATE") || !is_word(peek(1), "TABLE") {
+    if !is_word(&peek(0).token, "CREATE") || !is_word(&peek(1).token, "TABLE") {
         return false;
     }
     let mut n = 2;
-    if is_word(peek(2), "IF") && is_word(peek(3), "NOT") && is_word(peek(4), "EXISTS") {
+    if is_word(&peek(2).token, "IF")
+        && is_word(&peek(3).token, "NOT")
+        && is_word(&peek(4).token, "EXISTS")
+    {
         n = 5;
     }
     if !matches!(peek(n).token, Token::Word(_)) {
@@ -461,8 +465,8 @@ fn is_legacy_create_table(tokens: &[&TokenWithSpan]) -> bool {
     n += 1;
     loop {
         let item = peek(n);
-        let is_pk = is_word(item, "pk") && peek(n + 1).token == Token::Eq;
-        let is_index = is_word(item, "INDEX")
+        let is_pk = is_word(&item.token, "pk") && peek(n + 1).token == Token::Eq;
+        let is_index = is_word(&item.token, "INDEX")
             && (peek(n + 1).token == Token::LParen
                 || (matches!(peek(n + 1).token, Token::Word(_))
                     && peek(n + 2).token == Token::LParen));
@@ -486,10 +490,6 @@ fn is_legacy_create_table(tokens: &[&TokenWithSpan]) -> bool {
     }
 }
 
-fn is_word(token: &TokenWithSpan, word: &str) -> bool {
-    matches!(&token.token, Token::Word(w) if w.quote_style.is_none() && w.value.eq_ignore_ascii_case(word))
-}
-
 struct StatementParser<'p, 'a> {
     parser: &'p mut Parser<'a>,
     sql: &'p str,
@@ -507,7 +507,7 @@ impl StatementParser<'_, '_> {
     fn checkpoint(&mut self) -> Result<Statement> {
         self.parser.advance_token();
         let next = self.parser.peek_token_ref();
-        if !is_word(next, "TABLE") {
+        if !is_word(&next.token, "TABLE") {
             return Err(Error::Unsupported {
                 message: "only CHECKPOINT TABLE <name> is supported".into(),
                 position: self.position(next.span.start),
@@ -526,7 +526,7 @@ impl StatementParser<'_, '_> {
         let is_option = matches!(&next.token, Token::LParen)
             || ["FULL", "FREEZE", "VERBOSE", "ANALYZE", "ANALYSE"]
                 .iter()
-                .any(|word| is_word(next, word));
+                .any(|word| is_word(&next.token, word));
         if is_option {
             return Err(Error::Unsupported {
                 message: "VACUUM takes no options; write VACUUM or VACUUM <table>".into(),
@@ -557,7 +557,7 @@ impl StatementParser<'_, '_> {
         let mut indexes: Vec<(Option<Ident>, Vec<Ident>, Location)> = Vec::new();
         loop {
             let start = parser.peek_token_ref().span.start;
-            if is_word(parser.peek_token_ref(), "pk")
+            if is_word(&parser.peek_token_ref().token, "pk")
                 && parser.peek_nth_token_ref(1).token == Token::Eq
             {
                 parser.advance_token();
@@ -575,7 +575,7 @@ impl StatementParser<'_, '_> {
                     });
                 }
                 primary_key = Some((key, start));
-            } else if is_word(parser.peek_token_ref(), "INDEX") {
+            } else if is_word(&parser.peek_token_ref().token, "INDEX") {
                 parser.advance_token();
                 let index_name = if parser.peek_token_ref().token == Token::LParen {
                     None

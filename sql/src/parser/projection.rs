@@ -23,8 +23,9 @@
 use driftdb_projector::projection::{Action, ErrorPolicy, PathStep, Rule, Source, Start};
 use sqlparser::ast::{DataType, Ident};
 use sqlparser::parser::{Parser, ParserError};
-use sqlparser::tokenizer::{Location, Token, TokenWithSpan};
+use sqlparser::tokenizer::{Location, Token};
 
+use super::tokens::is_word;
 use crate::error::{Error, Result, char_position};
 
 /// A projection statement.
@@ -79,11 +80,15 @@ pub struct ProjectedColumn {
 /// Whether the statement at the parser's position is a projection statement.
 pub(crate) fn starts_here(parser: &Parser) -> bool {
     let t = |n| parser.peek_nth_token_ref(n);
-    (is_word(t(0), "CREATE")
-        && (is_word(t(1), "PROJECTION")
-            || (is_word(t(1), "OR") && is_word(t(2), "REPLACE") && is_word(t(3), "PROJECTION"))))
-        || ((is_word(t(0), "ALTER") || is_word(t(0), "DROP") || is_word(t(0), "REFRESH"))
-            && is_word(t(1), "PROJECTION"))
+    (is_word(&t(0).token, "CREATE")
+        && (is_word(&t(1).token, "PROJECTION")
+            || (is_word(&t(1).token, "OR")
+                && is_word(&t(2).token, "REPLACE")
+                && is_word(&t(3).token, "PROJECTION"))))
+        || ((is_word(&t(0).token, "ALTER")
+            || is_word(&t(0).token, "DROP")
+            || is_word(&t(0).token, "REFRESH"))
+            && is_word(&t(1).token, "PROJECTION"))
 }
 
 /// Parses the projection statement at the parser's position.
@@ -142,10 +147,6 @@ pub(crate) fn parse(parser: &mut Parser, sql: &str) -> Result<ProjectionStatemen
     })
 }
 
-fn is_word(token: &TokenWithSpan, word: &str) -> bool {
-    matches!(&token.token, Token::Word(w) if w.quote_style.is_none() && w.value.eq_ignore_ascii_case(word))
-}
-
 struct P<'p, 'a> {
     parser: &'p mut Parser<'a>,
     sql: &'p str,
@@ -157,7 +158,7 @@ impl P<'_, '_> {
     }
 
     fn peek_is(&self, word: &str) -> bool {
-        is_word(self.parser.peek_token_ref(), word)
+        is_word(&self.parser.peek_token_ref().token, word)
     }
 
     fn eat(&mut self, word: &str) -> bool {
@@ -253,7 +254,9 @@ impl P<'_, '_> {
                 self.expect("TYPE")?;
                 self.expect("FROM")?;
                 spec.event_type = Some(self.source()?);
-            } else if self.peek_is("ON") && is_word(self.parser.peek_nth_token_ref(1), "ERROR") {
+            } else if self.peek_is("ON")
+                && is_word(&self.parser.peek_nth_token_ref(1).token, "ERROR")
+            {
                 self.parser.advance_token();
                 self.parser.advance_token();
                 spec.on_error = if self.eat("STOP") {

@@ -34,8 +34,9 @@ use sqlparser::ast::{
     helpers::attached_token::AttachedToken,
 };
 use sqlparser::parser::Parser;
-use sqlparser::tokenizer::{Location, Token, TokenWithSpan, Whitespace};
+use sqlparser::tokenizer::{Location, Token, TokenWithSpan};
 
+use super::tokens::{blank, is_word, significant};
 use crate::SqlState;
 use crate::calls::call_with;
 use crate::dialect::DriftDialect;
@@ -72,13 +73,11 @@ struct Cycle {
 /// Takes every `SEARCH` and `CYCLE` clause that follows a `)` out of `tokens` (they become
 /// blanks, so positions stay), giving the token index of each `)` and what followed it.
 pub(crate) fn take(tokens: &mut [TokenWithSpan], sql: &str) -> Result<Vec<(usize, Clauses)>> {
-    let starts = |t: &TokenWithSpan| matches!(&t.token, Token::Word(w) if w.quote_style.is_none() && (w.value.eq_ignore_ascii_case("search") || w.value.eq_ignore_ascii_case("cycle")));
+    let starts = |t: &TokenWithSpan| is_word(&t.token, "search") || is_word(&t.token, "cycle");
     if !tokens.iter().any(starts) {
         return Ok(Vec::new());
     }
-    let meaningful: Vec<usize> = (0..tokens.len())
-        .filter(|&i| !matches!(tokens[i].token, Token::Whitespace(_)))
-        .collect();
+    let meaningful = significant(tokens);
     let mut found = Vec::new();
     let mut k = 0;
     while k + 1 < meaningful.len() {
@@ -105,9 +104,7 @@ pub(crate) fn take(tokens: &mut [TokenWithSpan], sql: &str) -> Result<Vec<(usize
             None
         };
         let end = reader.k;
-        for &i in &meaningful[k + 1..end] {
-            tokens[i].token = Token::Whitespace(Whitespace::Space);
-        }
+        blank(tokens, &meaningful[k + 1..end]);
         found.push((
             paren,
             Clauses {
@@ -127,10 +124,7 @@ pub(crate) fn take(tokens: &mut [TokenWithSpan], sql: &str) -> Result<Vec<(usize
 /// `SELECT (x) cycle FROM t`).
 fn opens_clause(tokens: &[TokenWithSpan], meaningful: &[usize], k: usize) -> bool {
     let token = |k: usize| meaningful.get(k).map(|&i| &tokens[i].token);
-    let word = |k: usize, text: &str| {
-        matches!(token(k), Some(Token::Word(w))
-            if w.quote_style.is_none() && w.value.eq_ignore_ascii_case(text))
-    };
+    let word = |k: usize, text: &str| token(k).is_some_and(|t| is_word(t, text));
     let is_name = |k: usize| matches!(token(k), Some(Token::Word(_)));
     if word(k, "search") {
         return (word(k + 1, "depth") || word(k + 1, "breadth")) && word(k + 2, "first");
@@ -165,8 +159,7 @@ impl Reader<'_> {
 
     /// Takes the unquoted word `text`, if it comes next.
     fn word(&mut self, text: &str) -> bool {
-        let found = matches!(self.token(), Some(Token::Word(w))
-            if w.quote_style.is_none() && w.value.eq_ignore_ascii_case(text));
+        let found = self.token().is_some_and(|t| is_word(t, text));
         if found {
             self.k += 1;
         }

@@ -21,6 +21,7 @@ use sqlparser::ast::{TableFactor, TableVersion};
 use sqlparser::keywords::Keyword;
 use sqlparser::tokenizer::{Location, Span, Token, TokenWithSpan, Word};
 
+use super::tokens::{is_word, next_significant};
 use crate::dialect::MARKER_QUOTE;
 use crate::dialect::seq::{SEQ_LOOKAHEAD, SeqMatch, match_seq};
 use crate::error::{Error, Result, char_position};
@@ -157,14 +158,6 @@ pub(crate) fn rewrite(tokens: Vec<TokenWithSpan>, sql: &str) -> Result<Rewritten
         clauses,
         system_time_positions,
     })
-}
-
-fn is_word(token: &Token, word: &str) -> bool {
-    matches!(token, Token::Word(w) if w.quote_style.is_none() && w.value.eq_ignore_ascii_case(word))
-}
-
-fn next_significant(tokens: &[TokenWithSpan], from: usize) -> Option<usize> {
-    (from..tokens.len()).find(|&k| !matches!(tokens[k].token, Token::Whitespace(_)))
 }
 
 /// Reads one clause from the original tokens, skipping whitespace and comments.

@@ -16,8 +16,9 @@ use sqlparser::ast::{
     NamedWindowExpr, ObjectName, ObjectNamePart, Query, SetExpr, Spanned, Statement, Value,
     VisitMut, VisitorMut, WindowType,
 };
-use sqlparser::tokenizer::{Location, Token, TokenWithSpan, Whitespace};
+use sqlparser::tokenizer::{Location, Token, TokenWithSpan};
 
+use super::tokens::{blank, is_word, significant};
 use crate::error::{Error, Result, char_position};
 use crate::postgres::excluding;
 
@@ -43,13 +44,10 @@ enum Owner {
 
 /// Takes each `EXCLUDE` clause out of `tokens`, giving its token index and what it says.
 pub(crate) fn take(tokens: &mut [TokenWithSpan], sql: &str) -> Result<Vec<(usize, Exclusion)>> {
-    let is_word = |t: &Token, text: &str| matches!(t, Token::Word(w) if w.quote_style.is_none() && w.value.eq_ignore_ascii_case(text));
     if !tokens.iter().any(|t| is_word(&t.token, "exclude")) {
         return Ok(Vec::new());
     }
-    let meaningful: Vec<usize> = (0..tokens.len())
-        .filter(|&i| !matches!(tokens[i].token, Token::Whitespace(_)))
-        .collect();
+    let meaningful = significant(tokens);
     let word = |tokens: &[TokenWithSpan], k: usize, text: &str| {
         meaningful
             .get(k)
@@ -100,9 +98,7 @@ pub(crate) fn take(tokens: &mut [TokenWithSpan], sql: &str) -> Result<Vec<(usize
                 position,
             });
         };
-        for &i in &meaningful[k..k + length] {
-            tokens[i].token = Token::Whitespace(Whitespace::Space);
-        }
+        blank(tokens, &meaningful[k..k + length]);
         found.push((
             meaningful[k],
             Exclusion {
