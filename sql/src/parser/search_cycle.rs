@@ -36,11 +36,11 @@ use sqlparser::ast::{
 use sqlparser::parser::Parser;
 use sqlparser::tokenizer::{Location, Token, TokenWithSpan};
 
-use super::tokens::{blank, is_word, significant};
+use super::tokens::{Cursor, blank, end_of, is_word, significant};
 use crate::SqlState;
 use crate::calls::call_with;
 use crate::dialect::DriftDialect;
-use crate::error::{Error, Result, char_position};
+use crate::error::{Error, Result};
 use crate::postgres::CAST_LIKE;
 
 /// The `SEARCH` and `CYCLE` clauses that follow one `)`.
@@ -78,6 +78,7 @@ pub(crate) fn take(tokens: &mut [TokenWithSpan], sql: &str) -> Result<Vec<(usize
         return Ok(Vec::new());
     }
     let meaningful = significant(tokens);
+    let eof = end_of(tokens);
     let mut found = Vec::new();
     let mut k = 0;
     while k + 1 < meaningful.len() {
@@ -86,24 +87,25 @@ pub(crate) fn take(tokens: &mut [TokenWithSpan], sql: &str) -> Result<Vec<(usize
             k += 1;
             continue;
         }
-        let mut reader = Reader {
-            tokens,
-            meaningful: &meaningful,
-            k: k + 1,
-            sql,
+        let (position, search, cycle, read_to) = {
+            let mut reader = Reader {
+                cursor: Cursor::new(tokens, meaningful[k + 1], &eof, sql),
+            };
+            let position = reader.position();
+            let search = if reader.cursor.word("search") {
+                Some(reader.search()?)
+            } else {
+                None
+            };
+            let cycle = if reader.cursor.word("cycle") {
+                Some(reader.cycle()?)
+            } else {
+                None
+            };
+            (position, search, cycle, reader.cursor.at())
         };
-        let position = reader.position();
-        let search = if reader.word("search") {
-            Some(reader.search()?)
-        } else {
-            None
-        };
-        let cycle = if reader.word("cycle") {
-            Some(reader.cycle()?)
-        } else {
-            None
-        };
-        let end = reader.k;
+        // The clauses' tokens: the significant ones from the `)` on, up to where reading stopped.
+        let end = meaningful.partition_point(|&i| i < read_to);
         blank(tokens, &meaningful[k + 1..end]);
         found.push((
             paren,
@@ -139,31 +141,29 @@ fn opens_clause(tokens: &[TokenWithSpan], meaningful: &[usize], k: usize) -> boo
     word(next, "set")
 }
 
-/// Reads clause words from the meaningful tokens.
+/// Reads the clauses' words ([`Cursor`], which skips whitespace and comments).
 struct Reader<'a> {
-    tokens: &'a [TokenWithSpan],
-    meaningful: &'a [usize],
-    k: usize,
-    sql: &'a str,
+    cursor: Cursor<'a>,
 }
 
 impl Reader<'_> {
+    /// The next token; `None` at the end of the statement.
     fn token(&self) -> Option<&Token> {
-        self.meaningful.get(self.k).map(|&i| &self.tokens[i].token)
+        match &self.cursor.peek().token {
+            Token::EOF => None,
+            token => Some(token),
+        }
     }
 
+    /// Where the next token is; `None` at the end of the statement.
     fn position(&self) -> Option<usize> {
-        let i = self.meaningful.get(self.k).copied()?;
-        char_position(self.sql, self.tokens[i].span.start)
+        self.token()?;
+        self.cursor.position(self.cursor.peek())
     }
 
     /// Takes the unquoted word `text`, if it comes next.
     fn word(&mut self, text: &str) -> bool {
-        let found = self.token().is_some_and(|t| is_word(t, text));
-        if found {
-            self.k += 1;
-        }
-        found
+        self.cursor.word(text)
     }
 
     fn error(&self, expected: &str) -> Error {
@@ -191,7 +191,7 @@ impl Reader<'_> {
                     Some(quote) => Ident::with_quote(quote, w.value.clone()),
                     None => Ident::new(w.value.to_lowercase()),
                 };
-                self.k += 1;
+                self.cursor.next();
                 Ok(ident)
             }
             _ => Err(self.error("a column name")),
@@ -201,7 +201,7 @@ impl Reader<'_> {
     fn names(&mut self) -> Result<Vec<Ident>> {
         let mut names = vec![self.name()?];
         while self.token() == Some(&Token::Comma) {
-            self.k += 1;
+            self.cursor.next();
             names.push(self.name()?);
         }
         Ok(names)
@@ -253,7 +253,8 @@ impl Reader<'_> {
 
     /// The expression whose tokens run up to the word `end` outside parentheses.
     fn expression_until(&mut self, end: &str) -> Result<Expr> {
-        let start = self.k;
+        let position = self.position();
+        let mut tokens = Vec::new();
         let mut depth = 0usize;
         while let Some(token) = self.token() {
             match token {
@@ -263,16 +264,11 @@ impl Reader<'_> {
                 Token::SemiColon => break,
                 _ => {}
             }
-            self.k += 1;
+            tokens.push(self.cursor.next().token.clone());
         }
-        if start == self.k {
+        if tokens.is_empty() {
             return Err(self.error("a value"));
         }
-        let position = char_position(self.sql, self.tokens[self.meaningful[start]].span.start);
-        let tokens = self.meaningful[start..self.k]
-            .iter()
-            .map(|&i| self.tokens[i].token.clone())
-            .collect();
         let dialect = DriftDialect::new();
         let mut parser = Parser::new(&dialect).with_tokens(tokens);
         let expr = parser.parse_expr().map_err(|_| Error::Syntax {

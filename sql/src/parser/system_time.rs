@@ -19,9 +19,9 @@
 
 use sqlparser::ast::{TableFactor, TableVersion};
 use sqlparser::keywords::Keyword;
-use sqlparser::tokenizer::{Location, Span, Token, TokenWithSpan, Word};
+use sqlparser::tokenizer::{Span, Token, TokenWithSpan, Word};
 
-use super::tokens::{is_word, next_significant};
+use super::tokens::{self, is_word, next_significant};
 use crate::dialect::MARKER_QUOTE;
 use crate::dialect::seq::{SEQ_LOOKAHEAD, SeqMatch, match_seq};
 use crate::error::{Error, Result, char_position};
@@ -103,8 +103,7 @@ pub(crate) struct Rewritten {
 
 /// Replaces every `FOR SYSTEM_TIME ...` clause in `tokens` by `AS OF <marker>`.
 pub(crate) fn rewrite(tokens: Vec<TokenWithSpan>, sql: &str) -> Result<Rewritten> {
-    let end = tokens.last().map_or(Location::new(1, 1), |t| t.span.end);
-    let eof = TokenWithSpan::at(Token::EOF, end, end);
+    let eof = tokens::end_of(&tokens);
     let mut out = Vec::with_capacity(tokens.len());
     let mut clauses = Vec::new();
     let mut system_time_positions = Vec::new();
@@ -116,16 +115,13 @@ pub(crate) fn rewrite(tokens: Vec<TokenWithSpan>, sql: &str) -> Result<Rewritten
         {
             out.extend_from_slice(&tokens[i..=j]);
             system_time_positions.extend(char_position(sql, tokens[j].span.start));
-            let mut cursor = Cursor {
-                tokens: &tokens,
-                pos: j + 1,
-                eof: &eof,
+            let mut cursor = Clause {
+                cursor: tokens::Cursor::new(&tokens, j + 1, &eof, sql),
                 sql,
-                last_end: tokens[j].span.end,
             };
             let first = cursor.peek().span.start;
             let system_time = cursor.clause()?;
-            let last = cursor.last_end;
+            let last = cursor.cursor.last_end();
             cursor.expect_clause_end()?;
             let marker = marker::encode(clauses.len(), &system_time);
             let clause_span = Span::new(first, last);
@@ -147,7 +143,7 @@ pub(crate) fn rewrite(tokens: Vec<TokenWithSpan>, sql: &str) -> Result<Rewritten
                 }),
                 clause_span,
             ));
-            i = cursor.pos;
+            i = cursor.cursor.at();
             continue;
         }
         out.push(tokens[i].clone());
@@ -160,46 +156,28 @@ pub(crate) fn rewrite(tokens: Vec<TokenWithSpan>, sql: &str) -> Result<Rewritten
     })
 }
 
-/// Reads one clause from the original tokens, skipping whitespace and comments.
-struct Cursor<'a> {
-    tokens: &'a [TokenWithSpan],
-    pos: usize,
-    eof: &'a TokenWithSpan,
+/// Reads one clause from the original tokens ([`tokens::Cursor`], which skips whitespace
+/// and comments).
+struct Clause<'a> {
+    cursor: tokens::Cursor<'a>,
     sql: &'a str,
-    last_end: Location,
 }
 
-impl<'a> Cursor<'a> {
+impl<'a> Clause<'a> {
     fn peek_nth(&self, n: usize) -> &'a TokenWithSpan {
-        let mut from = self.pos;
-        let mut found = 0;
-        while let Some(k) = next_significant(self.tokens, from) {
-            if found == n {
-                return &self.tokens[k];
-            }
-            found += 1;
-            from = k + 1;
-        }
-        self.eof
+        self.cursor.peek_nth(n)
     }
 
     fn peek(&self) -> &'a TokenWithSpan {
-        self.peek_nth(0)
+        self.cursor.peek()
     }
 
     fn next(&mut self) -> &'a TokenWithSpan {
-        match next_significant(self.tokens, self.pos) {
-            Some(k) => {
-                self.pos = k + 1;
-                self.last_end = self.tokens[k].span.end;
-                &self.tokens[k]
-            }
-            None => self.eof,
-        }
+        self.cursor.next()
     }
 
     fn position(&self, token: &TokenWithSpan) -> Option<usize> {
-        char_position(self.sql, token.span.start)
+        self.cursor.position(token)
     }
 
     fn syntax<T>(&self, expected: &str, found: &TokenWithSpan) -> Result<T> {
