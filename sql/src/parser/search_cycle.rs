@@ -92,12 +92,12 @@ pub(crate) fn take(tokens: &mut [TokenWithSpan], sql: &str) -> Result<Vec<(usize
                 cursor: Cursor::new(tokens, meaningful[k + 1], &eof, sql),
             };
             let position = reader.position();
-            let search = if reader.cursor.word("search") {
+            let search = if reader.word("search") {
                 Some(reader.search()?)
             } else {
                 None
             };
-            let cycle = if reader.cursor.word("cycle") {
+            let cycle = if reader.word("cycle") {
                 Some(reader.cycle()?)
             } else {
                 None
