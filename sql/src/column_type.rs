@@ -21,12 +21,40 @@ fn numeric_precision(p: u64) -> Result<u8> {
     u8::try_from(p).map_err(|_| unsupported("numeric precision above 255"))
 }
 
+/// `numeric(precision[, scale])`.
+fn decimal(precision: u64, scale: impl TryInto<u8>) -> Result<DataType> {
+    Ok(DataType::Decimal {
+        precision: numeric_precision(precision)?,
+        scale: scale
+            .try_into()
+            .ok()
+            .filter(|s| *s <= 38)
+            .ok_or_else(|| unsupported("numeric scale above 38"))?,
+    })
+}
+
+/// A declared `character(n)` or `varchar(n)` length: PostgreSQL's 1 to 10485760 (22023
+/// outside), named as the statement wrote the type.
+fn length(n: u64, type_name: &str) -> Result<u32> {
+    let refused = |bound: &str| Error::Execution {
+        message: format!("length for type {type_name} {bound}"),
+        sqlstate: SqlState::INVALID_PARAMETER_VALUE,
+    };
+    match u32::try_from(n) {
+        Ok(0) => Err(refused("must be at least 1")),
+        Ok(n) if n <= 10_485_760 => Ok(n),
+        _ => Err(refused("cannot exceed 10485760")),
+    }
+}
+
 /// SQL type names to the projector's types.
 pub(crate) fn data_type(t: &ast::DataType) -> Result<DataType> {
     use ast::DataType as T;
-    let len = |l: &Option<ast::CharacterLength>| match l {
-        Some(ast::CharacterLength::IntegerLength { length, .. }) => u32::try_from(*length).ok(),
-        _ => None,
+    let len = |l: &Option<ast::CharacterLength>, type_name: &str| match l {
+        Some(ast::CharacterLength::IntegerLength { length: n, .. }) => {
+            length(*n, type_name).map(Some)
+        }
+        _ => Ok(None),
     };
     Ok(match t {
         // MySQL's display width (`int(11)`), which sqlparser reads and PostgreSQL refuses.
@@ -67,22 +95,13 @@ pub(crate) fn data_type(t: &ast::DataType) -> Result<DataType> {
             }
         },
         T::Numeric(info) | T::Decimal(info) | T::Dec(info) => match info {
-            ast::ExactNumberInfo::PrecisionAndScale(p, s) => DataType::Decimal {
-                precision: numeric_precision(*p)?,
-                scale: u8::try_from(*s)
-                    .ok()
-                    .filter(|s| *s <= 38)
-                    .ok_or_else(|| unsupported("numeric scale above 38"))?,
-            },
-            ast::ExactNumberInfo::Precision(p) => DataType::Decimal {
-                precision: numeric_precision(*p)?,
-                scale: 0,
-            },
+            ast::ExactNumberInfo::PrecisionAndScale(p, s) => decimal(*p, *s)?,
+            ast::ExactNumberInfo::Precision(p) => decimal(*p, 0)?,
             ast::ExactNumberInfo::None => DataType::Numeric,
         },
         T::Text | T::String(_) => DataType::Text,
-        T::Varchar(l) | T::CharacterVarying(l) => DataType::Varchar(len(l)),
-        T::Char(l) | T::Character(l) => DataType::Char(len(l).unwrap_or(1)),
+        T::Varchar(l) | T::CharacterVarying(l) => DataType::Varchar(len(l, "varchar")?),
+        T::Char(l) | T::Character(l) => DataType::Char(len(l, "char")?.unwrap_or(1)),
         T::Bytea => DataType::Bytea,
         T::Date => DataType::Date,
         T::Time(..) => DataType::Time,
@@ -137,31 +156,13 @@ fn of_pg_type(pg: &PgType, modifiers: &[String]) -> Result<DataType> {
             message: format!("invalid type modifier for type \"{}\"", pg.name),
             sqlstate: SqlState::INVALID_PARAMETER_VALUE,
         })?;
-    let length = |n: u64| {
-        u32::try_from(n)
-            .ok()
-            .filter(|n| (1..=10_485_760).contains(n))
-            .ok_or_else(|| Error::Execution {
-                message: format!("length for type {} must be between 1 and 10485760", pg.name),
-                sqlstate: SqlState::INVALID_PARAMETER_VALUE,
-            })
-    };
     let data_type = match (pg.oid, numbers.as_slice()) {
         (oid::NUMERIC, []) => DataType::Numeric,
-        (oid::NUMERIC, [p]) => DataType::Decimal {
-            precision: numeric_precision(*p)?,
-            scale: 0,
-        },
-        (oid::NUMERIC, [p, s]) => DataType::Decimal {
-            precision: numeric_precision(*p)?,
-            scale: u8::try_from(*s)
-                .ok()
-                .filter(|s| *s <= 38)
-                .ok_or_else(|| unsupported("numeric scale above 38"))?,
-        },
+        (oid::NUMERIC, [p]) => decimal(*p, 0)?,
+        (oid::NUMERIC, [p, s]) => decimal(*p, *s)?,
         (oid::VARCHAR, []) => DataType::Varchar(None),
-        (oid::VARCHAR, [n]) => DataType::Varchar(Some(length(*n)?)),
-        (oid::BPCHAR, [n]) => DataType::Char(length(*n)?),
+        (oid::VARCHAR, [n]) => DataType::Varchar(Some(length(*n, "varchar")?)),
+        (oid::BPCHAR, [n]) => DataType::Char(length(*n, "char")?),
         // `bpchar` alone is blank-padded text of any length, which DriftDB does not have.
         (oid::BPCHAR, []) => return Err(unsupported("type bpchar without a length")),
         (_, [_, ..]) => {

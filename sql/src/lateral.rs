@@ -327,7 +327,7 @@ impl Call {
     /// The `SELECT` items that call the function over `arguments`, named as PostgreSQL
     /// names its columns; `None` for a function this does not rewrite.
     fn projection(&self, arguments: &[Expr]) -> Result<Option<Vec<SelectItem>>> {
-        let call = |function: &str| crate::rewrite::call_with(function, arguments.to_vec());
+        let call = |function: &str| crate::calls::call_with(function, arguments.to_vec());
         // Scalar rows: the column is named after the alias, else the function.
         let column = || match &self.alias {
             Some(alias) if alias.columns.is_empty() => alias.name.clone(),

@@ -69,7 +69,7 @@ mod type_of;
 mod unknown;
 mod variance;
 
-pub(crate) use crate::udf::{all_scalar, columnar, infix};
+use crate::udf::{all_scalar, columnar, infix};
 pub(crate) use array_fill::{ARRAY_FILL, array_fill};
 pub(crate) use array_in::read_one_dimension as read_array_literals;
 pub(crate) use arrays::functions as array_functions;

@@ -31,11 +31,11 @@ use sqlparser::ast::{
 };
 
 use crate::SqlState;
-pub(crate) use crate::calls::call_with;
+use crate::calls::call_with;
 use crate::calls::object_name;
 use crate::catalog::always_empty;
 use crate::catalog::{REGCLASS_NAME, REGCLASS_OID, REGNAMESPACE_NAME, REGTYPE_NAME};
-pub(crate) use crate::schemas::unqualified;
+use crate::schemas::unqualified;
 
 /// What the passes know of the statement they rewrite.
 struct Context {

@@ -191,7 +191,7 @@ fn record(qualifier: &Ident, names: &[String]) -> Expr {
             Ident::with_quote('"', name.as_str()),
         ]));
     }
-    crate::rewrite::call_with(crate::postgres::ROW, args)
+    crate::calls::call_with(crate::postgres::ROW, args)
 }
 
 /// Adds each item of `from` with its columns to `items`; `false` if some item's columns
