@@ -12,8 +12,11 @@
 //! - `Pause` stops or restarts it, `Drop` forgets it, and `Swap` makes a rebuilt version (a
 //!   projection into a shadow table that `replaces` another) the projection by its name.
 //!
-//! The runner that consumes topics and writes these transactions is the SQL layer's: it
-//! converts event fields with the same strict casts as `INSERT`.
+//! What the runner that consumes topics and writes these transactions decides is
+//! [`runner::Runner`], a state machine with no I/O; the thread that performs it is the SQL
+//! layer's, which converts event fields with the same strict casts as `INSERT`.
+
+pub mod runner;
 
 use std::collections::BTreeMap;
 

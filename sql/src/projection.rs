@@ -1,23 +1,13 @@
 //! Running projections: one thread per projection consumes its topic and commits each batch
 //! of events into the ledger with the source offsets it consumed.
 //!
-//! Exactly once: a batch's row changes and its `Progress` (the offsets it read from and up
-//! to) are one ledger transaction, and `Progress` only applies if the projection is still
-//! where the batch started. A crash before the commit loses the batch and the restart reads
-//! it again from the offsets the ledger has; a crash after it finds the offsets moved past
-//! it. Nothing outside the ledger decides where a projection is.
-//!
-//! The loop (`run`), for each batch: read the projection's state from the store (gone or
-//! paused: stop), read up to [`MAX_BATCH_EVENTS`] events from its partitions, map them
-//! ([`mapping::Batch`]), apply the error policy to events that do not fit (`STOP` commits
-//! the events before the bad one and stops with the reason; `SKIP` counts it; `DEAD LETTER`
-//! appends it to the dead-letter topic, with the reason in the `driftdb-error` header,
-//! before the batch commits, so a crash there can copy it twice but never lose it), commit,
-//! then publish lag. With nothing to read it waits for any partition's end to move.
-//!
-//! A rebuild (`ALTER`/`REFRESH PROJECTION`) is a projection into a shadow table that
-//! `replaces` the projection: the first time it finds nothing more to read it commits a
-//! `Swap`, and the projection's own runner carries on under the new definition.
+//! What a runner decides (how a batch is read, what each error policy does, how progress
+//! commits exactly once, when a rebuild swaps in) is [`Runner`], the projector's state
+//! machine with no I/O, documented and tested there. This module performs its commands: it
+//! looks at the projection's state in the store, reads the topic's partitions, maps events to
+//! row changes ([`mapping::Batch`], with the same strict casts as `INSERT`), appends dead
+//! letters, commits, and waits for a partition's end to move when there is nothing to read.
+//! It also keeps each projection's counters and lag metrics, which the machine's reports feed.
 //!
 //! [`Runners`] starts and stops the threads ([`Runners::reconcile`], after every statement
 //! that changes projections and at open), keeps counters and state for the system view
@@ -34,53 +24,33 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use driftdb_log::{AppendOptions, Header, Log, NewRecord, Partition, ReadLimits, TopicConfig};
-use driftdb_projector::projection::{Advance, ErrorPolicy, ProjectionOp, ProjectionState};
+use driftdb_log::{
+    AppendOptions, Header, Log, NewRecord, Partition, ReadLimits, Record, Topic, TopicConfig,
+};
+use driftdb_projector::projection::runner::{
+    Command, Commit, Limits, Mapped, PartitionView, Read, Rejection, RunState, Runner, Tally,
+};
+use driftdb_projector::projection::{ProjectionOp, ProjectionState};
 use driftdb_projector::{LedgerOp, Store, Transaction};
 
-use self::mapping::{Batch, Rejected};
+use self::mapping::Batch;
 
 use crate::SqlState;
 use driftdb_log::sync::Recover;
 
-/// Most events one batch (one ledger transaction) applies.
-pub const MAX_BATCH_EVENTS: usize = 20_000;
-
-/// Most bytes read from one partition for one batch.
-const MAX_BATCH_BYTES: usize = 8 << 20;
+/// How much one batch (one ledger transaction) reads: at most 20,000 events, and about 8 MiB
+/// from each partition.
+const LIMITS: Limits = Limits {
+    max_events: 20_000,
+    max_bytes: 8 << 20,
+};
 
 /// How long an idle runner waits before looking at its state again (for pause, drop and
 /// topics that appear).
 const IDLE_WAIT: Duration = Duration::from_millis(200);
 
-/// How long a runner waits after a commit failed for a reason other than a race.
+/// How long a runner waits after a failure before it starts the batch over.
 const RETRY_WAIT: Duration = Duration::from_secs(1);
-
-/// What a projection is doing.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum RunState {
-    /// Not started yet (or the server has just opened).
-    Starting,
-    Running,
-    /// Its topic does not exist yet.
-    WaitingForTopic,
-    Paused,
-    /// Stopped at an event that does not fit (`ON ERROR STOP`), or by an error it cannot
-    /// get past; `RESUME`, `ALTER` or `REFRESH` starts it again.
-    Failed,
-}
-
-impl RunState {
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            RunState::Starting => "starting",
-            RunState::Running => "running",
-            RunState::WaitingForTopic => "waiting for topic",
-            RunState::Paused => "paused",
-            RunState::Failed => "failed",
-        }
-    }
-}
 
 /// Counters and state of one projection (by table), kept across runner restarts.
 #[derive(Debug)]
@@ -110,6 +80,20 @@ impl Stats {
     /// The state and the last error.
     pub fn state(&self) -> (RunState, Option<String>) {
         self.state.lock().recover().clone()
+    }
+
+    /// Counts a committed batch, here and in the metrics.
+    fn add(&self, table: &str, tally: &Tally) {
+        self.batches.fetch_add(1, Ordering::Relaxed);
+        for (counter, outcome, n) in [
+            (&self.applied, "applied", tally.applied),
+            (&self.ignored, "ignored", tally.ignored),
+            (&self.skipped, "skipped", tally.skipped),
+            (&self.dead_lettered, "dead_lettered", tally.dead_lettered),
+        ] {
+            counter.fetch_add(n, Ordering::Relaxed);
+            count(table, outcome, n);
+        }
     }
 
     fn set(&self, state: RunState, error: Option<String>) {
@@ -344,17 +328,17 @@ pub fn parse_positions(text: &str) -> Option<Vec<(u32, u64)>> {
         .collect()
 }
 
-/// What the loop does next.
-enum Next {
-    Continue,
-    Idle,
-    /// The projection is gone or paused.
-    Exit,
-    /// Stopped at an event that does not fit.
-    Failed,
+/// What a runner's thread holds between commands: the projection and its topic as last
+/// looked at, and the batch in flight (events read, row changes mapped).
+#[derive(Default)]
+struct InFlight {
+    state: Option<ProjectionState>,
+    topic: Option<Arc<Topic>>,
+    records: Vec<(u32, Record)>,
+    ops: Vec<LedgerOp>,
 }
 
-/// One projection's loop; see the module documentation.
+/// One projection's thread: performs its [`Runner`]'s commands until it exits or is stopped.
 fn run(runners: &Runners, table: &str, stop: &AtomicBool, stats: &Stats) {
     let clock = match tokio::runtime::Builder::new_current_thread()
         .enable_time()
@@ -368,58 +352,214 @@ fn run(runners: &Runners, table: &str, stop: &AtomicBool, stats: &Stats) {
         }
     };
     tracing::info!(projection = %table, "projection started");
+    let mut runner = Runner::new(LIMITS);
+    let mut batch = InFlight::default();
     while !stop.load(Ordering::SeqCst) {
-        match step(runners, table, stats) {
-            Ok(Next::Continue) => {}
-            Ok(Next::Idle) => idle(runners, table, stop, &clock),
-            Ok(Next::Failed) => break,
-            Ok(Next::Exit) => {
-                // A RESUME (or a re-create) may have committed after this runner saw the
-                // pause, while `reconcile` still counted it as running: look once more.
-                let wanted = runners
-                    .store
-                    .read()
-                    .projections()
-                    .get(table)
-                    .is_some_and(|s| !s.paused);
-                if !wanted {
-                    break;
+        match runner.command() {
+            Command::Exit => break,
+            Command::Retry => sleep_unless_stopped(stop, RETRY_WAIT),
+            Command::Idle { positions } => {
+                if let (Some(state), Some(topic)) = (&batch.state, &batch.topic) {
+                    publish_lag(table, topic.partitions(), &state.offsets);
+                }
+                idle(batch.topic.as_deref(), &positions, stop, &clock);
+            }
+            command => {
+                if let Err(e) = perform(runners, table, &mut runner, &mut batch, command, stats) {
+                    tracing::warn!(projection = %table, error = %e, "projection batch failed; retrying");
+                    runner.failed(e.to_string());
                 }
             }
-            Err(e) => {
-                tracing::warn!(projection = %table, error = %e, "projection batch failed; retrying");
-                stats.set(RunState::Running, Some(e.to_string()));
-                sleep_unless_stopped(stop, RETRY_WAIT);
-            }
         }
+        let (state, error) = runner.state();
+        stats.set(state.clone(), error.map(str::to_string));
+    }
+    if let (RunState::Failed, Some(error)) = runner.state() {
+        tracing::error!(projection = %table, %error, "projection stopped at an event that does not fit");
     }
     tracing::info!(projection = %table, "projection stopped");
 }
 
-/// Sleeps until any source partition's end moves, `IDLE_WAIT` passes, or the runner stops.
-fn idle(runners: &Runners, table: &str, stop: &AtomicBool, clock: &tokio::runtime::Runtime) {
-    let state = runners.store.read().projections().get(table).cloned();
-    let partitions = state
-        .as_ref()
-        .and_then(|s| runners.log.topic(&s.def.topic).ok())
-        .map(|t| t.partitions().to_vec())
-        .unwrap_or_default();
-    let mut watches: Vec<_> = partitions.iter().map(|p| p.watch_end()).collect();
+/// Carries out one of the runner's commands and reports its outcome to the runner; an error
+/// is the runner's to handle ([`Runner::failed`]).
+fn perform(
+    runners: &Runners,
+    table: &str,
+    runner: &mut Runner,
+    batch: &mut InFlight,
+    command: Command,
+    stats: &Stats,
+) -> crate::Result<()> {
+    match command {
+        Command::Observe => {
+            *batch = InFlight::default();
+            batch.state = runners.store.read().projections().get(table).cloned();
+            if let Some(state) = &batch.state {
+                batch.topic = match runners.log.topic(&state.def.topic) {
+                    Ok(topic) => Some(topic),
+                    Err(driftdb_log::Error::UnknownTopic(_)) => None,
+                    Err(e) => return Err(crate::error::storage(e)),
+                };
+            }
+            let partitions: Option<Vec<PartitionView>> = batch.topic.as_ref().map(|topic| {
+                topic
+                    .partitions()
+                    .iter()
+                    .map(|p| PartitionView {
+                        id: p.id(),
+                        start: p.start_offset(),
+                        end: p.end_offset(),
+                    })
+                    .collect()
+            });
+            runner.observed(batch.state.as_ref(), partitions.as_deref());
+        }
+        Command::Read {
+            partition,
+            from,
+            max_records,
+            max_bytes,
+        } => {
+            let source = batch
+                .topic
+                .as_ref()
+                .ok_or_else(|| out_of_turn("a read"))?
+                .partition(partition)
+                .map_err(crate::error::storage)?;
+            let limits = ReadLimits {
+                max_bytes,
+                max_records,
+            };
+            match source.read(from, limits) {
+                Ok(records) => {
+                    let next = records.last().map_or(from, |r| r.offset + 1);
+                    runner.read(Read::Events {
+                        count: records.len(),
+                        next,
+                    });
+                    batch
+                        .records
+                        .extend(records.into_iter().map(|r| (partition, r)));
+                }
+                Err(driftdb_log::Error::OffsetOutOfRange { .. }) => runner.read(Read::Moved),
+                Err(e) => return Err(crate::error::storage(e)),
+            }
+        }
+        Command::Map { stop_at_first } => {
+            let def = &batch
+                .state
+                .as_ref()
+                .ok_or_else(|| out_of_turn("a mapping"))?
+                .def;
+            let table_ref = {
+                let db = runners.store.read();
+                Arc::clone(db.table(table).map_err(crate::error::projector_error)?)
+            };
+            let schema = driftdb_projector::database::read(&table_ref)
+                .schema()
+                .clone();
+            // The table's read lock is held only for lookups of current rows: the runner is
+            // its only writer, and commits (which take its write lock) do not wait on JSON
+            // parsing.
+            let mapped = Batch::build(def, &schema, &batch.records, stop_at_first, |key| {
+                driftdb_projector::database::read(&table_ref)
+                    .get_current(key)
+                    .cloned()
+            });
+            batch.ops = mapped.ops;
+            runner.mapped(Mapped {
+                applied: mapped.applied,
+                ignored: mapped.ignored,
+                rejected: mapped.rejected,
+            });
+        }
+        Command::DeadLetter { topic, events } => {
+            let source = batch
+                .topic
+                .as_ref()
+                .ok_or_else(|| out_of_turn("a dead letter"))?;
+            let count = dead_letter(runners, &topic, source.name(), &batch.records, &events)?;
+            runner.dead_lettered(count);
+        }
+        Command::Commit { progress } => {
+            let mut ops = std::mem::take(&mut batch.ops);
+            if !progress.is_empty() {
+                ops.push(LedgerOp::Projection(Box::new(ProjectionOp::Progress {
+                    table: table.to_string(),
+                    advances: progress,
+                })));
+            }
+            let outcome = if ops.is_empty() {
+                Commit::Done
+            } else {
+                commit(runners, ops)?
+            };
+            if let Some(tally) = runner.committed(outcome) {
+                runners.notify();
+                stats.add(table, &tally);
+                if let (Some(topic), Some(now)) =
+                    (&batch.topic, runners.store.read().projections().get(table))
+                {
+                    publish_lag(table, topic.partitions(), &now.offsets);
+                }
+            }
+        }
+        Command::Swap { target } => {
+            let op = LedgerOp::Projection(Box::new(ProjectionOp::Swap {
+                table: target.clone(),
+                shadow: table.to_string(),
+            }));
+            let outcome = commit(runners, vec![op])?;
+            if outcome == Commit::Done {
+                tracing::info!(projection = %target, "rebuilt projection swapped in");
+                runners.notify();
+            }
+            runner.committed(outcome);
+        }
+        // The loop performs these: they wait.
+        Command::Idle { .. } | Command::Retry | Command::Exit => {}
+    }
+    Ok(())
+}
+
+/// A command the runner gives only after a look that found what it needs.
+fn out_of_turn(what: &str) -> crate::Error {
+    crate::Error::Internal {
+        message: format!("a projection's runner asked for {what} before it looked at its state"),
+    }
+}
+
+/// Commits `ops` as one transaction. `Refused`: the ledger refused it because the projection
+/// was dropped, swapped or rebuilt (or moved on) since the batch was read.
+fn commit(runners: &Runners, ops: Vec<LedgerOp>) -> crate::Result<Commit> {
+    match runners.store.commit(Transaction { ops }, None, &[]) {
+        Ok(_) => Ok(Commit::Done),
+        Err(
+            driftdb_projector::Error::Conflict { .. } | driftdb_projector::Error::NotFound { .. },
+        ) => Ok(Commit::Refused),
+        Err(e) => Err(crate::error::projector_error(e)),
+    }
+}
+
+/// Sleeps until the end of one of the partitions at `positions` moves past its position,
+/// `IDLE_WAIT` passes, or the runner stops.
+fn idle(
+    topic: Option<&Topic>,
+    positions: &[(u32, u64)],
+    stop: &AtomicBool,
+    clock: &tokio::runtime::Runtime,
+) {
+    let partitions: Vec<(Arc<Partition>, u64)> = positions
+        .iter()
+        .filter_map(|&(id, from)| Some((topic?.partition(id).ok()?, from)))
+        .collect();
+    let mut watches: Vec<_> = partitions.iter().map(|(p, _)| p.watch_end()).collect();
     for w in &mut watches {
         w.borrow_and_update();
     }
-    // An append between the last read and marking the watches seen is not missed: it shows
-    // as an end past the position.
-    let behind = state.as_ref().is_some_and(|s| {
-        partitions.iter().any(|p| {
-            let position = s
-                .offsets
-                .get(&p.id())
-                .copied()
-                .unwrap_or_else(|| p.start_offset());
-            p.end_offset() > position
-        })
-    });
+    // An append between the runner's read and marking the watches seen is not missed: it
+    // shows as an end past the position.
+    let behind = partitions.iter().any(|(p, from)| p.end_offset() > *from);
     if behind || stop.load(Ordering::SeqCst) {
         return;
     }
@@ -441,192 +581,14 @@ fn sleep_unless_stopped(stop: &AtomicBool, total: Duration) {
     }
 }
 
-/// One batch.
-fn step(runners: &Runners, table: &str, stats: &Stats) -> crate::Result<Next> {
-    let Some(state) = runners.store.read().projections().get(table).cloned() else {
-        return Ok(Next::Exit);
-    };
-    if state.paused {
-        stats.set(RunState::Paused, None);
-        return Ok(Next::Exit);
-    }
-    let topic = match runners.log.topic(&state.def.topic) {
-        Ok(topic) => topic,
-        Err(driftdb_log::Error::UnknownTopic(_)) => {
-            stats.set(RunState::WaitingForTopic, None);
-            return Ok(Next::Idle);
-        }
-        Err(e) => return Err(crate::error::storage(e)),
-    };
-    let partitions = topic.partitions();
-    let (records, reads) = read_batch(partitions, &state)?;
-    if records.is_empty() {
-        stats.set(RunState::Running, None);
-        publish_lag(table, partitions, &state.offsets);
-        if let Some(target) = &state.replaces {
-            swap(runners, target, table)?;
-            return Ok(Next::Exit);
-        }
-        return Ok(Next::Idle);
-    }
-    let stop_on_error = state.def.on_error == ErrorPolicy::Stop;
-    let table_ref = {
-        let db = runners.store.read();
-        Arc::clone(db.table(table).map_err(crate::error::projector_error)?)
-    };
-    let schema = driftdb_projector::database::read(&table_ref)
-        .schema()
-        .clone();
-    // The table's read lock is held only for lookups of current rows: the runner is its only
-    // writer, and commits (which take its write lock) do not wait on JSON parsing.
-    let batch = Batch::build(&state.def, &schema, &records, stop_on_error, |key| {
-        driftdb_projector::database::read(&table_ref)
-            .get_current(key)
-            .cloned()
-    });
-    // Where each partition's batch ends: after its last record, or at the event that stops
-    // a STOP projection (and nothing from later partitions).
-    let failure = if stop_on_error {
-        batch.rejected.first().cloned()
-    } else {
-        None
-    };
-    let mut advances = Vec::new();
-    for (partition, from, read_from, to) in reads {
-        let to = match &failure {
-            Some(f) if f.partition == partition => f.offset,
-            Some(f) if partition > f.partition => continue,
-            _ => to,
-        };
-        if to > from || read_from > from {
-            advances.push(Advance {
-                partition,
-                from,
-                to: to.max(read_from),
-            });
-        }
-    }
-    let mut dead = 0;
-    if let ErrorPolicy::DeadLetter(dlq) = &state.def.on_error
-        && !batch.rejected.is_empty()
-    {
-        dead = dead_letter(runners, dlq, &state.def.topic, &records, &batch.rejected)?;
-    }
-    let mut ops = batch.ops;
-    if !advances.is_empty() {
-        ops.push(LedgerOp::Projection(Box::new(ProjectionOp::Progress {
-            table: table.to_string(),
-            advances,
-        })));
-    }
-    if !ops.is_empty() {
-        match runners.store.commit(Transaction { ops }, None, &[]) {
-            Ok(_) => {}
-            // Dropped, swapped or rebuilt while the batch was read: read the state again.
-            Err(
-                driftdb_projector::Error::Conflict { .. }
-                | driftdb_projector::Error::NotFound { .. },
-            ) => {
-                return Ok(Next::Continue);
-            }
-            Err(e) => return Err(crate::error::projector_error(e)),
-        }
-    }
-    runners.notify();
-    stats.batches.fetch_add(1, Ordering::Relaxed);
-    stats.applied.fetch_add(batch.applied, Ordering::Relaxed);
-    stats.ignored.fetch_add(batch.ignored, Ordering::Relaxed);
-    count(table, "applied", batch.applied);
-    count(table, "ignored", batch.ignored);
-    match &state.def.on_error {
-        ErrorPolicy::Stop => {}
-        ErrorPolicy::Skip => {
-            stats
-                .skipped
-                .fetch_add(batch.rejected.len() as u64, Ordering::Relaxed);
-            count(table, "skipped", batch.rejected.len() as u64);
-        }
-        ErrorPolicy::DeadLetter(_) => {
-            stats.dead_lettered.fetch_add(dead, Ordering::Relaxed);
-            count(table, "dead_lettered", dead);
-        }
-    }
-    if let Some(last) = batch.rejected.last() {
-        let error = describe(&state.def.topic, last);
-        if failure.is_some() {
-            tracing::error!(projection = %table, %error, "projection stopped at an event that does not fit");
-            stats.set(RunState::Failed, Some(error));
-            return Ok(Next::Failed);
-        }
-        stats.set(RunState::Running, Some(error));
-    } else {
-        stats.set(RunState::Running, None);
-    }
-    if let Some(now) = runners.store.read().projections().get(table) {
-        publish_lag(table, partitions, &now.offsets);
-    }
-    Ok(Next::Continue)
-}
-
-/// `orders-events/0@41: the value is not JSON: ...`.
-fn describe(topic: &str, r: &Rejected) -> String {
-    format!("{topic}/{}@{}: {}", r.partition, r.offset, r.reason)
-}
-
-/// Reads up to a batch of records: (partition, record) in partition then offset order, and
-/// per partition (id, the projection's position, where reading started, the next offset).
-/// Reading starts at the position, or at the partition's oldest event if retention has
-/// removed the events there.
-#[allow(clippy::type_complexity)]
-fn read_batch(
-    partitions: &[Arc<Partition>],
-    state: &ProjectionState,
-) -> crate::Result<(Vec<(u32, driftdb_log::Record)>, Vec<(u32, u64, u64, u64)>)> {
-    let mut records = Vec::new();
-    let mut reads = Vec::new();
-    for partition in partitions {
-        let budget = MAX_BATCH_EVENTS.saturating_sub(records.len());
-        if budget == 0 {
-            break;
-        }
-        let id = partition.id();
-        let start = partition.start_offset();
-        let position = state.offsets.get(&id).copied().unwrap_or(start);
-        let read_from = position.max(start);
-        let read = match partition.read(
-            read_from,
-            ReadLimits {
-                max_bytes: MAX_BATCH_BYTES,
-                max_records: budget,
-            },
-        ) {
-            Ok(read) => read,
-            // Retention moved the start between the two calls: next time.
-            Err(driftdb_log::Error::OffsetOutOfRange { .. }) => continue,
-            Err(e) => return Err(crate::error::storage(e)),
-        };
-        let next = read.last().map_or(read_from, |r| r.offset + 1);
-        if read.is_empty() && read_from == position {
-            // Nothing to record for this partition unless it is new to the projection.
-            if !state.offsets.contains_key(&id) {
-                reads.push((id, position, read_from, next));
-            }
-            continue;
-        }
-        reads.push((id, position, read_from, next));
-        records.extend(read.into_iter().map(|r| (id, r)));
-    }
-    Ok((records, reads))
-}
-
 /// Appends the rejected events to the dead-letter topic (created on first use), each with
 /// its reason and source in headers. Returns how many.
 fn dead_letter(
     runners: &Runners,
     dlq: &str,
     source_topic: &str,
-    records: &[(u32, driftdb_log::Record)],
-    rejected: &[Rejected],
+    records: &[(u32, Record)],
+    rejected: &[Rejection],
 ) -> crate::Result<u64> {
     let topic = match runners.log.topic(dlq) {
         Ok(t) => t,
@@ -638,7 +600,7 @@ fn dead_letter(
         Err(e) => return Err(crate::error::storage(e)),
     };
     let partition = topic.partition(0).map_err(crate::error::storage)?;
-    let by_position: BTreeMap<(u32, u64), &driftdb_log::Record> =
+    let by_position: BTreeMap<(u32, u64), &Record> =
         records.iter().map(|(p, r)| ((*p, r.offset), r)).collect();
     let mut out = Vec::new();
     for r in rejected {
@@ -668,26 +630,6 @@ fn dead_letter(
             .map_err(crate::error::storage)?;
     }
     Ok(n)
-}
-
-/// Commits the swap of a caught-up rebuild.
-fn swap(runners: &Runners, target: &str, shadow: &str) -> crate::Result<()> {
-    let op = LedgerOp::Projection(Box::new(ProjectionOp::Swap {
-        table: target.to_string(),
-        shadow: shadow.to_string(),
-    }));
-    match runners
-        .store
-        .commit(Transaction { ops: vec![op] }, None, &[])
-    {
-        Ok(commit) => {
-            tracing::info!(projection = %target, seq = commit.seq, "rebuilt projection swapped in");
-            runners.notify();
-            Ok(())
-        }
-        Err(driftdb_projector::Error::NotFound { .. }) => Ok(()),
-        Err(e) => Err(crate::error::projector_error(e)),
-    }
 }
 
 pub const EVENTS_TOTAL: &str = "driftdb_projection_events_total";

@@ -9,7 +9,7 @@
 //! 3. the events are applied in order to the rows they touch (read from the table once), so
 //!    a merge sees the row as the events before it in the batch left it.
 //!
-//! An event that does not fit at any step becomes a [`Rejected`] with its reason; the caller
+//! An event that does not fit at any step becomes a [`Rejection`] with its reason; the caller
 //! applies the projection's error policy. The result is one op per applied event, in order:
 //! a batch is one transaction, so a key changed twice in it has one version at that
 //! sequence (its final state), while the ledger, and so the table's change stream, keeps
@@ -25,6 +25,7 @@ use datafusion::arrow::array::{
 use datafusion::arrow::datatypes::{DataType as ArrowType, Field, Schema, TimeUnit};
 use datafusion::arrow::record_batch::RecordBatch;
 use driftdb_log::Record;
+use driftdb_projector::projection::runner::Rejection;
 use driftdb_projector::projection::{Action, PathStep, ProjectionDef, Source};
 use driftdb_projector::{DataType, Key, LedgerOp, Row, TableSchema};
 
@@ -55,14 +56,6 @@ fn kind(source: &Source) -> Kind {
     }
 }
 
-/// An event that did not fit, and why.
-#[derive(Debug, Clone)]
-pub struct Rejected {
-    pub partition: u32,
-    pub offset: u64,
-    pub reason: String,
-}
-
 /// What a batch of events does.
 #[derive(Debug, Default)]
 pub struct Batch {
@@ -73,7 +66,7 @@ pub struct Batch {
     /// Events whose type has no rule.
     pub ignored: u64,
     /// Events that did not fit, in source order.
-    pub rejected: Vec<Rejected>,
+    pub rejected: Vec<Rejection>,
 }
 
 /// One read event.
@@ -118,7 +111,7 @@ impl Batch {
                         event.cells = cells;
                     }
                     Ok(None) => event.ignored = true,
-                    Err(reason) => batch.rejected.push(Rejected {
+                    Err(reason) => batch.rejected.push(Rejection {
                         partition: *partition,
                         offset: record.offset,
                         reason,
@@ -158,7 +151,7 @@ impl Batch {
                     batch.ops.extend(op);
                 }
                 Err(reason) => {
-                    batch.rejected.push(Rejected {
+                    batch.rejected.push(Rejection {
                         partition: event.partition,
                         offset: event.offset,
                         reason,
@@ -291,7 +284,7 @@ fn cast_all(
     events: &mut [Event],
     kinds: &[Kind],
     types: &[DataType],
-    rejected: &mut Vec<Rejected>,
+    rejected: &mut Vec<Rejection>,
 ) -> Vec<Option<Row>> {
     let live: Vec<usize> = (0..events.len())
         .filter(|&i| events[i].action.is_some())
@@ -310,7 +303,7 @@ fn cast_all(
         match cast(events, &[i], kinds, types) {
             Ok(mut rows) => out[i] = rows.pop(),
             Err(e) => {
-                rejected.push(Rejected {
+                rejected.push(Rejection {
                     partition: events[i].partition,
                     offset: events[i].offset,
                     reason: e.to_string(),

@@ -19,6 +19,8 @@ use datafusion::logical_expr::{
 use datafusion::prelude::SessionContext;
 use sqlparser::ast::{self, Statement};
 
+use driftdb_projector::projection::runner::RunState;
+
 use super::{Runners, lag, parse_positions};
 use crate::SqlState;
 use crate::error::Result;
@@ -104,7 +106,7 @@ pub fn register_view(ctx: &SessionContext, runners: &Runners) -> Result<()> {
         let (run_state, error) = stats.state();
         let run_state = match (&p.replaces, p.paused) {
             (_, true) => "paused",
-            (Some(_), false) if run_state == super::RunState::Running => "building",
+            (Some(_), false) if run_state == RunState::Running => "building",
             _ => run_state.as_str(),
         };
         let partitions = runners
