@@ -20,6 +20,7 @@ use datafusion::arrow::datatypes::{
     UInt32Type, UInt64Type,
 };
 use driftdb_sql::SqlState;
+use driftdb_sql::pg_types::parameter_cast;
 use driftdb_sql::{Outcome, Param, ParamValue, Session};
 use futures::{Sink, SinkExt, stream};
 use pgwire::api::portal::{Format, Portal};
@@ -415,12 +416,12 @@ fn bind(portal: &Portal<Arc<Prepared>>, types: &[Type]) -> driftdb_sql::Result<V
                     .transpose()?,
             };
             // An array type names no dimensions: the value's own make the cast's.
-            let sql_type = match (&value, sql_type(&t)) {
+            let sql_type = match (&value, parameter_cast(t.oid())) {
                 (Some(ParamValue::Text(text)), Some(array)) if array.ends_with("[]") => {
                     let depth = text.trim_start().chars().take_while(|&c| c == '{').count();
                     Some(format!("{array}{}", "[]".repeat(depth.saturating_sub(1))))
                 }
-                (_, t) => t.map(str::to_string),
+                (_, t) => t,
             };
             Ok(Param {
                 value: value.unwrap_or(ParamValue::Null),
@@ -715,44 +716,6 @@ fn address_kind(t: &Type) -> driftdb_sql::network::Kind {
     } else {
         driftdb_sql::network::Kind::Inet
     }
-}
-
-/// The SQL type a parameter of PostgreSQL type `t` is cast to; `None` leaves text untyped.
-fn sql_type(t: &Type) -> Option<&'static str> {
-    Some(match *t {
-        Type::BOOL => "BOOLEAN",
-        Type::INT2 => "SMALLINT",
-        Type::INT4 => "INT",
-        Type::INT8 | Type::OID => "BIGINT",
-        Type::FLOAT4 => "REAL",
-        Type::FLOAT8 => "DOUBLE PRECISION",
-        Type::NUMERIC => "NUMERIC",
-        Type::DATE => "DATE",
-        Type::TIME => "TIME",
-        Type::TIMESTAMP => "TIMESTAMP",
-        Type::TIMESTAMPTZ => "TIMESTAMPTZ",
-        Type::INTERVAL => "INTERVAL",
-        Type::BYTEA => "BYTEA",
-        Type::UUID => "UUID",
-        Type::INET => "INET",
-        Type::CIDR => "CIDR",
-        Type::JSON => "JSON",
-        Type::JSONB => "JSONB",
-        Type::BOOL_ARRAY => "BOOLEAN[]",
-        Type::INT2_ARRAY => "SMALLINT[]",
-        Type::INT4_ARRAY => "INT[]",
-        Type::INT8_ARRAY | Type::OID_ARRAY => "BIGINT[]",
-        Type::FLOAT4_ARRAY => "REAL[]",
-        Type::FLOAT8_ARRAY => "DOUBLE PRECISION[]",
-        Type::NUMERIC_ARRAY => "NUMERIC[]",
-        Type::TEXT_ARRAY | Type::VARCHAR_ARRAY | Type::BPCHAR_ARRAY | Type::NAME_ARRAY => "TEXT[]",
-        Type::DATE_ARRAY => "DATE[]",
-        Type::TIME_ARRAY => "TIME[]",
-        Type::TIMESTAMP_ARRAY => "TIMESTAMP[]",
-        Type::TIMESTAMPTZ_ARRAY => "TIMESTAMPTZ[]",
-        Type::INTERVAL_ARRAY => "INTERVAL[]",
-        _ => return None,
-    })
 }
 
 /// Rows in the formats the portal asked for.

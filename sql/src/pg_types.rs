@@ -376,6 +376,45 @@ pub fn element_of(array: Oid) -> Option<Oid> {
         .map(|t| t.element)
 }
 
+/// The SQL type a bound parameter of type `oid` is cast to before its statement runs, as
+/// DriftDB's casts spell it. `None` leaves it untyped text, which takes the type its place
+/// in the statement gives it: the text types, types DriftDB reads from text by context, and
+/// arrays of types whose arrays DriftDB does not have as values (`uuid[]`, `json[]`, ...).
+pub fn parameter_cast(oid: Oid) -> Option<String> {
+    use oid::*;
+    let scalar = |oid| {
+        Some(match oid {
+            BOOL => "BOOLEAN",
+            INT2 => "SMALLINT",
+            INT4 => "INT",
+            INT8 | OID => "BIGINT",
+            FLOAT4 => "REAL",
+            FLOAT8 => "DOUBLE PRECISION",
+            NUMERIC => "NUMERIC",
+            DATE => "DATE",
+            TIME => "TIME",
+            TIMESTAMP => "TIMESTAMP",
+            TIMESTAMPTZ => "TIMESTAMPTZ",
+            INTERVAL => "INTERVAL",
+            _ => return None,
+        })
+    };
+    match element_of(oid) {
+        Some(TEXT | VARCHAR | BPCHAR | NAME) => Some("TEXT[]".to_string()),
+        Some(element) => scalar(element).map(|t| format!("{t}[]")),
+        None => match oid {
+            BYTEA => Some("BYTEA"),
+            UUID => Some("UUID"),
+            INET => Some("INET"),
+            CIDR => Some("CIDR"),
+            JSON => Some("JSON"),
+            JSONB => Some("JSONB"),
+            other => scalar(other),
+        }
+        .map(str::to_string),
+    }
+}
+
 /// The precision in bits of integer type `oid` (`int2`, `int4`, `int8`), as
 /// `information_schema` shows it.
 pub fn integer_bits(oid: Oid) -> Option<i32> {
@@ -578,5 +617,22 @@ mod tests {
             true,
         );
         assert_eq!(of_field(&field(odd)).oid, 1009);
+    }
+
+    #[test]
+    fn parameters_are_cast_to_the_types_drivers_send() {
+        let cast = |oid| parameter_cast(oid);
+        assert_eq!(cast(oid::INT4).as_deref(), Some("INT"));
+        assert_eq!(cast(oid::OID).as_deref(), Some("BIGINT"));
+        assert_eq!(cast(array_of(oid::OID)).as_deref(), Some("BIGINT[]"));
+        assert_eq!(cast(array_of(oid::NAME)).as_deref(), Some("TEXT[]"));
+        assert_eq!(
+            cast(array_of(oid::TIMESTAMPTZ)).as_deref(),
+            Some("TIMESTAMPTZ[]")
+        );
+        // Text stays untyped, to take the type its place in the statement gives it.
+        assert_eq!(cast(oid::TEXT), None);
+        assert_eq!(cast(oid::BPCHAR), None);
+        assert_eq!(cast(array_of(oid::UUID)), None);
     }
 }

@@ -178,3 +178,39 @@ async fn float_predicates_are_left_to_datafusion() -> Result<()> {
     assert!(plan.contains("access=full_scan"), "{plan}");
     Ok(())
 }
+
+/// A parameter of every type a driver may send binds: its cast is one DriftDB runs, and
+/// the value comes back with a type of its own kind.
+#[tokio::test]
+async fn a_parameter_of_every_type_binds() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let db = driftdb_sql::Database::open(dir.path())?;
+    let mut session = db.session();
+    for t in driftdb_sql::pg_types::TYPES {
+        let Some(cast) = driftdb_sql::pg_types::parameter_cast(t.oid) else {
+            continue;
+        };
+        let described = Box::pin(session.describe("SELECT $1 AS v")).await?;
+        let param = driftdb_sql::Param {
+            value: driftdb_sql::ParamValue::Null,
+            sql_type: Some(cast.clone()),
+        };
+        let outcome = Box::pin(session.execute_bound_statement(described.statement, &[param]))
+            .await
+            .map_err(|e| anyhow::anyhow!("{} as {cast}: {e}", t.name))?;
+        let rows = outcome
+            .rows
+            .ok_or_else(|| anyhow::anyhow!("{}: no rows", t.name))?;
+        let field = rows.schema.field(0).clone();
+        let got = driftdb_sql::pg_types::of_field(&field).oid;
+        let same_kind =
+            |oid| driftdb_sql::pg_types::PgType::by_oid(oid).map(|t| (t.category, t.is_array()));
+        assert_eq!(
+            same_kind(got),
+            same_kind(t.oid),
+            "{} bound as {cast}",
+            t.name
+        );
+    }
+    Ok(())
+}
