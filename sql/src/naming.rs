@@ -257,12 +257,15 @@ fn figure_strong(expr: &Expr) -> Option<String> {
     match expr {
         Expr::Identifier(ident) => Some(ident_text(ident)),
         Expr::CompoundIdentifier(parts) => parts.last().map(ident_text),
-        Expr::Function(f) => f
-            .name
-            .0
-            .last()
-            .and_then(|p| p.as_ident())
-            .map(|i| i.value.to_lowercase()),
+        // A window function over a frame that excludes rows is called by its excluding
+        // form (`crate::parser::window_exclude`), and named by the function written.
+        Expr::Function(f) => f.name.0.last().and_then(|p| p.as_ident()).map(|i| {
+            let name = i.value.to_lowercase();
+            match name.strip_prefix(crate::postgres::excluding::EXCLUDING) {
+                Some(written) => written.to_string(),
+                None => name,
+            }
+        }),
         Expr::Tuple(_) => Some("row".to_string()),
         Expr::Case { .. } => Some("case".to_string()),
         Expr::Exists { negated: false, .. } => Some("exists".to_string()),
@@ -392,6 +395,19 @@ mod tests {
                 named("row"),
                 named("case"),
             ]
+        );
+    }
+
+    #[test]
+    fn a_window_function_excluding_rows_is_named_as_written() {
+        let named = |s: &str| Some(s.to_string());
+        assert_eq!(
+            names(
+                "SELECT sum(x) OVER (ORDER BY x ROWS BETWEEN 1 PRECEDING AND 1 FOLLOWING \
+                 EXCLUDE CURRENT ROW), avg(x) OVER w FROM t \
+                 WINDOW w AS (ORDER BY x ROWS UNBOUNDED PRECEDING EXCLUDE TIES)"
+            ),
+            [named("sum"), named("avg")]
         );
     }
 }
