@@ -145,7 +145,7 @@ use datafusion::logical_expr::planner::{ExprPlanner, PlannerResult, RawBinaryExp
 use datafusion::logical_expr::utils::merge_schema;
 use datafusion::logical_expr::{
     BinaryExpr, ColumnarValue, Expr, ExprSchemable, LogicalPlan, Operator, ScalarFunctionArgs,
-    ScalarUDF, ScalarUDFImpl, Signature, SortExpr, Volatility, lit,
+    ScalarUDF, ScalarUDFImpl, Signature, SortExpr, Union, Volatility, lit,
 };
 use datafusion::optimizer::AnalyzerRule;
 use sqlparser::ast::BinaryOperator;
@@ -193,7 +193,7 @@ impl AnalyzerRule for PostgresSemantics {
             })?;
             // A rewritten expression may type its column otherwise (a decimal's scale, a
             // JSON type), here or below: the node's schema says what it now gives.
-            rewritten.map_data(|p| p.recompute_schema())
+            rewritten.map_data(|p| union_nullability(p.recompute_schema()?))
         })
         .map(|t| t.data)
     }
@@ -201,6 +201,50 @@ impl AnalyzerRule for PostgresSemantics {
     fn name(&self) -> &str {
         "postgres_semantics"
     }
+}
+
+/// A `Union`'s column is nullable if any input's is. `recompute_schema` keeps the schema a
+/// `Union` was planned with, and a rewrite of an input may have made its column nullable (a
+/// cast of a literal, which cannot be NULL, became a function call, which can): the physical
+/// plan derives the union's nullability again and would refuse the disagreement.
+fn union_nullability(plan: LogicalPlan) -> Result<LogicalPlan> {
+    let LogicalPlan::Union(union) = &plan else {
+        return Ok(plan);
+    };
+    let nullable: Vec<bool> = (0..union.schema.fields().len())
+        .map(|i| {
+            union.inputs.iter().any(|input| {
+                input
+                    .schema()
+                    .fields()
+                    .get(i)
+                    .is_some_and(|f| f.is_nullable())
+            })
+        })
+        .collect();
+    let agrees = union
+        .schema
+        .fields()
+        .iter()
+        .zip(&nullable)
+        .all(|(field, nullable)| field.is_nullable() == *nullable);
+    if agrees {
+        return Ok(plan);
+    }
+    let fields = union
+        .schema
+        .iter()
+        .zip(nullable)
+        .map(|((qualifier, field), nullable)| {
+            let field = field.as_ref().clone().with_nullable(nullable);
+            (qualifier.cloned(), Arc::new(field))
+        })
+        .collect();
+    let schema = DFSchema::new_with_metadata(fields, union.schema.metadata().clone())?;
+    Ok(LogicalPlan::Union(Union {
+        inputs: union.inputs.clone(),
+        schema: Arc::new(schema),
+    }))
 }
 
 /// Whether `op` compares its operands (`=`, `<`, `IS DISTINCT FROM` ...).

@@ -234,6 +234,11 @@ pub(crate) fn arrow_error(e: &datafusion::arrow::error::ArrowError) -> Error {
     {
         return error;
     }
+    if let A::CastError(m) = e
+        && let Some(error) = number_input_error(m)
+    {
+        return error;
+    }
     if let A::CastError(m) | A::InvalidArgumentError(m) = e
         && let Some(message) = decimal_overflow(m)
     {
@@ -282,6 +287,40 @@ fn decimal_overflow(message: &str) -> Option<String> {
         "numeric field overflow: a field with precision {precision}, scale {scale} must round to an absolute value less than 10^{} ({HOLDS})",
         precision - scale
     ))
+}
+
+/// Text that did not convert to a number or a boolean, as PostgreSQL reports it: digits too
+/// many for an integer type are 22003 (`value "99999" is out of range for type smallint`),
+/// any other text 22P02 (`invalid input syntax for type integer: "x"`). Arrow says `Cannot
+/// cast string 'v' to value of Int16 type` (`Cannot cast value 'v' ...` of a boolean); the
+/// type is read back with Arrow's own parser and named by [`crate::pg_types`], as a cast
+/// that a `UNION` with a typed column adds to a literal is Arrow's (floats have their own
+/// parser, which words its errors itself).
+fn number_input_error(message: &str) -> Option<Error> {
+    use datafusion::arrow::datatypes::{DataType, Field};
+    let rest = message
+        .strip_prefix("Cannot cast string '")
+        .or_else(|| message.strip_prefix("Cannot cast value '"))?;
+    let (value, target) = rest.rsplit_once("' to value of ")?;
+    let target = target.strip_suffix(" type")?.parse::<DataType>().ok()?;
+    if !(target.is_numeric() || target == DataType::Boolean) {
+        return None;
+    }
+    let typed = crate::pg_types::of_field(&Field::new("", target.clone(), true));
+    let name = crate::pg_types::format_type(typed.oid, None)?;
+    Some(
+        if target.is_integer() && value.trim().parse::<i128>().is_ok() {
+            Error::Execution {
+                message: format!("value \"{value}\" is out of range for type {name}"),
+                sqlstate: SqlState::NUMERIC_VALUE_OUT_OF_RANGE,
+            }
+        } else {
+            Error::Execution {
+                message: format!("invalid input syntax for type {name}: \"{value}\""),
+                sqlstate: SqlState::INVALID_TEXT_REPRESENTATION,
+            }
+        },
+    )
 }
 
 /// Text that did not convert to a date, time or timestamp, reported as PostgreSQL does: a
