@@ -564,7 +564,7 @@ impl QueryEngine {
     /// JSON). Describing a statement and running it say the same.
     pub fn result_schema(&self, plan: &LogicalPlan) -> Result<SchemaRef> {
         let planned = plan.schema().as_arrow().clone();
-        if !has_case(plan) && !crate::postgres::has_narrowed_literal(plan) {
+        if !has_case(plan) && !has_union(plan) && !crate::postgres::has_narrowed_literal(plan) {
             return Ok(Arc::new(planned));
         }
         let state = self.ctx.state();
@@ -658,6 +658,23 @@ fn has_case(plan: &LogicalPlan) -> bool {
                     TreeNodeRecursion::Continue
                 })
             })
+        })
+    });
+    found
+}
+
+/// Whether `plan` has a `UNION`, whose columns are planned with the types of its first
+/// branch and take the types all its branches share only in the analyzer's type coercion
+/// (`SELECT date ... UNION SELECT timestamp ...` is planned a `date`, and runs a `timestamp`).
+fn has_union(plan: &LogicalPlan) -> bool {
+    use datafusion::common::tree_node::TreeNodeRecursion;
+    let mut found = false;
+    let _ = plan.apply_with_subqueries(|node| {
+        found = matches!(node, LogicalPlan::Union(_));
+        Ok(if found {
+            TreeNodeRecursion::Stop
+        } else {
+            TreeNodeRecursion::Continue
         })
     });
     found
