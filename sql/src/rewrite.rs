@@ -284,6 +284,7 @@ impl VisitorMut for Idioms {
             self.refused = Some(error);
             return ControlFlow::Break(());
         }
+        distinct_order_by_position(query);
         fold_empty_selects(query.body.as_mut());
         // Nothing to order, and the names ORDER BY used are gone.
         if all_folded(&query.body) {
@@ -408,6 +409,45 @@ fn fetch_as_limit(query: &mut Query) -> crate::Result<()> {
         }
     }
     Ok(())
+}
+
+/// `SELECT DISTINCT a + 1 ... ORDER BY a + 1`: each `ORDER BY` expression of a `SELECT
+/// DISTINCT` that is one of its items becomes that item's position (`ORDER BY 1`).
+/// PostgreSQL requires the expression to be in the list and sorts by that column;
+/// DataFusion finds only columns and aliases there, and refuses any other expression as not
+/// in the list. Plain names are left as written, as are expressions in no item (refused, as
+/// in PostgreSQL).
+fn distinct_order_by_position(query: &mut Query) {
+    let SetExpr::Select(select) = query.body.as_ref() else {
+        return;
+    };
+    if !matches!(select.distinct, Some(ast::Distinct::Distinct)) {
+        return;
+    }
+    let Some(ast::OrderBy {
+        kind: ast::OrderByKind::Expressions(order),
+        ..
+    }) = query.order_by.as_mut()
+    else {
+        return;
+    };
+    for sort in order {
+        if matches!(
+            sort.expr,
+            Expr::Identifier(_) | Expr::CompoundIdentifier(_) | Expr::Value(_)
+        ) {
+            continue;
+        }
+        let position = select.projection.iter().position(|item| match item {
+            SelectItem::UnnamedExpr(expr) | SelectItem::ExprWithAlias { expr, .. } => {
+                *expr == sort.expr
+            }
+            _ => false,
+        });
+        if let Some(i) = position {
+            sort.expr = Expr::value(Value::Number((i + 1).to_string(), false));
+        }
+    }
 }
 
 /// Replaces each `SELECT` of `body` that inner-joins an always-empty catalog with one of

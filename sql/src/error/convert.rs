@@ -137,6 +137,17 @@ pub(crate) fn execution(e: DataFusionError) -> Error {
                 sqlstate: SqlState::UNDEFINED_FUNCTION,
             }
         }
+        // DataFusion's words for PostgreSQL's rule (`rewrite` has already turned the
+        // expressions that are in the list into their positions).
+        DataFusionError::Plan(message)
+            if message.starts_with("For SELECT DISTINCT, ORDER BY expressions") =>
+        {
+            Error::Execution {
+                message: "for SELECT DISTINCT, ORDER BY expressions must appear in select list"
+                    .to_string(),
+                sqlstate: SqlState::INVALID_COLUMN_REFERENCE,
+            }
+        }
         DataFusionError::Plan(message) => match missing_table(&message) {
             Some(name) => Error::UndefinedTable { name },
             None => undefined_operator(&message).unwrap_or(Error::Execution {
