@@ -94,10 +94,10 @@ impl Session {
                     }
                 }
                 replace_default_keywords(&mut source, &schema, &targets)?;
-                type_boolean_strings(&mut source, &types);
                 if let Some(rows) = literal_rows(&source, &types) {
                     rows
                 } else {
+                    type_literals_by_target(&mut source, &types);
                     self.values_of(*source, &types, targets.len(), snapshot)
                         .await?
                 }
@@ -961,27 +961,43 @@ fn replace_default_keywords(
     Ok(())
 }
 
-/// A string literal bound for a `BOOLEAN` column in `INSERT ... VALUES` ('t', 'no', 'on')
-/// is cast to boolean where it stands, as PostgreSQL types a VALUES list by its target
-/// columns: otherwise DataFusion finds no common type for `(true), ('t')`. A string that is
-/// no boolean fails the cast (22P02).
-fn type_boolean_strings(source: &mut ast::Query, types: &[DataType]) {
+/// Literals of `INSERT ... VALUES` cast to their target column's type where they stand, as
+/// PostgreSQL coerces each row of the list to the target columns before the list is one
+/// relation; DataFusion would first find each column a type all rows share. That fails for
+/// a string bound for a `BOOLEAN` column beside a `true` (`(true), ('t')`: no common type;
+/// a string that is no boolean fails the cast, 22P02) and for numbers bound for a `REAL` or
+/// `DOUBLE PRECISION` column whose magnitudes no one decimal type holds (`(3.4e38),
+/// (2.5e-10)`: 38 digits are not enough).
+fn type_literals_by_target(source: &mut ast::Query, types: &[DataType]) {
     let ast::SetExpr::Values(values) = source.body.as_mut() else {
         return;
     };
     for row in &mut values.rows {
         for (expr, data_type) in row.iter_mut().zip(types) {
-            let is_string = matches!(expr, ast::Expr::Value(v)
-                if matches!(v.value, ast::Value::SingleQuotedString(_)));
-            if *data_type == DataType::Boolean && is_string {
-                *expr = ast::Expr::Cast {
-                    kind: ast::CastKind::Cast,
-                    expr: Box::new(expr.clone()),
-                    data_type: ast::DataType::Boolean,
-                    array: false,
-                    format: None,
-                };
-            }
+            // A signed number (`-0.25`) is a sign applied to one.
+            let literal = match &*expr {
+                ast::Expr::UnaryOp {
+                    op: ast::UnaryOperator::Minus | ast::UnaryOperator::Plus,
+                    expr: operand,
+                } => operand.as_ref(),
+                other => other,
+            };
+            let ast::Expr::Value(v) = literal else {
+                continue;
+            };
+            let target = match (&v.value, data_type) {
+                (ast::Value::SingleQuotedString(_), DataType::Boolean) => ast::DataType::Boolean,
+                (ast::Value::Number(..), DataType::Real) => ast::DataType::Real,
+                (ast::Value::Number(..), DataType::Double) => ast::DataType::DoublePrecision,
+                _ => continue,
+            };
+            *expr = ast::Expr::Cast {
+                kind: ast::CastKind::Cast,
+                expr: Box::new(expr.clone()),
+                data_type: target,
+                array: false,
+                format: None,
+            };
         }
     }
 }
