@@ -51,7 +51,9 @@ use driftdb_projector::{ColumnDefault, DataType, TableSchema};
 use sqlparser::ast::{self, Expr, Statement};
 
 use self::functions::register_functions;
-pub(crate) use self::functions::{REGCLASS_NAME, REGCLASS_OID, REGNAMESPACE_NAME, REGTYPE_NAME};
+pub(crate) use self::functions::{
+    REGCLASS_NAME, REGCLASS_OID, REGNAMESPACE_NAME, REGTYPE_NAME, REGTYPE_OID,
+};
 use self::information_schema::InformationSchema;
 use self::pg_catalog::PgCatalog;
 use self::relation::{Relation, boolean, null_text, text};

@@ -34,7 +34,7 @@ use crate::SqlState;
 use crate::calls::call_with;
 use crate::calls::object_name;
 use crate::catalog::always_empty;
-use crate::catalog::{REGCLASS_NAME, REGCLASS_OID, REGNAMESPACE_NAME, REGTYPE_NAME};
+use crate::catalog::{REGCLASS_NAME, REGCLASS_OID, REGNAMESPACE_NAME, REGTYPE_NAME, REGTYPE_OID};
 use crate::schemas::unqualified;
 
 /// What the passes know of the statement they rewrite.
@@ -596,7 +596,7 @@ mod tests {
         // `catalogs` takes `::regclass`; `casts` takes the other named types.
         assert_eq!(
             rewritten("SELECT 'items'::regclass, 'int4'::regtype", false),
-            "SELECT __pg_regclass_oid('items'), __pg_regtype_name('int4')"
+            "SELECT __pg_regclass_oid('items'), __pg_regtype_name(__pg_regtype_oid('int4'))"
         );
     }
 

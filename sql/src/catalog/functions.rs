@@ -24,6 +24,8 @@ use crate::pg_types::{PgType, TYPES, format_type};
 pub(crate) const REGCLASS_NAME: &str = "__pg_regclass_name";
 pub(crate) const REGCLASS_OID: &str = "__pg_regclass_oid";
 pub(crate) const REGTYPE_NAME: &str = "__pg_regtype_name";
+/// The oid of a type named as `regtype` reads it (`'int4'::regtype`), refusing unknown names.
+pub(crate) const REGTYPE_OID: &str = "__pg_regtype_oid";
 pub(crate) const REGNAMESPACE_NAME: &str = "__pg_regnamespace_name";
 
 /// A scalar function of as many arguments as `inputs` names (of any types: the catalog
@@ -44,6 +46,26 @@ pub(super) fn function_of_arities(
     arities: &[usize],
     output: Arrow,
     f: impl Fn(&[Option<ScalarValue>]) -> ScalarValue + Send + Sync + 'static,
+) -> ScalarUDF {
+    fallible_function(name, arities, output, move |a| Ok(f(a)))
+}
+
+/// [`row_function`] whose `f` may refuse its arguments (a name that names nothing).
+pub(super) fn strict_row_function(
+    name: &str,
+    inputs: Vec<Arrow>,
+    output: Arrow,
+    f: impl Fn(&[Option<ScalarValue>]) -> crate::Result<ScalarValue> + Send + Sync + 'static,
+) -> ScalarUDF {
+    let arities = [inputs.len()];
+    fallible_function(name, &arities, output, move |a| f(a).map_err(Into::into))
+}
+
+fn fallible_function(
+    name: &str,
+    arities: &[usize],
+    output: Arrow,
+    f: impl Fn(&[Option<ScalarValue>]) -> datafusion::error::Result<ScalarValue> + Send + Sync + 'static,
 ) -> ScalarUDF {
     let signature = Signature::one_of(
         arities.iter().map(|&n| TypeSignature::Any(n)).collect(),
@@ -75,7 +97,7 @@ pub(super) fn function_of_arities(
                         v.ok().filter(|v| !v.is_null())
                     })
                     .collect();
-                out.push(f(&values));
+                out.push(f(&values)?);
             }
             if scalar_rows {
                 return Ok(ColumnarValue::Scalar(
@@ -90,6 +112,26 @@ pub(super) fn function_of_arities(
             Ok(ColumnarValue::Array(ScalarValue::iter_to_array(out)?))
         }),
     ))
+}
+
+/// The oid of the type `name` names, as `regtype` reads it: a `pg_type` name (`int4`,
+/// `pg_catalog.int4`) or the SQL name `format_type` gives (`integer`, `character varying`),
+/// either with `[]` for its array type.
+fn type_oid(name: &str) -> Option<u32> {
+    let name = name.trim().to_lowercase();
+    let name = name.strip_prefix("pg_catalog.").unwrap_or(&name);
+    if let Some(element) = name.strip_suffix("[]") {
+        return type_oid(element)
+            .map(crate::pg_types::array_of)
+            .filter(|&oid| oid != 0);
+    }
+    PgType::by_name(name)
+        .or_else(|| {
+            TYPES
+                .iter()
+                .find(|t| format_type(t.oid, None).as_deref() == Some(name))
+        })
+        .map(|t| t.oid)
 }
 
 /// The text of every element of `elements`, nested lists flattened, NULLs written as
@@ -309,34 +351,52 @@ pub(crate) fn register_functions(ctx: &SessionContext, defs: Arc<Definitions>) {
         }))
     }));
     let relation_ids = Arc::clone(&defs);
-    ctx.register_udf(row_function(REGCLASS_OID, vec![TEXT], OID, move |a| {
-        ScalarValue::UInt32(as_text(&a[0]).and_then(|text| {
-            let name = match crate::schemas::parts(text.trim()).as_slice() {
-                [name] => name.clone(),
-                [schema, name] if schema == "pg_catalog" => name.clone(),
-                [schema, name] => crate::schemas::stored(schema, name),
-                _ => return None,
+    // `'name'::regclass`: a name that names no relation is refused, as in PostgreSQL.
+    ctx.register_udf(strict_row_function(
+        REGCLASS_OID,
+        vec![TEXT],
+        OID,
+        move |a| {
+            let Some(text) = as_text(&a[0]) else {
+                return Ok(ScalarValue::UInt32(None));
             };
-            name.parse()
-                .ok()
-                .or_else(|| relation_ids.relation_ids.get(&name).copied())
-                // The catalogs themselves (`pg_description.classoid` names `pg_class`).
-                .or_else(|| catalog_oid(&name))
-                .and_then(|id| u32::try_from(id).ok())
-        }))
-    }));
+            let name = match crate::schemas::parts(text.trim()).as_slice() {
+                [name] => Some(name.clone()),
+                [schema, name] if schema == "pg_catalog" => Some(name.clone()),
+                [schema, name] => Some(crate::schemas::stored(schema, name)),
+                _ => None,
+            };
+            let id = name.and_then(|name| {
+                name.parse()
+                    .ok()
+                    .or_else(|| relation_ids.relation_ids.get(&name).copied())
+                    // The catalogs themselves (`pg_description.classoid` names `pg_class`).
+                    .or_else(|| catalog_oid(&name))
+                    .and_then(|id| u32::try_from(id).ok())
+            });
+            match id {
+                Some(id) => Ok(ScalarValue::UInt32(Some(id))),
+                None => Err(crate::Error::UndefinedTable {
+                    name: text.trim().to_string(),
+                }),
+            }
+        },
+    ));
     ctx.register_udf(row_function("to_regtype", vec![TEXT], OID, |a| {
-        ScalarValue::UInt32(as_text(&a[0]).and_then(|name| {
-            let name = name.trim().to_lowercase();
-            let name = name.strip_prefix("pg_catalog.").unwrap_or(&name);
-            PgType::by_name(name)
-                .or_else(|| {
-                    TYPES
-                        .iter()
-                        .find(|t| format_type(t.oid, None).as_deref() == Some(name))
-                })
-                .map(|t| t.oid)
-        }))
+        ScalarValue::UInt32(as_text(&a[0]).and_then(|name| type_oid(&name)))
+    }));
+    // `'int4'::regtype`: a name that names no type is refused, as in PostgreSQL.
+    ctx.register_udf(strict_row_function(REGTYPE_OID, vec![TEXT], OID, |a| {
+        let Some(name) = as_text(&a[0]) else {
+            return Ok(ScalarValue::UInt32(None));
+        };
+        match type_oid(&name) {
+            Some(oid) => Ok(ScalarValue::UInt32(Some(oid))),
+            None => Err(crate::Error::Execution {
+                message: format!("type \"{}\" does not exist", name.trim()),
+                sqlstate: crate::SqlState::UNDEFINED_OBJECT,
+            }),
+        }
     }));
     ctx.register_udf(row_function(REGTYPE_NAME, vec![OID], TEXT, |a| {
         ScalarValue::Utf8(as_oid(&a[0]).and_then(|t| format_type(t, None)))

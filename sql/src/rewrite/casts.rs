@@ -5,8 +5,8 @@
 use sqlparser::ast::{self, Expr, Value};
 
 use super::{
-    Context, REGCLASS_NAME, REGCLASS_OID, REGNAMESPACE_NAME, REGTYPE_NAME, call, call_with,
-    is_text_literal, json_in, unqualified,
+    Context, REGCLASS_NAME, REGCLASS_OID, REGNAMESPACE_NAME, REGTYPE_NAME, REGTYPE_OID, call,
+    call_with, is_text_literal, json_in, unqualified,
 };
 
 /// Casts and typed literals; last, casts to any other named type. An [`super::ExpressionPass`].
@@ -133,6 +133,9 @@ pub(super) fn casts(expr: &mut Expr, _: &Context) -> crate::Result<bool> {
             *expr = match type_name.as_str() {
                 "regclass" if is_text_literal(&value) => call(REGCLASS_OID, value),
                 "regclass" => call(REGCLASS_NAME, value),
+                "regtype" if is_text_literal(&value) => {
+                    call(REGTYPE_NAME, call(REGTYPE_OID, value))
+                }
                 "regtype" => call(REGTYPE_NAME, value),
                 "regnamespace" => call(REGNAMESPACE_NAME, value),
                 // A cast to a network type reads (or converts) the value.
