@@ -112,9 +112,9 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Init { dir } => {
             let db = driftdb_sql::Database::open(&dir)?;
             println!(
-                "{} ready (last sequence: {:?})",
+                "{}: {}, ready",
                 dir.display(),
-                db.last_sequence()
+                describe_position(db.last_sequence())
             );
             Ok(())
         }
@@ -213,6 +213,14 @@ async fn run_block(
         done[i].seq = seq;
     }
     done.iter().try_for_each(print)
+}
+
+/// Where a database stands, as a person says it: `empty database`, or its last change.
+fn describe_position(last: Option<u64>) -> String {
+    match last {
+        None => "empty database".to_string(),
+        Some(seq) => format!("last change at @SEQ:{seq}"),
+    }
 }
 
 /// A SQL error as the command line reports it.

@@ -44,13 +44,10 @@ pub async fn run(session: &mut Session, data: &Path) -> Result<()> {
         let _ = editor.load_history(path);
     }
     println!(
-        "driftdb {} on {} (last sequence {}). End statements with ';', \\q quits.",
+        "driftdb {} on {} ({}). End statements with ';', \\q quits.",
         env!("CARGO_PKG_VERSION"),
         data.display(),
-        session
-            .database()
-            .last_sequence()
-            .map_or_else(|| "none".to_string(), |s| format!("@SEQ:{s}"))
+        super::describe_position(session.database().last_sequence())
     );
     let mut buffer = String::new();
     loop {

@@ -157,7 +157,8 @@ async fn sql_runs_embedded_with_sequences_and_time_travel() {
     let data = data.to_str().unwrap();
     // No server: `--server` is ignored by the embedded commands.
     let url = "http://127.0.0.1:9";
-    assert!(stdout(&driftdb(url, &["init", data], "")).contains("ready"));
+    let out = stdout(&driftdb(url, &["init", data], ""));
+    assert!(out.ends_with(": empty database, ready\n"), "{out}");
     let out = stdout(&driftdb(
         url,
         &[
@@ -176,6 +177,8 @@ async fn sql_runs_embedded_with_sequences_and_time_travel() {
     assert!(out.contains("CREATE TABLE @SEQ:0"), "{out}");
     assert!(out.contains("INSERT 0 2 @SEQ:1"), "{out}");
     assert!(out.contains("UPDATE 2 @SEQ:2"), "{out}");
+    let out = stdout(&driftdb(url, &["init", data], ""));
+    assert!(out.ends_with(": last change at @SEQ:2, ready\n"), "{out}");
     // A second process reads what the first committed, now and at @SEQ:1; SQL from stdin.
     let out = stdout(&driftdb(
         url,
