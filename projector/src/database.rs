@@ -242,7 +242,7 @@ impl Database {
                     continue;
                 }
                 LedgerOp::Grant { role, .. } | LedgerOp::Revoke { role, .. } => {
-                    security.check_exists(role)?;
+                    security.check_grantee(role)?;
                 }
                 LedgerOp::Projection(p) => {
                     projections

@@ -24,6 +24,10 @@ pub const DELETE: u8 = 8;
 /// Every table privilege.
 pub const ALL: u8 = SELECT | INSERT | UPDATE | DELETE;
 
+/// `PUBLIC`, the group every role is in, present and future: what is granted to it is
+/// granted to all. No role may take its name (PostgreSQL reserves it too).
+pub const PUBLIC: &str = "public";
+
 /// One role.
 #[derive(Debug, Clone, PartialEq, Eq, rkyv::Archive, rkyv::Serialize, rkyv::Deserialize)]
 pub struct Role {
@@ -60,13 +64,14 @@ impl Security {
         self.roles.values()
     }
 
-    /// What `role` may do to `table` (privilege bits), superuser aside.
+    /// What `role` may do to `table` (privilege bits), superuser aside: its own grants
+    /// and [`PUBLIC`]'s.
     pub fn privileges(&self, table: &str, role: &str) -> u8 {
-        self.grants
-            .get(table)
-            .and_then(|g| g.get(role))
-            .copied()
-            .unwrap_or(0)
+        let Some(grants) = self.grants.get(table) else {
+            return 0;
+        };
+        let of = |role: &str| grants.get(role).copied().unwrap_or(0);
+        of(role) | of(PUBLIC)
     }
 
     /// Every grant on `table`, by role.
@@ -78,6 +83,11 @@ impl Security {
     }
 
     pub(crate) fn check_create(&self, role: &Role) -> Result<()> {
+        if role.name == PUBLIC {
+            return Err(Error::InvalidInput(format!(
+                "role name {PUBLIC:?} is reserved"
+            )));
+        }
         if self.roles.contains_key(&role.name) {
             return Err(Error::InvalidInput(format!(
                 "role {:?} already exists",
@@ -120,8 +130,16 @@ impl Security {
         Ok(())
     }
 
+    /// The role a grant or revoke names exists, or is [`PUBLIC`].
+    pub(crate) fn check_grantee(&self, role: &str) -> Result<()> {
+        if role == PUBLIC {
+            return Ok(());
+        }
+        self.check_exists(role)
+    }
+
     pub(crate) fn grant(&mut self, table: &str, role: &str, privileges: u8) -> Result<()> {
-        self.check_exists(role)?;
+        self.check_grantee(role)?;
         *self
             .grants
             .entry(table.to_string())
@@ -132,7 +150,7 @@ impl Security {
     }
 
     pub(crate) fn revoke(&mut self, table: &str, role: &str, privileges: u8) -> Result<()> {
-        self.check_exists(role)?;
+        self.check_grantee(role)?;
         if let Some(grants) = self.grants.get_mut(table) {
             if let Some(p) = grants.get_mut(role) {
                 *p &= !privileges;
@@ -215,5 +233,23 @@ mod tests {
         s.drop_role("ann").unwrap();
         assert_eq!(s.privileges("u", "ann"), 0);
         assert!(s.role("ann").is_none());
+    }
+
+    #[test]
+    fn what_public_has_every_role_has() {
+        let mut s = Security::default();
+        s.create(role("ann")).unwrap();
+        assert!(s.create(role(PUBLIC)).is_err(), "reserved");
+        s.grant("t", PUBLIC, SELECT).unwrap();
+        s.grant("t", "ann", INSERT).unwrap();
+        assert_eq!(s.privileges("t", "ann"), SELECT | INSERT);
+        // A role made after the grant has it too.
+        s.create(role("bob")).unwrap();
+        assert_eq!(s.privileges("t", "bob"), SELECT);
+        assert_eq!(s.privileges("u", "bob"), 0);
+        // Revoked from PUBLIC, it is gone from those who had it only through PUBLIC.
+        s.revoke("t", PUBLIC, SELECT).unwrap();
+        assert_eq!(s.privileges("t", "bob"), 0);
+        assert_eq!(s.privileges("t", "ann"), INSERT);
     }
 }

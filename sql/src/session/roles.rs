@@ -406,8 +406,8 @@ impl Session {
                 for name in &create.names {
                     let name = role_name(name)?;
                     // PostgreSQL's predefined roles (`pg_database_owner`, in the catalogs)
-                    // own the prefix.
-                    if name.starts_with("pg_") {
+                    // own the prefix; `public` is every role, `none` no role.
+                    if name.starts_with("pg_") || name == security::PUBLIC || name == "none" {
                         return Err(Error::Execution {
                             message: format!("role name \"{name}\" is reserved"),
                             sqlstate: SqlState::RESERVED_NAME,
@@ -555,12 +555,13 @@ impl Session {
                     Some(ast::GranteeName::ObjectName(name)),
                 ) => {
                     let name = role_name(name)?;
-                    if security.role(&name).is_none() {
+                    if name != security::PUBLIC && security.role(&name).is_none() {
                         return Err(role_missing(&name));
                     }
                     roles.push(name);
                 }
-                _ => return Err(unsupported("granting to PUBLIC or groups; name a role")),
+                (ast::GranteesType::Public, None) => roles.push(security::PUBLIC.to_string()),
+                _ => return Err(unsupported("granting to groups; name a role or PUBLIC")),
             }
         }
         let mut ops = Vec::new();

@@ -818,6 +818,56 @@ async fn grants_on_all_tables_in_a_schema() -> Result<()> {
     Ok(())
 }
 
+/// `GRANT ... TO PUBLIC` grants to every role, those made later too; `REVOKE ... FROM
+/// PUBLIC` takes it back from those that had it only through PUBLIC; no role may be named
+/// `public`.
+#[tokio::test]
+async fn what_is_granted_to_public_every_role_has() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let db = Database::open(dir.path())?;
+    let mut admin = db.session();
+    admin
+        .execute(
+            "CREATE TABLE notice (id INT PRIMARY KEY);
+             CREATE ROLE ann LOGIN;
+             GRANT SELECT ON notice TO PUBLIC;
+             GRANT INSERT ON notice TO ann;
+             CREATE ROLE bob LOGIN;",
+        )
+        .await?;
+    let as_role = |role: &str| {
+        let mut session = db.session();
+        session.set_role(Some(role.to_string()));
+        session
+    };
+    let (mut ann, mut bob) = (as_role("ann"), as_role("bob"));
+    ann.execute("INSERT INTO notice VALUES (1)").await?;
+    for session in [&mut ann, &mut bob] {
+        session.execute("SELECT * FROM notice").await?;
+    }
+    let refused = bob
+        .execute("INSERT INTO notice VALUES (2)")
+        .await
+        .expect_err("only SELECT is PUBLIC's");
+    assert_eq!(refused.sqlstate(), "42501", "{refused}");
+    admin.execute("REVOKE SELECT ON notice FROM PUBLIC").await?;
+    for session in [&mut ann, &mut bob] {
+        let refused = session
+            .execute("SELECT * FROM notice")
+            .await
+            .expect_err("revoked from PUBLIC");
+        assert_eq!(refused.sqlstate(), "42501", "{refused}");
+    }
+    for name in ["public", "PUBLIC", "\"public\"", "none"] {
+        let reserved = admin
+            .execute(&format!("CREATE ROLE {name}"))
+            .await
+            .expect_err("reserved");
+        assert_eq!(reserved.sqlstate(), "42939", "{name}: {reserved}");
+    }
+    Ok(())
+}
+
 #[tokio::test]
 async fn an_owner_has_every_privilege_on_what_it_owns() -> Result<()> {
     let dir = tempfile::tempdir()?;
