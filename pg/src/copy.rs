@@ -1,5 +1,9 @@
-//! `COPY` over the wire: the CopyIn and CopyOut sub-protocols, text and CSV formats. The
-//! session does the work (`driftdb_sql::session::CopyMode`); this module moves the bytes.
+//! `COPY` over the wire: the CopyIn and CopyOut sub-protocols, in text, CSV and binary
+//! formats. The session does the work (`driftdb_sql::session::CopyMode`); this module moves
+//! the bytes, and reads and writes the binary format's values ([`binary`]), which are the
+//! wire's binary forms.
+
+mod binary;
 
 use std::fmt::Debug;
 
@@ -16,15 +20,25 @@ use pgwire::messages::copy::{CopyData, CopyDone, CopyFail, CopyOutResponse};
 use pgwire::messages::response::TransactionStatus as WireStatus;
 
 use super::{Connection, tag, user_error};
+use bytes::{Bytes, BytesMut};
+use driftdb_log::sync::Recover;
+use pgwire::api::Type;
 
 /// Text and CSV travel as format 0 (textual).
 const TEXTUAL: i8 = 0;
+
+/// The binary format is format 1.
+const BINARY: i8 = 1;
+
+/// The binary `COPY ... FROM STDIN` a connection is reading, if any.
+pub(super) type BinaryIn = std::sync::Mutex<Option<binary::Reader>>;
 
 /// The response that starts a `COPY`. `COPY ... TO STDOUT` is sent here and now when it
 /// is the first result of its message (so that the command tag counts rows, not header
 /// lines); after other results it goes out in order with them, its CSV header (if any)
 /// sent with the first row.
 pub(super) async fn copy_response<C>(
+    binary_in: &BinaryIn,
     client: &mut C,
     outcome: Outcome,
     mode: CopyMode,
@@ -36,29 +50,48 @@ where
 {
     let columns = |outcome: &Outcome| outcome.rows.as_ref().map_or(0, |r| r.schema.fields().len());
     match mode {
-        CopyMode::In { columns, .. } => Ok(Response::CopyIn(CopyResponse::new(
-            TEXTUAL,
+        CopyMode::In {
+            format,
             columns,
-            stream::empty(),
-        ))),
+            types,
+        } => {
+            let reader = format.binary.then(|| {
+                binary::Reader::new(
+                    types
+                        .iter()
+                        .map(|&oid| Type::from_oid(oid).unwrap_or(Type::TEXT))
+                        .collect(),
+                )
+            });
+            *binary_in.lock().recover() = reader;
+            let kind = if format.binary { BINARY } else { TEXTUAL };
+            Ok(Response::CopyIn(CopyResponse::new(
+                kind,
+                columns,
+                stream::empty(),
+            )))
+        }
         CopyMode::Out { format } => {
             let count = columns(&outcome);
-            let lines = outcome
-                .rows
-                .as_ref()
-                .map(|rows| format.lines(rows))
-                .unwrap_or_default();
+            let (kind, lines) = match &outcome.rows {
+                Some(rows) if format.binary => (BINARY, binary::tuples(rows)?),
+                Some(rows) => (
+                    TEXTUAL,
+                    format.lines(rows).into_iter().map(Bytes::from).collect(),
+                ),
+                None => (TEXTUAL, Vec::new()),
+            };
             if first {
                 client
                     .feed(PgWireBackendMessage::CopyOutResponse(CopyOutResponse::new(
-                        TEXTUAL,
+                        kind,
                         count as i16,
-                        vec![0; count],
+                        vec![kind as i16; count],
                     )))
                     .await?;
                 for line in lines {
                     client
-                        .feed(PgWireBackendMessage::CopyData(CopyData::new(line.into())))
+                        .feed(PgWireBackendMessage::CopyData(CopyData::new(line)))
                         .await?;
                 }
                 client
@@ -69,19 +102,15 @@ where
             let mut lines = lines.into_iter();
             let mut messages = Vec::new();
             if format.header {
-                let mut first = lines.next().unwrap_or_default();
-                first.extend(lines.next().unwrap_or_default());
-                messages.push(first);
+                let mut first = BytesMut::from(lines.next().unwrap_or_default());
+                first.extend_from_slice(&lines.next().unwrap_or_default());
+                messages.push(first.freeze());
             }
             messages.extend(lines);
             Ok(Response::CopyOut(CopyResponse::new(
-                TEXTUAL,
+                kind,
                 count,
-                stream::iter(
-                    messages
-                        .into_iter()
-                        .map(|line| Ok(CopyData::new(line.into()))),
-                ),
+                stream::iter(messages.into_iter().map(|line| Ok(CopyData::new(line)))),
             )))
         }
     }
@@ -95,7 +124,22 @@ impl CopyHandler for Connection {
         C::Error: Debug,
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
-        self.session.lock().await.copy_data(&data.data);
+        let mut session = self.session.lock().await;
+        let read = self
+            .binary_in
+            .lock()
+            .recover()
+            .as_mut()
+            .map(|reader| reader.push(&data.data));
+        match read {
+            None => session.copy_data(&data.data),
+            Some(Ok(rows)) => {
+                for (number, fields) in rows {
+                    session.copy_record(number, fields);
+                }
+            }
+            Some(Err(e)) => session.copy_error(e),
+        }
         Ok(())
     }
 
@@ -106,6 +150,10 @@ impl CopyHandler for Connection {
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
         let mut session = self.session.lock().await;
+        let binary = self.binary_in.lock().recover().take();
+        if let Some(Err(e)) = binary.map(|reader| reader.finish()) {
+            session.copy_error(e);
+        }
         let result = session.copy_done().await;
         // pgwire answers with ReadyForQuery (or the error) from the status set here.
         client.set_transaction_status(wire_status(session.transaction_status()));
@@ -124,6 +172,7 @@ impl CopyHandler for Connection {
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
         let mut session = self.session.lock().await;
+        self.binary_in.lock().recover().take();
         let e = session.copy_fail(&fail.message);
         client.set_transaction_status(wire_status(session.transaction_status()));
         user_error(&e)

@@ -32,7 +32,7 @@ use pgwire::api::store::PortalStore;
 use pgwire::api::{ClientInfo, ClientPortalStore, Type};
 use pgwire::error::{ErrorInfo, PgWireError, PgWireResult};
 use pgwire::messages::PgWireBackendMessage;
-use pgwire::messages::data::{NoData, ParameterDescription};
+use pgwire::messages::data::{DataRow, NoData, ParameterDescription};
 use pgwire::messages::extendedquery::{
     Bind, Close, Describe, Execute, Flush, Parse, Sync as SyncMessage, TARGET_TYPE_BYTE_STATEMENT,
 };
@@ -321,7 +321,14 @@ impl ExtendedQueryHandler for Connection {
                 let after = session.transaction_status();
                 super::send_notices(client, &outcome).await?;
                 if let Some(mode) = outcome.copy.clone() {
-                    return super::copy::copy_response(client, outcome, mode, true).await;
+                    return super::copy::copy_response(
+                        &self.binary_in,
+                        client,
+                        outcome,
+                        mode,
+                        true,
+                    )
+                    .await;
                 }
                 if outcome.rows.is_some() {
                     return rows_response(outcome, &portal.result_column_format);
@@ -578,10 +585,20 @@ fn array_text(t: &Type, bytes: &[u8]) -> driftdb_sql::Result<String> {
     Ok(text)
 }
 
-/// One element of a binary array as text.
+/// A value of type `t` in PostgreSQL's binary form (a field of binary `COPY`), as the
+/// text the session casts to its column.
+pub(crate) fn binary_value_text(t: &Type, bytes: &[u8]) -> driftdb_sql::Result<String> {
+    match t.kind() {
+        Kind::Array(_) => array_text(t, bytes),
+        _ => element_text(t, bytes),
+    }
+}
+
+/// One binary value (an array's element, a `COPY` field) of a type that is no array, as
+/// text.
 fn element_text(t: &Type, bytes: &[u8]) -> driftdb_sql::Result<String> {
     let bad = || driftdb_sql::Error::InvalidValue {
-        message: format!("a binary {} array element is malformed", t.name()),
+        message: format!("a binary {} value is malformed", t.name()),
     };
     Ok(match (t, bytes.len()) {
         (&Type::BOOL, 1) => if bytes[0] != 0 { "t" } else { "f" }.to_string(),
@@ -723,24 +740,12 @@ pub(super) fn rows_response(outcome: Outcome, format: &Format) -> PgWireResult<R
     let Some(rows) = outcome.rows else {
         return Err(PgWireError::ApiError("no rows to send".into()));
     };
-    let columns: Vec<(String, Type)> = rows
-        .schema
-        .fields()
-        .iter()
-        .map(|f| (f.name().clone(), field_type(f)))
-        .collect();
-    let fields = Arc::new(fields(&columns, Some(format)));
+    let fields = fields_of(&rows, format);
     let mut encoded = Vec::with_capacity(rows.len());
     for batch in &rows.batches {
         for row in 0..batch.num_rows() {
-            let mut encoder = DataRowEncoder::new(Arc::clone(&fields));
-            for column in batch.columns() {
-                encoder.encode_field(&Cell {
-                    array: Arc::clone(column),
-                    row,
-                })?;
-            }
-            encoded.push(Ok(encoder.take_row()));
+            let encoder = DataRowEncoder::new(Arc::clone(&fields));
+            encoded.push(Ok(encode_row(encoder, batch, row)?));
         }
     }
     let mut response = QueryResponse::new(fields, stream::iter(encoded));
@@ -750,6 +755,32 @@ pub(super) fn rows_response(outcome: Outcome, format: &Format) -> PgWireResult<R
         command => response.set_command_tag(command),
     }
     Ok(Response::Query(response))
+}
+
+/// The result columns of `rows`, in `format`.
+pub(crate) fn fields_of(rows: &driftdb_sql::Rows, format: &Format) -> Arc<Vec<FieldInfo>> {
+    let columns: Vec<(String, Type)> = rows
+        .schema
+        .fields()
+        .iter()
+        .map(|f| (f.name().clone(), field_type(f)))
+        .collect();
+    Arc::new(fields(&columns, Some(format)))
+}
+
+/// Row `row` of `batch`, encoded by `encoder` (whose fields say each column's format).
+pub(crate) fn encode_row(
+    mut encoder: DataRowEncoder,
+    batch: &datafusion::arrow::record_batch::RecordBatch,
+    row: usize,
+) -> PgWireResult<DataRow> {
+    for column in batch.columns() {
+        encoder.encode_field(&Cell {
+            array: Arc::clone(column),
+            row,
+        })?;
+    }
+    Ok(encoder.take_row())
 }
 
 /// One value of an Arrow column, encodable in PostgreSQL's text or binary format.

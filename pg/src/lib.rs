@@ -227,6 +227,7 @@ pub async fn serve(
                         require_tls: options.require_tls,
                         auth: Arc::clone(&authenticator),
                         held: std::sync::Mutex::new(None),
+                        binary_in: std::sync::Mutex::new(None),
                     });
                     let tls = options.tls.clone();
                     tokio::spawn(async move {
@@ -259,6 +260,8 @@ struct Connection {
     auth: Arc<auth::Authenticator>,
     /// A pipeline's first row write, waiting for the next message (`pipeline.rs`).
     held: std::sync::Mutex<Option<pipeline::Held>>,
+    /// The binary `COPY ... FROM STDIN` being read (`copy.rs`).
+    binary_in: copy::BinaryIn,
 }
 
 impl Connection {
@@ -421,7 +424,10 @@ impl SimpleQueryHandler for Connection {
                     send_notices(client, &outcome).await?;
                     if let Some(mode) = outcome.copy.clone() {
                         let first = responses.is_empty();
-                        responses.push(copy::copy_response(client, outcome, mode, first).await?);
+                        responses.push(
+                            copy::copy_response(&self.binary_in, client, outcome, mode, first)
+                                .await?,
+                        );
                         continue;
                     }
                     responses.push(response(outcome, before, after)?);

@@ -10,11 +10,15 @@ use sqlparser::ast::{CopyLegacyCsvOption, CopyLegacyOption, CopyOption};
 use crate::SqlState;
 use crate::error::{Error, Result};
 
-/// `text` or `csv`, with the options that shape it.
+/// `text`, `csv` or `binary`, with the options that shape it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CopyFormat {
     /// CSV rather than text.
     pub csv: bool,
+    /// PostgreSQL's binary format: each row a tuple of fields in their types' binary
+    /// forms. The wire server reads and writes it (it knows the binary forms); the session
+    /// takes its rows as fields already read into text ([`crate::Session::copy_record`]).
+    pub binary: bool,
     /// The field separator: tab for text, comma for CSV.
     pub delimiter: u8,
     /// The text that stands for NULL: `\N` for text, an unquoted empty field for CSV.
@@ -45,6 +49,7 @@ impl CopyFormat {
     /// The format a `COPY` statement's `WITH (...)` and legacy options describe.
     pub fn from_options(options: &[CopyOption], legacy: &[CopyLegacyOption]) -> Result<Self> {
         let mut csv = false;
+        let mut binary = false;
         let mut delimiter = None;
         let mut null = None;
         let mut header = false;
@@ -53,14 +58,9 @@ impl CopyFormat {
         for option in options {
             match option {
                 CopyOption::Format(name) => match name.value.to_ascii_lowercase().as_str() {
-                    "text" => csv = false,
-                    "csv" => csv = true,
-                    "binary" => {
-                        return Err(Error::Unsupported {
-                            message: "COPY in binary format; use text or csv".to_string(),
-                            position: None,
-                        });
-                    }
+                    "text" => (csv, binary) = (false, false),
+                    "csv" => (csv, binary) = (true, false),
+                    "binary" => (csv, binary) = (false, true),
                     other => {
                         return Err(bad_option(format!(
                             "COPY format \"{other}\" not recognized"
@@ -93,12 +93,7 @@ impl CopyFormat {
         }
         for option in legacy {
             match option {
-                CopyLegacyOption::Binary => {
-                    return Err(Error::Unsupported {
-                        message: "COPY in binary format; use text or csv".to_string(),
-                        position: None,
-                    });
-                }
+                CopyLegacyOption::Binary => binary = true,
                 CopyLegacyOption::Delimiter(c) => delimiter = Some(one_byte("delimiter", *c)?),
                 CopyLegacyOption::Null(text) => null = Some(text.clone()),
                 CopyLegacyOption::Csv(csv_options) => {
@@ -127,6 +122,20 @@ impl CopyFormat {
                 }
             }
         }
+        if binary {
+            // PostgreSQL's rule and words: the text options mean nothing to binary data.
+            let given = [
+                ("DELIMITER", delimiter.is_some()),
+                ("NULL", null.is_some()),
+                ("HEADER", header),
+            ];
+            if let Some((option, _)) = given.iter().find(|(_, given)| *given) {
+                return Err(Error::Execution {
+                    message: format!("cannot specify {option} in BINARY mode"),
+                    sqlstate: SqlState::SYNTAX_ERROR,
+                });
+            }
+        }
         if !csv && (header || quote.is_some() || escape.is_some()) {
             return Err(bad_option(
                 "COPY HEADER, QUOTE and ESCAPE are available only in CSV mode",
@@ -135,6 +144,7 @@ impl CopyFormat {
         let quote = quote.unwrap_or(b'"');
         let format = CopyFormat {
             csv,
+            binary,
             delimiter: delimiter.unwrap_or(if csv { b',' } else { b'\t' }),
             null: null.unwrap_or_else(|| {
                 if csv {

@@ -103,6 +103,8 @@ pub enum CopyMode {
     In {
         format: crate::copy::CopyFormat,
         columns: usize,
+        /// The PostgreSQL type (oid) of each column, for reading binary data.
+        types: Vec<crate::pg_types::Oid>,
     },
     /// Receive the outcome's rows in this format (`COPY ... TO STDOUT`).
     Out { format: crate::copy::CopyFormat },

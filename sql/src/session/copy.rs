@@ -1,5 +1,6 @@
 //! `COPY t [(columns)] FROM STDIN` and `COPY {t | (query)} TO STDOUT`, in PostgreSQL's text
-//! and CSV formats ([`crate::copy`]).
+//! and CSV formats ([`crate::copy`]), and its binary format, whose fields the wire server
+//! reads and writes ([`Session::copy_record`]).
 //!
 //! `COPY ... FROM STDIN` returns an [`Outcome`] whose [`CopyMode::In`] tells the client to
 //! send data; the session then takes it with [`Session::copy_data`] and inserts every row at
@@ -50,7 +51,20 @@ pub(super) struct PendingCopy {
 
 impl PendingCopy {
     fn take(&mut self, data: &[u8]) -> Result<()> {
-        self.bytes += data.len();
+        self.count(data.len())?;
+        let (reader, mut record) = self.parts();
+        reader.push(data, &mut record)
+    }
+
+    fn take_record(&mut self, number: u64, fields: Vec<Option<String>>) -> Result<()> {
+        self.count(fields.iter().flatten().map(String::len).sum())?;
+        let (_, mut record) = self.parts();
+        record(number, fields)
+    }
+
+    /// Counts `bytes` more of data against the limits.
+    fn count(&mut self, bytes: usize) -> Result<()> {
+        self.bytes += bytes;
         if self.bytes > MAX_COPY_BYTES {
             return Err(Error::Execution {
                 message: format!(
@@ -71,8 +85,7 @@ impl PendingCopy {
                 sqlstate: SqlState::OUT_OF_MEMORY,
             });
         }
-        let (reader, mut record) = self.parts();
-        reader.push(data, &mut record)
+        Ok(())
     }
 
     fn finish(&mut self) -> Result<()> {
@@ -225,6 +238,10 @@ impl Session {
             return Err(super::dml::system_column(&schema.columns()[hidden]));
         }
         let columns = targets.len();
+        let types = targets
+            .iter()
+            .map(|&t| crate::pg_types::of_column(&schema.columns()[t].data_type).oid)
+            .collect();
         self.copy_in = Some(PendingCopy {
             table,
             schema,
@@ -237,7 +254,11 @@ impl Session {
             error: None,
         });
         let mut outcome = Outcome::command("COPY", None);
-        outcome.copy = Some(CopyMode::In { format, columns });
+        outcome.copy = Some(CopyMode::In {
+            format,
+            columns,
+            types,
+        });
         Ok(outcome)
     }
 
@@ -250,6 +271,30 @@ impl Session {
         {
             copy.error = Some(e);
             // Let go of what was read: none of it will be written.
+            copy.fields.clear();
+        }
+    }
+
+    /// Takes the next row of a binary `COPY ... FROM STDIN`, its fields read into text by
+    /// the wire server (which knows each type's binary form), in target column order.
+    /// Checked and reported as [`Session::copy_data`]'s rows are; `record` numbers it.
+    pub fn copy_record(&mut self, record: u64, fields: Vec<Option<String>>) {
+        if let Some(copy) = &mut self.copy_in
+            && copy.error.is_none()
+            && let Err(e) = copy.take_record(record, fields)
+        {
+            copy.error = Some(e);
+            copy.fields.clear();
+        }
+    }
+
+    /// Fails the `COPY ... FROM STDIN` in progress with `error` (bad binary data), reported
+    /// by [`Session::copy_done`]; the first error wins.
+    pub fn copy_error(&mut self, error: Error) {
+        if let Some(copy) = &mut self.copy_in
+            && copy.error.is_none()
+        {
+            copy.error = Some(error);
             copy.fields.clear();
         }
     }

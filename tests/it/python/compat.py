@@ -995,6 +995,73 @@ def exercise_network():
     asyncio.run(run())
 
 
+def exercise_binary_copy():
+    """COPY in PostgreSQL's binary format, both ways: psycopg 3's binary copy with the
+    column types set, and asyncpg's copy_records_to_table (a binary COPY FROM) and
+    copy_from_query (a binary COPY TO), with every common type, NULLs included."""
+    conn = psycopg.connect(host=host, port=port, user="driftdb", dbname="driftdb", autocommit=True)
+    conn.execute(
+        "CREATE TABLE py_bin (id INT PRIMARY KEY, n BIGINT, r REAL, d DOUBLE PRECISION, ok BOOLEAN, "
+        "name TEXT, amount NUMERIC(10,2), day DATE, at TIMESTAMPTZ, plain TIMESTAMP, gap INTERVAL, "
+        "key UUID, raw BYTEA, doc JSONB, tags TEXT[], small SMALLINT)"
+    )
+    key = uuid.UUID("12345678-1234-5678-1234-567812345678")
+    at = datetime.datetime(2025, 3, 4, 5, 6, 7, 891011, tzinfo=datetime.timezone.utc)
+    plain = datetime.datetime(2025, 3, 4, 5, 6, 7)
+    rows = [
+        (1, 2**40, 1.5, 0.1, True, "it's", Decimal("12.34"), datetime.date(2025, 3, 4), at, plain,
+         datetime.timedelta(days=2, seconds=5), key, b"\x00\xff", {"a": [1, 2]}, ["x", "y z"], -7),
+        (2, None, None, None, None, None, None, None, None, None, None, None, None, None, None, None),
+    ]
+    types = ["int4", "int8", "float4", "float8", "bool", "text", "numeric", "date", "timestamptz",
+             "timestamp", "interval", "uuid", "bytea", "jsonb", "text[]", "int2"]
+    cur = conn.cursor()
+    with cur.copy("COPY py_bin FROM STDIN (FORMAT BINARY)") as copy:
+        copy.set_types(types)
+        for row in rows:
+            copy.write_row(row)
+    check("psycopg binary COPY FROM count", cur.rowcount, 2)
+    got = conn.execute("SELECT id, n, r, d, ok, name, amount, day, at, plain, gap, key, raw, doc, tags, small "
+                       "FROM py_bin ORDER BY id").fetchall()
+    check("psycopg binary COPY FROM rows", got, rows)
+    with cur.copy("COPY (SELECT * FROM py_bin ORDER BY id) TO STDOUT (FORMAT BINARY)") as copy:
+        copy.set_types(types)
+        check("psycopg binary COPY TO", list(copy.rows()), rows)
+    check("psycopg binary COPY TO count", cur.rowcount, 2)
+    # Text options mean nothing to binary data; a stream that is not binary COPY is refused
+    # with nothing written.
+    try:
+        conn.execute("COPY py_bin FROM STDIN (FORMAT BINARY, DELIMITER ',')")
+        sys.exit("DELIMITER in BINARY mode accepted")
+    except psycopg.errors.SyntaxError:
+        pass
+    try:
+        with cur.copy("COPY py_bin FROM STDIN (FORMAT BINARY)") as copy:
+            copy.write(b"3\tnot binary\n")
+        sys.exit("text data accepted as binary")
+    except psycopg.errors.BadCopyFileFormat:
+        pass
+    check("bad binary COPY wrote nothing", conn.execute("SELECT count(*) FROM py_bin").fetchone(), (2,))
+
+    async def with_asyncpg():
+        aconn = await asyncpg.connect(host=host, port=port, user="driftdb", database="driftdb")
+        records = [(10 + i, i * 1000, float(i) / 4, f"row {i}", Decimal(i) / 100, at) for i in range(50)]
+        await aconn.execute("CREATE TABLE apg_bin (id INT PRIMARY KEY, n BIGINT, d DOUBLE PRECISION, "
+                            "name TEXT, amount NUMERIC(10,2), at TIMESTAMPTZ)")
+        status = await aconn.copy_records_to_table("apg_bin", records=records)
+        check("asyncpg copy_records_to_table", status, "COPY 50")
+        got = await aconn.fetch("SELECT id, n, d, name, amount, at FROM apg_bin ORDER BY id")
+        check("asyncpg copied rows", [tuple(r) for r in got], records)
+        import io
+        out = io.BytesIO()
+        status = await aconn.copy_from_query("SELECT id FROM apg_bin WHERE id < 13 ORDER BY id", output=out, format="binary")
+        check("asyncpg binary copy_from_query", status, "COPY 3")
+        check("asyncpg binary copy_from_query signature", out.getvalue()[:11], b"PGCOPY\n\xff\r\n\x00")
+        await aconn.close()
+
+    asyncio.run(with_asyncpg())
+
+
 exercise(psycopg2, "py2_items")
 exercise_savepoints()
 exercise(psycopg, "py3_items")
@@ -1018,4 +1085,5 @@ exercise_comments()
 exercise_tables_without_keys()
 exercise_server_version()
 exercise_sqlalchemy_asyncio()
+exercise_binary_copy()
 print("ok")
