@@ -33,7 +33,7 @@ use datafusion::arrow::array::{
 };
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::{DataType, Field, FieldRef, Int64Type};
-use datafusion::common::{DFSchema, DataFusionError, Result, plan_err};
+use datafusion::common::{DFSchema, DataFusionError, Result, ScalarValue, plan_err};
 use datafusion::logical_expr::planner::{ExprPlanner, PlannerResult, RawBinaryExpr};
 use datafusion::logical_expr::{
     ColumnarValue, Expr, ExprSchemable, ReturnFieldArgs, ScalarFunctionArgs, ScalarUDF,
@@ -435,6 +435,39 @@ fn value(text: &str) -> std::result::Result<serde_json::Value, Error> {
     serde_json::from_str(text).map_err(invalid)
 }
 
+/// `a || b` of two `jsonb` values, as PostgreSQL joins them: two objects merge (the right
+/// one's keys win), anything else joins as arrays, a value that is no array being an array
+/// of itself (`'[1]' || '2'` is `[1, 2]`, `'{"a": 1}' || '1'` is `[{"a": 1}, 1]`).
+fn concat<'a>(a: &'a RawValue, b: &'a RawValue) -> std::result::Result<String, Error> {
+    let text = match (kind(a), kind(b)) {
+        (Kind::Object, Kind::Object) => {
+            let mut merged = entries(a)?;
+            merged.extend(entries(b)?);
+            let fields: Vec<String> = merged
+                .into_iter()
+                .map(|(key, value)| {
+                    let key = serde_json::to_string(&key).map_err(invalid)?;
+                    Ok(format!("{key}:{}", value.get()))
+                })
+                .collect::<std::result::Result<_, Error>>()?;
+            format!("{{{}}}", fields.join(","))
+        }
+        _ => {
+            let items = |raw: &'a RawValue| match kind(raw) {
+                Kind::Array => elements(raw),
+                _ => Ok(vec![raw]),
+            };
+            let joined: Vec<&str> = items(a)?
+                .into_iter()
+                .chain(items(b)?)
+                .map(RawValue::get)
+                .collect();
+            format!("[{}]", joined.join(","))
+        }
+    };
+    normalize_jsonb(&text)
+}
+
 /// Whether `key` is a top-level key of an object, a string element of an array, or the
 /// string itself (`jsonb ?`).
 fn exists(raw: &RawValue, key: &str) -> std::result::Result<bool, Error> {
@@ -487,6 +520,8 @@ pub(crate) enum Op {
     Values { text: bool },
     /// `jsonb - key`, `jsonb - index`, `jsonb - keys`: the value without them.
     Delete,
+    /// `jsonb || jsonb`: two objects merged, anything else joined as arrays.
+    Concat,
 }
 
 impl Op {
@@ -502,6 +537,7 @@ impl Op {
             Op::ExistsAny => "?|",
             Op::ExistsAll => "?&",
             Op::Delete => "-",
+            Op::Concat => "||",
             _ => return None,
         })
     }
@@ -764,7 +800,7 @@ impl ScalarUDFImpl for JsonFunction {
             Op::In { normalize: true } => Some("jsonb"),
             Op::In { normalize: false } => Some("json"),
             Op::Get | Op::Path { variadic: false } => Some(input().unwrap_or("json")),
-            Op::Delete => Some("jsonb"),
+            Op::Delete | Op::Concat => Some("jsonb"),
             Op::Path { variadic: true } if self.name.starts_with("jsonb") => Some("jsonb"),
             Op::Path { variadic: true } => Some("json"),
             _ => None,
@@ -863,6 +899,16 @@ impl ScalarUDFImpl for JsonFunction {
                         ),
                     };
                     delete(raw, &removed).map(Some)
+                })?;
+                Arc::new(out)
+            }
+            Op::Concat => {
+                let other = strings(&arrays[1])?;
+                let out = each(&docs, |row, raw| {
+                    if other.is_null(row) {
+                        return Ok(None);
+                    }
+                    concat(raw, parse(other.value(row))?).map(Some)
                 })?;
                 Arc::new(out)
             }
@@ -1131,6 +1177,24 @@ impl ExprPlanner for JsonOperators {
         expr: RawBinaryExpr,
         schema: &DFSchema,
     ) -> Result<PlannerResult<RawBinaryExpr>> {
+        // `||` of a `jsonb` and a `jsonb` (or a quoted literal, read as one) joins them; of a
+        // `jsonb` and text it stays text's concatenation, as in PostgreSQL.
+        if expr.op == BinaryOperator::StringConcat {
+            let jsonb = |e: &Expr| {
+                e.to_field(schema)
+                    .is_ok_and(|(_, f)| crate::pg_types::pg_type_of(&f) == Some("jsonb"))
+            };
+            let literal = |e: &Expr| matches!(e, Expr::Literal(ScalarValue::Utf8(_), _));
+            let (left, right) = (&expr.left, &expr.right);
+            if (jsonb(left) && (jsonb(right) || literal(right))) || (literal(left) && jsonb(right))
+            {
+                return Ok(PlannerResult::Planned(
+                    Arc::new(function("jsonb_concat", Op::Concat))
+                        .call(vec![expr.left, expr.right]),
+                ));
+            }
+            return Ok(PlannerResult::Original(expr));
+        }
         // `#-` takes the value at a path out of a `jsonb`.
         if expr.op == BinaryOperator::HashMinus {
             return Ok(PlannerResult::Planned(
