@@ -97,10 +97,23 @@ pub(crate) fn integer_constant(expr: &Expr) -> Option<i64> {
     }
 }
 
-/// The `integer` a literal is, if it is an `Int64` that fits one.
+/// The `integer` a literal is, if it is an `Int64` that fits one; and the `numeric` of scale
+/// 0 a decimal literal with a negative scale is (`1e15` is parsed as one digit at scale -15,
+/// which PostgreSQL's numeric never has and DataFusion's decimal functions get wrong:
+/// `round(1e15, 2)` was 10).
 fn narrowed(value: &ScalarValue) -> Option<ScalarValue> {
     match value {
         ScalarValue::Int64(Some(v)) => i32::try_from(*v).ok().map(|v| ScalarValue::Int32(Some(v))),
+        ScalarValue::Decimal128(Some(v), precision, scale) if *scale < 0 => {
+            let shift = u32::from(scale.unsigned_abs());
+            let precision = precision.checked_add(scale.unsigned_abs())?;
+            let mantissa = 10i128.checked_pow(shift)?.checked_mul(*v)?;
+            (precision <= crate::arrow::MAX_DECIMAL_DIGITS).then_some(ScalarValue::Decimal128(
+                Some(mantissa),
+                precision,
+                0,
+            ))
+        }
         _ => None,
     }
 }

@@ -206,6 +206,14 @@ fn result_type(argument: &DataType, constant: Option<&ScalarValue>) -> DataType 
         DataType::Int32 | DataType::UInt32 => whole(10),
         DataType::Int64 => whole(19),
         DataType::UInt64 => whole(20),
+        // A negative scale (`1e15` is one digit at scale -15), which PostgreSQL's numeric
+        // never has, becomes scale 0 with the digits it stands for, where 38 digits hold
+        // them (`12e37` keeps its scale: it is how a value past them is held at all).
+        DataType::Decimal128(p, s)
+            if *s < 0 && p.saturating_add(s.unsigned_abs()) <= MAX_PRECISION =>
+        {
+            DataType::Decimal128(p + s.unsigned_abs(), 0)
+        }
         DataType::Decimal128(p, s) => DataType::Decimal128(*p, *s),
         _ => DataType::Decimal128(MAX_PRECISION, DEFAULT_SCALE),
     }
