@@ -24,6 +24,8 @@
 //!   (22003) where DataFusion answers in `bigint` ([`integer`]).
 //! - **`array_remove` and `array_replace` act on every element not distinct from the one
 //!   given** (DataFusion's act on the first, and never match NULL) ([`arrays`]).
+//! - **`row IS [NOT] NULL` tests every field**: a row of NULLs is NULL, a row with one NULL
+//!   field is neither NULL nor NOT NULL.
 //!
 //! Operators whose types DataFusion's coercion would get wrong, or refuse, are planned before
 //! it by [`PostgresOperators`]: `date ± interval` is a `timestamp` (DataFusion keeps a date),
@@ -359,6 +361,29 @@ fn is_address(expr: &Expr, schema: &DFSchema) -> bool {
 }
 
 fn rewrite(expr: Expr, schema: &DFSchema) -> Result<Transformed<Expr>> {
+    // `row IS [NOT] NULL` tests every field, as PostgreSQL's does: a row of NULLs IS NULL,
+    // and a row IS NOT NULL only when no field is NULL (DataFusion tested the row value
+    // itself, so `ROW(NULL, NULL) IS NULL` was false and `ROW(1, NULL) IS NOT NULL` true).
+    if let Expr::IsNull(row) | Expr::IsNotNull(row) = &expr
+        && let Ok(DataType::Struct(fields)) = row.get_type(schema)
+        && !fields.is_empty()
+    {
+        let null = matches!(expr, Expr::IsNull(_));
+        let tests = fields.iter().map(|f| {
+            let field = datafusion::functions::core::expr_fn::get_field(
+                row.as_ref().clone(),
+                f.name().as_str(),
+            );
+            if null {
+                field.is_null()
+            } else {
+                field.is_not_null()
+            }
+        });
+        if let Some(all) = datafusion::logical_expr::utils::conjunction(tests) {
+            return Ok(Transformed::yes(all));
+        }
+    }
     // Intervals compare by their length ([`interval_key`]).
     if let Expr::BinaryExpr(BinaryExpr { left, op, right }) = &expr
         && is_comparison(*op)
