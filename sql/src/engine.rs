@@ -831,6 +831,7 @@ fn install_postgres(ctx: &mut SessionContext) -> Result<()> {
     SessionContext::register_udf(ctx, crate::postgres::regexp_substr());
     SessionContext::register_udf(ctx, crate::postgres::bitwise_not());
     SessionContext::register_udf(ctx, crate::postgres::array_fill());
+    SessionContext::register_udf(ctx, crate::postgres::array_dims());
     SessionContext::register_udf(ctx, crate::postgres::to_number());
     SessionContext::register_udf(ctx, crate::postgres::row());
     SessionContext::register_udf(ctx, crate::postgres::series());

@@ -33,6 +33,7 @@
 //! `interval * number`, `number * interval` and `interval / number` scale the interval as
 //! PostgreSQL does ([`interval_scale`]).
 
+mod array_dims;
 mod array_fill;
 mod array_in;
 mod arrays;
@@ -72,6 +73,7 @@ mod unknown;
 mod variance;
 
 use crate::udf::{all_scalar, columnar, infix};
+pub(crate) use array_dims::array_dims;
 pub(crate) use array_fill::{ARRAY_FILL, array_fill};
 pub(crate) use array_in::read_one_dimension as read_array_literals;
 pub(crate) use arrays::functions as array_functions;
