@@ -364,6 +364,12 @@ pub fn of_field(field: &Field) -> Typed {
     }
 }
 
+/// The SQL name (as `format_type` writes it) of the type query output of Arrow type `t`
+/// has, for messages that name a value's type (`operator does not exist: bigint + text`).
+pub fn name_of_arrow(t: &Arrow) -> Option<String> {
+    format_type(of_field(&Field::new("", t.clone(), true)).oid, None)
+}
+
 /// The oid of the array type of `element` (0: none).
 pub fn array_of(element: Oid) -> Oid {
     PgType::by_oid(element).map_or(0, |t| t.array)

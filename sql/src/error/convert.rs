@@ -219,9 +219,7 @@ fn undefined_operator(message: &str) -> Option<Error> {
             .trim()
             .parse::<datafusion::arrow::datatypes::DataType>()
             .ok()?;
-        let typed =
-            crate::pg_types::of_field(&datafusion::arrow::datatypes::Field::new("", t, true));
-        crate::pg_types::format_type(typed.oid, None)
+        crate::pg_types::name_of_arrow(&t)
     };
     // `L op R`, where a type may hold spaces (`Timestamp(ns, "+00:00")`): the split whose
     // both sides read as types.
@@ -308,7 +306,7 @@ fn decimal_overflow(message: &str) -> Option<String> {
 /// that a `UNION` with a typed column adds to a literal is Arrow's (floats have their own
 /// parser, which words its errors itself).
 fn number_input_error(message: &str) -> Option<Error> {
-    use datafusion::arrow::datatypes::{DataType, Field};
+    use datafusion::arrow::datatypes::DataType;
     let rest = message
         .strip_prefix("Cannot cast string '")
         .or_else(|| message.strip_prefix("Cannot cast value '"))?;
@@ -317,8 +315,7 @@ fn number_input_error(message: &str) -> Option<Error> {
     if !(target.is_numeric() || target == DataType::Boolean) {
         return None;
     }
-    let typed = crate::pg_types::of_field(&Field::new("", target.clone(), true));
-    let name = crate::pg_types::format_type(typed.oid, None)?;
+    let name = crate::pg_types::name_of_arrow(&target)?;
     Some(
         if target.is_integer() && value.trim().parse::<i128>().is_ok() {
             Error::Execution {

@@ -62,16 +62,7 @@ impl ScalarUDFImpl for ArrayDims {
             [other] => Err(function_error(
                 format!(
                     "function array_dims({}) does not exist",
-                    crate::pg_types::format_type(
-                        crate::pg_types::of_field(&datafusion::arrow::datatypes::Field::new(
-                            "",
-                            other.clone(),
-                            true
-                        ))
-                        .oid,
-                        None
-                    )
-                    .unwrap_or_default()
+                    crate::pg_types::name_of_arrow(other).unwrap_or_default()
                 ),
                 SqlState::UNDEFINED_FUNCTION,
             )),
