@@ -125,12 +125,15 @@ impl CopyHandler for Connection {
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
         let mut session = self.session.lock().await;
-        let read = self
-            .binary_in
-            .lock()
-            .recover()
-            .as_mut()
-            .map(|reader| reader.push(&data.data));
+        let read = {
+            let mut binary = self.binary_in.lock().recover();
+            let read = binary.as_mut().map(|reader| reader.push(&data.data));
+            // After bad binary data the rest is not read (nor held): the COPY has failed.
+            if matches!(read, Some(Err(_))) {
+                *binary = None;
+            }
+            read
+        };
         match read {
             None => session.copy_data(&data.data),
             Some(Ok(rows)) => {
