@@ -363,6 +363,32 @@ fn is_address(expr: &Expr, schema: &DFSchema) -> bool {
 }
 
 fn rewrite(expr: Expr, schema: &DFSchema) -> Result<Transformed<Expr>> {
+    // A comparison of two decimals of different types, which a rewrite below it made (the
+    // result scales of `trunc`, `ceil`, `floor` and `round` are PostgreSQL's, set after type
+    // coercion): both sides go to one type that holds either, as coercion would have done
+    // (Arrow compares only decimals of one type: `trunc(2.345, 1) = 2.3` was XX000).
+    if let Expr::BinaryExpr(BinaryExpr { left, op, right }) = &expr
+        && is_comparison(*op)
+        && let (Ok(DataType::Decimal128(lp, ls)), Ok(DataType::Decimal128(rp, rs))) =
+            (left.get_type(schema), right.get_type(schema))
+        && (lp, ls) != (rp, rs)
+    {
+        let scale = ls.max(rs).max(0);
+        let whole = (i16::from(lp) - i16::from(ls)).max(i16::from(rp) - i16::from(rs));
+        let precision = (whole + i16::from(scale)).clamp(i16::from(scale).max(1), 38);
+        let common = DataType::Decimal128(u8::try_from(precision).unwrap_or(38), scale);
+        let to_common = |side: &Expr| {
+            Box::new(Expr::Cast(Cast::new(
+                Box::new(side.clone()),
+                common.clone(),
+            )))
+        };
+        return Ok(Transformed::yes(Expr::BinaryExpr(BinaryExpr {
+            left: to_common(left),
+            op: *op,
+            right: to_common(right),
+        })));
+    }
     // `row IS [NOT] NULL` tests every field, as PostgreSQL's does: a row of NULLs IS NULL,
     // and a row IS NOT NULL only when no field is NULL (DataFusion tested the row value
     // itself, so `ROW(NULL, NULL) IS NULL` was false and `ROW(1, NULL) IS NOT NULL` true).
@@ -700,16 +726,18 @@ fn bytea_input(expr: &Expr, schema: &DFSchema) -> Option<Expr> {
     })
 }
 
-/// `ceil`, `floor` and `trunc` of a `numeric` with PostgreSQL's result scale: DataFusion
-/// keeps the argument's (`ceil(1.2)` was `2.0`, `trunc(2.345, 1)` `2.300`, `trunc(2.345, 5)`
-/// `2.345`), and `ceil(9.9)` of a `NUMERIC(2,1)` overflowed where PostgreSQL gives `10`. The
-/// argument of `ceil` and `floor` gets one more digit of precision first.
+/// `ceil`, `floor`, `trunc` and `round` of a `numeric` with PostgreSQL's result scale:
+/// DataFusion keeps the argument's (`ceil(1.2)` was `2.0`, `trunc(2.345, 1)` `2.300`,
+/// `trunc(2.345, 5)` `2.345`, `round(42::numeric, 2)` `42`), and `ceil(9.9)` of a
+/// `NUMERIC(2,1)` overflowed where PostgreSQL gives `10`. The argument of `ceil` and `floor`
+/// gets one more digit of precision first, as does the result of `round` (`round(9.99, 1)`
+/// is `10.0`). A comparison above the call is brought to one type again ([`rewrite`]).
 fn numeric_rounding(expr: &Expr, schema: &DFSchema) -> Option<Expr> {
     let Expr::ScalarFunction(call) = expr else {
         return None;
     };
     let name = call.name();
-    if !matches!(name, "ceil" | "floor" | "trunc") {
+    if !matches!(name, "ceil" | "floor" | "trunc" | "round") {
         return None;
     }
     let Ok(DataType::Decimal128(precision, scale)) = call.args.first()?.get_type(schema) else {
@@ -735,13 +763,16 @@ fn numeric_rounding(expr: &Expr, schema: &DFSchema) -> Option<Expr> {
             Box::new(expr.clone()),
             decimal(integer_digits.max(1), 0),
         ))),
-        ("trunc", Some(digits)) if integer_literals::integer_constant(digits).is_some() => {
+        ("trunc" | "round", Some(digits))
+            if integer_literals::integer_constant(digits).is_some() =>
+        {
             let digits = integer_literals::integer_constant(digits)?;
             let wanted = i8::try_from(digits.clamp(0, 38)).ok()?;
+            let carry = i16::from(name == "round");
             (wanted != scale).then(|| {
                 Expr::Cast(Cast::new(
                     Box::new(expr.clone()),
-                    decimal(integer_digits + i16::from(wanted), wanted),
+                    decimal(integer_digits + carry + i16::from(wanted), wanted),
                 ))
             })
         }
