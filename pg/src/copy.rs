@@ -50,11 +50,8 @@ where
 {
     let columns = |outcome: &Outcome| outcome.rows.as_ref().map_or(0, |r| r.schema.fields().len());
     match mode {
-        CopyMode::In {
-            format,
-            columns,
-            types,
-        } => {
+        CopyMode::In { format, types } => {
+            let columns = types.len();
             let reader = format.binary.then(|| {
                 binary::Reader::new(
                     types

@@ -99,11 +99,10 @@ pub struct Notice {
 /// What the client does next after a `COPY` statement.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CopyMode {
-    /// Send rows in this format for `columns` columns (`COPY ... FROM STDIN`).
+    /// Send rows in this format, one field per column of these PostgreSQL types (oids; a
+    /// binary field is read by its type) (`COPY ... FROM STDIN`).
     In {
         format: crate::copy::CopyFormat,
-        columns: usize,
-        /// The PostgreSQL type (oid) of each column, for reading binary data.
         types: Vec<crate::pg_types::Oid>,
     },
     /// Receive the outcome's rows in this format (`COPY ... TO STDOUT`).

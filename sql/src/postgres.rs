@@ -363,32 +363,6 @@ fn is_address(expr: &Expr, schema: &DFSchema) -> bool {
 }
 
 fn rewrite(expr: Expr, schema: &DFSchema) -> Result<Transformed<Expr>> {
-    // A comparison of two decimals of different types, which a rewrite below it made (the
-    // result scales of `trunc`, `ceil`, `floor` and `round` are PostgreSQL's, set after type
-    // coercion): both sides go to one type that holds either, as coercion would have done
-    // (Arrow compares only decimals of one type: `trunc(2.345, 1) = 2.3` was XX000).
-    if let Expr::BinaryExpr(BinaryExpr { left, op, right }) = &expr
-        && is_comparison(*op)
-        && let (Ok(DataType::Decimal128(lp, ls)), Ok(DataType::Decimal128(rp, rs))) =
-            (left.get_type(schema), right.get_type(schema))
-        && (lp, ls) != (rp, rs)
-    {
-        let scale = ls.max(rs).max(0);
-        let whole = (i16::from(lp) - i16::from(ls)).max(i16::from(rp) - i16::from(rs));
-        let precision = (whole + i16::from(scale)).clamp(i16::from(scale).max(1), 38);
-        let common = DataType::Decimal128(u8::try_from(precision).unwrap_or(38), scale);
-        let to_common = |side: &Expr| {
-            Box::new(Expr::Cast(Cast::new(
-                Box::new(side.clone()),
-                common.clone(),
-            )))
-        };
-        return Ok(Transformed::yes(Expr::BinaryExpr(BinaryExpr {
-            left: to_common(left),
-            op: *op,
-            right: to_common(right),
-        })));
-    }
     // `row IS [NOT] NULL` tests every field, as PostgreSQL's does: a row of NULLs IS NULL,
     // and a row IS NOT NULL only when no field is NULL (DataFusion tested the row value
     // itself, so `ROW(NULL, NULL) IS NULL` was false and `ROW(1, NULL) IS NOT NULL` true).
@@ -412,18 +386,43 @@ fn rewrite(expr: Expr, schema: &DFSchema) -> Result<Transformed<Expr>> {
             return Ok(Transformed::yes(all));
         }
     }
-    // Intervals compare by their length ([`interval_key`]).
+    // Comparisons whose operands' types DataFusion reads otherwise than PostgreSQL; each
+    // side's type is found once.
     if let Expr::BinaryExpr(BinaryExpr { left, op, right }) = &expr
         && is_comparison(*op)
         && let (Ok(l), Ok(r)) = (left.get_type(schema), right.get_type(schema))
-        && is_interval(&l)
-        && is_interval(&r)
     {
-        return Ok(Transformed::yes(Expr::BinaryExpr(BinaryExpr {
-            left: Box::new(interval_key().call(vec![left.as_ref().clone()])),
-            op: *op,
-            right: Box::new(interval_key().call(vec![right.as_ref().clone()])),
-        })));
+        // Intervals compare by their length ([`interval_key`]).
+        if is_interval(&l) && is_interval(&r) {
+            return Ok(Transformed::yes(Expr::BinaryExpr(BinaryExpr {
+                left: Box::new(interval_key().call(vec![left.as_ref().clone()])),
+                op: *op,
+                right: Box::new(interval_key().call(vec![right.as_ref().clone()])),
+            })));
+        }
+        // Two decimals of different types, which a rewrite below made (the result scales
+        // of `trunc`, `ceil`, `floor` and `round` are PostgreSQL's, set after type
+        // coercion), go to one type that holds either, as coercion would have done (Arrow
+        // compares only decimals of one type: `trunc(2.345, 1) = 2.3` was XX000).
+        if let (DataType::Decimal128(lp, ls), DataType::Decimal128(rp, rs)) = (l, r)
+            && (lp, ls) != (rp, rs)
+        {
+            let scale = ls.max(rs).max(0);
+            let whole = (i16::from(lp) - i16::from(ls)).max(i16::from(rp) - i16::from(rs));
+            let precision = (whole + i16::from(scale)).clamp(i16::from(scale).max(1), 38);
+            let common = DataType::Decimal128(u8::try_from(precision).unwrap_or(38), scale);
+            let to_common = |side: &Expr| {
+                Box::new(Expr::Cast(Cast::new(
+                    Box::new(side.clone()),
+                    common.clone(),
+                )))
+            };
+            return Ok(Transformed::yes(Expr::BinaryExpr(BinaryExpr {
+                left: to_common(left),
+                op: *op,
+                right: to_common(right),
+            })));
+        }
     }
     if let Expr::BinaryExpr(BinaryExpr { left, op, right }) = &expr
         && let Some(op) = Arithmetic::of(*op)

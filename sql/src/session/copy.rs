@@ -254,11 +254,7 @@ impl Session {
             error: None,
         });
         let mut outcome = Outcome::command("COPY", None);
-        outcome.copy = Some(CopyMode::In {
-            format,
-            columns,
-            types,
-        });
+        outcome.copy = Some(CopyMode::In { format, types });
         Ok(outcome)
     }
 
