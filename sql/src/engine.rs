@@ -835,6 +835,7 @@ fn install_postgres(ctx: &mut SessionContext) -> Result<()> {
     SessionContext::register_udf(ctx, crate::postgres::to_number());
     SessionContext::register_udf(ctx, crate::postgres::row());
     SessionContext::register_udf(ctx, crate::postgres::series());
+    SessionContext::register_udtf(ctx, "generate_series", crate::postgres::series_table());
     SessionContext::register_udf(ctx, crate::postgres::similar_to_escape());
     SessionContext::register_udf(ctx, crate::postgres::like_escape());
     SessionContext::register_udf(ctx, crate::postgres::extract());

@@ -63,6 +63,7 @@ mod numeric_scale;
 mod ordered_set;
 mod regexp;
 mod row;
+mod series;
 mod set_all;
 mod sha;
 mod similar;
@@ -96,6 +97,7 @@ pub(crate) use numeric_scale::functions as numeric_scale_functions;
 pub(crate) use ordered_set::{mode, percentile_disc};
 pub(crate) use regexp::{REGEXP_MATCHES, regexp_matches, regexp_split_to_array, regexp_substr};
 pub(crate) use row::{ROW, row};
+pub(crate) use series::{series, series_table};
 pub(crate) use set_all::rule as multiset_set_operations;
 pub(crate) use sha::functions as sha_functions;
 pub(crate) use similar::{LIKE_ESCAPE, SIMILAR_TO_ESCAPE, like_escape, similar_to_escape};
@@ -110,14 +112,6 @@ pub(crate) use integer_literals::has_narrowed_literal;
 /// gives it where PostgreSQL's set-returning `generate_series` becomes `unnest` of that list
 /// (a `SELECT` list, `generate_subscripts`).
 pub(crate) const SERIES: &str = "__driftdb_generate_series";
-
-/// [`SERIES`].
-pub(crate) fn series() -> datafusion::logical_expr::ScalarUDF {
-    datafusion::functions_nested::range::gen_series_udf()
-        .as_ref()
-        .clone()
-        .with_aliases([SERIES])
-}
 
 /// The rule that types integer literals as PostgreSQL does ([`integer_literals`]).
 pub(crate) fn integer_literals() -> Arc<dyn AnalyzerRule + Send + Sync> {

@@ -179,7 +179,7 @@ async fn large_table(opts: &SqlBench, dir: &Path, f: &mut Figures) -> Result<()>
             &mut s,
             &format!(
                 "INSERT INTO big SELECT value, value % 1000, value * 7 % 10007, 'row ' || value \
-                 FROM generate_series({first}, {last})"
+                 FROM generate_series({first}, {last}) AS s(value)"
             ),
         )
         .await?;

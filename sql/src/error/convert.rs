@@ -334,7 +334,8 @@ fn number_input_error(message: &str) -> Option<Error> {
 /// Text that did not convert to a date, time or timestamp, reported as PostgreSQL does: a
 /// value shaped like one whose fields are out of range (`2025-02-30`, `25:00`) is 22008, any
 /// other text 22007. Arrow says `Cannot cast string 'v' to value of Date32 type` (or a `Time`
-/// type) and `Error parsing timestamp from 'v': ...`.
+/// type), `Error parsing timestamp from 'v': ...` and `Invalid input syntax for type interval:
+/// "v"`.
 fn datetime_input_error(message: &str) -> Option<Error> {
     let (value, kind) = if let Some(rest) = message.strip_prefix("Cannot cast string '") {
         let (value, target) = rest.rsplit_once("' to value of ")?;
@@ -346,6 +347,13 @@ fn datetime_input_error(message: &str) -> Option<Error> {
             return None;
         };
         (value, kind)
+    } else if let Some(rest) = message.strip_prefix("Invalid input syntax for type interval: \"") {
+        // Intervals have no fields to be out of range: any text Arrow cannot read is 22007.
+        let value = rest.strip_suffix('"')?;
+        return Some(Error::Execution {
+            message: format!("invalid input syntax for type interval: \"{value}\""),
+            sqlstate: SqlState::INVALID_DATETIME_FORMAT,
+        });
     } else {
         let rest = message.strip_prefix("Error parsing timestamp from '")?;
         (rest.rsplit_once("': ")?.0, "timestamp")

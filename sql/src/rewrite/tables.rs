@@ -56,7 +56,8 @@ pub(super) fn options_to_table(factor: &mut TableFactor) -> crate::Result<()> {
 
 /// The column of a function of one output column, aliased without a column list, is named
 /// after the alias in PostgreSQL: `unnest(a) u` (and `unnest(a)` is `unnest`; DataFusion
-/// says `UNNEST(a)`), `generate_series(1, 3) g` (DataFusion: `value`).
+/// says `UNNEST(a)`), `generate_series(1, 3) g` (and `generate_series(1, 3)` is
+/// `generate_series`; DataFusion: `value`).
 pub(super) fn function_columns(factor: &mut TableFactor) -> crate::Result<()> {
     let column_named_after = |alias: &mut ast::TableAlias| {
         if alias.columns.is_empty() {
@@ -84,10 +85,18 @@ pub(super) fn function_columns(factor: &mut TableFactor) -> crate::Result<()> {
         TableFactor::Table {
             name,
             args: Some(_),
-            alias: Some(alias),
+            alias,
             ..
-        } if unqualified(name).is_some_and(|n| n == "generate_series" || n == "range") => {
-            column_named_after(alias);
+        } => {
+            let series = unqualified(name).filter(|n| n == "generate_series" || n == "range");
+            if let Some(function) = series {
+                column_named_after(alias.get_or_insert_with(|| ast::TableAlias {
+                    explicit: false,
+                    name: Ident::new(function),
+                    columns: Vec::new(),
+                    at: None,
+                }));
+            }
         }
         _ => {}
     }

@@ -106,14 +106,14 @@ async fn chunked_scans_agree_with_the_key_ordered_walk_at_every_sequence() -> Re
             &db,
             "INSERT INTO big SELECT value, value % 100, value * 7 % 10007, \
              CASE WHEN value % 7 = 0 THEN NULL ELSE 'row ' || value END \
-             FROM generate_series(1, 40000)",
+             FROM generate_series(1, 40000) AS s(value)",
         )
         .await?;
         seqs.push(last(&db).await);
         for change in [
             "UPDATE big SET v = v + 1000 WHERE id % 10 = 0",
             "DELETE FROM big WHERE id % 13 = 0",
-            "INSERT INTO big SELECT value, value % 100, value + 0, 'late' FROM generate_series(40001, 50000)",
+            "INSERT INTO big SELECT value, value % 100, value + 0, 'late' FROM generate_series(40001, 50000) AS s(value)",
             "UPDATE big SET note = 'changed' WHERE id BETWEEN 100 AND 200",
             "UPDATE big SET g = 5 WHERE id = 45000",
         ] {
