@@ -1,7 +1,8 @@
 //! The `driftdb` command-line tool, in the spirit of kcat and the Kafka console tools.
 //!
 //! Every subcommand but `bench log` talks to one broker (`--server`, default
-//! `http://127.0.0.1:50051`) through the `driftdb-client` crate. Data goes to stdout (one record per line); progress and errors
+//! `http://127.0.0.1:50051`; an `https://` one in TLS, with `--ca-file` and, for mutual TLS,
+//! `--client-cert` and `--client-key`) through the `driftdb-client` crate. Data goes to stdout (one record per line); progress and errors
 //! go to stderr, so the output can be piped.
 
 mod consume;
@@ -36,8 +37,53 @@ pub struct Cli {
     )]
     pub server: String,
 
+    #[command(flatten)]
+    pub tls: TlsArgs,
+
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// TLS toward a server: an `https://` broker, or `sql --url`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct TlsArgs {
+    /// The CA certificate (PEM) the server's TLS certificate must chain to. Without it an
+    /// `https://` broker is checked against the system's roots, and `sql --url` encrypts
+    /// without checking (libpq's sslmode=require). `sql` also reads PGSSLROOTCERT.
+    #[arg(long, global = true, env = "DRIFTDB_CA_FILE")]
+    pub ca_file: Option<PathBuf>,
+    /// The client's certificate (PEM), for a server that verifies clients (mutual TLS).
+    #[arg(
+        long,
+        global = true,
+        env = "DRIFTDB_CLIENT_CERT",
+        requires = "client_key"
+    )]
+    pub client_cert: Option<PathBuf>,
+    /// The private key (PEM) of --client-cert.
+    #[arg(
+        long,
+        global = true,
+        env = "DRIFTDB_CLIENT_KEY",
+        requires = "client_cert"
+    )]
+    pub client_key: Option<PathBuf>,
+}
+
+impl TlsArgs {
+    /// The files read, for the gRPC client.
+    fn options(&self) -> Result<driftdb_client::TlsOptions> {
+        let read = |path: &PathBuf| {
+            std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))
+        };
+        Ok(driftdb_client::TlsOptions {
+            ca_certificate: self.ca_file.as_ref().map(read).transpose()?,
+            identity: match (&self.client_cert, &self.client_key) {
+                (Some(cert), Some(key)) => Some((read(cert)?, read(key)?)),
+                _ => None,
+            },
+        })
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -73,9 +119,6 @@ pub struct SqlArgs {
     /// or PGPASSWORD.
     #[arg(long, env = "DRIFTDB_URL", conflicts_with = "data")]
     pub url: Option<String>,
-    /// With --url: the CA certificate (PEM) the server's TLS certificate must chain to.
-    #[arg(long, env = "PGSSLROOTCERT", requires = "url")]
-    pub ca_file: Option<PathBuf>,
     /// SQL to run (repeatable; each may hold several statements).
     #[arg(short = 'e', long = "execute")]
     pub execute: Vec<String>,
@@ -104,10 +147,11 @@ pub enum BenchCommand {
 /// Runs one command to completion.
 pub async fn run(cli: Cli) -> Result<()> {
     let server = cli.server.as_str();
+    let tls = &cli.tls;
     match cli.command {
-        Command::Topic(command) => topic::run(&connect(server).await?, command).await,
-        Command::Produce(args) => produce::run(&connect(server).await?, args).await,
-        Command::Consume(args) => consume::run(&connect(server).await?, args).await,
+        Command::Topic(command) => topic::run(&connect(server, tls).await?, command).await,
+        Command::Produce(args) => produce::run(&connect(server, tls).await?, args).await,
+        Command::Consume(args) => consume::run(&connect(server, tls).await?, args).await,
         Command::Bench(bench) => run_bench(server, bench).await,
         Command::Init { dir } => {
             let db = driftdb_sql::Database::open(&dir)?;
@@ -118,13 +162,13 @@ pub async fn run(cli: Cli) -> Result<()> {
             );
             Ok(())
         }
-        Command::Sql(args) => run_sql(args).await,
+        Command::Sql(args) => run_sql(args, tls).await,
     }
 }
 
 /// Runs `-e` texts, then `-f`, then (with neither) standard input, printing each result:
 /// rows as an aligned table, commands as their tag with the sequence they committed at.
-async fn run_sql(args: SqlArgs) -> Result<()> {
+async fn run_sql(args: SqlArgs, tls: &TlsArgs) -> Result<()> {
     if let Some(url) = &args.url {
         let mut scripts = Vec::new();
         if let Some(file) = &args.file {
@@ -137,7 +181,7 @@ async fn run_sql(args: SqlArgs) -> Result<()> {
             std::io::Read::read_to_string(&mut std::io::stdin(), &mut input)?;
             scripts.push(input);
         }
-        return remote::run(url, args.ca_file.as_deref(), &args.execute, &scripts).await;
+        return remote::run(url, tls, &args.execute, &scripts).await;
     }
     let db = driftdb_sql::Database::open(&args.data)?;
     let mut session = db.session();
@@ -236,10 +280,9 @@ fn print(outcome: &driftdb_sql::Outcome) -> Result<()> {
     Ok(())
 }
 
-async fn connect(server: &str) -> Result<Client> {
-    Client::connect(server)
-        .await
-        .with_context(|| format!("cannot reach the broker at {server}"))
+async fn connect(server: &str, tls: &TlsArgs) -> Result<Client> {
+    // The client's error names the address and, in its sources, why.
+    Ok(Client::connect_with(server, tls.options()?).await?)
 }
 
 /// Benchmarks open their own connections (the log and Redis benches none to the broker).

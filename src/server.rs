@@ -17,6 +17,7 @@
 mod http;
 mod status;
 mod tables;
+mod transport;
 
 use std::future::Future;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -28,11 +29,11 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 use driftdb_broker::log::{Log, LogOptions};
 use driftdb_broker::metrics::{FSYNC_BATCH, FSYNC_LATENCY, PRODUCE_LATENCY};
+use driftdb_pg::tls::{Port, Tls, TlsFiles};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use metrics_util::MetricKindMask;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
-use tonic::transport::server::TcpIncoming;
 
 /// Produce latency buckets, in seconds: from a page-cache append to a slow fsync.
 const LATENCY_BUCKETS: &[f64] = &[
@@ -83,15 +84,22 @@ pub struct Config {
     #[arg(long, env = "DRIFTDB_PG_PORT", default_value_t = 5433)]
     pub pg_port: u16,
 
-    /// PEM certificate chain for TLS on the PostgreSQL port (with --tls-key).
+    /// PEM certificate chain for TLS on every port (with --tls-key). Each port then takes
+    /// TLS and clear text alike, unless --require-tls. Reloaded on SIGHUP.
     #[arg(long, env = "DRIFTDB_TLS_CERT", requires = "tls_key")]
     pub tls_cert: Option<PathBuf>,
 
-    /// PEM private key for TLS on the PostgreSQL port (with --tls-cert).
+    /// PEM private key of --tls-cert. Reloaded on SIGHUP.
     #[arg(long, env = "DRIFTDB_TLS_KEY", requires = "tls_cert")]
     pub tls_key: Option<PathBuf>,
 
-    /// Refuse PostgreSQL connections that do not use TLS (needs --tls-cert and --tls-key).
+    /// PEM CA certificates for mutual TLS: a client connecting in TLS on any port must
+    /// present a certificate that chains to one of them. Reloaded on SIGHUP.
+    #[arg(long, env = "DRIFTDB_TLS_CLIENT_CA", requires = "tls_cert")]
+    pub tls_client_ca: Option<PathBuf>,
+
+    /// Refuse connections that do not use TLS, on every port (needs --tls-cert and
+    /// --tls-key).
     #[arg(long, env = "DRIFTDB_REQUIRE_TLS", requires = "tls_cert")]
     pub require_tls: bool,
 
@@ -181,7 +189,11 @@ pub async fn run(
     shutdown: impl Future<Output = ()>,
 ) -> Result<()> {
     let tls = match (&config.tls_cert, &config.tls_key) {
-        (Some(cert), Some(key)) => Some(driftdb_pg::tls_acceptor(cert, key)?),
+        (Some(cert), Some(key)) => Some(Tls::load(TlsFiles {
+            cert: cert.clone(),
+            key: key.clone(),
+            client_ca: config.tls_client_ca.clone(),
+        })?),
         _ => None,
     };
     let log = open_log(config.data_dir.clone()).await?;
@@ -210,31 +222,41 @@ pub async fn run(
     let (routes, service) = driftdb_broker::service::routes(Arc::clone(&log)).await?;
     let ready = Arc::new(AtomicBool::new(false));
     let (stop_tx, stop_rx) = watch::channel(false);
-    let routes = routes.add_service(
+    let mut routes = routes.add_service(
         driftdb_proto::v1::table_service_server::TableServiceServer::new(tables::Tables {
             database: database.clone(),
             shutdown: stop_rx.clone(),
         }),
     );
+    if config.require_tls {
+        let refuse = axum::middleware::from_fn(transport::require_tls_grpc);
+        routes = tonic::service::Routes::from(routes.into_axum_router().layer(refuse));
+    }
 
+    let grpc_incoming = transport::accept(grpc_listener, tls.clone(), Port::Grpc, stop_rx.clone());
     let grpc_server = tonic::transport::Server::builder()
         .add_routes(routes)
-        .serve_with_incoming_shutdown(
-            TcpIncoming::from(grpc_listener).with_nodelay(Some(true)),
-            stopped(stop_rx.clone()),
-        );
+        .serve_with_incoming_shutdown(grpc_incoming.into_stream(), stopped(stop_rx.clone()));
     let mut grpc = tokio::spawn(async move { grpc_server.await.context("the gRPC server failed") });
     let pg_slots = driftdb_pg::Slots::new(config.max_connections);
-    let app = http::router(http::State {
+    let mut app = http::router(http::State {
         pg_slots: pg_slots.clone(),
         log: Arc::clone(&log),
         projections: Arc::clone(database.projections()),
         metrics: metrics.clone(),
         ready: Arc::clone(&ready),
     });
-    let http_server =
-        axum::serve(http_listener, app).with_graceful_shutdown(stopped(stop_rx.clone()));
+    if config.require_tls {
+        app = app.layer(axum::middleware::from_fn(transport::require_tls_http));
+    }
+    let http_incoming = transport::accept(http_listener, tls.clone(), Port::Http, stop_rx.clone());
+    let http_server = axum::serve(
+        http_incoming,
+        app.into_make_service_with_connect_info::<transport::Peer>(),
+    )
+    .with_graceful_shutdown(stopped(stop_rx.clone()));
     let mut http = tokio::spawn(async move { http_server.await.context("the HTTP server failed") });
+    tokio::spawn(reload_on_hangup(tls.clone(), stop_rx.clone()));
     let pg_options = driftdb_pg::Options {
         tls,
         require_tls: config.require_tls,
@@ -381,6 +403,30 @@ async fn drain(
             );
             task.abort();
             Ok(Ok(()))
+        }
+    }
+}
+
+/// Reads the TLS files again on each SIGHUP, until the server stops; a reload that fails
+/// keeps the certificate in use and logs why. Without TLS, SIGHUP only says so (rather than
+/// ending the process, its default).
+async fn reload_on_hangup(tls: Option<Tls>, mut stop: watch::Receiver<bool>) {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut hangups = match signal(SignalKind::hangup()) {
+        Ok(hangups) => hangups,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot listen for SIGHUP; TLS files will not be reloaded");
+            return;
+        }
+    };
+    loop {
+        tokio::select! {
+            _ = hangups.recv() => match tls.as_ref().map(Tls::reload) {
+                Some(Ok(())) => tracing::info!("SIGHUP: reloaded the TLS certificate, key and client CA"),
+                Some(Err(e)) => tracing::error!(error = format!("{e:#}"), "SIGHUP: the TLS files did not reload; the ones in use stay"),
+                None => tracing::info!("SIGHUP: no TLS files to reload"),
+            },
+            () = async { let _ = stop.wait_for(|stop| *stop).await; } => return,
         }
     }
 }

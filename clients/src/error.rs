@@ -11,7 +11,7 @@ pub enum Error {
     Status(tonic::Status),
 
     /// The first connection to the broker failed.
-    #[error("cannot connect to {url}: {source}")]
+    #[error("cannot connect to {url}")]
     Connect {
         url: String,
         #[source]

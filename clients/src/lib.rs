@@ -35,6 +35,9 @@
 //! # }
 //! ```
 //!
+//! An `https://` address connects in TLS; [`Client::connect_with`] takes the CA to trust and a
+//! client certificate for brokers that verify clients.
+//!
 //! Errors are [`Error`]; [`Error::is_retryable`] tells whether the same request may succeed
 //! later. The producer already retries those itself.
 
@@ -52,7 +55,7 @@ use driftdb_proto::v1::admin_service_client::AdminServiceClient;
 use driftdb_proto::v1::consume_service_client::ConsumeServiceClient;
 use driftdb_proto::v1::group_service_client::GroupServiceClient;
 use driftdb_proto::v1::produce_service_client::ProduceServiceClient;
-use tonic::transport::{Channel, Endpoint};
+use tonic::transport::{Certificate, Channel, ClientTlsConfig, Endpoint, Identity};
 
 pub use admin::Admin;
 pub use consumer::{Consumer, Start, Subscription};
@@ -81,14 +84,48 @@ pub struct Client {
     channel: Channel,
 }
 
+/// How to reach a broker over TLS (an `https://` address): the CA its certificate must chain
+/// to, and a certificate of the client's own for a broker that verifies clients (mutual TLS).
+#[derive(Debug, Clone, Default)]
+pub struct TlsOptions {
+    /// PEM CA certificates the broker's certificate must chain to; `None`: the system's
+    /// trusted roots.
+    pub ca_certificate: Option<Vec<u8>>,
+    /// The client's PEM certificate chain and private key.
+    pub identity: Option<(Vec<u8>, Vec<u8>)>,
+}
+
 impl Client {
-    /// Connects to a broker at `url`, such as `http://127.0.0.1:50051`.
+    /// Connects to a broker at `url`, such as `http://127.0.0.1:50051`, or
+    /// `https://broker:50051` in TLS with the system's trusted roots.
     pub async fn connect(url: impl Into<String>) -> Result<Client> {
+        Client::connect_with(url, TlsOptions::default()).await
+    }
+
+    /// Connects to a broker at `url`; an `https://` one in TLS with `tls`.
+    pub async fn connect_with(url: impl Into<String>, tls: TlsOptions) -> Result<Client> {
         let url = url.into();
-        let endpoint = Endpoint::from_shared(url.clone())
-            .map_err(|e| Error::InvalidArgument(format!("invalid server address {url:?}: {e}")))?
+        let invalid = |e: &dyn std::fmt::Display| {
+            Error::InvalidArgument(format!("invalid server address {url:?}: {e}"))
+        };
+        let mut endpoint = Endpoint::from_shared(url.clone())
+            .map_err(|e| invalid(&e))?
             .connect_timeout(CONNECT_TIMEOUT)
             .tcp_nodelay(true);
+        if endpoint.uri().scheme_str() == Some("https") {
+            let mut config = match tls.ca_certificate {
+                Some(pem) => ClientTlsConfig::new().ca_certificate(Certificate::from_pem(pem)),
+                None => ClientTlsConfig::new().with_native_roots(),
+            };
+            if let Some((certificate, key)) = tls.identity {
+                config = config.identity(Identity::from_pem(certificate, key));
+            }
+            endpoint = endpoint.tls_config(config).map_err(|e| invalid(&e))?;
+        } else if tls.ca_certificate.is_some() || tls.identity.is_some() {
+            return Err(Error::InvalidArgument(format!(
+                "TLS settings were given for {url:?}, which is not an https:// address"
+            )));
+        }
         let channel = endpoint
             .connect()
             .await

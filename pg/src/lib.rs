@@ -18,10 +18,10 @@ mod cancel;
 mod copy;
 mod extended;
 mod pipeline;
+pub mod tls;
 mod unflushed;
 
 use std::fmt::Debug;
-use std::path::Path;
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -46,7 +46,6 @@ use pgwire::error::{ErrorInfo, PgWireError, PgWireResult};
 use pgwire::messages::PgWireBackendMessage;
 use pgwire::messages::response::EmptyQueryResponse;
 use pgwire::messages::simplequery::Query;
-use pgwire::tokio::TlsAcceptor;
 use tokio::net::TcpListener;
 use tokio::sync::{Mutex, MutexGuard, watch};
 
@@ -55,7 +54,7 @@ use tokio::sync::{Mutex, MutexGuard, watch};
 #[allow(missing_debug_implementations)] // rustls's acceptor has no Debug.
 pub struct Options {
     /// TLS for clients that ask for it (`SSLRequest`), from `--tls-cert` and `--tls-key`.
-    pub tls: Option<TlsAcceptor>,
+    pub tls: Option<tls::Tls>,
     /// Refuse connections that did not set up TLS (`--require-tls`).
     pub require_tls: bool,
     /// How connections prove who they are (`--auth`).
@@ -154,37 +153,6 @@ async fn refuse(mut socket: tokio::net::TcpStream, cancels: Arc<cancel::Cancels>
         tokio::time::timeout(std::time::Duration::from_secs(10), exchange).await;
 }
 
-/// The TLS acceptor for a PEM certificate chain and private key.
-pub fn tls_acceptor(cert: &Path, key: &Path) -> anyhow::Result<TlsAcceptor> {
-    use anyhow::Context;
-    use rustls_pki_types::pem::PemObject;
-    use rustls_pki_types::{CertificateDer, PrivateKeyDer};
-    use tokio_rustls::rustls;
-
-    let cert_pem = std::fs::read(cert)
-        .with_context(|| format!("reading the TLS certificate {}", cert.display()))?;
-    let chain = CertificateDer::pem_slice_iter(&cert_pem)
-        .collect::<Result<Vec<_>, _>>()
-        .with_context(|| format!("parsing the TLS certificate {}", cert.display()))?;
-    anyhow::ensure!(
-        !chain.is_empty(),
-        "the TLS certificate {} holds no certificate",
-        cert.display()
-    );
-    let key_pem =
-        std::fs::read(key).with_context(|| format!("reading the TLS key {}", key.display()))?;
-    let key_der = PrivateKeyDer::from_pem_slice(&key_pem)
-        .with_context(|| format!("parsing the TLS key {}", key.display()))?;
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let config = rustls::ServerConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .context("choosing TLS versions")?
-        .with_no_client_auth()
-        .with_single_cert(chain, key_der)
-        .context("the TLS certificate and key do not match")?;
-    Ok(TlsAcceptor::from(Arc::new(config)))
-}
-
 /// Accepts connections until `stop` turns true; each gets its own session.
 pub async fn serve(
     listener: TcpListener,
@@ -229,7 +197,7 @@ pub async fn serve(
                         held: std::sync::Mutex::new(None),
                         binary_in: std::sync::Mutex::new(None),
                     });
-                    let tls = options.tls.clone();
+                    let tls = options.tls.as_ref().map(|tls| tls.acceptor(tls::Port::Postgres));
                     tokio::spawn(async move {
                         if let Err(e) = pgwire::tokio::process_socket(socket, tls, Handlers(connection)).await {
                             tracing::debug!(%peer, error = %e, "PostgreSQL connection ended with an error");

@@ -10,20 +10,23 @@
 //! TLS follows libpq's `sslmode` in the URL: `disable`, `prefer` (the default) or
 //! `require`. With `--ca-file` the server's certificate must chain to that CA and name the
 //! host; without it, as libpq's `require`, the connection is encrypted but the certificate
-//! is not checked. The password comes from the URL or `PGPASSWORD`.
+//! is not checked (PGSSLROOTCERT stands for `--ca-file`). `--client-cert` and
+//! `--client-key` present a certificate to a server that verifies clients. The password
+//! comes from the URL or `PGPASSWORD`.
 
 use std::io::Write as _;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::{Context, Result};
+use rustls_pki_types::pem::PemObject as _;
 use tokio_postgres::SimpleQueryMessage;
 use tokio_rustls::rustls;
 
 /// Connects to `url` and runs the `-e` texts, then `scripts` (file or standard input).
 pub async fn run(
     url: &str,
-    ca_file: Option<&Path>,
+    tls: &super::TlsArgs,
     execute: &[String],
     scripts: &[String],
 ) -> Result<()> {
@@ -45,7 +48,7 @@ pub async fn run(
     if config.get_ports().is_empty() {
         config.port(5433);
     }
-    let tls = tokio_postgres_rustls::MakeRustlsConnect::new(tls_config(ca_file)?);
+    let tls = tokio_postgres_rustls::MakeRustlsConnect::new(tls_config(tls)?);
     let (client, connection) = config
         .connect(tls)
         .await
@@ -124,35 +127,55 @@ fn describe(config: &tokio_postgres::Config) -> String {
     format!("{host}:{port} as {}", config.get_user().unwrap_or("?"))
 }
 
-/// The TLS client: verifying against `ca_file`, or encrypting without verifying.
-fn tls_config(ca_file: Option<&Path>) -> Result<rustls::ClientConfig> {
+/// The TLS client: verifying against `--ca-file` (else PGSSLROOTCERT), or encrypting without
+/// verifying; with `--client-cert`, presenting it.
+fn tls_config(tls: &super::TlsArgs) -> Result<rustls::ClientConfig> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let builder = rustls::ClientConfig::builder_with_provider(Arc::clone(&provider))
         .with_safe_default_protocol_versions()
         .context("setting up TLS")?;
-    let config = match ca_file {
+    let ca_file = tls
+        .ca_file
+        .clone()
+        .or_else(|| std::env::var_os("PGSSLROOTCERT").map(PathBuf::from));
+    let builder = match ca_file {
         Some(path) => {
-            let pem = std::fs::read(path)
-                .with_context(|| format!("cannot read the CA file {}", path.display()))?;
             let mut roots = rustls::RootCertStore::empty();
-            for cert in rustls_pki_types::pem::PemObject::pem_slice_iter(&pem) {
-                let cert =
-                    cert.with_context(|| format!("{} is not a PEM certificate", path.display()))?;
+            for cert in certificates(&path)? {
                 roots
                     .add(cert)
                     .with_context(|| format!("{} holds a bad certificate", path.display()))?;
             }
-            if roots.is_empty() {
-                anyhow::bail!("{} holds no certificate", path.display());
-            }
-            builder.with_root_certificates(roots).with_no_client_auth()
+            builder.with_root_certificates(roots)
         }
         None => builder
             .dangerous()
-            .with_custom_certificate_verifier(Arc::new(Unverified(provider)))
-            .with_no_client_auth(),
+            .with_custom_certificate_verifier(Arc::new(Unverified(provider))),
     };
-    Ok(config)
+    match (&tls.client_cert, &tls.client_key) {
+        (Some(cert), Some(key)) => {
+            let pem = std::fs::read(key)
+                .with_context(|| format!("cannot read the client key {}", key.display()))?;
+            let key = rustls_pki_types::PrivateKeyDer::from_pem_slice(&pem)
+                .with_context(|| format!("{} is not a PEM private key", key.display()))?;
+            builder
+                .with_client_auth_cert(certificates(cert)?, key)
+                .context("the client certificate and key do not match")
+        }
+        _ => Ok(builder.with_no_client_auth()),
+    }
+}
+
+/// The certificates of a PEM file, at least one.
+fn certificates(path: &Path) -> Result<Vec<rustls_pki_types::CertificateDer<'static>>> {
+    let pem = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let chain = rustls_pki_types::CertificateDer::pem_slice_iter(&pem)
+        .collect::<Result<Vec<_>, _>>()
+        .with_context(|| format!("{} is not a PEM certificate", path.display()))?;
+    if chain.is_empty() {
+        anyhow::bail!("{} holds no certificate", path.display());
+    }
+    Ok(chain)
 }
 
 /// libpq's `sslmode=require` without a root certificate: any server certificate is

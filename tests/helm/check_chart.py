@@ -157,6 +157,9 @@ def check_promises(name, docs, values):
     startup = probes["startupProbe"]
     check(startup["periodSeconds"] * startup["failureThreshold"] >= 600, "the startup probe allows a long ledger replay")
     check(all(p["httpGet"]["port"] == "http" for p in probes.values()), "probes use the HTTP port")
+    tls = values.get("tls", {}).get("enabled", False)
+    check(all(p["httpGet"].get("scheme", "HTTP") == ("HTTPS" if tls else "HTTP") for p in probes.values()),
+          "probes use HTTPS exactly when TLS is on (--require-tls covers the HTTP port)")
     check("sleep" in server["lifecycle"]["preStop"], "a preStop hook lets endpoints drain")
     check(pod["terminationGracePeriodSeconds"] > server["lifecycle"]["preStop"]["sleep"]["seconds"] + 10,
           "the grace period covers the preStop sleep and the server's 10 s drain")
@@ -210,6 +213,9 @@ def check_promises(name, docs, values):
     check(len(tests) == 2, "two helm test pods")
     for test in tests:
         check(test["spec"]["containers"][0]["image"] == server["image"], "helm tests use DriftDB's own image")
+        for e in test["spec"]["containers"][0].get("env", []):
+            if e["name"] == "DRIFTDB_SERVER":
+                check(e["value"].startswith("https://" if tls else "http://"), "the gRPC test connects in TLS exactly when TLS is on")
 
 
 def pod_spec(values_path):
@@ -223,7 +229,10 @@ def pod_spec(values_path):
             "command": server.get("command", []) + server.get("args", []),
             "env": {e["name"]: e.get("value") for e in server["env"] if "value" in e},
             "ports": {p["name"]: p["containerPort"] for p in server["ports"]},
-            "probes": {k: server[k]["httpGet"]["path"] for k in ("startupProbe", "livenessProbe", "readinessProbe") if k in server},
+            "probes": {
+                k: {"path": server[k]["httpGet"]["path"], "scheme": server[k]["httpGet"].get("scheme", "HTTP")}
+                for k in ("startupProbe", "livenessProbe", "readinessProbe") if k in server
+            },
             "mounts": {m["name"]: m["mountPath"] for m in server["volumeMounts"]},
             "secret_items": {
                 v["name"]: [i["path"] for i in v["secret"].get("items", [])]

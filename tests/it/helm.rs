@@ -153,10 +153,18 @@ fn run_scenario(scenario: &str) {
     };
     let (grpc, http, pg) = (field("grpc="), field("http="), field("pg="));
 
-    // Every probe's path answers 200 on the HTTP port.
-    for (probe, path) in server["probes"].as_object().expect("probes") {
-        let (status, body) = crate::http::get(&http, path.as_str().expect("path"));
-        assert_eq!(status, 200, "{probe} {path}: {body}");
+    // Every probe's path answers 200 on the HTTP port, in the scheme the probe uses (HTTPS
+    // when TLS is on: the kubelet does not verify the certificate; here it is).
+    for (probe, get) in server["probes"].as_object().expect("probes") {
+        let path = get["path"].as_str().expect("path");
+        let status = match get["scheme"].as_str() {
+            Some("HTTPS") => {
+                let ca = host_path(&mounts["tls"]).join("ca.crt");
+                crate::tls::https_get(&http, path, &ca, None).expect("an HTTPS probe")
+            }
+            _ => crate::http::get(&http, path).0,
+        };
+        assert_eq!(status, 200, "{probe} {path}");
     }
 
     // The chart's `helm test` pods, against this server: the Service's address is ours, the
@@ -164,7 +172,8 @@ fn run_scenario(scenario: &str) {
     // twice: once making its topic, once finding it.
     let service = spec["service_host"].as_str().expect("service host");
     let service_host = service
-        .trim_start_matches("http://")
+        .split_once("://")
+        .map_or(service, |(_, address)| address)
         .rsplit_once(':')
         .expect("host:port")
         .0;
@@ -195,7 +204,10 @@ fn run_scenario(scenario: &str) {
             for (key, value) in test["env"].as_object().expect("env") {
                 let value = value.as_str().expect("value");
                 let value = if key == "DRIFTDB_SERVER" {
-                    format!("http://{grpc}")
+                    let scheme = value.split_once("://").expect("a URL").0;
+                    format!("{scheme}://{grpc}")
+                } else if mounts.values().any(|m| value.starts_with(m.as_str())) {
+                    host_path(value).display().to_string()
                 } else {
                     value.to_string()
                 };
@@ -221,17 +233,15 @@ fn run_scenario(scenario: &str) {
     drop(pod);
 }
 
-/// A self-signed certificate and key, as the TLS Secret's `tls.crt` and `tls.key`.
+/// The TLS Secret's files as cert-manager writes them: `tls.crt` and `tls.key` (for the
+/// loopback host the test reaches the pod on), and the CA that signed them as `ca.crt`.
 fn make_certificate(dir: &Path) {
-    let made = Command::new("openssl")
-        .args([
-            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-        ])
-        .args(["-subj", "/CN=drift-driftdb", "-keyout"])
-        .arg(dir.join("tls.key"))
-        .arg("-out")
-        .arg(dir.join("tls.crt"))
-        .output()
-        .expect("run openssl");
-    assert!(made.status.success(), "openssl: {made:?}");
+    let certs = crate::tls::Certs::new();
+    for (made, secret) in [
+        ("cert.pem", "tls.crt"),
+        ("key.pem", "tls.key"),
+        ("ca.pem", "ca.crt"),
+    ] {
+        std::fs::copy(certs.path(made), dir.join(secret)).expect("lay out the TLS Secret");
+    }
 }

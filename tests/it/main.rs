@@ -24,3 +24,4 @@ mod server;
 mod side_by_side;
 mod slt_wire;
 mod sql_crash;
+mod tls;

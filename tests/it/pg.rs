@@ -883,70 +883,15 @@ fn tls_with_a_certificate_and_require_tls() {
     use std::ffi::OsStr;
 
     let dir = crate::server::TestDir::new();
-    let certs = tempfile::tempdir().expect("temp dir");
-    let (cert, key) = (certs.path().join("cert.pem"), certs.path().join("key.pem"));
-    // A CA, and the server's certificate signed by it (a leaf, as verifiers require).
-    let ca = certs.path().join("ca.pem");
-    let openssl = |args: &[&str]| {
-        let made = Command::new("openssl")
-            .current_dir(certs.path())
-            .args(args)
-            .output()
-            .expect("run openssl");
-        assert!(made.status.success(), "openssl {args:?}: {made:?}");
-    };
-    openssl(&[
-        "req",
-        "-x509",
-        "-newkey",
-        "rsa:2048",
-        "-nodes",
-        "-days",
-        "1",
-        "-subj",
-        "/CN=test CA",
-        "-keyout",
-        "ca.key",
-        "-out",
-        "ca.pem",
-    ]);
-    openssl(&[
-        "req",
-        "-newkey",
-        "rsa:2048",
-        "-nodes",
-        "-subj",
-        "/CN=localhost",
-        "-keyout",
-        "key.pem",
-        "-out",
-        "server.csr",
-    ]);
-    std::fs::write(
-        certs.path().join("server.ext"),
-        "basicConstraints=CA:FALSE\nsubjectAltName=IP:127.0.0.1,DNS:localhost\n",
-    )
-    .expect("write extensions");
-    openssl(&[
-        "x509",
-        "-req",
-        "-in",
-        "server.csr",
-        "-CA",
-        "ca.pem",
-        "-CAkey",
-        "ca.key",
-        "-CAcreateserial",
-        "-days",
-        "1",
-        "-extfile",
-        "server.ext",
-        "-out",
-        "cert.pem",
-    ]);
+    let certs = crate::tls::Certs::new();
+    let (cert, key, ca) = (
+        certs.path("cert.pem"),
+        certs.path("key.pem"),
+        certs.path("ca.pem"),
+    );
 
     // A key that is not there stops the server at once, saying which file.
-    let missing = certs.path().join("missing.pem");
+    let missing = certs.path("missing.pem");
     let e = crate::server::Server::try_start_with(
         &dir.data(),
         0,
@@ -1026,18 +971,8 @@ fn tls_with_a_certificate_and_require_tls() {
     let stderr = String::from_utf8_lossy(&plain.stderr);
     assert!(stderr.contains("this server requires TLS"), "{stderr}");
     // A CA that did not sign the server's certificate is refused.
-    let other = certs.path().join("other.pem");
-    let made = Command::new("openssl")
-        .args([
-            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-        ])
-        .args(["-subj", "/CN=other", "-keyout"])
-        .arg(certs.path().join("other.key"))
-        .arg("-out")
-        .arg(&other)
-        .output()
-        .expect("run openssl");
-    assert!(made.status.success(), "openssl: {made:?}");
+    certs.authority("other");
+    let other = certs.path("other.pem");
     let refused = cli("require", Some(other.as_path()));
     assert!(!refused.status.success());
     let stderr = String::from_utf8_lossy(&refused.stderr);

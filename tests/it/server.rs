@@ -107,6 +107,16 @@ impl Server {
             .expect("connect to the test server")
     }
 
+    /// Sends the signal `name` (`HUP`, say) to the server.
+    pub fn signal(&self, name: &str) {
+        let status = Command::new("kill")
+            .arg(format!("-{name}"))
+            .arg(self.child.id().to_string())
+            .status()
+            .expect("run kill");
+        assert!(status.success(), "kill -{name} failed");
+    }
+
     /// SIGKILL: the process gets no chance to flush anything.
     pub fn kill9(&mut self) {
         self.child.kill().expect("kill -9 the server");
