@@ -25,7 +25,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Result;
 
-pub use grpc::{ConsumeBench, ProduceBench, run_consume_bench, run_produce_bench};
+pub use grpc::{Broker, ConsumeBench, ProduceBench, run_consume_bench, run_produce_bench};
 pub use log::{LogBench, run_log_bench};
 pub use projection::{ProjectionBench, run_projection_bench};
 pub use redis::{RedisBench, run_redis_bench};

@@ -40,6 +40,11 @@ pub struct Cli {
     #[command(flatten)]
     pub tls: TlsArgs,
 
+    /// The role to call the broker as, on a server that checks (`--auth scram-sha-256`);
+    /// its password from DRIFTDB_PASSWORD. Send it over TLS (`https://`).
+    #[arg(long, global = true, env = "DRIFTDB_ROLE")]
+    pub role: Option<String>,
+
     #[command(subcommand)]
     pub command: Command,
 }
@@ -84,6 +89,26 @@ impl TlsArgs {
             },
         })
     }
+}
+
+/// How the CLI connects to the broker: TLS, and `--role` with DRIFTDB_PASSWORD.
+fn connect_options(tls: &TlsArgs, role: Option<&str>) -> Result<driftdb_client::ConnectOptions> {
+    let credentials = match role {
+        None => None,
+        Some(role) => {
+            let password = std::env::var("DRIFTDB_PASSWORD").map_err(|_| {
+                anyhow::anyhow!("--role {role} needs the role's password in DRIFTDB_PASSWORD")
+            })?;
+            Some(driftdb_client::Credentials::Password {
+                role: role.to_string(),
+                password,
+            })
+        }
+    };
+    Ok(driftdb_client::ConnectOptions {
+        tls: tls.options()?,
+        credentials,
+    })
 }
 
 #[derive(Debug, Subcommand)]
@@ -148,11 +173,18 @@ pub enum BenchCommand {
 pub async fn run(cli: Cli) -> Result<()> {
     let server = cli.server.as_str();
     let tls = &cli.tls;
+    let connect = || async { connect(server, connect_options(tls, cli.role.as_deref())?).await };
     match cli.command {
-        Command::Topic(command) => topic::run(&connect(server, tls).await?, command).await,
-        Command::Produce(args) => produce::run(&connect(server, tls).await?, args).await,
-        Command::Consume(args) => consume::run(&connect(server, tls).await?, args).await,
-        Command::Bench(bench) => run_bench(server, bench).await,
+        Command::Topic(command) => topic::run(&connect().await?, command).await,
+        Command::Produce(args) => produce::run(&connect().await?, args).await,
+        Command::Consume(args) => consume::run(&connect().await?, args).await,
+        Command::Bench(bench) => {
+            let broker = bench::Broker {
+                url: server.to_string(),
+                options: connect_options(tls, cli.role.as_deref())?,
+            };
+            run_bench(&broker, bench).await
+        }
         Command::Init { dir } => {
             let db = driftdb_sql::Database::open(&dir)?;
             println!(
@@ -280,13 +312,13 @@ fn print(outcome: &driftdb_sql::Outcome) -> Result<()> {
     Ok(())
 }
 
-async fn connect(server: &str, tls: &TlsArgs) -> Result<Client> {
+async fn connect(server: &str, options: driftdb_client::ConnectOptions) -> Result<Client> {
     // The client's error names the address and, in its sources, why.
-    Ok(Client::connect_with(server, tls.options()?).await?)
+    Ok(Client::connect_with(server, options).await?)
 }
 
 /// Benchmarks open their own connections (the log and Redis benches none to the broker).
-async fn run_bench(server: &str, command: BenchCommand) -> Result<()> {
+async fn run_bench(server: &bench::Broker, command: BenchCommand) -> Result<()> {
     match command {
         BenchCommand::Log(opts) => {
             tokio::task::spawn_blocking(move || bench::run_log_bench(&opts)).await?

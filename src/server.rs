@@ -14,6 +14,7 @@
 //! finish (connections still busy after a grace period are closed), then the log is closed,
 //! which flushes and fsyncs every partition.
 
+mod auth;
 mod http;
 mod status;
 mod tables;
@@ -118,8 +119,10 @@ pub struct Config {
     #[arg(long, env = "DRIFTDB_SCAN_CACHE_MB", default_value_t = 512)]
     pub scan_cache_mb: usize,
 
-    /// How PostgreSQL clients authenticate: trust (anyone, no password), scram-sha-256 or
-    /// md5 (the password of a role made with CREATE ROLE ... LOGIN PASSWORD).
+    /// How clients authenticate, on the PostgreSQL and gRPC ports alike: trust (anyone, no
+    /// password), scram-sha-256 or md5 (the password of a role made with CREATE ROLE ...
+    /// LOGIN PASSWORD; over gRPC, sent as Basic metadata, or a client certificate naming
+    /// the role).
     #[arg(long, env = "DRIFTDB_AUTH", value_enum, default_value_t = driftdb_pg::AuthMethod::Trust)]
     pub auth: driftdb_pg::AuthMethod,
 
@@ -179,6 +182,7 @@ pub fn install_metrics() -> Result<PrometheusHandle> {
     driftdb_sql::projection::describe_metrics();
     driftdb_sql::provider::chunked::describe_metrics();
     driftdb_pg::describe_metrics();
+    driftdb_pg::throttle::describe_metrics();
     Ok(handle)
 }
 
@@ -228,10 +232,23 @@ pub async fn run(
             shutdown: stop_rx.clone(),
         }),
     );
+    // Layers run last added first: clear text is refused before credentials are read.
+    let throttle = Arc::new(driftdb_pg::throttle::LoginThrottle::default());
+    let grpc_auth = Arc::new(auth::Authenticator::new(
+        config.auth,
+        database.clone(),
+        Arc::clone(&throttle),
+    ));
+    let mut router = routes
+        .into_axum_router()
+        .layer(axum::middleware::from_fn_with_state(
+            grpc_auth,
+            auth::authenticate,
+        ));
     if config.require_tls {
-        let refuse = axum::middleware::from_fn(transport::require_tls_grpc);
-        routes = tonic::service::Routes::from(routes.into_axum_router().layer(refuse));
+        router = router.layer(axum::middleware::from_fn(transport::require_tls_grpc));
     }
+    routes = tonic::service::Routes::from(router);
 
     let grpc_incoming = transport::accept(grpc_listener, tls.clone(), Port::Grpc, stop_rx.clone());
     let grpc_server = tonic::transport::Server::builder()
@@ -261,6 +278,7 @@ pub async fn run(
         tls,
         require_tls: config.require_tls,
         auth: config.auth,
+        throttle,
         slots: pg_slots.clone(),
         connection_memory: (config.connection_memory_mb > 0)
             .then(|| config.connection_memory_mb.saturating_mul(1 << 20)),

@@ -1,8 +1,8 @@
 //! Topic administration.
 
+use crate::Transport;
 use driftdb_proto::v1;
 use driftdb_proto::v1::admin_service_client::AdminServiceClient;
-use tonic::transport::Channel;
 
 use crate::error::{Error, Result};
 
@@ -31,11 +31,11 @@ use crate::error::{Error, Result};
 /// ```
 #[derive(Debug, Clone)]
 pub struct Admin {
-    client: AdminServiceClient<Channel>,
+    client: AdminServiceClient<Transport>,
 }
 
 impl Admin {
-    pub(crate) fn new(client: AdminServiceClient<Channel>) -> Self {
+    pub(crate) fn new(client: AdminServiceClient<Transport>) -> Self {
         Admin { client }
     }
 

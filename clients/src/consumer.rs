@@ -2,11 +2,11 @@
 
 use std::collections::VecDeque;
 
+use crate::Transport;
 use driftdb_proto::v1;
 use driftdb_proto::v1::consume_service_client::ConsumeServiceClient;
 use driftdb_proto::v1::start_position::Position;
 use tonic::Streaming;
-use tonic::transport::Channel;
 
 use crate::error::Result;
 
@@ -40,11 +40,11 @@ pub enum Start {
 /// ```
 #[derive(Debug, Clone)]
 pub struct Consumer {
-    client: ConsumeServiceClient<Channel>,
+    client: ConsumeServiceClient<Transport>,
 }
 
 impl Consumer {
-    pub(crate) fn new(client: ConsumeServiceClient<Channel>) -> Self {
+    pub(crate) fn new(client: ConsumeServiceClient<Transport>) -> Self {
         Consumer { client }
     }
 

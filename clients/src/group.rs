@@ -27,11 +27,11 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
+use crate::Transport;
 use driftdb_proto::v1;
 use driftdb_proto::v1::consume_service_client::ConsumeServiceClient;
 use driftdb_proto::v1::group_service_client::GroupServiceClient;
 use tonic::Code;
-use tonic::transport::Channel;
 
 use crate::Client;
 use crate::consumer::Start;
@@ -83,8 +83,8 @@ impl GroupConfig {
 /// One member of a consumer group.
 #[derive(Debug)]
 pub struct GroupConsumer {
-    groups: GroupServiceClient<Channel>,
-    consume: ConsumeServiceClient<Channel>,
+    groups: GroupServiceClient<Transport>,
+    consume: ConsumeServiceClient<Transport>,
     config: GroupConfig,
     member_id: String,
     generation: u32,

@@ -35,8 +35,9 @@
 //! # }
 //! ```
 //!
-//! An `https://` address connects in TLS; [`Client::connect_with`] takes the CA to trust and a
-//! client certificate for brokers that verify clients.
+//! An `https://` address connects in TLS; [`Client::connect_with`] takes the CA to trust, a
+//! client certificate for brokers that verify clients, and the role and password a broker
+//! under `--auth scram-sha-256` checks ([`Credentials`]).
 //!
 //! Errors are [`Error`]; [`Error::is_retryable`] tells whether the same request may succeed
 //! later. The producer already retries those itself.
@@ -55,6 +56,9 @@ use driftdb_proto::v1::admin_service_client::AdminServiceClient;
 use driftdb_proto::v1::consume_service_client::ConsumeServiceClient;
 use driftdb_proto::v1::group_service_client::GroupServiceClient;
 use driftdb_proto::v1::produce_service_client::ProduceServiceClient;
+use tonic::metadata::{Ascii, MetadataValue};
+use tonic::service::Interceptor;
+use tonic::service::interceptor::InterceptedService;
 use tonic::transport::{Certificate, Channel, ClientTlsConfig, Endpoint, Identity};
 
 pub use admin::Admin;
@@ -81,7 +85,19 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// clone.
 #[derive(Debug, Clone)]
 pub struct Client {
-    channel: Channel,
+    transport: Transport,
+}
+
+/// The channel every call goes through, with the client's credentials on each call.
+pub type Transport = InterceptedService<Channel, Authorization>;
+
+/// How to connect: TLS settings for an `https://` address, and who the client is.
+#[derive(Debug, Clone, Default)]
+pub struct ConnectOptions {
+    pub tls: TlsOptions,
+    /// Sent with every call; `None`: none (a server under `--auth trust`, or one that knows
+    /// the client by its certificate).
+    pub credentials: Option<Credentials>,
 }
 
 /// How to reach a broker over TLS (an `https://` address): the CA its certificate must chain
@@ -95,19 +111,84 @@ pub struct TlsOptions {
     pub identity: Option<(Vec<u8>, Vec<u8>)>,
 }
 
+/// Who the client is to a broker that checks (`--auth scram-sha-256` or `md5`).
+#[derive(Clone)]
+pub enum Credentials {
+    /// A role and its SQL password (`CREATE ROLE ... LOGIN PASSWORD`), sent with each call as
+    /// `authorization: Basic` metadata: use TLS.
+    Password { role: String, password: String },
+}
+
+impl std::fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Credentials::Password { role, .. } => f
+                .debug_struct("Password")
+                .field("role", role)
+                .finish_non_exhaustive(),
+        }
+    }
+}
+
+/// Adds the client's `authorization` metadata to each call.
+#[derive(Debug, Clone, Default)]
+pub struct Authorization(Option<MetadataValue<Ascii>>);
+
+impl Authorization {
+    fn of(credentials: Option<&Credentials>) -> Result<Authorization> {
+        let Some(credentials) = credentials else {
+            return Ok(Authorization(None));
+        };
+        let value = match credentials {
+            Credentials::Password { role, password } => {
+                if role.contains(':') {
+                    return Err(Error::InvalidArgument(format!(
+                        "a role name with a colon ({role:?}) cannot log in with a password"
+                    )));
+                }
+                use base64::Engine as _;
+                let pair =
+                    base64::engine::general_purpose::STANDARD.encode(format!("{role}:{password}"));
+                format!("Basic {pair}")
+            }
+        };
+        let mut value = MetadataValue::try_from(value)
+            .map_err(|_| Error::InvalidArgument("credentials that no metadata can carry".into()))?;
+        value.set_sensitive(true);
+        Ok(Authorization(Some(value)))
+    }
+}
+
+impl Interceptor for Authorization {
+    fn call(
+        &mut self,
+        mut request: tonic::Request<()>,
+    ) -> Result<tonic::Request<()>, tonic::Status> {
+        if let Some(value) = &self.0 {
+            request
+                .metadata_mut()
+                .insert("authorization", value.clone());
+        }
+        Ok(request)
+    }
+}
+
 impl Client {
     /// Connects to a broker at `url`, such as `http://127.0.0.1:50051`, or
     /// `https://broker:50051` in TLS with the system's trusted roots.
     pub async fn connect(url: impl Into<String>) -> Result<Client> {
-        Client::connect_with(url, TlsOptions::default()).await
+        Client::connect_with(url, ConnectOptions::default()).await
     }
 
-    /// Connects to a broker at `url`; an `https://` one in TLS with `tls`.
-    pub async fn connect_with(url: impl Into<String>, tls: TlsOptions) -> Result<Client> {
+    /// Connects to a broker at `url` with `options`: an `https://` one in TLS with
+    /// `options.tls`, and every call with `options.credentials`.
+    pub async fn connect_with(url: impl Into<String>, options: ConnectOptions) -> Result<Client> {
         let url = url.into();
         let invalid = |e: &dyn std::fmt::Display| {
             Error::InvalidArgument(format!("invalid server address {url:?}: {e}"))
         };
+        let authorization = Authorization::of(options.credentials.as_ref())?;
+        let tls = options.tls;
         let mut endpoint = Endpoint::from_shared(url.clone())
             .map_err(|e| invalid(&e))?
             .connect_timeout(CONNECT_TIMEOUT)
@@ -130,7 +211,9 @@ impl Client {
             .connect()
             .await
             .map_err(|source| Error::Connect { url, source })?;
-        Ok(Client { channel })
+        Ok(Client {
+            transport: InterceptedService::new(channel, authorization),
+        })
     }
 
     pub fn admin(&self) -> Admin {
@@ -148,37 +231,37 @@ impl Client {
 
     pub fn tables(&self) -> Tables {
         Tables::new(
-            driftdb_proto::v1::table_service_client::TableServiceClient::new(self.channel.clone())
+            driftdb_proto::v1::table_service_client::TableServiceClient::new(self.channel())
                 .max_decoding_message_size(MAX_MESSAGE_BYTES),
         )
     }
 
-    /// The underlying channel, for calling the generated [`proto`] clients directly (for
-    /// example to send a hand-built `ProduceRequest`).
-    pub fn channel(&self) -> Channel {
-        self.channel.clone()
+    /// The underlying channel, with the client's credentials, for calling the generated
+    /// [`proto`] clients directly (for example to send a hand-built `ProduceRequest`).
+    pub fn channel(&self) -> Transport {
+        self.transport.clone()
     }
 
-    fn admin_client(&self) -> AdminServiceClient<Channel> {
-        AdminServiceClient::new(self.channel.clone())
+    fn admin_client(&self) -> AdminServiceClient<Transport> {
+        AdminServiceClient::new(self.channel())
             .max_decoding_message_size(MAX_MESSAGE_BYTES)
             .max_encoding_message_size(MAX_MESSAGE_BYTES)
     }
 
-    fn produce_client(&self) -> ProduceServiceClient<Channel> {
-        ProduceServiceClient::new(self.channel.clone())
+    fn produce_client(&self) -> ProduceServiceClient<Transport> {
+        ProduceServiceClient::new(self.channel())
             .max_decoding_message_size(MAX_MESSAGE_BYTES)
             .max_encoding_message_size(MAX_MESSAGE_BYTES)
     }
 
-    pub(crate) fn group_client(&self) -> GroupServiceClient<Channel> {
-        GroupServiceClient::new(self.channel.clone())
+    pub(crate) fn group_client(&self) -> GroupServiceClient<Transport> {
+        GroupServiceClient::new(self.channel())
             .max_decoding_message_size(MAX_MESSAGE_BYTES)
             .max_encoding_message_size(MAX_MESSAGE_BYTES)
     }
 
-    pub(crate) fn consume_client(&self) -> ConsumeServiceClient<Channel> {
-        ConsumeServiceClient::new(self.channel.clone())
+    pub(crate) fn consume_client(&self) -> ConsumeServiceClient<Transport> {
+        ConsumeServiceClient::new(self.channel())
             .max_decoding_message_size(MAX_MESSAGE_BYTES)
             .max_encoding_message_size(MAX_MESSAGE_BYTES)
     }

@@ -22,6 +22,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+use crate::Transport;
 use driftdb_proto::partition_for_key;
 use driftdb_proto::v1;
 use driftdb_proto::v1::admin_service_client::AdminServiceClient;
@@ -29,7 +30,6 @@ use driftdb_proto::v1::produce_service_client::ProduceServiceClient;
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
-use tonic::transport::Channel;
 
 use crate::Bytes;
 use crate::admin::Admin;
@@ -180,7 +180,7 @@ pub struct Producer {
     commands: mpsc::Sender<Command>,
     task: JoinHandle<()>,
     admin: Admin,
-    client: ProduceServiceClient<Channel>,
+    client: ProduceServiceClient<Transport>,
     partition_counts: Mutex<HashMap<String, u32>>,
     round_robin: AtomicU64,
     max_batch_records: u64,
@@ -205,8 +205,8 @@ impl std::future::Future for PendingAck {
 
 impl Producer {
     pub(crate) fn new(
-        client: ProduceServiceClient<Channel>,
-        admin: AdminServiceClient<Channel>,
+        client: ProduceServiceClient<Transport>,
+        admin: AdminServiceClient<Transport>,
         config: ProducerConfig,
     ) -> Self {
         let (commands, receiver) = mpsc::channel(config.queue_capacity.max(1));
@@ -444,7 +444,7 @@ struct Done {
 
 #[derive(Debug)]
 struct Batcher {
-    client: ProduceServiceClient<Channel>,
+    client: ProduceServiceClient<Transport>,
     config: ProducerConfig,
     queues: HashMap<PartitionKey, Queue>,
     flushes: Vec<oneshot::Sender<()>>,
@@ -453,7 +453,7 @@ struct Batcher {
 }
 
 impl Batcher {
-    fn new(client: ProduceServiceClient<Channel>, config: ProducerConfig) -> Self {
+    fn new(client: ProduceServiceClient<Transport>, config: ProducerConfig) -> Self {
         let (done_tx, done_rx) = mpsc::unbounded_channel();
         Batcher {
             client,
@@ -613,7 +613,7 @@ async fn sleep_until(deadline: Option<Instant>) {
 
 /// Sends one batch, retrying retryable failures, and answers each record's acknowledgement.
 async fn send_batch(
-    mut client: ProduceServiceClient<Channel>,
+    mut client: ProduceServiceClient<Transport>,
     key: PartitionKey,
     batch: Vec<Pending>,
     producer: Option<(u64, u32)>,

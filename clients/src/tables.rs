@@ -1,11 +1,11 @@
 //! Following SQL tables: [`Tables::follow`] streams every insert, update and delete of one
 //! table, replayed from a start point and then live.
 
+use crate::Transport;
 use driftdb_proto::v1::follow_request::Start as Position;
 use driftdb_proto::v1::table_service_client::TableServiceClient;
 use driftdb_proto::v1::{FollowRequest, TableChange};
 use tonic::Streaming;
-use tonic::transport::Channel;
 
 use crate::error::Result;
 
@@ -25,7 +25,7 @@ pub enum TableStart {
 /// The table-following role of a [`crate::Client`].
 #[derive(Debug, Clone)]
 pub struct Tables {
-    client: TableServiceClient<Channel>,
+    client: TableServiceClient<Transport>,
 }
 
 /// A live stream of one table's changes.
@@ -43,7 +43,7 @@ impl TableChanges {
 }
 
 impl Tables {
-    pub(crate) fn new(client: TableServiceClient<Channel>) -> Tables {
+    pub(crate) fn new(client: TableServiceClient<Transport>) -> Tables {
         Tables { client }
     }
 

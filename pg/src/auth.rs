@@ -4,7 +4,8 @@
 //! role made with `CREATE ROLE ... LOGIN PASSWORD '...'` (or `CREATE USER`), against the
 //! SCRAM verifier or MD5 hash the ledger keeps; the session then runs as that role. A
 //! failure says only "password authentication failed" (28P01), whether the role exists or
-//! not, as PostgreSQL does. `--require-tls` is checked before any of it.
+//! not, as PostgreSQL does, and is delayed when its address failed repeatedly
+//! ([`crate::throttle`]). `--require-tls` is checked before any of it.
 
 use std::fmt::Debug;
 use std::sync::Arc;
@@ -26,6 +27,7 @@ use pgwire::error::{ErrorInfo, PgWireError, PgWireResult};
 use pgwire::messages::{PgWireBackendMessage, PgWireFrontendMessage};
 
 use super::Connection;
+use crate::throttle::LoginThrottle;
 
 /// How connections prove who they are (`--auth`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
@@ -44,13 +46,14 @@ pub enum AuthMethod {
 pub struct Authenticator {
     method: AuthMethod,
     db: Database,
+    throttle: Arc<LoginThrottle>,
     driver: AuthDriver<DefaultServerParameterProvider>,
     scram: Arc<dyn AuthMechanismFactory>,
     md5: Arc<dyn AuthMechanismFactory>,
 }
 
 impl Authenticator {
-    pub fn new(method: AuthMethod, db: Database) -> Authenticator {
+    pub fn new(method: AuthMethod, db: Database, throttle: Arc<LoginThrottle>) -> Authenticator {
         let roles = Arc::new(Roles { db: db.clone() });
         Authenticator {
             method,
@@ -60,6 +63,7 @@ impl Authenticator {
             ))])),
             md5: Arc::new(Md5PasswordAuth::new(roles)),
             db,
+            throttle,
         }
     }
 }
@@ -122,15 +126,25 @@ impl AuthSource for Roles {
 }
 
 /// Any failed password check, as PostgreSQL words it (the same whether the role exists,
-/// may log in, or gave the wrong password).
-fn login_failed(e: PgWireError, user: &str) -> PgWireError {
+/// may log in, or gave the wrong password), after the delay the throttle gives its address;
+/// other errors as they are.
+async fn login_failed<C: ClientInfo>(
+    e: PgWireError,
+    user: &str,
+    client: &C,
+    throttle: &LoginThrottle,
+) -> PgWireError {
     match e {
         PgWireError::InvalidPassword(_)
         | PgWireError::InvalidScramMessage(_)
-        | PgWireError::UnsupportedSASLAuthMethod(_) => fatal(
-            SqlState::INVALID_PASSWORD,
-            format!("password authentication failed for user \"{user}\""),
-        ),
+        | PgWireError::UnsupportedSASLAuthMethod(_) => {
+            let delay = throttle.failed("postgresql", Some(client.socket_addr().ip()));
+            tokio::time::sleep(delay).await;
+            fatal(
+                SqlState::INVALID_PASSWORD,
+                format!("password authentication failed for user \"{user}\""),
+            )
+        }
         other => other,
     }
 }
@@ -192,12 +206,17 @@ impl StartupHandler for Connection {
                             AuthMethod::Md5 => &auth.md5,
                             _ => &auth.scram,
                         };
-                        if let AuthOutcome::Authenticated { final_message, .. } = auth
+                        let outcome = match auth
                             .driver
                             .begin_authentication(client, factory.create())
                             .await
-                            .map_err(|e| login_failed(e, &user))?
                         {
+                            Ok(outcome) => outcome,
+                            Err(e) => {
+                                return Err(login_failed(e, &user, client, &auth.throttle).await);
+                            }
+                        };
+                        if let AuthOutcome::Authenticated { final_message, .. } = outcome {
                             self.authenticated(client, final_message).await?;
                         }
                     }
@@ -205,12 +224,11 @@ impl StartupHandler for Connection {
             }
             PgWireFrontendMessage::PasswordMessageFamily(message) => {
                 let user = client.metadata().get("user").cloned().unwrap_or_default();
-                if let AuthOutcome::Authenticated { final_message, .. } = auth
-                    .driver
-                    .advance_authentication(client, message)
-                    .await
-                    .map_err(|e| login_failed(e, &user))?
-                {
+                let outcome = match auth.driver.advance_authentication(client, message).await {
+                    Ok(outcome) => outcome,
+                    Err(e) => return Err(login_failed(e, &user, client, &auth.throttle).await),
+                };
+                if let AuthOutcome::Authenticated { final_message, .. } = outcome {
                     self.authenticated(client, final_message).await?;
                 }
             }

@@ -18,6 +18,7 @@ mod cancel;
 mod copy;
 mod extended;
 mod pipeline;
+pub mod throttle;
 pub mod tls;
 mod unflushed;
 
@@ -59,6 +60,8 @@ pub struct Options {
     pub require_tls: bool,
     /// How connections prove who they are (`--auth`).
     pub auth: AuthMethod,
+    /// Failed logins per address, shared with the other ports that check passwords.
+    pub throttle: Arc<throttle::LoginThrottle>,
     /// How many connections may be open at once (`--max-connections`); more are refused.
     pub slots: Slots,
     /// The most memory one connection's statement may hold (`--connection-memory-mb`); see
@@ -163,7 +166,11 @@ pub async fn serve(
     // Cancel requests come on connections of their own, keyed by the process id and
     // secret key each session was given at startup.
     let cancels = Arc::new(cancel::Cancels::default());
-    let authenticator = Arc::new(auth::Authenticator::new(options.auth, db.clone()));
+    let authenticator = Arc::new(auth::Authenticator::new(
+        options.auth,
+        db.clone(),
+        Arc::clone(&options.throttle),
+    ));
     let slots = Arc::clone(&options.slots.free);
     loop {
         tokio::select! {

@@ -73,8 +73,8 @@ pub use crate::outcome::CopyMode;
 pub use copy::MAX_COPY_BYTES;
 pub use prepared::{Description, Param, ParamValue};
 pub use roles::{
-    BOOTSTRAP_ROLE, Bootstrap, md5_hash, md5_response, parse_scram_verifier, random_bytes,
-    scram_verifier,
+    BOOTSTRAP_ROLE, Bootstrap, md5_hash, md5_response, parse_scram_verifier, password_matches,
+    random_bytes, scram_verifier,
 };
 
 use std::collections::{BTreeMap, BTreeSet};

@@ -194,7 +194,7 @@ enum Stop {
     Records(u64),
 }
 
-pub async fn run_produce_bench(server: &str, opts: &ProduceBench) -> Result<()> {
+pub async fn run_produce_bench(server: &Broker, opts: &ProduceBench) -> Result<()> {
     if opts.producers.contains(&0) {
         bail!("--producers: every count must be at least 1");
     }
@@ -288,7 +288,7 @@ pub async fn run_produce_bench(server: &str, opts: &ProduceBench) -> Result<()> 
     Ok(())
 }
 
-pub async fn run_consume_bench(server: &str, opts: &ConsumeBench) -> Result<()> {
+pub async fn run_consume_bench(server: &Broker, opts: &ConsumeBench) -> Result<()> {
     if let Some(size) = opts.sizes.iter().find(|&&s| s < STAMP_BYTES) {
         bail!("--sizes: {size} B cannot hold the {STAMP_BYTES}-byte send-time stamp");
     }
@@ -371,7 +371,7 @@ pub async fn run_consume_bench(server: &str, opts: &ConsumeBench) -> Result<()> 
 /// Records/s, MB/s and acknowledgement latency of `producers` batching producers keeping
 /// their windows full for `--seconds`.
 async fn produce_throughput(
-    server: &str,
+    server: &Broker,
     topic: &str,
     policy: Policy,
     size: usize,
@@ -395,7 +395,7 @@ async fn produce_throughput(
 /// Median and p99 of producing one 100 B record through a [`Producer`](driftdb_client::Producer)
 /// with linger 0 and waiting for its acknowledgement before sending the next.
 async fn lone_send_latency(
-    server: &str,
+    server: &Broker,
     topic: &str,
     samples: usize,
 ) -> Result<(Duration, Duration)> {
@@ -421,7 +421,7 @@ async fn lone_send_latency(
 /// expected offset, which bypasses the producer's batching task), one after the other to
 /// partition 0 of an empty `topic`.
 async fn lone_request_latency(
-    server: &str,
+    server: &Broker,
     topic: &str,
     samples: usize,
 ) -> Result<(Duration, Duration)> {
@@ -443,7 +443,7 @@ async fn lone_request_latency(
 /// Fills `topic` with `--fill-mb` of `size`-byte values, then times one subscriber replaying
 /// all of it from the beginning.
 async fn subscribe_throughput(
-    server: &str,
+    server: &Broker,
     topic: &str,
     size: usize,
     opts: &ConsumeBench,
@@ -481,7 +481,7 @@ async fn subscribe_throughput(
 /// rate-limited producer while a live subscriber measures each record's delay from send to
 /// receipt.
 async fn live_tail_latency(
-    server: &str,
+    server: &Broker,
     admin: &driftdb_client::Admin,
     policy: Policy,
     size: usize,
@@ -522,7 +522,7 @@ async fn live_tail_latency(
 /// Produces `rate` stamped records per second to partition 0 of `topic` for `--seconds` and
 /// returns how many a live subscriber received and each one's delay.
 async fn tail_at_rate(
-    server: &str,
+    server: &Broker,
     topic: &str,
     size: usize,
     rate: f64,
@@ -602,7 +602,7 @@ async fn tail_at_rate(
 /// Runs `producers` batching producers, each on its own connection with `--window` records
 /// in flight, until `stop`; returns the throughput and every record's acknowledgement latency.
 async fn drive_producers(
-    server: &str,
+    server: &Broker,
     topic: &str,
     size: usize,
     producers: usize,
@@ -697,10 +697,22 @@ async fn one_producer(
     Ok(latencies)
 }
 
-async fn connect(server: &str) -> Result<Client> {
-    Client::connect(server)
-        .await
-        .with_context(|| format!("cannot reach the broker at {server}"))
+/// The broker a benchmark runs against: its address, and how to connect (TLS, a role).
+#[derive(Debug, Clone)]
+pub struct Broker {
+    pub url: String,
+    pub options: driftdb_client::ConnectOptions,
+}
+
+impl std::fmt::Display for Broker {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.url)
+    }
+}
+
+async fn connect(server: &Broker) -> Result<Client> {
+    // The client's error names the address and, in its sources, why.
+    Ok(Client::connect_with(server.url.clone(), server.options.clone()).await?)
 }
 
 /// Creates a uniquely named benchmark topic.

@@ -1,4 +1,5 @@
-//! The gRPC `TableService`: follow a SQL table's changes.
+//! The gRPC `TableService`: follow a SQL table's changes, for callers that may read the
+//! table (SELECT, ownership or a superuser; see `auth`).
 //!
 //! One task per follower alternates between reading the changes committed since its
 //! position (`Database::changes`, on the blocking pool) and waiting for the next commit on
@@ -21,6 +22,8 @@ use tokio::sync::{mpsc, watch};
 use tokio_stream::wrappers::ReceiverStream;
 use tonic::{Request, Response, Status};
 
+use super::auth::Caller;
+
 /// Changes buffered per follower before its task waits for the follower to read.
 const FOLLOWER_BUFFER: usize = 256;
 
@@ -37,6 +40,7 @@ impl TableService for Tables {
         &self,
         request: Request<FollowRequest>,
     ) -> Result<Response<Self::FollowStream>, Status> {
+        let caller = request.extensions().get::<Caller>().cloned();
         let request = request.into_inner();
         let table = request.table;
         if table.is_empty() {
@@ -46,6 +50,12 @@ impl TableService for Tables {
             return Err(Status::not_found(format!(
                 "table \"{table}\" does not exist"
             )));
+        }
+        // The caller reads the table's rows: it needs what a SELECT would.
+        let mut session = self.database.session();
+        session.set_role(caller.and_then(|c| c.role));
+        if let Err(e) = session.check_select(&table) {
+            return Err(Status::permission_denied(e.to_string()));
         }
         let next = match request.start {
             None => 0,

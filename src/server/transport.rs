@@ -9,6 +9,7 @@
 //! so a client that connects and stalls holds up no one else.
 
 use std::io;
+use std::net::IpAddr;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -35,18 +36,63 @@ pub(crate) enum Conn {
 }
 
 /// What the server knows of a connection's other end.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub(crate) struct Peer {
+    /// The client's address, if the socket still knows it.
+    pub(crate) addr: Option<IpAddr>,
     /// Whether the connection is in TLS.
     pub(crate) tls: bool,
+    /// The common name (CN) of the client's certificate, which the TLS handshake checked
+    /// against `--tls-client-ca`.
+    pub(crate) certificate_name: Option<String>,
 }
 
 impl Conn {
     fn peer(&self) -> Peer {
-        Peer {
-            tls: matches!(self, Conn::Tls(_)),
+        match self {
+            Conn::Plain(stream) => Peer {
+                addr: stream.peer_addr().ok().map(|a| a.ip()),
+                tls: false,
+                certificate_name: None,
+            },
+            Conn::Tls(stream) => {
+                let (tcp, session) = stream.get_ref();
+                Peer {
+                    addr: tcp.peer_addr().ok().map(|a| a.ip()),
+                    tls: true,
+                    certificate_name: session
+                        .peer_certificates()
+                        .and_then(|chain| chain.first())
+                        .and_then(|certificate| common_name(certificate)),
+                }
+            }
         }
     }
+}
+
+/// The common name in a DER certificate's subject (the last, if it has several, as the most
+/// specific); `None` if it has none or does not parse.
+fn common_name(certificate: &[u8]) -> Option<String> {
+    use x509_cert::der::asn1::{PrintableStringRef, Utf8StringRef};
+    use x509_cert::der::{Decode, oid::db::rfc4519::CN};
+    let certificate = x509_cert::Certificate::from_der(certificate).ok()?;
+    let subject = &certificate.tbs_certificate.subject;
+    let value = subject
+        .0
+        .iter()
+        .flat_map(|rdn| rdn.0.iter())
+        .rfind(|attribute| attribute.oid == CN)?;
+    let utf8 = value
+        .value
+        .decode_as::<Utf8StringRef<'_>>()
+        .map(|s| s.to_string());
+    utf8.or_else(|_| {
+        value
+            .value
+            .decode_as::<PrintableStringRef<'_>>()
+            .map(|s| s.to_string())
+    })
+    .ok()
 }
 
 /// Accepts connections on `listener` until `stop` turns true, taking those that open a TLS
@@ -140,13 +186,17 @@ impl axum::serve::Listener for Incoming {
     /// axum's listeners name their local end with the type of the remote one; the server
     /// reads its addresses off the TCP listeners instead.
     fn local_addr(&self) -> io::Result<Peer> {
-        Ok(Peer { tls: false })
+        Ok(Peer {
+            addr: None,
+            tls: false,
+            certificate_name: None,
+        })
     }
 }
 
 impl axum::extract::connect_info::Connected<axum::serve::IncomingStream<'_, Incoming>> for Peer {
     fn connect_info(stream: axum::serve::IncomingStream<'_, Incoming>) -> Peer {
-        *stream.remote_addr()
+        stream.remote_addr().clone()
     }
 }
 

@@ -90,7 +90,7 @@ async fn wait_until_seen(seen: &Arc<Mutex<BTreeSet<String>>>, range: std::ops::R
 
 /// Partitions per member, sorted, once the group is stable (empty while it is not, or before
 /// any member joined).
-async fn describe(client: &mut GroupServiceClient<tonic::transport::Channel>) -> Vec<usize> {
+async fn describe(client: &mut GroupServiceClient<driftdb_client::Transport>) -> Vec<usize> {
     let d = match client
         .describe_group(DescribeGroupRequest {
             group: "billing".into(),
@@ -107,7 +107,7 @@ async fn describe(client: &mut GroupServiceClient<tonic::transport::Channel>) ->
 }
 
 async fn wait_for_assignment(
-    client: &mut GroupServiceClient<tonic::transport::Channel>,
+    client: &mut GroupServiceClient<driftdb_client::Transport>,
     want: &[usize],
 ) {
     within("the group to settle", async {

@@ -76,6 +76,24 @@ fn scram_verifier_with(password: &str, salt: &[u8], iterations: u32) -> String {
     )
 }
 
+/// Whether `password` is the password of `role`, checked against its SCRAM verifier, else its
+/// MD5 hash (a role without either has no password that matches). For logins that send the
+/// password itself (over TLS), as the gRPC port's do.
+pub fn password_matches(role: &driftdb_projector::security::Role, password: &str) -> bool {
+    let same = |a: &[u8], b: &[u8]| {
+        a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    };
+    if let Some(verifier) = role.scram.as_deref().and_then(parse_scram_verifier) {
+        let iterations = u32::try_from(verifier.iterations).unwrap_or(u32::MAX);
+        let computed = scram_verifier_with(password, &verifier.salt, iterations);
+        return parse_scram_verifier(&computed)
+            .is_some_and(|computed| same(&computed.stored_key, &verifier.stored_key));
+    }
+    role.md5
+        .as_deref()
+        .is_some_and(|stored| same(md5_hash(password, &role.name).as_bytes(), stored.as_bytes()))
+}
+
 /// A SCRAM-SHA-256 verifier's parts.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ScramVerifier {
@@ -219,6 +237,15 @@ impl Session {
             "permission denied: {what} needs a superuser, and role \"{}\" is not one",
             self.role()
         )))
+    }
+
+    /// Checks that the session's role may read `table` (SELECT, as an owner, or as a
+    /// superuser): for readers outside SQL, such as the gRPC stream of a table's changes.
+    pub fn check_select(&self, table: &str) -> Result<()> {
+        if self.is_superuser()? {
+            return Ok(());
+        }
+        self.check_privileges(&[(table.to_string(), security::SELECT)])
     }
 
     /// Checks that the session's role may run `statement` (see the module documentation).
@@ -647,6 +674,25 @@ impl crate::Database {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn passwords_match_their_verifier_or_hash() {
+        use driftdb_projector::security::Role;
+        let role = |scram: Option<String>, md5: Option<String>| Role {
+            name: "app".to_string(),
+            superuser: false,
+            login: true,
+            scram,
+            md5,
+        };
+        let scram = role(Some(scram_verifier("s3cret").unwrap()), None);
+        assert!(password_matches(&scram, "s3cret"));
+        assert!(!password_matches(&scram, "s3cret "));
+        let md5 = role(None, Some(md5_hash("s3cret", "app")));
+        assert!(password_matches(&md5, "s3cret"));
+        assert!(!password_matches(&md5, "other"));
+        assert!(!password_matches(&role(None, None), ""));
+    }
 
     #[test]
     fn scram_verifiers_match_postgresql() {

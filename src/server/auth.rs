@@ -1,0 +1,192 @@
+//! Who calls the gRPC port: the same roles as the PostgreSQL port, under the same `--auth`.
+//!
+//! A call names its role in one of two ways:
+//!
+//! - `authorization: Basic base64(role:password)` metadata, the role's SQL password sent as
+//!   it is (so over TLS; the server checks it against the role's SCRAM verifier or MD5
+//!   hash, and remembers a checked password until the role's password changes, so only the
+//!   first call of a client pays for the key derivation);
+//! - a client certificate (mutual TLS, `--tls-client-ca`) whose common name is the role.
+//!
+//! Under `--auth trust` nothing is checked: a call runs as the role it names if that role
+//! exists and may log in, else as the bootstrap superuser, as on the PostgreSQL port. Under
+//! `scram-sha-256` or `md5` a call must name a role that may log in and prove it; otherwise
+//! it fails with `UNAUTHENTICATED` and the same words whether the role exists or not, after
+//! the delay the shared [`LoginThrottle`] gives its address. The health service answers
+//! everyone (probes send no credentials). The role a call runs as goes into its extensions
+//! as a [`Caller`], for the services to check privileges against.
+
+use std::collections::HashSet;
+use std::net::IpAddr;
+use std::sync::{Arc, Mutex};
+
+use axum::extract::{Request, State};
+use axum::middleware::Next;
+use axum::response::Response;
+use base64::Engine as _;
+use driftdb_pg::AuthMethod;
+use driftdb_pg::throttle::LoginThrottle;
+use driftdb_sql::Database;
+use tonic::Status;
+
+use super::transport::Peer;
+
+/// Checked passwords remembered at once; past it the memory starts afresh.
+const REMEMBERED: usize = 4096;
+
+/// The role a gRPC call runs as; `None`: the bootstrap superuser.
+#[derive(Debug, Clone)]
+pub(crate) struct Caller {
+    pub(crate) role: Option<String>,
+}
+
+/// The gRPC port's authentication.
+pub(crate) struct Authenticator {
+    method: AuthMethod,
+    db: Database,
+    throttle: Arc<LoginThrottle>,
+    /// SHA-256 of (role, password, the verifier it matched) for passwords already checked.
+    checked: Mutex<HashSet<[u8; 32]>>,
+}
+
+/// What a call claims to be.
+enum Claim {
+    Password { role: String, password: String },
+    Certificate(String),
+    Nothing,
+}
+
+impl Authenticator {
+    pub(crate) fn new(method: AuthMethod, db: Database, throttle: Arc<LoginThrottle>) -> Self {
+        Authenticator {
+            method,
+            db,
+            throttle,
+            checked: Mutex::new(HashSet::new()),
+        }
+    }
+
+    /// The caller making `claim` from `addr`, or the status it is refused with.
+    async fn caller(&self, claim: Claim, addr: Option<IpAddr>) -> Result<Caller, Status> {
+        if self.method == AuthMethod::Trust {
+            let role = match claim {
+                Claim::Password { role, .. } | Claim::Certificate(role) => Some(role),
+                Claim::Nothing => None,
+            };
+            let role = role.filter(|name| self.db.role(name).is_some_and(|r| r.login));
+            return Ok(Caller { role });
+        }
+        let verified = match claim {
+            Claim::Nothing => {
+                return Err(Status::unauthenticated(
+                    "authentication required: send `authorization: Basic base64(role:password)` \
+                     metadata, or a client certificate naming the role",
+                ));
+            }
+            Claim::Certificate(role) => self.db.role(&role).filter(|r| r.login).map(|r| r.name),
+            Claim::Password { role, password } => self.check_password(role, password).await,
+        };
+        match verified {
+            Some(role) => Ok(Caller { role: Some(role) }),
+            None => {
+                tokio::time::sleep(self.throttle.failed("grpc", addr)).await;
+                Err(Status::unauthenticated("authentication failed"))
+            }
+        }
+    }
+
+    /// The role, if it may log in and `password` is its password.
+    async fn check_password(&self, role: String, password: String) -> Option<String> {
+        let found = self.db.role(&role).filter(|r| r.login)?;
+        let key = {
+            use ring::digest::{Context, SHA256};
+            let mut digest = Context::new(&SHA256);
+            for part in [
+                role.as_bytes(),
+                password.as_bytes(),
+                found.scram.as_deref().unwrap_or_default().as_bytes(),
+                found.md5.as_deref().unwrap_or_default().as_bytes(),
+            ] {
+                digest.update(&(part.len() as u64).to_le_bytes());
+                digest.update(part);
+            }
+            let mut key = [0u8; 32];
+            key.copy_from_slice(digest.finish().as_ref());
+            key
+        };
+        if self.checked().contains(&key) {
+            return Some(found.name);
+        }
+        // The key derivation takes milliseconds: off the async threads.
+        let (role_entry, name) = (found.clone(), found.name.clone());
+        let matches = tokio::task::spawn_blocking(move || {
+            driftdb_sql::session::password_matches(&role_entry, &password)
+        })
+        .await
+        .unwrap_or(false);
+        if !matches {
+            return None;
+        }
+        let mut checked = self.checked();
+        if checked.len() >= REMEMBERED {
+            checked.clear();
+        }
+        checked.insert(key);
+        Some(name)
+    }
+
+    fn checked(&self) -> std::sync::MutexGuard<'_, HashSet<[u8; 32]>> {
+        self.checked.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// What `request` claims: its `authorization` metadata first, else its client certificate.
+fn claim(request: &Request, peer: Option<&Peer>) -> Result<Claim, Status> {
+    let Some(header) = request.headers().get(axum::http::header::AUTHORIZATION) else {
+        return Ok(match peer.and_then(|p| p.certificate_name.clone()) {
+            Some(name) => Claim::Certificate(name),
+            None => Claim::Nothing,
+        });
+    };
+    let malformed = || Status::unauthenticated("malformed authorization metadata");
+    let text = header.to_str().map_err(|_| malformed())?;
+    let (scheme, value) = text.split_once(' ').ok_or_else(malformed)?;
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return Err(Status::unauthenticated(format!(
+            "unsupported authorization scheme \"{scheme}\": use Basic"
+        )));
+    }
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(value.trim())
+        .map_err(|_| malformed())?;
+    let decoded = String::from_utf8(decoded).map_err(|_| malformed())?;
+    let (role, password) = decoded.split_once(':').ok_or_else(malformed)?;
+    Ok(Claim::Password {
+        role: role.to_string(),
+        password: password.to_string(),
+    })
+}
+
+/// The middleware: every call but the health service's gets its [`Caller`], or is refused.
+pub(crate) async fn authenticate(
+    State(auth): State<Arc<Authenticator>>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    if request.uri().path().starts_with("/grpc.health.v1.Health/") {
+        return next.run(request).await;
+    }
+    let peer = request.extensions().get::<Peer>();
+    let addr = peer.and_then(|p| p.addr);
+    let claim = match claim(&request, peer) {
+        Ok(claim) => claim,
+        Err(status) => return status.into_http(),
+    };
+    match auth.caller(claim, addr).await {
+        Ok(caller) => {
+            request.extensions_mut().insert(caller);
+            next.run(request).await
+        }
+        Err(status) => status.into_http(),
+    }
+}
