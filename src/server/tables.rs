@@ -15,8 +15,8 @@ use driftdb_proto::v1::follow_request::Start;
 use driftdb_proto::v1::table_change::Kind;
 use driftdb_proto::v1::table_service_server::TableService;
 use driftdb_proto::v1::{FollowRequest, TableChange};
-use driftdb_sql::Database;
 use driftdb_sql::changes::ChangeKind;
+use driftdb_sql::{Database, Session};
 use futures::Stream;
 use tokio::sync::{mpsc, watch};
 use tokio_stream::wrappers::ReceiverStream;
@@ -66,6 +66,7 @@ impl TableService for Tables {
         let (tx, rx) = mpsc::channel(FOLLOWER_BUFFER);
         tokio::spawn(follow(
             self.database.clone(),
+            session,
             table,
             next,
             tx,
@@ -75,8 +76,12 @@ impl TableService for Tables {
     }
 }
 
+/// Streams `table`'s changes from `next` to `tx` until the follower leaves, the server stops,
+/// or `session`'s role may no longer read the table: every commit wakes the loop, `REVOKE`
+/// and `DROP ROLE` included, and the privilege is checked again before each read.
 async fn follow(
     db: Database,
+    session: Session,
     table: String,
     mut next: u64,
     tx: mpsc::Sender<Result<TableChange, Status>>,
@@ -86,6 +91,10 @@ async fn follow(
     let mut caught_up = false;
     loop {
         let end = *commits.borrow_and_update();
+        if let Err(e) = session.check_select(&table) {
+            let _ = tx.send(Err(Status::permission_denied(e.to_string()))).await;
+            return;
+        }
         let (reader, name) = (db.clone(), table.clone());
         let read = tokio::task::spawn_blocking(move || reader.changes(&name, next)).await;
         let (changes, after) = match read {

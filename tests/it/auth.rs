@@ -154,6 +154,8 @@ async fn table_change_streams_follow_sql_privileges() {
         .expect("follow a granted table");
     let first = changes.next().await.expect("a change").expect("one");
     assert_eq!(first.table, "open");
+    let marker = changes.next().await.expect("caught up").expect("one");
+    assert!(marker.caught_up);
     let e = app
         .tables()
         .follow("vault", TableStart::Beginning)
@@ -170,6 +172,13 @@ async fn table_change_streams_follow_sql_privileges() {
         .follow("vault", TableStart::Beginning)
         .await
         .expect("a superuser reads everything");
+
+    // REVOKE ends the open stream (the revoking commit wakes it), rather than the next
+    // connection only.
+    sql(&server, "REVOKE SELECT ON open FROM app");
+    let ended = crate::server::within("the stream to end", changes.next()).await;
+    let e = ended.expect_err("the stream ends with an error");
+    assert_eq!(e.code(), Some(Code::PermissionDenied));
 }
 
 /// Under trust, as on the PostgreSQL port, a call runs as the role it names, unchecked (and
