@@ -73,6 +73,11 @@ pub struct Config {
     #[arg(long, env = "DRIFTDB_LISTEN", default_value_t = IpAddr::V4(Ipv4Addr::LOCALHOST))]
     pub listen: IpAddr,
 
+    /// Address the HTTP port (/metrics, /health) listens on, if not --listen's: a private
+    /// network for monitoring, say, or 127.0.0.1 for a local agent.
+    #[arg(long, env = "DRIFTDB_HTTP_LISTEN")]
+    pub http_listen: Option<IpAddr>,
+
     /// gRPC port (0 picks a free one).
     #[arg(long, env = "DRIFTDB_GRPC_PORT", default_value_t = 50051)]
     pub grpc_port: u16,
@@ -203,7 +208,10 @@ pub async fn run(
     let log = open_log(config.data_dir.clone()).await?;
 
     let grpc_addr = SocketAddr::new(config.listen, config.grpc_port);
-    let http_addr = SocketAddr::new(config.listen, config.http_port);
+    let http_addr = SocketAddr::new(
+        config.http_listen.unwrap_or(config.listen),
+        config.http_port,
+    );
     let pg_addr = SocketAddr::new(config.listen, config.pg_port);
     let grpc_listener = bind(grpc_addr, "gRPC").await?;
     let http_listener = bind(http_addr, "HTTP").await?;

@@ -173,3 +173,30 @@ async fn a_deleted_topics_gauges_leave_metrics() {
     }
     assert_eq!(sample(&metrics, "driftdb_active_subscribers"), 0.0);
 }
+
+/// `--http-listen` puts the metrics and probes on an address of their own, away from the
+/// client ports.
+#[test]
+fn the_http_port_listens_where_it_is_told() {
+    let dir = crate::server::TestDir::new();
+    let server = crate::server::Server::try_start_with(
+        &dir.data(),
+        0,
+        &[
+            std::ffi::OsStr::new("--http-listen"),
+            std::ffi::OsStr::new("127.0.0.2"),
+        ],
+    )
+    .expect("a server");
+    assert!(
+        server.http_addr.starts_with("127.0.0.2:"),
+        "{}",
+        server.http_addr
+    );
+    assert!(
+        server.pg_addr.starts_with("127.0.0.1:"),
+        "{}",
+        server.pg_addr
+    );
+    assert_eq!(get(&server.http_addr, "/health/ready").0, 200);
+}
