@@ -17,7 +17,8 @@
 //! every projection with its source offsets (`crate::projection::Projections`) under magic
 //! `DDBPROJ\x01`; a checkpoint without it has no projections. `constraints.bin` holds every
 //! foreign key with the sequences it held in (`crate::constraints::Constraints`) under magic
-//! `DDBCONS\x01`; a checkpoint without it has none.
+//! `DDBCONS\x01`; a checkpoint without it has none. `tokens.bin` holds the access tokens
+//! (`crate::tokens::Tokens`) under magic `DDBTOKN\x01`; a checkpoint without it has none.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -33,11 +34,13 @@ use crate::error::{Error, Result};
 use crate::projection::Projections;
 use crate::security::Security;
 use crate::snapshot::{self, PointInTime};
+use crate::tokens::Tokens;
 
 const MAGIC: [u8; 8] = *b"DDBCATL\x01";
 const SECURITY_MAGIC: [u8; 8] = *b"DDBSECR\x01";
 const PROJECTIONS_MAGIC: [u8; 8] = *b"DDBPROJ\x01";
 const CONSTRAINTS_MAGIC: [u8; 8] = *b"DDBCONS\x01";
+const TOKENS_MAGIC: [u8; 8] = *b"DDBTOKN\x01";
 const HEADER_LEN: usize = 24;
 const KEEP: usize = 2;
 
@@ -67,6 +70,7 @@ pub struct Plan {
     last_time: i64,
     tables: Vec<(Entry, PointInTime)>,
     security: AlignedVec,
+    tokens: AlignedVec,
     projections: AlignedVec,
     constraints: AlignedVec,
     versions: usize,
@@ -96,6 +100,8 @@ impl Plan {
         }
         let security = rkyv::to_bytes::<rancor::Error>(db.security())
             .map_err(|e| Error::Internal(format!("encoding the roles: {e}")))?;
+        let tokens = rkyv::to_bytes::<rancor::Error>(db.tokens())
+            .map_err(|e| Error::Internal(format!("encoding the tokens: {e}")))?;
         let projections = rkyv::to_bytes::<rancor::Error>(db.projections())
             .map_err(|e| Error::Internal(format!("encoding the projections: {e}")))?;
         let constraints = rkyv::to_bytes::<rancor::Error>(db.constraints())
@@ -105,6 +111,7 @@ impl Plan {
             last_time,
             tables,
             security,
+            tokens,
             projections,
             constraints,
             versions,
@@ -141,6 +148,7 @@ impl Plan {
             tables.push(entry);
         }
         write_framed(&tmp.join("security.bin"), SECURITY_MAGIC, &self.security)?;
+        write_framed(&tmp.join("tokens.bin"), TOKENS_MAGIC, &self.tokens)?;
         write_framed(
             &tmp.join("projections.bin"),
             PROJECTIONS_MAGIC,
@@ -250,6 +258,7 @@ pub(crate) fn load(path: &Path) -> Result<Database> {
     let catalog = rkyv::from_bytes::<Catalog, rancor::Error>(&aligned)
         .map_err(|e| corrupt(&e.to_string()))?;
     let security: Security = read_optional(&path.join("security.bin"), SECURITY_MAGIC)?;
+    let tokens: Tokens = read_optional(&path.join("tokens.bin"), TOKENS_MAGIC)?;
     let projections: Projections = read_optional(&path.join("projections.bin"), PROJECTIONS_MAGIC)?;
     let constraints: Constraints = read_optional(&path.join("constraints.bin"), CONSTRAINTS_MAGIC)?;
     let mut tables: BTreeMap<String, Vec<Incarnation>> = BTreeMap::new();
@@ -268,6 +277,7 @@ pub(crate) fn load(path: &Path) -> Result<Database> {
     Ok(Database::from_parts(
         tables,
         security,
+        tokens,
         projections,
         constraints,
         (catalog.last_seq, catalog.last_time),

@@ -25,6 +25,7 @@ use crate::projection::{ProjectionOp, Projections};
 use crate::schema::{Row, TableSchema};
 use crate::security::Security;
 use crate::table::{Change, Table};
+use crate::tokens::Tokens;
 use crate::value::Value;
 use driftdb_log::sync::Recover;
 
@@ -80,6 +81,7 @@ impl Incarnation {
 pub struct Database {
     tables: BTreeMap<String, Vec<Incarnation>>,
     security: Security,
+    tokens: Tokens,
     projections: Projections,
     constraints: Constraints,
     last: Option<(u64, i64)>,
@@ -105,6 +107,7 @@ impl Database {
     pub(crate) fn from_parts(
         tables: BTreeMap<String, Vec<Incarnation>>,
         security: Security,
+        tokens: Tokens,
         projections: Projections,
         constraints: Constraints,
         last: (u64, i64),
@@ -112,6 +115,7 @@ impl Database {
         Database {
             tables,
             security,
+            tokens,
             projections,
             constraints,
             last: Some(last),
@@ -121,6 +125,11 @@ impl Database {
     /// Roles and table privileges now.
     pub fn security(&self) -> &Security {
         &self.security
+    }
+
+    /// Access tokens in force now.
+    pub fn tokens(&self) -> &Tokens {
+        &self.tokens
     }
 
     /// Every constraint between tables there has been, with when it held.
@@ -225,8 +234,9 @@ impl Database {
         let mut changes: BTreeMap<&str, Vec<Change>> = BTreeMap::new();
         // Role operations checked against the roles as the transaction leaves them.
         let mut security = self.security.clone();
-        // Projection operations likewise (copied only when there are any).
+        // Projection and token operations likewise (copied only when there are any).
         let mut projections: Option<Projections> = None;
+        let mut tokens: Option<Tokens> = None;
         for (at, op) in txn.ops.iter().enumerate() {
             match op {
                 LedgerOp::CreateRole(role) => {
@@ -239,6 +249,15 @@ impl Database {
                 }
                 LedgerOp::DropRole { name } => {
                     security.drop_role(name)?;
+                    if let Some(tokens) = &mut tokens {
+                        tokens.drop_role(name);
+                    }
+                    continue;
+                }
+                LedgerOp::Token(op) => {
+                    tokens
+                        .get_or_insert_with(|| self.tokens.clone())
+                        .apply(op, &security)?;
                     continue;
                 }
                 LedgerOp::Grant { role, .. } | LedgerOp::Revoke { role, .. } => {
@@ -433,7 +452,14 @@ impl Database {
         let mut pending: Vec<(Cow<'a, str>, Vec<Change>)> = Vec::new();
         for op in ops {
             if op.is_role_change() {
-                self.security.apply(&op)?;
+                match &*op {
+                    LedgerOp::Token(op) => self.tokens.apply(op, &self.security)?,
+                    LedgerOp::DropRole { name } => {
+                        self.security.apply(&op)?;
+                        self.tokens.drop_role(name);
+                    }
+                    _ => self.security.apply(&op)?,
+                }
                 continue;
             }
             let op = match split(op) {
@@ -580,7 +606,8 @@ impl Database {
             | LedgerOp::Truncate { .. }
             | LedgerOp::CreateRole(_)
             | LedgerOp::AlterRole(_)
-            | LedgerOp::DropRole { .. } => {}
+            | LedgerOp::DropRole { .. }
+            | LedgerOp::Token(_) => {}
         }
         Ok(Vec::new())
     }

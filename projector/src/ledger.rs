@@ -17,6 +17,7 @@ use crate::error::{Error, Result};
 use crate::projection::ProjectionOp;
 use crate::schema::{IndexDef, Key, Row, TableSchema, UniqueConstraint};
 use crate::security::Role;
+use crate::tokens::TokenOp;
 use crate::value::Value;
 
 /// First byte of every ledger record's value.
@@ -102,13 +103,18 @@ pub enum LedgerOp {
     },
     /// The table's constraint stops holding.
     DropConstraint { table: String, name: String },
+    /// An access token made or revoked (boxed, as `Projection` is).
+    Token(Box<TokenOp>),
 }
 
 impl LedgerOp {
     /// The table the operation is about; empty for role operations, which are about none.
     pub fn table(&self) -> &str {
         match self {
-            LedgerOp::CreateRole(_) | LedgerOp::AlterRole(_) | LedgerOp::DropRole { .. } => "",
+            LedgerOp::CreateRole(_)
+            | LedgerOp::AlterRole(_)
+            | LedgerOp::DropRole { .. }
+            | LedgerOp::Token(_) => "",
             LedgerOp::CreateTable(schema) => schema.name(),
             LedgerOp::DropTable { table }
             | LedgerOp::AlterTable { table, .. }
@@ -156,11 +162,14 @@ impl LedgerOp {
         )
     }
 
-    /// Whether the operation is about roles (and not any table).
+    /// Whether the operation is about roles or their tokens (and not any table).
     pub fn is_role_change(&self) -> bool {
         matches!(
             self,
-            LedgerOp::CreateRole(_) | LedgerOp::AlterRole(_) | LedgerOp::DropRole { .. }
+            LedgerOp::CreateRole(_)
+                | LedgerOp::AlterRole(_)
+                | LedgerOp::DropRole { .. }
+                | LedgerOp::Token(_)
         )
     }
 

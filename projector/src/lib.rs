@@ -43,6 +43,7 @@ pub mod security;
 pub mod snapshot;
 pub mod store;
 pub mod table;
+pub mod tokens;
 pub mod value;
 
 pub use constraints::{Check, Constraint, Constraints, ForeignKey, RefAction};

@@ -97,6 +97,7 @@ impl Security {
         Ok(())
     }
 
+    /// A role called `name` exists.
     pub(crate) fn check_exists(&self, name: &str) -> Result<()> {
         if !self.roles.contains_key(name) {
             return Err(Error::NotFound {

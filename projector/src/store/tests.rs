@@ -577,3 +577,63 @@ fn an_apply_that_panics_fences_the_store_and_reads_go_on() {
         "{rows:?}"
     );
 }
+
+#[test]
+fn tokens_survive_a_checkpoint_and_a_replay_and_go_with_their_role() {
+    use crate::security::Role;
+    use crate::tokens::{Token, TokenOp};
+    let f = Fixture::new();
+    let commit = |store: &Store, op: LedgerOp| {
+        store
+            .commit(Transaction { ops: vec![op] }, None, &[])
+            .unwrap();
+    };
+    let token = |id: &str, role: &str| {
+        LedgerOp::Token(Box::new(TokenOp::Create(Token {
+            id: id.to_string(),
+            role: role.to_string(),
+            secret_sha256: vec![1; 32],
+            created_micros: T0,
+            description: format!("token {id}"),
+        })))
+    };
+    let ids = |store: &Store| -> Vec<String> {
+        store.read().tokens().iter().map(|t| t.id.clone()).collect()
+    };
+    {
+        let (_log, store) = f.open(0);
+        let role = Role {
+            name: "svc".to_string(),
+            superuser: false,
+            login: true,
+            scram: None,
+            md5: None,
+        };
+        commit(&store, LedgerOp::CreateRole(role));
+        commit(&store, token("a", "svc"));
+        commit(&store, token("b", "svc"));
+        assert!(store.checkpoint().unwrap().is_some());
+        commit(
+            &store,
+            LedgerOp::Token(Box::new(TokenOp::Revoke { id: "a".into() })),
+        );
+        // A token for a role that does not exist is refused and writes nothing.
+        let orphan = token("c", "nobody");
+        assert!(
+            store
+                .commit(Transaction { ops: vec![orphan] }, None, &[])
+                .is_err()
+        );
+        assert_eq!(ids(&store), ["b"]);
+    }
+    // From the checkpoint (which holds a and b) plus the revocation after it.
+    {
+        let (_log, store) = f.open(0);
+        assert_eq!(ids(&store), ["b"]);
+        commit(&store, LedgerOp::DropRole { name: "svc".into() });
+        assert!(ids(&store).is_empty());
+    }
+    std::fs::remove_dir_all(f.dir.path().join("checkpoints")).unwrap();
+    let (_log, store) = f.open(0);
+    assert!(ids(&store).is_empty());
+}
