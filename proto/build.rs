@@ -13,6 +13,7 @@ const PROTOS: &[&str] = &[
     "driftdb/v1/consume.proto",
     "driftdb/v1/group.proto",
     "driftdb/v1/table.proto",
+    "driftdb/v1/token.proto",
 ];
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

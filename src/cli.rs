@@ -10,6 +10,7 @@ mod produce;
 mod remote;
 mod repl;
 mod time;
+mod token;
 mod topic;
 
 use std::io::Write as _;
@@ -23,6 +24,7 @@ use crate::bench;
 
 pub use consume::ConsumeArgs;
 pub use produce::ProduceArgs;
+pub use token::TokenCommand;
 pub use topic::TopicCommand;
 
 #[derive(Debug, Parser)]
@@ -41,9 +43,10 @@ pub struct Cli {
     pub tls: TlsArgs,
 
     /// The role to call the broker as, on a server that checks (`--auth scram-sha-256`);
-    /// its password from DRIFTDB_PASSWORD. Send it over TLS (`https://`).
-    #[arg(long, global = true, env = "DRIFTDB_ROLE")]
-    pub role: Option<String>,
+    /// its password from DRIFTDB_PASSWORD. Send it over TLS (`https://`). A service with an
+    /// access token gives it in DRIFTDB_TOKEN instead.
+    #[arg(long, short = 'U', global = true, env = "DRIFTDB_USER")]
+    pub user: Option<String>,
 
     #[command(subcommand)]
     pub command: Command,
@@ -91,13 +94,21 @@ impl TlsArgs {
     }
 }
 
-/// How the CLI connects to the broker: TLS, and `--role` with DRIFTDB_PASSWORD.
+/// How the CLI connects to the broker: TLS, and `--user` with DRIFTDB_PASSWORD, or an
+/// access token from DRIFTDB_TOKEN.
 fn connect_options(tls: &TlsArgs, role: Option<&str>) -> Result<driftdb_client::ConnectOptions> {
-    let credentials = match role {
-        None => None,
-        Some(role) => {
+    let token = std::env::var("DRIFTDB_TOKEN")
+        .ok()
+        .filter(|t| !t.is_empty());
+    let credentials = match (role, token) {
+        (Some(_), Some(_)) => {
+            anyhow::bail!("give --user (with DRIFTDB_PASSWORD) or DRIFTDB_TOKEN, not both")
+        }
+        (None, Some(token)) => Some(driftdb_client::Credentials::Token(token)),
+        (None, None) => None,
+        (Some(role), None) => {
             let password = std::env::var("DRIFTDB_PASSWORD").map_err(|_| {
-                anyhow::anyhow!("--role {role} needs the role's password in DRIFTDB_PASSWORD")
+                anyhow::anyhow!("--user {role} needs the role's password in DRIFTDB_PASSWORD")
             })?;
             Some(driftdb_client::Credentials::Password {
                 role: role.to_string(),
@@ -120,6 +131,9 @@ pub enum Command {
     Produce(ProduceArgs),
     /// Print records of a topic, one per line.
     Consume(ConsumeArgs),
+    /// Make, list and revoke access tokens for services (superusers only).
+    #[command(subcommand)]
+    Token(TokenCommand),
     /// Create (or open and check) a data directory for the embedded SQL database.
     Init {
         /// The data directory.
@@ -173,15 +187,16 @@ pub enum BenchCommand {
 pub async fn run(cli: Cli) -> Result<()> {
     let server = cli.server.as_str();
     let tls = &cli.tls;
-    let connect = || async { connect(server, connect_options(tls, cli.role.as_deref())?).await };
+    let connect = || async { connect(server, connect_options(tls, cli.user.as_deref())?).await };
     match cli.command {
         Command::Topic(command) => topic::run(&connect().await?, command).await,
         Command::Produce(args) => produce::run(&connect().await?, args).await,
         Command::Consume(args) => consume::run(&connect().await?, args).await,
+        Command::Token(command) => token::run(&connect().await?, command).await,
         Command::Bench(bench) => {
             let broker = bench::Broker {
                 url: server.to_string(),
-                options: connect_options(tls, cli.role.as_deref())?,
+                options: connect_options(tls, cli.user.as_deref())?,
             };
             run_bench(&broker, bench).await
         }

@@ -18,6 +18,7 @@ mod auth;
 mod http;
 mod status;
 mod tables;
+mod tokens;
 mod transport;
 
 use std::future::Future;
@@ -234,12 +235,18 @@ pub async fn run(
     let (routes, service) = driftdb_broker::service::routes(Arc::clone(&log)).await?;
     let ready = Arc::new(AtomicBool::new(false));
     let (stop_tx, stop_rx) = watch::channel(false);
-    let mut routes = routes.add_service(
-        driftdb_proto::v1::table_service_server::TableServiceServer::new(tables::Tables {
-            database: database.clone(),
-            shutdown: stop_rx.clone(),
-        }),
-    );
+    let routes = routes
+        .add_service(
+            driftdb_proto::v1::table_service_server::TableServiceServer::new(tables::Tables {
+                database: database.clone(),
+                shutdown: stop_rx.clone(),
+            }),
+        )
+        .add_service(
+            driftdb_proto::v1::token_service_server::TokenServiceServer::new(tokens::Tokens {
+                database: database.clone(),
+            }),
+        );
     // Layers run last added first: clear text is refused before credentials are read.
     let throttle = Arc::new(driftdb_pg::throttle::LoginThrottle::default());
     let grpc_auth = Arc::new(auth::Authenticator::new(
@@ -256,7 +263,7 @@ pub async fn run(
     if config.require_tls {
         router = router.layer(axum::middleware::from_fn(transport::require_tls_grpc));
     }
-    routes = tonic::service::Routes::from(router);
+    let routes = tonic::service::Routes::from(router);
 
     let grpc_incoming = transport::accept(grpc_listener, tls.clone(), Port::Grpc, stop_rx.clone());
     let grpc_server = tonic::transport::Server::builder()

@@ -42,6 +42,7 @@
 //! Errors are [`Error`]; [`Error::is_retryable`] tells whether the same request may succeed
 //! later. The producer already retries those itself.
 
+mod access;
 mod admin;
 mod consumer;
 mod error;
@@ -61,6 +62,7 @@ use tonic::service::Interceptor;
 use tonic::service::interceptor::InterceptedService;
 use tonic::transport::{Certificate, Channel, ClientTlsConfig, Endpoint, Identity};
 
+pub use access::{AccessTokens, TokenInfo};
 pub use admin::Admin;
 pub use consumer::{Consumer, Start, Subscription};
 pub use driftdb_proto::partition_for_key;
@@ -117,6 +119,9 @@ pub enum Credentials {
     /// A role and its SQL password (`CREATE ROLE ... LOGIN PASSWORD`), sent with each call as
     /// `authorization: Basic` metadata: use TLS.
     Password { role: String, password: String },
+    /// An access token made for a role (`driftdb token create`), sent with each call as
+    /// `authorization: Bearer` metadata: use TLS.
+    Token(String),
 }
 
 impl std::fmt::Debug for Credentials {
@@ -126,6 +131,7 @@ impl std::fmt::Debug for Credentials {
                 .debug_struct("Password")
                 .field("role", role)
                 .finish_non_exhaustive(),
+            Credentials::Token(_) => f.write_str("Token(..)"),
         }
     }
 }
@@ -151,6 +157,7 @@ impl Authorization {
                     base64::engine::general_purpose::STANDARD.encode(format!("{role}:{password}"));
                 format!("Basic {pair}")
             }
+            Credentials::Token(token) => format!("Bearer {token}"),
         };
         let mut value = MetadataValue::try_from(value)
             .map_err(|_| Error::InvalidArgument("credentials that no metadata can carry".into()))?;
@@ -227,6 +234,13 @@ impl Client {
 
     pub fn consumer(&self) -> Consumer {
         Consumer::new(self.consume_client())
+    }
+
+    /// The broker's access tokens (a superuser's to manage).
+    pub fn access_tokens(&self) -> AccessTokens {
+        AccessTokens::new(
+            driftdb_proto::v1::token_service_client::TokenServiceClient::new(self.channel()),
+        )
     }
 
     pub fn tables(&self) -> Tables {

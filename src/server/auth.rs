@@ -1,7 +1,9 @@
 //! Who calls the gRPC port: the same roles as the PostgreSQL port, under the same `--auth`.
 //!
-//! A call names its role in one of two ways:
+//! A call names its role in one of three ways:
 //!
+//! - `authorization: Bearer <token>` metadata, an access token made for the role
+//!   (`TokenService`, `driftdb token create`), checked against the SHA-256 the ledger keeps;
 //! - `authorization: Basic base64(role:password)` metadata, the role's SQL password sent as
 //!   it is (so over TLS; the server checks it against the role's SCRAM verifier or MD5
 //!   hash, and remembers a checked password until the role's password changes, so only the
@@ -52,6 +54,7 @@ pub(crate) struct Authenticator {
 /// What a call claims to be.
 enum Claim {
     Password { role: String, password: String },
+    Token(String),
     Certificate(String),
     Nothing,
 }
@@ -71,6 +74,7 @@ impl Authenticator {
         if self.method == AuthMethod::Trust {
             let role = match claim {
                 Claim::Password { role, .. } | Claim::Certificate(role) => Some(role),
+                Claim::Token(token) => self.db.token_role(&token),
                 Claim::Nothing => None,
             };
             let role = role.filter(|name| self.db.role(name).is_some_and(|r| r.login));
@@ -79,12 +83,14 @@ impl Authenticator {
         let verified = match claim {
             Claim::Nothing => {
                 return Err(Status::unauthenticated(
-                    "authentication required: send `authorization: Basic base64(role:password)` \
-                     metadata, or a client certificate naming the role",
+                    "authentication required: send `authorization: Bearer <access token>` or \
+                     `authorization: Basic base64(role:password)` metadata, or a client \
+                     certificate naming the role",
                 ));
             }
             Claim::Certificate(role) => self.db.role(&role).filter(|r| r.login).map(|r| r.name),
             Claim::Password { role, password } => self.check_password(role, password).await,
+            Claim::Token(token) => self.db.token_role(&token),
         };
         match verified {
             Some(role) => Ok(Caller { role: Some(role) }),
@@ -151,9 +157,12 @@ fn claim(request: &Request, peer: Option<&Peer>) -> Result<Claim, Status> {
     let malformed = || Status::unauthenticated("malformed authorization metadata");
     let text = header.to_str().map_err(|_| malformed())?;
     let (scheme, value) = text.split_once(' ').ok_or_else(malformed)?;
+    if scheme.eq_ignore_ascii_case("bearer") {
+        return Ok(Claim::Token(value.trim().to_string()));
+    }
     if !scheme.eq_ignore_ascii_case("basic") {
         return Err(Status::unauthenticated(format!(
-            "unsupported authorization scheme \"{scheme}\": use Basic"
+            "unsupported authorization scheme \"{scheme}\": use Bearer or Basic"
         )));
     }
     let decoded = base64::engine::general_purpose::STANDARD

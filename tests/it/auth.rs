@@ -308,3 +308,129 @@ async fn failed_logins_slow_their_address_not_the_role() {
     let out = psql(&server, "app", "app pw", "SELECT 1");
     assert!(out.status.success(), "{out:?}");
 }
+
+/// Access tokens: a superuser makes one for a role with the CLI; a service calls with it as
+/// that role (its privileges, not more); it outlives a restart; revoking it, or dropping its
+/// role, ends it.
+#[tokio::test]
+async fn access_tokens_act_as_their_role_until_revoked() {
+    let dir = TestDir::new();
+    let mut server = start(&dir, &[]);
+    sql(
+        &server,
+        "CREATE USER app; CREATE TABLE vault (id INT PRIMARY KEY); INSERT INTO vault VALUES (1)",
+    );
+    let made = Command::new(env!("CARGO_BIN_EXE_driftdb"))
+        .args(["--server", &server.grpc_url, "--user", "driftdb"])
+        .args([
+            "token",
+            "create",
+            "--role",
+            "app",
+            "--description",
+            "billing",
+        ])
+        .env("DRIFTDB_PASSWORD", SUPERUSER_PASSWORD)
+        .output()
+        .expect("run driftdb token create");
+    assert!(made.status.success(), "{made:?}");
+    let token = String::from_utf8(made.stdout)
+        .expect("utf-8")
+        .trim()
+        .to_string();
+    assert!(token.starts_with("ddb_"), "{token}");
+    let with_token = |server: &Server, token: &str| {
+        let url = server.grpc_url.clone();
+        let options = ConnectOptions {
+            credentials: Some(Credentials::Token(token.to_string())),
+            ..ConnectOptions::default()
+        };
+        async move { Client::connect_with(url, options).await.expect("connect") }
+    };
+
+    let service = with_token(&server, &token).await;
+    service
+        .admin()
+        .list_topics()
+        .await
+        .expect("a token authenticates");
+    // As app: no SELECT on vault, and no managing tokens.
+    let e = service
+        .tables()
+        .follow("vault", TableStart::Beginning)
+        .await
+        .expect_err("app may not read vault");
+    assert_eq!(e.code(), Some(Code::PermissionDenied));
+    let e = service
+        .access_tokens()
+        .list()
+        .await
+        .expect_err("not a superuser");
+    assert_eq!(e.code(), Some(Code::PermissionDenied));
+    // A made-up token, or a real id with a wrong secret, is refused.
+    let id = token.split('_').nth(1).expect("an id").to_string();
+    for wrong in [
+        "ddb_0000_1111".to_string(),
+        format!("ddb_{id}_{}", "0".repeat(64)),
+    ] {
+        let e = with_token(&server, &wrong)
+            .await
+            .admin()
+            .list_topics()
+            .await
+            .expect_err("a wrong token");
+        assert_eq!(e.code(), Some(Code::Unauthenticated));
+    }
+
+    // The ledger keeps it: it works after a restart, and lists without its secret.
+    assert!(server.terminate().success());
+    server = start(&dir, &[]);
+    let admin = as_role(&server, "driftdb", SUPERUSER_PASSWORD).await;
+    let listed = admin.access_tokens().list().await.expect("list");
+    assert_eq!(listed.len(), 1);
+    assert_eq!(
+        (listed[0].id.as_str(), listed[0].role.as_str()),
+        (id.as_str(), "app")
+    );
+    assert_eq!(listed[0].description, "billing");
+    with_token(&server, &token)
+        .await
+        .admin()
+        .list_topics()
+        .await
+        .expect("the token after a restart");
+
+    // Revoked: refused at once; a second revoke finds nothing.
+    admin.access_tokens().revoke(&id).await.expect("revoke");
+    let e = with_token(&server, &token)
+        .await
+        .admin()
+        .list_topics()
+        .await
+        .expect_err("revoked");
+    assert_eq!(e.code(), Some(Code::Unauthenticated));
+    let e = admin.access_tokens().revoke(&id).await.expect_err("gone");
+    assert_eq!(e.code(), Some(Code::NotFound));
+
+    // Dropping a role takes its tokens with it.
+    let (second, _) = admin
+        .access_tokens()
+        .create("app", "")
+        .await
+        .expect("create");
+    sql(&server, "DROP ROLE app");
+    assert!(admin.access_tokens().list().await.expect("list").is_empty());
+    let e = with_token(&server, &second)
+        .await
+        .admin()
+        .list_topics()
+        .await
+        .expect_err("role dropped");
+    assert_eq!(e.code(), Some(Code::Unauthenticated));
+    let e = admin
+        .access_tokens()
+        .create("nobody", "")
+        .await
+        .expect_err("no such role");
+    assert_eq!(e.code(), Some(Code::NotFound));
+}

@@ -80,9 +80,7 @@ fn scram_verifier_with(password: &str, salt: &[u8], iterations: u32) -> String {
 /// MD5 hash (a role without either has no password that matches). For logins that send the
 /// password itself (over TLS), as the gRPC port's do.
 pub fn password_matches(role: &driftdb_projector::security::Role, password: &str) -> bool {
-    let same = |a: &[u8], b: &[u8]| {
-        a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-    };
+    let same = equal_in_constant_time;
     if let Some(verifier) = role.scram.as_deref().and_then(parse_scram_verifier) {
         let iterations = u32::try_from(verifier.iterations).unwrap_or(u32::MAX);
         let computed = scram_verifier_with(password, &verifier.salt, iterations);
@@ -92,6 +90,12 @@ pub fn password_matches(role: &driftdb_projector::security::Role, password: &str
     role.md5
         .as_deref()
         .is_some_and(|stored| same(md5_hash(password, &role.name).as_bytes(), stored.as_bytes()))
+}
+
+/// Whether two secrets (or their hashes) are equal, in a time that depends on their length
+/// only, so a refusal's timing says nothing of how much of a guess was right.
+fn equal_in_constant_time(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 /// A SCRAM-SHA-256 verifier's parts.
@@ -668,6 +672,69 @@ impl crate::Database {
             .commit(driftdb_projector::Transaction { ops: vec![op] }, None, &[])
             .map_err(projector_error)?;
         Ok(outcome)
+    }
+}
+
+/// The prefix of every access token's text.
+const TOKEN_PREFIX: &str = "ddb_";
+
+impl crate::Database {
+    /// Makes an access token for `role` (which must exist), described by `description`:
+    /// its text, `ddb_<id>_<secret>`, to hand to the service once (only the secret's SHA-256
+    /// is kept), and its record.
+    pub fn create_token(
+        &self,
+        role: &str,
+        description: &str,
+    ) -> Result<(String, driftdb_projector::tokens::Token)> {
+        use driftdb_projector::tokens::{Token, TokenOp};
+        let hex = |bytes: &[u8]| bytes.iter().map(|b| format!("{b:02x}")).collect::<String>();
+        let id = hex(&random_bytes::<8>()?);
+        let secret = hex(&random_bytes::<32>()?);
+        let created_micros = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_micros()).unwrap_or(i64::MAX));
+        let token = Token {
+            id: id.clone(),
+            role: role.to_string(),
+            secret_sha256: ring::digest::digest(&ring::digest::SHA256, secret.as_bytes())
+                .as_ref()
+                .to_vec(),
+            created_micros,
+            description: description.to_string(),
+        };
+        let op = LedgerOp::Token(Box::new(TokenOp::Create(token.clone())));
+        self.store()
+            .commit(driftdb_projector::Transaction { ops: vec![op] }, None, &[])
+            .map_err(projector_error)?;
+        Ok((format!("{TOKEN_PREFIX}{id}_{secret}"), token))
+    }
+
+    /// Revokes the token `id`: it stops working for the next call.
+    pub fn revoke_token(&self, id: &str) -> Result<()> {
+        use driftdb_projector::tokens::TokenOp;
+        let op = LedgerOp::Token(Box::new(TokenOp::Revoke { id: id.to_string() }));
+        self.store()
+            .commit(driftdb_projector::Transaction { ops: vec![op] }, None, &[])
+            .map_err(projector_error)?;
+        Ok(())
+    }
+
+    /// Every access token in force, by id.
+    pub fn tokens(&self) -> Vec<driftdb_projector::tokens::Token> {
+        self.store().read().tokens().iter().cloned().collect()
+    }
+
+    /// The role the token `text` acts as: `None` unless it is a token in force whose role
+    /// may log in.
+    pub fn token_role(&self, text: &str) -> Option<String> {
+        let (id, secret) = text.strip_prefix(TOKEN_PREFIX)?.split_once('_')?;
+        let store = self.store().read();
+        let token = store.tokens().get(id)?;
+        let presented = ring::digest::digest(&ring::digest::SHA256, secret.as_bytes());
+        let same = equal_in_constant_time(presented.as_ref(), &token.secret_sha256);
+        let role = store.security().role(&token.role)?;
+        (same && role.login).then(|| role.name.clone())
     }
 }
 
