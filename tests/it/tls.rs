@@ -122,6 +122,16 @@ fn driftdb<S: AsRef<OsStr>>(args: &[S]) -> Output {
         .expect("run driftdb")
 }
 
+/// `driftdb --server url [--ca-file ca] topic list`.
+fn list_topics(url: &str, ca: Option<&Path>) -> Output {
+    let mut args = vec![OsStr::new("--server"), OsStr::new(url)];
+    if let Some(ca) = ca {
+        args.extend([OsStr::new("--ca-file"), ca.as_os_str()]);
+    }
+    args.extend([OsStr::new("topic"), OsStr::new("list")]);
+    driftdb(&args)
+}
+
 fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
@@ -191,18 +201,11 @@ fn grpc_and_http_in_tls_beside_clear_text() {
 
     let made = driftdb(&["--server", &server.grpc_url, "topic", "create", "orders"]);
     assert!(made.status.success(), "{}", stderr(&made));
-    let listed = driftdb(&[
-        OsStr::new("--server"),
-        OsStr::new(&https(&server)),
-        OsStr::new("--ca-file"),
-        ca.as_os_str(),
-        OsStr::new("topic"),
-        OsStr::new("list"),
-    ]);
+    let listed = list_topics(&https(&server), Some(&ca));
     assert!(listed.status.success(), "{}", stderr(&listed));
     assert!(String::from_utf8_lossy(&listed.stdout).contains("orders"));
     // The system's roots do not know the test CA.
-    let unknown = driftdb(&["--server", &https(&server), "topic", "list"]);
+    let unknown = list_topics(&https(&server), None);
     assert!(!unknown.status.success());
     assert!(
         stderr(&unknown).contains("UnknownIssuer"),
@@ -210,14 +213,7 @@ fn grpc_and_http_in_tls_beside_clear_text() {
         stderr(&unknown)
     );
     // TLS settings for a clear-text address are a mistake, said so.
-    let mixed = driftdb(&[
-        OsStr::new("--server"),
-        OsStr::new(&server.grpc_url),
-        OsStr::new("--ca-file"),
-        ca.as_os_str(),
-        OsStr::new("topic"),
-        OsStr::new("list"),
-    ]);
+    let mixed = list_topics(&server.grpc_url, Some(&ca));
     assert!(!mixed.status.success());
     assert!(
         stderr(&mixed).contains("not an https:// address"),
@@ -239,21 +235,14 @@ fn require_tls_refuses_clear_text_on_every_port() {
     let server = start(&dir, &certs, &["--require-tls"]);
     let ca = certs.path("ca.pem");
 
-    let plain = driftdb(&["--server", &server.grpc_url, "topic", "list"]);
+    let plain = list_topics(&server.grpc_url, None);
     assert!(!plain.status.success());
     assert!(
         stderr(&plain).contains("Unauthenticated: this server requires TLS"),
         "{}",
         stderr(&plain)
     );
-    let secure = driftdb(&[
-        OsStr::new("--server"),
-        OsStr::new(&https(&server)),
-        OsStr::new("--ca-file"),
-        ca.as_os_str(),
-        OsStr::new("topic"),
-        OsStr::new("list"),
-    ]);
+    let secure = list_topics(&https(&server), Some(&ca));
     assert!(secure.status.success(), "{}", stderr(&secure));
 
     let (status, body) = crate::http::get(&server.http_addr, "/health/ready");
@@ -316,14 +305,7 @@ fn mutual_tls_on_every_port() {
         .concat(),
     );
     assert!(listed.status.success(), "{}", stderr(&listed));
-    let anonymous = driftdb(&[
-        OsStr::new("--server"),
-        OsStr::new(&url),
-        OsStr::new("--ca-file"),
-        ca.as_os_str(),
-        OsStr::new("topic"),
-        OsStr::new("list"),
-    ]);
+    let anonymous = list_topics(&url, Some(&ca));
     assert!(!anonymous.status.success());
 
     assert_eq!(
@@ -384,17 +366,7 @@ fn sighup_reloads_the_certificate() {
     let (dir, certs) = (TestDir::new(), Certs::new());
     let server = start(&dir, &certs, &[]);
     let (old_ca, new_ca) = (certs.path("ca.pem"), certs.path("renewed.pem"));
-    let trusts = |ca: &Path| {
-        let listed = driftdb(&[
-            OsStr::new("--server"),
-            OsStr::new(&https(&server)),
-            OsStr::new("--ca-file"),
-            ca.as_os_str(),
-            OsStr::new("topic"),
-            OsStr::new("list"),
-        ]);
-        listed.status.success()
-    };
+    let trusts = |ca: &Path| list_topics(&https(&server), Some(ca)).status.success();
     assert!(trusts(&old_ca));
 
     // A renewed certificate from another CA, written over the files the server was given.
