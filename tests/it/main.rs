@@ -10,6 +10,7 @@ mod errors;
 mod groups;
 mod grpc;
 mod helm;
+mod hostile;
 mod http;
 mod jdbc;
 mod lifecycle;

@@ -101,6 +101,11 @@ impl Server {
         })
     }
 
+    /// `host:port` of the gRPC listener.
+    pub fn grpc_addr(&self) -> String {
+        self.grpc_url.trim_start_matches("http://").to_string()
+    }
+
     pub async fn client(&self) -> Client {
         Client::connect(self.grpc_url.clone())
             .await
