@@ -6,7 +6,8 @@
 //! no client; `--require-tls` then refuses clear text, on every port, with an error the
 //! client can read ([`require_tls_grpc`], [`require_tls_http`]) rather than a dropped
 //! connection. The handshakes run off the accept loop, each bounded by [`HANDSHAKE_TIMEOUT`],
-//! so a client that connects and stalls holds up no one else.
+//! so a client that connects and stalls holds up no one else; a clear-text client must also
+//! have sent its opening by then ([`opened`]).
 
 use std::io;
 use std::net::IpAddr;
@@ -20,7 +21,8 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{mpsc, watch};
 use tokio_rustls::server::TlsStream;
 
-/// The longest a new connection may take to send its first byte and finish a TLS handshake.
+/// The longest a new connection may take to send its first byte and finish a TLS handshake
+/// or, in clear text, its opening.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Connections set up but not yet taken by the server.
@@ -139,7 +141,8 @@ pub(crate) fn accept(
 }
 
 /// The connection `stream` is, once its first byte is in: TLS through `tls` if it opens a
-/// handshake and TLS is on, else clear text. `None` if the client left first.
+/// handshake and TLS is on, else clear text once its opening is in ([`opened`]). `None` if
+/// the client left first.
 async fn set_up(stream: TcpStream, tls: Option<Tls>, port: Port) -> io::Result<Option<Conn>> {
     let mut first = [0u8; 1];
     if stream.peek(&mut first).await? == 0 {
@@ -149,7 +152,42 @@ async fn set_up(stream: TcpStream, tls: Option<Tls>, port: Port) -> io::Result<O
         Some(tls) if first[0] == TLS_HANDSHAKE => Ok(Some(Conn::Tls(Box::new(
             tls.acceptor(port).accept(stream).await?,
         )))),
-        _ => Ok(Some(Conn::Plain(stream))),
+        _ if opened(&stream, port).await? => Ok(Some(Conn::Plain(stream))),
+        _ => Ok(None),
+    }
+}
+
+/// How much of a clear-text opening is awaited before the connection is handed on: HTTP/2's
+/// preface on the gRPC port, the first request's head on the HTTP port (at most this much).
+const OPENING_BYTES: usize = 16 * 1024;
+
+/// HTTP/2's connection preface, which every gRPC client sends first.
+const H2_PREFACE: &[u8] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+
+/// Waits (within the caller's deadline) until a clear-text client has sent its opening: the
+/// whole HTTP/2 preface (or bytes that cannot be one) on the gRPC port, the first request's
+/// whole head (or [`OPENING_BYTES`] of it) on the HTTP port. Neither hyper nor tonic puts a
+/// deadline on these, so a client that sends a few bytes and stalls would hold its
+/// connection forever; here it is closed with the others that miss [`HANDSHAKE_TIMEOUT`].
+/// `false` if the client left first. (The bytes stay in the socket for the server to read.)
+async fn opened(stream: &TcpStream, port: Port) -> io::Result<bool> {
+    let mut buffer = vec![0u8; OPENING_BYTES];
+    loop {
+        let n = stream.peek(&mut buffer).await?;
+        if n == 0 {
+            return Ok(false);
+        }
+        let seen = &buffer[..n];
+        let complete = match port {
+            Port::Grpc => n >= H2_PREFACE.len() || !H2_PREFACE.starts_with(seen),
+            Port::Http => n == OPENING_BYTES || seen.windows(4).any(|w| w == b"\r\n\r\n"),
+            Port::Postgres => true,
+        };
+        if complete {
+            return Ok(true);
+        }
+        // Peeking again at once would find the same bytes: wait for more.
+        tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
 
