@@ -50,6 +50,26 @@ fn send(addr: &str, bytes: &[u8], patience: Duration) -> bool {
     false
 }
 
+/// What [`still_serving`] reads: its topic and table.
+async fn prepare(server: &Server) {
+    server
+        .client()
+        .await
+        .admin()
+        .create_topic("survivor", TopicConfig::default())
+        .await
+        .expect("create a topic");
+    let (host, port) = server.pg_addr.rsplit_once(':').expect("host:port");
+    let made = std::process::Command::new("psql")
+        .args([
+            "-X", "-q", "-h", host, "-p", port, "-U", "driftdb", "-d", "driftdb",
+        ])
+        .args(["-c", "CREATE TABLE survivors (id INT PRIMARY KEY)"])
+        .output()
+        .expect("run psql");
+    assert!(made.status.success(), "{made:?}");
+}
+
 /// The server still does its work: a produce is acknowledged and read back, SQL answers,
 /// and the probes say ready.
 async fn still_serving(server: &Server, round: u64) {
@@ -96,24 +116,7 @@ async fn garbage_truncated_and_oversized_input_on_every_port() {
         ],
     )
     .expect("a server");
-    let client = server.client().await;
-    client
-        .admin()
-        .create_topic("survivor", TopicConfig::default())
-        .await
-        .expect("create a topic");
-    crate::server::within("a table", async {
-        let (host, port) = server.pg_addr.rsplit_once(':').expect("host:port");
-        let made = std::process::Command::new("psql")
-            .args([
-                "-X", "-q", "-h", host, "-p", port, "-U", "driftdb", "-d", "driftdb",
-            ])
-            .args(["-c", "CREATE TABLE survivors (id INT PRIMARY KEY)"])
-            .output()
-            .expect("run psql");
-        assert!(made.status.success(), "{made:?}");
-    })
-    .await;
+    prepare(&server).await;
 
     let patience = Duration::from_secs(15);
     let ports = [&server.grpc_addr(), &server.http_addr, &server.pg_addr];
@@ -166,21 +169,7 @@ async fn garbage_truncated_and_oversized_input_on_every_port() {
 async fn stalled_and_flooding_clients_do_not_starve_the_others() {
     let dir = TestDir::new();
     let server = Server::start(&dir.data());
-    let client = server.client().await;
-    client
-        .admin()
-        .create_topic("survivor", TopicConfig::default())
-        .await
-        .expect("create a topic");
-    let (host, port) = server.pg_addr.rsplit_once(':').expect("host:port");
-    let made = std::process::Command::new("psql")
-        .args([
-            "-X", "-q", "-h", host, "-p", port, "-U", "driftdb", "-d", "driftdb",
-        ])
-        .args(["-c", "CREATE TABLE survivors (id INT PRIMARY KEY)"])
-        .output()
-        .expect("run psql");
-    assert!(made.status.success(), "{made:?}");
+    prepare(&server).await;
 
     // 250 connections to the gRPC and HTTP ports, one in five sending one byte and
     // stopping, the rest nothing. The PostgreSQL port gets 50: as in PostgreSQL, a
