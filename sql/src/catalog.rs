@@ -401,8 +401,9 @@ pub fn reads_catalogs(statement: &Statement) -> bool {
 }
 
 /// The catalog functions [`register`] defines.
-const FUNCTIONS: [&str; 20] = [
+const FUNCTIONS: [&str; 21] = [
     "to_regtype",
+    "to_regclass",
     "acldefault",
     "pg_get_userbyid",
     "pg_table_is_visible",

@@ -124,9 +124,9 @@ impl Authenticator {
             return Some(found.name);
         }
         // The key derivation takes milliseconds: off the async threads.
-        let (role_entry, name) = (found.clone(), found.name.clone());
+        let name = found.name.clone();
         let matches = tokio::task::spawn_blocking(move || {
-            driftdb_sql::session::password_matches(&role_entry, &password)
+            driftdb_sql::session::password_matches(&found, &password)
         })
         .await
         .unwrap_or(false);

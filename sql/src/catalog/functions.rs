@@ -360,20 +360,11 @@ pub(crate) fn register_functions(ctx: &SessionContext, defs: Arc<Definitions>) {
             let Some(text) = as_text(&a[0]) else {
                 return Ok(ScalarValue::UInt32(None));
             };
-            let name = match crate::schemas::parts(text.trim()).as_slice() {
-                [name] => Some(name.clone()),
-                [schema, name] if schema == "pg_catalog" => Some(name.clone()),
-                [schema, name] => Some(crate::schemas::stored(schema, name)),
-                _ => None,
-            };
-            let id = name.and_then(|name| {
-                name.parse()
-                    .ok()
-                    .or_else(|| relation_ids.relation_ids.get(&name).copied())
-                    // The catalogs themselves (`pg_description.classoid` names `pg_class`).
-                    .or_else(|| catalog_oid(&name))
-                    .and_then(|id| u32::try_from(id).ok())
-            });
+            let id = text
+                .trim()
+                .parse()
+                .ok()
+                .or_else(|| relation_oid(&relation_ids, &text));
             match id {
                 Some(id) => Ok(ScalarValue::UInt32(Some(id))),
                 None => Err(crate::Error::UndefinedTable {
@@ -382,6 +373,11 @@ pub(crate) fn register_functions(ctx: &SessionContext, defs: Arc<Definitions>) {
             }
         },
     ));
+    // `to_regclass('name')`: the same lookup, by name only, NULL where the cast fails.
+    let relation_ids = Arc::clone(&defs);
+    ctx.register_udf(row_function("to_regclass", vec![TEXT], OID, move |a| {
+        ScalarValue::UInt32(as_text(&a[0]).and_then(|text| relation_oid(&relation_ids, &text)))
+    }));
     ctx.register_udf(row_function("to_regtype", vec![TEXT], OID, |a| {
         ScalarValue::UInt32(as_text(&a[0]).and_then(|name| type_oid(&name)))
     }));
@@ -412,4 +408,20 @@ pub(crate) fn register_functions(ctx: &SessionContext, defs: Arc<Definitions>) {
             .to_string()
         }))
     }));
+}
+
+/// The oid of the relation `text` names (`name`, `schema.name`, a catalog table), if any.
+fn relation_oid(defs: &Definitions, text: &str) -> Option<u32> {
+    let name = match crate::schemas::parts(text.trim()).as_slice() {
+        [name] => name.clone(),
+        [schema, name] if schema == "pg_catalog" => name.clone(),
+        [schema, name] => crate::schemas::stored(schema, name),
+        _ => return None,
+    };
+    defs.relation_ids
+        .get(&name)
+        .copied()
+        // The catalogs themselves (`pg_description.classoid` names `pg_class`).
+        .or_else(|| catalog_oid(&name))
+        .and_then(|id| u32::try_from(id).ok())
 }
