@@ -91,10 +91,7 @@ impl Tls {
 
 fn configs(files: &TlsFiles) -> anyhow::Result<[Arc<ServerConfig>; 3]> {
     let chain = certificates(&files.cert, "TLS certificate")?;
-    let key_pem = std::fs::read(&files.key)
-        .with_context(|| format!("reading the TLS key {}", files.key.display()))?;
-    let key = PrivateKeyDer::from_pem_slice(&key_pem)
-        .with_context(|| format!("parsing the TLS key {}", files.key.display()))?;
+    let key = private_key(&files.key, "TLS key")?;
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let builder = ServerConfig::builder_with_provider(Arc::clone(&provider))
         .with_safe_default_protocol_versions()
@@ -127,8 +124,16 @@ fn configs(files: &TlsFiles) -> anyhow::Result<[Arc<ServerConfig>; 3]> {
     }))
 }
 
-/// The certificates of a PEM file, at least one.
-fn certificates(path: &Path, what: &str) -> anyhow::Result<Vec<CertificateDer<'static>>> {
+/// The private key of a PEM file (`what` names it in errors).
+pub fn private_key(path: &Path, what: &str) -> anyhow::Result<PrivateKeyDer<'static>> {
+    let pem =
+        std::fs::read(path).with_context(|| format!("reading the {what} {}", path.display()))?;
+    PrivateKeyDer::from_pem_slice(&pem)
+        .with_context(|| format!("parsing the {what} {}", path.display()))
+}
+
+/// The certificates of a PEM file, at least one (`what` names it in errors).
+pub fn certificates(path: &Path, what: &str) -> anyhow::Result<Vec<CertificateDer<'static>>> {
     let pem =
         std::fs::read(path).with_context(|| format!("reading the {what} {}", path.display()))?;
     let chain = CertificateDer::pem_slice_iter(&pem)

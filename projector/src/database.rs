@@ -257,7 +257,7 @@ impl Database {
                 LedgerOp::Token(op) => {
                     tokens
                         .get_or_insert_with(|| self.tokens.clone())
-                        .apply(op, &security)?;
+                        .apply(op, &security, 0)?;
                     continue;
                 }
                 LedgerOp::Grant { role, .. } | LedgerOp::Revoke { role, .. } => {
@@ -453,7 +453,7 @@ impl Database {
         for op in ops {
             if op.is_role_change() {
                 match &*op {
-                    LedgerOp::Token(op) => self.tokens.apply(op, &self.security)?,
+                    LedgerOp::Token(op) => self.tokens.apply(op, &self.security, time)?,
                     LedgerOp::DropRole { name } => {
                         self.security.apply(&op)?;
                         self.tokens.drop_role(name);

@@ -14,25 +14,34 @@ use std::collections::BTreeMap;
 use crate::error::{Error, Result};
 use crate::security::Security;
 
-/// One token, as the ledger keeps it.
+/// A new token, as the ledger's [`TokenOp::Create`] carries it.
 #[derive(Debug, Clone, PartialEq, Eq, rkyv::Archive, rkyv::Serialize, rkyv::Deserialize)]
-pub struct Token {
+pub struct NewToken {
     /// The public part, which names the token (in lists, and to revoke it).
     pub id: String,
     /// The role the token acts as.
     pub role: String,
     /// SHA-256 of the secret part.
     pub secret_sha256: Vec<u8>,
-    /// When it was made, in microseconds since the epoch.
-    pub created_micros: i64,
     /// What it is for, as its maker said.
     pub description: String,
+}
+
+/// A token in force: as it was made, and when (its commit's time).
+#[derive(Debug, Clone, PartialEq, Eq, rkyv::Archive, rkyv::Serialize, rkyv::Deserialize)]
+pub struct Token {
+    pub id: String,
+    pub role: String,
+    pub secret_sha256: Vec<u8>,
+    pub description: String,
+    /// The commit time of the transaction that made it, in microseconds since the epoch.
+    pub created_micros: i64,
 }
 
 /// A change to the tokens.
 #[derive(Debug, Clone, PartialEq, Eq, rkyv::Archive, rkyv::Serialize, rkyv::Deserialize)]
 pub enum TokenOp {
-    Create(Token),
+    Create(NewToken),
     Revoke { id: String },
 }
 
@@ -55,19 +64,32 @@ impl Tokens {
         self.by_id.values()
     }
 
-    /// Applies `op`: a new token must have a new id and name a role of `security`; a
-    /// revoked one must exist.
-    pub(crate) fn apply(&mut self, op: &TokenOp, security: &Security) -> Result<()> {
+    /// Applies `op`, committed at `time`: a new token must have a new id and name a role of
+    /// `security`; a revoked one must exist.
+    pub(crate) fn apply(&mut self, op: &TokenOp, security: &Security, time: i64) -> Result<()> {
         match op {
-            TokenOp::Create(token) => {
-                security.check_exists(&token.role)?;
-                if self.by_id.contains_key(&token.id) {
+            TokenOp::Create(new) => {
+                security.check_exists(&new.role)?;
+                if self.by_id.contains_key(&new.id) {
                     return Err(Error::InvalidInput(format!(
                         "token {:?} already exists",
-                        token.id
+                        new.id
                     )));
                 }
-                self.by_id.insert(token.id.clone(), token.clone());
+                let NewToken {
+                    id,
+                    role,
+                    secret_sha256,
+                    description,
+                } = new.clone();
+                let token = Token {
+                    id: id.clone(),
+                    role,
+                    secret_sha256,
+                    description,
+                    created_micros: time,
+                };
+                self.by_id.insert(id, token);
             }
             TokenOp::Revoke { id } => {
                 if self.by_id.remove(id).is_none() {
@@ -107,12 +129,11 @@ mod tests {
         security
     }
 
-    fn token(id: &str, role: &str) -> Token {
-        Token {
+    fn token(id: &str, role: &str) -> NewToken {
+        NewToken {
             id: id.to_string(),
             role: role.to_string(),
             secret_sha256: vec![7; 32],
-            created_micros: 1,
             description: "test".to_string(),
         }
     }
@@ -122,24 +143,24 @@ mod tests {
         let security = security_with("svc");
         let mut tokens = Tokens::default();
         tokens
-            .apply(&TokenOp::Create(token("a", "svc")), &security)
+            .apply(&TokenOp::Create(token("a", "svc")), &security, 1)
             .unwrap();
         assert!(matches!(
-            tokens.apply(&TokenOp::Create(token("a", "svc")), &security),
+            tokens.apply(&TokenOp::Create(token("a", "svc")), &security, 1),
             Err(Error::InvalidInput(_))
         ));
         assert!(matches!(
-            tokens.apply(&TokenOp::Create(token("b", "nobody")), &security),
+            tokens.apply(&TokenOp::Create(token("b", "nobody")), &security, 1),
             Err(Error::NotFound { what: "role", .. })
         ));
         tokens
-            .apply(&TokenOp::Create(token("b", "svc")), &security)
+            .apply(&TokenOp::Create(token("b", "svc")), &security, 1)
             .unwrap();
         tokens
-            .apply(&TokenOp::Revoke { id: "a".into() }, &security)
+            .apply(&TokenOp::Revoke { id: "a".into() }, &security, 1)
             .unwrap();
         assert!(matches!(
-            tokens.apply(&TokenOp::Revoke { id: "a".into() }, &security),
+            tokens.apply(&TokenOp::Revoke { id: "a".into() }, &security, 1),
             Err(Error::NotFound { what: "token", .. })
         ));
         assert_eq!(

@@ -15,11 +15,11 @@
 //! comes from the URL or `PGPASSWORD`.
 
 use std::io::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use anyhow::{Context, Result};
-use rustls_pki_types::pem::PemObject as _;
+use driftdb_pg::tls::{certificates, private_key};
 use tokio_postgres::SimpleQueryMessage;
 use tokio_rustls::rustls;
 
@@ -141,7 +141,7 @@ fn tls_config(tls: &super::TlsArgs) -> Result<rustls::ClientConfig> {
     let builder = match ca_file {
         Some(path) => {
             let mut roots = rustls::RootCertStore::empty();
-            for cert in certificates(&path)? {
+            for cert in certificates(&path, "CA file")? {
                 roots
                     .add(cert)
                     .with_context(|| format!("{} holds a bad certificate", path.display()))?;
@@ -153,29 +153,14 @@ fn tls_config(tls: &super::TlsArgs) -> Result<rustls::ClientConfig> {
             .with_custom_certificate_verifier(Arc::new(Unverified(provider))),
     };
     match (&tls.client_cert, &tls.client_key) {
-        (Some(cert), Some(key)) => {
-            let pem = std::fs::read(key)
-                .with_context(|| format!("cannot read the client key {}", key.display()))?;
-            let key = rustls_pki_types::PrivateKeyDer::from_pem_slice(&pem)
-                .with_context(|| format!("{} is not a PEM private key", key.display()))?;
-            builder
-                .with_client_auth_cert(certificates(cert)?, key)
-                .context("the client certificate and key do not match")
-        }
+        (Some(cert), Some(key)) => builder
+            .with_client_auth_cert(
+                certificates(cert, "client certificate")?,
+                private_key(key, "client key")?,
+            )
+            .context("the client certificate and key do not match"),
         _ => Ok(builder.with_no_client_auth()),
     }
-}
-
-/// The certificates of a PEM file, at least one.
-fn certificates(path: &Path) -> Result<Vec<rustls_pki_types::CertificateDer<'static>>> {
-    let pem = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let chain = rustls_pki_types::CertificateDer::pem_slice_iter(&pem)
-        .collect::<Result<Vec<_>, _>>()
-        .with_context(|| format!("{} is not a PEM certificate", path.display()))?;
-    if chain.is_empty() {
-        anyhow::bail!("{} holds no certificate", path.display());
-    }
-    Ok(chain)
 }
 
 /// libpq's `sslmode=require` without a root certificate: any server certificate is

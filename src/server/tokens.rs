@@ -17,21 +17,18 @@ pub(super) struct Tokens {
 }
 
 impl Tokens {
-    /// Refuses a caller that is not a superuser.
+    /// Refuses a caller that is not a superuser, as SQL refuses role management.
     fn require_superuser<T>(&self, request: &Request<T>) -> Result<(), Status> {
-        let caller = request.extensions().get::<Caller>();
-        let role = caller.and_then(|c| c.role.as_deref());
-        let superuser = match role {
-            None => true,
-            Some(name) => self.database.role(name).is_some_and(|r| r.superuser),
-        };
-        if superuser {
-            return Ok(());
-        }
-        Err(Status::permission_denied(format!(
-            "access tokens are managed by superusers, and role \"{}\" is not one",
-            role.unwrap_or_default()
-        )))
+        let mut session = self.database.session();
+        session.set_role(
+            request
+                .extensions()
+                .get::<Caller>()
+                .and_then(|c| c.role.clone()),
+        );
+        session
+            .require_superuser("managing access tokens")
+            .map_err(|e| super::status::status(&e))
     }
 
     /// Runs a ledger commit off the async threads.

@@ -171,18 +171,24 @@ const H2_PREFACE: &[u8] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
 /// connection forever; here it is closed with the others that miss [`HANDSHAKE_TIMEOUT`].
 /// `false` if the client left first. (The bytes stay in the socket for the server to read.)
 async fn opened(stream: &TcpStream, port: Port) -> io::Result<bool> {
-    let mut buffer = vec![0u8; OPENING_BYTES];
+    let size = match port {
+        Port::Grpc => H2_PREFACE.len(),
+        Port::Http => OPENING_BYTES,
+        // Its own listener; pgwire bounds its startup.
+        Port::Postgres => return Ok(true),
+    };
+    let mut buffer = vec![0u8; size];
     loop {
         let n = stream.peek(&mut buffer).await?;
         if n == 0 {
             return Ok(false);
         }
         let seen = &buffer[..n];
-        let complete = match port {
-            Port::Grpc => n >= H2_PREFACE.len() || !H2_PREFACE.starts_with(seen),
-            Port::Http => n == OPENING_BYTES || seen.windows(4).any(|w| w == b"\r\n\r\n"),
-            Port::Postgres => true,
-        };
+        let complete = n == size
+            || match port {
+                Port::Grpc => !H2_PREFACE.starts_with(seen),
+                _ => seen.windows(4).any(|w| w == b"\r\n\r\n"),
+            };
         if complete {
             return Ok(true);
         }

@@ -581,7 +581,7 @@ fn an_apply_that_panics_fences_the_store_and_reads_go_on() {
 #[test]
 fn tokens_survive_a_checkpoint_and_a_replay_and_go_with_their_role() {
     use crate::security::Role;
-    use crate::tokens::{Token, TokenOp};
+    use crate::tokens::{NewToken, TokenOp};
     let f = Fixture::new();
     let commit = |store: &Store, op: LedgerOp| {
         store
@@ -589,11 +589,10 @@ fn tokens_survive_a_checkpoint_and_a_replay_and_go_with_their_role() {
             .unwrap();
     };
     let token = |id: &str, role: &str| {
-        LedgerOp::Token(Box::new(TokenOp::Create(Token {
+        LedgerOp::Token(Box::new(TokenOp::Create(NewToken {
             id: id.to_string(),
             role: role.to_string(),
             secret_sha256: vec![1; 32],
-            created_micros: T0,
             description: format!("token {id}"),
         })))
     };
@@ -611,7 +610,11 @@ fn tokens_survive_a_checkpoint_and_a_replay_and_go_with_their_role() {
         };
         commit(&store, LedgerOp::CreateRole(role));
         commit(&store, token("a", "svc"));
+        f.clock.advance(1_000);
         commit(&store, token("b", "svc"));
+        // A token's creation time is its commit's.
+        let made = store.read().tokens().get("b").map(|t| t.created_micros);
+        assert_eq!(made, Some(store.last().unwrap().1));
         assert!(store.checkpoint().unwrap().is_some());
         commit(
             &store,

@@ -233,7 +233,8 @@ impl Session {
         }
     }
 
-    pub(super) fn require_superuser(&self, what: &str) -> Result<()> {
+    /// 42501 unless the session's role is a superuser; `what` names what needs one.
+    pub fn require_superuser(&self, what: &str) -> Result<()> {
         if self.is_superuser()? {
             return Ok(());
         }
@@ -687,26 +688,32 @@ impl crate::Database {
         role: &str,
         description: &str,
     ) -> Result<(String, driftdb_projector::tokens::Token)> {
-        use driftdb_projector::tokens::{Token, TokenOp};
+        use driftdb_projector::tokens::{NewToken, TokenOp};
         let hex = |bytes: &[u8]| bytes.iter().map(|b| format!("{b:02x}")).collect::<String>();
         let id = hex(&random_bytes::<8>()?);
         let secret = hex(&random_bytes::<32>()?);
-        let created_micros = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| i64::try_from(d.as_micros()).unwrap_or(i64::MAX));
-        let token = Token {
+        let new = NewToken {
             id: id.clone(),
             role: role.to_string(),
             secret_sha256: ring::digest::digest(&ring::digest::SHA256, secret.as_bytes())
                 .as_ref()
                 .to_vec(),
-            created_micros,
             description: description.to_string(),
         };
-        let op = LedgerOp::Token(Box::new(TokenOp::Create(token.clone())));
+        let op = LedgerOp::Token(Box::new(TokenOp::Create(new)));
         self.store()
             .commit(driftdb_projector::Transaction { ops: vec![op] }, None, &[])
             .map_err(projector_error)?;
+        // As the commit made it, with its time.
+        let token = self
+            .store()
+            .read()
+            .tokens()
+            .get(&id)
+            .cloned()
+            .ok_or_else(|| Error::Internal {
+                message: format!("token {id} is not there after its commit"),
+            })?;
         Ok((format!("{TOKEN_PREFIX}{id}_{secret}"), token))
     }
 
