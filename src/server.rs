@@ -232,7 +232,10 @@ pub async fn run(
         .local_addr()
         .context("reading the HTTP address")?;
 
-    let (routes, service) = driftdb_broker::service::routes(Arc::clone(&log)).await?;
+    let privileges: Arc<dyn driftdb_broker::service::authorize::Authorizer> =
+        Arc::new(auth::Privileges(database.clone()));
+    let (routes, service) =
+        driftdb_broker::service::routes(Arc::clone(&log), Some(privileges)).await?;
     let ready = Arc::new(AtomicBool::new(false));
     let (stop_tx, stop_rx) = watch::channel(false);
     let routes = routes

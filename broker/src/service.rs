@@ -19,6 +19,7 @@
 //! streams that never finish on their own.
 
 mod admin;
+pub mod authorize;
 mod consume;
 mod convert;
 pub mod group;
@@ -40,6 +41,7 @@ use tonic_health::server::HealthReporter;
 
 use crate::error::{Error, Result};
 use crate::log::{Log, Partition};
+use crate::service::authorize::{Authorizer, Permit};
 use crate::service::status::status;
 
 /// Batches a subscription may have read ahead of its subscriber.
@@ -67,6 +69,8 @@ struct Inner {
     round_robin: AtomicU32,
     /// Bumped after each topic deletion, so subscriptions waiting on a deleted partition end.
     deletions: watch::Sender<u64>,
+    /// Who may do what; `None`: everyone anything.
+    authorizer: Option<Arc<dyn Authorizer>>,
 }
 
 /// Lets the server drain the service on shutdown.
@@ -106,17 +110,23 @@ pub enum BuildError {
     Groups(#[from] Error),
 }
 
-/// Builds every gRPC service the broker serves over `log`: Admin, Produce, Consume, health
-/// (all reported serving) and reflection.
-pub async fn routes(log: Arc<Log>) -> Result<(Routes, Handle), BuildError> {
+/// Builds every gRPC service the broker serves over `log`: Admin, Produce, Consume, Group,
+/// health (all reported serving) and reflection. With an `authorizer`, every call of the
+/// first four must carry a [`authorize::Caller`] that it allows.
+pub async fn routes(
+    log: Arc<Log>,
+    authorizer: Option<Arc<dyn Authorizer>>,
+) -> Result<(Routes, Handle), BuildError> {
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
-    let groups = group::Groups::open(Arc::clone(&log), shutdown_rx.clone()).await?;
+    let groups =
+        group::Groups::open(Arc::clone(&log), shutdown_rx.clone(), authorizer.clone()).await?;
     let broker = Broker {
         inner: Arc::new(Inner {
             log,
             shutdown: shutdown_rx,
             round_robin: AtomicU32::new(0),
             deletions: watch::Sender::new(0),
+            authorizer,
         }),
     };
 
@@ -177,6 +187,11 @@ impl Broker {
 
     fn partition(&self, topic: &str, partition: u32) -> Result<Arc<Partition>> {
         self.inner.log.topic(topic)?.partition(partition)
+    }
+
+    /// What the call with these extensions may do.
+    fn permit(&self, extensions: &tonic::Extensions) -> Result<Permit, Status> {
+        Permit::of(self.inner.authorizer.as_ref(), extensions)
     }
 }
 

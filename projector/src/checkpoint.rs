@@ -19,6 +19,9 @@
 //! foreign key with the sequences it held in (`crate::constraints::Constraints`) under magic
 //! `DDBCONS\x01`; a checkpoint without it has none. `tokens.bin` holds the access tokens
 //! (`crate::tokens::Tokens`) under magic `DDBTOKN\x01`; a checkpoint without it has none.
+//! `broker_grants.bin` holds the privileges on topics and groups
+//! (`crate::broker_grants::BrokerGrants`) under magic `DDBBGRT\x01`; a checkpoint without it
+//! has none.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -28,6 +31,7 @@ use std::path::{Path, PathBuf};
 use rkyv::rancor;
 use rkyv::util::AlignedVec;
 
+use crate::broker_grants::BrokerGrants;
 use crate::constraints::Constraints;
 use crate::database::{Database, Incarnation};
 use crate::error::{Error, Result};
@@ -41,6 +45,7 @@ const SECURITY_MAGIC: [u8; 8] = *b"DDBSECR\x01";
 const PROJECTIONS_MAGIC: [u8; 8] = *b"DDBPROJ\x01";
 const CONSTRAINTS_MAGIC: [u8; 8] = *b"DDBCONS\x01";
 const TOKENS_MAGIC: [u8; 8] = *b"DDBTOKN\x01";
+const BROKER_GRANTS_MAGIC: [u8; 8] = *b"DDBBGRT\x01";
 const HEADER_LEN: usize = 24;
 const KEEP: usize = 2;
 
@@ -71,6 +76,7 @@ pub struct Plan {
     tables: Vec<(Entry, PointInTime)>,
     security: AlignedVec,
     tokens: AlignedVec,
+    broker_grants: AlignedVec,
     projections: AlignedVec,
     constraints: AlignedVec,
     versions: usize,
@@ -102,6 +108,8 @@ impl Plan {
             .map_err(|e| Error::Internal(format!("encoding the roles: {e}")))?;
         let tokens = rkyv::to_bytes::<rancor::Error>(db.tokens())
             .map_err(|e| Error::Internal(format!("encoding the tokens: {e}")))?;
+        let broker_grants = rkyv::to_bytes::<rancor::Error>(db.broker_grants())
+            .map_err(|e| Error::Internal(format!("encoding the topic grants: {e}")))?;
         let projections = rkyv::to_bytes::<rancor::Error>(db.projections())
             .map_err(|e| Error::Internal(format!("encoding the projections: {e}")))?;
         let constraints = rkyv::to_bytes::<rancor::Error>(db.constraints())
@@ -112,6 +120,7 @@ impl Plan {
             tables,
             security,
             tokens,
+            broker_grants,
             projections,
             constraints,
             versions,
@@ -149,6 +158,11 @@ impl Plan {
         }
         write_framed(&tmp.join("security.bin"), SECURITY_MAGIC, &self.security)?;
         write_framed(&tmp.join("tokens.bin"), TOKENS_MAGIC, &self.tokens)?;
+        write_framed(
+            &tmp.join("broker_grants.bin"),
+            BROKER_GRANTS_MAGIC,
+            &self.broker_grants,
+        )?;
         write_framed(
             &tmp.join("projections.bin"),
             PROJECTIONS_MAGIC,
@@ -259,6 +273,8 @@ pub(crate) fn load(path: &Path) -> Result<Database> {
         .map_err(|e| corrupt(&e.to_string()))?;
     let security: Security = read_optional(&path.join("security.bin"), SECURITY_MAGIC)?;
     let tokens: Tokens = read_optional(&path.join("tokens.bin"), TOKENS_MAGIC)?;
+    let broker_grants: BrokerGrants =
+        read_optional(&path.join("broker_grants.bin"), BROKER_GRANTS_MAGIC)?;
     let projections: Projections = read_optional(&path.join("projections.bin"), PROJECTIONS_MAGIC)?;
     let constraints: Constraints = read_optional(&path.join("constraints.bin"), CONSTRAINTS_MAGIC)?;
     let mut tables: BTreeMap<String, Vec<Incarnation>> = BTreeMap::new();
@@ -278,6 +294,7 @@ pub(crate) fn load(path: &Path) -> Result<Database> {
         tables,
         security,
         tokens,
+        broker_grants,
         projections,
         constraints,
         (catalog.last_seq, catalog.last_time),

@@ -18,6 +18,7 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
+use crate::broker_grants::BrokerGrants;
 use crate::constraints::Constraints;
 use crate::error::{Error, Result};
 use crate::ledger::{LedgerOp, Transaction};
@@ -82,6 +83,7 @@ pub struct Database {
     tables: BTreeMap<String, Vec<Incarnation>>,
     security: Security,
     tokens: Tokens,
+    broker_grants: BrokerGrants,
     projections: Projections,
     constraints: Constraints,
     last: Option<(u64, i64)>,
@@ -108,6 +110,7 @@ impl Database {
         tables: BTreeMap<String, Vec<Incarnation>>,
         security: Security,
         tokens: Tokens,
+        broker_grants: BrokerGrants,
         projections: Projections,
         constraints: Constraints,
         last: (u64, i64),
@@ -116,6 +119,7 @@ impl Database {
             tables,
             security,
             tokens,
+            broker_grants,
             projections,
             constraints,
             last: Some(last),
@@ -130,6 +134,11 @@ impl Database {
     /// Access tokens in force now.
     pub fn tokens(&self) -> &Tokens {
         &self.tokens
+    }
+
+    /// Privileges on topics and consumer groups now.
+    pub fn broker_grants(&self) -> &BrokerGrants {
+        &self.broker_grants
     }
 
     /// Every constraint between tables there has been, with when it held.
@@ -234,9 +243,11 @@ impl Database {
         let mut changes: BTreeMap<&str, Vec<Change>> = BTreeMap::new();
         // Role operations checked against the roles as the transaction leaves them.
         let mut security = self.security.clone();
-        // Projection and token operations likewise (copied only when there are any).
+        // Projection, token and topic grant operations likewise (copied only when there are
+        // any).
         let mut projections: Option<Projections> = None;
         let mut tokens: Option<Tokens> = None;
+        let mut broker_grants: Option<BrokerGrants> = None;
         for (at, op) in txn.ops.iter().enumerate() {
             match op {
                 LedgerOp::CreateRole(role) => {
@@ -252,12 +263,21 @@ impl Database {
                     if let Some(tokens) = &mut tokens {
                         tokens.drop_role(name);
                     }
+                    if let Some(grants) = &mut broker_grants {
+                        grants.drop_role(name);
+                    }
                     continue;
                 }
                 LedgerOp::Token(op) => {
                     tokens
                         .get_or_insert_with(|| self.tokens.clone())
                         .apply(op, &security, 0)?;
+                    continue;
+                }
+                LedgerOp::BrokerGrant(op) => {
+                    broker_grants
+                        .get_or_insert_with(|| self.broker_grants.clone())
+                        .apply(op, &security)?;
                     continue;
                 }
                 LedgerOp::Grant { role, .. } | LedgerOp::Revoke { role, .. } => {
@@ -454,9 +474,11 @@ impl Database {
             if op.is_role_change() {
                 match &*op {
                     LedgerOp::Token(op) => self.tokens.apply(op, &self.security, time)?,
+                    LedgerOp::BrokerGrant(op) => self.broker_grants.apply(op, &self.security)?,
                     LedgerOp::DropRole { name } => {
                         self.security.apply(&op)?;
                         self.tokens.drop_role(name);
+                        self.broker_grants.drop_role(name);
                     }
                     _ => self.security.apply(&op)?,
                 }
@@ -607,7 +629,8 @@ impl Database {
             | LedgerOp::CreateRole(_)
             | LedgerOp::AlterRole(_)
             | LedgerOp::DropRole { .. }
-            | LedgerOp::Token(_) => {}
+            | LedgerOp::Token(_)
+            | LedgerOp::BrokerGrant(_) => {}
         }
         Ok(Vec::new())
     }

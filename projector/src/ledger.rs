@@ -12,6 +12,7 @@
 use rkyv::rancor;
 use rkyv::util::AlignedVec;
 
+use crate::broker_grants::BrokerGrantOp;
 use crate::constraints::Constraint;
 use crate::error::{Error, Result};
 use crate::projection::ProjectionOp;
@@ -105,6 +106,8 @@ pub enum LedgerOp {
     DropConstraint { table: String, name: String },
     /// An access token made or revoked (boxed, as `Projection` is).
     Token(Box<TokenOp>),
+    /// `GRANT` or `REVOKE` of privileges on a topic or consumer group (boxed likewise).
+    BrokerGrant(Box<BrokerGrantOp>),
 }
 
 impl LedgerOp {
@@ -114,7 +117,8 @@ impl LedgerOp {
             LedgerOp::CreateRole(_)
             | LedgerOp::AlterRole(_)
             | LedgerOp::DropRole { .. }
-            | LedgerOp::Token(_) => "",
+            | LedgerOp::Token(_)
+            | LedgerOp::BrokerGrant(_) => "",
             LedgerOp::CreateTable(schema) => schema.name(),
             LedgerOp::DropTable { table }
             | LedgerOp::AlterTable { table, .. }
@@ -162,7 +166,8 @@ impl LedgerOp {
         )
     }
 
-    /// Whether the operation is about roles or their tokens (and not any table).
+    /// Whether the operation is about roles, their tokens or their privileges on topics and
+    /// groups (and not any table).
     pub fn is_role_change(&self) -> bool {
         matches!(
             self,
@@ -170,6 +175,7 @@ impl LedgerOp {
                 | LedgerOp::AlterRole(_)
                 | LedgerOp::DropRole { .. }
                 | LedgerOp::Token(_)
+                | LedgerOp::BrokerGrant(_)
         )
     }
 

@@ -32,6 +32,7 @@
 //! Only [`snapshot`], [`checkpoint`] and [`store`] do I/O; the tables and the database are
 //! pure state fed from the ledger.
 
+pub mod broker_grants;
 pub mod checkpoint;
 pub mod constraints;
 pub mod database;

@@ -11,6 +11,7 @@
 //! (a join side, a CTE, a subquery), which versions it reads.
 
 mod between;
+pub mod broker_grant;
 pub mod drift;
 pub mod projection;
 mod search_cycle;
@@ -72,6 +73,8 @@ pub enum Statement {
         /// How long superseded versions must stay readable.
         retention: Duration,
     },
+    /// `GRANT` or `REVOKE` on topics or consumer groups (`parser/broker_grant.rs`).
+    BrokerGrant(Box<broker_grant::BrokerGrant>),
 }
 
 /// `ALTER SEQUENCE [IF EXISTS] name` and its changes.
@@ -171,7 +174,8 @@ impl Statement {
             | Statement::SetHistoryRetention { .. } => false,
             Statement::AlterSequence(_)
             | Statement::SetConstraints { .. }
-            | Statement::AlterRelation(_) => true,
+            | Statement::AlterRelation(_)
+            | Statement::BrokerGrant(_) => true,
         }
     }
 }

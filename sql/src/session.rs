@@ -51,6 +51,7 @@
 //! (`Store::commit`) runs synchronously with no `.await` after it before the statement
 //! returns, so a cancelled statement has either committed in full or not at all.
 
+mod broker_grants;
 mod checks;
 mod comments;
 mod copy;
@@ -676,7 +677,9 @@ impl Session {
             Statement::AlterRelation(alter) => {
                 self.require_superuser(&format!("ALTER {}", alter.kind))?;
             }
-            Statement::Projection(_) | Statement::SetConstraints { .. } => {}
+            Statement::Projection(_)
+            | Statement::SetConstraints { .. }
+            | Statement::BrokerGrant(_) => {}
         }
         match statement {
             Statement::Sql(sql) => match sql.statement {
@@ -746,6 +749,10 @@ impl Session {
             Statement::AlterRelation(alter) => self.alter_relation(*alter),
             Statement::SetConstraints { names, deferred } => {
                 self.set_constraints(names.as_deref(), deferred)
+            }
+            Statement::BrokerGrant(grant) => {
+                let write = self.broker_grant(*grant)?;
+                self.finish_write(write, None)
             }
             Statement::SetHistoryRetention { table, retention } => {
                 self.outside_block("ALTER TABLE")?;

@@ -16,7 +16,8 @@
 //! it fails with `UNAUTHENTICATED` and the same words whether the role exists or not, after
 //! the delay the shared [`LoginThrottle`] gives its address. The health service answers
 //! everyone (probes send no credentials). The role a call runs as goes into its extensions
-//! as a [`Caller`], for the services to check privileges against.
+//! as a [`Caller`], for the services to check privileges against: the broker's through
+//! [`Privileges`], SQL's topic and group grants.
 
 use std::collections::HashSet;
 use std::net::IpAddr;
@@ -26,6 +27,7 @@ use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::Response;
 use base64::Engine as _;
+use driftdb_broker::service::authorize::{Authorizer, Caller, Object, Operation};
 use driftdb_pg::AuthMethod;
 use driftdb_pg::throttle::LoginThrottle;
 use driftdb_sql::Database;
@@ -36,10 +38,36 @@ use super::transport::Peer;
 /// Checked passwords remembered at once; past it the memory starts afresh.
 const REMEMBERED: usize = 4096;
 
-/// The role a gRPC call runs as; `None`: the bootstrap superuser.
-#[derive(Debug, Clone)]
-pub(crate) struct Caller {
-    pub(crate) role: Option<String>,
+/// The broker's privileges: what SQL's roles and `GRANT ... ON TOPIC | GROUP` allow.
+pub(crate) struct Privileges(pub(crate) Database);
+
+impl std::fmt::Debug for Privileges {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Privileges")
+    }
+}
+
+impl Authorizer for Privileges {
+    fn allows(&self, role: &str, operation: Operation, object: Object<'_>) -> bool {
+        use driftdb_projector::broker_grants::{CONSUME, CREATE, DELETE, PRODUCE};
+        let held = match object {
+            Object::Topic(name) => self.0.topic_privileges(role, name),
+            Object::Group(name) => self.0.group_privileges(role, name),
+        };
+        let needed = match operation {
+            Operation::Produce => PRODUCE,
+            Operation::Consume => CONSUME,
+            Operation::Create => CREATE,
+            Operation::Delete => DELETE,
+            Operation::Describe => u8::MAX,
+        };
+        held & needed != 0
+    }
+
+    /// Every commit: grants, revokes and dropped roles are commits.
+    fn changes(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.0.watch_commits()
+    }
 }
 
 /// The gRPC port's authentication.

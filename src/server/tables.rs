@@ -22,7 +22,7 @@ use tokio::sync::{mpsc, watch};
 use tokio_stream::wrappers::ReceiverStream;
 use tonic::{Request, Response, Status};
 
-use super::auth::Caller;
+use driftdb_broker::service::authorize::Caller;
 
 /// Changes buffered per follower before its task waits for the follower to read.
 const FOLLOWER_BUFFER: usize = 256;

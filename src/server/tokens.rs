@@ -10,7 +10,7 @@ use driftdb_proto::v1::{
 use driftdb_sql::Database;
 use tonic::{Request, Response, Status};
 
-use super::auth::Caller;
+use driftdb_broker::service::authorize::Caller;
 
 pub(super) struct Tokens {
     pub database: Database,

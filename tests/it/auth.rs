@@ -10,10 +10,10 @@ use driftdb_client::{Client, Code, ConnectOptions, Credentials, TableStart, TlsO
 use crate::server::{Server, TestDir};
 use crate::tls::Certs;
 
-const SUPERUSER_PASSWORD: &str = "super pw";
+pub(crate) const SUPERUSER_PASSWORD: &str = "super pw";
 
 /// A server checking passwords, its superuser's given, with `extra` flags.
-fn start(dir: &TestDir, extra: &[&OsStr]) -> Server {
+pub(crate) fn start(dir: &TestDir, extra: &[&OsStr]) -> Server {
     let mut args = vec![
         OsStr::new("--auth"),
         OsStr::new("scram-sha-256"),
@@ -25,12 +25,12 @@ fn start(dir: &TestDir, extra: &[&OsStr]) -> Server {
 }
 
 /// SQL through psql as the superuser, which must succeed.
-fn sql(server: &Server, statements: &str) {
+pub(crate) fn sql(server: &Server, statements: &str) {
     let out = psql(server, "driftdb", SUPERUSER_PASSWORD, statements);
     assert!(out.status.success(), "{out:?}");
 }
 
-fn psql(server: &Server, user: &str, password: &str, statements: &str) -> Output {
+pub(crate) fn psql(server: &Server, user: &str, password: &str, statements: &str) -> Output {
     let (host, port) = server.pg_addr.rsplit_once(':').expect("host:port");
     Command::new("psql")
         .args([
@@ -44,7 +44,7 @@ fn psql(server: &Server, user: &str, password: &str, statements: &str) -> Output
         .expect("run psql")
 }
 
-async fn as_role(server: &Server, role: &str, password: &str) -> Client {
+pub(crate) async fn as_role(server: &Server, role: &str, password: &str) -> Client {
     let options = ConnectOptions {
         credentials: Some(Credentials::Password {
             role: role.into(),
@@ -72,7 +72,8 @@ async fn grpc_calls_need_a_role_and_its_password() {
     let server = start(&dir, &[]);
     sql(
         &server,
-        "CREATE USER app PASSWORD 'app pw'; CREATE ROLE quiet PASSWORD 'q'",
+        "CREATE USER app PASSWORD 'app pw'; CREATE ROLE quiet PASSWORD 'q'; \
+         GRANT ALL ON TOPIC orders TO app",
     );
 
     // No credentials: refused, saying how to give them.

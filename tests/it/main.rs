@@ -2,6 +2,7 @@
 //! ports with a temporary data directory and drives it through `driftdb-client` (and the
 //! `driftdb` CLI), as a user would.
 
+mod acl;
 mod auth;
 mod cli;
 mod consume;

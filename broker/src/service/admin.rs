@@ -4,6 +4,7 @@ use driftdb_proto::v1;
 use driftdb_proto::v1::admin_service_server::AdminService;
 use tonic::{Request, Response, Status};
 
+use super::authorize::{Object, Operation};
 use super::status::status;
 use super::{Broker, blocking, convert, refuse_system_topic};
 
@@ -13,8 +14,10 @@ impl AdminService for Broker {
         &self,
         request: Request<v1::CreateTopicRequest>,
     ) -> Result<Response<v1::CreateTopicResponse>, Status> {
+        let permit = self.permit(request.extensions())?;
         let request = request.into_inner();
         refuse_system_topic(&request.name, "create").map_err(status)?;
+        permit.check(Operation::Create, Object::Topic(&request.name))?;
         let config = convert::topic_config(request.config).map_err(status)?;
         let log = self.log().clone();
         let topic = blocking(move || {
@@ -31,8 +34,10 @@ impl AdminService for Broker {
         &self,
         request: Request<v1::DeleteTopicRequest>,
     ) -> Result<Response<v1::DeleteTopicResponse>, Status> {
+        let permit = self.permit(request.extensions())?;
         let name = request.into_inner().name;
         refuse_system_topic(&name, "delete").map_err(status)?;
+        permit.check(Operation::Delete, Object::Topic(&name))?;
         let log = self.log().clone();
         blocking(move || log.delete_topic(&name)).await?;
         self.inner.deletions.send_modify(|n| *n += 1);
@@ -41,12 +46,15 @@ impl AdminService for Broker {
 
     async fn list_topics(
         &self,
-        _request: Request<v1::ListTopicsRequest>,
+        request: Request<v1::ListTopicsRequest>,
     ) -> Result<Response<v1::ListTopicsResponse>, Status> {
+        // Only the topics the caller may see, as Kafka lists them.
+        let permit = self.permit(request.extensions())?;
         let mut topics: Vec<v1::TopicSummary> = self
             .log()
             .topics()
             .iter()
+            .filter(|t| permit.allows(Operation::Describe, Object::Topic(t.name())))
             .map(|t| v1::TopicSummary {
                 name: t.name().to_string(),
                 config: Some(convert::topic_config_to_proto(&t.config())),
@@ -60,7 +68,9 @@ impl AdminService for Broker {
         &self,
         request: Request<v1::DescribeTopicRequest>,
     ) -> Result<Response<v1::DescribeTopicResponse>, Status> {
+        let permit = self.permit(request.extensions())?;
         let name = request.into_inner().name;
+        permit.check(Operation::Describe, Object::Topic(&name))?;
         let log = self.log().clone();
         // Sizes and offsets take partition locks an fsync may hold for a moment.
         let topic = blocking(move || Ok(convert::describe(&*log.topic(&name)?))).await?;

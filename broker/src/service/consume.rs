@@ -9,6 +9,7 @@ use driftdb_proto::v1::consume_service_server::ConsumeService;
 use tokio_stream::Stream;
 use tonic::{Request, Response, Status};
 
+use super::authorize::{Object, Operation};
 use super::status::status;
 use super::{
     Broker, DEFAULT_MAX_RECORDS, LIMIT_MAX_RECORDS, blocking, convert, invalid, read_limits,
@@ -21,7 +22,7 @@ impl ConsumeService for Broker {
         &self,
         request: Request<v1::FetchRequest>,
     ) -> Result<Response<v1::FetchResponse>, Status> {
-        let request = request.into_inner();
+        let request = self.consuming(request, |r| &r.topic)?;
         let partition = self
             .partition(&request.topic, request.partition)
             .map_err(status)?;
@@ -51,7 +52,7 @@ impl ConsumeService for Broker {
         request: Request<v1::OffsetForTimestampRequest>,
     ) -> Result<Response<v1::OffsetForTimestampResponse>, Status> {
         use v1::offset_for_timestamp_request::At;
-        let request = request.into_inner();
+        let request = self.consuming(request, |r| &r.topic)?;
         let partition = self
             .partition(&request.topic, request.partition)
             .map_err(status)?;
@@ -74,7 +75,7 @@ impl ConsumeService for Broker {
         &self,
         request: Request<v1::ReadKeyRequest>,
     ) -> Result<Response<v1::ReadKeyResponse>, Status> {
-        let request = request.into_inner();
+        let request = self.consuming(request, |r| &r.topic)?;
         let topic = self.log().topic(&request.topic).map_err(status)?;
         let partition_id = request
             .partition
@@ -109,7 +110,24 @@ impl ConsumeService for Broker {
         &self,
         request: Request<v1::SubscribeRequest>,
     ) -> Result<Response<Self::SubscribeStream>, Status> {
-        let stream = self.start_subscription(request.into_inner()).await?;
+        let permit = self.permit(request.extensions())?;
+        permit.check(Operation::Consume, Object::Topic(&request.get_ref().topic))?;
+        let stream = self
+            .start_subscription(request.into_inner(), permit)
+            .await?;
         Ok(Response::new(Box::pin(stream)))
+    }
+}
+
+impl Broker {
+    /// The request, if its caller may consume from the topic `topic` names.
+    fn consuming<T>(
+        &self,
+        request: Request<T>,
+        topic: impl Fn(&T) -> &String,
+    ) -> Result<T, Status> {
+        let permit = self.permit(request.extensions())?;
+        permit.check(Operation::Consume, Object::Topic(topic(request.get_ref())))?;
+        Ok(request.into_inner())
     }
 }

@@ -15,6 +15,7 @@ use driftdb_proto::v1::group_service_server::{GroupService, GroupServiceServer};
 use tokio::sync::watch;
 use tonic::{Request, Response, Status};
 
+use super::authorize::{Authorizer, Object, Operation, Permit};
 use super::status::status;
 use crate::clock::{Clock, SystemClock};
 use crate::error::{Error, Result};
@@ -41,12 +42,20 @@ struct Inner {
     offsets: OffsetStore,
     /// Bumped whenever any group's state changes; joiners wait on it.
     changed: watch::Sender<u64>,
+    /// Who may do what; `None`: everyone anything.
+    authorizer: Option<Arc<dyn Authorizer>>,
 }
 
 impl Groups {
     /// Opens the offset store (creating `__consumer_offsets` on first use) and starts the
-    /// session ticker, which stops when `shutdown` flips to true.
-    pub async fn open(log: Arc<Log>, mut shutdown: watch::Receiver<bool>) -> Result<Groups> {
+    /// session ticker, which stops when `shutdown` flips to true. With an `authorizer`, a call
+    /// must be allowed to consume in its group (and from the topics it joins for or commits
+    /// offsets of).
+    pub async fn open(
+        log: Arc<Log>,
+        mut shutdown: watch::Receiver<bool>,
+        authorizer: Option<Arc<dyn Authorizer>>,
+    ) -> Result<Groups> {
         let store_log = Arc::clone(&log);
         let offsets = tokio::task::spawn_blocking(move || OffsetStore::open(&store_log))
             .await
@@ -60,6 +69,7 @@ impl Groups {
                 coordinator: Mutex::new(Coordinator::new()),
                 offsets,
                 changed: watch::Sender::new(0),
+                authorizer,
             }),
         };
         let ticker = groups.clone();
@@ -78,6 +88,26 @@ impl Groups {
 
     pub fn server(self) -> GroupServiceServer<Groups> {
         GroupServiceServer::new(self)
+    }
+
+    /// The request, if its caller may consume in its group and from each of its topics.
+    fn allowed<T>(
+        &self,
+        request: Request<T>,
+        group: impl Fn(&T) -> &str,
+        topics: impl Fn(&T) -> Vec<&str>,
+    ) -> Result<T, Status> {
+        let permit = self.permit(&request)?;
+        let inner = request.get_ref();
+        permit.check(Operation::Consume, Object::Group(group(inner)))?;
+        for topic in topics(inner) {
+            permit.check(Operation::Consume, Object::Topic(topic))?;
+        }
+        Ok(request.into_inner())
+    }
+
+    fn permit<T>(&self, request: &Request<T>) -> Result<Permit, Status> {
+        Permit::of(self.inner.authorizer.as_ref(), request.extensions())
     }
 
     fn now(&self) -> i64 {
@@ -227,7 +257,11 @@ impl GroupService for Groups {
         &self,
         request: Request<v1::JoinGroupRequest>,
     ) -> Result<Response<v1::JoinGroupResponse>, Status> {
-        let req = request.into_inner();
+        let req = self.allowed(
+            request,
+            |r| &r.group,
+            |r| r.topics.iter().map(String::as_str).collect(),
+        )?;
         let timeout_ms = match req.session_timeout_ms {
             0 => DEFAULT_SESSION_TIMEOUT_MS,
             n => n.min(MAX_SESSION_TIMEOUT_MS),
@@ -274,7 +308,7 @@ impl GroupService for Groups {
         &self,
         request: Request<v1::HeartbeatRequest>,
     ) -> Result<Response<v1::HeartbeatResponse>, Status> {
-        let req = request.into_inner();
+        let req = self.allowed(request, |r| &r.group, |_| Vec::new())?;
         let answer = self
             .coordinator()
             .heartbeat(&req.group, &req.member_id, req.generation, self.now())
@@ -295,7 +329,7 @@ impl GroupService for Groups {
         &self,
         request: Request<v1::LeaveGroupRequest>,
     ) -> Result<Response<v1::LeaveGroupResponse>, Status> {
-        let req = request.into_inner();
+        let req = self.allowed(request, |r| &r.group, |_| Vec::new())?;
         {
             let partitions = self.partitions_of();
             self.coordinator()
@@ -310,7 +344,17 @@ impl GroupService for Groups {
         &self,
         request: Request<v1::CommitOffsetsRequest>,
     ) -> Result<Response<v1::CommitOffsetsResponse>, Status> {
-        let req = request.into_inner();
+        let req = self.allowed(
+            request,
+            |r| &r.group,
+            |r| {
+                r.offsets
+                    .iter()
+                    .filter_map(|c| c.partition.as_ref())
+                    .map(|p| p.topic.as_str())
+                    .collect()
+            },
+        )?;
         if req.group.is_empty() {
             return Err(status(Error::InvalidArgument(
                 "a group name is required".to_string(),
@@ -354,7 +398,7 @@ impl GroupService for Groups {
         &self,
         request: Request<v1::FetchOffsetsRequest>,
     ) -> Result<Response<v1::FetchOffsetsResponse>, Status> {
-        let req = request.into_inner();
+        let req = self.allowed(request, |r| &r.group, |_| Vec::new())?;
         let wanted = req
             .partitions
             .into_iter()
@@ -381,7 +425,7 @@ impl GroupService for Groups {
         &self,
         request: Request<v1::DescribeGroupRequest>,
     ) -> Result<Response<v1::DescribeGroupResponse>, Status> {
-        let group = request.into_inner().group;
+        let group = self.allowed(request, |r| &r.group, |_| Vec::new())?.group;
         let description = self.coordinator().describe(&group);
         let lag = self.lag_of(&group);
         if description.is_none() && lag.is_empty() {
@@ -410,11 +454,13 @@ impl GroupService for Groups {
 
     async fn list_groups(
         &self,
-        _request: Request<v1::ListGroupsRequest>,
+        request: Request<v1::ListGroupsRequest>,
     ) -> Result<Response<v1::ListGroupsResponse>, Status> {
-        Ok(Response::new(v1::ListGroupsResponse {
-            groups: self.coordinator().groups(),
-        }))
+        // Only the groups the caller may consume in, as Kafka lists them.
+        let permit = self.permit(&request)?;
+        let mut groups = self.coordinator().groups();
+        groups.retain(|g| permit.allows(Operation::Consume, Object::Group(g)));
+        Ok(Response::new(v1::ListGroupsResponse { groups }))
     }
 }
 

@@ -13,6 +13,7 @@ use driftdb_proto::v1;
 use driftdb_proto::v1::produce_service_server::ProduceService;
 use tonic::{Request, Response, Status};
 
+use super::authorize::{Object, Operation};
 use super::status::status;
 use super::{Broker, blocking, convert, invalid, refuse_system_topic};
 use crate::error::Result;
@@ -26,6 +27,7 @@ impl ProduceService for Broker {
         request: Request<v1::ProduceRequest>,
     ) -> Result<Response<v1::ProduceResponse>, Status> {
         let started = Instant::now();
+        let permit = self.permit(request.extensions())?;
         let request = request.into_inner();
         if request.records.is_empty() {
             return Err(status(invalid(
@@ -33,6 +35,7 @@ impl ProduceService for Broker {
             )));
         }
         refuse_system_topic(&request.topic, "write to").map_err(status)?;
+        permit.check(Operation::Produce, Object::Topic(&request.topic))?;
         let topic = self.log().topic(&request.topic).map_err(status)?;
         let partition_id = match request.partition {
             Some(id) => id,

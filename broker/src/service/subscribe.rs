@@ -11,7 +11,9 @@
 //! down (the stream ends with `UNAVAILABLE` so clients reconnect elsewhere or later), when its
 //! topic is deleted (`NOT_FOUND`; `DeleteTopic` bumps a watch every waiting task checks), or
 //! on a read error, which is sent as the stream's final status (for example `OUT_OF_RANGE`
-//! when retention deleted records the subscriber had not read yet).
+//! when retention deleted records the subscriber had not read yet), or when its caller may no
+//! longer consume from the topic (`PERMISSION_DENIED`: the task asks again whenever the
+//! authorizer's privileges change, so a `REVOKE` ends the stream at its commit).
 
 use std::sync::Arc;
 
@@ -21,6 +23,7 @@ use tokio::sync::{mpsc, watch};
 use tokio_stream::wrappers::ReceiverStream;
 use tonic::Status;
 
+use super::authorize::{Object, Operation, Permit};
 use super::status::status;
 use super::{Broker, SUBSCRIBER_BUFFER, blocking, convert, read_limits};
 use crate::error::{Error, Result};
@@ -32,6 +35,7 @@ impl Broker {
     pub(super) async fn start_subscription(
         &self,
         request: v1::SubscribeRequest,
+        permit: Permit,
     ) -> Result<ReceiverStream<Result<v1::SubscribeResponse, Status>>, Status> {
         let partition = self
             .partition(&request.topic, request.partition)
@@ -50,6 +54,8 @@ impl Broker {
             tx,
             shutdown: self.inner.shutdown.clone(),
             deletions: self.inner.deletions.subscribe(),
+            privileges: permit.changes(),
+            permit,
         };
         tokio::spawn(subscription.follow(next));
         Ok(ReceiverStream::new(rx))
@@ -86,6 +92,9 @@ struct Subscription {
     shutdown: watch::Receiver<bool>,
     /// Changes whenever a topic is deleted through the service.
     deletions: watch::Receiver<u64>,
+    permit: Permit,
+    /// Changes whenever the permit's answers may have; `None` for a permit of everything.
+    privileges: Option<watch::Receiver<u64>>,
 }
 
 impl Subscription {
@@ -93,6 +102,10 @@ impl Subscription {
         let _active = metrics::Subscriber::start();
         let mut end_watch = self.partition.watch_end();
         loop {
+            if let Err(denied) = self.still_allowed() {
+                let _ = self.tx.send(Err(denied)).await;
+                return;
+            }
             let end = *end_watch.borrow_and_update();
             if next < end {
                 let reader = Arc::clone(&self.partition);
@@ -144,8 +157,35 @@ impl Subscription {
                 }
                 _ = shutting_down(&mut self.shutdown) => return end_for_shutdown(&self.tx),
                 _ = self.tx.closed() => return,
+                changed = privileges_changed(&mut self.privileges) => {
+                    if changed.is_err() {
+                        return end_for_shutdown(&self.tx);
+                    }
+                    if let Err(denied) = self.allowed() {
+                        let _ = self.tx.try_send(Err(denied));
+                        return;
+                    }
+                }
             }
         }
+    }
+
+    /// `PERMISSION_DENIED` if privileges changed since last asked and the caller may no
+    /// longer consume from the topic.
+    fn still_allowed(&mut self) -> Result<(), Status> {
+        let Some(changes) = &mut self.privileges else {
+            return Ok(());
+        };
+        if !changes.has_changed().unwrap_or(false) {
+            return Ok(());
+        }
+        changes.borrow_and_update();
+        self.allowed()
+    }
+
+    fn allowed(&self) -> Result<(), Status> {
+        self.permit
+            .check(Operation::Consume, Object::Topic(&self.topic))
     }
 
     /// Whether the log still serves this partition (not deleted, nor deleted and recreated).
@@ -154,6 +194,17 @@ impl Subscription {
             .topic(&self.topic)
             .and_then(|topic| topic.partition(self.partition.id()))
             .is_ok_and(|current| Arc::ptr_eq(&current, &self.partition))
+    }
+}
+
+/// Completes when privileges may have changed (marking the change seen); never for a
+/// subscription allowed everything.
+async fn privileges_changed(
+    privileges: &mut Option<watch::Receiver<u64>>,
+) -> Result<(), watch::error::RecvError> {
+    match privileges {
+        Some(changes) => changes.changed().await,
+        None => std::future::pending().await,
     }
 }
 

@@ -640,3 +640,55 @@ fn tokens_survive_a_checkpoint_and_a_replay_and_go_with_their_role() {
     let (_log, store) = f.open(0);
     assert!(ids(&store).is_empty());
 }
+
+#[test]
+fn topic_grants_survive_a_checkpoint_and_a_replay_and_go_with_their_role() {
+    use crate::broker_grants::{BrokerGrantOp, BrokerObject, CONSUME, PRODUCE};
+    use crate::security::Role;
+    let f = Fixture::new();
+    let commit = |store: &Store, op: LedgerOp| {
+        store
+            .commit(Transaction { ops: vec![op] }, None, &[])
+            .unwrap();
+    };
+    let grant = |privileges: u8, grant: bool| {
+        LedgerOp::BrokerGrant(Box::new(BrokerGrantOp {
+            object: BrokerObject::Topic("orders".to_string()),
+            role: "svc".to_string(),
+            privileges,
+            grant,
+        }))
+    };
+    let on_orders = |store: &Store| {
+        store
+            .read()
+            .broker_grants()
+            .topic_privileges("orders", "svc")
+    };
+    {
+        let (_log, store) = f.open(0);
+        let role = Role {
+            name: "svc".to_string(),
+            superuser: false,
+            login: true,
+            scram: None,
+            md5: None,
+        };
+        commit(&store, LedgerOp::CreateRole(role));
+        commit(&store, grant(PRODUCE | CONSUME, true));
+        assert!(store.checkpoint().unwrap().is_some());
+        commit(&store, grant(PRODUCE, false));
+        assert_eq!(on_orders(&store), CONSUME);
+    }
+    // From the checkpoint (which holds both) plus the revocation after it.
+    {
+        let (_log, store) = f.open(0);
+        assert_eq!(on_orders(&store), CONSUME);
+        commit(&store, LedgerOp::DropRole { name: "svc".into() });
+        assert_eq!(on_orders(&store), 0);
+    }
+    std::fs::remove_dir_all(f.dir.path().join("checkpoints")).unwrap();
+    let (_log, store) = f.open(0);
+    assert_eq!(on_orders(&store), 0);
+    assert_eq!(store.read().broker_grants().iter().count(), 0);
+}

@@ -91,6 +91,8 @@ impl SqlState {
     pub const PROTOCOL_VIOLATION: SqlState = SqlState::new("08P01", InvalidInput);
     // Class 0A — feature not supported.
     pub const FEATURE_NOT_SUPPORTED: SqlState = SqlState::new("0A000", Unsupported);
+    // Class 0L — invalid grantor; 0LP01 is PostgreSQL's invalid_grant_operation.
+    pub const INVALID_GRANT_OPERATION: SqlState = SqlState::new("0LP01", InvalidInput);
     // Class 21 — cardinality violation.
     pub const CARDINALITY_VIOLATION: SqlState = SqlState::new("21000", InvalidInput);
     // Class 22 — data exception.

@@ -17,6 +17,8 @@
 //!   `CreateTable` with a query, its column list as columns of no type and `WITH NO DATA` as
 //!   `LIMIT 0` on the query; `SELECT ... INTO t FROM ...` becomes the same statement.
 //!
+//! - `GRANT` and `REVOKE` on topics and consumer groups (`broker_grant.rs`).
+//!
 //! Every other statement is sqlparser's own.
 
 use std::time::Duration;
@@ -58,6 +60,11 @@ pub(crate) fn parse_statement(
     }
     if is_word(&first.token, "VACUUM") {
         return p.vacuum().map(Parsed::Drift);
+    }
+    if super::broker_grant::starts_here(p.parser) {
+        return super::broker_grant::parse(p.parser)
+            .map(|s| Parsed::Drift(Statement::BrokerGrant(Box::new(s))))
+            .map_err(|e| Error::from_parser(e, sql));
     }
     if super::projection::starts_here(p.parser) {
         return super::projection::parse(p.parser, sql)

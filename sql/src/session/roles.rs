@@ -42,7 +42,7 @@ fn denied(message: String) -> Error {
     }
 }
 
-fn role_missing(name: &str) -> Error {
+pub(super) fn role_missing(name: &str) -> Error {
     Error::Execution {
         message: format!("role \"{name}\" does not exist"),
         sqlstate: SqlState::UNDEFINED_OBJECT,
@@ -410,6 +410,15 @@ impl Session {
         }
     }
 
+    /// The roles and grants as the open transaction leaves them.
+    pub(super) fn security_view(&self) -> Result<security::Security> {
+        let mut view = self.db.store().read().security().clone();
+        for op in self.txn.iter().flat_map(|t| &t.ops) {
+            view.apply(op).map_err(projector_error)?;
+        }
+        Ok(view)
+    }
+
     /// `CREATE ROLE`, `CREATE USER` (which may log in), `ALTER ROLE`, `DROP ROLE`, `GRANT`,
     /// `REVOKE`: the ledger operations, or `None` for any other statement.
     pub(super) fn role_statement(&self, statement: &Ast) -> Result<Option<Write>> {
@@ -426,11 +435,7 @@ impl Session {
         ) {
             return Ok(None);
         }
-        // The roles and grants as the open transaction leaves them.
-        let mut view = self.db.store().read().security().clone();
-        for op in self.txn.iter().flat_map(|t| &t.ops) {
-            view.apply(op).map_err(projector_error)?;
-        }
+        let view = self.security_view()?;
         let security = &view;
         let (ops, tag) = match statement {
             Ast::CreateRole(create) => {

@@ -71,7 +71,8 @@ impl Session {
             }
             Statement::Vacuum { table: None }
             | Statement::Projection(_)
-            | Statement::SetConstraints { .. } => Ok(()),
+            | Statement::SetConstraints { .. }
+            | Statement::BrokerGrant(_) => Ok(()),
         }
     }
 

@@ -818,6 +818,66 @@ async fn grants_on_all_tables_in_a_schema() -> Result<()> {
     Ok(())
 }
 
+/// `GRANT ... ON TOPIC | GROUP | ALL TOPICS | ALL GROUPS`: what the broker asks
+/// (`Database::topic_privileges`), granted in one transaction with the role it names,
+/// refused for privileges a group does not take (0LP01), roles that do not exist (42704) and
+/// grantors that are not superusers (42501), and kept across a restart.
+#[tokio::test]
+async fn grants_on_topics_and_groups() -> Result<()> {
+    use driftdb_projector::broker_grants::{CONSUME, CREATE, PRODUCE};
+    let dir = tempfile::tempdir()?;
+    {
+        let db = Database::open(dir.path())?;
+        let mut admin = db.session();
+        admin
+            .execute(
+                "BEGIN;
+                 CREATE ROLE svc LOGIN;
+                 CREATE ROLE boss SUPERUSER;
+                 GRANT PRODUCE, CONSUME ON TOPIC orders, 'orders.v1' TO svc;
+                 GRANT CONSUME ON GROUP billing TO svc;
+                 GRANT CREATE ON ALL TOPICS TO PUBLIC;
+                 COMMIT;",
+            )
+            .await?;
+        assert_eq!(
+            db.topic_privileges("svc", "orders"),
+            PRODUCE | CONSUME | CREATE
+        );
+        assert_eq!(
+            db.topic_privileges("svc", "orders.v1"),
+            PRODUCE | CONSUME | CREATE
+        );
+        assert_eq!(db.topic_privileges("svc", "payments"), CREATE);
+        assert_eq!(db.group_privileges("svc", "billing"), CONSUME);
+        assert_eq!(db.group_privileges("svc", "audit"), 0);
+        assert_eq!(db.topic_privileges("nobody", "orders"), 0);
+        assert_eq!(db.topic_privileges("boss", "anything"), u8::MAX);
+        for (sql, code) in [
+            ("GRANT PRODUCE ON GROUP billing TO svc", "0LP01"),
+            ("GRANT SELECT ON TOPIC orders TO svc", "0LP01"),
+            ("GRANT CONSUME ON TOPIC orders TO nobody", "42704"),
+            ("GRANT CONSUME ON TOPIC orders TO", "42601"),
+        ] {
+            let refused = admin.execute(sql).await.expect_err(sql);
+            assert_eq!(refused.sqlstate(), code, "{sql}: {refused}");
+        }
+        let mut svc = db.session();
+        svc.set_role(Some("svc".to_string()));
+        let refused = svc
+            .execute("GRANT CONSUME ON TOPIC orders TO svc")
+            .await
+            .expect_err("not a superuser");
+        assert_eq!(refused.sqlstate(), "42501", "{refused}");
+        admin
+            .execute("REVOKE PRODUCE ON TOPIC orders FROM svc")
+            .await?;
+    }
+    let db = Database::open(dir.path())?;
+    assert_eq!(db.topic_privileges("svc", "orders"), CONSUME | CREATE);
+    Ok(())
+}
+
 /// `GRANT ... TO PUBLIC` grants to every role, those made later too; `REVOKE ... FROM
 /// PUBLIC` takes it back from those that had it only through PUBLIC; no role may be named
 /// `public`.
