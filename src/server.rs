@@ -147,6 +147,12 @@ pub struct Config {
     #[arg(long, env = "DRIFTDB_SUPERUSER_PASSWORD", hide_env_values = true)]
     pub superuser_password: Option<String>,
 
+    /// Make the SQL table `driftdb_audit`, a projection of the audit trail (the system topic
+    /// `__audit`, always written), if it does not exist. Each audited event then also
+    /// becomes a row of it, and so a commit of the ledger.
+    #[arg(long, env = "DRIFTDB_AUDIT_TABLE")]
+    pub audit_table: bool,
+
     /// Log filter, e.g. `info` or `driftdb_broker=debug,info`. Without it, `RUST_LOG`, else
     /// `info`.
     #[arg(long, env = "DRIFTDB_LOG_LEVEL")]
@@ -222,6 +228,10 @@ pub async fn run(
         .context("reading the PostgreSQL address")?;
     driftdb_sql::provider::chunked::set_budget(config.scan_cache_mb.saturating_mul(1 << 20));
     let database = open_database(Arc::clone(&log), config.data_dir.clone()).await?;
+    database
+        .start_audit(config.audit_table)
+        .await
+        .context("cannot start the audit trail")?;
     if let Some(password) = superuser_password(&config)? {
         bootstrap_superuser(&database, password).await?;
     }

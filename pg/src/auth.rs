@@ -68,6 +68,32 @@ impl Authenticator {
     }
 }
 
+impl Authenticator {
+    /// Records a login of `role` from `client` in the audit trail, how it proved itself, and
+    /// its outcome.
+    fn audit<C: ClientInfo>(&self, client: &C, role: &str, outcome: Result<(), String>) {
+        use driftdb_sql::audit::{Event, Kind, Origin, Port};
+        let origin = Origin {
+            port: Port::Postgresql,
+            address: Some(client.socket_addr().ip()),
+        };
+        let method = match self.method {
+            AuthMethod::Trust => "trust",
+            AuthMethod::ScramSha256 => "scram-sha-256",
+            AuthMethod::Md5 => "md5",
+        };
+        let tls = if client.is_secure() {
+            "TLS"
+        } else {
+            "clear text"
+        };
+        self.db.audit(
+            Event::new(Kind::Authentication, origin, role, "login", None, outcome)
+                .with_detail(format!("{method}, {tls}")),
+        );
+    }
+}
+
 /// The parameters every client is sent at start-up: pgwire's, with DriftDB's
 /// `server_version` (pgwire's own names a PostgreSQL DriftDB does not follow).
 fn server_parameters() -> DefaultServerParameterProvider {
@@ -132,13 +158,20 @@ async fn login_failed<C: ClientInfo>(
     e: PgWireError,
     user: &str,
     client: &C,
-    throttle: &LoginThrottle,
+    auth: &Authenticator,
 ) -> PgWireError {
     match e {
         PgWireError::InvalidPassword(_)
         | PgWireError::InvalidScramMessage(_)
         | PgWireError::UnsupportedSASLAuthMethod(_) => {
-            let delay = throttle.failed("postgresql", Some(client.socket_addr().ip()));
+            auth.audit(
+                client,
+                user,
+                Err("password authentication failed".to_string()),
+            );
+            let delay = auth
+                .throttle
+                .failed("postgresql", Some(client.socket_addr().ip()));
             tokio::time::sleep(delay).await;
             fatal(
                 SqlState::INVALID_PASSWORD,
@@ -174,7 +207,13 @@ impl StartupHandler for Connection {
             PgWireFrontendMessage::Startup(ref startup) => {
                 protocol_negotiation(client, startup).await?;
                 save_startup_parameters_to_metadata(client, startup);
+                let user = client.metadata().get("user").cloned().unwrap_or_default();
                 if self.require_tls && !client.is_secure() {
+                    auth.audit(
+                        client,
+                        &user,
+                        Err("clear text refused: TLS required".to_string()),
+                    );
                     // PostgreSQL's answer when pg_hba.conf has only `hostssl` lines.
                     return Err(fatal(
                         SqlState::INVALID_AUTHORIZATION_SPECIFICATION,
@@ -184,11 +223,11 @@ impl StartupHandler for Connection {
                         ),
                     ));
                 }
-                let user = client.metadata().get("user").cloned().unwrap_or_default();
                 match auth.method {
                     AuthMethod::Trust => {
                         let role = match auth.db.role(&user) {
                             Some(role) if !role.login => {
+                                auth.audit(client, &user, Err("role may not log in".to_string()));
                                 return Err(fatal(
                                     SqlState::INVALID_AUTHORIZATION_SPECIFICATION,
                                     format!("role \"{user}\" is not permitted to log in"),
@@ -197,6 +236,10 @@ impl StartupHandler for Connection {
                             Some(role) => Some(role.name),
                             None => None,
                         };
+                        let acting = role
+                            .as_deref()
+                            .unwrap_or(driftdb_sql::session::BOOTSTRAP_ROLE);
+                        auth.audit(client, acting, Ok(()));
                         self.session.lock().await.set_role(role);
                         auth.driver.complete_authentication(client, None).await?;
                         self.registered(client);
@@ -212,9 +255,7 @@ impl StartupHandler for Connection {
                             .await
                         {
                             Ok(outcome) => outcome,
-                            Err(e) => {
-                                return Err(login_failed(e, &user, client, &auth.throttle).await);
-                            }
+                            Err(e) => return Err(login_failed(e, &user, client, auth).await),
                         };
                         if let AuthOutcome::Authenticated { final_message, .. } = outcome {
                             self.authenticated(client, final_message).await?;
@@ -226,7 +267,7 @@ impl StartupHandler for Connection {
                 let user = client.metadata().get("user").cloned().unwrap_or_default();
                 let outcome = match auth.driver.advance_authentication(client, message).await {
                     Ok(outcome) => outcome,
-                    Err(e) => return Err(login_failed(e, &user, client, &auth.throttle).await),
+                    Err(e) => return Err(login_failed(e, &user, client, auth).await),
                 };
                 if let AuthOutcome::Authenticated { final_message, .. } = outcome {
                     self.authenticated(client, final_message).await?;
@@ -251,6 +292,7 @@ impl Connection {
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
         let user = client.metadata().get("user").cloned().unwrap_or_default();
+        self.auth.audit(client, &user, Ok(()));
         self.session.lock().await.set_role(Some(user));
         self.auth
             .driver

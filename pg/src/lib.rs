@@ -185,6 +185,10 @@ pub async fn serve(
                         continue;
                     };
                     let mut session = db.session();
+                    session.set_origin(driftdb_sql::audit::Origin {
+                        port: driftdb_sql::audit::Port::Postgresql,
+                        address: Some(peer.ip()),
+                    });
                     if let Some(limit) = options.connection_memory
                         && let Err(e) = session.set_memory_limit(limit)
                     {

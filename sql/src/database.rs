@@ -27,6 +27,8 @@ pub struct Database {
     sessions: Arc<std::sync::atomic::AtomicU64>,
     /// Hands out sequence values (`nextval`).
     sequences: Arc<crate::sequences::Allocator>,
+    /// The audit trail, once [`Database::start_audit`] started it.
+    audit: Arc<std::sync::OnceLock<Arc<crate::audit::Audit>>>,
 }
 
 /// Stops the projection runners when the last [`Database`] clone goes and, for a database
@@ -93,12 +95,41 @@ impl Database {
             runners,
             sessions: Arc::default(),
             sequences: Arc::default(),
+            audit: Arc::default(),
         })
     }
 
-    /// Stops the projection runners and waits for them; call before closing the log.
+    /// Stops the projection runners and waits for them, and writes the audit events still
+    /// queued; call before closing the log.
     pub fn shutdown(&self) {
         self.runners.shutdown();
+        if let Some(audit) = self.audit.get() {
+            audit.close();
+        }
+    }
+
+    /// Starts recording the audit trail (`crate::audit`) in its topic; with `table`, also
+    /// makes the projection SQL reads it through, if it does not exist.
+    pub async fn start_audit(&self, table: bool) -> Result<()> {
+        if self.audit.get().is_none() {
+            let audit = crate::audit::Audit::open(&self._log)?;
+            // Another clone that started it first keeps its own writer.
+            if let Err(ours) = self.audit.set(audit) {
+                ours.close();
+            }
+        }
+        if table {
+            let mut session = self.session();
+            session.execute(crate::audit::PROJECTION).await?;
+        }
+        Ok(())
+    }
+
+    /// Records `event` in the audit trail, if it was started.
+    pub fn audit(&self, event: crate::audit::Event) {
+        if let Some(audit) = self.audit.get() {
+            audit.record(event);
+        }
     }
 
     /// The projection runners.

@@ -45,6 +45,7 @@
 //! key lookup with the same result.
 
 pub mod arrow;
+pub mod audit;
 mod calendar;
 mod calls;
 pub mod catalog;

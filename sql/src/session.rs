@@ -195,6 +195,8 @@ pub struct Session {
     prepared: std::collections::HashMap<String, prepared::SqlPrepared>,
     /// The role the session runs as; `None`: the bootstrap superuser.
     role: Option<String>,
+    /// Where its statements come from, for the audit trail.
+    origin: crate::audit::Origin,
     /// Where its queries take memory from; see [`Session::set_memory_limit`].
     runtime: Arc<RuntimeEnv>,
     /// Unique among the database's sessions since it opened: names its temporary tables.
@@ -281,6 +283,7 @@ impl Session {
             copy_in: None,
             prepared: std::collections::HashMap::new(),
             role: None,
+            origin: crate::audit::Origin::default(),
             runtime: Arc::new(RuntimeEnv::default()),
             id,
             has_temporary: false,
@@ -660,7 +663,31 @@ impl Session {
             })
     }
 
-    async fn run(&mut self, mut statement: Statement) -> Result<Outcome> {
+    /// Runs `statement`, recording it in the audit trail with its outcome if it is one the
+    /// trail keeps (`crate::audit::audited`).
+    async fn run(&mut self, statement: Statement) -> Result<Outcome> {
+        let audited = crate::audit::audited(&statement);
+        let result = self.run_statement(statement).await;
+        if let Some(audited) = audited {
+            let outcome = match &result {
+                Ok(_) => Ok(()),
+                Err(e) => Err(format!("{}: {e}", e.sqlstate())),
+            };
+            let mut event = crate::audit::Event::new(
+                crate::audit::Kind::Statement,
+                self.origin,
+                self.role(),
+                audited.action,
+                audited.object.as_deref(),
+                outcome,
+            );
+            event.detail = audited.detail;
+            self.db.audit(event);
+        }
+        result
+    }
+
+    async fn run_statement(&mut self, mut statement: Statement) -> Result<Outcome> {
         self.resolve_temporary(&mut statement)?;
         if let Statement::Sql(sql) = &mut statement {
             self.expand_views(&mut sql.statement)?;

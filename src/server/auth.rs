@@ -31,6 +31,8 @@ use driftdb_broker::service::authorize::{Authorizer, Caller, Object, Operation};
 use driftdb_pg::AuthMethod;
 use driftdb_pg::throttle::LoginThrottle;
 use driftdb_sql::Database;
+use driftdb_sql::audit::{Event, Kind, Origin, Port};
+use driftdb_sql::session::BOOTSTRAP_ROLE;
 use tonic::Status;
 
 use super::transport::Peer;
@@ -68,6 +70,41 @@ impl Authorizer for Privileges {
     fn changes(&self) -> tokio::sync::watch::Receiver<u64> {
         self.0.watch_commits()
     }
+
+    fn record(
+        &self,
+        caller: &Caller,
+        operation: Operation,
+        object: Object<'_>,
+        outcome: Result<(), &Status>,
+    ) {
+        let action = match operation {
+            Operation::Produce => "produce",
+            Operation::Consume => "consume",
+            Operation::Create => "create topic",
+            Operation::Delete => "delete topic",
+            Operation::Describe => "describe",
+        };
+        let name = match object {
+            Object::Topic(name) => name.to_string(),
+            Object::Group(name) => format!("group {name}"),
+        };
+        self.0.audit(Event::new(
+            Kind::Topic,
+            grpc_origin(caller.address),
+            caller.role.as_deref().unwrap_or(BOOTSTRAP_ROLE),
+            action,
+            Some(&name),
+            outcome.map_err(|status| status.message().to_string()),
+        ));
+    }
+}
+
+fn grpc_origin(address: Option<IpAddr>) -> Origin {
+    Origin {
+        port: Port::Grpc,
+        address,
+    }
 }
 
 /// The gRPC port's authentication.
@@ -87,6 +124,22 @@ enum Claim {
     Nothing,
 }
 
+impl Claim {
+    /// For the audit trail: the role claimed (a token's id for a token: its role is known
+    /// only if it is valid) and how it is proved.
+    fn describe(&self) -> (String, &'static str) {
+        match self {
+            Claim::Password { role, .. } => (role.clone(), "password"),
+            Claim::Certificate(role) => (role.clone(), "client certificate"),
+            Claim::Token(token) => {
+                let id = token.split('_').nth(1).unwrap_or_default();
+                (format!("token {id}"), "access token")
+            }
+            Claim::Nothing => (String::new(), "none"),
+        }
+    }
+}
+
 impl Authenticator {
     pub(crate) fn new(method: AuthMethod, db: Database, throttle: Arc<LoginThrottle>) -> Self {
         Authenticator {
@@ -99,6 +152,7 @@ impl Authenticator {
 
     /// The caller making `claim` from `addr`, or the status it is refused with.
     async fn caller(&self, claim: Claim, addr: Option<IpAddr>) -> Result<Caller, Status> {
+        let (claimed, method) = claim.describe();
         if self.method == AuthMethod::Trust {
             let role = match claim {
                 Claim::Password { role, .. } | Claim::Certificate(role) => Some(role),
@@ -106,7 +160,10 @@ impl Authenticator {
                 Claim::Nothing => None,
             };
             let role = role.filter(|name| self.db.role(name).is_some_and(|r| r.login));
-            return Ok(Caller { role });
+            return Ok(Caller {
+                role,
+                address: addr,
+            });
         }
         let verified = match claim {
             Claim::Nothing => {
@@ -121,8 +178,22 @@ impl Authenticator {
             Claim::Token(token) => self.db.token_role(&token),
         };
         match verified {
-            Some(role) => Ok(Caller { role: Some(role) }),
+            Some(role) => Ok(Caller {
+                role: Some(role),
+                address: addr,
+            }),
             None => {
+                self.db.audit(
+                    Event::new(
+                        Kind::Authentication,
+                        grpc_origin(addr),
+                        &claimed,
+                        "login",
+                        None,
+                        Err("authentication failed".to_string()),
+                    )
+                    .with_detail(method),
+                );
                 tokio::time::sleep(self.throttle.failed("grpc", addr)).await;
                 Err(Status::unauthenticated("authentication failed"))
             }
@@ -167,6 +238,37 @@ impl Authenticator {
         }
         checked.insert(key);
         Some(name)
+    }
+
+    /// Records a connection's first call as a role in the audit trail (gRPC has no
+    /// sessions: a connection's login is its first authenticated call, and a later call as
+    /// another role is another login).
+    fn audit_login(&self, peer: &Peer, caller: &Caller, method: &'static str) {
+        let role = caller.role.as_deref().unwrap_or(BOOTSTRAP_ROLE);
+        {
+            let mut audited = peer.audited_role.lock().unwrap_or_else(|e| e.into_inner());
+            if audited.as_deref() == Some(role) {
+                return;
+            }
+            *audited = Some(role.to_string());
+        }
+        let method = if self.method == AuthMethod::Trust {
+            "trust"
+        } else {
+            method
+        };
+        let tls = if peer.tls { "TLS" } else { "clear text" };
+        self.db.audit(
+            Event::new(
+                Kind::Authentication,
+                grpc_origin(caller.address),
+                role,
+                "login",
+                None,
+                Ok(()),
+            )
+            .with_detail(format!("{method}, {tls}")),
+        );
     }
 
     fn checked(&self) -> std::sync::MutexGuard<'_, HashSet<[u8; 32]>> {
@@ -219,8 +321,12 @@ pub(crate) async fn authenticate(
         Ok(claim) => claim,
         Err(status) => return status.into_http(),
     };
+    let (_, method) = claim.describe();
     match auth.caller(claim, addr).await {
         Ok(caller) => {
+            if let Some(peer) = peer {
+                auth.audit_login(peer, &caller, method);
+            }
             request.extensions_mut().insert(caller);
             next.run(request).await
         }

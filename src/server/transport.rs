@@ -12,6 +12,7 @@
 use std::io;
 use std::net::IpAddr;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -47,6 +48,9 @@ pub(crate) struct Peer {
     /// The common name (CN) of the client's certificate, which the TLS handshake checked
     /// against `--tls-client-ca`.
     pub(crate) certificate_name: Option<String>,
+    /// The role the connection's calls were last authenticated as, which the audit trail
+    /// has recorded (shared by the connection's calls: one login per connection and role).
+    pub(crate) audited_role: Arc<std::sync::Mutex<Option<String>>>,
 }
 
 impl Conn {
@@ -56,6 +60,7 @@ impl Conn {
                 addr: stream.peer_addr().ok().map(|a| a.ip()),
                 tls: false,
                 certificate_name: None,
+                audited_role: Arc::default(),
             },
             Conn::Tls(stream) => {
                 let (tcp, session) = stream.get_ref();
@@ -66,6 +71,7 @@ impl Conn {
                         .peer_certificates()
                         .and_then(|chain| chain.first())
                         .and_then(|certificate| common_name(certificate)),
+                    audited_role: Arc::default(),
                 }
             }
         }
@@ -234,6 +240,7 @@ impl axum::serve::Listener for Incoming {
             addr: None,
             tls: false,
             certificate_name: None,
+            audited_role: Arc::default(),
         })
     }
 }

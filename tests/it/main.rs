@@ -3,6 +3,7 @@
 //! `driftdb` CLI), as a user would.
 
 mod acl;
+mod audit;
 mod auth;
 mod cli;
 mod consume;

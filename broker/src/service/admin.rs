@@ -20,11 +20,18 @@ impl AdminService for Broker {
         permit.check(Operation::Create, Object::Topic(&request.name))?;
         let config = convert::topic_config(request.config).map_err(status)?;
         let log = self.log().clone();
+        let name = request.name.clone();
         let topic = blocking(move || {
             let topic = log.create_topic(&request.name, config)?;
             Ok(convert::describe(&topic))
         })
-        .await?;
+        .await;
+        permit.record(
+            Operation::Create,
+            Object::Topic(&name),
+            topic.as_ref().map(|_| ()),
+        );
+        let topic = topic?;
         Ok(Response::new(v1::CreateTopicResponse {
             topic: Some(topic),
         }))
@@ -39,7 +46,14 @@ impl AdminService for Broker {
         refuse_system_topic(&name, "delete").map_err(status)?;
         permit.check(Operation::Delete, Object::Topic(&name))?;
         let log = self.log().clone();
-        blocking(move || log.delete_topic(&name)).await?;
+        let deleting = name.clone();
+        let deleted = blocking(move || log.delete_topic(&deleting)).await;
+        permit.record(
+            Operation::Delete,
+            Object::Topic(&name),
+            deleted.as_ref().map(|_| ()),
+        );
+        deleted?;
         self.inner.deletions.send_modify(|n| *n += 1);
         Ok(Response::new(v1::DeleteTopicResponse {}))
     }

@@ -16,11 +16,12 @@ use std::sync::Arc;
 use tokio::sync::watch;
 use tonic::Status;
 
-/// The role a call runs as; `None`: the bootstrap superuser (trust authentication of a call
-/// naming no role), which may do anything.
+/// Who makes a call: the role it runs as (`None`: the bootstrap superuser, what trust
+/// authentication gives a call naming no role, which may do anything) and its address.
 #[derive(Debug, Clone)]
 pub struct Caller {
     pub role: Option<String>,
+    pub address: Option<std::net::IpAddr>,
 }
 
 /// What a call does to a topic or group.
@@ -45,23 +46,32 @@ pub enum Object<'a> {
     Group(&'a str),
 }
 
-/// The broker's question to the server's access control.
+/// The broker's question to the server's access control, and where it reports what it
+/// decided.
 pub trait Authorizer: Send + Sync + fmt::Debug + 'static {
     /// Whether `role` may do `operation` to `object`.
     fn allows(&self, role: &str, operation: Operation, object: Object<'_>) -> bool;
 
     /// Moves whenever what [`Authorizer::allows`] answers may have changed.
     fn changes(&self) -> watch::Receiver<u64>;
+
+    /// Reports a topic created or deleted (`Ok`), a creation or deletion that failed, or any
+    /// call refused for want of a privilege, for the audit trail.
+    fn record(
+        &self,
+        caller: &Caller,
+        operation: Operation,
+        object: Object<'_>,
+        outcome: Result<(), &Status>,
+    );
 }
 
-/// What one call may do: everything, or what its role is allowed.
+/// What one call may do, and whom it reports to.
 #[derive(Debug, Clone)]
-pub(crate) enum Permit {
-    All,
-    Role {
-        authorizer: Arc<dyn Authorizer>,
-        role: String,
-    },
+pub(crate) struct Permit {
+    /// `None`: a broker without access control, which allows everything.
+    authorizer: Option<Arc<dyn Authorizer>>,
+    caller: Caller,
 }
 
 impl Permit {
@@ -70,37 +80,35 @@ impl Permit {
         authorizer: Option<&Arc<dyn Authorizer>>,
         extensions: &tonic::Extensions,
     ) -> Result<Permit, Status> {
-        let Some(authorizer) = authorizer else {
-            return Ok(Permit::All);
+        let caller = match authorizer {
+            None => Caller {
+                role: None,
+                address: None,
+            },
+            Some(_) => extensions.get::<Caller>().cloned().ok_or_else(|| {
+                Status::unauthenticated("the call carries no authenticated caller")
+            })?,
         };
-        match extensions.get::<Caller>() {
-            None => Err(Status::unauthenticated(
-                "the call carries no authenticated caller",
-            )),
-            Some(Caller { role: None }) => Ok(Permit::All),
-            Some(Caller { role: Some(role) }) => Ok(Permit::Role {
-                authorizer: Arc::clone(authorizer),
-                role: role.clone(),
-            }),
-        }
+        Ok(Permit {
+            authorizer: authorizer.cloned(),
+            caller,
+        })
     }
 
     pub(crate) fn allows(&self, operation: Operation, object: Object<'_>) -> bool {
-        match self {
-            Permit::All => true,
-            Permit::Role { authorizer, role } => authorizer.allows(role, operation, object),
+        match (&self.authorizer, &self.caller.role) {
+            (Some(authorizer), Some(role)) => authorizer.allows(role, operation, object),
+            _ => true,
         }
     }
 
-    /// `PERMISSION_DENIED` unless the call may do `operation` to `object`.
+    /// `PERMISSION_DENIED` unless the call may do `operation` to `object` (a refusal is
+    /// reported).
     pub(crate) fn check(&self, operation: Operation, object: Object<'_>) -> Result<(), Status> {
         if self.allows(operation, object) {
             return Ok(());
         }
-        let role = match self {
-            Permit::All => "",
-            Permit::Role { role, .. } => role,
-        };
+        let role = self.caller.role.as_deref().unwrap_or_default();
         let verb = match (operation, object) {
             (Operation::Produce, _) => "produce to",
             (Operation::Consume, Object::Topic(_)) => "consume from",
@@ -113,17 +121,31 @@ impl Permit {
             Object::Topic(name) => ("topic", name),
             Object::Group(name) => ("consumer group", name),
         };
-        Err(Status::permission_denied(format!(
+        let denied = Status::permission_denied(format!(
             "permission denied for {kind} \"{name}\": role \"{role}\" may not {verb} it"
-        )))
+        ));
+        self.record(operation, object, Err(&denied));
+        Err(denied)
+    }
+
+    /// Reports what became of `operation` on `object` (see [`Authorizer::record`]).
+    pub(crate) fn record(
+        &self,
+        operation: Operation,
+        object: Object<'_>,
+        outcome: Result<(), &Status>,
+    ) {
+        if let Some(authorizer) = &self.authorizer {
+            authorizer.record(&self.caller, operation, object, outcome);
+        }
     }
 
     /// What moves when the permit's answers may have changed; `None` for a permit that
     /// allows everything whatever changes.
     pub(crate) fn changes(&self) -> Option<watch::Receiver<u64>> {
-        match self {
-            Permit::All => None,
-            Permit::Role { authorizer, .. } => Some(authorizer.changes()),
+        match (&self.authorizer, &self.caller.role) {
+            (Some(authorizer), Some(_)) => Some(authorizer.changes()),
+            _ => None,
         }
     }
 }

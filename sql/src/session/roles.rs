@@ -214,6 +214,12 @@ impl Session {
         self.role = role;
     }
 
+    /// Where the session's statements come from (its port and client address), for the
+    /// audit trail.
+    pub fn set_origin(&mut self, origin: crate::audit::Origin) {
+        self.origin = origin;
+    }
+
     /// The role the session runs as.
     pub fn role(&self) -> &str {
         self.role.as_deref().unwrap_or(BOOTSTRAP_ROLE)
