@@ -25,6 +25,8 @@ pub mod clock;
 mod compact;
 mod config;
 pub mod error;
+#[doc(hidden)]
+pub mod fuzz;
 pub mod metrics;
 mod partition;
 mod producer;

@@ -145,6 +145,18 @@ impl BatchHeader {
                 header.length
             )));
         }
+        // Every offset of the batch, and the next one after it, must fit in a u64 (records'
+        // offsets are the base plus their deltas, which are at most the last one's).
+        if header
+            .base_offset
+            .checked_add(u64::from(header.last_offset_delta) + 1)
+            .is_none()
+        {
+            return Err(DecodeError::Invalid(format!(
+                "batch offsets from {} overflow",
+                header.base_offset
+            )));
+        }
         if header.record_count == 0 || header.last_offset_delta < header.record_count - 1 {
             return Err(DecodeError::Invalid(format!(
                 "batch claims {} records over {} offsets",

@@ -538,7 +538,7 @@ impl Segment {
     }
 }
 
-fn decode_offset_index(bytes: &[u8]) -> Option<Vec<IndexEntry>> {
+pub(crate) fn decode_offset_index(bytes: &[u8]) -> Option<Vec<IndexEntry>> {
     if !bytes.len().is_multiple_of(8) {
         return None;
     }
@@ -555,7 +555,7 @@ fn decode_offset_index(bytes: &[u8]) -> Option<Vec<IndexEntry>> {
     sorted.then_some(entries)
 }
 
-fn decode_time_index(bytes: &[u8]) -> Option<Vec<TimeEntry>> {
+pub(crate) fn decode_time_index(bytes: &[u8]) -> Option<Vec<TimeEntry>> {
     if !bytes.len().is_multiple_of(16) {
         return None;
     }

@@ -20,7 +20,7 @@ pub(crate) const TIME_INDEX_MAGIC: [u8; 8] = *b"DDBTIDX\x01";
 pub(crate) const BLOOM_MAGIC: [u8; 8] = *b"DDBBLOM\x01";
 pub(crate) const PRODUCERS_MAGIC: [u8; 8] = *b"DDBPROD\x01";
 
-const HEADER_LEN: usize = 56;
+pub(crate) const HEADER_LEN: usize = 56;
 
 /// What a sidecar claims about its segment; must equal the segment's own state to be trusted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -105,7 +105,7 @@ fn read_file(path: &Path) -> Result<Option<Vec<u8>>> {
 }
 
 /// The summary and payload of a sidecar whose magic, length and CRC are right.
-fn verified(bytes: &[u8], magic: [u8; 8]) -> Option<(SegmentSummary, &[u8])> {
+pub(crate) fn verified(bytes: &[u8], magic: [u8; 8]) -> Option<(SegmentSummary, &[u8])> {
     let header = bytes.get(..HEADER_LEN)?;
     if header[..8] != magic {
         return None;

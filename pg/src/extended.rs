@@ -564,8 +564,14 @@ fn array_text(t: &Type, bytes: &[u8]) -> driftdb_sql::Result<String> {
         .iter()
         .try_fold(1_usize, |n, &d| n.checked_mul(d))
         .ok_or_else(bad)?;
-    if ndim == 0 {
-        return Ok("{}".to_string());
+    // No dimensions, or one of length 0: the empty array, as PostgreSQL reads it (the other
+    // lengths, however large, describe no elements and are not walked).
+    if ndim == 0 || count == 0 {
+        return if rest.is_empty() {
+            Ok("{}".to_string())
+        } else {
+            Err(bad())
+        };
     }
     let mut elements = Vec::with_capacity(count.min(rest.len() / 4));
     for _ in 0..count {
@@ -1134,6 +1140,39 @@ mod tests {
         out.chunks(2)
             .map(|c| i16::from_be_bytes([c[0], c[1]]))
             .collect()
+    }
+
+    /// A binary array's header: its dimensions' lengths, element type int4.
+    fn array_header(dims: &[i32]) -> Vec<u8> {
+        let mut out = Vec::new();
+        for field in [dims.len() as i32, 0, 23] {
+            out.extend_from_slice(&field.to_be_bytes());
+        }
+        for &d in dims {
+            out.extend_from_slice(&d.to_be_bytes());
+            out.extend_from_slice(&1i32.to_be_bytes());
+        }
+        out
+    }
+
+    #[test]
+    fn binary_arrays_with_an_empty_dimension_are_empty_whatever_the_others_say() {
+        let t = Type::INT4_ARRAY;
+        // A billion rows of nothing: read as PostgreSQL reads it, at once, not walked.
+        assert_eq!(
+            binary_value_text(&t, &array_header(&[1_000_000_000, 0])).unwrap(),
+            "{}"
+        );
+        assert_eq!(binary_value_text(&t, &array_header(&[])).unwrap(), "{}");
+        let mut trailing = array_header(&[0]);
+        trailing.push(1);
+        assert!(binary_value_text(&t, &trailing).is_err());
+        let mut two = array_header(&[2]);
+        for v in [7i32, 8] {
+            two.extend_from_slice(&4i32.to_be_bytes());
+            two.extend_from_slice(&v.to_be_bytes());
+        }
+        assert_eq!(binary_value_text(&t, &two).unwrap(), "{\"7\",\"8\"}");
     }
 
     #[test]

@@ -17,6 +17,8 @@ mod auth;
 mod cancel;
 mod copy;
 mod extended;
+#[doc(hidden)]
+pub mod fuzz;
 mod pipeline;
 pub mod throttle;
 pub mod tls;

@@ -37,6 +37,8 @@ pub mod checkpoint;
 pub mod constraints;
 pub mod database;
 pub mod error;
+#[doc(hidden)]
+pub mod fuzz;
 pub mod ledger;
 pub mod projection;
 pub mod schema;

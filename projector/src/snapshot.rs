@@ -437,13 +437,18 @@ pub fn load(path: &Path) -> Result<Table> {
     bytes
         .extend_from_reader(&mut file)
         .map_err(Error::io(path))?;
-    let corrupt = |reason: String| Error::Corruption {
+    decode(bytes).map_err(|reason| Error::Corruption {
         path: path.to_owned(),
         reason,
-    };
-    let payload = check_header(&bytes).map_err(corrupt)?;
+    })
+}
+
+/// The table a snapshot file's bytes hold, verifying everything (`Err`: why not), consuming
+/// the bytes first so that the table reuses their memory.
+pub(crate) fn decode(bytes: AlignedVec<16>) -> std::result::Result<Table, String> {
+    let payload = check_header(&bytes)?;
     let payload = rkyv::from_bytes::<Payload, rancor::Error>(payload)
-        .map_err(|e| corrupt(format!("payload does not decode: {e}")))?;
+        .map_err(|e| format!("payload does not decode: {e}"))?;
     // The file's bytes go before the table is built, so that it reuses their memory
     // instead of faulting in as much again (most of a restore was the kernel zeroing
     // fresh pages).
@@ -454,7 +459,7 @@ pub fn load(path: &Path) -> Result<Table> {
         payload.horizon,
         payload.chains,
     )
-    .map_err(|reason| corrupt(format!("inconsistent payload: {reason}")))
+    .map_err(|reason| format!("inconsistent payload: {reason}"))
 }
 
 fn encode_header(payload_len: u64, payload_crc: u32) -> [u8; HEADER_LEN] {

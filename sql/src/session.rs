@@ -73,6 +73,8 @@ mod views;
 pub use crate::outcome::CopyMode;
 pub use copy::MAX_COPY_BYTES;
 pub use prepared::{Description, Param, ParamValue};
+#[doc(hidden)]
+pub use projection::fuzz_projection_event;
 pub use roles::{
     BOOTSTRAP_ROLE, Bootstrap, md5_hash, md5_response, parse_scram_verifier, password_matches,
     random_bytes, scram_verifier,

@@ -216,3 +216,38 @@ async fn stalled_and_flooding_clients_do_not_starve_the_others() {
     drop(stalled);
     still_serving(&server, 1).await;
 }
+
+/// The inputs the PostgreSQL fuzz target found that the wire library (pgwire 0.42) panics
+/// on (`fuzz/known/pg_frontend`: lengths that underflow, fields that run past their
+/// message): the panic ends that connection's task only; the server goes on serving.
+#[tokio::test]
+async fn inputs_the_wire_library_panics_on_end_only_their_connection() {
+    let dir = TestDir::new();
+    let server = Server::start(&dir.data());
+    prepare(&server).await;
+    let known = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/known/pg_frontend");
+    let mut inputs: Vec<_> = std::fs::read_dir(&known)
+        .expect("fuzz/known/pg_frontend")
+        .map(|e| e.expect("an entry").path())
+        .collect();
+    inputs.sort();
+    assert!(!inputs.is_empty());
+    let mut startup = Vec::new();
+    let body: Vec<u8> = [&196_608u32.to_be_bytes()[..], b"user\0driftdb\0\0"].concat();
+    startup.extend_from_slice(&((body.len() + 4) as u32).to_be_bytes());
+    startup.extend_from_slice(&body);
+    let mut round = 0;
+    for input in &inputs {
+        let input_bytes = std::fs::read(input).expect("read");
+        // As the connection's first bytes (a startup phase panic), and after a startup.
+        for bytes in [input_bytes.clone(), [startup.clone(), input_bytes].concat()] {
+            assert!(
+                send(&server.pg_addr, &bytes, Duration::from_secs(10)),
+                "{}: the connection did not end",
+                input.display()
+            );
+            round += 1;
+            still_serving(&server, round).await;
+        }
+    }
+}

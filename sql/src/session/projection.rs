@@ -452,3 +452,62 @@ fn definition(
     };
     Ok((schema, def))
 }
+
+/// The fuzz target `projection_event` (`fuzz/`, `docs/design/fuzzing.md`): `data` as the
+/// value (and key) of a record read by a projection of many column types, JSON paths and
+/// event-type rules, mapped to the rows it would write. Must never panic.
+#[doc(hidden)]
+pub fn fuzz_projection_event(data: &[u8]) {
+    use std::sync::OnceLock;
+    static MAPPING: OnceLock<(TableSchema, ProjectionDef)> = OnceLock::new();
+    let (schema, def) = MAPPING.get_or_init(|| {
+        let statement = "CREATE PROJECTION fuzz FROM TOPIC fuzz (
+            id TEXT PRIMARY KEY FROM KEY,
+            n INT,
+            big BIGINT FROM '$.a.b',
+            f DOUBLE PRECISION FROM '$.list[1]',
+            d NUMERIC(12,2),
+            t TEXT,
+            b BOOLEAN,
+            ts TIMESTAMPTZ,
+            day DATE,
+            u UUID,
+            j JSONB FROM '$.obj',
+            tags TEXT[],
+            whole JSONB FROM VALUE,
+            at TIMESTAMPTZ FROM TIMESTAMP,
+            region TEXT FROM HEADER 'region',
+            o BIGINT FROM OFFSET
+        ) EVENT TYPE FROM '$.type' ON 'Put' UPSERT ON 'Patch' MERGE ON 'Gone' DELETE";
+        let parsed = crate::parser::parse(statement)
+            .ok()
+            .and_then(|mut s| s.pop());
+        let Some(crate::parser::Statement::Projection(p)) = parsed else {
+            unreachable!("the fuzz projection parses");
+        };
+        let ProjectionStatement::Create { spec, .. } = *p else {
+            unreachable!("the fuzz projection is a CREATE");
+        };
+        definition("fuzz", "fuzz", &spec, 1).unwrap_or_else(|e| unreachable!("{e}"))
+    });
+    let bytes = bytes::Bytes::copy_from_slice(data);
+    let record = driftdb_log::Record {
+        offset: 7,
+        timestamp: 1_700_000_000_000_000,
+        key: Some(bytes.clone()),
+        headers: vec![driftdb_log::Header {
+            name: "region".to_string(),
+            value: bytes.clone(),
+        }],
+        value: Some(bytes),
+    };
+    for stop_on_error in [false, true] {
+        let _ = crate::projection::mapping::Batch::build(
+            def,
+            schema,
+            &[(0, record.clone())],
+            stop_on_error,
+            |_| None,
+        );
+    }
+}
