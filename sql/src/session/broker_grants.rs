@@ -33,6 +33,13 @@ impl Session {
     pub(super) fn broker_grant(&self, statement: BrokerGrant) -> Result<Write> {
         let verb = if statement.grant { "GRANT" } else { "REVOKE" };
         self.require_superuser(&format!("{verb} on topics and groups"))?;
+        // A name written out is a name, never the `ALL` it is stored as.
+        if let BrokerObjects::Topics(written) | BrokerObjects::Groups(written) = &statement.objects
+        {
+            for name in written {
+                broker_grants::check_name(name).map_err(projector_error)?;
+            }
+        }
         let all = || vec![broker_grants::ALL.to_string()];
         let (kind, object, names): (_, fn(String) -> BrokerObject, _) = match statement.objects {
             BrokerObjects::Topics(names) => ("topic", BrokerObject::Topic, names),
@@ -66,9 +73,6 @@ impl Session {
         }
         let mut ops = Vec::new();
         for name in names {
-            if name != broker_grants::ALL {
-                broker_grants::check_name(&name).map_err(projector_error)?;
-            }
             for role in &statement.grantees {
                 ops.push(LedgerOp::BrokerGrant(Box::new(BrokerGrantOp {
                     object: object(name.clone()),

@@ -858,6 +858,7 @@ async fn grants_on_topics_and_groups() -> Result<()> {
             ("GRANT SELECT ON TOPIC orders TO svc", "0LP01"),
             ("GRANT CONSUME ON TOPIC orders TO nobody", "42704"),
             ("GRANT CONSUME ON TOPIC orders TO", "42601"),
+            ("GRANT CONSUME ON TOPIC '*' TO svc", "22P02"),
         ] {
             let refused = admin.execute(sql).await.expect_err(sql);
             assert_eq!(refused.sqlstate(), code, "{sql}: {refused}");
