@@ -7,11 +7,13 @@
 //!   might pick instead, through a minimal RESP client.
 //! - [`sql`]: the embedded SQL database, beside SQLite and DuckDB run by a Python script.
 //! - [`projection`]: projections applying topic events, rebuilding, and their lag under load.
+//! - [`flood`]: the server's memory under a flood of connections that never authenticate.
 //!
 //! Every measurement is one function that returns its figures; the `run_*` functions print
 //! them. Tests never assert speed: these reports do the measuring, and `docs/benchmarks.md`
 //! records the figures with the command that produced them.
 
+pub mod flood;
 pub mod grpc;
 pub mod log;
 pub mod projection;
@@ -25,6 +27,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Result;
 
+pub use flood::{FloodBench, run_flood_bench};
 pub use grpc::{Broker, ConsumeBench, ProduceBench, run_consume_bench, run_produce_bench};
 pub use log::{LogBench, run_log_bench};
 pub use projection::{ProjectionBench, run_projection_bench};

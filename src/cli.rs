@@ -181,6 +181,9 @@ pub enum BenchCommand {
     /// Projections: events applied per second, rebuild time, lag under load (needs no
     /// server).
     Projection(bench::ProjectionBench),
+    /// The server's memory under a flood of stalled, unauthenticated connections on every
+    /// port, beside PostgreSQL's (starts its own server).
+    Flood(bench::FloodBench),
 }
 
 /// Runs one command to completion.
@@ -343,5 +346,6 @@ async fn run_bench(server: &bench::Broker, command: BenchCommand) -> Result<()> 
         BenchCommand::Redis(opts) => bench::run_redis_bench(&opts).await,
         BenchCommand::Sql(opts) => bench::run_sql_bench(&opts).await,
         BenchCommand::Projection(opts) => bench::run_projection_bench(&opts).await,
+        BenchCommand::Flood(opts) => bench::run_flood_bench(&opts).await,
     }
 }
