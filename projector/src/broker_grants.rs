@@ -171,24 +171,6 @@ pub fn check_name(name: &str) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ledger::LedgerOp;
-    use crate::security::Role;
-
-    fn security_with(roles: &[&str]) -> Security {
-        let mut security = Security::default();
-        for name in roles {
-            security
-                .apply(&LedgerOp::CreateRole(Role {
-                    name: name.to_string(),
-                    superuser: false,
-                    login: true,
-                    scram: None,
-                    md5: None,
-                }))
-                .unwrap();
-        }
-        security
-    }
 
     fn op(object: BrokerObject, role: &str, privileges: u8, grant: bool) -> BrokerGrantOp {
         BrokerGrantOp {
@@ -205,7 +187,7 @@ mod tests {
 
     #[test]
     fn grants_are_per_name_add_up_and_revokes_take_away() {
-        let security = security_with(&["ann", "bob"]);
+        let security = crate::security::with_roles(&["ann", "bob"]);
         let mut g = BrokerGrants::default();
         g.apply(&op(topic("orders"), "ann", PRODUCE, true), &security)
             .unwrap();
@@ -225,7 +207,7 @@ mod tests {
 
     #[test]
     fn all_and_public_cover_every_name_and_role_and_groups_are_apart() {
-        let security = security_with(&["ann"]);
+        let security = crate::security::with_roles(&["ann"]);
         let mut g = BrokerGrants::default();
         g.apply(&op(topic(ALL), PUBLIC, CONSUME, true), &security)
             .unwrap();

@@ -203,6 +203,24 @@ impl Security {
     }
 }
 
+/// Roles `names`, that may log in, for tests of what hangs off roles.
+#[cfg(test)]
+pub(crate) fn with_roles(names: &[&str]) -> Security {
+    let mut security = Security::default();
+    for name in names {
+        security
+            .create(Role {
+                name: name.to_string(),
+                superuser: false,
+                login: true,
+                scram: None,
+                md5: None,
+            })
+            .expect("a new role");
+    }
+    security
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

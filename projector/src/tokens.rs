@@ -112,22 +112,6 @@ impl Tokens {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ledger::LedgerOp;
-    use crate::security::Role;
-
-    fn security_with(role: &str) -> Security {
-        let mut security = Security::default();
-        security
-            .apply(&LedgerOp::CreateRole(Role {
-                name: role.to_string(),
-                superuser: false,
-                login: true,
-                scram: None,
-                md5: None,
-            }))
-            .unwrap();
-        security
-    }
 
     fn token(id: &str, role: &str) -> NewToken {
         NewToken {
@@ -140,7 +124,7 @@ mod tests {
 
     #[test]
     fn tokens_are_made_for_roles_revoked_once_and_dropped_with_their_role() {
-        let security = security_with("svc");
+        let security = crate::security::with_roles(&["svc"]);
         let mut tokens = Tokens::default();
         tokens
             .apply(&TokenOp::Create(token("a", "svc")), &security, 1)

@@ -578,16 +578,28 @@ fn an_apply_that_panics_fences_the_store_and_reads_go_on() {
     );
 }
 
+/// Commits `op` alone, which must succeed.
+fn commit(store: &Store, op: LedgerOp) {
+    store
+        .commit(Transaction { ops: vec![op] }, None, &[])
+        .unwrap();
+}
+
+/// The role `svc`, which may log in.
+fn svc_role() -> LedgerOp {
+    LedgerOp::CreateRole(crate::security::Role {
+        name: "svc".to_string(),
+        superuser: false,
+        login: true,
+        scram: None,
+        md5: None,
+    })
+}
+
 #[test]
 fn tokens_survive_a_checkpoint_and_a_replay_and_go_with_their_role() {
-    use crate::security::Role;
     use crate::tokens::{NewToken, TokenOp};
     let f = Fixture::new();
-    let commit = |store: &Store, op: LedgerOp| {
-        store
-            .commit(Transaction { ops: vec![op] }, None, &[])
-            .unwrap();
-    };
     let token = |id: &str, role: &str| {
         LedgerOp::Token(Box::new(TokenOp::Create(NewToken {
             id: id.to_string(),
@@ -601,14 +613,7 @@ fn tokens_survive_a_checkpoint_and_a_replay_and_go_with_their_role() {
     };
     {
         let (_log, store) = f.open(0);
-        let role = Role {
-            name: "svc".to_string(),
-            superuser: false,
-            login: true,
-            scram: None,
-            md5: None,
-        };
-        commit(&store, LedgerOp::CreateRole(role));
+        commit(&store, svc_role());
         commit(&store, token("a", "svc"));
         f.clock.advance(1_000);
         commit(&store, token("b", "svc"));
@@ -644,13 +649,7 @@ fn tokens_survive_a_checkpoint_and_a_replay_and_go_with_their_role() {
 #[test]
 fn topic_grants_survive_a_checkpoint_and_a_replay_and_go_with_their_role() {
     use crate::broker_grants::{BrokerGrantOp, BrokerObject, CONSUME, PRODUCE};
-    use crate::security::Role;
     let f = Fixture::new();
-    let commit = |store: &Store, op: LedgerOp| {
-        store
-            .commit(Transaction { ops: vec![op] }, None, &[])
-            .unwrap();
-    };
     let grant = |privileges: u8, grant: bool| {
         LedgerOp::BrokerGrant(Box::new(BrokerGrantOp {
             object: BrokerObject::Topic("orders".to_string()),
@@ -667,14 +666,7 @@ fn topic_grants_survive_a_checkpoint_and_a_replay_and_go_with_their_role() {
     };
     {
         let (_log, store) = f.open(0);
-        let role = Role {
-            name: "svc".to_string(),
-            superuser: false,
-            login: true,
-            scram: None,
-            md5: None,
-        };
-        commit(&store, LedgerOp::CreateRole(role));
+        commit(&store, svc_role());
         commit(&store, grant(PRODUCE | CONSUME, true));
         assert!(store.checkpoint().unwrap().is_some());
         commit(&store, grant(PRODUCE, false));
