@@ -45,14 +45,19 @@ pub struct BrokerGrant {
     pub grantees: Vec<String>,
 }
 
+/// Tokens a privilege list may take before its `ON`: the few privilege words and their
+/// commas. Looking no further keeps a long `GRANT r1, r2, ... TO x` from being read twice.
+const PRIVILEGE_LIST_TOKENS: usize = 32;
+
 /// Whether the parser is at a `GRANT` or `REVOKE` on topics or groups: the first `ON` of the
-/// statement is followed by `TOPIC`, `GROUP`, `ALL TOPICS` or `ALL GROUPS`.
+/// statement, within a privilege list's length, is followed by `TOPIC`, `GROUP`,
+/// `ALL TOPICS` or `ALL GROUPS`.
 pub(crate) fn starts_here(parser: &Parser) -> bool {
     let first = &parser.peek_token_ref().token;
     if !is_word(first, "GRANT") && !is_word(first, "REVOKE") {
         return false;
     }
-    for n in 1.. {
+    for n in 1..=PRIVILEGE_LIST_TOKENS {
         match &parser.peek_nth_token_ref(n).token {
             Token::EOF | Token::SemiColon => return false,
             on if is_word(on, "ON") => {
@@ -172,6 +177,19 @@ mod tests {
             grant("GRANT ALL ON ALL TOPICS TO b").objects,
             BrokerObjects::AllTopics
         );
+    }
+
+    #[test]
+    fn only_a_privilege_lists_length_is_looked_through_for_on() {
+        // Far past any real privilege list, an ON is not looked for: a long role grant
+        // (`GRANT r1, ..., r5000 TO x`, which names no object) is not scanned to its end.
+        let dialect = crate::dialect::DriftDialect::new();
+        let at = |sql: &str| starts_here(&Parser::new(&dialect).try_with_sql(sql).unwrap());
+        assert!(at("GRANT PRODUCE, CONSUME, CREATE, DELETE ON TOPIC t TO x"));
+        let padded = format!("GRANT {}PRODUCE ON TOPIC t TO x", "PRODUCE, ".repeat(20));
+        assert!(!at(&padded));
+        let roles: Vec<String> = (0..5000).map(|i| format!("r{i}")).collect();
+        assert!(!at(&format!("GRANT {} TO x", roles.join(", "))));
     }
 
     #[test]
